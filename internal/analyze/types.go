@@ -1,0 +1,90 @@
+// Package analyze is Copydesk's local content analysis engine: readability,
+// SEO, structure, grammar, tone and sentiment of plain text, Markdown or HTML,
+// deterministic and without I/O. Every finding carries byte offsets into the
+// original input.
+package analyze
+
+// Format is the markup of the input.
+type Format string
+
+// Input formats.
+const (
+	FormatText     Format = "text"
+	FormatMarkdown Format = "markdown"
+	FormatHTML     Format = "html"
+)
+
+// Type names one analysis.
+type Type string
+
+// The six analyses.
+const (
+	TypeReadability Type = "readability"
+	TypeSEO         Type = "seo"
+	TypeStructure   Type = "structure"
+	TypeGrammar     Type = "grammar"
+	TypeTone        Type = "tone"
+	TypeSentiment   Type = "sentiment"
+)
+
+// AllTypes lists the six analyses in their canonical order.
+var AllTypes = []Type{TypeReadability, TypeSEO, TypeStructure, TypeGrammar, TypeTone, TypeSentiment}
+
+// Input is one analysis request.
+type Input struct {
+	Content         string   `json:"content"`
+	Format          Format   `json:"format"`
+	Language        string   `json:"language"` // ISO 639-1, or "" / "auto" to detect
+	Keyphrase       string   `json:"keyphrase,omitempty"`
+	Synonyms        []string `json:"synonyms,omitempty"`
+	Title           string   `json:"title,omitempty"`            // overrides the HTML <title>
+	MetaDescription string   `json:"meta_description,omitempty"` // overrides the HTML meta description
+	Slug            string   `json:"slug,omitempty"`
+	Types           []Type   `json:"types,omitempty"` // empty: all six
+}
+
+// Severity of a finding, as traffic lights.
+type Severity string
+
+// Severities.
+const (
+	SeverityGood    Severity = "good"    // green
+	SeverityWarning Severity = "warning" // orange
+	SeverityProblem Severity = "problem" // red
+	SeverityInfo    Severity = "info"    // neutral information
+)
+
+// Span is a byte range [Start, End) in the original input.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Finding is one observation a person can act on.
+type Finding struct {
+	Rule     string   `json:"rule"` // stable id, e.g. "readability.sentence_length"
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	Spans    []Span   `json:"spans,omitempty"` // where in the original input; empty for document-wide findings
+	Source   string   `json:"source"`          // "local", or the model's name for model-backed findings
+}
+
+// Result is one analysis' outcome.
+type Result struct {
+	Type     Type               `json:"type"`
+	Score    int                `json:"score"` // 0-100
+	Label    string             `json:"label"`
+	Figures  map[string]float64 `json:"figures"` // the raw figures used, e.g. "flesch": 62.3
+	Findings []Finding          `json:"findings"`
+}
+
+// Report is the answer to an Input.
+type Report struct {
+	Language         string   `json:"language"`
+	LanguageDetected bool     `json:"language_detected"`
+	Words            int      `json:"words"`
+	Score            int      `json:"score"` // overall, documented weighting of the results
+	Label            string   `json:"label"`
+	Results          []Result `json:"results"`
+	Version          string   `json:"analyzer_version"`
+}

@@ -1,0 +1,148 @@
+package copydesk
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Priority orders jobs: every CRITICAL job runs before any HIGH one, and so on.
+// The numeric values are the queue's (1 is most urgent).
+type Priority int
+
+// The four priorities of the plan: live user request, interactive, background, batch.
+const (
+	PriorityCritical Priority = 1
+	PriorityHigh     Priority = 2
+	PriorityMedium   Priority = 3
+	PriorityLow      Priority = 4
+)
+
+// String returns the priority's name in upper case.
+func (p Priority) String() string {
+	switch p {
+	case PriorityCritical:
+		return "CRITICAL"
+	case PriorityHigh:
+		return "HIGH"
+	case PriorityMedium:
+		return "MEDIUM"
+	case PriorityLow:
+		return "LOW"
+	}
+	return "UNKNOWN"
+}
+
+// ParsePriority parses a priority name, case-insensitively. The empty string
+// is PriorityHigh (an interactive request). Returns EINVALID for other values.
+func ParsePriority(s string) (Priority, error) {
+	switch s {
+	case "", "high", "HIGH":
+		return PriorityHigh, nil
+	case "critical", "CRITICAL":
+		return PriorityCritical, nil
+	case "medium", "MEDIUM":
+		return PriorityMedium, nil
+	case "low", "LOW":
+		return PriorityLow, nil
+	}
+	return 0, Errorf(EINVALID, "priority %q is not one of critical, high, medium, low", s)
+}
+
+// JobStatus is where a job is in its life.
+type JobStatus string
+
+// Job statuses. Queued and running are open; the others are final.
+const (
+	JobQueued    JobStatus = "queued"
+	JobRunning   JobStatus = "running"
+	JobSucceeded JobStatus = "succeeded"
+	JobPartial   JobStatus = "partial" // finished, some tasks failed, partial results kept
+	JobFailed    JobStatus = "failed"
+	JobCancelled JobStatus = "cancelled"
+)
+
+// Final reports whether the status is terminal.
+func (s JobStatus) Final() bool {
+	return s == JobSucceeded || s == JobPartial || s == JobFailed || s == JobCancelled
+}
+
+// Job is a unit of accepted work: one request that needs background work
+// (model calls). Its progress is a sequence of Events.
+type Job struct {
+	ID         string          `json:"id"`
+	Kind       string          `json:"kind"` // task kind, e.g. "analysis"
+	CustomerID string          `json:"customer_id,omitempty"`
+	UserID     string          `json:"user_id,omitempty"`
+	Priority   Priority        `json:"-"`
+	Status     JobStatus       `json:"status"`
+	Input      json.RawMessage `json:"-"`
+	Result     json.RawMessage `json:"result,omitempty"` // the merged result so far
+	Error      *JobError       `json:"error,omitempty"`
+	Attempts   int             `json:"attempts"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+}
+
+// JobError is the visible failure of a job or task.
+type JobError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Event types on a job's stream.
+const (
+	EventTaskStarted = "task.started"
+	EventTaskResult  = "task.result"
+	EventTaskFailed  = "task.failed"
+	EventDelta       = "delta" // a streamed token delta
+	EventDone        = "done"  // the last event: the overall outcome
+)
+
+// Event is one persisted step of a job. Seq increases by one per job from 1;
+// a client resuming with Last-Event-ID n receives every event with Seq > n.
+type Event struct {
+	JobID string          `json:"job_id"`
+	Seq   int64           `json:"seq"`
+	Type  string          `json:"type"`
+	Data  json.RawMessage `json:"data"`
+	At    time.Time       `json:"at"`
+}
+
+// JobFilter selects jobs. Nil fields do not filter.
+type JobFilter struct {
+	ID         *string
+	CustomerID *string
+	UserID     *string
+	Status     *JobStatus
+	Offset     int
+	Limit      int
+}
+
+// JobUpdate changes a job. Nil fields are left as they are.
+type JobUpdate struct {
+	Status   *JobStatus
+	Result   json.RawMessage
+	Error    *JobError
+	Attempts *int
+}
+
+// JobStore persists jobs and their events.
+type JobStore interface {
+	// CreateJob stores a new job; ID, CreatedAt and UpdatedAt are set on job.
+	CreateJob(ctx context.Context, job *Job) error
+	// FindJobByID returns the job. Returns ENOTFOUND if it does not exist.
+	FindJobByID(ctx context.Context, id string) (*Job, error)
+	// FindJobs returns the jobs matching filter, newest first, and the total count.
+	FindJobs(ctx context.Context, filter JobFilter) ([]*Job, int, error)
+	// UpdateJob changes a job. Returns ENOTFOUND if it does not exist and
+	// ECONFLICT if the job is already final and upd changes its status.
+	UpdateJob(ctx context.Context, id string, upd JobUpdate) (*Job, error)
+	// AppendEvent stores ev with the next sequence number of its job and sets
+	// ev.Seq and ev.At. Returns ENOTFOUND if the job does not exist.
+	AppendEvent(ctx context.Context, ev *Event) error
+	// FindEvents returns the job's events with Seq > afterSeq in order, at most
+	// limit of them (0: all).
+	FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*Event, error)
+}

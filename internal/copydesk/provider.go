@@ -1,0 +1,109 @@
+package copydesk
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Micros is an amount of money in millionths of the configured currency unit
+// (1 EUR = 1_000_000). Money is never a float.
+type Micros int64
+
+// Message is one turn of a conversation sent to a model.
+type Message struct {
+	Role    string `json:"role"` // "system", "user" or "assistant"
+	Content string `json:"content"`
+}
+
+// ModelRequest is what a task asks of a model.
+type ModelRequest struct {
+	// Model is the provider's model name, chosen by the router.
+	Model string
+	// System is the system prompt (may be empty).
+	System string
+	// Messages is the conversation; at least one user message.
+	Messages []Message
+	// MaxTokens caps the output; 0 means the provider default.
+	MaxTokens int
+	// Temperature is nil for the provider default.
+	Temperature *float64
+	// JSONSchema, when set, asks for structured output matching it
+	// where the provider supports it.
+	JSONSchema json.RawMessage
+	// SchemaName names the schema for providers that want a name.
+	SchemaName string
+}
+
+// Usage is the token usage a provider reported for one call.
+type Usage struct {
+	InputTokens  int `json:"input_tokens"`
+	OutputTokens int `json:"output_tokens"`
+	CachedTokens int `json:"cached_tokens"` // part of InputTokens served from the provider's prompt cache
+}
+
+// ModelResponse is a finished model answer.
+type ModelResponse struct {
+	Text         string `json:"text"`
+	Model        string `json:"model"`
+	FinishReason string `json:"finish_reason"`
+	Usage        Usage  `json:"usage"`
+}
+
+// ProviderErrorKind classifies a provider failure for the retry and failover
+// policy. The set is closed.
+type ProviderErrorKind string
+
+// Provider error kinds.
+const (
+	ProviderRateLimited ProviderErrorKind = "rate_limited" // 429: wait Retry-After, rotate key
+	ProviderOverloaded  ProviderErrorKind = "overloaded"   // 529 or overloaded_error: back off
+	ProviderServer      ProviderErrorKind = "server"       // 5xx: back off
+	ProviderTimeout     ProviderErrorKind = "timeout"      // deadline exceeded
+	ProviderNetwork     ProviderErrorKind = "network"      // connection failure
+	ProviderAuth        ProviderErrorKind = "auth"         // 401/402/403: key dead, rotate, no wait
+	ProviderBadRequest  ProviderErrorKind = "bad_request"  // other 4xx: do not retry
+	ProviderTruncated   ProviderErrorKind = "truncated"    // stream ended without its final marker
+	ProviderInvalid     ProviderErrorKind = "invalid"      // answer unusable (e.g. schema violation)
+)
+
+// Retryable reports whether a call failing this way may succeed if repeated.
+func (k ProviderErrorKind) Retryable() bool {
+	switch k {
+	case ProviderRateLimited, ProviderOverloaded, ProviderServer, ProviderTimeout, ProviderNetwork, ProviderTruncated:
+		return true
+	}
+	return false
+}
+
+// ProviderError is a failed provider call, classified.
+type ProviderError struct {
+	Provider   string
+	Kind       ProviderErrorKind
+	Status     int           // HTTP status, 0 if none
+	RetryAfter time.Duration // from Retry-After / retry-after-ms, 0 if none
+	Message    string
+	Err        error // the SDK's error
+}
+
+// Error implements error.
+func (e *ProviderError) Error() string {
+	return "provider " + e.Provider + ": " + string(e.Kind) + ": " + e.Message
+}
+
+// Unwrap returns the SDK's error.
+func (e *ProviderError) Unwrap() error { return e.Err }
+
+// Provider is one model API, reached through its official SDK (or the
+// simulated provider). Implementations never retry by themselves.
+type Provider interface {
+	// Name identifies the provider instance in config, logs and metrics.
+	Name() string
+	// Complete runs a non-streaming call. Errors are *ProviderError.
+	Complete(ctx context.Context, req ModelRequest) (*ModelResponse, error)
+	// Stream runs a streaming call, calling onDelta for each text delta in
+	// order. A stream that ends without its terminator returns a
+	// *ProviderError of kind ProviderTruncated. If onDelta returns an error
+	// the stream is abandoned and that error returned.
+	Stream(ctx context.Context, req ModelRequest, onDelta func(delta string) error) (*ModelResponse, error)
+}
