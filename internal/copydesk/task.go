@@ -1,0 +1,71 @@
+package copydesk
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Emit appends one event to the running job's stream. data is encoded as JSON.
+type Emit func(ctx context.Context, eventType string, data any) error
+
+// JobHandler runs the work of one job kind. Delivery is at least once: a
+// handler may run again for the same job after a crash or a retry, so it
+// must be idempotent (the cache makes repeated model work free).
+type JobHandler interface {
+	// RunJob does the work, emitting task events through emit, and returns
+	// the job's final result. The returned status is JobSucceeded, or
+	// JobPartial when some tasks failed but results remain. A *ProviderError
+	// or an *Error of code ERATELIMITED/EUNAVAILABLE is retried by the
+	// queue; any other error fails the job.
+	RunJob(ctx context.Context, job *Job, emit Emit) (result json.RawMessage, status JobStatus, err error)
+}
+
+// Queue hands accepted jobs to workers, durably.
+type Queue interface {
+	// Enqueue schedules the stored job for execution at its priority.
+	Enqueue(ctx context.Context, job *Job) error
+	// Ping checks the queue's storage is reachable.
+	Ping(ctx context.Context) error
+}
+
+// ModelCall is one unit of model work a task asks for.
+type ModelCall struct {
+	Kind       string // task kind, for routing: "analysis", "translation", "generation"...
+	Priority   Priority
+	CustomerID string
+	UserID     string
+	JobID      string
+	Request    ModelRequest
+}
+
+// ModelResult is a finished model call with its accounting.
+type ModelResult struct {
+	Response   *ModelResponse
+	Provider   string
+	Model      string
+	CostMicros Micros
+	Simulated  bool // produced by the simulated provider
+}
+
+// ModelService runs model calls through routing, limits and accounting.
+type ModelService interface {
+	// Stream runs call, calling onDelta with each text delta. Returns an
+	// *Error of code ENOPROVIDER when no provider is configured, and a
+	// *ProviderError when every route failed.
+	Stream(ctx context.Context, call ModelCall, onDelta func(delta string) error) (*ModelResult, error)
+}
+
+
+// RetryError asks the queue to run a job again after After (0: the queue's
+// exponential backoff) instead of finishing it.
+type RetryError struct {
+	Err   error
+	After time.Duration
+}
+
+// Error implements error.
+func (e *RetryError) Error() string { return "retry: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *RetryError) Unwrap() error { return e.Err }

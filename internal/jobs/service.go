@@ -1,0 +1,332 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// MaxAttemptsDefault is how often a job runs before a retryable failure
+// becomes final: the first run and four retries (2 s, 4 s, 8 s, 16 s).
+const MaxAttemptsDefault = 5
+
+// CancelPollInterval is how often a running job checks the store for a
+// cancellation made by another process.
+const CancelPollInterval = time.Second
+
+// Service submits, runs, inspects and cancels jobs. Handlers are registered
+// per job kind before the queue starts.
+type Service struct {
+	Store       copydesk.JobStore
+	Queue       copydesk.Queue
+	Broker      *Broker
+	Clock       copydesk.Clock
+	Logger      *slog.Logger
+	MaxAttempts int // 0: MaxAttemptsDefault
+
+	mu       sync.Mutex
+	handlers map[string]copydesk.JobHandler
+	running  map[string]context.CancelCauseFunc
+}
+
+// errCancelledByUser is the cause of a running job's context when a user
+// cancelled it.
+var errCancelledByUser = errors.New("job cancelled by user")
+
+// Register plugs in the handler of a job kind. It panics on a duplicate kind:
+// that is a wiring bug.
+func (s *Service) Register(kind string, h copydesk.JobHandler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handlers == nil {
+		s.handlers = make(map[string]copydesk.JobHandler)
+	}
+	if _, ok := s.handlers[kind]; ok {
+		panic("jobs: handler registered twice for kind " + kind)
+	}
+	s.handlers[kind] = h
+}
+
+// Handles reports whether a handler exists for kind.
+func (s *Service) Handles(kind string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.handlers[kind]
+	return ok
+}
+
+func (s *Service) handler(kind string) copydesk.JobHandler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.handlers[kind]
+}
+
+// Submit stores job as queued, records its first event and enqueues it.
+// If the queue refuses, the job is marked failed and EUNAVAILABLE returned,
+// so nothing stays half-accepted.
+func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
+	if !s.Handles(job.Kind) {
+		return copydesk.Errorf(copydesk.EINTERNAL, "no handler for job kind %q", job.Kind)
+	}
+	job.Status = copydesk.JobQueued
+	if err := s.Store.CreateJob(ctx, job); err != nil {
+		return err
+	}
+	if err := s.emit(ctx, job.ID, "job.queued", map[string]any{"priority": job.Priority.String()}); err != nil {
+		return err
+	}
+	if err := s.Queue.Enqueue(ctx, job); err != nil {
+		s.Logger.Error("enqueue failed", "job_id", job.ID, "err", err)
+		s.finish(context.WithoutCancel(ctx), job.ID, copydesk.JobFailed, nil,
+			&copydesk.JobError{Code: copydesk.EUNAVAILABLE, Message: "the queue did not accept the job"})
+		return copydesk.Errorf(copydesk.EUNAVAILABLE, "the job queue is unavailable; try again shortly")
+	}
+	return nil
+}
+
+// Get returns a job. Returns ENOTFOUND if it does not exist.
+func (s *Service) Get(ctx context.Context, id string) (*copydesk.Job, error) {
+	return s.Store.FindJobByID(ctx, id)
+}
+
+// Events returns the job's events after seq.
+func (s *Service) Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
+	return s.Store.FindEvents(ctx, id, afterSeq, limit)
+}
+
+// Cancel cancels an open job: it becomes final at once, a done event is
+// recorded, and a run in progress in this process is stopped (one in another
+// process stops within CancelPollInterval). Returns ENOTFOUND for an unknown
+// job and ECONFLICT for a job already finished.
+func (s *Service) Cancel(ctx context.Context, id string) (*copydesk.Job, error) {
+	job, err := s.Store.FindJobByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if job.Status.Final() {
+		return nil, copydesk.Errorf(copydesk.ECONFLICT, "job %s is already %s", id, job.Status)
+	}
+	job, err = s.finish(ctx, id, copydesk.JobCancelled, nil, &copydesk.JobError{Code: copydesk.ECANCELLED, Message: "cancelled by request"})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	cancel := s.running[id]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel(errCancelledByUser)
+	}
+	return job, nil
+}
+
+// Run executes one attempt of the job. attempt counts from 1. It returns nil
+// when the job reached a final state (or already had one), a *copydesk.RetryError when
+// the queue should run it again, and another error only when the store
+// failed (the queue retries those too).
+func (s *Service) Run(ctx context.Context, jobID string, attempt int) error {
+	job, err := s.Store.FindJobByID(ctx, jobID)
+	if err != nil {
+		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+			s.Logger.Error("queued job not in store; dropping", "job_id", jobID)
+			return nil
+		}
+		return err
+	}
+	if job.Status.Final() {
+		return s.ensureDone(ctx, job)
+	}
+	h := s.handler(job.Kind)
+	if h == nil {
+		_, err := s.finish(ctx, jobID, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
+		return err
+	}
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	s.mu.Lock()
+	if s.running == nil {
+		s.running = make(map[string]context.CancelCauseFunc)
+	}
+	s.running[jobID] = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, jobID)
+		s.mu.Unlock()
+	}()
+	go s.watchCancel(runCtx, jobID, cancel)
+
+	running := copydesk.JobRunning
+	if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &running, Attempts: &attempt}); err != nil {
+		if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
+			return nil // cancelled between load and start
+		}
+		return err
+	}
+	if err := s.emit(ctx, jobID, "job.started", map[string]any{"attempt": attempt}); err != nil {
+		return err
+	}
+	job.Attempts = attempt
+
+	result, status, runErr := s.safeRun(runCtx, h, job)
+	if errors.Is(context.Cause(runCtx), errCancelledByUser) {
+		return nil // Cancel already made the job final and wrote done
+	}
+	if runErr == nil {
+		if !status.Final() {
+			status = copydesk.JobSucceeded
+		}
+		_, err := s.finish(context.WithoutCancel(ctx), jobID, status, result, nil)
+		return err
+	}
+	if ctx.Err() != nil {
+		// The process is stopping: hand the job back to the queue.
+		s.Logger.Info("job interrupted by shutdown; it will run again", "job_id", jobID)
+		return &copydesk.RetryError{Err: runErr}
+	}
+	max := s.MaxAttempts
+	if max <= 0 {
+		max = MaxAttemptsDefault
+	}
+	if retryable(runErr) && attempt < max {
+		after := retryAfter(runErr)
+		_ = s.emit(ctx, jobID, "job.retrying", map[string]any{
+			"attempt": attempt, "code": copydesk.ErrorCode(runErr), "message": errorMessage(runErr),
+		})
+		queued := copydesk.JobQueued
+		if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &queued}); err != nil && copydesk.ErrorCode(err) != copydesk.ECONFLICT {
+			return err
+		}
+		return &copydesk.RetryError{Err: runErr, After: after}
+	}
+	s.Logger.Warn("job failed", "job_id", jobID, "attempt", attempt, "err", runErr)
+	_, err = s.finish(context.WithoutCancel(ctx), jobID, copydesk.JobFailed, result,
+		&copydesk.JobError{Code: jobErrorCode(runErr), Message: errorMessage(runErr)})
+	return err
+}
+
+// safeRun calls the handler and turns a panic into a failed run.
+func (s *Service) safeRun(ctx context.Context, h copydesk.JobHandler, job *copydesk.Job) (result json.RawMessage, status copydesk.JobStatus, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger.Error("job handler panicked", "job_id", job.ID, "panic", fmt.Sprint(r))
+			err = copydesk.Errorf(copydesk.EINTERNAL, "the job failed unexpectedly")
+		}
+	}()
+	emit := func(ctx context.Context, typ string, data any) error {
+		return s.emit(ctx, job.ID, typ, data)
+	}
+	return h.RunJob(ctx, job, emit)
+}
+
+// watchCancel stops a run when another process cancelled the job.
+func (s *Service) watchCancel(ctx context.Context, jobID string, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(CancelPollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			job, err := s.Store.FindJobByID(ctx, jobID)
+			if err == nil && job.Status == copydesk.JobCancelled {
+				cancel(errCancelledByUser)
+				return
+			}
+		}
+	}
+}
+
+// finish makes the job final and records the done event. If the job was
+// already final (a race with Cancel), it returns ECONFLICT and writes nothing.
+func (s *Service) finish(ctx context.Context, id string, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) (*copydesk.Job, error) {
+	job, err := s.Store.UpdateJob(ctx, id, copydesk.JobUpdate{Status: &status, Result: result, Error: jerr})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.emit(ctx, id, copydesk.EventDone, doneData(job)); err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// ensureDone writes the done event of a final job if a crash lost it.
+func (s *Service) ensureDone(ctx context.Context, job *copydesk.Job) error {
+	evs, err := s.Store.FindEvents(ctx, job.ID, 0, 0)
+	if err != nil {
+		return err
+	}
+	if n := len(evs); n > 0 && evs[n-1].Type == copydesk.EventDone {
+		return nil
+	}
+	return s.emit(ctx, job.ID, copydesk.EventDone, doneData(job))
+}
+
+func doneData(job *copydesk.Job) map[string]any {
+	d := map[string]any{"status": job.Status}
+	if job.Error != nil {
+		d["error"] = job.Error
+	}
+	if len(job.Result) > 0 {
+		d["result"] = job.Result
+	}
+	return d
+}
+
+func (s *Service) emit(ctx context.Context, jobID, typ string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	if err := s.Store.AppendEvent(ctx, &copydesk.Event{JobID: jobID, Type: typ, Data: raw}); err != nil {
+		return err
+	}
+	s.Broker.Publish(jobID)
+	return nil
+}
+
+func retryable(err error) bool {
+	var pe *copydesk.ProviderError
+	if errors.As(err, &pe) {
+		return pe.Kind.Retryable()
+	}
+	switch copydesk.ErrorCode(err) {
+	case copydesk.ERATELIMITED, copydesk.EUNAVAILABLE:
+		return true
+	}
+	return false
+}
+
+func retryAfter(err error) time.Duration {
+	var pe *copydesk.ProviderError
+	if errors.As(err, &pe) {
+		return pe.RetryAfter
+	}
+	var e *copydesk.Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+func jobErrorCode(err error) string {
+	var pe *copydesk.ProviderError
+	if errors.As(err, &pe) {
+		return "provider_" + string(pe.Kind)
+	}
+	return copydesk.ErrorCode(err)
+}
+
+func errorMessage(err error) string {
+	var pe *copydesk.ProviderError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	return copydesk.ErrorMessage(err)
+}

@@ -1,0 +1,284 @@
+// Package river is Copydesk's durable job queue on River: the same queue
+// semantics on an embedded SQLite file and on PostgreSQL. River stores only
+// a job's id and priority; the job itself, its events and its result live in
+// the Copydesk store, and a Runner executes it.
+package river
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Defaults of Config.
+const (
+	WorkersDefault    = 50
+	JobTimeoutDefault = 10 * time.Minute
+	// RetryBase is the first retry delay; each next one doubles.
+	RetryBase = 2 * time.Second
+	// RetryCap caps a retry delay, jitter included.
+	RetryCap = 30 * time.Second
+	// riverMaxAttempts is River's attempt ceiling. Copydesk's runner decides
+	// when a job has failed for good (jobs.MaxAttemptsDefault); this only
+	// stops a runaway.
+	riverMaxAttempts = 25
+)
+
+// Runner executes one attempt of a stored job (jobs.Service implements it).
+type Runner interface {
+	// Run returns nil when the job reached a final state, a
+	// *copydesk.RetryError to be run again, or another error to be retried
+	// with backoff.
+	Run(ctx context.Context, jobID string, attempt int) error
+}
+
+// Config configures a Queue.
+type Config struct {
+	// Workers is how many jobs run at once in this process. Default 50.
+	Workers int
+	// JobTimeout bounds one attempt. Default 10 min.
+	JobTimeout time.Duration
+	// RescueAfter is when a running job whose process died is retried.
+	// Must exceed JobTimeout. Default JobTimeout + 1 min.
+	RescueAfter time.Duration
+	// FetchPollInterval and FetchCooldown tune pickup latency (River's
+	// defaults when zero).
+	FetchPollInterval time.Duration
+	FetchCooldown     time.Duration
+	// Schema is the PostgreSQL schema of River's tables ("" = search_path).
+	Schema string
+	// Logger receives River's logs.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	c.Workers = cmp.Or(c.Workers, WorkersDefault)
+	c.JobTimeout = cmp.Or(c.JobTimeout, JobTimeoutDefault)
+	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+time.Minute)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if c.Workers < 1 || c.Workers > 10000 {
+		return fmt.Errorf("queue Workers must be between 1 and 10000, got %d", c.Workers)
+	}
+	if c.RescueAfter <= c.JobTimeout {
+		return fmt.Errorf("queue RescueAfter (%s) must be longer than JobTimeout (%s)", c.RescueAfter, c.JobTimeout)
+	}
+	return nil
+}
+
+// jobArgs is what River stores of a job.
+type jobArgs struct {
+	JobID string `json:"job_id"`
+}
+
+// Kind implements river.JobArgs.
+func (jobArgs) Kind() string { return "copydesk_job" }
+
+// Queue implements copydesk.Queue on a River client.
+type Queue[TTx any] struct {
+	client  *river.Client[TTx]
+	driver  riverdriver.Driver[TTx]
+	cfg     Config
+	recover func(ctx context.Context) (int64, error) // embedded mode only
+	closeDB func() error
+	ping    func(ctx context.Context) error
+}
+
+var _ copydesk.Queue = (*Queue[pgx.Tx])(nil)
+
+// OpenSQLite opens (creating it if needed) the queue's own SQLite file at
+// path, migrates River's schema and returns a queue ready to Start.
+//
+// The embedded mode serves one process per data directory, so a job found
+// running at start belonged to a process that died: Start makes it available
+// again at once instead of waiting for River's rescuer.
+func OpenSQLite(ctx context.Context, path string, runner Runner, cfg Config) (*Queue[*sql.Tx], error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create queue directory: %w", err)
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open queue database: %w", err)
+	}
+	db.SetMaxOpenConns(1) // River on SQLite wants one connection (FIELD-NOTES)
+	q, err := newQueue(ctx, riversqlite.New(db), runner, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	q.closeDB = db.Close
+	q.ping = db.PingContext
+	q.recover = func(ctx context.Context) (int64, error) {
+		res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	return q, nil
+}
+
+// OpenPostgres returns a queue on the given pool, after migrating River's
+// schema. Several processes may share it.
+func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, runner Runner, cfg Config) (*Queue[pgx.Tx], error) {
+	q, err := newQueue(ctx, riverpgxv5.New(pool), runner, cfg)
+	if err != nil {
+		return nil, err
+	}
+	q.ping = pool.Ping
+	return q, nil
+}
+
+func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], runner Runner, cfg Config) (*Queue[TTx], error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Schema: cfg.Schema, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("queue migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("migrate queue schema: %w", err)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &worker{runner: runner, timeout: cfg.JobTimeout}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		MaxAttempts:          riverMaxAttempts,
+		RetryPolicy:          Backoff{},
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        cfg.FetchCooldown,
+		Schema:               cfg.Schema,
+		Logger:               cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue client: %w", err)
+	}
+	return &Queue[TTx]{client: client, driver: driver, cfg: cfg}, nil
+}
+
+// Start recovers orphaned jobs (embedded mode) and starts working.
+func (q *Queue[TTx]) Start(ctx context.Context) error {
+	if q.recover != nil {
+		n, err := q.recover(ctx)
+		if err != nil {
+			return fmt.Errorf("recover interrupted jobs: %w", err)
+		}
+		if n > 0 {
+			q.cfg.Logger.Info("jobs interrupted by a previous process are queued again", "count", n)
+		}
+	}
+	return q.client.Start(ctx)
+}
+
+// Stop lets running jobs finish until ctx ends, then cancels the rest; a
+// cancelled job returns to the queue and runs again later. Safe to call twice.
+func (q *Queue[TTx]) Stop(ctx context.Context) error {
+	err := q.client.Stop(ctx)
+	if err != nil && ctx.Err() != nil {
+		hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		err = q.client.StopAndCancel(hard)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("queue did not stop in time: %w", err)
+	}
+	return nil
+}
+
+// Close releases the queue's own database (embedded mode).
+func (q *Queue[TTx]) Close() error {
+	if q.closeDB != nil {
+		return q.closeDB()
+	}
+	return nil
+}
+
+// Enqueue implements copydesk.Queue. Enqueuing the same job twice is a
+// no-op while the first is pending, running or done (unique by job id).
+func (q *Queue[TTx]) Enqueue(ctx context.Context, job *copydesk.Job) error {
+	prio := int(job.Priority)
+	if prio < 1 || prio > 4 {
+		prio = int(copydesk.PriorityHigh)
+	}
+	_, err := q.client.Insert(ctx, jobArgs{JobID: job.ID}, &river.InsertOpts{
+		Priority:   prio,
+		UniqueOpts: river.UniqueOpts{ByArgs: true},
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue job %s: %w", job.ID, err)
+	}
+	return nil
+}
+
+// Ping implements copydesk.Queue.
+func (q *Queue[TTx]) Ping(ctx context.Context) error { return q.ping(ctx) }
+
+// worker adapts River's job to the Runner.
+type worker struct {
+	river.WorkerDefaults[jobArgs]
+	runner  Runner
+	timeout time.Duration
+}
+
+func (w *worker) Timeout(*river.Job[jobArgs]) time.Duration { return w.timeout }
+
+func (w *worker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
+	err := w.runner.Run(ctx, job.Args.JobID, job.Attempt)
+	var re *copydesk.RetryError
+	if errors.As(err, &re) && re.After > 0 {
+		return river.JobSnooze(min(re.After, 10*time.Minute))
+	}
+	return err
+}
+
+// Backoff is the retry policy: 2 s, 4 s, 8 s, 16 s… with ±20 % jitter,
+// capped at 30 s.
+type Backoff struct{}
+
+// NextRetry implements river.ClientRetryPolicy.
+func (Backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(BackoffDelay(job.Attempt, rand.Float64()))
+}
+
+// BackoffDelay is the delay after the attempt-th failed attempt (from 1)
+// for a jitter draw r in [0, 1).
+func BackoffDelay(attempt int, r float64) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := RetryBase << min(attempt-1, 10)
+	d = time.Duration(float64(d) * (0.8 + 0.4*r))
+	return min(d, RetryCap)
+}
