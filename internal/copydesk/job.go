@@ -146,3 +146,17 @@ type JobStore interface {
 	// limit of them (0: all).
 	FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*Event, error)
 }
+
+// JobService is what the API needs of jobs.
+type JobService interface {
+	// Get returns a job. Returns ENOTFOUND if it does not exist.
+	Get(ctx context.Context, id string) (*Job, error)
+	// Cancel cancels an open job. Returns ENOTFOUND for an unknown job and
+	// ECONFLICT for one already final.
+	Cancel(ctx context.Context, id string) (*Job, error)
+	// Events returns up to limit (0: all) events with Seq > afterSeq.
+	Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*Event, error)
+	// Subscribe returns a channel woken when new events of the job may be
+	// stored, and a function ending the subscription.
+	Subscribe(id string) (<-chan struct{}, func())
+}

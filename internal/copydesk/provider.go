@@ -3,6 +3,7 @@ package copydesk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -106,4 +107,24 @@ type Provider interface {
 	// *ProviderError of kind ProviderTruncated. If onDelta returns an error
 	// the stream is abandoned and that error returned.
 	Stream(ctx context.Context, req ModelRequest, onDelta func(delta string) error) (*ModelResponse, error)
+}
+
+// FailureCode is the stable code shown for a failed task or job:
+// "provider_<kind>" for a provider failure, else the error's code.
+func FailureCode(err error) string {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return "provider_" + string(pe.Kind)
+	}
+	return ErrorCode(err)
+}
+
+// FailureMessage is the message shown for a failed task or job. It never
+// includes credentials: adapters keep them out of ProviderError messages.
+func FailureMessage(err error) string {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	return ErrorMessage(err)
 }

@@ -56,7 +56,6 @@ type ModelService interface {
 	Stream(ctx context.Context, call ModelCall, onDelta func(delta string) error) (*ModelResult, error)
 }
 
-
 // RetryError asks the queue to run a job again after After (0: the queue's
 // exponential backoff) instead of finishing it.
 type RetryError struct {

@@ -197,7 +197,7 @@ func (s *Service) Run(ctx context.Context, jobID string, attempt int) error {
 	if retryable(runErr) && attempt < max {
 		after := retryAfter(runErr)
 		_ = s.emit(ctx, jobID, "job.retrying", map[string]any{
-			"attempt": attempt, "code": copydesk.ErrorCode(runErr), "message": errorMessage(runErr),
+			"attempt": attempt, "code": copydesk.ErrorCode(runErr), "message": copydesk.FailureMessage(runErr),
 		})
 		queued := copydesk.JobQueued
 		if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &queued}); err != nil && copydesk.ErrorCode(err) != copydesk.ECONFLICT {
@@ -207,7 +207,7 @@ func (s *Service) Run(ctx context.Context, jobID string, attempt int) error {
 	}
 	s.Logger.Warn("job failed", "job_id", jobID, "attempt", attempt, "err", runErr)
 	_, err = s.finish(context.WithoutCancel(ctx), jobID, copydesk.JobFailed, result,
-		&copydesk.JobError{Code: jobErrorCode(runErr), Message: errorMessage(runErr)})
+		&copydesk.JobError{Code: copydesk.FailureCode(runErr), Message: copydesk.FailureMessage(runErr)})
 	return err
 }
 
@@ -313,20 +313,4 @@ func retryAfter(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
-}
-
-func jobErrorCode(err error) string {
-	var pe *copydesk.ProviderError
-	if errors.As(err, &pe) {
-		return "provider_" + string(pe.Kind)
-	}
-	return copydesk.ErrorCode(err)
-}
-
-func errorMessage(err error) string {
-	var pe *copydesk.ProviderError
-	if errors.As(err, &pe) {
-		return pe.Error()
-	}
-	return copydesk.ErrorMessage(err)
 }
