@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// sweepBatch is how many expired entries DeleteExpiredCache deletes per
+// transaction, so that a large sweep never holds the write lock for long.
+const sweepBatch = 1000
+
+// GetCache returns the entry, or ok=false if it is absent or expired by the
+// injected clock.
+func (db *DB) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, bool, error) {
+	row := db.read.QueryRowContext(ctx, `
+		SELECT key, customer_id, kind, tier, value, expires_at, created_at, cost_micros
+		FROM cache_entries WHERE key = ? AND expires_at > ?`, key, encodeTime(db.clock.Now()))
+	var (
+		e                copydesk.CacheEntry
+		expires, created int64
+	)
+	err := row.Scan(&e.Key, &e.CustomerID, &e.Kind, &e.Tier, &e.Value, &expires, &created, &e.CostMicros)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, translate(err)
+	}
+	e.ExpiresAt, e.CreatedAt = decodeTime(expires), decodeTime(created)
+	if e.Value == nil {
+		e.Value = []byte{}
+	}
+	return &e, true, nil
+}
+
+// SetCache stores the entry, replacing any with the same key. A zero
+// CreatedAt becomes the clock's now and is set on entry. Returns EINVALID for
+// an empty key, an unknown tier, a missing expiry or a negative cost.
+func (db *DB) SetCache(ctx context.Context, entry *copydesk.CacheEntry) error {
+	if err := prepareCacheEntry(entry, db.clock.Now().UTC()); err != nil {
+		return err
+	}
+	return db.writeTx(ctx, func(tx *sql.Tx) error { return setCache(ctx, tx, entry) })
+}
+
+func prepareCacheEntry(e *copydesk.CacheEntry, now time.Time) error {
+	if e == nil {
+		return copydesk.Errorf(copydesk.EINVALID, "cache entry is missing")
+	}
+	if e.Key == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "cache key is required")
+	}
+	if e.Tier.TTL() == 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "cache tier %q is not one of permanent, stable, dynamic, realtime", e.Tier)
+	}
+	if e.ExpiresAt.IsZero() {
+		return copydesk.Errorf(copydesk.EINVALID, "cache entry %q has no expiry time", e.Key)
+	}
+	if e.CostMicros < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "cache entry cost cannot be negative (got %d)", e.CostMicros)
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
+	return nil
+}
+
+func setCache(ctx context.Context, tx *sql.Tx, e *copydesk.CacheEntry) error {
+	value := e.Value
+	if value == nil {
+		value = []byte{}
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET
+			customer_id = excluded.customer_id, kind = excluded.kind, tier = excluded.tier,
+			value = excluded.value, expires_at = excluded.expires_at,
+			created_at = excluded.created_at, cost_micros = excluded.cost_micros`,
+		e.Key, e.CustomerID, e.Kind, string(e.Tier), value,
+		encodeTime(e.ExpiresAt), encodeTime(e.CreatedAt), int64(e.CostMicros))
+	return translate(err)
+}
+
+// PurgeCache deletes the entries matching filter (all of them for an empty
+// filter) and returns how many.
+func (db *DB) PurgeCache(ctx context.Context, filter copydesk.CacheFilter) (int, error) {
+	var n int
+	err := db.writeTx(ctx, func(tx *sql.Tx) (err error) {
+		n, err = purgeCache(ctx, tx, filter)
+		return err
+	})
+	return n, err
+}
+
+func purgeCache(ctx context.Context, tx *sql.Tx, f copydesk.CacheFilter) (int, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if f.CustomerID != "" {
+		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.Tier != "" {
+		where, args = append(where, "tier = ?"), append(args, string(f.Tier))
+	}
+	if f.Key != "" {
+		where, args = append(where, "key = ?"), append(args, f.Key)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM cache_entries WHERE `+strings.Join(where, " AND "), args...)
+	if err != nil {
+		return 0, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), translate(err)
+}
+
+// DeleteExpiredCache deletes the entries expired by the injected clock and
+// returns how many. It deletes in batches of a thousand, one short write
+// transaction each, so it can run periodically beside live traffic.
+func (db *DB) DeleteExpiredCache(ctx context.Context) (int, error) {
+	now := encodeTime(db.clock.Now())
+	total := 0
+	for {
+		var n int
+		err := db.writeTx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM cache_entries WHERE key IN (
+				SELECT key FROM cache_entries WHERE expires_at <= ? LIMIT ?)`, now, sweepBatch)
+			if err != nil {
+				return translate(err)
+			}
+			m, err := res.RowsAffected()
+			n = int(m)
+			return translate(err)
+		})
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if n < sweepBatch {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,432 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// maxIDLen bounds caller-chosen job IDs.
+const maxIDLen = 128
+
+// CreateJob stores a new job. An empty job.ID gets a new ID from
+// copydesk.NewJobID; a caller-chosen ID is kept. A zero Priority becomes
+// PriorityHigh and an empty Status JobQueued. ID, CreatedAt, UpdatedAt (and
+// FinishedAt for a final status) are set on job. Returns EINVALID for a bad
+// field and ECONFLICT if the ID is taken.
+func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
+	if err := prepareJob(job, db.clock.Now().UTC()); err != nil {
+		return err
+	}
+	return db.writeTx(ctx, func(tx *sql.Tx) error { return createJob(ctx, tx, job) })
+}
+
+// prepareJob validates job and fills its defaults, ID and times.
+func prepareJob(job *copydesk.Job, now time.Time) error {
+	if job == nil {
+		return copydesk.Errorf(copydesk.EINVALID, "job is missing")
+	}
+	if strings.TrimSpace(job.Kind) == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "job kind is required")
+	}
+	if len(job.ID) > maxIDLen {
+		return copydesk.Errorf(copydesk.EINVALID, "job id is longer than %d bytes", maxIDLen)
+	}
+	if job.Priority == 0 {
+		job.Priority = copydesk.PriorityHigh
+	}
+	if job.Priority < copydesk.PriorityCritical || job.Priority > copydesk.PriorityLow {
+		return copydesk.Errorf(copydesk.EINVALID, "job priority %d is not between 1 (critical) and 4 (low)", job.Priority)
+	}
+	if job.Status == "" {
+		job.Status = copydesk.JobQueued
+	}
+	if err := validateStatus(job.Status); err != nil {
+		return err
+	}
+	if job.Attempts < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "job attempts cannot be negative (got %d)", job.Attempts)
+	}
+	if err := validateJSON("job input", job.Input); err != nil {
+		return err
+	}
+	if err := validateJSON("job result", job.Result); err != nil {
+		return err
+	}
+	if job.ID == "" {
+		job.ID = copydesk.NewJobID(now)
+	}
+	job.CreatedAt, job.UpdatedAt, job.FinishedAt = now, now, nil
+	if job.Status.Final() {
+		t := now
+		job.FinishedAt = &t
+	}
+	return nil
+}
+
+func createJob(ctx context.Context, tx *sql.Tx, job *copydesk.Job) error {
+	errCode, errMsg := splitJobError(job.Error)
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
+			error_code, error_message, attempts, created_at, updated_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		job.ID, job.Kind, job.CustomerID, job.UserID, int(job.Priority), string(job.Status),
+		nullBytes(job.Input), nullBytes(job.Result), errCode, errMsg, job.Attempts,
+		encodeTime(job.CreatedAt), encodeTime(job.UpdatedAt), nullTime(job.FinishedAt))
+	if err = translate(err); copydesk.ErrorCode(err) == copydesk.ECONFLICT {
+		return copydesk.Errorf(copydesk.ECONFLICT, "job %q already exists", job.ID)
+	}
+	return err
+}
+
+// FindJobByID returns the job. Returns ENOTFOUND if it does not exist.
+func (db *DB) FindJobByID(ctx context.Context, id string) (*copydesk.Job, error) {
+	var job *copydesk.Job
+	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+		job, err = findJobByID(ctx, tx, id)
+		return err
+	})
+	return job, err
+}
+
+func findJobByID(ctx context.Context, tx *sql.Tx, id string) (*copydesk.Job, error) {
+	jobs, _, err := findJobs(ctx, tx, copydesk.JobFilter{ID: &id, Limit: 1}, false)
+	if err != nil {
+		return nil, err
+	} else if len(jobs) == 0 {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
+	}
+	return jobs[0], nil
+}
+
+// FindJobs returns the jobs matching filter, newest first, and the number of
+// all matching jobs regardless of Offset and Limit. A zero Limit returns all.
+// Returns EINVALID for a negative Offset or Limit or an unknown status.
+func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copydesk.Job, int, error) {
+	if err := validateFilter(filter); err != nil {
+		return nil, 0, err
+	}
+	var jobs []*copydesk.Job
+	var n int
+	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+		jobs, n, err = findJobs(ctx, tx, filter, true)
+		return err
+	})
+	return jobs, n, err
+}
+
+func validateFilter(f copydesk.JobFilter) error {
+	if f.Offset < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "offset cannot be negative (got %d)", f.Offset)
+	}
+	if f.Limit < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", f.Limit)
+	}
+	if f.Status != nil {
+		return validateStatus(*f.Status)
+	}
+	return nil
+}
+
+const jobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
+	error_code, error_message, attempts, created_at, updated_at, finished_at`
+
+func findJobs(ctx context.Context, tx *sql.Tx, filter copydesk.JobFilter, count bool) ([]*copydesk.Job, int, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if v := filter.ID; v != nil {
+		where, args = append(where, "id = ?"), append(args, *v)
+	}
+	if v := filter.CustomerID; v != nil {
+		where, args = append(where, "customer_id = ?"), append(args, *v)
+	}
+	if v := filter.UserID; v != nil {
+		where, args = append(where, "user_id = ?"), append(args, *v)
+	}
+	if v := filter.Status; v != nil {
+		where, args = append(where, "status = ?"), append(args, string(*v))
+	}
+	cond := strings.Join(where, " AND ")
+
+	total := 0
+	if count {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE `+cond, args...).Scan(&total); err != nil {
+			return nil, 0, translate(err)
+		}
+	}
+	limit := int64(filter.Limit)
+	if limit == 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+cond+`
+		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, filter.Offset)...)
+	if err != nil {
+		return nil, 0, translate(err)
+	}
+	defer rows.Close()
+	jobs := []*copydesk.Job{}
+	for rows.Next() {
+		job, err := scanJob(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		jobs = append(jobs, job)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, translate(err)
+	}
+	return jobs, total, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanJob(s scanner) (*copydesk.Job, error) {
+	var (
+		job              copydesk.Job
+		priority         int
+		status           string
+		input, result    []byte
+		errCode, errMsg  sql.NullString
+		created, updated int64
+		finished         sql.NullInt64
+	)
+	if err := s.Scan(&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
+		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished); err != nil {
+		return nil, translate(err)
+	}
+	job.Priority, job.Status = copydesk.Priority(priority), copydesk.JobStatus(status)
+	if input != nil {
+		job.Input = json.RawMessage(input)
+	}
+	if result != nil {
+		job.Result = json.RawMessage(result)
+	}
+	if errCode.Valid || errMsg.Valid {
+		job.Error = &copydesk.JobError{Code: errCode.String, Message: errMsg.String}
+	}
+	job.CreatedAt, job.UpdatedAt = decodeTime(created), decodeTime(updated)
+	if finished.Valid {
+		t := decodeTime(finished.Int64)
+		job.FinishedAt = &t
+	}
+	return &job, nil
+}
+
+// UpdateJob changes a job and returns it as stored. Setting a final status
+// sets FinishedAt. Returns ENOTFOUND if the job does not exist, ECONFLICT if
+// it is already final and upd sets a different status (this is how a cancel
+// racing a finish is decided: the first to commit wins), and EINVALID for a
+// bad field. Setting the status a final job already has is a no-op for the
+// status, so a retried finish is harmless.
+func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) (*copydesk.Job, error) {
+	if err := validateUpdate(upd); err != nil {
+		return nil, err
+	}
+	var job *copydesk.Job
+	err := db.writeTx(ctx, func(tx *sql.Tx) (err error) {
+		job, err = updateJob(ctx, tx, id, upd, db.clock.Now().UTC())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+func validateUpdate(upd copydesk.JobUpdate) error {
+	if upd.Status != nil {
+		if err := validateStatus(*upd.Status); err != nil {
+			return err
+		}
+	}
+	if upd.Attempts != nil && *upd.Attempts < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "job attempts cannot be negative (got %d)", *upd.Attempts)
+	}
+	return validateJSON("job result", upd.Result)
+}
+
+func updateJob(ctx context.Context, tx *sql.Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
+	job, err := findJobByID(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyUpdate(job, upd, now); err != nil {
+		return nil, err
+	}
+	errCode, errMsg := splitJobError(job.Error)
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, attempts = ?,
+			updated_at = ?, finished_at = ?
+		WHERE id = ?`,
+		string(job.Status), nullBytes(job.Result), errCode, errMsg, job.Attempts,
+		encodeTime(job.UpdatedAt), nullTime(job.FinishedAt), id); err != nil {
+		return nil, translate(err)
+	}
+	return job, nil
+}
+
+// applyUpdate applies upd to job in memory under the status rules.
+func applyUpdate(job *copydesk.Job, upd copydesk.JobUpdate, now time.Time) error {
+	if s := upd.Status; s != nil && *s != job.Status {
+		if job.Status.Final() {
+			return copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", job.ID, job.Status, *s)
+		}
+		job.Status = *s
+		if s.Final() {
+			t := now
+			job.FinishedAt = &t
+		}
+	}
+	if upd.Result != nil {
+		job.Result = upd.Result
+	}
+	if upd.Error != nil {
+		e := *upd.Error
+		job.Error = &e
+	}
+	if upd.Attempts != nil {
+		job.Attempts = *upd.Attempts
+	}
+	job.UpdatedAt = now
+	return nil
+}
+
+// AppendEvent stores ev with the next sequence number of its job and sets
+// ev.Seq and ev.At. The job's last_seq is bumped and the event inserted in one
+// transaction, so concurrent appends (also from other processes) get 1..n
+// without gaps or duplicates. Empty Data is stored as JSON null. Returns
+// ENOTFOUND if the job does not exist and EINVALID for a missing type or
+// invalid JSON data.
+func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
+	if err := prepareEvent(ev); err != nil {
+		return err
+	}
+	return db.writeTx(ctx, func(tx *sql.Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
+}
+
+func prepareEvent(ev *copydesk.Event) error {
+	if ev == nil {
+		return copydesk.Errorf(copydesk.EINVALID, "event is missing")
+	}
+	if ev.JobID == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "event job id is required")
+	}
+	if strings.TrimSpace(ev.Type) == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "event type is required")
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("null")
+	}
+	return validateJSON("event data", ev.Data)
+}
+
+func appendEvent(ctx context.Context, tx *sql.Tx, ev *copydesk.Event, now time.Time) error {
+	var seq int64
+	err := tx.QueryRowContext(ctx, `UPDATE jobs SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, ev.JobID).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", ev.JobID)
+	} else if err != nil {
+		return translate(err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)`,
+		ev.JobID, seq, ev.Type, []byte(ev.Data), encodeTime(now)); err != nil {
+		return translate(err)
+	}
+	ev.Seq, ev.At = seq, now
+	return nil
+}
+
+// FindEvents returns the job's events with Seq > afterSeq in order, at most
+// limit of them (0: all). Returns ENOTFOUND if the job does not exist and
+// EINVALID for a negative limit.
+func (db *DB) FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
+	if limit < 0 {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", limit)
+	}
+	var events []*copydesk.Event
+	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+		events, err = findEvents(ctx, tx, jobID, afterSeq, limit)
+		return err
+	})
+	return events, err
+}
+
+func findEvents(ctx context.Context, tx *sql.Tx, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
+	l := int64(limit)
+	if l == 0 {
+		l = -1
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, type, data, at FROM job_events
+		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`, jobID, afterSeq, l)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	events := []*copydesk.Event{}
+	for rows.Next() {
+		ev := &copydesk.Event{JobID: jobID}
+		var data []byte
+		var at int64
+		if err := rows.Scan(&ev.Seq, &ev.Type, &data, &at); err != nil {
+			return nil, translate(err)
+		}
+		ev.Data, ev.At = json.RawMessage(data), decodeTime(at)
+		events = append(events, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if len(events) == 0 {
+		// Tell an unknown job from one with no new events.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, jobID).Scan(&n); err != nil {
+			return nil, translate(err)
+		} else if n == 0 {
+			return nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", jobID)
+		}
+	}
+	return events, nil
+}
+
+func validateStatus(s copydesk.JobStatus) error {
+	switch s {
+	case copydesk.JobQueued, copydesk.JobRunning, copydesk.JobSucceeded,
+		copydesk.JobPartial, copydesk.JobFailed, copydesk.JobCancelled:
+		return nil
+	}
+	return copydesk.Errorf(copydesk.EINVALID, "job status %q is not one of queued, running, succeeded, partial, failed, cancelled", s)
+}
+
+func validateJSON(what string, b json.RawMessage) error {
+	if len(b) > 0 && !json.Valid(b) {
+		return copydesk.Errorf(copydesk.EINVALID, "%s is not valid JSON", what)
+	}
+	return nil
+}
+
+func splitJobError(e *copydesk.JobError) (code, msg sql.NullString) {
+	if e == nil {
+		return code, msg
+	}
+	return sql.NullString{String: e.Code, Valid: true}, sql.NullString{String: e.Message, Valid: true}
+}
+
+// nullBytes stores empty JSON as NULL.
+func nullBytes(b json.RawMessage) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return []byte(b)
+}
+
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return encodeTime(*t)
+}
