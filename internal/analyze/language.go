@@ -1,0 +1,80 @@
+package analyze
+
+import "strings"
+
+// Function words per language for offline detection: the most frequent
+// articles, pronouns, prepositions, conjunctions and auxiliaries, written
+// for Copydesk (no third-party list). A word may belong to several
+// languages; each of them gets a point.
+var functionWordLists = map[string]string{
+	"nl": "de het een en van in is dat op te zijn voor met niet aan er om ook als bij maar door naar dan wat nog wel worden wordt werd hij zij ze wij we jij je u uw ik mijn onze ons deze dit die hun heeft hebben had kunnen kan zal zou moet meer geen over uit tot ook zo hoe waar omdat want dus",
+	"en": "the and of to a in is that it for on with as was are be by this at from or an have has had not but they you your we our he she his her their which will would can could should there been were what when who more all about into than them these those its if do does so no",
+	"de": "der die das und ist nicht ein eine einen einem einer zu den dem des mit sich auf für von im auch es an werden wird wurde sind sie ich wir ihr du dass als wie bei oder aus nach noch nur um kann können haben hat hatte sein war über unser ihre ihren mehr schon wenn aber diese dieser",
+	"fr": "le la les de des du un une et est en que qui dans pour pas sur au aux avec ce cette ces il elle ils nous vous je tu ne se sont être avoir ont a par plus mais ou son sa ses leur leurs comme tout très aussi été fait peut sans",
+	"es": "el la los las de del un una y es en que por para con no se su sus al lo como más pero o este esta estos son está están ser ha han fue muy también sin sobre entre cuando hasta usted ustedes nosotros yo tú le les porque",
+	"it": "il lo la i gli le di del della dei delle un una e è in che per con non si su al alla come più ma o questo questa sono essere ha hanno anche molto tra fra nel nella dal dalla ci lei noi voi io tu se perché",
+	"pt": "o a os as de do da dos das um uma e é em que para com não se por no na nos nas ao à como mais mas ou este esta isso são ser tem têm foi muito também sem sobre entre quando você vocês nós eu seu sua pelo pela",
+}
+
+// langBit assigns each supported language a bit, in SupportedLanguages order.
+var langBit = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for i, l := range SupportedLanguages {
+		m[l] = 1 << i
+	}
+	return m
+}()
+
+// functionWords maps a lower-case function word to the bits of the
+// languages it belongs to.
+var functionWords = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for lang, list := range functionWordLists {
+		for _, w := range strings.Fields(list) {
+			m[w] |= langBit[lang]
+		}
+	}
+	return m
+}()
+
+// detectMaxWords bounds the words examined: a few hundred are plenty.
+const detectMaxWords = 2000
+
+// detectLanguage guesses the language of d from the frequency of each
+// language's function words, with a small bonus for characters only some
+// languages use. Without any evidence it answers "en".
+func detectLanguage(d *Doc) string {
+	var score [8]float64
+	n := 0
+	for bi := range d.Blocks {
+		for si := range d.Blocks[bi].Sentences {
+			for _, w := range d.Blocks[bi].Sentences[si].Words {
+				if n >= detectMaxWords {
+					break
+				}
+				n++
+				bits := functionWords[w.Lower]
+				if bits == 0 {
+					continue
+				}
+				// Words shared by several languages count less.
+				share := 0
+				for b := bits; b != 0; b &= b - 1 {
+					share++
+				}
+				for i := range SupportedLanguages {
+					if bits&(1<<i) != 0 {
+						score[i] += 1 / float64(share)
+					}
+				}
+			}
+		}
+	}
+	best, bestScore := 1, 0.0 // "en"
+	for i := range SupportedLanguages {
+		if score[i] > bestScore {
+			best, bestScore = i, score[i]
+		}
+	}
+	return SupportedLanguages[best]
+}

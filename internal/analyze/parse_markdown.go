@@ -1,0 +1,233 @@
+package analyze
+
+import (
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+// markdownParser is read-only after construction and safe for concurrent
+// use: goldmark's parser keeps per-parse state in its context.
+var markdownParser = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify)).Parser()
+
+// parseMarkdown parses CommonMark (with GFM tables, strikethrough and bare
+// URLs) with goldmark and builds blocks from the AST, taking the offsets of
+// every text node from its segment in the source. Raw HTML blocks are not
+// analyzed.
+func parseMarkdown(b *builder) {
+	d := b.d
+	src := []byte(d.Source)
+	root := markdownParser.Parse(text.NewReader(src))
+	lists, quotes := 0, 0
+	inImage := 0
+	inCode := 0
+	type openLink struct {
+		link   Link
+		textAt int
+	}
+	var links []openLink
+
+	blockKind := func() (BlockKind, int) {
+		if lists > 0 {
+			return BlockListItem, lists
+		}
+		if quotes > 0 {
+			return BlockQuote, 0
+		}
+		return BlockParagraph, 0
+	}
+
+	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch n := n.(type) {
+		case *ast.List:
+			if entering {
+				lists++
+			} else {
+				lists--
+			}
+		case *ast.Blockquote:
+			if entering {
+				quotes++
+			} else {
+				quotes--
+			}
+		case *ast.Heading:
+			if entering {
+				b.begin(BlockHeading, n.Level)
+			} else {
+				b.end()
+			}
+		case *ast.Paragraph, *ast.TextBlock:
+			if entering {
+				k, l := blockKind()
+				b.begin(k, l)
+			} else {
+				b.end()
+			}
+		case *east.TableCell:
+			if entering {
+				b.begin(BlockTableCell, 0)
+			} else {
+				b.end()
+			}
+		case *ast.FencedCodeBlock, *ast.CodeBlock:
+			if entering {
+				b.begin(BlockCode, 0)
+				lines := n.Lines()
+				for i := 0; i < lines.Len(); i++ {
+					seg := lines.At(i)
+					b.literal(seg.Start, seg.Stop)
+				}
+				b.end()
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.HTMLBlock:
+			b.end()
+			return ast.WalkSkipChildren, nil
+		case *ast.Text:
+			if !entering {
+				break
+			}
+			seg := n.Segment
+			if inImage > 0 {
+				break
+			}
+			if !b.open {
+				k, l := blockKind()
+				b.begin(k, l)
+			}
+			if inCode > 0 {
+				b.literal(seg.Start, seg.Stop)
+			} else {
+				b.withEntities(seg.Start, seg.Stop, true)
+			}
+			if (n.SoftLineBreak() || n.HardLineBreak()) && seg.Stop < len(src) {
+				b.space(seg.Stop)
+			}
+		case *ast.CodeSpan:
+			if entering {
+				inCode++
+			} else {
+				inCode--
+			}
+		case *ast.RawHTML:
+			if entering && b.open {
+				segs := n.Segments
+				if segs.Len() > 0 {
+					s := segs.At(0)
+					if strings.HasPrefix(strings.ToLower(string(s.Value(src))), "<br") {
+						b.space(s.Start)
+					}
+				}
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.Link:
+			if entering {
+				links = append(links, openLink{Link{Href: string(n.Destination), Span: Span{max(n.Pos(), 0), max(n.Pos(), 0)}}, len(b.text)})
+			} else if len(links) > 0 {
+				ol := links[len(links)-1]
+				links = links[:len(links)-1]
+				ol.link.Text = b.textFrom(ol.textAt)
+				ol.link.Span.End = markdownInlineEnd(d.Source, n, ol.link.Span.Start)
+				if isNavigable(ol.link.Href) {
+					d.Links = append(d.Links, ol.link)
+				}
+			}
+		case *ast.AutoLink:
+			if !entering {
+				break
+			}
+			label := string(n.Label(src))
+			url := string(n.URL(src))
+			if n.AutoLinkType == ast.AutoLinkEmail {
+				url = "mailto:" + url
+			}
+			start := max(n.Pos(), 0)
+			if i := strings.Index(d.Source[start:], label); i >= 0 && label != "" {
+				start += i
+				if !b.open {
+					k, l := blockKind()
+					b.begin(k, l)
+				}
+				b.literal(start, start+len(label))
+				if isNavigable(url) {
+					d.Links = append(d.Links, Link{Href: url, Text: label, Span: Span{start, start + len(label)}})
+				}
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.Image:
+			if entering {
+				inImage++
+				alt := imageAlt(n, src)
+				pos := max(n.Pos(), 0)
+				d.Images = append(d.Images, Image{Src: string(n.Destination), Alt: alt, Span: Span{pos, markdownInlineEnd(d.Source, n, pos)}})
+			} else {
+				inImage--
+				b.skipped()
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	b.end()
+	classifyLinks(d)
+}
+
+// imageAlt returns the plain text of an image's description.
+func imageAlt(n ast.Node, src []byte) string {
+	var sb strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			sb.Write(t.Segment.Value(src))
+			if t.SoftLineBreak() {
+				sb.WriteByte(' ')
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.TrimSpace(sb.String())
+}
+
+// markdownInlineEnd finds where a link or image that starts at start ends:
+// past the last text of its label, the closing bracket and, for an inline
+// destination, the closing parenthesis on the same line.
+func markdownInlineEnd(src string, n ast.Node, start int) int {
+	end := start
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering && t.Segment.Stop > end {
+			end = t.Segment.Stop
+		}
+		return ast.WalkContinue, nil
+	})
+	if end < start {
+		end = start
+	}
+	// Skip to the closing bracket of the label, then an inline destination.
+	if i := strings.IndexByte(src[end:], ']'); i >= 0 && !strings.Contains(src[end:end+i], "\n\n") {
+		end += i + 1
+		if end < len(src) && src[end] == '(' {
+			line := src[end:]
+			if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+				line = line[:nl]
+			}
+			depth := 0
+			for j := 0; j < len(line); j++ {
+				if line[j] == '(' {
+					depth++
+				} else if line[j] == ')' {
+					if depth--; depth == 0 {
+						end += j + 1
+						break
+					}
+				}
+			}
+		}
+	}
+	if end > len(src) {
+		end = len(src)
+	}
+	return end
+}
