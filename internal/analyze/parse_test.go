@@ -8,6 +8,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// MustParse parses in or fails the test.
+func MustParse(tb testing.TB, in Input) *Doc {
+	tb.Helper()
+	d, err := Parse(in)
+	if err != nil {
+		tb.Fatalf("Parse: %v", err)
+	}
+	return d
+}
+
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
