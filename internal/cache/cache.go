@@ -1,0 +1,511 @@
+package cache
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// DefaultCallTimeout bounds a provider call once it runs detached from the
+// callers waiting on it.
+const DefaultCallTimeout = 10 * time.Minute
+
+// Config configures a Cache.
+type Config struct {
+	// L1 is the in-process layer. Default: a MemoryStore of
+	// DefaultMemoryBytes using Clock.
+	L1 copydesk.CacheStore
+	// L2 is the shared, durable layer (embedded store, later Redis).
+	// Optional: without it the cache is L1 only.
+	L2 copydesk.CacheStore
+	// Tiers maps task kinds to tiers. Default DefaultTiers().
+	Tiers TierConfig
+	// TTLs overrides tier TTLs; the realtime TTL must stay within 5 to 15
+	// minutes. Default: the plan's TTLs (copydesk.Tier.TTL).
+	TTLs TTLs
+	// Clock stamps entries and decides expiry. Default copydesk.SystemClock.
+	Clock copydesk.Clock
+	// Logger receives L2 failures and provider-function panics. Default: a
+	// logger that discards.
+	Logger *slog.Logger
+	// CallTimeout bounds a provider call, which runs detached from the
+	// cancellation of any one caller. Default DefaultCallTimeout.
+	CallTimeout time.Duration
+}
+
+// validate names the first bad field.
+func (cfg *Config) validate() error {
+	if cfg.CallTimeout < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "cache CallTimeout cannot be negative, got %s", cfg.CallTimeout)
+	}
+	if err := cfg.Tiers.validate(); err != nil {
+		return err
+	}
+	return cfg.TTLs.validate()
+}
+
+// Source says where an answer came from.
+type Source string
+
+// Sources of an answer.
+const (
+	SourceL1     Source = "l1"     // in-process layer
+	SourceL2     Source = "l2"     // shared layer (then promoted to L1)
+	SourceMiss   Source = "miss"   // this caller's provider call
+	SourceShared Source = "shared" // another caller's concurrent provider call
+)
+
+// Outcome describes one answer.
+type Outcome struct {
+	// Source is where the answer came from.
+	Source Source
+	// Tier is the answer's tier.
+	Tier copydesk.Tier
+	// CreatedAt and ExpiresAt are the cached value's birth and end of life
+	// (what an HTTP layer needs for Cache-Control).
+	CreatedAt, ExpiresAt time.Time
+	// Cost is what producing the answer cost: spent on a miss, saved otherwise.
+	Cost copydesk.Micros
+}
+
+// Hit reports whether the answer was served without a provider call.
+func (o Outcome) Hit() bool { return o.Source != SourceMiss && o.Source != "" }
+
+// Request names one answer.
+type Request struct {
+	// Key is the answer's key, from Key. Required.
+	Key string
+	// Kind is the task kind; it selects the tier. Required.
+	Kind string
+	// CustomerID is the partition stored with the entry, for purges by
+	// customer. Ignored when Shared is set.
+	CustomerID string
+	// Shared marks an entry of the shared partition (see KeyParts.Shared).
+	Shared bool
+	// Tier overrides the tier configured for Kind. Optional.
+	Tier copydesk.Tier
+}
+
+// NewRequest returns the Request for p.
+func NewRequest(p KeyParts) Request {
+	return Request{Key: Key(p), Kind: p.Kind, CustomerID: p.CustomerID, Shared: p.Shared}
+}
+
+// Func produces one answer: the encoded value and what it cost. A non-nil
+// error means the value is not cached; every caller waiting on the call gets
+// that same error.
+type Func func(ctx context.Context) (value []byte, cost copydesk.Micros, err error)
+
+// BlockFunc produces the blocks missing[i] (indexes into the requests given
+// to DoBlocks): values[i] and costs[i] belong to missing[i]. costs may be nil.
+// A nil values[i] fails that block alone; a non-nil error fails them all.
+type BlockFunc func(ctx context.Context, missing []int) (values [][]byte, costs []copydesk.Micros, err error)
+
+// Cache is the tiered cache with request deduplication. Safe for concurrent
+// use.
+type Cache struct {
+	l1, l2      copydesk.CacheStore
+	tiers       TierConfig
+	ttls        TTLs
+	clock       copydesk.Clock
+	logger      *slog.Logger
+	callTimeout time.Duration
+
+	mu      sync.Mutex
+	flights map[string]*flight
+
+	purges     atomic.Uint64 // bumped by each Purge: in-flight results then are not stored
+	stats      [4]counters
+	totalCalls atomic.Int64
+}
+
+// flight is one in-progress lookup-or-compute of a key that callers wait on.
+type flight struct {
+	done chan struct{} // closed when the fields below are final
+	val  []byte
+	out  Outcome // Source is L1, L2 or Miss: where the leader got it
+	err  error
+}
+
+// New returns a Cache. Returns EINVALID naming the bad field of cfg.
+func New(cfg Config) (*Cache, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	clock := cmp.Or[copydesk.Clock](cfg.Clock, copydesk.SystemClock{})
+	l1 := cfg.L1
+	if l1 == nil {
+		l1 = NewMemoryStore(MemoryOptions{Clock: clock})
+	}
+	tiers := cfg.Tiers
+	if tiers == nil {
+		tiers = DefaultTiers()
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Cache{
+		l1:          l1,
+		l2:          cfg.L2,
+		tiers:       tiers,
+		ttls:        cfg.TTLs,
+		clock:       clock,
+		logger:      logger,
+		callTimeout: cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
+		flights:     make(map[string]*flight),
+	}, nil
+}
+
+// TTL returns the time to live the cache gives entries of tier t.
+func (c *Cache) TTL(t copydesk.Tier) time.Duration { return c.ttls.TTL(t) }
+
+// Tier returns the tier of req: its override, or the one configured for its
+// kind. Returns EINVALID for a malformed request.
+func (c *Cache) Tier(req Request) (copydesk.Tier, error) {
+	if !validKey(req.Key) {
+		return "", copydesk.Errorf(copydesk.EINVALID, "cache key %q is not a hex SHA-256; build it with cache.Key", truncate(req.Key, 80))
+	}
+	if req.Kind == "" {
+		return "", copydesk.Errorf(copydesk.EINVALID, "cache request for key %s has no task kind", req.Key)
+	}
+	if req.Tier != "" {
+		if !validTier(req.Tier) {
+			return "", copydesk.Errorf(copydesk.EINVALID, "cache tier %q is not one of permanent, stable, dynamic, realtime", req.Tier)
+		}
+		return req.Tier, nil
+	}
+	return c.tiers.Tier(req.Kind)
+}
+
+func validKey(k string) bool {
+	if len(k) != 64 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Do returns the answer for req: from L1, else from L2 (copied into L1), else
+// from fn, whose successful value is stored in both layers with the tier's
+// TTL. Concurrent calls for the same key share one lookup and at most one fn
+// call; fn runs detached from the cancellation of any single caller, bounded
+// by Config.CallTimeout, so a caller whose ctx ends leaves (with an
+// ECANCELLED or EUNAVAILABLE error) while the others keep waiting. Errors of
+// fn are returned as they are, to every waiting caller, and never cached.
+// Returns EINVALID for a malformed request.
+func (c *Cache) Do(ctx context.Context, req Request, fn Func) ([]byte, Outcome, error) {
+	tier, err := c.Tier(req)
+	if err != nil {
+		return nil, Outcome{}, err
+	}
+	ti := tierIndex(tier)
+	if e, ok := c.getL1(ctx, req.Key); ok {
+		o := outcomeOf(e, SourceL1)
+		c.record(ti, o, nil)
+		return e.Value, o, nil
+	}
+	f, leader := c.join(req.Key)
+	if leader {
+		go c.run(context.WithoutCancel(ctx), []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
+			v, cost, err := fn(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return [][]byte{v}, []copydesk.Micros{cost}, nil
+		})
+	}
+	val, o, err := c.wait(ctx, f, leader)
+	c.record(ti, o, err)
+	return val, o, err
+}
+
+// Get returns the cached answer for req from L1 or L2 (copying an L2 hit into
+// L1), or ok=false. It never calls a provider and is not counted in the
+// figures. Returns EINVALID for a malformed request.
+func (c *Cache) Get(ctx context.Context, req Request) (value []byte, o Outcome, ok bool, err error) {
+	if _, err := c.Tier(req); err != nil {
+		return nil, Outcome{}, false, err
+	}
+	if e, ok := c.getL1(ctx, req.Key); ok {
+		return e.Value, outcomeOf(e, SourceL1), true, nil
+	}
+	if e, ok := c.getL2(ctx, req.Key); ok {
+		return e.Value, outcomeOf(e, SourceL2), true, nil
+	}
+	return nil, Outcome{}, false, nil
+}
+
+// Set stores a finished, validated answer for req in both layers with the
+// tier's TTL, as if fn had produced it at cost. Returns EINVALID for a
+// malformed request, or the L1 store's error; an L2 failure is logged.
+func (c *Cache) Set(ctx context.Context, req Request, value []byte, cost copydesk.Micros) (Outcome, error) {
+	tier, err := c.Tier(req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	e := c.newEntry(req, tier, value, cost)
+	if err := c.l1.SetCache(ctx, e); err != nil {
+		return Outcome{}, err
+	}
+	c.setL2(ctx, e)
+	return outcomeOf(e, SourceMiss), nil
+}
+
+// PurgeCounts says how many entries a purge deleted in each layer.
+type PurgeCounts struct {
+	L1, L2 int
+}
+
+// Purge deletes the entries matching filter from both layers. Answers being
+// computed while it runs are returned to their callers but not stored.
+// Returns the L2 store's error, if any, after purging L1.
+func (c *Cache) Purge(ctx context.Context, filter copydesk.CacheFilter) (PurgeCounts, error) {
+	if filter.Tier != "" && !validTier(filter.Tier) {
+		return PurgeCounts{}, copydesk.Errorf(copydesk.EINVALID, "cache tier %q is not one of permanent, stable, dynamic, realtime", filter.Tier)
+	}
+	c.purges.Add(1)
+	var n PurgeCounts
+	var err error
+	if n.L1, err = c.l1.PurgeCache(ctx, filter); err != nil {
+		return n, err
+	}
+	if c.l2 != nil {
+		if n.L2, err = c.l2.PurgeCache(ctx, filter); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func outcomeOf(e *copydesk.CacheEntry, src Source) Outcome {
+	return Outcome{Source: src, Tier: e.Tier, CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt, Cost: e.CostMicros}
+}
+
+func (c *Cache) newEntry(req Request, tier copydesk.Tier, value []byte, cost copydesk.Micros) *copydesk.CacheEntry {
+	now := c.clock.Now()
+	customer := req.CustomerID
+	if req.Shared {
+		customer = ""
+	}
+	return &copydesk.CacheEntry{
+		Key:        req.Key,
+		CustomerID: customer,
+		Kind:       req.Kind,
+		Tier:       tier,
+		Value:      value,
+		ExpiresAt:  now.Add(c.ttls.TTL(tier)),
+		CreatedAt:  now,
+		CostMicros: cost,
+	}
+}
+
+// getL1 reads L1; a failing L1 is logged and read as a miss.
+func (c *Cache) getL1(ctx context.Context, key string) (*copydesk.CacheEntry, bool) {
+	e, ok, err := c.l1.GetCache(ctx, key)
+	if err != nil {
+		c.logger.WarnContext(ctx, "cache L1 read failed", "key", key, "error", err)
+		return nil, false
+	}
+	return e, ok
+}
+
+// getL2 reads L2, checks expiry by the cache's clock and copies a hit into
+// L1. A failing L2 is logged and read as a miss.
+func (c *Cache) getL2(ctx context.Context, key string) (*copydesk.CacheEntry, bool) {
+	if c.l2 == nil {
+		return nil, false
+	}
+	e, ok, err := c.l2.GetCache(ctx, key)
+	if err != nil {
+		c.logger.WarnContext(ctx, "cache L2 read failed", "key", key, "error", err)
+		return nil, false
+	}
+	if !ok || !c.clock.Now().Before(e.ExpiresAt) {
+		return nil, false
+	}
+	if err := c.l1.SetCache(ctx, e); err != nil {
+		c.logger.WarnContext(ctx, "cache L1 write failed", "key", key, "error", err)
+	}
+	return e, true
+}
+
+func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
+	if c.l2 == nil {
+		return
+	}
+	if err := c.l2.SetCache(ctx, e); err != nil {
+		c.logger.WarnContext(ctx, "cache L2 write failed", "key", e.Key, "error", err)
+	}
+}
+
+// join returns the flight of key, creating it (leader=true) if none runs.
+func (c *Cache) join(key string) (f *flight, leader bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.flights[key]; ok {
+		return f, false
+	}
+	f = &flight{done: make(chan struct{})}
+	c.flights[key] = f
+	return f, true
+}
+
+// land publishes a flight's result: after it has been stored, so that a
+// caller missing L1 after this point either finds the value there or starts
+// a flight that finds it in its L1 re-check.
+func (c *Cache) land(key string, f *flight) {
+	c.mu.Lock()
+	if c.flights[key] == f {
+		delete(c.flights, key)
+	}
+	c.mu.Unlock()
+	close(f.done)
+}
+
+// wait waits for f or for ctx to end.
+func (c *Cache) wait(ctx context.Context, f *flight, leader bool) ([]byte, Outcome, error) {
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return nil, Outcome{}, ctxError(ctx)
+	}
+	o := f.out
+	if f.err != nil {
+		return nil, o, f.err
+	}
+	if o.Source == SourceMiss && !leader {
+		o.Source = SourceShared
+	}
+	return f.val, o, nil
+}
+
+// ctxError turns a caller's ended context into a domain error that still
+// wraps the context's error.
+func ctxError(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.EUNAVAILABLE, "the answer was not ready before the request's deadline; try again later"), ctx.Err())
+	}
+	return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.ECANCELLED, "the request was cancelled while waiting for the answer"), ctx.Err())
+}
+
+// run resolves the flights fs (one per request, this caller leads all of
+// them): L1 re-check, then L2, then one call of fn for the rest. Every flight
+// is landed whatever happens, also when fn panics. ctx carries the first
+// caller's values but none of its cancellation.
+func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, fn BlockFunc) {
+	landed := make([]bool, len(fs))
+	defer func() {
+		if p := recover(); p != nil {
+			c.logger.ErrorContext(ctx, "cache provider function panicked", "panic", fmt.Sprint(p))
+			for i, f := range fs {
+				if !landed[i] {
+					f.err = copydesk.Errorf(copydesk.EINTERNAL, "internal error")
+					c.land(reqs[i].Key, f)
+				}
+			}
+		}
+	}()
+	finish := func(i int) {
+		landed[i] = true
+		c.land(reqs[i].Key, fs[i])
+	}
+
+	var missing []int // positions in reqs
+	for i, req := range reqs {
+		if e, ok := c.getL1(ctx, req.Key); ok {
+			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL1)
+			finish(i)
+		} else if e, ok := c.getL2(ctx, req.Key); ok {
+			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL2)
+			finish(i)
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+
+	purges := c.purges.Load()
+	callCtx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	seen := [4]bool{}
+	for _, i := range missing {
+		if ti := tierIndex(tiers[i]); !seen[ti] {
+			seen[ti] = true
+			c.stats[ti].calls.Add(1)
+		}
+	}
+	c.totalCalls.Add(1)
+	vals, costs, err := fn(callCtx, missing)
+	if err == nil && (len(vals) != len(missing) || (costs != nil && len(costs) != len(missing))) {
+		c.logger.ErrorContext(ctx, "cache provider function broke its contract", "missing", len(missing), "values", len(vals), "costs", len(costs))
+		err = copydesk.Errorf(copydesk.EINTERNAL, "internal error")
+	}
+	if err != nil {
+		for _, i := range missing {
+			fs[i].err = err
+			finish(i)
+		}
+		return
+	}
+
+	for j, i := range missing {
+		f := fs[i]
+		if vals[j] == nil {
+			f.err = copydesk.Errorf(copydesk.EUNAVAILABLE, "the provider returned no answer for this block; try again")
+			continue
+		}
+		var cost copydesk.Micros
+		if costs != nil {
+			cost = costs[j]
+		}
+		e := c.newEntry(reqs[i], tiers[i], vals[j], cost)
+		f.val, f.out = vals[j], outcomeOf(e, SourceMiss)
+		if c.purges.Load() != purges {
+			continue // a purge ran during the call: do not store
+		}
+		if err := c.l1.SetCache(ctx, e); err != nil {
+			c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)
+		}
+		c.setL2(ctx, e)
+		if c.purges.Load() != purges { // a purge raced the write: undo it
+			c.unstore(ctx, e.Key)
+		}
+	}
+	for _, i := range missing {
+		finish(i)
+	}
+}
+
+// unstore removes key from both layers.
+func (c *Cache) unstore(ctx context.Context, key string) {
+	if _, err := c.l1.PurgeCache(ctx, copydesk.CacheFilter{Key: key}); err != nil {
+		c.logger.WarnContext(ctx, "cache L1 purge failed", "key", key, "error", err)
+	}
+	if c.l2 != nil {
+		if _, err := c.l2.PurgeCache(ctx, copydesk.CacheFilter{Key: key}); err != nil {
+			c.logger.WarnContext(ctx, "cache L2 purge failed", "key", key, "error", err)
+		}
+	}
+}
