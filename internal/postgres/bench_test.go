@@ -1,0 +1,21 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/storetest"
+)
+
+func BenchmarkCreateJob(b *testing.B) {
+	storetest.BenchmarkCreateJob(b, MustOpen(b, nil))
+}
+
+func BenchmarkAppendEvent(b *testing.B) {
+	storetest.BenchmarkAppendEvent(b, MustOpen(b, nil))
+}
+
+func BenchmarkGetCache(b *testing.B) {
+	clock := copydesk.SystemClock{}
+	storetest.BenchmarkGetCache(b, MustOpen(b, clock), clock)
+}

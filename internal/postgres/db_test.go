@@ -1,0 +1,203 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/storetest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+)
+
+// DSNEnv names the environment variable with the test server's URL.
+const DSNEnv = "COPYDESK_TEST_POSTGRES"
+
+// MustDSN returns the test server's URL. It skips the test if DSNEnv is not
+// set; when it is set, an unreachable server fails the test (never skips).
+func MustDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(DSNEnv)
+	if dsn == "" {
+		tb.Skip(DSNEnv + " not set: set it to e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run the PostgreSQL tests")
+	}
+	return dsn
+}
+
+// MustSchema returns a new random schema name, dropped when tb ends.
+func MustSchema(tb testing.TB) string {
+	tb.Helper()
+	dsn := MustDSN(tb)
+	schema := "copydesk_test_" + strings.ToLower(hex.EncodeToString(randomBytes(6)))
+	tb.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return schema
+}
+
+// MustOpen opens a store in a new random schema that is dropped when tb ends.
+func MustOpen(tb testing.TB, clock copydesk.Clock) *postgres.DB {
+	tb.Helper()
+	return MustOpenSchema(tb, MustSchema(tb), clock)
+}
+
+// MustOpenSchema opens a store in schema, closed when tb ends.
+func MustOpenSchema(tb testing.TB, schema string, clock copydesk.Clock) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), MustDSN(tb), postgres.Options{Clock: clock, Schema: schema})
+	if err != nil {
+		tb.Fatalf("Open(%s=..., schema %s): got error %v, want nil (is the server running?)", DSNEnv, schema, err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func TestJobStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestJobStore(t, func(t *testing.T, clock copydesk.Clock) copydesk.JobStore {
+		return MustOpen(t, clock)
+	})
+}
+
+func TestCacheStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestCacheStore(t, func(t *testing.T, clock copydesk.Clock) copydesk.CacheStore {
+		return MustOpen(t, clock)
+	})
+}
+
+var wantMigrations = []string{"0001_jobs", "0002_cache"}
+
+func TestOpen(t *testing.T) {
+	dsn := MustDSN(t)
+	ctx := context.Background()
+
+	t.Run("MigrationsIdempotent", func(t *testing.T) {
+		t.Parallel()
+		schema := MustSchema(t)
+		clock := storetest.NewClock(storetest.Epoch())
+		db := MustOpenSchema(t, schema, clock)
+		if err := db.Ping(ctx); err != nil {
+			t.Fatalf("Ping: got %v, want nil", err)
+		}
+		job := &copydesk.Job{Kind: "analysis", Input: json.RawMessage(`{"a":1}`)}
+		storetest.MustCreateJob(t, db, job)
+		db.Close()
+		db.Close() // twice is harmless
+
+		for i := range 2 {
+			db := MustOpenSchema(t, schema, clock)
+			got, err := db.Migrations(ctx)
+			if err != nil {
+				t.Fatalf("Migrations: %v", err)
+			}
+			if diff := cmp.Diff(wantMigrations, got); diff != "" {
+				t.Errorf("open %d: migrations (-want +got):\n%s", i, diff)
+			}
+			if diff := cmp.Diff(job, storetest.MustFindJob(t, db, job.ID)); diff != "" {
+				t.Errorf("open %d: job after reopen (-want +got):\n%s", i, diff)
+			}
+			db.Close()
+		}
+	})
+
+	t.Run("ConcurrentOpen", func(t *testing.T) {
+		// Instances starting at once on a new schema: the advisory lock lets
+		// one migrate; the others find the work done.
+		t.Parallel()
+		schema := MustSchema(t)
+		var wg sync.WaitGroup
+		dbs := make([]*postgres.DB, 4)
+		errs := make([]error, len(dbs))
+		for i := range dbs {
+			wg.Go(func() { dbs[i], errs[i] = postgres.Open(ctx, dsn, postgres.Options{Schema: schema}) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("Open %d: got %v, want nil", i, err)
+			}
+			defer dbs[i].Close()
+		}
+		got, err := dbs[0].Migrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantMigrations, got); diff != "" {
+			t.Errorf("migrations (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("SchemaIsolation", func(t *testing.T) {
+		t.Parallel()
+		a, b := MustOpen(t, nil), MustOpen(t, nil)
+		job := &copydesk.Job{Kind: "analysis"}
+		storetest.MustCreateJob(t, a, job)
+		if _, err := b.FindJobByID(ctx, job.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("job of schema %s seen from %s: got %v, want ENOTFOUND", a.Schema(), b.Schema(), err)
+		}
+		// The pool handed to River uses the schema too.
+		var sp string
+		if err := a.Pool().QueryRow(ctx, `SHOW search_path`).Scan(&sp); err != nil || sp != a.Schema() {
+			t.Errorf("search_path: got %q (err %v), want %q", sp, err, a.Schema())
+		}
+	})
+
+	t.Run("BadOptions", func(t *testing.T) {
+		t.Parallel()
+		for _, tt := range []struct {
+			name, dsn, schema string
+		}{
+			{"EmptyDSN", "", ""},
+			{"UnparsableDSN", "postgres://user:s3cret@host:notaport/db", ""},
+			{"BadSchema", dsn, "Robert'); DROP TABLE jobs;--"},
+			{"UpperCaseSchema", dsn, "Copydesk"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := postgres.Open(ctx, tt.dsn, postgres.Options{Schema: tt.schema})
+				if got, want := copydesk.ErrorCode(err), copydesk.EINVALID; got != want {
+					t.Fatalf("got code %q (%v), want %q", got, err, want)
+				}
+				if strings.Contains(err.Error(), "s3cret") {
+					t.Errorf("error %q contains the password", err)
+				}
+				t.Logf("message: %s", copydesk.ErrorMessage(err))
+			})
+		}
+	})
+
+	t.Run("Unreachable", func(t *testing.T) {
+		t.Parallel()
+		// Port 1 on loopback: nothing listens there.
+		_, err := postgres.Open(ctx, "postgres://copydesk:s3cret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", postgres.Options{})
+		if got, want := copydesk.ErrorCode(err), copydesk.EUNAVAILABLE; got != want {
+			t.Fatalf("got code %q (%v), want %q", got, err, want)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error %q contains the password", err)
+		}
+		t.Logf("message: %s", copydesk.ErrorMessage(err))
+	})
+}
