@@ -321,6 +321,9 @@ func (c *Cache) newEntry(req Request, tier copydesk.Tier, value []byte, cost cop
 
 // getL1 reads L1; a failing L1 is logged and read as a miss.
 func (c *Cache) getL1(ctx context.Context, key string) (*copydesk.CacheEntry, bool) {
+	if m, ok := c.l1.(*MemoryStore); ok {
+		return m.get(key)
+	}
 	e, ok, err := c.l1.GetCache(ctx, key)
 	if err != nil {
 		c.logger.WarnContext(ctx, "cache L1 read failed", "key", key, "error", err)

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"math"
@@ -91,19 +92,30 @@ func (s *MemoryStore) tierUsage(t copydesk.Tier) *tierUsage {
 	return &s.usage[i]
 }
 
-// GetCache returns a copy of the entry (its Value shared and read-only), or
-// ok=false if it is absent or expired by the store's clock.
+// GetCache returns a copy of the entry, or ok=false if it is absent or
+// expired by the store's clock.
 func (s *MemoryStore) GetCache(_ context.Context, key string) (*copydesk.CacheEntry, bool, error) {
-	e, ok := s.c.GetIfPresent(key)
+	e, ok := s.get(key)
 	if !ok {
 		return nil, false, nil
 	}
+	cp := *e
+	cp.Value = bytes.Clone(e.Value)
+	return &cp, true, nil
+}
+
+// get returns the stored entry itself, not a copy: the Cache's hit path,
+// which hands values out read-only.
+func (s *MemoryStore) get(key string) (*copydesk.CacheEntry, bool) {
+	e, ok := s.c.GetIfPresent(key)
+	if !ok {
+		return nil, false
+	}
 	if !s.clock.Now().Before(e.ExpiresAt) {
 		s.removeIf(key, e)
-		return nil, false, nil
+		return nil, false
 	}
-	cp := *e
-	return &cp, true, nil
+	return e, true
 }
 
 // SetCache stores a copy of the entry, replacing any with the same key. An
@@ -118,7 +130,7 @@ func (s *MemoryStore) SetCache(_ context.Context, entry *copydesk.CacheEntry) er
 		return nil
 	}
 	e := *entry
-	e.Value = append([]byte(nil), entry.Value...)
+	e.Value = bytes.Clone(entry.Value)
 	u := s.tierUsage(e.Tier)
 	u.entries.Add(1)
 	u.bytes.Add(int64(entryWeight(&e)))
