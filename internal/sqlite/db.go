@@ -53,6 +53,8 @@ type DB struct {
 	path   string
 	clock  copydesk.Clock
 	logger *slog.Logger
+
+	getCacheStmt *sql.Stmt // on the read pool
 }
 
 // Compile-time checks that DB implements the domain interfaces.
@@ -105,7 +107,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 
-	if db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)&_txlock=deferred"); err != nil {
+	if db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)&_txlock=deferred"); err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open %q for reading: %w", path, err)
 	}
@@ -116,12 +118,19 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: cannot open %q for reading: %v", path, err)
 	}
+	if db.getCacheStmt, err = db.read.PrepareContext(ctx, getCacheSQL); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: prepare cache lookup: %w", err)
+	}
 	return db, nil
 }
 
 // Close closes both pools. It is safe to call more than once.
 func (db *DB) Close() error {
 	var errs []error
+	if db.getCacheStmt != nil {
+		errs = append(errs, db.getCacheStmt.Close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
