@@ -10,6 +10,15 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
+// setCacheSQL is prepared at Open.
+const setCacheSQL = `
+		INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET
+			customer_id = excluded.customer_id, kind = excluded.kind, tier = excluded.tier,
+			value = excluded.value, expires_at = excluded.expires_at,
+			created_at = excluded.created_at, cost_micros = excluded.cost_micros`
+
 // sweepBatch is how many expired entries DeleteExpiredCache deletes per
 // transaction, so that a large sweep never holds the write lock for long.
 const sweepBatch = 1000
@@ -47,7 +56,7 @@ func (db *DB) SetCache(ctx context.Context, entry *copydesk.CacheEntry) error {
 	if err := prepareCacheEntry(entry, db.clock.Now().UTC()); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx *sql.Tx) error { return setCache(ctx, tx, entry) })
+	return db.writeTx(ctx, func(tx *Tx) error { return setCache(ctx, tx, entry) })
 }
 
 func prepareCacheEntry(e *copydesk.CacheEntry, now time.Time) error {
@@ -72,18 +81,12 @@ func prepareCacheEntry(e *copydesk.CacheEntry, now time.Time) error {
 	return nil
 }
 
-func setCache(ctx context.Context, tx *sql.Tx, e *copydesk.CacheEntry) error {
+func setCache(ctx context.Context, tx *Tx, e *copydesk.CacheEntry) error {
 	value := e.Value
 	if value == nil {
 		value = []byte{}
 	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET
-			customer_id = excluded.customer_id, kind = excluded.kind, tier = excluded.tier,
-			value = excluded.value, expires_at = excluded.expires_at,
-			created_at = excluded.created_at, cost_micros = excluded.cost_micros`,
+	_, err := tx.exec(ctx, setCacheSQL,
 		e.Key, e.CustomerID, e.Kind, string(e.Tier), value,
 		encodeTime(e.ExpiresAt), encodeTime(e.CreatedAt), int64(e.CostMicros))
 	return translate(err)
@@ -93,14 +96,14 @@ func setCache(ctx context.Context, tx *sql.Tx, e *copydesk.CacheEntry) error {
 // filter) and returns how many.
 func (db *DB) PurgeCache(ctx context.Context, filter copydesk.CacheFilter) (int, error) {
 	var n int
-	err := db.writeTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.writeTx(ctx, func(tx *Tx) (err error) {
 		n, err = purgeCache(ctx, tx, filter)
 		return err
 	})
 	return n, err
 }
 
-func purgeCache(ctx context.Context, tx *sql.Tx, f copydesk.CacheFilter) (int, error) {
+func purgeCache(ctx context.Context, tx *Tx, f copydesk.CacheFilter) (int, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	if f.CustomerID != "" {
 		where, args = append(where, "customer_id = ?"), append(args, f.CustomerID)
@@ -114,7 +117,7 @@ func purgeCache(ctx context.Context, tx *sql.Tx, f copydesk.CacheFilter) (int, e
 	if f.Key != "" {
 		where, args = append(where, "key = ?"), append(args, f.Key)
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM cache_entries WHERE `+strings.Join(where, " AND "), args...)
+	res, err := tx.exec(ctx, `DELETE FROM cache_entries WHERE `+strings.Join(where, " AND "), args...)
 	if err != nil {
 		return 0, translate(err)
 	}
@@ -130,8 +133,8 @@ func (db *DB) DeleteExpiredCache(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int
-		err := db.writeTx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM cache_entries WHERE key IN (
+		err := db.writeTx(ctx, func(tx *Tx) error {
+			res, err := tx.exec(ctx, `DELETE FROM cache_entries WHERE key IN (
 				SELECT key FROM cache_entries WHERE expires_at <= ? LIMIT ?)`, now, sweepBatch)
 			if err != nil {
 				return translate(err)

@@ -11,6 +11,18 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
+// SQL of the hot statements, prepared at Open.
+const (
+	insertJobSQL = `
+		INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
+			error_code, error_message, attempts, created_at, updated_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	bumpSeqSQL     = `UPDATE jobs SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`
+	insertEventSQL = `INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)`
+	findEventsSQL  = `SELECT seq, type, data, at FROM job_events
+		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+)
+
 // maxIDLen bounds caller-chosen job IDs.
 const maxIDLen = 128
 
@@ -23,7 +35,7 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 	if err := prepareJob(job, db.clock.Now().UTC()); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx *sql.Tx) error { return createJob(ctx, tx, job) })
+	return db.writeTx(ctx, func(tx *Tx) error { return createJob(ctx, tx, job) })
 }
 
 // prepareJob validates job and fills its defaults, ID and times.
@@ -69,12 +81,9 @@ func prepareJob(job *copydesk.Job, now time.Time) error {
 	return nil
 }
 
-func createJob(ctx context.Context, tx *sql.Tx, job *copydesk.Job) error {
+func createJob(ctx context.Context, tx *Tx, job *copydesk.Job) error {
 	errCode, errMsg := splitJobError(job.Error)
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
-			error_code, error_message, attempts, created_at, updated_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, insertJobSQL,
 		job.ID, job.Kind, job.CustomerID, job.UserID, int(job.Priority), string(job.Status),
 		nullBytes(job.Input), nullBytes(job.Result), errCode, errMsg, job.Attempts,
 		encodeTime(job.CreatedAt), encodeTime(job.UpdatedAt), nullTime(job.FinishedAt))
@@ -87,14 +96,14 @@ func createJob(ctx context.Context, tx *sql.Tx, job *copydesk.Job) error {
 // FindJobByID returns the job. Returns ENOTFOUND if it does not exist.
 func (db *DB) FindJobByID(ctx context.Context, id string) (*copydesk.Job, error) {
 	var job *copydesk.Job
-	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.readTx(ctx, func(tx *Tx) (err error) {
 		job, err = findJobByID(ctx, tx, id)
 		return err
 	})
 	return job, err
 }
 
-func findJobByID(ctx context.Context, tx *sql.Tx, id string) (*copydesk.Job, error) {
+func findJobByID(ctx context.Context, tx *Tx, id string) (*copydesk.Job, error) {
 	jobs, _, err := findJobs(ctx, tx, copydesk.JobFilter{ID: &id, Limit: 1}, false)
 	if err != nil {
 		return nil, err
@@ -113,7 +122,7 @@ func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copyd
 	}
 	var jobs []*copydesk.Job
 	var n int
-	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.readTx(ctx, func(tx *Tx) (err error) {
 		jobs, n, err = findJobs(ctx, tx, filter, true)
 		return err
 	})
@@ -136,7 +145,7 @@ func validateFilter(f copydesk.JobFilter) error {
 const jobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
 	error_code, error_message, attempts, created_at, updated_at, finished_at`
 
-func findJobs(ctx context.Context, tx *sql.Tx, filter copydesk.JobFilter, count bool) ([]*copydesk.Job, int, error) {
+func findJobs(ctx context.Context, tx *Tx, filter copydesk.JobFilter, count bool) ([]*copydesk.Job, int, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	if v := filter.ID; v != nil {
 		where, args = append(where, "id = ?"), append(args, *v)
@@ -154,7 +163,7 @@ func findJobs(ctx context.Context, tx *sql.Tx, filter copydesk.JobFilter, count 
 
 	total := 0
 	if count {
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE `+cond, args...).Scan(&total); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE `+cond, args...).Scan(&total); err != nil {
 			return nil, 0, translate(err)
 		}
 	}
@@ -162,7 +171,7 @@ func findJobs(ctx context.Context, tx *sql.Tx, filter copydesk.JobFilter, count 
 	if limit == 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+cond+`
+	rows, err := tx.query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+cond+`
 		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, filter.Offset)...)
 	if err != nil {
 		return nil, 0, translate(err)
@@ -228,7 +237,7 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 		return nil, err
 	}
 	var job *copydesk.Job
-	err := db.writeTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.writeTx(ctx, func(tx *Tx) (err error) {
 		job, err = updateJob(ctx, tx, id, upd, db.clock.Now().UTC())
 		return err
 	})
@@ -250,7 +259,7 @@ func validateUpdate(upd copydesk.JobUpdate) error {
 	return validateJSON("job result", upd.Result)
 }
 
-func updateJob(ctx context.Context, tx *sql.Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
+func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
 	job, err := findJobByID(ctx, tx, id)
 	if err != nil {
 		return nil, err
@@ -259,7 +268,7 @@ func updateJob(ctx context.Context, tx *sql.Tx, id string, upd copydesk.JobUpdat
 		return nil, err
 	}
 	errCode, errMsg := splitJobError(job.Error)
-	if _, err := tx.ExecContext(ctx, `
+	if _, err := tx.exec(ctx, `
 		UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, attempts = ?,
 			updated_at = ?, finished_at = ?
 		WHERE id = ?`,
@@ -306,7 +315,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 	if err := prepareEvent(ev); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx *sql.Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
+	return db.writeTx(ctx, func(tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
 }
 
 func prepareEvent(ev *copydesk.Event) error {
@@ -325,15 +334,15 @@ func prepareEvent(ev *copydesk.Event) error {
 	return validateJSON("event data", ev.Data)
 }
 
-func appendEvent(ctx context.Context, tx *sql.Tx, ev *copydesk.Event, now time.Time) error {
+func appendEvent(ctx context.Context, tx *Tx, ev *copydesk.Event, now time.Time) error {
 	var seq int64
-	err := tx.QueryRowContext(ctx, `UPDATE jobs SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, ev.JobID).Scan(&seq)
+	err := tx.queryRow(ctx, bumpSeqSQL, ev.JobID).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", ev.JobID)
 	} else if err != nil {
 		return translate(err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)`,
+	if _, err := tx.exec(ctx, insertEventSQL,
 		ev.JobID, seq, ev.Type, []byte(ev.Data), encodeTime(now)); err != nil {
 		return translate(err)
 	}
@@ -349,20 +358,19 @@ func (db *DB) FindEvents(ctx context.Context, jobID string, afterSeq int64, limi
 		return nil, copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", limit)
 	}
 	var events []*copydesk.Event
-	err := db.readTx(ctx, func(tx *sql.Tx) (err error) {
+	err := db.readTx(ctx, func(tx *Tx) (err error) {
 		events, err = findEvents(ctx, tx, jobID, afterSeq, limit)
 		return err
 	})
 	return events, err
 }
 
-func findEvents(ctx context.Context, tx *sql.Tx, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
+func findEvents(ctx context.Context, tx *Tx, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
 	l := int64(limit)
 	if l == 0 {
 		l = -1
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, type, data, at FROM job_events
-		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`, jobID, afterSeq, l)
+	rows, err := tx.query(ctx, findEventsSQL, jobID, afterSeq, l)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -384,7 +392,7 @@ func findEvents(ctx context.Context, tx *sql.Tx, jobID string, afterSeq int64, l
 	if len(events) == 0 {
 		// Tell an unknown job from one with no new events.
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, jobID).Scan(&n); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, jobID).Scan(&n); err != nil {
 			return nil, translate(err)
 		} else if n == 0 {
 			return nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", jobID)
