@@ -1,0 +1,397 @@
+// Package openai is the Copydesk provider adapter for the OpenAI Chat
+// Completions API through the official SDK (github.com/openai/openai-go/v3).
+// It also serves any OpenAI-compatible base URL: Ollama, vLLM, llama.cpp
+// server, OpenRouter, and Azure OpenAI (base URL plus the api-key header).
+//
+// The SDK's own retries are off; a Client makes exactly one HTTP request per
+// call and classifies every failure as a *copydesk.ProviderError for the
+// router's retry and failover policy.
+package openai
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
+	"github.com/openai/openai-go/v3/shared"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Defaults of Config.
+const (
+	DefaultName    = "openai"
+	DefaultBaseURL = "https://api.openai.com/v1/"
+	DefaultTimeout = 2 * time.Minute
+)
+
+// Values of Config.MaxTokensParam.
+const (
+	MaxCompletionTokens = "max_completion_tokens"
+	MaxTokens           = "max_tokens"
+)
+
+// Config configures one Client: one API key at one base URL.
+type Config struct {
+	// Name identifies the provider instance in config, logs, metrics and
+	// errors. Default "openai".
+	Name string
+	// APIKey is the secret key. Required (the usual environment variable is
+	// OPENAI_API_KEY; Copydesk's config reads it, this package never does).
+	// Local servers that ignore keys (Ollama, llama.cpp) still need a
+	// placeholder such as "ollama".
+	APIKey string
+	// BaseURL is the API root including the version path. Default
+	// "https://api.openai.com/v1/". Examples: Ollama
+	// "http://127.0.0.1:11434/v1/", vLLM "http://host:8000/v1/", llama.cpp
+	// "http://host:8080/v1/", OpenRouter "https://openrouter.ai/api/v1/",
+	// Azure "https://RESOURCE.openai.azure.com/openai/v1/" (with
+	// APIKeyHeader "api-key").
+	BaseURL string
+	// APIKeyHeader, when set, sends the key in this header instead of
+	// "Authorization: Bearer" (Azure OpenAI: "api-key").
+	APIKeyHeader string
+	// Headers are added to every request (e.g. OpenRouter's HTTP-Referer
+	// and X-Title).
+	Headers map[string]string
+	// Query parameters are added to every request (e.g. Azure's
+	// api-version for deployment-style URLs).
+	Query map[string]string
+	// Timeout bounds one call, a whole stream included. Default 2 minutes.
+	Timeout time.Duration
+	// HTTPClient sends the requests. Default: the SDK's default client.
+	HTTPClient *http.Client
+	// MaxTokensParam names the output cap parameter: "max_completion_tokens"
+	// (OpenAI's current name, required by reasoning models) or "max_tokens"
+	// (understood by every OpenAI-compatible server). Default
+	// "max_completion_tokens" when BaseURL is OpenAI's or Azure's,
+	// "max_tokens" for any other base URL.
+	MaxTokensParam string
+	// StrictSchema sends strict: true with a JSON schema. OpenAI then
+	// guarantees the schema but rejects schemas whose properties are not
+	// all required or that allow additional properties. Default false.
+	StrictSchema bool
+	// Clock reads the time for Retry-After dates. Default the system clock.
+	Clock copydesk.Clock
+}
+
+// validate fills defaults and names the first bad field.
+func (cfg *Config) validate() error {
+	cfg.Name = cmpOr(cfg.Name, DefaultName)
+	cfg.BaseURL = cmpOr(cfg.BaseURL, DefaultBaseURL)
+	if cfg.APIKey == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "provider %s: APIKey is required (set OPENAI_API_KEY or the provider's api_key in the config file)", cfg.Name)
+	}
+	if !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
+		return copydesk.Errorf(copydesk.EINVALID, "provider %s: BaseURL %q must start with http:// or https://", cfg.Name, cfg.BaseURL)
+	}
+	if !strings.HasSuffix(cfg.BaseURL, "/") {
+		cfg.BaseURL += "/"
+	}
+	if cfg.Timeout < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "provider %s: Timeout cannot be negative", cfg.Name)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxTokensParam == "" {
+		cfg.MaxTokensParam = MaxTokens
+		if strings.Contains(cfg.BaseURL, "api.openai.com") || strings.Contains(cfg.BaseURL, ".openai.azure.com") {
+			cfg.MaxTokensParam = MaxCompletionTokens
+		}
+	}
+	if cfg.MaxTokensParam != MaxTokens && cfg.MaxTokensParam != MaxCompletionTokens {
+		return copydesk.Errorf(copydesk.EINVALID, "provider %s: MaxTokensParam %q must be %q or %q", cfg.Name, cfg.MaxTokensParam, MaxCompletionTokens, MaxTokens)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = copydesk.SystemClock{}
+	}
+	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Client is a copydesk.Provider backed by one OpenAI (or OpenAI-compatible)
+// API key. It is safe for concurrent use.
+type Client struct {
+	cfg Config
+	sdk openai.Client
+}
+
+var _ copydesk.Provider = (*Client)(nil)
+
+// New returns a Client for cfg. Returns EINVALID naming the field if cfg is
+// incomplete or wrong.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	opts := []option.RequestOption{
+		option.WithBaseURL(cfg.BaseURL),
+		option.WithMaxRetries(0),
+	}
+	if cfg.APIKeyHeader != "" {
+		opts = append(opts, option.WithAPIKey(""), option.WithHeader(cfg.APIKeyHeader, cfg.APIKey))
+	} else {
+		opts = append(opts, option.WithAPIKey(cfg.APIKey))
+	}
+	for k, v := range cfg.Headers {
+		opts = append(opts, option.WithHeader(k, v))
+	}
+	for k, v := range cfg.Query {
+		opts = append(opts, option.WithQuery(k, v))
+	}
+	if cfg.HTTPClient != nil {
+		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
+	}
+	return &Client{cfg: cfg, sdk: openai.NewClient(opts...)}, nil
+}
+
+// Name returns the configured provider name.
+func (c *Client) Name() string { return c.cfg.Name }
+
+// Complete runs a non-streaming chat completion. Errors are
+// *copydesk.ProviderError, except a cancelled ctx, which returns an error
+// wrapping context.Canceled.
+func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copydesk.ModelResponse, error) {
+	params, err := c.params(req)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	cc, err := c.sdk.Chat.Completions.New(ctx, params)
+	if err != nil {
+		return nil, c.classify(ctx, err)
+	}
+	if len(cc.Choices) == 0 {
+		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the answer has no choices")
+	}
+	ch := cc.Choices[0]
+	if ch.Message.Content == "" && ch.Message.Refusal != "" {
+		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the model refused: %s", ch.Message.Refusal)
+	}
+	return &copydesk.ModelResponse{
+		Text:         ch.Message.Content,
+		Model:        cmpOr(cc.Model, req.Model),
+		FinishReason: ch.FinishReason,
+		Usage:        usage(cc.Usage),
+	}, nil
+}
+
+// Stream runs a streaming chat completion with stream_options.include_usage,
+// calling onDelta for each text delta. A stream that ends without a finish
+// reason returns a ProviderError of kind truncated; an error from onDelta is
+// returned as is.
+func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta func(string) error) (*copydesk.ModelResponse, error) {
+	params, err := c.params(req)
+	if err != nil {
+		return nil, err
+	}
+	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	stream := c.sdk.Chat.Completions.NewStreaming(ctx, params)
+	defer stream.Close()
+
+	var text, refusal strings.Builder
+	resp := &copydesk.ModelResponse{Model: req.Model}
+	for stream.Next() {
+		chunk := stream.Current()
+		if chunk.Model != "" {
+			resp.Model = chunk.Model
+		}
+		if chunk.JSON.Usage.Valid() {
+			resp.Usage = usage(chunk.Usage)
+		}
+		for i := range chunk.Choices {
+			ch := &chunk.Choices[i]
+			if ch.Index != 0 {
+				continue
+			}
+			if d := ch.Delta.Content; d != "" {
+				text.WriteString(d)
+				if err := onDelta(d); err != nil {
+					return nil, err
+				}
+			}
+			refusal.WriteString(ch.Delta.Refusal)
+			if ch.FinishReason != "" {
+				resp.FinishReason = ch.FinishReason
+			}
+		}
+	}
+	if err := stream.Err(); err != nil {
+		return nil, c.classify(ctx, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, c.classify(ctx, err)
+	}
+	if resp.FinishReason == "" {
+		return nil, c.errorf(copydesk.ProviderTruncated, nil, "the stream ended without a finish reason after %d characters", text.Len())
+	}
+	if text.Len() == 0 && refusal.Len() > 0 {
+		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the model refused: %s", refusal.String())
+	}
+	resp.Text = text.String()
+	return resp, nil
+}
+
+func usage(u openai.CompletionUsage) copydesk.Usage {
+	return copydesk.Usage{
+		InputTokens:  int(u.PromptTokens),
+		OutputTokens: int(u.CompletionTokens),
+		CachedTokens: int(u.PromptTokensDetails.CachedTokens),
+	}
+}
+
+var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]`)
+
+// params translates a ModelRequest into SDK parameters.
+func (c *Client) params(req copydesk.ModelRequest) (openai.ChatCompletionNewParams, error) {
+	var p openai.ChatCompletionNewParams
+	if req.Model == "" {
+		return p, c.errorf(copydesk.ProviderBadRequest, nil, "the request names no model")
+	}
+	if len(req.Messages) == 0 {
+		return p, c.errorf(copydesk.ProviderBadRequest, nil, "the request has no messages")
+	}
+	if req.MaxTokens < 0 {
+		return p, c.errorf(copydesk.ProviderBadRequest, nil, "MaxTokens %d is negative", req.MaxTokens)
+	}
+	p.Model = req.Model
+	p.Messages = make([]openai.ChatCompletionMessageParamUnion, 0, len(req.Messages)+1)
+	if req.System != "" {
+		p.Messages = append(p.Messages, openai.SystemMessage(req.System))
+	}
+	for i, m := range req.Messages {
+		switch m.Role {
+		case "user":
+			p.Messages = append(p.Messages, openai.UserMessage(m.Content))
+		case "assistant":
+			p.Messages = append(p.Messages, openai.AssistantMessage(m.Content))
+		case "system":
+			p.Messages = append(p.Messages, openai.SystemMessage(m.Content))
+		default:
+			return p, c.errorf(copydesk.ProviderBadRequest, nil, "message %d has role %q, want user, assistant or system", i, m.Role)
+		}
+	}
+	if req.MaxTokens > 0 {
+		if c.cfg.MaxTokensParam == MaxCompletionTokens {
+			p.MaxCompletionTokens = openai.Int(int64(req.MaxTokens))
+		} else {
+			p.MaxTokens = openai.Int(int64(req.MaxTokens))
+		}
+	}
+	if req.Temperature != nil {
+		p.Temperature = openai.Float(*req.Temperature)
+	}
+	if len(req.JSONSchema) > 0 {
+		if !json.Valid(req.JSONSchema) {
+			return p, c.errorf(copydesk.ProviderBadRequest, nil, "JSONSchema is not valid JSON")
+		}
+		name := schemaNameRe.ReplaceAllString(cmpOr(req.SchemaName, "response"), "_")
+		if len(name) > 64 {
+			name = name[:64]
+		}
+		js := shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: name, Schema: req.JSONSchema}
+		if c.cfg.StrictSchema {
+			js.Strict = openai.Bool(true)
+		}
+		p.ResponseFormat = openai.ChatCompletionNewParamsResponseFormatUnion{
+			OfJSONSchema: &shared.ResponseFormatJSONSchemaParam{JSONSchema: js},
+		}
+	}
+	return p, nil
+}
+
+// errorf returns a ProviderError from this client.
+func (c *Client) errorf(kind copydesk.ProviderErrorKind, err error, format string, args ...any) *copydesk.ProviderError {
+	return &copydesk.ProviderError{
+		Provider: c.cfg.Name,
+		Kind:     kind,
+		Message:  c.redact(fmt.Sprintf(format, args...)),
+		Err:      err,
+	}
+}
+
+// redact removes the API key from s.
+func (c *Client) redact(s string) string {
+	if c.cfg.APIKey == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.cfg.APIKey, "[redacted]")
+}
+
+// classify turns an SDK error into a *copydesk.ProviderError (or, for a
+// cancelled ctx, an error wrapping context.Canceled).
+func (c *Client) classify(ctx context.Context, err error) error {
+	if ce := contextError(ctx, err); ce != nil {
+		if errors.Is(ce, context.DeadlineExceeded) {
+			return c.errorf(copydesk.ProviderTimeout, ce, "no answer within the deadline")
+		}
+		return fmt.Errorf("provider %s: call cancelled: %w", c.cfg.Name, ce)
+	}
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) {
+		pe := c.errorf(kindForStatus(apiErr.StatusCode), apiErr, "HTTP %d: %s", apiErr.StatusCode, cmpOr(apiErr.Message, http.StatusText(apiErr.StatusCode)))
+		pe.Status = apiErr.StatusCode
+		if apiErr.Response != nil && (pe.Kind == copydesk.ProviderRateLimited || pe.Kind == copydesk.ProviderOverloaded || pe.Kind == copydesk.ProviderServer) {
+			pe.RetryAfter = retryAfter(apiErr.Response.Header, c.cfg.Clock.Now())
+		}
+		return pe
+	}
+	var se *ssestream.StreamError
+	if errors.As(err, &se) {
+		return c.streamError(se)
+	}
+	if kind, ok := networkKind(err); ok {
+		return c.errorf(kind, err, "%s", describeNetwork(err))
+	}
+	return c.errorf(copydesk.ProviderServer, err, "unreadable answer: %v", err)
+}
+
+// contextError returns the context error behind err, or nil.
+func contextError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return context.DeadlineExceeded
+	}
+	if errors.Is(err, context.Canceled) {
+		return context.Canceled
+	}
+	return nil
+}
+
+// kindForStatus classifies an HTTP error status.
+func kindForStatus(status int) copydesk.ProviderErrorKind {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return copydesk.ProviderRateLimited
+	case status == 529:
+		return copydesk.ProviderOverloaded
+	case status == http.StatusUnauthorized || status == http.StatusPaymentRequired || status == http.StatusForbidden:
+		return copydesk.ProviderAuth
+	case status == http.StatusRequestTimeout:
+		return copydesk.ProviderTimeout
+	case status >= 500:
+		return copydesk.ProviderServer
+	default:
+		return copydesk.ProviderBadRequest
+	}
+}

@@ -1,0 +1,140 @@
+package openai_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/openai"
+	"github.com/copydesk/copydesk/internal/providertest"
+)
+
+// MustNew returns a Client for cfg or fails the test.
+func MustNew(tb testing.TB, cfg openai.Config) *openai.Client {
+	tb.Helper()
+	c, err := openai.New(cfg)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+var harness = providertest.Harness{
+	Format: providertest.FormatOpenAI,
+	Model:  "gpt-sim",
+	New: func(tb testing.TB, baseURL, apiKey string, timeout time.Duration) copydesk.Provider {
+		return MustNew(tb, openai.Config{Name: "openai-test", APIKey: apiKey, BaseURL: baseURL + "/v1/", Timeout: timeout})
+	},
+}
+
+func TestConformance(t *testing.T) {
+	providertest.RunConformance(t, harness)
+}
+
+func TestConformanceMaxCompletionTokens(t *testing.T) {
+	h := harness
+	h.New = func(tb testing.TB, baseURL, apiKey string, timeout time.Duration) copydesk.Provider {
+		return MustNew(tb, openai.Config{APIKey: apiKey, BaseURL: baseURL + "/v1/", Timeout: timeout, MaxTokensParam: openai.MaxCompletionTokens})
+	}
+	providertest.RunConformance(t, h)
+}
+
+func TestNewValidates(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  openai.Config
+		want string // part of the message
+	}{
+		{"no key", openai.Config{}, "OPENAI_API_KEY"},
+		{"bad base URL", openai.Config{APIKey: "k", BaseURL: "localhost:11434"}, "BaseURL"},
+		{"negative timeout", openai.Config{APIKey: "k", Timeout: -time.Second}, "Timeout"},
+		{"bad max tokens param", openai.Config{APIKey: "k", MaxTokensParam: "max_output_tokens"}, "MaxTokensParam"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := openai.New(tt.cfg)
+			if code := copydesk.ErrorCode(err); code != copydesk.EINVALID {
+				t.Fatalf("got code %q (%v), want %q", code, err, copydesk.EINVALID)
+			}
+			if msg := copydesk.ErrorMessage(err); !strings.Contains(msg, tt.want) {
+				t.Errorf("got message %q, want it to mention %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestBadRequestsNeverReachTheProvider(t *testing.T) {
+	srv := providertest.NewTestServer(t, providertest.Options{})
+	c := MustNew(t, openai.Config{APIKey: "k", BaseURL: srv.URL + "/v1/"})
+	tests := []struct {
+		name string
+		req  copydesk.ModelRequest
+	}{
+		{"no model", copydesk.ModelRequest{Messages: []copydesk.Message{{Role: "user", Content: "hi"}}}},
+		{"no messages", copydesk.ModelRequest{Model: "m"}},
+		{"bad role", copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "tool", Content: "hi"}}}},
+		{"bad schema", copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}, JSONSchema: []byte("{")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.Complete(context.Background(), tt.req)
+			providertest.MustProviderError(t, c, err, copydesk.ProviderBadRequest)
+		})
+	}
+	if n := srv.Calls(); n != 0 {
+		t.Errorf("got %d calls at the fake, want 0", n)
+	}
+}
+
+// TestAzureStyle checks the api-key header, extra headers and query
+// parameters, and that no bearer token is sent.
+func TestAzureStyle(t *testing.T) {
+	var got *http.Request
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Clone(context.Background())
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}`))
+	}))
+	defer ts.Close()
+	t.Setenv("OPENAI_API_KEY", "env-key-must-not-be-sent")
+	c := MustNew(t, openai.Config{
+		APIKey: "azure-key", BaseURL: ts.URL + "/openai/v1", APIKeyHeader: "api-key",
+		Headers: map[string]string{"X-Title": "Copydesk"}, Query: map[string]string{"api-version": "2024-10-21"},
+	})
+	resp, err := c.Complete(context.Background(), copydesk.ModelRequest{Model: "gpt-4o", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Text != "hi" || resp.Usage.InputTokens != 3 {
+		t.Errorf("got %+v, want text hi and 3 input tokens", resp)
+	}
+	checks := []struct{ what, got, want string }{
+		{"path", got.URL.Path, "/openai/v1/chat/completions"},
+		{"api-key", got.Header.Get("api-key"), "azure-key"},
+		{"authorization", got.Header.Get("Authorization"), ""},
+		{"X-Title", got.Header.Get("X-Title"), "Copydesk"},
+		{"api-version", got.URL.Query().Get("api-version"), "2024-10-21"},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("got %s %q, want %q", ch.what, ch.got, ch.want)
+		}
+	}
+}
+
+func TestNetworkError(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	url := ts.URL
+	ts.Close()
+	c := MustNew(t, openai.Config{APIKey: "k", BaseURL: url + "/v1/"})
+	_, err := c.Complete(context.Background(), copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}})
+	providertest.MustProviderError(t, c, err, copydesk.ProviderNetwork)
+}
+
+func BenchmarkComplete(b *testing.B) { providertest.BenchComplete(b, harness) }
+
+func BenchmarkStream(b *testing.B) { providertest.BenchStream(b, harness) }
