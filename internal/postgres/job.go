@@ -10,6 +10,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // CreateJob stores a new job. An empty job.ID gets a new ID from
@@ -21,10 +22,16 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 	if err := prepareJob(job, db.now()); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx pgx.Tx) error { return createJob(ctx, tx, job) })
+	// One statement is atomic on its own: no BEGIN and COMMIT round trips.
+	return createJob(ctx, db.pool, job)
 }
 
-func createJob(ctx context.Context, tx pgx.Tx, job *copydesk.Job) error {
+// execer is a pool, a connection or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+func createJob(ctx context.Context, tx execer, job *copydesk.Job) error {
 	errCode, errMsg := splitJobError(job.Error)
 	_, err := tx.Exec(ctx, `
 		INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
@@ -214,27 +221,31 @@ func updateJob(ctx context.Context, tx pgx.Tx, id string, upd copydesk.JobUpdate
 
 // AppendEvent stores ev with the next sequence number of its job and sets
 // ev.Seq and ev.At. The job row's last_seq is bumped (and so locked) and the
-// event inserted in one transaction, so concurrent appends from any number of
-// processes get 1..n without gaps or duplicates. Empty Data is stored as JSON
+// event inserted in one statement, so one transaction, and concurrent
+// appends from any number of processes get 1..n without gaps or duplicates. Empty Data is stored as JSON
 // null. Returns ENOTFOUND if the job does not exist and EINVALID for a missing
 // type or invalid JSON data.
 func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 	if err := prepareEvent(ev); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx pgx.Tx) error { return appendEvent(ctx, tx, ev, db.now()) })
+	// One statement bumps the job's last_seq (locking its row until the
+	// statement's implicit transaction commits) and inserts the event.
+	return appendEvent(ctx, db.pool, ev, db.now())
 }
 
-func appendEvent(ctx context.Context, tx pgx.Tx, ev *copydesk.Event, now time.Time) error {
+func appendEvent(ctx context.Context, q querier, ev *copydesk.Event, now time.Time) error {
 	var seq int64
-	err := tx.QueryRow(ctx, `UPDATE jobs SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`, ev.JobID).Scan(&seq)
+	err := q.QueryRow(ctx, `
+		WITH bumped AS (
+			UPDATE jobs SET last_seq = last_seq + 1 WHERE id = $1 RETURNING id, last_seq
+		)
+		INSERT INTO job_events (job_id, seq, type, data, at)
+		SELECT id, last_seq, $2, $3, $4 FROM bumped
+		RETURNING seq`, ev.JobID, ev.Type, []byte(ev.Data), now).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", ev.JobID)
 	} else if err != nil {
-		return translate(err)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO job_events (job_id, seq, type, data, at) VALUES ($1, $2, $3, $4, $5)`,
-		ev.JobID, seq, ev.Type, []byte(ev.Data), now); err != nil {
 		return translate(err)
 	}
 	ev.Seq, ev.At = seq, now
