@@ -1,0 +1,609 @@
+package analyze
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Grammar rule ids. They are stable: clients may filter on them.
+const (
+	ruleRepeatedWord        = "grammar.repeated_word"
+	ruleDoubleSpace         = "grammar.double_space"
+	ruleSpaceBeforePunct    = "grammar.space_before_punctuation"
+	ruleMissingSpaceAfter   = "grammar.missing_space_after_punctuation"
+	ruleRepeatedPunct       = "grammar.repeated_punctuation"
+	ruleCapitalAfterEnd     = "grammar.capital_after_sentence_end"
+	ruleUnmatchedBracket    = "grammar.unmatched_bracket"
+	ruleUnmatchedQuote      = "grammar.unmatched_quote"
+	ruleLongSentence        = "grammar.long_sentence"
+	ruleArticleAn           = "grammar.article_a_an"
+	ruleMisspelling         = "grammar.misspelling"
+	ruleCouldOf             = "grammar.could_of"
+	ruleModelNeeded         = "grammar.model_needed"
+	grammarLongSentenceSize = 40 // words; a sentence longer than this is hard to follow in any language
+)
+
+// analyzeGrammar runs the rule-based checks that hold without a language
+// model: repeated words, spacing and punctuation, a capital after a sentence
+// end, unmatched brackets and quotes, very long sentences, and a few
+// unambiguous per-language rules (English a/an, common misspellings,
+// "could of"). Checks that need a model, such as Dutch d/t verb endings, are
+// left to model-backed analysis, which a document-level info finding says.
+//
+// Score: 100 minus 10 points per weighted issue per 100 words (a problem
+// weighs 2, a warning 1; texts under 100 words count as 100 words).
+// Label: "good" (score >= 80), "fair" (>= 50) or "poor".
+func analyzeGrammar(d *Doc) Result {
+	g := grammarRun{d: d, lang: d.Language}
+	for bi := range d.Blocks {
+		b := &d.Blocks[bi]
+		if b.Kind == BlockCode {
+			continue
+		}
+		g.scanText(b)
+		for si := range b.Sentences {
+			g.scanWords(&b.Sentences[si])
+		}
+	}
+	words := ruleWordCount(d)
+	weighted := 2*g.problems + g.warnings
+	per100 := float64(weighted) * 100 / float64(max(words, 100))
+	score := ruleClamp(100 - 10*per100)
+	label := "poor"
+	switch {
+	case score >= 80:
+		label = "good"
+	case score >= 50:
+		label = "fair"
+	}
+	g.findings = append(g.findings, Finding{
+		Rule:     ruleModelNeeded,
+		Severity: SeverityInfo,
+		Message:  grammarModelNeededMessage(d.Language),
+		Source:   "local",
+	})
+	figures := map[string]float64{
+		"issues":               float64(g.problems + g.warnings),
+		"problems":             float64(g.problems),
+		"warnings":             float64(g.warnings),
+		"weighted_per_100":     per100,
+		"long_sentences":       float64(g.count[ruleLongSentence]),
+		"repeated_words":       float64(g.count[ruleRepeatedWord]),
+		"spacing_issues":       float64(g.count[ruleDoubleSpace] + g.count[ruleSpaceBeforePunct] + g.count[ruleMissingSpaceAfter]),
+		"punctuation_issues":   float64(g.count[ruleRepeatedPunct] + g.count[ruleCapitalAfterEnd]),
+		"unmatched_brackets":   float64(g.count[ruleUnmatchedBracket]),
+		"unmatched_quotes":     float64(g.count[ruleUnmatchedQuote]),
+		"language_rule_issues": float64(g.count[ruleArticleAn] + g.count[ruleMisspelling] + g.count[ruleCouldOf]),
+	}
+	figures["words"] = float64(words)
+	return Result{Type: TypeGrammar, Score: score, Label: label, Figures: figures, Findings: g.findings}
+}
+
+func grammarModelNeededMessage(lang string) string {
+	const tail = " are left to model-backed analysis; these local checks cover repetition, spacing, punctuation, brackets and quotes, sentence length and a few unambiguous rules."
+	switch lang {
+	case "nl":
+		return "Checks that need a language model, such as d/t verb endings (word/wordt), hun/hen and agreement," + tail
+	case "de":
+		return "Checks that need a language model, such as das/dass, case endings and agreement," + tail
+	case "fr":
+		return "Checks that need a language model, such as participle agreement and homophones (a/à, ou/où)," + tail
+	case "es", "pt", "it":
+		return "Checks that need a language model, such as accents that change meaning and agreement," + tail
+	}
+	return "Checks that need a language model, such as homophones (their/there, its/it's), agreement and word choice," + tail
+}
+
+// grammarRun collects the findings of one document.
+type grammarRun struct {
+	d                  *Doc
+	lang               string
+	findings           []Finding
+	problems, warnings int
+	count              map[string]int // findings per rule id
+}
+
+func (g *grammarRun) add(rule string, sev Severity, msg string, spans ...Span) {
+	switch sev {
+	case SeverityProblem:
+		g.problems++
+	case SeverityWarning:
+		g.warnings++
+	}
+	if g.count == nil {
+		g.count = make(map[string]int, 8)
+	}
+	g.count[rule]++
+	g.findings = append(g.findings, Finding{Rule: rule, Severity: sev, Message: msg, Spans: spans, Source: "local"})
+}
+
+// quote returns a short excerpt of the source for a message.
+func (g *grammarRun) quote(sp Span) string {
+	return strconv.Quote(truncate(g.d.Source[sp.Start:sp.End], 40))
+}
+
+// scanText checks the block's markup-free text character by character:
+// spacing, punctuation, brackets, quotes and capitals after a sentence end.
+func (g *grammarRun) scanText(b *Block) {
+	t := b.Text
+	if len(b.Offsets) != len(t) {
+		return // a block without a byte map cannot be located; skip it
+	}
+	french := g.lang == "fr"
+	var brackets []int // indexes of open brackets
+	straight := -1     // index of an open straight double quote
+	var curly []int    // indexes of open curly quotes and guillemets
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch c {
+		case ' ':
+			g.checkSpace(b, i, french)
+		case ',', ';', ':', '!', '?', '.':
+			g.checkPunct(b, i)
+		case '(', '[', '{':
+			if c == '(' && grammarEmoticonAt(t, i) {
+				continue
+			}
+			brackets = append(brackets, i)
+		case ')', ']', '}':
+			if c == ')' && (grammarEmoticonAt(t, i) || grammarListMarker(t, i) && len(brackets) == 0) {
+				continue
+			}
+			brackets = g.closeBracket(b, brackets, i)
+		case '"':
+			if i > 0 && t[i-1] >= '0' && t[i-1] <= '9' {
+				continue // inches: 27"
+			}
+			if straight < 0 {
+				straight = i
+			} else {
+				straight = -1
+			}
+		case 0xE2, 0xC2: // “ ” „ (E2 80 9C/9D/9E), « » (C2 AB/BB)
+			curly = g.curlyQuote(b, curly, i)
+		}
+	}
+	for _, i := range brackets {
+		sp := g.d.Span(b, i, i+1)
+		g.add(ruleUnmatchedBracket, SeverityProblem,
+			fmt.Sprintf("Bracket %q is opened but never closed in this paragraph: close it or remove it.", t[i:i+1]), sp)
+	}
+	if straight >= 0 {
+		sp := g.d.Span(b, straight, straight+1)
+		g.add(ruleUnmatchedQuote, SeverityWarning,
+			"This quotation mark has no partner in the paragraph: add the closing quote or remove it.", sp)
+	}
+	for _, i := range curly {
+		_, n := utf8.DecodeRuneInString(t[i:])
+		sp := g.d.Span(b, i, i+n)
+		g.add(ruleUnmatchedQuote, SeverityWarning,
+			fmt.Sprintf("Quotation mark %s is opened but never closed in this paragraph: add the closing quote.", t[i:i+n]), sp)
+	}
+}
+
+// checkSpace looks at the (collapsed) space at t[i]: several spaces in the
+// source, or a space before punctuation.
+func (g *grammarRun) checkSpace(b *Block, i int, french bool) {
+	t := b.Text
+	if i == 0 || i+1 >= len(t) {
+		return
+	}
+	// Double space: the source between this space and the next text byte
+	// holds only spaces, at least two. HTML collapses spaces when shown, so
+	// only plain text and Markdown are checked.
+	if g.d.Format != FormatHTML {
+		from, to := b.Offsets[i], b.Offsets[i+1]
+		if to-from >= 2 && to <= len(g.d.Source) && grammarAllSpaces(g.d.Source[from:to]) {
+			g.add(ruleDoubleSpace, SeverityWarning, "Several spaces in a row: use one space.", Span{from, to})
+		}
+	}
+	// A space before punctuation that ends a clause.
+	p := t[i+1]
+	if !grammarClausePunct(p) || french && p != ',' && p != '.' {
+		return
+	}
+	if !grammarWordByteBefore(t, i) {
+		return
+	}
+	after := i + 2
+	if after < len(t) && !grammarSpaceOrCloser(t, after) {
+		return // ".NET", " .5", " ...", ":)"
+	}
+	sp := g.d.Span(b, i, i+2)
+	g.add(ruleSpaceBeforePunct, SeverityWarning,
+		fmt.Sprintf("Space before %q: remove it.", string(p)), sp)
+}
+
+// checkPunct looks at punctuation at t[i]: a missing space after it, a
+// doubled mark, and a lower-case letter after a sentence end.
+func (g *grammarRun) checkPunct(b *Block, i int) {
+	t := b.Text
+	c := t[i]
+	// Doubled ",," ";;" or exactly two dots.
+	if i+1 < len(t) && t[i+1] == c && (c == ',' || c == ';' || c == '.') && (i == 0 || t[i-1] != c) {
+		if c != '.' || (i+2 >= len(t) || t[i+2] != '.') && !grammarInURL(t, i) {
+			sp := g.d.Span(b, i, i+2)
+			g.add(ruleRepeatedPunct, SeverityWarning,
+				fmt.Sprintf("%q is doubled: keep one (or use three dots for an ellipsis).", t[i:i+2]), sp)
+			return
+		}
+	}
+	if i+1 >= len(t) || i == 0 {
+		return
+	}
+	next, n := utf8.DecodeRuneInString(t[i+1:])
+	prev, pn := utf8.DecodeLastRuneInString(t[:i])
+	// Missing space: "word,word", "end.Next".
+	if unicode.IsLetter(next) && unicode.IsLetter(prev) && !grammarInURL(t, i) {
+		prev2, _ := utf8.DecodeLastRuneInString(t[:i-pn])
+		next2, _ := utf8.DecodeRuneInString(t[i+1+n:])
+		missing := false
+		switch c {
+		case ',', ';', '!', '?':
+			missing = true
+		case ':':
+			missing = unicode.IsLetter(prev2)
+		case '.':
+			// Only "lower.Upper lower": avoids "U.S.", "e.g.", "ASP.NET", file names.
+			missing = unicode.IsUpper(next) && unicode.IsLower(prev) && unicode.IsLower(prev2) && unicode.IsLower(next2)
+		}
+		if missing {
+			sp := g.d.Span(b, i-pn, i+1+n)
+			g.add(ruleMissingSpaceAfter, SeverityWarning,
+				fmt.Sprintf("No space after %q in %s: add one.", string(c), g.quote(sp)), sp)
+		}
+		return
+	}
+	// A capital after a sentence end: ". word" where the word is all lower case.
+	if c != '.' && c != '!' && c != '?' || t[i+1] != ' ' {
+		return
+	}
+	if c == '.' && (t[i-1] == '.' || grammarAbbreviationBefore(t, i)) {
+		return
+	}
+	j := i + 2
+	if j >= len(t) {
+		return
+	}
+	r, _ := utf8.DecodeRuneInString(t[j:])
+	if !unicode.IsLower(r) {
+		return
+	}
+	k := j
+	for k < len(t) {
+		r2, n2 := utf8.DecodeRuneInString(t[k:])
+		if !unicode.IsLetter(r2) {
+			break
+		}
+		if unicode.IsUpper(r2) {
+			return // "iPhone", "eBay"
+		}
+		k += n2
+	}
+	if k < len(t) && (t[k] == '\'' || t[k] == '.' || t[k] == '-' && k+1 < len(t) && t[k+1] != ' ') {
+		return // "'s avonds", "e.g." style tokens, "e-mail"
+	}
+	sp := g.d.Span(b, j, k)
+	g.add(ruleCapitalAfterEnd, SeverityWarning,
+		fmt.Sprintf("%s starts a new sentence after %q: start it with a capital letter.", g.quote(sp), string(c)), sp)
+}
+
+// closeBracket pops the matching opener of the closer at t[i], reporting
+// openers skipped over and a closer without an opener.
+func (g *grammarRun) closeBracket(b *Block, stack []int, i int) []int {
+	t := b.Text
+	open := map[byte]byte{')': '(', ']': '[', '}': '{'}[t[i]]
+	for k := len(stack) - 1; k >= 0; k-- {
+		if t[stack[k]] == open {
+			for _, skipped := range stack[k+1:] {
+				sp := g.d.Span(b, skipped, skipped+1)
+				g.add(ruleUnmatchedBracket, SeverityProblem,
+					fmt.Sprintf("Bracket %q is opened but never closed: close it before %q.", t[skipped:skipped+1], t[i:i+1]), sp)
+			}
+			return stack[:k]
+		}
+	}
+	sp := g.d.Span(b, i, i+1)
+	g.add(ruleUnmatchedBracket, SeverityProblem,
+		fmt.Sprintf("Bracket %q closes nothing in this paragraph: add the opening %q or remove it.", t[i:i+1], string(open)), sp)
+	return stack
+}
+
+// curlyQuote pairs typographic quotes: “…” (en), „…“ (de), „…” (nl),
+// «…» (fr, es, it, pt) and »…« (de).
+func (g *grammarRun) curlyQuote(b *Block, stack []int, i int) []int {
+	t := b.Text
+	r, _ := utf8.DecodeRuneInString(t[i:])
+	top := rune(0)
+	if len(stack) > 0 {
+		top, _ = utf8.DecodeRuneInString(t[stack[len(stack)-1]:])
+	}
+	switch r {
+	case '„':
+		return append(stack, i)
+	case '“':
+		if top == '„' {
+			return stack[:len(stack)-1]
+		}
+		return append(stack, i)
+	case '”':
+		if top == '“' || top == '„' {
+			return stack[:len(stack)-1]
+		}
+	case '«':
+		if top == '»' {
+			return stack[:len(stack)-1]
+		}
+		return append(stack, i)
+	case '»':
+		if top == '«' {
+			return stack[:len(stack)-1]
+		}
+		return append(stack, i)
+	default:
+		return stack
+	}
+	// A closing ” without an opener.
+	_, n := utf8.DecodeRuneInString(t[i:])
+	sp := g.d.Span(b, i, i+n)
+	g.add(ruleUnmatchedQuote, SeverityWarning,
+		"This closing quotation mark has no opening one in the paragraph: add it or remove this one.", sp)
+	return stack
+}
+
+// scanWords checks one sentence's words.
+func (g *grammarRun) scanWords(s *Sentence) {
+	words := s.Words
+	if len(words) > grammarLongSentenceSize {
+		g.add(ruleLongSentence, SeverityWarning,
+			fmt.Sprintf("This sentence has %d words: split it into sentences of at most %d words.", len(words), grammarLongSentenceSize/2),
+			Span{s.Start, s.End})
+	}
+	misspell := grammarMisspellings[g.lang]
+	for k := range words {
+		w := &words[k]
+		if fix, ok := misspell[w.Lower]; ok {
+			sp := Span{w.Start, w.End}
+			g.add(ruleMisspelling, SeverityProblem, fmt.Sprintf("%s is misspelled: write %q.", g.quote(sp), fix), sp)
+		}
+		if k == 0 {
+			continue
+		}
+		p := &words[k-1]
+		if w.Lower == p.Lower && grammarHasLetter(w.Lower) && !grammarRepeatOK(g.lang, w.Lower) && g.onlySpaceBetween(p, w) {
+			sp := Span{p.Start, w.End}
+			g.add(ruleRepeatedWord, SeverityProblem,
+				fmt.Sprintf("%q is repeated: remove one %q.", w.Text, w.Text), sp)
+			continue
+		}
+		if g.lang == "en" {
+			g.checkEnglishPair(p, w, words, k)
+		}
+	}
+}
+
+// checkEnglishPair: "a" before a clear vowel sound, "an" before a clear
+// consonant sound, and "could of".
+func (g *grammarRun) checkEnglishPair(p, w *Word, words []Word, k int) {
+	switch p.Lower {
+	case "a":
+		if p.Text == "A" && k >= 2 || !g.onlySpaceBetween(p, w) || ruleFirstUpper(w.Text) {
+			return // "plan A", capitalised names and acronyms
+		}
+		if grammarNeedsAn(w.Lower) {
+			sp := Span{p.Start, w.End}
+			g.add(ruleArticleAn, SeverityProblem, fmt.Sprintf("Write \"an %s\": %q starts with a vowel sound.", w.Text, w.Text), sp)
+		}
+	case "an":
+		if !g.onlySpaceBetween(p, w) || ruleFirstUpper(w.Text) {
+			return
+		}
+		if grammarNeedsA(w.Lower) {
+			sp := Span{p.Start, w.End}
+			g.add(ruleArticleAn, SeverityProblem, fmt.Sprintf("Write \"a %s\": %q starts with a consonant sound.", w.Text, w.Text), sp)
+		}
+	case "could", "would", "should", "must", "might":
+		if w.Lower == "of" && g.onlySpaceBetween(p, w) && (k+1 >= len(words) || words[k+1].Lower != "course") {
+			sp := Span{p.Start, w.End}
+			g.add(ruleCouldOf, SeverityProblem, fmt.Sprintf("Write \"%s have\" (or \"%s've\"), not %s.", p.Text, p.Text, g.quote(sp)), sp)
+		}
+	}
+}
+
+// grammarNeedsAn reports whether "a" before w is clearly wrong.
+func grammarNeedsAn(w string) bool {
+	if grammarSilentH.has(w) {
+		return true
+	}
+	if w == "" || grammarANFunctionWords.has(w) {
+		return false
+	}
+	switch w[0] {
+	case 'a', 'i':
+		return grammarIsWord(w)
+	case 'e':
+		return !strings.HasPrefix(w, "eu") && !strings.HasPrefix(w, "ewe") && grammarIsWord(w)
+	case 'o':
+		return !strings.HasPrefix(w, "one") && !strings.HasPrefix(w, "once") && !strings.HasPrefix(w, "oui") && grammarIsWord(w)
+	}
+	return false
+}
+
+// grammarNeedsA reports whether "an" before w is clearly wrong.
+func grammarNeedsA(w string) bool {
+	if w == "" || !grammarIsWord(w) {
+		return false
+	}
+	if grammarConsonantU.has(w) || strings.HasPrefix(w, "eu") {
+		return true
+	}
+	switch w[0] {
+	case 'b', 'c', 'd', 'f', 'g', 'j', 'k', 'l', 'm', 'n', 'p', 'q', 'r', 's', 't', 'v', 'w', 'y', 'z':
+		return len(w) > 1 // single letters are read as letter names: "an s"
+	}
+	return false
+}
+
+// grammarIsWord: at least two ASCII letters and nothing but letters,
+// apostrophes and hyphens (no numbers, no acronyms with digits).
+func grammarIsWord(w string) bool {
+	if len(w) < 2 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if !(c >= 'a' && c <= 'z' || c == '\'' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// onlySpaceBetween reports whether only whitespace and inline markup
+// (HTML tags, Markdown emphasis) separate two words in the source.
+func (g *grammarRun) onlySpaceBetween(a, b *Word) bool {
+	if a.End > b.Start || b.Start > len(g.d.Source) {
+		return false
+	}
+	gap := g.d.Source[a.End:b.Start]
+	if gap == "" {
+		return false
+	}
+	inTag := false
+	for i := 0; i < len(gap); i++ {
+		c := gap[i]
+		switch {
+		case inTag:
+			inTag = c != '>'
+		case c == '<' && g.d.Format == FormatHTML:
+			inTag = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case (c == '*' || c == '_') && g.d.Format == FormatMarkdown:
+		default:
+			return false
+		}
+	}
+	return !inTag
+}
+
+func grammarRepeatOK(lang, w string) bool {
+	ok := grammarRepeatAllowed[lang]
+	return ok != nil && ok.has(w)
+}
+
+func grammarHasLetter(w string) bool {
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func grammarAllSpaces(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+func grammarClausePunct(c byte) bool {
+	return c == ',' || c == '.' || c == ';' || c == ':' || c == '!' || c == '?'
+}
+
+// grammarWordByteBefore reports whether a letter or digit precedes t[i].
+func grammarWordByteBefore(t string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(t[:i])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// grammarSpaceOrCloser: a space, or a closing quote or bracket.
+func grammarSpaceOrCloser(t string, i int) bool {
+	switch t[i] {
+	case ' ', '"', '\'':
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(t[i:])
+	return r == '”' || r == '’' || r == '»'
+}
+
+// grammarInURL reports whether t[i] lies in a whitespace-delimited chunk
+// that looks like a URL, path, e-mail address or code.
+func grammarInURL(t string, i int) bool {
+	a, z := i, i
+	for a > 0 && t[a-1] != ' ' {
+		a--
+	}
+	for z < len(t) && t[z] != ' ' {
+		z++
+	}
+	chunk := t[a:z]
+	return strings.ContainsAny(chunk, "/@=\\#&_<>") || strings.Contains(chunk, "www.") || strings.Contains(chunk, "::")
+}
+
+// grammarEmoticonAt reports whether the bracket at t[i] belongs to ":)",
+// ";-(", ":D"-style emoticons.
+func grammarEmoticonAt(t string, i int) bool {
+	k := i - 1
+	if k >= 0 && (t[k] == '-' || t[k] == '\'') {
+		k--
+	}
+	return k >= 0 && (t[k] == ':' || t[k] == ';' || t[k] == '=')
+}
+
+// grammarListMarker reports whether the ")" at t[i] ends a list marker such
+// as "a)" or "2)" at the start of the text or after a space.
+func grammarListMarker(t string, i int) bool {
+	k := i
+	for k > 0 && t[k-1] != ' ' && i-k < 3 {
+		c := t[k-1]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+		k--
+	}
+	return k < i && (k == 0 || t[k-1] == ' ') && i-k <= 3
+}
+
+// grammarAbbreviationBefore reports whether the "." at t[dot] ends an
+// abbreviation, an initial or a number rather than a sentence.
+func grammarAbbreviationBefore(t string, dot int) bool {
+	k := dot
+	for k > 0 && t[k-1] != ' ' && t[k-1] != '(' {
+		k--
+	}
+	tok := t[k:dot]
+	if tok == "" {
+		return true
+	}
+	if utf8.RuneCountInString(tok) == 1 || strings.IndexByte(tok, '.') >= 0 {
+		return true // "J.", "e.g.", "d.w.z."
+	}
+	allDigits := true
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			allDigits = false
+			break
+		}
+	}
+	if allDigits && len(tok) <= 2 {
+		return true // "de 3. keer", German ordinals
+	}
+	var buf [12]byte
+	if len(tok) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return grammarAbbreviations.has(string(buf[:len(tok)]))
+}

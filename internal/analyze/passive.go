@@ -1,0 +1,279 @@
+package analyze
+
+import "strings"
+
+// passiveVoice reports whether s contains a passive construction in lang:
+//
+//   - en: a form of "be" followed, possibly after adverbs, by a past
+//     participle (-ed or an irregular one): "is written", "was not used".
+//   - nl: a form of "worden" or "zijn" and a voltooid deelwoord in the same
+//     clause, in either order ("wordt geschreven", "dat geschreven werd");
+//     with "zijn", participles of verbs that form their perfect with zijn
+//     ("is gekomen") and adjectives ("is geschikt") are exceptions.
+//   - de: a form of "werden" and a Partizip II in the same clause.
+//   - fr, es, it, pt: a form of être / ser / essere or venire / ser directly
+//     followed (adverbs allowed) by a participle, except verbs that form
+//     their perfect with the same auxiliary ("est arrivé", "è andato").
+//
+// It is a heuristic tuned for few false positives: Yoast-style passive
+// shares need a sentence-level yes or no, not a parse tree.
+func passiveVoice(lang string, s *Sentence) bool {
+	if s == nil || len(s.Words) < 2 {
+		return false
+	}
+	switch lang {
+	case "en":
+		return passiveEN(s.Words)
+	case "nl":
+		return passiveClause(s, &passiveNL)
+	case "de":
+		return passiveClause(s, &passiveDE)
+	case "fr":
+		return passiveRomance(s.Words, &passiveFR)
+	case "es":
+		return passiveRomance(s.Words, &passiveES)
+	case "it":
+		return passiveRomance(s.Words, &passiveIT)
+	case "pt":
+		return passiveRomance(s.Words, &passivePT)
+	}
+	return false
+}
+
+// passiveEN: a be-form, then up to three adverbs, then a participle.
+func passiveEN(words []Word) bool {
+	for i := 0; i < len(words)-1; i++ {
+		if !passiveENAux(words[i].Lower) {
+			continue
+		}
+		for j := i + 1; j < len(words) && j <= i+4; j++ {
+			w := words[j].Lower
+			if passiveENParticiple(w) {
+				return true
+			}
+			if !passiveENAdverb(w) {
+				break
+			}
+		}
+	}
+	return false
+}
+
+func passiveENAux(w string) bool {
+	if passiveENBe.has(w) {
+		return true
+	}
+	// "it's done", "they're used": only after pronouns, never possessives.
+	return passiveENContractedBe.has(w)
+}
+
+func passiveENAdverb(w string) bool {
+	if passiveENAdverbs.has(w) {
+		return true
+	}
+	return len(w) > 4 && strings.HasSuffix(w, "ly") && !passiveENParticiple(w)
+}
+
+func passiveENParticiple(w string) bool {
+	if passiveENIrregular.has(w) {
+		return true
+	}
+	if len(w) < 4 || !strings.HasSuffix(w, "ed") || passiveENNotParticiple.has(w) {
+		return false
+	}
+	if strings.HasSuffix(w, "eed") {
+		return passiveENEedParticiple.has(w)
+	}
+	return true
+}
+
+// passiveClauseLang holds the tables of a language whose participle may sit
+// anywhere in the clause of its auxiliary (Dutch and German verb order).
+type passiveClauseLang struct {
+	aux        lexSet // forms of worden / werden: always passive with a participle
+	auxState   lexSet // forms of zijn: passive unless the participle is an exception
+	stateExcep lexSet // participles and adjectives that are not passive after zijn
+	notPart    lexSet // words that look like participles but are not
+	bounds     lexSet // words that start a new clause
+	subord     lexSet // clause starters after which the verb comes last
+	determiner lexSet // a following "participle" after these is a noun
+	separable  []string
+	insep      []string
+	strongEn   lexSet // -en participles with an inseparable prefix
+	german     bool   // German: participles are lower case, nouns capitalised
+	// possessive is an auxiliary that is also a possessive pronoun (Dutch
+	// "zijn"): it counts only next to a participle, at the end of its
+	// clause, or after a subject pronoun.
+	possessive string
+	subjects   lexSet
+}
+
+// passiveClause splits s into clauses at commas and conjunctions and looks
+// for an auxiliary with a participle in the same clause.
+func passiveClause(s *Sentence, L *passiveClauseLang) bool {
+	words := s.Words
+	start := 0
+	for i := 0; i <= len(words); i++ {
+		end := i == len(words)
+		if !end && i > start && (L.bounds.has(words[i].Lower) || passiveCommaBefore(s, i)) {
+			end = true
+		}
+		if !end {
+			continue
+		}
+		if passiveClauseHas(words[start:i], L) {
+			return true
+		}
+		start = i
+	}
+	return false
+}
+
+// passiveCommaBefore reports whether punctuation separates words[i-1] and
+// words[i], when the sentence text maps one to one onto the source.
+func passiveCommaBefore(s *Sentence, i int) bool {
+	a, b := s.Words[i-1].End-s.Start, s.Words[i].Start-s.Start
+	if a < 0 || b > len(s.Text) || a > b {
+		return false
+	}
+	w := s.Words[i]
+	if e := w.End - s.Start; e > len(s.Text) || s.Text[b:e] != w.Text {
+		return false
+	}
+	return strings.ContainsAny(s.Text[a:b], ",;:()")
+}
+
+func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
+	if len(words) < 2 {
+		return false
+	}
+	subordinate := L.subord.has(words[0].Lower)
+	for i, w := range words {
+		strong := L.aux.has(w.Lower)
+		state := !strong && L.auxState.has(w.Lower)
+		if !strong && !state {
+			continue
+		}
+		if w.Lower == L.possessive && i+1 < len(words) && !(i > 0 && L.subjects.has(words[i-1].Lower)) &&
+			!passiveClauseParticiple(words[i+1].Lower, L) {
+			continue
+		}
+		from := i + 1
+		if subordinate {
+			from = 1
+		}
+		for j := from; j < len(words); j++ {
+			if j == i {
+				continue
+			}
+			p := words[j]
+			if L.german && ruleFirstUpper(p.Text) {
+				continue
+			}
+			if j > 0 && L.determiner.has(words[j-1].Lower) {
+				continue
+			}
+			if state && L.stateExcep.has(p.Lower) {
+				continue
+			}
+			if passiveClauseParticiple(p.Lower, L) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// passiveClauseParticiple recognises Dutch and German past participles by
+// their shape: ge-…-d/t/en, a separable prefix before ge-, an inseparable
+// prefix with -d/-t (or a listed strong -en form), German -iert.
+func passiveClauseParticiple(w string, L *passiveClauseLang) bool {
+	if len(w) < 5 || L.notPart.has(w) || L.aux.has(w) || L.auxState.has(w) {
+		return false
+	}
+	if L.strongEn.has(w) {
+		return true
+	}
+	if L.german && strings.HasSuffix(w, "iert") && len(w) > 6 {
+		return true
+	}
+	rest := w
+	for _, p := range L.separable {
+		if strings.HasPrefix(w, p) && strings.HasPrefix(w[len(p):], "ge") {
+			rest = w[len(p):]
+			break
+		}
+	}
+	if rest != w && L.notPart.has(rest) {
+		return false // an infinitive with a separable prefix: "opgeven"
+	}
+	if strings.HasPrefix(rest, "ge") && len(rest) >= 5 {
+		return passiveDTEn(rest)
+	}
+	for _, p := range L.insep {
+		if strings.HasPrefix(w, p) && len(w) >= len(p)+3 {
+			if strings.HasSuffix(w, "end") && !strings.HasSuffix(w, "kend") {
+				return false // present participle: "verschillend"
+			}
+			if strings.HasSuffix(w, "heid") {
+				return false
+			}
+			last := w[len(w)-1]
+			return last == 'd' || last == 't'
+		}
+	}
+	return false
+}
+
+func passiveDTEn(w string) bool {
+	last := w[len(w)-1]
+	if last == 'd' || last == 't' {
+		return !strings.HasSuffix(w, "heid")
+	}
+	return strings.HasSuffix(w, "en") || strings.HasSuffix(w, "aan") || strings.HasSuffix(w, "ien")
+}
+
+// passiveRomanceLang holds a Romance language's tables.
+type passiveRomanceLang struct {
+	aux       lexSet // forms of the passive auxiliaries
+	adverbs   lexSet // may stand between auxiliary and participle
+	irregular lexSet // irregular participles, all forms
+	endings   []string
+	notPart   lexSet // words with a participle ending that are not passive here
+	reflexive lexSet // a reflexive pronoun before the auxiliary makes it active
+	advSuffix string // adverbs end in it ("ment", "mente")
+}
+
+func passiveRomance(words []Word, L *passiveRomanceLang) bool {
+	for i := 0; i < len(words)-1; i++ {
+		if !L.aux.has(words[i].Lower) || i > 0 && L.reflexive.has(words[i-1].Lower) {
+			continue
+		}
+		for j := i + 1; j < len(words) && j <= i+3; j++ {
+			w := words[j].Lower
+			if passiveRomanceParticiple(w, L) {
+				return true
+			}
+			if L.aux.has(w) || L.adverbs.has(w) || len(w) > len(L.advSuffix)+3 && strings.HasSuffix(w, L.advSuffix) {
+				continue
+			}
+			break
+		}
+	}
+	return false
+}
+
+func passiveRomanceParticiple(w string, L *passiveRomanceLang) bool {
+	if L.notPart.has(w) {
+		return false
+	}
+	if L.irregular.has(w) {
+		return true
+	}
+	for _, e := range L.endings {
+		if len(w) > len(e)+1 && strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,318 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Tone rule ids.
+const (
+	ruleToneMixedAddress   = "tone.mixed_address"
+	ruleToneHype           = "tone.hype_word"
+	ruleToneExclamations   = "tone.exclamation_density"
+	ruleToneMultiExclaim   = "tone.multiple_exclamation"
+	ruleToneRegister       = "tone.register"
+	toneExclamationMaxRate = 0.10 // share of sentences ending in "!" above which the text shouts
+)
+
+// toneKind classifies a word in a language's tone table.
+type toneKind uint8
+
+const (
+	toneNone toneKind = iota
+	toneFormalAddress
+	toneInformalAddress
+	toneFormalMarker
+	toneInformalMarker
+	toneHype
+	toneCapitalFormal // formal address only when capitalised mid-sentence
+)
+
+// toneLang is one language's tone table.
+type toneLang struct {
+	entries map[string]*toneEntry
+	// notAfter: an informal address word is not one after these words
+	// (French "le ton" is a noun, not "your").
+	notAfter     lexSet
+	formalName   string // e.g. "u/uw", for messages
+	informalName string // e.g. "je/jij/jouw"
+	contractions bool   // English: contractions mark informal register
+}
+
+// toneEntry is what a word means for tone on its own, and the phrases it
+// starts ("pretty much", "met betrekking tot", "game changer").
+type toneEntry struct {
+	kind    toneKind
+	phrases []tonePhrase
+}
+
+// tonePhrase is a multi-word entry: the words after the first, and its kind.
+type tonePhrase struct {
+	tail []string
+	kind toneKind
+}
+
+// match returns the kind and length of the longest phrase of e matching
+// words[i:], or the word's own kind and 1.
+func (e *toneEntry) match(words []Word, i int) (toneKind, int) {
+	kind, n := e.kind, 1
+	for _, p := range e.phrases {
+		if len(p.tail)+1 <= n || i+len(p.tail) >= len(words) {
+			continue
+		}
+		ok := true
+		for k, t := range p.tail {
+			if words[i+1+k].Lower != t {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			kind, n = p.kind, len(p.tail)+1
+		}
+	}
+	return kind, n
+}
+
+// analyzeTone measures register and consistency: formal and informal address
+// (nl u vs je, de Sie vs du, fr vous vs tu, es usted vs tú, it Lei vs tu, pt
+// o senhor vs tu), English contractions and informal markers, formal
+// markers, hype words and exclamation density.
+//
+// Label: "mixed" when the text addresses the reader both formally and
+// informally; otherwise with formal = 2×formal address + formal markers and
+// informal = 2×informal address + informal markers + contractions +
+// ½×exclamatory sentences, "neutral" when formal+informal < 1, else
+// "professional" when formal/(formal+informal) >= 0.75, "casual" when <=
+// 0.25, "mixed" in between. Figures["confidence"] (0–1) grows with the
+// number of signals and how one-sided they are.
+//
+// Score: 100 minus 30 for mixed address, up to 30 for hype (10 per hype word
+// per 100 words), up to 25 for exclamation density above 10 % of sentences,
+// and 5 per "!!" (up to 10).
+func analyzeTone(d *Doc) Result {
+	L := toneTables[d.Language]
+	var (
+		formalAddr, informalAddr, formalMark, informalMark, contractions, hype int
+		addrSpans                                                              []Span
+		findings                                                               []Finding
+		sentences, exclaimed, multi                                            int
+		exclaimSpans                                                           []Span
+	)
+	for bi := range d.Blocks {
+		b := &d.Blocks[bi]
+		if b.Kind == BlockCode {
+			continue
+		}
+		for si := range b.Sentences {
+			s := &b.Sentences[si]
+			if len(s.Words) > 0 {
+				sentences++
+			}
+			for i := 0; i < len(s.Words); i++ {
+				w := &s.Words[i]
+				if L == nil {
+					break
+				}
+				kind, n := toneNone, 1
+				if e := L.entries[w.Lower]; e != nil {
+					kind, n = e.match(s.Words, i)
+				}
+				end := s.Words[i+n-1].End
+				i += n - 1
+				if kind == toneCapitalFormal {
+					kind = toneNone
+					if i > 0 && ruleFirstUpper(w.Text) {
+						kind = toneFormalAddress
+					}
+				}
+				if kind == toneInformalAddress && i > 0 && L.notAfter.has(s.Words[i-1].Lower) {
+					kind = toneNone
+				}
+				switch kind {
+				case toneFormalAddress:
+					formalAddr++
+					addrSpans = append(addrSpans, Span{w.Start, w.End})
+				case toneInformalAddress:
+					informalAddr++
+					addrSpans = append(addrSpans, Span{w.Start, w.End})
+				case toneFormalMarker:
+					formalMark++
+				case toneInformalMarker:
+					informalMark++
+				case toneHype:
+					hype++
+					findings = append(findings, toneHypeFinding(d, Span{w.Start, end}))
+				default:
+					if L.contractions && toneIsContraction(w.Lower) {
+						contractions++
+					}
+				}
+			}
+			// Exclamations: the sentence's own text, markup-free.
+			if e := strings.TrimRight(s.Text, "\"'”’»)] "); strings.HasSuffix(e, "!") {
+				exclaimed++
+				k := strings.LastIndexByte(s.Text, '!')
+				run := 1
+				for k-run >= 0 && s.Text[k-run] == '!' {
+					run++
+				}
+				if sp, ok := toneSpanInSentence(d, b, s, k-run+1, k+1); ok {
+					exclaimSpans = append(exclaimSpans, sp)
+					if run > 1 {
+						multi++
+						findings = append(findings, Finding{Rule: ruleToneMultiExclaim, Severity: SeverityWarning,
+							Message: "Several exclamation marks in a row read as shouting: use one, or none.",
+							Spans:   []Span{sp}, Source: "local"})
+					}
+				}
+			}
+		}
+	}
+
+	words := ruleWordCount(d)
+	score := 100.0
+	mixedAddress := formalAddr > 0 && informalAddr > 0
+	if mixedAddress {
+		score -= 30
+		findings = append(findings, Finding{Rule: ruleToneMixedAddress, Severity: SeverityProblem,
+			Message: fmt.Sprintf("The reader is addressed both formally (%s, %d×) and informally (%s, %d×): choose one form of address and use it throughout.",
+				L.formalName, formalAddr, L.informalName, informalAddr),
+			Spans: addrSpans, Source: "local"})
+	}
+	hypePer100 := float64(hype) * 100 / float64(max(words, 100))
+	score -= math.Min(30, 10*hypePer100)
+	share := 0.0
+	if sentences > 0 {
+		share = float64(exclaimed) / float64(sentences)
+	}
+	if share > toneExclamationMaxRate && exclaimed >= 2 {
+		score -= math.Min(25, 100*(share-toneExclamationMaxRate))
+		findings = append(findings, Finding{Rule: ruleToneExclamations, Severity: SeverityWarning,
+			Message: fmt.Sprintf("%d of %d sentences end with an exclamation mark (%.0f%%): keep it under %.0f%% so the ones that matter stand out.",
+				exclaimed, sentences, share*100, toneExclamationMaxRate*100),
+			Spans: exclaimSpans, Source: "local"})
+	}
+	score -= math.Min(10, 5*float64(multi))
+
+	formal := 2*float64(formalAddr) + float64(formalMark)
+	informal := 2*float64(informalAddr) + float64(informalMark) + float64(contractions) + 0.5*float64(exclaimed)
+	label, confidence, formality := toneLabel(formal, informal, mixedAddress, formalAddr, informalAddr, words)
+	findings = append(findings, Finding{Rule: ruleToneRegister, Severity: SeverityInfo,
+		Message: toneRegisterMessage(label, confidence, L), Source: "local"})
+
+	return Result{
+		Type:  TypeTone,
+		Score: ruleClamp(score),
+		Label: label,
+		Figures: map[string]float64{
+			"confidence":        math.Round(confidence*100) / 100,
+			"formality":         math.Round(formality*100) / 100,
+			"formal_address":    float64(formalAddr),
+			"informal_address":  float64(informalAddr),
+			"formal_markers":    float64(formalMark),
+			"informal_markers":  float64(informalMark),
+			"contractions":      float64(contractions),
+			"hype_words":        float64(hype),
+			"hype_per_100":      math.Round(hypePer100*100) / 100,
+			"exclamations":      float64(exclaimed),
+			"exclamation_share": math.Round(share*1000) / 1000,
+			"sentences":         float64(sentences),
+			"words":             float64(words),
+			"supported":         boolFigure(L != nil),
+		},
+		Findings: findings,
+	}
+}
+
+// toneLabel turns the weighted signals into a label, a confidence (0–1) and
+// a formality (share of formal signals, 0.5 when there are none).
+func toneLabel(formal, informal float64, mixedAddress bool, formalAddr, informalAddr, words int) (string, float64, float64) {
+	total := formal + informal
+	formality := 0.5
+	if total > 0 {
+		formality = formal / total
+	}
+	strength := total / (total + 4)
+	switch {
+	case mixedAddress:
+		lo, hi := float64(min(formalAddr, informalAddr)), float64(max(formalAddr, informalAddr))
+		return "mixed", strength * (0.5 + 0.5*lo/hi), formality
+	case total < 1:
+		return "neutral", (1 - strength) * float64(words) / float64(words+30), formality
+	case formality >= 0.75:
+		return "professional", strength * (0.5 + math.Abs(2*formality-1)/2), formality
+	case formality <= 0.25:
+		return "casual", strength * (0.5 + math.Abs(2*formality-1)/2), formality
+	}
+	return "mixed", strength * (1 - math.Abs(2*formality-1)), formality
+}
+
+func toneRegisterMessage(label string, confidence float64, L *toneLang) string {
+	c := strconv.FormatFloat(confidence, 'f', 2, 64)
+	if L == nil {
+		return "Register markers are not available for this language; only exclamation marks were checked."
+	}
+	switch label {
+	case "professional":
+		return "The register is professional (confidence " + c + ")."
+	case "casual":
+		return "The register is casual (confidence " + c + ")."
+	case "mixed":
+		return "The register is mixed, formal and informal markers both occur (confidence " + c + "): pick one register for the audience."
+	}
+	return "The register is neutral: few formal or informal markers (confidence " + c + ")."
+}
+
+func toneHypeFinding(d *Doc, sp Span) Finding {
+	return Finding{Rule: ruleToneHype, Severity: SeverityWarning,
+		Message: fmt.Sprintf("%s is hype: replace it with a concrete fact, figure or example.", strconv.Quote(truncate(d.Source[sp.Start:sp.End], 40))),
+		Spans:   []Span{sp}, Source: "local"}
+}
+
+// toneIsContraction reports English contractions: "don't", "we're", "it's".
+func toneIsContraction(w string) bool {
+	i := strings.IndexAny(w, "'’")
+	if i <= 0 {
+		return false
+	}
+	size := 1
+	if w[i] != '\'' {
+		size = len("’")
+	}
+	suffix := w[i+size:]
+	switch suffix {
+	case "t":
+		return strings.HasSuffix(w[:i], "n")
+	case "re", "ve", "ll", "d", "m":
+		return true
+	case "s":
+		return toneSContractions.has(w[:i])
+	}
+	return false
+}
+
+// toneSpanInSentence maps bytes [a, z) of s.Text to the source through the
+// block's byte map, if s.Text is a slice of b.Text.
+func toneSpanInSentence(d *Doc, b *Block, s *Sentence, a, z int) (Span, bool) {
+	if a < 0 || z > len(s.Text) || a >= z || len(b.Offsets) != len(b.Text) {
+		return Span{}, false
+	}
+	// Find s.Text inside b.Text: the tokenizer slices it, so the offset of
+	// its first byte maps to s.Start.
+	base := sort.SearchInts(b.Offsets, s.Start)
+	if base >= len(b.Offsets) || b.Offsets[base] != s.Start || base+len(s.Text) > len(b.Text) || b.Text[base:base+len(s.Text)] != s.Text {
+		return Span{}, false
+	}
+	return d.Span(b, base+a, base+z), true
+}
+
+func boolFigure(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,131 @@
+package analyze
+
+// transitionWord reports whether s contains a transition word or phrase of
+// lang ("however", "for example", "bovendien", "met andere woorden"). The
+// lists are ours (DATA-LICENSES.md); unknown languages never match.
+func transitionWord(lang string, s *Sentence) bool {
+	if s == nil {
+		return false
+	}
+	table := transitionTables[lang]
+	if table == nil {
+		return false
+	}
+	for i := range s.Words {
+		if table.matchAt(s.Words, i) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// transitionTables maps a language to its transition words and phrases.
+var transitionTables = map[string]lexPhrases{
+	"en": newLexPhrases(transitionEN...),
+	"nl": newLexPhrases(transitionNL...),
+	"de": newLexPhrases(transitionDE...),
+	"fr": newLexPhrases(transitionFR...),
+	"es": newLexPhrases(transitionES...),
+	"it": newLexPhrases(transitionIT...),
+	"pt": newLexPhrases(transitionPT...),
+}
+
+var transitionEN = []string{
+	"accordingly", "additionally", "afterwards", "afterward", "also", "alternatively", "although", "altogether",
+	"because", "besides", "but", "certainly", "consequently", "conversely", "correspondingly", "despite",
+	"equally", "especially", "eventually", "finally", "firstly", "secondly", "thirdly", "fourthly", "lastly",
+	"further", "furthermore", "hence", "however", "indeed", "instead", "likewise", "meanwhile", "moreover",
+	"namely", "nevertheless", "nonetheless", "notably", "otherwise", "overall", "particularly", "previously",
+	"similarly", "specifically", "subsequently", "therefore", "thus", "though", "ultimately", "unless",
+	"whereas", "yet", "admittedly", "undoubtedly", "clearly", "obviously", "initially", "next", "still",
+	"then", "importantly", "incidentally", "regardless", "evidently",
+	"above all", "after all", "all in all", "as a consequence", "as a result", "as long as", "as soon as",
+	"as well as", "at the same time", "at first", "at last", "because of", "by contrast", "by the way",
+	"due to", "even so", "even though", "first of all", "for example", "for instance", "for this reason",
+	"in addition", "in any case", "in conclusion", "in contrast", "in fact", "in other words", "in particular",
+	"in short", "in summary", "in the end", "in the meantime", "in spite of", "in order to", "in the same way",
+	"last but not least", "most importantly", "not only", "on the contrary", "on the other hand",
+	"rather than", "so that", "such as", "that is why", "to begin with", "to conclude", "to illustrate",
+	"to sum up", "to summarise", "to summarize", "with this in mind", "as you can see", "in general",
+	"as mentioned", "in brief", "on top of that", "to put it differently", "to that end", "as a rule",
+	"in the first place", "in the second place", "to start with", "what is more", "in that case",
+}
+
+var transitionNL = []string{
+	"aangezien", "alhoewel", "allereerst", "alsnog", "anderzijds", "bijvoorbeeld", "bovendien", "daarbij",
+	"daardoor", "daarna", "daarnaast", "daarom", "daarentegen", "daartegenover", "derhalve", "desalniettemin",
+	"desondanks", "dientengevolge", "doordat", "dus", "echter", "eerst", "enerzijds", "evenals", "eveneens",
+	"evenzo", "hierdoor", "hiermee", "hoewel", "immers", "indien", "integendeel", "kortom", "maar", "mits",
+	"namelijk", "nadat", "nogmaals", "ofschoon", "omdat", "ondanks", "ook", "oftewel", "overigens",
+	"samengevat", "tenslotte", "tenzij", "terwijl", "tevens", "toch", "trouwens", "uiteindelijk", "vandaar",
+	"verder", "vervolgens", "voorts", "want", "waardoor", "zodat", "zodoende", "zodra", "zoals", "vooral",
+	"eindelijk", "tegelijkertijd", "hierna", "daarenboven", "anders", "kortweg", "ergo",
+	"aan de andere kant", "al met al", "als gevolg van", "als laatste", "bij voorbeeld", "dat wil zeggen",
+	"door middel van", "in de eerste plaats", "in de tweede plaats", "in het kort", "in plaats van",
+	"in tegenstelling tot", "in feite", "met andere woorden", "met name", "net als", "niet alleen",
+	"om die reden", "om te beginnen", "op die manier", "op deze manier", "ten eerste", "ten tweede",
+	"ten derde", "ten slotte", "ten gevolge van", "tot slot", "tot besluit", "zowel", "bovenal", "om kort te gaan",
+	"in het algemeen", "in conclusie", "kort samengevat", "als eerste", "in dat geval", "met het oog op",
+	"daar komt bij", "los daarvan", "wat betreft",
+}
+
+var transitionDE = []string{
+	"allerdings", "also", "anschließend", "außerdem", "beispielsweise", "dagegen", "daher", "damit", "danach",
+	"dann", "darum", "dennoch", "deshalb", "deswegen", "drittens", "ebenfalls", "ebenso", "einerseits",
+	"andererseits", "endlich", "erstens", "folglich", "ferner", "gleichzeitig", "hingegen", "indessen",
+	"insbesondere", "jedoch", "letztendlich", "nämlich", "nichtsdestotrotz", "obwohl", "obgleich",
+	"schließlich", "sodass", "somit", "stattdessen", "trotzdem", "weil", "zudem", "zuerst", "zunächst",
+	"zusammenfassend", "zweitens", "aber", "demnach", "insgesamt", "überdies", "vielmehr", "währenddessen",
+	"darüber hinaus", "im gegensatz dazu", "auf der anderen seite", "mit anderen worten", "aus diesem grund",
+	"im folgenden", "vor allem", "zum beispiel", "zum schluss", "zum einen", "zum anderen", "so dass",
+	"nicht nur", "sowohl", "im gegenteil", "im allgemeinen", "kurz gesagt", "im grunde", "in erster linie",
+	"das heißt", "zu guter letzt", "im übrigen", "infolge dessen", "aus diesem anlass",
+}
+
+var transitionFR = []string{
+	"ainsi", "alors", "aussi", "autrement", "bref", "car", "cependant", "d'abord", "deuxièmement", "donc",
+	"effectivement", "également", "enfin", "ensuite", "finalement", "malgré", "néanmoins", "notamment",
+	"pourtant", "premièrement", "puis", "puisque", "surtout", "toutefois", "troisièmement", "mais",
+	"désormais", "dorénavant", "certes", "quoique", "parallèlement", "inversement",
+	"à cause de", "afin de", "afin que", "alors que", "au contraire", "bien que", "c'est-à-dire",
+	"d'autre part", "d'une part", "de même", "de plus", "en conclusion", "en effet", "en fait", "en outre",
+	"en résumé", "en revanche", "en somme", "grâce à", "par conséquent", "par contre", "par exemple",
+	"parce que", "pour conclure", "tout d'abord", "en premier lieu", "en second lieu", "de ce fait",
+	"en bref", "en général", "par ailleurs", "pour cette raison", "dans ce cas", "en d'autres termes",
+	"non seulement", "en particulier", "à savoir", "de sorte que",
+}
+
+var transitionES = []string{
+	"además", "también", "pero", "aunque", "porque", "pues", "así", "entonces", "luego", "después",
+	"finalmente", "primero", "segundo", "asimismo", "igualmente", "incluso", "mientras", "consecuentemente",
+	"efectivamente", "posteriormente", "previamente", "igualmente", "sino", "todavía", "encima",
+	"por tanto", "por lo tanto", "por consiguiente", "por ejemplo", "en cambio", "en conclusión",
+	"en resumen", "es decir", "no obstante", "por otro lado", "por otra parte", "a pesar de", "debido a",
+	"en primer lugar", "en segundo lugar", "por último", "en definitiva", "sobre todo", "de hecho",
+	"al contrario", "de modo que", "ya que", "dado que", "por eso", "en cuanto a", "a continuación",
+	"sin embargo", "en otras palabras", "en general", "en particular", "al mismo tiempo", "por lo general",
+	"de esta manera", "de este modo", "así pues", "con todo", "en suma", "no solo", "o sea",
+}
+
+var transitionIT = []string{
+	"inoltre", "anche", "però", "tuttavia", "quindi", "dunque", "perciò", "infatti", "invece", "poi", "infine",
+	"finalmente", "ovvero", "cioè", "anzi", "pertanto", "perché", "poiché", "sebbene", "benché", "nonostante",
+	"comunque", "ebbene", "ciononostante", "dopodiché", "innanzitutto", "successivamente", "inizialmente",
+	"eppure", "altrimenti", "insomma", "ma", "mentre", "siccome", "pure",
+	"per esempio", "ad esempio", "in conclusione", "in sintesi", "in primo luogo", "in secondo luogo",
+	"d'altra parte", "al contrario", "di conseguenza", "in altre parole", "per questo", "oltre a",
+	"a causa di", "grazie a", "in realtà", "per quanto riguarda", "prima di tutto", "in effetti",
+	"in particolare", "in generale", "allo stesso tempo", "dato che", "visto che", "in breve", "non solo",
+	"per concludere", "in ogni caso", "d'altro canto",
+}
+
+var transitionPT = []string{
+	"também", "porém", "contudo", "todavia", "entretanto", "portanto", "logo", "assim", "então", "pois",
+	"porque", "embora", "enquanto", "finalmente", "primeiro", "depois", "inclusive", "aliás", "mas",
+	"ademais", "outrossim", "consequentemente", "igualmente", "posteriormente", "certamente",
+	"além disso", "ou seja", "por exemplo", "por isso", "no entanto", "em resumo", "em conclusão",
+	"por outro lado", "em primeiro lugar", "em segundo lugar", "por fim", "de fato", "isto é", "apesar de",
+	"devido a", "por causa de", "em suma", "dessa forma", "desta forma", "sendo assim", "em seguida",
+	"ao contrário", "em geral", "em particular", "ao mesmo tempo", "uma vez que", "visto que", "já que",
+	"de modo que", "não só", "acima de tudo", "em outras palavras", "de qualquer forma",
+}
