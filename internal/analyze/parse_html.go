@@ -22,8 +22,11 @@ var htmlBlockTags = map[string]BlockKind{
 	"blockquote": BlockQuote, "td": BlockTableCell, "th": BlockTableCell, "pre": BlockCode,
 }
 
-// htmlSkipTags hold no readable content; their text is ignored.
+// htmlSkipTags hold no readable content, or page chrome (navigation,
+// footer, sidebar) rather than the content being analyzed; their text and
+// links are ignored.
 var htmlSkipTags = map[string]bool{
+	"nav": true, "footer": true, "aside": true,
 	"script": true, "style": true, "noscript": true, "template": true, "svg": true, "math": true,
 	"textarea": true, "select": true, "iframe": true, "object": true, "canvas": true,
 	"noembed": true, "noframes": true, "xmp": true, "plaintext": true,

@@ -98,7 +98,6 @@ func TestParseHTML(t *testing.T) {
 	d := MustParse(t, Input{Content: src, Format: FormatHTML, Language: "nl"})
 	checkDoc(t, d)
 	want := []string{
-		"paragraph/0:Home",
 		"heading/1:Koffie",
 		"paragraph/0:Koffie is lekker. Zie thee en elders.",
 		"heading/2:Soorten",
@@ -132,7 +131,6 @@ func TestParseHTML(t *testing.T) {
 		}
 	}
 	wantLinks := []link{
-		{"/", "", "Home", true},
 		{"https://example.nl/thee", "nofollow noopener", "thee", true},
 		{"https://other.org/x", "", "elders", false},
 	}
