@@ -188,6 +188,9 @@ func (s *Service) Run(ctx context.Context, jobID string, attempt int) error {
 	if ctx.Err() != nil {
 		// The process is stopping: hand the job back to the queue.
 		s.Logger.Info("job interrupted by shutdown; it will run again", "job_id", jobID)
+		_ = s.emit(context.WithoutCancel(ctx), jobID, "job.interrupted", map[string]any{
+			"attempt": attempt, "message": "the server stopped; the job will run again",
+		})
 		return &copydesk.RetryError{Err: runErr}
 	}
 	max := s.MaxAttempts

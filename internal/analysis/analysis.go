@@ -1,0 +1,247 @@
+// Package analysis is the analysis service: local analyses answered inline
+// by the engine, and model-backed deepening run as a job whose results
+// stream in and are merged with the local ones.
+package analysis
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/copydesk/copydesk/internal/analyze"
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// JobKind is the job kind of model-backed analysis.
+const JobKind = "analysis.deep"
+
+// MaxContentDefault caps the content of one analysis, in bytes.
+const MaxContentDefault = 512 << 10
+
+// Request asks for an analysis. Types are run locally; Deep names the
+// analyses a model deepens (they must be among Types, which they are added
+// to if missing).
+type Request struct {
+	Content         string         `json:"content"`
+	Format          analyze.Format `json:"format,omitempty"`
+	Language        string         `json:"language,omitempty"`
+	Keyphrase       string         `json:"keyphrase,omitempty"`
+	Synonyms        []string       `json:"synonyms,omitempty"`
+	Title           string         `json:"title,omitempty"`
+	MetaDescription string         `json:"meta_description,omitempty"`
+	Slug            string         `json:"slug,omitempty"`
+	Types           []analyze.Type `json:"types,omitempty"`
+	Deep            []analyze.Type `json:"deep,omitempty"`
+	Priority        string         `json:"priority,omitempty"`
+}
+
+func (r *Request) input() analyze.Input {
+	return analyze.Input{
+		Content: r.Content, Format: r.Format, Language: r.Language,
+		Keyphrase: r.Keyphrase, Synonyms: r.Synonyms, Title: r.Title,
+		MetaDescription: r.MetaDescription, Slug: r.Slug, Types: r.Types,
+	}
+}
+
+// Response answers a Request. Status is "complete" when every requested
+// result is in Report, "pending" when model work runs as job JobID and its
+// results will arrive on StreamURL.
+type Response struct {
+	Status    string          `json:"status"`
+	Report    *analyze.Report `json:"report"`
+	Pending   []string        `json:"pending,omitempty"`
+	JobID     string          `json:"job_id,omitempty"`
+	JobURL    string          `json:"job_url,omitempty"`
+	StreamURL string          `json:"stream_url,omitempty"`
+}
+
+// Submitter accepts jobs (jobs.Service).
+type Submitter interface {
+	Submit(ctx context.Context, job *copydesk.Job) error
+}
+
+// Service runs analyses.
+type Service struct {
+	Jobs Submitter
+	// Models runs model calls; nil when no provider is configured.
+	Models copydesk.ModelService
+	// MaxContent caps Request.Content in bytes. Default MaxContentDefault.
+	MaxContent int
+}
+
+// Analyze runs the local analyses inline and, when deepening is asked for,
+// submits a job for it. Returns EINVALID for bad fields, ETOOLARGE for
+// oversized content and ENOPROVIDER when deepening needs a provider that is
+// not configured.
+func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID string) (*Response, error) {
+	if err := s.normalize(req); err != nil {
+		return nil, err
+	}
+	prio, err := copydesk.ParsePriority(req.Priority)
+	if err != nil {
+		return nil, err
+	}
+	report, err := analyze.Analyze(req.input())
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Deep) == 0 {
+		return &Response{Status: "complete", Report: report}, nil
+	}
+	if s.Models == nil {
+		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
+			"model-backed analysis needs a provider: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate for a simulated one")
+	}
+	req.Language = report.Language // the job analyzes in the language detected now
+	input, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("encode job input: %w", err)
+	}
+	job := &copydesk.Job{Kind: JobKind, CustomerID: customerID, UserID: userID, Priority: prio, Input: input}
+	if err := s.Jobs.Submit(ctx, job); err != nil {
+		return nil, err
+	}
+	pending := make([]string, len(req.Deep))
+	for i, t := range req.Deep {
+		pending[i] = taskName(t)
+	}
+	return &Response{
+		Status: "pending", Report: report, Pending: pending, JobID: job.ID,
+		JobURL: "/v1/jobs/" + job.ID, StreamURL: "/v1/jobs/" + job.ID + "/events",
+	}, nil
+}
+
+func (s *Service) normalize(req *Request) error {
+	if strings.TrimSpace(req.Content) == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "content is required")
+	}
+	if max := cmp.Or(s.MaxContent, MaxContentDefault); len(req.Content) > max {
+		return copydesk.Errorf(copydesk.ETOOLARGE, "content is %d bytes; the limit is %d", len(req.Content), max)
+	}
+	if req.Format == "" {
+		req.Format = analyze.FormatText
+	}
+	for _, t := range req.Deep {
+		if !slices.Contains(analyze.AllTypes, t) {
+			return copydesk.Errorf(copydesk.EINVALID, "deep: unknown analysis %q; use one of %s", t, typeList())
+		}
+		if len(req.Types) > 0 && !slices.Contains(req.Types, t) {
+			req.Types = append(req.Types, t)
+		}
+	}
+	return nil
+}
+
+func typeList() string {
+	s := make([]string, len(analyze.AllTypes))
+	for i, t := range analyze.AllTypes {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+func taskName(t analyze.Type) string { return string(t) + ".model" }
+
+// DeepHandler runs model-backed analysis jobs.
+type DeepHandler struct {
+	Models copydesk.ModelService
+}
+
+// RunJob implements copydesk.JobHandler: it recomputes the local report,
+// asks the model for each deep analysis in parallel, streams the deltas and
+// each task's findings, and returns the merged report.
+func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+	var req Request
+	if err := json.Unmarshal(job.Input, &req); err != nil {
+		return nil, "", copydesk.Errorf(copydesk.EINVALID, "stored job input is malformed")
+	}
+	in := req.input()
+	doc, err := analyze.Parse(in)
+	if err != nil {
+		return nil, "", err
+	}
+	report, err := analyze.Analyze(in)
+	if err != nil {
+		return nil, "", err
+	}
+
+	type outcome struct {
+		t        analyze.Type
+		findings []analyze.Finding
+		err      error
+	}
+	outcomes := make([]outcome, len(req.Deep))
+	var wg sync.WaitGroup
+	for i, t := range req.Deep {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f, err := h.deepen(ctx, job, emit, doc, t)
+			outcomes[i] = outcome{t: t, findings: f, err: err}
+		}()
+	}
+	wg.Wait()
+
+	var failed int
+	var lastErr error
+	for _, o := range outcomes {
+		if o.err != nil {
+			failed++
+			lastErr = o.err
+			continue
+		}
+		for i := range report.Results {
+			if report.Results[i].Type == o.t {
+				report.Results[i].Findings = append(report.Results[i].Findings, o.findings...)
+			}
+		}
+	}
+	if failed == len(outcomes) {
+		return nil, "", lastErr
+	}
+	raw, err := json.Marshal(report)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode report: %w", err)
+	}
+	if failed > 0 {
+		return raw, copydesk.JobPartial, nil
+	}
+	return raw, copydesk.JobSucceeded, nil
+}
+
+// deepen runs one model-backed analysis as a task of the job.
+func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, doc *analyze.Doc, t analyze.Type) ([]analyze.Finding, error) {
+	task := taskName(t)
+	if err := emit(ctx, copydesk.EventTaskStarted, map[string]any{"task": task}); err != nil {
+		return nil, err
+	}
+	call := copydesk.ModelCall{
+		Kind: "analysis." + string(t), Priority: job.Priority,
+		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
+		Request: deepRequest(doc, t),
+	}
+	res, err := h.Models.Stream(ctx, call, func(delta string) error {
+		return emit(ctx, copydesk.EventDelta, map[string]any{"task": task, "text": delta})
+	})
+	if err == nil {
+		var findings []analyze.Finding
+		findings, err = parseFindings(res.Response.Text, doc, res.Model)
+		if err == nil {
+			err = emit(ctx, copydesk.EventTaskResult, map[string]any{
+				"task": task, "type": t, "findings": findings, "model": res.Model, "simulated": res.Simulated,
+			})
+			return findings, err
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, err // interrupted (cancel or shutdown), not failed
+	}
+	_ = emit(context.WithoutCancel(ctx), copydesk.EventTaskFailed, map[string]any{
+		"task": task, "code": copydesk.FailureCode(err), "message": copydesk.FailureMessage(err),
+	})
+	return nil, err
+}

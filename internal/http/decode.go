@@ -1,0 +1,82 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// decodeJSON reads a JSON request body into v, strictly: the content type
+// must be JSON, the body at most limit bytes of valid UTF-8, one object with
+// no unknown fields. Each failure is its own error.
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return copydesk.Errorf(copydesk.EUNSUPPORTED, "send the body as JSON with Content-Type: application/json (got %q)", ct)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return copydesk.Errorf(copydesk.ETOOLARGE, "the request body is larger than the limit of %d bytes", limit)
+		}
+		return copydesk.Errorf(copydesk.EINVALID, "the request body could not be read")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "the request body is empty; send a JSON object")
+	}
+	if !utf8.Valid(body) {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "the request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return copydesk.Errorf(copydesk.EINVALID, "the request body has data after the JSON object")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a message that names the problem.
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return copydesk.Errorf(copydesk.EINVALID, "malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return copydesk.Errorf(copydesk.EINVALID, "the body must be a JSON object")
+		}
+		return copydesk.Errorf(copydesk.EINVALID, "field %q must be %s, not %s", field, jsonKind(te.Type.Kind().String()), te.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return copydesk.Errorf(copydesk.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: the body ends too early")
+	}
+	return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: %v", err)
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	}
+	return "a number"
+}

@@ -1,0 +1,76 @@
+package http
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// statusByCode maps every domain error code to its HTTP status.
+var statusByCode = map[string]int{
+	copydesk.EINVALID:        http.StatusBadRequest,
+	copydesk.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	copydesk.EUNSUPPORTED:    http.StatusUnsupportedMediaType,
+	copydesk.EUNPROCESSABLE:  http.StatusUnprocessableEntity,
+	copydesk.ENOTFOUND:       http.StatusNotFound,
+	copydesk.ECONFLICT:       http.StatusConflict,
+	copydesk.EUNAUTHORIZED:   http.StatusUnauthorized,
+	copydesk.EFORBIDDEN:      http.StatusForbidden,
+	copydesk.ERATELIMITED:    http.StatusTooManyRequests,
+	copydesk.EBUDGETEXCEEDED: http.StatusPaymentRequired,
+	copydesk.ENOPROVIDER:     http.StatusServiceUnavailable,
+	copydesk.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	copydesk.ECANCELLED:      http.StatusConflict,
+	copydesk.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for a domain error code.
+func ErrorStatus(code string) int {
+	if s, ok := statusByCode[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the JSON shape of every error answer.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeError answers with err's status and JSON body. Internal errors are
+// logged with their detail and shown as "internal error".
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := copydesk.ErrorCode(err)
+	if code == copydesk.EINTERNAL {
+		s.logger(r).Error("internal error", "err", err)
+	}
+	if e, ok := err.(*copydesk.Error); ok && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+	}
+	writeJSON(w, ErrorStatus(code), errorBody{Error: errorDetail{
+		Code:      code,
+		Message:   copydesk.ErrorMessage(err),
+		RequestID: requestID(r.Context()),
+	}})
+}
+
+// writeJSON writes v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // hostile content stays inert if a browser renders the JSON
+	if err := enc.Encode(v); err != nil {
+		slog.Default().Debug("write response", "err", err)
+	}
+}

@@ -1,0 +1,236 @@
+// Package http is Copydesk's HTTP API: JSON endpoints, Server-Sent Event
+// streams, health checks and the OpenAPI document. It decodes and checks
+// requests, calls the domain services and encodes their answers; it holds no
+// business logic.
+package http
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/analysis"
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Defaults of Server fields.
+const (
+	BodyLimitDefault       = 1 << 20 // 1 MiB
+	HeartbeatDefault       = 15 * time.Second
+	StreamPollDefault      = 2 * time.Second
+	ReadHeaderTimeout      = 10 * time.Second
+	shutdownStreamsTimeout = 2 * time.Second
+)
+
+// Server serves the API. Set the fields, then Open; Close stops it.
+type Server struct {
+	// Addr to listen on, e.g. "127.0.0.1:8080" or ":0".
+	Addr string
+	// BodyLimit caps request bodies in bytes. Default 1 MiB.
+	BodyLimit int64
+	// Heartbeat is the interval of SSE comment lines. Default 15 s.
+	Heartbeat time.Duration
+	// StreamPoll is how often a stream checks the store without a wake-up
+	// (events written by another process). Default 2 s.
+	StreamPoll time.Duration
+	// Logger receives one line per request.
+	Logger *slog.Logger
+	// Version is reported by /healthz.
+	Version string
+
+	Analysis *analysis.Service
+	Jobs     copydesk.JobService
+	// Ready checks the store and queue for /readyz.
+	Ready func(ctx context.Context) error
+
+	ln      net.Listener
+	srv     *http.Server
+	mux     *http.ServeMux
+	routes  []Route
+	closing chan struct{}
+	once    sync.Once
+}
+
+// Route is one registered endpoint.
+type Route struct {
+	Method  string
+	Pattern string // path pattern as in http.ServeMux
+}
+
+// Open registers the routes and starts listening. It returns once the
+// listener is bound; serving goes on in the background.
+func (s *Server) Open() error {
+	s.BodyLimit = cmp.Or(s.BodyLimit, BodyLimitDefault)
+	s.Heartbeat = cmp.Or(s.Heartbeat, HeartbeatDefault)
+	s.StreamPoll = cmp.Or(s.StreamPoll, StreamPollDefault)
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	s.closing = make(chan struct{})
+	s.mux = http.NewServeMux()
+	s.registerRoutes()
+
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{
+		Handler:           s.middleware(s.mux),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       time.Minute,
+		// WriteTimeout stays long for JSON; SSE handlers clear their deadline.
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (s *Server) URL() string {
+	return "http://" + s.ln.Addr().String()
+}
+
+// Routes returns every registered route, for the OpenAPI test.
+func (s *Server) Routes() []Route { return s.routes }
+
+// Close stops accepting requests, ends open streams with a final shutdown
+// event and waits for in-flight requests until ctx ends. Safe to call twice.
+func (s *Server) Close(ctx context.Context) error {
+	var err error
+	s.once.Do(func() {
+		if s.srv == nil {
+			return
+		}
+		close(s.closing)
+		err = s.srv.Shutdown(ctx)
+	})
+	return err
+}
+
+func (s *Server) handle(method, pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
+	s.mux.Handle(method+" "+pattern, h)
+}
+
+func (s *Server) registerRoutes() {
+	s.handle("GET", "/healthz", s.handleHealthz)
+	s.handle("GET", "/readyz", s.handleReadyz)
+	s.handle("GET", "/openapi.json", s.handleOpenAPI)
+	s.handle("POST", "/v1/analyses", s.handleCreateAnalysis)
+	s.handle("GET", "/v1/jobs/{id}", s.handleGetJob)
+	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
+	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, copydesk.Errorf(copydesk.ENOTFOUND, "no route for %s %s; see /openapi.json", r.Method, r.URL.Path))
+	})
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func (s *Server) logger(r *http.Request) *slog.Logger {
+	return s.Logger.With("request_id", requestID(r.Context()))
+}
+
+// statusWriter records the status and keeps Flush and deadlines reachable
+// through http.ResponseController (Unwrap).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// middleware adds the request id, recovers panics and logs one line per
+// request with the route pattern.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if id == "" || len(id) > 64 {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-ID", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Logger.Error("handler panicked", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.writeError(sw, r, copydesk.Errorf(copydesk.EINTERNAL, "internal error"))
+				}
+			}
+			s.Logger.Info("request",
+				"request_id", id,
+				"method", r.Method,
+				"route", cmp.Or(r.Pattern, "unmatched"),
+				"path", r.URL.Path,
+				"status", sw.status,
+				"bytes", sw.bytes,
+				"duration_ms", float64(time.Since(start).Microseconds())/1000,
+			)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if s.Ready != nil {
+		if err := s.Ready(ctx); err != nil {
+			s.logger(r).Warn("not ready", "err", err)
+			s.writeError(w, r, copydesk.Errorf(copydesk.EUNAVAILABLE, "the store or the queue is not reachable"))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
