@@ -88,6 +88,13 @@ func TestCacheStore(t *testing.T) {
 	})
 }
 
+func TestCacheStoreValidation(t *testing.T) {
+	MustDSN(t)
+	storetest.TestCacheStoreValidation(t, func(t *testing.T, clock copydesk.Clock) copydesk.CacheStore {
+		return MustOpen(t, clock)
+	})
+}
+
 var wantMigrations = []string{"0001_jobs", "0002_cache"}
 
 func TestOpen(t *testing.T) {

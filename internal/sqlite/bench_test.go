@@ -2,13 +2,10 @@ package sqlite_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/storetest"
 )
-
-var time0 time.Time
 
 func BenchmarkCreateJob(b *testing.B) {
 	storetest.BenchmarkCreateJob(b, MustOpen(b, nil))

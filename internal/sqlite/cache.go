@@ -59,6 +59,10 @@ func (db *DB) SetCache(ctx context.Context, entry *copydesk.CacheEntry) error {
 	return db.writeTx(ctx, func(tx *Tx) error { return setCache(ctx, tx, entry) })
 }
 
+// maxExpiry is the latest ExpiresAt accepted: Unix nanoseconds (how the
+// sqlite package stores times) end in 2262.
+var maxExpiry = time.Date(2200, time.January, 1, 0, 0, 0, 0, time.UTC)
+
 func prepareCacheEntry(e *copydesk.CacheEntry, now time.Time) error {
 	if e == nil {
 		return copydesk.Errorf(copydesk.EINVALID, "cache entry is missing")
@@ -71,6 +75,9 @@ func prepareCacheEntry(e *copydesk.CacheEntry, now time.Time) error {
 	}
 	if e.ExpiresAt.IsZero() {
 		return copydesk.Errorf(copydesk.EINVALID, "cache entry %q has no expiry time", e.Key)
+	}
+	if e.ExpiresAt.After(maxExpiry) {
+		return copydesk.Errorf(copydesk.EINVALID, "cache entry %q expires after %d; use a tier's TTL", e.Key, maxExpiry.Year())
 	}
 	if e.CostMicros < 0 {
 		return copydesk.Errorf(copydesk.EINVALID, "cache entry cost cannot be negative (got %d)", e.CostMicros)

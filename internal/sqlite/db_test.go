@@ -208,40 +208,8 @@ func TestAppendEventAcrossProcesses(t *testing.T) {
 	}
 }
 
-func TestSetCacheInvalid(t *testing.T) {
-	t.Parallel()
-	clock := storetest.NewClock(storetest.Epoch())
-	db := MustOpen(t, clock)
-	valid := func() *copydesk.CacheEntry {
-		return &copydesk.CacheEntry{Key: "k", Kind: "analysis", Tier: copydesk.TierDynamic, Value: []byte("v"),
-			ExpiresAt: clock.Now().Add(copydesk.TierDynamic.TTL())}
-	}
-	for _, tt := range []struct {
-		name   string
-		change func(e *copydesk.CacheEntry)
-	}{
-		{"NoKey", func(e *copydesk.CacheEntry) { e.Key = "" }},
-		{"UnknownTier", func(e *copydesk.CacheEntry) { e.Tier = "forever" }},
-		{"NoExpiry", func(e *copydesk.CacheEntry) { e.ExpiresAt = time0 }},
-		{"NegativeCost", func(e *copydesk.CacheEntry) { e.CostMicros = -1 }},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			e := valid()
-			tt.change(e)
-			err := db.SetCache(context.Background(), e)
-			if got, want := copydesk.ErrorCode(err), copydesk.EINVALID; got != want {
-				t.Errorf("got code %q (%v), want %q", got, err, want)
-			}
-		})
-	}
-	if n := storetest.MustPurgeCache(t, db, copydesk.CacheFilter{}); n != 0 {
-		t.Errorf("after invalid sets: got %d entries, want 0", n)
-	}
-	// A valid entry with a zero CreatedAt gets the clock's time.
-	e := valid()
-	storetest.MustSetCache(t, db, e)
-	got, _ := storetest.MustGetCache(t, db, "k")
-	if !got.CreatedAt.Equal(clock.Now()) {
-		t.Errorf("CreatedAt: got %v, want %v", got.CreatedAt, clock.Now())
-	}
+func TestCacheStoreValidation(t *testing.T) {
+	storetest.TestCacheStoreValidation(t, func(t *testing.T, clock copydesk.Clock) copydesk.CacheStore {
+		return MustOpen(t, clock)
+	})
 }

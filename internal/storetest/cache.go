@@ -249,6 +249,48 @@ func TestCacheStore(t *testing.T, newStore NewCacheStore) {
 	})
 }
 
+// TestCacheStoreValidation checks that a store refuses incomplete entries
+// with EINVALID and fills a zero CreatedAt from its clock. The SQL stores run
+// it; a store that accepts any entry need not.
+func TestCacheStoreValidation(t *testing.T, newStore NewCacheStore) {
+	t.Parallel()
+	clock := NewClock(Epoch())
+	db := newStore(t, clock)
+	valid := func() *copydesk.CacheEntry {
+		return &copydesk.CacheEntry{Key: "k", Kind: "analysis", Tier: copydesk.TierDynamic, Value: []byte("v"),
+			ExpiresAt: clock.Now().Add(copydesk.TierDynamic.TTL())}
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(e *copydesk.CacheEntry)
+	}{
+		{"NoKey", func(e *copydesk.CacheEntry) { e.Key = "" }},
+		{"UnknownTier", func(e *copydesk.CacheEntry) { e.Tier = "forever" }},
+		{"NoExpiry", func(e *copydesk.CacheEntry) { e.ExpiresAt = time.Time{} }},
+		{"ExpiryTooFar", func(e *copydesk.CacheEntry) { e.ExpiresAt = e.ExpiresAt.AddDate(500, 0, 0) }},
+		{"NegativeCost", func(e *copydesk.CacheEntry) { e.CostMicros = -1 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := valid()
+			tt.change(e)
+			err := db.SetCache(context.Background(), e)
+			if got, want := copydesk.ErrorCode(err), copydesk.EINVALID; got != want {
+				t.Errorf("got code %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+	if n := MustPurgeCache(t, db, copydesk.CacheFilter{}); n != 0 {
+		t.Errorf("after invalid sets: got %d entries, want 0", n)
+	}
+	// A valid entry with a zero CreatedAt gets the clock's time.
+	e := valid()
+	MustSetCache(t, db, e)
+	got, _ := MustGetCache(t, db, "k")
+	if !got.CreatedAt.Equal(clock.Now()) {
+		t.Errorf("CreatedAt: got %v, want %v", got.CreatedAt, clock.Now())
+	}
+}
+
 // MustSetCache stores e in s or fails the test.
 func MustSetCache(tb testing.TB, s copydesk.CacheStore, e *copydesk.CacheEntry) {
 	tb.Helper()
