@@ -551,3 +551,30 @@ func TestStatsAddUp(t *testing.T) {
 		}
 	}
 }
+
+// TestDoCallIsBounded: the detached provider call still has a deadline, and
+// keeps the caller's context values.
+func TestDoCallIsBounded(t *testing.T) {
+	t.Parallel()
+	c, err := cache.New(cache.Config{CallTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ctxKey struct{}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "req-42"))
+	defer cancel()
+	before := time.Now()
+	_, _, err = c.Do(ctx, req("analysis", "bounded"), func(ctx context.Context) ([]byte, copydesk.Micros, error) {
+		dl, ok := ctx.Deadline()
+		if !ok || dl.Before(before.Add(time.Hour)) || dl.After(time.Now().Add(time.Hour)) {
+			return nil, 0, fmt.Errorf("got deadline %v (set %v), want one hour from the call", dl, ok)
+		}
+		if got := ctx.Value(ctxKey{}); got != "req-42" {
+			return nil, 0, fmt.Errorf("got request id %v, want req-42", got)
+		}
+		return []byte("ok"), 0, nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}

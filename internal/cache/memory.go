@@ -118,19 +118,25 @@ func (s *MemoryStore) get(key string) (*copydesk.CacheEntry, bool) {
 	return e, true
 }
 
-// SetCache stores a copy of the entry, replacing any with the same key. An
-// entry that has already expired by the store's clock removes the key instead.
-// Returns EINVALID for an entry without a key or with an unknown tier.
+// SetCache stores a copy of the entry, replacing any with the same key; a
+// zero CreatedAt becomes the clock's now. An entry that has already expired
+// by the store's clock removes the key instead. Returns EINVALID for an entry
+// without a key, with an unknown tier, without or with an absurd expiry, or
+// with a negative cost.
 func (s *MemoryStore) SetCache(_ context.Context, entry *copydesk.CacheEntry) error {
 	if err := validateEntry(entry); err != nil {
 		return err
 	}
-	if !s.clock.Now().Before(entry.ExpiresAt) {
+	now := s.clock.Now()
+	if !now.Before(entry.ExpiresAt) {
 		s.c.Invalidate(entry.Key)
 		return nil
 	}
 	e := *entry
 	e.Value = bytes.Clone(entry.Value)
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
 	u := s.tierUsage(e.Tier)
 	u.entries.Add(1)
 	u.bytes.Add(int64(entryWeight(&e)))
@@ -149,9 +155,16 @@ func validateEntry(e *copydesk.CacheEntry) error {
 		return copydesk.Errorf(copydesk.EINVALID, "cache entry %s has unknown tier %q", e.Key, e.Tier)
 	case e.ExpiresAt.IsZero():
 		return copydesk.Errorf(copydesk.EINVALID, "cache entry %s has no expiry time", e.Key)
+	case e.ExpiresAt.After(maxExpiry):
+		return copydesk.Errorf(copydesk.EINVALID, "cache entry %s expires after %s; TTLs are at most months", e.Key, maxExpiry.Format(time.DateOnly))
+	case e.CostMicros < 0:
+		return copydesk.Errorf(copydesk.EINVALID, "cache entry %s has a negative cost", e.Key)
 	}
 	return nil
 }
+
+// maxExpiry is the latest ExpiresAt accepted, as in the SQL stores.
+var maxExpiry = time.Date(2200, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // removeIf deletes key only while it still maps to e, so that a concurrent
 // write of a fresh value is not lost.

@@ -108,6 +108,8 @@ func TestMemoryStoreRejectsBadEntries(t *testing.T) {
 		{"no key", func() *copydesk.CacheEntry { e := *good; e.Key = ""; return &e }()},
 		{"unknown tier", func() *copydesk.CacheEntry { e := *good; e.Tier = "forever"; return &e }()},
 		{"no expiry", func() *copydesk.CacheEntry { e := *good; e.ExpiresAt = time.Time{}; return &e }()},
+		{"expiry centuries away", func() *copydesk.CacheEntry { e := *good; e.ExpiresAt = e.ExpiresAt.AddDate(500, 0, 0); return &e }()},
+		{"negative cost", func() *copydesk.CacheEntry { e := *good; e.CostMicros = -1; return &e }()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
