@@ -180,10 +180,10 @@ func scanJob(row pgx.Row) (*copydesk.Job, error) {
 
 // UpdateJob changes a job and returns it as stored. Setting a final status
 // sets FinishedAt. Returns ENOTFOUND if the job does not exist, ECONFLICT if
-// it is already final and upd sets a different status (the job row is locked,
+// it is already final and upd sets any status (the job row is locked,
 // so of a cancel racing a finish the first to commit wins), and EINVALID for a
-// bad field. Setting the status a final job already has is a no-op for the
-// status, so a retried finish is harmless.
+// bad field. Result, Error and Attempts alone may still change on a final
+// job.
 func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) (*copydesk.Job, error) {
 	if err := validateUpdate(upd); err != nil {
 		return nil, err

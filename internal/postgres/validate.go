@@ -84,7 +84,10 @@ func validateUpdate(upd copydesk.JobUpdate) error {
 
 // applyUpdate applies upd to job in memory under the status rules.
 func applyUpdate(job *copydesk.Job, upd copydesk.JobUpdate, now time.Time) error {
-	if s := upd.Status; s != nil && *s != job.Status {
+	if s := upd.Status; s != nil {
+		// Any status on a final job is refused, the same one too: of two
+		// racing finishes or cancels exactly one succeeds (and writes the
+		// done event).
 		if job.Status.Final() {
 			return copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", job.ID, job.Status, *s)
 		}

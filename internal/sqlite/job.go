@@ -228,10 +228,10 @@ func scanJob(s scanner) (*copydesk.Job, error) {
 
 // UpdateJob changes a job and returns it as stored. Setting a final status
 // sets FinishedAt. Returns ENOTFOUND if the job does not exist, ECONFLICT if
-// it is already final and upd sets a different status (this is how a cancel
+// it is already final and upd sets any status (this is how a cancel
 // racing a finish is decided: the first to commit wins), and EINVALID for a
-// bad field. Setting the status a final job already has is a no-op for the
-// status, so a retried finish is harmless.
+// bad field. Result, Error and Attempts alone may still change on a final
+// job.
 func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) (*copydesk.Job, error) {
 	if err := validateUpdate(upd); err != nil {
 		return nil, err
@@ -281,7 +281,10 @@ func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, n
 
 // applyUpdate applies upd to job in memory under the status rules.
 func applyUpdate(job *copydesk.Job, upd copydesk.JobUpdate, now time.Time) error {
-	if s := upd.Status; s != nil && *s != job.Status {
+	if s := upd.Status; s != nil {
+		// Any status on a final job is refused, the same one too: of two
+		// racing finishes or cancels exactly one succeeds (and writes the
+		// done event).
 		if job.Status.Final() {
 			return copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", job.ID, job.Status, *s)
 		}

@@ -314,10 +314,16 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 				if diff := cmp.Diff(done, MustFindJob(t, s, job.ID)); diff != "" {
 					t.Errorf("after refused updates (-want +got):\n%s", diff)
 				}
-				// The same final status again is harmless and keeps FinishedAt.
-				again := MustUpdateJob(t, s, job.ID, copydesk.JobUpdate{Status: &final})
-				if again.Status != final || !again.FinishedAt.Equal(*done.FinishedAt) {
-					t.Errorf("same status again: got %q finished %v, want %q finished %v", again.Status, again.FinishedAt, final, done.FinishedAt)
+				// The same final status again is refused too: of two racing
+				// cancels exactly one wins.
+				if _, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &final}); copydesk.ErrorCode(err) != copydesk.ECONFLICT {
+					t.Errorf("%s -> %s: got %v, want ECONFLICT", final, final, err)
+				}
+				// Without a status, a final job's result may still change.
+				got := MustUpdateJob(t, s, job.ID, copydesk.JobUpdate{Result: json.RawMessage(`{"late":true}`)})
+				if got.Status != final || string(got.Result) != `{"late":true}` || !got.FinishedAt.Equal(*done.FinishedAt) {
+					t.Errorf("result on final job: got status %q result %s finished %v, want %q, the result, %v",
+						got.Status, got.Result, got.FinishedAt, final, done.FinishedAt)
 				}
 			})
 		}
@@ -354,8 +360,8 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 	})
 
 	t.Run("CancelRacesFinish", func(t *testing.T) {
-		// For each job a finisher and a canceller race; exactly one wins and
-		// the loser gets ECONFLICT.
+		// For each job a finisher and a canceller (or two cancellers) race;
+		// exactly one wins and the loser gets ECONFLICT.
 		s, _ := setup(t)
 		ctx := context.Background()
 		const n = 20
@@ -364,7 +370,11 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 			MustCreateJob(t, s, job)
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
-			for k, st := range []copydesk.JobStatus{copydesk.JobSucceeded, copydesk.JobCancelled} {
+			pairs := [][]copydesk.JobStatus{
+				{copydesk.JobSucceeded, copydesk.JobCancelled}, // finish vs cancel
+				{copydesk.JobCancelled, copydesk.JobCancelled}, // two cancels
+			}
+			for k, st := range pairs[i%len(pairs)] {
 				wg.Go(func() {
 					_, errs[k] = s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &st})
 				})
