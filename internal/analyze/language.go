@@ -38,7 +38,7 @@ var functionWords = func() map[string]uint8 {
 }()
 
 // detectMaxWords bounds the words examined: a few hundred are plenty.
-const detectMaxWords = 2000
+const detectMaxWords = 600
 
 // detectLanguage guesses the language of d from the frequency of each
 // language's function words, with a small bonus for characters only some

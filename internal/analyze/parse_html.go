@@ -105,7 +105,10 @@ func parseHTML(b *builder) {
 			b.withEntities(start, off, false)
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			name, hasAttr := z.TagName()
-			tag := string(name)
+			tag := internTag(name)
+			if tag == "" {
+				continue // an inline element the parser does not act on
+			}
 			if tt != html.EndTagToken {
 				switch tag {
 				case "script", "style", "noscript", "textarea", "title", "iframe", "noembed", "noframes", "xmp", "plaintext":
@@ -221,6 +224,26 @@ func parseHTML(b *builder) {
 	}
 	b.end()
 	classifyLinks(d)
+}
+
+// knownTags are the tag names the parser acts on. internTag returns them
+// without allocating; other names become "".
+var knownTags = func() map[string]string {
+	m := map[string]string{}
+	for t := range htmlBlockTags {
+		m[t] = t
+	}
+	for t := range htmlSkipTags {
+		m[t] = t
+	}
+	for _, t := range []string{"a", "img", "meta", "link", "br", "wbr", "title", "script", "style", "noscript", "textarea", "iframe", "noembed", "noframes", "xmp", "plaintext"} {
+		m[t] = t
+	}
+	return m
+}()
+
+func internTag(name []byte) string {
+	return knownTags[string(name)] // the conversion does not allocate in a map index
 }
 
 // maxHTMLDepth bounds the stack of open block elements, so hostile input

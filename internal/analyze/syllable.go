@@ -63,7 +63,13 @@ func vowelClass(lang string, r rune) int {
 // syllables returns the number of syllables of a lower-case word in lang;
 // at least 1 for any word.
 func syllables(lang, w string) int {
-	if n, ok := syllableExceptions[lang][w]; ok {
+	return syllablesWith(syllableExceptions[lang], lang, w)
+}
+
+// syllablesWith is syllables with the language's exceptions looked up
+// once by the caller.
+func syllablesWith(exceptions map[string]int, lang, w string) int {
+	if n, ok := exceptions[w]; ok {
 		return n
 	}
 	count := 0
