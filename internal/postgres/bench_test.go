@@ -15,6 +15,10 @@ func BenchmarkAppendEvent(b *testing.B) {
 	storetest.BenchmarkAppendEvent(b, MustOpen(b, nil))
 }
 
+func BenchmarkFindEvents(b *testing.B) {
+	storetest.BenchmarkFindEvents(b, MustOpen(b, nil))
+}
+
 func BenchmarkGetCache(b *testing.B) {
 	clock := copydesk.SystemClock{}
 	storetest.BenchmarkGetCache(b, MustOpen(b, clock), clock)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -207,4 +208,21 @@ func TestOpen(t *testing.T) {
 		}
 		t.Logf("message: %s", copydesk.ErrorMessage(err))
 	})
+}
+
+// TestCancelledContext: a cancelled context ends an operation with the
+// context's error, which callers can tell apart with errors.Is.
+func TestCancelledContext(t *testing.T) {
+	db := MustOpen(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.CreateJob(ctx, &copydesk.Job{Kind: "analysis"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("CreateJob: got %v, want context.Canceled", err)
+	}
+	if _, err := db.FindJobByID(ctx, "job_x"); !errors.Is(err, context.Canceled) {
+		t.Errorf("FindJobByID: got %v, want context.Canceled", err)
+	}
+	if _, _, err := db.GetCache(ctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Errorf("GetCache: got %v, want context.Canceled", err)
+	}
 }

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -212,4 +213,22 @@ func TestCacheStoreValidation(t *testing.T) {
 	storetest.TestCacheStoreValidation(t, func(t *testing.T, clock copydesk.Clock) copydesk.CacheStore {
 		return MustOpen(t, clock)
 	})
+}
+
+// TestCancelledContext: a cancelled context ends an operation with the
+// context's error, which callers can tell apart with errors.Is.
+func TestCancelledContext(t *testing.T) {
+	t.Parallel()
+	db := MustOpen(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := db.CreateJob(ctx, &copydesk.Job{Kind: "analysis"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("CreateJob: got %v, want context.Canceled", err)
+	}
+	if _, err := db.FindJobByID(ctx, "job_x"); !errors.Is(err, context.Canceled) {
+		t.Errorf("FindJobByID: got %v, want context.Canceled", err)
+	}
+	if _, _, err := db.GetCache(ctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Errorf("GetCache: got %v, want context.Canceled", err)
+	}
 }

@@ -55,6 +55,24 @@ func BenchmarkAppendEvent(b *testing.B, s copydesk.JobStore) {
 	})
 }
 
+// BenchmarkFindEvents measures what an SSE client resuming with
+// Last-Event-ID costs: reading the last 10 of a job's 100 events.
+func BenchmarkFindEvents(b *testing.B, s copydesk.JobStore) {
+	ctx := context.Background()
+	job := &copydesk.Job{Kind: "generation"}
+	MustCreateJob(b, s, job)
+	for i := range 100 {
+		MustAppendEvent(b, s, &copydesk.Event{JobID: job.ID, Type: copydesk.EventDelta, Data: json.RawMessage(fmt.Sprintf(`{"i":%d,"text":"a few tokens "}`, i))})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		events, err := s.FindEvents(ctx, job.ID, 90, 0)
+		if err != nil || len(events) != 10 {
+			b.Fatalf("FindEvents: got %d events, error %v, want 10", len(events), err)
+		}
+	}
+}
+
 // BenchmarkGetCache measures a cache hit of an entry of the given sizes among
 // 1,000 entries, serially and from b.RunParallel's goroutines.
 func BenchmarkGetCache(b *testing.B, s copydesk.CacheStore, clock copydesk.Clock) {

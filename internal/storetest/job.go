@@ -82,6 +82,17 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		}
 	})
 
+	t.Run("CreateJobLargeInput", func(t *testing.T) {
+		// A request body at the API's default limit (1 MiB) fits.
+		s, _ := setup(t)
+		input := json.RawMessage(`{"content":"` + strings.Repeat("Lorem ipsum dolor sit amet. ", 1<<20/28) + `"}`)
+		job := &copydesk.Job{Kind: "analysis", Input: input}
+		MustCreateJob(t, s, job)
+		if got := MustFindJob(t, s, job.ID); string(got.Input) != string(input) {
+			t.Errorf("Input: got %d bytes, want the %d bytes stored", len(got.Input), len(input))
+		}
+	})
+
 	t.Run("CreateJobWithID", func(t *testing.T) {
 		s, _ := setup(t)
 		ctx := context.Background()
