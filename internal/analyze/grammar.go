@@ -557,17 +557,25 @@ func grammarEmoticonAt(t string, i int) bool {
 }
 
 // grammarListMarker reports whether the ")" at t[i] ends a list marker such
-// as "a)" or "2)" at the start of the text or after a space.
+// as "a)" or "12)": one letter or one or two digits, at the start of the
+// text or after a space.
 func grammarListMarker(t string, i int) bool {
 	k := i
 	for k > 0 && t[k-1] != ' ' && i-k < 3 {
-		c := t[k-1]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
 		k--
 	}
-	return k < i && (k == 0 || t[k-1] == ' ') && i-k <= 3
+	if k > 0 && t[k-1] != ' ' {
+		return false
+	}
+	tok := t[k:i]
+	switch len(tok) {
+	case 1:
+		c := tok[0]
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	case 2:
+		return tok[0] >= '0' && tok[0] <= '9' && tok[1] >= '0' && tok[1] <= '9'
+	}
+	return false
 }
 
 // grammarAbbreviationBefore reports whether the "." at t[dot] ends an

@@ -158,9 +158,15 @@ func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
 			!passiveClauseParticiple(words[i+1].Lower, L) {
 			continue
 		}
+		// Main clause: the participle follows the auxiliary ("wordt
+		// geschreven"); subordinate clause or clause-final auxiliary: it may
+		// precede it ("dat geschreven wordt", "ist geschrieben worden").
 		from := i + 1
-		if subordinate {
-			from = 1
+		switch {
+		case subordinate:
+			from = 1 // after the conjunction
+		case i == len(words)-1:
+			from = 0
 		}
 		for j := from; j < len(words); j++ {
 			if j == i {

@@ -61,7 +61,7 @@ var passiveNL = passiveClauseLang{
 		"gescheiden", "doorgebroken", "opgevallen", "meegevallen", "tegengevallen", "ingeschreven",
 		// adjectives and states
 		"geschikt", "gezond", "gereed", "gewend", "gewoon", "gelegen", "gelijk", "geleden", "bekend", "verliefd",
-		"verplicht", "bereid", "beroemd", "geïnteresseerd", "gemotiveerd", "verbaasd", "ontevreden", "bezorgd",
+		"verplicht", "bereid", "beroemd", "geïnteresseerd", "gemotiveerd", "verbaasd", "ontevreden",
 		"betrokken", "gespecialiseerd", "gevestigd", "ingewikkeld", "gemiddeld", "verantwoord", "bevoegd",
 		"vertrouwd", "verwant", "geliefd", "gehaast", "gespannen", "geschrokken", "verslaafd", "gerust",
 		"geduldig", "gelukkig", "geopend", "gesloten"),
@@ -118,7 +118,7 @@ var passiveDE = passiveClauseLang{
 		"entsteht", "erreicht", "versteht", "verlangt", "braucht", "gedacht", "gesagt", "gehabt", "gekannt",
 		"bekommen", "erhalten", "vergessen", "vertreten", "übertragen", "gefahren", "gekommen", "gegangen"),
 	bounds: newLexSet("und", "aber", "oder", "denn", "dass", "weil", "wenn", "als", "ob", "obwohl", "während",
-		"nachdem", "bevor", "damit", "sodass", "der", "die", "das", "welcher", "welche", "welches", "wo", "wie",
+		"nachdem", "bevor", "damit", "sodass", "welcher", "welche", "welches", "wo", "wie",
 		"was", "wer", "sondern", "falls", "sobald", "seit", "seitdem", "bis", "indem"),
 	subord: newLexSet("dass", "weil", "wenn", "als", "ob", "obwohl", "während", "nachdem", "bevor", "damit",
 		"sodass", "welcher", "welche", "welches", "wo", "wie", "was", "wer", "falls", "sobald", "seit", "seitdem",
