@@ -59,65 +59,6 @@ type DB struct {
 	readStmts    map[string]*sql.Stmt // the same on the read pool
 }
 
-// Statements prepared once at Open: parsing them again on every call would
-// cost about a quarter of an AppendEvent or a cache hit.
-var (
-	preparedWrite = []string{insertJobSQL, bumpSeqSQL, insertEventSQL, setCacheSQL}
-	preparedRead  = []string{findEventsSQL, getCacheSQL}
-)
-
-// Tx is a transaction that runs the DB's prepared statements by their SQL.
-type Tx struct {
-	*sql.Tx
-	prepared map[string]*sql.Stmt
-}
-
-func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if s := tx.prepared[query]; s != nil {
-		return tx.StmtContext(ctx, s)
-	}
-	return nil
-}
-
-// exec runs query, prepared if it is one of the prepared statements.
-func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := tx.stmt(ctx, query); s != nil {
-		return s.ExecContext(ctx, args...)
-	}
-	return tx.ExecContext(ctx, query, args...)
-}
-
-// query runs query, prepared if it is one of the prepared statements.
-func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := tx.stmt(ctx, query); s != nil {
-		return s.QueryContext(ctx, args...)
-	}
-	return tx.QueryContext(ctx, query, args...)
-}
-
-// queryRow runs query, prepared if it is one of the prepared statements.
-func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := tx.stmt(ctx, query); s != nil {
-		return s.QueryRowContext(ctx, args...)
-	}
-	return tx.QueryRowContext(ctx, query, args...)
-}
-
-func prepareAll(ctx context.Context, pool *sql.DB, queries []string) (map[string]*sql.Stmt, error) {
-	m := make(map[string]*sql.Stmt, len(queries))
-	for _, q := range queries {
-		s, err := pool.PrepareContext(ctx, q)
-		if err != nil {
-			for _, s := range m {
-				s.Close()
-			}
-			return nil, fmt.Errorf("sqlite: prepare %q: %w", q, err)
-		}
-		m[q] = s
-	}
-	return m, nil
-}
-
 // Compile-time checks that DB implements the domain interfaces.
 var (
 	_ copydesk.JobStore   = (*DB)(nil)
@@ -298,30 +239,6 @@ func (db *DB) Migrations(ctx context.Context) ([]string, error) {
 		versions = append(versions, v)
 	}
 	return versions, translate(rows.Err())
-}
-
-// writeTx runs fn in an immediate transaction on the write pool and commits
-// if fn returns nil.
-func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return translate(err)
-	}
-	defer tx.Rollback()
-	if err := fn(&Tx{Tx: tx, prepared: db.writeStmts}); err != nil {
-		return err
-	}
-	return translate(tx.Commit())
-}
-
-// readTx runs fn in a deferred (snapshot) transaction on the read pool.
-func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return translate(err)
-	}
-	defer tx.Rollback()
-	return fn(&Tx{Tx: tx, prepared: db.readStmts})
 }
 
 // translate turns driver errors into domain errors at the seam: unique
