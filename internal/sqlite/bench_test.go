@@ -1,6 +1,11 @@
 package sqlite_test
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/copydesk/copydesk/internal/sqlite"
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -13,6 +18,23 @@ func BenchmarkCreateJob(b *testing.B) {
 
 func BenchmarkAppendEvent(b *testing.B) {
 	storetest.BenchmarkAppendEvent(b, MustOpen(b, nil))
+}
+
+// BenchmarkSyncFull measures the writes with Options.SyncFull (an fsync per
+// commit) against the default in the same run.
+func BenchmarkSyncFull(b *testing.B) {
+	for _, full := range []bool{false, true} {
+		b.Run(fmt.Sprintf("SyncFull=%v", full), func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "copydesk.db")
+			db, err := sqlite.Open(context.Background(), path, sqlite.Options{SyncFull: full})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			b.Run("CreateJob", func(b *testing.B) { storetest.BenchmarkCreateJob(b, db) })
+			b.Run("AppendEvent", func(b *testing.B) { storetest.BenchmarkAppendEvent(b, db) })
+		})
+	}
 }
 
 func BenchmarkFindEvents(b *testing.B) {

@@ -41,6 +41,12 @@ type Options struct {
 	Clock copydesk.Clock
 	// Logger receives migration and maintenance logs. Default: discard.
 	Logger *slog.Logger
+	// SyncFull makes every commit wait for fsync (PRAGMA synchronous=FULL),
+	// so that even a power loss keeps all committed writes. Default false:
+	// synchronous=NORMAL, with which WAL loses nothing when the process is
+	// killed, only possibly the last commits on a power loss or kernel crash,
+	// and writes are several times faster (see BENCHMARKS.md).
+	SyncFull bool
 	// ReadConns is the number of read-only connections.
 	// Default: ReadConnsDefault or the number of CPUs, whichever is larger.
 	ReadConns int
@@ -95,7 +101,11 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 
 	const pragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
 	var err error
-	if db.write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous(NORMAL)&_txlock=immediate"); err != nil {
+	sync := "NORMAL"
+	if opts.SyncFull {
+		sync = "FULL"
+	}
+	if db.write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous("+sync+")&_txlock=immediate"); err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 	db.write.SetMaxOpenConns(1)
