@@ -114,6 +114,8 @@ func TestBadRequestsNeverReachTheProvider(t *testing.T) {
 	}
 }
 
-func BenchmarkComplete(b *testing.B) { providertest.BenchComplete(b, harness(anthropic.StructuredTool)) }
+func BenchmarkComplete(b *testing.B) {
+	providertest.BenchComplete(b, harness(anthropic.StructuredTool))
+}
 
 func BenchmarkStream(b *testing.B) { providertest.BenchStream(b, harness(anthropic.StructuredTool)) }
