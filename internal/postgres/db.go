@@ -35,11 +35,19 @@ type Options struct {
 	Clock copydesk.Clock
 	// Logger receives migration logs. Default: discard.
 	Logger *slog.Logger
+	// MaxConns caps the pool, which the River queue shares (its listener
+	// holds one connection). Default: the DSN's pool_max_conns if it has one,
+	// else MaxConnsDefault.
+	MaxConns int32
 	// Schema, when set, is created if missing and used for every table
 	// through the pool's search_path. It must be a plain lower-case SQL
 	// identifier. Default: the server's search_path (usually public).
 	Schema string
 }
+
+// MaxConnsDefault is the pool size when neither Options nor the DSN set one.
+// pgx's own default (4 on a 2-core machine) is too small to share with River.
+const MaxConnsDefault = 20
 
 // DB is an open PostgreSQL store.
 type DB struct {
@@ -78,6 +86,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	if opts.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	}
+	switch {
+	case opts.MaxConns < 0:
+		return nil, copydesk.Errorf(copydesk.EINVALID, "postgres: MaxConns cannot be negative (got %d)", opts.MaxConns)
+	case opts.MaxConns > 0:
+		cfg.MaxConns = opts.MaxConns
+	case !strings.Contains(dsn, "pool_max_conns"):
+		cfg.MaxConns = MaxConnsDefault
 	}
 	db := &DB{
 		schema: opts.Schema,

@@ -69,6 +69,14 @@ func MustOpenSchema(tb testing.TB, schema string, clock copydesk.Clock) *postgre
 	return db
 }
 
+// sep returns the separator before one more URL query parameter.
+func sep(dsn string) string {
+	if strings.Contains(dsn, "?") {
+		return "&"
+	}
+	return "?"
+}
+
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	rand.Read(b)
@@ -170,6 +178,33 @@ func TestOpen(t *testing.T) {
 		var sp string
 		if err := a.Pool().QueryRow(ctx, `SHOW search_path`).Scan(&sp); err != nil || sp != a.Schema() {
 			t.Errorf("search_path: got %q (err %v), want %q", sp, err, a.Schema())
+		}
+	})
+
+	t.Run("MaxConns", func(t *testing.T) {
+		t.Parallel()
+		schema := MustSchema(t)
+		for _, tt := range []struct {
+			name string
+			dsn  string
+			opt  int32
+			want int32
+		}{
+			{"Default", dsn, 0, postgres.MaxConnsDefault},
+			{"Option", dsn, 7, 7},
+			{"DSN", dsn + sep(dsn) + "pool_max_conns=5", 0, 5},
+			{"OptionOverDSN", dsn + sep(dsn) + "pool_max_conns=5", 9, 9},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				db, err := postgres.Open(ctx, tt.dsn, postgres.Options{Schema: schema, MaxConns: tt.opt})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if got := db.Pool().Config().MaxConns; got != tt.want {
+					t.Errorf("MaxConns: got %d, want %d", got, tt.want)
+				}
+			})
 		}
 	})
 
