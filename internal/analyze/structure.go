@@ -29,9 +29,10 @@ func sections(d *Doc) []section {
 		b := &d.Blocks[bi]
 		if b.Kind == BlockHeading {
 			flush()
-			cur = section{span: Span{b.Start, b.End}}
+			cur = section{span: Span{-1, -1}}
 			if b.Level > 1 {
 				cur.heading = b
+				cur.span = Span{b.Start, b.End}
 			}
 			continue
 		}
