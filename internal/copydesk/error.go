@@ -12,20 +12,21 @@ import (
 // Error codes. The set is closed: every error that reaches a caller carries one
 // of these, and the http package maps each to one status code.
 const (
-	EINVALID        = "invalid"           // the request is malformed or a field is wrong
-	ETOOLARGE       = "too_large"         // the body or content exceeds a limit
-	EUNSUPPORTED    = "unsupported_media" // wrong content type
-	EUNPROCESSABLE  = "unprocessable"     // well-formed but cannot be processed (e.g. invalid UTF-8)
-	ENOTFOUND       = "not_found"         // the thing does not exist or is not visible to the caller
-	ECONFLICT       = "conflict"          // the state does not allow the operation
-	EUNAUTHORIZED   = "unauthorized"      // missing or bad credentials
-	EFORBIDDEN      = "forbidden"         // credentials fine, permission missing
-	ERATELIMITED    = "rate_limited"      // a Copydesk limit was hit; retry later
-	EBUDGETEXCEEDED = "budget_exceeded"   // the customer's hard budget would be crossed
-	ENOPROVIDER     = "no_provider"       // model work asked for, no provider configured
-	EUNAVAILABLE    = "unavailable"       // a dependency is down or the server is stopping
-	ECANCELLED      = "cancelled"         // the work was cancelled
-	EINTERNAL       = "internal"          // a bug or unexpected failure; details only in logs
+	EINVALID        = "invalid"            // the request is malformed or a field is wrong
+	ETOOLARGE       = "too_large"          // the body or content exceeds a limit
+	EUNSUPPORTED    = "unsupported_media"  // wrong content type
+	EUNPROCESSABLE  = "unprocessable"      // well-formed but cannot be processed (e.g. invalid UTF-8)
+	ENOTFOUND       = "not_found"          // the thing does not exist or is not visible to the caller
+	EMETHOD         = "method_not_allowed" // the path exists, the method does not
+	ECONFLICT       = "conflict"           // the state does not allow the operation
+	EUNAUTHORIZED   = "unauthorized"       // missing or bad credentials
+	EFORBIDDEN      = "forbidden"          // credentials fine, permission missing
+	ERATELIMITED    = "rate_limited"       // a Copydesk limit was hit; retry later
+	EBUDGETEXCEEDED = "budget_exceeded"    // the customer's hard budget would be crossed
+	ENOPROVIDER     = "no_provider"        // model work asked for, no provider configured
+	EUNAVAILABLE    = "unavailable"        // a dependency is down or the server is stopping
+	ECANCELLED      = "cancelled"          // the work was cancelled
+	EINTERNAL       = "internal"           // a bug or unexpected failure; details only in logs
 )
 
 // Error is the domain error: a stable code and a message a person can act on.

@@ -16,6 +16,7 @@ var statusByCode = map[string]int{
 	copydesk.EUNSUPPORTED:    http.StatusUnsupportedMediaType,
 	copydesk.EUNPROCESSABLE:  http.StatusUnprocessableEntity,
 	copydesk.ENOTFOUND:       http.StatusNotFound,
+	copydesk.EMETHOD:         http.StatusMethodNotAllowed,
 	copydesk.ECONFLICT:       http.StatusConflict,
 	copydesk.EUNAUTHORIZED:   http.StatusUnauthorized,
 	copydesk.EFORBIDDEN:      http.StatusForbidden,

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,9 +137,26 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/v1/jobs/{id}", s.handleGetJob)
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, copydesk.Errorf(copydesk.ENOTFOUND, "no route for %s %s; see /openapi.json", r.Method, r.URL.Path))
-	})
+	s.mux.HandleFunc("/", s.handleNoRoute)
+}
+
+// handleNoRoute answers 405 with Allow when the path exists with other
+// methods, else 404, both as JSON errors.
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.writeError(w, r, copydesk.Errorf(copydesk.EMETHOD, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+		return
+	}
+	s.writeError(w, r, copydesk.Errorf(copydesk.ENOTFOUND, "no route for %s %s; see /openapi.json", r.Method, r.URL.Path))
 }
 
 type ctxKey int

@@ -317,3 +317,10 @@ func retryAfter(err error) time.Duration {
 	}
 	return 0
 }
+
+// Subscribe implements copydesk.JobService through the broker.
+func (s *Service) Subscribe(id string) (<-chan struct{}, func()) {
+	return s.Broker.Subscribe(id)
+}
+
+var _ copydesk.JobService = (*Service)(nil)

@@ -74,6 +74,9 @@ func (c Config) withDefaults() Config {
 	c.Workers = cmp.Or(c.Workers, WorkersDefault)
 	c.JobTimeout = cmp.Or(c.JobTimeout, JobTimeoutDefault)
 	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+time.Minute)
+	if c.FetchPollInterval > 0 && c.FetchCooldown == 0 {
+		c.FetchCooldown = min(c.FetchPollInterval, river.FetchCooldownDefault)
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is Copydesk's configuration. Each value comes, in rising order of
+// precedence, from its default, the config file, a COPYDESK_* environment
+// variable and a command-line flag.
+type Config struct {
+	// Addr is the HTTP listen address. Default 127.0.0.1:8080. Env COPYDESK_ADDR, flag --addr.
+	Addr string `yaml:"addr"`
+	// DataDir holds the embedded database, the queue and admin files. Default ./data. Env COPYDESK_DATA_DIR, flag --data.
+	DataDir string `yaml:"data_dir"`
+	// DatabaseURL selects PostgreSQL (postgres://…) instead of the embedded SQLite file. Env COPYDESK_DATABASE_URL, flag --database.
+	DatabaseURL string `yaml:"database_url"`
+	// BodyLimit caps request bodies in bytes. Default 1048576 (1 MiB). Env COPYDESK_BODY_LIMIT.
+	BodyLimit int64 `yaml:"body_limit"`
+	// MaxContent caps the content of one analysis in bytes. Default 524288. Env COPYDESK_MAX_CONTENT.
+	MaxContent int `yaml:"max_content"`
+	// LogLevel is debug, info, warn or error. Default info. Env COPYDESK_LOG_LEVEL, flag --log-level.
+	LogLevel string `yaml:"log_level"`
+	// ShutdownGrace is how long running requests and jobs may take to finish on SIGTERM before jobs are handed back to the queue. Default 20s. Env COPYDESK_SHUTDOWN_GRACE.
+	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
+	// Simulate runs the simulated provider in-process (for demos and load tests); everything it produces is labelled simulated. Flag --simulate, env COPYDESK_SIMULATE.
+	Simulate bool `yaml:"simulate"`
+	// SimulateLatency is the simulated provider's answer time. Default 0. Env COPYDESK_SIMULATE_LATENCY.
+	SimulateLatency time.Duration `yaml:"simulate_latency"`
+	// SimulateTTFT is the simulated provider's time to first token. Default 0. Env COPYDESK_SIMULATE_TTFT.
+	SimulateTTFT time.Duration `yaml:"simulate_ttft"`
+	// Queue tunes the job queue.
+	Queue QueueConfig `yaml:"queue"`
+}
+
+// QueueConfig tunes the job queue.
+type QueueConfig struct {
+	// Workers is how many jobs run at once per process. Default 50. Env COPYDESK_QUEUE_WORKERS.
+	Workers int `yaml:"workers"`
+	// JobTimeout bounds one attempt of a job. Default 10m. Env COPYDESK_QUEUE_JOB_TIMEOUT.
+	JobTimeout time.Duration `yaml:"job_timeout"`
+	// RescueAfter is when a job whose process died runs again (scale-out mode; the embedded mode recovers at start). Default job_timeout + 1m. Env COPYDESK_QUEUE_RESCUE_AFTER.
+	RescueAfter time.Duration `yaml:"rescue_after"`
+	// MaxAttempts is how often a job runs before a retryable failure is final. Default 5. Env COPYDESK_QUEUE_MAX_ATTEMPTS.
+	MaxAttempts int `yaml:"max_attempts"`
+	// PollInterval is how often idle workers look for jobs (lower: faster pickup, more idle CPU). Default River's (1s, with notifications on PostgreSQL and a 50 ms notification poll on SQLite). Env COPYDESK_QUEUE_POLL_INTERVAL.
+	PollInterval time.Duration `yaml:"poll_interval"`
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Addr:          "127.0.0.1:8080",
+		DataDir:       "./data",
+		BodyLimit:     1 << 20,
+		MaxContent:    512 << 10,
+		LogLevel:      "info",
+		ShutdownGrace: 20 * time.Second,
+		Queue: QueueConfig{
+			Workers:     50,
+			JobTimeout:  10 * time.Minute,
+			MaxAttempts: 5,
+		},
+	}
+}
+
+// ConfigError is a bad configuration value; it names the field.
+type ConfigError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConfigError) Error() string { return "config: " + e.Field + ": " + e.Message }
+
+// loadFile overlays the YAML file at path. Unknown keys are errors.
+func (c *Config) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &ConfigError{Field: "config file", Message: err.Error()}
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return &ConfigError{Field: "config file " + path, Message: err.Error()}
+	}
+	return nil
+}
+
+// loadEnv overlays COPYDESK_* variables from getenv.
+func (c *Config) loadEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	var errs []error
+	integer := func(name string, dst *int) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, &ConfigError{Field: name, Message: fmt.Sprintf("%q is not a whole number", v)})
+				return
+			}
+			*dst = n
+		}
+	}
+	duration := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, &ConfigError{Field: name, Message: fmt.Sprintf("%q is not a duration such as 30s or 5m", v)})
+				return
+			}
+			*dst = d
+		}
+	}
+	str("COPYDESK_ADDR", &c.Addr)
+	str("COPYDESK_DATA_DIR", &c.DataDir)
+	str("COPYDESK_DATABASE_URL", &c.DatabaseURL)
+	str("COPYDESK_LOG_LEVEL", &c.LogLevel)
+	if v := getenv("COPYDESK_BODY_LIMIT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, &ConfigError{Field: "COPYDESK_BODY_LIMIT", Message: fmt.Sprintf("%q is not a whole number of bytes", v)})
+		}
+		c.BodyLimit = n
+	}
+	integer("COPYDESK_MAX_CONTENT", &c.MaxContent)
+	duration("COPYDESK_SHUTDOWN_GRACE", &c.ShutdownGrace)
+	if v := getenv("COPYDESK_SIMULATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, &ConfigError{Field: "COPYDESK_SIMULATE", Message: fmt.Sprintf("%q is not true or false", v)})
+		}
+		c.Simulate = b
+	}
+	duration("COPYDESK_SIMULATE_LATENCY", &c.SimulateLatency)
+	duration("COPYDESK_SIMULATE_TTFT", &c.SimulateTTFT)
+	integer("COPYDESK_QUEUE_WORKERS", &c.Queue.Workers)
+	duration("COPYDESK_QUEUE_JOB_TIMEOUT", &c.Queue.JobTimeout)
+	duration("COPYDESK_QUEUE_RESCUE_AFTER", &c.Queue.RescueAfter)
+	integer("COPYDESK_QUEUE_MAX_ATTEMPTS", &c.Queue.MaxAttempts)
+	duration("COPYDESK_QUEUE_POLL_INTERVAL", &c.Queue.PollInterval)
+	return errors.Join(errs...)
+}
+
+// Validate checks every field and names the first bad one.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return &ConfigError{Field: "addr", Message: fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:8080)", c.Addr)}
+	}
+	if c.DataDir == "" {
+		return &ConfigError{Field: "data_dir", Message: "must not be empty"}
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return &ConfigError{Field: "database_url", Message: "must be a postgres:// URL; leave it empty for the embedded SQLite store"}
+	}
+	if c.BodyLimit < 1024 || c.BodyLimit > 256<<20 {
+		return &ConfigError{Field: "body_limit", Message: fmt.Sprintf("%d is outside 1024 … 268435456 bytes", c.BodyLimit)}
+	}
+	if c.MaxContent < 1 || int64(c.MaxContent) > c.BodyLimit {
+		return &ConfigError{Field: "max_content", Message: fmt.Sprintf("%d must be positive and at most body_limit (%d)", c.MaxContent, c.BodyLimit)}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &ConfigError{Field: "log_level", Message: fmt.Sprintf("%q is not one of debug, info, warn, error", c.LogLevel)}
+	}
+	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
+		return &ConfigError{Field: "shutdown_grace", Message: "must be between 0 and 10m"}
+	}
+	if c.Queue.Workers < 1 || c.Queue.Workers > 10000 {
+		return &ConfigError{Field: "queue.workers", Message: fmt.Sprintf("%d is outside 1 … 10000", c.Queue.Workers)}
+	}
+	if c.Queue.JobTimeout < time.Second {
+		return &ConfigError{Field: "queue.job_timeout", Message: "must be at least 1s"}
+	}
+	if c.Queue.RescueAfter != 0 && c.Queue.RescueAfter <= c.Queue.JobTimeout {
+		return &ConfigError{Field: "queue.rescue_after", Message: "must be longer than queue.job_timeout"}
+	}
+	if c.Queue.MaxAttempts < 1 || c.Queue.MaxAttempts > 20 {
+		return &ConfigError{Field: "queue.max_attempts", Message: fmt.Sprintf("%d is outside 1 … 20", c.Queue.MaxAttempts)}
+	}
+	if c.Queue.PollInterval < 0 {
+		return &ConfigError{Field: "queue.poll_interval", Message: "must not be negative"}
+	}
+	return nil
+}
+
+// embedded reports whether the SQLite store is used.
+func (c *Config) embedded() bool { return c.DatabaseURL == "" }
+
+func (c *Config) sqlitePath() string { return filepath.Join(c.DataDir, "copydesk.db") }
+func (c *Config) queuePath() string  { return filepath.Join(c.DataDir, "queue.db") }

@@ -1,0 +1,98 @@
+// Command copydesk is the Copydesk server and its tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// UsageError is a command-line mistake; Hint says what to do instead.
+type UsageError struct {
+	Message string
+	Hint    string
+}
+
+func (e *UsageError) Error() string { return e.Message }
+
+func exitCode(err error, stderr io.Writer) int {
+	var ue *UsageError
+	var ce *ConfigError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "copydesk:", ue.Message)
+		if ue.Hint != "" {
+			fmt.Fprintln(stderr, ue.Hint)
+		}
+		return 2
+	case errors.As(err, &ce):
+		fmt.Fprintln(stderr, "copydesk:", ce.Error())
+		return 2
+	default:
+		fmt.Fprintln(stderr, "copydesk:", err)
+		return 1
+	}
+}
+
+const usage = `Copydesk: AI content engine.
+
+Usage:
+  copydesk serve [flags]          run the HTTP API (embedded SQLite by default)
+  copydesk analyze [flags] FILE…  analyze files offline ("-" reads stdin)
+  copydesk migrate [flags]        apply database migrations and exit
+  copydesk fake-provider [flags]  run the simulated model provider (OpenAI, Anthropic and Gemini wire formats)
+  copydesk version                print the version
+
+Run "copydesk COMMAND -h" for a command's flags.`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return &UsageError{Message: "no command given"}
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stderr, getenv)
+	case "analyze":
+		return runAnalyze(args[1:], stdin, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout, stderr, getenv)
+	case "fake-provider":
+		return runFakeProvider(ctx, args[1:], stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "copydesk", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return &UsageError{Message: fmt.Sprintf("unknown command %q", args[0]), Hint: usage}
+}
+
+// errorText is the message of a domain error, or the error's text.
+func errorText(err error) string {
+	var e *copydesk.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}

@@ -1,0 +1,572 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/openai"
+	"github.com/copydesk/copydesk/internal/providertest"
+)
+
+// MustRunMain starts the real program on port 0 with a temporary data
+// directory and closes it at the end of the test.
+func MustRunMain(tb testing.TB, configure ...func(*Main)) *Main {
+	tb.Helper()
+	m := NewMain()
+	m.Config.Addr = "127.0.0.1:0"
+	m.Config.DataDir = tb.TempDir()
+	m.Config.ShutdownGrace = 5 * time.Second
+	m.Config.Queue.PollInterval = 50 * time.Millisecond
+	for _, f := range configure {
+		f(m)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		tb.Fatalf("run main: %v", err)
+	}
+	tb.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
+// MustFakeModels returns a model service reaching a fake OpenAI-format
+// provider through the real adapter, and the fake.
+func MustFakeModels(tb testing.TB, opts providertest.Options) (copydesk.ModelService, *providertest.Server) {
+	tb.Helper()
+	fake := providertest.NewTestServer(tb, opts)
+	client, err := openai.New(openai.Config{Name: "fake", APIKey: "test-key", BaseURL: fake.URL + "/v1/"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return singleModel{provider: client, model: "gpt-4o-mini"}, fake
+}
+
+// findingsResponder answers deep-analysis prompts with one grammar finding
+// quoting text that is in the test content.
+func findingsResponder(providertest.Request) string {
+	return `{"findings":[{"quote":"Hij vind","message":"d/t error: hij vindt","suggestion":"Hij vindt","severity":"problem"}]}`
+}
+
+const dutchText = "Hij vind het een mooie dag. De zon schijnt en de vogels zingen in de tuin. Wij gaan vandaag samen wandelen in het bos."
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(tb testing.TB, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		tb.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+func do(tb testing.TB, method, url, contentType string, body []byte, header ...string) response {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+func postJSON(tb testing.TB, url string, v any) response {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return do(tb, "POST", url, "application/json", b)
+}
+
+type sseEvent struct {
+	ID   int64
+	Type string
+	Data string
+}
+
+// openStream opens a job's event stream, resuming after lastID.
+func openStream(tb testing.TB, ctx context.Context, url string, lastID int64) *http.Response {
+	tb.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if lastID > 0 {
+		req.Header.Set("Last-Event-ID", strconv.FormatInt(lastID, 10))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		tb.Fatalf("stream status %d: %s", resp.StatusCode, b)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		tb.Fatalf("stream content type %q", ct)
+	}
+	return resp
+}
+
+// readEvents reads events until stop returns true or the stream ends.
+func readEvents(r io.Reader, stop func(sseEvent) bool) ([]sseEvent, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var evs []sseEvent
+	var cur sseEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur.Type != "" {
+				evs = append(evs, cur)
+				if stop != nil && stop(cur) {
+					return evs, nil
+				}
+			}
+			cur = sseEvent{}
+		case strings.HasPrefix(line, ":"), strings.HasPrefix(line, "retry:"):
+		case strings.HasPrefix(line, "id: "):
+			cur.ID, _ = strconv.ParseInt(strings.TrimPrefix(line, "id: "), 10, 64)
+		case strings.HasPrefix(line, "event: "):
+			cur.Type = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			cur.Data = strings.TrimPrefix(line, "data: ")
+		}
+	}
+	return evs, sc.Err()
+}
+
+// MustReadToDone reads a whole stream from lastID until its done event.
+func MustReadToDone(tb testing.TB, url string, lastID int64) []sseEvent {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	resp := openStream(tb, ctx, url, lastID)
+	defer resp.Body.Close()
+	evs, err := readEvents(resp.Body, nil)
+	if err != nil {
+		tb.Fatalf("read stream: %v", err)
+	}
+	if len(evs) == 0 || evs[len(evs)-1].Type != copydesk.EventDone {
+		tb.Fatalf("stream ended without done: %v", evs)
+	}
+	return evs
+}
+
+// checkSequence fails unless the events are numbered first, first+1, ….
+func checkSequence(tb testing.TB, evs []sseEvent, first int64) {
+	tb.Helper()
+	for i, ev := range evs {
+		if want := first + int64(i); ev.ID != want {
+			tb.Fatalf("event %d (%s) has id %d, want %d", i, ev.Type, ev.ID, want)
+		}
+	}
+}
+
+func doneStatus(tb testing.TB, ev sseEvent) string {
+	tb.Helper()
+	var d struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil {
+		tb.Fatalf("done data %q: %v", ev.Data, err)
+	}
+	return d.Status
+}
+
+func TestAnalysisInline200(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{
+		"content": "# Fresh bread\n\nOur bakery bakes fresh bread every morning. You can order online and pick it up at seven.\n",
+		"format":  "markdown", "language": "en", "keyphrase": "fresh bread",
+	})
+	if r.Status != 200 {
+		t.Fatalf("status %d, want 200: %s", r.Status, r.Body)
+	}
+	var got struct {
+		Status string `json:"status"`
+		JobID  string `json:"job_id"`
+		Report struct {
+			Language string `json:"language"`
+			Results  []struct {
+				Type string `json:"type"`
+			} `json:"results"`
+		} `json:"report"`
+	}
+	r.json(t, &got)
+	if got.Status != "complete" || got.JobID != "" {
+		t.Errorf("status %q job %q, want complete and no job", got.Status, got.JobID)
+	}
+	if len(got.Report.Results) != 6 {
+		t.Errorf("got %d results, want 6", len(got.Report.Results))
+	}
+	if got.Report.Language != "en" {
+		t.Errorf("language %q, want en", got.Report.Language)
+	}
+}
+
+func TestAnalysisDeep202StreamsToDone(t *testing.T) {
+	t.Parallel()
+	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{
+		"content": dutchText, "language": "nl", "types": []string{"grammar", "readability"}, "deep": []string{"grammar"},
+	})
+	if r.Status != 202 {
+		t.Fatalf("status %d, want 202: %s", r.Status, r.Body)
+	}
+	var acc struct {
+		Status    string   `json:"status"`
+		JobID     string   `json:"job_id"`
+		StreamURL string   `json:"stream_url"`
+		Pending   []string `json:"pending"`
+		Report    struct {
+			Results []json.RawMessage `json:"results"`
+		} `json:"report"`
+	}
+	r.json(t, &acc)
+	if acc.Status != "pending" || acc.JobID == "" || len(acc.Report.Results) != 2 {
+		t.Fatalf("accepted answer %s", r.Body)
+	}
+	if loc := r.Header.Get("Location"); loc != "/v1/jobs/"+acc.JobID {
+		t.Errorf("Location %q", loc)
+	}
+	evs := MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+	checkSequence(t, evs, 1)
+	var types []string
+	for _, ev := range evs {
+		types = append(types, ev.Type)
+	}
+	joined := strings.Join(types, ",")
+	for _, want := range []string{"job.queued", "job.started", "task.started", "delta", "task.result", "done"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("events %s lack %s", joined, want)
+		}
+	}
+	if s := doneStatus(t, evs[len(evs)-1]); s != "succeeded" {
+		t.Errorf("done status %q, want succeeded", s)
+	}
+	if n := fake.Calls(); n != 1 {
+		t.Errorf("provider calls %d, want 1", n)
+	}
+
+	j := do(t, "GET", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil)
+	var job struct {
+		Status string `json:"status"`
+		Result struct {
+			Results []struct {
+				Type     string `json:"type"`
+				Findings []struct {
+					Rule   string `json:"rule"`
+					Source string `json:"source"`
+					Spans  []struct{ Start, End int }
+				} `json:"findings"`
+			} `json:"results"`
+		} `json:"result"`
+	}
+	j.json(t, &job)
+	if job.Status != "succeeded" {
+		t.Fatalf("job status %q", job.Status)
+	}
+	found := false
+	for _, res := range job.Result.Results {
+		for _, f := range res.Findings {
+			if f.Rule == "model.finding" {
+				found = true
+				if res.Type != "grammar" || f.Source != "gpt-4o-mini" || len(f.Spans) != 1 {
+					t.Errorf("model finding %+v in %s", f, res.Type)
+				} else if got := dutchText[f.Spans[0].Start:f.Spans[0].End]; got != "Hij vind" {
+					t.Errorf("model finding span covers %q, want %q", got, "Hij vind")
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("merged result has no model finding: %s", j.Body)
+	}
+}
+
+func TestStreamResumeLosesAndDuplicatesNothing(t *testing.T) {
+	t.Parallel()
+	models, _ := MustFakeModels(t, providertest.Options{
+		TTFT: 200 * time.Millisecond, Latency: 1500 * time.Millisecond,
+		Responder: func(providertest.Request) string {
+			return `{"findings":[{"quote":"mooie dag","message":"a long explanation that streams in many small pieces so that the client can drop in the middle","suggestion":"","severity":"info"}]}`
+		},
+	})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+	if r.Status != 202 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	var acc struct {
+		StreamURL string `json:"stream_url"`
+	}
+	r.json(t, &acc)
+	url := m.HTTP.URL() + acc.StreamURL
+
+	// Read until the second delta, then drop the connection.
+	ctx, cancel := context.WithCancel(context.Background())
+	resp := openStream(t, ctx, url, 0)
+	deltas := 0
+	first, err := readEvents(resp.Body, func(ev sseEvent) bool {
+		if ev.Type == copydesk.EventDelta {
+			deltas++
+		}
+		return deltas == 2
+	})
+	cancel()
+	resp.Body.Close()
+	if err != nil || deltas != 2 {
+		t.Fatalf("first connection: %d deltas, err %v", deltas, err)
+	}
+	last := first[len(first)-1].ID
+	rest := MustReadToDone(t, url, last)
+	all := append(first, rest...)
+	checkSequence(t, all, 1)
+
+	// The full log read afterwards is exactly what the two connections saw.
+	full := MustReadToDone(t, url, 0)
+	if len(full) != len(all) {
+		t.Fatalf("full log has %d events, resumed reads %d", len(full), len(all))
+	}
+	for i := range full {
+		if full[i] != all[i] {
+			t.Fatalf("event %d differs: full %+v, resumed %+v", i, full[i], all[i])
+		}
+	}
+	// Resuming after done ends at once with nothing.
+	after := MustReadAfterDone(t, url, full[len(full)-1].ID)
+	if len(after) != 0 {
+		t.Errorf("resume after done sent %d events", len(after))
+	}
+}
+
+// MustReadAfterDone reads a stream that is expected to end immediately.
+func MustReadAfterDone(tb testing.TB, url string, lastID int64) []sseEvent {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp := openStream(tb, ctx, url, lastID)
+	defer resp.Body.Close()
+	evs, err := readEvents(resp.Body, nil)
+	if err != nil {
+		tb.Fatalf("read: %v", err)
+	}
+	return evs
+}
+
+func TestCancelJob(t *testing.T) {
+	t.Parallel()
+	models, _ := MustFakeModels(t, providertest.Options{TTFT: 10 * time.Second, Latency: 20 * time.Second, Responder: findingsResponder})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+	var acc struct {
+		JobID     string `json:"job_id"`
+		StreamURL string `json:"stream_url"`
+	}
+	r.json(t, &acc)
+	url := m.HTTP.URL() + acc.StreamURL
+
+	// Wait until the job runs, then cancel it.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp := openStream(t, ctx, url, 0)
+	defer resp.Body.Close()
+	if _, err := readEvents(resp.Body, func(ev sseEvent) bool { return ev.Type == copydesk.EventTaskStarted }); err != nil {
+		t.Fatal(err)
+	}
+	d := do(t, "DELETE", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil)
+	if d.Status != 200 {
+		t.Fatalf("cancel status %d: %s", d.Status, d.Body)
+	}
+	rest, err := readEvents(resp.Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) == 0 || rest[len(rest)-1].Type != copydesk.EventDone || doneStatus(t, rest[len(rest)-1]) != "cancelled" {
+		t.Fatalf("after cancel the stream sent %+v, want a cancelled done", rest)
+	}
+	if again := do(t, "DELETE", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil); again.Status != 409 {
+		t.Errorf("second cancel status %d, want 409", again.Status)
+	}
+	var job struct {
+		Status string `json:"status"`
+	}
+	do(t, "GET", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil).json(t, &job)
+	if job.Status != "cancelled" {
+		t.Errorf("job status %q, want cancelled", job.Status)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t, func(m *Main) { m.Config.BodyLimit = 4096; m.Config.MaxContent = 2048 })
+	url := m.HTTP.URL()
+	big := `{"content":"` + strings.Repeat("a", 5000) + `"}`
+	tests := []struct {
+		name, method, path, ctype, body string
+		header                          []string
+		status                          int
+		code                            string
+	}{
+		{"wrong content type", "POST", "/v1/analyses", "text/plain", `{"content":"x"}`, nil, 415, "unsupported_media"},
+		{"no content type", "POST", "/v1/analyses", "", `{"content":"x"}`, nil, 415, "unsupported_media"},
+		{"body over limit", "POST", "/v1/analyses", "application/json", big, nil, 413, "too_large"},
+		{"content over limit", "POST", "/v1/analyses", "application/json", `{"content":"` + strings.Repeat("a", 3000) + `"}`, nil, 413, "too_large"},
+		{"invalid utf-8", "POST", "/v1/analyses", "application/json", "{\"content\":\"caf\xe9\"}", nil, 422, "unprocessable"},
+		{"malformed json", "POST", "/v1/analyses", "application/json", `{"content":`, nil, 400, "invalid"},
+		{"empty body", "POST", "/v1/analyses", "application/json", ``, nil, 400, "invalid"},
+		{"trailing data", "POST", "/v1/analyses", "application/json", `{"content":"x"} {}`, nil, 400, "invalid"},
+		{"unknown field", "POST", "/v1/analyses", "application/json", `{"content":"x","colour":"red"}`, nil, 400, "invalid"},
+		{"wrong field type", "POST", "/v1/analyses", "application/json", `{"content":5}`, nil, 400, "invalid"},
+		{"missing content", "POST", "/v1/analyses", "application/json", `{"format":"text"}`, nil, 400, "invalid"},
+		{"unknown type", "POST", "/v1/analyses", "application/json", `{"content":"Hello there.","types":["poetry"]}`, nil, 400, "invalid"},
+		{"unknown deep type", "POST", "/v1/analyses", "application/json", `{"content":"Hello there.","deep":["poetry"]}`, nil, 400, "invalid"},
+		{"unknown format", "POST", "/v1/analyses", "application/json", `{"content":"Hello there.","format":"pdf"}`, nil, 400, "invalid"},
+		{"unknown language", "POST", "/v1/analyses", "application/json", `{"content":"Hello there.","language":"xx"}`, nil, 400, "invalid"},
+		{"bad priority", "POST", "/v1/analyses", "application/json", `{"content":"Hello there.","priority":"urgent"}`, nil, 400, "invalid"},
+		{"deep without provider", "POST", "/v1/analyses", "application/json", `{"content":"Hello there.","deep":["grammar"]}`, nil, 503, "no_provider"},
+		{"unknown job", "GET", "/v1/jobs/job_nope", "", "", nil, 404, "not_found"},
+		{"cancel unknown job", "DELETE", "/v1/jobs/job_nope", "", "", nil, 404, "not_found"},
+		{"stream of unknown job", "GET", "/v1/jobs/job_nope/events", "", "", nil, 404, "not_found"},
+		{"unknown route", "GET", "/v1/nothing", "", "", nil, 404, "not_found"},
+		{"wrong method", "PUT", "/v1/analyses", "application/json", `{}`, nil, 405, "method_not_allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := do(t, tt.method, url+tt.path, tt.ctype, []byte(tt.body), tt.header...)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Body)
+			}
+			if tt.code == "" {
+				return
+			}
+			var e struct {
+				Error struct {
+					Code      string `json:"code"`
+					Message   string `json:"message"`
+					RequestID string `json:"request_id"`
+				} `json:"error"`
+			}
+			r.json(t, &e)
+			if e.Error.Code != tt.code || e.Error.Message == "" || e.Error.RequestID == "" {
+				t.Errorf("error %+v, want code %q with a message and request id", e.Error, tt.code)
+			}
+		})
+	}
+}
+
+func TestHealthAndReady(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	for _, path := range []string{"/healthz", "/readyz", "/openapi.json"} {
+		if r := do(t, "GET", m.HTTP.URL()+path, "", nil); r.Status != 200 {
+			t.Errorf("%s: status %d: %s", path, r.Status, r.Body)
+		}
+	}
+}
+
+// TestShutdownMidStream closes the server while a job streams: the stream
+// gets a shutdown event, Close returns, and the interrupted job finishes
+// after a restart on the same data directory.
+func TestShutdownMidStream(t *testing.T) {
+	t.Parallel()
+	models, _ := MustFakeModels(t, providertest.Options{TTFT: 3 * time.Second, Latency: 4 * time.Second, Responder: findingsResponder})
+	dir := t.TempDir()
+	m := MustRunMain(t, func(m *Main) { m.Models = models; m.Config.DataDir = dir; m.Config.ShutdownGrace = 500 * time.Millisecond })
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+	var acc struct {
+		JobID     string `json:"job_id"`
+		StreamURL string `json:"stream_url"`
+	}
+	r.json(t, &acc)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp := openStream(t, ctx, m.HTTP.URL()+acc.StreamURL, 0)
+	defer resp.Body.Close()
+	seen, err := readEvents(resp.Body, func(ev sseEvent) bool { return ev.Type == copydesk.EventTaskStarted })
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	rest, err := readEvents(resp.Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) == 0 || rest[len(rest)-1].Type != "shutdown" {
+		t.Fatalf("stream ended with %+v, want a shutdown event", rest)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	m2 := MustRunMain(t, func(m *Main) { m.Models = models; m.Config.DataDir = dir })
+	evs := MustReadToDone(t, m2.HTTP.URL()+acc.StreamURL, seen[len(seen)-1].ID)
+	if s := doneStatus(t, evs[len(evs)-1]); s != "succeeded" {
+		t.Errorf("after restart the job ended %q, want succeeded", s)
+	}
+	checkSequence(t, append(seen, evs...), 1)
+}
+
+func TestConfigValidation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		env   map[string]string
+		field string
+	}{
+		{"bad addr", map[string]string{"COPYDESK_ADDR": "nonsense"}, "addr"},
+		{"bad database", map[string]string{"COPYDESK_DATABASE_URL": "mysql://x"}, "database_url"},
+		{"bad log level", map[string]string{"COPYDESK_LOG_LEVEL": "loud"}, "log_level"},
+		{"bad body limit", map[string]string{"COPYDESK_BODY_LIMIT": "12"}, "body_limit"},
+		{"bad workers", map[string]string{"COPYDESK_QUEUE_WORKERS": "0"}, "queue.workers"},
+		{"unparsable duration", map[string]string{"COPYDESK_SHUTDOWN_GRACE": "soon"}, "COPYDESK_SHUTDOWN_GRACE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(context.Background(), []string{"serve"}, nil, io.Discard, &stderr, func(k string) string { return tt.env[k] })
+			if code := exitCode(err, &stderr); code != 2 {
+				t.Fatalf("exit code %d, want 2 (err %v)", code, err)
+			}
+			if !strings.Contains(stderr.String(), tt.field) {
+				t.Errorf("message %q does not name %q", stderr.String(), tt.field)
+			}
+		})
+	}
+}
+
+func TestVersionCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, nil, &out, io.Discard, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "copydesk ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
+
+var _ = fmt.Sprint

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/copydesk/copydesk/internal/analysis"
+	"github.com/copydesk/copydesk/internal/copydesk"
+	cdhttp "github.com/copydesk/copydesk/internal/http"
+	"github.com/copydesk/copydesk/internal/jobs"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/copydesk/copydesk/internal/river"
+	"github.com/copydesk/copydesk/internal/sqlite"
+)
+
+// store is what Main needs of a storage backend.
+type store interface {
+	copydesk.JobStore
+	copydesk.CacheStore
+	Ping(ctx context.Context) error
+}
+
+// queue is what Main needs of the job queue.
+type queue interface {
+	copydesk.Queue
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Close() error
+}
+
+var (
+	_ queue = (*river.Queue[*sql.Tx])(nil)
+	_ queue = (*river.Queue[pgx.Tx])(nil)
+)
+
+// Main is the running program: configuration in, wired services out. Tests
+// run it on port 0 with a temporary data directory.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Clock  copydesk.Clock
+
+	// Models overrides the model service built from the configuration
+	// (tests point it at fake providers).
+	Models copydesk.ModelService
+
+	Store    store
+	Queue    queue
+	Jobs     *jobs.Service
+	HTTP     *cdhttp.Server
+	closers  []func() error
+	unlockFn func()
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig(), Clock: copydesk.SystemClock{}}
+}
+
+// Run opens the store and the queue, starts the workers and the HTTP
+// server, and returns once it serves. Close stops everything.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	if m.Clock == nil {
+		m.Clock = copydesk.SystemClock{}
+	}
+	defer func() {
+		if err != nil {
+			m.closeResources()
+		}
+	}()
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+
+	m.Jobs = &jobs.Service{
+		Store: m.Store, Broker: jobs.NewBroker(), Clock: m.Clock,
+		Logger: m.Logger, MaxAttempts: m.Config.Queue.MaxAttempts,
+	}
+	models := m.Models
+	if models == nil && m.Config.Simulate {
+		sim, stop, err := startSimulator(providertest.Options{Latency: m.Config.SimulateLatency, TTFT: m.Config.SimulateTTFT})
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, stop)
+		models = sim
+		m.Logger.Warn("simulated model provider in use: model results are simulated, not real")
+	}
+	if models != nil {
+		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: models})
+	} else {
+		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: noModels{}})
+	}
+	if err := m.openQueue(ctx); err != nil {
+		return err
+	}
+	m.Jobs.Queue = m.Queue
+
+	m.HTTP = &cdhttp.Server{
+		Addr:      m.Config.Addr,
+		BodyLimit: m.Config.BodyLimit,
+		Logger:    m.Logger,
+		Version:   version,
+		Jobs:      m.Jobs,
+		Analysis:  &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent},
+		Ready: func(ctx context.Context) error {
+			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))
+		},
+	}
+	if err := m.Queue.Start(ctx); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
+	if err := m.HTTP.Open(); err != nil {
+		return err
+	}
+	m.Logger.Info("copydesk serving", "url", m.HTTP.URL(), "version", version,
+		"store", m.storeName(), "model_provider", models != nil)
+	return nil
+}
+
+func (m *Main) storeName() string {
+	if m.Config.embedded() {
+		return "sqlite:" + m.Config.sqlitePath()
+	}
+	return "postgres"
+}
+
+func (m *Main) openStore(ctx context.Context) error {
+	if !m.Config.embedded() {
+		db, err := postgres.Open(ctx, m.Config.DatabaseURL, postgres.Options{Clock: m.Clock, Logger: m.Logger})
+		if err != nil {
+			return fmt.Errorf("open postgres store: %w", err)
+		}
+		m.Store = db
+		m.closers = append(m.closers, func() error { db.Close(); return nil })
+		return nil
+	}
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	unlock, err := lockDataDir(m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.unlockFn = unlock
+	db, err := sqlite.Open(ctx, m.Config.sqlitePath(), sqlite.Options{Clock: m.Clock, Logger: m.Logger})
+	if err != nil {
+		return fmt.Errorf("open sqlite store: %w", err)
+	}
+	m.Store = db
+	m.closers = append(m.closers, db.Close)
+	return nil
+}
+
+func (m *Main) openQueue(ctx context.Context) error {
+	cfg := river.Config{
+		Workers:           m.Config.Queue.Workers,
+		JobTimeout:        m.Config.Queue.JobTimeout,
+		RescueAfter:       m.Config.Queue.RescueAfter,
+		FetchPollInterval: m.Config.Queue.PollInterval,
+		Logger:            m.Logger.With("component", "queue"),
+	}
+	if m.Config.embedded() {
+		q, err := river.OpenSQLite(ctx, m.Config.queuePath(), m.Jobs, cfg)
+		if err != nil {
+			return fmt.Errorf("open queue: %w", err)
+		}
+		m.Queue = q
+		return nil
+	}
+	q, err := river.OpenPostgres(ctx, m.Store.(*postgres.DB).Pool(), m.Jobs, cfg)
+	if err != nil {
+		return fmt.Errorf("open queue: %w", err)
+	}
+	m.Queue = q
+	return nil
+}
+
+// Close stops accepting requests and ends streams with a shutdown event,
+// lets running jobs finish within the grace period (the rest return to the
+// queue), then closes the stores. Safe to call twice.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+	defer cancel()
+	var errs []error
+	if m.HTTP != nil {
+		if err := m.HTTP.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop http: %w", err))
+		}
+	}
+	if m.Queue != nil {
+		if err := m.Queue.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := m.closeResources(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Main) closeResources() error {
+	var errs []error
+	if m.Queue != nil {
+		errs = append(errs, m.Queue.Close())
+		m.Queue = nil
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	if m.unlockFn != nil {
+		m.unlockFn()
+		m.unlockFn = nil
+	}
+	return errors.Join(errs...)
+}
+
+// noModels is the model service when no provider is configured: the
+// analysis service refuses model work up front with ENOPROVIDER, and a job
+// accepted earlier by a process that had one fails visibly.
+type noModels struct{}
+
+func (noModels) Stream(context.Context, copydesk.ModelCall, func(string) error) (*copydesk.ModelResult, error) {
+	return nil, copydesk.Errorf(copydesk.ENOPROVIDER, "no model provider is configured")
+}
+
+// newLogger returns the JSON logger at the configured level.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// loadConfig builds the configuration for a subcommand: defaults, then the
+// config file (--config or COPYDESK_CONFIG), then the environment, then the
+// flags that were set.
+func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string, bind func(fs *flag.FlagSet, c *Config)) (Config, error) {
+	cfg := DefaultConfig()
+	var fromFlags Config
+	configPath := fs.String("config", getenv("COPYDESK_CONFIG"), "YAML config file (env COPYDESK_CONFIG)")
+	bind(fs, &fromFlags)
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, &UsageError{Message: fmt.Sprintf("unexpected argument %q", fs.Arg(0)), Hint: "run with -h for the flags"}
+	}
+	if *configPath != "" {
+		if err := cfg.loadFile(*configPath); err != nil {
+			return cfg, err
+		}
+	}
+	if err := cfg.loadEnv(getenv); err != nil {
+		return cfg, err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "addr":
+			cfg.Addr = fromFlags.Addr
+		case "data":
+			cfg.DataDir = fromFlags.DataDir
+		case "database":
+			cfg.DatabaseURL = fromFlags.DatabaseURL
+		case "log-level":
+			cfg.LogLevel = fromFlags.LogLevel
+		case "simulate":
+			cfg.Simulate = fromFlags.Simulate
+		}
+	})
+	return cfg, cfg.Validate()
+}
+
+func bindStoreFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.DataDir, "data", "./data", "data directory of the embedded store (env COPYDESK_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database", "", "PostgreSQL URL instead of the embedded store (env COPYDESK_DATABASE_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error (env COPYDESK_LOG_LEVEL)")
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := loadConfig(fs, args, getenv, func(fs *flag.FlagSet, c *Config) {
+		fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (env COPYDESK_ADDR)")
+		fs.BoolVar(&c.Simulate, "simulate", false, "run the simulated model provider in-process; its output is labelled simulated")
+		bindStoreFlags(fs, c)
+	})
+	if err != nil {
+		return err
+	}
+	m := NewMain()
+	m.Config = cfg
+	m.Logger = newLogger(stderr, cfg.LogLevel)
+	if err := m.Run(ctx); err != nil {
+		m.Logger.Error("start failed", "err", err)
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	start := time.Now()
+	if err := m.Close(); err != nil {
+		m.Logger.Error("shutdown", "err", err)
+		return err
+	}
+	m.Logger.Info("stopped", "took_ms", time.Since(start).Milliseconds())
+	return nil
+}
