@@ -592,16 +592,6 @@ func grammarAbbreviationBefore(t string, dot int) bool {
 	if utf8.RuneCountInString(tok) == 1 || strings.IndexByte(tok, '.') >= 0 {
 		return true // "J.", "e.g.", "d.w.z."
 	}
-	allDigits := true
-	for i := 0; i < len(tok); i++ {
-		if tok[i] < '0' || tok[i] > '9' {
-			allDigits = false
-			break
-		}
-	}
-	if allDigits && len(tok) <= 2 {
-		return true // "de 3. keer", German ordinals
-	}
 	var buf [12]byte
 	if len(tok) > len(buf) {
 		return false

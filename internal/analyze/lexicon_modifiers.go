@@ -11,7 +11,7 @@ var sentimentModifiersEN = sentimentModifiers{
 		"havent", "hasnt", "lack", "lacks", "lacking", "hardly", "barely", "scarcely", "rarely"},
 	intensifiers: []string{"very", "really", "extremely", "incredibly", "highly", "truly", "absolutely",
 		"completely", "totally", "utterly", "so", "too", "remarkably", "exceptionally", "particularly",
-		"especially", "super", "most", "deeply", "hugely", "immensely", "exceedingly", "terribly", "awfully",
+		"especially", "super", "deeply", "hugely", "immensely", "exceedingly", "terribly", "awfully",
 		"seriously", "thoroughly", "entirely", "insanely", "ridiculously", "amazingly", "overly"},
 	diminishers: []string{"slightly", "somewhat", "fairly", "rather", "quite", "bit", "little", "marginally",
 		"partly", "partially", "mildly", "moderately", "kinda", "sorta", "almost", "nearly", "reasonably"},

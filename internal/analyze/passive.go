@@ -95,12 +95,15 @@ type passiveClauseLang struct {
 	stateExcep lexSet // participles and adjectives that are not passive after zijn
 	notPart    lexSet // words that look like participles but are not
 	bounds     lexSet // words that start a new clause
+	softBounds lexSet // coordinating conjunctions: a new clause if a finite verb follows
+	finite     lexSet // common finite verbs besides the auxiliaries
 	subord     lexSet // clause starters after which the verb comes last
 	determiner lexSet // a following "participle" after these is a noun
 	separable  []string
 	insep      []string
 	strongEn   lexSet // -en participles with an inseparable prefix
 	german     bool   // German: participles are lower case, nouns capitalised
+	infMarker  lexSet // "te", "zu": the next verb is an infinitive
 	// possessive is an auxiliary that is also a possessive pronoun (Dutch
 	// "zijn"): it counts only next to a participle, at the end of its
 	// clause, or after a subject pronoun.
@@ -109,14 +112,23 @@ type passiveClauseLang struct {
 }
 
 // passiveClause splits s into clauses at commas and conjunctions and looks
-// for an auxiliary with a participle in the same clause.
+// for an auxiliary with a participle in the same clause. Coordinating
+// conjunctions ("en", "of", "und") start a new clause only when a finite
+// verb follows before the next boundary: "wordt tussen april en september
+// opgewekt" is one clause, "wij zijn trots en hebben veel gedaan" two.
 func passiveClause(s *Sentence, L *passiveClauseLang) bool {
 	words := s.Words
 	start := 0
 	for i := 0; i <= len(words); i++ {
 		end := i == len(words)
-		if !end && i > start && (L.bounds.has(words[i].Lower) || passiveCommaBefore(s, i)) {
-			end = true
+		if !end && i > start {
+			w := words[i].Lower
+			switch {
+			case passiveCommaBefore(s, i), L.bounds.has(w):
+				end = true
+			case L.softBounds.has(w):
+				end = passiveFiniteAhead(s, i+1, L)
+			}
 		}
 		if !end {
 			continue
@@ -125,6 +137,21 @@ func passiveClause(s *Sentence, L *passiveClauseLang) bool {
 			return true
 		}
 		start = i
+	}
+	return false
+}
+
+// passiveFiniteAhead reports whether a finite verb occurs from words[i] up
+// to the next clause boundary.
+func passiveFiniteAhead(s *Sentence, i int, L *passiveClauseLang) bool {
+	for ; i < len(s.Words); i++ {
+		w := s.Words[i].Lower
+		if L.bounds.has(w) || L.softBounds.has(w) || passiveCommaBefore(s, i) {
+			return false
+		}
+		if L.finite.has(w) || L.aux.has(w) || L.auxState.has(w) {
+			return true
+		}
 	}
 	return false
 }
@@ -154,6 +181,9 @@ func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
 		if !strong && !state {
 			continue
 		}
+		if state && i > 0 && L.infMarker.has(words[i-1].Lower) {
+			continue // "moeilijk te zijn": an infinitive, not a passive
+		}
 		if w.Lower == L.possessive && i+1 < len(words) && !(i > 0 && L.subjects.has(words[i-1].Lower)) &&
 			!passiveClauseParticiple(words[i+1].Lower, L) {
 			continue
@@ -181,6 +211,9 @@ func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
 			}
 			if state && L.stateExcep.has(p.Lower) {
 				continue
+			}
+			if j > 0 && L.infMarker.has(words[j-1].Lower) {
+				continue // "te ontvangen", "zu erhalten": an infinitive
 			}
 			if passiveClauseParticiple(p.Lower, L) {
 				return true

@@ -46,6 +46,13 @@ func TestPassiveVoice(t *testing.T) {
 		{"nl", "Wij zijn blij u te helpen met uw vraag.", false},
 		{"nl", "Er zijn verschillende mogelijkheden.", false},
 		{"nl", "Het is belangrijk om het bestand op te geven.", false},
+		{"nl", "Wij zijn blij u te ontvangen.", false},
+		{"nl", "Fiets onderhouden hoeft niet moeilijk te zijn.", false},
+		{"nl", "Een fiets die goed onderhouden wordt, rijdt lichter.", true},
+		{"nl", "De meeste stroom wordt tussen april en september opgewekt.", true},
+		{"nl", "Houd er rekening mee dat de omvormer vervangen moet worden.", true},
+		{"nl", "Wij zijn trots en hebben veel gedaan.", false},
+		{"nl", "Het huis is groot en de tuin is aangelegd.", true},
 		// German: werden + Partizip II.
 		{"de", "Das Haus wird renoviert.", true},
 		{"de", "Die Daten wurden gestern gelöscht.", true},
@@ -55,6 +62,8 @@ func TestPassiveVoice(t *testing.T) {
 		{"de", "Er wird bestimmt kommen.", false},
 		{"de", "Das Wetter wird besser.", false},
 		{"de", "Wir haben das Haus gekauft.", false},
+		{"de", "Der Strom wird zwischen April und September erzeugt.", true},
+		{"de", "Wir sind stolz und haben viel gemacht.", false},
 		// French: être + participe passé; être-verbs excluded.
 		{"fr", "Le rapport est rédigé par l'équipe.", true},
 		{"fr", "Les données sont stockées en Europe.", true},

@@ -85,7 +85,8 @@ func (e *toneEntry) match(words []Word, i int) (toneKind, int) {
 // Label: "mixed" when the text addresses the reader both formally and
 // informally; otherwise with formal = 2×formal address + formal markers and
 // informal = 2×informal address + informal markers + contractions +
-// ½×exclamatory sentences, "neutral" when formal+informal < 1, else
+// ½×exclamatory sentences, "neutral" when formal+informal < 2 (one stray
+// marker says nothing), else
 // "professional" when formal/(formal+informal) >= 0.75, "casual" when <=
 // 0.25, "mixed" in between. Figures["confidence"] (0–1) grows with the
 // number of signals and how one-sided they are.
@@ -241,7 +242,7 @@ func toneLabel(formal, informal float64, mixedAddress bool, formalAddr, informal
 	case mixedAddress:
 		lo, hi := float64(min(formalAddr, informalAddr)), float64(max(formalAddr, informalAddr))
 		return "mixed", strength * (0.5 + 0.5*lo/hi), formality
-	case total < 1:
+	case total < 2:
 		return "neutral", (1 - strength) * float64(words) / float64(words+30), formality
 	case formality >= 0.75:
 		return "professional", strength * (0.5 + math.Abs(2*formality-1)/2), formality
