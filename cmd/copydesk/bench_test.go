@@ -1,0 +1,790 @@
+package main
+
+// Benchmarks of the spine: the inline (200) and accepted (202) analysis
+// paths, idle pickup of a job, SSE fan-out, and memory per idle stream. The
+// numbers and the commands that produced them are in BENCHMARKS.md. Nothing
+// here asserts a duration: the heavy measurements are gated by environment
+// variables and only report.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/analysis"
+	"github.com/copydesk/copydesk/internal/copydesk"
+	cdhttp "github.com/copydesk/copydesk/internal/http"
+	"github.com/copydesk/copydesk/internal/providertest"
+)
+
+// benchSections are the headings of the generated page.
+var benchSections = []string{
+	"Why cold brew coffee tastes different",
+	"Choosing the beans",
+	"The right grind",
+	"Water and ratio",
+	"Steeping time and temperature",
+	"Filtering without a mess",
+	"Storing your concentrate",
+	"Serving ideas for warm days",
+	"Common mistakes and how to avoid them",
+	"Cleaning your equipment",
+	"Frequently asked questions",
+	"Our favourite recipe",
+}
+
+// benchSentences are the sentences the generated page is made of: ordinary
+// web copy with some long sentences, a few passives and transition words, so
+// every rule of the analysis engine has work to do.
+var benchSentences = []string{
+	"Cold brew coffee is steeped in cold water for twelve to twenty-four hours instead of being brewed with hot water.",
+	"The slow extraction gives a smooth cup with less bitterness and a naturally sweet finish.",
+	"You do not need expensive equipment to make it at home.",
+	"A large jar, a sieve and a clean cloth are enough for your first batch.",
+	"Most people start with a medium roast, because it balances chocolate and fruit notes.",
+	"Dark roasts can taste flat when they are steeped for a long time.",
+	"However, a single-origin bean from Ethiopia or Kenya gives a bright and fruity glass.",
+	"The beans should be ground coarsely, roughly like raw sugar.",
+	"A fine grind makes the concentrate muddy and is hard to filter.",
+	"We weigh the coffee and the water, since a scale is far more precise than a measuring cup.",
+	"A ratio of one part coffee to eight parts water makes a strong concentrate that you dilute later.",
+	"If you prefer to drink it straight, use one part coffee to fifteen parts water.",
+	"Filtered water is recommended by most baristas, because chlorine changes the taste.",
+	"Stir the grounds gently so that every particle is wet, then cover the jar.",
+	"Leave it in the fridge or on the counter, depending on how warm your kitchen is.",
+	"After sixteen hours the flavour is usually at its best.",
+	"Longer steeping extracts more caffeine but also more woody and bitter compounds.",
+	"The grounds are removed by pouring the coffee slowly through a cloth or a paper filter.",
+	"Be patient here, because pressing the grounds pushes fine sediment into your cup.",
+	"The finished concentrate keeps for about two weeks in a closed bottle in the fridge.",
+	"Serve it over ice with milk, or mix it with tonic water and a slice of orange for a summer drink.",
+	"In addition, the concentrate works well in desserts such as tiramisu or affogato.",
+	"A common mistake is using stale beans that were ground weeks ago.",
+	"Another mistake is steeping for two days, which makes the coffee taste like cardboard.",
+	"Clean the jar and the filter right away, as coffee oils turn rancid quickly.",
+	"Our customers often ask whether cold brew contains more caffeine than hot coffee.",
+	"The answer depends on the ratio, but a glass of diluted concentrate is comparable to a cup of filter coffee.",
+	"For example, our house blend of Brazilian and Colombian beans was developed with this method in mind.",
+	"Therefore we roast it a little lighter than our espresso blend.",
+	"Try it this weekend and tell us how your first batch turned out.",
+}
+
+var tagPattern = regexp.MustCompile(`<[^>]*>`)
+
+// benchPage returns a realistic HTML article of at least words words: an H1
+// with the keyphrase, sections with H2 headings, paragraphs of three to five
+// sentences, links, images with alt text and a list.
+func benchPage(words int) string {
+	var b strings.Builder
+	b.WriteString("<article>\n<h1>Cold brew coffee at home: a practical guide</h1>\n")
+	b.WriteString(`<p class="intro">Cold brew coffee is easy to make, cheaper than the café version and keeps for days. This guide shows you how we brew it in our roastery.</p>` + "\n")
+	n := 0
+	count := func(s string) { n += len(strings.Fields(tagPattern.ReplaceAllString(s, " "))) }
+	count(b.String())
+	for p, s := 0, 0; n < words; p++ {
+		if p%3 == 0 {
+			h := benchSections[(p/3)%len(benchSections)]
+			line := "<h2>" + h + "</h2>\n"
+			if p/3%2 == 1 {
+				line += fmt.Sprintf(`<img src="/img/cold-brew-%d.jpg" alt="A glass of cold brew coffee, step %d">`+"\n", p/3, p/3)
+			}
+			b.WriteString(line)
+			count(line)
+		}
+		var para strings.Builder
+		para.WriteString("<p>")
+		for k := range 3 + p%3 {
+			if k > 0 {
+				para.WriteByte(' ')
+			}
+			sentence := benchSentences[s%len(benchSentences)]
+			s++
+			if (p+k)%7 == 3 {
+				// Link a few words of the sentence.
+				if i := strings.Index(sentence, " "); i > 0 {
+					sentence = `<a href="https://example.com/guide/` + strconv.Itoa(p) + `">` + sentence[:i] + "</a>" + sentence[i:]
+				}
+			}
+			para.WriteString(sentence)
+		}
+		para.WriteString("</p>\n")
+		if p%8 == 5 {
+			para.WriteString("<ul><li>Coarse ground coffee, 100 grams</li><li>Cold filtered water, 800 millilitres</li><li>A jar, a sieve and a cloth</li></ul>\n")
+		}
+		b.WriteString(para.String())
+		count(para.String())
+	}
+	b.WriteString("</article>\n")
+	return b.String()
+}
+
+// benchWords counts the words of an HTML page outside its tags.
+func benchWords(html string) int {
+	return len(strings.Fields(tagPattern.ReplaceAllString(html, " ")))
+}
+
+// benchAnalysisBody is the JSON body of an analysis of a 1,000-word page with
+// keyphrase, title, meta description and slug; deep adds model work.
+func benchAnalysisBody(tb testing.TB, deep ...string) []byte {
+	tb.Helper()
+	req := map[string]any{
+		"content": benchPage(1000), "format": "html", "language": "en",
+		"keyphrase": "cold brew coffee", "title": "Cold brew coffee at home: a practical guide",
+		"meta_description": "How to make smooth cold brew coffee at home: beans, grind, ratio, steeping time and serving ideas from our roastery.",
+		"slug":             "cold-brew-coffee-at-home",
+	}
+	if len(deep) > 0 {
+		req["deep"] = deep
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// benchResponder answers deep-analysis prompts with one finding quoting the
+// generated page.
+func benchResponder(providertest.Request) string {
+	return `{"findings":[{"quote":"Dark roasts can taste flat","message":"vague claim: say what flat means","suggestion":"","severity":"info"}]}`
+}
+
+// MustBenchClient returns an HTTP client that keeps many connections to one
+// host open (http.DefaultTransport keeps only two idle ones).
+func MustBenchClient(tb testing.TB) *http.Client {
+	tb.Helper()
+	tr := &http.Transport{
+		MaxIdleConns:        0,
+		MaxIdleConnsPerHost: 20000,
+		MaxConnsPerHost:     0,
+		DisableCompression:  true,
+		IdleConnTimeout:     time.Minute,
+	}
+	tb.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// benchPost posts body and returns the status, the answer and the time from
+// sending the request to having read the whole answer.
+func benchPost(tb testing.TB, c *http.Client, url string, body []byte) (int, []byte, time.Duration) {
+	tb.Helper()
+	start := time.Now()
+	resp, err := c.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	d := time.Since(start)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, b, d
+}
+
+// durations are measured latencies.
+type durations []time.Duration
+
+// percentile returns the nearest-rank p-th percentile (0 < p <= 100).
+func (d durations) percentile(p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.999999) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// report adds p50 and p99 in milliseconds, named prefix+"p50-ms".
+func (d durations) report(b *testing.B, prefix string) {
+	if len(d) == 0 {
+		return
+	}
+	b.ReportMetric(float64(d.percentile(50))/1e6, prefix+"p50-ms")
+	b.ReportMetric(float64(d.percentile(99))/1e6, prefix+"p99-ms")
+}
+
+// serverTimes is a slog handler that keeps the duration_ms of the request
+// log lines of one route: the server's own time for a request, from the
+// request line read to the handler's return.
+type serverTimes struct {
+	route string
+	mu    sync.Mutex
+	d     durations
+}
+
+func (s *serverTimes) Enabled(context.Context, slog.Level) bool { return true }
+func (s *serverTimes) WithAttrs([]slog.Attr) slog.Handler       { return s }
+func (s *serverTimes) WithGroup(string) slog.Handler            { return s }
+func (s *serverTimes) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "request" {
+		return nil
+	}
+	var route string
+	var ms float64
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "route":
+			route = a.Value.String()
+		case "duration_ms":
+			ms = a.Value.Float64()
+		}
+		return true
+	})
+	if route == s.route {
+		s.mu.Lock()
+		s.d = append(s.d, time.Duration(ms*1e6))
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func (s *serverTimes) reset() {
+	s.mu.Lock()
+	s.d = s.d[:0]
+	s.mu.Unlock()
+}
+
+func (s *serverTimes) report(b *testing.B) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.d.report(b, "server-")
+}
+
+// TestBenchPage checks the benchmark's page: about 1,000 words, and the real
+// server analyzes it inline with every analysis.
+func TestBenchPage(t *testing.T) {
+	t.Parallel()
+	page := benchPage(1000)
+	if n := benchWords(page); n < 1000 || n > 1100 {
+		t.Fatalf("page has %d words, want 1000 … 1100", n)
+	}
+	m := MustRunMain(t)
+	status, body, _ := benchPost(t, MustBenchClient(t), m.HTTP.URL()+"/v1/analyses", benchAnalysisBody(t))
+	if status != 200 {
+		t.Fatalf("status %d, want 200: %s", status, body)
+	}
+	var got struct {
+		Report struct {
+			Results []struct {
+				Type string `json:"type"`
+			} `json:"results"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Report.Results) != 6 {
+		t.Errorf("got %d results, want 6", len(got.Report.Results))
+	}
+}
+
+func TestDurationsPercentile(t *testing.T) {
+	t.Parallel()
+	var d durations
+	for i := 100; i >= 1; i-- {
+		d = append(d, time.Duration(i))
+	}
+	for _, tt := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 50}, {99, 99}, {100, 100}, {1, 1}} {
+		if got := d.percentile(tt.p); got != tt.want {
+			t.Errorf("p%v: got %d, want %d", tt.p, got, tt.want)
+		}
+	}
+	if got := (durations{7}).percentile(99); got != 7 {
+		t.Errorf("p99 of one value: got %d, want 7", got)
+	}
+}
+
+// BenchmarkAnalysis200 posts a 1,000-word HTML page over loopback HTTP to
+// the real Main and reads the inline answer, one request at a time.
+func BenchmarkAnalysis200(b *testing.B) {
+	st := &serverTimes{route: "POST /v1/analyses"}
+	m := MustRunMain(b, func(m *Main) { m.Logger = slog.New(st) })
+	url := m.HTTP.URL() + "/v1/analyses"
+	body := benchAnalysisBody(b)
+	c := MustBenchClient(b)
+	if status, resp, _ := benchPost(b, c, url, body); status != 200 {
+		b.Fatalf("status %d, want 200: %s", status, resp)
+	}
+	st.reset()
+	lat := make(durations, 0, 1024)
+	for b.Loop() {
+		status, resp, d := benchPost(b, c, url, body)
+		if status != 200 {
+			b.Fatalf("status %d, want 200: %s", status, resp)
+		}
+		lat = append(lat, d)
+	}
+	lat.report(b, "")
+	st.report(b)
+}
+
+// BenchmarkAnalysis200Parallel is BenchmarkAnalysis200 with 4 requests per
+// CPU in flight; ns/op is wall time per request, so req/s = 1e9 / ns/op.
+func BenchmarkAnalysis200Parallel(b *testing.B) {
+	st := &serverTimes{route: "POST /v1/analyses"}
+	m := MustRunMain(b, func(m *Main) { m.Logger = slog.New(st) })
+	url := m.HTTP.URL() + "/v1/analyses"
+	body := benchAnalysisBody(b)
+	c := MustBenchClient(b)
+	if status, resp, _ := benchPost(b, c, url, body); status != 200 {
+		b.Fatalf("status %d, want 200: %s", status, resp)
+	}
+	st.reset()
+	var mu sync.Mutex
+	var lat durations
+	b.SetParallelism(4)
+	start := time.Now()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine durations
+		for pb.Next() {
+			status, resp, d := benchPost(b, c, url, body)
+			if status != 200 {
+				b.Errorf("status %d, want 200: %s", status, resp)
+				return
+			}
+			mine = append(mine, d)
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(len(lat))/time.Since(start).Seconds(), "req/s")
+	lat.report(b, "")
+	st.report(b)
+}
+
+// BenchmarkAnalysis202 measures the accepted path: local analysis of the
+// 1,000-word page, job stored, first event written, job enqueued, 202 with
+// the stream URL. The model is a zero-latency fake behind the real OpenAI
+// adapter. "idle" waits for each job to finish (outside the timer) before
+// the next request; "back-to-back" does not, so workers run the jobs while
+// new ones are accepted.
+func BenchmarkAnalysis202(b *testing.B) {
+	for _, wait := range []bool{true, false} {
+		name := "idle"
+		if !wait {
+			name = "back-to-back"
+		}
+		b.Run(name, func(b *testing.B) {
+			models, _ := MustFakeModels(b, providertest.Options{Responder: benchResponder})
+			st := &serverTimes{route: "POST /v1/analyses"}
+			m := MustRunMain(b, func(m *Main) { m.Models = models; m.Logger = slog.New(st) })
+			url := m.HTTP.URL() + "/v1/analyses"
+			body := benchAnalysisBody(b, "grammar")
+			c := MustBenchClient(b)
+			st.reset()
+			lat := make(durations, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				status, resp, d := benchPost(b, c, url, body)
+				if status != 202 {
+					b.Fatalf("status %d, want 202: %s", status, resp)
+				}
+				lat = append(lat, d)
+				if wait {
+					b.StopTimer()
+					var acc struct {
+						StreamURL string `json:"stream_url"`
+					}
+					if err := json.Unmarshal(resp, &acc); err != nil {
+						b.Fatal(err)
+					}
+					MustReadToDone(b, m.HTTP.URL()+acc.StreamURL, 0)
+					b.StartTimer()
+				}
+			}
+			b.StopTimer()
+			lat.report(b, "")
+			st.report(b)
+		})
+	}
+}
+
+// BenchmarkEnqueueToStart measures how long an accepted job waits on an
+// idle queue: "202-to-started" from the client's receipt of the 202 until
+// the job.started event is read on the job's stream (includes opening the
+// stream), and "queued-to-started" between the stored timestamps of the
+// job.queued and job.started events. Each job runs to done and a random
+// pause of 0–100 ms follows (outside the timer), so arrivals do not lock to
+// the queue's poll phase.
+func BenchmarkEnqueueToStart(b *testing.B) {
+	for _, poll := range []time.Duration{0, 50 * time.Millisecond, 5 * time.Millisecond} {
+		name := "poll=default"
+		if poll > 0 {
+			name = "poll=" + poll.String()
+		}
+		b.Run(name, func(b *testing.B) {
+			models, _ := MustFakeModels(b, providertest.Options{Responder: findingsResponder})
+			m := MustRunMain(b, func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
+			url := m.HTTP.URL() + "/v1/analyses"
+			body, _ := json.Marshal(map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+			c := MustBenchClient(b)
+			var toStarted, stored durations
+			b.ResetTimer()
+			for range b.N {
+				status, resp, _ := benchPost(b, c, url, body)
+				t0 := time.Now()
+				if status != 202 {
+					b.Fatalf("status %d, want 202: %s", status, resp)
+				}
+				var acc struct {
+					JobID     string `json:"job_id"`
+					StreamURL string `json:"stream_url"`
+				}
+				if err := json.Unmarshal(resp, &acc); err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				stream := openStream(b, ctx, m.HTTP.URL()+acc.StreamURL, 0)
+				_, err := readEvents(stream.Body, func(ev sseEvent) bool { return ev.Type == "job.started" })
+				toStarted = append(toStarted, time.Since(t0))
+				b.StopTimer()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := readEvents(stream.Body, nil); err != nil {
+					b.Fatal(err)
+				}
+				stream.Body.Close()
+				cancel()
+				evs, err := m.Jobs.Events(context.Background(), acc.JobID, 0, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var queuedAt, startedAt time.Time
+				for _, ev := range evs {
+					switch ev.Type {
+					case "job.queued":
+						queuedAt = ev.At
+					case "job.started":
+						if startedAt.IsZero() {
+							startedAt = ev.At
+						}
+					}
+				}
+				if queuedAt.IsZero() || startedAt.IsZero() {
+					b.Fatalf("job %s lacks job.queued or job.started: %d events", acc.JobID, len(evs))
+				}
+				stored = append(stored, startedAt.Sub(queuedAt))
+				time.Sleep(rand.N(100 * time.Millisecond))
+				b.StartTimer()
+			}
+			b.StopTimer()
+			toStarted.report(b, "202-to-started-")
+			stored.report(b, "queued-to-started-")
+		})
+	}
+}
+
+// MustRaiseFileLimit raises the soft limit of open files to at least n (up
+// to the hard limit) and restores it at the end.
+func MustRaiseFileLimit(tb testing.TB, n uint64) {
+	tb.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		tb.Fatal(err)
+	}
+	if old.Cur >= n {
+		return
+	}
+	if old.Max < n {
+		tb.Fatalf("open file hard limit %d is below the %d this measurement needs; raise it with ulimit -Hn", old.Max, n)
+	}
+	lim := old
+	lim.Cur = n
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		tb.Fatalf("raise open file limit to %d: %v", n, err)
+	}
+	tb.Cleanup(func() { _ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
+}
+
+// countingJobs counts the store reads the SSE handler makes through the job
+// service.
+type countingJobs struct {
+	copydesk.JobService
+	reads atomic.Int64
+}
+
+func (c *countingJobs) Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
+	c.reads.Add(1)
+	return c.JobService.Events(ctx, id, afterSeq, limit)
+}
+
+// countEvents reads an SSE stream until its done event and returns how many
+// events (with an id) it carried.
+func countEvents(r io.Reader) (int, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	n := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return n, err
+		}
+		switch {
+		case bytes.HasPrefix(line, []byte("id: ")):
+			n++
+		case bytes.Equal(line, []byte("event: done\n")):
+			return n, nil
+		}
+	}
+}
+
+// BenchmarkSSEFanout measures event delivery to 1,000 concurrent SSE
+// streams through the real handler, store and broker. Events are written
+// straight to the store and the broker, as a job's runner does, as fast as
+// the store takes them; one op is one event appended to every followed job.
+// "jobs=1000" has each client follow its own job; "jobs=1" has all 1,000
+// follow one job. Every client must receive every event. Reported:
+// delivered events/s, appends/s, store reads per delivered event, and
+// process CPU per delivered event. Set COPYDESK_BENCH_SSE=1 to run it.
+func BenchmarkSSEFanout(b *testing.B) {
+	if os.Getenv("COPYDESK_BENCH_SSE") == "" {
+		b.Skip("set COPYDESK_BENCH_SSE=1 to run the 1,000-stream SSE measurement")
+	}
+	const clients = 1000
+	for _, jobsN := range []int{clients, 1} {
+		b.Run(fmt.Sprintf("clients=%d/jobs=%d", clients, jobsN), func(b *testing.B) {
+			MustRaiseFileLimit(b, 3*clients+1000)
+			m := MustRunMain(b)
+			cj := &countingJobs{JobService: m.Jobs}
+			srv := &cdhttp.Server{Addr: "127.0.0.1:0", Jobs: cj, Analysis: &analysis.Service{Jobs: m.Jobs}}
+			if err := srv.Open(); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_ = srv.Close(ctx)
+			})
+			ctx := context.Background()
+			ids := make([]string, jobsN)
+			for i := range ids {
+				job := &copydesk.Job{Kind: analysis.JobKind, Input: json.RawMessage(`{}`)}
+				if err := m.Store.CreateJob(ctx, job); err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = job.ID
+			}
+
+			hc := MustBenchClient(b)
+			streamCtx, cancelStreams := context.WithCancel(ctx)
+			defer cancelStreams()
+			var wg sync.WaitGroup
+			var delivered atomic.Int64
+			errs := make(chan error, clients)
+			for i := range clients {
+				req, _ := http.NewRequestWithContext(streamCtx, "GET", srv.URL()+"/v1/jobs/"+ids[i%jobsN]+"/events", nil)
+				resp, err := hc.Do(req)
+				if err != nil {
+					b.Fatalf("open stream %d: %v", i, err)
+				}
+				if resp.StatusCode != 200 {
+					b.Fatalf("open stream %d: status %d", i, resp.StatusCode)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer resp.Body.Close()
+					n, err := countEvents(resp.Body)
+					delivered.Add(int64(n))
+					if err != nil {
+						errs <- fmt.Errorf("stream read: %w (after %d events)", err, n)
+					}
+				}()
+			}
+
+			data := json.RawMessage(`{"task":"grammar","text":" the slow extraction gives a smooth cup"}`)
+			appendEv := func(id, typ string, data json.RawMessage) {
+				if err := m.Store.AppendEvent(ctx, &copydesk.Event{JobID: id, Type: typ, Data: data}); err != nil {
+					b.Fatal(err)
+				}
+				m.Jobs.Broker.Publish(id)
+			}
+			var ru0, ru1 syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			reads0 := cj.reads.Load()
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				for _, id := range ids {
+					appendEv(id, copydesk.EventDelta, data)
+				}
+			}
+			for _, id := range ids {
+				appendEv(id, copydesk.EventDone, json.RawMessage(`{"status":"succeeded"}`))
+			}
+			appended := time.Since(start)
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			close(errs)
+			for err := range errs {
+				b.Fatal(err)
+			}
+			want := int64(clients) * int64(b.N+1)
+			if got := delivered.Load(); got != want {
+				b.Fatalf("clients received %d events, want %d", got, want)
+			}
+			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+			b.ReportMetric(float64(want)/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(jobsN*(b.N+1))/appended.Seconds(), "appends/s")
+			b.ReportMetric(float64(cj.reads.Load()-reads0)/float64(want), "reads/event")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(want), "cpu-µs/event")
+		})
+	}
+}
+
+// procStatus returns a field of /proc/pid/status in KiB (e.g. VmRSS).
+func procStatus(tb testing.TB, pid int, field string) int64 {
+	tb.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			n, err := strconv.ParseInt(f[0], 10, 64)
+			if err != nil {
+				tb.Fatalf("%s: %v", field, err)
+			}
+			return n
+		}
+	}
+	tb.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
+
+// procCPU returns the CPU time (user + system) a process used so far.
+func procCPU(tb testing.TB, pid int) time.Duration {
+	tb.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// TestBenchIdleStreamsRSS measures the memory and idle CPU of the server
+// process with N open, idle SSE streams: it starts the binary with the
+// simulated provider answering after 10 minutes, starts 10 jobs that wait on
+// it, and opens N streams spread over them. Set COPYDESK_BENCH_STREAMS=N
+// (e.g. 1000 or 10000) to run it; it reports, it asserts no numbers.
+func TestBenchIdleStreamsRSS(t *testing.T) {
+	v := os.Getenv("COPYDESK_BENCH_STREAMS")
+	if v == "" {
+		t.Skip("set COPYDESK_BENCH_STREAMS=N (e.g. 1000 or 10000) to measure RSS and idle CPU at N open streams")
+	}
+	streams, err := strconv.Atoi(v)
+	if err != nil || streams < 1 {
+		t.Fatalf("COPYDESK_BENCH_STREAMS=%q: want a positive number of streams", v)
+	}
+	MustRaiseFileLimit(t, uint64(streams)+1000)
+	const jobsN = 10
+	bin := MustBuildBinary(t)
+	ch := startChild(t, bin, t.TempDir(), freeAddr(t),
+		"COPYDESK_SIMULATE_TTFT=10m", "COPYDESK_SIMULATE_LATENCY=11m", "COPYDESK_QUEUE_POLL_INTERVAL=50ms")
+	pid := ch.cmd.Process.Pid
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	urls := make([]string, jobsN)
+	for i := range urls {
+		r := postJSON(t, ch.url+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+		if r.Status != 202 {
+			t.Fatalf("status %d, want 202: %s", r.Status, r.Body)
+		}
+		var acc struct {
+			StreamURL string `json:"stream_url"`
+		}
+		r.json(t, &acc)
+		urls[i] = ch.url + acc.StreamURL
+		resp := openStream(t, ctx, urls[i], 0)
+		if _, err := readEvents(resp.Body, func(ev sseEvent) bool { return ev.Type == copydesk.EventTaskStarted }); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+
+	idleCPU := func(window time.Duration) float64 {
+		c0 := procCPU(t, pid)
+		time.Sleep(window)
+		return float64(procCPU(t, pid)-c0) / float64(window) * 100
+	}
+	time.Sleep(2 * time.Second)
+	rss0 := procStatus(t, pid, "VmRSS")
+	cpu0 := idleCPU(10 * time.Second)
+
+	hc := MustBenchClient(t)
+	var wg sync.WaitGroup
+	var opened, failed atomic.Int64
+	start := time.Now()
+	sem := make(chan struct{}, 32)
+	for i := range streams {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(ctx, "GET", urls[i%jobsN], nil)
+			resp, err := hc.Do(req)
+			<-sem
+			if err != nil || resp.StatusCode != 200 {
+				failed.Add(1)
+				if err == nil {
+					resp.Body.Close()
+				}
+				return
+			}
+			opened.Add(1)
+			_, _ = io.Copy(io.Discard, resp.Body) // until the test ends
+			resp.Body.Close()
+		}()
+	}
+	for opened.Load()+failed.Load() < int64(streams) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	openTime := time.Since(start)
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d streams failed to open", n, streams)
+	}
+	time.Sleep(5 * time.Second) // past two stream polls
+	rss1 := procStatus(t, pid, "VmRSS")
+	cpu1 := idleCPU(10 * time.Second)
+	rss2 := procStatus(t, pid, "VmRSS")
+	hwm := procStatus(t, pid, "VmHWM")
+	t.Logf("streams=%d opened in %v", streams, openTime.Round(time.Millisecond))
+	t.Logf("VmRSS before %d KiB, with streams %d KiB (after 10 s more: %d KiB), peak %d KiB", rss0, rss1, rss2, hwm)
+	t.Logf("RSS per stream: %.1f KiB", float64(rss1-rss0)/float64(streams))
+	t.Logf("server CPU while idle: %.1f%% of one core without streams, %.1f%% with %d streams", cpu0, cpu1, streams)
+	cancel()
+	wg.Wait()
+}
