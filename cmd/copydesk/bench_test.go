@@ -198,6 +198,13 @@ func benchPost(tb testing.TB, c *http.Client, url string, body []byte) (int, []b
 	return resp.StatusCode, b, d
 }
 
+// processCPU returns the CPU time this process used so far (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // durations are measured latencies.
 type durations []time.Duration
 
@@ -328,6 +335,7 @@ func BenchmarkAnalysis200(b *testing.B) {
 	}
 	st.reset()
 	lat := make(durations, 0, 1024)
+	cpu0 := processCPU()
 	for b.Loop() {
 		status, resp, d := benchPost(b, c, url, body)
 		if status != 200 {
@@ -335,6 +343,7 @@ func BenchmarkAnalysis200(b *testing.B) {
 		}
 		lat = append(lat, d)
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(len(lat)), "cpu-ms/op")
 	lat.report(b, "")
 	st.report(b)
 }
@@ -354,6 +363,7 @@ func BenchmarkAnalysis200Parallel(b *testing.B) {
 	var mu sync.Mutex
 	var lat durations
 	b.SetParallelism(4)
+	cpu0 := processCPU()
 	start := time.Now()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -372,6 +382,7 @@ func BenchmarkAnalysis200Parallel(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(len(lat))/time.Since(start).Seconds(), "req/s")
+	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(len(lat)), "cpu-ms/op")
 	lat.report(b, "")
 	st.report(b)
 }
@@ -623,8 +634,7 @@ func BenchmarkSSEFanout(b *testing.B) {
 				}
 				m.Jobs.Broker.Publish(id)
 			}
-			var ru0, ru1 syscall.Rusage
-			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			cpu0 := processCPU()
 			reads0 := cj.reads.Load()
 			b.ResetTimer()
 			start := time.Now()
@@ -640,7 +650,7 @@ func BenchmarkSSEFanout(b *testing.B) {
 			wg.Wait()
 			elapsed := time.Since(start)
 			b.StopTimer()
-			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			cpu := processCPU() - cpu0
 			close(errs)
 			for err := range errs {
 				b.Fatal(err)
@@ -649,7 +659,6 @@ func BenchmarkSSEFanout(b *testing.B) {
 			if got := delivered.Load(); got != want {
 				b.Fatalf("clients received %d events, want %d", got, want)
 			}
-			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 			b.ReportMetric(float64(want)/elapsed.Seconds(), "events/s")
 			b.ReportMetric(float64(jobsN*(b.N+1))/appended.Seconds(), "appends/s")
 			b.ReportMetric(float64(cj.reads.Load()-reads0)/float64(want), "reads/event")

@@ -24,6 +24,8 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// DatabaseURL selects PostgreSQL (postgres://…) instead of the embedded SQLite file. Env COPYDESK_DATABASE_URL, flag --database.
 	DatabaseURL string `yaml:"database_url"`
+	// DatabaseSchema is the PostgreSQL schema for Copydesk's and the queue's tables; created if missing. Default: the server's search_path. Env COPYDESK_DATABASE_SCHEMA.
+	DatabaseSchema string `yaml:"database_schema"`
 	// BodyLimit caps request bodies in bytes. Default 1048576 (1 MiB). Env COPYDESK_BODY_LIMIT.
 	BodyLimit int64 `yaml:"body_limit"`
 	// MaxContent caps the content of one analysis in bytes. Default 524288. Env COPYDESK_MAX_CONTENT.
@@ -127,6 +129,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	str("COPYDESK_ADDR", &c.Addr)
 	str("COPYDESK_DATA_DIR", &c.DataDir)
 	str("COPYDESK_DATABASE_URL", &c.DatabaseURL)
+	str("COPYDESK_DATABASE_SCHEMA", &c.DatabaseSchema)
 	str("COPYDESK_LOG_LEVEL", &c.LogLevel)
 	if v := getenv("COPYDESK_BODY_LIMIT"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/openai"
+	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
 )
 
@@ -495,7 +496,11 @@ func TestShutdownMidStream(t *testing.T) {
 	t.Parallel()
 	models, _ := MustFakeModels(t, providertest.Options{TTFT: 3 * time.Second, Latency: 4 * time.Second, Responder: findingsResponder})
 	dir := t.TempDir()
-	m := MustRunMain(t, func(m *Main) { m.Models = models; m.Config.DataDir = dir; m.Config.ShutdownGrace = 500 * time.Millisecond })
+	m := MustRunMain(t, func(m *Main) {
+		m.Models = models
+		m.Config.DataDir = dir
+		m.Config.ShutdownGrace = 500 * time.Millisecond
+	})
 	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
 	var acc struct {
 		JobID     string `json:"job_id"`
@@ -570,3 +575,35 @@ func TestVersionCommand(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// TestPostgresMode runs the 202 path, a stream to done and cancel on the
+// PostgreSQL store and queue.
+func TestPostgresMode(t *testing.T) {
+	t.Parallel()
+	dsn, schema := pgtest.MustSchema(t)
+	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
+	m := MustRunMain(t, func(m *Main) {
+		m.Models = models
+		m.Config.DatabaseURL = dsn
+		m.Config.DatabaseSchema = schema
+	})
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+	if r.Status != 202 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	var acc struct {
+		StreamURL string `json:"stream_url"`
+	}
+	r.json(t, &acc)
+	evs := MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+	checkSequence(t, evs, 1)
+	if s := doneStatus(t, evs[len(evs)-1]); s != "succeeded" {
+		t.Errorf("done status %q", s)
+	}
+	if fake.Calls() != 1 {
+		t.Errorf("provider calls %d, want 1", fake.Calls())
+	}
+	if r := do(t, "GET", m.HTTP.URL()+"/readyz", "", nil); r.Status != 200 {
+		t.Errorf("readyz %d", r.Status)
+	}
+}

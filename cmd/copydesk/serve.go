@@ -143,7 +143,7 @@ func (m *Main) storeName() string {
 
 func (m *Main) openStore(ctx context.Context) error {
 	if !m.Config.embedded() {
-		db, err := postgres.Open(ctx, m.Config.DatabaseURL, postgres.Options{Clock: m.Clock, Logger: m.Logger})
+		db, err := postgres.Open(ctx, m.Config.DatabaseURL, postgres.Options{Clock: m.Clock, Logger: m.Logger, Schema: m.Config.DatabaseSchema})
 		if err != nil {
 			return fmt.Errorf("open postgres store: %w", err)
 		}
@@ -174,6 +174,7 @@ func (m *Main) openQueue(ctx context.Context) error {
 		JobTimeout:        m.Config.Queue.JobTimeout,
 		RescueAfter:       m.Config.Queue.RescueAfter,
 		FetchPollInterval: m.Config.Queue.PollInterval,
+		Schema:            m.Config.DatabaseSchema,
 		Logger:            m.Logger.With("component", "queue"),
 	}
 	if m.Config.embedded() {

@@ -125,11 +125,13 @@ func (s *Service) Cancel(ctx context.Context, id string) (*copydesk.Job, error) 
 	return job, nil
 }
 
-// Run executes one attempt of the job. attempt counts from 1. It returns nil
+// Run executes the next attempt of the job. Attempts are counted in the
+// store, so a snoozed run (Retry-After) or one cut by a crash counts too and
+// a job that keeps failing ends after MaxAttempts. It returns nil
 // when the job reached a final state (or already had one), a *copydesk.RetryError when
 // the queue should run it again, and another error only when the store
 // failed (the queue retries those too).
-func (s *Service) Run(ctx context.Context, jobID string, attempt int) error {
+func (s *Service) Run(ctx context.Context, jobID string) error {
 	job, err := s.Store.FindJobByID(ctx, jobID)
 	if err != nil {
 		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
@@ -141,6 +143,7 @@ func (s *Service) Run(ctx context.Context, jobID string, attempt int) error {
 	if job.Status.Final() {
 		return s.ensureDone(ctx, job)
 	}
+	attempt := job.Attempts + 1
 	h := s.handler(job.Kind)
 	if h == nil {
 		_, err := s.finish(ctx, jobID, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})

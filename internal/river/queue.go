@@ -48,7 +48,7 @@ type Runner interface {
 	// Run returns nil when the job reached a final state, a
 	// *copydesk.RetryError to be run again, or another error to be retried
 	// with backoff.
-	Run(ctx context.Context, jobID string, attempt int) error
+	Run(ctx context.Context, jobID string) error
 }
 
 // Config configures a Queue.
@@ -258,7 +258,7 @@ type worker struct {
 func (w *worker) Timeout(*river.Job[jobArgs]) time.Duration { return w.timeout }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
-	err := w.runner.Run(ctx, job.Args.JobID, job.Attempt)
+	err := w.runner.Run(ctx, job.Args.JobID)
 	var re *copydesk.RetryError
 	if errors.As(err, &re) && re.After > 0 {
 		return river.JobSnooze(min(re.After, 10*time.Minute))

@@ -1,0 +1,363 @@
+package river_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/jobs"
+	"github.com/copydesk/copydesk/internal/pgtest"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/river"
+	"github.com/copydesk/copydesk/internal/sqlite"
+)
+
+// startable is a queue that can be started and stopped.
+type startable interface {
+	copydesk.Queue
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Close() error
+}
+
+// harness is one backend: a store, a job service and its queue.
+type harness struct {
+	store copydesk.JobStore
+	jobs  *jobs.Service
+	queue startable
+}
+
+type opener func(t *testing.T, workers int) *harness
+
+func openSQLite(t *testing.T, workers int) *harness {
+	dir := t.TempDir()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "copydesk.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	svc := &jobs.Service{Store: db, Broker: jobs.NewBroker(), Clock: copydesk.SystemClock{}, Logger: slog.New(slog.DiscardHandler)}
+	q, err := river.OpenSQLite(context.Background(), filepath.Join(dir, "queue.db"), svc, river.Config{Workers: workers, FetchPollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	svc.Queue = q
+	return &harness{store: db, jobs: svc, queue: q}
+}
+
+func openPostgres(t *testing.T, workers int) *harness {
+	dsn, schema := pgtest.MustSchema(t)
+	db, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	svc := &jobs.Service{Store: db, Broker: jobs.NewBroker(), Clock: copydesk.SystemClock{}, Logger: slog.New(slog.DiscardHandler)}
+	q, err := river.OpenPostgres(context.Background(), db.Pool(), svc, river.Config{Workers: workers, Schema: schema, FetchPollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	svc.Queue = q
+	return &harness{store: db, jobs: svc, queue: q}
+}
+
+func (h *harness) start(t *testing.T) {
+	t.Helper()
+	if err := h.queue.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = h.queue.Stop(ctx)
+	})
+}
+
+func (h *harness) submit(t *testing.T, kind string, prio copydesk.Priority, input string) *copydesk.Job {
+	t.Helper()
+	job := &copydesk.Job{Kind: kind, Priority: prio, Input: json.RawMessage(input)}
+	if err := h.jobs.Submit(context.Background(), job); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	return job
+}
+
+// MustFinal waits for the job to reach a final status.
+func (h *harness) MustFinal(t *testing.T, id string, within time.Duration) *copydesk.Job {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		job, err := h.store.FindJobByID(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if job.Status.Final() {
+			return job
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("job %s not final within %s", id, within)
+	return nil
+}
+
+func (h *harness) eventTypes(t *testing.T, id string) []string {
+	t.Helper()
+	evs, err := h.store.FindEvents(context.Background(), id, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := make([]string, len(evs))
+	for i, ev := range evs {
+		types[i] = ev.Type
+		if ev.Seq != int64(i+1) {
+			t.Errorf("event %d has seq %d", i, ev.Seq)
+		}
+	}
+	return types
+}
+
+func count(s []string, v string) int {
+	n := 0
+	for _, x := range s {
+		if x == v {
+			n++
+		}
+	}
+	return n
+}
+
+// handlerFunc adapts a function to copydesk.JobHandler.
+type handlerFunc func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error)
+
+func (f handlerFunc) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+	return f(ctx, job, emit)
+}
+
+func TestQueueSQLite(t *testing.T)   { testQueue(t, openSQLite) }
+func TestQueuePostgres(t *testing.T) { testQueue(t, openPostgres) }
+
+// testQueue is the one queue suite every backend passes.
+func testQueue(t *testing.T, open opener) {
+	t.Run("priorities are strict", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 1)
+		var mu sync.Mutex
+		var order []string
+		h.jobs.Register("record", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			mu.Lock()
+			order = append(order, string(job.Input))
+			mu.Unlock()
+			return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+		}))
+		// Enqueued before the workers start, least urgent first.
+		var ids []string
+		for _, p := range []copydesk.Priority{copydesk.PriorityLow, copydesk.PriorityMedium, copydesk.PriorityHigh, copydesk.PriorityCritical} {
+			for i := 0; i < 3; i++ {
+				ids = append(ids, h.submit(t, "record", p, `"`+p.String()+`"`).ID)
+			}
+		}
+		h.start(t)
+		for _, id := range ids {
+			h.MustFinal(t, id, 20*time.Second)
+		}
+		want := []string{`"CRITICAL"`, `"CRITICAL"`, `"CRITICAL"`, `"HIGH"`, `"HIGH"`, `"HIGH"`, `"MEDIUM"`, `"MEDIUM"`, `"MEDIUM"`, `"LOW"`, `"LOW"`, `"LOW"`}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(order) != len(want) {
+			t.Fatalf("ran %v, want %v", order, want)
+		}
+		for i := range want {
+			if order[i] != want[i] {
+				t.Fatalf("ran %v, want %v", order, want)
+			}
+		}
+	})
+
+	t.Run("retryable failure is retried with backoff", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		h.jobs.Register("flaky", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			if job.Attempts == 1 {
+				return nil, "", &copydesk.ProviderError{Provider: "fake", Kind: copydesk.ProviderServer, Status: 500, Message: "boom"}
+			}
+			return json.RawMessage(`{"ok":true}`), copydesk.JobSucceeded, nil
+		}))
+		h.start(t)
+		start := time.Now()
+		job := h.MustFinal(t, h.submit(t, "flaky", copydesk.PriorityHigh, `{}`).ID, 40*time.Second)
+		if job.Status != copydesk.JobSucceeded || job.Attempts != 2 {
+			t.Fatalf("status %s after %d attempts, want succeeded after 2", job.Status, job.Attempts)
+		}
+		if waited := time.Since(start); waited < river.BackoffDelay(1, 0) {
+			t.Errorf("retried after %s, before the first backoff %s", waited, river.BackoffDelay(1, 0))
+		}
+		types := h.eventTypes(t, job.ID)
+		if count(types, "job.retrying") != 1 || count(types, "job.started") != 2 || count(types, copydesk.EventDone) != 1 || types[len(types)-1] != copydesk.EventDone {
+			t.Errorf("events %v", types)
+		}
+	})
+
+	t.Run("rate limit honours Retry-After", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		h.jobs.Register("limited", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			if job.Attempts == 1 {
+				return nil, "", &copydesk.ProviderError{Provider: "fake", Kind: copydesk.ProviderRateLimited, Status: 429, RetryAfter: 1500 * time.Millisecond}
+			}
+			return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+		}))
+		h.start(t)
+		start := time.Now()
+		job := h.MustFinal(t, h.submit(t, "limited", copydesk.PriorityHigh, `{}`).ID, 40*time.Second)
+		if job.Status != copydesk.JobSucceeded || job.Attempts != 2 {
+			t.Fatalf("status %s after %d attempts, want succeeded after 2", job.Status, job.Attempts)
+		}
+		if waited := time.Since(start); waited < 1500*time.Millisecond {
+			t.Errorf("ran again after %s, before Retry-After 1.5s", waited)
+		}
+	})
+
+	t.Run("permanent failure does not retry", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		var calls sync.WaitGroup
+		calls.Add(1)
+		h.jobs.Register("bad", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			return nil, "", &copydesk.ProviderError{Provider: "fake", Kind: copydesk.ProviderBadRequest, Status: 400, Message: "bad"}
+		}))
+		h.start(t)
+		job := h.MustFinal(t, h.submit(t, "bad", copydesk.PriorityHigh, `{}`).ID, 20*time.Second)
+		if job.Status != copydesk.JobFailed || job.Attempts != 1 || job.Error == nil || job.Error.Code != "provider_bad_request" {
+			t.Fatalf("job %+v error %+v, want failed after 1 attempt with provider_bad_request", job, job.Error)
+		}
+	})
+
+	t.Run("attempts run out", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		h.jobs.MaxAttempts = 2
+		h.jobs.Register("down", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			return nil, "", copydesk.Errorf(copydesk.EUNAVAILABLE, "down")
+		}))
+		h.start(t)
+		job := h.MustFinal(t, h.submit(t, "down", copydesk.PriorityHigh, `{}`).ID, 40*time.Second)
+		if job.Status != copydesk.JobFailed || job.Attempts != 2 {
+			t.Fatalf("status %s after %d attempts, want failed after 2", job.Status, job.Attempts)
+		}
+	})
+
+	t.Run("cancel stops a running job", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		running := make(chan struct{})
+		stopped := make(chan error, 1)
+		h.jobs.Register("long", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			close(running)
+			<-ctx.Done()
+			stopped <- ctx.Err()
+			return nil, "", ctx.Err()
+		}))
+		h.start(t)
+		job := h.submit(t, "long", copydesk.PriorityHigh, `{}`)
+		select {
+		case <-running:
+		case <-time.After(20 * time.Second):
+			t.Fatal("job did not start")
+		}
+		if _, err := h.jobs.Cancel(context.Background(), job.ID); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-stopped:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("handler stopped with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("handler was not stopped")
+		}
+		got := h.MustFinal(t, job.ID, 5*time.Second)
+		if got.Status != copydesk.JobCancelled {
+			t.Errorf("status %s, want cancelled", got.Status)
+		}
+		if _, err := h.jobs.Cancel(context.Background(), job.ID); copydesk.ErrorCode(err) != copydesk.ECONFLICT {
+			t.Errorf("second cancel: %v, want conflict", err)
+		}
+		time.Sleep(100 * time.Millisecond) // let the worker return
+		if types := h.eventTypes(t, job.ID); count(types, copydesk.EventDone) != 1 {
+			t.Errorf("events %v, want one done", types)
+		}
+	})
+
+	t.Run("enqueue is unique per job", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 4)
+		var mu sync.Mutex
+		runs := 0
+		h.jobs.Register("once", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			mu.Lock()
+			runs++
+			mu.Unlock()
+			return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+		}))
+		job := h.submit(t, "once", copydesk.PriorityHigh, `{}`)
+		for i := 0; i < 5; i++ {
+			if err := h.queue.Enqueue(context.Background(), job); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.start(t)
+		h.MustFinal(t, job.ID, 20*time.Second)
+		time.Sleep(300 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		if runs != 1 {
+			t.Errorf("ran %d times, want 1", runs)
+		}
+	})
+
+	t.Run("panic fails the job", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		h.jobs.Register("panics", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			panic("handler bug")
+		}))
+		h.start(t)
+		job := h.MustFinal(t, h.submit(t, "panics", copydesk.PriorityHigh, `{}`).ID, 20*time.Second)
+		if job.Status != copydesk.JobFailed || job.Error == nil || job.Error.Code != copydesk.EINTERNAL {
+			t.Fatalf("job %+v, want failed with internal", job)
+		}
+	})
+}
+
+func TestBackoffDelay(t *testing.T) {
+	tests := []struct {
+		attempt int
+		r       float64
+		want    time.Duration
+	}{
+		{1, 0.5, 2 * time.Second},
+		{2, 0.5, 4 * time.Second},
+		{3, 0.5, 8 * time.Second},
+		{4, 0.5, 16 * time.Second},
+		{5, 0.5, 30 * time.Second}, // 32 s capped
+		{1, 0, 1600 * time.Millisecond},
+		{1, 0.999999, 2399999 * time.Microsecond},
+		{4, 0.999999, 19199998 * time.Microsecond},
+		{30, 0.5, 30 * time.Second},
+		{0, 0.5, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		got := river.BackoffDelay(tt.attempt, tt.r)
+		if diff := got - tt.want; diff < -10*time.Microsecond || diff > 10*time.Microsecond {
+			t.Errorf("BackoffDelay(%d, %v) = %s, want %s", tt.attempt, tt.r, got, tt.want)
+		}
+	}
+}
