@@ -432,9 +432,10 @@ func (r *Router) backoff(round int, retryAfter time.Duration) time.Duration {
 
 // round tries each endpoint of the chain once (and each of its keys while
 // the failures are key-specific). It reports a result, whether any provider
-// call was made, the first endpoint its own limiter refused, the largest
+// call was made, the refused endpoint whose limiter frees up first, the largest
 // Retry-After seen, and whether the call is finished (failed for good).
 func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration) (res *Result, called bool, limited *endpoint, retryAfter time.Duration, done bool) {
+	var limitedIn time.Duration
 	for _, ep := range chain {
 		n := len(ep.clients)
 		first := 0
@@ -470,8 +471,9 @@ func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration)
 					if ru.lastErr == nil || errors.As(ru.lastErr, &rej) {
 						ru.lastErr = err
 					}
-					if limited == nil {
-						limited = ep
+					// Wait, if it comes to that, where capacity frees first.
+					if ra := retryAfterOf(err); limited == nil || ra < limitedIn {
+						limited, limitedIn = ep, ra
 					}
 					break keys
 				}
@@ -496,6 +498,15 @@ func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration)
 		}
 	}
 	return nil, called, limited, retryAfter, false
+}
+
+// retryAfterOf returns when a limiter rejection frees up (0: unknown, soon).
+func retryAfterOf(err error) time.Duration {
+	var rej *limit.RejectedError
+	if errors.As(err, &rej) {
+		return rej.RetryAfter
+	}
+	return 0
 }
 
 // waitFor blocks in ep's limiter queue, then makes one attempt.
