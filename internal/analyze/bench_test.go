@@ -15,10 +15,21 @@ func BenchmarkAnalyzeHTML1000Words(b *testing.B) {
 	}
 	b.SetBytes(int64(len(in.Content)))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if _, err := Analyze(in); err != nil {
 			b.Fatal(err)
 		}
+	}
+	reportCPU(b, cpu)
+}
+
+// reportCPU reports the process CPU time per operation since start, a
+// figure that holds on a shared machine (run with -cpu 1 so it is one
+// core's work; it includes the garbage collector's share).
+func reportCPU(b *testing.B, start int64) {
+	if start > 0 && b.N > 0 {
+		b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -27,11 +38,13 @@ func BenchmarkParseHTML1000Words(b *testing.B) {
 	in := MustCorpus(b, "en-cold-brew.html")
 	b.SetBytes(int64(len(in.Content)))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if _, err := Parse(in); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkRun measures each analysis on the parsed 1,000-word page.
@@ -40,9 +53,11 @@ func BenchmarkRun(b *testing.B) {
 	for _, t := range AllTypes {
 		b.Run(string(t), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				Run(d, t)
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }

@@ -104,8 +104,7 @@ func parseHTML(b *builder) {
 			}
 			b.withEntities(start, off, false)
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			name, hasAttr := z.TagName()
-			tag := internTag(name)
+			tag := tagOf(raw)
 			if tag == "" {
 				continue // an inline element the parser does not act on
 			}
@@ -140,16 +139,9 @@ func parseHTML(b *builder) {
 			if skip > 0 {
 				continue
 			}
-			attrs := map[string]string(nil)
-			if hasAttr && (tag == "a" || tag == "img" || tag == "meta" || tag == "link") {
-				attrs = map[string]string{}
-				for {
-					k, v, more := z.TagAttr()
-					attrs[string(k)] = string(v)
-					if !more {
-						break
-					}
-				}
+			var attrs htmlAttrs
+			if tt != html.EndTagToken && (tag == "a" || tag == "img" || tag == "meta" || tag == "link") {
+				attrs.read(z)
 			}
 			if kind, ok := htmlBlockTags[tag]; ok {
 				b.end()
@@ -187,11 +179,11 @@ func parseHTML(b *builder) {
 					anchorsOpen = false
 					continue
 				}
-				href, ok := attrs["href"]
-				if !ok || !isNavigable(href) {
+				href := attrs.href
+				if !attrs.hasHref || !isNavigable(href) {
 					continue
 				}
-				link = &Link{Href: strings.TrimSpace(href), Rel: strings.ToLower(strings.TrimSpace(attrs["rel"])), Span: Span{start, off}}
+				link = &Link{Href: strings.TrimSpace(href), Rel: strings.ToLower(strings.TrimSpace(attrs.rel)), Span: Span{start, off}}
 				linkTextAt = len(b.text)
 				anchorsOpen = true
 				if tt == html.SelfClosingTagToken {
@@ -201,15 +193,15 @@ func parseHTML(b *builder) {
 			case "img":
 				if tt != html.EndTagToken {
 					b.skipped()
-					d.Images = append(d.Images, Image{Src: strings.TrimSpace(attrs["src"]), Alt: strings.TrimSpace(attrs["alt"]), Span: Span{start, off}})
+					d.Images = append(d.Images, Image{Src: strings.TrimSpace(attrs.src), Alt: strings.TrimSpace(attrs.alt), Span: Span{start, off}})
 				}
 			case "meta":
-				if strings.EqualFold(attrs["name"], "description") && d.MetaDescription == "" {
-					d.MetaDescription = strings.Join(strings.Fields(attrs["content"]), " ")
+				if strings.EqualFold(attrs.name, "description") && d.MetaDescription == "" {
+					d.MetaDescription = strings.Join(strings.Fields(attrs.content), " ")
 				}
 			case "link":
-				if hasToken(attrs["rel"], "canonical") && d.Canonical == "" {
-					d.Canonical = strings.TrimSpace(attrs["href"])
+				if hasToken(attrs.rel, "canonical") && d.Canonical == "" {
+					d.Canonical = strings.TrimSpace(attrs.href)
 				}
 			}
 		}
@@ -242,8 +234,84 @@ var knownTags = func() map[string]string {
 	return m
 }()
 
-func internTag(name []byte) string {
-	return knownTags[string(name)] // the conversion does not allocate in a map index
+// tagOf returns the lower-cased name of the tag whose raw text is raw
+// ("<P class=x>", "</li>") if the parser acts on it, else "". Reading the
+// name from the raw bytes avoids the copy Tokenizer.TagName makes.
+func tagOf(raw []byte) string {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	var buf [16]byte
+	n := 0
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '/' || c == '>' {
+			break
+		}
+		if n == len(buf) {
+			return ""
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	return knownTags[string(buf[:n])] // the conversion does not allocate in a map index
+}
+
+// htmlAttrs are the attributes the parser reads from a, img, meta and link.
+type htmlAttrs struct {
+	href, rel, src, alt, name, content string
+	hasHref                            bool
+}
+
+// read reads the current tag's attributes; the first of each name wins.
+func (a *htmlAttrs) read(z *html.Tokenizer) {
+	var seen [6]bool
+	for {
+		k, v, more := z.TagAttr()
+		if k == nil {
+			return
+		}
+		i := -1
+		switch string(k) {
+		case "href":
+			i = 0
+		case "rel":
+			i = 1
+		case "src":
+			i = 2
+		case "alt":
+			i = 3
+		case "name":
+			i = 4
+		case "content":
+			i = 5
+		}
+		if i >= 0 && !seen[i] {
+			seen[i] = true
+			val := string(v)
+			switch i {
+			case 0:
+				a.href, a.hasHref = val, true
+			case 1:
+				a.rel = val
+			case 2:
+				a.src = val
+			case 3:
+				a.alt = val
+			case 4:
+				a.name = val
+			case 5:
+				a.content = val
+			}
+		}
+		if !more {
+			return
+		}
+	}
 }
 
 // maxHTMLDepth bounds the stack of open block elements, so hostile input

@@ -38,7 +38,8 @@ type phrase struct {
 func newPhrase(lang, s string) phrase {
 	s = strings.Trim(strings.TrimSpace(s), "\"“”")
 	var p phrase
-	for _, r := range splitWords(s, 0, len(s), nil) {
+	var bounds [16][2]int
+	for _, r := range splitWords(s, 0, len(s), bounds[:0]) {
 		p.words = append(p.words, strings.ToLower(s[r[0]:r[1]]))
 	}
 	bit := langBit[lang]
@@ -70,46 +71,56 @@ func wordMatches(w, kw string) bool {
 	return false
 }
 
-// occurrences returns how often all content words of p occur in s: the
+// occurrences returns how often all content words of p occur in words: the
 // smallest count of any of them, as Yoast counts keyphrase matches per
-// sentence. The spans of the matching words are appended to spans.
+// sentence. When there is a match, the spans of the matching words are
+// appended to spans.
 func occurrences(p phrase, words []Word, spans []Span) (int, []Span) {
 	if len(p.content) == 0 {
 		return 0, spans
 	}
-	least := -1
-	for _, kw := range p.content {
-		n := 0
-		for i := range words {
-			if wordMatches(words[i].Lower, kw) {
-				n++
+	var small [8]int
+	counts := small[:0]
+	if len(p.content) > len(small) {
+		counts = make([]int, 0, len(p.content))
+	}
+	counts = counts[:len(p.content)]
+	mark := len(spans)
+	for i := range words {
+		w := words[i].Lower
+		for j, kw := range p.content {
+			if wordMatches(w, kw) {
+				counts[j]++
+				spans = append(spans, Span{words[i].Start, words[i].End})
+				break
 			}
-		}
-		if least < 0 || n < least {
-			least = n
 		}
 	}
-	if least > 0 {
-		for i := range words {
-			for _, kw := range p.content {
-				if wordMatches(words[i].Lower, kw) {
-					spans = append(spans, Span{words[i].Start, words[i].End})
-					break
-				}
-			}
-		}
+	least := counts[0]
+	for _, c := range counts[1:] {
+		least = min(least, c)
+	}
+	if least == 0 {
+		spans = spans[:mark]
 	}
 	return least, spans
 }
 
 // wordsOf tokenizes a string that is not part of the document (title,
-// meta description, alt text).
-func wordsOf(s string) []Word {
-	var out []Word
-	for _, r := range splitWords(s, 0, len(s), nil) {
-		out = append(out, Word{Text: s[r[0]:r[1]], Lower: strings.ToLower(s[r[0]:r[1]]), Start: r[0], End: r[1]})
+// meta description, alt text, link text) into buf, which it returns
+// resliced. Offsets are into s.
+func wordsOf(s string, buf []Word) []Word {
+	buf = buf[:0]
+	var bounds [64][2]int
+	for _, r := range splitWords(s, 0, len(s), bounds[:0]) {
+		t := s[r[0]:r[1]]
+		lower := t
+		if hasUpper(t) {
+			lower = strings.ToLower(t)
+		}
+		buf = append(buf, Word{Text: t, Lower: lower, Start: r[0], End: r[1]})
 	}
-	return out
+	return buf
 }
 
 // exactAt returns the word index where all words of p occur in a row in
@@ -238,6 +249,7 @@ func analyzeSEO(d *Doc) Result {
 		return a.result(TypeSEO)
 	}
 	kp := newPhrase(lang, d.Keyphrase)
+	scratch := make([]Word, 0, 32) // reused to tokenize titles, alt and link texts
 	phrases := []phrase{kp}
 	for _, s := range d.Synonyms {
 		if p := newPhrase(lang, s); len(p.words) > 0 {
@@ -327,7 +339,8 @@ func analyzeSEO(d *Doc) Result {
 
 	// Keyphrase in the SEO title.
 	if d.Title != "" {
-		tw := wordsOf(d.Title)
+		scratch = wordsOf(d.Title, scratch)
+		tw := scratch
 		at := exactAt(kp, tw)
 		c, _ := occurrences(kp, tw, nil)
 		switch {
@@ -344,7 +357,8 @@ func analyzeSEO(d *Doc) Result {
 
 	// Keyphrase in the meta description.
 	if d.MetaDescription != "" {
-		mw := wordsOf(d.MetaDescription)
+		scratch = wordsOf(d.MetaDescription, scratch)
+		mw := scratch
 		c := 0
 		for _, p := range phrases {
 			n, _ := occurrences(p, mw, nil)
@@ -369,10 +383,11 @@ func analyzeSEO(d *Doc) Result {
 			continue
 		}
 		subs++
-		var hw []Word
+		hw := scratch[:0]
 		for si := range b.Sentences {
 			hw = append(hw, b.Sentences[si].Words...)
 		}
+		scratch = hw
 		for _, p := range phrases {
 			if c, _ := occurrences(p, hw, nil); c > 0 {
 				withKey++
@@ -405,13 +420,14 @@ func analyzeSEO(d *Doc) Result {
 		}
 	}
 	if slug != "" {
-		sw := wordsOf(strings.Map(func(r rune) rune {
+		scratch = wordsOf(strings.Map(func(r rune) rune {
 			switch r {
 			case '-', '_', '/', '.':
 				return ' '
 			}
 			return r
-		}, slug))
+		}, slug), scratch)
+		sw := scratch
 		found := 0
 		for _, kw := range kp.content {
 			for _, w := range sw {
@@ -441,7 +457,8 @@ func analyzeSEO(d *Doc) Result {
 				continue
 			}
 			withAlt++
-			aw := wordsOf(im.Alt)
+			scratch = wordsOf(im.Alt, scratch)
+			aw := scratch
 			for _, p := range phrases {
 				if c, _ := occurrences(p, aw, nil); c > 0 {
 					withKeyAlt++
@@ -468,7 +485,8 @@ func analyzeSEO(d *Doc) Result {
 	// Links with the keyphrase as anchor text compete with this page.
 	var competing []Span
 	for _, l := range d.Links {
-		if c, _ := occurrences(kp, wordsOf(l.Text), nil); c > 0 {
+		scratch = wordsOf(l.Text, scratch)
+		if c, _ := occurrences(kp, scratch, nil); c > 0 {
 			competing = append(competing, l.Span)
 		}
 	}

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -9,14 +10,16 @@ import (
 // sentences share one backing array, and all words another; lower-cased
 // forms that differ from the text share one string.
 func tokenizeDoc(d *Doc) {
+	// Estimate the counts so the backing arrays rarely grow: about one word
+	// per space, one sentence per sentence mark.
 	nWords, nSent := 0, 0
 	for i := range d.Blocks {
-		if d.Blocks[i].Kind != BlockCode {
-			// An upper bound: words are separated by at least one byte.
-			nWords += len(d.Blocks[i].Text)/5 + 1
-			nSent += len(d.Blocks[i].Text)/60 + 1
+		if t := d.Blocks[i].Text; d.Blocks[i].Kind != BlockCode {
+			nWords += strings.Count(t, " ") + 2
+			nSent += strings.Count(t, ". ") + 2
 		}
 	}
+	nWords += nWords / 16
 	words := make([]Word, 0, nWords)
 	sents := make([]Sentence, 0, nSent)
 	var wbuf [][2]int
@@ -124,37 +127,65 @@ func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c =
 // between digits ("1,000"). A URL or e-mail address is one word.
 func splitWords(s string, a, z int, out [][2]int) [][2]int {
 	for i := a; i < z; {
-		r, n := utf8.DecodeRuneInString(s[i:z])
-		if !isWordRune(r) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !isASCIIAlnum(c) {
+				i++
+				continue
+			}
+		} else if r, n := utf8.DecodeRuneInString(s[i:z]); !isWordRune(r) {
 			i += n
 			continue
 		}
 		start := i
-		// A URL or e-mail address: the whole run up to whitespace.
-		if end := urlOrEmailEnd(s, i, z); end > i {
-			out = append(out, [2]int{start, end})
-			i = end
-			continue
-		}
-		i += n
-		for i < z {
-			r, n = utf8.DecodeRuneInString(s[i:z])
-			if isWordRune(r) {
-				i += n
-				continue
+		i = wordEnd(s, i, z)
+		// A URL or e-mail address is the whole run up to whitespace. Only a
+		// word that stops at "@" or ":" or starts with "www." can be one.
+		if i < z && (s[i] == '@' || s[i] == ':') || i-start >= 4 && hasPrefixFold(s[start:i], "www.") {
+			if end := urlOrEmailEnd(s, start, z); end > start {
+				i = end
 			}
-			if isJoiner(r) && i+n < z {
-				r2, n2 := utf8.DecodeRuneInString(s[i+n : z])
-				if isWordRune(r2) && (r != ',' || isDigit(s[i-1]) && isDigit(s[i+n])) {
-					i += n + n2
-					continue
-				}
-			}
-			break
 		}
 		out = append(out, [2]int{start, i})
 	}
 	return out
+}
+
+// wordEnd returns the end of the word starting at i.
+func wordEnd(s string, i, z int) int {
+	for i < z {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if isASCIIAlnum(c) {
+				i++
+				continue
+			}
+			// An inner joiner followed by a word character.
+			if (c == '\'' || c == '-' || c == '.' || c == ',' || c == '_') && i+1 < z && i > 0 {
+				if c == ',' && !(isDigit(s[i-1]) && isDigit(s[i+1])) {
+					return i
+				}
+				if r2, _ := utf8.DecodeRuneInString(s[i+1 : z]); isWordRune(r2) {
+					i++
+					continue
+				}
+			}
+			return i
+		}
+		r, n := utf8.DecodeRuneInString(s[i:z])
+		if isWordRune(r) {
+			i += n
+			continue
+		}
+		if isJoiner(r) && i+n < z {
+			if r2, _ := utf8.DecodeRuneInString(s[i+n : z]); isWordRune(r2) {
+				i += n
+				continue
+			}
+		}
+		return i
+	}
+	return i
 }
 
 func isJoiner(r rune) bool {
@@ -169,21 +200,25 @@ func isJoiner(r rune) bool {
 // or i if there is none. Trailing punctuation is not part of it.
 func urlOrEmailEnd(s string, i, z int) int {
 	j := i
-	for j < z && !isSpaceByte(s[j]) {
+	at, colonSlash := -1, -1
+	for j < z {
+		c := s[j]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			break
+		}
+		if c == '@' && at < 0 {
+			at = j - i
+		} else if c == ':' && colonSlash < 0 && j+2 < z && s[j+1] == '/' && s[j+2] == '/' {
+			colonSlash = j - i
+		}
 		j++
 	}
 	run := s[i:j]
 	if len(run) < 5 {
 		return i
 	}
-	isURL := false
-	if k := indexString(run, "://"); k > 0 && k < 12 {
-		isURL = true
-	} else if hasPrefixFold(run, "www.") {
-		isURL = true
-	} else if at := indexByte(run, '@'); at > 0 && at < len(run)-3 && indexByte(run[at:], '.') > 1 {
-		isURL = true
-	}
+	isURL := colonSlash > 0 && colonSlash < 12 || hasPrefixFold(run, "www.") ||
+		at > 0 && at < len(run)-3 && indexByte(run[at:], '.') > 1
 	if !isURL {
 		return i
 	}
