@@ -234,7 +234,7 @@ func (r *Router) selectRoute(call Call) (string, []*endpoint, string, error) {
 	class, reason := r.classFor(call)
 	chain := r.classes[class]
 	if len(chain) > 1 && r.cfg.LoadThreshold >= 0 {
-		if load := chain[0].limiter.Load(); load >= r.cfg.LoadThreshold {
+		if load := chain[0].limiter.Load(); load > r.cfg.LoadThreshold {
 			reason += fmt.Sprintf("; %s at %.0f%% of its concurrency, so %s first", chain[0].name, load*100, chain[1].name)
 			chain = append(slices.Clone(chain[1:]), chain[0])
 		}
@@ -318,6 +318,40 @@ func (r *Router) Load(endpoint string) (float64, bool) {
 		return 0, false
 	}
 	return ep.limiter.Load(), true
+}
+
+// EndpointStats is the state of one endpoint, for metrics and dashboards.
+type EndpointStats struct {
+	Name     string
+	Provider string
+	Model    string
+	InFlight int
+	Queued   int
+	Load     float64  // InFlight / concurrency cap
+	Breakers []string // per key: closed, open or half_open
+	DeadKeys []int    // indexes of keys skipped after an auth failure
+}
+
+// Stats returns the state of every endpoint, sorted by name.
+func (r *Router) Stats() []EndpointStats {
+	now := r.clock.Now()
+	out := make([]EndpointStats, 0, len(r.eps))
+	for _, name := range sortedKeys(r.eps) {
+		ep := r.eps[name]
+		inflight, queued := ep.limiter.Stats()
+		st := EndpointStats{
+			Name: name, Provider: ep.cfg.Provider, Model: ep.cfg.Model,
+			InFlight: inflight, Queued: queued, Load: float64(inflight) / float64(ep.limiter.Config().Concurrency),
+		}
+		for k, b := range ep.breaker {
+			st.Breakers = append(st.Breakers, b.State(now))
+			if until := ep.health[k].deadUntil.Load(); until != 0 && now.UnixNano() < until {
+				st.DeadKeys = append(st.DeadKeys, k)
+			}
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // Complete runs a non-streaming call. On failure the error is an *Error.
@@ -511,6 +545,7 @@ func retryAfterOf(err error) time.Duration {
 
 // waitFor blocks in ep's limiter queue, then makes one attempt.
 func (ru *run) waitFor(ctx context.Context, ep *endpoint) (*Result, bool) {
+	t0 := ru.r.clock.Now()
 	rel, err := ep.limiter.Acquire(ctx, ru.priority, ru.est)
 	if err != nil {
 		ru.lastErr = err
@@ -518,6 +553,7 @@ func (ru *run) waitFor(ctx context.Context, ep *endpoint) (*Result, bool) {
 	}
 	n := len(ep.clients)
 	now := ru.r.clock.Now()
+	waited := now.Sub(t0)
 	for i := range n {
 		k := (int(ep.next.Add(1)-1) + i) % n
 		if until := ep.health[k].deadUntil.Load(); until != 0 && now.UnixNano() < until {
@@ -526,7 +562,7 @@ func (ru *run) waitFor(ctx context.Context, ep *endpoint) (*Result, bool) {
 		if !ep.breaker[k].allow(now) {
 			continue
 		}
-		res, out, _ := ru.attempt(ctx, ep, k, rel, 0)
+		res, out, _ := ru.attempt(ctx, ep, k, rel, waited)
 		return res, res != nil || out == stop
 	}
 	rel(0)

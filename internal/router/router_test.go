@@ -126,33 +126,40 @@ func TestSelectRequestedModel(t *testing.T) {
 	}
 }
 
-// TestLoadRule: a primary above 80 % of its concurrency goes last.
+// TestLoadRule: a primary over 80 % of its concurrency goes last.
 func TestLoadRule(t *testing.T) {
 	t.Parallel()
 	f := MustFixture(t, func(c *Config) {
 		ep := c.Endpoints["oa-quality"]
-		ep.Limits = limit.Config{Concurrency: 5}
+		ep.Limits = limit.Config{Concurrency: 10}
 		c.Endpoints["oa-quality"] = ep
 	})
 	lim := f.r.eps["oa-quality"].limiter
-	for i := range 4 {
+	for i := 1; i <= 9; i++ {
 		if _, err := lim.TryAcquire(copydesk.PriorityHigh, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, chain, reason, _ := f.r.Select(userCall("analysis", copydesk.PriorityHigh))
-		wantFirst := "oa-quality"
-		if i+1 >= 4 { // 4/5 = 80 %
-			wantFirst = "an-quality"
-			if !strings.Contains(reason, "oa-quality at 80% of its concurrency, so an-quality first") {
+		wantChain := []string{"oa-quality", "an-quality"}
+		if i > 8 { // 9/10 is over 80 %
+			wantChain = []string{"an-quality", "oa-quality"}
+			if !strings.Contains(reason, "oa-quality at 90% of its concurrency, so an-quality first") {
 				t.Errorf("got reason %q, want the load rule", reason)
 			}
-			if !slices.Equal(chain, []string{"an-quality", "oa-quality"}) {
-				t.Errorf("got chain %v, want the primary last", chain)
-			}
 		}
-		if chain[0] != wantFirst {
-			t.Errorf("with %d of 5 in flight: got first %q, want %q", i+1, chain[0], wantFirst)
+		if !slices.Equal(chain, wantChain) {
+			t.Errorf("with %d of 10 in flight: got chain %v, want %v", i, chain, wantChain)
 		}
+	}
+	var st EndpointStats
+	for _, s := range f.r.Stats() {
+		if s.Name == "oa-quality" {
+			st = s
+		}
+	}
+	want := EndpointStats{Name: "oa-quality", Provider: "openai", Model: "gpt-4.1", InFlight: 9, Load: 0.9, Breakers: []string{"closed", "closed"}}
+	if diff := cmp.Diff(want, st); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 }
 
