@@ -21,6 +21,7 @@ func TestGrammarRules(t *testing.T) {
 		{"repeated word", "en", FormatText, "We saw the the house.", ruleRepeatedWord, []string{"the the"}},
 		{"repeated word, capitalised", "en", FormatText, "The the house is red.", ruleRepeatedWord, []string{"The the"}},
 		{"repeated word across markup", "en", FormatMarkdown, "We saw **the** the house.", ruleRepeatedWord, []string{"the** the"}},
+		{"repeated word across html markup", "en", FormatHTML, "<p>We saw <b>the</b> the house.</p>", ruleRepeatedWord, []string{"the</b> the"}},
 		{"repeated word nl", "nl", FormatText, "Dit is is een test.", ruleRepeatedWord, []string{"is is"}},
 		{"that that is fine", "en", FormatText, "I know that that works.", ruleRepeatedWord, nil},
 		{"dat dat is fine", "nl", FormatText, "Ik weet dat dat klopt.", ruleRepeatedWord, nil},

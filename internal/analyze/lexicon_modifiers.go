@@ -29,3 +29,44 @@ var sentimentModifiersNL = sentimentModifiers{
 		"lichtjes", "ietwat", "deels", "gedeeltelijk", "bijna", "vrijwel"},
 	contrasts: []string{"maar", "echter", "hoewel", "desondanks", "daarentegen", "ofschoon", "alhoewel"},
 }
+
+var sentimentModifiersDE = sentimentModifiers{
+	negators: []string{"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nichts",
+		"niemand", "nirgends", "ohne", "weder", "kaum"},
+	intensifiers: []string{"sehr", "wirklich", "extrem", "äußerst", "besonders", "total", "absolut", "völlig",
+		"ganz", "echt", "richtig", "unglaublich", "wahnsinnig", "höchst", "überaus", "zu", "so"},
+	diminishers: []string{"etwas", "ziemlich", "eher", "leicht", "bisschen", "relativ", "teilweise", "fast"},
+	contrasts:   []string{"aber", "jedoch", "doch", "allerdings", "trotzdem", "dennoch", "obwohl"},
+}
+
+var sentimentModifiersFR = sentimentModifiers{
+	negators: []string{"pas", "jamais", "rien", "personne", "aucun", "aucune", "sans", "ni", "guère", "nullement"},
+	intensifiers: []string{"très", "vraiment", "extrêmement", "trop", "tellement", "si", "absolument", "totalement",
+		"complètement", "particulièrement", "hyper", "fort", "super", "incroyablement"},
+	diminishers: []string{"peu", "assez", "plutôt", "légèrement", "presque", "moyennement"},
+	contrasts:   []string{"mais", "cependant", "pourtant", "toutefois", "néanmoins"},
+}
+
+var sentimentModifiersES = sentimentModifiers{
+	negators: []string{"no", "nunca", "jamás", "nada", "nadie", "ningún", "ninguna", "ninguno", "sin", "ni", "tampoco"},
+	intensifiers: []string{"muy", "realmente", "extremadamente", "súper", "tan", "demasiado", "totalmente",
+		"completamente", "absolutamente", "sumamente", "increíblemente", "especialmente"},
+	diminishers: []string{"poco", "algo", "bastante", "ligeramente", "casi"},
+	contrasts:   []string{"pero", "aunque", "sino", "embargo"},
+}
+
+var sentimentModifiersIT = sentimentModifiers{
+	negators: []string{"non", "mai", "niente", "nulla", "nessuno", "nessuna", "senza", "né"},
+	intensifiers: []string{"molto", "davvero", "veramente", "estremamente", "troppo", "così", "assolutamente",
+		"totalmente", "completamente", "particolarmente", "tanto", "super"},
+	diminishers: []string{"poco", "abbastanza", "piuttosto", "leggermente", "quasi"},
+	contrasts:   []string{"ma", "però", "tuttavia", "eppure", "comunque", "invece"},
+}
+
+var sentimentModifiersPT = sentimentModifiers{
+	negators: []string{"não", "nunca", "jamais", "nada", "ninguém", "nenhum", "nenhuma", "sem", "nem"},
+	intensifiers: []string{"muito", "realmente", "extremamente", "super", "tão", "demasiado", "totalmente",
+		"completamente", "absolutamente", "especialmente", "incrivelmente"},
+	diminishers: []string{"pouco", "meio", "ligeiramente", "quase", "algo"},
+	contrasts:   []string{"mas", "porém", "contudo", "todavia", "entretanto", "embora"},
+}

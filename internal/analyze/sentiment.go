@@ -39,7 +39,8 @@ type sentEntry struct {
 	kind  sentKind
 }
 
-// analyzeSentiment scores sentiment with a lexicon (our own, nl and en;
+// analyzeSentiment scores sentiment with a lexicon (our own; nl and en about
+// 400-500 polarity words each, de, fr, es, it and pt about 150-200;
 // DATA-LICENSES.md). A word's polarity (-3..+3) is multiplied by 1.5 for each
 // intensifier among the two words before it, by 0.5 for a diminisher, and
 // by -0.5 when a negator occurs among the three words before it (so "not
@@ -58,7 +59,7 @@ func analyzeSentiment(d *Doc) Result {
 			Type: TypeSentiment, Score: 50, Label: "neutral",
 			Figures: map[string]float64{"supported": 0, "words": float64(ruleWordCount(d))},
 			Findings: []Finding{{Rule: ruleSentimentUnsupported, Severity: SeverityInfo,
-				Message: fmt.Sprintf("Sentiment needs a lexicon; none exists yet for %q (available: en, nl). The text was not scored.", d.Language),
+				Message: fmt.Sprintf("Sentiment needs a lexicon; none exists yet for %q (available: en, nl, de, fr, es, it, pt). The text was not scored.", d.Language),
 				Source:  "local"}},
 		}
 	}
@@ -195,6 +196,11 @@ func sentimentSentence(lex map[string]sentEntry, words []Word) (float64, int) {
 var sentimentLexicons = map[string]map[string]sentEntry{
 	"en": newSentimentLexicon("en", lexiconEN, sentimentModifiersEN),
 	"nl": newSentimentLexicon("nl", lexiconNL, sentimentModifiersNL),
+	"de": newSentimentLexicon("de", lexiconDE, sentimentModifiersDE),
+	"fr": newSentimentLexicon("fr", lexiconFR, sentimentModifiersFR),
+	"es": newSentimentLexicon("es", lexiconES, sentimentModifiersES),
+	"it": newSentimentLexicon("it", lexiconIT, sentimentModifiersIT),
+	"pt": newSentimentLexicon("pt", lexiconPT, sentimentModifiersPT),
 }
 
 // sentimentModifiers lists a language's modifier words.
@@ -203,8 +209,9 @@ type sentimentModifiers struct {
 }
 
 // newSentimentLexicon parses "word:score" entries separated by white space
-// (score -3..+3) and adds the modifiers. Dutch adjectives also get their
-// attributive -e form.
+// (score -3..+3) and adds the modifiers. Outside English, the regular
+// inflected forms of adjectives are added (lexInflect); a listed form always
+// wins over a generated one.
 func newSentimentLexicon(lang, entries string, mods sentimentModifiers) map[string]sentEntry {
 	m := make(map[string]sentEntry, 1024)
 	put := func(w string, e sentEntry) {
@@ -250,8 +257,10 @@ func newSentimentLexicon(lang, entries string, mods sentimentModifiers) map[stri
 		}
 		w := f[:i]
 		put(w, sentEntry{score: score})
-		if lang == "nl" && !strings.HasSuffix(w, "e") && !strings.ContainsRune(w, ' ') {
-			put(w+"e", sentEntry{score: score})
+		if lang != "en" {
+			for _, form := range lexInflect(lang, []string{w})[1:] {
+				put(form, sentEntry{score: score})
+			}
 		}
 	}
 	return m
