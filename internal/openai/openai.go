@@ -79,6 +79,13 @@ type Config struct {
 	// guarantees the schema but rejects schemas whose properties are not
 	// all required or that allow additional properties. Default false.
 	StrictSchema bool
+	// AllowMissingStreamUsage accepts a stream that ends after its finish
+	// reason without the usage chunk (servers that ignore
+	// stream_options.include_usage); its Usage is then zero. Default false:
+	// such a stream is truncated, since the usage chunk is the last one
+	// before [DONE] and the only sign, through the SDK, that the stream was
+	// complete.
+	AllowMissingStreamUsage bool
 	// Clock reads the time for Retry-After dates. Default the system clock.
 	Clock copydesk.Clock
 }
@@ -194,7 +201,8 @@ func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copy
 
 // Stream runs a streaming chat completion with stream_options.include_usage,
 // calling onDelta for each text delta. A stream that ends without a finish
-// reason returns a ProviderError of kind truncated; an error from onDelta is
+// reason, or without the usage chunk (unless AllowMissingStreamUsage),
+// returns a ProviderError of kind truncated; an error from onDelta is
 // returned as is.
 func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta func(string) error) (*copydesk.ModelResponse, error) {
 	params, err := c.params(req)
@@ -209,6 +217,7 @@ func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta 
 
 	var text, refusal strings.Builder
 	resp := &copydesk.ModelResponse{Model: req.Model}
+	usageSeen := false
 	for stream.Next() {
 		chunk := stream.Current()
 		if chunk.Model != "" {
@@ -216,6 +225,7 @@ func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta 
 		}
 		if chunk.JSON.Usage.Valid() {
 			resp.Usage = usage(chunk.Usage)
+			usageSeen = true
 		}
 		for i := range chunk.Choices {
 			ch := &chunk.Choices[i]
@@ -242,6 +252,9 @@ func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta 
 	}
 	if resp.FinishReason == "" {
 		return nil, c.errorf(copydesk.ProviderTruncated, nil, "the stream ended without a finish reason after %d characters", text.Len())
+	}
+	if !usageSeen && !c.cfg.AllowMissingStreamUsage {
+		return nil, c.errorf(copydesk.ProviderTruncated, nil, "the stream ended without its usage chunk (set AllowMissingStreamUsage for servers that do not send one)")
 	}
 	if text.Len() == 0 && refusal.Len() > 0 {
 		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the model refused: %s", refusal.String())

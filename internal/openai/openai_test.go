@@ -126,6 +126,31 @@ func TestAzureStyle(t *testing.T) {
 	}
 }
 
+func TestStreamWithoutUsageChunk(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = w.Write([]byte("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":null}]}\n\n"))
+		_, _ = w.Write([]byte("data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"))
+		_, _ = w.Write([]byte("data: [DONE]\n\n"))
+	}))
+	defer ts.Close()
+	req := copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}}
+	noop := func(string) error { return nil }
+
+	strict := MustNew(t, openai.Config{APIKey: "k", BaseURL: ts.URL + "/v1/"})
+	_, err := strict.Stream(context.Background(), req, noop)
+	providertest.MustProviderError(t, strict, err, copydesk.ProviderTruncated)
+
+	lenient := MustNew(t, openai.Config{APIKey: "k", BaseURL: ts.URL + "/v1/", AllowMissingStreamUsage: true})
+	resp, err := lenient.Stream(context.Background(), req, noop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Text != "hi" || resp.FinishReason != "stop" {
+		t.Errorf("got %+v, want text hi, finish stop", resp)
+	}
+}
+
 func TestNetworkError(t *testing.T) {
 	ts := httptest.NewServer(http.NotFoundHandler())
 	url := ts.URL
