@@ -7,7 +7,8 @@
 // (2_500_000 is $2.50 per million tokens); costs are micro-units of the
 // configured currency, always rounded up, so that Copydesk never reports less
 // than a provider charges. An unknown model is a configuration error
-// (EINVALID), never a free call.
+// (EINVALID), never a free call; a model is free only when the configuration
+// says so with an explicit zero price (the simulated provider, a local model).
 package pricing
 
 import (
@@ -85,9 +86,6 @@ func (p Price) Validate() error {
 		if f.v > maxPerMTok {
 			return copydesk.Errorf(copydesk.EINVALID, "price of model %q: %s is %d micro-USD per million tokens, above the sanity limit %d", p.Model, f.name, f.v, maxPerMTok)
 		}
-	}
-	if p.InputPerMTok == 0 && p.OutputPerMTok == 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "price of model %q: input_per_mtok and output_per_mtok are both 0; a model is never free (set them from the provider's price page)", p.Model)
 	}
 	if p.LongContextThreshold < 0 {
 		return copydesk.Errorf(copydesk.EINVALID, "price of model %q: long_context_threshold cannot be negative (got %d)", p.Model, p.LongContextThreshold)

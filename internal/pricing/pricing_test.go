@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pricing"
 )
@@ -164,7 +166,6 @@ func TestPriceValidate(t *testing.T) {
 		{"negative cached", func(p *pricing.Price) { p.CachedInputPerMTok = -1 }, "cached_input_per_mtok cannot be negative"},
 		{"negative long output", func(p *pricing.Price) { p.LongOutputPerMTok = -5 }, "long_output_per_mtok cannot be negative"},
 		{"absurd price", func(p *pricing.Price) { p.OutputPerMTok = 1 << 50 }, "output_per_mtok is"},
-		{"free model", func(p *pricing.Price) { p.InputPerMTok, p.OutputPerMTok = 0, 0 }, "never free"},
 		{"missing effective", func(p *pricing.Price) { p.Effective = time.Time{} }, "effective"},
 		{"negative threshold", func(p *pricing.Price) { p.LongContextThreshold = -1 }, "long_context_threshold cannot be negative"},
 		{"threshold without long prices", func(p *pricing.Price) { p.LongInputPerMTok, p.LongOutputPerMTok = 0, 0 }, "long_input_per_mtok and long_output_per_mtok are 0"},
@@ -185,6 +186,12 @@ func TestPriceValidate(t *testing.T) {
 	}
 	if err := testPrice.Validate(); err != nil {
 		t.Errorf("valid price: got %v, want nil", err)
+	}
+	// An explicit zero price (a local model) is allowed; only an unknown
+	// model is an error.
+	free := pricing.Price{Model: "llama-local", Effective: testPrice.Effective, Source: "self-hosted"}
+	if err := free.Validate(); err != nil {
+		t.Errorf("explicit zero price: got %v, want nil", err)
 	}
 }
 
@@ -356,5 +363,39 @@ func BenchmarkCost(b *testing.B) {
 		if _, err := table.Cost("gpt-4.1-mini", u, now); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestConfigYAML(t *testing.T) {
+	t.Parallel()
+	const doc = `
+currency: EUR
+per_usd: "0.92"
+prices:
+  - model: my-model
+    input_per_mtok: 1500000
+    output_per_mtok: 6000000
+    cached_input_per_mtok: 150000
+    long_context_threshold: 128000
+    long_input_per_mtok: 3000000
+    long_output_per_mtok: 12000000
+    effective: 2026-01-01
+    source: https://example.com/prices
+`
+	var cfg pricing.Config
+	if err := yaml.Unmarshal([]byte(doc), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	table, err := cfg.Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1,000 in at 1.5 + 1,000 out at 6 = 7,500 micro-dollars = 6,900 micro-euros.
+	got, err := table.Cost("my-model", copydesk.Usage{InputTokens: 1000, OutputTokens: 1000}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 6_900 {
+		t.Errorf("got %d, want 6900", got)
 	}
 }
