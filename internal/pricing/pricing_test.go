@@ -1,6 +1,7 @@
 package pricing_test
 
 import (
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -398,4 +399,43 @@ prices:
 	if got != 6_900 {
 		t.Errorf("got %d, want 6900", got)
 	}
+}
+
+// FuzzCost checks the integer arithmetic against math/big: the cost is the
+// exact amount rounded up, for any token counts and exchange rate.
+func FuzzCost(f *testing.F) {
+	f.Add(1000, 500, 200, int64(920_000))
+	f.Add(1, 0, 0, int64(1))
+	f.Add(300_000, 1_000_000_000, 300_000, int64(1_000_000_000_000))
+	f.Fuzz(func(t *testing.T, in, out, cached int, perUSD int64) {
+		if in < 0 || out < 0 || cached < 0 || in > 1e9 || out > 1e9 || cached > 1e9 || perUSD < 1 || perUSD > 1e12 {
+			return
+		}
+		table := MustTable(t, pricing.Currency{Code: "XTS", PerUSD: perUSD}, testPrice)
+		got, err := table.Cost("m", copydesk.Usage{InputTokens: in, OutputTokens: out, CachedTokens: cached}, now)
+		if err != nil {
+			if copydesk.ErrorCode(err) != copydesk.EINVALID {
+				t.Fatalf("got %v, want EINVALID on overflow", err)
+			}
+			return
+		}
+		prompt := max(in, cached)
+		p := testPrice
+		inP, cachedP, outP := p.InputPerMTok, p.CachedInputPerMTok, p.OutputPerMTok
+		if prompt > p.LongContextThreshold {
+			inP, cachedP, outP = p.LongInputPerMTok, p.LongCachedInputPerMTok, p.LongOutputPerMTok
+		}
+		sum := new(big.Int).Mul(big.NewInt(int64(prompt-cached)), big.NewInt(int64(inP)))
+		sum.Add(sum, new(big.Int).Mul(big.NewInt(int64(cached)), big.NewInt(int64(cachedP))))
+		sum.Add(sum, new(big.Int).Mul(big.NewInt(int64(out)), big.NewInt(int64(outP))))
+		sum.Mul(sum, big.NewInt(perUSD))
+		d := big.NewInt(1_000_000 * 1_000_000)
+		q, r := new(big.Int).QuoRem(sum, d, new(big.Int))
+		if r.Sign() > 0 {
+			q.Add(q, big.NewInt(1))
+		}
+		if q.Cmp(big.NewInt(int64(got))) != 0 {
+			t.Fatalf("Cost(in %d, out %d, cached %d, rate %d) = %d, want %s", in, out, cached, perUSD, got, q)
+		}
+	})
 }
