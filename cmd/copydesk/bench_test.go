@@ -225,6 +225,7 @@ func (d durations) report(b *testing.B, prefix string) {
 		return
 	}
 	b.ReportMetric(float64(d.percentile(50))/1e6, prefix+"p50-ms")
+	b.ReportMetric(float64(d.percentile(90))/1e6, prefix+"p90-ms")
 	b.ReportMetric(float64(d.percentile(99))/1e6, prefix+"p99-ms")
 }
 
@@ -438,16 +439,25 @@ func BenchmarkAnalysis202(b *testing.B) {
 // idle queue: "202-to-started" from the client's receipt of the 202 until
 // the job.started event is read on the job's stream (includes opening the
 // stream), and "queued-to-started" between the stored timestamps of the
-// job.queued and job.started events. Each job runs to done and a random
-// pause of 0–100 ms follows (outside the timer), so arrivals do not lock to
-// the queue's poll phase.
+// job.queued and job.started events. Each job runs to done, then a random
+// pause follows (outside the timer) so arrivals do not lock to the queue's
+// poll phase. River sends an insert notification at most once per
+// FetchCooldown (100 ms by default); a job inserted sooner after the last
+// one waits for the next poll, so "sparse" arrivals (pauses of 150–250 ms)
+// and "dense" ones (0–100 ms) are measured apart at the default interval.
 func BenchmarkEnqueueToStart(b *testing.B) {
-	for _, poll := range []time.Duration{0, 50 * time.Millisecond, 5 * time.Millisecond} {
-		name := "poll=default"
-		if poll > 0 {
-			name = "poll=" + poll.String()
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, tc := range []struct {
+		name               string
+		poll               time.Duration
+		pauseMin, pauseMax time.Duration
+	}{
+		{"poll=default/dense", 0, 0, 100 * time.Millisecond},
+		{"poll=default/sparse", 0, 150 * time.Millisecond, 250 * time.Millisecond},
+		{"poll=50ms/dense", 50 * time.Millisecond, 0, 100 * time.Millisecond},
+		{"poll=5ms/dense", 5 * time.Millisecond, 0, 100 * time.Millisecond},
+	} {
+		poll := tc.poll
+		b.Run(tc.name, func(b *testing.B) {
 			models, _ := MustFakeModels(b, providertest.Options{Responder: findingsResponder})
 			m := MustRunMain(b, func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
 			url := m.HTTP.URL() + "/v1/analyses"
@@ -500,7 +510,7 @@ func BenchmarkEnqueueToStart(b *testing.B) {
 					b.Fatalf("job %s lacks job.queued or job.started: %d events", acc.JobID, len(evs))
 				}
 				stored = append(stored, startedAt.Sub(queuedAt))
-				time.Sleep(rand.N(100 * time.Millisecond))
+				time.Sleep(tc.pauseMin + rand.N(tc.pauseMax-tc.pauseMin))
 				b.StartTimer()
 			}
 			b.StopTimer()
