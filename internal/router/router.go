@@ -554,8 +554,9 @@ func (ru *run) waitFor(ctx context.Context, ep *endpoint) (*Result, bool) {
 	n := len(ep.clients)
 	now := ru.r.clock.Now()
 	waited := now.Sub(t0)
+	first := int(ep.next.Add(1) - 1)
 	for i := range n {
-		k := (int(ep.next.Add(1)-1) + i) % n
+		k := (first + i) % n
 		if until := ep.health[k].deadUntil.Load(); until != 0 && now.UnixNano() < until {
 			continue
 		}
