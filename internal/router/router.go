@@ -474,7 +474,7 @@ func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration)
 		n := len(ep.clients)
 		first := 0
 		if n > 1 {
-			first = int(ep.next.Add(1)-1) % n
+			first = int((ep.next.Add(1) - 1) % uint32(n))
 		}
 		var release limit.Release
 	keys:
@@ -554,7 +554,7 @@ func (ru *run) waitFor(ctx context.Context, ep *endpoint) (*Result, bool) {
 	n := len(ep.clients)
 	now := ru.r.clock.Now()
 	waited := now.Sub(t0)
-	first := int(ep.next.Add(1) - 1)
+	first := int((ep.next.Add(1) - 1) % uint32(n))
 	for i := range n {
 		k := (first + i) % n
 		if until := ep.health[k].deadUntil.Load(); until != 0 && now.UnixNano() < until {
