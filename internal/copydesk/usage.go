@@ -23,6 +23,7 @@ const (
 	OutcomeLimited     = "limited"      // Copydesk's own limiter refused the call
 	OutcomeBreakerOpen = "breaker_open" // the circuit breaker refused the call
 	OutcomeKeyDead     = "key_dead"     // the key was skipped after an auth failure
+	OutcomeKeyCooling  = "key_cooling"  // the key was skipped while its Retry-After runs
 )
 
 // RouteDecision records why a model call went where it went: the model class

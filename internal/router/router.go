@@ -124,8 +124,9 @@ type endpoint struct {
 	name    string
 	cfg     EndpointConfig
 	clients []copydesk.Provider
-	health  []*keyHealth // shared by every endpoint of the provider
-	breaker []*breaker   // per key, this endpoint only
+	health  []*keyHealth   // shared by every endpoint of the provider
+	breaker []*breaker     // per key, this endpoint only
+	cooling []atomic.Int64 // per key: unix nanoseconds until which a 429's Retry-After runs
 	limiter *limit.Limiter
 	next    atomic.Uint32
 }
@@ -194,6 +195,7 @@ func New(cfg Config, opts Options) (*Router, error) {
 		for range clients {
 			ep.breaker = append(ep.breaker, newBreaker(cfg.Breaker))
 		}
+		ep.cooling = make([]atomic.Int64, len(clients))
 		r.eps[name] = ep
 	}
 	for class, chain := range cfg.Classes {
@@ -425,7 +427,7 @@ func (r *Router) run(ctx context.Context, call Call, onDelta func(string) error)
 			if res != nil || done {
 				return res, ru.failIfNil(res)
 			}
-		} else if !called {
+		} else if !called && retryAfter == 0 {
 			return nil, ru.fail() // every key dead or every breaker open
 		}
 		if ru.calls >= r.cfg.Retry.MaxAttempts || !ru.anyUsable(chain) {
@@ -469,7 +471,13 @@ func (r *Router) backoff(round int, retryAfter time.Duration) time.Duration {
 // call was made, the refused endpoint whose limiter frees up first, the largest
 // Retry-After seen, and whether the call is finished (failed for good).
 func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration) (res *Result, called bool, limited *endpoint, retryAfter time.Duration, done bool) {
-	var limitedIn time.Duration
+	var limitedIn, cooling time.Duration
+	defer func() {
+		// Keys skipped for a Retry-After count like a 429 seen this round.
+		if !done && !called && cooling > 0 {
+			retryAfter = max(retryAfter, cooling)
+		}
+	}()
 	for _, ep := range chain {
 		n := len(ep.clients)
 		first := 0
@@ -490,6 +498,18 @@ func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration)
 			now := ru.r.clock.Now()
 			if until := ep.health[k].deadUntil.Load(); until != 0 && now.UnixNano() < until {
 				ru.skip(ep, k, copydesk.OutcomeKeyDead)
+				continue
+			}
+			if until := ep.cooling[k].Load(); until != 0 && now.UnixNano() < until {
+				// A 429 told us when this key may be used again.
+				ru.skip(ep, k, copydesk.OutcomeKeyCooling)
+				in := time.Duration(until - now.UnixNano())
+				if cooling == 0 || in < cooling {
+					cooling = in
+				}
+				if ru.lastErr == nil {
+					ru.lastErr = &copydesk.ProviderError{Provider: ep.cfg.Provider, Kind: copydesk.ProviderRateLimited, RetryAfter: in, Message: "the key is waiting out a Retry-After"}
+				}
 				continue
 			}
 			if !ep.breaker[k].allow(now) {
@@ -558,6 +578,9 @@ func (ru *run) waitFor(ctx context.Context, ep *endpoint) (*Result, bool) {
 	for i := range n {
 		k := (first + i) % n
 		if until := ep.health[k].deadUntil.Load(); until != 0 && now.UnixNano() < until {
+			continue
+		}
+		if until := ep.cooling[k].Load(); until != 0 && now.UnixNano() < until {
 			continue
 		}
 		if !ep.breaker[k].allow(now) {
@@ -670,6 +693,9 @@ func (ru *run) attempt(ctx context.Context, ep *endpoint, k int, release limit.R
 		ep.health[k].deadUntil.Store(now.Add(r.cfg.DeadKeyRecheck).UnixNano())
 		return nil, nextKey, 0
 	case pe.Kind == copydesk.ProviderRateLimited:
+		if pe.RetryAfter > 0 {
+			ep.cooling[k].Store(now.Add(min(pe.RetryAfter, r.cfg.Retry.MaxRetryAfter)).UnixNano())
+		}
 		return nil, nextKey, pe.RetryAfter
 	case pe.Kind.Retryable():
 		return nil, nextEndpoint, pe.RetryAfter

@@ -366,6 +366,58 @@ func TestRateLimitPrefersFailover(t *testing.T) {
 	}
 }
 
+// TestRetryAfterRemembered: a key that answered 429 with a Retry-After is
+// skipped by later calls until it has passed.
+func TestRetryAfterRemembered(t *testing.T) {
+	t.Parallel()
+	f := MustFixture(t, nil)
+	f.gm.steps = []step{{kind: copydesk.ProviderRateLimited, retryAfter: 30 * time.Second}}
+	call := userCall("bulk", copydesk.PriorityLow)
+	for i, want := range [][]string{
+		{"gm-budget/0:error:rate_limited", "oa-budget/0:ok"},
+		{"gm-budget/0:key_cooling", "oa-budget/1:ok"},
+	} {
+		res, err := f.r.Complete(context.Background(), call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, trail(res.Decision)); diff != "" {
+			t.Errorf("call %d attempts (-want +got):\n%s", i+1, diff)
+		}
+	}
+	f.clock.Advance(30 * time.Second)
+	res, err := f.r.Complete(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"gm-budget/0:ok"}; !slices.Equal(trail(res.Decision), want) {
+		t.Errorf("after the Retry-After: got %v, want %v", trail(res.Decision), want)
+	}
+
+	// The only key is cooling: the call waits the rest of the Retry-After.
+	g := MustFixture(t, func(c *Config) { c.Classes[ClassBudget] = []string{"gm-budget"} })
+	g.gm.steps = []step{{kind: copydesk.ProviderRateLimited, retryAfter: 20 * time.Second}}
+	if _, err := g.r.Complete(context.Background(), call); err != nil {
+		t.Fatal(err)
+	}
+	g.gm.steps = []step{{kind: copydesk.ProviderRateLimited, retryAfter: 20 * time.Second}}
+	ctx, cancel := context.WithDeadline(context.Background(), g.clock.Now().Add(5*time.Second))
+	defer cancel()
+	_, err = g.r.Complete(ctx, call) // 429 again, and the deadline is too near to wait
+	MustRouterError(t, err, copydesk.ERATELIMITED)
+	g.clock.Advance(15 * time.Second)
+	res, err = g.r.Complete(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"gm-budget/0:key_cooling", "gm-budget/0:ok"}; !slices.Equal(trail(res.Decision), want) {
+		t.Errorf("cooling single key: got %v, want %v", trail(res.Decision), want)
+	}
+	if got := g.clock.Sleeps(); !slices.Equal(got, []time.Duration{20 * time.Second, 5 * time.Second}) {
+		t.Errorf("got sleeps %v, want [20s 5s]", got)
+	}
+}
+
 func TestMaxAttempts(t *testing.T) {
 	t.Parallel()
 	f := MustFixture(t, func(c *Config) {
