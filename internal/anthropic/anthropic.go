@@ -56,7 +56,9 @@ type Config struct {
 	Headers map[string]string
 	// Timeout bounds one call, a whole stream included. Default 2 minutes.
 	Timeout time.Duration
-	// HTTPClient sends the requests. Default: the SDK's default client.
+	// HTTPClient sends the requests. Default: a client of its own with a
+	// connection pool sized for many concurrent calls (256 idle connections
+	// per host) and no client timeout (Timeout applies).
 	HTTPClient *http.Client
 	// DefaultMaxTokens is sent when a request has no MaxTokens (the API
 	// requires one). Default 4096.
@@ -101,6 +103,9 @@ func (cfg *Config) validate() error {
 	if cfg.Clock == nil {
 		cfg.Clock = copydesk.SystemClock{}
 	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = newHTTPClient()
+	}
 	return nil
 }
 
@@ -134,9 +139,7 @@ func New(cfg Config) (*Client, error) {
 	for k, v := range cfg.Headers {
 		opts = append(opts, option.WithHeader(k, v))
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
-	}
+	opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
 	return &Client{cfg: cfg, sdk: anthropic.NewClient(opts...)}, nil
 }
 

@@ -119,3 +119,7 @@ func BenchmarkComplete(b *testing.B) {
 }
 
 func BenchmarkStream(b *testing.B) { providertest.BenchStream(b, harness(anthropic.StructuredTool)) }
+
+func BenchmarkCompleteParallel(b *testing.B) {
+	providertest.BenchCompleteParallel(b, harness(anthropic.StructuredTool))
+}

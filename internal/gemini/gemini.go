@@ -46,7 +46,9 @@ type Config struct {
 	Headers map[string]string
 	// Timeout bounds one call, a whole stream included. Default 2 minutes.
 	Timeout time.Duration
-	// HTTPClient sends the requests. Default: the SDK's default client.
+	// HTTPClient sends the requests. Default: a client of its own with a
+	// connection pool sized for many concurrent calls (256 idle connections
+	// per host) and no client timeout (Timeout applies).
 	HTTPClient *http.Client
 }
 
@@ -67,6 +69,9 @@ func (cfg *Config) validate() error {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = newHTTPClient()
 	}
 	return nil
 }

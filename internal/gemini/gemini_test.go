@@ -121,3 +121,5 @@ func TestRealErrorShapes(t *testing.T) {
 func BenchmarkComplete(b *testing.B) { providertest.BenchComplete(b, harness) }
 
 func BenchmarkStream(b *testing.B) { providertest.BenchStream(b, harness) }
+
+func BenchmarkCompleteParallel(b *testing.B) { providertest.BenchCompleteParallel(b, harness) }

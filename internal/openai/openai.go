@@ -67,7 +67,9 @@ type Config struct {
 	Query map[string]string
 	// Timeout bounds one call, a whole stream included. Default 2 minutes.
 	Timeout time.Duration
-	// HTTPClient sends the requests. Default: the SDK's default client.
+	// HTTPClient sends the requests. Default: a client of its own with a
+	// connection pool sized for many concurrent calls (256 idle connections
+	// per host) and no client timeout (Timeout applies).
 	HTTPClient *http.Client
 	// MaxTokensParam names the output cap parameter: "max_completion_tokens"
 	// (OpenAI's current name, required by reasoning models) or "max_tokens"
@@ -121,6 +123,9 @@ func (cfg *Config) validate() error {
 	if cfg.Clock == nil {
 		cfg.Clock = copydesk.SystemClock{}
 	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = newHTTPClient()
+	}
 	return nil
 }
 
@@ -161,9 +166,7 @@ func New(cfg Config) (*Client, error) {
 	for k, v := range cfg.Query {
 		opts = append(opts, option.WithQuery(k, v))
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
-	}
+	opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
 	return &Client{cfg: cfg, sdk: openai.NewClient(opts...)}, nil
 }
 

@@ -163,3 +163,5 @@ func TestNetworkError(t *testing.T) {
 func BenchmarkComplete(b *testing.B) { providertest.BenchComplete(b, harness) }
 
 func BenchmarkStream(b *testing.B) { providertest.BenchStream(b, harness) }
+
+func BenchmarkCompleteParallel(b *testing.B) { providertest.BenchCompleteParallel(b, harness) }

@@ -471,3 +471,23 @@ func BenchStream(b *testing.B, h Harness) {
 		}
 	}
 }
+
+// BenchCompleteParallel measures non-streaming calls from 50 goroutines per
+// core through one adapter (one key) against a zero-latency fake, the
+// shape of a saturated provider connection pool.
+func BenchCompleteParallel(b *testing.B, h Harness) {
+	srv := NewTestServer(b, Options{})
+	p := h.New(b, srv.URL, conformanceKey, 0)
+	req := h.request()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetParallelism(50)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := p.Complete(ctx, req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
