@@ -324,11 +324,11 @@ func (r *Router) Load(endpoint string) (float64, bool) {
 
 // EndpointStats is the state of one endpoint, for metrics and dashboards.
 type EndpointStats struct {
-	Name     string
-	Provider string
-	Model    string
-	InFlight int
-	Queued   int
+	Name     string   // endpoint name
+	Provider string   // provider instance
+	Model    string   // model name
+	InFlight int      // calls running now
+	Queued   int      // calls waiting in the limiter's queue
 	Load     float64  // InFlight / concurrency cap
 	Breakers []string // per key: closed, open or half_open
 	DeadKeys []int    // indexes of keys skipped after an auth failure
