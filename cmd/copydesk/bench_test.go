@@ -554,40 +554,60 @@ func (c *countingJobs) Events(ctx context.Context, id string, afterSeq int64, li
 	return c.JobService.Events(ctx, id, afterSeq, limit)
 }
 
-// countEvents reads an SSE stream until its done event and returns how many
-// events (with an id) it carried.
-func countEvents(r io.Reader) (int, error) {
+// followStream reads an SSE stream until its done event. It returns how
+// many events (with an id) it carried and, for events whose data holds
+// "sent":<unix nanoseconds>, the time from sending to reading.
+func followStream(r io.Reader, lags durations) (int, durations, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	n := 0
+	key := []byte(`"sent":`)
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return n, err
+			return n, lags, err
 		}
 		switch {
 		case bytes.HasPrefix(line, []byte("id: ")):
 			n++
+		case bytes.HasPrefix(line, []byte("data: ")):
+			if i := bytes.Index(line, key); i >= 0 {
+				rest := line[i+len(key):]
+				j := bytes.IndexAny(rest, ",}")
+				if sent, err := strconv.ParseInt(string(rest[:max(j, 0)]), 10, 64); err == nil {
+					lags = append(lags, time.Duration(time.Now().UnixNano()-sent))
+				}
+			}
 		case bytes.Equal(line, []byte("event: done\n")):
-			return n, nil
+			return n, lags, nil
 		}
 	}
 }
 
 // BenchmarkSSEFanout measures event delivery to 1,000 concurrent SSE
 // streams through the real handler, store and broker. Events are written
-// straight to the store and the broker, as a job's runner does, as fast as
-// the store takes them; one op is one event appended to every followed job.
-// "jobs=1000" has each client follow its own job; "jobs=1" has all 1,000
-// follow one job. Every client must receive every event. Reported:
-// delivered events/s, appends/s, store reads per delivered event, and
-// process CPU per delivered event. Set COPYDESK_BENCH_SSE=1 to run it.
+// straight to the store and the broker, as a job's runner does; one op is
+// one delta event appended to every followed job. "jobs=1000" has each
+// client follow its own job; "jobs=1" has all 1,000 follow one job.
+// "unpaced" appends as fast as the store takes them; "every=10ms" appends
+// one event per job every 10 ms (a fast model's token rate). Every client
+// must receive every event. Reported: delivered events/s, appends/s, store
+// reads per delivered event, process CPU per delivered event (client and
+// server share the process), and lag from append to client read. Set
+// COPYDESK_BENCH_SSE=1 to run it.
 func BenchmarkSSEFanout(b *testing.B) {
 	if os.Getenv("COPYDESK_BENCH_SSE") == "" {
 		b.Skip("set COPYDESK_BENCH_SSE=1 to run the 1,000-stream SSE measurement")
 	}
 	const clients = 1000
-	for _, jobsN := range []int{clients, 1} {
-		b.Run(fmt.Sprintf("clients=%d/jobs=%d", clients, jobsN), func(b *testing.B) {
+	for _, tc := range []struct {
+		jobs  int
+		every time.Duration
+	}{{clients, 0}, {1, 0}, {1, 10 * time.Millisecond}} {
+		pace := "unpaced"
+		if tc.every > 0 {
+			pace = "every=" + tc.every.String()
+		}
+		b.Run(fmt.Sprintf("clients=%d/jobs=%d/%s", clients, tc.jobs, pace), func(b *testing.B) {
 			MustRaiseFileLimit(b, 3*clients+1000)
 			m := MustRunMain(b)
 			cj := &countingJobs{JobService: m.Jobs}
@@ -601,7 +621,7 @@ func BenchmarkSSEFanout(b *testing.B) {
 				_ = srv.Close(ctx)
 			})
 			ctx := context.Background()
-			ids := make([]string, jobsN)
+			ids := make([]string, tc.jobs)
 			for i := range ids {
 				job := &copydesk.Job{Kind: analysis.JobKind, Input: json.RawMessage(`{}`)}
 				if err := m.Store.CreateJob(ctx, job); err != nil {
@@ -615,9 +635,11 @@ func BenchmarkSSEFanout(b *testing.B) {
 			defer cancelStreams()
 			var wg sync.WaitGroup
 			var delivered atomic.Int64
+			var mu sync.Mutex
+			var lags durations
 			errs := make(chan error, clients)
 			for i := range clients {
-				req, _ := http.NewRequestWithContext(streamCtx, "GET", srv.URL()+"/v1/jobs/"+ids[i%jobsN]+"/events", nil)
+				req, _ := http.NewRequestWithContext(streamCtx, "GET", srv.URL()+"/v1/jobs/"+ids[i%tc.jobs]+"/events", nil)
 				resp, err := hc.Do(req)
 				if err != nil {
 					b.Fatalf("open stream %d: %v", i, err)
@@ -629,15 +651,17 @@ func BenchmarkSSEFanout(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					defer resp.Body.Close()
-					n, err := countEvents(resp.Body)
+					n, mine, err := followStream(resp.Body, make(durations, 0, b.N))
 					delivered.Add(int64(n))
+					mu.Lock()
+					lags = append(lags, mine...)
+					mu.Unlock()
 					if err != nil {
 						errs <- fmt.Errorf("stream read: %w (after %d events)", err, n)
 					}
 				}()
 			}
 
-			data := json.RawMessage(`{"task":"grammar","text":" the slow extraction gives a smooth cup"}`)
 			appendEv := func(id, typ string, data json.RawMessage) {
 				if err := m.Store.AppendEvent(ctx, &copydesk.Event{JobID: id, Type: typ, Data: data}); err != nil {
 					b.Fatal(err)
@@ -648,9 +672,12 @@ func BenchmarkSSEFanout(b *testing.B) {
 			reads0 := cj.reads.Load()
 			b.ResetTimer()
 			start := time.Now()
-			for range b.N {
+			for i := range b.N {
+				if tc.every > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(i) * tc.every)))
+				}
 				for _, id := range ids {
-					appendEv(id, copydesk.EventDelta, data)
+					appendEv(id, copydesk.EventDelta, fmt.Appendf(nil, `{"task":"grammar","text":" the slow extraction gives a smooth cup","sent":%d}`, time.Now().UnixNano()))
 				}
 			}
 			for _, id := range ids {
@@ -670,9 +697,10 @@ func BenchmarkSSEFanout(b *testing.B) {
 				b.Fatalf("clients received %d events, want %d", got, want)
 			}
 			b.ReportMetric(float64(want)/elapsed.Seconds(), "events/s")
-			b.ReportMetric(float64(jobsN*(b.N+1))/appended.Seconds(), "appends/s")
+			b.ReportMetric(float64(tc.jobs*(b.N+1))/appended.Seconds(), "appends/s")
 			b.ReportMetric(float64(cj.reads.Load()-reads0)/float64(want), "reads/event")
 			b.ReportMetric(float64(cpu.Microseconds())/float64(want), "cpu-µs/event")
+			lags.report(b, "lag-")
 		})
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/copydesk/copydesk/internal/pricing"
+	"github.com/copydesk/copydesk/internal/router"
 )
 
 // Config is Copydesk's configuration. Each value comes, in rising order of
@@ -42,6 +45,12 @@ type Config struct {
 	SimulateTTFT time.Duration `yaml:"simulate_ttft"`
 	// Queue tunes the job queue.
 	Queue QueueConfig `yaml:"queue"`
+	// Providers are the model APIs. Default: from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY.
+	Providers []ProviderConfig `yaml:"providers"`
+	// Routing maps task kinds to model classes and classes to failover chains of endpoints. Default: quality, fast and budget models of each provider.
+	Routing router.Config `yaml:"routing"`
+	// Pricing is the price table and the accounting currency. Default: the built-in table in USD.
+	Pricing pricing.Config `yaml:"pricing"`
 }
 
 // QueueConfig tunes the job queue.
@@ -154,6 +163,17 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	duration("COPYDESK_QUEUE_RESCUE_AFTER", &c.Queue.RescueAfter)
 	integer("COPYDESK_QUEUE_MAX_ATTEMPTS", &c.Queue.MaxAttempts)
 	duration("COPYDESK_QUEUE_POLL_INTERVAL", &c.Queue.PollInterval)
+	if len(c.Providers) == 0 {
+		c.Providers = providersFromEnv(getenv)
+	}
+	for i := range c.Providers {
+		if p := &c.Providers[i]; p.APIKeyEnv != "" && len(p.APIKeys) == 0 {
+			p.APIKeys = splitKeys(getenv(p.APIKeyEnv))
+			if len(p.APIKeys) == 0 {
+				errs = append(errs, &ConfigError{Field: fmt.Sprintf("providers[%d].api_key_env", i), Message: fmt.Sprintf("environment variable %s is empty", p.APIKeyEnv)})
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

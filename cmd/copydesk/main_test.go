@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/copydesk/copydesk/internal/router"
 )
 
 // MustRunMain starts the real program on port 0 with a temporary data
@@ -38,16 +38,24 @@ func MustRunMain(tb testing.TB, configure ...func(*Main)) *Main {
 	return m
 }
 
-// MustFakeModels returns a model service reaching a fake OpenAI-format
-// provider through the real adapter, and the fake.
+// MustFakeModels returns the model service the configuration builds for
+// a fake OpenAI-format provider (router, limits, pricing and the real
+// adapter included), and the fake.
 func MustFakeModels(tb testing.TB, opts providertest.Options) (copydesk.ModelService, *providertest.Server) {
 	tb.Helper()
 	fake := providertest.NewTestServer(tb, opts)
-	client, err := openai.New(openai.Config{Name: "fake", APIKey: "test-key", BaseURL: fake.URL + "/v1/"})
+	cfg := DefaultConfig()
+	cfg.Providers = []ProviderConfig{{Name: "fake", Type: ProviderOpenAICompatible, BaseURL: fake.URL + "/v1/", APIKeys: []string{"test-key"}}}
+	cfg.Routing = router.Config{
+		Endpoints: map[string]router.EndpointConfig{"fake-mini": {Provider: "fake", Model: "gpt-4o-mini"}},
+		Classes:   map[string][]string{"quality": {"fake-mini"}, "fast": {"fake-mini"}, "budget": {"fake-mini"}},
+	}
+	svc, stop, err := buildModels(&cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return singleModel{provider: client, model: "gpt-4o-mini"}, fake
+	tb.Cleanup(func() { _ = stop() })
+	return svc, fake
 }
 
 // findingsResponder answers deep-analysis prompts with one grammar finding

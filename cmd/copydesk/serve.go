@@ -18,7 +18,6 @@ import (
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
 	"github.com/copydesk/copydesk/internal/postgres"
-	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/river"
 	"github.com/copydesk/copydesk/internal/sqlite"
 )
@@ -93,14 +92,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Logger: m.Logger, MaxAttempts: m.Config.Queue.MaxAttempts,
 	}
 	models := m.Models
-	if models == nil && m.Config.Simulate {
-		sim, stop, err := startSimulator(providertest.Options{Latency: m.Config.SimulateLatency, TTFT: m.Config.SimulateTTFT})
+	if models == nil {
+		svc, stop, err := buildModels(&m.Config)
 		if err != nil {
 			return err
 		}
 		m.closers = append(m.closers, stop)
-		models = sim
-		m.Logger.Warn("simulated model provider in use: model results are simulated, not real")
+		if svc != nil {
+			models = svc
+		}
+		if m.Config.Simulate {
+			m.Logger.Warn("simulated model provider in use: model results are simulated, not real")
+		}
 	}
 	if models != nil {
 		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: models})
