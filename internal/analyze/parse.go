@@ -44,6 +44,11 @@ func Parse(in Input) (*Doc, error) {
 	if !utf8.ValidString(in.Content) {
 		return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "content is not valid UTF-8 at byte %d: send UTF-8 text", invalidUTF8At(in.Content))
 	}
+	if format == FormatMarkdown {
+		if depth := markdownNesting(in.Content); depth > maxMarkdownNesting {
+			return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown nests lists or quotes %d levels deep; at most %d are supported", depth, maxMarkdownNesting)
+		}
+	}
 	for _, s := range []string{in.Keyphrase, in.Title, in.MetaDescription, in.Slug} {
 		if !utf8.ValidString(s) {
 			return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "keyphrase, title, meta description or slug is not valid UTF-8")

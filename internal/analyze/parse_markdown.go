@@ -176,6 +176,57 @@ func parseMarkdown(b *builder) {
 	classifyLinks(d)
 }
 
+// maxMarkdownNesting bounds how deeply lists and block quotes may nest on
+// one line. goldmark's time grows quadratically with the nesting depth
+// (20,000 levels take seconds); real documents stay far below 32.
+const maxMarkdownNesting = 32
+
+// markdownNesting returns the largest number of container markers ("> ",
+// "- ", "* ", "+ ", "1. ", "1) ") that open one line of s.
+func markdownNesting(s string) int {
+	deepest := 0
+	for len(s) > 0 {
+		line := s
+		if nl := strings.IndexByte(s, '\n'); nl >= 0 {
+			line, s = s[:nl], s[nl+1:]
+		} else {
+			s = ""
+		}
+		depth := 0
+		for i := 0; i < len(line); {
+			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+				i++
+			}
+			if i >= len(line) {
+				break
+			}
+			c := line[i]
+			if c == '>' {
+				depth++
+				i++
+				continue
+			}
+			if (c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t') {
+				depth++
+				i += 2
+				continue
+			}
+			j := i
+			for j < len(line) && j-i < 9 && line[j] >= '0' && line[j] <= '9' {
+				j++
+			}
+			if j > i && j+1 < len(line) && (line[j] == '.' || line[j] == ')') && (line[j+1] == ' ' || line[j+1] == '\t') {
+				depth++
+				i = j + 2
+				continue
+			}
+			break
+		}
+		deepest = max(deepest, depth)
+	}
+	return deepest
+}
+
 // imageAlt returns the plain text of an image's description.
 func imageAlt(n ast.Node, src []byte) string {
 	var sb strings.Builder

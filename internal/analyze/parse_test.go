@@ -30,6 +30,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown type", Input{Content: "x", Types: []Type{"spelling"}}, copydesk.EINVALID, "unknown analysis type"},
 		{"unsupported language", Input{Content: "x", Language: "xx"}, copydesk.EINVALID, "nl, en, de, fr, es, it, pt"},
 		{"invalid utf8", Input{Content: "ab\xffcd"}, copydesk.EUNPROCESSABLE, "byte 2"},
+		{"markdown nested too deep", Input{Content: "text\n\n" + strings.Repeat("- ", 33) + "x", Format: FormatMarkdown}, copydesk.EUNPROCESSABLE, "33 levels deep"},
+		{"markdown quotes nested too deep", Input{Content: strings.Repeat(">", 40), Format: FormatMarkdown}, copydesk.EUNPROCESSABLE, "at most 32"},
 		{"invalid utf8 keyphrase", Input{Content: "ok", Keyphrase: "\xff"}, copydesk.EUNPROCESSABLE, "not valid UTF-8"},
 	}
 	for _, tt := range tests {
@@ -44,6 +46,28 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMarkdownNesting(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"plain", 0},
+		{"- a\n  - b\n", 1},
+		{"> > - 1. x", 4},
+		{"1) a\n> b", 1},
+		{"-not a list", 0},
+		{"12345678901. too long a number", 0},
+	}
+	for _, tt := range tests {
+		if got := markdownNesting(tt.in); got != tt.want {
+			t.Errorf("markdownNesting(%q): got %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	// 32 levels are fine.
+	MustParse(t, Input{Content: strings.Repeat("- ", 32) + "x", Format: FormatMarkdown})
 }
 
 func TestParseLanguage(t *testing.T) {

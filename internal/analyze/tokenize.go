@@ -201,7 +201,10 @@ func isJoiner(r rune) bool {
 func urlOrEmailEnd(s string, i, z int) int {
 	j := i
 	at, colonSlash := -1, -1
-	for j < z {
+	// Longer runs are not taken for a URL; the bound keeps splitting
+	// linear on long runs without spaces ("a@a@a@…").
+	limit := min(z, i+maxURLLen)
+	for j < limit {
 		c := s[j]
 		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
 			break
@@ -212,6 +215,9 @@ func urlOrEmailEnd(s string, i, z int) int {
 			colonSlash = j - i
 		}
 		j++
+	}
+	if j == limit && limit < z && !isSpaceByte(s[j]) {
+		return i // too long
 	}
 	run := s[i:j]
 	if len(run) < 5 {
@@ -236,6 +242,9 @@ func urlOrEmailEnd(s string, i, z int) int {
 	}
 	return j
 }
+
+// maxURLLen is the longest URL or e-mail address taken as one word.
+const maxURLLen = 512
 
 func indexByte(s string, c byte) int {
 	for i := 0; i < len(s); i++ {

@@ -67,6 +67,8 @@ func TestSplitWords(t *testing.T) {
 		{"l’homme d'abord", []string{"l’homme", "d'abord"}},
 		{"e.g. this", []string{"e.g", "this"}},
 		{"-- ... !!", nil},
+		{"a@b@c", []string{"a", "b", "c"}},
+		{"https://e.com/" + strings.Repeat("a", 600) + " x", []string{"https", "e.com", strings.Repeat("a", 600), "x"}}, // too long for a URL
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
