@@ -56,6 +56,9 @@ type Config struct {
 	// Azure "https://RESOURCE.openai.azure.com/openai/v1/" (with
 	// APIKeyHeader "api-key").
 	BaseURL string
+	// Organization and Project, when set, are sent as OpenAI-Organization
+	// and OpenAI-Project (the SDK's OPENAI_ORG_ID / OPENAI_PROJECT_ID).
+	Organization, Project string
 	// APIKeyHeader, when set, sends the key in this header instead of
 	// "Authorization: Bearer" (Azure OpenAI: "api-key").
 	APIKeyHeader string
@@ -159,6 +162,12 @@ func New(cfg Config) (*Client, error) {
 		opts = append(opts, option.WithAPIKey(""), option.WithHeader(cfg.APIKeyHeader, cfg.APIKey))
 	} else {
 		opts = append(opts, option.WithAPIKey(cfg.APIKey))
+	}
+	if cfg.Organization != "" {
+		opts = append(opts, option.WithOrganization(cfg.Organization))
+	}
+	if cfg.Project != "" {
+		opts = append(opts, option.WithProject(cfg.Project))
 	}
 	for k, v := range cfg.Headers {
 		opts = append(opts, option.WithHeader(k, v))

@@ -104,6 +104,7 @@ func TestAzureStyle(t *testing.T) {
 	c := MustNew(t, openai.Config{
 		APIKey: "azure-key", BaseURL: ts.URL + "/openai/v1", APIKeyHeader: "api-key",
 		Headers: map[string]string{"X-Title": "Copydesk"}, Query: map[string]string{"api-version": "2024-10-21"},
+		Organization: "org-1", Project: "proj-1",
 	})
 	resp, err := c.Complete(context.Background(), copydesk.ModelRequest{Model: "gpt-4o", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}})
 	if err != nil {
@@ -118,6 +119,8 @@ func TestAzureStyle(t *testing.T) {
 		{"authorization", got.Header.Get("Authorization"), ""},
 		{"X-Title", got.Header.Get("X-Title"), "Copydesk"},
 		{"api-version", got.URL.Query().Get("api-version"), "2024-10-21"},
+		{"organization", got.Header.Get("OpenAI-Organization"), "org-1"},
+		{"project", got.Header.Get("OpenAI-Project"), "proj-1"},
 	}
 	for _, ch := range checks {
 		if ch.got != ch.want {
