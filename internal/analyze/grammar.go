@@ -421,6 +421,9 @@ func grammarNeedsAn(w string) bool {
 	if w == "" || grammarANFunctionWords.has(w) {
 		return false
 	}
+	if w[0] >= '0' && w[0] <= '9' {
+		return grammarNumberVowelSound(w)
+	}
 	switch w[0] {
 	case 'a', 'i':
 		return grammarIsWord(w)
@@ -434,6 +437,9 @@ func grammarNeedsAn(w string) bool {
 
 // grammarNeedsA reports whether "an" before w is clearly wrong.
 func grammarNeedsA(w string) bool {
+	if w != "" && w[0] >= '1' && w[0] <= '9' {
+		return !grammarNumberVowelSound(w)
+	}
 	if w == "" || !grammarIsWord(w) {
 		return false
 	}
@@ -443,6 +449,23 @@ func grammarNeedsA(w string) bool {
 	switch w[0] {
 	case 'b', 'c', 'd', 'f', 'g', 'j', 'k', 'l', 'm', 'n', 'p', 'q', 'r', 's', 't', 'v', 'w', 'y', 'z':
 		return len(w) > 1 // single letters are read as letter names: "an s"
+	}
+	return false
+}
+
+// grammarNumberVowelSound reports whether a number written in digits is
+// read with a vowel sound: 8, 80, 800, 8-hour ("eight…"), 11 and 18
+// ("eleven", "eighteen"), also with a unit or hyphen ("11-year", "18th").
+func grammarNumberVowelSound(w string) bool {
+	if w[0] == '8' {
+		return true
+	}
+	n := 0
+	for n < len(w) && w[n] >= '0' && w[n] <= '9' {
+		n++
+	}
+	if n == 2 && (w[:2] == "11" || w[:2] == "18") {
+		return n == len(w) || w[n] == '-' || w[n] == 't' || w[n] == '%'
 	}
 	return false
 }

@@ -98,6 +98,12 @@ func TestGrammarRules(t *testing.T) {
 		{"a user is fine", "en", FormatText, "Ask a user.", ruleArticleAn, nil},
 		{"plan A", "en", FormatText, "We chose plan A over B.", ruleArticleAn, nil},
 		{"option a or b", "en", FormatText, "Pick option a or b.", ruleArticleAn, nil},
+		{"a before eight", "en", FormatText, "It was a 8-hour day.", ruleArticleAn, []string{"a 8-hour"}},
+		{"a before eleven", "en", FormatText, "It took a 11 days.", ruleArticleAn, []string{"a 11"}},
+		{"an before five", "en", FormatText, "It was an 5-star stay.", ruleArticleAn, []string{"an 5-star"}},
+		{"a 110 is fine", "en", FormatText, "It is a 110-year-old house.", ruleArticleAn, nil},
+		{"an 18 is fine", "en", FormatText, "It is an 18-hole course.", ruleArticleAn, nil},
+		{"a 1 is fine", "en", FormatText, "It is a 1-hour drive.", ruleArticleAn, nil},
 		{"dutch een", "nl", FormatText, "Het is an appel.", ruleArticleAn, nil},
 
 		{"misspelling en", "en", FormatText, "We will recieve it untill Monday.", ruleMisspelling, []string{"recieve", "untill"}},

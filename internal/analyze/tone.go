@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Tone rule ids.
@@ -15,6 +17,8 @@ const (
 	ruleToneExclamations   = "tone.exclamation_density"
 	ruleToneMultiExclaim   = "tone.multiple_exclamation"
 	ruleToneRegister       = "tone.register"
+	ruleToneAllCaps        = "tone.all_caps"
+	toneAllCapsRun         = 3    // consecutive all-capital words that read as shouting
 	toneExclamationMaxRate = 0.10 // share of sentences ending in "!" above which the text shouts
 )
 
@@ -40,6 +44,7 @@ type toneLang struct {
 	formalName   string // e.g. "u/uw", for messages
 	informalName string // e.g. "je/jij/jouw"
 	contractions bool   // English: contractions mark informal register
+	elision      bool   // French: "t'" before a verb is informal address
 }
 
 // toneEntry is what a word means for tone on its own, and the phrases it
@@ -93,14 +98,15 @@ func (e *toneEntry) match(words []Word, i int) (toneKind, int) {
 //
 // Score: 100 minus 30 for mixed address, up to 30 for hype (10 per hype word
 // per 100 words), up to 25 for exclamation density above 10 % of sentences,
-// and 5 per "!!" (up to 10).
+// 5 per "!!" (up to 10) and 5 per run of three or more words in capitals
+// (up to 10).
 func analyzeTone(d *Doc) Result {
 	L := toneTables[d.Language]
 	var (
 		formalAddr, informalAddr, formalMark, informalMark, contractions, hype int
 		addrSpans                                                              []Span
 		findings                                                               []Finding
-		sentences, exclaimed, multi                                            int
+		sentences, exclaimed, multi, shouting                                  int
 		exclaimSpans                                                           []Span
 	)
 	for bi := range d.Blocks {
@@ -112,6 +118,12 @@ func analyzeTone(d *Doc) Result {
 			s := &b.Sentences[si]
 			if len(s.Words) > 0 {
 				sentences++
+			}
+			if first, last, ok := toneShouting(s.Words); ok {
+				shouting++
+				findings = append(findings, Finding{Rule: ruleToneAllCaps, Severity: SeverityWarning,
+					Message: "Several words in capitals read as shouting: write them in normal case and let the content carry the emphasis.",
+					Spans:   []Span{{s.Words[first].Start, s.Words[last].End}}, Source: "local"})
 			}
 			for i := 0; i < len(s.Words); i++ {
 				w := &s.Words[i]
@@ -132,6 +144,17 @@ func analyzeTone(d *Doc) Result {
 				}
 				if kind == toneInformalAddress && i > 0 && L.notAfter.has(s.Words[i-1].Lower) {
 					kind = toneNone
+				}
+				if kind == toneNone && L.elision && toneInformalElision(w.Lower) {
+					informalAddr++
+					k := strings.IndexAny(w.Text, "'’")
+					_, n := utf8.DecodeRuneInString(w.Text[k:])
+					if w.End-w.Start == len(w.Text) {
+						addrSpans = append(addrSpans, Span{w.Start, w.Start + k + n})
+					} else {
+						addrSpans = append(addrSpans, Span{w.Start, w.End})
+					}
+					continue
 				}
 				switch kind {
 				case toneFormalAddress:
@@ -198,6 +221,7 @@ func analyzeTone(d *Doc) Result {
 			Spans: exclaimSpans, Source: "local"})
 	}
 	score -= math.Min(10, 5*float64(multi))
+	score -= math.Min(10, 5*float64(shouting))
 
 	formal := 2*float64(formalAddr) + float64(formalMark)
 	informal := 2*float64(informalAddr) + float64(informalMark) + float64(contractions) + 0.5*float64(exclaimed)
@@ -222,6 +246,7 @@ func analyzeTone(d *Doc) Result {
 			"exclamations":      float64(exclaimed),
 			"exclamation_share": math.Round(share*1000) / 1000,
 			"sentences":         float64(sentences),
+			"all_caps_runs":     float64(shouting),
 			"words":             float64(words),
 			"supported":         boolFigure(L != nil),
 		},
@@ -272,6 +297,51 @@ func toneHypeFinding(d *Doc, sp Span) Finding {
 	return Finding{Rule: ruleToneHype, Severity: SeverityWarning,
 		Message: fmt.Sprintf("%s is hype: replace it with a concrete fact, figure or example.", strconv.Quote(truncate(d.Source[sp.Start:sp.End], 40))),
 		Spans:   []Span{sp}, Source: "local"}
+}
+
+// toneInformalElision reports French "t'" before a verb ("t'aide", "t’offre").
+func toneInformalElision(w string) bool {
+	return len(w) > 3 && w[0] == 't' && (w[1] == '\'' || strings.HasPrefix(w[1:], "’"))
+}
+
+// toneShouting finds the first run of at least toneAllCapsRun consecutive
+// words written entirely in capitals (two letters or more each).
+func toneShouting(words []Word) (first, last int, ok bool) {
+	run := 0
+	for i := range words {
+		if toneAllCaps(&words[i]) {
+			run++
+			if run >= toneAllCapsRun {
+				last = i
+				ok = true
+			}
+			continue
+		}
+		if ok {
+			return i - run, last, true
+		}
+		run = 0
+	}
+	if ok {
+		return len(words) - run, last, true
+	}
+	return 0, 0, false
+}
+
+func toneAllCaps(w *Word) bool {
+	if w.Text == w.Lower || len(w.Text) < 2 {
+		return false
+	}
+	letters := 0
+	for _, r := range w.Text {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters >= 2
 }
 
 // toneIsContraction reports English contractions: "don't", "we're", "it's".

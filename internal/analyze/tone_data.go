@@ -75,7 +75,7 @@ var toneTables = map[string]*toneLang{
 		hype: []string{"révolutionnaire", "incroyable", "exceptionnel", "inégalé", "imbattable", "extraordinaire",
 			"fantastique", "phénoménal", "époustouflant", "spectaculaire", "ultime", "parfait", "sensationnel",
 			"incomparable", "magique", "inouï", "sans précédent", "comme jamais"},
-		formalName: "vous/votre", informalName: "tu/ton/ta",
+		formalName: "vous/votre", informalName: "tu/ton/ta", elision: true,
 	}),
 	"es": newToneLang("es", toneSpec{
 		formalAddr: []string{"usted", "ustedes", "ud", "uds"},
@@ -125,7 +125,7 @@ type toneSpec struct {
 	formalAddr, informalAddr, capitalFormal, notAfter []string
 	formal, informal, hype                            []string
 	formalName, informalName                          string
-	contractions                                      bool
+	contractions, elision                             bool
 }
 
 // newToneLang builds a language's tone table: one map keyed by word, so the
@@ -137,6 +137,7 @@ func newToneLang(lang string, s toneSpec) *toneLang {
 		formalName:   s.formalName,
 		informalName: s.informalName,
 		contractions: s.contractions,
+		elision:      s.elision,
 	}
 	entry := func(w string) *toneEntry {
 		e := L.entries[w]
