@@ -132,6 +132,9 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	opts := []option.RequestOption{
+		// Configuration comes only from cfg: no ANTHROPIC_* variables,
+		// profiles or federation picked up by the SDK.
+		option.WithoutEnvironmentDefaults(),
 		option.WithAPIKey(cfg.APIKey),
 		option.WithBaseURL(cfg.BaseURL),
 		option.WithMaxRetries(0),

@@ -66,6 +66,8 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestDefaultMaxTokensAndSystemMessages(t *testing.T) {
+	t.Setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:1/")
+	t.Setenv("ANTHROPIC_CUSTOM_HEADERS", "X-Leak: yes")
 	srv := providertest.NewTestServer(t, providertest.Options{})
 	c := MustNew(t, anthropic.Config{APIKey: "k", BaseURL: srv.URL, DefaultMaxTokens: 777, IgnoreTemperature: true})
 	temp := 0.5
