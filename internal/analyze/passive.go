@@ -167,7 +167,13 @@ func passiveCommaBefore(s *Sentence, i int) bool {
 	if e := w.End - s.Start; e > len(s.Text) || s.Text[b:e] != w.Text {
 		return false
 	}
-	return strings.ContainsAny(s.Text[a:b], ",;:()")
+	for _, c := range []byte(s.Text[a:b]) {
+		switch c {
+		case ',', ';', ':', '(', ')':
+			return true
+		}
+	}
+	return false
 }
 
 func passiveClauseHas(words []Word, L *passiveClauseLang) bool {

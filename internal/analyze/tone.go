@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Tone rule ids.
@@ -147,8 +146,7 @@ func analyzeTone(d *Doc) Result {
 				}
 				if kind == toneNone && L.elision && toneInformalElision(w.Lower) {
 					informalAddr++
-					k := strings.IndexAny(w.Text, "'’")
-					_, n := utf8.DecodeRuneInString(w.Text[k:])
+					k, n := toneApostrophe(w.Text)
 					if w.End-w.Start == len(w.Text) {
 						addrSpans = append(addrSpans, Span{w.Start, w.Start + k + n})
 					} else {
@@ -346,13 +344,9 @@ func toneAllCaps(w *Word) bool {
 
 // toneIsContraction reports English contractions: "don't", "we're", "it's".
 func toneIsContraction(w string) bool {
-	i := strings.IndexAny(w, "'’")
+	i, size := toneApostrophe(w)
 	if i <= 0 {
 		return false
-	}
-	size := 1
-	if w[i] != '\'' {
-		size = len("’")
 	}
 	suffix := w[i+size:]
 	switch suffix {
@@ -364,6 +358,23 @@ func toneIsContraction(w string) bool {
 		return toneSContractions.has(w[:i])
 	}
 	return false
+}
+
+// toneApostrophe returns the index and byte length of the first straight
+// or typographic (’) apostrophe in w, or -1. A byte loop: this runs for
+// every English word.
+func toneApostrophe(w string) (int, int) {
+	for i := 0; i < len(w); i++ {
+		switch w[i] {
+		case '\'':
+			return i, 1
+		case 0xE2:
+			if i+2 < len(w) && w[i+1] == 0x80 && w[i+2] == 0x99 {
+				return i, 3
+			}
+		}
+	}
+	return -1, 0
 }
 
 // toneSpanInSentence maps bytes [a, z) of s.Text to the source through the
