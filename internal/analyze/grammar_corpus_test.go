@@ -11,9 +11,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestRulesOnPages runs grammar, tone and sentiment on the pages in
-// testdata/rules and compares every finding (rule and span text, in order
-// of position) with the hand-checked list in the page's .want file. Pages
+// TestRulesOnPages runs grammar, tone, sentiment and passive-voice
+// detection on the pages in testdata/rules and compares every finding (rule
+// and span text) and every passive sentence ("passive" and the sentence), in
+// order of position, with the hand-checked list in the page's .want file. Pages
 // with errors check that each error is found; clean pages check that the
 // rules raise nothing on realistic text.
 func TestRulesOnPages(t *testing.T) {
@@ -49,6 +50,14 @@ func TestRulesOnPages(t *testing.T) {
 				for _, f := range r.Findings {
 					for _, sp := range f.Spans {
 						hits = append(hits, hit{sp.Start, f.Rule + "\t" + d.Source[sp.Start:sp.End]})
+					}
+				}
+			}
+			for bi := range d.Blocks {
+				for si := range d.Blocks[bi].Sentences {
+					s := &d.Blocks[bi].Sentences[si]
+					if passiveVoice(d.Language, s) {
+						hits = append(hits, hit{s.Start, "passive\t" + s.Text})
 					}
 				}
 			}
