@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -37,7 +38,7 @@ const (
 // weighs 2, a warning 1; texts under 100 words count as 100 words).
 // Label: "good" (score >= 80), "fair" (>= 50) or "poor".
 func analyzeGrammar(d *Doc) Result {
-	g := grammarRun{d: d, lang: d.Language}
+	g := grammarRun{d: d, lang: d.Language, code: grammarCodeRanges(d)}
 	for bi := range d.Blocks {
 		b := &d.Blocks[bi]
 		if b.Kind == BlockCode {
@@ -104,6 +105,109 @@ type grammarRun struct {
 	findings           []Finding
 	problems, warnings int
 	count              map[string]int // findings per rule id
+	code               []Span         // inline code in the source: not prose, not checked
+}
+
+// inCode reports whether source offset off lies in inline code.
+func (g *grammarRun) inCode(off int) bool {
+	if len(g.code) == 0 {
+		return false
+	}
+	k := sort.Search(len(g.code), func(k int) bool { return g.code[k].End > off })
+	return k < len(g.code) && g.code[k].Start <= off
+}
+
+// blockHasCode reports whether inline code overlaps the block.
+func (g *grammarRun) blockHasCode(b *Block) bool {
+	if len(g.code) == 0 {
+		return false
+	}
+	k := sort.Search(len(g.code), func(k int) bool { return g.code[k].End > b.Start })
+	return k < len(g.code) && g.code[k].Start < b.End
+}
+
+// grammarCodeRanges finds inline code in the source, in order: Markdown
+// code spans (a run of n backticks up to the next run of exactly n) and
+// HTML <code>, <kbd> and <samp> elements. Code is not prose: "a,b" or
+// "foo(" in it are not errors.
+func grammarCodeRanges(d *Doc) []Span {
+	src := d.Source
+	var out []Span
+	switch d.Format {
+	case FormatMarkdown:
+		for i := 0; i < len(src); {
+			j := strings.IndexByte(src[i:], '`')
+			if j < 0 {
+				break
+			}
+			open := i + j
+			n := 0
+			for open+n < len(src) && src[open+n] == '`' {
+				n++
+			}
+			closeAt := -1
+			for k := open + n; k < len(src); {
+				m := strings.IndexByte(src[k:], '`')
+				if m < 0 {
+					break
+				}
+				k += m
+				r := 0
+				for k+r < len(src) && src[k+r] == '`' {
+					r++
+				}
+				if r == n {
+					closeAt = k + r
+					break
+				}
+				k += r
+			}
+			if closeAt < 0 {
+				i = open + n
+				continue
+			}
+			out = append(out, Span{open, closeAt})
+			i = closeAt
+		}
+	case FormatHTML:
+		for i := 0; i < len(src); {
+			j := strings.IndexByte(src[i:], '<')
+			if j < 0 {
+				break
+			}
+			at := i + j
+			i = at + 1
+			for _, tag := range [...]string{"code", "kbd", "samp"} {
+				if !grammarTagAt(src, at+1, tag) {
+					continue
+				}
+				end := len(src)
+				for k := at + 1; k < len(src); k++ {
+					if src[k] == '<' && k+1 < len(src) && src[k+1] == '/' && grammarTagAt(src, k+2, tag) {
+						end = k
+						break
+					}
+				}
+				out = append(out, Span{at, end})
+				i = end
+				break
+			}
+		}
+	}
+	return out
+}
+
+// grammarTagAt reports whether src[i:] starts with tag (any case) followed
+// by ">", white space or "/".
+func grammarTagAt(src string, i int, tag string) bool {
+	if i+len(tag) >= len(src) || !strings.EqualFold(src[i:i+len(tag)], tag) {
+		return false
+	}
+	switch src[i+len(tag)] {
+	case '>', ' ', '\t', '\n', '\r', '/':
+		return true
+	}
+	return false
 }
 
 func (g *grammarRun) add(rule string, sev Severity, msg string, spans ...Span) {
@@ -133,11 +237,15 @@ func (g *grammarRun) scanText(b *Block) {
 		return // a block without a byte map cannot be located; skip it
 	}
 	french := g.lang == "fr"
+	code := g.blockHasCode(b)
 	var brackets []int // indexes of open brackets
 	straight := -1     // index of an open straight double quote
 	var curly []int    // indexes of open curly quotes and guillemets
 	for i := 0; i < len(t); i++ {
 		c := t[i]
+		if code && grammarInteresting(c) && g.inCode(b.Offsets[i]) {
+			continue
+		}
 		switch c {
 		case ' ':
 			g.checkSpace(b, i, french)
@@ -182,6 +290,15 @@ func (g *grammarRun) scanText(b *Block) {
 		g.add(ruleUnmatchedQuote, SeverityWarning,
 			fmt.Sprintf("Quotation mark %s is opened but never closed in this paragraph: add the closing quote.", t[i:i+n]), sp)
 	}
+}
+
+// grammarInteresting reports whether scanText acts on byte c.
+func grammarInteresting(c byte) bool {
+	switch c {
+	case ' ', ',', ';', ':', '!', '?', '.', '(', '[', '{', ')', ']', '}', '"', 0xE2, 0xC2:
+		return true
+	}
+	return false
 }
 
 // checkSpace looks at the (collapsed) space at t[i]: several spaces in the
@@ -363,8 +480,12 @@ func (g *grammarRun) scanWords(s *Sentence) {
 			Span{s.Start, s.End})
 	}
 	misspell := grammarMisspellings[g.lang]
+	code := len(g.code) > 0
 	for k := range words {
 		w := &words[k]
+		if code && (g.inCode(w.Start) || k > 0 && g.inCode(words[k-1].Start)) {
+			continue
+		}
 		if fix, ok := misspell[w.Lower]; ok {
 			sp := Span{w.Start, w.End}
 			g.add(ruleMisspelling, SeverityProblem, fmt.Sprintf("%s is misspelled: write %q.", g.quote(sp), fix), sp)

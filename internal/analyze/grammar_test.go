@@ -29,6 +29,11 @@ func TestGrammarRules(t *testing.T) {
 		{"repeat across comma", "en", FormatText, "It was long, long ago.", ruleRepeatedWord, nil},
 		{"repeated number", "en", FormatText, "Version 2 2 is out.", ruleRepeatedWord, nil},
 
+		{"inline code markdown", "en", FormatMarkdown, "Use `a,b` or `foo(` or `the the` here.", ruleMissingSpaceAfter, nil},
+		{"inline code markdown bracket", "en", FormatMarkdown, "Use `foo(` here.", ruleUnmatchedBracket, nil},
+		{"inline code markdown repeat", "en", FormatMarkdown, "Use `the the` here.", ruleRepeatedWord, nil},
+		{"inline code html", "en", FormatHTML, "<p>Use <code>a,b</code> or <CODE>foo(</CODE> here.</p>", ruleUnmatchedBracket, nil},
+		{"prose after inline code", "en", FormatMarkdown, "Use `x` then,this.", ruleMissingSpaceAfter, []string{"n,t"}},
 		{"double space", "en", FormatText, "One  two.", ruleDoubleSpace, []string{"  "}},
 		{"double space markdown", "en", FormatMarkdown, "One   two.", ruleDoubleSpace, []string{"   "}},
 		{"double space html ignored", "en", FormatHTML, "<p>One  two.</p>", ruleDoubleSpace, nil},
