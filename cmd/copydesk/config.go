@@ -43,6 +43,8 @@ type Config struct {
 	SimulateLatency time.Duration `yaml:"simulate_latency"`
 	// SimulateTTFT is the simulated provider's time to first token. Default 0. Env COPYDESK_SIMULATE_TTFT.
 	SimulateTTFT time.Duration `yaml:"simulate_ttft"`
+	// CacheMemory bounds the in-process cache (L1) in bytes; the store is the durable L2. Default 67108864 (64 MiB). Env COPYDESK_CACHE_MEMORY.
+	CacheMemory int64 `yaml:"cache_memory"`
 	// Queue tunes the job queue.
 	Queue QueueConfig `yaml:"queue"`
 	// Providers are the model APIs. Default: from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY.
@@ -76,6 +78,7 @@ func DefaultConfig() Config {
 		MaxContent:    512 << 10,
 		LogLevel:      "info",
 		ShutdownGrace: 20 * time.Second,
+		CacheMemory:   64 << 20,
 		Queue: QueueConfig{
 			Workers:     50,
 			JobTimeout:  10 * time.Minute,
@@ -148,6 +151,13 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		c.BodyLimit = n
 	}
 	integer("COPYDESK_MAX_CONTENT", &c.MaxContent)
+	if v := getenv("COPYDESK_CACHE_MEMORY"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, &ConfigError{Field: "COPYDESK_CACHE_MEMORY", Message: fmt.Sprintf("%q is not a whole number of bytes", v)})
+		}
+		c.CacheMemory = n
+	}
 	duration("COPYDESK_SHUTDOWN_GRACE", &c.ShutdownGrace)
 	if v := getenv("COPYDESK_SIMULATE"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -193,6 +203,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxContent < 1 || int64(c.MaxContent) > c.BodyLimit {
 		return &ConfigError{Field: "max_content", Message: fmt.Sprintf("%d must be positive and at most body_limit (%d)", c.MaxContent, c.BodyLimit)}
+	}
+	if c.CacheMemory < 1<<20 {
+		return &ConfigError{Field: "cache_memory", Message: fmt.Sprintf("%d is below 1048576 bytes (1 MiB)", c.CacheMemory)}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

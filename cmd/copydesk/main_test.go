@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -613,5 +614,68 @@ func TestPostgresMode(t *testing.T) {
 	}
 	if r := do(t, "GET", m.HTTP.URL()+"/readyz", "", nil); r.Status != 200 {
 		t.Errorf("readyz %d", r.Status)
+	}
+}
+
+// TestIdenticalWorkOneProviderCall sends the same deep analysis many times
+// at once and again afterwards: the provider is called exactly once, every
+// job gets the same findings, and later ones are marked cached.
+func TestIdenticalWorkOneProviderCall(t *testing.T) {
+	t.Parallel()
+	models, fake := MustFakeModels(t, providertest.Options{TTFT: 300 * time.Millisecond, Latency: 600 * time.Millisecond, Responder: findingsResponder})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	const n = 20
+	streams := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "types": []string{"grammar"}, "deep": []string{"grammar"}})
+			var acc struct {
+				StreamURL string `json:"stream_url"`
+			}
+			r.json(t, &acc)
+			streams[i] = acc.StreamURL
+		}()
+	}
+	wg.Wait()
+	results := map[string]int{}
+	for _, s := range streams {
+		evs := MustReadToDone(t, m.HTTP.URL()+s, 0)
+		if st := doneStatus(t, evs[len(evs)-1]); st != "succeeded" {
+			t.Fatalf("job ended %q", st)
+		}
+		for _, ev := range evs {
+			if ev.Type == copydesk.EventTaskResult {
+				var d struct {
+					Findings json.RawMessage `json:"findings"`
+				}
+				_ = json.Unmarshal([]byte(ev.Data), &d)
+				results[string(d.Findings)]++
+			}
+		}
+	}
+	if got := fake.Calls(); got != 1 {
+		t.Errorf("provider calls %d for %d identical requests, want 1", got, n)
+	}
+	if len(results) != 1 {
+		t.Errorf("jobs got %d different results, want 1: %v", len(results), results)
+	}
+	// Later: answered from the cache, replayed as a stream, marked cached.
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "types": []string{"grammar"}, "deep": []string{"grammar"}})
+	var acc struct {
+		StreamURL string `json:"stream_url"`
+	}
+	r.json(t, &acc)
+	evs := MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+	cached := false
+	for _, ev := range evs {
+		if ev.Type == copydesk.EventTaskResult && strings.Contains(ev.Data, `"cached":true`) {
+			cached = true
+		}
+	}
+	if !cached || fake.Calls() != 1 {
+		t.Errorf("repeat: cached %v, provider calls %d; want cached and still 1", cached, fake.Calls())
 	}
 }

@@ -128,10 +128,7 @@ func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta 
 	if err != nil {
 		return nil, err
 	}
-	return &copydesk.ModelResult{
-		Response: res.Response, Provider: res.Usage.Provider, Model: res.Usage.Model,
-		CostMicros: res.Usage.Cost, Simulated: m.simulated[res.Usage.Provider],
-	}, nil
+	return &copydesk.ModelResult{Response: res.Response, Usage: res.Usage, Simulated: m.simulated[res.Usage.Provider]}, nil
 }
 
 // estimateTokens guesses a prompt's tokens (about four bytes each) for the

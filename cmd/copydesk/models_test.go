@@ -89,7 +89,7 @@ func TestSimulatedResultsAreLabelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Simulated || res.Model != SimulatedModel || res.CostMicros != 0 {
+	if !res.Simulated || res.Usage.Model != SimulatedModel || res.Usage.Cost != 0 {
 		t.Errorf("result %+v, want simulated, model %s, no cost", res, SimulatedModel)
 	}
 	if !strings.HasPrefix(text.String(), "[simulated]") {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/copydesk/copydesk/internal/analysis"
+	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
@@ -27,6 +28,7 @@ type store interface {
 	copydesk.JobStore
 	copydesk.CacheStore
 	Ping(ctx context.Context) error
+	DeleteExpiredCache(ctx context.Context) (int, error)
 }
 
 // queue is what Main needs of the job queue.
@@ -54,6 +56,7 @@ type Main struct {
 	Models copydesk.ModelService
 
 	Store    store
+	Cache    *cache.Cache
 	Queue    queue
 	Jobs     *jobs.Service
 	HTTP     *cdhttp.Server
@@ -105,7 +108,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Logger.Warn("simulated model provider in use: model results are simulated, not real")
 		}
 	}
+	l1 := cache.NewMemoryStore(cache.MemoryOptions{MaxBytes: uint64(m.Config.CacheMemory), Clock: m.Clock})
+	m.closers = append(m.closers, func() error { l1.Close(); return nil })
+	m.Cache, err = cache.New(cache.Config{L1: l1, L2: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "cache")})
+	if err != nil {
+		return err
+	}
+	m.startSweeper()
 	if models != nil {
+		models = &cache.Models{Next: models, Cache: m.Cache}
 		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: models})
 	} else {
 		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: noModels{}})
@@ -136,6 +147,37 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		"store", m.storeName(), "model_provider", models != nil)
 	return nil
 }
+
+// startSweeper deletes expired cache entries from the store every
+// SweepInterval until Close.
+func (m *Main) startSweeper() {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(SweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				n, err := m.Store.DeleteExpiredCache(ctx)
+				cancel()
+				if err != nil {
+					m.Logger.Warn("cache sweep failed", "err", err)
+				} else if n > 0 {
+					m.Logger.Debug("cache sweep", "deleted", n)
+				}
+			}
+		}
+	}()
+	m.closers = append(m.closers, func() error { close(stop); <-done; return nil })
+}
+
+// SweepInterval is how often expired cache entries are deleted from the store.
+const SweepInterval = 10 * time.Minute
 
 func (m *Main) storeName() string {
 	if m.Config.embedded() {

@@ -222,17 +222,25 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 	call := copydesk.ModelCall{
 		Kind: "analysis." + string(t), Priority: job.Priority,
 		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
-		Request: deepRequest(doc, t),
+		Request: deepRequest(doc, t), Version: PromptVersion,
+		Validate: func(r *copydesk.ModelResponse) error {
+			_, err := decodeFindings(r.Text)
+			return err
+		},
 	}
 	res, err := h.Models.Stream(ctx, call, func(delta string) error {
 		return emit(ctx, copydesk.EventDelta, map[string]any{"task": task, "text": delta})
 	})
 	if err == nil {
 		var findings []analyze.Finding
-		findings, err = parseFindings(res.Response.Text, doc, res.Model)
+		findings, err = parseFindings(res.Response.Text, doc, res.Usage.Model)
 		if err == nil {
 			err = emit(ctx, copydesk.EventTaskResult, map[string]any{
-				"task": task, "type": t, "findings": findings, "model": res.Model, "simulated": res.Simulated,
+				"task": task, "type": t, "findings": findings,
+				"model": res.Usage.Model, "provider": res.Usage.Provider,
+				"cached": res.Cached, "simulated": res.Simulated,
+				"cost_micros": res.Usage.Cost, "currency": res.Usage.Currency,
+				"route": res.Usage.Decision,
 			})
 			return findings, err
 		}

@@ -76,18 +76,12 @@ type modelFinding struct {
 // original input. An answer that is not the asked-for JSON is an invalid
 // provider answer.
 func parseFindings(answer string, doc *analyze.Doc, model string) ([]analyze.Finding, error) {
-	answer = strings.TrimSpace(answer)
-	answer = strings.TrimPrefix(answer, "```json")
-	answer = strings.TrimPrefix(answer, "```")
-	answer = strings.TrimSuffix(answer, "```")
-	var out struct {
-		Findings []modelFinding `json:"findings"`
+	list, err := decodeFindings(answer)
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal([]byte(answer), &out); err != nil {
-		return nil, &copydesk.ProviderError{Provider: model, Kind: copydesk.ProviderInvalid, Message: "the model's answer is not the requested JSON"}
-	}
-	findings := make([]analyze.Finding, 0, len(out.Findings))
-	for _, f := range out.Findings {
+	findings := make([]analyze.Finding, 0, len(list))
+	for _, f := range list {
 		if strings.TrimSpace(f.Message) == "" {
 			continue
 		}
@@ -109,6 +103,23 @@ func parseFindings(answer string, doc *analyze.Doc, model string) ([]analyze.Fin
 		findings = append(findings, fd)
 	}
 	return findings, nil
+}
+
+// decodeFindings reads the model's JSON answer (tolerating a Markdown code
+// fence). An answer that is not the asked-for JSON is an invalid provider
+// answer: it is neither cached nor merged.
+func decodeFindings(answer string) ([]modelFinding, error) {
+	answer = strings.TrimSpace(answer)
+	answer = strings.TrimPrefix(answer, "```json")
+	answer = strings.TrimPrefix(answer, "```")
+	answer = strings.TrimSuffix(answer, "```")
+	var out struct {
+		Findings *[]modelFinding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(answer), &out); err != nil || out.Findings == nil {
+		return nil, &copydesk.ProviderError{Kind: copydesk.ProviderInvalid, Message: "the model's answer is not the requested findings JSON"}
+	}
+	return *out.Findings, nil
 }
 
 // locate finds quote in the original input, or in a block's extracted text

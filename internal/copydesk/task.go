@@ -31,21 +31,33 @@ type Queue interface {
 
 // ModelCall is one unit of model work a task asks for.
 type ModelCall struct {
-	Kind       string // task kind, for routing: "analysis", "translation", "generation"...
+	Kind       string // task kind, for routing and cache tier: "analysis.grammar", "translation", "chat"...
 	Priority   Priority
 	CustomerID string
 	UserID     string
 	JobID      string
 	Request    ModelRequest
+	// Version names the prompt template that built Request; it is part of
+	// the cache key, so changing a template invalidates its own entries.
+	Version string
+	// Validate, when set, checks a finished answer before it is cached or
+	// returned; an error makes the call fail with ProviderInvalid and
+	// nothing is cached.
+	Validate func(*ModelResponse) error
 }
 
 // ModelResult is a finished model call with its accounting.
 type ModelResult struct {
-	Response   *ModelResponse
-	Provider   string
-	Model      string
-	CostMicros Micros
-	Simulated  bool // produced by the simulated provider
+	Response *ModelResponse
+	// Usage is the call's accounting record: provider, model, tokens, cost,
+	// latency, time to first token, attempts and the routing decision. For
+	// a cached answer it describes the original call.
+	Usage UsageRecord
+	// Cached is set when the answer came from the cache or another
+	// caller's identical call: no provider was called for this one.
+	Cached bool
+	// Simulated is set when the simulated provider produced the answer.
+	Simulated bool
 }
 
 // ModelService runs model calls through routing, limits and accounting.

@@ -512,6 +512,9 @@ func (s *sse) raw(name string, data []byte) {
 // a deterministic text derived from the prompt, starting with SimulatedPrefix.
 func DefaultResponder(r Request) string {
 	if r.JSON {
+		if len(r.Schema) > 0 {
+			return SchemaExample(r.Schema)
+		}
 		return "{}"
 	}
 	h := fnv.New64a()

@@ -1,0 +1,129 @@
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Models caches and deduplicates model calls: identical calls (same
+// customer partition, task kind, request, prompt version) share one provider
+// call, and a finished answer is replayed to later callers as the same
+// stream of deltas. Only answers that pass the call's Validate are cached.
+type Models struct {
+	Next  copydesk.ModelService
+	Cache *Cache
+}
+
+var _ copydesk.ModelService = (*Models)(nil)
+
+// callKeyInput is the canonical encoding of what decides a model's answer.
+type callKeyInput struct {
+	Model       string             `json:"model"`
+	System      string             `json:"system"`
+	Messages    []copydesk.Message `json:"messages"`
+	MaxTokens   int                `json:"max_tokens"`
+	Temperature *float64           `json:"temperature"`
+	Schema      json.RawMessage    `json:"schema"`
+	SchemaName  string             `json:"schema_name"`
+}
+
+// CallRequest returns the cache request of a model call.
+func CallRequest(call copydesk.ModelCall) (Request, error) {
+	r := call.Request
+	input, err := json.Marshal(callKeyInput{
+		Model: r.Model, System: r.System, Messages: r.Messages, MaxTokens: r.MaxTokens,
+		Temperature: r.Temperature, Schema: r.JSONSchema, SchemaName: r.SchemaName,
+	})
+	if err != nil {
+		return Request{}, err
+	}
+	return NewRequest(KeyParts{
+		CustomerID: call.CustomerID, Kind: call.Kind, Input: string(input),
+		ModelClass: r.Model, Version: call.Version,
+	}), nil
+}
+
+// Stream implements copydesk.ModelService.
+func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
+	req, err := CallRequest(call)
+	if err != nil {
+		return nil, err
+	}
+	// The provider call runs detached from this caller; deltas reach this
+	// caller only while it waits, and a failing receiver does not stop the
+	// call that others (and the cache) wait on.
+	var mu sync.Mutex
+	attached, delivered := true, 0
+	var live *copydesk.ModelResult
+	value, outcome, err := m.Cache.Do(ctx, req, func(cctx context.Context) ([]byte, copydesk.Micros, error) {
+		var rec StreamRecord
+		res, err := m.Next.Stream(cctx, call, func(d string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			rec.Deltas = append(rec.Deltas, d)
+			if attached {
+				if onDelta(d) != nil {
+					attached = false
+				} else {
+					delivered++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		if call.Validate != nil {
+			if verr := call.Validate(res.Response); verr != nil {
+				var pe *copydesk.ProviderError
+				if !errors.As(verr, &pe) {
+					verr = &copydesk.ProviderError{Provider: res.Usage.Provider, Kind: copydesk.ProviderInvalid, Message: copydesk.ErrorMessage(verr), Err: verr}
+				}
+				return nil, 0, verr
+			}
+		}
+		final, err := json.Marshal(res)
+		if err != nil {
+			return nil, 0, err
+		}
+		rec.Final = final
+		b, err := EncodeStream(rec)
+		if err != nil {
+			return nil, 0, err
+		}
+		mu.Lock()
+		live = res
+		mu.Unlock()
+		return b, res.Usage.Cost, nil
+	})
+	mu.Lock()
+	attached = false
+	sent, own := delivered, live
+	mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if outcome.Source == SourceMiss && own != nil {
+		return own, nil
+	}
+	rec, err := DecodeStream(value)
+	if err != nil {
+		return nil, err
+	}
+	// Replay what this caller has not seen (all of it, for a cache hit).
+	for _, d := range rec.Deltas[min(sent, len(rec.Deltas)):] {
+		if err := onDelta(d); err != nil {
+			return nil, err
+		}
+	}
+	var res copydesk.ModelResult
+	if err := json.Unmarshal(rec.Final, &res); err != nil {
+		return nil, err
+	}
+	res.Cached = true
+	return &res, nil
+}
