@@ -177,6 +177,14 @@ func grammarCodeRanges(d *Doc) []Span {
 			}
 			at := i + j
 			i = at + 1
+			if at+1 >= len(src) {
+				break
+			}
+			switch src[at+1] | 0x20 { // first letter, lower-cased
+			case 'c', 'k', 's':
+			default:
+				continue
+			}
 			for _, tag := range [...]string{"code", "kbd", "samp"} {
 				if !grammarTagAt(src, at+1, tag) {
 					continue
@@ -243,7 +251,7 @@ func (g *grammarRun) scanText(b *Block) {
 	var curly []int    // indexes of open curly quotes and guillemets
 	for i := 0; i < len(t); i++ {
 		c := t[i]
-		if code && grammarInteresting(c) && g.inCode(b.Offsets[i]) {
+		if !grammarActs[c] || code && g.inCode(b.Offsets[i]) {
 			continue
 		}
 		switch c {
@@ -292,14 +300,14 @@ func (g *grammarRun) scanText(b *Block) {
 	}
 }
 
-// grammarInteresting reports whether scanText acts on byte c.
-func grammarInteresting(c byte) bool {
-	switch c {
-	case ' ', ',', ';', ':', '!', '?', '.', '(', '[', '{', ')', ']', '}', '"', 0xE2, 0xC2:
-		return true
+// grammarActs marks the bytes scanText acts on; every other byte is
+// skipped with one table lookup.
+var grammarActs = func() (t [256]bool) {
+	for _, c := range []byte(" ,;:!?.([{)]}\"\xE2\xC2") {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 // checkSpace looks at the (collapsed) space at t[i]: several spaces in the
 // source, or a space before punctuation.
@@ -480,15 +488,18 @@ func (g *grammarRun) scanWords(s *Sentence) {
 			Span{s.Start, s.End})
 	}
 	misspell := grammarMisspellings[g.lang]
+	prefixes := grammarMisspellingPrefixes[g.lang]
 	code := len(g.code) > 0
 	for k := range words {
 		w := &words[k]
 		if code && (g.inCode(w.Start) || k > 0 && g.inCode(words[k-1].Start)) {
 			continue
 		}
-		if fix, ok := misspell[w.Lower]; ok {
-			sp := Span{w.Start, w.End}
-			g.add(ruleMisspelling, SeverityProblem, fmt.Sprintf("%s is misspelled: write %q.", g.quote(sp), fix), sp)
+		if prefixes.mayHave(w.Lower) { // most words skip the map lookup
+			if fix, ok := misspell[w.Lower]; ok {
+				sp := Span{w.Start, w.End}
+				g.add(ruleMisspelling, SeverityProblem, fmt.Sprintf("%s is misspelled: write %q.", g.quote(sp), fix), sp)
+			}
 		}
 		if k == 0 {
 			continue

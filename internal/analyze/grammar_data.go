@@ -128,3 +128,32 @@ var grammarMisspellings = map[string]map[string]string{
 		"beneficiente": "beneficente", "cabeleleiro": "cabeleireiro", "mortandela": "mortadela",
 	},
 }
+
+// grammarPrefixBits is a set of two-byte word prefixes: a cheap filter in
+// front of the misspelling map, which most words never need to reach.
+type grammarPrefixBits [65536 / 64]uint64
+
+func (p *grammarPrefixBits) mayHave(w string) bool {
+	if p == nil || len(w) < 2 {
+		return p != nil && len(w) > 0
+	}
+	k := uint16(w[0])<<8 | uint16(w[1])
+	return p[k>>6]&(1<<(k&63)) != 0
+}
+
+// grammarMisspellingPrefixes holds the two-byte prefixes of each language's
+// misspellings.
+var grammarMisspellingPrefixes = func() map[string]*grammarPrefixBits {
+	out := make(map[string]*grammarPrefixBits, len(grammarMisspellings))
+	for lang, m := range grammarMisspellings {
+		p := new(grammarPrefixBits)
+		for w := range m {
+			if len(w) >= 2 {
+				k := uint16(w[0])<<8 | uint16(w[1])
+				p[k>>6] |= 1 << (k & 63)
+			}
+		}
+		out[lang] = p
+	}
+	return out
+}()
