@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -124,5 +125,35 @@ func TestToneUnsupportedLanguageStillCountsExclamations(t *testing.T) {
 	}
 	if !strings.Contains(r.Findings[len(r.Findings)-1].Message, "not available") {
 		t.Errorf("got register message %q, want one saying markers are not available", r.Findings[len(r.Findings)-1].Message)
+	}
+}
+
+// TestToneLabelFormula checks toneLabel against hand-computed values:
+// strength = total/(total+4); professional/casual confidence = strength ×
+// (0.5 + |2f-1|/2); mixed = strength × (1 - |2f-1|); mixed address =
+// strength × (0.5 + 0.5 × minority/majority); neutral = (1-strength) ×
+// words/(words+30).
+func TestToneLabelFormula(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                    string
+		formal, informal        float64
+		mixedAddr               bool
+		fAddr, iAddr, words     int
+		wantLabel               string
+		wantConf, wantFormality float64
+	}{
+		{"three u", 6, 0, false, 3, 0, 50, "professional", 0.6, 1},
+		{"je and contraction-like markers", 1, 5, false, 0, 2, 50, "casual", 0.6 * (0.5 + (2.0/3)/2), 1.0 / 6},
+		{"even split", 2, 2, false, 0, 0, 50, "mixed", 0.5, 0.5},
+		{"mixed address 2 vs 1", 4, 2, true, 2, 1, 50, "mixed", 0.6 * 0.75, 4.0 / 6},
+		{"nothing", 0, 0, false, 0, 0, 90, "neutral", 0.75, 0.5},
+		{"one stray marker", 0, 1, false, 0, 0, 30, "neutral", 0.8 * 0.5, 0},
+	}
+	for _, tt := range tests {
+		label, conf, formality := toneLabel(tt.formal, tt.informal, tt.mixedAddr, tt.fAddr, tt.iAddr, tt.words)
+		if label != tt.wantLabel || math.Abs(conf-tt.wantConf) > 1e-9 || math.Abs(formality-tt.wantFormality) > 1e-9 {
+			t.Errorf("%s: got %q %.4f %.4f, want %q %.4f %.4f", tt.name, label, conf, formality, tt.wantLabel, tt.wantConf, tt.wantFormality)
+		}
 	}
 }
