@@ -85,6 +85,28 @@ func checkDoc(tb testing.TB, d *Doc) {
 	}
 }
 
+// checkFindings verifies that every finding has a rule, a message and
+// spans inside the input on rune boundaries, and that the score is 0-100.
+func checkFindings(tb testing.TB, d *Doc, r Result) {
+	tb.Helper()
+	if r.Score < 0 || r.Score > 100 {
+		tb.Fatalf("%s: score %d outside 0-100", r.Type, r.Score)
+	}
+	for _, f := range r.Findings {
+		if f.Rule == "" || f.Message == "" || f.Source == "" {
+			tb.Fatalf("%s: finding without rule, message or source: %+v", r.Type, f)
+		}
+		for _, s := range f.Spans {
+			if s.Start < 0 || s.Start > s.End || s.End > len(d.Source) {
+				tb.Fatalf("%s: span %v outside input of %d bytes", f.Rule, s, len(d.Source))
+			}
+			if s.Start < len(d.Source) && !utf8.RuneStart(d.Source[s.Start]) || s.End < len(d.Source) && !utf8.RuneStart(d.Source[s.End]) {
+				tb.Fatalf("%s: span %v not on rune boundaries", f.Rule, s)
+			}
+		}
+	}
+}
+
 func fuzzParse(f *testing.F, format Format, seeds []string) {
 	for _, s := range seeds {
 		f.Add(s)
@@ -98,9 +120,15 @@ func fuzzParse(f *testing.F, format Format, seeds []string) {
 			return
 		}
 		if err != nil {
+			if format == FormatMarkdown && markdownNesting(s) > maxMarkdownNesting {
+				return
+			}
 			t.Fatalf("Parse: %v", err)
 		}
 		checkDoc(t, d)
+		for _, typ := range AllTypes {
+			checkFindings(t, d, Run(d, typ))
+		}
 	})
 }
 
