@@ -48,6 +48,12 @@ func passiveEN(words []Word) bool {
 		}
 		for j := i + 1; j < len(words) && j <= i+4; j++ {
 			w := words[j].Lower
+			if w == "used" {
+				if passiveENUsedTo(words, j) {
+					break // "is used to working": an adjective of habit
+				}
+				return true // "is used by", "is used to create"
+			}
 			if passiveENParticiple(w) {
 				return true
 			}
@@ -57,6 +63,19 @@ func passiveEN(words []Word) bool {
 		}
 	}
 	return false
+}
+
+// passiveENUsedTo reports "used to" + -ing form, pronoun or noun phrase
+// ("I am used to it"), as opposed to "used to" + verb ("is used to build").
+func passiveENUsedTo(words []Word, j int) bool {
+	if j+1 >= len(words) || words[j+1].Lower != "to" {
+		return false
+	}
+	if j+2 >= len(words) {
+		return true
+	}
+	next := words[j+2].Lower
+	return strings.HasSuffix(next, "ing") || passiveENUsedToObject.has(next)
 }
 
 func passiveENAux(w string) bool {

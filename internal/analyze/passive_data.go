@@ -21,7 +21,11 @@ var passiveENNotParticiple = newLexSet("bed", "red", "shed", "sled", "wed", "shr
 	"wicked", "kindred", "infrared", "rugged", "jagged", "ragged", "crooked", "wretched", "beloved", "hatred",
 	"bored", "tired", "excited", "interested", "worried", "pleased", "delighted", "thrilled", "scared",
 	"ashamed", "aged", "talented", "skilled", "detailed", "advanced", "sophisticated", "dedicated",
-	"experienced", "qualified", "limited", "related", "supposed", "used", "embed", "biped", "united")
+	"experienced", "qualified", "related", "supposed", "used", "embed", "biped", "united")
+
+// passiveENUsedToObject: after "used to", these start an object, not a verb.
+var passiveENUsedToObject = newLexSet("it", "this", "that", "them", "him", "her", "me", "us", "you", "the", "a",
+	"an", "my", "our", "your", "their", "his", "its", "such", "these", "those", "all", "some", "much", "more")
 
 var passiveENEedParticiple = newLexSet("agreed", "freed", "guaranteed", "decreed", "refereed", "disagreed", "emceed")
 

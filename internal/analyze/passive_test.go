@@ -25,6 +25,11 @@ func TestPassiveVoice(t *testing.T) {
 		{"en", "We need a hundred volunteers.", false},
 		{"en", "John's finished project impressed everyone.", false},
 		{"en", "He is interested in design.", false},
+		{"en", "The tool is used by thousands of teams.", true},
+		{"en", "This template is used to create invoices.", true},
+		{"en", "I am used to working late.", false},
+		{"en", "We are used to it.", false},
+		{"en", "Access is limited to five users.", true},
 		// Dutch: worden/zijn + voltooid deelwoord, either order; zijn-verbs excluded.
 		{"nl", "Het boek wordt door de auteur geschreven.", true},
 		{"nl", "De website werd vorig jaar volledig vernieuwd.", true},
