@@ -40,7 +40,7 @@ func Analyze(in Input) (*Report, error) {
 	}
 	r := &Report{
 		Language:         d.Language,
-		LanguageDetected: in.Language == "" || in.Language == "auto" || in.Language == "AUTO",
+		LanguageDetected: isAutoLanguage(in.Language),
 		Words:            wordCount(d),
 		Version:          Version,
 		Results:          make([]Result, 0, len(types)),

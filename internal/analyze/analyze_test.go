@@ -215,3 +215,41 @@ func TestAnalyzeAll(t *testing.T) {
 		t.Errorf("report score %d %q differs from Overall %d %q", r.Score, r.Label, s, l)
 	}
 }
+
+func TestAnalyzeOptions(t *testing.T) {
+	t.Parallel()
+	content := "De kat zit op de mat. Het is een mooie dag en de zon schijnt."
+	tests := []struct {
+		lang         string
+		types        []Type
+		wantLang     string
+		wantDetected bool
+		wantTypes    []Type
+	}{
+		{"", nil, "nl", true, AllTypes},
+		{" Auto ", []Type{TypeSEO}, "nl", true, []Type{TypeSEO}},
+		{"en", []Type{TypeStructure, TypeReadability, TypeStructure}, "en", false, []Type{TypeStructure, TypeReadability}},
+	}
+	for _, tt := range tests {
+		r, err := Analyze(Input{Content: content, Language: tt.lang, Types: tt.types})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []Type
+		for _, res := range r.Results {
+			got = append(got, res.Type)
+		}
+		if r.Language != tt.wantLang || r.LanguageDetected != tt.wantDetected {
+			t.Errorf("language %q: got %q detected %v, want %q detected %v", tt.lang, r.Language, r.LanguageDetected, tt.wantLang, tt.wantDetected)
+		}
+		if diff := cmp.Diff(tt.wantTypes, got); diff != "" {
+			t.Errorf("types (-want +got):\n%s", diff)
+		}
+	}
+	if _, err := Analyze(Input{Content: "x", Language: "klingon"}); err == nil {
+		t.Error("got no error for an unsupported language")
+	}
+	if r := Run(MustParse(t, Input{Content: "x"}), "spelling"); r.Label != LabelNotApplicable {
+		t.Errorf("Run of an unknown type: got label %q, want not_applicable", r.Label)
+	}
+}

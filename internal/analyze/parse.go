@@ -109,10 +109,10 @@ func knownType(t Type) bool {
 // normalizeLanguage turns "NL", "nl-BE" or "nl_NL" into "nl" and reports
 // whether detection was asked for.
 func normalizeLanguage(s string) (lang string, detect bool, err error) {
-	s = strings.TrimSpace(s)
-	if s == "" || strings.EqualFold(s, "auto") {
+	if isAutoLanguage(s) {
 		return "", true, nil
 	}
+	s = strings.TrimSpace(s)
 	base := s
 	if i := strings.IndexAny(base, "-_"); i >= 0 {
 		base = base[:i]
@@ -124,6 +124,12 @@ func normalizeLanguage(s string) (lang string, detect bool, err error) {
 		}
 	}
 	return "", false, copydesk.Errorf(copydesk.EINVALID, "unsupported language %q: use one of %s, or \"auto\" to detect", truncate(s, 20), strings.Join(SupportedLanguages, ", "))
+}
+
+// isAutoLanguage reports whether the language is to be detected.
+func isAutoLanguage(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "" || strings.EqualFold(s, "auto")
 }
 
 func invalidUTF8At(s string) int {
