@@ -231,8 +231,8 @@ func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
 			if L.german && ruleFirstUpper(p.Text) {
 				continue
 			}
-			if j > 0 && L.determiner.has(words[j-1].Lower) {
-				continue
+			if j > 0 && j-1 != i && L.determiner.has(words[j-1].Lower) {
+				continue // "de gevolgen": a noun after a determiner (but "zijn verrast" is the auxiliary)
 			}
 			if state && L.stateExcep.has(p.Lower) {
 				continue

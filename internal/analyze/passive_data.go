@@ -69,7 +69,8 @@ var passiveNL = passiveClauseLang{
 		"verplicht", "bereid", "beroemd", "geïnteresseerd", "gemotiveerd", "verbaasd", "ontevreden",
 		"betrokken", "gespecialiseerd", "gevestigd", "ingewikkeld", "gemiddeld", "verantwoord", "bevoegd",
 		"vertrouwd", "verwant", "geliefd", "gehaast", "gespannen", "geschrokken", "verslaafd", "gerust",
-		"geduldig", "gelukkig", "geopend", "gesloten"),
+		"geduldig", "gelukkig", "geopend", "gesloten", "benieuwd", "bedroefd", "beducht", "beschaamd", "bevreesd",
+		"verheugd", "verbaasd", "verzekerd"),
 	notPart: newLexSet(
 		// ge- nouns, adjectives and infinitives
 		"gebied", "geld", "gezicht", "gewicht", "gerecht", "gedicht", "geluid", "gevecht", "gebit", "gezond",

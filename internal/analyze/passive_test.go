@@ -57,6 +57,9 @@ func TestPassiveVoice(t *testing.T) {
 		{"nl", "De meeste stroom wordt tussen april en september opgewekt.", true},
 		{"nl", "Houd er rekening mee dat de omvormer vervangen moet worden.", true},
 		{"nl", "Wij zijn trots en hebben veel gedaan.", false},
+		{"nl", "Ik ben benieuwd naar uw mening.", false},
+		{"nl", "Ze zijn verrast door de resultaten.", true},
+		{"nl", "Dit is bedoeld voor beginners.", true},
 		{"nl", "Het huis is groot en de tuin is aangelegd.", true},
 		// German: werden + Partizip II.
 		{"de", "Das Haus wird renoviert.", true},
