@@ -9,10 +9,14 @@ import (
 // Sentiment rule ids.
 const (
 	ruleSentimentNegative    = "sentiment.negative_sentence"
+	ruleSentimentPositive    = "sentiment.positive_sentence"
 	ruleSentimentUnsupported = "sentiment.unsupported_language"
 	// sentimentNegativeAt is the sentence compound at or below which a
 	// sentence is reported as strongly negative.
 	sentimentNegativeAt = -0.5
+	// sentimentPositiveAt: sentences at or above it are reported as info,
+	// so a UI can highlight the strongest positive sentences too.
+	sentimentPositiveAt = 0.5
 	// sentimentAlpha normalises a raw sum x to x/sqrt(x²+alpha), the
 	// normalisation VADER (Hutto & Gilbert, 2014) uses, so a compound lies in
 	// (-1, 1).
@@ -51,7 +55,8 @@ type sentEntry struct {
 //
 // Label: "positive" (compound >= 0.05), "negative" (<= -0.05) or "neutral".
 // Score: 50 + 50 × compound, so 0 is very negative, 50 neutral and 100 very
-// positive. Sentences with a compound <= -0.5 are reported with their span.
+// positive. Sentences with a compound <= -0.5 are reported with their span
+// as warnings, sentences with a compound >= 0.5 as info.
 func analyzeSentiment(d *Doc) Result {
 	lex := sentimentLexicons[d.Language]
 	if lex == nil {
@@ -92,9 +97,14 @@ func analyzeSentiment(d *Doc) Result {
 			}
 			mostNegative = math.Min(mostNegative, c)
 			mostPosit = math.Max(mostPosit, c)
-			if c <= sentimentNegativeAt {
+			switch {
+			case c <= sentimentNegativeAt:
 				findings = append(findings, Finding{Rule: ruleSentimentNegative, Severity: SeverityWarning,
 					Message: fmt.Sprintf("This sentence reads strongly negative (%.2f on a scale of -1 to 1): check that this is intended, or turn it towards the solution.", c),
+					Spans:   []Span{{s.Start, s.End}}, Source: "local"})
+			case c >= sentimentPositiveAt:
+				findings = append(findings, Finding{Rule: ruleSentimentPositive, Severity: SeverityInfo,
+					Message: fmt.Sprintf("This sentence reads strongly positive (%.2f on a scale of -1 to 1).", c),
 					Spans:   []Span{{s.Start, s.End}}, Source: "local"})
 			}
 		}

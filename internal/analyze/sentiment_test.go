@@ -33,6 +33,8 @@ func TestSentimentSentenceRaw(t *testing.T) {
 		{"nl", "Een heel erg goede ervaring.", 4.5},
 		{"nl", "De kamer was prachtig maar het eten was vreselijk.", -3},
 		{"nl", "Het is een beetje traag.", -1},
+		{"en", "The new plan is less expensive.", 0.5}, // -1 × -0.5
+		{"nl", "Ja, maar minder goed.", -1.5},          // 2 × -0.5, after "maar" × 1.5
 		{"de", "Das ist wirklich schlecht.", -3},
 		{"de", "Der Service ist nicht gut.", -1},
 		{"fr", "Le service est très bon.", 3},
