@@ -15,9 +15,11 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -834,4 +836,65 @@ func TestBenchIdleStreamsRSS(t *testing.T) {
 	t.Logf("server CPU while idle: %.1f%% of one core without streams, %.1f%% with %d streams", cpu0, cpu1, streams)
 	cancel()
 	wg.Wait()
+}
+
+// TestBenchIdleStreamsMemStats opens N idle streams on the in-process Main
+// with raw TCP clients that never read (so the client side adds no
+// goroutines) and reports where the server's memory per stream goes:
+// goroutine stacks and live heap after a GC, from runtime.MemStats. Set
+// COPYDESK_BENCH_STREAMS=N to run it.
+func TestBenchIdleStreamsMemStats(t *testing.T) {
+	v := os.Getenv("COPYDESK_BENCH_STREAMS")
+	if v == "" {
+		t.Skip("set COPYDESK_BENCH_STREAMS=N (e.g. 1000 or 10000) to measure the server's memory per open stream")
+	}
+	streams, err := strconv.Atoi(v)
+	if err != nil || streams < 1 {
+		t.Fatalf("COPYDESK_BENCH_STREAMS=%q: want a positive number of streams", v)
+	}
+	MustRaiseFileLimit(t, 2*uint64(streams)+1000)
+	m := MustRunMain(t)
+	job := &copydesk.Job{Kind: analysis.JobKind, Input: json.RawMessage(`{}`)}
+	if err := m.Store.CreateJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(m.HTTP.URL(), "http://")
+	request := []byte("GET /v1/jobs/" + job.ID + "/events HTTP/1.1\r\nHost: " + addr + "\r\n\r\n")
+
+	snapshot := func() (runtime.MemStats, int) {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms, runtime.NumGoroutine()
+	}
+	ms0, g0 := snapshot()
+	conns := make([]net.Conn, 0, streams)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range streams {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		if _, err := c.Write(request); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	// Wait until every stream is subscribed.
+	for deadline := time.Now().Add(time.Minute); m.Jobs.Broker.Subscribers() < streams; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d streams subscribed after a minute", m.Jobs.Broker.Subscribers(), streams)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(5 * time.Second) // past two stream polls
+	ms1, g1 := snapshot()
+	per := func(a, b uint64) float64 { return (float64(b) - float64(a)) / float64(streams) / 1024 }
+	t.Logf("streams=%d goroutines +%.2f per stream", streams, float64(g1-g0)/float64(streams))
+	t.Logf("per stream: stacks %.1f KiB, live heap %.1f KiB, all runtime memory (Sys) %.1f KiB",
+		per(ms0.StackInuse, ms1.StackInuse), per(ms0.HeapInuse, ms1.HeapInuse), per(ms0.Sys, ms1.Sys))
 }
