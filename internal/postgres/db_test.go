@@ -104,7 +104,7 @@ func TestCacheStoreValidation(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache"}
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access"}
 
 func TestOpen(t *testing.T) {
 	dsn := MustDSN(t)

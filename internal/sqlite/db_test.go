@@ -50,7 +50,7 @@ func TestCacheStore(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache"}
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access"}
 
 func TestOpen(t *testing.T) {
 	t.Parallel()

@@ -1,0 +1,634 @@
+package copydesk
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a user may do. The set is closed.
+type Role string
+
+// The three roles of the plan.
+const (
+	// RoleAdmin is the operator: everything, for all customers.
+	RoleAdmin Role = "ADMIN"
+	// RoleClient is a customer's owner: its users, keys, budgets and usage.
+	RoleClient Role = "CLIENT"
+	// RoleUser runs analyses, generation and translation, and sees only its
+	// own jobs and results.
+	RoleUser Role = "USER"
+)
+
+// ParseRole parses a role name, case-insensitively. Returns EINVALID for
+// anything but admin, client or user.
+func ParseRole(s string) (Role, error) {
+	switch s {
+	case "ADMIN", "admin", "Admin":
+		return RoleAdmin, nil
+	case "CLIENT", "client", "Client":
+		return RoleClient, nil
+	case "USER", "user", "User":
+		return RoleUser, nil
+	}
+	return "", Errorf(EINVALID, "role %q is not one of ADMIN, CLIENT, USER", s)
+}
+
+// Valid reports whether r is one of the three roles.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleClient || r == RoleUser }
+
+// Customer is a paying tenant (the plan's "klant"). Every user, key, job,
+// cached result, budget and ledger row belongs to one customer; ADMIN users
+// belong to the operator's own customer.
+type Customer struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// User is a person or service account of a customer.
+type User struct {
+	ID         string `json:"id"`
+	CustomerID string `json:"customer_id"`
+	Email      string `json:"email"` // unique over all customers, lower case
+	Name       string `json:"name"`
+	Role       Role   `json:"role"`
+	// PasswordHash is the encoded slow hash of the password (see the auth
+	// package), or "" for a user that cannot log in with a password.
+	PasswordHash string    `json:"-"`
+	Disabled     bool      `json:"disabled"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// APIKey is a stored API key. The secret is shown once at creation and never
+// stored: only its hash is. Prefix identifies the key in lists and logs.
+type APIKey struct {
+	ID         string     `json:"id"`
+	CustomerID string     `json:"customer_id"`
+	UserID     string     `json:"user_id"` // the key acts as this user, with its role
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"` // unique, public: e.g. "cdk_3fa9c2d1e0b4"
+	Hash       []byte     `json:"-"`      // SHA-256 of the full key
+	Scopes     []string   `json:"scopes,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// Session is a browser login. The token lives only in the cookie; the store
+// keeps its hash.
+type Session struct {
+	ID         string    `json:"id"`
+	UserID     string    `json:"user_id"`
+	CustomerID string    `json:"customer_id"`
+	Hash       []byte    `json:"-"` // SHA-256 of the session token
+	CSRFToken  string    `json:"-"` // synchronizer token for unsafe methods
+	ExpiresAt  time.Time `json:"expires_at"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID     string   `json:"user_id"`
+	CustomerID string   `json:"customer_id"`
+	Role       Role     `json:"role"`
+	Method     string   `json:"method"`           // "key", "session" or "jwt"
+	KeyID      string   `json:"key_id,omitempty"` // set for Method "key"
+	Scopes     []string `json:"scopes,omitempty"` // empty: all the role allows
+	SessionID  string   `json:"session_id,omitempty"`
+}
+
+// CanSeeCustomer reports whether p may read data of customerID: an ADMIN
+// sees every customer, anyone else only their own.
+func (p Principal) CanSeeCustomer(customerID string) bool {
+	return p.Role == RoleAdmin || (p.CustomerID != "" && p.CustomerID == customerID)
+}
+
+// CanSeeUser reports whether p may read data owned by userID of customerID:
+// an ADMIN everything, a CLIENT everything of its customer, a USER only its
+// own.
+func (p Principal) CanSeeUser(customerID, userID string) bool {
+	switch p.Role {
+	case RoleAdmin:
+		return true
+	case RoleClient:
+		return p.CustomerID != "" && p.CustomerID == customerID
+	case RoleUser:
+		return p.CustomerID != "" && p.CustomerID == customerID && p.UserID == userID
+	}
+	return false
+}
+
+// UserFilter selects users. Empty fields do not filter.
+type UserFilter struct {
+	CustomerID string
+	Role       Role
+}
+
+// APIKeyFilter selects API keys. Empty fields do not filter.
+type APIKeyFilter struct {
+	CustomerID string
+	UserID     string
+}
+
+// AccessStore persists customers, users, API keys and sessions.
+type AccessStore interface {
+	// CreateCustomer stores a new customer; ID (when empty) and CreatedAt are
+	// set on c. Returns EINVALID for an empty name and ECONFLICT for a taken ID.
+	CreateCustomer(ctx context.Context, c *Customer) error
+	// FindCustomerByID returns the customer. Returns ENOTFOUND if it does not exist.
+	FindCustomerByID(ctx context.Context, id string) (*Customer, error)
+	// FindCustomers returns all customers, oldest first.
+	FindCustomers(ctx context.Context) ([]*Customer, error)
+
+	// CreateUser stores a new user; ID (when empty) and CreatedAt are set on
+	// u. Returns EINVALID for a missing email or an unknown role, ENOTFOUND
+	// if the customer does not exist and ECONFLICT if the email is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// FindUserByID returns the user. Returns ENOTFOUND if it does not exist.
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	// FindUserByEmail returns the user with the email (compared in lower
+	// case). Returns ENOTFOUND if there is none.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindUsers returns the users matching filter, oldest first.
+	FindUsers(ctx context.Context, filter UserFilter) ([]*User, error)
+	// SetUserPassword replaces a user's password hash. Returns ENOTFOUND if
+	// the user does not exist.
+	SetUserPassword(ctx context.Context, userID, passwordHash string) error
+	// SetUserDisabled disables or enables a user. Returns ENOTFOUND if the
+	// user does not exist.
+	SetUserDisabled(ctx context.Context, userID string, disabled bool) error
+	// CountUsers returns the number of users (0 on a fresh store: bootstrap).
+	CountUsers(ctx context.Context) (int, error)
+
+	// CreateAPIKey stores a new key; ID (when empty) and CreatedAt are set on
+	// k. Returns EINVALID for a missing prefix or hash, ENOTFOUND if the user
+	// does not exist in k.CustomerID and ECONFLICT for a taken prefix.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// FindAPIKeyByPrefix returns the key with the prefix, revoked and
+	// expired ones included. Returns ENOTFOUND if there is none.
+	FindAPIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
+	// FindAPIKeys returns the keys matching filter, oldest first.
+	FindAPIKeys(ctx context.Context, filter APIKeyFilter) ([]*APIKey, error)
+	// RevokeAPIKey marks the key revoked now. Revoking a revoked key keeps
+	// its first revocation time. Returns ENOTFOUND if the key does not exist.
+	RevokeAPIKey(ctx context.Context, id string) (*APIKey, error)
+
+	// CreateSession stores a new session; ID (when empty) and CreatedAt are
+	// set on s. Returns ENOTFOUND if the user does not exist.
+	CreateSession(ctx context.Context, s *Session) error
+	// FindSessionByHash returns the session whose token hashes to hash,
+	// expired ones included. Returns ENOTFOUND if there is none.
+	FindSessionByHash(ctx context.Context, hash []byte) (*Session, error)
+	// DeleteSession deletes a session (logout). Deleting an absent session
+	// is not an error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteExpiredSessions deletes sessions expired by the store's clock
+	// and returns how many.
+	DeleteExpiredSessions(ctx context.Context) (int, error)
+}
+
+// Budget thresholds, in the order they are crossed.
+const (
+	ThresholdNone    = 0 // below the alert threshold
+	ThresholdAlert   = 1 // at or above AlertPercent of the limit
+	ThresholdWarning = 2 // at or above WarningPercent of the limit
+	ThresholdHard    = 3 // the hard limit is reached, or a call was refused by it
+)
+
+// Default budget thresholds, in percent of the monthly limit.
+const (
+	AlertPercentDefault   = 80
+	WarningPercentDefault = 90
+)
+
+// ThresholdName returns "alert", "warning", "hard" or "none".
+func ThresholdName(level int) string {
+	switch level {
+	case ThresholdAlert:
+		return "alert"
+	case ThresholdWarning:
+		return "warning"
+	case ThresholdHard:
+		return "hard"
+	}
+	return "none"
+}
+
+// BudgetPeriod returns the calendar month t falls in, in UTC, as "2006-01":
+// budgets reset when it changes.
+func BudgetPeriod(t time.Time) string { return t.UTC().Format("2006-01") }
+
+// Budget is a monthly spending limit of a customer (UserID "") or of one of
+// its users. Spent and Reserved are of the current Period; the first
+// reservation or settlement in a new calendar month resets Spent and Level.
+type Budget struct {
+	CustomerID     string    `json:"customer_id"`
+	UserID         string    `json:"user_id,omitempty"` // "" for the customer's own budget
+	Limit          Micros    `json:"limit"`             // the hard limit per month, in the configured currency
+	AlertPercent   int       `json:"alert_percent"`     // default AlertPercentDefault
+	WarningPercent int       `json:"warning_percent"`   // default WarningPercentDefault
+	Period         string    `json:"period"`            // BudgetPeriod of Spent
+	Spent          Micros    `json:"spent"`             // settled cost in Period
+	Reserved       Micros    `json:"reserved"`          // open reservations
+	Level          int       `json:"level"`             // highest threshold raised in Period
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Left returns the fraction (0-1) of the limit neither spent nor reserved.
+func (b *Budget) Left(now time.Time) float64 {
+	if b.Limit <= 0 {
+		return 0
+	}
+	spent := b.Spent
+	if b.Period != BudgetPeriod(now) {
+		spent = 0
+	}
+	left := b.Limit - spent - b.Reserved
+	if left <= 0 {
+		return 0
+	}
+	return float64(left) / float64(b.Limit)
+}
+
+// LevelOf returns the threshold that spent has reached.
+func (b *Budget) LevelOf(spent Micros) int {
+	switch {
+	case b.Limit <= 0:
+		return ThresholdNone
+	case spent >= b.Limit:
+		return ThresholdHard
+	case int64(spent)*100 >= int64(b.Limit)*int64(b.WarningPercent):
+		return ThresholdWarning
+	case int64(spent)*100 >= int64(b.Limit)*int64(b.AlertPercent):
+		return ThresholdAlert
+	}
+	return ThresholdNone
+}
+
+// Reservation is money set aside for one provider call before it is made:
+// the call's maximum cost. It is settled with the actual cost or released.
+type Reservation struct {
+	ID         string    `json:"id"`
+	CustomerID string    `json:"customer_id"`
+	UserID     string    `json:"user_id,omitempty"`
+	Amount     Micros    `json:"amount"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// LedgerEntry is the immutable record of one provider call (or cache hit
+// that saved one).
+type LedgerEntry struct {
+	ID            string        `json:"id"`
+	CustomerID    string        `json:"customer_id"`
+	UserID        string        `json:"user_id,omitempty"`
+	Kind          string        `json:"kind"` // task kind
+	JobID         string        `json:"job_id,omitempty"`
+	Provider      string        `json:"provider"`
+	Model         string        `json:"model"`
+	InputTokens   int           `json:"input_tokens"`
+	OutputTokens  int           `json:"output_tokens"`
+	CachedTokens  int           `json:"cached_tokens"`
+	Cost          Micros        `json:"cost"`
+	Saved         Micros        `json:"saved"` // cost a cache hit saved; 0 for a provider call
+	CacheHit      bool          `json:"cache_hit"`
+	Latency       time.Duration `json:"latency"`
+	ReservationID string        `json:"reservation_id,omitempty"`
+	At            time.Time     `json:"at"`
+}
+
+// BudgetStore persists budgets, reservations and, in the same transactions,
+// the ledger rows of settled calls.
+type BudgetStore interface {
+	// SetBudget creates or changes the limit and thresholds of a budget,
+	// keeping its spent, reserved and level. Zero percentages become the
+	// defaults. Returns EINVALID for a negative limit or percentages out of
+	// order (0 < alert <= warning < 100), and ENOTFOUND for an unknown
+	// customer.
+	SetBudget(ctx context.Context, b *Budget) error
+	// FindBudget returns the budget of a customer (userID "") or user.
+	// Returns ENOTFOUND if none is set.
+	FindBudget(ctx context.Context, customerID, userID string) (*Budget, error)
+	// DeleteBudget removes a budget (the customer becomes unlimited).
+	// Returns ENOTFOUND if none is set.
+	DeleteBudget(ctx context.Context, customerID, userID string) error
+
+	// Reserve atomically checks and reserves r.Amount on the customer's
+	// budget and, if it has one, the user's: the reservation is stored only
+	// if spent+reserved+amount stays within every limit, so that concurrent
+	// calls can never overspend. A customer or user without a budget is not
+	// limited. ID (when empty) and CreatedAt are set on r. Returns the
+	// customer's budget after (nil without one). Returns EINVALID for a
+	// negative amount or missing customer and EBUDGETEXCEEDED if a limit
+	// would be crossed.
+	Reserve(ctx context.Context, r *Reservation) (*Budget, error)
+	// Settle, in one transaction, deletes the reservation, releases its
+	// amount, adds actual to spent and appends entry to the ledger (with
+	// entry.Cost = actual and entry.ReservationID set). Returns the
+	// customer's budget after (nil without one). Returns ENOTFOUND if the
+	// reservation is not open (settled, released or swept) and EINVALID for
+	// a negative cost.
+	Settle(ctx context.Context, reservationID string, actual Micros, entry *LedgerEntry) (*Budget, error)
+	// Release deletes the reservation and releases its amount. Returns
+	// ENOTFOUND if it is not open.
+	Release(ctx context.Context, reservationID string) error
+	// FindReservations returns the open reservations created before before,
+	// oldest first (all of them for a zero time).
+	FindReservations(ctx context.Context, before time.Time) ([]*Reservation, error)
+	// RaiseLevel sets the budget's level to level if it is higher and the
+	// budget is still in period, and returns the level it had: the caller
+	// raises events for the levels in (previous, level]. Returns ENOTFOUND
+	// if the budget does not exist.
+	RaiseLevel(ctx context.Context, customerID, userID, period string, level int) (previous int, err error)
+}
+
+// UsageFilter selects ledger rows for a report: From inclusive, To
+// exclusive. Empty IDs do not filter.
+type UsageFilter struct {
+	CustomerID string
+	UserID     string
+	From       time.Time
+	To         time.Time
+}
+
+// UsageRow is the sum of the ledger rows of one group: day, customer, user,
+// model and task kind.
+type UsageRow struct {
+	Day          string `json:"day"` // "2006-01-02" in UTC
+	CustomerID   string `json:"customer_id"`
+	UserID       string `json:"user_id"`
+	Model        string `json:"model"`
+	Kind         string `json:"kind"`
+	Calls        int64  `json:"calls"`
+	CacheHits    int64  `json:"cache_hits"`
+	InputTokens  int64  `json:"input_tokens"`
+	OutputTokens int64  `json:"output_tokens"`
+	CachedTokens int64  `json:"cached_tokens"`
+	Cost         Micros `json:"cost"`
+	Saved        Micros `json:"saved"`
+}
+
+// UsageReport is the usage in a date range: one row per group, ordered by
+// day, customer, user, model and kind, and the totals over all rows.
+type UsageReport struct {
+	From   time.Time  `json:"from"`
+	To     time.Time  `json:"to"`
+	Rows   []UsageRow `json:"rows"`
+	Totals UsageRow   `json:"totals"` // Day and the IDs empty
+}
+
+// LedgerStore reads the cost ledger. Rows are only ever appended (by
+// BudgetStore.Settle or AppendLedger) and never changed or deleted.
+type LedgerStore interface {
+	// AppendLedger appends a row that has no reservation (e.g. a cache hit
+	// or a call of a customer without budget); ID (when empty) and At (when
+	// zero) are set on e. Returns EINVALID for a missing customer or a
+	// negative cost or token count.
+	AppendLedger(ctx context.Context, e *LedgerEntry) error
+	// FindLedger returns the rows matching filter in time order.
+	FindLedger(ctx context.Context, filter UsageFilter) ([]*LedgerEntry, error)
+	// UsageReport sums the rows matching filter by day, customer, user,
+	// model and kind. Returns EINVALID if To is not after From.
+	UsageReport(ctx context.Context, filter UsageFilter) (*UsageReport, error)
+}
+
+// ID prefixes of access entities.
+const (
+	CustomerIDPrefix    = "cus_"
+	UserIDPrefix        = "usr_"
+	APIKeyIDPrefix      = "key_"
+	SessionIDPrefix     = "ses_"
+	ReservationIDPrefix = "res_"
+	LedgerIDPrefix      = "led_"
+)
+
+// NewID returns a new ID with prefix and the layout of NewJobID: time-ordered,
+// 80 random bits. Pass the injected clock's time.
+func NewID(prefix string, now time.Time) string {
+	return prefix + NewJobID(now)[len(JobIDPrefix):]
+}
+
+// Field limits of access entities.
+const (
+	MaxNameLen   = 200
+	MaxEmailLen  = 254
+	MaxIDLen     = 128
+	MaxScopes    = 32
+	MaxScopeLen  = 64
+	MaxPrefixLen = 64
+)
+
+func checkLen(field, s string, max int, required bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return Errorf(EINVALID, "%s is required", field)
+	}
+	if len(s) > max {
+		return Errorf(EINVALID, "%s is longer than %d bytes", field, max)
+	}
+	if !utf8.ValidString(s) {
+		return Errorf(EINVALID, "%s is not valid UTF-8", field)
+	}
+	return nil
+}
+
+// Prepare validates c and sets its ID (when empty) and CreatedAt from now.
+// Returns EINVALID naming the bad field.
+func (c *Customer) Prepare(now time.Time) error {
+	if c == nil {
+		return Errorf(EINVALID, "customer is missing")
+	}
+	if err := checkLen("customer id", c.ID, MaxIDLen, false); err != nil {
+		return err
+	}
+	if err := checkLen("customer name", c.Name, MaxNameLen, true); err != nil {
+		return err
+	}
+	if c.ID == "" {
+		c.ID = NewID(CustomerIDPrefix, now)
+	}
+	c.CreatedAt = now.UTC()
+	return nil
+}
+
+// Prepare validates u, lower-cases its email and sets its ID (when empty)
+// and CreatedAt from now. Returns EINVALID naming the bad field.
+func (u *User) Prepare(now time.Time) error {
+	if u == nil {
+		return Errorf(EINVALID, "user is missing")
+	}
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	if err := checkLen("user id", u.ID, MaxIDLen, false); err != nil {
+		return err
+	}
+	if err := checkLen("customer id", u.CustomerID, MaxIDLen, true); err != nil {
+		return err
+	}
+	if err := checkLen("email", u.Email, MaxEmailLen, true); err != nil {
+		return err
+	}
+	if at := strings.IndexByte(u.Email, '@'); at < 1 || at == len(u.Email)-1 || strings.ContainsAny(u.Email, " \t\r\n<>") {
+		return Errorf(EINVALID, "email %q is not an address like name@example.com", u.Email)
+	}
+	if err := checkLen("user name", u.Name, MaxNameLen, false); err != nil {
+		return err
+	}
+	if !u.Role.Valid() {
+		return Errorf(EINVALID, "role %q is not one of ADMIN, CLIENT, USER", u.Role)
+	}
+	if u.ID == "" {
+		u.ID = NewID(UserIDPrefix, now)
+	}
+	u.CreatedAt = now.UTC()
+	return nil
+}
+
+// Prepare validates k and sets its ID (when empty) and CreatedAt from now.
+// Returns EINVALID naming the bad field.
+func (k *APIKey) Prepare(now time.Time) error {
+	if k == nil {
+		return Errorf(EINVALID, "api key is missing")
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"customer id", k.CustomerID, MaxIDLen}, {"user id", k.UserID, MaxIDLen}, {"key prefix", k.Prefix, MaxPrefixLen}} {
+		if err := checkLen(f.name, f.v, f.max, true); err != nil {
+			return err
+		}
+	}
+	if err := checkLen("key name", k.Name, MaxNameLen, false); err != nil {
+		return err
+	}
+	if len(k.Hash) != 32 {
+		return Errorf(EINVALID, "key hash must be 32 bytes (SHA-256), got %d", len(k.Hash))
+	}
+	if len(k.Scopes) > MaxScopes {
+		return Errorf(EINVALID, "a key has at most %d scopes, got %d", MaxScopes, len(k.Scopes))
+	}
+	for _, s := range k.Scopes {
+		if err := checkLen("scope", s, MaxScopeLen, true); err != nil {
+			return err
+		}
+		if strings.ContainsAny(s, " ,\t\r\n") {
+			return Errorf(EINVALID, "scope %q must not contain spaces or commas", s)
+		}
+	}
+	if k.ID == "" {
+		k.ID = NewID(APIKeyIDPrefix, now)
+	}
+	k.CreatedAt = now.UTC()
+	if k.ExpiresAt != nil {
+		t := k.ExpiresAt.UTC()
+		k.ExpiresAt = &t
+	}
+	k.RevokedAt = nil
+	return nil
+}
+
+// Prepare validates s and sets its ID (when empty) and CreatedAt from now.
+func (s *Session) Prepare(now time.Time) error {
+	if s == nil {
+		return Errorf(EINVALID, "session is missing")
+	}
+	if s.UserID == "" || s.CustomerID == "" {
+		return Errorf(EINVALID, "session user and customer are required")
+	}
+	if len(s.Hash) != 32 {
+		return Errorf(EINVALID, "session hash must be 32 bytes (SHA-256), got %d", len(s.Hash))
+	}
+	if s.ExpiresAt.IsZero() {
+		return Errorf(EINVALID, "session expiry is required")
+	}
+	if s.ID == "" {
+		s.ID = NewID(SessionIDPrefix, now)
+	}
+	s.CreatedAt = now.UTC()
+	s.ExpiresAt = s.ExpiresAt.UTC()
+	return nil
+}
+
+// Prepare validates b, fills default percentages and sets UpdatedAt.
+func (b *Budget) Prepare(now time.Time) error {
+	if b == nil {
+		return Errorf(EINVALID, "budget is missing")
+	}
+	if err := checkLen("customer id", b.CustomerID, MaxIDLen, true); err != nil {
+		return err
+	}
+	if err := checkLen("user id", b.UserID, MaxIDLen, false); err != nil {
+		return err
+	}
+	if b.Limit < 0 {
+		return Errorf(EINVALID, "budget limit cannot be negative (got %d)", b.Limit)
+	}
+	if b.AlertPercent == 0 {
+		b.AlertPercent = AlertPercentDefault
+	}
+	if b.WarningPercent == 0 {
+		b.WarningPercent = max(WarningPercentDefault, b.AlertPercent)
+	}
+	if b.AlertPercent < 1 || b.AlertPercent > b.WarningPercent || b.WarningPercent > 99 {
+		return Errorf(EINVALID, "budget thresholds must satisfy 0 < alert (%d) <= warning (%d) < 100", b.AlertPercent, b.WarningPercent)
+	}
+	b.UpdatedAt = now.UTC()
+	return nil
+}
+
+// Prepare validates e and sets its ID (when empty) and At (when zero).
+func (e *LedgerEntry) Prepare(now time.Time) error {
+	if e == nil {
+		return Errorf(EINVALID, "ledger entry is missing")
+	}
+	if err := checkLen("customer id", e.CustomerID, MaxIDLen, true); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{{"user id", e.UserID}, {"kind", e.Kind}, {"job id", e.JobID}, {"provider", e.Provider}, {"model", e.Model}} {
+		if err := checkLen(f.name, f.v, MaxNameLen, false); err != nil {
+			return err
+		}
+	}
+	if e.InputTokens < 0 || e.OutputTokens < 0 || e.CachedTokens < 0 {
+		return Errorf(EINVALID, "token counts cannot be negative")
+	}
+	if e.Cost < 0 || e.Saved < 0 {
+		return Errorf(EINVALID, "cost and saving cannot be negative")
+	}
+	if e.ID == "" {
+		e.ID = NewID(LedgerIDPrefix, now)
+	}
+	if e.At.IsZero() {
+		e.At = now
+	}
+	e.At = e.At.UTC()
+	return nil
+}
+
+// MaxUsageRange bounds a usage report's date range.
+const MaxUsageRange = 400 * 24 * time.Hour
+
+// Validate checks the range of f. Returns EINVALID if To is not after From
+// or the range is longer than MaxUsageRange.
+func (f UsageFilter) Validate() error {
+	if f.From.IsZero() || f.To.IsZero() {
+		return Errorf(EINVALID, "usage range needs both from and to")
+	}
+	if !f.To.After(f.From) {
+		return Errorf(EINVALID, "usage range end %s is not after its start %s", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
+	}
+	if f.To.Sub(f.From) > MaxUsageRange {
+		return Errorf(EINVALID, "usage range is longer than %d days", MaxUsageRange/(24*time.Hour))
+	}
+	return nil
+}
+
+// Add adds the counts of o to r.
+func (r *UsageRow) Add(o UsageRow) {
+	r.Calls += o.Calls
+	r.CacheHits += o.CacheHits
+	r.InputTokens += o.InputTokens
+	r.OutputTokens += o.OutputTokens
+	r.CachedTokens += o.CachedTokens
+	r.Cost += o.Cost
+	r.Saved += o.Saved
+}

@@ -1,0 +1,342 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+var _ copydesk.BudgetStore = (*DB)(nil)
+
+const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warning_percent, period, spent, reserved, level, updated_at`
+
+func scanBudget(row interface{ Scan(...any) error }) (*copydesk.Budget, error) {
+	var b copydesk.Budget
+	var updated int64
+	if err := row.Scan(&b.CustomerID, &b.UserID, &b.Limit, &b.AlertPercent, &b.WarningPercent,
+		&b.Period, &b.Spent, &b.Reserved, &b.Level, &updated); err != nil {
+		return nil, err
+	}
+	b.UpdatedAt = decodeTime(updated)
+	return &b, nil
+}
+
+// SetBudget creates or changes a budget's limit and thresholds. See
+// copydesk.BudgetStore.
+func (db *DB) SetBudget(ctx context.Context, b *copydesk.Budget) error {
+	now := db.clock.Now()
+	if err := b.Prepare(now); err != nil {
+		return err
+	}
+	return db.writeTx(ctx, func(tx *Tx) error {
+		if err := customerExists(ctx, tx, b.CustomerID); err != nil {
+			return err
+		}
+		if b.UserID != "" {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = ? AND customer_id = ?`,
+				b.UserID, b.CustomerID).Scan(&n); err != nil {
+				return translate(err)
+			}
+			if n == 0 {
+				return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", b.UserID, b.CustomerID)
+			}
+		}
+		got, err := scanBudget(tx.QueryRowContext(ctx, `
+			INSERT INTO budgets (customer_id, user_id, limit_micros, alert_percent, warning_percent, period, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (customer_id, user_id) DO UPDATE SET limit_micros = excluded.limit_micros,
+				alert_percent = excluded.alert_percent, warning_percent = excluded.warning_percent,
+				updated_at = excluded.updated_at
+			RETURNING `+budgetColumns,
+			b.CustomerID, b.UserID, b.Limit, b.AlertPercent, b.WarningPercent, copydesk.BudgetPeriod(now), encodeTime(b.UpdatedAt)))
+		if err != nil {
+			return translate(err)
+		}
+		*b = *got
+		return nil
+	})
+}
+
+// FindBudget returns a budget. Returns ENOTFOUND if none is set.
+func (db *DB) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
+	b, err := scanBudget(db.read.QueryRowContext(ctx, `SELECT `+budgetColumns+` FROM budgets
+		WHERE customer_id = ? AND user_id = ?`, customerID, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
+	}
+	return b, translate(err)
+}
+
+// DeleteBudget removes a budget. Returns ENOTFOUND if none is set.
+func (db *DB) DeleteBudget(ctx context.Context, customerID, userID string) error {
+	return db.writeTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM budgets WHERE customer_id = ? AND user_id = ?`, customerID, userID)
+		if err != nil {
+			return translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
+		}
+		return nil
+	})
+}
+
+// reserveSQL reserves amount on one budget if it stays within the limit,
+// rolling the period over (spent and level back to 0) in the same statement.
+// It changes no row if the limit would be crossed or there is no budget.
+const reserveSQL = `
+	UPDATE budgets SET
+		spent = CASE WHEN period = ?1 THEN spent ELSE 0 END,
+		level = CASE WHEN period = ?1 THEN level ELSE 0 END,
+		period = ?1,
+		reserved = reserved + ?2,
+		updated_at = ?3
+	WHERE customer_id = ?4 AND user_id = ?5
+		AND (CASE WHEN period = ?1 THEN spent ELSE 0 END) + reserved + ?2 <= limit_micros
+	RETURNING ` + budgetColumns
+
+// Reserve checks and reserves atomically. See copydesk.BudgetStore.
+//
+// The write pool has one connection and every transaction is immediate, so
+// the conditional UPDATEs of concurrent reservations never interleave.
+func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.Budget, error) {
+	now := db.clock.Now()
+	if err := prepareReservation(r, now); err != nil {
+		return nil, err
+	}
+	var out *copydesk.Budget
+	err := db.writeTx(ctx, func(tx *Tx) error {
+		onCustomer, b, err := reserveOn(ctx, tx, r.CustomerID, "", r.Amount, now)
+		if err != nil {
+			return err
+		}
+		out = b
+		onUser := false
+		if r.UserID != "" {
+			if onUser, _, err = reserveOn(ctx, tx, r.CustomerID, r.UserID, r.Amount, now); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO reservations (id, customer_id, user_id, amount, on_customer, on_user, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ID, r.CustomerID, r.UserID, r.Amount, onCustomer, onUser, encodeTime(r.CreatedAt))
+		return translate(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// reserveOn reserves amount on one budget. It reports whether the budget
+// exists (and now holds the amount); EBUDGETEXCEEDED if it exists and the
+// amount does not fit.
+func reserveOn(ctx context.Context, tx *Tx, customerID, userID string, amount copydesk.Micros, now time.Time) (bool, *copydesk.Budget, error) {
+	b, err := scanBudget(tx.QueryRowContext(ctx, reserveSQL, copydesk.BudgetPeriod(now), amount, encodeTime(now), customerID, userID))
+	if err == nil {
+		return true, b, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return false, nil, translate(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM budgets WHERE customer_id = ? AND user_id = ?`,
+		customerID, userID).Scan(&n); err != nil {
+		return false, nil, translate(err)
+	}
+	if n == 0 {
+		return false, nil, nil
+	}
+	return false, nil, exceeded(userID)
+}
+
+func exceeded(userID string) error {
+	if userID != "" {
+		return copydesk.Errorf(copydesk.EBUDGETEXCEEDED, "the user's monthly budget would be exceeded by this call")
+	}
+	return copydesk.Errorf(copydesk.EBUDGETEXCEEDED, "the customer's monthly budget would be exceeded by this call")
+}
+
+func prepareReservation(r *copydesk.Reservation, now time.Time) error {
+	if r == nil || r.CustomerID == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "a reservation needs a customer")
+	}
+	if r.Amount < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "a reservation amount cannot be negative (got %d)", r.Amount)
+	}
+	if r.ID == "" {
+		r.ID = copydesk.NewID(copydesk.ReservationIDPrefix, now)
+	}
+	r.CreatedAt = now.UTC()
+	return nil
+}
+
+// settleSQL releases a reservation's amount on one budget and adds the
+// actual cost to spent, rolling the period over first.
+const settleSQL = `
+	UPDATE budgets SET
+		spent = (CASE WHEN period = ?1 THEN spent ELSE 0 END) + ?2,
+		level = CASE WHEN period = ?1 THEN level ELSE 0 END,
+		period = ?1,
+		reserved = MAX(reserved - ?3, 0),
+		updated_at = ?4
+	WHERE customer_id = ?5 AND user_id = ?6
+	RETURNING ` + budgetColumns
+
+// takeReservation deletes an open reservation and returns it with the
+// budgets it was counted on.
+func takeReservation(ctx context.Context, tx *Tx, id string) (r copydesk.Reservation, onCustomer, onUser bool, err error) {
+	var created int64
+	err = tx.QueryRowContext(ctx, `DELETE FROM reservations WHERE id = ?
+		RETURNING id, customer_id, user_id, amount, on_customer, on_user, created_at`, id).
+		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled, released or swept)", id)
+	}
+	r.CreatedAt = decodeTime(created)
+	return r, onCustomer, onUser, translate(err)
+}
+
+// Settle settles a reservation and appends the ledger row in one
+// transaction. See copydesk.BudgetStore.
+func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.Micros, entry *copydesk.LedgerEntry) (*copydesk.Budget, error) {
+	now := db.clock.Now()
+	if actual < 0 {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "an actual cost cannot be negative (got %d)", actual)
+	}
+	if entry == nil {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "settling needs a ledger entry")
+	}
+	var out *copydesk.Budget
+	err := db.writeTx(ctx, func(tx *Tx) error {
+		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		if err != nil {
+			return err
+		}
+		if entry.CustomerID == "" {
+			entry.CustomerID, entry.UserID = r.CustomerID, r.UserID
+		}
+		if entry.CustomerID != r.CustomerID {
+			return copydesk.Errorf(copydesk.EINVALID, "ledger entry customer %q differs from the reservation's %q", entry.CustomerID, r.CustomerID)
+		}
+		entry.Cost, entry.ReservationID = actual, r.ID
+		if err := entry.Prepare(now); err != nil {
+			return err
+		}
+		for _, on := range heldOn(&r, onCustomer, onUser) {
+			held := r.Amount
+			if !on.held {
+				held = 0 // the budget was created after the reservation
+			}
+			b, err := scanBudget(tx.QueryRowContext(ctx, settleSQL, copydesk.BudgetPeriod(now), actual, held,
+				encodeTime(now), r.CustomerID, on.userID))
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return translate(err)
+			}
+			if on.userID == "" {
+				out = b
+			}
+		}
+		return insertLedger(ctx, tx, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// budgetRef names a budget a reservation may be held on.
+type budgetRef struct {
+	userID string // "" for the customer's budget
+	held   bool   // the reservation's amount is counted in its reserved
+}
+
+// heldOn returns the budgets a settlement or release of r touches: the
+// customer's and, for a reservation of a user, the user's.
+func heldOn(r *copydesk.Reservation, onCustomer, onUser bool) []budgetRef {
+	refs := []budgetRef{{"", onCustomer}}
+	if r.UserID != "" {
+		refs = append(refs, budgetRef{r.UserID, onUser})
+	}
+	return refs
+}
+
+// Release releases a reservation. Returns ENOTFOUND if it is not open.
+func (db *DB) Release(ctx context.Context, reservationID string) error {
+	now := db.clock.Now()
+	return db.writeTx(ctx, func(tx *Tx) error {
+		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		if err != nil {
+			return err
+		}
+		for _, on := range heldOn(&r, onCustomer, onUser) {
+			if !on.held {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE budgets SET reserved = MAX(reserved - ?, 0), updated_at = ?
+				WHERE customer_id = ? AND user_id = ?`, r.Amount, encodeTime(now), r.CustomerID, on.userID); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+}
+
+// FindReservations returns the open reservations created before before
+// (all for a zero time), oldest first.
+func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copydesk.Reservation, error) {
+	limit := int64(1<<63 - 1)
+	if !before.IsZero() {
+		limit = encodeTime(before)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, amount, created_at FROM reservations
+		WHERE created_at < ? ORDER BY created_at, id`, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*copydesk.Reservation
+	for rows.Next() {
+		var r copydesk.Reservation
+		var created int64
+		if err := rows.Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &created); err != nil {
+			return nil, translate(err)
+		}
+		r.CreatedAt = decodeTime(created)
+		out = append(out, &r)
+	}
+	return out, translate(rows.Err())
+}
+
+// RaiseLevel raises a budget's threshold level. See copydesk.BudgetStore.
+func (db *DB) RaiseLevel(ctx context.Context, customerID, userID, period string, level int) (int, error) {
+	var prev int
+	err := db.writeTx(ctx, func(tx *Tx) error {
+		var rowPeriod string
+		err := tx.QueryRowContext(ctx, `SELECT period, level FROM budgets WHERE customer_id = ? AND user_id = ?`,
+			customerID, userID).Scan(&rowPeriod, &prev)
+		if errors.Is(err, sql.ErrNoRows) {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
+		} else if err != nil {
+			return translate(err)
+		}
+		switch {
+		case rowPeriod > period:
+			prev = level // a later period has begun: this level is stale
+			return nil
+		case rowPeriod < period:
+			prev = 0
+			_, err = tx.ExecContext(ctx, `UPDATE budgets SET period = ?, spent = 0, level = ?, updated_at = ?
+				WHERE customer_id = ? AND user_id = ?`, period, level, encodeTime(db.clock.Now()), customerID, userID)
+		case level > prev:
+			_, err = tx.ExecContext(ctx, `UPDATE budgets SET level = ?, updated_at = ?
+				WHERE customer_id = ? AND user_id = ?`, level, encodeTime(db.clock.Now()), customerID, userID)
+		}
+		return translate(err)
+	})
+	return prev, err
+}

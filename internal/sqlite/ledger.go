@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+var _ copydesk.LedgerStore = (*DB)(nil)
+
+func insertLedger(ctx context.Context, tx *Tx, e *copydesk.LedgerEntry) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
+		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
+		e.ReservationID, encodeTime(e.At))
+	return translateAccess(err, "ledger entry with this id")
+}
+
+// AppendLedger appends a ledger row without a reservation. See
+// copydesk.LedgerStore.
+func (db *DB) AppendLedger(ctx context.Context, e *copydesk.LedgerEntry) error {
+	if err := e.Prepare(db.clock.Now()); err != nil {
+		return err
+	}
+	return db.writeTx(ctx, func(tx *Tx) error { return insertLedger(ctx, tx, e) })
+}
+
+// FindLedger returns the rows matching filter in time order.
+func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copydesk.LedgerEntry, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at
+		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
+		ORDER BY at, id`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*copydesk.LedgerEntry
+	for rows.Next() {
+		var e copydesk.LedgerEntry
+		var latency, at int64
+		if err := rows.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
+			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
+			&e.ReservationID, &at); err != nil {
+			return nil, translate(err)
+		}
+		e.Latency, e.At = time.Duration(latency), decodeTime(at)
+		out = append(out, &e)
+	}
+	return out, translate(rows.Err())
+}
+
+// UsageReport sums the ledger by day (UTC), customer, user, model and kind.
+func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydesk.UsageReport, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT strftime('%Y-%m-%d', at / 1000000000, 'unixepoch') AS day,
+		customer_id, user_id, model, kind, COUNT(*), SUM(cache_hit), SUM(input_tokens), SUM(output_tokens),
+		SUM(cached_tokens), SUM(cost), SUM(saved)
+		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
+		GROUP BY day, customer_id, user_id, model, kind
+		ORDER BY day, customer_id, user_id, model, kind`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	rep := &copydesk.UsageReport{From: f.From.UTC(), To: f.To.UTC(), Rows: []copydesk.UsageRow{}}
+	for rows.Next() {
+		var r copydesk.UsageRow
+		if err := rows.Scan(&r.Day, &r.CustomerID, &r.UserID, &r.Model, &r.Kind, &r.Calls, &r.CacheHits,
+			&r.InputTokens, &r.OutputTokens, &r.CachedTokens, &r.Cost, &r.Saved); err != nil {
+			return nil, translate(err)
+		}
+		rep.Rows = append(rep.Rows, r)
+		rep.Totals.Add(r)
+	}
+	return rep, translate(rows.Err())
+}

@@ -1,0 +1,337 @@
+package storetest
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/google/go-cmp/cmp"
+)
+
+// MoneyStore is a store of customers, budgets and the ledger: what the
+// budget and ledger suites need (budgets belong to customers).
+type MoneyStore interface {
+	copydesk.AccessStore
+	copydesk.BudgetStore
+	copydesk.LedgerStore
+}
+
+// NewMoneyStore builds a fresh, empty MoneyStore that reads time from clock
+// and is cleaned up when t ends.
+type NewMoneyStore func(t *testing.T, clock copydesk.Clock) MoneyStore
+
+// RaceCalls is how many concurrent calls TestBudgetStore's race case makes.
+const RaceCalls = 500
+
+// TestBudgetStore runs the copydesk.BudgetStore conformance suite, the
+// concurrent-overspending race included.
+func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
+	setup := func(t *testing.T) (MoneyStore, *Clock, *copydesk.Customer) {
+		t.Helper()
+		t.Parallel()
+		clock := NewClock(Epoch())
+		s := newStore(t, clock)
+		return s, clock, MustCreateCustomer(t, s, "Acme")
+	}
+	ctx := context.Background()
+
+	t.Run("SetFind", func(t *testing.T) {
+		s, clock, c := setup(t)
+		b := MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1_000_000})
+		want := &copydesk.Budget{CustomerID: c.ID, Limit: 1_000_000, AlertPercent: 80, WarningPercent: 90,
+			Period: copydesk.BudgetPeriod(clock.Now()), UpdatedAt: clock.Now()}
+		if diff := cmp.Diff(want, b); diff != "" {
+			t.Errorf("SetBudget (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, MustFindBudget(t, s, c.ID, "")); diff != "" {
+			t.Errorf("FindBudget (-want +got):\n%s", diff)
+		}
+		r := MustReserve(t, s, c.ID, "", 100)
+		MustSettle(t, s, r.ID, 70, &copydesk.LedgerEntry{Model: "m"})
+		clock.Add(time.Minute)
+		b = MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 2_000_000, AlertPercent: 50, WarningPercent: 75})
+		if b.Spent != 70 || b.Limit != 2_000_000 || b.AlertPercent != 50 || b.WarningPercent != 75 {
+			t.Errorf("after change: got %+v, want spent 70 kept, limit 2000000, 50/75 %%", b)
+		}
+		tests := []struct {
+			name string
+			b    copydesk.Budget
+			code string
+		}{
+			{"NegativeLimit", copydesk.Budget{CustomerID: c.ID, Limit: -1}, copydesk.EINVALID},
+			{"AlertAboveWarning", copydesk.Budget{CustomerID: c.ID, Limit: 1, AlertPercent: 95, WarningPercent: 90}, copydesk.EINVALID},
+			{"WarningAt100", copydesk.Budget{CustomerID: c.ID, Limit: 1, WarningPercent: 100}, copydesk.EINVALID},
+			{"UnknownCustomer", copydesk.Budget{CustomerID: "cus_absent", Limit: 1}, copydesk.ENOTFOUND},
+			{"UnknownUser", copydesk.Budget{CustomerID: c.ID, UserID: "usr_absent", Limit: 1}, copydesk.ENOTFOUND},
+		}
+		for _, tt := range tests {
+			if err := s.SetBudget(ctx, &tt.b); copydesk.ErrorCode(err) != tt.code {
+				t.Errorf("%s: got %v, want %s", tt.name, err, tt.code)
+			}
+		}
+		if _, err := s.FindBudget(ctx, c.ID, "usr_absent"); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("absent budget: got %v, want ENOTFOUND", err)
+		}
+		if err := s.DeleteBudget(ctx, c.ID, ""); err != nil {
+			t.Fatalf("DeleteBudget: %v", err)
+		}
+		if err := s.DeleteBudget(ctx, c.ID, ""); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("DeleteBudget twice: got %v, want ENOTFOUND", err)
+		}
+	})
+
+	t.Run("ReserveSettleRelease", func(t *testing.T) {
+		s, clock, c := setup(t)
+		u := MustCreateUser(t, s, c.ID, "ann@example.com", copydesk.RoleUser)
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})
+		r1 := MustReserve(t, s, c.ID, u.ID, 600)
+		if r1.ID == "" || !r1.CreatedAt.Equal(clock.Now()) {
+			t.Errorf("reservation: got %+v, want an ID and CreatedAt %v", r1, clock.Now())
+		}
+		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: 401}); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+			t.Errorf("reserve past the limit: got %v, want EBUDGETEXCEEDED", err)
+		}
+		r2 := MustReserve(t, s, c.ID, "", 400) // exactly to the limit
+		if b := MustFindBudget(t, s, c.ID, ""); b.Reserved != 1000 || b.Spent != 0 {
+			t.Errorf("after reserving: got reserved %d spent %d, want 1000 0", b.Reserved, b.Spent)
+		}
+		clock.Add(time.Second)
+		e := &copydesk.LedgerEntry{Kind: "analysis", JobID: "job_1", Provider: "openai", Model: "gpt-x",
+			InputTokens: 100, OutputTokens: 50, CachedTokens: 10, Latency: 1500 * time.Millisecond}
+		b := MustSettle(t, s, r1.ID, 450, e)
+		if b == nil || b.Spent != 450 || b.Reserved != 400 {
+			t.Errorf("after settling: got %+v, want spent 450 reserved 400", b)
+		}
+		if e.Cost != 450 || e.ReservationID != r1.ID || e.CustomerID != c.ID || e.UserID != u.ID || e.ID == "" || !e.At.Equal(clock.Now()) {
+			t.Errorf("ledger entry: got %+v, want cost 450, the reservation, customer and user, at now", e)
+		}
+		if _, err := s.Settle(ctx, r1.ID, 1, &copydesk.LedgerEntry{}); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("settle twice: got %v, want ENOTFOUND", err)
+		}
+		if err := s.Release(ctx, r1.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("release a settled reservation: got %v, want ENOTFOUND", err)
+		}
+		if _, err := s.Settle(ctx, r2.ID, -1, &copydesk.LedgerEntry{}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("negative cost: got %v, want EINVALID", err)
+		}
+		if err := s.Release(ctx, r2.ID); err != nil {
+			t.Fatalf("Release: %v", err)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Reserved != 0 || b.Spent != 450 {
+			t.Errorf("after release: got reserved %d spent %d, want 0 450", b.Reserved, b.Spent)
+		}
+		rows, err := s.FindLedger(ctx, copydesk.UsageFilter{CustomerID: c.ID, From: Epoch(), To: clock.Now().Add(time.Hour)})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("FindLedger: got %d rows, %v, want 1", len(rows), err)
+		}
+		if diff := cmp.Diff(e, rows[0]); diff != "" {
+			t.Errorf("ledger row (-want +got):\n%s", diff)
+		}
+		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: -5}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("negative amount: got %v, want EINVALID", err)
+		}
+	})
+
+	t.Run("Unlimited", func(t *testing.T) {
+		s, _, c := setup(t)
+		r := &copydesk.Reservation{CustomerID: c.ID, Amount: 1 << 40}
+		b, err := s.Reserve(ctx, r)
+		if err != nil || b != nil {
+			t.Fatalf("Reserve without a budget: got %v, %v, want nil, nil (unlimited)", b, err)
+		}
+		if b := MustSettle(t, s, r.ID, 5, &copydesk.LedgerEntry{Model: "m"}); b != nil {
+			t.Errorf("Settle without a budget: got %+v, want nil", b)
+		}
+		// A budget created while a reservation is open is not charged its release.
+		r2 := MustReserve(t, s, c.ID, "", 300)
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})
+		if err := s.Release(ctx, r2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Reserved != 0 {
+			t.Errorf("reserved: got %d, want 0", b.Reserved)
+		}
+	})
+
+	t.Run("UserBudget", func(t *testing.T) {
+		s, _, c := setup(t)
+		u := MustCreateUser(t, s, c.ID, "ann@example.com", copydesk.RoleUser)
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, UserID: u.ID, Limit: 300})
+		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, Amount: 301}); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+			t.Errorf("past the user's limit: got %v, want EBUDGETEXCEEDED", err)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Reserved != 0 {
+			t.Errorf("customer reserved after a refused user reservation: got %d, want 0 (rolled back)", b.Reserved)
+		}
+		r := MustReserve(t, s, c.ID, u.ID, 300)
+		MustReserve(t, s, c.ID, "", 700) // another caller of the customer
+		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: 1}); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+			t.Errorf("past the customer's limit: got %v, want EBUDGETEXCEEDED", err)
+		}
+		MustSettle(t, s, r.ID, 200, &copydesk.LedgerEntry{Model: "m"})
+		if b := MustFindBudget(t, s, c.ID, u.ID); b.Spent != 200 || b.Reserved != 0 {
+			t.Errorf("user budget: got spent %d reserved %d, want 200 0", b.Spent, b.Reserved)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Spent != 200 || b.Reserved != 700 {
+			t.Errorf("customer budget: got spent %d reserved %d, want 200 700", b.Spent, b.Reserved)
+		}
+	})
+
+	t.Run("CalendarReset", func(t *testing.T) {
+		s, clock, c := setup(t)
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})
+		MustSettle(t, s, MustReserve(t, s, c.ID, "", 900).ID, 900, &copydesk.LedgerEntry{Model: "m"})
+		march := copydesk.BudgetPeriod(clock.Now())
+		if prev, err := s.RaiseLevel(ctx, c.ID, "", march, copydesk.ThresholdWarning); err != nil || prev != 0 {
+			t.Fatalf("RaiseLevel: got %d, %v, want 0", prev, err)
+		}
+		if prev, _ := s.RaiseLevel(ctx, c.ID, "", march, copydesk.ThresholdAlert); prev != copydesk.ThresholdWarning {
+			t.Errorf("RaiseLevel lower: got previous %d, want %d", prev, copydesk.ThresholdWarning)
+		}
+		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: 200}); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+			t.Errorf("March, 900 spent: got %v, want EBUDGETEXCEEDED", err)
+		}
+		clock.Set(time.Date(2026, time.April, 1, 0, 0, 0, 0, time.UTC))
+		b, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: 800})
+		if err != nil {
+			t.Fatalf("April: got %v, want the reservation (budget reset)", err)
+		}
+		if b.Period != "2026-04" || b.Spent != 0 || b.Level != 0 || b.Reserved != 800 {
+			t.Errorf("April budget: got %+v, want period 2026-04, spent 0, level 0, reserved 800", b)
+		}
+		if prev, _ := s.RaiseLevel(ctx, c.ID, "", march, copydesk.ThresholdHard); prev != copydesk.ThresholdHard {
+			t.Errorf("RaiseLevel for a past period: got previous %d, want %d (stale, nothing to raise)", prev, copydesk.ThresholdHard)
+		}
+	})
+
+	t.Run("FindReservations", func(t *testing.T) {
+		s, clock, c := setup(t)
+		old := MustReserve(t, s, c.ID, "", 1)
+		clock.Add(time.Hour)
+		MustReserve(t, s, c.ID, "", 2)
+		got, err := s.FindReservations(ctx, clock.Now().Add(-time.Minute))
+		if err != nil || len(got) != 1 || got[0].ID != old.ID || got[0].Amount != 1 {
+			t.Errorf("FindReservations(before): got %v, %v, want [%s]", got, err, old.ID)
+		}
+		if all, _ := s.FindReservations(ctx, time.Time{}); len(all) != 2 {
+			t.Errorf("FindReservations(all): got %d, want 2", len(all))
+		}
+	})
+
+	t.Run("Race", func(t *testing.T) {
+		s, clock, c := setup(t)
+		u := MustCreateUser(t, s, c.ID, "ann@example.com", copydesk.RoleUser)
+		const estimate = 1000
+		const limit = 10 * estimate // fits about 10 calls at their estimate
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: limit})
+		var (
+			wg                  sync.WaitGroup
+			ok, refused, failed atomic.Int64
+			settled             atomic.Int64
+			start               = make(chan struct{})
+		)
+		for i := range RaceCalls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				r := &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, Amount: estimate}
+				if _, err := s.Reserve(ctx, r); copydesk.ErrorCode(err) == copydesk.EBUDGETEXCEEDED {
+					refused.Add(1)
+					return
+				} else if err != nil {
+					failed.Add(1)
+					t.Errorf("Reserve: %v", err)
+					return
+				}
+				if i%7 == 0 { // some calls fail before the provider answers
+					if err := s.Release(ctx, r.ID); err != nil {
+						t.Errorf("Release: %v", err)
+					}
+					return
+				}
+				actual := copydesk.Micros(estimate/2 + i%(estimate/2)) // always within the estimate
+				if _, err := s.Settle(ctx, r.ID, actual, &copydesk.LedgerEntry{Kind: "analysis", Model: "m", Provider: "p"}); err != nil {
+					failed.Add(1)
+					t.Errorf("Settle: %v", err)
+					return
+				}
+				ok.Add(1)
+				settled.Add(int64(actual))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		b := MustFindBudget(t, s, c.ID, "")
+		if b.Spent > limit {
+			t.Errorf("spent: got %d, want at most the hard limit %d", b.Spent, limit)
+		}
+		if b.Spent != copydesk.Micros(settled.Load()) {
+			t.Errorf("spent: got %d, want the sum of settled costs %d", b.Spent, settled.Load())
+		}
+		if b.Reserved != 0 {
+			t.Errorf("reserved after all calls: got %d, want 0", b.Reserved)
+		}
+		if open, _ := s.FindReservations(ctx, time.Time{}); len(open) != 0 {
+			t.Errorf("open reservations: got %d, want 0", len(open))
+		}
+		rows, err := s.FindLedger(ctx, copydesk.UsageFilter{CustomerID: c.ID, From: Epoch(), To: clock.Now().Add(time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum copydesk.Micros
+		for _, r := range rows {
+			sum += r.Cost
+		}
+		if sum != b.Spent || int64(len(rows)) != ok.Load() {
+			t.Errorf("ledger: got %d rows summing to %d, want %d rows summing to spent %d", len(rows), sum, ok.Load(), b.Spent)
+		}
+		if ok.Load() < 10 || refused.Load() == 0 {
+			t.Errorf("got %d settled and %d refused, want at least 10 settled and some refused", ok.Load(), refused.Load())
+		}
+		t.Logf("%d calls: %d settled, %d refused, %d failed; spent %d of %d", RaceCalls, ok.Load(), refused.Load(), failed.Load(), b.Spent, limit)
+	})
+}
+
+// MustSetBudget sets b.
+func MustSetBudget(tb testing.TB, s copydesk.BudgetStore, b *copydesk.Budget) *copydesk.Budget {
+	tb.Helper()
+	if err := s.SetBudget(context.Background(), b); err != nil {
+		tb.Fatalf("SetBudget(%+v): %v", b, err)
+	}
+	return b
+}
+
+// MustFindBudget returns a budget.
+func MustFindBudget(tb testing.TB, s copydesk.BudgetStore, customerID, userID string) *copydesk.Budget {
+	tb.Helper()
+	b, err := s.FindBudget(context.Background(), customerID, userID)
+	if err != nil {
+		tb.Fatalf("FindBudget(%q, %q): %v", customerID, userID, err)
+	}
+	return b
+}
+
+// MustReserve reserves amount.
+func MustReserve(tb testing.TB, s copydesk.BudgetStore, customerID, userID string, amount copydesk.Micros) *copydesk.Reservation {
+	tb.Helper()
+	r := &copydesk.Reservation{CustomerID: customerID, UserID: userID, Amount: amount}
+	if _, err := s.Reserve(context.Background(), r); err != nil {
+		tb.Fatalf("Reserve(%d): %v", amount, err)
+	}
+	return r
+}
+
+// MustSettle settles a reservation.
+func MustSettle(tb testing.TB, s copydesk.BudgetStore, id string, actual copydesk.Micros, e *copydesk.LedgerEntry) *copydesk.Budget {
+	tb.Helper()
+	b, err := s.Settle(context.Background(), id, actual, e)
+	if err != nil {
+		tb.Fatalf("Settle(%s, %d): %v", id, actual, err)
+	}
+	return b
+}
