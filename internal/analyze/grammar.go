@@ -23,6 +23,7 @@ const (
 	ruleArticleAn           = "grammar.article_a_an"
 	ruleMisspelling         = "grammar.misspelling"
 	ruleCouldOf             = "grammar.could_of"
+	ruleThanThen            = "grammar.than_then"
 	ruleModelNeeded         = "grammar.model_needed"
 	grammarLongSentenceSize = 40 // words; a sentence longer than this is hard to follow in any language
 )
@@ -30,8 +31,9 @@ const (
 // analyzeGrammar runs the rule-based checks that hold without a language
 // model: repeated words, spacing and punctuation, a capital after a sentence
 // end, unmatched brackets and quotes, very long sentences, and a few
-// unambiguous per-language rules (English a/an, common misspellings,
-// "could of"). Checks that need a model, such as Dutch d/t verb endings, are
+// unambiguous per-language rules (English a/an, "could of", "more then";
+// French "quelque soit"; misspellings that are wrong in every context in
+// all seven languages). Text inside inline code is not checked. Checks that need a model, such as Dutch d/t verb endings, are
 // left to model-backed analysis, which a document-level info finding says.
 //
 // Score: 100 minus 10 points per weighted issue per 100 words (a problem
@@ -77,7 +79,7 @@ func analyzeGrammar(d *Doc) Result {
 		"punctuation_issues":   float64(g.count[ruleRepeatedPunct] + g.count[ruleCapitalAfterEnd]),
 		"unmatched_brackets":   float64(g.count[ruleUnmatchedBracket]),
 		"unmatched_quotes":     float64(g.count[ruleUnmatchedQuote]),
-		"language_rule_issues": float64(g.count[ruleArticleAn] + g.count[ruleMisspelling] + g.count[ruleCouldOf]),
+		"language_rule_issues": float64(g.count[ruleArticleAn] + g.count[ruleMisspelling] + g.count[ruleCouldOf] + g.count[ruleThanThen]),
 	}
 	figures["words"] = float64(words)
 	return Result{Type: TypeGrammar, Score: score, Label: label, Figures: figures, Findings: g.findings}
@@ -511,8 +513,18 @@ func (g *grammarRun) scanWords(s *Sentence) {
 				fmt.Sprintf("%q is repeated: remove one %q.", w.Text, w.Text), sp)
 			continue
 		}
-		if g.lang == "en" {
+		switch g.lang {
+		case "en":
 			g.checkEnglishPair(p, w, words, k)
+		case "fr":
+			if p.Lower == "quelque" && (w.Lower == "soit" || w.Lower == "soient") && g.onlySpaceBetween(p, w) {
+				fix := "quel que soit"
+				if w.Lower == "soient" {
+					fix = "quels que soient"
+				}
+				sp := Span{p.Start, w.End}
+				g.add(ruleMisspelling, SeverityProblem, fmt.Sprintf("%s is misspelled: write %q (quel agrees with the noun).", g.quote(sp), fix), sp)
+			}
 		}
 	}
 }
@@ -537,12 +549,28 @@ func (g *grammarRun) checkEnglishPair(p, w *Word, words []Word, k int) {
 			sp := Span{p.Start, w.End}
 			g.add(ruleArticleAn, SeverityProblem, fmt.Sprintf("Write \"a %s\": %q starts with a consonant sound.", w.Text, w.Text), sp)
 		}
+	case "then":
+		if k >= 2 && grammarComparatives.has(words[k-2].Lower) && g.onlySpaceBetween(&words[k-2], p) &&
+			g.onlySpaceBetween(p, w) && grammarThanObject(w.Lower) {
+			sp := Span{words[k-2].Start, p.End}
+			g.add(ruleThanThen, SeverityProblem, fmt.Sprintf("Write \"%s than\": after a comparison use \"than\", not \"then\".", words[k-2].Text), sp)
+		}
 	case "could", "would", "should", "must", "might":
 		if w.Lower == "of" && g.onlySpaceBetween(p, w) && (k+1 >= len(words) || words[k+1].Lower != "course") {
 			sp := Span{p.Start, w.End}
 			g.add(ruleCouldOf, SeverityProblem, fmt.Sprintf("Write \"%s have\" (or \"%s've\"), not %s.", p.Text, p.Text, g.quote(sp)), sp)
 		}
 	}
+}
+
+// grammarThanObject reports whether w can start what follows "than" in a
+// comparison ("more then 10", "better then the old one", "faster then
+// you") and not what follows a "then" of time ("better then, when").
+func grammarThanObject(w string) bool {
+	if w != "" && w[0] >= '0' && w[0] <= '9' {
+		return true
+	}
+	return grammarThanObjects.has(w)
 }
 
 // grammarNeedsAn reports whether "a" before w is clearly wrong.

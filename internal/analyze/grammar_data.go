@@ -24,6 +24,18 @@ var grammarANFunctionWords = newLexSet("and", "or", "is", "in", "of", "on", "at"
 	"up", "until", "upon", "unless", "even", "ever", "either", "each", "else", "only", "other", "our", "its",
 	"i", "i'm", "i've", "i'd", "i'll", "instead", "etc", "ie", "eg", "e.g", "i.e", "ok", "okay")
 
+// grammarComparatives come before "than". Time words ("later", "earlier",
+// "younger", "older") are left out: "I was younger then" is correct.
+var grammarComparatives = newLexSet("more", "less", "better", "worse", "greater", "larger", "smaller", "bigger",
+	"higher", "lower", "faster", "slower", "rather", "fewer", "cheaper", "easier", "harder", "stronger", "weaker",
+	"safer", "simpler", "quicker", "richer", "smarter", "lighter", "heavier", "wider", "deeper")
+
+// grammarThanObjects start the second term of a comparison.
+var grammarThanObjects = newLexSet("the", "a", "an", "any", "ever", "before", "expected", "usual", "you", "we",
+	"they", "i", "he", "she", "it", "most", "anyone", "anything", "others", "that", "this", "those", "these",
+	"our", "your", "their", "his", "her", "my", "last", "average", "competitors", "ours", "yours", "theirs",
+	"required", "necessary", "needed", "planned", "one", "two", "three", "ten", "twice", "half")
+
 // grammarSilentH: words whose "h" is silent, so they take "an".
 var grammarSilentH = newLexSet("hour", "hours", "hourly", "honest", "honestly", "honesty", "honor", "honors",
 	"honour", "honours", "honorable", "honourable", "honorary", "heir", "heirs", "heiress", "heirloom")

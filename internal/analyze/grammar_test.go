@@ -116,6 +116,13 @@ func TestGrammarRules(t *testing.T) {
 		{"misspelling de", "de", FormatText, "Das ist garnicht schlecht.", ruleMisspelling, []string{"garnicht"}},
 		{"correct spelling", "en", FormatText, "We will receive it until Monday.", ruleMisspelling, nil},
 
+		{"more then", "en", FormatText, "It costs more then 10 euros.", ruleThanThen, []string{"more then"}},
+		{"better then", "en", FormatText, "It works better then the old one.", ruleThanThen, []string{"better then"}},
+		{"than is fine", "en", FormatText, "It works better than the old one.", ruleThanThen, nil},
+		{"then of time", "en", FormatText, "It was better then, when we started.", ruleThanThen, nil},
+		{"younger then", "en", FormatText, "I was younger then and it was fun.", ruleThanThen, nil},
+		{"quelque soit", "fr", FormatText, "Quelque soit le prix, nous venons.", ruleMisspelling, []string{"Quelque soit"}},
+		{"quel que soit", "fr", FormatText, "Quel que soit le prix, nous venons.", ruleMisspelling, nil},
 		{"could of", "en", FormatText, "We could of won.", ruleCouldOf, []string{"could of"}},
 		{"could of course", "en", FormatText, "We could of course win.", ruleCouldOf, nil},
 	}
