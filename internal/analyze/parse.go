@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"html"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -175,7 +176,11 @@ func (d *Doc) Span(b *Block, i, j int) Span {
 		o := b.Offsets[i]
 		return Span{o, o}
 	}
-	return Span{b.Offsets[i], d.endOf(b.Offsets[j-1])}
+	last := b.Offsets[j-1]
+	if end := last + 1; d.Source[last] != '&' && (end == len(d.Source) || utf8.RuneStart(d.Source[end])) {
+		return Span{b.Offsets[i], end} // the common case, without endOf
+	}
+	return Span{b.Offsets[i], d.endOf(last)}
 }
 
 // endOf returns the end of the source character (or entity) starting at o.
@@ -317,12 +322,27 @@ func (b *builder) literal(from, to int) {
 	for i := from; i < to; {
 		c := src[i]
 		if c < utf8.RuneSelf {
-			if !keep && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			if !keep && asciiSpace(c) {
 				b.space(i)
-			} else {
-				b.byteAt(c, i)
+				i++
+				continue
 			}
-			i++
+			// A run of visible ASCII: the first byte through byteAt (which
+			// places a pending space), the rest in bulk.
+			b.byteAt(c, i)
+			j := i + 1
+			for j < to && src[j] < utf8.RuneSelf && (keep || !asciiSpace(src[j])) {
+				j++
+			}
+			if j > i+1 {
+				b.text = append(b.text, src[i+1:j]...)
+				n := len(b.offs)
+				b.offs = slices.Grow(b.offs, j-i-1)[:n+j-i-1]
+				for k := range j - i - 1 {
+					b.offs[n+k] = i + 1 + k
+				}
+			}
+			i = j
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(src[i:])
@@ -337,6 +357,10 @@ func (b *builder) literal(from, to int) {
 		}
 		i += n
 	}
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
 // decoded appends s, the decoded form of the source text starting at off
