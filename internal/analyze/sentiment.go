@@ -109,6 +109,9 @@ func analyzeSentiment(d *Doc) Result {
 			}
 		}
 	}
+	if findings == nil {
+		findings = []Finding{} // JSON "findings": [] rather than null
+	}
 	compound := 0.0
 	if n > 0 {
 		compound = sum / float64(n)
