@@ -14,10 +14,14 @@ const (
 	LabelNotApplicable = "not_applicable" // nothing to assess (e.g. empty text); left out of the overall score
 )
 
-// Weights of the six analyses in the overall score, in percent. Readability
+// Weight returns the weight of an analysis in the overall score, in
+// percent (0 for an unknown type).
+func Weight(t Type) int { return weights[t] }
+
+// weights of the six analyses in the overall score, in percent. Readability
 // and SEO carry the most because they are what editors act on; tone and
 // sentiment describe the copy more than they grade it.
-var Weights = map[Type]int{
+var weights = map[Type]int{
 	TypeReadability: 30,
 	TypeSEO:         25,
 	TypeStructure:   15,
@@ -87,23 +91,23 @@ func Run(d *Doc, t Type) Result {
 	return r
 }
 
-// Overall combines results into one score with Weights, over the results
+// Overall combines results into one score with their Weight, over the results
 // that are applicable, and labels it. No applicable result gives 0 and
 // not_applicable.
 func Overall(results []Result) (score int, label string) {
-	sum, weights := 0, 0
+	sum, total := 0, 0
 	for _, r := range results {
-		w := Weights[r.Type]
+		w := weights[r.Type]
 		if w == 0 || r.Label == LabelNotApplicable {
 			continue
 		}
 		sum += w * clampScore(r.Score)
-		weights += w
+		total += w
 	}
-	if weights == 0 {
+	if total == 0 {
 		return 0, LabelNotApplicable
 	}
-	score = (sum + weights/2) / weights
+	score = (sum + total/2) / total
 	return score, scoreLabel(score)
 }
 

@@ -253,3 +253,20 @@ func TestAnalyzeOptions(t *testing.T) {
 		t.Errorf("Run of an unknown type: got label %q, want not_applicable", r.Label)
 	}
 }
+
+func TestWeights(t *testing.T) {
+	t.Parallel()
+	sum := 0
+	for _, typ := range AllTypes {
+		if Weight(typ) <= 0 {
+			t.Errorf("%s has weight %d, want > 0", typ, Weight(typ))
+		}
+		sum += Weight(typ)
+	}
+	if sum != 100 {
+		t.Errorf("weights sum to %d, want 100", sum)
+	}
+	if Weight("spelling") != 0 {
+		t.Errorf("unknown type has weight %d, want 0", Weight("spelling"))
+	}
+}
