@@ -23,7 +23,8 @@
 //
 // Answers come from Options.Responder, by default DefaultResponder: a
 // deterministic text derived from the prompt that starts with "[simulated] ",
-// or "{}" when JSON output is asked for. Usage is deterministic: input tokens
+// or, when JSON output is asked for, SchemaExample of the schema ("{}"
+// without one). Usage is deterministic: input tokens
 // are the words of the system prompt and messages, output tokens the words
 // of the answer (see Tokens). A MaxTokens below the answer's word count cuts
 // the answer with the format's length finish reason. Every response carries
