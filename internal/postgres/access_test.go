@@ -1,0 +1,29 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/storetest"
+)
+
+func TestAccessStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestAccessStore(t, func(t *testing.T, clock copydesk.Clock) copydesk.AccessStore {
+		return MustOpen(t, clock)
+	})
+}
+
+func TestBudgetStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestBudgetStore(t, func(t *testing.T, clock copydesk.Clock) storetest.MoneyStore {
+		return MustOpen(t, clock)
+	})
+}
+
+func TestLedgerStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestLedgerStore(t, func(t *testing.T, clock copydesk.Clock) storetest.MoneyStore {
+		return MustOpen(t, clock)
+	})
+}

@@ -1,0 +1,324 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/jackc/pgx/v5"
+)
+
+var _ copydesk.BudgetStore = (*DB)(nil)
+
+const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warning_percent, period, spent, reserved, level, updated_at`
+
+func scanBudget(row pgx.Row) (*copydesk.Budget, error) {
+	var b copydesk.Budget
+	if err := row.Scan(&b.CustomerID, &b.UserID, &b.Limit, &b.AlertPercent, &b.WarningPercent,
+		&b.Period, &b.Spent, &b.Reserved, &b.Level, &b.UpdatedAt); err != nil {
+		return nil, err
+	}
+	b.UpdatedAt = b.UpdatedAt.UTC()
+	return &b, nil
+}
+
+// SetBudget creates or changes a budget's limit and thresholds. See
+// copydesk.BudgetStore.
+func (db *DB) SetBudget(ctx context.Context, b *copydesk.Budget) error {
+	now := db.now()
+	if err := b.Prepare(now); err != nil {
+		return err
+	}
+	return db.writeTx(ctx, func(tx pgx.Tx) error {
+		if ok, err := exists(ctx, tx, `SELECT 1 FROM customers WHERE id = $1`, b.CustomerID); err != nil {
+			return err
+		} else if !ok {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "customer %q not found", b.CustomerID)
+		}
+		if b.UserID != "" {
+			if ok, err := exists(ctx, tx, `SELECT 1 FROM users WHERE id = $1 AND customer_id = $2`, b.UserID, b.CustomerID); err != nil {
+				return err
+			} else if !ok {
+				return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", b.UserID, b.CustomerID)
+			}
+		}
+		got, err := scanBudget(tx.QueryRow(ctx, `
+			INSERT INTO budgets (customer_id, user_id, limit_micros, alert_percent, warning_percent, period, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (customer_id, user_id) DO UPDATE SET limit_micros = excluded.limit_micros,
+				alert_percent = excluded.alert_percent, warning_percent = excluded.warning_percent,
+				updated_at = excluded.updated_at
+			RETURNING `+budgetColumns,
+			b.CustomerID, b.UserID, b.Limit, b.AlertPercent, b.WarningPercent, copydesk.BudgetPeriod(now), b.UpdatedAt))
+		if err != nil {
+			return translate(err)
+		}
+		*b = *got
+		return nil
+	})
+}
+
+// FindBudget returns a budget. Returns ENOTFOUND if none is set.
+func (db *DB) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
+	b, err := scanBudget(db.pool.QueryRow(ctx, `SELECT `+budgetColumns+` FROM budgets
+		WHERE customer_id = $1 AND user_id = $2`, customerID, userID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
+	}
+	return b, translate(err)
+}
+
+// DeleteBudget removes a budget. Returns ENOTFOUND if none is set.
+func (db *DB) DeleteBudget(ctx context.Context, customerID, userID string) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM budgets WHERE customer_id = $1 AND user_id = $2`, customerID, userID)
+	if err != nil {
+		return translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
+	}
+	return nil
+}
+
+// reserveSQL reserves amount on one budget if it stays within the limit,
+// rolling the period over in the same statement. The UPDATE takes the row
+// lock; a concurrent reservation waits for it and then re-checks the WHERE
+// clause against the committed row (READ COMMITTED), so two reservations can
+// never both fit into the same room.
+const reserveSQL = `
+	UPDATE budgets SET
+		spent = CASE WHEN period = $1 THEN spent ELSE 0 END,
+		level = CASE WHEN period = $1 THEN level ELSE 0 END,
+		period = $1,
+		reserved = reserved + $2,
+		updated_at = $3
+	WHERE customer_id = $4 AND user_id = $5
+		AND (CASE WHEN period = $1 THEN spent ELSE 0 END) + reserved + $2 <= limit_micros
+	RETURNING ` + budgetColumns
+
+// Reserve checks and reserves atomically. See copydesk.BudgetStore. The
+// customer's row is locked before the user's, in every method, so that
+// concurrent calls cannot deadlock.
+func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.Budget, error) {
+	now := db.now()
+	if err := prepareReservation(r, now); err != nil {
+		return nil, err
+	}
+	var out *copydesk.Budget
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
+		onCustomer, b, err := reserveOn(ctx, tx, r.CustomerID, "", r.Amount, now)
+		if err != nil {
+			return err
+		}
+		out = b
+		onUser := false
+		if r.UserID != "" {
+			if onUser, _, err = reserveOn(ctx, tx, r.CustomerID, r.UserID, r.Amount, now); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO reservations (id, customer_id, user_id, amount, on_customer, on_user, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.CustomerID, r.UserID, r.Amount, onCustomer, onUser, r.CreatedAt)
+		return translate(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func reserveOn(ctx context.Context, tx pgx.Tx, customerID, userID string, amount copydesk.Micros, now time.Time) (bool, *copydesk.Budget, error) {
+	b, err := scanBudget(tx.QueryRow(ctx, reserveSQL, copydesk.BudgetPeriod(now), amount, now, customerID, userID))
+	if err == nil {
+		return true, b, nil
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return false, nil, translate(err)
+	}
+	ok, err := exists(ctx, tx, `SELECT 1 FROM budgets WHERE customer_id = $1 AND user_id = $2`, customerID, userID)
+	if err != nil || !ok {
+		return false, nil, err
+	}
+	return false, nil, exceeded(userID)
+}
+
+func exceeded(userID string) error {
+	if userID != "" {
+		return copydesk.Errorf(copydesk.EBUDGETEXCEEDED, "the user's monthly budget would be exceeded by this call")
+	}
+	return copydesk.Errorf(copydesk.EBUDGETEXCEEDED, "the customer's monthly budget would be exceeded by this call")
+}
+
+func prepareReservation(r *copydesk.Reservation, now time.Time) error {
+	if r == nil || r.CustomerID == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "a reservation needs a customer")
+	}
+	if r.Amount < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "a reservation amount cannot be negative (got %d)", r.Amount)
+	}
+	if r.ID == "" {
+		r.ID = copydesk.NewID(copydesk.ReservationIDPrefix, now)
+	}
+	r.CreatedAt = now
+	return nil
+}
+
+const settleSQL = `
+	UPDATE budgets SET
+		spent = (CASE WHEN period = $1 THEN spent ELSE 0 END) + $2,
+		level = CASE WHEN period = $1 THEN level ELSE 0 END,
+		period = $1,
+		reserved = GREATEST(reserved - $3, 0),
+		updated_at = $4
+	WHERE customer_id = $5 AND user_id = $6
+	RETURNING ` + budgetColumns
+
+func takeReservation(ctx context.Context, tx pgx.Tx, id string) (r copydesk.Reservation, onCustomer, onUser bool, err error) {
+	err = tx.QueryRow(ctx, `DELETE FROM reservations WHERE id = $1
+		RETURNING id, customer_id, user_id, amount, on_customer, on_user, created_at`, id).
+		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser, &r.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled, released or swept)", id)
+	}
+	r.CreatedAt = r.CreatedAt.UTC()
+	return r, onCustomer, onUser, translate(err)
+}
+
+type budgetRef struct {
+	userID string // "" for the customer's budget
+	held   bool   // the reservation's amount is counted in its reserved
+}
+
+// heldOn returns the budgets a settlement or release of r touches, the
+// customer's first.
+func heldOn(r *copydesk.Reservation, onCustomer, onUser bool) []budgetRef {
+	refs := []budgetRef{{"", onCustomer}}
+	if r.UserID != "" {
+		refs = append(refs, budgetRef{r.UserID, onUser})
+	}
+	return refs
+}
+
+// Settle settles a reservation and appends the ledger row in one
+// transaction. See copydesk.BudgetStore.
+func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.Micros, entry *copydesk.LedgerEntry) (*copydesk.Budget, error) {
+	now := db.now()
+	if actual < 0 {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "an actual cost cannot be negative (got %d)", actual)
+	}
+	if entry == nil {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "settling needs a ledger entry")
+	}
+	var out *copydesk.Budget
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
+		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		if err != nil {
+			return err
+		}
+		if entry.CustomerID == "" {
+			entry.CustomerID, entry.UserID = r.CustomerID, r.UserID
+		}
+		if entry.CustomerID != r.CustomerID {
+			return copydesk.Errorf(copydesk.EINVALID, "ledger entry customer %q differs from the reservation's %q", entry.CustomerID, r.CustomerID)
+		}
+		entry.Cost, entry.ReservationID = actual, r.ID
+		if err := entry.Prepare(now); err != nil {
+			return err
+		}
+		entry.At = pgTime(entry.At)
+		for _, on := range heldOn(&r, onCustomer, onUser) {
+			held := r.Amount
+			if !on.held {
+				held = 0
+			}
+			b, err := scanBudget(tx.QueryRow(ctx, settleSQL, copydesk.BudgetPeriod(now), actual, held, now, r.CustomerID, on.userID))
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return translate(err)
+			}
+			if on.userID == "" {
+				out = b
+			}
+		}
+		return insertLedger(ctx, tx, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Release releases a reservation. Returns ENOTFOUND if it is not open.
+func (db *DB) Release(ctx context.Context, reservationID string) error {
+	now := db.now()
+	return db.writeTx(ctx, func(tx pgx.Tx) error {
+		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		if err != nil {
+			return err
+		}
+		for _, on := range heldOn(&r, onCustomer, onUser) {
+			if !on.held {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE budgets SET reserved = GREATEST(reserved - $1, 0), updated_at = $2
+				WHERE customer_id = $3 AND user_id = $4`, r.Amount, now, r.CustomerID, on.userID); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+}
+
+// FindReservations returns the open reservations created before before
+// (all for a zero time), oldest first.
+func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copydesk.Reservation, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, customer_id, user_id, amount, created_at FROM reservations
+		WHERE $1::timestamptz IS NULL OR created_at < $1 ORDER BY created_at, id`, nullTimestamp(before))
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*copydesk.Reservation, error) {
+		var r copydesk.Reservation
+		err := row.Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &r.CreatedAt)
+		r.CreatedAt = r.CreatedAt.UTC()
+		return &r, err
+	})
+	return out, translate(err)
+}
+
+func nullTimestamp(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// RaiseLevel raises a budget's threshold level. See copydesk.BudgetStore.
+func (db *DB) RaiseLevel(ctx context.Context, customerID, userID, period string, level int) (int, error) {
+	var prev int
+	err := db.writeTx(ctx, func(tx pgx.Tx) error {
+		var rowPeriod string
+		err := tx.QueryRow(ctx, `SELECT period, level FROM budgets WHERE customer_id = $1 AND user_id = $2 FOR UPDATE`,
+			customerID, userID).Scan(&rowPeriod, &prev)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
+		} else if err != nil {
+			return translate(err)
+		}
+		switch {
+		case rowPeriod > period:
+			prev = level
+			return nil
+		case rowPeriod < period:
+			prev = 0
+			_, err = tx.Exec(ctx, `UPDATE budgets SET period = $1, spent = 0, level = $2, updated_at = $3
+				WHERE customer_id = $4 AND user_id = $5`, period, level, db.now(), customerID, userID)
+		case level > prev:
+			_, err = tx.Exec(ctx, `UPDATE budgets SET level = $1, updated_at = $2
+				WHERE customer_id = $3 AND user_id = $4`, level, db.now(), customerID, userID)
+		}
+		return translate(err)
+	})
+	return prev, err
+}

@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/jackc/pgx/v5"
+)
+
+var _ copydesk.LedgerStore = (*DB)(nil)
+
+func insertLedger(ctx context.Context, tx pgx.Tx, e *copydesk.LedgerEntry) error {
+	_, err := tx.Exec(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
+		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
+		e.ReservationID, e.At)
+	return translateAccess(err, "ledger entry with this id")
+}
+
+// AppendLedger appends a ledger row without a reservation. See
+// copydesk.LedgerStore.
+func (db *DB) AppendLedger(ctx context.Context, e *copydesk.LedgerEntry) error {
+	if err := e.Prepare(db.now()); err != nil {
+		return err
+	}
+	e.At = pgTime(e.At)
+	return db.writeTx(ctx, func(tx pgx.Tx) error { return insertLedger(ctx, tx, e) })
+}
+
+// FindLedger returns the rows matching filter in time order.
+func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copydesk.LedgerEntry, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at
+		FROM ledger WHERE at >= $1 AND at < $2 AND ($3 = '' OR customer_id = $3) AND ($4 = '' OR user_id = $4)
+		ORDER BY at, id`, f.From, f.To, f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*copydesk.LedgerEntry, error) {
+		var e copydesk.LedgerEntry
+		var latency int64
+		err := row.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
+			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
+			&e.ReservationID, &e.At)
+		e.Latency, e.At = time.Duration(latency), e.At.UTC()
+		return &e, err
+	})
+	return out, translate(err)
+}
+
+// UsageReport sums the ledger by day (UTC), customer, user, model and kind.
+func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydesk.UsageReport, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+		customer_id, user_id, model, kind, COUNT(*), COUNT(*) FILTER (WHERE cache_hit),
+		SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cached_tokens)::bigint, SUM(cost)::bigint, SUM(saved)::bigint
+		FROM ledger WHERE at >= $1 AND at < $2 AND ($3 = '' OR customer_id = $3) AND ($4 = '' OR user_id = $4)
+		GROUP BY day, customer_id, user_id, model, kind
+		ORDER BY day, customer_id COLLATE "C", user_id COLLATE "C", model COLLATE "C", kind COLLATE "C"`,
+		f.From, f.To, f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (copydesk.UsageRow, error) {
+		var r copydesk.UsageRow
+		err := row.Scan(&r.Day, &r.CustomerID, &r.UserID, &r.Model, &r.Kind, &r.Calls, &r.CacheHits,
+			&r.InputTokens, &r.OutputTokens, &r.CachedTokens, &r.Cost, &r.Saved)
+		return r, err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	rep := &copydesk.UsageReport{From: f.From.UTC(), To: f.To.UTC(), Rows: got}
+	if rep.Rows == nil {
+		rep.Rows = []copydesk.UsageRow{}
+	}
+	for _, r := range rep.Rows {
+		rep.Totals.Add(r)
+	}
+	return rep, nil
+}
