@@ -41,8 +41,8 @@ var functionWords = func() map[string]uint8 {
 const detectMaxWords = 600
 
 // detectLanguage guesses the language of d from the frequency of each
-// language's function words, with a small bonus for characters only some
-// languages use. Without any evidence it answers "en".
+// language's function words, with a small bonus for letters and endings
+// only some languages use. Without any evidence it answers "en".
 func detectLanguage(d *Doc) string {
 	var score [8]float64
 	n := 0
@@ -53,6 +53,9 @@ func detectLanguage(d *Doc) string {
 					break
 				}
 				n++
+				if w.Lower[0] >= 0x80 || len(w.Lower) > 3 {
+					letterCues(w.Lower, &score)
+				}
 				bits := functionWords[w.Lower]
 				if bits == 0 {
 					continue
@@ -77,4 +80,57 @@ func detectLanguage(d *Doc) string {
 		}
 	}
 	return SupportedLanguages[best]
+}
+
+// Indexes into the score array, in SupportedLanguages order.
+const (
+	iNL = iota
+	iEN
+	iDE
+	iFR
+	iES
+	iIT
+	iPT
+)
+
+// letterCues adds small scores for letters and word endings typical of
+// one or two of the languages: they decide short texts with few function
+// words ("Über uns", "Niño pequeño").
+func letterCues(w string, score *[8]float64) {
+	const cue = 0.4
+	for i, r := range w {
+		switch r {
+		case 'ß', 'ä':
+			score[iDE] += cue
+		case 'ö', 'ü':
+			score[iDE] += cue / 2
+		case 'ñ':
+			score[iES] += cue
+		case 'ã', 'õ':
+			score[iPT] += cue
+		case 'ç':
+			score[iPT] += cue / 2
+			score[iFR] += cue / 2
+		case 'œ', 'û', 'î', 'ë', 'ï':
+			score[iFR] += cue / 2
+		case 'ì', 'ò':
+			score[iIT] += cue
+		case 'j':
+			if i > 0 && w[i-1] == 'i' {
+				score[iNL] += cue // ij
+			}
+		}
+	}
+	switch {
+	case strings.HasSuffix(w, "zione"), strings.HasSuffix(w, "zioni"):
+		score[iIT] += cue
+	case strings.HasSuffix(w, "ção"), strings.HasSuffix(w, "ções"):
+		score[iPT] += cue
+	case strings.HasSuffix(w, "ción"), strings.HasSuffix(w, "ciones"):
+		score[iES] += cue
+	case strings.HasSuffix(w, "heid"), strings.HasSuffix(w, "lijk"):
+		score[iNL] += cue
+	case strings.HasSuffix(w, "ung"), strings.HasSuffix(w, "keit"):
+		score[iDE] += cue
+	}
 }

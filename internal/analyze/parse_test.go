@@ -72,6 +72,11 @@ func TestMarkdownNesting(t *testing.T) {
 
 func TestParseLanguage(t *testing.T) {
 	t.Parallel()
+	for i, want := range map[int]string{iNL: "nl", iEN: "en", iDE: "de", iFR: "fr", iES: "es", iIT: "it", iPT: "pt"} {
+		if SupportedLanguages[i] != want {
+			t.Fatalf("SupportedLanguages[%d] = %q, want %q: the cue indexes are out of order", i, SupportedLanguages[i], want)
+		}
+	}
 	tests := []struct {
 		lang, content, want string
 	}{
@@ -86,6 +91,12 @@ func TestParseLanguage(t *testing.T) {
 		{"", "Il gatto è sul tappeto ed è una bella giornata per una passeggiata con gli amici.", "it"},
 		{"", "O gato está no tapete e é um belo dia para um passeio com os amigos.", "pt"},
 		{"", "12345", "en"},
+		{"", "Über uns", "de"},
+		{"", "Niño pequeño", "es"},
+		{"", "Coração", "pt"},
+		{"", "Leesbaarheid", "nl"},
+		{"", "Informazione", "it"},
+		{"", "Œuvre complète", "fr"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"/"+tt.want, func(t *testing.T) {
