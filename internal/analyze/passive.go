@@ -25,9 +25,9 @@ func passiveVoice(lang string, s *Sentence) bool {
 	case "en":
 		return passiveEN(s.Words)
 	case "nl":
-		return passiveClause(s, &passiveNL)
+		return passiveClause(s, passiveNL)
 	case "de":
-		return passiveClause(s, &passiveDE)
+		return passiveClause(s, passiveDE)
 	case "fr":
 		return passiveRomance(s.Words, &passiveFR)
 	case "es":
@@ -128,6 +128,44 @@ type passiveClauseLang struct {
 	// clause, or after a subject pronoun.
 	possessive string
 	subjects   lexSet
+	flags      map[string]passiveFlag // all of the above, by word (build)
+}
+
+// passiveFlag marks the roles of a word in a clause language; one map
+// lookup per word gives all of them.
+type passiveFlag uint16
+
+const (
+	pfBound passiveFlag = 1 << iota
+	pfSoft
+	pfSubord
+	pfAux
+	pfState
+	pfFinite
+	pfDeterminer
+	pfInf
+	pfStateExcep
+	pfNotPart
+	pfStrongEn
+	pfSubject
+)
+
+// build fills L.flags from the word sets; called once at package init.
+func (L *passiveClauseLang) build() *passiveClauseLang {
+	L.flags = make(map[string]passiveFlag, 512)
+	for _, e := range []struct {
+		flag passiveFlag
+		set  lexSet
+	}{
+		{pfBound, L.bounds}, {pfSoft, L.softBounds}, {pfSubord, L.subord}, {pfAux, L.aux}, {pfState, L.auxState},
+		{pfFinite, L.finite}, {pfDeterminer, L.determiner}, {pfInf, L.infMarker}, {pfStateExcep, L.stateExcep},
+		{pfNotPart, L.notPart}, {pfStrongEn, L.strongEn}, {pfSubject, L.subjects},
+	} {
+		for w := range e.set {
+			L.flags[w] |= e.flag
+		}
+	}
+	return L
 }
 
 // passiveClause splits s into clauses at commas and conjunctions and looks
@@ -137,22 +175,26 @@ type passiveClauseLang struct {
 // opgewekt" is one clause, "wij zijn trots en hebben veel gedaan" two.
 func passiveClause(s *Sentence, L *passiveClauseLang) bool {
 	words := s.Words
+	var buf [48]passiveFlag
+	fl := buf[:0]
+	for i := range words {
+		fl = append(fl, L.flags[words[i].Lower])
+	}
 	start := 0
 	for i := 0; i <= len(words); i++ {
 		end := i == len(words)
 		if !end && i > start {
-			w := words[i].Lower
 			switch {
-			case passiveCommaBefore(s, i), L.bounds.has(w):
+			case fl[i]&pfBound != 0 || passiveCommaBefore(s, i):
 				end = true
-			case L.softBounds.has(w):
-				end = passiveFiniteAhead(s, i+1, L)
+			case fl[i]&pfSoft != 0:
+				end = passiveFiniteAhead(s, fl, i+1)
 			}
 		}
 		if !end {
 			continue
 		}
-		if passiveClauseHas(words[start:i], L) {
+		if passiveClauseHas(words[start:i], fl[start:i], L) {
 			return true
 		}
 		start = i
@@ -160,15 +202,14 @@ func passiveClause(s *Sentence, L *passiveClauseLang) bool {
 	return false
 }
 
-// passiveFiniteAhead reports whether a finite verb occurs from words[i] up
+// passiveFiniteAhead reports whether a finite verb occurs from word i up
 // to the next clause boundary.
-func passiveFiniteAhead(s *Sentence, i int, L *passiveClauseLang) bool {
-	for ; i < len(s.Words); i++ {
-		w := s.Words[i].Lower
-		if L.bounds.has(w) || L.softBounds.has(w) || passiveCommaBefore(s, i) {
+func passiveFiniteAhead(s *Sentence, fl []passiveFlag, i int) bool {
+	for ; i < len(fl); i++ {
+		if fl[i]&(pfBound|pfSoft) != 0 || passiveCommaBefore(s, i) {
 			return false
 		}
-		if L.finite.has(w) || L.aux.has(w) || L.auxState.has(w) {
+		if fl[i]&(pfFinite|pfAux|pfState) != 0 {
 			return true
 		}
 	}
@@ -182,36 +223,38 @@ func passiveCommaBefore(s *Sentence, i int) bool {
 	if a < 0 || b > len(s.Text) || a > b {
 		return false
 	}
-	w := s.Words[i]
-	if e := w.End - s.Start; e > len(s.Text) || s.Text[b:e] != w.Text {
-		return false
-	}
+	punct := false
 	for _, c := range []byte(s.Text[a:b]) {
 		switch c {
 		case ',', ';', ':', '(', ')':
-			return true
+			punct = true
 		}
 	}
-	return false
+	if !punct {
+		return false
+	}
+	w := s.Words[i]
+	e := w.End - s.Start
+	return e <= len(s.Text) && s.Text[b:e] == w.Text
 }
 
-func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
+func passiveClauseHas(words []Word, fl []passiveFlag, L *passiveClauseLang) bool {
 	if len(words) < 2 {
 		return false
 	}
-	subordinate := L.subord.has(words[0].Lower)
-	for i, w := range words {
-		strong := L.aux.has(w.Lower)
-		state := !strong && L.auxState.has(w.Lower)
+	subordinate := fl[0]&pfSubord != 0
+	for i := range words {
+		strong := fl[i]&pfAux != 0
+		state := !strong && fl[i]&pfState != 0
 		if !strong && !state {
 			continue
 		}
-		if state && i > 0 && L.infMarker.has(words[i-1].Lower) {
+		if state && i > 0 && fl[i-1]&pfInf != 0 {
 			continue // "moeilijk te zijn": an infinitive, not a passive
 		}
-		if w.Lower == L.possessive && i+1 < len(words) && !(i > 0 && L.subjects.has(words[i-1].Lower)) &&
-			!passiveClauseParticiple(words[i+1].Lower, L) {
-			continue
+		if words[i].Lower == L.possessive && i+1 < len(words) && !(i > 0 && fl[i-1]&pfSubject != 0) &&
+			!passiveClauseParticiple(words[i+1].Lower, fl[i+1], L) {
+			continue // "zijn werk": the possessive
 		}
 		// Main clause: the participle follows the auxiliary ("wordt
 		// geschreven"); subordinate clause or clause-final auxiliary: it may
@@ -227,20 +270,19 @@ func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
 			if j == i {
 				continue
 			}
-			p := words[j]
-			if L.german && ruleFirstUpper(p.Text) {
+			if L.german && ruleFirstUpper(words[j].Text) {
 				continue
 			}
-			if j > 0 && j-1 != i && L.determiner.has(words[j-1].Lower) {
+			if j > 0 && j-1 != i && fl[j-1]&pfDeterminer != 0 {
 				continue // "de gevolgen": a noun after a determiner (but "zijn verrast" is the auxiliary)
 			}
-			if state && L.stateExcep.has(p.Lower) {
+			if state && fl[j]&pfStateExcep != 0 {
 				continue
 			}
-			if j > 0 && L.infMarker.has(words[j-1].Lower) {
+			if j > 0 && fl[j-1]&pfInf != 0 {
 				continue // "te ontvangen", "zu erhalten": an infinitive
 			}
-			if passiveClauseParticiple(p.Lower, L) {
+			if passiveClauseParticiple(words[j].Lower, fl[j], L) {
 				return true
 			}
 		}
@@ -250,12 +292,13 @@ func passiveClauseHas(words []Word, L *passiveClauseLang) bool {
 
 // passiveClauseParticiple recognises Dutch and German past participles by
 // their shape: ge-…-d/t/en, a separable prefix before ge-, an inseparable
-// prefix with -d/-t (or a listed strong -en form), German -iert.
-func passiveClauseParticiple(w string, L *passiveClauseLang) bool {
-	if len(w) < 5 || L.notPart.has(w) || L.aux.has(w) || L.auxState.has(w) {
+// prefix with -d/-t (or a listed strong -en form), German -iert. f holds
+// the word's flags.
+func passiveClauseParticiple(w string, f passiveFlag, L *passiveClauseLang) bool {
+	if len(w) < 5 || f&(pfNotPart|pfAux|pfState) != 0 {
 		return false
 	}
-	if L.strongEn.has(w) {
+	if f&pfStrongEn != 0 {
 		return true
 	}
 	if L.german && strings.HasSuffix(w, "iert") && len(w) > 6 {
@@ -268,7 +311,7 @@ func passiveClauseParticiple(w string, L *passiveClauseLang) bool {
 			break
 		}
 	}
-	if rest != w && L.notPart.has(rest) {
+	if rest != w && L.flags[rest]&pfNotPart != 0 {
 		return false // an infinitive with a separable prefix: "opgeven"
 	}
 	if strings.HasPrefix(rest, "ge") && len(rest) >= 5 {

@@ -47,7 +47,7 @@ var passiveENIrregular = newLexSet(
 	"mislaid", "misled", "misread", "mistook", "input", "output", "broadcast", "offset", "reset", "preset",
 	"rerun", "resold", "retold", "rethought", "uploaded", "downloaded")
 
-var passiveNL = passiveClauseLang{
+var passiveNL = (&passiveClauseLang{
 	aux:        newLexSet("word", "wordt", "worden", "werd", "werden"),
 	auxState:   newLexSet("ben", "bent", "is", "zijn", "was", "waren", "geweest"),
 	possessive: "zijn",
@@ -113,9 +113,9 @@ var passiveNL = passiveClauseLang{
 		"verscholen", "verdreven", "verslagen", "verstoten", "verzwegen", "bezweken", "verweten", "ontdoken",
 		"bestreden", "vergeven", "vervangen", "benoemd", "ondernomen", "overgenomen", "ingenomen", "onderschreven",
 		"overwonnen", "ondersteund", "onderzocht", "overwogen", "ondertekend", "onderhouden", "onderbroken"),
-}
+}).build()
 
-var passiveDE = passiveClauseLang{
+var passiveDE = (&passiveClauseLang{
 	aux: newLexSet("werde", "wirst", "wird", "werden", "werdet", "wurde", "wurdest", "wurden", "wurdet",
 		"würde", "würdest", "würden", "würdet", "worden"),
 	auxState:  newLexSet(),
@@ -152,7 +152,7 @@ var passiveDE = passiveClauseLang{
 		"angeboten", "verboten", "verloren", "erzogen", "bezogen", "entzogen", "vollzogen", "verzogen",
 		"beschnitten", "geschrieben", "überarbeitet", "unterstützt", "untersucht"),
 	german: true,
-}
+}).build()
 
 var passiveFR = passiveRomanceLang{
 	aux: newLexSet("est", "sont", "était", "étaient", "été", "être", "sera", "seront", "serait", "seraient",
