@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -235,5 +236,38 @@ func TestParseText(t *testing.T) {
 	}
 	if n := len(d.Blocks[0].Sentences); n != 2 {
 		t.Errorf("got %d sentences, want 2", n)
+	}
+}
+
+// TestParseConcurrent runs parses of every format at once; with -race it
+// shows the shared read-only tables and the Markdown parser are safe.
+func TestParseConcurrent(t *testing.T) {
+	t.Parallel()
+	inputs := []Input{MustCorpus(t, "en-landing.md"), MustCorpus(t, "nl-recept.md"), MustCorpus(t, "nl-fietsen.html"), {Content: "Plain text. Two sentences."}}
+	want := make([]int, len(inputs))
+	for i, in := range inputs {
+		want[i] = wordCount(MustParse(t, in))
+	}
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := range 20 {
+				k := (g + i) % len(inputs)
+				d, err := Parse(inputs[k])
+				if err == nil && wordCount(d) != want[k] {
+					err = fmt.Errorf("input %d: got %d words, want %d", k, wordCount(d), want[k])
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
