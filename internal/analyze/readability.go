@@ -183,7 +183,7 @@ func analyzeReadability(d *Doc) Result {
 
 	// Flesch over all text, headings included.
 	words, sents, syl, longWords := 0, 0, 0, 0
-	exceptions := syllableExceptions[lang]
+	exceptions := syllableExceptionTables[lang]
 	for bi := range d.Blocks {
 		for si := range d.Blocks[bi].Sentences {
 			s := &d.Blocks[bi].Sentences[si]

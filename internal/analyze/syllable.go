@@ -63,14 +63,51 @@ func vowelClass(lang string, r rune) int {
 // syllables returns the number of syllables of a lower-case word in lang;
 // at least 1 for any word.
 func syllables(lang, w string) int {
-	return syllablesWith(syllableExceptions[lang], lang, w)
+	return syllablesWith(syllableExceptionTables[lang], lang, w)
 }
+
+// exceptionTable holds a language's syllable exceptions with a filter that
+// rules out most words before the map lookup.
+type exceptionTable struct {
+	words  map[string]int
+	filter [4]uint64 // bit exceptionKey(w) set for every exception
+}
+
+// exceptionKey hashes a word's length and first and last bytes to 0-255.
+func exceptionKey(w string) uint {
+	return (uint(w[0])*31 + uint(w[len(w)-1])*7 + uint(len(w))) & 255
+}
+
+// mayHave reports whether w can be an exception.
+func (t *exceptionTable) mayHave(w string) bool {
+	if t == nil || w == "" {
+		return false
+	}
+	k := exceptionKey(w)
+	return t.filter[k>>6]&(1<<(k&63)) != 0
+}
+
+// syllableExceptionTables are built once from syllableExceptions.
+var syllableExceptionTables = func() map[string]*exceptionTable {
+	m := map[string]*exceptionTable{}
+	for lang, words := range syllableExceptions {
+		t := &exceptionTable{words: words}
+		for w := range words {
+			k := exceptionKey(w)
+			t.filter[k>>6] |= 1 << (k & 63)
+		}
+		m[lang] = t
+	}
+	return m
+}()
 
 // syllablesWith is syllables with the language's exceptions looked up
 // once by the caller.
-func syllablesWith(exceptions map[string]int, lang, w string) int {
-	if n, ok := exceptions[w]; ok {
-		return n
+func syllablesWith(exceptions *exceptionTable, lang, w string) int {
+	if exceptions.mayHave(w) {
+		if n, ok := exceptions.words[w]; ok {
+			return n
+		}
 	}
 	count := 0
 	var prev, prev2 rune
