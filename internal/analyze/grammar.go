@@ -24,6 +24,7 @@ const (
 	ruleMisspelling         = "grammar.misspelling"
 	ruleCouldOf             = "grammar.could_of"
 	ruleThanThen            = "grammar.than_then"
+	ruleVerbForm            = "grammar.verb_form"
 	ruleModelNeeded         = "grammar.model_needed"
 	grammarLongSentenceSize = 40 // words; a sentence longer than this is hard to follow in any language
 )
@@ -32,7 +33,7 @@ const (
 // model: repeated words, spacing and punctuation, a capital after a sentence
 // end, unmatched brackets and quotes, very long sentences, and a few
 // unambiguous per-language rules (English a/an, "could of", "more then";
-// French "quelque soit"; misspellings that are wrong in every context in
+// French "quelque soit"; Dutch "u ben", "jij heb"; misspellings that are wrong in every context in
 // all seven languages). Text inside inline code is not checked. Checks that need a model, such as Dutch d/t verb endings, are
 // left to model-backed analysis, which a document-level info finding says.
 //
@@ -79,7 +80,7 @@ func analyzeGrammar(d *Doc) Result {
 		"punctuation_issues":   float64(g.count[ruleRepeatedPunct] + g.count[ruleCapitalAfterEnd]),
 		"unmatched_brackets":   float64(g.count[ruleUnmatchedBracket]),
 		"unmatched_quotes":     float64(g.count[ruleUnmatchedQuote]),
-		"language_rule_issues": float64(g.count[ruleArticleAn] + g.count[ruleMisspelling] + g.count[ruleCouldOf] + g.count[ruleThanThen]),
+		"language_rule_issues": float64(g.count[ruleArticleAn] + g.count[ruleMisspelling] + g.count[ruleCouldOf] + g.count[ruleThanThen] + g.count[ruleVerbForm]),
 	}
 	figures["words"] = float64(words)
 	return Result{Type: TypeGrammar, Score: score, Label: label, Figures: figures, Findings: g.findings}
@@ -516,6 +517,16 @@ func (g *grammarRun) scanWords(s *Sentence) {
 		switch g.lang {
 		case "en":
 			g.checkEnglishPair(p, w, words, k)
+		case "nl":
+			// "u ben", "jij heb": the subject needs "bent"/"hebt" (or "heeft");
+			// only the first-person forms directly after the subject, which are
+			// never right ("ben jij" is fine: inversion drops the t).
+			// "Net als u ben ik ...": "ik" after the verb is its subject.
+			if fix := grammarNLVerbForm(p.Lower, w.Lower); fix != "" && g.onlySpaceBetween(p, w) &&
+				(k+1 >= len(words) || words[k+1].Lower != "ik") && (k < 2 || !grammarNLComparison.has(words[k-2].Lower)) {
+				sp := Span{p.Start, w.End}
+				g.add(ruleVerbForm, SeverityProblem, fmt.Sprintf("Write \"%s %s\", not %s.", p.Text, fix, g.quote(sp)), sp)
+			}
 		case "fr":
 			if p.Lower == "quelque" && (w.Lower == "soit" || w.Lower == "soient") && g.onlySpaceBetween(p, w) {
 				fix := "quel que soit"
@@ -561,6 +572,21 @@ func (g *grammarRun) checkEnglishPair(p, w *Word, words []Word, k int) {
 			g.add(ruleCouldOf, SeverityProblem, fmt.Sprintf("Write \"%s have\" (or \"%s've\"), not %s.", p.Text, p.Text, g.quote(sp)), sp)
 		}
 	}
+}
+
+// grammarNLVerbForm returns the correct form for Dutch "u"/"jij" followed
+// by the first-person "ben" or "heb", or "".
+func grammarNLVerbForm(subject, verb string) string {
+	if subject != "u" && subject != "jij" {
+		return ""
+	}
+	switch verb {
+	case "ben":
+		return "bent"
+	case "heb":
+		return "hebt"
+	}
+	return ""
 }
 
 // grammarThanObject reports whether w can start what follows "than" in a

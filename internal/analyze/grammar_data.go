@@ -36,6 +36,10 @@ var grammarThanObjects = newLexSet("the", "a", "an", "any", "ever", "before", "e
 	"our", "your", "their", "his", "her", "my", "last", "average", "competitors", "ours", "yours", "theirs",
 	"required", "necessary", "needed", "planned", "one", "two", "three", "ten", "twice", "half")
 
+// grammarNLComparison: "als u", "dan jij" compare; the verb that follows
+// belongs to another subject ("Net als u ben ik ondernemer").
+var grammarNLComparison = newLexSet("als", "dan", "zoals")
+
 // grammarSilentH: words whose "h" is silent, so they take "an".
 var grammarSilentH = newLexSet("hour", "hours", "hourly", "honest", "honestly", "honesty", "honor", "honors",
 	"honour", "honours", "honorable", "honourable", "honorary", "heir", "heirs", "heiress", "heirloom")

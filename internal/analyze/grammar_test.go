@@ -123,6 +123,12 @@ func TestGrammarRules(t *testing.T) {
 		{"younger then", "en", FormatText, "I was younger then and it was fun.", ruleThanThen, nil},
 		{"quelque soit", "fr", FormatText, "Quelque soit le prix, nous venons.", ruleMisspelling, []string{"Quelque soit"}},
 		{"quel que soit", "fr", FormatText, "Quel que soit le prix, nous venons.", ruleMisspelling, nil},
+		{"u ben", "nl", FormatText, "Wat fijn dat u ben gekomen.", ruleVerbForm, []string{"u ben"}},
+		{"jij heb", "nl", FormatText, "Jij heb gelijk.", ruleVerbForm, []string{"Jij heb"}},
+		{"ben jij is fine", "nl", FormatText, "Ben jij er morgen? Heb jij tijd?", ruleVerbForm, nil},
+		{"net als u ben ik", "nl", FormatText, "Net als u ben ik ondernemer.", ruleVerbForm, nil},
+		{"meer dan jij heb", "nl", FormatText, "Meer dan jij heb ik gewerkt.", ruleVerbForm, nil},
+		{"u bent is fine", "nl", FormatText, "U bent welkom en u hebt gelijk.", ruleVerbForm, nil},
 		{"could of", "en", FormatText, "We could of won.", ruleCouldOf, []string{"could of"}},
 		{"could of course", "en", FormatText, "We could of course win.", ruleCouldOf, nil},
 	}
