@@ -219,29 +219,33 @@ func analyzeSEO(d *Doc) Result {
 	}
 	a.figures["internal_links"] = float64(internal)
 	a.figures["outbound_links"] = float64(outbound)
-	switch {
-	case internal == 0:
-		a.add("seo.internal_links", 3, "The content has no internal links. Link to related pages of your own site.", nil)
-	case internalFollow == 0:
-		a.add("seo.internal_links", 7, "All "+itoa(internal)+" internal link(s) are nofollow. Let search engines follow your own pages.", linkSpans(d, true))
-	default:
-		a.add("seo.internal_links", 8, "The content has "+itoa(internal)+" internal link(s).", nil)
-	}
-	switch {
-	case outbound == 0:
-		a.add("seo.outbound_links", 3, "The content has no outbound links. Link to a relevant source elsewhere.", nil)
-	case outboundFollow == 0:
-		a.add("seo.outbound_links", 7, "All "+itoa(outbound)+" outbound link(s) are nofollow. Let search engines follow at least one.", linkSpans(d, false))
-	default:
-		a.add("seo.outbound_links", 8, "The content has "+itoa(outbound)+" outbound link(s).", nil)
-	}
+	// Plain text cannot hold links or images: those checks apply to
+	// Markdown and HTML only.
+	if d.Format != FormatText {
+		switch {
+		case internal == 0:
+			a.add("seo.internal_links", 3, "The content has no internal links. Link to related pages of your own site.", nil)
+		case internalFollow == 0:
+			a.add("seo.internal_links", 7, "All "+itoa(internal)+" internal link(s) are nofollow. Let search engines follow your own pages.", linkSpans(d, true))
+		default:
+			a.add("seo.internal_links", 8, "The content has "+itoa(internal)+" internal link(s).", nil)
+		}
+		switch {
+		case outbound == 0:
+			a.add("seo.outbound_links", 3, "The content has no outbound links. Link to a relevant source elsewhere.", nil)
+		case outboundFollow == 0:
+			a.add("seo.outbound_links", 7, "All "+itoa(outbound)+" outbound link(s) are nofollow. Let search engines follow at least one.", linkSpans(d, false))
+		default:
+			a.add("seo.outbound_links", 8, "The content has "+itoa(outbound)+" outbound link(s).", nil)
+		}
 
-	// Images.
-	a.figures["images"] = float64(len(d.Images))
-	if len(d.Images) == 0 {
-		a.add("seo.images", 3, "The content has no images. Add at least one relevant image.", nil)
-	} else {
-		a.add("seo.images", 9, "The content has "+itoa(len(d.Images))+" image(s).", nil)
+		// Images.
+		a.figures["images"] = float64(len(d.Images))
+		if len(d.Images) == 0 {
+			a.add("seo.images", 3, "The content has no images. Add at least one relevant image.", nil)
+		} else {
+			a.add("seo.images", 9, "The content has "+itoa(len(d.Images))+" image(s).", nil)
+		}
 	}
 
 	if d.Keyphrase == "" {

@@ -234,6 +234,13 @@ func TestSEOLinksImagesHeadings(t *testing.T) {
 	if hasFinding(r, "seo.keyphrase_in_subheadings") {
 		t.Error("keyphrase checks ran without a keyphrase")
 	}
+	// Plain text cannot hold links or images; it is not judged on them.
+	r = Run(MustParse(t, Input{Content: "Plain text without links.", Language: "en"}), TypeSEO)
+	for _, rule := range []string{"seo.internal_links", "seo.outbound_links", "seo.images"} {
+		if hasFinding(r, rule) {
+			t.Errorf("plain text got a %s finding", rule)
+		}
+	}
 }
 
 func TestSEOLengths(t *testing.T) {
