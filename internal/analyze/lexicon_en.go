@@ -15,7 +15,7 @@ valuable:2 reliable:2 trustworthy:2 trusted:2 secure:1 safe:1 stable:1 robust:1 
 quickly:1 efficient:2 effective:2 productive:2 powerful:2 flexible:1 smooth:2 smoothly:2 seamless:2
 affordable:2 free:1 bargain:2 worth:1 worthwhile:2 quality:1 premium:1 solid:1 strong:1 friendly:2
  generous:2 honest:2 fair:1 responsive:2 supportive:2  professional:1 competent:2
-knowledgeable:2 skilled:1 talented:2 creative:2 innovative:1 clever:2 smart:1 fresh:1 clean:1 tidy:1
+knowledgeable:2 skilled:1 talented:2 creative:2 innovative:1 clever:2 smart:1 fresh:1
 comfortable:2 cozy:2 relaxing:2 calm:1 peaceful:2 healthy:2 positive:2 optimistic:2 hopeful:2 confident:2
 success:2 successful:2 succeed:2 succeeded:2 win:2 wins:2 won:2 winner:2 winning:2 achieve:1 achieved:2
 achievement:2 accomplish:2 accomplished:2 improve:1 improved:2 improvement:2 improves:1 benefit:2

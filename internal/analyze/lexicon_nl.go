@@ -15,7 +15,7 @@ attent:2 zorgzaam:2 geduldig:1 eerlijk:2 betrouwbaar:2 veilig:1 stabiel:1 degeli
 professioneel:1 deskundig:2 vakkundig:2 competent:2 bekwaam:2 slim:1 handig:2 nuttig:2
 waardevol:2 bruikbaar:1 effectief:2 efficiënt:2 productief:2 krachtig:2 flexibel:1 snel:1 snelle:1
 vlot:1 soepel:2 moeiteloos:2 makkelijk:2 gemakkelijk:2 eenvoudig:1 simpel:1 duidelijk:1 overzichtelijk:2
-intuïtief:2 gebruiksvriendelijk:2 comfortabel:2 rustig:1 ontspannen:2 kalm:1 gezond:2 schoon:1 netjes:1
+intuïtief:2 gebruiksvriendelijk:2 comfortabel:2 rustig:1 ontspannen:2 kalm:1 gezond:2 netjes:1
 voordelig:2 betaalbaar:2 goedkoop:1 gratis:1 waard:1 kwaliteit:1 succes:2 succesvol:2 geslaagd:2
 gelukt:2 winnen:2 gewonnen:2 winst:1 groei:1 groeien:1 vooruitgang:2 verbetering:2 verbeterd:2
 verbeteren:1 oplossing:1 opgelost:2 voordeel:2 voordelen:2 kans:1 kansen:1 aanrader:3 aanbevolen:2
