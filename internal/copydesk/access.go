@@ -203,6 +203,9 @@ const (
 	WarningPercentDefault = 90
 )
 
+// ThresholdBit returns the bit of a threshold in Budget.Raised.
+func ThresholdBit(level int) int { return 1 << level }
+
 // ThresholdName returns "alert", "warning", "hard" or "none".
 func ThresholdName(level int) string {
 	switch level {
@@ -222,7 +225,7 @@ func BudgetPeriod(t time.Time) string { return t.UTC().Format("2006-01") }
 
 // Budget is a monthly spending limit of a customer (UserID "") or of one of
 // its users. Spent and Reserved are of the current Period; the first
-// reservation or settlement in a new calendar month resets Spent and Level.
+// reservation or settlement in a new calendar month resets Spent and Raised.
 type Budget struct {
 	CustomerID     string    `json:"customer_id"`
 	UserID         string    `json:"user_id,omitempty"` // "" for the customer's own budget
@@ -232,7 +235,7 @@ type Budget struct {
 	Period         string    `json:"period"`            // BudgetPeriod of Spent
 	Spent          Micros    `json:"spent"`             // settled cost in Period
 	Reserved       Micros    `json:"reserved"`          // open reservations
-	Level          int       `json:"level"`             // highest threshold raised in Period
+	Raised         int       `json:"raised"`            // thresholds raised in Period, a bit set of ThresholdBit
 	UpdatedAt      time.Time `json:"updated_at"`
 }
 
@@ -302,7 +305,7 @@ type LedgerEntry struct {
 // the ledger rows of settled calls.
 type BudgetStore interface {
 	// SetBudget creates or changes the limit and thresholds of a budget,
-	// keeping its spent, reserved and level. Zero percentages become the
+	// keeping its spent, reserved and raised thresholds. Zero percentages become the
 	// defaults. Returns EINVALID for a negative limit or percentages out of
 	// order (0 < alert <= warning < 100), and ENOTFOUND for an unknown
 	// customer.
@@ -336,11 +339,14 @@ type BudgetStore interface {
 	// FindReservations returns the open reservations created before before,
 	// oldest first (all of them for a zero time).
 	FindReservations(ctx context.Context, before time.Time) ([]*Reservation, error)
-	// RaiseLevel sets the budget's level to level if it is higher and the
-	// budget is still in period, and returns the level it had: the caller
-	// raises events for the levels in (previous, level]. Returns ENOTFOUND
-	// if the budget does not exist.
-	RaiseLevel(ctx context.Context, customerID, userID, period string, level int) (previous int, err error)
+	// MarkThresholds records the thresholds in mask (a bit set of
+	// ThresholdBit) as raised in period, rolling the budget over to period
+	// if it is older, and returns the bit set raised before: the caller
+	// raises events for mask &^ previous, so that each fires once per
+	// period however many calls race. For a period older than the budget's
+	// it changes nothing and returns mask. Returns ENOTFOUND if the budget
+	// does not exist.
+	MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (previous int, err error)
 }
 
 // UsageFilter selects ledger rows for a report: From inclusive, To

@@ -11,12 +11,12 @@ import (
 
 var _ copydesk.BudgetStore = (*DB)(nil)
 
-const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warning_percent, period, spent, reserved, level, updated_at`
+const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warning_percent, period, spent, reserved, raised, updated_at`
 
 func scanBudget(row pgx.Row) (*copydesk.Budget, error) {
 	var b copydesk.Budget
 	if err := row.Scan(&b.CustomerID, &b.UserID, &b.Limit, &b.AlertPercent, &b.WarningPercent,
-		&b.Period, &b.Spent, &b.Reserved, &b.Level, &b.UpdatedAt); err != nil {
+		&b.Period, &b.Spent, &b.Reserved, &b.Raised, &b.UpdatedAt); err != nil {
 		return nil, err
 	}
 	b.UpdatedAt = b.UpdatedAt.UTC()
@@ -89,7 +89,7 @@ func (db *DB) DeleteBudget(ctx context.Context, customerID, userID string) error
 const reserveSQL = `
 	UPDATE budgets SET
 		spent = CASE WHEN period = $1 THEN spent ELSE 0 END,
-		level = CASE WHEN period = $1 THEN level ELSE 0 END,
+		raised = CASE WHEN period = $1 THEN raised ELSE 0 END,
 		period = $1,
 		reserved = reserved + $2,
 		updated_at = $3
@@ -166,7 +166,7 @@ func prepareReservation(r *copydesk.Reservation, now time.Time) error {
 const settleSQL = `
 	UPDATE budgets SET
 		spent = (CASE WHEN period = $1 THEN spent ELSE 0 END) + $2,
-		level = CASE WHEN period = $1 THEN level ELSE 0 END,
+		raised = CASE WHEN period = $1 THEN raised ELSE 0 END,
 		period = $1,
 		reserved = GREATEST(reserved - $3, 0),
 		updated_at = $4
@@ -294,12 +294,12 @@ func nullTimestamp(t time.Time) *time.Time {
 	return &t
 }
 
-// RaiseLevel raises a budget's threshold level. See copydesk.BudgetStore.
-func (db *DB) RaiseLevel(ctx context.Context, customerID, userID, period string, level int) (int, error) {
+// MarkThresholds records thresholds as raised. See copydesk.BudgetStore.
+func (db *DB) MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (int, error) {
 	var prev int
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		var rowPeriod string
-		err := tx.QueryRow(ctx, `SELECT period, level FROM budgets WHERE customer_id = $1 AND user_id = $2 FOR UPDATE`,
+		err := tx.QueryRow(ctx, `SELECT period, raised FROM budgets WHERE customer_id = $1 AND user_id = $2 FOR UPDATE`,
 			customerID, userID).Scan(&rowPeriod, &prev)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
@@ -308,15 +308,15 @@ func (db *DB) RaiseLevel(ctx context.Context, customerID, userID, period string,
 		}
 		switch {
 		case rowPeriod > period:
-			prev = level
+			prev = mask // a later period has begun: nothing of this one is news
 			return nil
 		case rowPeriod < period:
 			prev = 0
-			_, err = tx.Exec(ctx, `UPDATE budgets SET period = $1, spent = 0, level = $2, updated_at = $3
-				WHERE customer_id = $4 AND user_id = $5`, period, level, db.now(), customerID, userID)
-		case level > prev:
-			_, err = tx.Exec(ctx, `UPDATE budgets SET level = $1, updated_at = $2
-				WHERE customer_id = $3 AND user_id = $4`, level, db.now(), customerID, userID)
+			_, err = tx.Exec(ctx, `UPDATE budgets SET period = $1, spent = 0, raised = $2, updated_at = $3
+				WHERE customer_id = $4 AND user_id = $5`, period, mask, db.now(), customerID, userID)
+		case mask&^prev != 0:
+			_, err = tx.Exec(ctx, `UPDATE budgets SET raised = raised | $1, updated_at = $2
+				WHERE customer_id = $3 AND user_id = $4`, mask, db.now(), customerID, userID)
 		}
 		return translate(err)
 	})

@@ -11,13 +11,13 @@ import (
 
 var _ copydesk.BudgetStore = (*DB)(nil)
 
-const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warning_percent, period, spent, reserved, level, updated_at`
+const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warning_percent, period, spent, reserved, raised, updated_at`
 
 func scanBudget(row interface{ Scan(...any) error }) (*copydesk.Budget, error) {
 	var b copydesk.Budget
 	var updated int64
 	if err := row.Scan(&b.CustomerID, &b.UserID, &b.Limit, &b.AlertPercent, &b.WarningPercent,
-		&b.Period, &b.Spent, &b.Reserved, &b.Level, &updated); err != nil {
+		&b.Period, &b.Spent, &b.Reserved, &b.Raised, &updated); err != nil {
 		return nil, err
 	}
 	b.UpdatedAt = decodeTime(updated)
@@ -86,12 +86,12 @@ func (db *DB) DeleteBudget(ctx context.Context, customerID, userID string) error
 }
 
 // reserveSQL reserves amount on one budget if it stays within the limit,
-// rolling the period over (spent and level back to 0) in the same statement.
+// rolling the period over (spent and raised back to 0) in the same statement.
 // It changes no row if the limit would be crossed or there is no budget.
 const reserveSQL = `
 	UPDATE budgets SET
 		spent = CASE WHEN period = ?1 THEN spent ELSE 0 END,
-		level = CASE WHEN period = ?1 THEN level ELSE 0 END,
+		raised = CASE WHEN period = ?1 THEN raised ELSE 0 END,
 		period = ?1,
 		reserved = reserved + ?2,
 		updated_at = ?3
@@ -178,7 +178,7 @@ func prepareReservation(r *copydesk.Reservation, now time.Time) error {
 const settleSQL = `
 	UPDATE budgets SET
 		spent = (CASE WHEN period = ?1 THEN spent ELSE 0 END) + ?2,
-		level = CASE WHEN period = ?1 THEN level ELSE 0 END,
+		raised = CASE WHEN period = ?1 THEN raised ELSE 0 END,
 		period = ?1,
 		reserved = MAX(reserved - ?3, 0),
 		updated_at = ?4
@@ -312,12 +312,12 @@ func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copyde
 	return out, translate(rows.Err())
 }
 
-// RaiseLevel raises a budget's threshold level. See copydesk.BudgetStore.
-func (db *DB) RaiseLevel(ctx context.Context, customerID, userID, period string, level int) (int, error) {
+// MarkThresholds records thresholds as raised. See copydesk.BudgetStore.
+func (db *DB) MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (int, error) {
 	var prev int
 	err := db.writeTx(ctx, func(tx *Tx) error {
 		var rowPeriod string
-		err := tx.QueryRowContext(ctx, `SELECT period, level FROM budgets WHERE customer_id = ? AND user_id = ?`,
+		err := tx.QueryRowContext(ctx, `SELECT period, raised FROM budgets WHERE customer_id = ? AND user_id = ?`,
 			customerID, userID).Scan(&rowPeriod, &prev)
 		if errors.Is(err, sql.ErrNoRows) {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "no budget set for customer %q user %q", customerID, userID)
@@ -326,15 +326,15 @@ func (db *DB) RaiseLevel(ctx context.Context, customerID, userID, period string,
 		}
 		switch {
 		case rowPeriod > period:
-			prev = level // a later period has begun: this level is stale
+			prev = mask // a later period has begun: nothing of this one is news
 			return nil
 		case rowPeriod < period:
 			prev = 0
-			_, err = tx.ExecContext(ctx, `UPDATE budgets SET period = ?, spent = 0, level = ?, updated_at = ?
-				WHERE customer_id = ? AND user_id = ?`, period, level, encodeTime(db.clock.Now()), customerID, userID)
-		case level > prev:
-			_, err = tx.ExecContext(ctx, `UPDATE budgets SET level = ?, updated_at = ?
-				WHERE customer_id = ? AND user_id = ?`, level, encodeTime(db.clock.Now()), customerID, userID)
+			_, err = tx.ExecContext(ctx, `UPDATE budgets SET period = ?, spent = 0, raised = ?, updated_at = ?
+				WHERE customer_id = ? AND user_id = ?`, period, mask, encodeTime(db.clock.Now()), customerID, userID)
+		case mask&^prev != 0:
+			_, err = tx.ExecContext(ctx, `UPDATE budgets SET raised = raised | ?, updated_at = ?
+				WHERE customer_id = ? AND user_id = ?`, mask, encodeTime(db.clock.Now()), customerID, userID)
 		}
 		return translate(err)
 	})

@@ -186,11 +186,18 @@ func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
 		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})
 		MustSettle(t, s, MustReserve(t, s, c.ID, "", 900).ID, 900, &copydesk.LedgerEntry{Model: "m"})
 		march := copydesk.BudgetPeriod(clock.Now())
-		if prev, err := s.RaiseLevel(ctx, c.ID, "", march, copydesk.ThresholdWarning); err != nil || prev != 0 {
-			t.Fatalf("RaiseLevel: got %d, %v, want 0", prev, err)
+		alert, warning, hard := copydesk.ThresholdBit(copydesk.ThresholdAlert), copydesk.ThresholdBit(copydesk.ThresholdWarning), copydesk.ThresholdBit(copydesk.ThresholdHard)
+		if prev, err := s.MarkThresholds(ctx, c.ID, "", march, warning); err != nil || prev != 0 {
+			t.Fatalf("MarkThresholds: got %d, %v, want 0", prev, err)
 		}
-		if prev, _ := s.RaiseLevel(ctx, c.ID, "", march, copydesk.ThresholdAlert); prev != copydesk.ThresholdWarning {
-			t.Errorf("RaiseLevel lower: got previous %d, want %d", prev, copydesk.ThresholdWarning)
+		if prev, _ := s.MarkThresholds(ctx, c.ID, "", march, alert|warning); prev != warning {
+			t.Errorf("MarkThresholds again: got previous %b, want %b", prev, warning)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Raised != alert|warning {
+			t.Errorf("raised: got %b, want %b", b.Raised, alert|warning)
+		}
+		if _, err := s.MarkThresholds(ctx, c.ID, "usr_absent", march, alert); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("MarkThresholds of an absent budget: got %v, want ENOTFOUND", err)
 		}
 		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: 200}); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
 			t.Errorf("March, 900 spent: got %v, want EBUDGETEXCEEDED", err)
@@ -200,11 +207,17 @@ func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
 		if err != nil {
 			t.Fatalf("April: got %v, want the reservation (budget reset)", err)
 		}
-		if b.Period != "2026-04" || b.Spent != 0 || b.Level != 0 || b.Reserved != 800 {
-			t.Errorf("April budget: got %+v, want period 2026-04, spent 0, level 0, reserved 800", b)
+		if b.Period != "2026-04" || b.Spent != 0 || b.Raised != 0 || b.Reserved != 800 {
+			t.Errorf("April budget: got %+v, want period 2026-04, spent 0, raised 0, reserved 800", b)
 		}
-		if prev, _ := s.RaiseLevel(ctx, c.ID, "", march, copydesk.ThresholdHard); prev != copydesk.ThresholdHard {
-			t.Errorf("RaiseLevel for a past period: got previous %d, want %d (stale, nothing to raise)", prev, copydesk.ThresholdHard)
+		if prev, _ := s.MarkThresholds(ctx, c.ID, "", march, hard); prev != hard {
+			t.Errorf("MarkThresholds for a past period: got previous %b, want %b (stale, nothing to raise)", prev, hard)
+		}
+		if prev, _ := s.MarkThresholds(ctx, c.ID, "", "2026-05", alert); prev != 0 {
+			t.Errorf("MarkThresholds for a later period: got previous %b, want 0 (rolled over)", prev)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Period != "2026-05" || b.Raised != alert || b.Reserved != 800 {
+			t.Errorf("after rolling over to May: got %+v, want period 2026-05, raised %b, reserved 800 kept", b, alert)
 		}
 	})
 

@@ -43,7 +43,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expires_at_idx ON sessions (expires_at);
 
--- Monthly budgets of customers (user_id '') and users. spent is of period.
+-- Monthly budgets of customers (user_id '') and users. spent and raised are of period.
 CREATE TABLE budgets (
 	customer_id     TEXT NOT NULL REFERENCES customers (id),
 	user_id         TEXT NOT NULL DEFAULT '',
@@ -53,7 +53,7 @@ CREATE TABLE budgets (
 	period          TEXT NOT NULL,
 	spent           INTEGER NOT NULL DEFAULT 0,
 	reserved        INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
-	level           INTEGER NOT NULL DEFAULT 0,
+	raised          INTEGER NOT NULL DEFAULT 0, -- bit set: 1<<threshold raised in period
 	updated_at      INTEGER NOT NULL,
 	PRIMARY KEY (customer_id, user_id)
 );

@@ -1,0 +1,313 @@
+// Package budget enforces customers' monthly budgets around provider calls:
+// reserve the call's maximum cost before it is made, settle the actual cost
+// (and write the ledger row) afterwards, release what a failed call did not
+// use, and sweep reservations of calls that crashed. It raises each threshold
+// event (alert, warning, hard) once per budget and calendar month.
+//
+// The atomicity lives in the store (copydesk.BudgetStore): the check and the
+// reservation are one conditional UPDATE, so concurrent calls can never spend
+// past the hard limit. This package adds the policy around it.
+//
+// A call goes:
+//
+//	r, events, err := svc.Reserve(ctx, customerID, userID, maxCost) // 402 budget_exceeded on refusal
+//	resp, err := provider.Call(...)
+//	if err != nil { svc.Release(ctx, r); return err }
+//	events, err = svc.Settle(ctx, r, actualCost, &copydesk.LedgerEntry{...})
+package budget
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Event is a threshold crossed by a budget. Each (budget, period, level) is
+// raised once.
+type Event struct {
+	CustomerID string          `json:"customer_id"`
+	UserID     string          `json:"user_id,omitempty"` // "" for the customer's budget
+	Level      int             `json:"level"`             // copydesk.ThresholdAlert, ThresholdWarning or ThresholdHard
+	Name       string          `json:"name"`              // "alert", "warning" or "hard"
+	Period     string          `json:"period"`            // "2006-01"
+	Spent      copydesk.Micros `json:"spent"`
+	Limit      copydesk.Micros `json:"limit"`
+	At         time.Time       `json:"at"`
+}
+
+// Options configures a Service. The zero value is usable.
+type Options struct {
+	// Clock tells the time of periods and sweeps. Default: copydesk.SystemClock.
+	// Give the store the same clock.
+	Clock copydesk.Clock
+	// Logger receives overruns and sweeps. Default: discard.
+	Logger *slog.Logger
+}
+
+// Service is the reserve-then-settle service over a copydesk.BudgetStore.
+// It is safe for concurrent use.
+type Service struct {
+	store  copydesk.BudgetStore
+	clock  copydesk.Clock
+	logger *slog.Logger
+}
+
+// New returns a Service over store.
+func New(store copydesk.BudgetStore, opts Options) *Service {
+	s := &Service{store: store, clock: cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}), logger: opts.Logger}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Reserve reserves estimate (the call's maximum cost, e.g. from
+// pricing.Table.MaxCost) on the customer's budget and, when userID has one,
+// the user's. Returns EINVALID for a missing customer or a negative
+// estimate, and EBUDGETEXCEEDED (with RetryAfter until the next calendar
+// month) if a hard limit would be crossed; the first refusal of a period
+// raises the hard event, returned with the error.
+func (s *Service) Reserve(ctx context.Context, customerID, userID string, estimate copydesk.Micros) (copydesk.Reservation, []Event, error) {
+	r := copydesk.Reservation{CustomerID: customerID, UserID: userID, Amount: estimate}
+	if customerID == "" {
+		return r, nil, copydesk.Errorf(copydesk.EINVALID, "a budget reservation needs a customer")
+	}
+	if estimate < 0 {
+		return r, nil, copydesk.Errorf(copydesk.EINVALID, "a cost estimate cannot be negative (got %d)", estimate)
+	}
+	_, err := s.store.Reserve(ctx, &r)
+	if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+		return r, nil, err
+	}
+	now := s.clock.Now()
+	e := &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, Message: copydesk.ErrorMessage(err), RetryAfter: untilNextMonth(now)}
+	// Which budget refused: the customer's if the estimate does not fit it.
+	candidates := []string{""}
+	if userID != "" {
+		candidates = append(candidates, userID)
+	}
+	var events []Event
+	for _, uid := range candidates {
+		b, ferr := s.store.FindBudget(ctx, customerID, uid)
+		if ferr != nil {
+			continue // no such budget (or unreadable): the other one refused
+		}
+		spent := b.Spent
+		if b.Period != copydesk.BudgetPeriod(now) {
+			spent = 0
+		}
+		if spent+b.Reserved+estimate <= b.Limit {
+			continue
+		}
+		ev, rerr := s.raise(ctx, b, copydesk.ThresholdBit(copydesk.ThresholdHard), now)
+		if rerr != nil {
+			s.logger.Error("budget: raise hard threshold", "customer_id", customerID, "user_id", uid, "err", rerr)
+		}
+		events = append(events, ev...)
+		break
+	}
+	return r, events, e
+}
+
+// Settle records the actual cost of a reserved call: in one store
+// transaction it releases the reservation, adds actual to spent and appends
+// entry to the ledger (entry.Cost becomes actual). It returns the threshold
+// events the spending crossed, each once per period. Returns ENOTFOUND if
+// the reservation is no longer open (settled, released or swept). An actual
+// cost above the reservation is recorded as it is (the ledger tells the
+// truth) and logged as an overrun.
+func (s *Service) Settle(ctx context.Context, r copydesk.Reservation, actual copydesk.Micros, entry *copydesk.LedgerEntry) ([]Event, error) {
+	if entry == nil {
+		entry = &copydesk.LedgerEntry{}
+	}
+	if entry.CustomerID == "" {
+		entry.CustomerID, entry.UserID = r.CustomerID, r.UserID
+	}
+	b, err := s.store.Settle(ctx, r.ID, actual, entry)
+	if err != nil {
+		return nil, err
+	}
+	if actual > r.Amount {
+		s.logger.Warn("budget: actual cost above the reservation", "customer_id", r.CustomerID,
+			"reservation_id", r.ID, "reserved", int64(r.Amount), "actual", int64(actual), "model", entry.Model)
+	}
+	now := s.clock.Now()
+	var events []Event
+	if b != nil {
+		ev, err := s.raise(ctx, b, reachedMask(b), now)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev...)
+	}
+	if r.UserID != "" {
+		ub, err := s.store.FindBudget(ctx, r.CustomerID, r.UserID)
+		if err == nil {
+			ev, err := s.raise(ctx, ub, reachedMask(ub), now)
+			if err != nil {
+				return nil, err
+			}
+			events = append(events, ev...)
+		} else if copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			return events, err
+		}
+	}
+	return events, nil
+}
+
+// raise records the thresholds in mask as raised and returns an event for
+// each that the store had not yet recorded in the period.
+func (s *Service) raise(ctx context.Context, b *copydesk.Budget, mask int, now time.Time) ([]Event, error) {
+	period := copydesk.BudgetPeriod(now)
+	if mask == 0 || (b.Period == period && mask&^b.Raised == 0) {
+		return nil, nil // nothing new: no write
+	}
+	prev, err := s.store.MarkThresholds(ctx, b.CustomerID, b.UserID, period, mask)
+	if err != nil {
+		return nil, err
+	}
+	var events []Event
+	for l := copydesk.ThresholdAlert; l <= copydesk.ThresholdHard; l++ {
+		if bit := copydesk.ThresholdBit(l); mask&bit == 0 || prev&bit != 0 {
+			continue
+		}
+		events = append(events, Event{CustomerID: b.CustomerID, UserID: b.UserID, Level: l, Name: copydesk.ThresholdName(l),
+			Period: period, Spent: b.Spent, Limit: b.Limit, At: now})
+	}
+	return events, nil
+}
+
+// reachedMask returns the bits of every threshold b's spending has reached.
+func reachedMask(b *copydesk.Budget) int {
+	mask := 0
+	for l := copydesk.ThresholdAlert; l <= b.LevelOf(b.Spent); l++ {
+		mask |= copydesk.ThresholdBit(l)
+	}
+	return mask
+}
+
+// Release gives back a reservation whose call was not made or failed
+// without cost. Returns ENOTFOUND if it is no longer open.
+func (s *Service) Release(ctx context.Context, r copydesk.Reservation) error {
+	return s.store.Release(ctx, r.ID)
+}
+
+// BudgetLeft returns the fraction (0-1) of the customer's monthly budget
+// neither spent nor reserved, or -1 if the customer has no budget: the
+// router's budget rule reads it.
+func (s *Service) BudgetLeft(ctx context.Context, customerID string) (float64, error) {
+	b, err := s.store.FindBudget(ctx, customerID, "")
+	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+		return -1, nil
+	} else if err != nil {
+		return 0, err
+	}
+	return b.Left(s.clock.Now()), nil
+}
+
+// Sweep releases the reservations older than ttl (calls that crashed
+// between Reserve and Settle) and returns how many it released. A
+// reservation settled meanwhile is skipped.
+func (s *Service) Sweep(ctx context.Context, ttl time.Duration) (int, error) {
+	if ttl <= 0 {
+		return 0, copydesk.Errorf(copydesk.EINVALID, "the reservation TTL must be positive (got %s)", ttl)
+	}
+	old, err := s.store.FindReservations(ctx, s.clock.Now().Add(-ttl))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range old {
+		switch err := s.store.Release(ctx, r.ID); copydesk.ErrorCode(err) {
+		case "":
+			n++
+			s.logger.Warn("budget: released a stale reservation", "reservation_id", r.ID,
+				"customer_id", r.CustomerID, "amount", int64(r.Amount), "age", s.clock.Now().Sub(r.CreatedAt).String())
+		case copydesk.ENOTFOUND:
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// untilNextMonth returns the time from now to the start of the next
+// calendar month in UTC, when budgets reset.
+func untilNextMonth(now time.Time) time.Duration {
+	u := now.UTC()
+	next := time.Date(u.Year(), u.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	return next.Sub(u)
+}
+
+// Defaults of a Sweeper.
+const (
+	SweepTTLDefault      = 15 * time.Minute
+	SweepIntervalDefault = time.Minute
+)
+
+// Sweeper runs Service.Sweep periodically.
+type Sweeper struct {
+	// Service is swept. Required.
+	Service *Service
+	// TTL is how old a reservation must be to be released: longer than any
+	// provider call (with its retries) may take. Default SweepTTLDefault.
+	TTL time.Duration
+	// Interval is the time between sweeps. Default SweepIntervalDefault.
+	Interval time.Duration
+
+	mu   sync.Mutex
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// Start starts sweeping in a goroutine until ctx ends or Stop is called.
+// Returns ECONFLICT if it is already running and EINVALID without a Service.
+func (w *Sweeper) Start(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.Service == nil {
+		return copydesk.Errorf(copydesk.EINVALID, "budget sweeper needs a Service")
+	}
+	if w.stop != nil {
+		return copydesk.Errorf(copydesk.ECONFLICT, "budget sweeper is already running")
+	}
+	ttl, interval := cmp.Or(w.TTL, SweepTTLDefault), cmp.Or(w.Interval, SweepIntervalDefault)
+	if ttl < 0 || interval < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "budget sweeper TTL and Interval cannot be negative")
+	}
+	ctx, w.stop = context.WithCancel(ctx)
+	w.done = make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := w.Service.Sweep(ctx, ttl); err != nil && ctx.Err() == nil {
+					w.Service.logger.Error("budget: sweep failed", "err", err)
+				}
+			}
+		}
+	}(w.done)
+	return nil
+}
+
+// Stop stops sweeping and waits for the goroutine to end. It is safe to
+// call more than once.
+func (w *Sweeper) Stop() {
+	w.mu.Lock()
+	stop, done := w.stop, w.done
+	w.stop, w.done = nil, nil
+	w.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}

@@ -1,0 +1,219 @@
+package budget_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/budget"
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/sqlite"
+	"github.com/copydesk/copydesk/internal/storetest"
+	"github.com/google/go-cmp/cmp"
+)
+
+// MustService returns a Service over a fresh SQLite store with a customer
+// whose monthly budget is limit, and the store and clock.
+func MustService(tb testing.TB, limit copydesk.Micros) (*budget.Service, *sqlite.DB, *storetest.Clock, *copydesk.Customer) {
+	tb.Helper()
+	clock := storetest.NewClock(storetest.Epoch())
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "b.db"), sqlite.Options{Clock: clock})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	c := storetest.MustCreateCustomer(tb, db, "Acme")
+	storetest.MustSetBudget(tb, db, &copydesk.Budget{CustomerID: c.ID, Limit: limit})
+	return budget.New(db, budget.Options{Clock: clock}), db, clock, c
+}
+
+func levels(events []budget.Event) []string {
+	var out []string
+	for _, e := range events {
+		out = append(out, e.Name)
+	}
+	return out
+}
+
+func TestThresholdsOncePerPeriod(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, clock, c := MustService(t, 1000)
+	spend := func(amount copydesk.Micros) []string {
+		t.Helper()
+		r, ev, err := svc.Reserve(ctx, c.ID, "", amount)
+		if err != nil || len(ev) != 0 {
+			t.Fatalf("Reserve(%d): got %v, %v, want no error and no event", amount, ev, err)
+		}
+		events, err := svc.Settle(ctx, r, amount, &copydesk.LedgerEntry{Model: "m"})
+		if err != nil {
+			t.Fatalf("Settle: %v", err)
+		}
+		return levels(events)
+	}
+	steps := []struct {
+		amount copydesk.Micros
+		want   []string
+	}{
+		{500, nil},                // 50 %
+		{300, []string{"alert"}},  // 80 %
+		{50, nil},                 // 85 %: alert already raised
+		{60, []string{"warning"}}, // 91 %
+		{20, nil},                 // 93 %
+		{70, []string{"hard"}},    // 100 %
+		{0, nil},                  // a free call at the limit
+	}
+	for i, s := range steps {
+		if got := spend(s.amount); !cmp.Equal(got, s.want) {
+			t.Errorf("step %d (+%d): got events %v, want %v", i, s.amount, got, s.want)
+		}
+	}
+	// A refusal after the hard event raises nothing new.
+	if _, ev, err := svc.Reserve(ctx, c.ID, "", 1); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED || len(ev) != 0 {
+		t.Errorf("refusal at the limit: got %v, %v, want EBUDGETEXCEEDED and no event", ev, err)
+	}
+	// A new month resets: the thresholds fire again, once.
+	clock.Set(time.Date(2026, time.April, 2, 0, 0, 0, 0, time.UTC))
+	if got := spend(850); !cmp.Equal(got, []string{"alert"}) {
+		t.Errorf("April at 85 %%: got %v, want [alert]", got)
+	}
+	if got := spend(100); !cmp.Equal(got, []string{"warning"}) {
+		t.Errorf("April at 95 %%: got %v, want [warning]", got)
+	}
+}
+
+func TestReserveRefusal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, clock, c := MustService(t, 1000)
+	_, ev, err := svc.Reserve(ctx, c.ID, "", 1001)
+	if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+		t.Fatalf("got %v, want EBUDGETEXCEEDED", err)
+	}
+	e := err.(*copydesk.Error)
+	wantRetry := time.Date(2026, time.April, 1, 0, 0, 0, 0, time.UTC).Sub(clock.Now())
+	if e.RetryAfter != wantRetry {
+		t.Errorf("RetryAfter: got %s, want %s (the next calendar month)", e.RetryAfter, wantRetry)
+	}
+	if !cmp.Equal(levels(ev), []string{"hard"}) {
+		t.Errorf("first refusal: got events %v, want [hard] only (nothing spent yet)", levels(ev))
+	}
+	if _, ev, _ := svc.Reserve(ctx, c.ID, "", 1001); len(ev) != 0 {
+		t.Errorf("second refusal: got events %v, want none", levels(ev))
+	}
+	// A user's own budget refuses with the user named in the event.
+	u := storetest.MustCreateUser(t, db, c.ID, "ann@example.com", copydesk.RoleUser)
+	storetest.MustSetBudget(t, db, &copydesk.Budget{CustomerID: c.ID, UserID: u.ID, Limit: 100})
+	_, ev, err = svc.Reserve(ctx, c.ID, u.ID, 101)
+	if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED || len(ev) != 1 || ev[0].UserID != u.ID || ev[0].Name != "hard" {
+		t.Errorf("user refusal: got %+v, %v, want one hard event of the user", ev, err)
+	}
+	for _, tt := range []struct {
+		name     string
+		customer string
+		amount   copydesk.Micros
+	}{{"NoCustomer", "", 1}, {"Negative", c.ID, -1}} {
+		if _, _, err := svc.Reserve(ctx, tt.customer, "", tt.amount); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("%s: got %v, want EINVALID", tt.name, err)
+		}
+	}
+}
+
+func TestConcurrentEventsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, _, c := MustService(t, 10_000)
+	var (
+		mu     sync.Mutex
+		counts = map[string]int{}
+		wg     sync.WaitGroup
+	)
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, ev, err := svc.Reserve(ctx, c.ID, "", 100)
+			if err == nil {
+				ev, err = svc.Settle(ctx, r, 100, &copydesk.LedgerEntry{Model: "m"})
+			}
+			if err != nil && copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+				t.Errorf("unexpected error: %v", err)
+			}
+			mu.Lock()
+			for _, e := range ev {
+				counts[e.Name]++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if want := map[string]int{"alert": 1, "warning": 1, "hard": 1}; !cmp.Equal(counts, want) {
+		t.Errorf("events: got %v, want each once: %v", counts, want)
+	}
+	if b := storetest.MustFindBudget(t, db, c.ID, ""); b.Spent != 10_000 || b.Reserved != 0 {
+		t.Errorf("budget: got spent %d reserved %d, want 10000 0", b.Spent, b.Reserved)
+	}
+}
+
+func TestSweepAndBudgetLeft(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, clock, c := MustService(t, 1000)
+	if left, err := svc.BudgetLeft(ctx, c.ID); err != nil || left != 1 {
+		t.Errorf("BudgetLeft, fresh: got %v, %v, want 1", left, err)
+	}
+	if left, _ := svc.BudgetLeft(ctx, "cus_unlimited"); left != -1 {
+		t.Errorf("BudgetLeft without a budget: got %v, want -1", left)
+	}
+	crashed, _, err := svc.Reserve(ctx, c.ID, "", 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(10 * time.Minute)
+	live, _, err := svc.Reserve(ctx, c.ID, "", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := svc.BudgetLeft(ctx, c.ID); left != 0.2 {
+		t.Errorf("BudgetLeft with 800 reserved: got %v, want 0.2", left)
+	}
+	clock.Add(6 * time.Minute)
+	n, err := svc.Sweep(ctx, 15*time.Minute)
+	if err != nil || n != 1 {
+		t.Fatalf("Sweep: got %d, %v, want 1 released", n, err)
+	}
+	if err := svc.Release(ctx, crashed); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+		t.Errorf("release a swept reservation: got %v, want ENOTFOUND", err)
+	}
+	if _, err := svc.Settle(ctx, crashed, 10, nil); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+		t.Errorf("settle a swept reservation: got %v, want ENOTFOUND (nothing charged)", err)
+	}
+	if _, err := svc.Settle(ctx, live, 150, &copydesk.LedgerEntry{Model: "m"}); err != nil {
+		t.Fatalf("settle the live reservation: %v", err)
+	}
+	if b := storetest.MustFindBudget(t, db, c.ID, ""); b.Spent != 150 || b.Reserved != 0 {
+		t.Errorf("budget: got spent %d reserved %d, want 150 0", b.Spent, b.Reserved)
+	}
+	if _, err := svc.Sweep(ctx, 0); copydesk.ErrorCode(err) != copydesk.EINVALID {
+		t.Errorf("Sweep(0): got %v, want EINVALID", err)
+	}
+}
+
+func TestSweeperStartStop(t *testing.T) {
+	t.Parallel()
+	svc, _, _, _ := MustService(t, 1000)
+	w := &budget.Sweeper{Service: svc, Interval: time.Millisecond}
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background()); copydesk.ErrorCode(err) != copydesk.ECONFLICT {
+		t.Errorf("second Start: got %v, want ECONFLICT", err)
+	}
+	w.Stop()
+	w.Stop() // tolerated
+	if err := (&budget.Sweeper{}).Start(context.Background()); copydesk.ErrorCode(err) != copydesk.EINVALID {
+		t.Errorf("Start without a Service: got %v, want EINVALID", err)
+	}
+}
