@@ -32,6 +32,7 @@ import (
 	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	cdhttp "github.com/copydesk/copydesk/internal/http"
+	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
 )
 
@@ -136,17 +137,26 @@ func benchPage(words int) string {
 	return b.String()
 }
 
+// benchPage1000 is benchPage(1000), built once.
+var benchPage1000 = sync.OnceValue(func() string { return benchPage(1000) })
+
 // benchWords counts the words of an HTML page outside its tags.
 func benchWords(html string) int {
 	return len(strings.Fields(tagPattern.ReplaceAllString(html, " ")))
 }
 
 // benchAnalysisBody is the JSON body of an analysis of a 1,000-word page with
-// keyphrase, title, meta description and slug; deep adds model work.
-func benchAnalysisBody(tb testing.TB, deep ...string) []byte {
+// keyphrase, title, meta description and slug; deep adds model work. A
+// variant above 0 adds a closing line with its number, so that requests
+// differ and the model service cannot answer one from another's call.
+func benchAnalysisBody(tb testing.TB, variant int, deep ...string) []byte {
 	tb.Helper()
+	page := benchPage1000()
+	if variant > 0 {
+		page += fmt.Sprintf("<p>Order number %d ships tomorrow.</p>\n", variant)
+	}
 	req := map[string]any{
-		"content": benchPage(1000), "format": "html", "language": "en",
+		"content": page, "format": "html", "language": "en",
 		"keyphrase": "cold brew coffee", "title": "Cold brew coffee at home: a practical guide",
 		"meta_description": "How to make smooth cold brew coffee at home: beans, grind, ratio, steeping time and serving ideas from our roastery.",
 		"slug":             "cold-brew-coffee-at-home",
@@ -165,6 +175,25 @@ func benchAnalysisBody(tb testing.TB, deep ...string) []byte {
 // generated page.
 func benchResponder(providertest.Request) string {
 	return `{"findings":[{"quote":"Dark roasts can taste flat","message":"vague claim: say what flat means","suggestion":"","severity":"info"}]}`
+}
+
+// benchStores are the storage modes a benchmark runs on: the embedded
+// SQLite store always, and PostgreSQL (store and queue) on a fresh schema
+// when COPYDESK_TEST_POSTGRES names a server (the sub-benchmark is skipped
+// otherwise).
+var benchStores = []string{"sqlite", "postgres"}
+
+// withBenchStore configures Main for the named storage mode.
+func withBenchStore(tb testing.TB, store string) func(*Main) {
+	tb.Helper()
+	if store != "postgres" {
+		return func(*Main) {}
+	}
+	dsn, schema := pgtest.MustSchema(tb)
+	return func(m *Main) {
+		m.Config.DatabaseURL = dsn
+		m.Config.DatabaseSchema = schema
+	}
 }
 
 // MustBenchClient returns an HTTP client that keeps many connections to one
@@ -287,7 +316,7 @@ func TestBenchPage(t *testing.T) {
 		t.Fatalf("page has %d words, want 1000 … 1100", n)
 	}
 	m := MustRunMain(t)
-	status, body, _ := benchPost(t, MustBenchClient(t), m.HTTP.URL()+"/v1/analyses", benchAnalysisBody(t))
+	status, body, _ := benchPost(t, MustBenchClient(t), m.HTTP.URL()+"/v1/analyses", benchAnalysisBody(t, 0))
 	if status != 200 {
 		t.Fatalf("status %d, want 200: %s", status, body)
 	}
@@ -331,7 +360,7 @@ func BenchmarkAnalysis200(b *testing.B) {
 	st := &serverTimes{route: "POST /v1/analyses"}
 	m := MustRunMain(b, func(m *Main) { m.Logger = slog.New(st) })
 	url := m.HTTP.URL() + "/v1/analyses"
-	body := benchAnalysisBody(b)
+	body := benchAnalysisBody(b, 0)
 	c := MustBenchClient(b)
 	if status, resp, _ := benchPost(b, c, url, body); status != 200 {
 		b.Fatalf("status %d, want 200: %s", status, resp)
@@ -357,7 +386,7 @@ func BenchmarkAnalysis200Parallel(b *testing.B) {
 	st := &serverTimes{route: "POST /v1/analyses"}
 	m := MustRunMain(b, func(m *Main) { m.Logger = slog.New(st) })
 	url := m.HTTP.URL() + "/v1/analyses"
-	body := benchAnalysisBody(b)
+	body := benchAnalysisBody(b, 0)
 	c := MustBenchClient(b)
 	if status, resp, _ := benchPost(b, c, url, body); status != 200 {
 		b.Fatalf("status %d, want 200: %s", status, resp)
@@ -397,43 +426,78 @@ func BenchmarkAnalysis200Parallel(b *testing.B) {
 // the next request; "back-to-back" does not, so workers run the jobs while
 // new ones are accepted.
 func BenchmarkAnalysis202(b *testing.B) {
-	for _, wait := range []bool{true, false} {
-		name := "idle"
-		if !wait {
-			name = "back-to-back"
-		}
-		b.Run(name, func(b *testing.B) {
-			models, _ := MustFakeModels(b, providertest.Options{Responder: benchResponder})
-			st := &serverTimes{route: "POST /v1/analyses"}
-			m := MustRunMain(b, func(m *Main) { m.Models = models; m.Logger = slog.New(st) })
-			url := m.HTTP.URL() + "/v1/analyses"
-			body := benchAnalysisBody(b, "grammar")
-			c := MustBenchClient(b)
-			st.reset()
-			lat := make(durations, 0, b.N)
-			b.ResetTimer()
-			for range b.N {
-				status, resp, d := benchPost(b, c, url, body)
-				if status != 202 {
-					b.Fatalf("status %d, want 202: %s", status, resp)
-				}
-				lat = append(lat, d)
-				if wait {
-					b.StopTimer()
-					var acc struct {
-						StreamURL string `json:"stream_url"`
-					}
-					if err := json.Unmarshal(resp, &acc); err != nil {
-						b.Fatal(err)
-					}
-					MustReadToDone(b, m.HTTP.URL()+acc.StreamURL, 0)
-					b.StartTimer()
-				}
+	for _, store := range benchStores {
+		for _, wait := range []bool{true, false} {
+			name := "store=" + store + "/idle"
+			if !wait {
+				name = "store=" + store + "/back-to-back"
 			}
+			b.Run(name, func(b *testing.B) { benchAnalysis202(b, store, wait) })
+		}
+	}
+}
+
+func benchAnalysis202(b *testing.B, store string, wait bool) {
+	models, _ := MustFakeModels(b, providertest.Options{Responder: benchResponder})
+	st := &serverTimes{route: "POST /v1/analyses"}
+	m := MustRunMain(b, withBenchStore(b, store), func(m *Main) { m.Models = models; m.Logger = slog.New(st) })
+	url := m.HTTP.URL() + "/v1/analyses"
+	c := MustBenchClient(b)
+	st.reset()
+	lat := make(durations, 0, b.N)
+	earlyEnds := 0
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		body := benchAnalysisBody(b, i+1, "grammar")
+		b.StartTimer()
+		status, resp, d := benchPost(b, c, url, body)
+		if status != 202 {
+			b.Fatalf("status %d, want 202: %s", status, resp)
+		}
+		lat = append(lat, d)
+		if wait {
 			b.StopTimer()
-			lat.report(b, "")
-			st.report(b)
-		})
+			var acc struct {
+				StreamURL string `json:"stream_url"`
+			}
+			if err := json.Unmarshal(resp, &acc); err != nil {
+				b.Fatal(err)
+			}
+			earlyEnds += mustFollowToDone(b, m.HTTP.URL()+acc.StreamURL)
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	lat.report(b, "")
+	st.report(b)
+	if wait {
+		b.ReportMetric(float64(earlyEnds), "early-ends")
+	}
+}
+
+// mustFollowToDone follows a job's stream until its done event the way an
+// EventSource does: when the stream ends without done, it reconnects with
+// Last-Event-ID. It returns how many times the stream ended early and fails
+// if the events are not numbered 1, 2, 3 … across the connections.
+func mustFollowToDone(tb testing.TB, url string) (earlyEnds int) {
+	tb.Helper()
+	var all []sseEvent
+	for {
+		var last int64
+		if len(all) > 0 {
+			last = all[len(all)-1].ID
+		}
+		evs := MustReadAfterDone(tb, url, last) // reads until the server ends the stream
+		all = append(all, evs...)
+		if len(all) > 0 && all[len(all)-1].Type == copydesk.EventDone {
+			checkSequence(tb, all, 1)
+			return earlyEnds
+		}
+		earlyEnds++
+		if earlyEnds > 100 {
+			tb.Fatalf("stream of %s ended 100 times without done; events %+v", url, all)
+		}
 	}
 }
 
@@ -449,25 +513,36 @@ func BenchmarkAnalysis202(b *testing.B) {
 // and "dense" ones (0–100 ms) are measured apart at the default interval.
 func BenchmarkEnqueueToStart(b *testing.B) {
 	for _, tc := range []struct {
-		name               string
+		store              string
 		poll               time.Duration
 		pauseMin, pauseMax time.Duration
 	}{
-		{"poll=default/dense", 0, 0, 100 * time.Millisecond},
-		{"poll=default/sparse", 0, 150 * time.Millisecond, 250 * time.Millisecond},
-		{"poll=50ms/dense", 50 * time.Millisecond, 0, 100 * time.Millisecond},
-		{"poll=5ms/dense", 5 * time.Millisecond, 0, 100 * time.Millisecond},
+		{"sqlite", 0, 0, 100 * time.Millisecond},
+		{"sqlite", 0, 150 * time.Millisecond, 250 * time.Millisecond},
+		{"sqlite", 50 * time.Millisecond, 0, 100 * time.Millisecond},
+		{"sqlite", 5 * time.Millisecond, 0, 100 * time.Millisecond},
+		{"postgres", 0, 0, 100 * time.Millisecond},
+		{"postgres", 0, 150 * time.Millisecond, 250 * time.Millisecond},
 	} {
 		poll := tc.poll
-		b.Run(tc.name, func(b *testing.B) {
+		name := "store=" + tc.store + "/poll=default"
+		if poll > 0 {
+			name = "store=" + tc.store + "/poll=" + poll.String()
+		}
+		if tc.pauseMin > 0 {
+			name += "/sparse"
+		} else {
+			name += "/dense"
+		}
+		b.Run(name, func(b *testing.B) {
 			models, _ := MustFakeModels(b, providertest.Options{Responder: findingsResponder})
-			m := MustRunMain(b, func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
+			m := MustRunMain(b, withBenchStore(b, tc.store), func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
 			url := m.HTTP.URL() + "/v1/analyses"
-			body, _ := json.Marshal(map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
 			c := MustBenchClient(b)
 			var toStarted, stored durations
 			b.ResetTimer()
-			for range b.N {
+			for i := range b.N {
+				body, _ := json.Marshal(map[string]any{"content": fmt.Sprintf("%s Bestelling %d.", dutchText, i), "language": "nl", "deep": []string{"grammar"}})
 				status, resp, _ := benchPost(b, c, url, body)
 				t0 := time.Now()
 				if status != 202 {
@@ -602,16 +677,20 @@ func BenchmarkSSEFanout(b *testing.B) {
 	}
 	const clients = 1000
 	for _, tc := range []struct {
+		store string
 		jobs  int
 		every time.Duration
-	}{{clients, 0}, {1, 0}, {1, 10 * time.Millisecond}} {
+	}{
+		{"sqlite", clients, 0}, {"sqlite", 1, 0}, {"sqlite", 1, 10 * time.Millisecond},
+		{"postgres", clients, 0}, {"postgres", 1, 10 * time.Millisecond},
+	} {
 		pace := "unpaced"
 		if tc.every > 0 {
 			pace = "every=" + tc.every.String()
 		}
-		b.Run(fmt.Sprintf("clients=%d/jobs=%d/%s", clients, tc.jobs, pace), func(b *testing.B) {
+		b.Run(fmt.Sprintf("store=%s/clients=%d/jobs=%d/%s", tc.store, clients, tc.jobs, pace), func(b *testing.B) {
 			MustRaiseFileLimit(b, 3*clients+1000)
-			m := MustRunMain(b)
+			m := MustRunMain(b, withBenchStore(b, tc.store))
 			cj := &countingJobs{JobService: m.Jobs}
 			srv := &cdhttp.Server{Addr: "127.0.0.1:0", Jobs: cj, Analysis: &analysis.Service{Jobs: m.Jobs}}
 			if err := srv.Open(); err != nil {
