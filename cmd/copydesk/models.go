@@ -50,6 +50,18 @@ type ProviderConfig struct {
 	APIKeyHeader string `yaml:"api_key_header"`
 	// Timeout bounds one call. Default 2m.
 	Timeout time.Duration `yaml:"timeout"`
+	// Headers are added to every request (e.g. OpenRouter's HTTP-Referer and X-Title).
+	Headers map[string]string `yaml:"headers"`
+	// Query parameters are added to every request (openai types; e.g. Azure's api-version).
+	Query map[string]string `yaml:"query"`
+	// MaxTokensParam is max_completion_tokens or max_tokens (openai types). Default: max_completion_tokens for OpenAI's and Azure's URLs, max_tokens elsewhere.
+	MaxTokensParam string `yaml:"max_tokens_param"`
+	// AllowMissingStreamUsage accepts streams without a usage report from servers that ignore stream_options.include_usage (their usage then counts as zero). Default false.
+	AllowMissingStreamUsage bool `yaml:"allow_missing_stream_usage"`
+	// StructuredOutput is tool (default) or native (anthropic).
+	StructuredOutput string `yaml:"structured_output"`
+	// DefaultMaxTokens is the output cap when a call sets none (anthropic requires one). Default 4096.
+	DefaultMaxTokens int `yaml:"default_max_tokens"`
 }
 
 // providersFromEnv configures providers from the SDKs' usual variables when
@@ -121,10 +133,17 @@ type modelSet struct {
 
 // Stream implements copydesk.ModelService through the router.
 func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
-	res, err := m.router.Stream(ctx, router.Call{
+	rc := router.Call{
 		Kind: call.Kind, Priority: call.Priority, Request: call.Request,
 		BudgetLeft: -1, EstInputTokens: estimateTokens(call.Request), CustomerID: call.CustomerID,
-	}, onDelta)
+	}
+	var res *router.Result
+	var err error
+	if onDelta == nil {
+		res, err = m.router.Complete(ctx, rc)
+	} else {
+		res, err = m.router.Stream(ctx, rc, onDelta)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +248,17 @@ func newClients(p ProviderConfig) ([]copydesk.Provider, error) {
 			if p.Type == ProviderOpenAICompatible && p.BaseURL == "" {
 				return nil, copydesk.Errorf(copydesk.EINVALID, "base_url is required for type openai-compatible")
 			}
-			c, err = openai.New(openai.Config{Name: p.Name, APIKey: key, BaseURL: p.BaseURL, APIKeyHeader: p.APIKeyHeader, Timeout: p.Timeout})
+			c, err = openai.New(openai.Config{
+				Name: p.Name, APIKey: key, BaseURL: p.BaseURL, APIKeyHeader: p.APIKeyHeader, Timeout: p.Timeout,
+				Headers: p.Headers, Query: p.Query, MaxTokensParam: p.MaxTokensParam, AllowMissingStreamUsage: p.AllowMissingStreamUsage,
+			})
 		case ProviderAnthropic:
-			c, err = anthropic.New(anthropic.Config{Name: p.Name, APIKey: key, BaseURL: p.BaseURL, Timeout: p.Timeout})
+			c, err = anthropic.New(anthropic.Config{
+				Name: p.Name, APIKey: key, BaseURL: p.BaseURL, Timeout: p.Timeout, Headers: p.Headers,
+				StructuredOutput: p.StructuredOutput, DefaultMaxTokens: p.DefaultMaxTokens,
+			})
 		case ProviderGemini:
-			c, err = gemini.New(gemini.Config{Name: p.Name, APIKey: key, BaseURL: p.BaseURL, Timeout: p.Timeout})
+			c, err = gemini.New(gemini.Config{Name: p.Name, APIKey: key, BaseURL: p.BaseURL, Timeout: p.Timeout, Headers: p.Headers})
 		default:
 			return nil, copydesk.Errorf(copydesk.EINVALID, "type %q is not one of openai, openai-compatible, anthropic, gemini", p.Type)
 		}

@@ -132,6 +132,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Logger:    m.Logger,
 		Version:   version,
 		Jobs:      m.Jobs,
+		Models:    models,
 		Analysis:  &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent},
 		Ready: func(ctx context.Context) error {
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))

@@ -473,6 +473,7 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		return
 	}
 
+	var stored []*copydesk.CacheEntry
 	for j, i := range missing {
 		f := fs[i]
 		if vals[j] == nil {
@@ -491,14 +492,30 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		if err := c.l1.SetCache(ctx, e); err != nil {
 			c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)
 		}
+		stored = append(stored, e)
+	}
+	// The waiters go on as soon as L1 holds the answers; the durable L2
+	// write (a database round trip) is off their path. The flights stay
+	// registered until L2 has the answers too, so a caller that misses an
+	// evicted L1 entry meanwhile joins the finished flight instead of
+	// calling the provider again.
+	for _, i := range missing {
+		landed[i] = true
+		close(fs[i].done)
+	}
+	for _, e := range stored {
 		c.setL2(ctx, e)
 		if c.purges.Load() != purges { // a purge raced the write: undo it
 			c.unstore(ctx, e.Key)
 		}
 	}
+	c.mu.Lock()
 	for _, i := range missing {
-		finish(i)
+		if c.flights[reqs[i].Key] == fs[i] {
+			delete(c.flights, reqs[i].Key)
+		}
 	}
+	c.mu.Unlock()
 }
 
 // unstore removes key from both layers.

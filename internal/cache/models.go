@@ -61,21 +61,28 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 	var live *copydesk.ModelResult
 	value, outcome, err := m.Cache.Do(ctx, req, func(cctx context.Context) ([]byte, copydesk.Micros, error) {
 		var rec StreamRecord
-		res, err := m.Next.Stream(cctx, call, func(d string) error {
-			mu.Lock()
-			defer mu.Unlock()
-			rec.Deltas = append(rec.Deltas, d)
-			if attached {
-				if onDelta(d) != nil {
-					attached = false
-				} else {
-					delivered++
+		var relay func(string) error
+		if onDelta != nil {
+			relay = func(d string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				rec.Deltas = append(rec.Deltas, d)
+				if attached {
+					if onDelta(d) != nil {
+						attached = false
+					} else {
+						delivered++
+					}
 				}
+				return nil
 			}
-			return nil
-		})
+		}
+		res, err := m.Next.Stream(cctx, call, relay)
 		if err != nil {
 			return nil, 0, err
+		}
+		if onDelta == nil && res.Response.Text != "" {
+			rec.Deltas = []string{res.Response.Text} // replayed as one delta
 		}
 		if call.Validate != nil {
 			if verr := call.Validate(res.Response); verr != nil {
@@ -115,9 +122,11 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 		return nil, err
 	}
 	// Replay what this caller has not seen (all of it, for a cache hit).
-	for _, d := range rec.Deltas[min(sent, len(rec.Deltas)):] {
-		if err := onDelta(d); err != nil {
-			return nil, err
+	if onDelta != nil {
+		for _, d := range rec.Deltas[min(sent, len(rec.Deltas)):] {
+			if err := onDelta(d); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var res copydesk.ModelResult

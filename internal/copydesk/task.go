@@ -62,7 +62,8 @@ type ModelResult struct {
 
 // ModelService runs model calls through routing, limits and accounting.
 type ModelService interface {
-	// Stream runs call, calling onDelta with each text delta. Returns an
+	// Stream runs call, calling onDelta with each text delta; with a nil
+	// onDelta the provider is called without streaming. Returns an
 	// *Error of code ENOPROVIDER when no provider is configured, and a
 	// *ProviderError when every route failed.
 	Stream(ctx context.Context, call ModelCall, onDelta func(delta string) error) (*ModelResult, error)

@@ -17,6 +17,16 @@ import (
 // must be JSON, the body at most limit bytes of valid UTF-8, one object with
 // no unknown fields. Each failure is its own error.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	return decodeBody(w, r, limit, v, true)
+}
+
+// decodeJSONLenient is decodeJSON accepting unknown fields, for the
+// OpenAI-compatible endpoint whose SDKs send fields Copydesk ignores.
+func decodeJSONLenient(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	return decodeBody(w, r, limit, v, false)
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, strict bool) error {
 	ct := r.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return copydesk.Errorf(copydesk.EUNSUPPORTED, "send the body as JSON with Content-Type: application/json (got %q)", ct)
@@ -36,7 +46,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "the request body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}

@@ -50,6 +50,8 @@ type Server struct {
 
 	Analysis *analysis.Service
 	Jobs     copydesk.JobService
+	// Models serves /v1/chat/completions; nil when no provider is configured.
+	Models copydesk.ModelService
 	// Ready checks the store and queue for /readyz.
 	Ready func(ctx context.Context) error
 
@@ -137,6 +139,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/v1/jobs/{id}", s.handleGetJob)
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
+	s.handle("POST", "/v1/chat/completions", s.handleChatCompletions)
 	s.mux.HandleFunc("/", s.handleNoRoute)
 }
 
