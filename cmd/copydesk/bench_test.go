@@ -501,6 +501,42 @@ func mustFollowToDone(tb testing.TB, url string) (earlyEnds int) {
 	}
 }
 
+// BenchmarkSubmitSteps times the three storage steps of accepting a job
+// (jobs.Service.Submit) one by one on each store: CreateJob, AppendEvent of
+// job.queued, and Queue.Enqueue. The jobs are real; the workers run them in
+// the background (they fail at once: their input is empty).
+func BenchmarkSubmitSteps(b *testing.B) {
+	for _, store := range benchStores {
+		b.Run("store="+store, func(b *testing.B) {
+			m := MustRunMain(b, withBenchStore(b, store))
+			ctx := context.Background()
+			var create, appendEv, enqueue durations
+			for b.Loop() {
+				job := &copydesk.Job{Kind: analysis.JobKind, Input: json.RawMessage(`{}`)}
+				t0 := time.Now()
+				if err := m.Store.CreateJob(ctx, job); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := m.Store.AppendEvent(ctx, &copydesk.Event{JobID: job.ID, Type: "job.queued", Data: json.RawMessage(`{"priority":"HIGH"}`)}); err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				if err := m.Queue.Enqueue(ctx, job); err != nil {
+					b.Fatal(err)
+				}
+				t3 := time.Now()
+				create = append(create, t1.Sub(t0))
+				appendEv = append(appendEv, t2.Sub(t1))
+				enqueue = append(enqueue, t3.Sub(t2))
+			}
+			create.report(b, "create-")
+			appendEv.report(b, "append-")
+			enqueue.report(b, "enqueue-")
+		})
+	}
+}
+
 // BenchmarkEnqueueToStart measures how long an accepted job waits on an
 // idle queue: "202-to-started" from the client's receipt of the 202 until
 // the job.started event is read on the job's stream (includes opening the

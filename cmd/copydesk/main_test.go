@@ -679,3 +679,73 @@ func TestIdenticalWorkOneProviderCall(t *testing.T) {
 		t.Errorf("repeat: cached %v, provider calls %d; want cached and still 1", cached, fake.Calls())
 	}
 }
+
+// TestHTTPCaching: a local report is content-addressed (same content →
+// same key, served with a strong ETag and 304), and a finished job has an
+// ETag too.
+func TestHTTPCaching(t *testing.T) {
+	t.Parallel()
+	models, _ := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	body := map[string]any{"content": "Our bakery bakes fresh bread every morning. Order online.", "language": "en"}
+	first := postJSON(t, m.HTTP.URL()+"/v1/analyses", body)
+	second := postJSON(t, m.HTTP.URL()+"/v1/analyses", body)
+	var a, b struct {
+		ResultKey string `json:"result_key"`
+		ResultURL string `json:"result_url"`
+		Cached    bool   `json:"cached"`
+	}
+	first.json(t, &a)
+	second.json(t, &b)
+	if a.ResultKey == "" || a.ResultKey != b.ResultKey || a.Cached || !b.Cached {
+		t.Fatalf("first %+v second %+v; want one key, the second cached", a, b)
+	}
+	if got := first.Header.Get("ETag"); got != `"`+a.ResultKey+`"` {
+		t.Errorf("POST ETag %q", got)
+	}
+	r := do(t, "GET", m.HTTP.URL()+a.ResultURL, "", nil)
+	if r.Status != 200 || r.Header.Get("ETag") != `"`+a.ResultKey+`"` || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("GET result: %d %v", r.Status, r.Header)
+	}
+	var report struct {
+		Results []json.RawMessage `json:"results"`
+	}
+	r.json(t, &report)
+	if len(report.Results) != 6 {
+		t.Errorf("cached report has %d results", len(report.Results))
+	}
+	if nm := do(t, "GET", m.HTTP.URL()+a.ResultURL, "", nil, "If-None-Match", `"`+a.ResultKey+`"`); nm.Status != 304 || len(nm.Body) != 0 {
+		t.Errorf("If-None-Match: status %d body %q, want 304 and no body", nm.Status, nm.Body)
+	}
+	other := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": "Our bakery bakes fresh bread every morning. Order online!", "language": "en"})
+	var c struct {
+		ResultKey string `json:"result_key"`
+	}
+	other.json(t, &c)
+	if c.ResultKey == a.ResultKey {
+		t.Error("different content got the same key")
+	}
+	if nf := do(t, "GET", m.HTTP.URL()+"/v1/analyses/"+strings.Repeat("0", 64), "", nil); nf.Status != 404 {
+		t.Errorf("unknown key: status %d", nf.Status)
+	}
+	if bad := do(t, "GET", m.HTTP.URL()+"/v1/analyses/nothex", "", nil); bad.Status != 400 {
+		t.Errorf("bad key: status %d", bad.Status)
+	}
+
+	// A finished job.
+	p := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+	var acc struct {
+		JobID     string `json:"job_id"`
+		StreamURL string `json:"stream_url"`
+	}
+	p.json(t, &acc)
+	MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+	j := do(t, "GET", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil)
+	etag := j.Header.Get("ETag")
+	if j.Status != 200 || etag == "" {
+		t.Fatalf("finished job: %d etag %q", j.Status, etag)
+	}
+	if nm := do(t, "GET", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil, "If-None-Match", etag); nm.Status != 304 {
+		t.Errorf("job If-None-Match: status %d, want 304", nm.Status)
+	}
+}

@@ -133,7 +133,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:   version,
 		Jobs:      m.Jobs,
 		Models:    models,
-		Analysis:  &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent},
+		Analysis:  &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent, Cache: m.Cache},
 		Ready: func(ctx context.Context) error {
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))
 		},

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/copydesk/copydesk/internal/analyze"
+	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
@@ -51,12 +52,18 @@ func (r *Request) input() analyze.Input {
 // result is in Report, "pending" when model work runs as job JobID and its
 // results will arrive on StreamURL.
 type Response struct {
-	Status    string          `json:"status"`
-	Report    *analyze.Report `json:"report"`
-	Pending   []string        `json:"pending,omitempty"`
-	JobID     string          `json:"job_id,omitempty"`
-	JobURL    string          `json:"job_url,omitempty"`
-	StreamURL string          `json:"stream_url,omitempty"`
+	Status string          `json:"status"`
+	Report *analyze.Report `json:"report"`
+	// ResultKey addresses the local report by content; ResultURL serves it
+	// with a strong ETag while it is cached.
+	ResultKey string `json:"result_key,omitempty"`
+	ResultURL string `json:"result_url,omitempty"`
+	// Cached is set when the local report came from the cache.
+	Cached    bool     `json:"cached"`
+	Pending   []string `json:"pending,omitempty"`
+	JobID     string   `json:"job_id,omitempty"`
+	JobURL    string   `json:"job_url,omitempty"`
+	StreamURL string   `json:"stream_url,omitempty"`
 }
 
 // Submitter accepts jobs (jobs.Service).
@@ -71,6 +78,76 @@ type Service struct {
 	Models copydesk.ModelService
 	// MaxContent caps Request.Content in bytes. Default MaxContentDefault.
 	MaxContent int
+	// Cache keeps finished local reports by content (tier of kind
+	// "analysis"); nil disables it.
+	Cache *cache.Cache
+}
+
+// ReportKind is the cache kind of local analysis reports.
+const ReportKind = "analysis.report"
+
+// reportRequest is the cache request of the local report of req: every
+// field that changes the report, and the analyzer version.
+func reportRequest(req *Request, customerID string) cache.Request {
+	syn := strings.Join(req.Synonyms, "\x1f")
+	types := make([]string, len(req.Types))
+	for i, t := range req.Types {
+		types[i] = string(t)
+	}
+	return cache.NewRequest(cache.KeyParts{
+		CustomerID: customerID, Kind: ReportKind, Input: req.Content,
+		Params: map[string]string{
+			"format": string(req.Format), "language": req.Language, "keyphrase": req.Keyphrase,
+			"synonyms": syn, "title": req.Title, "meta_description": req.MetaDescription,
+			"slug": req.Slug, "types": strings.Join(types, ","),
+		},
+		Version: analyze.Version,
+	})
+}
+
+// localReport runs the local analyses, through the cache when there is one.
+func (s *Service) localReport(ctx context.Context, req *Request, customerID string) (*analyze.Report, string, bool, error) {
+	if s.Cache == nil {
+		r, err := analyze.Analyze(req.input())
+		return r, "", false, err
+	}
+	creq := reportRequest(req, customerID)
+	var report *analyze.Report
+	raw, out, err := s.Cache.Do(ctx, creq, func(context.Context) ([]byte, copydesk.Micros, error) {
+		r, err := analyze.Analyze(req.input())
+		if err != nil {
+			return nil, 0, err
+		}
+		report = r
+		b, err := json.Marshal(r)
+		return b, 0, err
+	})
+	if err != nil {
+		return nil, "", false, err
+	}
+	if report == nil {
+		report = new(analyze.Report)
+		if err := json.Unmarshal(raw, report); err != nil {
+			return nil, "", false, fmt.Errorf("decode cached report: %w", err)
+		}
+	}
+	return report, creq.Key, out.Hit(), nil
+}
+
+// Result returns a cached local report by its key, with its cache outcome
+// (for Cache-Control). Returns ENOTFOUND when it is not (or no longer)
+// cached.
+func (s *Service) Result(ctx context.Context, key string) ([]byte, cache.Outcome, error) {
+	if s.Cache != nil {
+		raw, out, ok, err := s.Cache.Get(ctx, cache.Request{Key: key, Kind: ReportKind})
+		if err == nil && ok {
+			return raw, out, nil
+		}
+		if err != nil && copydesk.ErrorCode(err) != copydesk.EINVALID {
+			return nil, out, err
+		}
+	}
+	return nil, cache.Outcome{}, copydesk.Errorf(copydesk.ENOTFOUND, "no cached report %q; analyze the content again with POST /v1/analyses", key)
 }
 
 // Analyze runs the local analyses inline and, when deepening is asked for,
@@ -85,12 +162,16 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 	if err != nil {
 		return nil, err
 	}
-	report, err := analyze.Analyze(req.input())
+	report, key, cached, err := s.localReport(ctx, req, customerID)
 	if err != nil {
 		return nil, err
 	}
+	var resultURL string
+	if key != "" {
+		resultURL = "/v1/analyses/" + key
+	}
 	if len(req.Deep) == 0 {
-		return &Response{Status: "complete", Report: report}, nil
+		return &Response{Status: "complete", Report: report, ResultKey: key, ResultURL: resultURL, Cached: cached}, nil
 	}
 	if s.Models == nil {
 		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
@@ -110,7 +191,8 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 		pending[i] = taskName(t)
 	}
 	return &Response{
-		Status: "pending", Report: report, Pending: pending, JobID: job.ID,
+		Status: "pending", Report: report, ResultKey: key, ResultURL: resultURL, Cached: cached,
+		Pending: pending, JobID: job.ID,
 		JobURL: "/v1/jobs/" + job.ID, StreamURL: "/v1/jobs/" + job.ID + "/events",
 	}, nil
 }

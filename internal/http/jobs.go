@@ -1,6 +1,9 @@
 package http
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,13 +24,36 @@ func viewJob(j *copydesk.Job) jobView {
 	return jobView{Job: j, Priority: j.Priority.String(), StreamURL: "/v1/jobs/" + j.ID + "/events"}
 }
 
+// handleGetJob answers a job. A finished job never changes: it gets a strong
+// ETag over its body, 304 on If-None-Match, and may be kept by the browser.
 func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	job, err := s.Jobs.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewJob(job))
+	if !job.Status.Final() {
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, viewJob(job))
+		return
+	}
+	body, err := json.Marshal(viewJob(job))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, max-age=86400, immutable")
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(append(body, '\n'))
 }
 
 func (s *Server) handleCancelJob(w http.ResponseWriter, r *http.Request) {

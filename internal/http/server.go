@@ -136,6 +136,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/readyz", s.handleReadyz)
 	s.handle("GET", "/openapi.json", s.handleOpenAPI)
 	s.handle("POST", "/v1/analyses", s.handleCreateAnalysis)
+	s.handle("GET", "/v1/analyses/{key}", s.handleGetAnalysis)
 	s.handle("GET", "/v1/jobs/{id}", s.handleGetJob)
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
