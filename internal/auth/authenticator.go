@@ -1,0 +1,223 @@
+package auth
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Authenticator turns a request's credentials into a copydesk.Principal.
+type Authenticator struct {
+	// Store holds users, keys and sessions. Required.
+	Store copydesk.AccessStore
+	// Tokens verifies JWTs; nil: bearer JWTs are refused.
+	Tokens *Tokens
+	// Clock tells key and session expiry. Default copydesk.SystemClock.
+	Clock copydesk.Clock
+	// SessionTTL is a browser session's lifetime. Default SessionTTLDefault.
+	SessionTTL time.Duration
+	// Password are the argon2id parameters of new hashes. Default DefaultPasswordParams.
+	Password PasswordParams
+	// Logger receives authentication failures, without secrets. Default: discard.
+	Logger *slog.Logger
+
+	dummyOnce sync.Once
+	dummy     string // a hash to verify against when the email is unknown
+}
+
+func (a *Authenticator) clock() copydesk.Clock {
+	return cmp.Or[copydesk.Clock](a.Clock, copydesk.SystemClock{})
+}
+
+func (a *Authenticator) params() PasswordParams {
+	if a.Password == (PasswordParams{}) {
+		return DefaultPasswordParams
+	}
+	return a.Password
+}
+
+func (a *Authenticator) logger() *slog.Logger {
+	if a.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return a.Logger
+}
+
+func unauthorized(format string, args ...any) error {
+	return copydesk.Errorf(copydesk.EUNAUTHORIZED, format, args...)
+}
+
+// Authenticate returns the caller of r: an API key or a JWT in
+// "Authorization: Bearer …", else a session cookie. A session request with
+// an unsafe method must carry the session's CSRF token in CSRFHeader.
+// Returns EUNAUTHORIZED for missing, malformed, unknown, revoked or expired
+// credentials and disabled users; EFORBIDDEN for a missing or wrong CSRF
+// token. Messages say which, never echoing the credential.
+func (a *Authenticator) Authenticate(r *http.Request) (copydesk.Principal, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, cred, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
+			return copydesk.Principal{}, unauthorized("authorization header must be \"Bearer <API key or token>\"")
+		}
+		cred = strings.TrimSpace(cred)
+		if strings.HasPrefix(cred, KeyPrefix) {
+			return a.authenticateKey(ctx, cred)
+		}
+		if strings.Count(cred, ".") == 2 && a.Tokens != nil {
+			p, err := a.Tokens.Verify(cred)
+			if err != nil {
+				a.logger().Info("auth: token refused", "reason", copydesk.ErrorMessage(err))
+			}
+			return p, err
+		}
+		return copydesk.Principal{}, unauthorized("bearer credential is neither a Copydesk API key nor a token")
+	}
+	if c, err := r.Cookie(SessionCookieName); err == nil && c.Value != "" {
+		s, u, err := a.session(ctx, c.Value)
+		if err != nil {
+			return copydesk.Principal{}, err
+		}
+		if !safeMethod(r.Method) && !CSRFValid(r, s.CSRFToken) {
+			return copydesk.Principal{}, copydesk.Errorf(copydesk.EFORBIDDEN, "missing or wrong CSRF token: send the session's token in the %s header", CSRFHeader)
+		}
+		return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodSession, SessionID: s.ID}, nil
+	}
+	return copydesk.Principal{}, unauthorized("credentials are missing: send \"Authorization: Bearer <API key or token>\" or log in")
+}
+
+func (a *Authenticator) authenticateKey(ctx context.Context, key string) (copydesk.Principal, error) {
+	prefix, ok := ParseAPIKey(key)
+	if !ok {
+		return copydesk.Principal{}, unauthorized("API key is malformed")
+	}
+	k, err := a.Store.FindAPIKeyByPrefix(ctx, prefix)
+	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+		return copydesk.Principal{}, unauthorized("API key is not valid")
+	} else if err != nil {
+		return copydesk.Principal{}, err
+	}
+	if !secretEqual(key, k.Hash) {
+		a.logger().Warn("auth: API key with a known prefix and a wrong secret", "key_prefix", k.Prefix)
+		return copydesk.Principal{}, unauthorized("API key is not valid")
+	}
+	now := a.clock().Now()
+	if k.RevokedAt != nil {
+		return copydesk.Principal{}, unauthorized("API key %s has been revoked", k.Prefix)
+	}
+	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+		return copydesk.Principal{}, unauthorized("API key %s expired at %s", k.Prefix, k.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	u, err := a.activeUser(ctx, k.UserID)
+	if err != nil {
+		return copydesk.Principal{}, err
+	}
+	if u.CustomerID != k.CustomerID {
+		return copydesk.Principal{}, unauthorized("API key is not valid")
+	}
+	return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodKey, KeyID: k.ID, Scopes: k.Scopes}, nil
+}
+
+func (a *Authenticator) activeUser(ctx context.Context, id string) (*copydesk.User, error) {
+	u, err := a.Store.FindUserByID(ctx, id)
+	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+		return nil, unauthorized("the account no longer exists")
+	} else if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, unauthorized("the account is disabled")
+	}
+	return u, nil
+}
+
+func (a *Authenticator) session(ctx context.Context, token string) (*copydesk.Session, *copydesk.User, error) {
+	s, err := a.Store.FindSessionByHash(ctx, HashSecret(token))
+	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+		return nil, nil, unauthorized("session is not valid; log in again")
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if !a.clock().Now().Before(s.ExpiresAt) {
+		return nil, nil, unauthorized("session has expired; log in again")
+	}
+	u, err := a.activeUser(ctx, s.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, u, nil
+}
+
+// Login checks an email and password and starts a session. It returns the
+// session token (for SessionCookie; shown nowhere else) and the session,
+// whose CSRFToken goes in CSRFCookie. Returns EUNAUTHORIZED "email or
+// password is wrong" for an unknown email, a wrong password or a user
+// without a password, taking about as long in each case.
+func (a *Authenticator) Login(ctx context.Context, email, password string) (string, *copydesk.Session, error) {
+	wrong := unauthorized("email or password is wrong")
+	if len(email) > copydesk.MaxEmailLen || len(password) > MaxPasswordLen {
+		return "", nil, wrong
+	}
+	u, err := a.Store.FindUserByEmail(ctx, email)
+	if err != nil && copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+		return "", nil, err
+	}
+	if u == nil || u.PasswordHash == "" {
+		a.dummyOnce.Do(func() { a.dummy, _ = HashPassword("not-a-real-password", a.params()) })
+		VerifyPassword(a.dummy, password) // same work as a real check
+		return "", nil, wrong
+	}
+	ok, err := VerifyPassword(u.PasswordHash, password)
+	if err != nil {
+		a.logger().Error("auth: stored password hash is malformed", "user_id", u.ID)
+		return "", nil, wrong
+	}
+	if !ok {
+		a.logger().Info("auth: wrong password", "user_id", u.ID)
+		return "", nil, wrong
+	}
+	if u.Disabled {
+		return "", nil, unauthorized("the account is disabled")
+	}
+	if NeedsRehash(u.PasswordHash, a.params()) {
+		if h, err := HashPassword(password, a.params()); err == nil {
+			if err := a.Store.SetUserPassword(ctx, u.ID, h); err != nil {
+				a.logger().Warn("auth: rehash password", "user_id", u.ID, "err", err)
+			}
+		}
+	}
+	token := NewToken()
+	s := &copydesk.Session{UserID: u.ID, CustomerID: u.CustomerID, Hash: HashSecret(token), CSRFToken: NewToken(),
+		ExpiresAt: a.clock().Now().Add(cmp.Or(a.SessionTTL, SessionTTLDefault))}
+	if err := a.Store.CreateSession(ctx, s); err != nil {
+		return "", nil, err
+	}
+	return token, s, nil
+}
+
+// Logout ends the session of p (a no-op for other methods).
+func (a *Authenticator) Logout(ctx context.Context, p copydesk.Principal) error {
+	if p.Method != MethodSession || p.SessionID == "" {
+		return nil
+	}
+	return a.Store.DeleteSession(ctx, p.SessionID)
+}
+
+// IssueToken exchanges an authenticated key or session for a short-lived
+// JWT (POST /v1/auth/token). Returns EFORBIDDEN for a caller who is already
+// using a token (no endless renewal) and EUNAVAILABLE if tokens are off.
+func (a *Authenticator) IssueToken(p copydesk.Principal) (string, time.Time, error) {
+	if a.Tokens == nil {
+		return "", time.Time{}, copydesk.Errorf(copydesk.EUNAVAILABLE, "tokens are not enabled on this server")
+	}
+	if p.Method != MethodKey && p.Method != MethodSession {
+		return "", time.Time{}, copydesk.Errorf(copydesk.EFORBIDDEN, "a token is exchanged for an API key or a session, not for another token")
+	}
+	return a.Tokens.Issue(p)
+}
