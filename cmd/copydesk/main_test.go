@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -747,5 +748,98 @@ func TestHTTPCaching(t *testing.T) {
 	}
 	if nm := do(t, "GET", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil, "If-None-Match", etag); nm.Status != 304 {
 		t.Errorf("job If-None-Match: status %d, want 304", nm.Status)
+	}
+}
+
+// TestPartialResults: one deep task fails for good, the other succeeds; the
+// job ends partial with the successful findings kept and a task.failed
+// event naming the failure.
+func TestPartialResults(t *testing.T) {
+	t.Parallel()
+	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
+	// The first call is refused as a bad request (never retried).
+	fake.Enqueue(providertest.Behaviour{Kind: providertest.BadRequest})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar", "tone"}})
+	var acc struct {
+		JobID     string `json:"job_id"`
+		StreamURL string `json:"stream_url"`
+	}
+	r.json(t, &acc)
+	evs := MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+	failed, results := 0, 0
+	for _, ev := range evs {
+		switch ev.Type {
+		case copydesk.EventTaskFailed:
+			failed++
+			if !strings.Contains(ev.Data, "provider_bad_request") {
+				t.Errorf("task.failed data %s lacks the failure code", ev.Data)
+			}
+		case copydesk.EventTaskResult:
+			results++
+		}
+	}
+	if failed != 1 || results != 1 {
+		t.Fatalf("%d failed and %d results, want 1 and 1: %+v", failed, results, evs)
+	}
+	if s := doneStatus(t, evs[len(evs)-1]); s != "partial" {
+		t.Errorf("done status %q, want partial", s)
+	}
+	var job struct {
+		Status string `json:"status"`
+		Result struct {
+			Results []struct {
+				Findings []struct {
+					Rule string `json:"rule"`
+				} `json:"findings"`
+			} `json:"results"`
+		} `json:"result"`
+	}
+	do(t, "GET", m.HTTP.URL()+"/v1/jobs/"+acc.JobID, "", nil).json(t, &job)
+	model := 0
+	for _, res := range job.Result.Results {
+		for _, f := range res.Findings {
+			if f.Rule == "model.finding" {
+				model++
+			}
+		}
+	}
+	if job.Status != "partial" || model != 1 {
+		t.Errorf("job %s with %d model findings, want partial with 1", job.Status, model)
+	}
+}
+
+func TestAnalyzeCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	page := dir + "/page.html"
+	if err := os.WriteFile(page, []byte("<html><head><title>Fresh bread daily</title></head><body><h1>Fresh bread</h1><p>Our bakery bakes fresh bread every morning. You can order online.</p></body></html>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"analyze", "--json", "--lang", "en", "--keyphrase", "fresh bread", page}, nil, &out, &errOut, func(string) string { return "" }); err != nil {
+		t.Fatalf("analyze: %v %s", err, errOut.String())
+	}
+	var report struct {
+		Language string            `json:"language"`
+		Results  []json.RawMessage `json:"results"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil || report.Language != "en" || len(report.Results) != 6 {
+		t.Fatalf("json output %s (err %v)", out.String(), err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"analyze", "-"}, strings.NewReader("Dit is een korte Nederlandse tekst. Wij schrijven graag duidelijke zinnen voor onze klanten."), &out, &errOut, func(string) string { return "" }); err != nil {
+		t.Fatalf("analyze stdin: %v", err)
+	}
+	if !strings.Contains(out.String(), "nl") || !strings.Contains(out.String(), "readability") {
+		t.Errorf("table output lacks the language or an analysis:\n%s", out.String())
+	}
+	err := run(context.Background(), []string{"analyze"}, nil, &out, &errOut, func(string) string { return "" })
+	if code := exitCode(err, &errOut); code != 2 {
+		t.Errorf("no file: exit %d, want 2", code)
+	}
+	err = run(context.Background(), []string{"analyze", "--lang", "xx", page}, nil, &out, &errOut, func(string) string { return "" })
+	if code := exitCode(err, &errOut); code != 1 || !strings.Contains(err.Error(), "xx") {
+		t.Errorf("bad language: exit %d err %v", code, err)
 	}
 }
