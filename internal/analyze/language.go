@@ -1,6 +1,9 @@
 package analyze
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // Function words per language for offline detection: the most frequent
 // articles, pronouns, prepositions, conjunctions and auxiliaries, written
@@ -49,37 +52,53 @@ func detectLanguage(d *Doc) string {
 	for bi := range d.Blocks {
 		for si := range d.Blocks[bi].Sentences {
 			for _, w := range d.Blocks[bi].Sentences[si].Words {
-				if n >= detectMaxWords {
-					break
-				}
 				n++
 				if w.Lower[0] >= 0x80 || len(w.Lower) > 3 {
 					letterCues(w.Lower, &score)
 				}
-				bits := functionWords[w.Lower]
-				if bits == 0 {
-					continue
-				}
-				// Words shared by several languages count less.
-				share := 0
-				for b := bits; b != 0; b &= b - 1 {
-					share++
-				}
-				for i := range SupportedLanguages {
-					if bits&(1<<i) != 0 {
-						score[i] += 1 / float64(share)
+				if mask := functionWords[w.Lower]; mask != 0 {
+					// Words shared by several languages count less.
+					share := float64(bits.OnesCount8(mask))
+					for i := range SupportedLanguages {
+						if mask&(1<<i) != 0 {
+							score[i] += 1 / share
+						}
 					}
+				}
+				if n%100 == 0 && (n >= detectMaxWords || clearLead(&score)) {
+					return SupportedLanguages[leader(&score)]
 				}
 			}
 		}
 	}
+	return SupportedLanguages[leader(&score)]
+}
+
+// leader returns the index of the highest score, "en" without evidence.
+func leader(score *[8]float64) int {
 	best, bestScore := 1, 0.0 // "en"
 	for i := range SupportedLanguages {
 		if score[i] > bestScore {
 			best, bestScore = i, score[i]
 		}
 	}
-	return SupportedLanguages[best]
+	return best
+}
+
+// clearLead reports whether the leading language is so far ahead that more
+// words will not change the outcome: at least 30 points and three times the
+// runner-up.
+func clearLead(score *[8]float64) bool {
+	first, second := 0.0, 0.0
+	for i := range SupportedLanguages {
+		switch x := score[i]; {
+		case x > first:
+			first, second = x, first
+		case x > second:
+			second = x
+		}
+	}
+	return first >= 30 && first >= 3*second
 }
 
 // Indexes into the score array, in SupportedLanguages order.
