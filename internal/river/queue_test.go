@@ -100,7 +100,14 @@ func (h *harness) MustFinal(t *testing.T, id string, within time.Duration) *copy
 			t.Fatal(err)
 		}
 		if job.Status.Final() {
-			return job
+			// The done event follows the final status; wait for it too.
+			evs, err := h.store.FindEvents(context.Background(), id, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(evs); n > 0 && evs[n-1].Type == copydesk.EventDone {
+				return job
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
