@@ -224,3 +224,29 @@ func TestFormatMicros(t *testing.T) {
 		}
 	}
 }
+
+// TestStartLoop runs the real loop: it reads the source and delivers.
+func TestStartLoop(t *testing.T) {
+	t.Parallel()
+	url, bodies, _ := MustReceiver(t)
+	e := MustEngine(t, alert.Config{
+		Interval:  time.Millisecond,
+		Source:    func(context.Context) (alert.Sample, error) { return alert.Sample{QueueDepth: 2000}, nil },
+		Notifiers: []alert.Notifier{&alert.Webhook{URL: url}},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.Start(ctx) // a second Start does nothing
+	g := receive(t, bodies)
+	if a, _ := g["alert"].(map[string]any); a["rule"] != "queue_depth" {
+		t.Errorf("got %v, want the queue_depth alert", g)
+	}
+	e.Stop()
+	e.Stop() // a second Stop is fine
+	if n := len(e.Recent(0)); n != 1 {
+		t.Errorf("Recent: got %d, want 1 (the alert fires once however many ticks)", n)
+	}
+}
