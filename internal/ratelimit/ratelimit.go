@@ -1,0 +1,349 @@
+// Package ratelimit admits or refuses API requests with token buckets per
+// user and per customer, configurable per role and per customer, computed in
+// integers from an injected clock. A request must fit both its user's and
+// its customer's bucket and takes a token from each only if it fits both.
+//
+// Priority-aware: LOW-priority (batch) requests are refused once a bucket is
+// below LowReservePercent of its capacity, so that batch work is throttled
+// before it can starve interactive requests, which may use the bucket to
+// the last token.
+//
+// A refusal carries what the http package answers with: 429, Retry-After,
+// and the IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers:
+// RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset) — see
+// Decision.SetHeaders. The buckets live in the process; in scale-out mode
+// each instance limits on its own (see the package's report for the Redis
+// follow-up).
+package ratelimit
+
+import (
+	"cmp"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Rate is a token bucket: PerMinute tokens are added per minute,
+// continuously, up to Burst.
+type Rate struct {
+	// PerMinute is the sustained rate. 0: the default for its place; negative:
+	// unlimited.
+	PerMinute int `yaml:"per_minute" json:"per_minute"`
+	// Burst is the bucket's capacity. Default: PerMinute.
+	Burst int `yaml:"burst" json:"burst"`
+}
+
+// Default rates.
+var (
+	DefaultRoleRates = map[copydesk.Role]Rate{
+		copydesk.RoleAdmin:  {PerMinute: 600},
+		copydesk.RoleClient: {PerMinute: 300},
+		copydesk.RoleUser:   {PerMinute: 120},
+	}
+	DefaultCustomerRate = Rate{PerMinute: 1200}
+)
+
+// Defaults of Config.
+const (
+	LowReservePercentDefault = 50
+	MaxBucketsDefault        = 100_000
+	maxPerMinute             = 1_000_000
+)
+
+// Config configures a Limiter. The zero value uses the defaults.
+type Config struct {
+	// Roles is the per-user rate by role. Missing roles use DefaultRoleRates.
+	Roles map[copydesk.Role]Rate `yaml:"roles" json:"roles"`
+	// Customer is the per-customer rate. Default DefaultCustomerRate.
+	Customer Rate `yaml:"customer" json:"customer"`
+	// Customers overrides Customer (and, with their User field, the users'
+	// rates) for single customers, by customer ID.
+	Customers map[string]CustomerRates `yaml:"customers" json:"customers"`
+	// LowReservePercent of a bucket LOW-priority requests may not use.
+	// Default LowReservePercentDefault; 0 < value < 100.
+	LowReservePercent int `yaml:"low_reserve_percent" json:"low_reserve_percent"`
+	// MaxBuckets bounds the buckets kept in memory; full (idle) buckets are
+	// dropped first. Default MaxBucketsDefault.
+	MaxBuckets int `yaml:"max_buckets" json:"max_buckets"`
+}
+
+// CustomerRates are one customer's overrides.
+type CustomerRates struct {
+	Customer Rate `yaml:"customer" json:"customer"` // the customer's bucket
+	User     Rate `yaml:"user" json:"user"`         // each of its users' buckets, whatever their role
+}
+
+func (r Rate) validate(name string) error {
+	switch {
+	case r.PerMinute > maxPerMinute:
+		return copydesk.Errorf(copydesk.EINVALID, "rate limit %s: per_minute %d is above %d", name, r.PerMinute, maxPerMinute)
+	case r.Burst < 0 || r.Burst > maxPerMinute:
+		return copydesk.Errorf(copydesk.EINVALID, "rate limit %s: burst %d must be between 0 and %d", name, r.Burst, maxPerMinute)
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	for role, r := range c.Roles {
+		if !role.Valid() {
+			return copydesk.Errorf(copydesk.EINVALID, "rate limit: unknown role %q", role)
+		}
+		if err := r.validate("roles." + string(role)); err != nil {
+			return err
+		}
+	}
+	if err := c.Customer.validate("customer"); err != nil {
+		return err
+	}
+	for id, cr := range c.Customers {
+		if err := cr.Customer.validate("customers." + id + ".customer"); err != nil {
+			return err
+		}
+		if err := cr.User.validate("customers." + id + ".user"); err != nil {
+			return err
+		}
+	}
+	if c.LowReservePercent < 0 || c.LowReservePercent >= 100 {
+		return copydesk.Errorf(copydesk.EINVALID, "rate limit: low_reserve_percent must be between 1 and 99 (got %d)", c.LowReservePercent)
+	}
+	if c.MaxBuckets < 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "rate limit: max_buckets cannot be negative")
+	}
+	return nil
+}
+
+// unit is one token in bucket units: with this scale a bucket refills
+// PerMinute units per nanosecond, so all arithmetic is in integers.
+const unit = int64(time.Minute)
+
+type bucket struct {
+	units int64     // tokens × unit
+	at    time.Time // when units was computed
+	rate  Rate      // resolved: PerMinute > 0, Burst > 0
+}
+
+func (b *bucket) capacity() int64 { return int64(b.rate.Burst) * unit }
+
+// refill brings b to now.
+func (b *bucket) refill(now time.Time) {
+	if d := now.Sub(b.at); d > 0 {
+		if missing := b.capacity() - b.units; d >= time.Duration(missing/int64(b.rate.PerMinute)+1) {
+			b.units = b.capacity()
+		} else {
+			b.units += int64(d) * int64(b.rate.PerMinute)
+		}
+		b.at = now
+	}
+}
+
+// floor is the level a request of priority p may not take the bucket below.
+func (b *bucket) floor(p copydesk.Priority, lowReservePercent int) int64 {
+	if p == copydesk.PriorityLow {
+		return b.capacity() * int64(lowReservePercent) / 100
+	}
+	return 0
+}
+
+// wait is how long until the bucket holds need units.
+func (b *bucket) wait(need int64) time.Duration {
+	if b.units >= need {
+		return 0
+	}
+	return time.Duration((need - b.units + int64(b.rate.PerMinute) - 1) / int64(b.rate.PerMinute))
+}
+
+// Limiter is the per-user and per-customer rate limiter. It is safe for
+// concurrent use.
+type Limiter struct {
+	cfg   Config
+	clock copydesk.Clock
+	mu    sync.Mutex
+	users map[string]*bucket
+	custs map[string]*bucket
+}
+
+// New returns a Limiter. Returns EINVALID naming the bad field.
+func New(cfg Config, clock copydesk.Clock) (*Limiter, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg.LowReservePercent = cmp.Or(cfg.LowReservePercent, LowReservePercentDefault)
+	cfg.MaxBuckets = cmp.Or(cfg.MaxBuckets, MaxBucketsDefault)
+	return &Limiter{cfg: cfg, clock: cmp.Or[copydesk.Clock](clock, copydesk.SystemClock{}),
+		users: map[string]*bucket{}, custs: map[string]*bucket{}}, nil
+}
+
+// resolve fills a rate's defaults; ok is false for unlimited.
+func resolve(r, def Rate) (Rate, bool) {
+	if r.PerMinute == 0 {
+		r = def
+	}
+	if r.PerMinute < 0 {
+		return r, false
+	}
+	r.Burst = cmp.Or(r.Burst, r.PerMinute)
+	return r, true
+}
+
+func (l *Limiter) userRate(p copydesk.Principal) (Rate, bool) {
+	if cr, ok := l.cfg.Customers[p.CustomerID]; ok && cr.User.PerMinute != 0 {
+		return resolve(cr.User, Rate{})
+	}
+	def := DefaultRoleRates[p.Role]
+	if def.PerMinute == 0 {
+		def = DefaultRoleRates[copydesk.RoleUser]
+	}
+	return resolve(l.cfg.Roles[p.Role], def)
+}
+
+func (l *Limiter) customerRate(id string) (Rate, bool) {
+	if cr, ok := l.cfg.Customers[id]; ok && cr.Customer.PerMinute != 0 {
+		return resolve(cr.Customer, Rate{})
+	}
+	return resolve(l.cfg.Customer, DefaultCustomerRate)
+}
+
+// get returns the bucket of key in m, creating it full.
+func (l *Limiter) get(m map[string]*bucket, key string, r Rate, now time.Time) *bucket {
+	b := m[key]
+	if b == nil {
+		if len(m) >= l.cfg.MaxBuckets {
+			l.evict(m, now)
+		}
+		b = &bucket{rate: r, at: now}
+		b.units = b.capacity()
+		m[key] = b
+	} else if b.rate != r { // configuration changed: keep the tokens, capped
+		b.refill(now)
+		b.rate = r
+		b.units = min(b.units, b.capacity())
+	}
+	b.refill(now)
+	return b
+}
+
+// evict drops full buckets (forgetting them changes nothing), and if none
+// is full, an arbitrary tenth of the map.
+func (l *Limiter) evict(m map[string]*bucket, now time.Time) {
+	for k, b := range m {
+		b.refill(now)
+		if b.units >= b.capacity() {
+			delete(m, k)
+		}
+	}
+	for k := range m {
+		if len(m) < l.cfg.MaxBuckets*9/10 {
+			break
+		}
+		delete(m, k)
+	}
+}
+
+// Decision is the limiter's answer for one request.
+type Decision struct {
+	Allowed    bool
+	Limit      int           // capacity of the tightest bucket (RateLimit-Limit)
+	Remaining  int           // tokens left in it after this request (RateLimit-Remaining)
+	Reset      time.Duration // until it is full again (RateLimit-Reset)
+	RetryAfter time.Duration // when refused: until the request would fit
+	Scope      string        // the tightest bucket: "user" or "customer"; "" when unlimited
+}
+
+// Allow takes a token from p's user and customer buckets if the request,
+// at priority prio, fits both, and says so. An unlimited rate never
+// refuses.
+func (l *Limiter) Allow(p copydesk.Principal, prio copydesk.Priority) Decision {
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	type named struct {
+		b     *bucket
+		scope string
+	}
+	var bs []named
+	if r, ok := l.userRate(p); ok && p.UserID != "" {
+		bs = append(bs, named{l.get(l.users, p.UserID, r, now), "user"})
+	}
+	if r, ok := l.customerRate(p.CustomerID); ok && p.CustomerID != "" {
+		bs = append(bs, named{l.get(l.custs, p.CustomerID, r, now), "customer"})
+	}
+	if len(bs) == 0 {
+		return Decision{Allowed: true}
+	}
+	d := Decision{Allowed: true}
+	for _, n := range bs {
+		need := unit + n.b.floor(prio, l.cfg.LowReservePercent)
+		if n.b.units >= need {
+			continue
+		}
+		// Refused; the request fits when the slowest bucket has refilled.
+		if w := n.b.wait(need); d.Allowed || w > d.RetryAfter {
+			d.Allowed, d.RetryAfter, d.Scope = false, w, n.scope
+		}
+	}
+	if d.Allowed {
+		for _, n := range bs {
+			n.b.units -= unit
+		}
+	}
+	// Report the bucket with the fewest tokens left (the refusing one when refused).
+	tight := bs[0]
+	for _, n := range bs[1:] {
+		if n.b.units/unit < tight.b.units/unit {
+			tight = n
+		}
+	}
+	if !d.Allowed {
+		for _, n := range bs {
+			if n.scope == d.Scope {
+				tight = n
+			}
+		}
+	}
+	d.Limit = tight.b.rate.Burst
+	d.Remaining = int(max(0, tight.b.units/unit))
+	d.Reset = tight.b.wait(tight.b.capacity())
+	if d.Scope == "" {
+		d.Scope = tight.scope
+	}
+	return d
+}
+
+// Err returns nil for an allowed request, else ERATELIMITED with
+// RetryAfter set and a message naming the limit.
+func (d Decision) Err() error {
+	if d.Allowed {
+		return nil
+	}
+	return &copydesk.Error{Code: copydesk.ERATELIMITED, RetryAfter: d.RetryAfter,
+		Message: "the " + d.Scope + " rate limit of " + strconv.Itoa(d.Limit) + " requests is used up; retry after " + strconv.Itoa(ceilSeconds(d.RetryAfter)) + " s"}
+}
+
+// SetHeaders sets the RateLimit header fields on h, and Retry-After when
+// the request was refused. Seconds are rounded up.
+func (d Decision) SetHeaders(h http.Header) {
+	if d.Scope == "" {
+		return // unlimited
+	}
+	h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
+	if !d.Allowed {
+		h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(d.RetryAfter))))
+	}
+}
+
+func ceilSeconds(d time.Duration) int {
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// Buckets returns how many user and customer buckets are kept in memory
+// (a gauge for metrics).
+func (l *Limiter) Buckets() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.users) + len(l.custs)
+}
