@@ -232,3 +232,74 @@ func (r Rule) bound(s Severity) string {
 	}
 	return "over " + ts
 }
+
+// RuleOverride changes a rule by name, for configuration files: nil fields
+// keep the rule's value.
+type RuleOverride struct {
+	Name       string         `yaml:"name" json:"name"`
+	Disabled   bool           `yaml:"disabled" json:"disabled,omitempty"`
+	Warning    *float64       `yaml:"warning" json:"warning,omitempty"`
+	Critical   *float64       `yaml:"critical" json:"critical,omitempty"`
+	Hysteresis *float64       `yaml:"hysteresis" json:"hysteresis,omitempty"`
+	Window     *time.Duration `yaml:"window" json:"window,omitempty"`
+	MinEvents  *int64         `yaml:"min_events" json:"min_events,omitempty"`
+	// NoWarning drops the warning level.
+	NoWarning bool `yaml:"no_warning" json:"no_warning,omitempty"`
+}
+
+// ApplyOverrides returns a copy of rules with the overrides applied and
+// the disabled rules left out. Returns EINVALID for an override naming no
+// rule, or when a changed rule is no longer valid.
+func ApplyOverrides(rules []Rule, overrides []RuleOverride) ([]Rule, error) {
+	out := make([]Rule, len(rules))
+	copy(out, rules)
+	drop := map[string]bool{}
+	for _, o := range overrides {
+		i := -1
+		for j := range out {
+			if out[j].Name == o.Name {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			names := make([]string, len(out))
+			for j, r := range out {
+				names[j] = r.Name
+			}
+			return nil, copydesk.Errorf(copydesk.EINVALID, "alert rule override %q names no rule; the rules are %v", o.Name, names)
+		}
+		r := &out[i]
+		if o.Disabled {
+			drop[r.Name] = true
+		}
+		if o.Warning != nil {
+			r.Warning = Threshold(*o.Warning)
+		}
+		if o.NoWarning {
+			r.Warning = nil
+		}
+		if o.Critical != nil {
+			r.Critical = Threshold(*o.Critical)
+		}
+		if o.Hysteresis != nil {
+			r.Hysteresis = *o.Hysteresis
+		}
+		if o.Window != nil {
+			r.Window = *o.Window
+		}
+		if o.MinEvents != nil {
+			r.MinEvents = *o.MinEvents
+		}
+		if err := r.validate(); err != nil {
+			return nil, err
+		}
+	}
+	kept := out[:0]
+	for _, r := range out {
+		if !drop[r.Name] {
+			kept = append(kept, r)
+		}
+	}
+	return kept, nil
+}

@@ -67,6 +67,12 @@ type Config struct {
 	QueueDepth func(ctx context.Context) ([]QueueDepth, error)
 	// RouterStats returns the endpoints' state (router.(*Router).Stats).
 	RouterStats func() []router.EndpointStats
+	// StreamRoutes lists the route patterns of long-lived streams (SSE,
+	// e.g. "GET /v1/jobs/{id}/events"). ObserveHTTP records their
+	// durations in copydesk_sse_stream_duration_seconds instead of the
+	// request histogram, so an open stream never counts as a slow answer
+	// (nor in the mean-response alert).
+	StreamRoutes []string
 	// Process adds the Go runtime and process collectors. Default false.
 	Process bool
 }
@@ -98,8 +104,10 @@ type Metrics struct {
 	reg       *prometheus.Registry
 	names     []string
 	customers map[string]bool
+	streams   map[string]bool
 
-	httpDuration *prometheus.HistogramVec
+	httpDuration   *prometheus.HistogramVec
+	streamDuration *prometheus.HistogramVec
 
 	providerRequests *prometheus.CounterVec
 	providerAttempts *prometheus.CounterVec
@@ -154,6 +162,10 @@ func New(cfg Config) (*Metrics, error) {
 	for _, id := range cfg.Customers {
 		m.customers[id] = true
 	}
+	m.streams = make(map[string]bool, len(cfg.StreamRoutes))
+	for _, r := range cfg.StreamRoutes {
+		m.streams[r] = true
+	}
 
 	m.httpDuration = m.histogram("http_request_duration_seconds", "Time to answer an HTTP request, by route pattern and status class (2xx, 4xx…).", FastBuckets, "route", "code")
 
@@ -174,6 +186,7 @@ func New(cfg Config) (*Metrics, error) {
 
 	m.sseOpen = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "sse_streams_open", Help: "Server-Sent Event streams open now."})
 	m.register(m.sseOpen, "sse_streams_open")
+	m.streamDuration = m.histogram("sse_stream_duration_seconds", "How long Server-Sent Event streams stayed open, by route pattern (Config.StreamRoutes).", []float64{0.1, 1, 10, 30, 60, 300, 900, 1800, 3600, 4 * 3600}, "route")
 	m.sseTotal = prometheus.NewCounter(prometheus.CounterOpts{Namespace: Namespace, Name: "sse_streams_total", Help: "Server-Sent Event streams opened."})
 	m.register(m.sseTotal, "sse_streams_total")
 
@@ -276,8 +289,13 @@ func StatusClass(status int) string {
 // ObserveHTTP records one answered HTTP request. route is the mux pattern
 // that matched (r.Pattern, e.g. "POST /v1/analyses") or "unmatched" —
 // never the raw path, which would make the label unbounded. Call it from
-// the request-logging middleware.
+// the request-logging middleware for every request; streams listed in
+// Config.StreamRoutes are told apart here.
 func (m *Metrics) ObserveHTTP(route string, status int, d time.Duration) {
+	if m.streams[route] {
+		m.streamDuration.WithLabelValues(route).Observe(d.Seconds())
+		return
+	}
 	m.httpDuration.WithLabelValues(cmp.Or(route, "unmatched"), StatusClass(status)).Observe(d.Seconds())
 	m.requests.Add(1)
 	m.requestNanos.Add(int64(d))

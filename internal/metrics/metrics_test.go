@@ -103,9 +103,10 @@ func TestScriptedWorkload(t *testing.T) {
 		{Priority: copydesk.PriorityLow, State: "running", Count: 1},
 	}
 	m := MustNew(t, metrics.Config{
-		Customers:  []string{"acme"},
-		CacheStats: func(context.Context) cache.Snapshot { return snap },
-		QueueDepth: func(context.Context) ([]metrics.QueueDepth, error) { return queue, nil },
+		Customers:    []string{"acme"},
+		StreamRoutes: []string{"GET /v1/jobs/{id}/events"},
+		CacheStats:   func(context.Context) cache.Snapshot { return snap },
+		QueueDepth:   func(context.Context) ([]metrics.QueueDepth, error) { return queue, nil },
 		RouterStats: func() []router.EndpointStats {
 			return []router.EndpointStats{
 				{Name: "oa", Provider: "openai", Model: "gpt", InFlight: 2, Load: 0.5, Breakers: []string{"closed", "open"}},
@@ -119,6 +120,7 @@ func TestScriptedWorkload(t *testing.T) {
 		m.ObserveHTTP("POST /v1/analyses", s, 3*time.Millisecond)
 	}
 	m.ObserveHTTP("", 0, time.Millisecond)
+	m.ObserveHTTP("GET /v1/jobs/{id}/events", 200, 10*time.Minute) // a stream: not a slow answer
 
 	// Provider: one call that hit a 429 then succeeded, one that failed.
 	ok := copydesk.UsageRecord{
@@ -197,6 +199,7 @@ func TestScriptedWorkload(t *testing.T) {
 		{"copydesk_job_failures_total", []string{"kind=analysis", "reason=policy_budget_exceeded"}, 1},
 		{"copydesk_sse_streams_open", nil, 1},
 		{"copydesk_sse_streams_total", nil, 3},
+		{"copydesk_sse_stream_duration_seconds", []string{"route=GET /v1/jobs/{id}/events"}, 1},
 		{"copydesk_request_first_result_seconds", []string{"kind=analysis"}, 1},
 		{"copydesk_request_done_seconds", []string{"status=succeeded"}, 1},
 		{"copydesk_request_done_seconds", []string{"status=failed"}, 1},
