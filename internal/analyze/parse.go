@@ -390,6 +390,17 @@ func (b *builder) withEntities(from, to int, backslash bool) {
 	src := b.d.Source
 	run := from
 	for i := from; i < to; i++ {
+		// Jump to the next byte that may start an entity or escape.
+		var k int
+		if backslash {
+			k = strings.IndexAny(src[i:to], "&\\")
+		} else {
+			k = strings.IndexByte(src[i:to], '&')
+		}
+		if k < 0 {
+			break
+		}
+		i += k
 		c := src[i]
 		if c == '&' {
 			n := entityLen(src[i:to])
