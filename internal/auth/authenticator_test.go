@@ -233,3 +233,24 @@ func TestCookieFlags(t *testing.T) {
 		t.Errorf("ClearCookie: got %q, want Max-Age<0, Secure, Path=/", c.String())
 	}
 }
+
+func BenchmarkAuthenticateKey(b *testing.B) {
+	f := MustFixture(b)
+	key, _ := MustKey(b, f, f.user, auth.KeyOptions{})
+	r := request("POST", "Bearer "+key)
+	for b.Loop() {
+		if _, err := f.authn.Authenticate(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyToken(b *testing.B) {
+	tokens, _, _ := MustTokens(b)
+	tok := MustIssue(b, tokens)
+	for b.Loop() {
+		if _, err := tokens.Verify(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

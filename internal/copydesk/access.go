@@ -2,6 +2,7 @@ package copydesk
 
 import (
 	"context"
+	"math/bits"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -262,12 +263,22 @@ func (b *Budget) LevelOf(spent Micros) int {
 		return ThresholdNone
 	case spent >= b.Limit:
 		return ThresholdHard
-	case int64(spent)*100 >= int64(b.Limit)*int64(b.WarningPercent):
+	case spent <= 0:
+		return ThresholdNone
+	case atLeastPercent(spent, b.Limit, b.WarningPercent):
 		return ThresholdWarning
-	case int64(spent)*100 >= int64(b.Limit)*int64(b.AlertPercent):
+	case atLeastPercent(spent, b.Limit, b.AlertPercent):
 		return ThresholdAlert
 	}
 	return ThresholdNone
+}
+
+// atLeastPercent reports whether spent*100 >= limit*percent, in 128 bits so
+// that no amount overflows. spent and limit are positive.
+func atLeastPercent(spent, limit Micros, percent int) bool {
+	sh, sl := bits.Mul64(uint64(spent), 100)
+	lh, ll := bits.Mul64(uint64(limit), uint64(max(percent, 0)))
+	return sh > lh || sh == lh && sl >= ll
 }
 
 // Reservation is money set aside for one provider call before it is made:
@@ -414,6 +425,10 @@ const (
 func NewID(prefix string, now time.Time) string {
 	return prefix + NewJobID(now)[len(JobIDPrefix):]
 }
+
+// MaxBudgetMicros bounds budget limits and reservations (2^53 micro-units,
+// about 9 billion currency units) so that sums of them never overflow.
+const MaxBudgetMicros Micros = 1 << 53
 
 // Field limits of access entities.
 const (
@@ -565,8 +580,8 @@ func (b *Budget) Prepare(now time.Time) error {
 	if err := checkLen("user id", b.UserID, MaxIDLen, false); err != nil {
 		return err
 	}
-	if b.Limit < 0 {
-		return Errorf(EINVALID, "budget limit cannot be negative (got %d)", b.Limit)
+	if b.Limit < 0 || b.Limit > MaxBudgetMicros {
+		return Errorf(EINVALID, "budget limit must be between 0 and %d micro-units (got %d)", MaxBudgetMicros, b.Limit)
 	}
 	if b.AlertPercent == 0 {
 		b.AlertPercent = AlertPercentDefault

@@ -24,3 +24,7 @@ func TestLedgerStore(t *testing.T) {
 		return MustOpen(t, clock)
 	})
 }
+
+func BenchmarkReserveSettle(b *testing.B) {
+	storetest.BenchmarkReserveSettle(b, MustOpen(b, nil))
+}

@@ -163,8 +163,8 @@ func prepareReservation(r *copydesk.Reservation, now time.Time) error {
 	if r == nil || r.CustomerID == "" {
 		return copydesk.Errorf(copydesk.EINVALID, "a reservation needs a customer")
 	}
-	if r.Amount < 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "a reservation amount cannot be negative (got %d)", r.Amount)
+	if r.Amount < 0 || r.Amount > copydesk.MaxBudgetMicros {
+		return copydesk.Errorf(copydesk.EINVALID, "a reservation amount must be between 0 and %d micro-units (got %d)", copydesk.MaxBudgetMicros, r.Amount)
 	}
 	if r.ID == "" {
 		r.ID = copydesk.NewID(copydesk.ReservationIDPrefix, now)
@@ -203,8 +203,8 @@ func takeReservation(ctx context.Context, tx *Tx, id string) (r copydesk.Reserva
 // transaction. See copydesk.BudgetStore.
 func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.Micros, entry *copydesk.LedgerEntry) (*copydesk.Budget, error) {
 	now := db.clock.Now()
-	if actual < 0 {
-		return nil, copydesk.Errorf(copydesk.EINVALID, "an actual cost cannot be negative (got %d)", actual)
+	if actual < 0 || actual > copydesk.MaxBudgetMicros {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "an actual cost must be between 0 and %d micro-units (got %d)", copydesk.MaxBudgetMicros, actual)
 	}
 	if entry == nil {
 		return nil, copydesk.Errorf(copydesk.EINVALID, "settling needs a ledger entry")

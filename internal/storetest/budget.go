@@ -133,6 +133,9 @@ func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
 		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: -5}); copydesk.ErrorCode(err) != copydesk.EINVALID {
 			t.Errorf("negative amount: got %v, want EINVALID", err)
 		}
+		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: copydesk.MaxBudgetMicros + 1}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("amount above MaxBudgetMicros: got %v, want EINVALID", err)
+		}
 	})
 
 	t.Run("Unlimited", func(t *testing.T) {
@@ -351,4 +354,28 @@ func MustSettle(tb testing.TB, s copydesk.BudgetStore, id string, actual copydes
 		tb.Fatalf("Settle(%s, %d): %v", id, actual, err)
 	}
 	return b
+}
+
+// BenchmarkReserveSettle measures one budget-checked call's store work: a
+// Reserve and a Settle (with its ledger row), run in parallel against one
+// customer's budget so that they contend for its row.
+func BenchmarkReserveSettle(b *testing.B, s MoneyStore) {
+	ctx := context.Background()
+	c := MustCreateCustomer(b, s, "Bench")
+	MustSetBudget(b, s, &copydesk.Budget{CustomerID: c.ID, Limit: copydesk.MaxBudgetMicros})
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := &copydesk.Reservation{CustomerID: c.ID, Amount: 1000}
+			if _, err := s.Reserve(ctx, r); err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := s.Settle(ctx, r.ID, 600, &copydesk.LedgerEntry{Kind: "analysis", Model: "m", Provider: "p"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
