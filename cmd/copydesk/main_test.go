@@ -843,3 +843,45 @@ func TestAnalyzeCommand(t *testing.T) {
 		t.Errorf("bad language: exit %d err %v", code, err)
 	}
 }
+
+// TestParagraphEditReRunsOneBlock: a 20-paragraph page is deepened, then
+// the same page with one paragraph edited: the second job asks the
+// provider about exactly one block.
+func TestParagraphEditReRunsOneBlock(t *testing.T) {
+	t.Parallel()
+	models, fake := MustFakeModels(t, providertest.Options{Responder: func(providertest.Request) string { return `{"findings":[]}` }})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	paras := make([]string, 20)
+	for i := range paras {
+		paras[i] = fmt.Sprintf("Paragraph %d tells the reader about our bakery and the bread we bake every morning before sunrise.", i+1)
+	}
+	deepen := func(content string) {
+		t.Helper()
+		r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": content, "format": "markdown", "language": "en", "deep": []string{"grammar"}})
+		var acc struct {
+			StreamURL string `json:"stream_url"`
+		}
+		r.json(t, &acc)
+		evs := MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+		if s := doneStatus(t, evs[len(evs)-1]); s != "succeeded" {
+			t.Fatalf("job ended %q", s)
+		}
+	}
+	deepen(strings.Join(paras, "\n\n"))
+	if fake.Calls() != 1 {
+		t.Fatalf("first page: %d provider calls, want 1 (all blocks in one call)", fake.Calls())
+	}
+	first, _ := fake.LastRequest()
+	if !strings.Contains(first.Prompt, "[20]") {
+		t.Fatalf("first call does not carry 20 blocks:\n%s", first.Prompt)
+	}
+	paras[6] = "Paragraph 7 now says something else entirely about cakes."
+	deepen(strings.Join(paras, "\n\n"))
+	if fake.Calls() != 2 {
+		t.Fatalf("after the edit: %d provider calls, want 2", fake.Calls())
+	}
+	second, _ := fake.LastRequest()
+	if !strings.Contains(second.Prompt, "[1] Paragraph 7 now says") || strings.Contains(second.Prompt, "[2]") {
+		t.Errorf("the second call should carry only the edited block:\n%s", second.Prompt)
+	}
+}

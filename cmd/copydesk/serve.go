@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -116,8 +119,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.startSweeper()
 	if models != nil {
-		models = &cache.Models{Next: models, Cache: m.Cache}
-		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: models})
+		// Deep analysis caches per block itself; other model paths cache
+		// whole calls.
+		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: models, Cache: m.Cache, ModelSet: m.modelSet()})
+		models = &cache.Models{Next: models, Cache: m.Cache, ModelSet: m.modelSet()}
 	} else {
 		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: noModels{}})
 	}
@@ -175,6 +180,30 @@ func (m *Main) startSweeper() {
 		}
 	}()
 	m.closers = append(m.closers, func() error { close(stop); <-done; return nil })
+}
+
+// modelSet names the configured models for cache keys, so answers of one
+// set of models (or of the simulated provider) are never served for another.
+func (m *Main) modelSet() string {
+	if m.Config.Simulate && len(m.Config.Providers) == 0 {
+		return "simulated"
+	}
+	b, _ := json.Marshal(struct {
+		P []ProviderConfig
+		R any
+	}{redactKeys(m.Config.Providers), m.Config.Routing})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// redactKeys drops the keys: they do not change answers.
+func redactKeys(ps []ProviderConfig) []ProviderConfig {
+	out := make([]ProviderConfig, len(ps))
+	for i, p := range ps {
+		p.APIKeys, p.APIKeyEnv = nil, ""
+		out[i] = p
+	}
+	return out
 }
 
 // SweepInterval is how often expired cache entries are deleted from the store.

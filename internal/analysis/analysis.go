@@ -230,7 +230,12 @@ func taskName(t analyze.Type) string { return string(t) + ".model" }
 
 // DeepHandler runs model-backed analysis jobs.
 type DeepHandler struct {
+	// Models runs the model calls (routed, limited, accounted).
 	Models copydesk.ModelService
+	// Cache keeps findings per block; nil asks about the whole page each time.
+	Cache *cache.Cache
+	// ModelSet names the configured models in cache keys.
+	ModelSet string
 }
 
 // RunJob implements copydesk.JobHandler: it recomputes the local report,
@@ -249,6 +254,9 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 	report, err := analyze.Analyze(in)
 	if err != nil {
 		return nil, "", err
+	}
+	if len(req.Deep) == 0 {
+		return nil, "", copydesk.Errorf(copydesk.EINVALID, "stored job asks for no model-backed analysis")
 	}
 
 	type outcome struct {
@@ -295,37 +303,67 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 	return raw, copydesk.JobSucceeded, nil
 }
 
-// deepen runs one model-backed analysis as a task of the job.
+// deepen runs one model-backed analysis as a task of the job, block by
+// block: each block's findings are cached on their own, and the blocks no
+// cache holds are asked about in one model call.
 func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, doc *analyze.Doc, t analyze.Type) ([]analyze.Finding, error) {
 	task := taskName(t)
 	if err := emit(ctx, copydesk.EventTaskStarted, map[string]any{"task": task}); err != nil {
 		return nil, err
 	}
-	call := copydesk.ModelCall{
-		Kind: "analysis." + string(t), Priority: job.Priority,
-		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
-		Request: deepRequest(doc, t), Version: PromptVersion,
-		Validate: func(r *copydesk.ModelResponse) error {
-			_, err := decodeFindings(r.Text)
-			return err
-		},
+	blocks := deepBlocks(doc)
+	texts := make([]string, len(blocks))
+	for i, b := range blocks {
+		texts[i] = b.Text
 	}
-	res, err := h.Models.Stream(ctx, call, func(delta string) error {
-		return emit(ctx, copydesk.EventDelta, map[string]any{"task": task, "text": delta})
-	})
-	if err == nil {
-		var findings []analyze.Finding
-		findings, err = parseFindings(res.Response.Text, doc, res.Usage.Model)
-		if err == nil {
-			err = emit(ctx, copydesk.EventTaskResult, map[string]any{
-				"task": task, "type": t, "findings": findings,
-				"model": res.Usage.Model, "provider": res.Usage.Provider,
-				"cached": res.Cached, "simulated": res.Simulated,
-				"cost_micros": res.Usage.Cost, "currency": res.Usage.Currency,
-				"route": res.Usage.Decision,
-			})
-			return findings, err
+	var run deepRun
+	var values [][]byte
+	var reused int
+	var err error
+	if h.Cache == nil || len(blocks) == 0 {
+		values, _, err = h.callBlocks(ctx, job, emit, task, doc.Language, t, texts, &run)
+	} else {
+		reqs := make([]cache.Request, len(blocks))
+		for i, text := range texts {
+			reqs[i] = blockRequest(job, h.ModelSet, doc.Language, t, text)
 		}
+		var outs []cache.Outcome
+		values, outs, err = h.Cache.DoBlocks(ctx, reqs, func(cctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {
+			sub := make([]string, len(missing))
+			for j, i := range missing {
+				sub[j] = texts[i]
+			}
+			return h.callBlocks(cctx, job, emit, task, doc.Language, t, sub, &run)
+		})
+		for _, o := range outs {
+			if o.Hit() {
+				reused++
+			}
+		}
+	}
+	var findings []analyze.Finding
+	simulated := false
+	if err == nil {
+		for i, v := range values {
+			var bv blockValue
+			if uerr := json.Unmarshal(v, &bv); uerr != nil {
+				err = fmt.Errorf("decode cached findings: %w", uerr)
+				break
+			}
+			simulated = simulated || bv.Simulated
+			findings = append(findings, blockFindings(doc, blocks[i], bv.Findings, bv.Model)...)
+		}
+	}
+	if err == nil {
+		data := map[string]any{
+			"task": task, "type": t, "findings": findings, "simulated": simulated,
+			"blocks": len(blocks), "blocks_reused": reused, "cached": run.res == nil,
+		}
+		if res := run.res; res != nil {
+			data["model"], data["provider"] = res.Usage.Model, res.Usage.Provider
+			data["cost_micros"], data["currency"], data["route"] = res.Usage.Cost, res.Usage.Currency, res.Usage.Decision
+		}
+		return findings, emit(ctx, copydesk.EventTaskResult, data)
 	}
 	if ctx.Err() != nil {
 		return nil, err // interrupted (cancel or shutdown), not failed

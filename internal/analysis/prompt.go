@@ -12,7 +12,7 @@ import (
 )
 
 // PromptVersion names the deep-analysis prompt; it is part of cache keys.
-const PromptVersion = "deep-v1"
+const PromptVersion = "deep-v2"
 
 // deepMaxTokens caps a deep analysis answer.
 const deepMaxTokens = 1200
@@ -36,25 +36,27 @@ var instructions = map[analyze.Type]string{
 var findingsSchema = json.RawMessage(`{
  "type":"object","additionalProperties":false,"required":["findings"],
  "properties":{"findings":{"type":"array","items":{
-  "type":"object","additionalProperties":false,"required":["quote","message","suggestion","severity"],
+  "type":"object","additionalProperties":false,"required":["block","quote","message","suggestion","severity"],
   "properties":{
+   "block":{"type":"integer","minimum":1},
    "quote":{"type":"string"},
    "message":{"type":"string"},
    "suggestion":{"type":"string"},
    "severity":{"type":"string","enum":["warning","problem","info"]}}}}}}`)
 
-func deepRequest(doc *analyze.Doc, t analyze.Type) copydesk.ModelRequest {
-	var text strings.Builder
-	for _, b := range doc.Blocks {
-		if b.Kind == analyze.BlockCode {
-			continue
-		}
-		text.WriteString(b.Text)
-		text.WriteByte('\n')
+type promptBlock struct {
+	N    int
+	Text string
+}
+
+func deepRequest(lang string, t analyze.Type, texts []string) copydesk.ModelRequest {
+	blocks := make([]promptBlock, len(texts))
+	for i, text := range texts {
+		blocks[i] = promptBlock{N: i + 1, Text: strings.Join(strings.Fields(text), " ")}
 	}
 	var buf bytes.Buffer
 	_ = deepTemplate.Execute(&buf, map[string]any{
-		"Language": doc.Language, "Type": t, "Instruction": instructions[t], "Text": text.String(),
+		"Language": lang, "Type": t, "Instruction": instructions[t], "Blocks": blocks,
 	})
 	return copydesk.ModelRequest{
 		System:     "You are a meticulous copy editor. Answer with JSON only.",
@@ -66,43 +68,11 @@ func deepRequest(doc *analyze.Doc, t analyze.Type) copydesk.ModelRequest {
 }
 
 type modelFinding struct {
+	Block      int    `json:"block,omitempty"`
 	Quote      string `json:"quote"`
 	Message    string `json:"message"`
 	Suggestion string `json:"suggestion"`
 	Severity   string `json:"severity"`
-}
-
-// parseFindings decodes the model's answer and locates each quote in the
-// original input. An answer that is not the asked-for JSON is an invalid
-// provider answer.
-func parseFindings(answer string, doc *analyze.Doc, model string) ([]analyze.Finding, error) {
-	list, err := decodeFindings(answer)
-	if err != nil {
-		return nil, err
-	}
-	findings := make([]analyze.Finding, 0, len(list))
-	for _, f := range list {
-		if strings.TrimSpace(f.Message) == "" {
-			continue
-		}
-		sev := analyze.SeverityWarning
-		switch f.Severity {
-		case "problem":
-			sev = analyze.SeverityProblem
-		case "info":
-			sev = analyze.SeverityInfo
-		}
-		msg := f.Message
-		if f.Suggestion != "" {
-			msg += " Suggestion: " + f.Suggestion
-		}
-		fd := analyze.Finding{Rule: "model.finding", Severity: sev, Message: msg, Source: model}
-		if sp, ok := locate(doc, f.Quote); ok {
-			fd.Spans = []analyze.Span{sp}
-		}
-		findings = append(findings, fd)
-	}
-	return findings, nil
 }
 
 // decodeFindings reads the model's JSON answer (tolerating a Markdown code
@@ -120,23 +90,4 @@ func decodeFindings(answer string) ([]modelFinding, error) {
 		return nil, &copydesk.ProviderError{Kind: copydesk.ProviderInvalid, Message: "the model's answer is not the requested findings JSON"}
 	}
 	return *out.Findings, nil
-}
-
-// locate finds quote in the original input, or in a block's extracted text
-// mapped back to the input.
-func locate(doc *analyze.Doc, quote string) (analyze.Span, bool) {
-	quote = strings.TrimSpace(quote)
-	if quote == "" {
-		return analyze.Span{}, false
-	}
-	if i := strings.Index(doc.Source, quote); i >= 0 {
-		return analyze.Span{Start: i, End: i + len(quote)}, true
-	}
-	for _, b := range doc.Blocks {
-		if i := strings.Index(b.Text, quote); i >= 0 && len(b.Offsets) == len(b.Text) {
-			end := b.Offsets[i+len(quote)-1] + 1
-			return analyze.Span{Start: b.Offsets[i], End: end}, true
-		}
-	}
-	return analyze.Span{}, false
 }

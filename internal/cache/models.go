@@ -16,6 +16,9 @@ import (
 type Models struct {
 	Next  copydesk.ModelService
 	Cache *Cache
+	// ModelSet names the configured models (a fingerprint of the routing);
+	// answers of one set are never served for another.
+	ModelSet string
 }
 
 var _ copydesk.ModelService = (*Models)(nil)
@@ -31,8 +34,9 @@ type callKeyInput struct {
 	SchemaName  string             `json:"schema_name"`
 }
 
-// CallRequest returns the cache request of a model call.
-func CallRequest(call copydesk.ModelCall) (Request, error) {
+// CallRequest returns the cache request of a model call answered by the
+// given set of models.
+func CallRequest(call copydesk.ModelCall, modelSet string) (Request, error) {
 	r := call.Request
 	input, err := json.Marshal(callKeyInput{
 		Model: r.Model, System: r.System, Messages: r.Messages, MaxTokens: r.MaxTokens,
@@ -43,13 +47,13 @@ func CallRequest(call copydesk.ModelCall) (Request, error) {
 	}
 	return NewRequest(KeyParts{
 		CustomerID: call.CustomerID, Kind: call.Kind, Input: string(input),
-		ModelClass: r.Model, Version: call.Version,
+		ModelClass: modelSet + "/" + r.Model, Version: call.Version,
 	}), nil
 }
 
 // Stream implements copydesk.ModelService.
 func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
-	req, err := CallRequest(call)
+	req, err := CallRequest(call, m.ModelSet)
 	if err != nil {
 		return nil, err
 	}
