@@ -28,16 +28,7 @@ import (
 
 // Event is a threshold crossed by a budget. Each (budget, period, level) is
 // raised once.
-type Event struct {
-	CustomerID string          `json:"customer_id"`
-	UserID     string          `json:"user_id,omitempty"` // "" for the customer's budget
-	Level      int             `json:"level"`             // copydesk.ThresholdAlert, ThresholdWarning or ThresholdHard
-	Name       string          `json:"name"`              // "alert", "warning" or "hard"
-	Period     string          `json:"period"`            // "2006-01"
-	Spent      copydesk.Micros `json:"spent"`
-	Limit      copydesk.Micros `json:"limit"`
-	At         time.Time       `json:"at"`
-}
+type Event = copydesk.BudgetEvent
 
 // Options configures a Service. The zero value is usable.
 type Options struct {
@@ -48,8 +39,10 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Service is the reserve-then-settle service over a copydesk.BudgetStore.
-// It is safe for concurrent use.
+var _ copydesk.BudgetService = (*Service)(nil)
+
+// Service is the reserve-then-settle service over a copydesk.BudgetStore,
+// implementing copydesk.BudgetService. It is safe for concurrent use.
 type Service struct {
 	store  copydesk.BudgetStore
 	clock  copydesk.Clock

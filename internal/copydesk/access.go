@@ -360,6 +360,40 @@ type BudgetStore interface {
 	MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (previous int, err error)
 }
 
+// BudgetEvent is a budget threshold crossed (alert, warning, hard): raised
+// once per budget, level and calendar month, for the caller to publish
+// (webhook, metrics, UI).
+type BudgetEvent struct {
+	CustomerID string    `json:"customer_id"`
+	UserID     string    `json:"user_id,omitempty"` // "" for the customer's budget
+	Level      int       `json:"level"`             // ThresholdAlert, ThresholdWarning or ThresholdHard
+	Name       string    `json:"name"`              // ThresholdName(Level)
+	Period     string    `json:"period"`            // BudgetPeriod, "2006-01"
+	Spent      Micros    `json:"spent"`
+	Limit      Micros    `json:"limit"`
+	At         time.Time `json:"at"`
+}
+
+// BudgetService guards every provider call: reserve its maximum cost first,
+// settle the actual cost (writing the ledger row) or release afterwards.
+type BudgetService interface {
+	// Reserve reserves estimate on the customer's (and the user's) budget.
+	// Returns EINVALID for a missing customer or a negative estimate and
+	// EBUDGETEXCEEDED if a hard limit would be crossed, with the hard
+	// threshold's event the first time in a period.
+	Reserve(ctx context.Context, customerID, userID string, estimate Micros) (Reservation, []BudgetEvent, error)
+	// Settle records the actual cost and the ledger row and releases the
+	// rest, in one transaction, and returns the thresholds crossed. Returns
+	// ENOTFOUND if the reservation is no longer open.
+	Settle(ctx context.Context, r Reservation, actual Micros, entry *LedgerEntry) ([]BudgetEvent, error)
+	// Release gives a reservation back. Returns ENOTFOUND if it is no
+	// longer open.
+	Release(ctx context.Context, r Reservation) error
+	// BudgetLeft returns the fraction (0-1) of the customer's monthly budget
+	// left, or -1 if it has none.
+	BudgetLeft(ctx context.Context, customerID string) (float64, error)
+}
+
 // UsageFilter selects ledger rows for a report: From inclusive, To
 // exclusive. Empty IDs do not filter.
 type UsageFilter struct {

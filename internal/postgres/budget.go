@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -215,9 +216,8 @@ func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.
 		if err != nil {
 			return err
 		}
-		if entry.CustomerID == "" {
-			entry.CustomerID, entry.UserID = r.CustomerID, r.UserID
-		}
+		entry.CustomerID = cmp.Or(entry.CustomerID, r.CustomerID)
+		entry.UserID = cmp.Or(entry.UserID, r.UserID)
 		if entry.CustomerID != r.CustomerID {
 			return copydesk.Errorf(copydesk.EINVALID, "ledger entry customer %q differs from the reservation's %q", entry.CustomerID, r.CustomerID)
 		}

@@ -175,7 +175,11 @@ func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
 		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: 1}); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
 			t.Errorf("past the customer's limit: got %v, want EBUDGETEXCEEDED", err)
 		}
-		MustSettle(t, s, r.ID, 200, &copydesk.LedgerEntry{Model: "m"})
+		e := &copydesk.LedgerEntry{CustomerID: c.ID, Model: "m"}
+		MustSettle(t, s, r.ID, 200, e)
+		if e.UserID != u.ID {
+			t.Errorf("ledger entry user: got %q, want the reservation's %q", e.UserID, u.ID)
+		}
 		if b := MustFindBudget(t, s, c.ID, u.ID); b.Spent != 200 || b.Reserved != 0 {
 			t.Errorf("user budget: got spent %d reserved %d, want 200 0", b.Spent, b.Reserved)
 		}
