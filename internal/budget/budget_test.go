@@ -9,6 +9,8 @@ import (
 
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/pgtest"
+	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/sqlite"
 	"github.com/copydesk/copydesk/internal/storetest"
 	"github.com/google/go-cmp/cmp"
@@ -16,14 +18,35 @@ import (
 
 // MustService returns a Service over a fresh SQLite store with a customer
 // whose monthly budget is limit, and the store and clock.
-func MustService(tb testing.TB, limit copydesk.Micros) (*budget.Service, *sqlite.DB, *storetest.Clock, *copydesk.Customer) {
+func MustService(tb testing.TB, limit copydesk.Micros) (*budget.Service, storetest.MoneyStore, *storetest.Clock, *copydesk.Customer) {
 	tb.Helper()
-	clock := storetest.NewClock(storetest.Epoch())
+	return MustServiceOn(tb, limit, openSQLite)
+}
+
+func openSQLite(tb testing.TB, clock copydesk.Clock) storetest.MoneyStore {
 	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "b.db"), sqlite.Options{Clock: clock})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openPostgres(tb testing.TB, clock copydesk.Clock) storetest.MoneyStore {
+	dsn, schema := pgtest.MustSchema(tb)
+	db, err := postgres.Open(context.Background(), dsn, postgres.Options{Clock: clock, Schema: schema})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
+
+// MustServiceOn is MustService over a store made by open.
+func MustServiceOn(tb testing.TB, limit copydesk.Micros, open func(testing.TB, copydesk.Clock) storetest.MoneyStore) (*budget.Service, storetest.MoneyStore, *storetest.Clock, *copydesk.Customer) {
+	tb.Helper()
+	clock := storetest.NewClock(storetest.Epoch())
+	db := open(tb, clock)
 	c := storetest.MustCreateCustomer(tb, db, "Acme")
 	storetest.MustSetBudget(tb, db, &copydesk.Budget{CustomerID: c.ID, Limit: limit})
 	return budget.New(db, budget.Options{Clock: clock}), db, clock, c
@@ -123,8 +146,16 @@ func TestReserveRefusal(t *testing.T) {
 
 func TestConcurrentEventsOnce(t *testing.T) {
 	t.Parallel()
+	t.Run("SQLite", func(t *testing.T) { t.Parallel(); testConcurrentEventsOnce(t, openSQLite) })
+	t.Run("PostgreSQL", func(t *testing.T) { t.Parallel(); testConcurrentEventsOnce(t, openPostgres) })
+}
+
+// testConcurrentEventsOnce runs 200 concurrent Reserve+Settle through the
+// service against a budget of 100 calls: every threshold fires exactly
+// once, and the budget ends exactly full.
+func testConcurrentEventsOnce(t *testing.T, open func(testing.TB, copydesk.Clock) storetest.MoneyStore) {
 	ctx := context.Background()
-	svc, db, _, c := MustService(t, 10_000)
+	svc, db, _, c := MustServiceOn(t, 10_000, open)
 	var (
 		mu     sync.Mutex
 		counts = map[string]int{}

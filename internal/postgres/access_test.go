@@ -1,7 +1,10 @@
 package postgres_test
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/storetest"
@@ -30,4 +33,22 @@ func TestLedgerStore(t *testing.T) {
 
 func BenchmarkReserveSettle(b *testing.B) {
 	storetest.BenchmarkReserveSettle(b, MustOpen(b, nil))
+}
+
+func TestLedgerImmutable(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t, nil)
+	e := &copydesk.LedgerEntry{CustomerID: "cus_1", Model: "m", Cost: 100}
+	if err := db.AppendLedger(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE ledger SET cost = 0`, `DELETE FROM ledger`} {
+		if _, err := db.Pool().Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "immutable") {
+			t.Errorf("%s: got %v, want the immutability trigger's error", q, err)
+		}
+	}
+	rows, err := db.FindLedger(ctx, copydesk.UsageFilter{From: e.At.Add(-time.Hour), To: e.At.Add(time.Hour)})
+	if err != nil || len(rows) != 1 || rows[0].Cost != 100 {
+		t.Errorf("ledger after the attempts: got %v, %v, want the row unchanged", rows, err)
+	}
 }

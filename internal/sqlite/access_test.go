@@ -1,7 +1,12 @@
 package sqlite_test
 
 import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/storetest"
@@ -27,4 +32,29 @@ func TestLedgerStore(t *testing.T) {
 
 func BenchmarkReserveSettle(b *testing.B) {
 	storetest.BenchmarkReserveSettle(b, MustOpen(b, nil))
+}
+
+func TestLedgerImmutable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "copydesk.db")
+	db := MustOpenPath(t, path, nil)
+	e := &copydesk.LedgerEntry{CustomerID: "cus_1", Model: "m", Cost: 100}
+	if err := db.AppendLedger(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, q := range []string{`UPDATE ledger SET cost = 0`, `DELETE FROM ledger`} {
+		if _, err := raw.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "immutable") {
+			t.Errorf("%s: got %v, want the immutability trigger's error", q, err)
+		}
+	}
+	rows, err := db.FindLedger(ctx, copydesk.UsageFilter{From: e.At.Add(-time.Hour), To: e.At.Add(time.Hour)})
+	if err != nil || len(rows) != 1 || rows[0].Cost != 100 {
+		t.Errorf("ledger after the attempts: got %v, %v, want the row unchanged", rows, err)
+	}
 }
