@@ -149,6 +149,7 @@ func FuzzParseMarkdown(f *testing.F) {
 		"Setext\n======\n\nhttps://example.com and <mail@example.com>",
 		"[ref][x]\n\n[x]: /url",
 		"<div>raw html</div>\n\npara",
+		"See <a href=\"/x\" rel=nofollow>a <b>link</b></a> <img src=i alt=\"alt\">.\n\n<table><tr><td>cell &amp; more</td></tr></table>\n",
 	})
 }
 

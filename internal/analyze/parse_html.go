@@ -42,11 +42,18 @@ type htmlOpen struct {
 // byte offset of every token, and builds blocks, links, images, the title,
 // the meta description and the canonical URL.
 func parseHTML(b *builder) {
+	parseHTMLRange(b, 0, len(b.d.Source))
+	classifyLinks(b.d)
+}
+
+// parseHTMLRange parses the HTML in Source[from:to]: the whole input, or
+// an HTML block inside Markdown.
+func parseHTMLRange(b *builder, from, to int) {
 	d := b.d
 	src := d.Source
-	z := html.NewTokenizer(strings.NewReader(src))
+	z := html.NewTokenizer(strings.NewReader(src[from:to]))
 	z.SetMaxBuf(0)
-	off := 0
+	off := from
 	var stack []htmlOpen // open block elements
 	skip := 0            // depth inside skipped elements
 	rawTag := ""         // the element whose raw text follows
@@ -208,14 +215,30 @@ func parseHTML(b *builder) {
 	}
 	if link != nil && anchorsOpen {
 		link.Text = b.textFrom(linkTextAt)
-		link.Span.End = len(src)
+		link.Span.End = to
 		d.Links = append(d.Links, *link)
 	}
 	if inTitle && !titleSet {
 		d.Title = strings.Join(strings.Fields(title.String()), " ")
 	}
 	b.end()
-	classifyLinks(d)
+}
+
+// inlineTag reads one tag of inline HTML in Markdown ("<a href=…>",
+// "</a>", "<img …>", "<br>"): its name if the parser acts on it, its
+// attributes, and whether it is an end tag.
+func inlineTag(raw string) (tag string, attrs htmlAttrs, end bool) {
+	z := html.NewTokenizer(strings.NewReader(raw))
+	switch z.Next() {
+	case html.StartTagToken, html.SelfClosingTagToken:
+		tag = tagOf(z.Raw())
+		if tag == "a" || tag == "img" {
+			attrs.read(z)
+		}
+	case html.EndTagToken:
+		tag, end = tagOf(z.Raw()), true
+	}
+	return tag, attrs, end
 }
 
 // knownTags are the tag names the parser acts on. internTag returns them

@@ -16,8 +16,8 @@ var markdownParser = goldmark.New(goldmark.WithExtensions(extension.Table, exten
 
 // parseMarkdown parses CommonMark (with GFM tables, strikethrough and bare
 // URLs) with goldmark and builds blocks from the AST, taking the offsets of
-// every text node from its segment in the source. Raw HTML blocks are not
-// analyzed.
+// every text node from its segment in the source. HTML blocks at the top
+// level are parsed as HTML; inline <a>, <img> and <br> tags are read.
 func parseMarkdown(b *builder) {
 	d := b.d
 	src := []byte(d.Source)
@@ -30,6 +30,7 @@ func parseMarkdown(b *builder) {
 		textAt int
 	}
 	var links []openLink
+	var htmlLinks []openLink // inline <a> tags
 
 	blockKind := func() (BlockKind, int) {
 		if lists > 0 {
@@ -87,6 +88,16 @@ func parseMarkdown(b *builder) {
 			return ast.WalkSkipChildren, nil
 		case *ast.HTMLBlock:
 			b.end()
+			// An HTML block at the top level is contiguous in the source:
+			// parse it as HTML. Inside lists and quotes its lines carry
+			// markers, so it is skipped.
+			if lines := n.Lines(); entering && lines.Len() > 0 && lists == 0 && quotes == 0 {
+				to := lines.At(lines.Len() - 1).Stop
+				if n.HasClosure() {
+					to = n.ClosureLine.Stop
+				}
+				parseHTMLRange(b, lines.At(0).Start, min(to, len(src)))
+			}
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
 			if !entering {
@@ -115,14 +126,26 @@ func parseMarkdown(b *builder) {
 				inCode--
 			}
 		case *ast.RawHTML:
-			if entering && b.open {
-				segs := n.Segments
-				if segs.Len() > 0 {
-					s := segs.At(0)
-					if strings.HasPrefix(strings.ToLower(string(s.Value(src))), "<br") {
-						b.space(s.Start)
-					}
-				}
+			segs := n.Segments
+			if !entering || segs.Len() == 0 {
+				return ast.WalkSkipChildren, nil
+			}
+			from, to := segs.At(0).Start, segs.At(segs.Len()-1).Stop
+			tag, attrs, end := inlineTag(d.Source[from:to])
+			switch {
+			case tag == "br" && b.open:
+				b.space(from)
+			case tag == "img" && !end:
+				d.Images = append(d.Images, Image{Src: strings.TrimSpace(attrs.src), Alt: strings.TrimSpace(attrs.alt), Span: Span{from, to}})
+				b.skipped()
+			case tag == "a" && !end && attrs.hasHref && isNavigable(attrs.href):
+				htmlLinks = append(htmlLinks, openLink{Link{Href: strings.TrimSpace(attrs.href), Rel: strings.ToLower(strings.TrimSpace(attrs.rel)), Span: Span{from, to}}, len(b.text)})
+			case tag == "a" && end && len(htmlLinks) > 0:
+				ol := htmlLinks[len(htmlLinks)-1]
+				htmlLinks = htmlLinks[:len(htmlLinks)-1]
+				ol.link.Text = b.textFrom(ol.textAt)
+				ol.link.Span.End = to
+				d.Links = append(d.Links, ol.link)
 			}
 			return ast.WalkSkipChildren, nil
 		case *ast.Link:

@@ -271,3 +271,28 @@ func TestParseConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMarkdownWithHTML(t *testing.T) {
+	t.Parallel()
+	src := "# Title\n\nSee <a href=\"/docs\" rel=\"nofollow\">the docs</a> and <img src=\"x.png\" alt=\"A chart\">.<br>Next line.\n\n" +
+		"<div class=\"note\">\n<h2>Note</h2>\n<p>Inside &amp; HTML.</p>\n</div>\n\n- <b>item</b>\n"
+	d := MustParse(t, Input{Content: src, Format: FormatMarkdown, Language: "en"})
+	checkDoc(t, d)
+	want := []string{
+		"heading/1:Title",
+		"paragraph/0:See the docs and. Next line.",
+		"heading/2:Note",
+		"paragraph/0:Inside & HTML.",
+		"list_item/1:item",
+	}
+	if diff := cmp.Diff(want, blocksOf(d)); diff != "" {
+		t.Errorf("blocks (-want +got):\n%s", diff)
+	}
+	if len(d.Links) != 1 || d.Links[0].Href != "/docs" || d.Links[0].Rel != "nofollow" || d.Links[0].Text != "the docs" ||
+		src[d.Links[0].Span.Start:d.Links[0].Span.End] != `<a href="/docs" rel="nofollow">the docs</a>` {
+		t.Errorf("got links %+v", d.Links)
+	}
+	if len(d.Images) != 1 || d.Images[0].Alt != "A chart" || src[d.Images[0].Span.Start:d.Images[0].Span.End] != `<img src="x.png" alt="A chart">` {
+		t.Errorf("got images %+v", d.Images)
+	}
+}
