@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"slices"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -10,6 +11,7 @@ import (
 // user's role allows.
 const (
 	ScopeAnalyses  = "analyses:write" // start analyses, generation, translation
+	ScopeChat      = "chat:write"     // the OpenAI-compatible chat endpoint
 	ScopeJobsRead  = "jobs:read"      // read jobs and their events
 	ScopeJobsWrite = "jobs:write"     // cancel jobs
 	ScopeUsageRead = "usage:read"     // usage reports
@@ -48,7 +50,11 @@ var Policy = []Route{
 	{Pattern: "POST /v1/auth/logout", Roles: all},
 	{Pattern: "POST /v1/auth/token", Roles: all},
 
+	{Pattern: "GET /v1/alerts", Roles: admin, Scope: ScopeMetrics},
+
 	{Pattern: "POST /v1/analyses", Roles: all, Scope: ScopeAnalyses},
+	{Pattern: "GET /v1/analyses/{key}", Roles: all, Scope: ScopeJobsRead},
+	{Pattern: "POST /v1/chat/completions", Roles: all, Scope: ScopeChat},
 	{Pattern: "GET /v1/jobs/{id}", Roles: all, Scope: ScopeJobsRead},
 	{Pattern: "DELETE /v1/jobs/{id}", Roles: all, Scope: ScopeJobsWrite},
 	{Pattern: "GET /v1/jobs/{id}/events", Roles: all, Scope: ScopeJobsRead},
@@ -127,4 +133,37 @@ func ScopeUsage(p copydesk.Principal, f copydesk.UsageFilter) (copydesk.UsageFil
 		return f, nil
 	}
 	return f, copydesk.Errorf(copydesk.EFORBIDDEN, "unknown role %q", p.Role)
+}
+
+type principalKey struct{}
+
+// NewContext returns ctx carrying p, for handlers behind the
+// authentication middleware.
+func NewContext(ctx context.Context, p copydesk.Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal NewContext stored in ctx.
+func FromContext(ctx context.Context) (copydesk.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(copydesk.Principal)
+	return p, ok
+}
+
+// ContentLimits caps request bodies in bytes by role.
+type ContentLimits map[copydesk.Role]int64
+
+// DefaultContentLimits let operators and owners send larger documents than
+// users: 4 MiB for ADMIN, 2 MiB for CLIENT, 1 MiB for USER.
+var DefaultContentLimits = ContentLimits{copydesk.RoleAdmin: 4 << 20, copydesk.RoleClient: 2 << 20, copydesk.RoleUser: 1 << 20}
+
+// For returns the limit of role: its configured value, else the default,
+// else the USER default (the smallest) for an unknown role.
+func (c ContentLimits) For(role copydesk.Role) int64 {
+	if n := c[role]; n > 0 {
+		return n
+	}
+	if n := DefaultContentLimits[role]; n > 0 {
+		return n
+	}
+	return DefaultContentLimits[copydesk.RoleUser]
 }

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/auth"
@@ -77,6 +78,40 @@ func TestScopeUsage(t *testing.T) {
 		}
 		if err == nil && (got.CustomerID != tt.customer || got.UserID != tt.userID) {
 			t.Errorf("%s: got customer %q user %q, want %q %q", tt.name, got.CustomerID, got.UserID, tt.customer, tt.userID)
+		}
+	}
+}
+
+func TestPolicyCoversServerRoutes(t *testing.T) {
+	t.Parallel()
+	// The routes internal/http registers today (server.go registerRoutes).
+	for _, pattern := range []string{
+		"GET /healthz", "GET /readyz", "GET /openapi.json", "POST /v1/analyses", "GET /v1/analyses/{key}",
+		"GET /v1/jobs/{id}", "DELETE /v1/jobs/{id}", "GET /v1/jobs/{id}/events", "POST /v1/chat/completions",
+		"GET /metrics", "GET /v1/alerts",
+	} {
+		if _, ok := auth.RouteFor(pattern); !ok {
+			t.Errorf("route %q has no access rule", pattern)
+		}
+	}
+}
+
+func TestContextAndLimits(t *testing.T) {
+	t.Parallel()
+	p := copydesk.Principal{UserID: "u", CustomerID: "c", Role: copydesk.RoleUser}
+	if got, ok := auth.FromContext(auth.NewContext(context.Background(), p)); !ok || got.UserID != "u" {
+		t.Errorf("FromContext: got %+v, %v, want the principal", got, ok)
+	}
+	if _, ok := auth.FromContext(context.Background()); ok {
+		t.Errorf("FromContext(empty): got ok, want false")
+	}
+	limits := auth.ContentLimits{copydesk.RoleUser: 100}
+	for _, tt := range []struct {
+		role copydesk.Role
+		want int64
+	}{{copydesk.RoleUser, 100}, {copydesk.RoleClient, 2 << 20}, {"ROOT", 1 << 20}} {
+		if got := limits.For(tt.role); got != tt.want {
+			t.Errorf("For(%s): got %d, want %d", tt.role, got, tt.want)
 		}
 	}
 }
