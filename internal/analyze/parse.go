@@ -49,6 +49,9 @@ func Parse(in Input) (*Doc, error) {
 		if depth := markdownNesting(in.Content); depth > maxMarkdownNesting {
 			return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown nests lists or quotes %d levels deep; at most %d are supported", depth, maxMarkdownNesting)
 		}
+		if open := markdownBrackets(in.Content); open > maxMarkdownBrackets {
+			return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown has %d unclosed \"[\" or \"(\" in one paragraph; at most %d are supported", open, maxMarkdownBrackets)
+		}
 	}
 	for _, s := range []string{in.Keyphrase, in.Title, in.MetaDescription, in.Slug} {
 		if !utf8.ValidString(s) {

@@ -250,6 +250,44 @@ func markdownNesting(s string) int {
 	return deepest
 }
 
+// maxMarkdownBrackets bounds the unclosed "[" or "(" in one paragraph.
+// goldmark's link parsing is quadratic in them (10,000 "[a](" in one
+// paragraph take about a second); prose stays far below 64.
+const maxMarkdownBrackets = 64
+
+// markdownBrackets returns the largest number of "[" or "(" open at once
+// within one paragraph (text between blank lines) of s; backslash-escaped
+// ones do not count.
+func markdownBrackets(s string) int {
+	deepest, brackets, parens := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '[':
+			brackets++
+			deepest = max(deepest, brackets)
+		case ']':
+			brackets = max(brackets-1, 0)
+		case '(':
+			parens++
+			deepest = max(deepest, parens)
+		case ')':
+			parens = max(parens-1, 0)
+		case '\n':
+			// A blank line ends the paragraph.
+			j := i + 1
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r') {
+				j++
+			}
+			if j >= len(s) || s[j] == '\n' {
+				brackets, parens = 0, 0
+			}
+		}
+	}
+	return deepest
+}
+
 // imageAlt returns the plain text of an image's description.
 func imageAlt(n ast.Node, src []byte) string {
 	var sb strings.Builder

@@ -33,6 +33,7 @@ func TestParseErrors(t *testing.T) {
 		{"invalid utf8", Input{Content: "ab\xffcd"}, copydesk.EUNPROCESSABLE, "byte 2"},
 		{"markdown nested too deep", Input{Content: "text\n\n" + strings.Repeat("- ", 33) + "x", Format: FormatMarkdown}, copydesk.EUNPROCESSABLE, "33 levels deep"},
 		{"markdown quotes nested too deep", Input{Content: strings.Repeat(">", 40), Format: FormatMarkdown}, copydesk.EUNPROCESSABLE, "at most 32"},
+		{"markdown unclosed links", Input{Content: strings.Repeat("[a](", 65), Format: FormatMarkdown}, copydesk.EUNPROCESSABLE, "65 unclosed"},
 		{"invalid utf8 keyphrase", Input{Content: "ok", Keyphrase: "\xff"}, copydesk.EUNPROCESSABLE, "not valid UTF-8"},
 	}
 	for _, tt := range tests {
@@ -69,6 +70,25 @@ func TestMarkdownNesting(t *testing.T) {
 	}
 	// 32 levels are fine.
 	MustParse(t, Input{Content: strings.Repeat("- ", 32) + "x", Format: FormatMarkdown})
+
+	brackets := []struct {
+		in   string
+		want int
+	}{
+		{"no brackets", 0},
+		{"[a](b) and (c) [d]", 1},
+		{"((a)", 2},
+		{"\\[\\[ escaped", 0},
+		{"[[\n\n[ a new paragraph", 2},
+		{":( sad :( sad\n \n:( again", 2},
+	}
+	for _, tt := range brackets {
+		if got := markdownBrackets(tt.in); got != tt.want {
+			t.Errorf("markdownBrackets(%q): got %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	// Many paragraphs with a few unclosed parentheses each are fine.
+	MustParse(t, Input{Content: strings.Repeat("I am sad :(\n\n", 200), Format: FormatMarkdown})
 }
 
 func TestParseLanguage(t *testing.T) {
