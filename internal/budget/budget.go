@@ -202,28 +202,38 @@ func (s *Service) BudgetLeft(ctx context.Context, customerID string) (float64, e
 	return b.Left(s.clock.Now()), nil
 }
 
-// Sweep releases the reservations older than ttl (calls that crashed
-// between Reserve and Settle) and returns how many it released. A
-// reservation settled meanwhile is skipped.
+// ExpiredKeep is how long Sweep keeps the record of an expired
+// reservation, so that a call that was slow rather than crashed is still
+// charged (and written to the ledger) when it settles.
+const ExpiredKeep = 24 * time.Hour
+
+// Sweep expires the reservations older than ttl (calls that crashed between
+// Reserve and Settle), giving their amounts back, and returns how many. A
+// reservation settled meanwhile is skipped; one settled after expiring is
+// still charged. Records expired more than ExpiredKeep ago are forgotten.
 func (s *Service) Sweep(ctx context.Context, ttl time.Duration) (int, error) {
 	if ttl <= 0 {
 		return 0, copydesk.Errorf(copydesk.EINVALID, "the reservation TTL must be positive (got %s)", ttl)
 	}
-	old, err := s.store.FindReservations(ctx, s.clock.Now().Add(-ttl))
+	now := s.clock.Now()
+	old, err := s.store.FindReservations(ctx, now.Add(-ttl))
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, r := range old {
-		switch err := s.store.Release(ctx, r.ID); copydesk.ErrorCode(err) {
+		switch err := s.store.ExpireReservation(ctx, r.ID); copydesk.ErrorCode(err) {
 		case "":
 			n++
-			s.logger.Warn("budget: released a stale reservation", "reservation_id", r.ID,
-				"customer_id", r.CustomerID, "amount", int64(r.Amount), "age", s.clock.Now().Sub(r.CreatedAt).String())
+			s.logger.Warn("budget: expired a stale reservation", "reservation_id", r.ID,
+				"customer_id", r.CustomerID, "amount", int64(r.Amount), "age", now.Sub(r.CreatedAt).String())
 		case copydesk.ENOTFOUND:
 		default:
 			return n, err
 		}
+	}
+	if _, err := s.store.DeleteExpiredReservations(ctx, now.Add(-ExpiredKeep)); err != nil {
+		return n, err
 	}
 	return n, nil
 }

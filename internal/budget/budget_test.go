@@ -215,17 +215,39 @@ func TestSweepAndBudgetLeft(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("Sweep: got %d, %v, want 1 released", n, err)
 	}
-	if err := svc.Release(ctx, crashed); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
-		t.Errorf("release a swept reservation: got %v, want ENOTFOUND", err)
+	if n, _ := svc.Sweep(ctx, 15*time.Minute); n != 0 {
+		t.Errorf("second Sweep: got %d, want 0 (already expired)", n)
 	}
-	if _, err := svc.Settle(ctx, crashed, 10, nil); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
-		t.Errorf("settle a swept reservation: got %v, want ENOTFOUND (nothing charged)", err)
+	if b := storetest.MustFindBudget(t, db, c.ID, ""); b.Reserved != 200 {
+		t.Errorf("reserved after the sweep: got %d, want 200 (the live call only)", b.Reserved)
 	}
 	if _, err := svc.Settle(ctx, live, 150, &copydesk.LedgerEntry{Model: "m"}); err != nil {
 		t.Fatalf("settle the live reservation: %v", err)
 	}
-	if b := storetest.MustFindBudget(t, db, c.ID, ""); b.Spent != 150 || b.Reserved != 0 {
-		t.Errorf("budget: got spent %d reserved %d, want 150 0", b.Spent, b.Reserved)
+	// The swept call was only slow: it is still charged, once.
+	if _, err := svc.Settle(ctx, crashed, 500, &copydesk.LedgerEntry{Model: "m"}); err != nil {
+		t.Fatalf("settle the expired reservation: got %v, want it charged", err)
+	}
+	if _, err := svc.Settle(ctx, crashed, 500, &copydesk.LedgerEntry{Model: "m"}); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+		t.Errorf("settle it twice: got %v, want ENOTFOUND", err)
+	}
+	if b := storetest.MustFindBudget(t, db, c.ID, ""); b.Spent != 650 || b.Reserved != 0 {
+		t.Errorf("budget: got spent %d reserved %d, want 650 0", b.Spent, b.Reserved)
+	}
+	rows, _ := db.FindLedger(ctx, copydesk.UsageFilter{CustomerID: c.ID, From: storetest.Epoch(), To: clock.Now().Add(time.Second)})
+	if len(rows) != 2 {
+		t.Errorf("ledger rows: got %d, want 2", len(rows))
+	}
+	// A crashed call's record is forgotten after ExpiredKeep.
+	gone, _, _ := svc.Reserve(ctx, c.ID, "", 100)
+	clock.Add(20 * time.Minute)
+	if n, _ := svc.Sweep(ctx, 15*time.Minute); n != 1 {
+		t.Fatalf("Sweep: got %d, want 1", n)
+	}
+	clock.Add(budget.ExpiredKeep + time.Minute)
+	svc.Sweep(ctx, 15*time.Minute)
+	if err := svc.Release(ctx, gone); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+		t.Errorf("release a forgotten reservation: got %v, want ENOTFOUND", err)
 	}
 	if _, err := svc.Sweep(ctx, 0); copydesk.ErrorCode(err) != copydesk.EINVALID {
 		t.Errorf("Sweep(0): got %v, want EINVALID", err)

@@ -337,19 +337,29 @@ type BudgetStore interface {
 	// negative amount or missing customer and EBUDGETEXCEEDED if a limit
 	// would be crossed.
 	Reserve(ctx context.Context, r *Reservation) (*Budget, error)
-	// Settle, in one transaction, deletes the reservation, releases its
-	// amount, adds actual to spent and appends entry to the ledger (with
-	// entry.Cost = actual and entry.ReservationID set). Returns the
-	// customer's budget after (nil without one). Returns ENOTFOUND if the
-	// reservation is not open (settled, released or swept) and EINVALID for
-	// a negative cost.
+	// Settle, in one transaction, deletes the reservation, releases the
+	// amount it still holds, adds actual to spent and appends entry to the
+	// ledger (with entry.Cost = actual, entry.ReservationID set, and the
+	// customer and user filled from the reservation when empty). An expired
+	// reservation (see ExpireReservation) is still settled: the call did
+	// happen. Returns the customer's budget after (nil without one).
+	// Returns ENOTFOUND if the reservation was settled, released or
+	// forgotten, and EINVALID for a negative cost.
 	Settle(ctx context.Context, reservationID string, actual Micros, entry *LedgerEntry) (*Budget, error)
-	// Release deletes the reservation and releases its amount. Returns
-	// ENOTFOUND if it is not open.
+	// Release deletes the reservation and releases the amount it holds.
+	// Returns ENOTFOUND if it was settled, released or forgotten.
 	Release(ctx context.Context, reservationID string) error
-	// FindReservations returns the open reservations created before before,
-	// oldest first (all of them for a zero time).
+	// FindReservations returns the open, unexpired reservations created
+	// before before, oldest first (all of them for a zero time).
 	FindReservations(ctx context.Context, before time.Time) ([]*Reservation, error)
+	// ExpireReservation releases the amount of an open reservation whose
+	// call is presumed crashed, but keeps its record, so that a call that
+	// was only slow is still charged when it settles. Returns ENOTFOUND if
+	// the reservation is not open or already expired.
+	ExpireReservation(ctx context.Context, reservationID string) error
+	// DeleteExpiredReservations forgets the reservations expired before
+	// before and returns how many.
+	DeleteExpiredReservations(ctx context.Context, before time.Time) (int, error)
 	// MarkThresholds records the thresholds in mask (a bit set of
 	// ThresholdBit) as raised in period, rolling the budget over to period
 	// if it is older, and returns the bit set raised before: the caller

@@ -179,7 +179,7 @@ func takeReservation(ctx context.Context, tx pgx.Tx, id string) (r copydesk.Rese
 		RETURNING id, customer_id, user_id, amount, on_customer, on_user, created_at`, id).
 		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser, &r.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled, released or swept)", id)
+		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled or released)", id)
 	}
 	r.CreatedAt = r.CreatedAt.UTC()
 	return r, onCustomer, onUser, translate(err)
@@ -257,24 +257,61 @@ func (db *DB) Release(ctx context.Context, reservationID string) error {
 		if err != nil {
 			return err
 		}
-		for _, on := range heldOn(&r, onCustomer, onUser) {
-			if !on.held {
-				continue
-			}
-			if _, err := tx.Exec(ctx, `UPDATE budgets SET reserved = GREATEST(reserved - $1, 0), updated_at = $2
-				WHERE customer_id = $3 AND user_id = $4`, r.Amount, now, r.CustomerID, on.userID); err != nil {
-				return translate(err)
-			}
-		}
-		return nil
+		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
 	})
 }
 
-// FindReservations returns the open reservations created before before
-// (all for a zero time), oldest first.
+// releaseHeld gives r's amount back to the budgets that hold it, the
+// customer's first.
+func releaseHeld(ctx context.Context, tx pgx.Tx, r *copydesk.Reservation, onCustomer, onUser bool, now time.Time) error {
+	for _, on := range heldOn(r, onCustomer, onUser) {
+		if !on.held {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE budgets SET reserved = GREATEST(reserved - $1, 0), updated_at = $2
+			WHERE customer_id = $3 AND user_id = $4`, r.Amount, now, r.CustomerID, on.userID); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// ExpireReservation releases an open reservation's amount and keeps its
+// record. See copydesk.BudgetStore.
+func (db *DB) ExpireReservation(ctx context.Context, reservationID string) error {
+	now := db.now()
+	return db.writeTx(ctx, func(tx pgx.Tx) error {
+		var r copydesk.Reservation
+		var onCustomer, onUser bool
+		// The old flags, then clear them: one statement, the row locked.
+		err := tx.QueryRow(ctx, `UPDATE reservations n SET on_customer = false, on_user = false, expired_at = $1
+			FROM reservations o WHERE n.id = $2 AND o.id = n.id AND n.expired_at IS NULL
+			RETURNING n.customer_id, n.user_id, n.amount, o.on_customer, o.on_user`, now, reservationID).
+			Scan(&r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open", reservationID)
+		} else if err != nil {
+			return translate(err)
+		}
+		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
+	})
+}
+
+// DeleteExpiredReservations forgets expired reservations. See
+// copydesk.BudgetStore.
+func (db *DB) DeleteExpiredReservations(ctx context.Context, before time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM reservations WHERE expired_at IS NOT NULL AND expired_at < $1`, pgTime(before))
+	if err != nil {
+		return 0, translate(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// FindReservations returns the open (not expired) reservations created
+// before before (all for a zero time), oldest first.
 func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copydesk.Reservation, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id, customer_id, user_id, amount, created_at FROM reservations
-		WHERE $1::timestamptz IS NULL OR created_at < $1 ORDER BY created_at, id`, nullTimestamp(before))
+		WHERE expired_at IS NULL AND ($1::timestamptz IS NULL OR created_at < $1) ORDER BY created_at, id`, nullTimestamp(before))
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -194,7 +194,7 @@ func takeReservation(ctx context.Context, tx *Tx, id string) (r copydesk.Reserva
 		RETURNING id, customer_id, user_id, amount, on_customer, on_user, created_at`, id).
 		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled, released or swept)", id)
+		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled or released)", id)
 	}
 	r.CreatedAt = decodeTime(created)
 	return r, onCustomer, onUser, translate(err)
@@ -273,28 +273,33 @@ func (db *DB) Release(ctx context.Context, reservationID string) error {
 		if err != nil {
 			return err
 		}
-		for _, on := range heldOn(&r, onCustomer, onUser) {
-			if !on.held {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE budgets SET reserved = MAX(reserved - ?, 0), updated_at = ?
-				WHERE customer_id = ? AND user_id = ?`, r.Amount, encodeTime(now), r.CustomerID, on.userID); err != nil {
-				return translate(err)
-			}
-		}
-		return nil
+		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
 	})
 }
 
-// FindReservations returns the open reservations created before before
-// (all for a zero time), oldest first.
+// releaseHeld gives r's amount back to the budgets that hold it.
+func releaseHeld(ctx context.Context, tx *Tx, r *copydesk.Reservation, onCustomer, onUser bool, now time.Time) error {
+	for _, on := range heldOn(r, onCustomer, onUser) {
+		if !on.held {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE budgets SET reserved = MAX(reserved - ?, 0), updated_at = ?
+			WHERE customer_id = ? AND user_id = ?`, r.Amount, encodeTime(now), r.CustomerID, on.userID); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// FindReservations returns the open (not expired) reservations created
+// before before (all for a zero time), oldest first.
 func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copydesk.Reservation, error) {
 	limit := int64(1<<63 - 1)
 	if !before.IsZero() {
 		limit = encodeTime(before)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, amount, created_at FROM reservations
-		WHERE created_at < ? ORDER BY created_at, id`, limit)
+		WHERE expired_at IS NULL AND created_at < ? ORDER BY created_at, id`, limit)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -310,6 +315,43 @@ func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copyde
 		out = append(out, &r)
 	}
 	return out, translate(rows.Err())
+}
+
+// ExpireReservation releases an open reservation's amount and keeps its
+// record. See copydesk.BudgetStore.
+func (db *DB) ExpireReservation(ctx context.Context, reservationID string) error {
+	now := db.clock.Now()
+	return db.writeTx(ctx, func(tx *Tx) error {
+		var r copydesk.Reservation
+		var onCustomer, onUser bool
+		err := tx.QueryRowContext(ctx, `SELECT customer_id, user_id, amount, on_customer, on_user FROM reservations
+			WHERE id = ? AND expired_at IS NULL`, reservationID).Scan(&r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser)
+		if errors.Is(err, sql.ErrNoRows) {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open", reservationID)
+		} else if err != nil {
+			return translate(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET on_customer = 0, on_user = 0, expired_at = ? WHERE id = ?`,
+			encodeTime(now), reservationID); err != nil {
+			return translate(err)
+		}
+		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
+	})
+}
+
+// DeleteExpiredReservations forgets expired reservations. See
+// copydesk.BudgetStore.
+func (db *DB) DeleteExpiredReservations(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := db.writeTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM reservations WHERE expired_at IS NOT NULL AND expired_at < ?`, encodeTime(before))
+		if err != nil {
+			return translate(err)
+		}
+		n, err = res.RowsAffected()
+		return translate(err)
+	})
+	return int(n), err
 }
 
 // MarkThresholds records thresholds as raised. See copydesk.BudgetStore.

@@ -240,6 +240,34 @@ func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
 		if all, _ := s.FindReservations(ctx, time.Time{}); len(all) != 2 {
 			t.Errorf("FindReservations(all): got %d, want 2", len(all))
 		}
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})
+		held := MustReserve(t, s, c.ID, "", 300)
+		if err := s.ExpireReservation(ctx, held.ID); err != nil {
+			t.Fatalf("ExpireReservation: %v", err)
+		}
+		if err := s.ExpireReservation(ctx, held.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("ExpireReservation twice: got %v, want ENOTFOUND", err)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Reserved != 0 {
+			t.Errorf("reserved after expiry: got %d, want 0", b.Reserved)
+		}
+		if all, _ := s.FindReservations(ctx, time.Time{}); len(all) != 2 {
+			t.Errorf("FindReservations after expiry: got %d, want 2 (expired ones are not open)", len(all))
+		}
+		if b := MustSettle(t, s, held.ID, 250, &copydesk.LedgerEntry{Model: "m"}); b.Spent != 250 || b.Reserved != 0 {
+			t.Errorf("settling an expired reservation: got spent %d reserved %d, want 250 0 (charged, nothing released twice)", b.Spent, b.Reserved)
+		}
+		late := MustReserve(t, s, c.ID, "", 100)
+		s.ExpireReservation(ctx, late.ID)
+		if n, err := s.DeleteExpiredReservations(ctx, clock.Now()); err != nil || n != 0 {
+			t.Errorf("DeleteExpiredReservations(now): got %d, %v, want 0 (expired at now, not before)", n, err)
+		}
+		if n, err := s.DeleteExpiredReservations(ctx, clock.Now().Add(time.Second)); err != nil || n != 1 {
+			t.Errorf("DeleteExpiredReservations(later): got %d, %v, want 1", n, err)
+		}
+		if err := s.Release(ctx, late.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("release a forgotten reservation: got %v, want ENOTFOUND", err)
+		}
 	})
 
 	t.Run("Race", func(t *testing.T) {

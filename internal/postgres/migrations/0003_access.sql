@@ -58,7 +58,9 @@ CREATE TABLE budgets (
 	PRIMARY KEY (customer_id, user_id)
 );
 
--- Open reservations; on_customer/on_user say which budgets hold the amount.
+-- Reservations of calls in flight; on_customer/on_user say which budgets
+-- hold the amount. An expired reservation (its call presumed crashed) holds
+-- nothing but is kept a while so that a late settlement is still charged.
 CREATE TABLE reservations (
 	id          text PRIMARY KEY,
 	customer_id text NOT NULL,
@@ -66,7 +68,8 @@ CREATE TABLE reservations (
 	amount      bigint NOT NULL CHECK (amount >= 0),
 	on_customer boolean NOT NULL,
 	on_user     boolean NOT NULL,
-	created_at  timestamptz NOT NULL
+	created_at  timestamptz NOT NULL,
+	expired_at  timestamptz
 );
 CREATE INDEX reservations_created_at_idx ON reservations (created_at);
 
