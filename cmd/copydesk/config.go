@@ -53,6 +53,8 @@ type Config struct {
 	Routing router.Config `yaml:"routing"`
 	// Pricing is the price table and the accounting currency. Default: the built-in table in USD.
 	Pricing pricing.Config `yaml:"pricing"`
+	// Observability configures metrics labels, alert rules and webhooks.
+	Observability ObservabilityConfig `yaml:"observability"`
 }
 
 // QueueConfig tunes the job queue.

@@ -13,6 +13,7 @@ import (
 	"github.com/copydesk/copydesk/internal/anthropic"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/gemini"
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/pricing"
 	"github.com/copydesk/copydesk/internal/providertest"
@@ -129,6 +130,7 @@ func defaultRouting(providers []ProviderConfig) (router.Config, error) {
 type modelSet struct {
 	router    *router.Router
 	simulated map[string]bool // provider names that are simulated
+	metrics   *metrics.Metrics
 }
 
 // Stream implements copydesk.ModelService through the router.
@@ -145,8 +147,15 @@ func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta 
 		res, err = m.router.Stream(ctx, rc, onDelta)
 	}
 	if err != nil {
+		var re *router.Error
+		var decision *copydesk.RouteDecision
+		if errors.As(err, &re) {
+			decision = &re.Decision
+		}
+		observeModelCall(m.metrics, call, nil, err, decision)
 		return nil, err
 	}
+	observeModelCall(m.metrics, call, &res.Usage, nil, nil)
 	return &copydesk.ModelResult{Response: res.Response, Usage: res.Usage, Simulated: m.simulated[res.Usage.Provider]}, nil
 }
 

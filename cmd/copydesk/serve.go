@@ -16,11 +16,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/copydesk/copydesk/internal/alert"
 	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
+	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/river"
 	"github.com/copydesk/copydesk/internal/sqlite"
@@ -40,6 +42,7 @@ type queue interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	Close() error
+	Depth(ctx context.Context) ([]river.Depth, error)
 }
 
 var (
@@ -60,6 +63,9 @@ type Main struct {
 
 	Store    store
 	Cache    *cache.Cache
+	Metrics  *metrics.Metrics
+	Alerts   *alert.Engine
+	models   copydesk.ModelService // the routed model service, before caching
 	Queue    queue
 	Jobs     *jobs.Service
 	HTTP     *cdhttp.Server
@@ -118,6 +124,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.startSweeper()
+	m.models = models
 	if models != nil {
 		// Deep analysis caches per block itself; other model paths cache
 		// whole calls.
@@ -130,15 +137,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Jobs.Queue = m.Queue
+	if err := m.openObservability(m.Queue.Depth); err != nil {
+		return err
+	}
+	m.Jobs.Observer = m.Metrics
 
 	m.HTTP = &cdhttp.Server{
-		Addr:      m.Config.Addr,
-		BodyLimit: m.Config.BodyLimit,
-		Logger:    m.Logger,
-		Version:   version,
-		Jobs:      m.Jobs,
-		Models:    models,
-		Analysis:  &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent, Cache: m.Cache},
+		Addr:           m.Config.Addr,
+		BodyLimit:      m.Config.BodyLimit,
+		Logger:         m.Logger,
+		Version:        version,
+		Jobs:           m.Jobs,
+		Models:         models,
+		Analysis:       &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent, Cache: m.Cache},
+		Observer:       m.Metrics,
+		MetricsHandler: m.Metrics.Handler(),
+		Alerts: func() any {
+			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}
+		},
 		Ready: func(ctx context.Context) error {
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))
 		},
@@ -149,6 +165,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.HTTP.Open(); err != nil {
 		return err
 	}
+	if err := m.Alerts.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start alerts: %w", err)
+	}
+	m.closers = append(m.closers, func() error { m.Alerts.Stop(); return nil })
 	m.Logger.Info("copydesk serving", "url", m.HTTP.URL(), "version", version,
 		"store", m.storeName(), "model_provider", models != nil)
 	return nil

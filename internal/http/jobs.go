@@ -84,6 +84,9 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if s.Observer != nil {
+		defer s.Observer.StreamOpened()()
+	}
 	// Subscribe before reading so no wake-up between read and wait is lost.
 	wake, unsubscribe := s.Jobs.Subscribe(id)
 	defer unsubscribe()

@@ -54,6 +54,13 @@ type Server struct {
 	Models copydesk.ModelService
 	// Ready checks the store and queue for /readyz.
 	Ready func(ctx context.Context) error
+	// Observer records request and stream figures; nil records nothing.
+	Observer Observer
+	// MetricsHandler serves GET /metrics; nil leaves the route out.
+	MetricsHandler http.Handler
+	// Alerts lists recent and active alerts for GET /v1/alerts; nil leaves
+	// the route out.
+	Alerts func() any
 
 	ln      net.Listener
 	srv     *http.Server
@@ -61,6 +68,14 @@ type Server struct {
 	routes  []Route
 	closing chan struct{}
 	once    sync.Once
+}
+
+// Observer records the HTTP figures (metrics.Metrics implements it).
+type Observer interface {
+	// ObserveHTTP records one answered request by route pattern.
+	ObserveHTTP(route string, status int, d time.Duration)
+	// StreamOpened counts an open SSE stream until the returned func runs.
+	StreamOpened() (closed func())
 }
 
 // Route is one registered endpoint.
@@ -141,6 +156,14 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
 	s.handle("POST", "/v1/chat/completions", s.handleChatCompletions)
+	if s.MetricsHandler != nil {
+		s.handle("GET", "/metrics", s.MetricsHandler.ServeHTTP)
+	}
+	if s.Alerts != nil {
+		s.handle("GET", "/v1/alerts", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, s.Alerts())
+		})
+	}
 	s.mux.HandleFunc("/", s.handleNoRoute)
 }
 
@@ -225,6 +248,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				if sw.status == 0 {
 					s.writeError(sw, r, copydesk.Errorf(copydesk.EINTERNAL, "internal error"))
 				}
+			}
+			if s.Observer != nil {
+				s.Observer.ObserveHTTP(cmp.Or(r.Pattern, "unmatched"), cmp.Or(sw.status, http.StatusOK), time.Since(start))
 			}
 			s.Logger.Info("request",
 				"request_id", id,

@@ -29,10 +29,42 @@ type Service struct {
 	Clock       copydesk.Clock
 	Logger      *slog.Logger
 	MaxAttempts int // 0: MaxAttemptsDefault
+	// Observer receives job figures; nil records nothing.
+	Observer Observer
 
 	mu       sync.Mutex
 	handlers map[string]copydesk.JobHandler
 	running  map[string]context.CancelCauseFunc
+}
+
+// Observer receives job figures (metrics.Metrics implements it).
+type Observer interface {
+	// JobStarted is called when an attempt starts, with the time since
+	// the job was accepted.
+	JobStarted(priority copydesk.Priority, wait time.Duration)
+	// JobAttempt is called when an attempt ends; status is JobQueued when
+	// the job will run again.
+	JobAttempt(kind string, status copydesk.JobStatus, d time.Duration, err error)
+	// ObserveFirstResult is called at a job's first task result, with the
+	// time since the job was accepted.
+	ObserveFirstResult(kind string, d time.Duration)
+	// ObserveDone is called when a job becomes final, with the time since
+	// it was accepted.
+	ObserveDone(kind string, status copydesk.JobStatus, d time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) JobStarted(copydesk.Priority, time.Duration)                 {}
+func (noObserver) JobAttempt(string, copydesk.JobStatus, time.Duration, error) {}
+func (noObserver) ObserveFirstResult(string, time.Duration)                    {}
+func (noObserver) ObserveDone(string, copydesk.JobStatus, time.Duration)       {}
+
+func (s *Service) observer() Observer {
+	if s.Observer == nil {
+		return noObserver{}
+	}
+	return s.Observer
 }
 
 // errCancelledByUser is the cause of a running job's context when a user
@@ -176,19 +208,28 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		return err
 	}
 	job.Attempts = attempt
+	obs := s.observer()
+	started := s.Clock.Now()
+	obs.JobStarted(job.Priority, started.Sub(job.CreatedAt))
 
 	result, status, runErr := s.safeRun(runCtx, h, job)
+	attempted := func(st copydesk.JobStatus) {
+		obs.JobAttempt(job.Kind, st, s.Clock.Now().Sub(started), runErr)
+	}
 	if errors.Is(context.Cause(runCtx), errCancelledByUser) {
+		attempted(copydesk.JobCancelled)
 		return nil // Cancel already made the job final and wrote done
 	}
 	if runErr == nil {
 		if !status.Final() {
 			status = copydesk.JobSucceeded
 		}
+		attempted(status)
 		_, err := s.finish(context.WithoutCancel(ctx), jobID, status, result, nil)
 		return err
 	}
 	if ctx.Err() != nil {
+		attempted(copydesk.JobQueued)
 		// The process is stopping: hand the job back to the queue.
 		s.Logger.Info("job interrupted by shutdown; it will run again", "job_id", jobID)
 		_ = s.emit(context.WithoutCancel(ctx), jobID, "job.interrupted", map[string]any{
@@ -201,9 +242,10 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		max = MaxAttemptsDefault
 	}
 	if retryable(runErr) && attempt < max {
+		attempted(copydesk.JobQueued)
 		after := retryAfter(runErr)
 		_ = s.emit(ctx, jobID, "job.retrying", map[string]any{
-			"attempt": attempt, "code": copydesk.ErrorCode(runErr), "message": copydesk.FailureMessage(runErr),
+			"attempt": attempt, "code": copydesk.FailureCode(runErr), "message": copydesk.FailureMessage(runErr),
 		})
 		queued := copydesk.JobQueued
 		if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &queued}); err != nil && copydesk.ErrorCode(err) != copydesk.ECONFLICT {
@@ -211,6 +253,7 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		}
 		return &copydesk.RetryError{Err: runErr, After: after}
 	}
+	attempted(copydesk.JobFailed)
 	s.Logger.Warn("job failed", "job_id", jobID, "attempt", attempt, "err", runErr)
 	_, err = s.finish(context.WithoutCancel(ctx), jobID, copydesk.JobFailed, result,
 		&copydesk.JobError{Code: copydesk.FailureCode(runErr), Message: copydesk.FailureMessage(runErr)})
@@ -225,7 +268,11 @@ func (s *Service) safeRun(ctx context.Context, h copydesk.JobHandler, job *copyd
 			err = copydesk.Errorf(copydesk.EINTERNAL, "the job failed unexpectedly")
 		}
 	}()
+	var first sync.Once
 	emit := func(ctx context.Context, typ string, data any) error {
+		if typ == copydesk.EventTaskResult {
+			first.Do(func() { s.observer().ObserveFirstResult(job.Kind, s.Clock.Now().Sub(job.CreatedAt)) })
+		}
 		return s.emit(ctx, job.ID, typ, data)
 	}
 	return h.RunJob(ctx, job, emit)
@@ -256,6 +303,7 @@ func (s *Service) finish(ctx context.Context, id string, status copydesk.JobStat
 	if err != nil {
 		return nil, err
 	}
+	s.observer().ObserveDone(job.Kind, status, s.Clock.Now().Sub(job.CreatedAt))
 	if err := s.emit(ctx, id, copydesk.EventDone, doneData(job)); err != nil {
 		return nil, err
 	}

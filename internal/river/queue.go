@@ -109,6 +109,45 @@ type Queue[TTx any] struct {
 	recover func(ctx context.Context) (int64, error) // embedded mode only
 	closeDB func() error
 	ping    func(ctx context.Context) error
+	query   func(ctx context.Context, sql string) (rows, error)
+}
+
+// rows is the little of a result set Depth needs, from database/sql or pgx.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close()
+	Err() error
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+// Depth counts River's open jobs by priority (1-4) and state.
+type Depth struct {
+	Priority int
+	State    string
+	Count    int
+}
+
+// Depth returns the open jobs by priority and state: available, scheduled,
+// retryable and running.
+func (q *Queue[TTx]) Depth(ctx context.Context) ([]Depth, error) {
+	rs, err := q.query(ctx, `SELECT priority, state, count(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running') GROUP BY priority, state`)
+	if err != nil {
+		return nil, fmt.Errorf("queue depth: %w", err)
+	}
+	defer rs.Close()
+	var out []Depth
+	for rs.Next() {
+		var d Depth
+		if err := rs.Scan(&d.Priority, &d.State, &d.Count); err != nil {
+			return nil, fmt.Errorf("queue depth: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rs.Err()
 }
 
 var _ copydesk.Queue = (*Queue[pgx.Tx])(nil)
@@ -136,6 +175,13 @@ func OpenSQLite(ctx context.Context, path string, runner Runner, cfg Config) (*Q
 	}
 	q.closeDB = db.Close
 	q.ping = db.PingContext
+	q.query = func(ctx context.Context, query string) (rows, error) {
+		rs, err := db.QueryContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return sqlRows{rs}, nil
+	}
 	q.recover = func(ctx context.Context) (int64, error) {
 		res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
 		if err != nil {
@@ -146,6 +192,8 @@ func OpenSQLite(ctx context.Context, path string, runner Runner, cfg Config) (*Q
 	return q, nil
 }
 
+type pgxRows struct{ pgx.Rows }
+
 // OpenPostgres returns a queue on the given pool, after migrating River's
 // schema. Several processes may share it.
 func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, runner Runner, cfg Config) (*Queue[pgx.Tx], error) {
@@ -154,6 +202,13 @@ func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, runner Runner, cfg Co
 		return nil, err
 	}
 	q.ping = pool.Ping
+	q.query = func(ctx context.Context, query string) (rows, error) {
+		rs, err := pool.Query(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return pgxRows{rs}, nil
+	}
 	return q, nil
 }
 

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/copydesk/copydesk/internal/alert"
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/metrics"
+	"github.com/copydesk/copydesk/internal/river"
+)
+
+// ObservabilityConfig configures metrics and alerts.
+type ObservabilityConfig struct {
+	// MetricsCustomers are the customer ids that get their own label on cost and budget figures (at most 500); others count as "other".
+	MetricsCustomers []string `yaml:"metrics_customers"`
+	// Webhooks receive every alert and the daily digest.
+	Webhooks []WebhookConfig `yaml:"webhooks"`
+	// Rules change the built-in alert rules by name (thresholds, windows, disabled).
+	Rules []alert.RuleOverride `yaml:"rules"`
+	// DigestHour is the UTC hour of the daily digest (0-23), -1 for none. Default 0.
+	DigestHour int `yaml:"digest_hour"`
+}
+
+// WebhookConfig is one alert destination. The URL is a secret: it is never logged.
+type WebhookConfig struct {
+	Name   string `yaml:"name"`
+	URL    string `yaml:"url"`
+	Format string `yaml:"format"` // slack or json (default)
+}
+
+// openObservability builds the metrics registry and the alert engine.
+func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.Depth, error)) error {
+	oc := m.Config.Observability
+	cfg := metrics.Config{
+		Customers:    oc.MetricsCustomers,
+		CacheStats:   m.Cache.Stats,
+		StreamRoutes: []string{"GET /v1/jobs/{id}/events"},
+		Process:      true,
+		QueueDepth: func(ctx context.Context) ([]metrics.QueueDepth, error) {
+			ds, err := queueDepth(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]metrics.QueueDepth, len(ds))
+			for i, d := range ds {
+				out[i] = metrics.QueueDepth{Priority: copydesk.Priority(d.Priority), State: d.State, Count: d.Count}
+			}
+			return out, nil
+		},
+	}
+	if ms, ok := m.models.(*modelSet); ok {
+		cfg.RouterStats = ms.router.Stats
+	}
+	met, err := metrics.New(cfg)
+	if err != nil {
+		return &ConfigError{Field: "observability.metrics_customers", Message: copydesk.ErrorMessage(err)}
+	}
+	m.Metrics = met
+	if ms, ok := m.models.(*modelSet); ok {
+		ms.metrics = met
+	}
+
+	rules, err := alert.ApplyOverrides(alert.DefaultRules(), oc.Rules)
+	if err != nil {
+		return &ConfigError{Field: "observability.rules", Message: copydesk.ErrorMessage(err)}
+	}
+	notifiers := []alert.Notifier{alert.LogNotifier{Logger: m.Logger.With("component", "alert")}}
+	for i, w := range oc.Webhooks {
+		hook := &alert.Webhook{Name: w.Name, URL: w.URL, Format: w.Format}
+		if err := hook.Validate(); err != nil {
+			return &ConfigError{Field: fmt.Sprintf("observability.webhooks[%d]", i), Message: copydesk.ErrorMessage(err)}
+		}
+		notifiers = append(notifiers, hook)
+	}
+	eng, err := alert.New(alert.Config{
+		Rules: rules, Source: met.AlertSample, Notifiers: notifiers,
+		DigestHour: oc.DigestHour, Logger: m.Logger.With("component", "alert"), Clock: m.Clock,
+	})
+	if err != nil {
+		return &ConfigError{Field: "observability", Message: copydesk.ErrorMessage(err)}
+	}
+	m.Alerts = eng
+	return nil
+}
+
+// observeModelCall records a finished or failed model call.
+func observeModelCall(met *metrics.Metrics, call copydesk.ModelCall, rec *copydesk.UsageRecord, err error, decision *copydesk.RouteDecision) {
+	if met == nil {
+		return
+	}
+	if err == nil {
+		met.ObserveProviderCall(*rec, metrics.OutcomeOK)
+		return
+	}
+	r := copydesk.UsageRecord{Kind: call.Kind, CustomerID: call.CustomerID}
+	if decision != nil {
+		r.Decision = *decision
+		if n := len(decision.Attempts); n > 0 {
+			last := decision.Attempts[n-1]
+			r.Endpoint, r.Provider, r.Model, r.Attempts = last.Endpoint, last.Provider, last.Model, n
+		}
+	}
+	met.ObserveProviderCall(r, metrics.Outcome(err))
+}

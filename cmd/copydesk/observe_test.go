@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/providertest"
+)
+
+// scrape returns the value of every sample on /metrics by its full name
+// with labels, as Prometheus prints them.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	r := do(t, "GET", url+"/metrics", "", nil)
+	if r.Status != 200 {
+		t.Fatalf("/metrics: %d", r.Status)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(r.Body))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out
+}
+
+// TestMetricsAfterWorkload runs a scripted workload and checks each figure
+// on /metrics against what happened.
+func TestMetricsAfterWorkload(t *testing.T) {
+	t.Parallel()
+	models, _ := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	// 3 identical local analyses: 1 computed, 2 L1 hits.
+	for range 3 {
+		if r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": "Fresh bread every morning.", "language": "en"}); r.Status != 200 {
+			t.Fatalf("status %d", r.Status)
+		}
+	}
+	// One bad request.
+	do(t, "POST", m.HTTP.URL()+"/v1/analyses", "text/plain", []byte("x"))
+	// One deep job, read to done.
+	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+	var acc struct {
+		StreamURL string `json:"stream_url"`
+	}
+	r.json(t, &acc)
+	MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+
+	got := scrape(t, m.HTTP.URL())
+	want := map[string]float64{
+		`copydesk_http_request_duration_seconds_count{code="2xx",route="POST /v1/analyses"}`: 4, // 3 × 200 and one 202
+		`copydesk_http_request_duration_seconds_count{code="4xx",route="POST /v1/analyses"}`: 1,
+		`copydesk_provider_requests_total{model="gpt-4o-mini",outcome="ok",provider="fake"}`: 1,
+		`copydesk_request_done_seconds_count{kind="analysis.deep",status="succeeded"}`:       1,
+		`copydesk_request_first_result_seconds_count{kind="analysis.deep"}`:                  1,
+		`copydesk_job_duration_seconds_count{kind="analysis.deep",status="succeeded"}`:       1,
+		`copydesk_sse_stream_duration_seconds_count{route="GET /v1/jobs/{id}/events"}`:       1,
+	}
+	for name, v := range want {
+		if got[name] != v {
+			t.Errorf("%s = %v, want %v", name, got[name], v)
+		}
+	}
+	// Cache: the three identical reports and the deep block (all tier permanent).
+	if h := got[`copydesk_cache_requests_total{result="l1_hit",tier="permanent"}`]; h != 2 {
+		t.Errorf("permanent L1 hits %v, want 2", h)
+	}
+	if c := got[`copydesk_cache_requests_total{result="computed",tier="permanent"}`]; c != 3 {
+		t.Errorf("permanent computed %v, want 3 (2 reports, 1 block)", c)
+	}
+	if in := got[`copydesk_provider_tokens_total{model="gpt-4o-mini",provider="fake",type="input"}`]; in <= 0 {
+		t.Errorf("input tokens %v, want > 0", in)
+	}
+}
