@@ -44,6 +44,7 @@ var (
 		copydesk.RoleUser:   {PerMinute: 120},
 	}
 	DefaultCustomerRate = Rate{PerMinute: 1200}
+	DefaultLoginRate    = Rate{PerMinute: 10}
 )
 
 // Defaults of Config.
@@ -62,6 +63,10 @@ type Config struct {
 	// Customers overrides Customer (and, with their User field, the users'
 	// rates) for single customers, by customer ID.
 	Customers map[string]CustomerRates `yaml:"customers" json:"customers"`
+	// Login is the rate of password logins per key (the lead's choice: the
+	// client IP and the email, each with its own bucket), against guessing.
+	// Default DefaultLoginRate.
+	Login Rate `yaml:"login" json:"login"`
 	// LowReservePercent of a bucket LOW-priority requests may not use.
 	// Default LowReservePercentDefault; 0 < value < 100.
 	LowReservePercent int `yaml:"low_reserve_percent" json:"low_reserve_percent"`
@@ -96,6 +101,9 @@ func (c Config) validate() error {
 		}
 	}
 	if err := c.Customer.validate("customer"); err != nil {
+		return err
+	}
+	if err := c.Login.validate("login"); err != nil {
 		return err
 	}
 	for id, cr := range c.Customers {
@@ -158,11 +166,12 @@ func (b *bucket) wait(need int64) time.Duration {
 // Limiter is the per-user and per-customer rate limiter. It is safe for
 // concurrent use.
 type Limiter struct {
-	cfg   Config
-	clock copydesk.Clock
-	mu    sync.Mutex
-	users map[string]*bucket
-	custs map[string]*bucket
+	cfg    Config
+	clock  copydesk.Clock
+	mu     sync.Mutex
+	users  map[string]*bucket
+	custs  map[string]*bucket
+	logins map[string]*bucket
 }
 
 // New returns a Limiter. Returns EINVALID naming the bad field.
@@ -173,7 +182,7 @@ func New(cfg Config, clock copydesk.Clock) (*Limiter, error) {
 	cfg.LowReservePercent = cmp.Or(cfg.LowReservePercent, LowReservePercentDefault)
 	cfg.MaxBuckets = cmp.Or(cfg.MaxBuckets, MaxBucketsDefault)
 	return &Limiter{cfg: cfg, clock: cmp.Or[copydesk.Clock](clock, copydesk.SystemClock{}),
-		users: map[string]*bucket{}, custs: map[string]*bucket{}}, nil
+		users: map[string]*bucket{}, custs: map[string]*bucket{}, logins: map[string]*bucket{}}, nil
 }
 
 // resolve fills a rate's defaults; ok is false for unlimited.
@@ -345,5 +354,29 @@ func ceilSeconds(d time.Duration) int {
 func (l *Limiter) Buckets() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.users) + len(l.custs)
+	return len(l.users) + len(l.custs) + len(l.logins)
+}
+
+// AllowLogin takes a token from the login bucket of key (e.g. "ip:" plus
+// the client address, or "email:" plus the address tried) and says whether
+// the attempt may go ahead. Call it before checking the password, for every
+// key of the attempt; a refusal answers 429 like any other.
+func (l *Limiter) AllowLogin(key string) Decision {
+	r, ok := resolve(l.cfg.Login, DefaultLoginRate)
+	if !ok {
+		return Decision{Allowed: true}
+	}
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.get(l.logins, key, r, now)
+	d := Decision{Allowed: b.units >= unit, Limit: r.Burst, Scope: "login"}
+	if d.Allowed {
+		b.units -= unit
+	} else {
+		d.RetryAfter = b.wait(unit)
+	}
+	d.Remaining = int(b.units / unit)
+	d.Reset = b.wait(b.capacity())
+	return d
 }

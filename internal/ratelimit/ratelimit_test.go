@@ -174,6 +174,27 @@ func TestHeaders(t *testing.T) {
 	}
 }
 
+func TestAllowLogin(t *testing.T) {
+	t.Parallel()
+	l, clock := MustLimiter(t, ratelimit.Config{Login: ratelimit.Rate{PerMinute: 6, Burst: 3}})
+	for i := range 3 {
+		if d := l.AllowLogin("ip:192.0.2.1"); !d.Allowed || d.Remaining != 2-i {
+			t.Fatalf("attempt %d: got %+v, want allowed with %d left", i+1, d, 2-i)
+		}
+	}
+	d := l.AllowLogin("ip:192.0.2.1")
+	if d.Allowed || d.RetryAfter != 10*time.Second || copydesk.ErrorCode(d.Err()) != copydesk.ERATELIMITED {
+		t.Errorf("4th attempt: got %+v, want refused, retry after 10s", d)
+	}
+	if !l.AllowLogin("ip:192.0.2.2").Allowed {
+		t.Errorf("another address: got refused, want its own bucket")
+	}
+	clock.Add(10 * time.Second)
+	if !l.AllowLogin("ip:192.0.2.1").Allowed {
+		t.Errorf("after 10s: got refused, want one attempt refilled")
+	}
+}
+
 func TestConfigValidation(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
