@@ -25,13 +25,8 @@ const (
 // ParseRole parses a role name, case-insensitively. Returns EINVALID for
 // anything but admin, client or user.
 func ParseRole(s string) (Role, error) {
-	switch s {
-	case "ADMIN", "admin", "Admin":
-		return RoleAdmin, nil
-	case "CLIENT", "client", "Client":
-		return RoleClient, nil
-	case "USER", "user", "User":
-		return RoleUser, nil
+	if r := Role(strings.ToUpper(s)); r.Valid() {
+		return r, nil
 	}
 	return "", Errorf(EINVALID, "role %q is not one of ADMIN, CLIENT, USER", s)
 }

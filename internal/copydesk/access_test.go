@@ -15,7 +15,7 @@ func TestParseRole(t *testing.T) {
 		want copydesk.Role
 		code string
 	}{
-		{"ADMIN", copydesk.RoleAdmin, ""}, {"client", copydesk.RoleClient, ""}, {"User", copydesk.RoleUser, ""},
+		{"ADMIN", copydesk.RoleAdmin, ""}, {"client", copydesk.RoleClient, ""}, {"User", copydesk.RoleUser, ""}, {"aDmIn", copydesk.RoleAdmin, ""},
 		{"root", "", copydesk.EINVALID}, {"", "", copydesk.EINVALID},
 	} {
 		got, err := copydesk.ParseRole(tt.in)
