@@ -967,7 +967,7 @@ func TestBenchIdleStreamsMemStats(t *testing.T) {
 	if err != nil || streams < 1 {
 		t.Fatalf("COPYDESK_BENCH_STREAMS=%q: want a positive number of streams", v)
 	}
-	MustRaiseFileLimit(t, 2*uint64(streams)+1000)
+	MustRaiseFileLimit(t, 2*uint64(streams)+200) // client and server end of each stream, in this process
 	m := MustRunMain(t)
 	job := &copydesk.Job{Kind: analysis.JobKind, Input: json.RawMessage(`{}`)}
 	if err := m.Store.CreateJob(context.Background(), job); err != nil {

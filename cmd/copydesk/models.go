@@ -18,6 +18,7 @@ import (
 	"github.com/copydesk/copydesk/internal/pricing"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/router"
+	"github.com/copydesk/copydesk/internal/trace"
 )
 
 // Provider types.
@@ -131,6 +132,7 @@ type modelSet struct {
 	router    *router.Router
 	simulated map[string]bool // provider names that are simulated
 	metrics   *metrics.Metrics
+	tracing   *trace.Tracing
 }
 
 // Stream implements copydesk.ModelService through the router.
@@ -139,8 +141,16 @@ func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta 
 		Kind: call.Kind, Priority: call.Priority, Request: call.Request,
 		BudgetLeft: -1, EstInputTokens: estimateTokens(call.Request), CustomerID: call.CustomerID,
 	}
+	ctx, endSpan := m.tracing.StartProviderCall(ctx, call.Kind)
 	var res *router.Result
 	var err error
+	defer func() {
+		if res != nil {
+			endSpan(res.Usage, nil)
+		} else {
+			endSpan(copydesk.UsageRecord{}, err)
+		}
+	}()
 	if onDelta == nil {
 		res, err = m.router.Complete(ctx, rc)
 	} else {

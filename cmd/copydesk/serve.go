@@ -26,6 +26,7 @@ import (
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/river"
 	"github.com/copydesk/copydesk/internal/sqlite"
+	"github.com/copydesk/copydesk/internal/trace"
 )
 
 // store is what Main needs of a storage backend.
@@ -61,10 +62,13 @@ type Main struct {
 	// (tests point it at fake providers).
 	Models copydesk.ModelService
 
-	Store    store
-	Cache    *cache.Cache
-	Metrics  *metrics.Metrics
-	Alerts   *alert.Engine
+	Store   store
+	Cache   *cache.Cache
+	Metrics *metrics.Metrics
+	Alerts  *alert.Engine
+	// Tracing records OpenTelemetry spans; nil: set up from the OTEL_*
+	// environment (off unless an exporter is configured).
+	Tracing  *trace.Tracing
 	models   copydesk.ModelService // the routed model service, before caching
 	Queue    queue
 	Jobs     *jobs.Service
@@ -95,6 +99,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.closeResources()
 		}
 	}()
+	if m.Tracing == nil {
+		if m.Tracing, err = trace.Setup(ctx, trace.Config{Version: version}); err != nil {
+			return &ConfigError{Field: "OTEL_*", Message: copydesk.ErrorMessage(err)}
+		}
+	}
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return m.Tracing.Shutdown(ctx)
+	})
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -125,6 +139,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.startSweeper()
 	m.models = models
+	if ms, ok := models.(*modelSet); ok {
+		ms.tracing = m.Tracing
+	}
+	if m.Tracing.Enabled() {
+		m.Jobs.Tracer = m.Tracing
+	}
 	if models != nil {
 		// Deep analysis caches per block itself; other model paths cache
 		// whole calls.
@@ -151,6 +171,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Models:         models,
 		Analysis:       &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent, Cache: m.Cache},
 		Observer:       m.Metrics,
+		Tracer:         m.Tracing,
 		MetricsHandler: m.Metrics.Handler(),
 		Alerts: func() any {
 			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}
@@ -270,6 +291,8 @@ func (m *Main) openQueue(ctx context.Context) error {
 		RescueAfter:       m.Config.Queue.RescueAfter,
 		FetchPollInterval: m.Config.Queue.PollInterval,
 		Schema:            m.Config.DatabaseSchema,
+		Inject:            m.Tracing.Inject,
+		Extract:           m.Tracing.Extract,
 		Logger:            m.Logger.With("component", "queue"),
 	}
 	if m.Config.embedded() {

@@ -56,6 +56,10 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Observer records request and stream figures; nil records nothing.
 	Observer Observer
+	// Tracer starts a span per request (trace.Tracing); nil: none.
+	Tracer interface {
+		StartRequest(r *http.Request) (*http.Request, func(status int))
+	}
 	// MetricsHandler serves GET /metrics; nil leaves the route out.
 	MetricsHandler http.Handler
 	// Alerts lists recent and active alerts for GET /v1/alerts; nil leaves
@@ -239,6 +243,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-ID", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		sw := &statusWriter{ResponseWriter: w}
+		endSpan := func(int) {}
+		if s.Tracer != nil {
+			r, endSpan = s.Tracer.StartRequest(r)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -249,6 +257,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					s.writeError(sw, r, copydesk.Errorf(copydesk.EINTERNAL, "internal error"))
 				}
 			}
+			endSpan(cmp.Or(sw.status, http.StatusOK))
 			if s.Observer != nil {
 				s.Observer.ObserveHTTP(cmp.Or(r.Pattern, "unmatched"), cmp.Or(sw.status, http.StatusOK), time.Since(start))
 			}

@@ -31,6 +31,8 @@ type Service struct {
 	MaxAttempts int // 0: MaxAttemptsDefault
 	// Observer receives job figures; nil records nothing.
 	Observer Observer
+	// Tracer starts a span per attempt (trace.Tracing); nil: none.
+	Tracer Tracer
 
 	mu       sync.Mutex
 	handlers map[string]copydesk.JobHandler
@@ -51,6 +53,12 @@ type Observer interface {
 	// ObserveDone is called when a job becomes final, with the time since
 	// it was accepted.
 	ObserveDone(kind string, status copydesk.JobStatus, d time.Duration)
+}
+
+// Tracer starts the span of one attempt of a job, under the trace context
+// already in ctx (carried through the queue).
+type Tracer interface {
+	StartJob(ctx context.Context, job *copydesk.Job, attempt int, carrier map[string]string) (context.Context, func(err error))
 }
 
 type noObserver struct{}
@@ -212,7 +220,12 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 	started := s.Clock.Now()
 	obs.JobStarted(job.Priority, started.Sub(job.CreatedAt))
 
-	result, status, runErr := s.safeRun(runCtx, h, job)
+	spanCtx, endSpan := runCtx, func(error) {}
+	if s.Tracer != nil {
+		spanCtx, endSpan = s.Tracer.StartJob(runCtx, job, attempt, nil)
+	}
+	result, status, runErr := s.safeRun(spanCtx, h, job)
+	endSpan(runErr)
 	attempted := func(st copydesk.JobStatus) {
 		obs.JobAttempt(job.Kind, st, s.Clock.Now().Sub(started), runErr)
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	Schema string
 	// Logger receives River's logs.
 	Logger *slog.Logger
+	// Inject and Extract carry a trace context from the request that
+	// enqueued a job to its worker (trace.Tracing's methods); nil: none.
+	Inject  func(ctx context.Context) map[string]string
+	Extract func(ctx context.Context, carrier map[string]string) context.Context
 }
 
 func (c Config) withDefaults() Config {
@@ -95,7 +99,11 @@ func (c Config) validate() error {
 
 // jobArgs is what River stores of a job.
 type jobArgs struct {
-	JobID string `json:"job_id"`
+	JobID string `json:"job_id" river:"unique"`
+	// Trace is the enqueuing request's trace context (W3C traceparent).
+	// Only JobID is marked unique: re-enqueueing the same job from another
+	// trace is still the same job.
+	Trace map[string]string `json:"trace,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -225,7 +233,7 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], runn
 		return nil, fmt.Errorf("migrate queue schema: %w", err)
 	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &worker{runner: runner, timeout: cfg.JobTimeout}); err != nil {
+	if err := river.AddWorkerSafely(workers, &worker{runner: runner, timeout: cfg.JobTimeout, extract: cfg.Extract}); err != nil {
 		return nil, err
 	}
 	client, err := river.NewClient(driver, &river.Config{
@@ -290,7 +298,11 @@ func (q *Queue[TTx]) Enqueue(ctx context.Context, job *copydesk.Job) error {
 	if prio < 1 || prio > 4 {
 		prio = int(copydesk.PriorityHigh)
 	}
-	_, err := q.client.Insert(ctx, jobArgs{JobID: job.ID}, &river.InsertOpts{
+	args := jobArgs{JobID: job.ID}
+	if q.cfg.Inject != nil {
+		args.Trace = q.cfg.Inject(ctx)
+	}
+	_, err := q.client.Insert(ctx, args, &river.InsertOpts{
 		Priority:   prio,
 		UniqueOpts: river.UniqueOpts{ByArgs: true},
 	})
@@ -308,11 +320,15 @@ type worker struct {
 	river.WorkerDefaults[jobArgs]
 	runner  Runner
 	timeout time.Duration
+	extract func(ctx context.Context, carrier map[string]string) context.Context
 }
 
 func (w *worker) Timeout(*river.Job[jobArgs]) time.Duration { return w.timeout }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
+	if w.extract != nil {
+		ctx = w.extract(ctx, job.Args.Trace)
+	}
 	err := w.runner.Run(ctx, job.Args.JobID)
 	var re *copydesk.RetryError
 	if errors.As(err, &re) && re.After > 0 {
