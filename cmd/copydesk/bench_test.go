@@ -956,7 +956,10 @@ func TestBenchIdleStreamsRSS(t *testing.T) {
 // TestBenchIdleStreamsMemStats opens N idle streams on the in-process Main
 // with raw TCP clients that never read (so the client side adds no
 // goroutines) and reports where the server's memory per stream goes:
-// goroutine stacks and live heap after a GC, from runtime.MemStats. Set
+// goroutine stacks and live heap after a GC, from runtime.MemStats. Run it
+// with -count=1: a second run in the same process reuses memory the first
+// one obtained. Client and server ends share this process's open file
+// limit, so N is at most about half the hard limit. Set
 // COPYDESK_BENCH_STREAMS=N to run it.
 func TestBenchIdleStreamsMemStats(t *testing.T) {
 	v := os.Getenv("COPYDESK_BENCH_STREAMS")
@@ -1010,6 +1013,6 @@ func TestBenchIdleStreamsMemStats(t *testing.T) {
 	ms1, g1 := snapshot()
 	per := func(a, b uint64) float64 { return (float64(b) - float64(a)) / float64(streams) / 1024 }
 	t.Logf("streams=%d goroutines +%.2f per stream", streams, float64(g1-g0)/float64(streams))
-	t.Logf("per stream: stacks %.1f KiB, live heap %.1f KiB, all runtime memory (Sys) %.1f KiB",
-		per(ms0.StackInuse, ms1.StackInuse), per(ms0.HeapInuse, ms1.HeapInuse), per(ms0.Sys, ms1.Sys))
+	t.Logf("per stream: stacks %.1f KiB, live heap objects %.1f KiB (heap spans in use %.1f KiB), memory obtained from the OS (Sys) %.1f KiB",
+		per(ms0.StackInuse, ms1.StackInuse), per(ms0.HeapAlloc, ms1.HeapAlloc), per(ms0.HeapInuse, ms1.HeapInuse), per(ms0.Sys, ms1.Sys))
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/river"
+	"github.com/copydesk/copydesk/internal/sentry"
 	"github.com/copydesk/copydesk/internal/sqlite"
 	"github.com/copydesk/copydesk/internal/trace"
 )
@@ -109,6 +110,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		defer cancel()
 		return m.Tracing.Shutdown(ctx)
 	})
+	reporter, err := sentry.Setup(sentry.Config{Release: version})
+	if err != nil {
+		return &ConfigError{Field: "SENTRY_DSN", Message: copydesk.ErrorMessage(err)}
+	}
+	m.closers = append(m.closers, func() error { reporter.Flush(2 * time.Second); return nil })
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -116,6 +122,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Jobs = &jobs.Service{
 		Store: m.Store, Broker: jobs.NewBroker(), Clock: m.Clock,
 		Logger: m.Logger, MaxAttempts: m.Config.Queue.MaxAttempts,
+		OnPanic: reporter.ReportPanic,
 	}
 	models := m.Models
 	if models == nil {
@@ -172,6 +179,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Analysis:       &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent, Cache: m.Cache},
 		Observer:       m.Metrics,
 		Tracer:         m.Tracing,
+		OnPanic:        reporter.ReportPanic,
 		MetricsHandler: m.Metrics.Handler(),
 		Alerts: func() any {
 			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}

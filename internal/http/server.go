@@ -56,6 +56,8 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Observer records request and stream figures; nil records nothing.
 	Observer Observer
+	// OnPanic reports a recovered handler panic (Sentry); nil: log only.
+	OnPanic func(ctx context.Context, p any, tags map[string]string)
 	// Tracer starts a span per request (trace.Tracing); nil: none.
 	Tracer interface {
 		StartRequest(r *http.Request) (*http.Request, func(status int))
@@ -253,6 +255,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					panic(p)
 				}
 				s.Logger.Error("handler panicked", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if s.OnPanic != nil {
+					s.OnPanic(r.Context(), p, map[string]string{"route": r.Pattern, "request_id": id})
+				}
 				if sw.status == 0 {
 					s.writeError(sw, r, copydesk.Errorf(copydesk.EINTERNAL, "internal error"))
 				}

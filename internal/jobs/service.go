@@ -33,6 +33,8 @@ type Service struct {
 	Observer Observer
 	// Tracer starts a span per attempt (trace.Tracing); nil: none.
 	Tracer Tracer
+	// OnPanic reports a recovered handler panic (Sentry); nil: log only.
+	OnPanic func(ctx context.Context, p any, tags map[string]string)
 
 	mu       sync.Mutex
 	handlers map[string]copydesk.JobHandler
@@ -278,6 +280,9 @@ func (s *Service) safeRun(ctx context.Context, h copydesk.JobHandler, job *copyd
 	defer func() {
 		if r := recover(); r != nil {
 			s.Logger.Error("job handler panicked", "job_id", job.ID, "panic", fmt.Sprint(r))
+			if s.OnPanic != nil {
+				s.OnPanic(ctx, r, map[string]string{"job_id": job.ID, "job_kind": job.Kind})
+			}
 			err = copydesk.Errorf(copydesk.EINTERNAL, "the job failed unexpectedly")
 		}
 	}()
