@@ -741,15 +741,25 @@ func grammarSpaceOrCloser(t string, i int) bool {
 	return r == '”' || r == '’' || r == '»'
 }
 
+// grammarMaxToken bounds the token grammarInURL looks at, in bytes.
+const grammarMaxToken = 256
+
 // grammarInURL reports whether t[i] lies in a whitespace-delimited chunk
 // that looks like a URL, path, e-mail address or code.
 func grammarInURL(t string, i int) bool {
+	// A token longer than grammarMaxToken is not prose (a URL, a hash, a
+	// run without spaces): treat it like a URL. The bound keeps the scan
+	// linear in the text, not quadratic in one huge token.
 	a, z := i, i
 	for a > 0 && t[a-1] != ' ' {
-		a--
+		if a--; i-a > grammarMaxToken {
+			return true
+		}
 	}
 	for z < len(t) && t[z] != ' ' {
-		z++
+		if z++; z-i > grammarMaxToken {
+			return true
+		}
 	}
 	chunk := t[a:z]
 	return strings.ContainsAny(chunk, "/@=\\#&_<>") || strings.Contains(chunk, "www.") || strings.Contains(chunk, "::")
