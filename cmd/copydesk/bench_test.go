@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -36,114 +35,8 @@ import (
 	"github.com/copydesk/copydesk/internal/providertest"
 )
 
-// benchSections are the headings of the generated page.
-var benchSections = []string{
-	"Why cold brew coffee tastes different",
-	"Choosing the beans",
-	"The right grind",
-	"Water and ratio",
-	"Steeping time and temperature",
-	"Filtering without a mess",
-	"Storing your concentrate",
-	"Serving ideas for warm days",
-	"Common mistakes and how to avoid them",
-	"Cleaning your equipment",
-	"Frequently asked questions",
-	"Our favourite recipe",
-}
-
-// benchSentences are the sentences the generated page is made of: ordinary
-// web copy with some long sentences, a few passives and transition words, so
-// every rule of the analysis engine has work to do.
-var benchSentences = []string{
-	"Cold brew coffee is steeped in cold water for twelve to twenty-four hours instead of being brewed with hot water.",
-	"The slow extraction gives a smooth cup with less bitterness and a naturally sweet finish.",
-	"You do not need expensive equipment to make it at home.",
-	"A large jar, a sieve and a clean cloth are enough for your first batch.",
-	"Most people start with a medium roast, because it balances chocolate and fruit notes.",
-	"Dark roasts can taste flat when they are steeped for a long time.",
-	"However, a single-origin bean from Ethiopia or Kenya gives a bright and fruity glass.",
-	"The beans should be ground coarsely, roughly like raw sugar.",
-	"A fine grind makes the concentrate muddy and is hard to filter.",
-	"We weigh the coffee and the water, since a scale is far more precise than a measuring cup.",
-	"A ratio of one part coffee to eight parts water makes a strong concentrate that you dilute later.",
-	"If you prefer to drink it straight, use one part coffee to fifteen parts water.",
-	"Filtered water is recommended by most baristas, because chlorine changes the taste.",
-	"Stir the grounds gently so that every particle is wet, then cover the jar.",
-	"Leave it in the fridge or on the counter, depending on how warm your kitchen is.",
-	"After sixteen hours the flavour is usually at its best.",
-	"Longer steeping extracts more caffeine but also more woody and bitter compounds.",
-	"The grounds are removed by pouring the coffee slowly through a cloth or a paper filter.",
-	"Be patient here, because pressing the grounds pushes fine sediment into your cup.",
-	"The finished concentrate keeps for about two weeks in a closed bottle in the fridge.",
-	"Serve it over ice with milk, or mix it with tonic water and a slice of orange for a summer drink.",
-	"In addition, the concentrate works well in desserts such as tiramisu or affogato.",
-	"A common mistake is using stale beans that were ground weeks ago.",
-	"Another mistake is steeping for two days, which makes the coffee taste like cardboard.",
-	"Clean the jar and the filter right away, as coffee oils turn rancid quickly.",
-	"Our customers often ask whether cold brew contains more caffeine than hot coffee.",
-	"The answer depends on the ratio, but a glass of diluted concentrate is comparable to a cup of filter coffee.",
-	"For example, our house blend of Brazilian and Colombian beans was developed with this method in mind.",
-	"Therefore we roast it a little lighter than our espresso blend.",
-	"Try it this weekend and tell us how your first batch turned out.",
-}
-
-var tagPattern = regexp.MustCompile(`<[^>]*>`)
-
-// benchPage returns a realistic HTML article of at least words words: an H1
-// with the keyphrase, sections with H2 headings, paragraphs of three to five
-// sentences, links, images with alt text and a list.
-func benchPage(words int) string {
-	var b strings.Builder
-	b.WriteString("<article>\n<h1>Cold brew coffee at home: a practical guide</h1>\n")
-	b.WriteString(`<p class="intro">Cold brew coffee is easy to make, cheaper than the café version and keeps for days. This guide shows you how we brew it in our roastery.</p>` + "\n")
-	n := 0
-	count := func(s string) { n += len(strings.Fields(tagPattern.ReplaceAllString(s, " "))) }
-	count(b.String())
-	for p, s := 0, 0; n < words; p++ {
-		if p%3 == 0 {
-			h := benchSections[(p/3)%len(benchSections)]
-			line := "<h2>" + h + "</h2>\n"
-			if p/3%2 == 1 {
-				line += fmt.Sprintf(`<img src="/img/cold-brew-%d.jpg" alt="A glass of cold brew coffee, step %d">`+"\n", p/3, p/3)
-			}
-			b.WriteString(line)
-			count(line)
-		}
-		var para strings.Builder
-		para.WriteString("<p>")
-		for k := range 3 + p%3 {
-			if k > 0 {
-				para.WriteByte(' ')
-			}
-			sentence := benchSentences[s%len(benchSentences)]
-			s++
-			if (p+k)%7 == 3 {
-				// Link a few words of the sentence.
-				if i := strings.Index(sentence, " "); i > 0 {
-					sentence = `<a href="https://example.com/guide/` + strconv.Itoa(p) + `">` + sentence[:i] + "</a>" + sentence[i:]
-				}
-			}
-			para.WriteString(sentence)
-		}
-		para.WriteString("</p>\n")
-		if p%8 == 5 {
-			para.WriteString("<ul><li>Coarse ground coffee, 100 grams</li><li>Cold filtered water, 800 millilitres</li><li>A jar, a sieve and a cloth</li></ul>\n")
-		}
-		b.WriteString(para.String())
-		count(para.String())
-	}
-	b.WriteString("</article>\n")
-	return b.String()
-}
-
-// benchPage1000 is benchPage(1000), built once.
-var benchPage1000 = sync.OnceValue(func() string { return benchPage(1000) })
-
-// benchWords counts the words of an HTML page outside its tags.
-func benchWords(html string) int {
-	return len(strings.Fields(tagPattern.ReplaceAllString(html, " ")))
-}
+// benchPage1000 is samplePage(1000), built once.
+var benchPage1000 = sync.OnceValue(func() string { return samplePage(1000) })
 
 // benchAnalysisBody is the JSON body of an analysis of a 1,000-word page with
 // keyphrase, title, meta description and slug; deep adds model work. A
@@ -311,8 +204,8 @@ func (s *serverTimes) report(b *testing.B) {
 // server analyzes it inline with every analysis.
 func TestBenchPage(t *testing.T) {
 	t.Parallel()
-	page := benchPage(1000)
-	if n := benchWords(page); n < 1000 || n > 1100 {
+	page := samplePage(1000)
+	if n := pageWords(page); n < 1000 || n > 1100 {
 		t.Fatalf("page has %d words, want 1000 … 1100", n)
 	}
 	m := MustRunMain(t)
