@@ -101,7 +101,7 @@ func MustBenchClient(tb testing.TB) *http.Client {
 		IdleConnTimeout:     time.Minute,
 	}
 	tb.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: testAuthTransport{tr}}
 }
 
 // benchPost posts body and returns the status, the answer and the time from

@@ -22,7 +22,7 @@ func TestChatCompletionsWithOfficialClient(t *testing.T) {
 		return "Bonjour, " + r.Prompt
 	}})
 	m := MustRunMain(t, func(m *Main) { m.Models = models })
-	client := openaisdk.NewClient(option.WithBaseURL(m.HTTP.URL()+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	client := openaisdk.NewClient(option.WithBaseURL(m.HTTP.URL()+"/v1/"), option.WithAPIKey(testKeyFor(m.HTTP.URL())), option.WithMaxRetries(0))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

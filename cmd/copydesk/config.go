@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/copydesk/copydesk/internal/pricing"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/router"
 )
 
@@ -55,6 +56,24 @@ type Config struct {
 	Pricing pricing.Config `yaml:"pricing"`
 	// Observability configures metrics labels, alert rules and webhooks.
 	Observability ObservabilityConfig `yaml:"observability"`
+	// Access configures authentication, rate limits and budgets.
+	Access AccessConfig `yaml:"access"`
+}
+
+// AccessConfig configures authentication, rate limits and budgets.
+type AccessConfig struct {
+	// AdminEmail is the email of the ADMIN user created on first start. Default admin@copydesk.local. Env COPYDESK_ADMIN_EMAIL.
+	AdminEmail string `yaml:"admin_email"`
+	// JWTKeys are the token signing keys, "<kid>:<base64url seed>", the first signing and all verifying (rotation: put the new key first, keep the old one for a token lifetime). Default: a key generated into <data dir>/jwt.key; set the same keys on every instance in scale-out mode. Env COPYDESK_JWT_KEYS (comma-separated).
+	JWTKeys []string `yaml:"jwt_keys"`
+	// TokenTTL is the lifetime of issued JWTs. Default 15m, at most 24h.
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// SessionTTL is the lifetime of a browser session. Default 12h.
+	SessionTTL time.Duration `yaml:"session_ttl"`
+	// RateLimits are the per-user (by role), per-customer and login rates. Default: ratelimit's defaults.
+	RateLimits ratelimit.Config `yaml:"rate_limits"`
+	// ReservationTTL is how old an open budget reservation must be before the sweeper releases it (a crashed call). Default 15m.
+	ReservationTTL time.Duration `yaml:"reservation_ttl"`
 }
 
 // QueueConfig tunes the job queue.
@@ -175,6 +194,10 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	duration("COPYDESK_QUEUE_RESCUE_AFTER", &c.Queue.RescueAfter)
 	integer("COPYDESK_QUEUE_MAX_ATTEMPTS", &c.Queue.MaxAttempts)
 	duration("COPYDESK_QUEUE_POLL_INTERVAL", &c.Queue.PollInterval)
+	str("COPYDESK_ADMIN_EMAIL", &c.Access.AdminEmail)
+	if v := getenv("COPYDESK_JWT_KEYS"); v != "" {
+		c.Access.JWTKeys = splitKeys(v)
+	}
 	if len(c.Providers) == 0 {
 		c.Providers = providersFromEnv(getenv)
 	}

@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
@@ -37,7 +40,69 @@ func MustRunMain(tb testing.TB, configure ...func(*Main)) *Main {
 		tb.Fatalf("run main: %v", err)
 	}
 	tb.Cleanup(func() { _ = m.Close() })
+	registerTestKey(tb, m.HTTP.URL(), MustAdminKey(tb, m))
 	return m
+}
+
+// testKeys holds the ADMIN key of each running test server by host, so
+// that do, postJSON and openStream authenticate without every test
+// passing a key.
+var testKeys sync.Map
+
+func registerTestKey(tb testing.TB, baseURL, key string) {
+	tb.Helper()
+	u, err := neturl.Parse(baseURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	testKeys.Store(u.Host, key)
+	tb.Cleanup(func() { testKeys.CompareAndDelete(u.Host, key) })
+}
+
+// testKeyFor returns the registered key of the server at rawURL, or "".
+func testKeyFor(rawURL string) string {
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	k, _ := testKeys.Load(u.Host)
+	s, _ := k.(string)
+	return s
+}
+
+// testAuthTransport adds the registered test key of the target server to
+// requests that carry no Authorization header.
+type testAuthTransport struct{ next http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t testAuthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Authorization") == "" {
+		if k := testKeyFor(req.URL.String()); k != "" {
+			req = req.Clone(req.Context())
+			req.Header.Set("Authorization", "Bearer "+k)
+		}
+	}
+	return t.next.RoundTrip(req)
+}
+
+// MustAdminKey returns the ADMIN key bootstrap wrote to <data>/admin.key,
+// or, for a store bootstrapped by another process, a new key of its first
+// ADMIN user.
+func MustAdminKey(tb testing.TB, m *Main) string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(m.Config.DataDir, auth.AdminKeyFile))
+	if err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	admins, err := m.Store.FindUsers(context.Background(), copydesk.UserFilter{Role: copydesk.RoleAdmin})
+	if err != nil || len(admins) == 0 {
+		tb.Fatalf("no admin.key and no ADMIN user: %v", err)
+	}
+	key, _, err := auth.CreateAPIKey(context.Background(), m.Store, time.Now(), admins[0].CustomerID, admins[0].ID, auth.KeyOptions{Name: "test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return key
 }
 
 // MustFakeModels returns the model service the configuration builds for
@@ -90,8 +155,11 @@ func do(tb testing.TB, method, url, contentType string, body []byte, header ...s
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if k := testKeyFor(url); k != "" {
+		req.Header.Set("Authorization", "Bearer "+k)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		req.Header.Set(header[i], header[i+1]) // "Authorization", "" sends no credentials
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -121,6 +189,9 @@ type sseEvent struct {
 func openStream(tb testing.TB, ctx context.Context, url string, lastID int64) *http.Response {
 	tb.Helper()
 	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if k := testKeyFor(url); k != "" {
+		req.Header.Set("Authorization", "Bearer "+k)
+	}
 	if lastID > 0 {
 		req.Header.Set("Last-Event-ID", strconv.FormatInt(lastID, 10))
 	}

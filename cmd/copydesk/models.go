@@ -133,6 +133,11 @@ type modelSet struct {
 	simulated map[string]bool // provider names that are simulated
 	metrics   *metrics.Metrics
 	tracing   *trace.Tracing
+	prices    *pricing.Table                   // for MaxCost
+	endpoints map[string]router.EndpointConfig // by name, for MaxCost
+	// budgetLeft tells the customer's budget left for the router's budget
+	// rule (-1: none); nil: unknown.
+	budgetLeft func(ctx context.Context, customerID string) (float64, error)
 }
 
 // Stream implements copydesk.ModelService through the router.
@@ -140,6 +145,11 @@ func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta 
 	rc := router.Call{
 		Kind: call.Kind, Priority: call.Priority, Request: call.Request,
 		BudgetLeft: -1, EstInputTokens: estimateTokens(call.Request), CustomerID: call.CustomerID,
+	}
+	if m.budgetLeft != nil && call.CustomerID != "" {
+		if left, err := m.budgetLeft(ctx, call.CustomerID); err == nil {
+			rc.BudgetLeft = left
+		}
 	}
 	ctx, endSpan := m.tracing.StartProviderCall(ctx, call.Kind)
 	var res *router.Result
@@ -247,7 +257,7 @@ func buildModels(cfg *Config) (svc copydesk.ModelService, close func() error, er
 	if err != nil {
 		return nil, close, &ConfigError{Field: "routing", Message: copydesk.ErrorMessage(err)}
 	}
-	return &modelSet{router: r, simulated: simulated}, close, nil
+	return &modelSet{router: r, simulated: simulated, prices: table, endpoints: routing.Endpoints}, close, nil
 }
 
 // newClients makes one adapter client per key.

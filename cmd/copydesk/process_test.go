@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
@@ -89,6 +90,11 @@ func startChild(tb testing.TB, bin, dataDir, addr string, env ...string) *child 
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				key, err := os.ReadFile(filepath.Join(dataDir, auth.AdminKeyFile))
+				if err != nil {
+					tb.Fatalf("read the bootstrapped admin key: %v", err)
+				}
+				registerTestKey(tb, c.url, strings.TrimSpace(string(key)))
 				return c
 			}
 		}

@@ -18,12 +18,15 @@ import (
 
 	"github.com/copydesk/copydesk/internal/alert"
 	"github.com/copydesk/copydesk/internal/analysis"
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/river"
 	"github.com/copydesk/copydesk/internal/sentry"
 	"github.com/copydesk/copydesk/internal/sqlite"
@@ -34,6 +37,9 @@ import (
 type store interface {
 	copydesk.JobStore
 	copydesk.CacheStore
+	copydesk.AccessStore
+	copydesk.BudgetStore
+	copydesk.LedgerStore
 	Ping(ctx context.Context) error
 	DeleteExpiredCache(ctx context.Context) (int, error)
 }
@@ -69,11 +75,16 @@ type Main struct {
 	Alerts  *alert.Engine
 	// Tracing records OpenTelemetry spans; nil: set up from the OTEL_*
 	// environment (off unless an exporter is configured).
-	Tracing  *trace.Tracing
-	models   copydesk.ModelService // the routed model service, before caching
-	Queue    queue
-	Jobs     *jobs.Service
-	HTTP     *cdhttp.Server
+	Tracing *trace.Tracing
+	models  copydesk.ModelService // the routed model service, before caching
+	Queue   queue
+	Jobs    *jobs.Service
+	HTTP    *cdhttp.Server
+	// Auth authenticates API callers; Limiter rate-limits them; Budget
+	// guards every provider call with the customer's budget.
+	Auth     *auth.Authenticator
+	Limiter  *ratelimit.Limiter
+	Budget   *budget.Service
 	closers  []func() error
 	unlockFn func()
 }
@@ -118,6 +129,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
+	if err := m.openAccess(ctx); err != nil {
+		return err
+	}
 
 	m.Jobs = &jobs.Service{
 		Store: m.Store, Broker: jobs.NewBroker(), Clock: m.Clock,
@@ -148,6 +162,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.models = models
 	if ms, ok := models.(*modelSet); ok {
 		ms.tracing = m.Tracing
+		ms.budgetLeft = m.Budget.BudgetLeft
+	}
+	if models != nil {
+		// Every provider call reserves its maximum cost first and settles
+		// the actual cost with a ledger row; cache hits (below) cost nothing.
+		models = &budgetedModels{next: models, budget: m.Budget, clock: m.Clock,
+			logger: m.Logger.With("component", "budget"), publish: m.publishBudgetEvents}
 	}
 	if m.Tracing.Enabled() {
 		m.Jobs.Tracer = m.Tracing
@@ -156,7 +177,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// Deep analysis caches per block itself; other model paths cache
 		// whole calls.
 		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: models, Cache: m.Cache, ModelSet: m.modelSet()})
-		models = &cache.Models{Next: models, Cache: m.Cache, ModelSet: m.modelSet()}
+		models = &savingsLedger{next: &cache.Models{Next: models, Cache: m.Cache, ModelSet: m.modelSet()},
+			ledger: m.Store, clock: m.Clock, logger: m.Logger.With("component", "ledger")}
 	} else {
 		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: noModels{}})
 	}
@@ -183,6 +205,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MetricsHandler: m.Metrics.Handler(),
 		Alerts: func() any {
 			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}
+		},
+		Auth:          m.Auth,
+		Limiter:       m.Limiter,
+		Access:        m.Store,
+		Budgets:       m.Store,
+		BudgetService: m.Budget,
+		Ledger:        m.Store,
+		Clock:         m.Clock,
+		ResultCustomer: func(ctx context.Context, key string) (string, bool, error) {
+			e, ok, err := m.Store.GetCache(ctx, key)
+			if err != nil || !ok {
+				return "", ok, err
+			}
+			return e.CustomerID, true, nil
 		},
 		Ready: func(ctx context.Context) error {
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))

@@ -15,12 +15,27 @@ import (
 // result, or 202 with the local results, the job id and its stream URL when
 // model-backed work was asked for.
 func (s *Server) handleCreateAnalysis(w http.ResponseWriter, r *http.Request) {
-	var req analysis.Request
-	if err := decodeJSON(w, r, s.BodyLimit, &req); err != nil {
+	p, err := principal(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	resp, err := s.Analysis.Analyze(r.Context(), &req, "", "")
+	var req analysis.Request
+	if err := decodeJSON(w, r, s.bodyLimit(r), &req); err != nil {
+		if s.allow(w, r, p, copydesk.PriorityHigh) {
+			s.writeError(w, r, err)
+		}
+		return
+	}
+	// LOW-priority batch work is throttled before interactive work.
+	prio, err := copydesk.ParsePriority(req.Priority)
+	if err != nil {
+		prio = copydesk.PriorityHigh
+	}
+	if !s.allow(w, r, p, prio) {
+		return
+	}
+	resp, err := s.Analysis.Analyze(r.Context(), &req, p.CustomerID, p.UserID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -45,6 +60,10 @@ func (s *Server) handleGetAnalysis(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	if !validKey(key) {
 		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "%q is not a result key (64 hex digits)", key))
+		return
+	}
+	if err := s.checkResultOwner(r, key); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	raw, out, err := s.Analysis.Result(r.Context(), key)
@@ -91,4 +110,27 @@ func validKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// checkResultOwner returns ENOTFOUND unless the cached result key belongs
+// to the caller's customer (or the shared partition): report keys include
+// the customer, and this check makes sure a leaked key of another
+// customer's report serves nothing.
+func (s *Server) checkResultOwner(r *http.Request, key string) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	notFound := copydesk.Errorf(copydesk.ENOTFOUND, "no cached report %q; analyze the content again with POST /v1/analyses", key)
+	if s.ResultCustomer == nil {
+		return notFound
+	}
+	cust, ok, err := s.ResultCustomer(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	if !ok || (cust != "" && !p.CanSeeCustomer(cust)) {
+		return notFound
+	}
+	return nil
 }

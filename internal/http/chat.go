@@ -172,8 +172,16 @@ func newChatID() string {
 // other model call, so OpenAI SDK clients can use Copydesk by changing their
 // base URL.
 func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.allow(w, r, p, copydesk.PriorityCritical) {
+		return
+	}
 	var body chatRequest
-	if err := decodeJSONLenient(w, r, s.BodyLimit, &body); err != nil {
+	if err := decodeJSONLenient(w, r, s.bodyLimit(r), &body); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -186,7 +194,8 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, copydesk.Errorf(copydesk.ENOPROVIDER, "no model provider is configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate"))
 		return
 	}
-	call := copydesk.ModelCall{Kind: ChatKind, Priority: copydesk.PriorityCritical, Request: req}
+	call := copydesk.ModelCall{Kind: ChatKind, Priority: copydesk.PriorityCritical, Request: req,
+		CustomerID: p.CustomerID, UserID: p.UserID}
 	id, created := newChatID(), time.Now().Unix()
 	if !body.Stream {
 		res, err := s.Models.Stream(r.Context(), call, nil)

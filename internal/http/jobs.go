@@ -27,7 +27,7 @@ func viewJob(j *copydesk.Job) jobView {
 // handleGetJob answers a job. A finished job never changes: it gets a strong
 // ETag over its body, 304 on If-None-Match, and may be kept by the browser.
 func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
-	job, err := s.Jobs.Get(r.Context(), r.PathValue("id"))
+	job, err := s.visibleJob(r, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -57,12 +57,34 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCancelJob(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.visibleJob(r, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	job, err := s.Jobs.Cancel(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, viewJob(job))
+}
+
+// visibleJob returns the job if the caller may see it: an ADMIN any job, a
+// CLIENT its customer's, a USER its own. Others' jobs are ENOTFOUND, as if
+// they did not exist.
+func (s *Server) visibleJob(r *http.Request, id string) (*copydesk.Job, error) {
+	p, err := principal(r)
+	if err != nil {
+		return nil, err
+	}
+	job, err := s.Jobs.Get(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanSeeUser(job.CustomerID, job.UserID) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
+	}
+	return job, nil
 }
 
 // eventBatch is how many stored events a stream reads at a time.
@@ -75,7 +97,7 @@ const eventBatch = 500
 func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	if _, err := s.Jobs.Get(ctx, id); err != nil {
+	if _, err := s.visibleJob(r, id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/analysis"
+	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
 // Defaults of Server fields.
@@ -68,6 +70,31 @@ type Server struct {
 	// the route out.
 	Alerts func() any
 
+	// Auth authenticates callers of every route but the public ones
+	// (auth.Policy); nil refuses them all with 401.
+	Auth *auth.Authenticator
+	// Limiter rate-limits authenticated requests per user and customer,
+	// and logins; nil: no limits.
+	Limiter *ratelimit.Limiter
+	// ContentLimits caps request bodies by role, never above BodyLimit.
+	// Default auth.DefaultContentLimits.
+	ContentLimits auth.ContentLimits
+	// Access holds customers, users and keys (management routes).
+	Access copydesk.AccessStore
+	// Budgets holds budgets (budget routes).
+	Budgets copydesk.BudgetStore
+	// BudgetService tells the budget left; nil: not reported.
+	BudgetService copydesk.BudgetService
+	// Ledger reads the cost ledger (usage routes).
+	Ledger copydesk.LedgerStore
+	// ResultCustomer returns the customer partition of a cached result by
+	// key (ok false if absent), so that GET /v1/analyses/{key} never serves
+	// another customer's report; nil serves no stored result.
+	ResultCustomer func(ctx context.Context, key string) (customerID string, ok bool, err error)
+	// Clock tells the time of usage ranges and key expiry. Default
+	// copydesk.SystemClock.
+	Clock copydesk.Clock
+
 	ln      net.Listener
 	srv     *http.Server
 	mux     *http.ServeMux
@@ -100,8 +127,16 @@ func (s *Server) Open() error {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
 	s.closing = make(chan struct{})
+	if s.Clock == nil {
+		s.Clock = copydesk.SystemClock{}
+	}
 	s.mux = http.NewServeMux()
 	s.registerRoutes()
+	for _, rt := range s.routes {
+		if _, ok := auth.RouteFor(rt.Method + " " + rt.Pattern); !ok {
+			return fmt.Errorf("route %s %s has no access rule in auth.Policy", rt.Method, rt.Pattern)
+		}
+	}
 
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
@@ -149,19 +184,30 @@ func (s *Server) Close(ctx context.Context) error {
 
 func (s *Server) handle(method, pattern string, h http.HandlerFunc) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
-	s.mux.Handle(method+" "+pattern, h)
+	s.mux.Handle(method+" "+pattern, s.guard(method+" "+pattern, false, h))
+}
+
+// handleLimited registers a guarded route whose handler takes its own
+// rate-limit token once it knows the request's priority.
+func (s *Server) handleLimited(method, pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
+	s.mux.Handle(method+" "+pattern, s.guard(method+" "+pattern, true, h))
 }
 
 func (s *Server) registerRoutes() {
 	s.handle("GET", "/healthz", s.handleHealthz)
 	s.handle("GET", "/readyz", s.handleReadyz)
 	s.handle("GET", "/openapi.json", s.handleOpenAPI)
-	s.handle("POST", "/v1/analyses", s.handleCreateAnalysis)
+	s.handle("POST", "/v1/auth/login", s.handleLogin)
+	s.handle("POST", "/v1/auth/logout", s.handleLogout)
+	s.handle("POST", "/v1/auth/token", s.handleToken)
+	s.handleLimited("POST", "/v1/analyses", s.handleCreateAnalysis)
 	s.handle("GET", "/v1/analyses/{key}", s.handleGetAnalysis)
 	s.handle("GET", "/v1/jobs/{id}", s.handleGetJob)
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
-	s.handle("POST", "/v1/chat/completions", s.handleChatCompletions)
+	s.handleLimited("POST", "/v1/chat/completions", s.handleChatCompletions)
+	s.registerAdminRoutes()
 	if s.MetricsHandler != nil {
 		s.handle("GET", "/metrics", s.MetricsHandler.ServeHTTP)
 	}

@@ -1,0 +1,438 @@
+package http
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// registerAdminRoutes registers the customer, user, key, budget and usage
+// routes. Who may call each is in auth.Policy; each handler also scopes
+// what it reads and writes to the caller's customer (and a USER's to
+// itself), answering ENOTFOUND for what the caller may not see.
+func (s *Server) registerAdminRoutes() {
+	s.handle("GET", "/v1/customers", s.handleListCustomers)
+	s.handle("POST", "/v1/customers", s.handleCreateCustomer)
+	s.handle("GET", "/v1/customers/{id}", s.handleGetCustomer)
+	s.handle("GET", "/v1/users", s.handleListUsers)
+	s.handle("POST", "/v1/users", s.handleCreateUser)
+	s.handle("GET", "/v1/users/{id}", s.handleGetUser)
+	s.handle("PATCH", "/v1/users/{id}", s.handleUpdateUser)
+	s.handle("GET", "/v1/keys", s.handleListKeys)
+	s.handle("POST", "/v1/keys", s.handleCreateKey)
+	s.handle("DELETE", "/v1/keys/{id}", s.handleRevokeKey)
+	s.handle("GET", "/v1/budgets", s.handleGetBudget)
+	s.handle("PUT", "/v1/budgets/{customer_id}", s.handlePutCustomerBudget)
+	s.handle("PUT", "/v1/budgets/{customer_id}/users/{user_id}", s.handlePutUserBudget)
+	s.handle("GET", "/v1/usage", s.handleUsage)
+	s.handle("GET", "/v1/usage.csv", s.handleUsageCSV)
+}
+
+// manageBodyLimit caps the bodies of management requests.
+const manageBodyLimit = 64 << 10
+
+func (s *Server) accessStore() (copydesk.AccessStore, error) {
+	if s.Access == nil {
+		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "the access store is not configured on this server")
+	}
+	return s.Access, nil
+}
+
+// callerAndStore returns the principal and the access store, or an error.
+func (s *Server) callerAndStore(r *http.Request) (copydesk.Principal, copydesk.AccessStore, error) {
+	p, err := principal(r)
+	if err != nil {
+		return p, nil, err
+	}
+	st, err := s.accessStore()
+	return p, st, err
+}
+
+func notFound(what, id string) error {
+	return copydesk.Errorf(copydesk.ENOTFOUND, "%s %q not found", what, id)
+}
+
+// customerParam returns the customer a request is about: the query
+// parameter customer_id if given (another customer's is ENOTFOUND for
+// anyone but an ADMIN), else the caller's.
+func customerParam(r *http.Request, p copydesk.Principal) (string, error) {
+	id := r.URL.Query().Get("customer_id")
+	if id == "" {
+		return p.CustomerID, nil
+	}
+	if len(id) > copydesk.MaxIDLen {
+		return "", copydesk.Errorf(copydesk.EINVALID, "customer_id is longer than %d bytes", copydesk.MaxIDLen)
+	}
+	if !p.CanSeeCustomer(id) {
+		return "", notFound("customer", id)
+	}
+	return id, nil
+}
+
+func (s *Server) handleListCustomers(w http.ResponseWriter, r *http.Request) {
+	_, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cs, err := st.FindCustomers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customers": nonNil(cs)})
+}
+
+type createCustomerRequest struct {
+	Name string `json:"name"`
+}
+
+func (s *Server) handleCreateCustomer(w http.ResponseWriter, r *http.Request) {
+	_, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req createCustomerRequest
+	if err := decodeJSON(w, r, manageBodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c := &copydesk.Customer{Name: req.Name}
+	if err := st.CreateCustomer(r.Context(), c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/customers/"+c.ID)
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if !p.CanSeeCustomer(id) {
+		s.writeError(w, r, notFound("customer", id))
+		return
+	}
+	c, err := st.FindCustomerByID(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f := copydesk.UserFilter{}
+	if q := r.URL.Query().Get("customer_id"); q != "" || p.Role != copydesk.RoleAdmin {
+		if f.CustomerID, err = customerParam(r, p); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if q := r.URL.Query().Get("role"); q != "" {
+		if f.Role, err = copydesk.ParseRole(q); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	us, err := st.FindUsers(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": nonNil(us)})
+}
+
+type createUserRequest struct {
+	CustomerID string `json:"customer_id"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Role       string `json:"role"`
+	Password   string `json:"password"`
+}
+
+// handleCreateUser adds a user to a customer: an ADMIN to any customer and
+// with any role, a CLIENT to its own customer as CLIENT or USER.
+func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req createUserRequest
+	if err := decodeJSON(w, r, manageBodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	role, err := copydesk.ParseRole(req.Role)
+	if req.Role == "" {
+		role, err = copydesk.RoleUser, nil
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cust := req.CustomerID
+	if cust == "" {
+		cust = p.CustomerID
+	}
+	if !p.CanSeeCustomer(cust) {
+		s.writeError(w, r, notFound("customer", cust))
+		return
+	}
+	if role == copydesk.RoleAdmin && p.Role != copydesk.RoleAdmin {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EFORBIDDEN, "only an ADMIN may create ADMIN users"))
+		return
+	}
+	u := &copydesk.User{CustomerID: cust, Email: req.Email, Name: req.Name, Role: role}
+	if req.Password != "" {
+		if u.PasswordHash, err = auth.HashPassword(req.Password, auth.DefaultPasswordParams); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if err := st.CreateUser(r.Context(), u); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/users/"+u.ID)
+	writeJSON(w, http.StatusCreated, u)
+}
+
+// visibleUser returns the user if the caller may see it, else ENOTFOUND.
+func (s *Server) visibleUser(r *http.Request, p copydesk.Principal, st copydesk.AccessStore, id string) (*copydesk.User, error) {
+	u, err := st.FindUserByID(r.Context(), id)
+	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND || err == nil && !p.CanSeeUser(u.CustomerID, u.ID) {
+		return nil, notFound("user", id)
+	}
+	return u, err
+}
+
+func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.visibleUser(r, p, st, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+type updateUserRequest struct {
+	Disabled *bool   `json:"disabled"`
+	Password *string `json:"password"`
+}
+
+// handleUpdateUser disables or enables a user or sets its password. A
+// CLIENT may not change an ADMIN, nor disable itself.
+func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.visibleUser(r, p, st, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req updateUserRequest
+	if err := decodeJSON(w, r, manageBodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Disabled == nil && req.Password == nil {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "nothing to change: send disabled or password"))
+		return
+	}
+	if u.Role == copydesk.RoleAdmin && p.Role != copydesk.RoleAdmin {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EFORBIDDEN, "only an ADMIN may change an ADMIN user"))
+		return
+	}
+	if req.Disabled != nil && *req.Disabled && u.ID == p.UserID {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "you cannot disable your own account"))
+		return
+	}
+	if req.Password != nil {
+		h, err := auth.HashPassword(*req.Password, auth.DefaultPasswordParams)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := st.SetUserPassword(r.Context(), u.ID, h); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if req.Disabled != nil {
+		if err := st.SetUserDisabled(r.Context(), u.ID, *req.Disabled); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if u, err = st.FindUserByID(r.Context(), u.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+// keyFilter is what the caller may list: an ADMIN any customer's keys (all
+// without customer_id), a CLIENT its customer's, a USER its own.
+func keyFilter(r *http.Request, p copydesk.Principal) (copydesk.APIKeyFilter, error) {
+	var f copydesk.APIKeyFilter
+	var err error
+	if r.URL.Query().Get("customer_id") != "" || p.Role != copydesk.RoleAdmin {
+		if f.CustomerID, err = customerParam(r, p); err != nil {
+			return f, err
+		}
+	}
+	f.UserID = r.URL.Query().Get("user_id")
+	if p.Role == copydesk.RoleUser {
+		if f.UserID != "" && f.UserID != p.UserID {
+			return f, notFound("user", f.UserID)
+		}
+		f.UserID = p.UserID
+	}
+	return f, nil
+}
+
+func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := keyFilter(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ks, err := st.FindAPIKeys(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": nonNil(ks)})
+}
+
+type createKeyRequest struct {
+	UserID    string     `json:"user_id"`
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// knownScopes are the scopes a key may be limited to.
+var knownScopes = []string{auth.ScopeAnalyses, auth.ScopeChat, auth.ScopeJobsRead, auth.ScopeJobsWrite,
+	auth.ScopeUsageRead, auth.ScopeManage, auth.ScopeMetrics}
+
+// createKeyResponse shows the key once.
+type createKeyResponse struct {
+	Key    string           `json:"key"` // the secret: shown only in this answer
+	APIKey *copydesk.APIKey `json:"api_key"`
+}
+
+// handleCreateKey makes an API key for the caller or, for an ADMIN or
+// CLIENT, a user it may see. A scoped key can only make keys with a subset
+// of its scopes.
+func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req createKeyRequest
+	if err := decodeJSON(w, r, manageBodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	uid := req.UserID
+	if uid == "" {
+		uid = p.UserID
+	}
+	u, err := s.visibleUser(r, p, st, uid)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, sc := range req.Scopes {
+		if !slices.Contains(knownScopes, sc) {
+			s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "scope %q is not one of %v", sc, knownScopes))
+			return
+		}
+	}
+	if len(p.Scopes) > 0 {
+		if len(req.Scopes) == 0 {
+			req.Scopes = slices.Clone(p.Scopes)
+		}
+		for _, sc := range req.Scopes {
+			if !slices.Contains(p.Scopes, sc) {
+				s.writeError(w, r, copydesk.Errorf(copydesk.EFORBIDDEN, "this API key lacks the scope %q it would grant", sc))
+				return
+			}
+		}
+	}
+	key, k, err := auth.CreateAPIKey(r.Context(), st, s.Clock.Now(), u.CustomerID, u.ID,
+		auth.KeyOptions{Name: req.Name, Scopes: req.Scopes, ExpiresAt: req.ExpiresAt})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, createKeyResponse{Key: key, APIKey: k})
+}
+
+// handleRevokeKey revokes a key the caller may see.
+func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	var f copydesk.APIKeyFilter
+	if p.Role != copydesk.RoleAdmin {
+		f.CustomerID = p.CustomerID
+	}
+	ks, err := st.FindAPIKeys(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	i := slices.IndexFunc(ks, func(k *copydesk.APIKey) bool { return k.ID == id })
+	if i < 0 || !p.CanSeeUser(ks[i].CustomerID, ks[i].UserID) {
+		s.writeError(w, r, notFound("API key", id))
+		return
+	}
+	k, err := st.RevokeAPIKey(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, k)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
