@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -33,6 +34,7 @@ import (
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
 // benchPage1000 is samplePage(1000), built once.
@@ -69,6 +71,26 @@ func benchAnalysisBody(tb testing.TB, variant int, deep ...string) []byte {
 func benchResponder(providertest.Request) string {
 	return `{"findings":[{"quote":"Dark roasts can taste flat","message":"vague claim: say what flat means","suggestion":"","severity":"info"}]}`
 }
+
+// benchRate is the rate limit of the benchmarks' ADMIN key and customer:
+// the highest the limiter takes, so that its check runs on every request but
+// never refuses one (the default of 600 per minute would stop a benchmark
+// after its first 600 requests).
+var benchRate = ratelimit.Rate{PerMinute: 1_000_000, Burst: 1_000_000}
+
+// withBenchRates lifts the rate limits to benchRate.
+func withBenchRates(m *Main) {
+	m.Config.Access.RateLimits.Roles = map[copydesk.Role]ratelimit.Rate{copydesk.RoleAdmin: benchRate}
+	m.Config.Access.RateLimits.Customer = benchRate
+}
+
+// benchRatesYAML is withBenchRates as a config file for a child process.
+const benchRatesYAML = `access:
+  rate_limits:
+    roles:
+      ADMIN: {per_minute: 1000000, burst: 1000000}
+    customer: {per_minute: 1000000, burst: 1000000}
+`
 
 // benchStores are the storage modes a benchmark runs on: the embedded
 // SQLite store always, and PostgreSQL (store and queue) on a fresh schema
@@ -208,7 +230,7 @@ func TestBenchPage(t *testing.T) {
 	if n := pageWords(page); n < 1000 || n > 1100 {
 		t.Fatalf("page has %d words, want 1000 … 1100", n)
 	}
-	m := MustRunMain(t)
+	m := MustRunMain(t, withBenchRates)
 	status, body, _ := benchPost(t, MustBenchClient(t), m.HTTP.URL()+"/v1/analyses", benchAnalysisBody(t, 0))
 	if status != 200 {
 		t.Fatalf("status %d, want 200: %s", status, body)
@@ -247,69 +269,114 @@ func TestDurationsPercentile(t *testing.T) {
 	}
 }
 
+// benchBodies returns the body of request i: the same page every time
+// ("identical": after the first, the report comes from the cache), or a
+// page that differs by a closing line per request ("distinct": analyzed
+// every time). Bodies are spliced from one encoding, so making one costs
+// a copy, not a JSON encoding.
+func benchBodies(tb testing.TB, distinct bool, deep ...string) func(i int) []byte {
+	tb.Helper()
+	if !distinct {
+		body := benchAnalysisBody(tb, 0, deep...)
+		return func(int) []byte { return body }
+	}
+	const mark = 987654321
+	body := benchAnalysisBody(tb, mark, deep...)
+	prefix, suffix, ok := bytes.Cut(body, []byte(strconv.Itoa(mark)))
+	if !ok {
+		tb.Fatal("variant mark not in the body")
+	}
+	return func(i int) []byte {
+		b := make([]byte, 0, len(body)+4)
+		b = append(b, prefix...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		return append(b, suffix...)
+	}
+}
+
 // BenchmarkAnalysis200 posts a 1,000-word HTML page over loopback HTTP to
-// the real Main and reads the inline answer, one request at a time.
+// the real Main and reads the inline answer, one request at a time:
+// "distinct" pages are analyzed every time, "identical" ones are answered
+// from the report cache after the first.
 func BenchmarkAnalysis200(b *testing.B) {
-	st := &serverTimes{route: "POST /v1/analyses"}
-	m := MustRunMain(b, func(m *Main) { m.Logger = slog.New(st) })
-	url := m.HTTP.URL() + "/v1/analyses"
-	body := benchAnalysisBody(b, 0)
-	c := MustBenchClient(b)
-	if status, resp, _ := benchPost(b, c, url, body); status != 200 {
-		b.Fatalf("status %d, want 200: %s", status, resp)
+	for _, distinct := range []bool{true, false} {
+		b.Run(contentName(distinct), func(b *testing.B) {
+			st := &serverTimes{route: "POST /v1/analyses"}
+			m := MustRunMain(b, withBenchRates, func(m *Main) { m.Logger = slog.New(st) })
+			url := m.HTTP.URL() + "/v1/analyses"
+			body := benchBodies(b, distinct)
+			c := MustBenchClient(b)
+			if status, resp, _ := benchPost(b, c, url, body(0)); status != 200 {
+				b.Fatalf("status %d, want 200: %s", status, resp)
+			}
+			st.reset()
+			lat := make(durations, 0, 1024)
+			cpu0 := processCPU()
+			i := 1
+			for b.Loop() {
+				status, resp, d := benchPost(b, c, url, body(i))
+				if status != 200 {
+					b.Fatalf("status %d, want 200: %s", status, resp)
+				}
+				lat = append(lat, d)
+				i++
+			}
+			b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(len(lat)), "cpu-ms/op")
+			lat.report(b, "")
+			st.report(b)
+		})
 	}
-	st.reset()
-	lat := make(durations, 0, 1024)
-	cpu0 := processCPU()
-	for b.Loop() {
-		status, resp, d := benchPost(b, c, url, body)
-		if status != 200 {
-			b.Fatalf("status %d, want 200: %s", status, resp)
-		}
-		lat = append(lat, d)
+}
+
+func contentName(distinct bool) string {
+	if distinct {
+		return "content=distinct"
 	}
-	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(len(lat)), "cpu-ms/op")
-	lat.report(b, "")
-	st.report(b)
+	return "content=identical"
 }
 
 // BenchmarkAnalysis200Parallel is BenchmarkAnalysis200 with 4 requests per
 // CPU in flight; ns/op is wall time per request, so req/s = 1e9 / ns/op.
 func BenchmarkAnalysis200Parallel(b *testing.B) {
-	st := &serverTimes{route: "POST /v1/analyses"}
-	m := MustRunMain(b, func(m *Main) { m.Logger = slog.New(st) })
-	url := m.HTTP.URL() + "/v1/analyses"
-	body := benchAnalysisBody(b, 0)
-	c := MustBenchClient(b)
-	if status, resp, _ := benchPost(b, c, url, body); status != 200 {
-		b.Fatalf("status %d, want 200: %s", status, resp)
-	}
-	st.reset()
-	var mu sync.Mutex
-	var lat durations
-	b.SetParallelism(4)
-	cpu0 := processCPU()
-	start := time.Now()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine durations
-		for pb.Next() {
-			status, resp, d := benchPost(b, c, url, body)
-			if status != 200 {
-				b.Errorf("status %d, want 200: %s", status, resp)
-				return
+	for _, distinct := range []bool{true, false} {
+		b.Run(contentName(distinct), func(b *testing.B) {
+			st := &serverTimes{route: "POST /v1/analyses"}
+			m := MustRunMain(b, withBenchRates, func(m *Main) { m.Logger = slog.New(st) })
+			url := m.HTTP.URL() + "/v1/analyses"
+			body := benchBodies(b, distinct)
+			c := MustBenchClient(b)
+			if status, resp, _ := benchPost(b, c, url, body(0)); status != 200 {
+				b.Fatalf("status %d, want 200: %s", status, resp)
 			}
-			mine = append(mine, d)
-		}
-		mu.Lock()
-		lat = append(lat, mine...)
-		mu.Unlock()
-	})
-	b.StopTimer()
-	b.ReportMetric(float64(len(lat))/time.Since(start).Seconds(), "req/s")
-	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(len(lat)), "cpu-ms/op")
-	lat.report(b, "")
-	st.report(b)
+			st.reset()
+			var mu sync.Mutex
+			var lat durations
+			var next atomic.Int64
+			b.SetParallelism(4)
+			cpu0 := processCPU()
+			start := time.Now()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var mine durations
+				for pb.Next() {
+					status, resp, d := benchPost(b, c, url, body(int(next.Add(1))))
+					if status != 200 {
+						b.Errorf("status %d, want 200: %s", status, resp)
+						return
+					}
+					mine = append(mine, d)
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(len(lat))/time.Since(start).Seconds(), "req/s")
+			b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(len(lat)), "cpu-ms/op")
+			lat.report(b, "")
+			st.report(b)
+		})
+	}
 }
 
 // BenchmarkAnalysis202 measures the accepted path: local analysis of the
@@ -333,18 +400,16 @@ func BenchmarkAnalysis202(b *testing.B) {
 func benchAnalysis202(b *testing.B, store string, wait bool) {
 	models, _ := MustFakeModels(b, providertest.Options{Responder: benchResponder})
 	st := &serverTimes{route: "POST /v1/analyses"}
-	m := MustRunMain(b, withBenchStore(b, store), func(m *Main) { m.Models = models; m.Logger = slog.New(st) })
+	m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Models = models; m.Logger = slog.New(st) })
 	url := m.HTTP.URL() + "/v1/analyses"
 	c := MustBenchClient(b)
 	st.reset()
 	lat := make(durations, 0, b.N)
 	earlyEnds := 0
 	b.ResetTimer()
+	body := benchBodies(b, true, "grammar")
 	for i := range b.N {
-		b.StopTimer()
-		body := benchAnalysisBody(b, i+1, "grammar")
-		b.StartTimer()
-		status, resp, d := benchPost(b, c, url, body)
+		status, resp, d := benchPost(b, c, url, body(i+1))
 		if status != 202 {
 			b.Fatalf("status %d, want 202: %s", status, resp)
 		}
@@ -401,7 +466,7 @@ func mustFollowToDone(tb testing.TB, url string) (earlyEnds int) {
 func BenchmarkSubmitSteps(b *testing.B) {
 	for _, store := range benchStores {
 		b.Run("store="+store, func(b *testing.B) {
-			m := MustRunMain(b, withBenchStore(b, store))
+			m := MustRunMain(b, withBenchRates, withBenchStore(b, store))
 			ctx := context.Background()
 			var create, appendEv, enqueue durations
 			for b.Loop() {
@@ -465,7 +530,7 @@ func BenchmarkEnqueueToStart(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			models, _ := MustFakeModels(b, providertest.Options{Responder: findingsResponder})
-			m := MustRunMain(b, withBenchStore(b, tc.store), func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
+			m := MustRunMain(b, withBenchRates, withBenchStore(b, tc.store), func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
 			url := m.HTTP.URL() + "/v1/analyses"
 			c := MustBenchClient(b)
 			var toStarted, stored durations
@@ -619,12 +684,18 @@ func BenchmarkSSEFanout(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("store=%s/clients=%d/jobs=%d/%s", tc.store, clients, tc.jobs, pace), func(b *testing.B) {
 			MustRaiseFileLimit(b, 3*clients+1000)
-			m := MustRunMain(b, withBenchStore(b, tc.store))
+			m := MustRunMain(b, withBenchRates, withBenchStore(b, tc.store))
 			cj := &countingJobs{JobService: m.Jobs}
-			srv := &cdhttp.Server{Addr: "127.0.0.1:0", Jobs: cj, Analysis: &analysis.Service{Jobs: m.Jobs}}
+			// The same server as Main's, with the job service wrapped to
+			// count the stream handler's store reads.
+			srv := &cdhttp.Server{
+				Addr: "127.0.0.1:0", Logger: m.Logger, Jobs: cj, Analysis: m.HTTP.Analysis,
+				Observer: m.Metrics, Auth: m.Auth, Limiter: m.Limiter, Access: m.Store, Clock: m.Clock,
+			}
 			if err := srv.Open(); err != nil {
 				b.Fatal(err)
 			}
+			registerTestKey(b, srv.URL(), testKeyFor(m.HTTP.URL()))
 			b.Cleanup(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
@@ -768,7 +839,11 @@ func TestBenchIdleStreamsRSS(t *testing.T) {
 	MustRaiseFileLimit(t, uint64(streams)+1000)
 	const jobsN = 10
 	bin := MustBuildBinary(t)
-	ch := startChild(t, bin, t.TempDir(), freeAddr(t),
+	config := filepath.Join(t.TempDir(), "copydesk.yaml")
+	if err := os.WriteFile(config, []byte(benchRatesYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ch := startChild(t, bin, t.TempDir(), freeAddr(t), "COPYDESK_CONFIG="+config,
 		"COPYDESK_SIMULATE_TTFT=10m", "COPYDESK_SIMULATE_LATENCY=11m", "COPYDESK_QUEUE_POLL_INTERVAL=50ms")
 	pid := ch.cmd.Process.Pid
 
@@ -864,13 +939,14 @@ func TestBenchIdleStreamsMemStats(t *testing.T) {
 		t.Fatalf("COPYDESK_BENCH_STREAMS=%q: want a positive number of streams", v)
 	}
 	MustRaiseFileLimit(t, 2*uint64(streams)+200) // client and server end of each stream, in this process
-	m := MustRunMain(t)
+	m := MustRunMain(t, withBenchRates)
 	job := &copydesk.Job{Kind: analysis.JobKind, Input: json.RawMessage(`{}`)}
 	if err := m.Store.CreateJob(context.Background(), job); err != nil {
 		t.Fatal(err)
 	}
 	addr := strings.TrimPrefix(m.HTTP.URL(), "http://")
-	request := []byte("GET /v1/jobs/" + job.ID + "/events HTTP/1.1\r\nHost: " + addr + "\r\n\r\n")
+	request := []byte("GET /v1/jobs/" + job.ID + "/events HTTP/1.1\r\nHost: " + addr +
+		"\r\nAuthorization: Bearer " + testKeyFor(m.HTTP.URL()) + "\r\n\r\n")
 
 	snapshot := func() (runtime.MemStats, int) {
 		runtime.GC()

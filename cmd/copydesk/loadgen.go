@@ -26,7 +26,7 @@ import (
 // (coordinated omission); the service time from the actual send is printed
 // too. It returns an error when any request failed or got an unexpected
 // status.
-func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg loadgenConfig
@@ -39,6 +39,7 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&deep, "deep", "", "comma-separated model-backed analyses to ask for (e.g. grammar): the 202 path; needs a provider or --simulate on the server")
 	fs.BoolVar(&cfg.Distinct, "distinct", false, "make every request's content different (no cache can answer it); default: identical requests")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the result as JSON")
+	fs.StringVar(&cfg.APIKey, "api-key", getenv("COPYDESK_API_KEY"), "API key sent as Authorization: Bearer (env COPYDESK_API_KEY; never printed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,6 +81,7 @@ type loadgenConfig struct {
 	Deep        []string
 	Distinct    bool
 	JSON        bool
+	APIKey      string
 }
 
 func (c *loadgenConfig) validate() error {
@@ -235,6 +237,9 @@ func loadgen(ctx context.Context, cfg loadgenConfig) (*loadResult, error) {
 			return outcome{err: err}
 		}
 		r.Header.Set("Content-Type", "application/json")
+		if cfg.APIKey != "" {
+			r.Header.Set("Authorization", "Bearer "+cfg.APIKey)
+		}
 		resp, err := client.Do(r)
 		if err != nil {
 			return outcome{err: err}

@@ -5,19 +5,33 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/providertest"
 )
 
-// MustLoadgen runs the loadgen command with args and decodes its JSON
-// result; it fails the test if the command fails.
+// noEnv is an empty environment.
+func noEnv(string) string { return "" }
+
+// MustLoadgen runs the loadgen command with args, authenticated with the
+// test key of the --url server, and decodes its JSON result; it fails the
+// test if the command fails.
 func MustLoadgen(tb testing.TB, args ...string) loadResult {
 	tb.Helper()
 	var out, errOut bytes.Buffer
-	if err := runLoadgen(context.Background(), append(args, "--json"), &out, &errOut); err != nil {
+	for i, a := range args {
+		if a == "--url" && i+1 < len(args) {
+			args = append(args, "--api-key", testKeyFor(args[i+1]))
+			break
+		}
+	}
+	if err := runLoadgen(context.Background(), append(args, "--json"), &out, &errOut, noEnv); err != nil {
 		tb.Fatalf("loadgen %v: %v\n%s%s", args, err, out.String(), errOut.String())
 	}
 	var res loadResult
@@ -74,7 +88,7 @@ func TestLoadgenReportsFailures(t *testing.T) {
 	var out, errOut bytes.Buffer
 	// Deep work on a server without a provider answers 503.
 	m := MustRunMain(t)
-	err := runLoadgen(context.Background(), []string{"--url", m.HTTP.URL(), "--rate", "20", "--duration", "100ms", "--deep", "grammar"}, &out, &errOut)
+	err := runLoadgen(context.Background(), []string{"--url", m.HTTP.URL(), "--api-key", testKeyFor(m.HTTP.URL()), "--rate", "20", "--duration", "100ms", "--deep", "grammar"}, &out, &errOut, noEnv)
 	if err == nil || !strings.Contains(err.Error(), "2 of 2 requests") {
 		t.Fatalf("got error %v, want one counting 2 of 2 failed requests", err)
 	}
@@ -83,7 +97,7 @@ func TestLoadgenReportsFailures(t *testing.T) {
 	}
 	// Nobody listening.
 	out.Reset()
-	err = runLoadgen(context.Background(), []string{"--url", "http://" + freeAddr(t), "--rate", "20", "--duration", "100ms"}, &out, &errOut)
+	err = runLoadgen(context.Background(), []string{"--url", "http://" + freeAddr(t), "--rate", "20", "--duration", "100ms"}, &out, &errOut, noEnv)
 	if err == nil || !strings.Contains(out.String(), "errors 2") || !strings.Contains(out.String(), "first error:") {
 		t.Fatalf("got error %v and report %q, want 2 connection errors reported", err, out.String())
 	}
@@ -109,7 +123,7 @@ func TestLoadgenUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			err := runLoadgen(context.Background(), tt.args, &bytes.Buffer{}, &stderr)
+			err := runLoadgen(context.Background(), tt.args, &bytes.Buffer{}, &stderr, noEnv)
 			var ue *UsageError
 			if !errors.As(err, &ue) {
 				t.Fatalf("got %v, want a usage error", err)
@@ -130,5 +144,50 @@ func TestSamplePageWords(t *testing.T) {
 		if n := pageWords(samplePage(words)); n < words || n > words+100 {
 			t.Errorf("samplePage(%d) has %d words, want %d … %d", words, n, words, words+100)
 		}
+	}
+}
+
+// TestLoadgenExternal runs the loadgen command with the arguments in
+// COPYDESK_LOADGEN against a server started separately, printing its
+// report; a way to run it before the subcommand is wired into main.
+func TestLoadgenExternal(t *testing.T) {
+	args := os.Getenv("COPYDESK_LOADGEN")
+	if args == "" {
+		t.Skip(`set COPYDESK_LOADGEN="--url http://127.0.0.1:8080 --rate 500 --duration 10s" to run loadgen against a running server`)
+	}
+	if err := runLoadgen(context.Background(), strings.Fields(args), os.Stdout, os.Stderr, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadgenSendsAPIKeyWithoutPrintingIt(t *testing.T) {
+	t.Parallel()
+	const key = "cdk_test_secret_123"
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("Authorization")]++
+		mu.Unlock()
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string {
+		if k == "COPYDESK_API_KEY" {
+			return key
+		}
+		return ""
+	}
+	if err := runLoadgen(context.Background(), []string{"--url", srv.URL, "--rate", "20", "--duration", "100ms"}, &out, &errOut, getenv); err != nil {
+		t.Fatalf("loadgen: %v\n%s", err, out.String())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["Bearer "+key] != 2 || len(seen) != 1 {
+		t.Errorf("Authorization headers seen %v, want the key twice", seen)
+	}
+	if strings.Contains(out.String()+errOut.String(), key) {
+		t.Errorf("the output shows the API key: %s", out.String())
 	}
 }
