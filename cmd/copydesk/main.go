@@ -59,6 +59,7 @@ Usage:
   copydesk serve [flags]          run the HTTP API (embedded SQLite by default)
   copydesk analyze [flags] FILE…  analyze files offline ("-" reads stdin)
   copydesk migrate [flags]        apply database migrations and exit
+  copydesk admin SUBCOMMAND       create customers, users, API keys and budgets in the store
   copydesk fake-provider [flags]  run the simulated model provider (OpenAI, Anthropic and Gemini wire formats)
   copydesk version                print the version
 
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAnalyze(args[1:], stdin, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr, getenv)
+	case "admin":
+		return runAdmin(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "fake-provider":
 		return runFakeProvider(ctx, args[1:], stderr)
 	case "version", "--version", "-version":

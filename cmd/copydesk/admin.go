@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/sqlite"
+)
+
+const adminUsage = `Usage:
+  copydesk admin create-customer --name NAME
+  copydesk admin create-user --customer ID --email EMAIL [--role USER|CLIENT|ADMIN] [--name NAME] [--password-stdin | --password PW]
+  copydesk admin create-key --user ID [--name NAME] [--scopes a,b] [--expires 720h]
+  copydesk admin list-customers
+  copydesk admin set-budget --customer ID --limit MICROS [--user ID] [--alert 80] [--warning 90]
+
+Each also takes the store flags (--data, --database, --config). They work on
+the store directly, also while the server runs.`
+
+// adminStore is what the admin commands need of a store.
+type adminStore interface {
+	copydesk.AccessStore
+	copydesk.BudgetStore
+}
+
+// runAdmin runs a `copydesk admin` subcommand against the configured store.
+func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return &UsageError{Message: "admin: no subcommand given", Hint: adminUsage}
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var name, customer, email, role, password, user, scopes string
+	var passwordStdin bool
+	var expires time.Duration
+	var limit int64
+	var alertPct, warningPct int
+	var bind func(fs *flag.FlagSet)
+	switch sub {
+	case "create-customer":
+		bind = func(fs *flag.FlagSet) { fs.StringVar(&name, "name", "", "customer name (required)") }
+	case "create-user":
+		bind = func(fs *flag.FlagSet) {
+			fs.StringVar(&customer, "customer", "", "customer ID (required)")
+			fs.StringVar(&email, "email", "", "email address (required, unique)")
+			fs.StringVar(&role, "role", "USER", "ADMIN, CLIENT or USER")
+			fs.StringVar(&name, "name", "", "display name")
+			fs.StringVar(&password, "password", "", "password for web login (prefer --password-stdin: flags show in ps)")
+			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
+		}
+	case "create-key":
+		bind = func(fs *flag.FlagSet) {
+			fs.StringVar(&user, "user", "", "user ID the key acts as (required)")
+			fs.StringVar(&name, "name", "", "a label, e.g. ci")
+			fs.StringVar(&scopes, "scopes", "", "comma-separated scopes; empty: all the user's role allows")
+			fs.DurationVar(&expires, "expires", 0, "lifetime, e.g. 720h; 0: no expiry")
+		}
+	case "list-customers":
+		bind = func(*flag.FlagSet) {}
+	case "set-budget":
+		bind = func(fs *flag.FlagSet) {
+			fs.StringVar(&customer, "customer", "", "customer ID (required)")
+			fs.StringVar(&user, "user", "", "a user of the customer, for a per-user budget")
+			fs.Int64Var(&limit, "limit", -1, "monthly hard limit in micro-units of the currency (1 unit = 1000000) (required)")
+			fs.IntVar(&alertPct, "alert", 0, "alert threshold in percent (default 80)")
+			fs.IntVar(&warningPct, "warning", 0, "warning threshold in percent (default 90)")
+		}
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, adminUsage)
+		return nil
+	default:
+		return &UsageError{Message: fmt.Sprintf("admin: unknown subcommand %q", sub), Hint: adminUsage}
+	}
+	cfg, err := loadConfig(fs, args[1:], getenv, func(fs *flag.FlagSet, c *Config) {
+		bindStoreFlags(fs, c)
+		bind(fs)
+	})
+	if err != nil {
+		return err
+	}
+	st, closeStore, err := openAdminStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	now := time.Now()
+	switch sub {
+	case "create-customer":
+		c := &copydesk.Customer{Name: name}
+		if err := st.CreateCustomer(ctx, c); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, c.ID)
+	case "create-user":
+		if customer == "" || email == "" {
+			return &UsageError{Message: "admin create-user: --customer and --email are required", Hint: adminUsage}
+		}
+		r, err := copydesk.ParseRole(role)
+		if err != nil {
+			return err
+		}
+		if passwordStdin {
+			line, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return &UsageError{Message: "admin create-user: --password-stdin found no password on stdin"}
+			}
+			password = strings.TrimRight(line, "\r\n")
+		}
+		u := &copydesk.User{CustomerID: customer, Email: email, Name: name, Role: r}
+		if password != "" {
+			if u.PasswordHash, err = auth.HashPassword(password, auth.DefaultPasswordParams); err != nil {
+				return err
+			}
+		}
+		if err := st.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, u.ID)
+	case "create-key":
+		if user == "" {
+			return &UsageError{Message: "admin create-key: --user is required", Hint: adminUsage}
+		}
+		u, err := st.FindUserByID(ctx, user)
+		if err != nil {
+			return err
+		}
+		opts := auth.KeyOptions{Name: name}
+		if scopes != "" {
+			opts.Scopes = splitKeys(scopes)
+		}
+		if expires < 0 {
+			return &UsageError{Message: "admin create-key: --expires cannot be negative"}
+		}
+		if expires > 0 {
+			t := now.Add(expires)
+			opts.ExpiresAt = &t
+		}
+		key, k, err := auth.CreateAPIKey(ctx, st, now, u.CustomerID, u.ID, opts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "created key %s (%s) for %s; it is shown only now:\n", k.ID, k.Prefix, u.Email)
+		fmt.Fprintln(stdout, key)
+	case "list-customers":
+		cs, err := st.FindCustomers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED")
+		for _, c := range cs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Name, c.CreatedAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "set-budget":
+		if customer == "" || limit < 0 {
+			return &UsageError{Message: "admin set-budget: --customer and --limit are required", Hint: adminUsage}
+		}
+		b := &copydesk.Budget{CustomerID: customer, UserID: user, Limit: copydesk.Micros(limit), AlertPercent: alertPct, WarningPercent: warningPct}
+		if err := b.Prepare(now); err != nil {
+			return err
+		}
+		if err := st.SetBudget(ctx, b); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "budget set: "+customer+" limit "+strconv.FormatInt(limit, 10)+" micro-units a month")
+	}
+	return nil
+}
+
+// openAdminStore opens the configured store without the data directory
+// lock, so that the admin commands work while the server runs (SQLite in
+// WAL mode serializes the writes).
+func openAdminStore(ctx context.Context, cfg Config) (adminStore, func(), error) {
+	if !cfg.embedded() {
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Schema: cfg.DatabaseSchema})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open postgres store: %w", err)
+		}
+		return db, db.Close, nil
+	}
+	db, err := sqlite.Open(ctx, cfg.sqlitePath(), sqlite.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open sqlite store: %w", err)
+	}
+	return db, func() { _ = db.Close() }, nil
+}
