@@ -118,6 +118,8 @@ type budgetedModels struct {
 	logger *slog.Logger
 	// publish receives the thresholds crossed (log, metrics).
 	publish func(events []copydesk.BudgetEvent)
+	// settled, when set, is told that a customer's spending changed.
+	settled func(ctx context.Context, customerID string)
 }
 
 var _ copydesk.ModelService = (*budgetedModels)(nil)
@@ -165,6 +167,9 @@ func (b *budgetedModels) Stream(ctx context.Context, call copydesk.ModelCall, on
 	if err != nil {
 		b.logger.Error("budget: settle", "reservation_id", r.ID, "customer_id", call.CustomerID, "err", err)
 	}
+	if b.settled != nil {
+		b.settled(bg, call.CustomerID)
+	}
 	return res, nil
 }
 
@@ -202,6 +207,19 @@ func (m *Main) publishBudgetEvents(events []copydesk.BudgetEvent) {
 			m.Metrics.SetBudget(e.CustomerID, e.Spent, e.Limit)
 		}
 	}
+}
+
+// budgetSettled refreshes the customer's budget gauges and the figures the
+// budget alert rules watch after a settled call.
+func (m *Main) budgetSettled(ctx context.Context, customerID string) {
+	if m.Metrics == nil {
+		return
+	}
+	b, err := m.Store.FindBudget(ctx, customerID, "")
+	if err != nil {
+		return // no budget (ENOTFOUND): nothing to watch
+	}
+	m.Metrics.SetBudget(customerID, b.Spent, b.Limit)
 }
 
 // defaultMaxOutput is the output assumed for a call that sets no

@@ -168,7 +168,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// Every provider call reserves its maximum cost first and settles
 		// the actual cost with a ledger row; cache hits (below) cost nothing.
 		models = &budgetedModels{next: models, budget: m.Budget, clock: m.Clock,
-			logger: m.Logger.With("component", "budget"), publish: m.publishBudgetEvents}
+			logger: m.Logger.With("component", "budget"), publish: m.publishBudgetEvents, settled: m.budgetSettled}
 	}
 	if m.Tracing.Enabled() {
 		m.Jobs.Tracer = m.Tracing

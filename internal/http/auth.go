@@ -35,6 +35,9 @@ func (s *Server) guard(pattern string, limitInHandler bool, h http.HandlerFunc) 
 			s.writeAuthError(w, r, err)
 			return
 		}
+		if sw, ok := w.(*statusWriter); ok {
+			sw.customerID, sw.userID = p.CustomerID, p.UserID
+		}
 		r = r.WithContext(auth.NewContext(r.Context(), p))
 		if !limitInHandler && !s.allow(w, r, p, copydesk.PriorityHigh) {
 			return

@@ -167,13 +167,13 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if first && last > 0 {
-			// A client that resumed after the done event has nothing left.
+			// A client that resumed after the done event has nothing left:
+			// the event it last saw is the done event. (Checking the job's
+			// final status instead would race with the done event being
+			// written after the status.)
 			first = false
-			if job, err := s.Jobs.Get(ctx, id); err == nil && job.Status.Final() {
-				if evs, err := s.Jobs.Events(ctx, id, last, 1); err != nil || len(evs) == 0 {
-					return
-				}
-				continue // the job finished meanwhile: send the rest
+			if evs, err := s.Jobs.Events(ctx, id, last-1, 1); err == nil && len(evs) == 1 && evs[0].Seq == last && evs[0].Type == copydesk.EventDone {
+				return
 			}
 		}
 		first = false

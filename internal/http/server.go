@@ -257,6 +257,8 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	// customerID and userID name the authenticated caller for the log.
+	customerID, userID string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -319,6 +321,8 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				"path", r.URL.Path,
 				"status", sw.status,
 				"bytes", sw.bytes,
+				"customer_id", sw.customerID,
+				"user_id", sw.userID,
 				"duration_ms", float64(time.Since(start).Microseconds())/1000,
 			)
 		}()
