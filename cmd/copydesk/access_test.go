@@ -717,3 +717,55 @@ func TestAdminCommands(t *testing.T) {
 	}
 	MustStatus(t, call(t, base, "POST", "/v1/auth/login", "", map[string]any{"email": "shell@g.example", "password": "a long enough password"}), 200, "login with the shell-set password")
 }
+
+// TestClientCannotRaiseItself: a CLIENT (even of the operator's own
+// customer) cannot make ADMIN users, keys for an ADMIN, or revoke an
+// ADMIN's key, and cannot see another customer's users or keys.
+func TestClientCannotRaiseItself(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	base := m.HTTP.URL()
+	admin := MustAdminKey(t, m)
+	admins, err := m.Store.FindUsers(context.Background(), copydesk.UserFilter{Role: copydesk.RoleAdmin})
+	if err != nil || len(admins) != 1 {
+		t.Fatalf("admins %v, %v", admins, err)
+	}
+	op := MustTenant(t, base, admin, admins[0].CustomerID, copydesk.RoleClient, "client@operator.example")
+	other := MustTenant(t, base, admin, "", copydesk.RoleClient, "client@other.example")
+
+	MustStatus(t, call(t, base, "POST", "/v1/users", op.Key, map[string]any{"email": "root2@operator.example", "role": "ADMIN"}), 403, "CLIENT creates an ADMIN")
+	MustStatus(t, call(t, base, "POST", "/v1/keys", op.Key, map[string]any{"user_id": admins[0].ID}), 403, "CLIENT creates a key for the ADMIN")
+	keys, err := m.Store.FindAPIKeys(context.Background(), copydesk.APIKeyFilter{UserID: admins[0].ID})
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("admin keys %v, %v", keys, err)
+	}
+	MustStatus(t, call(t, base, "DELETE", "/v1/keys/"+keys[0].ID, op.Key, nil), 403, "CLIENT revokes the ADMIN's key")
+	MustStatus(t, call(t, base, "PATCH", "/v1/users/"+admins[0].ID, op.Key, map[string]any{"password": "a new long password"}), 403, "CLIENT sets the ADMIN's password")
+	MustStatus(t, call(t, base, "GET", "/v1/keys", admin, nil), 200, "the ADMIN key still works")
+
+	r := call(t, base, "GET", "/v1/users", other.Key, nil)
+	MustStatus(t, r, 200, "list users")
+	var us struct {
+		Users []copydesk.User `json:"users"`
+	}
+	r.json(t, &us)
+	for _, u := range us.Users {
+		if u.CustomerID != other.CustomerID {
+			t.Errorf("CLIENT of %s sees user %s of %s", other.CustomerID, u.Email, u.CustomerID)
+		}
+	}
+	MustStatus(t, call(t, base, "GET", "/v1/keys?customer_id="+op.CustomerID, other.Key, nil), 404, "another customer's keys")
+	MustStatus(t, call(t, base, "GET", "/v1/users?customer_id="+op.CustomerID, other.Key, nil), 404, "another customer's users")
+	MustStatus(t, call(t, base, "POST", "/v1/keys", other.Key, map[string]any{"scopes": []string{"root"}}), 400, "unknown scope")
+	MustStatus(t, call(t, base, "POST", "/v1/users", other.Key, map[string]any{"email": "x@other.example", "role": "USER", "password": "short"}), 400, "short password")
+	MustStatus(t, call(t, base, "POST", "/v1/users", other.Key, map[string]any{"email": "not an email"}), 400, "bad email")
+	MustStatus(t, call(t, base, "POST", "/v1/users", other.Key, map[string]any{"email": "client@other.example"}), 409, "taken email")
+	MustStatus(t, call(t, base, "POST", "/v1/customers", admin, map[string]any{"name": ""}), 400, "empty customer name")
+	MustStatus(t, call(t, base, "POST", "/v1/customers", admin, map[string]any{"name": "X", "plan": "gold"}), 400, "unknown field")
+	MustStatus(t, call(t, base, "PUT", "/v1/budgets/"+other.CustomerID, admin, map[string]any{"limit": -1}), 400, "negative limit")
+	MustStatus(t, call(t, base, "PUT", "/v1/budgets/"+other.CustomerID, admin, map[string]any{"limit": 10, "alert_percent": 95, "warning_percent": 90}), 400, "thresholds out of order")
+	MustStatus(t, call(t, base, "PUT", "/v1/budgets/cus_nope", admin, map[string]any{"limit": 10}), 404, "budget of an unknown customer")
+	MustStatus(t, call(t, base, "GET", "/v1/usage?from=2026-02-01&to=2026-01-01", admin, nil), 400, "usage range backwards")
+	MustStatus(t, call(t, base, "GET", "/v1/usage?from=yesterday", admin, nil), 400, "usage date")
+	MustStatus(t, call(t, base, "GET", "/v1/usage?group=planet", admin, nil), 400, "usage group")
+}

@@ -373,6 +373,10 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if u.Role == copydesk.RoleAdmin && p.Role != copydesk.RoleAdmin {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EFORBIDDEN, "only an ADMIN may create keys for an ADMIN user"))
+		return
+	}
 	for _, sc := range req.Scopes {
 		if !slices.Contains(knownScopes, sc) {
 			s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "scope %q is not one of %v", sc, knownScopes))
@@ -421,6 +425,13 @@ func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) {
 	if i < 0 || !p.CanSeeUser(ks[i].CustomerID, ks[i].UserID) {
 		s.writeError(w, r, notFound("API key", id))
 		return
+	}
+	if p.Role != copydesk.RoleAdmin && ks[i].UserID != p.UserID {
+		owner, err := st.FindUserByID(r.Context(), ks[i].UserID)
+		if err == nil && owner.Role == copydesk.RoleAdmin {
+			s.writeError(w, r, copydesk.Errorf(copydesk.EFORBIDDEN, "only an ADMIN may revoke an ADMIN user's key"))
+			return
+		}
 	}
 	k, err := st.RevokeAPIKey(r.Context(), id)
 	if err != nil {
