@@ -116,7 +116,11 @@ type fakeClock struct {
 }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+	// Start at the real time: a context deadline set from the fake time
+	// (ctx.WithDeadline(clock.Now()+d)) must also lie in the real future,
+	// or the context is already done. (A fixed date here made one test
+	// fail once the wall clock passed it.)
+	return &fakeClock{now: time.Now().UTC().Truncate(time.Second)}
 }
 
 func (c *fakeClock) Now() time.Time {
