@@ -165,11 +165,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, auth.CSRFCookie(sess.CSRFToken, ttl))
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, loginResponse{UserID: sess.UserID, CustomerID: sess.CustomerID,
-		Role: roleOf(r, s, sess.UserID), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt})
+		Role: s.roleOf(r, sess.UserID), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt})
 }
 
 // roleOf looks up a user's role for the login answer ("" if unknown).
-func roleOf(r *http.Request, s *Server, userID string) copydesk.Role {
+func (s *Server) roleOf(r *http.Request, userID string) copydesk.Role {
 	if s.Access == nil {
 		return ""
 	}

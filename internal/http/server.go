@@ -83,8 +83,6 @@ type Server struct {
 	Access copydesk.AccessStore
 	// Budgets holds budgets (budget routes).
 	Budgets copydesk.BudgetStore
-	// BudgetService tells the budget left; nil: not reported.
-	BudgetService copydesk.BudgetService
 	// Ledger reads the cost ledger (usage routes).
 	Ledger copydesk.LedgerStore
 	// ResultCustomer returns the customer partition of a cached result by
