@@ -191,7 +191,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Jobs.Observer = m.Metrics
 
+	// Streams wake on the broker when this process writes events. Only the
+	// PostgreSQL mode has other processes writing them, so only there does a
+	// stream poll the store often; in the embedded mode the poll is a rare
+	// safety net (10,000 idle streams polling every 2 s cost a third of a
+	// core, BENCHMARKS.md).
+	streamPoll := cdhttp.StreamPollDefault
+	if m.Config.embedded() {
+		streamPoll = EmbeddedStreamPoll
+	}
 	m.HTTP = &cdhttp.Server{
+		StreamPoll:     streamPoll,
 		Addr:           m.Config.Addr,
 		BodyLimit:      m.Config.BodyLimit,
 		Logger:         m.Logger,
@@ -289,6 +299,10 @@ func redactKeys(ps []ProviderConfig) []ProviderConfig {
 	}
 	return out
 }
+
+// EmbeddedStreamPoll is how often an SSE stream reads the store without a
+// wake-up in the embedded mode, where every event is written by this process.
+const EmbeddedStreamPoll = 30 * time.Second
 
 // SweepInterval is how often expired cache entries are deleted from the store.
 const SweepInterval = 10 * time.Minute
