@@ -147,6 +147,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET /openapi.json", "/openapi.json", nil, want{"*": ok(200)}},
 		{"GET /metrics", "/metrics", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
 		{"GET /v1/alerts", "/v1/alerts", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
+		{"GET /v1/reports/daily", "/v1/reports/daily", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
 		{"POST /v1/auth/login", "/v1/auth/login", func(string) any { return map[string]any{"email": "nobody@x.example", "password": "not the password"} }, want{"*": ok(401)}},
 		{"POST /v1/auth/logout", "/v1/auth/logout", nil, want{"nobody": ok(401), "*": ok(204)}},
 		{"POST /v1/auth/token", "/v1/auth/token", nil, want{"nobody": ok(401), "*": ok(200)}},

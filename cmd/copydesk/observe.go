@@ -1,8 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/alert"
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -74,7 +77,7 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 		notifiers = append(notifiers, hook)
 	}
 	eng, err := alert.New(alert.Config{
-		Rules: rules, Source: met.AlertSample, Notifiers: notifiers,
+		Rules: rules, Source: met.AlertSample, Notifiers: notifiers, Ledger: alert.LedgerFunc(m.usageBetween),
 		DigestHour: oc.DigestHour, Logger: m.Logger.With("component", "alert"), Clock: m.Clock,
 	})
 	if err != nil {
@@ -102,4 +105,26 @@ func observeModelCall(met *metrics.Metrics, call copydesk.ModelCall, rec *copyde
 		}
 	}
 	met.ObserveProviderCall(r, metrics.Outcome(err))
+}
+
+// usageBetween reads the cost ledger for the daily digest.
+func (m *Main) usageBetween(ctx context.Context, from, to time.Time) ([]copydesk.UsageRecord, error) {
+	entries, err := m.Store.FindLedger(ctx, copydesk.UsageFilter{From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	currency := cmp.Or(strings.ToUpper(m.Config.Pricing.Currency), "USD")
+	out := make([]copydesk.UsageRecord, 0, len(entries))
+	for _, e := range entries {
+		rec := copydesk.UsageRecord{
+			CustomerID: e.CustomerID, Kind: e.Kind, Provider: e.Provider, Model: e.Model,
+			InputTokens: e.InputTokens, OutputTokens: e.OutputTokens, CachedTokens: e.CachedTokens,
+			Cost: e.Cost, Currency: currency, Latency: e.Latency, At: e.At,
+		}
+		if e.CacheHit {
+			rec.Cost = 0 // a cache hit cost nothing; Saved is what it would have
+		}
+		out = append(out, rec)
+	}
+	return out, nil
 }

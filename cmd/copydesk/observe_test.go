@@ -82,3 +82,46 @@ func TestMetricsAfterWorkload(t *testing.T) {
 		t.Errorf("input tokens %v, want > 0", in)
 	}
 }
+
+// TestDailyReportMatchesLedger: the digest served at /v1/reports/daily
+// counts the provider calls and tokens the ledger recorded.
+func TestDailyReportMatchesLedger(t *testing.T) {
+	t.Parallel()
+	models, fake := MustFakeModels(t, providertest.Options{})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	for _, prompt := range []string{"one", "two", "three", "one"} { // the last is a cache hit
+		r := postJSON(t, m.HTTP.URL()+"/v1/chat/completions", map[string]any{"model": "auto", "messages": []map[string]string{{"role": "user", "content": prompt}}})
+		if r.Status != 200 {
+			t.Fatalf("chat: %d %s", r.Status, r.Body)
+		}
+	}
+	if fake.Calls() != 3 {
+		t.Fatalf("provider calls %d, want 3", fake.Calls())
+	}
+	var d struct {
+		Calls       int   `json:"calls"`
+		InputTokens int64 `json:"input_tokens"`
+		Models      []struct {
+			Model string `json:"model"`
+			Calls int    `json:"calls"`
+		} `json:"models"`
+	}
+	r := do(t, "GET", m.HTTP.URL()+"/v1/reports/daily", "", nil)
+	if r.Status != 200 {
+		t.Fatalf("daily report: %d %s", r.Status, r.Body)
+	}
+	r.json(t, &d)
+	var usage struct {
+		Totals struct {
+			InputTokens int64 `json:"input_tokens"`
+		} `json:"totals"`
+	}
+	u := do(t, "GET", m.HTTP.URL()+"/v1/usage", "", nil)
+	u.json(t, &usage)
+	if d.InputTokens == 0 || d.InputTokens != usage.Totals.InputTokens {
+		t.Errorf("digest input tokens %d, ledger usage %d (%s)", d.InputTokens, usage.Totals.InputTokens, u.Body)
+	}
+	if d.Calls < 3 {
+		t.Errorf("digest calls %d, want at least the 3 provider calls: %s", d.Calls, r.Body)
+	}
+}

@@ -216,12 +216,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Alerts: func() any {
 			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}
 		},
-		Auth:    m.Auth,
-		Limiter: m.Limiter,
-		Access:  m.Store,
-		Budgets: m.Store,
-		Ledger:  m.Store,
-		Clock:   m.Clock,
+		DailyReport: func(ctx context.Context) (any, error) { return m.Alerts.DailyReport(ctx) },
+		Auth:        m.Auth,
+		Limiter:     m.Limiter,
+		Access:      m.Store,
+		Budgets:     m.Store,
+		Ledger:      m.Store,
+		Clock:       m.Clock,
 		ResultCustomer: func(ctx context.Context, key string) (string, bool, error) {
 			e, ok, err := m.Store.GetCache(ctx, key)
 			if err != nil || !ok {

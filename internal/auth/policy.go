@@ -51,6 +51,7 @@ var Policy = []Route{
 	{Pattern: "POST /v1/auth/token", Roles: all},
 
 	{Pattern: "GET /v1/alerts", Roles: admin, Scope: ScopeMetrics},
+	{Pattern: "GET /v1/reports/daily", Roles: admin, Scope: ScopeMetrics},
 
 	{Pattern: "POST /v1/analyses", Roles: all, Scope: ScopeAnalyses},
 	{Pattern: "GET /v1/analyses/{key}", Roles: all, Scope: ScopeJobsRead},

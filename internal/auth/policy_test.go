@@ -88,7 +88,7 @@ func TestPolicyCoversServerRoutes(t *testing.T) {
 	for _, pattern := range []string{
 		"GET /healthz", "GET /readyz", "GET /openapi.json", "POST /v1/analyses", "GET /v1/analyses/{key}",
 		"GET /v1/jobs/{id}", "DELETE /v1/jobs/{id}", "GET /v1/jobs/{id}/events", "POST /v1/chat/completions",
-		"GET /metrics", "GET /v1/alerts",
+		"GET /metrics", "GET /v1/alerts", "GET /v1/reports/daily",
 	} {
 		if _, ok := auth.RouteFor(pattern); !ok {
 			t.Errorf("route %q has no access rule", pattern)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -21,7 +22,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.1") {
 		t.Errorf("openapi version %q, want 3.1.x", doc.OpenAPI)
 	}
-	s := &Server{mux: http.NewServeMux(), MetricsHandler: http.NotFoundHandler(), Alerts: func() any { return nil }}
+	s := &Server{mux: http.NewServeMux(), MetricsHandler: http.NotFoundHandler(), Alerts: func() any { return nil }, DailyReport: func(context.Context) (any, error) { return nil, nil }}
 	s.registerRoutes()
 	registered := map[string]bool{}
 	for _, r := range s.Routes() {

@@ -69,6 +69,9 @@ type Server struct {
 	// Alerts lists recent and active alerts for GET /v1/alerts; nil leaves
 	// the route out.
 	Alerts func() any
+	// DailyReport builds the daily digest for GET /v1/reports/daily; nil
+	// leaves the route out.
+	DailyReport func(ctx context.Context) (any, error)
 
 	// Auth authenticates callers of every route but the public ones
 	// (auth.Policy); nil refuses them all with 401.
@@ -208,6 +211,16 @@ func (s *Server) registerRoutes() {
 	s.registerAdminRoutes()
 	if s.MetricsHandler != nil {
 		s.handle("GET", "/metrics", s.MetricsHandler.ServeHTTP)
+	}
+	if s.DailyReport != nil {
+		s.handle("GET", "/v1/reports/daily", func(w http.ResponseWriter, r *http.Request) {
+			d, err := s.DailyReport(r.Context())
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, d)
+		})
 	}
 	if s.Alerts != nil {
 		s.handle("GET", "/v1/alerts", func(w http.ResponseWriter, r *http.Request) {
