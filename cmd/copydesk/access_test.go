@@ -148,6 +148,11 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET /metrics", "/metrics", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
 		{"GET /v1/alerts", "/v1/alerts", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
 		{"GET /v1/reports/daily", "/v1/reports/daily", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
+		{"GET /v1/cache/stats", "/v1/cache/stats", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
+		{"POST /v1/cache/purge", "/v1/cache/purge", func(string) any { return map[string]any{"kind": "generation.live"} }, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(200), "*": ok(403)}},
+		{"POST /v1/cache/warm", "/v1/cache/warm", func(string) any {
+			return map[string]any{"items": []map[string]any{{"content": "Warm me up.", "language": "en"}}}
+		}, want{"nobody": ok(401), "admin": ok(202), "clientA": ok(202), "clientB": ok(202), "*": ok(403)}},
 		{"POST /v1/auth/login", "/v1/auth/login", func(string) any { return map[string]any{"email": "nobody@x.example", "password": "not the password"} }, want{"*": ok(401)}},
 		{"POST /v1/auth/logout", "/v1/auth/logout", nil, want{"nobody": ok(401), "*": ok(204)}},
 		{"POST /v1/auth/token", "/v1/auth/token", nil, want{"nobody": ok(401), "*": ok(200)}},

@@ -154,9 +154,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	l1 := cache.NewMemoryStore(cache.MemoryOptions{MaxBytes: uint64(m.Config.CacheMemory), Clock: m.Clock})
 	m.closers = append(m.closers, func() error { l1.Close(); return nil })
-	m.Cache, err = cache.New(cache.Config{L1: l1, L2: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "cache")})
+	tiers := cache.DefaultTiers()
+	for kind, tier := range m.Config.CacheTiers {
+		tiers[kind] = tier
+	}
+	m.Cache, err = cache.New(cache.Config{
+		L1: l1, L2: m.Store, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs),
+		Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
+	})
 	if err != nil {
-		return err
+		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
 	}
 	m.startSweeper()
 	m.models = models
@@ -217,12 +224,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}
 		},
 		DailyReport: func(ctx context.Context) (any, error) { return m.Alerts.DailyReport(ctx) },
-		Auth:        m.Auth,
-		Limiter:     m.Limiter,
-		Access:      m.Store,
-		Budgets:     m.Store,
-		Ledger:      m.Store,
-		Clock:       m.Clock,
+		Cache: cdhttp.CacheOps{
+			Stats: func(ctx context.Context) any { return m.Cache.Stats(ctx) },
+			Purge: func(ctx context.Context, f copydesk.CacheFilter) (any, error) { return m.Cache.Purge(ctx, f) },
+		},
+		Auth:    m.Auth,
+		Limiter: m.Limiter,
+		Access:  m.Store,
+		Budgets: m.Store,
+		Ledger:  m.Store,
+		Clock:   m.Clock,
 		ResultCustomer: func(ctx context.Context, key string) (string, bool, error) {
 			e, ok, err := m.Store.GetCache(ctx, key)
 			if err != nil || !ok {

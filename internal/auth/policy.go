@@ -52,6 +52,9 @@ var Policy = []Route{
 
 	{Pattern: "GET /v1/alerts", Roles: admin, Scope: ScopeMetrics},
 	{Pattern: "GET /v1/reports/daily", Roles: admin, Scope: ScopeMetrics},
+	{Pattern: "GET /v1/cache/stats", Roles: admin, Scope: ScopeMetrics},
+	{Pattern: "POST /v1/cache/purge", Roles: owners, Scope: ScopeManage},
+	{Pattern: "POST /v1/cache/warm", Roles: owners, Scope: ScopeAnalyses},
 
 	{Pattern: "POST /v1/analyses", Roles: all, Scope: ScopeAnalyses},
 	{Pattern: "GET /v1/analyses/{key}", Roles: all, Scope: ScopeJobsRead},

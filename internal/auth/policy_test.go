@@ -89,6 +89,7 @@ func TestPolicyCoversServerRoutes(t *testing.T) {
 		"GET /healthz", "GET /readyz", "GET /openapi.json", "POST /v1/analyses", "GET /v1/analyses/{key}",
 		"GET /v1/jobs/{id}", "DELETE /v1/jobs/{id}", "GET /v1/jobs/{id}/events", "POST /v1/chat/completions",
 		"GET /metrics", "GET /v1/alerts", "GET /v1/reports/daily",
+		"GET /v1/cache/stats", "POST /v1/cache/purge", "POST /v1/cache/warm",
 	} {
 		if _, ok := auth.RouteFor(pattern); !ok {
 			t.Errorf("route %q has no access rule", pattern)

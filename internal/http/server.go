@@ -69,6 +69,8 @@ type Server struct {
 	// Alerts lists recent and active alerts for GET /v1/alerts; nil leaves
 	// the route out.
 	Alerts func() any
+	// Cache serves the cache operations routes; nil Stats leaves them out.
+	Cache CacheOps
 	// DailyReport builds the daily digest for GET /v1/reports/daily; nil
 	// leaves the route out.
 	DailyReport func(ctx context.Context) (any, error)
@@ -211,6 +213,11 @@ func (s *Server) registerRoutes() {
 	s.registerAdminRoutes()
 	if s.MetricsHandler != nil {
 		s.handle("GET", "/metrics", s.MetricsHandler.ServeHTTP)
+	}
+	if s.Cache.Stats != nil {
+		s.handle("GET", "/v1/cache/stats", s.handleCacheStats)
+		s.handle("POST", "/v1/cache/purge", s.handlePurgeCache)
+		s.handle("POST", "/v1/cache/warm", s.handleWarmCache)
 	}
 	if s.DailyReport != nil {
 		s.handle("GET", "/v1/reports/daily", func(w http.ResponseWriter, r *http.Request) {
