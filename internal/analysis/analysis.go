@@ -52,8 +52,10 @@ func (r *Request) input() analyze.Input {
 // result is in Report, "pending" when model work runs as job JobID and its
 // results will arrive on StreamURL.
 type Response struct {
-	Status string          `json:"status"`
-	Report *analyze.Report `json:"report"`
+	Status string `json:"status"`
+	// Report is the local report (an analyze.Report) as JSON: a cached
+	// report is passed through as stored, never decoded and re-encoded.
+	Report json.RawMessage `json:"report"`
 	// ResultKey addresses the local report by content; ResultURL serves it
 	// with a strong ETag while it is cached.
 	ResultKey string `json:"result_key,omitempty"`
@@ -105,33 +107,27 @@ func reportRequest(req *Request, customerID string) cache.Request {
 	})
 }
 
-// localReport runs the local analyses, through the cache when there is one.
-func (s *Service) localReport(ctx context.Context, req *Request, customerID string) (*analyze.Report, string, bool, error) {
-	if s.Cache == nil {
-		r, err := analyze.Analyze(req.input())
-		return r, "", false, err
-	}
-	creq := reportRequest(req, customerID)
-	var report *analyze.Report
-	raw, out, err := s.Cache.Do(ctx, creq, func(context.Context) ([]byte, copydesk.Micros, error) {
+// localReport runs the local analyses, through the cache when there is
+// one, and returns the report's JSON.
+func (s *Service) localReport(ctx context.Context, req *Request, customerID string) (json.RawMessage, string, bool, error) {
+	compute := func(context.Context) ([]byte, copydesk.Micros, error) {
 		r, err := analyze.Analyze(req.input())
 		if err != nil {
 			return nil, 0, err
 		}
-		report = r
 		b, err := json.Marshal(r)
 		return b, 0, err
-	})
+	}
+	if s.Cache == nil {
+		raw, _, err := compute(ctx)
+		return raw, "", false, err
+	}
+	creq := reportRequest(req, customerID)
+	raw, out, err := s.Cache.Do(ctx, creq, compute)
 	if err != nil {
 		return nil, "", false, err
 	}
-	if report == nil {
-		report = new(analyze.Report)
-		if err := json.Unmarshal(raw, report); err != nil {
-			return nil, "", false, fmt.Errorf("decode cached report: %w", err)
-		}
-	}
-	return report, creq.Key, out.Hit(), nil
+	return raw, creq.Key, out.Hit(), nil
 }
 
 // Result returns a cached local report by its key, with its cache outcome
@@ -177,7 +173,13 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
 			"model-backed analysis needs a provider: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate for a simulated one")
 	}
-	req.Language = report.Language // the job analyzes in the language detected now
+	var lang struct {
+		Language string `json:"language"`
+	}
+	if err := json.Unmarshal(report, &lang); err != nil {
+		return nil, fmt.Errorf("read report language: %w", err)
+	}
+	req.Language = lang.Language // the job analyzes in the language detected now
 	input, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("encode job input: %w", err)
