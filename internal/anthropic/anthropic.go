@@ -26,6 +26,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
 // Defaults of Config.
@@ -394,7 +395,7 @@ func (c *Client) errorf(kind copydesk.ProviderErrorKind, err error, format strin
 // classify turns an SDK error into a *copydesk.ProviderError (or, for a
 // cancelled ctx, an error wrapping context.Canceled).
 func (c *Client) classify(ctx context.Context, err error) error {
-	if ce := contextError(ctx, err); ce != nil {
+	if ce := providerhttp.ContextError(ctx, err); ce != nil {
 		if errors.Is(ce, context.DeadlineExceeded) {
 			return c.errorf(copydesk.ProviderTimeout, ce, "no answer within the deadline")
 		}
@@ -417,8 +418,8 @@ func (c *Client) classify(ctx context.Context, err error) error {
 		}
 		return pe
 	}
-	if kind, ok := networkKind(err); ok {
-		return c.errorf(kind, err, "%s", describeNetwork(err))
+	if kind, ok := providerhttp.NetworkKind(err); ok {
+		return c.errorf(kind, err, "%s", providerhttp.DescribeNetwork(err))
 	}
 	return c.errorf(copydesk.ProviderServer, err, "unreadable answer: %v", err)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
 func TestRetryDelay(t *testing.T) {
@@ -19,7 +21,7 @@ func TestRetryDelay(t *testing.T) {
 		{"after other details", `[{"@type":"type.googleapis.com/google.rpc.QuotaFailure"},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"4s"}]`, 4 * time.Second},
 		{"garbage", `[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"soon"}]`, 0},
 		{"negative", `[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"-4s"}]`, 0},
-		{"huge", `[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"100000h"}]`, maxRetryAfter},
+		{"huge", `[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"100000h"}]`, providerhttp.MaxRetryAfter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,8 +46,8 @@ func FuzzRetryDelay(f *testing.F) {
 			return
 		}
 		d := []map[string]any{{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": v}}
-		if got := retryDelay(d); got < 0 || got > maxRetryAfter {
-			t.Errorf("got %v, want within [0, %v]", got, maxRetryAfter)
+		if got := retryDelay(d); got < 0 || got > providerhttp.MaxRetryAfter {
+			t.Errorf("got %v, want within [0, %v]", got, providerhttp.MaxRetryAfter)
 		}
 	})
 }

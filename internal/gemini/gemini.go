@@ -19,6 +19,7 @@ import (
 	"google.golang.org/genai"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
 // Defaults of Config.
@@ -306,7 +307,7 @@ func (c *Client) errorf(kind copydesk.ProviderErrorKind, err error, format strin
 // classify turns an SDK error into a *copydesk.ProviderError (or, for a
 // cancelled ctx, an error wrapping context.Canceled).
 func (c *Client) classify(ctx context.Context, err error) error {
-	if ce := contextError(ctx, err); ce != nil {
+	if ce := providerhttp.ContextError(ctx, err); ce != nil {
 		if errors.Is(ce, context.DeadlineExceeded) {
 			return c.errorf(copydesk.ProviderTimeout, ce, "no answer within the deadline")
 		}
@@ -322,8 +323,8 @@ func (c *Client) classify(ctx context.Context, err error) error {
 		}
 		return pe
 	}
-	if kind, ok := networkKind(err); ok {
-		return c.errorf(kind, err, "%s", describeNetwork(err))
+	if kind, ok := providerhttp.NetworkKind(err); ok {
+		return c.errorf(kind, err, "%s", providerhttp.DescribeNetwork(err))
 	}
 	return c.errorf(copydesk.ProviderServer, err, "unreadable answer: %v", err)
 }

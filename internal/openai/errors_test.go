@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -21,7 +23,7 @@ func TestRetryAfter(t *testing.T) {
 		{"date in the past", map[string]string{"Retry-After": now.Add(-time.Minute).Format(http.TimeFormat)}, 0},
 		{"garbage", map[string]string{"Retry-After": "soon"}, 0},
 		{"negative", map[string]string{"Retry-After": "-3"}, 0},
-		{"huge", map[string]string{"Retry-After": "1e30"}, maxRetryAfter},
+		{"huge", map[string]string{"Retry-After": "1e30"}, providerhttp.MaxRetryAfter},
 		{"reset headers", map[string]string{"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s"}, 6 * time.Minute},
 	}
 	for _, tt := range tests {
@@ -47,8 +49,8 @@ func FuzzRetryAfter(f *testing.F) {
 		h.Set("Retry-After", ra)
 		h.Set("retry-after-ms", ms)
 		h.Set("x-ratelimit-reset-requests", ra)
-		if got := retryAfter(h, now); got < 0 || got > maxRetryAfter {
-			t.Errorf("got %v, want within [0, %v]", got, maxRetryAfter)
+		if got := retryAfter(h, now); got < 0 || got > providerhttp.MaxRetryAfter {
+			t.Errorf("got %v, want within [0, %v]", got, providerhttp.MaxRetryAfter)
 		}
 	})
 }

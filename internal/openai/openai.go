@@ -24,6 +24,7 @@ import (
 	"github.com/openai/openai-go/v3/shared"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
 // Defaults of Config.
@@ -364,7 +365,7 @@ func (c *Client) redact(s string) string {
 // classify turns an SDK error into a *copydesk.ProviderError (or, for a
 // cancelled ctx, an error wrapping context.Canceled).
 func (c *Client) classify(ctx context.Context, err error) error {
-	if ce := contextError(ctx, err); ce != nil {
+	if ce := providerhttp.ContextError(ctx, err); ce != nil {
 		if errors.Is(ce, context.DeadlineExceeded) {
 			return c.errorf(copydesk.ProviderTimeout, ce, "no answer within the deadline")
 		}
@@ -372,7 +373,7 @@ func (c *Client) classify(ctx context.Context, err error) error {
 	}
 	var apiErr *openai.Error
 	if errors.As(err, &apiErr) {
-		pe := c.errorf(kindForStatus(apiErr.StatusCode), apiErr, "HTTP %d: %s", apiErr.StatusCode, cmpOr(apiErr.Message, http.StatusText(apiErr.StatusCode)))
+		pe := c.errorf(providerhttp.KindForStatus(apiErr.StatusCode), apiErr, "HTTP %d: %s", apiErr.StatusCode, cmpOr(apiErr.Message, http.StatusText(apiErr.StatusCode)))
 		pe.Status = apiErr.StatusCode
 		if apiErr.Response != nil && (pe.Kind == copydesk.ProviderRateLimited || pe.Kind == copydesk.ProviderOverloaded || pe.Kind == copydesk.ProviderServer) {
 			pe.RetryAfter = retryAfter(apiErr.Response.Header, c.cfg.Clock.Now())
@@ -383,40 +384,8 @@ func (c *Client) classify(ctx context.Context, err error) error {
 	if errors.As(err, &se) {
 		return c.streamError(se)
 	}
-	if kind, ok := networkKind(err); ok {
-		return c.errorf(kind, err, "%s", describeNetwork(err))
+	if kind, ok := providerhttp.NetworkKind(err); ok {
+		return c.errorf(kind, err, "%s", providerhttp.DescribeNetwork(err))
 	}
 	return c.errorf(copydesk.ProviderServer, err, "unreadable answer: %v", err)
-}
-
-// contextError returns the context error behind err, or nil.
-func contextError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return context.DeadlineExceeded
-	}
-	if errors.Is(err, context.Canceled) {
-		return context.Canceled
-	}
-	return nil
-}
-
-// kindForStatus classifies an HTTP error status.
-func kindForStatus(status int) copydesk.ProviderErrorKind {
-	switch {
-	case status == http.StatusTooManyRequests:
-		return copydesk.ProviderRateLimited
-	case status == 529:
-		return copydesk.ProviderOverloaded
-	case status == http.StatusUnauthorized || status == http.StatusPaymentRequired || status == http.StatusForbidden:
-		return copydesk.ProviderAuth
-	case status == http.StatusRequestTimeout:
-		return copydesk.ProviderTimeout
-	case status >= 500:
-		return copydesk.ProviderServer
-	default:
-		return copydesk.ProviderBadRequest
-	}
 }
