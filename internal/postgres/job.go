@@ -19,7 +19,7 @@ import (
 // FinishedAt for a final status) are set on job. Returns EINVALID for a bad
 // field and ECONFLICT if the ID is taken.
 func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
-	if err := prepareJob(job, db.now()); err != nil {
+	if err := job.Prepare(db.now()); err != nil {
 		return err
 	}
 	// One statement is atomic on its own: no BEGIN and COMMIT round trips.
@@ -78,7 +78,7 @@ func findJobByID(ctx context.Context, q querier, id string, forUpdate bool) (*co
 // all matching jobs regardless of Offset and Limit. A zero Limit returns all.
 // Returns EINVALID for a negative Offset or Limit or an unknown status.
 func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copydesk.Job, int, error) {
-	if err := validateFilter(filter); err != nil {
+	if err := filter.Validate(); err != nil {
 		return nil, 0, err
 	}
 	var jobs []*copydesk.Job
@@ -185,7 +185,7 @@ func scanJob(row pgx.Row) (*copydesk.Job, error) {
 // bad field. Result, Error and Attempts alone may still change on a final
 // job.
 func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) (*copydesk.Job, error) {
-	if err := validateUpdate(upd); err != nil {
+	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
 	var job *copydesk.Job
@@ -204,7 +204,7 @@ func updateJob(ctx context.Context, tx pgx.Tx, id string, upd copydesk.JobUpdate
 	if err != nil {
 		return nil, err
 	}
-	if err := applyUpdate(job, upd, now); err != nil {
+	if err := job.Apply(upd, now); err != nil {
 		return nil, err
 	}
 	errCode, errMsg := splitJobError(job.Error)
@@ -226,7 +226,7 @@ func updateJob(ctx context.Context, tx pgx.Tx, id string, upd copydesk.JobUpdate
 // null. Returns ENOTFOUND if the job does not exist and EINVALID for a missing
 // type or invalid JSON data.
 func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
-	if err := prepareEvent(ev); err != nil {
+	if err := ev.Prepare(); err != nil {
 		return err
 	}
 	// One statement bumps the job's last_seq (locking its row until the

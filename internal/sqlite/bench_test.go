@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/copydesk/copydesk/internal/sqlite"
 	"testing"
+
+	"github.com/copydesk/copydesk/internal/sqlite"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/storetest"

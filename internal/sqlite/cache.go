@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
@@ -53,39 +52,10 @@ func (db *DB) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, b
 // CreatedAt becomes the clock's now and is set on entry. Returns EINVALID for
 // an empty key, an unknown tier, a missing expiry or a negative cost.
 func (db *DB) SetCache(ctx context.Context, entry *copydesk.CacheEntry) error {
-	if err := prepareCacheEntry(entry, db.clock.Now().UTC()); err != nil {
+	if err := entry.Prepare(db.clock.Now().UTC()); err != nil {
 		return err
 	}
 	return db.writeTx(ctx, func(tx *Tx) error { return setCache(ctx, tx, entry) })
-}
-
-// maxExpiry is the latest ExpiresAt accepted: Unix nanoseconds (how the
-// sqlite package stores times) end in 2262.
-var maxExpiry = time.Date(2200, time.January, 1, 0, 0, 0, 0, time.UTC)
-
-func prepareCacheEntry(e *copydesk.CacheEntry, now time.Time) error {
-	if e == nil {
-		return copydesk.Errorf(copydesk.EINVALID, "cache entry is missing")
-	}
-	if e.Key == "" {
-		return copydesk.Errorf(copydesk.EINVALID, "cache key is required")
-	}
-	if e.Tier.TTL() == 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "cache tier %q is not one of permanent, stable, dynamic, realtime", e.Tier)
-	}
-	if e.ExpiresAt.IsZero() {
-		return copydesk.Errorf(copydesk.EINVALID, "cache entry %q has no expiry time", e.Key)
-	}
-	if e.ExpiresAt.After(maxExpiry) {
-		return copydesk.Errorf(copydesk.EINVALID, "cache entry %q expires after %d; use a tier's TTL", e.Key, maxExpiry.Year())
-	}
-	if e.CostMicros < 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "cache entry cost cannot be negative (got %d)", e.CostMicros)
-	}
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = now
-	}
-	return nil
 }
 
 func setCache(ctx context.Context, tx *Tx, e *copydesk.CacheEntry) error {

@@ -23,62 +23,16 @@ const (
 		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 )
 
-// maxIDLen bounds caller-chosen job IDs.
-const maxIDLen = 128
-
 // CreateJob stores a new job. An empty job.ID gets a new ID from
 // copydesk.NewJobID; a caller-chosen ID is kept. A zero Priority becomes
 // PriorityHigh and an empty Status JobQueued. ID, CreatedAt, UpdatedAt (and
 // FinishedAt for a final status) are set on job. Returns EINVALID for a bad
 // field and ECONFLICT if the ID is taken.
 func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
-	if err := prepareJob(job, db.clock.Now().UTC()); err != nil {
+	if err := job.Prepare(db.clock.Now().UTC()); err != nil {
 		return err
 	}
 	return db.writeTx(ctx, func(tx *Tx) error { return createJob(ctx, tx, job) })
-}
-
-// prepareJob validates job and fills its defaults, ID and times.
-func prepareJob(job *copydesk.Job, now time.Time) error {
-	if job == nil {
-		return copydesk.Errorf(copydesk.EINVALID, "job is missing")
-	}
-	if strings.TrimSpace(job.Kind) == "" {
-		return copydesk.Errorf(copydesk.EINVALID, "job kind is required")
-	}
-	if len(job.ID) > maxIDLen {
-		return copydesk.Errorf(copydesk.EINVALID, "job id is longer than %d bytes", maxIDLen)
-	}
-	if job.Priority == 0 {
-		job.Priority = copydesk.PriorityHigh
-	}
-	if job.Priority < copydesk.PriorityCritical || job.Priority > copydesk.PriorityLow {
-		return copydesk.Errorf(copydesk.EINVALID, "job priority %d is not between 1 (critical) and 4 (low)", job.Priority)
-	}
-	if job.Status == "" {
-		job.Status = copydesk.JobQueued
-	}
-	if err := validateStatus(job.Status); err != nil {
-		return err
-	}
-	if job.Attempts < 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "job attempts cannot be negative (got %d)", job.Attempts)
-	}
-	if err := validateJSON("job input", job.Input); err != nil {
-		return err
-	}
-	if err := validateJSON("job result", job.Result); err != nil {
-		return err
-	}
-	if job.ID == "" {
-		job.ID = copydesk.NewJobID(now)
-	}
-	job.CreatedAt, job.UpdatedAt, job.FinishedAt = now, now, nil
-	if job.Status.Final() {
-		t := now
-		job.FinishedAt = &t
-	}
-	return nil
 }
 
 func createJob(ctx context.Context, tx *Tx, job *copydesk.Job) error {
@@ -117,7 +71,7 @@ func findJobByID(ctx context.Context, tx *Tx, id string) (*copydesk.Job, error) 
 // all matching jobs regardless of Offset and Limit. A zero Limit returns all.
 // Returns EINVALID for a negative Offset or Limit or an unknown status.
 func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copydesk.Job, int, error) {
-	if err := validateFilter(filter); err != nil {
+	if err := filter.Validate(); err != nil {
 		return nil, 0, err
 	}
 	var jobs []*copydesk.Job
@@ -127,19 +81,6 @@ func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copyd
 		return err
 	})
 	return jobs, n, err
-}
-
-func validateFilter(f copydesk.JobFilter) error {
-	if f.Offset < 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "offset cannot be negative (got %d)", f.Offset)
-	}
-	if f.Limit < 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", f.Limit)
-	}
-	if f.Status != nil {
-		return validateStatus(*f.Status)
-	}
-	return nil
 }
 
 const jobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
@@ -233,7 +174,7 @@ func scanJob(s scanner) (*copydesk.Job, error) {
 // bad field. Result, Error and Attempts alone may still change on a final
 // job.
 func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) (*copydesk.Job, error) {
-	if err := validateUpdate(upd); err != nil {
+	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
 	var job *copydesk.Job
@@ -247,24 +188,12 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 	return job, nil
 }
 
-func validateUpdate(upd copydesk.JobUpdate) error {
-	if upd.Status != nil {
-		if err := validateStatus(*upd.Status); err != nil {
-			return err
-		}
-	}
-	if upd.Attempts != nil && *upd.Attempts < 0 {
-		return copydesk.Errorf(copydesk.EINVALID, "job attempts cannot be negative (got %d)", *upd.Attempts)
-	}
-	return validateJSON("job result", upd.Result)
-}
-
 func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
 	job, err := findJobByID(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := applyUpdate(job, upd, now); err != nil {
+	if err := job.Apply(upd, now); err != nil {
 		return nil, err
 	}
 	errCode, errMsg := splitJobError(job.Error)
@@ -279,35 +208,6 @@ func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, n
 	return job, nil
 }
 
-// applyUpdate applies upd to job in memory under the status rules.
-func applyUpdate(job *copydesk.Job, upd copydesk.JobUpdate, now time.Time) error {
-	if s := upd.Status; s != nil {
-		// Any status on a final job is refused, the same one too: of two
-		// racing finishes or cancels exactly one succeeds (and writes the
-		// done event).
-		if job.Status.Final() {
-			return copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", job.ID, job.Status, *s)
-		}
-		job.Status = *s
-		if s.Final() {
-			t := now
-			job.FinishedAt = &t
-		}
-	}
-	if upd.Result != nil {
-		job.Result = upd.Result
-	}
-	if upd.Error != nil {
-		e := *upd.Error
-		job.Error = &e
-	}
-	if upd.Attempts != nil {
-		job.Attempts = *upd.Attempts
-	}
-	job.UpdatedAt = now
-	return nil
-}
-
 // AppendEvent stores ev with the next sequence number of its job and sets
 // ev.Seq and ev.At. The job's last_seq is bumped and the event inserted in one
 // transaction, so concurrent appends (also from other processes) get 1..n
@@ -315,26 +215,10 @@ func applyUpdate(job *copydesk.Job, upd copydesk.JobUpdate, now time.Time) error
 // ENOTFOUND if the job does not exist and EINVALID for a missing type or
 // invalid JSON data.
 func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
-	if err := prepareEvent(ev); err != nil {
+	if err := ev.Prepare(); err != nil {
 		return err
 	}
 	return db.writeTx(ctx, func(tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
-}
-
-func prepareEvent(ev *copydesk.Event) error {
-	if ev == nil {
-		return copydesk.Errorf(copydesk.EINVALID, "event is missing")
-	}
-	if ev.JobID == "" {
-		return copydesk.Errorf(copydesk.EINVALID, "event job id is required")
-	}
-	if strings.TrimSpace(ev.Type) == "" {
-		return copydesk.Errorf(copydesk.EINVALID, "event type is required")
-	}
-	if len(ev.Data) == 0 {
-		ev.Data = json.RawMessage("null")
-	}
-	return validateJSON("event data", ev.Data)
 }
 
 func appendEvent(ctx context.Context, tx *Tx, ev *copydesk.Event, now time.Time) error {
@@ -402,22 +286,6 @@ func findEvents(ctx context.Context, tx *Tx, jobID string, afterSeq int64, limit
 		}
 	}
 	return events, nil
-}
-
-func validateStatus(s copydesk.JobStatus) error {
-	switch s {
-	case copydesk.JobQueued, copydesk.JobRunning, copydesk.JobSucceeded,
-		copydesk.JobPartial, copydesk.JobFailed, copydesk.JobCancelled:
-		return nil
-	}
-	return copydesk.Errorf(copydesk.EINVALID, "job status %q is not one of queued, running, succeeded, partial, failed, cancelled", s)
-}
-
-func validateJSON(what string, b json.RawMessage) error {
-	if len(b) > 0 && !json.Valid(b) {
-		return copydesk.Errorf(copydesk.EINVALID, "%s is not valid JSON", what)
-	}
-	return nil
 }
 
 func splitJobError(e *copydesk.JobError) (code, msg sql.NullString) {

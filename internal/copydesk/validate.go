@@ -1,0 +1,181 @@
+package copydesk
+
+// Validation and defaults of what callers store, shared by every store so
+// that they accept and refuse exactly the same (one conformance suite runs
+// against each).
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// MaxCacheExpiry is the latest expiry a cache entry may have: the SQLite
+// store keeps times as Unix nanoseconds, which end in 2262.
+var MaxCacheExpiry = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Prepare validates a new job and fills its defaults, ID and times: a zero
+// Priority becomes PriorityHigh, an empty Status JobQueued. Returns EINVALID
+// naming the bad field.
+func (job *Job) Prepare(now time.Time) error {
+	if job == nil {
+		return Errorf(EINVALID, "job is missing")
+	}
+	if strings.TrimSpace(job.Kind) == "" {
+		return Errorf(EINVALID, "job kind is required")
+	}
+	if len(job.ID) > MaxIDLen {
+		return Errorf(EINVALID, "job id is longer than %d bytes", MaxIDLen)
+	}
+	if job.Priority == 0 {
+		job.Priority = PriorityHigh
+	}
+	if job.Priority < PriorityCritical || job.Priority > PriorityLow {
+		return Errorf(EINVALID, "job priority %d is not between 1 (critical) and 4 (low)", job.Priority)
+	}
+	if job.Status == "" {
+		job.Status = JobQueued
+	}
+	if err := job.Status.Validate(); err != nil {
+		return err
+	}
+	if job.Attempts < 0 {
+		return Errorf(EINVALID, "job attempts cannot be negative (got %d)", job.Attempts)
+	}
+	if err := validJSON("job input", job.Input); err != nil {
+		return err
+	}
+	if err := validJSON("job result", job.Result); err != nil {
+		return err
+	}
+	if job.ID == "" {
+		job.ID = NewJobID(now)
+	}
+	job.CreatedAt, job.UpdatedAt, job.FinishedAt = now, now, nil
+	if job.Status.Final() {
+		t := now
+		job.FinishedAt = &t
+	}
+	return nil
+}
+
+// Validate checks a job filter. Returns EINVALID naming the bad field.
+func (f JobFilter) Validate() error {
+	if f.Offset < 0 {
+		return Errorf(EINVALID, "offset cannot be negative (got %d)", f.Offset)
+	}
+	if f.Limit < 0 {
+		return Errorf(EINVALID, "limit cannot be negative (got %d)", f.Limit)
+	}
+	if f.Status != nil {
+		return f.Status.Validate()
+	}
+	return nil
+}
+
+// Validate checks a job update. Returns EINVALID naming the bad field.
+func (upd JobUpdate) Validate() error {
+	if upd.Status != nil {
+		if err := upd.Status.Validate(); err != nil {
+			return err
+		}
+	}
+	if upd.Attempts != nil && *upd.Attempts < 0 {
+		return Errorf(EINVALID, "job attempts cannot be negative (got %d)", *upd.Attempts)
+	}
+	return validJSON("job result", upd.Result)
+}
+
+// Validate checks that s is a known status. Returns EINVALID otherwise.
+func (s JobStatus) Validate() error {
+	switch s {
+	case JobQueued, JobRunning, JobSucceeded,
+		JobPartial, JobFailed, JobCancelled:
+		return nil
+	}
+	return Errorf(EINVALID, "job status %q is not one of queued, running, succeeded, partial, failed, cancelled", s)
+}
+
+func validJSON(what string, b json.RawMessage) error {
+	if len(b) > 0 && !json.Valid(b) {
+		return Errorf(EINVALID, "%s is not valid JSON", what)
+	}
+	return nil
+}
+
+// Prepare validates a new event; empty Data becomes JSON null. Returns
+// EINVALID naming the bad field.
+func (ev *Event) Prepare() error {
+	if ev == nil {
+		return Errorf(EINVALID, "event is missing")
+	}
+	if ev.JobID == "" {
+		return Errorf(EINVALID, "event job id is required")
+	}
+	if strings.TrimSpace(ev.Type) == "" {
+		return Errorf(EINVALID, "event type is required")
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("null")
+	}
+	return validJSON("event data", ev.Data)
+}
+
+// Prepare validates a cache entry before it is stored; a zero CreatedAt
+// becomes now. Returns EINVALID naming the bad field.
+func (e *CacheEntry) Prepare(now time.Time) error {
+	if e == nil {
+		return Errorf(EINVALID, "cache entry is missing")
+	}
+	if e.Key == "" {
+		return Errorf(EINVALID, "cache key is required")
+	}
+	if e.Tier.TTL() == 0 {
+		return Errorf(EINVALID, "cache tier %q is not one of permanent, stable, dynamic, realtime", e.Tier)
+	}
+	if e.ExpiresAt.IsZero() {
+		return Errorf(EINVALID, "cache entry %q has no expiry time", e.Key)
+	}
+	if e.ExpiresAt.After(MaxCacheExpiry) {
+		return Errorf(EINVALID, "cache entry %q expires after %d; use a tier's TTL", e.Key, MaxCacheExpiry.Year())
+	}
+	if e.CostMicros < 0 {
+		return Errorf(EINVALID, "cache entry cost cannot be negative (got %d)", e.CostMicros)
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = now
+	}
+	return nil
+}
+
+// Apply applies upd to job in memory under the status rules: a final job
+// refuses any status, the same one too (of two racing finishes or cancels
+// exactly one succeeds); a final status sets FinishedAt. Returns ECONFLICT
+// for a status change of a final job.
+func (job *Job) Apply(upd JobUpdate, now time.Time) error {
+	if s := upd.Status; s != nil {
+		// Any status on a final job is refused, the same one too: of two
+		// racing finishes or cancels exactly one succeeds (and writes the
+		// done event).
+		if job.Status.Final() {
+			return Errorf(ECONFLICT, "job %q is already %s and cannot become %s", job.ID, job.Status, *s)
+		}
+		job.Status = *s
+		if s.Final() {
+			t := now
+			job.FinishedAt = &t
+		}
+	}
+	if upd.Result != nil {
+		job.Result = upd.Result
+	}
+	if upd.Error != nil {
+		e := *upd.Error
+		job.Error = &e
+	}
+	if upd.Attempts != nil {
+		job.Attempts = *upd.Attempts
+	}
+	job.UpdatedAt = now
+	return nil
+}
