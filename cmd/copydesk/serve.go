@@ -158,9 +158,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	for kind, tier := range m.Config.CacheTiers {
 		tiers[kind] = tier
 	}
+	// In the PostgreSQL mode several instances share the L2: claims make
+	// one of them compute a key while the others wait for its answer.
+	claims, _ := m.Store.(cache.Claimer)
 	m.Cache, err = cache.New(cache.Config{
 		L1: l1, L2: m.Store, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs),
-		Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
+		Claims: claims, Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
 	})
 	if err != nil {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}

@@ -39,7 +39,24 @@ type Config struct {
 	// CallTimeout bounds a provider call, which runs detached from the
 	// cancellation of any one caller. Default DefaultCallTimeout.
 	CallTimeout time.Duration
+	// Claims, when set, deduplicates across processes sharing L2: the
+	// process holding a key's claim computes it, the others wait for it to
+	// appear in L2 (the PostgreSQL store implements it). Optional.
+	Claims Claimer
 }
+
+// Claimer hands out, across processes, the right to compute a key.
+type Claimer interface {
+	// ClaimCache reports whether the caller now holds the key's claim for
+	// ttl (the key was unclaimed, or its claim expired).
+	ClaimCache(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// ReleaseCache gives the claim up.
+	ReleaseCache(ctx context.Context, key string) error
+}
+
+// ClaimPoll is how often a process waiting on another's claim looks for
+// the answer in L2.
+const ClaimPoll = 50 * time.Millisecond
 
 // validate names the first bad field.
 func (cfg *Config) validate() error {
@@ -118,6 +135,7 @@ type Cache struct {
 	clock       copydesk.Clock
 	logger      *slog.Logger
 	callTimeout time.Duration
+	claims      Claimer
 
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -161,6 +179,7 @@ func New(cfg Config) (*Cache, error) {
 		clock:       clock,
 		logger:      logger,
 		callTimeout: cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
+		claims:      cfg.Claims,
 		flights:     make(map[string]*flight),
 	}, nil
 }
@@ -452,70 +471,114 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 	purges := c.purges.Load()
 	callCtx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
-	seen := [4]bool{}
-	for _, i := range missing {
-		if ti := tierIndex(tiers[i]); !seen[ti] {
-			seen[ti] = true
-			c.stats[ti].calls.Add(1)
-		}
+	var waiting []int
+	if c.claims != nil {
+		var release []string
+		missing, waiting, release = c.claimKeys(callCtx, reqs, missing)
+		defer func() {
+			for _, key := range release {
+				c.releaseClaim(ctx, key)
+			}
+		}()
 	}
-	c.totalCalls.Add(1)
-	vals, costs, err := fn(callCtx, missing)
-	if err == nil && (len(vals) != len(missing) || (costs != nil && len(costs) != len(missing))) {
-		c.logger.ErrorContext(ctx, "cache provider function broke its contract", "missing", len(missing), "values", len(vals), "costs", len(costs))
-		err = copydesk.Errorf(copydesk.EINTERNAL, "internal error")
-	}
-	if err != nil {
+	compute := func(missing []int) {
+		seen := [4]bool{}
 		for _, i := range missing {
-			fs[i].err = err
-			finish(i)
+			if ti := tierIndex(tiers[i]); !seen[ti] {
+				seen[ti] = true
+				c.stats[ti].calls.Add(1)
+			}
 		}
-		return
-	}
+		c.totalCalls.Add(1)
+		vals, costs, err := fn(callCtx, missing)
+		if err == nil && (len(vals) != len(missing) || (costs != nil && len(costs) != len(missing))) {
+			c.logger.ErrorContext(ctx, "cache provider function broke its contract", "missing", len(missing), "values", len(vals), "costs", len(costs))
+			err = copydesk.Errorf(copydesk.EINTERNAL, "internal error")
+		}
+		if err != nil {
+			for _, i := range missing {
+				fs[i].err = err
+				finish(i)
+			}
+			return
+		}
 
-	var stored []*copydesk.CacheEntry
-	for j, i := range missing {
-		f := fs[i]
-		if vals[j] == nil {
-			f.err = copydesk.Errorf(copydesk.EUNAVAILABLE, "the provider returned no answer for this block; try again")
-			continue
+		var stored []*copydesk.CacheEntry
+		for j, i := range missing {
+			f := fs[i]
+			if vals[j] == nil {
+				f.err = copydesk.Errorf(copydesk.EUNAVAILABLE, "the provider returned no answer for this block; try again")
+				continue
+			}
+			var cost copydesk.Micros
+			if costs != nil {
+				cost = costs[j]
+			}
+			e := c.newEntry(reqs[i], tiers[i], vals[j], cost)
+			f.val, f.out = vals[j], outcomeOf(e, SourceMiss)
+			if c.purges.Load() != purges {
+				continue // a purge ran during the call: do not store
+			}
+			if err := c.l1.SetCache(ctx, e); err != nil {
+				c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)
+			}
+			stored = append(stored, e)
 		}
-		var cost copydesk.Micros
-		if costs != nil {
-			cost = costs[j]
+		// The waiters go on as soon as L1 holds the answers; the durable L2
+		// write (a database round trip) is off their path. The flights stay
+		// registered until L2 has the answers too, so a caller that misses an
+		// evicted L1 entry meanwhile joins the finished flight instead of
+		// calling the provider again.
+		for _, i := range missing {
+			landed[i] = true
+			close(fs[i].done)
 		}
-		e := c.newEntry(reqs[i], tiers[i], vals[j], cost)
-		f.val, f.out = vals[j], outcomeOf(e, SourceMiss)
-		if c.purges.Load() != purges {
-			continue // a purge ran during the call: do not store
+		for _, e := range stored {
+			c.setL2(ctx, e)
+			if c.purges.Load() != purges { // a purge raced the write: undo it
+				c.unstore(ctx, e.Key)
+			}
 		}
-		if err := c.l1.SetCache(ctx, e); err != nil {
-			c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)
+		c.mu.Lock()
+		for _, i := range missing {
+			if c.flights[reqs[i].Key] == fs[i] {
+				delete(c.flights, reqs[i].Key)
+			}
 		}
-		stored = append(stored, e)
+		c.mu.Unlock()
 	}
-	// The waiters go on as soon as L1 holds the answers; the durable L2
-	// write (a database round trip) is off their path. The flights stay
-	// registered until L2 has the answers too, so a caller that misses an
-	// evicted L1 entry meanwhile joins the finished flight instead of
-	// calling the provider again.
-	for _, i := range missing {
-		landed[i] = true
-		close(fs[i].done)
+	if len(missing) > 0 {
+		compute(missing)
 	}
-	for _, e := range stored {
-		c.setL2(ctx, e)
-		if c.purges.Load() != purges { // a purge raced the write: undo it
-			c.unstore(ctx, e.Key)
+	// Keys another process computes: wait for them in L2, or compute them
+	// here once that process's claim lapses. This process's own claims were
+	// computed first, so two processes never wait on each other.
+	for len(waiting) > 0 {
+		var mine []int
+		select {
+		case <-callCtx.Done():
+			mine, waiting = waiting, nil
+		case <-time.After(ClaimPoll):
+			still := waiting[:0]
+			for _, i := range waiting {
+				if e, ok := c.getL2(ctx, reqs[i].Key); ok {
+					fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceShared)
+					finish(i)
+				} else if won, release := c.claimOne(callCtx, reqs[i].Key); won {
+					if release {
+						defer c.releaseClaim(ctx, reqs[i].Key)
+					}
+					mine = append(mine, i)
+				} else {
+					still = append(still, i)
+				}
+			}
+			waiting = still
+		}
+		if len(mine) > 0 {
+			compute(mine)
 		}
 	}
-	c.mu.Lock()
-	for _, i := range missing {
-		if c.flights[reqs[i].Key] == fs[i] {
-			delete(c.flights, reqs[i].Key)
-		}
-	}
-	c.mu.Unlock()
 }
 
 // unstore removes key from both layers.
@@ -527,5 +590,40 @@ func (c *Cache) unstore(ctx context.Context, key string) {
 		if _, err := c.l2.PurgeCache(ctx, copydesk.CacheFilter{Key: key}); err != nil {
 			c.logger.WarnContext(ctx, "cache L2 purge failed", "key", key, "error", err)
 		}
+	}
+}
+
+// claimKeys claims the missing keys across processes: it returns the keys
+// this process computes, those another process holds, and the claims to
+// release when done.
+func (c *Cache) claimKeys(ctx context.Context, reqs []Request, missing []int) (compute, waiting []int, release []string) {
+	for _, i := range missing {
+		won, rel := c.claimOne(ctx, reqs[i].Key)
+		if rel {
+			release = append(release, reqs[i].Key)
+		}
+		if won {
+			compute = append(compute, i)
+		} else {
+			waiting = append(waiting, i)
+		}
+	}
+	return compute, waiting, release
+}
+
+// claimOne tries to claim key. won says whether to compute it here; held
+// whether a claim was taken (a failing claim store computes without one).
+func (c *Cache) claimOne(ctx context.Context, key string) (won, held bool) {
+	ok, err := c.claims.ClaimCache(ctx, key, c.callTimeout)
+	if err != nil {
+		c.logger.WarnContext(ctx, "cache claim failed; computing here", "key", key, "error", err)
+		return true, false
+	}
+	return ok, ok
+}
+
+func (c *Cache) releaseClaim(ctx context.Context, key string) {
+	if err := c.claims.ReleaseCache(context.WithoutCancel(ctx), key); err != nil {
+		c.logger.WarnContext(ctx, "cache claim release failed", "key", key, "error", err)
 	}
 }

@@ -104,7 +104,7 @@ func TestCacheStoreValidation(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access"}
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_cache_claims"}
 
 func TestOpen(t *testing.T) {
 	dsn := MustDSN(t)
