@@ -255,15 +255,6 @@ func indexByte(s string, c byte) int {
 	return -1
 }
 
-func indexString(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
 func hasPrefixFold(s, p string) bool {
 	if len(s) < len(p) {
 		return false

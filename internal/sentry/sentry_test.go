@@ -89,14 +89,12 @@ func TestRunRecoversAndReports(t *testing.T) {
 	t.Parallel()
 	r, f := MustReporter(t)
 	err := r.Run(context.Background(), map[string]string{"job_id": "job-7"}, func(ctx context.Context) error {
-		var m map[string]int
-		m["boom"] = 1 // panics
-		return nil
+		panic(errors.New("boom: a handler bug"))
 	})
 	if copydesk.ErrorCode(err) != copydesk.EINTERNAL || copydesk.ErrorMessage(err) != "internal error" {
 		t.Errorf("got %v (code %s), want an internal error", err, copydesk.ErrorCode(err))
 	}
-	if !strings.Contains(err.Error(), "assignment to entry in nil map") {
+	if !strings.Contains(err.Error(), "boom: a handler bug") {
 		t.Errorf("error for the log: got %q, want the panic value", err)
 	}
 	if !r.Flush(10 * time.Second) {
@@ -107,7 +105,7 @@ func TestRunRecoversAndReports(t *testing.T) {
 		t.Fatalf("got %d events, want 1", len(evs))
 	}
 	e := evs[0]
-	if len(e.Exception) == 0 || !strings.Contains(e.Exception[0].Value, "assignment to entry in nil map") {
+	if len(e.Exception) == 0 || !strings.Contains(e.Exception[0].Value, "boom: a handler bug") {
 		t.Errorf("exception: got %+v, want the panic value", e.Exception)
 	}
 	if e.Tags["job_id"] != "job-7" || e.Environment != "test" || e.Level != "fatal" {
