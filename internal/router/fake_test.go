@@ -26,6 +26,10 @@ type scripted struct {
 	name  string
 	clock *fakeClock
 
+	// onCall, when set, sees each request as the call starts (in the
+	// order the router made the calls).
+	onCall func(copydesk.ModelRequest)
+
 	mu    sync.Mutex
 	steps []step
 	reqs  []copydesk.ModelRequest
@@ -36,6 +40,9 @@ var _ copydesk.Provider = (*scripted)(nil)
 func (p *scripted) Name() string { return p.name }
 
 func (p *scripted) next(req copydesk.ModelRequest) step {
+	if p.onCall != nil {
+		p.onCall(req)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reqs = append(p.reqs, req)

@@ -722,13 +722,20 @@ func TestSaturatedPriorities(t *testing.T) {
 				t.Errorf("%s: %v", name, err)
 				return
 			}
-			mu.Lock()
-			order = append(order, name)
-			mu.Unlock()
 			if res.Usage.Endpoint != "oa-quality" {
 				t.Errorf("%s: got endpoint %s, want oa-quality", name, res.Usage.Endpoint)
 			}
 		}()
+	}
+	// The order the provider is called in is the order the limiter let the
+	// calls through (its concurrency is 1); the order the goroutines return
+	// in is not.
+	for _, p := range f.oa {
+		p.onCall = func(req copydesk.ModelRequest) {
+			mu.Lock()
+			order = append(order, req.System)
+			mu.Unlock()
+		}
 	}
 	lim := f.r.eps["oa-quality"].limiter
 	waitQueued := func(n int) {
