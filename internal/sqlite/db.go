@@ -99,7 +99,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		}
 	}
 
-	const pragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" // busy_timeout first: _pragma values run in order, and switching a new file to WAL needs the lock
 	var err error
 	sync := "NORMAL"
 	if opts.SyncFull {
