@@ -126,7 +126,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	n := cmp.Or(opts.ReadConns, max(ReadConnsDefault, runtime.NumCPU()))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
-	if err := db.read.PingContext(ctx); err != nil {
+	if err := retryBusy(ctx, func() error { return db.read.PingContext(ctx) }); err != nil {
 		db.Close()
 		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: cannot open %q for reading: %v", path, err)
 	}
@@ -188,17 +188,54 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := db.migrateFile(ctx, name); err != nil {
+		if err := db.migrateFileRetrying(ctx, name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// openBusyWait bounds how long Open retries a database another connection
+// is setting up: switching a new file to WAL takes a lock that SQLite may
+// refuse at once (SQLITE_BUSY) instead of waiting for the busy timeout.
+const openBusyWait = 10 * time.Second
+
+// migrateFileRetrying runs migrateFile, retrying while the file is busy.
+func (db *DB) migrateFileRetrying(ctx context.Context, name string) error {
+	return retryBusy(ctx, func() error { return db.migrateFile(ctx, name) })
+}
+
+// retryBusy runs f until it does not fail with "database is locked", for
+// at most openBusyWait.
+func retryBusy(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(openBusyWait)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		err := f()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
 func (db *DB) migrateFile(ctx context.Context, name string) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: cannot open %q: %v", db.path, err)
+		return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: cannot open %q", db.path), err)
 	}
 	defer tx.Rollback()
 
@@ -206,7 +243,7 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		version    TEXT PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	)`); err != nil {
-		return copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: cannot create schema_migrations in %q: %v", db.path, err)
+		return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: cannot create schema_migrations in %q", db.path), err)
 	}
 	version := strings.TrimSuffix(filepath.Base(name), ".sql")
 	var n int
@@ -220,14 +257,14 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		return fmt.Errorf("sqlite: read migration %s: %w", name, err)
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: migration %s failed on %q: %v", version, db.path, err)
+		return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: migration %s failed on %q", version, db.path), err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
 		version, encodeTime(db.clock.Now())); err != nil {
 		return fmt.Errorf("sqlite: record migration %s: %w", version, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: commit migration %s on %q: %v", version, db.path, err)
+		return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.EUNAVAILABLE, "sqlite: commit migration %s on %q", version, db.path), err)
 	}
 	db.logger.Info("sqlite migration applied", "version", version, "path", db.path)
 	return nil
