@@ -179,3 +179,29 @@ func (job *Job) Apply(upd JobUpdate, now time.Time) error {
 	job.UpdatedAt = now
 	return nil
 }
+
+// Prepare validates a new reservation and sets its ID and CreatedAt (UTC).
+// Returns EINVALID without a customer or for an amount outside
+// 0…MaxBudgetMicros.
+func (r *Reservation) Prepare(now time.Time) error {
+	if r == nil || r.CustomerID == "" {
+		return Errorf(EINVALID, "a reservation needs a customer")
+	}
+	if r.Amount < 0 || r.Amount > MaxBudgetMicros {
+		return Errorf(EINVALID, "a reservation amount must be between 0 and %d micro-units (got %d)", MaxBudgetMicros, r.Amount)
+	}
+	if r.ID == "" {
+		r.ID = NewID(ReservationIDPrefix, now)
+	}
+	r.CreatedAt = now.UTC()
+	return nil
+}
+
+// BudgetExceeded is the refusal of a reservation that would cross the
+// customer's (userID "") or the user's hard limit.
+func BudgetExceeded(userID string) error {
+	if userID != "" {
+		return Errorf(EBUDGETEXCEEDED, "the user's monthly budget would be exceeded by this call")
+	}
+	return Errorf(EBUDGETEXCEEDED, "the customer's monthly budget would be exceeded by this call")
+}

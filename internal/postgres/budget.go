@@ -103,7 +103,7 @@ const reserveSQL = `
 // concurrent calls cannot deadlock.
 func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.Budget, error) {
 	now := db.now()
-	if err := prepareReservation(r, now); err != nil {
+	if err := r.Prepare(now); err != nil {
 		return nil, err
 	}
 	var out *copydesk.Budget
@@ -140,28 +140,7 @@ func reserveOn(ctx context.Context, tx pgx.Tx, customerID, userID string, amount
 	if err != nil || !ok {
 		return false, nil, err
 	}
-	return false, nil, exceeded(userID)
-}
-
-func exceeded(userID string) error {
-	if userID != "" {
-		return copydesk.Errorf(copydesk.EBUDGETEXCEEDED, "the user's monthly budget would be exceeded by this call")
-	}
-	return copydesk.Errorf(copydesk.EBUDGETEXCEEDED, "the customer's monthly budget would be exceeded by this call")
-}
-
-func prepareReservation(r *copydesk.Reservation, now time.Time) error {
-	if r == nil || r.CustomerID == "" {
-		return copydesk.Errorf(copydesk.EINVALID, "a reservation needs a customer")
-	}
-	if r.Amount < 0 || r.Amount > copydesk.MaxBudgetMicros {
-		return copydesk.Errorf(copydesk.EINVALID, "a reservation amount must be between 0 and %d micro-units (got %d)", copydesk.MaxBudgetMicros, r.Amount)
-	}
-	if r.ID == "" {
-		r.ID = copydesk.NewID(copydesk.ReservationIDPrefix, now)
-	}
-	r.CreatedAt = now
-	return nil
+	return false, nil, copydesk.BudgetExceeded(userID)
 }
 
 const settleSQL = `
