@@ -1,0 +1,140 @@
+package analyze
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Bands of the search-result snippet, as the SEO analysis assesses them.
+const (
+	// TitleMinPixels and TitleMaxPixels bound a good SEO title's width, as
+	// TitleWidth measures it.
+	TitleMinPixels = titleMinPixels
+	TitleMaxPixels = titleMaxPixels
+	// MetaDescriptionMinChars and MetaDescriptionMaxChars bound a good meta
+	// description's length in characters (Unicode code points).
+	MetaDescriptionMinChars = metaDescMin
+	MetaDescriptionMaxChars = metaDescMax
+)
+
+// Check is one scored assessment of the SEO analysis on its own: the points
+// it adds to the SEO score (0 to 9; 8 and up is good, 5 to 7 a warning, 4
+// and below a problem) and the finding the analysis reports for it. The
+// Check* functions give, for a title or meta description alone, exactly the
+// finding Analyze reports for a page with that title or meta description.
+type Check struct {
+	Points  int     `json:"points"`
+	Finding Finding `json:"finding"`
+}
+
+func check(rule string, points int, msg string) Check {
+	return Check{Points: points, Finding: Finding{Rule: rule, Severity: severityOf(points), Message: msg, Source: "local"}}
+}
+
+// TitleWidth is the width of an SEO title in pixels as search results render
+// it (Arial at 20 px), as the SEO analysis measures it. Surrounding space is
+// not counted.
+func TitleWidth(title string) int { return titleWidth(strings.TrimSpace(title)) }
+
+// MetaDescriptionChars is the length of a meta description in characters as
+// the SEO analysis counts it. Surrounding space is not counted.
+func MetaDescriptionChars(meta string) int {
+	return utf8.RuneCountInString(strings.TrimSpace(meta))
+}
+
+// CheckTitleWidth assesses the width of an SEO title (rule
+// "seo.title_width").
+func CheckTitleWidth(title string) Check {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		return check("seo.title_width", 1, "The page has no SEO title. Write one.")
+	}
+	px := titleWidth(title)
+	switch {
+	case px < titleMinPixels:
+		return check("seo.title_width", 6, "The SEO title is "+itoa(px)+" px wide, shorter than the recommended "+itoa(titleMinPixels)+"–"+itoa(titleMaxPixels)+" px. Use the space for a more descriptive title.")
+	case px > titleMaxPixels:
+		return check("seo.title_width", 3, "The SEO title is "+itoa(px)+" px wide; search results cut it off above "+itoa(titleMaxPixels)+" px. Shorten it.")
+	}
+	return check("seo.title_width", 9, "The SEO title is "+itoa(px)+" px wide, within "+itoa(titleMinPixels)+"–"+itoa(titleMaxPixels)+" px.")
+}
+
+// CheckMetaDescriptionLength assesses the length of a meta description
+// (rule "seo.meta_description_length").
+func CheckMetaDescriptionLength(meta string) Check {
+	n := MetaDescriptionChars(meta)
+	switch {
+	case n == 0:
+		return check("seo.meta_description_length", 1, "The page has no meta description; search engines will show a snippet of the text instead. Write one.")
+	case n < metaDescMin:
+		return check("seo.meta_description_length", 6, "The meta description has "+itoa(n)+" characters, fewer than the recommended "+itoa(metaDescMin)+". Use the space to tell what the page offers.")
+	case n > metaDescMax:
+		return check("seo.meta_description_length", 6, "The meta description has "+itoa(n)+" characters; search results cut it off after "+itoa(metaDescMax)+". Shorten it.")
+	}
+	return check("seo.meta_description_length", 9, "The meta description has "+itoa(n)+" characters, a good length.")
+}
+
+// CheckKeyphraseInTitle assesses the use of the keyphrase in an SEO title
+// (rule "seo.keyphrase_in_title") for content in language (an ISO 639-1
+// code). ok is false when the analysis makes no such assessment: an empty
+// title, or a keyphrase without words.
+func CheckKeyphraseInTitle(title, keyphrase, language string) (c Check, ok bool) {
+	title = strings.TrimSpace(title)
+	kp := newPhrase(language, strings.TrimSpace(keyphrase))
+	if title == "" || len(kp.content) == 0 {
+		return Check{}, false
+	}
+	tw := wordsOf(title, nil)
+	at := exactAt(kp, tw)
+	n, _ := occurrences(kp, tw, nil)
+	switch {
+	case at == 0 || at > 0 && allFunctionWords(language, tw[:at]):
+		return check("seo.keyphrase_in_title", 9, "The SEO title starts with the exact keyphrase."), true
+	case at > 0:
+		return check("seo.keyphrase_in_title", 6, "The SEO title contains the exact keyphrase, but not at the beginning. Move it to the front."), true
+	case n > 0:
+		return check("seo.keyphrase_in_title", 6, "The SEO title contains the words of the keyphrase, but not as the exact phrase. Use the exact keyphrase at the beginning."), true
+	}
+	return check("seo.keyphrase_in_title", 2, "The SEO title does not contain the keyphrase. Put it at the beginning."), true
+}
+
+// CheckKeyphraseInMetaDescription assesses the use of the keyphrase (or
+// its synonyms) in a meta description (rule
+// "seo.keyphrase_in_meta_description"). ok is false when the analysis
+// makes no such assessment: an empty meta description, or a keyphrase
+// without words.
+func CheckKeyphraseInMetaDescription(meta, keyphrase string, synonyms []string, language string) (c Check, ok bool) {
+	meta = strings.TrimSpace(meta)
+	if meta == "" || len(newPhrase(language, strings.TrimSpace(keyphrase)).content) == 0 {
+		return Check{}, false
+	}
+	n := KeyphraseCount(meta, keyphrase, synonyms, language)
+	switch {
+	case n == 0:
+		return check("seo.keyphrase_in_meta_description", 3, "The meta description does not contain the keyphrase. Add it."), true
+	case n <= 2:
+		return check("seo.keyphrase_in_meta_description", 9, "The keyphrase appears in the meta description."), true
+	}
+	return check("seo.keyphrase_in_meta_description", 3, "The keyphrase appears "+itoa(n)+" times in the meta description, more than twice. Don't over-optimize."), true
+}
+
+// KeyphraseCount is how often the keyphrase and its synonyms occur in text
+// as the SEO analysis counts them in titles, meta descriptions and
+// subheadings: per phrase, the smallest count of any of its content words,
+// summed over the phrases. Inflected forms (plural endings) match.
+func KeyphraseCount(text, keyphrase string, synonyms []string, language string) int {
+	words := wordsOf(text, nil)
+	total := 0
+	for i, s := range append([]string{keyphrase}, synonyms...) {
+		p := newPhrase(language, strings.TrimSpace(s))
+		if len(p.words) == 0 {
+			if i == 0 {
+				return 0
+			}
+			continue
+		}
+		n, _ := occurrences(p, words, nil)
+		total += n
+	}
+	return total
+}

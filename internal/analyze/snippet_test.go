@@ -1,0 +1,117 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+)
+
+// seoFinding returns the finding of rule that Analyze reports for a page
+// with the given title, meta description and keyphrase.
+func seoFinding(tb testing.TB, title, meta, keyphrase, lang, rule string) (Finding, bool) {
+	tb.Helper()
+	r, err := Analyze(Input{
+		Content: "Some body text about something else entirely.", Language: lang,
+		Title: title, MetaDescription: meta, Keyphrase: keyphrase, Types: []Type{TypeSEO},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, f := range r.Results[0].Findings {
+		if f.Rule == rule {
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+func TestSnippetChecksAgreeWithAnalyze(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("Cold brew coffee guide ", 10)
+	tests := []struct {
+		name, title, meta, keyphrase, lang string
+	}{
+		{"short title without keyphrase", "Coffee", "Short.", "cold brew", "en"},
+		{"fine title starting with keyphrase", "Cold brew coffee: a complete guide to brewing at home", strings.Repeat("a", 130), "cold brew", "en"},
+		{"keyphrase after function words", "The cold brew guide for people who like good coffee at home", strings.Repeat("x ", 70), "cold brew", "en"},
+		{"keyphrase not at the start", "A complete guide to cold brew coffee at home for beginners", strings.Repeat("é", 157), "cold brew", "en"},
+		{"keyphrase words apart", "Brew it cold: the complete guide to better coffee at home", "Cold brew is easy. " + strings.Repeat("y", 110), "cold brew", "en"},
+		{"too wide title", long, long, "cold brew", "en"},
+		{"meta with keyphrase three times", "Koude koffie zetten", "koude koffie, koude koffie en nog eens koude koffie", "koude koffie", "nl"},
+		{"no keyphrase", "Koude koffie zetten", "Lekker.", "", "nl"},
+		{"surrounding space", "  Coffee  ", "  Meta.  ", " coffee ", "en"},
+		{"empty title and meta", "", "", "coffee", "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			type got struct {
+				c  Check
+				ok bool
+			}
+			cases := map[string]got{
+				"seo.title_width":             {CheckTitleWidth(tt.title), true},
+				"seo.meta_description_length": {CheckMetaDescriptionLength(tt.meta), true},
+			}
+			c, ok := CheckKeyphraseInTitle(tt.title, tt.keyphrase, tt.lang)
+			cases["seo.keyphrase_in_title"] = got{c, ok}
+			c, ok = CheckKeyphraseInMetaDescription(tt.meta, tt.keyphrase, nil, tt.lang)
+			cases["seo.keyphrase_in_meta_description"] = got{c, ok}
+			for rule, g := range cases {
+				want, wantOK := seoFinding(t, tt.title, tt.meta, tt.keyphrase, tt.lang, rule)
+				if g.ok != wantOK {
+					t.Errorf("%s: assessed %v, Analyze assessed %v", rule, g.ok, wantOK)
+					continue
+				}
+				if !g.ok {
+					continue
+				}
+				f := g.c.Finding
+				if f.Rule != want.Rule || f.Severity != want.Severity || f.Message != want.Message || f.Source != want.Source {
+					t.Errorf("%s: got %+v, want %+v", rule, f, want)
+				}
+				if sev := severityOf(g.c.Points); sev != f.Severity {
+					t.Errorf("%s: points %d give %s, finding says %s", rule, g.c.Points, sev, f.Severity)
+				}
+			}
+		})
+	}
+}
+
+func TestSnippetFigures(t *testing.T) {
+	t.Parallel()
+	title := "Cold Brew Coffee: A Complete Guide to Brewing at Home"
+	r, err := Analyze(Input{Content: "Text.", Title: title, MetaDescription: " ñandú ", Types: []Type{TypeSEO}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig := r.Results[0].Figures
+	if got, want := TitleWidth(" "+title+" "), int(fig["title_width_px"]); got != want {
+		t.Errorf("TitleWidth: got %d, want %d", got, want)
+	}
+	if got, want := MetaDescriptionChars(" ñandú "), int(fig["meta_description_chars"]); got != want {
+		t.Errorf("MetaDescriptionChars: got %d, want %d", got, want)
+	}
+	if TitleMinPixels != 400 || TitleMaxPixels != 600 || MetaDescriptionMinChars != 120 || MetaDescriptionMaxChars != 156 {
+		t.Errorf("bands: got %d-%d px, %d-%d chars", TitleMinPixels, TitleMaxPixels, MetaDescriptionMinChars, MetaDescriptionMaxChars)
+	}
+}
+
+func TestKeyphraseCount(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text, kp string
+		syn      []string
+		want     int
+	}{
+		{"How to brew cold brew coffee", "cold brew", nil, 1},
+		{"Cold coffees, brewed cold", "cold coffee", nil, 1},
+		{"Nothing here", "cold brew", nil, 0},
+		{"Iced coffee and cold brew", "cold brew", []string{"iced coffee"}, 2},
+		{"Anything", "", []string{"anything"}, 0},
+	}
+	for _, tt := range tests {
+		if got := KeyphraseCount(tt.text, tt.kp, tt.syn, "en"); got != tt.want {
+			t.Errorf("KeyphraseCount(%q, %q, %q): got %d, want %d", tt.text, tt.kp, tt.syn, got, tt.want)
+		}
+	}
+}
