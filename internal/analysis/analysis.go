@@ -15,6 +15,7 @@ import (
 	"github.com/copydesk/copydesk/internal/analyze"
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/prompt"
 )
 
 // JobKind is the job kind of model-backed analysis.
@@ -238,6 +239,8 @@ type DeepHandler struct {
 	Cache *cache.Cache
 	// ModelSet names the configured models in cache keys.
 	ModelSet string
+	// Prompts holds the deep-analysis template; nil: the built-in one.
+	Prompts *prompt.Set
 }
 
 // RunJob implements copydesk.JobHandler: it recomputes the local report,
@@ -327,7 +330,7 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 	} else {
 		reqs := make([]cache.Request, len(blocks))
 		for i, text := range texts {
-			reqs[i] = blockRequest(job, h.ModelSet, doc.Language, t, text)
+			reqs[i] = blockRequest(job, h.ModelSet, deepTemplate(h.Prompts).Version, doc.Language, t, text)
 		}
 		var outs []cache.Outcome
 		values, outs, err = h.Cache.DoBlocks(ctx, reqs, func(cctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {

@@ -27,10 +27,10 @@ func deepBlocks(doc *analyze.Doc) []*analyze.Block {
 // blockRequest is the cache request of one block's findings: editing one
 // paragraph of a page changes one block's key, so one block's worth of
 // model work runs again.
-func blockRequest(job *copydesk.Job, modelSet, lang string, t analyze.Type, text string) cache.Request {
+func blockRequest(job *copydesk.Job, modelSet, version, lang string, t analyze.Type, text string) cache.Request {
 	return cache.NewRequest(cache.KeyParts{
 		CustomerID: job.CustomerID, Kind: "analysis." + string(t), Input: text,
-		Params: map[string]string{"language": lang}, ModelClass: modelSet, Version: PromptVersion,
+		Params: map[string]string{"language": lang}, ModelClass: modelSet, Version: version,
 	})
 }
 
@@ -51,10 +51,15 @@ type blockValue struct {
 // each block's findings, encoded, in order. A finding that names no valid
 // block is given to the block that contains its quote, or else the first.
 func (h *DeepHandler) callBlocks(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, task string, lang string, t analyze.Type, texts []string, run *deepRun) ([][]byte, []copydesk.Micros, error) {
+	tmpl := deepTemplate(h.Prompts)
+	mreq, err := deepRequest(tmpl, lang, t, texts)
+	if err != nil {
+		return nil, nil, err
+	}
 	call := copydesk.ModelCall{
 		Kind: "analysis." + string(t), Priority: job.Priority,
 		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
-		Request: deepRequest(lang, t, texts), Version: PromptVersion,
+		Request: mreq, Version: tmpl.Version,
 		Validate: func(r *copydesk.ModelResponse) error {
 			_, err := decodeFindings(r.Text)
 			return err

@@ -1,26 +1,54 @@
 package analysis
 
 import (
-	"bytes"
-	_ "embed"
+	"embed"
 	"encoding/json"
+	"io/fs"
 	"strings"
-	"text/template"
 
 	"github.com/copydesk/copydesk/internal/analyze"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/prompt"
 )
 
-// PromptVersion names the deep-analysis prompt; it is part of cache keys.
+// PromptVersion names the built-in deep-analysis prompt; the version of
+// the template in use (an operator may override it) is part of cache keys.
 const PromptVersion = "deep-v2"
 
 // deepMaxTokens caps a deep analysis answer.
 const deepMaxTokens = 1200
 
-//go:embed prompts/deep.tmpl
-var deepTemplateText string
+//go:embed prompts/*.tmpl
+var promptFiles embed.FS
 
-var deepTemplate = template.Must(template.New("deep").Parse(deepTemplateText))
+// builtinPrompts are the templates without overrides.
+var builtinPrompts = prompt.MustLoad(mustSub(promptFiles, "prompts"))
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// LoadPrompts returns the deep-analysis templates with the overrides in dir
+// ("" for none).
+func LoadPrompts(dir string) (*prompt.Set, error) {
+	return prompt.Load(mustSub(promptFiles, "prompts"), dir)
+}
+
+// deepTemplate returns the deep-analysis template of set (nil: built-in).
+func deepTemplate(set *prompt.Set) *prompt.Template {
+	if set == nil {
+		set = builtinPrompts
+	}
+	t, err := set.Get("deep")
+	if err != nil {
+		panic("analysis: the deep template is missing: " + err.Error())
+	}
+	return t
+}
 
 // instructions say what each analysis asks of the model.
 var instructions = map[analyze.Type]string{
@@ -49,22 +77,24 @@ type promptBlock struct {
 	Text string
 }
 
-func deepRequest(lang string, t analyze.Type, texts []string) copydesk.ModelRequest {
+func deepRequest(tmpl *prompt.Template, lang string, t analyze.Type, texts []string) (copydesk.ModelRequest, error) {
 	blocks := make([]promptBlock, len(texts))
 	for i, text := range texts {
 		blocks[i] = promptBlock{N: i + 1, Text: strings.Join(strings.Fields(text), " ")}
 	}
-	var buf bytes.Buffer
-	_ = deepTemplate.Execute(&buf, map[string]any{
+	text, err := tmpl.Execute(map[string]any{
 		"Language": lang, "Type": t, "Instruction": instructions[t], "Blocks": blocks,
 	})
+	if err != nil {
+		return copydesk.ModelRequest{}, err
+	}
 	return copydesk.ModelRequest{
 		System:     "You are a meticulous copy editor. Answer with JSON only.",
-		Messages:   []copydesk.Message{{Role: "user", Content: buf.String()}},
+		Messages:   []copydesk.Message{{Role: "user", Content: text}},
 		MaxTokens:  deepMaxTokens,
 		JSONSchema: findingsSchema,
 		SchemaName: "findings",
-	}
+	}, nil
 }
 
 type modelFinding struct {

@@ -29,7 +29,7 @@ const Ext = ".tmpl"
 
 // versionRE finds the version a template declares in its first comment:
 // {{/* version: gen-hero-v1. … */}}
-var versionRE = regexp.MustCompile(`^\{\{-?\s*/\*\s*version:\s*([A-Za-z0-9._-]+)`)
+var versionRE = regexp.MustCompile(`^\{\{-?\s*/\*\s*version:\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)`)
 
 // Template is one parsed prompt template.
 type Template struct {
@@ -157,5 +157,17 @@ func (s *Set) Names() []string {
 		out = append(out, n)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// Overridden returns the names of the templates an operator's file
+// replaced, sorted.
+func (s *Set) Overridden() []string {
+	var out []string
+	for _, n := range s.Names() {
+		if s.byName[n].Overridden {
+			out = append(out, n)
+		}
+	}
 	return out
 }
