@@ -1,0 +1,162 @@
+package generation
+
+import (
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// Model-written content is untrusted. Every string of a block is reduced to
+// plain text before it is stored or shown; links are reduced to a short
+// list of safe forms. The policies are configured once and only read after.
+
+// strict removes every tag, and the content of script, style and the like.
+var strict = bluemonday.StrictPolicy()
+
+// maxUnwrap bounds how many layers of HTML escaping plainText peels off.
+const maxUnwrap = 8
+
+// plainText returns s as plain text: tags removed (with the content of
+// script and style elements), entities decoded, so that "&amp;" is stored
+// as "&" and encoded once by whichever renderer shows it. Decoding can
+// reveal markup that was escaped ("&lt;script&gt;"), so the two steps
+// repeat until nothing changes; a text still changing after maxUnwrap
+// rounds loses its angle brackets. Control characters are dropped and
+// white space collapsed to single spaces.
+func plainText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r), r == unicode.ReplacementChar, isInvisible(r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	stable := false
+	for range maxUnwrap {
+		next := html.UnescapeString(strict.Sanitize(s))
+		if next == s {
+			stable = true
+			break
+		}
+		s = next
+	}
+	if !stable {
+		s = strings.Map(func(r rune) rune {
+			if r == '<' || r == '>' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isInvisible reports format characters that hide text or reverse its
+// direction (zero-width spaces, bidi overrides); none belongs in copy.
+func isInvisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && r != '\u00ad' && r != '\u200d' // soft hyphen and emoji joiner stay
+}
+
+// safeURL returns raw when it is a link target a page may carry: an
+// http(s) URL with a host, mailto:, tel:, a relative path or a "#anchor";
+// anything else (javascript:, data:, vbscript:, protocol-relative //host,
+// and every disguise of them by case, entities, white space or control
+// characters) becomes "#". Entities are decoded first, as a browser would
+// decode them in an attribute; tabs and newlines are removed anywhere and
+// control characters and spaces at both ends, as browsers do before they
+// read the scheme.
+func safeURL(raw string) string {
+	s := html.UnescapeString(raw)
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' || unicode.IsSpace(r) || isInvisible(r) })
+	if s == "" || len(s) > 2048 {
+		return "#"
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r) || isInvisible(r) || strings.ContainsRune(`<>"'`+"`\\", r) {
+			return "#"
+		}
+	}
+	lower := strings.ToLower(s)
+	switch {
+	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" || u.User != nil {
+			return "#"
+		}
+		return s
+	case strings.HasPrefix(lower, "mailto:"):
+		if emailRE.MatchString(s[len("mailto:"):]) {
+			return s
+		}
+		return "#"
+	case strings.HasPrefix(lower, "tel:"):
+		if phoneRE.MatchString(s[len("tel:"):]) {
+			return s
+		}
+		return "#"
+	case strings.HasPrefix(s, "#"):
+		return s
+	case strings.HasPrefix(s, "//"):
+		return "#" // protocol-relative: another host
+	}
+	// A relative reference: no scheme, which means no colon before the
+	// first slash, question mark or hash.
+	first := s
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		first = s[:i]
+	}
+	if strings.Contains(first, ":") {
+		return "#"
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "" || u.Host != "" {
+		return "#"
+	}
+	return s
+}
+
+var (
+	emailRE = regexp.MustCompile(`^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$`)
+	phoneRE = regexp.MustCompile(`^\+?[0-9][0-9().-]{2,30}$`)
+	// phoneTextRE is what a phone number shown as text may contain.
+	phoneTextRE = regexp.MustCompile(`^\+?[0-9][0-9 ().-]{2,30}$`)
+)
+
+// safeEmail returns the plain text of s when it is an email address, else "".
+func safeEmail(s string) string {
+	s = plainText(s)
+	if emailRE.MatchString(s) {
+		return s
+	}
+	return ""
+}
+
+// safePhone returns the plain text of s when it is a phone number, else "".
+func safePhone(s string) string {
+	s = plainText(s)
+	if phoneTextRE.MatchString(s) {
+		return s
+	}
+	return ""
+}
+
+// telURL is the tel: link of a phone number that passed safePhone.
+func telURL(phone string) string {
+	return "tel:" + strings.Map(func(r rune) rune {
+		if r == '+' || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, phone)
+}
