@@ -23,3 +23,7 @@ func BenchmarkGetCache(b *testing.B) {
 	clock := copydesk.SystemClock{}
 	storetest.BenchmarkGetCache(b, MustOpen(b, clock), clock)
 }
+
+func BenchmarkLookupTM(b *testing.B) {
+	storetest.BenchmarkLookupTM(b, MustOpen(b, nil))
+}

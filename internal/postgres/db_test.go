@@ -104,7 +104,14 @@ func TestCacheStoreValidation(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_cache_claims"}
+func TestTranslationStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestTranslationStore(t, func(t *testing.T, clock copydesk.Clock) copydesk.TranslationStore {
+		return MustOpen(t, clock)
+	})
+}
+
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_cache_claims", "0005_translation"}
 
 func TestOpen(t *testing.T) {
 	dsn := MustDSN(t)

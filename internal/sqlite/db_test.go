@@ -50,7 +50,13 @@ func TestCacheStore(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access"}
+func TestTranslationStore(t *testing.T) {
+	storetest.TestTranslationStore(t, func(t *testing.T, clock copydesk.Clock) copydesk.TranslationStore {
+		return MustOpen(t, clock)
+	})
+}
+
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_translation"}
 
 func TestOpen(t *testing.T) {
 	t.Parallel()
