@@ -25,8 +25,9 @@ const maxUnwrap = 8
 // as "&" and encoded once by whichever renderer shows it. Decoding can
 // reveal markup that was escaped ("&lt;script&gt;"), so the two steps
 // repeat until nothing changes; a text still changing after maxUnwrap
-// rounds loses its angle brackets. Control characters are dropped and
-// white space collapsed to single spaces.
+// rounds loses its angle brackets. Control characters and invisible
+// format characters are dropped, white space collapsed to single spaces,
+// and script URL schemes in the text broken (see scriptScheme).
 func plainText(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
@@ -54,8 +55,15 @@ func plainText(s string) string {
 			return r
 		}, s)
 	}
+	s = scriptScheme.ReplaceAllString(s, "$1 :")
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// scriptScheme finds script URL schemes in text. No copy needs one, and
+// text is not always shown by careful renderers (a CMS may turn text that
+// looks like a link into one), so "javascript:" in text becomes
+// "javascript :", which nothing reads as a scheme.
+var scriptScheme = regexp.MustCompile(`(?i)\b(javascript|vbscript|livescript)\s*:`)
 
 // isInvisible reports format characters that hide text or reverse its
 // direction (zero-width spaces, bidi overrides); none belongs in copy.
@@ -68,11 +76,15 @@ func isInvisible(r rune) bool {
 // anything else (javascript:, data:, vbscript:, protocol-relative //host,
 // and every disguise of them by case, entities, white space or control
 // characters) becomes "#". Entities are decoded first, as a browser would
-// decode them in an attribute; tabs and newlines are removed anywhere and
+// decode them in an attribute (a URL still holding entities after that is
+// refused); tabs and newlines are removed anywhere and
 // control characters and spaces at both ends, as browsers do before they
 // read the scheme.
 func safeURL(raw string) string {
 	s := html.UnescapeString(raw)
+	if html.UnescapeString(s) != s {
+		return "#" // still entities after decoding: a disguise, not a link
+	}
 	s = strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' {
 			return -1
