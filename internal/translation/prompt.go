@@ -1,0 +1,199 @@
+package translation
+
+import (
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/prompt"
+)
+
+//go:embed prompts/*.tmpl
+var promptFiles embed.FS
+
+// TemplateName is the name of the translation prompt template.
+const TemplateName = "translate"
+
+// SchemaName names the structured output asked of the model; the simulated
+// provider (providertest.TranslationSchemaName) answers it.
+const SchemaName = "translations"
+
+func builtinFS() fs.FS {
+	sub, err := fs.Sub(promptFiles, "prompts")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+var builtinPrompts = prompt.MustLoad(builtinFS())
+
+// LoadPrompts returns the translation prompt templates: the built-in ones,
+// each replaced by the file of the same name in dir when there is one (an
+// empty dir overrides nothing).
+func LoadPrompts(dir string) (*prompt.Set, error) {
+	return prompt.Load(builtinFS(), dir)
+}
+
+// translationsSchema is the structured output asked of the model: exactly
+// one item per segment sent, numbered as in the prompt.
+var translationsSchema = json.RawMessage(`{"type":"object","additionalProperties":false,"required":["translations"],` +
+	`"properties":{"translations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["n","text"],` +
+	`"properties":{"n":{"type":"integer","minimum":1},"text":{"type":"string"}}}}}}`)
+
+// languageNames are the English names of common language codes, for the
+// prompt.
+var languageNames = map[string]string{
+	"nl": "Dutch", "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+	"pt": "Portuguese", "da": "Danish", "sv": "Swedish", "no": "Norwegian", "fi": "Finnish", "pl": "Polish",
+	"cs": "Czech", "tr": "Turkish", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ru": "Russian",
+	"uk": "Ukrainian", "el": "Greek", "hu": "Hungarian", "ro": "Romanian", "ar": "Arabic",
+}
+
+func languageName(code string) string {
+	if n, ok := languageNames[code]; ok {
+		return n
+	}
+	return code
+}
+
+type promptSegment struct {
+	N    int
+	Text string
+}
+
+type promptTerm struct {
+	Term, Translation string
+}
+
+// forcedTerms returns the glossary terms with a fixed translation into lang
+// that occur in any of the sources: only those go into the prompt.
+func forcedTerms(glossary []copydesk.GlossaryTerm, lang string, sources []string) []promptTerm {
+	var out []promptTerm
+	for _, t := range glossary {
+		tr, ok := t.Translations[lang]
+		if t.DoNotTranslate || !ok || tr == "" {
+			continue
+		}
+		for _, s := range sources {
+			if containsWord(s, t.Term) {
+				out = append(out, promptTerm{Term: t.Term, Translation: tr})
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Term < out[j].Term })
+	return out
+}
+
+// buildRequest renders the model request for one batch of sources.
+func buildRequest(tmpl *prompt.Template, source, target string, glossary []copydesk.GlossaryTerm, sources []string) (copydesk.ModelRequest, error) {
+	segs := make([]promptSegment, len(sources))
+	chars := 0
+	for i, s := range sources {
+		segs[i] = promptSegment{N: i + 1, Text: s}
+		chars += len(s)
+	}
+	text, err := tmpl.Execute(map[string]any{
+		"Source": source, "SourceName": languageName(source),
+		"Target": target, "TargetName": languageName(target),
+		"Glossary": forcedTerms(glossary, target, sources), "Segments": segs,
+	})
+	if err != nil {
+		return copydesk.ModelRequest{}, err
+	}
+	return copydesk.ModelRequest{
+		System:     "You are a professional translator. Answer with JSON only.",
+		Messages:   []copydesk.Message{{Role: "user", Content: text}},
+		MaxTokens:  min(16384, 1024+chars+24*len(sources)),
+		JSONSchema: translationsSchema,
+		SchemaName: SchemaName,
+	}, nil
+}
+
+// invalid is an unusable model answer: never cached, retried once.
+func invalid(msg string) error {
+	return &copydesk.ProviderError{Kind: copydesk.ProviderInvalid, Message: msg}
+}
+
+// decodeTranslations reads the model's answer for sources: exactly one
+// item per source, numbered 1..n, each keeping the source's placeholders.
+// Any other answer is a *copydesk.ProviderError of kind ProviderInvalid.
+func decodeTranslations(answer string, sources []string) ([]string, error) {
+	answer = strings.TrimSpace(answer)
+	answer = strings.TrimPrefix(answer, "```json")
+	answer = strings.TrimPrefix(answer, "```")
+	answer = strings.TrimSuffix(answer, "```")
+	var out struct {
+		Translations []struct {
+			N    int     `json:"n"`
+			Text *string `json:"text"`
+		} `json:"translations"`
+	}
+	if err := json.Unmarshal([]byte(answer), &out); err != nil {
+		return nil, invalid("the model's answer is not the requested translations JSON")
+	}
+	if len(out.Translations) != len(sources) {
+		return nil, invalid("the model answered " + strconv.Itoa(len(out.Translations)) + " translations for " + strconv.Itoa(len(sources)) + " segments")
+	}
+	texts := make([]string, len(sources))
+	seen := make([]bool, len(sources))
+	for _, it := range out.Translations {
+		if it.N < 1 || it.N > len(sources) || seen[it.N-1] || it.Text == nil {
+			return nil, invalid("the model's translations are not numbered 1 to " + strconv.Itoa(len(sources)) + " once each")
+		}
+		i := it.N - 1
+		seen[i] = true
+		t := strings.TrimSpace(*it.Text)
+		if t == "" {
+			return nil, invalid("the model left segment " + strconv.Itoa(it.N) + " empty")
+		}
+		if err := checkPlaceholders(sources[i], t); err != "" {
+			return nil, invalid("segment " + strconv.Itoa(it.N) + ": " + err)
+		}
+		texts[i] = t
+	}
+	return texts, nil
+}
+
+// checkPlaceholders compares the placeholders of a translation with its
+// source's: each exactly once, none invented, pairs nested. It returns
+// what is wrong, or "".
+func checkPlaceholders(source, target string) string {
+	want := make(map[string]bool)
+	for _, p := range placeholders(source) {
+		want[p] = true
+	}
+	seen := make(map[string]bool)
+	var stack []string
+	for _, p := range placeholders(target) {
+		if !want[p] {
+			return "placeholder " + p + " is not in the source"
+		}
+		if seen[p] {
+			return "placeholder " + p + " is repeated"
+		}
+		seen[p] = true
+		switch {
+		case strings.HasSuffix(p, "/>"):
+		case strings.HasPrefix(p, "</"):
+			open := "<" + p[2:]
+			if len(stack) == 0 || stack[len(stack)-1] != open {
+				return "placeholder " + p + " does not close the tag opened last"
+			}
+			stack = stack[:len(stack)-1]
+		default:
+			stack = append(stack, p)
+		}
+	}
+	for _, p := range placeholders(source) {
+		if !seen[p] {
+			return "placeholder " + p + " is missing"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,320 @@
+package translation
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// A document is its input cut into literal runs, which are copied to every
+// translation unchanged, and segments, which are translated. Concatenating
+// the parts of a document with each segment rendered from its own source
+// gives back the input byte for byte.
+type document struct {
+	parts []part
+	segs  []*segment
+}
+
+// part is a literal run (seg < 0) or the segment segs[seg].
+type part struct {
+	lit string
+	seg int
+}
+
+// segment is one unit of translation: a paragraph, heading, list item, table
+// cell or attribute value.
+type segment struct {
+	// Source is the text a model and the translation memory see: the
+	// segment's text with every piece of markup, variable, URL and
+	// do-not-translate term replaced by a numbered placeholder ("<x1>",
+	// "</x1>", "<x2/>"). It holds no line break.
+	Source string
+	// raw is the input bytes the segment covers.
+	raw string
+	// codes maps each placeholder of Source to the input bytes it stands
+	// for.
+	codes map[string]string
+	// escape encodes translated text for the format (HTML: &, <; nil:
+	// unchanged).
+	escape func(string) string
+	// exact is set when render(Source) without the shortcut gives raw: no
+	// text of the segment was decoded or folded.
+	exact bool
+	// protected are the do-not-translate terms the segment holds.
+	protected []string
+}
+
+// render returns the segment's markup for a translation t of Source. An
+// identity translation gives back the input bytes.
+func (s *segment) render(t string) string {
+	if t == s.Source {
+		return s.raw
+	}
+	return s.rebuild(t)
+}
+
+// rebuild substitutes the placeholders of t with the bytes they stand for
+// and escapes the text between them. Unknown placeholder-like text is
+// treated as text (it cannot occur in a validated translation).
+func (s *segment) rebuild(t string) string {
+	var b strings.Builder
+	for _, tk := range splitPlaceholders(t) {
+		if tk.code {
+			if orig, ok := s.codes[tk.text]; ok {
+				b.WriteString(orig)
+				continue
+			}
+		}
+		if s.escape != nil {
+			b.WriteString(s.escape(tk.text))
+		} else {
+			b.WriteString(tk.text)
+		}
+	}
+	return b.String()
+}
+
+// render concatenates the document with the given translation of each
+// segment (nil: every segment's own source, which gives back the input).
+func (d *document) render(texts []string) string {
+	var b strings.Builder
+	for _, p := range d.parts {
+		if p.seg < 0 {
+			b.WriteString(p.lit)
+			continue
+		}
+		s := d.segs[p.seg]
+		if texts == nil {
+			b.WriteString(s.raw)
+		} else {
+			b.WriteString(s.render(texts[p.seg]))
+		}
+	}
+	return b.String()
+}
+
+// placeholderRE matches the placeholders of a segment's source.
+var placeholderRE = regexp.MustCompile(`</?x[0-9]+/?>`)
+
+// ptoken is a run of text or one placeholder.
+type ptoken struct {
+	text string
+	code bool
+}
+
+// splitPlaceholders cuts s into text runs and placeholders.
+func splitPlaceholders(s string) []ptoken {
+	var out []ptoken
+	at := 0
+	for _, m := range placeholderRE.FindAllStringIndex(s, -1) {
+		if m[0] > at {
+			out = append(out, ptoken{text: s[at:m[0]]})
+		}
+		out = append(out, ptoken{text: s[m[0]:m[1]], code: true})
+		at = m[1]
+	}
+	if at < len(s) {
+		out = append(out, ptoken{text: s[at:]})
+	}
+	return out
+}
+
+// placeholders returns the placeholders of s in order.
+func placeholders(s string) []string {
+	return placeholderRE.FindAllString(s, -1)
+}
+
+// tokKind is the kind of one piece of a segment under construction.
+type tokKind int
+
+const (
+	tokText  tokKind = iota // translatable text
+	tokOpen                 // an opening inline tag: <xN>
+	tokClose                // its closing tag: </xN>
+	tokEmpty                // markup or protected text: <xN/>
+)
+
+// tok is one piece of a segment under construction: raw is its input bytes,
+// src what the model sees (text only).
+type tok struct {
+	kind tokKind
+	raw  string
+	src  string
+	name string // tag name of an open or close token, for pairing
+	pair int    // index of the matching token, -1 if none
+	// attrs marks an HTML tag whose translatable attributes become
+	// segments when the tag ends up outside any segment.
+	attrs bool
+}
+
+// builder collects the pieces of one segment candidate and turns them into
+// literal runs and at most one segment.
+type builder struct {
+	toks      []tok
+	escape    func(string) string
+	protected []string
+	dnt       []string // do-not-translate terms, for attribute segments
+}
+
+func (b *builder) text(raw, src string) {
+	if raw == "" {
+		return
+	}
+	if strings.ContainsAny(src, "\r\n") { // a segment's source holds no line break
+		src = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(src)
+	}
+	b.toks = append(b.toks, tok{kind: tokText, raw: raw, src: src, pair: -1})
+}
+
+// open adds an opening inline tag; close pairs with the latest unpaired
+// open of the same name, or becomes an empty placeholder.
+func (b *builder) open(raw, name string) {
+	b.toks = append(b.toks, tok{kind: tokOpen, raw: raw, name: name, pair: -1})
+}
+
+func (b *builder) close(raw, name string) {
+	for i := len(b.toks) - 1; i >= 0; i-- {
+		t := &b.toks[i]
+		if t.kind == tokOpen && t.pair < 0 {
+			if t.name != name {
+				break // crossing tags: keep the structure as opaque markup
+			}
+			t.pair = len(b.toks)
+			b.toks = append(b.toks, tok{kind: tokClose, raw: raw, name: name, pair: i})
+			return
+		}
+	}
+	b.empty(raw)
+}
+
+func (b *builder) empty(raw string) {
+	if raw == "" {
+		return
+	}
+	b.toks = append(b.toks, tok{kind: tokEmpty, raw: raw, pair: -1})
+}
+
+func (b *builder) reset() {
+	b.toks = b.toks[:0]
+	b.protected = nil
+}
+
+// flush appends the collected pieces to d: leading and trailing white
+// space stays literal, the rest becomes one segment if its text holds a
+// letter (numbers, symbols and markup alone are not translated).
+func (b *builder) flush(d *document) {
+	defer b.reset()
+	toks := b.toks
+	if len(toks) == 0 {
+		return
+	}
+	// An open without its close is markup like any other.
+	for i := range toks {
+		if toks[i].kind == tokOpen && toks[i].pair < 0 {
+			toks[i].kind = tokEmpty
+		}
+	}
+	hasLetter := false
+	for _, t := range toks {
+		if t.kind == tokText && strings.IndexFunc(t.src, unicode.IsLetter) >= 0 {
+			hasLetter = true
+			break
+		}
+	}
+	if !hasLetter {
+		for _, t := range toks {
+			if t.attrs {
+				tagAttrs(d, t.raw, "", b.dnt)
+			} else {
+				d.lit(t.raw)
+			}
+		}
+		return
+	}
+	// Leading and trailing white space stays literal; markup and protected
+	// text stay in the segment, where the model can place them.
+	lo, hi := 0, len(toks)
+	var lead, trail string
+	for lo < hi {
+		t := &toks[lo]
+		if t.kind == tokText {
+			trimmed := strings.TrimLeftFunc(t.raw, unicode.IsSpace)
+			if trimmed == "" {
+				lo++
+				continue
+			}
+			lead = t.raw[:len(t.raw)-len(trimmed)]
+			t.raw = trimmed
+			t.src = strings.TrimLeftFunc(t.src, unicode.IsSpace)
+		}
+		break
+	}
+	for hi > lo {
+		t := &toks[hi-1]
+		if t.kind == tokText {
+			trimmed := strings.TrimRightFunc(t.raw, unicode.IsSpace)
+			if trimmed == "" {
+				hi--
+				continue
+			}
+			trail = t.raw[len(trimmed):]
+			t.raw = trimmed
+			t.src = strings.TrimRightFunc(t.src, unicode.IsSpace)
+		}
+		break
+	}
+	for _, t := range toks[:lo] {
+		d.lit(t.raw)
+	}
+	d.lit(lead)
+
+	s := &segment{codes: map[string]string{}, escape: b.escape, exact: true, protected: b.protected}
+	var src, raw strings.Builder
+	n := 0
+	num := make(map[int]int) // index of an open token → its number
+	for i := lo; i < hi; i++ {
+		t := toks[i]
+		raw.WriteString(t.raw)
+		var code string
+		switch t.kind {
+		case tokText:
+			src.WriteString(t.src)
+			if t.src != t.raw || b.escape != nil && b.escape(t.src) != t.raw {
+				s.exact = false
+			}
+			continue
+		case tokOpen:
+			n++
+			num[i] = n
+			code = "<x" + strconv.Itoa(n) + ">"
+		case tokClose:
+			code = "</x" + strconv.Itoa(num[t.pair]) + ">"
+		case tokEmpty:
+			n++
+			code = "<x" + strconv.Itoa(n) + "/>"
+		}
+		s.codes[code] = t.raw
+		src.WriteString(code)
+	}
+	s.Source = src.String()
+	s.raw = raw.String()
+	d.segs = append(d.segs, s)
+	d.parts = append(d.parts, part{seg: len(d.segs) - 1})
+	d.lit(trail)
+	for _, t := range toks[hi:] {
+		d.lit(t.raw)
+	}
+}
+
+// lit appends a literal run.
+func (d *document) lit(s string) {
+	if s == "" {
+		return
+	}
+	if n := len(d.parts); n > 0 && d.parts[n-1].seg < 0 {
+		d.parts[n-1].lit += s
+		return
+	}
+	d.parts = append(d.parts, part{lit: s, seg: -1})
+}

@@ -1,0 +1,393 @@
+// Package translation is the translation service: content (plain text,
+// Markdown or HTML) is cut into segments with its markup protected by
+// numbered placeholders, each segment is looked up in the cache and in the
+// customer's translation memory, and only the segments no one has
+// translated yet go to a model, batched into few calls. A translation that
+// is fully remembered is answered inline; the rest runs as one job for all
+// languages, whose results stream in per language.
+package translation
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/copydesk/copydesk/internal/analyze"
+	"github.com/copydesk/copydesk/internal/cache"
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/prompt"
+)
+
+// JobKind is the job kind of translations that need a model.
+const JobKind = "translation"
+
+// MaxContentDefault caps the content of one translation request, in bytes.
+const MaxContentDefault = 512 << 10
+
+// MaxLanguages caps the target languages of one request.
+const MaxLanguages = 32
+
+// MaxRequestTerms caps the glossary terms of one request.
+const MaxRequestTerms = 500
+
+// Cache kinds (and model call kinds) of segment translations: published
+// content is kept in the permanent tier, drafts in the dynamic one.
+const (
+	KindPublished = "translation.published"
+	KindDraft     = "translation.draft"
+)
+
+// Segment origins.
+const (
+	FromMemory = "memory" // the customer's translation memory
+	FromCache  = "cache"  // the cache (L1 or L2) or another caller's identical work
+	FromModel  = "model"  // translated by a model for this request
+)
+
+// Check codes.
+const (
+	CheckGlossaryMissing     = "glossary_missing"     // a forced glossary translation is not in the target
+	CheckGlossaryTranslated  = "glossary_translated"  // a do-not-translate term is not in the target
+	CheckNumberMissing       = "number_missing"       // a number of the source is not in the target
+	CheckPlaceholderMismatch = "placeholder_mismatch" // the target's placeholders differ from the source's
+)
+
+// Request asks for the translation of content into some languages.
+type Request struct {
+	Content string `json:"content"`
+	// Format is text (default), markdown or html.
+	Format string `json:"format,omitempty"`
+	// SourceLanguage is detected with the analysis engine when empty.
+	SourceLanguage string `json:"source_language,omitempty"`
+	// TargetLanguages defaults to every configured language but the source.
+	TargetLanguages []string `json:"target_languages,omitempty"`
+	// Glossary is added to the customer's stored glossary for this request
+	// (a term of the same text replaces the stored one).
+	Glossary []copydesk.GlossaryTerm `json:"glossary,omitempty"`
+	// Published selects the cache tier: translation.published (permanent)
+	// rather than translation.draft (dynamic).
+	Published bool `json:"published,omitempty"`
+	// Priority is critical, high (default), medium or low.
+	Priority string `json:"priority,omitempty"`
+}
+
+// Segment is one translated segment. Source and Text hold placeholders
+// (<x1>…</x1>, <x2/>) where the input has markup or protected text.
+type Segment struct {
+	Index  int    `json:"index"`
+	Source string `json:"source"`
+	Text   string `json:"text"`
+	// From is FromMemory, FromCache or FromModel.
+	From string `json:"from"`
+}
+
+// LanguageResult is the translation into one language.
+type LanguageResult struct {
+	Language string `json:"language"`
+	// Content is the reassembled translated document, in the format and
+	// with the markup of the input.
+	Content  string    `json:"content"`
+	Segments []Segment `json:"segments"`
+	// Reused counts the segments from memory or cache, Translated those a
+	// model translated in this request.
+	Reused     int `json:"reused"`
+	Translated int `json:"translated"`
+	// Checks are the glossary, number and placeholder problems found after
+	// the fact; empty when fine.
+	Checks     []Check         `json:"checks"`
+	Model      string          `json:"model,omitempty"`
+	Provider   string          `json:"provider,omitempty"`
+	CostMicros copydesk.Micros `json:"cost_micros"`
+	Simulated  bool            `json:"simulated"`
+}
+
+// Check is one problem found in a translated segment.
+type Check struct {
+	Segment int    `json:"segment"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Response answers a Request. Status is "complete" when every segment of
+// every language came from memory or cache (Translations is filled, no
+// job ran), "pending" when job JobID translates the rest.
+type Response struct {
+	Status         string                     `json:"status"`
+	SourceLanguage string                     `json:"source_language"`
+	Languages      []string                   `json:"languages"`
+	Segments       int                        `json:"segments"`
+	Translations   map[string]*LanguageResult `json:"translations,omitempty"`
+	JobID          string                     `json:"job_id,omitempty"`
+	JobURL         string                     `json:"job_url,omitempty"`
+	StreamURL      string                     `json:"stream_url,omitempty"`
+}
+
+// Submitter accepts jobs (jobs.Service).
+type Submitter interface {
+	Submit(ctx context.Context, job *copydesk.Job) error
+}
+
+// Service translates content.
+type Service struct {
+	Jobs Submitter
+	// Models runs model calls; nil when no provider is configured (then a
+	// translation that needs a model is refused with ENOPROVIDER, and a
+	// fully remembered one is still answered).
+	Models copydesk.ModelService
+	// Store keeps the glossaries and the translation memory; nil: neither.
+	Store copydesk.TranslationStore
+	// Cache keeps translated segments (L1/L2, deduplication); nil: memory
+	// only.
+	Cache *cache.Cache
+	// ModelSet fingerprints the configured models; it is part of every
+	// segment's context.
+	ModelSet string
+	// Languages are the configured languages; nil: copydesk.Languages.
+	Languages []string
+	// MaxContent caps Request.Content in bytes. Default MaxContentDefault.
+	MaxContent int
+	// Prompts are the prompt templates; nil: the built-in ones.
+	Prompts *prompt.Set
+}
+
+// jobInput is what a translation job carries: the normalized request with
+// the glossary already merged.
+type jobInput struct {
+	Request
+	GlossaryMerged bool `json:"glossary_merged"`
+}
+
+func (s *Service) languages() []string {
+	if len(s.Languages) > 0 {
+		return s.Languages
+	}
+	return copydesk.Languages
+}
+
+func (s *Service) engine() (*engine, error) {
+	return newEngine(s.Models, s.Store, s.Cache, s.ModelSet, s.Prompts)
+}
+
+// Translate translates req for the customer: answered inline when every
+// segment is remembered, else submitted as one job. Returns EINVALID for a
+// bad field (empty content, unknown format, an unknown or unconfigured
+// language, a target equal to the source, too many languages, a bad
+// glossary term), ETOOLARGE for content over MaxContent, EUNPROCESSABLE for
+// invalid UTF-8, and ENOPROVIDER when a model is needed and none is
+// configured.
+func (s *Service) Translate(ctx context.Context, req *Request, customerID, userID string) (*Response, error) {
+	if err := s.normalize(req); err != nil {
+		return nil, err
+	}
+	prio, err := copydesk.ParsePriority(req.Priority)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	glossary, err := e.glossary(ctx, customerID, req.Glossary)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := segmentDoc(req.Format, req.Content, dntTerms(glossary))
+	if err != nil {
+		return nil, err
+	}
+	w := &work{customerID: customerID, userID: userID, priority: prio, source: req.SourceLanguage,
+		published: req.Published, glossary: glossary, doc: doc}
+	resp := &Response{SourceLanguage: req.SourceLanguage, Languages: req.TargetLanguages, Segments: len(doc.segs)}
+
+	results := make(map[string]*LanguageResult, len(req.TargetLanguages))
+	complete := true
+	for _, lang := range req.TargetLanguages {
+		r, ok, err := e.remembered(ctx, w, lang)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			complete = false
+			break
+		}
+		results[lang] = r
+	}
+	if complete {
+		resp.Status, resp.Translations = "complete", results
+		return resp, nil
+	}
+	if s.Models == nil {
+		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
+			"translation needs a provider for the segments not in the translation memory: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate for a simulated one")
+	}
+	in := jobInput{Request: *req, GlossaryMerged: true}
+	in.Glossary = glossary
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("encode job input: %w", err)
+	}
+	job := &copydesk.Job{Kind: JobKind, CustomerID: customerID, UserID: userID, Priority: prio, Input: input}
+	if err := s.Jobs.Submit(ctx, job); err != nil {
+		return nil, err
+	}
+	resp.Status = "pending"
+	resp.JobID, resp.JobURL, resp.StreamURL = job.ID, "/v1/jobs/"+job.ID, "/v1/jobs/"+job.ID+"/events"
+	return resp, nil
+}
+
+// normalize validates req and fills its defaults: format, source language
+// (detected), target languages.
+func (s *Service) normalize(req *Request) error {
+	if strings.TrimSpace(req.Content) == "" {
+		return copydesk.Errorf(copydesk.EINVALID, "content is required")
+	}
+	if max := cmp.Or(s.MaxContent, MaxContentDefault); len(req.Content) > max {
+		return copydesk.Errorf(copydesk.ETOOLARGE, "content is %d bytes; the limit is %d", len(req.Content), max)
+	}
+	if !utf8.ValidString(req.Content) {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "content is not valid UTF-8: send UTF-8 text")
+	}
+	req.Format = strings.ToLower(strings.TrimSpace(req.Format))
+	switch req.Format {
+	case "":
+		req.Format = FormatText
+	case FormatText, FormatMarkdown, FormatHTML:
+	default:
+		return copydesk.Errorf(copydesk.EINVALID, "unknown format %q: use text, markdown or html", truncate(req.Format, 40))
+	}
+	configured := s.languages()
+	list := strings.Join(configured, ", ")
+	check := func(field, code string) (string, error) {
+		c := strings.ToLower(strings.TrimSpace(code))
+		if i := strings.IndexAny(c, "-_"); i > 0 {
+			c = c[:i] // en-US is en
+		}
+		if !slices.Contains(configured, c) {
+			return "", copydesk.Errorf(copydesk.EINVALID, "%s: language %q is not configured; use one of %s", field, truncate(code, 20), list)
+		}
+		return c, nil
+	}
+	if req.SourceLanguage == "" || req.SourceLanguage == "auto" {
+		doc, err := analyze.Parse(analyze.Input{Content: req.Content, Format: analyze.Format(req.Format)})
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(configured, doc.Language) {
+			return copydesk.Errorf(copydesk.EINVALID, "source language detected as %q, which is not configured; set source_language to one of %s", doc.Language, list)
+		}
+		req.SourceLanguage = doc.Language
+	} else {
+		c, err := check("source_language", req.SourceLanguage)
+		if err != nil {
+			return err
+		}
+		req.SourceLanguage = c
+	}
+	if len(req.TargetLanguages) > MaxLanguages {
+		return copydesk.Errorf(copydesk.EINVALID, "target_languages has %d languages; at most %d are allowed", len(req.TargetLanguages), MaxLanguages)
+	}
+	var targets []string
+	if len(req.TargetLanguages) == 0 {
+		for _, l := range configured {
+			if l != req.SourceLanguage {
+				targets = append(targets, l)
+			}
+		}
+	}
+	for _, l := range req.TargetLanguages {
+		c, err := check("target_languages", l)
+		if err != nil {
+			return err
+		}
+		if c == req.SourceLanguage {
+			return copydesk.Errorf(copydesk.EINVALID, "target_languages: %q is the source language", c)
+		}
+		if !slices.Contains(targets, c) {
+			targets = append(targets, c)
+		}
+	}
+	if len(targets) == 0 {
+		return copydesk.Errorf(copydesk.EINVALID, "no target language: the only configured language is the source, %q", req.SourceLanguage)
+	}
+	req.TargetLanguages = targets
+	return validateGlossary(req.Glossary)
+}
+
+// validateGlossary checks the terms of a request's glossary.
+func validateGlossary(terms []copydesk.GlossaryTerm) error {
+	if len(terms) > MaxRequestTerms {
+		return copydesk.Errorf(copydesk.EINVALID, "glossary has %d terms; at most %d are allowed in a request", len(terms), MaxRequestTerms)
+	}
+	seen := make(map[string]int, len(terms))
+	for i := range terms {
+		t := &terms[i]
+		t.Term = strings.TrimSpace(t.Term)
+		switch {
+		case t.Term == "":
+			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].term is empty", i)
+		case len(t.Term) > 200:
+			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].term is longer than 200 bytes", i)
+		case !utf8.ValidString(t.Term) || placeholderRE.MatchString(t.Term):
+			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].term is not valid text", i)
+		case t.DoNotTranslate && len(t.Translations) > 0:
+			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d] (%q) has do_not_translate and translations; set one of them", i, t.Term)
+		case !t.DoNotTranslate && len(t.Translations) == 0:
+			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d] (%q) needs do_not_translate or at least one translation", i, t.Term)
+		}
+		if j, dup := seen[t.Term]; dup {
+			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].term %q is a duplicate of glossary[%d]", i, t.Term, j)
+		}
+		seen[t.Term] = i
+		if len(t.Translations) > 0 {
+			tr := make(map[string]string, len(t.Translations))
+			for lang, text := range t.Translations {
+				code, ok := normalizeLang(lang)
+				if !ok {
+					return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].translations: language code %q is not 2 to 8 letters", i, truncate(lang, 20))
+				}
+				text = strings.TrimSpace(text)
+				if text == "" || len(text) > 200 || !utf8.ValidString(text) {
+					return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].translations[%q] is empty, too long or not valid text", i, code)
+				}
+				tr[code] = text
+			}
+			t.Translations = tr
+		}
+	}
+	return nil
+}
+
+// dntTerms lists the do-not-translate terms, longest first (so that a
+// longer term wins over one it contains).
+func dntTerms(glossary []copydesk.GlossaryTerm) []string {
+	var out []string
+	for _, t := range glossary {
+		if t.DoNotTranslate && t.Term != "" {
+			out = append(out, t.Term)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// normalizeLang lower-cases a language code and drops its region (en-US is
+// en); ok is false unless the result is 2 to 8 ASCII letters.
+func normalizeLang(code string) (string, bool) {
+	c := strings.ToLower(strings.TrimSpace(code))
+	if i := strings.IndexAny(c, "-_"); i >= 0 {
+		c = c[:i]
+	}
+	if len(c) < 2 || len(c) > 8 {
+		return "", false
+	}
+	for i := 0; i < len(c); i++ {
+		if c[i] < 'a' || c[i] > 'z' {
+			return "", false
+		}
+	}
+	return c, true
+}
