@@ -508,9 +508,14 @@ func (s *sse) raw(name string, data []byte) {
 	s.flush()
 }
 
-// DefaultResponder answers "{}" when JSON output is asked for, and otherwise
-// a deterministic text derived from the prompt, starting with SimulatedPrefix.
+// DefaultResponder answers translation calls (SchemaName
+// TranslationSchemaName) with TranslateResponder, other calls asking for
+// JSON output with an example of their schema (or "{}"), and the rest with a
+// deterministic text derived from the prompt, starting with SimulatedPrefix.
 func DefaultResponder(r Request) string {
+	if r.SchemaName == TranslationSchemaName {
+		return TranslateResponder(r)
+	}
 	if r.JSON {
 		if len(r.Schema) > 0 {
 			return SchemaExample(r.Schema)
