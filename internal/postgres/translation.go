@@ -81,7 +81,7 @@ const upsertTMSQL = `INSERT INTO translation_memory
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
 		WITH ORDINALITY AS t(customer_id, source_lang, target_lang, context, source_hash, source, target, origin, model, ord)
 	ORDER BY ord
-	ON CONFLICT (customer_id, source_lang, target_lang, source_hash, context) DO UPDATE SET
+	ON CONFLICT (source_hash, customer_id, source_lang, target_lang, context) DO UPDATE SET
 		source = excluded.source, target = excluded.target, origin = excluded.origin,
 		model = excluded.model, created_at = excluded.created_at`
 

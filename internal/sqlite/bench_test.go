@@ -50,3 +50,7 @@ func BenchmarkGetCache(b *testing.B) {
 func BenchmarkLookupTM(b *testing.B) {
 	storetest.BenchmarkLookupTM(b, MustOpen(b, nil))
 }
+
+func BenchmarkPutTM(b *testing.B) {
+	storetest.BenchmarkPutTM(b, MustOpen(b, nil))
+}

@@ -69,7 +69,7 @@ func sourceHash(source string) string {
 const upsertTMSQL = `INSERT INTO translation_memory
 	(customer_id, source_lang, target_lang, context, source_hash, source, target, origin, model, created_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (customer_id, source_lang, target_lang, source_hash, context) DO UPDATE SET
+	ON CONFLICT (source_hash, customer_id, source_lang, target_lang, context) DO UPDATE SET
 		source = excluded.source, target = excluded.target, origin = excluded.origin,
 		model = excluded.model, created_at = excluded.created_at`
 
