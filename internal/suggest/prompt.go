@@ -20,6 +20,7 @@ const (
 	excerptMaxBodies    = 4    // paragraphs, list items, quotes
 	excerptMaxBodyChars = 400  // one paragraph
 	excerptMaxHeadChars = 120  // one heading
+	excerptMaxOutline   = 600  // all headings
 )
 
 // maxTokensPerCount caps the answer: about 40 tokens per suggestion, four
@@ -76,37 +77,53 @@ func buildRequest(t *prompt.Template, req *Request, doc *analyze.Doc) (copydesk.
 	}, nil
 }
 
-// excerpt is the compact view of the page the model reads: every heading
-// (as "H2: …") and the first few paragraphs, each shortened, the whole
-// capped at excerptMaxChars. Code is left out.
+// excerpt is the compact view of the page the model reads, in document
+// order: the outline (headings as "H2: …", up to excerptMaxOutline
+// characters) and the first few paragraphs, each shortened, the whole
+// within excerptMaxChars. Code is left out.
 func excerpt(doc *analyze.Doc) string {
-	var b strings.Builder
+	lines := make([]string, len(doc.Blocks))
+	used := 0
+	for i := range doc.Blocks {
+		bl := &doc.Blocks[i]
+		if bl.Kind != analyze.BlockHeading {
+			continue
+		}
+		text := oneLine(bl.Text)
+		if text == "" {
+			continue
+		}
+		line := "H" + strconv.Itoa(bl.Level) + ": " + shorten(text, excerptMaxHeadChars)
+		if used+len(line)+1 > excerptMaxOutline {
+			break
+		}
+		lines[i] = line
+		used += len(line) + 1
+	}
 	bodies := 0
 	for i := range doc.Blocks {
 		bl := &doc.Blocks[i]
 		text := oneLine(bl.Text)
-		if text == "" || bl.Kind == analyze.BlockCode {
+		if bl.Kind == analyze.BlockHeading || bl.Kind == analyze.BlockCode || text == "" {
 			continue
 		}
-		var line string
-		if bl.Kind == analyze.BlockHeading {
-			line = "H" + strconv.Itoa(bl.Level) + ": " + shorten(text, excerptMaxHeadChars)
-		} else {
-			if bodies == excerptMaxBodies {
-				continue
-			}
-			bodies++
-			line = shorten(text, excerptMaxBodyChars)
-		}
-		left := excerptMaxChars - b.Len()
-		if left <= 0 {
+		line := shorten(text, min(excerptMaxBodyChars, excerptMaxChars-used-1))
+		if line == "" || bodies == excerptMaxBodies {
 			break
+		}
+		lines[i] = line
+		used += len(line) + 1
+		bodies++
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		if l == "" {
+			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte('\n')
-			left--
 		}
-		b.WriteString(shorten(line, left))
+		b.WriteString(l)
 	}
 	return b.String()
 }

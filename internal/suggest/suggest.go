@@ -11,6 +11,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"strings"
 	"unicode/utf8"
 
@@ -46,12 +47,21 @@ var builtinPrompts embed.FS
 // file of the same name in dir when there is one ("" overrides nothing).
 // Returns an error naming the file when an override does not parse.
 func LoadPrompts(dir string) (*prompt.Set, error) {
-	return prompt.Load(builtinPrompts, dir)
+	return prompt.Load(builtinFS(), dir)
 }
 
 // defaultPrompts are the built-in templates, for a Service or Handler
 // without Prompts.
-var defaultPrompts = prompt.MustLoad(builtinPrompts)
+var defaultPrompts = prompt.MustLoad(builtinFS())
+
+// builtinFS is the directory of the built-in templates.
+func builtinFS() fs.FS {
+	sub, err := fs.Sub(builtinPrompts, "prompts")
+	if err != nil {
+		panic(err) // a constant, valid path
+	}
+	return sub
+}
 
 // Request asks for SEO suggestions for one page.
 type Request struct {

@@ -1,0 +1,467 @@
+package suggest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/analyze"
+	"github.com/copydesk/copydesk/internal/cache"
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/openai"
+	"github.com/copydesk/copydesk/internal/providertest"
+)
+
+// providerModels is the smallest copydesk.ModelService: one provider, no
+// routing; it records the calls it was given.
+type providerModels struct {
+	p     copydesk.Provider
+	mu    sync.Mutex
+	calls []copydesk.ModelCall
+}
+
+func (m *providerModels) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
+	m.mu.Lock()
+	m.calls = append(m.calls, call)
+	m.mu.Unlock()
+	call.Request.Model = "gpt-4o-mini" // the router's choice
+	resp, err := m.p.Stream(ctx, call.Request, onDelta)
+	if err != nil {
+		return nil, err
+	}
+	return &copydesk.ModelResult{
+		Response:  resp,
+		Usage:     copydesk.UsageRecord{Provider: m.p.Name(), Model: resp.Model, Cost: 42, Currency: "EUR"},
+		Simulated: true,
+	}, nil
+}
+
+// MustModels returns a model service as the wiring builds it in spirit: a
+// fake OpenAI server, the real adapter, and the model cache in front
+// (which runs the call's Validate).
+func MustModels(tb testing.TB, opts providertest.Options) (copydesk.ModelService, *providerModels, *providertest.Server) {
+	tb.Helper()
+	fake := providertest.NewTestServer(tb, opts)
+	client, err := openai.New(openai.Config{Name: "fake", APIKey: "test-key", BaseURL: fake.URL + "/v1/"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := cache.New(cache.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pm := &providerModels{p: client}
+	return &cache.Models{Next: pm, Cache: c, ModelSet: "test"}, pm, fake
+}
+
+type event struct {
+	Type string
+	Data map[string]any
+}
+
+// recorder collects emitted events.
+type recorder struct {
+	mu     sync.Mutex
+	events []event
+}
+
+func (r *recorder) emit(_ context.Context, typ string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, event{typ, m})
+	return nil
+}
+
+func (r *recorder) types() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for i, ev := range r.events {
+		if ev.Type == copydesk.EventDelta && i > 0 && r.events[i-1].Type == copydesk.EventDelta {
+			continue
+		}
+		out = append(out, ev.Type)
+	}
+	return strings.Join(out, ",")
+}
+
+func (r *recorder) find(typ string) (event, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ev := range r.events {
+		if ev.Type == typ {
+			return ev, true
+		}
+	}
+	return event{}, false
+}
+
+// deltas joins the text of the delta events of one attempt.
+func (r *recorder) deltas(attempt int) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for _, ev := range r.events {
+		if ev.Type != copydesk.EventDelta {
+			continue
+		}
+		a, _ := ev.Data["attempt"].(float64)
+		if max(int(a), 1) == attempt {
+			if ev.Data["task"] != JobKind {
+				panic("delta without task")
+			}
+			b.WriteString(ev.Data["text"].(string))
+		}
+	}
+	return b.String()
+}
+
+// MustJob returns a stored-looking job for req.
+func MustJob(tb testing.TB, req Request) *copydesk.Job {
+	tb.Helper()
+	in, err := json.Marshal(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &copydesk.Job{ID: "job-1", Kind: JobKind, CustomerID: "c1", UserID: "u1", Priority: copydesk.PriorityHigh, Input: in}
+}
+
+var pageRequest = Request{Content: pageContent, Format: analyze.FormatMarkdown, Language: "en", Keyphrase: "cold brew", Count: 3}
+
+func TestRunJobValidAnswer(t *testing.T) {
+	t.Parallel()
+	models, pm, fake := MustModels(t, providertest.Options{})
+	fake.Enqueue(providertest.Behaviour{Text: validAnswer})
+	h := &Handler{Models: models}
+	var rec recorder
+	raw, status, err := h.RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != copydesk.JobSucceeded {
+		t.Errorf("status: got %s, want %s", status, copydesk.JobSucceeded)
+	}
+	if got, want := rec.types(), "task.started,delta,task.result"; got != want {
+		t.Errorf("events: got %s, want %s", got, want)
+	}
+	if got := rec.deltas(1); got != validAnswer {
+		t.Errorf("deltas: got %q, want the answer %q", got, validAnswer)
+	}
+	var res Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Titles) != 2 || res.Titles[0].Text != "Cold brew coffee: a complete guide to brewing at home" || res.Titles[0].Score != 100 || !res.Titles[0].Fits {
+		t.Errorf("titles: got %+v, want the fitting one with the keyphrase first, score 100", res.Titles)
+	}
+	if res.Titles[1].Fits || res.Titles[1].Score >= res.Titles[0].Score {
+		t.Errorf("second title: got %+v, want a lower score and not fitting", res.Titles[1])
+	}
+	if len(res.MetaDescriptions) != 1 || res.MetaDescriptions[0].Fits || len(res.MetaDescriptions[0].Findings) != 2 {
+		t.Errorf("meta descriptions: got %+v, want one, too short, two findings", res.MetaDescriptions)
+	}
+	if len(res.Headings) != 1 || !res.Headings[0].Keyphrase || len(res.Keyphrases) != 1 {
+		t.Errorf("headings, keyphrases: got %+v, %+v", res.Headings, res.Keyphrases)
+	}
+	if res.Provider != "fake" || res.Model == "" || res.CostMicros != 42 || res.Currency != "EUR" || !res.Simulated || res.Cached {
+		t.Errorf("accounting: got %+v", res)
+	}
+
+	// task.result is the job result plus the task.
+	ev, _ := rec.find(copydesk.EventTaskResult)
+	if ev.Data["task"] != JobKind {
+		t.Errorf("task.result task: got %v, want %s", ev.Data["task"], JobKind)
+	}
+	delete(ev.Data, "task")
+	var fromJob map[string]any
+	if err := json.Unmarshal(raw, &fromJob); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(ev.Data)
+	b, _ := json.Marshal(fromJob)
+	if string(a) != string(b) {
+		t.Errorf("task.result minus task:\n got %s\nwant %s", a, b)
+	}
+	for _, k := range []string{"titles", "meta_descriptions", "headings", "keyphrases", "model", "provider", "cost_micros", "currency", "cached", "simulated"} {
+		if _, ok := fromJob[k]; !ok {
+			t.Errorf("result lacks %q", k)
+		}
+	}
+
+	// The call: kind, version, schema, and a compact prompt with the bands.
+	if len(pm.calls) != 1 {
+		t.Fatalf("calls: got %d, want 1", len(pm.calls))
+	}
+	call := pm.calls[0]
+	if call.Kind != "seo" || call.Version != "seo-v1" || call.JobID != "job-1" || call.CustomerID != "c1" || call.Validate == nil {
+		t.Errorf("call: got kind %q version %q job %q customer %q", call.Kind, call.Version, call.JobID, call.CustomerID)
+	}
+	req, _ := fake.LastRequest()
+	if !req.Stream || len(req.Schema) == 0 {
+		t.Errorf("request: got stream %v, schema %s, want a stream with the schema", req.Stream, req.Schema)
+	}
+	for _, want := range []string{"Language: en", `"cold brew"`, "400-600 px", "120-156 characters", "Give 3 of each", "H2: What you need", "A jar, coarse coffee"} {
+		if !strings.Contains(req.Prompt, want) {
+			t.Errorf("prompt lacks %q:\n%s", want, req.Prompt)
+		}
+	}
+}
+
+func TestRunJobHostileAnswer(t *testing.T) {
+	t.Parallel()
+	models, _, fake := MustModels(t, providertest.Options{})
+	fake.Enqueue(providertest.Behaviour{Text: `{"titles":["<script>alert(1)</script>Cold brew guide","<img src=x onerror=alert(1)>","&lt;script&gt;alert(2)&lt;/script&gt;Iced"],
+"meta_descriptions":["<a href=\"javascript:alert(1)\">Cold brew</a> at home"],
+"headings":[{"level":2,"text":"<h2 onclick=x>Steep</h2> it"}],
+"keyphrases":["<b>cold</b> water"]}`})
+	var rec recorder
+	raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, x := range res.Titles {
+		texts = append(texts, x.Text)
+	}
+	for _, x := range res.MetaDescriptions {
+		texts = append(texts, x.Text)
+	}
+	for _, x := range res.Headings {
+		texts = append(texts, x.Text)
+	}
+	for _, x := range res.Keyphrases {
+		texts = append(texts, x.Text)
+	}
+	want := "Cold brew guide|Iced|Cold brew at home|Steep it|cold water"
+	if got := strings.Join(texts, "|"); got != want {
+		t.Errorf("texts: got %q, want %q", got, want)
+	}
+	for _, s := range []string{"<", "\\u003c", "alert", "onerror", "javascript"} {
+		if strings.Contains(string(raw), s) {
+			t.Errorf("result holds %q: %s", s, raw)
+		}
+	}
+}
+
+func TestRunJobInvalidAnswer(t *testing.T) {
+	t.Parallel()
+	t.Run("retried once, then failed", func(t *testing.T) {
+		t.Parallel()
+		models, _, fake := MustModels(t, providertest.Options{})
+		fake.Enqueue(providertest.Behaviour{Text: "Here are some titles."}, providertest.Behaviour{Text: `{"titles":"x"}`})
+		var rec recorder
+		raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+		var pe *copydesk.ProviderError
+		if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderInvalid {
+			t.Fatalf("got error %v, want a ProviderError of kind invalid", err)
+		}
+		if raw != nil {
+			t.Errorf("result: got %s, want none", raw)
+		}
+		if got := fake.Calls(); got != 2 {
+			t.Errorf("provider calls: got %d, want 2", got)
+		}
+		if got, want := rec.types(), "task.started,delta,task.failed"; got != want {
+			t.Errorf("events: got %s, want %s", got, want)
+		}
+		ev, _ := rec.find(copydesk.EventTaskFailed)
+		if ev.Data["task"] != JobKind || ev.Data["code"] != "provider_invalid" || ev.Data["message"] == "" {
+			t.Errorf("task.failed: got %v", ev.Data)
+		}
+		if got := rec.deltas(2); got != `{"titles":"x"}` {
+			t.Errorf("second attempt's deltas: got %q", got)
+		}
+	})
+	t.Run("retried once, then valid", func(t *testing.T) {
+		t.Parallel()
+		models, _, fake := MustModels(t, providertest.Options{})
+		fake.Enqueue(providertest.Behaviour{Text: "{not json"}, providertest.Behaviour{Text: validAnswer})
+		var rec recorder
+		_, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+		if err != nil || status != copydesk.JobSucceeded {
+			t.Fatalf("got %s, %v, want succeeded", status, err)
+		}
+		if got := fake.Calls(); got != 2 {
+			t.Errorf("provider calls: got %d, want 2", got)
+		}
+		if got := rec.deltas(2); got != validAnswer {
+			t.Errorf("second attempt's deltas: got %q, want the valid answer", got)
+		}
+	})
+	t.Run("validated without a cache in front", func(t *testing.T) {
+		t.Parallel()
+		_, pm, fake := MustModels(t, providertest.Options{})
+		fake.Enqueue(providertest.Behaviour{Text: "[]"}, providertest.Behaviour{Text: "[]"})
+		var rec recorder
+		_, _, err := (&Handler{Models: pm}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+		var pe *copydesk.ProviderError
+		if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderInvalid || fake.Calls() != 2 {
+			t.Fatalf("got error %v after %d calls, want invalid after 2", err, fake.Calls())
+		}
+	})
+}
+
+func TestRunJobOtherFailure(t *testing.T) {
+	t.Parallel()
+	models, _, fake := MustModels(t, providertest.Options{})
+	fake.Enqueue(providertest.Behaviour{Kind: providertest.BadRequest})
+	var rec recorder
+	_, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	var pe *copydesk.ProviderError
+	if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderBadRequest {
+		t.Fatalf("got error %v, want a bad_request ProviderError", err)
+	}
+	if got := fake.Calls(); got != 1 {
+		t.Errorf("provider calls: got %d, want 1 (only invalid answers are asked for again)", got)
+	}
+	if _, ok := rec.find(copydesk.EventTaskFailed); !ok {
+		t.Errorf("events %s: want task.failed", rec.types())
+	}
+}
+
+func TestRunJobInterrupted(t *testing.T) {
+	t.Parallel()
+	models, _, fake := MustModels(t, providertest.Options{})
+	fake.Enqueue(providertest.Behaviour{Text: validAnswer})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var rec recorder
+	emit := func(ctx context.Context, typ string, data any) error {
+		if typ == copydesk.EventDelta {
+			cancel() // shutdown while the answer streams
+			return ctx.Err()
+		}
+		return rec.emit(ctx, typ, data)
+	}
+	_, _, err := (&Handler{Models: models}).RunJob(ctx, MustJob(t, pageRequest), emit)
+	if err == nil {
+		t.Fatal("got no error, want the interruption")
+	}
+	if got, want := rec.types(), "task.started"; got != want {
+		t.Errorf("events: got %s, want %s (interrupted is not failed)", got, want)
+	}
+}
+
+func TestRunJobSimulatedProvider(t *testing.T) {
+	t.Parallel()
+	models, _, _ := MustModels(t, providertest.Options{}) // DefaultResponder: SchemaExample of the schema
+	var rec recorder
+	raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	if err != nil || status != copydesk.JobSucceeded {
+		t.Fatalf("got %s, %v, want succeeded", status, err)
+	}
+	var res Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Titles) == 0 || !strings.HasPrefix(res.Titles[0].Text, "[simulated]") || !res.Simulated {
+		t.Errorf("got %s, want simulated suggestions", raw)
+	}
+}
+
+func TestRunJobBadInput(t *testing.T) {
+	t.Parallel()
+	h := &Handler{Models: &providerModels{}}
+	var rec recorder
+	for _, in := range []string{`{`, `{"content":"x","count":99}`, `{"content":"x","format":"pdf"}`} {
+		_, _, err := h.RunJob(context.Background(), &copydesk.Job{Input: json.RawMessage(in)}, rec.emit)
+		if code := copydesk.ErrorCode(err); code != copydesk.EINVALID {
+			t.Errorf("input %s: got %v, want %s", in, err, copydesk.EINVALID)
+		}
+	}
+	if len(rec.events) != 0 {
+		t.Errorf("events: got %s, want none", rec.types())
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("# Title\n\n")
+	for i := range 30 {
+		b.WriteString("## Section " + itoa(i) + "\n\n" + strings.Repeat("Lorem ipsum dolor sit amet. ", 40) + "\n\n```\ncode()\n```\n\n")
+	}
+	doc, err := analyze.Parse(analyze.Input{Content: b.String(), Format: analyze.FormatMarkdown, Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := excerpt(doc)
+	if len(ex) > excerptMaxChars {
+		t.Errorf("excerpt: got %d bytes, want at most %d", len(ex), excerptMaxChars)
+	}
+	if !strings.HasPrefix(ex, "H1: Title\nH2: Section 0\nLorem ipsum") || strings.Contains(ex, "code()") {
+		t.Errorf("excerpt starts %q, want headings and text without code", ex[:min(80, len(ex))])
+	}
+	if got := strings.Count(ex, "\nLorem"); got < 1 || got > excerptMaxBodies {
+		t.Errorf("excerpt holds %d paragraphs, want 1 to %d", got, excerptMaxBodies)
+	}
+	if !strings.Contains(ex, "H2: Section 12") {
+		t.Errorf("excerpt lacks later headings:\n%s", ex)
+	}
+}
+
+func TestShorten(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"cold brew coffee", 12, "cold brew…"},
+		{"ééééé", 7, "éé…"},
+		{"abc", 2, ""},
+	}
+	for _, tt := range tests {
+		if got := shorten(tt.in, tt.n); got != tt.want || len(got) > tt.n && len(tt.in) > tt.n {
+			t.Errorf("shorten(%q, %d): got %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestLoadPrompts(t *testing.T) {
+	t.Parallel()
+	set, err := LoadPrompts("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := set.Get(promptName)
+	if err != nil || tmpl.Version != "seo-v1" {
+		t.Fatalf("built-in: got %v, %v, want version seo-v1", tmpl, err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "seo.tmpl"), []byte("Suggest for {{.Language}}: {{.Excerpt}}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err = LoadPrompts(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, _ = set.Get(promptName)
+	if !tmpl.Overridden || !strings.HasPrefix(tmpl.Version, "seo-v1+override-") {
+		t.Errorf("override: got version %q, overridden %v", tmpl.Version, tmpl.Overridden)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "seo.tmpl"), []byte("{{.Broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPrompts(dir); err == nil || !strings.Contains(err.Error(), "seo.tmpl") {
+		t.Errorf("broken override: got %v, want an error naming the file", err)
+	}
+}
