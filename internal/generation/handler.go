@@ -144,21 +144,12 @@ func (h *Handler) block(ctx context.Context, job *copydesk.Job, emit copydesk.Em
 	var res *copydesk.ModelResult
 	var blk *block
 	call, err := blockCall(set, job, req, sp, variant)
-	for attempt := 1; err == nil && attempt <= maxAttempts; attempt++ {
-		res, err = h.Models.Stream(ctx, call, func(delta string) error {
-			data := map[string]any{"task": task, "text": delta}
-			if attempt > 1 {
-				data["attempt"] = attempt // the deltas of a new answer: start over
+	if err == nil {
+		for attempt := 1; ; attempt++ {
+			res, blk, err = h.ask(ctx, emit, task, sp, call, attempt)
+			if err == nil || !isInvalid(err) || ctx.Err() != nil || attempt == maxAttempts {
+				break
 			}
-			return emit(ctx, copydesk.EventDelta, data)
-		})
-		if err == nil {
-			// Checked here too: Models need not be the cache layer that
-			// runs call.Validate.
-			blk, err = sp.decode(res.Response.Text, res.Usage.Provider)
-		}
-		if err == nil || !isInvalid(err) || ctx.Err() != nil {
-			break
 		}
 	}
 	var html string
@@ -187,6 +178,28 @@ func (h *Handler) block(ctx context.Context, job *copydesk.Job, emit copydesk.Em
 		"task": task, "index": index, "type": sp.Type, "code": out.Error.Code, "message": out.Error.Message,
 	})
 	return out, false, err
+}
+
+// ask makes one attempt at a block: the model call, its deltas streamed
+// (marked with the attempt after the first, so a client starts over), and
+// the answer decoded. The answer is checked here too: Models need not be
+// the cache layer that runs call.Validate.
+func (h *Handler) ask(ctx context.Context, emit copydesk.Emit, task string, sp *spec, call copydesk.ModelCall, attempt int) (*copydesk.ModelResult, *block, error) {
+	res, err := h.Models.Stream(ctx, call, func(delta string) error {
+		data := map[string]any{"task": task, "text": delta}
+		if attempt > 1 {
+			data["attempt"] = attempt
+		}
+		return emit(ctx, copydesk.EventDelta, data)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	blk, err := sp.decode(res.Response.Text, res.Usage.Provider)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, blk, nil
 }
 
 // isInvalid reports an unusable answer, worth asking for once more.

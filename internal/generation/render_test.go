@@ -20,13 +20,13 @@ var hostile = map[string]string{
 		`{"title":"&lt;script&gt;alert(1)&lt;/script&gt;Fresh","description":"<a href=\"javascript:alert(1)\">click</a> here"},` +
 		`{"title":"**Local** [x](javascript:alert(1))","description":"# heading\n<iframe src=//evil>"},` +
 		`{"title":"1. Fast","description":"- list\n> quote ` + "`code`" + ` &amp;copy; <!-- c -->"}]}`,
-	"about": `{"title":"About \"><svg onload=alert(1)>","text":"We <style>*{}</style>bake.","highlights":["<img src=x onerror=alert(1)>Since 1952","JaVaScRiPt:alert(1)"]}`,
-	"services": `{"title":"Services","intro":"<object data=x></object>What we do","items":[{"name":"<math><mi xlink:href=\"javascript:alert(1)\">Cakes</mi></math>","description":"For <u>every</u> party"},{"name":"Bread","description":"Daily &#60;script&#62;alert(1)&#60;/script&#62;"}]}`,
+	"about":        `{"title":"About \"><svg onload=alert(1)>","text":"We <style>*{}</style>bake.","highlights":["<img src=x onerror=alert(1)>Since 1952","JaVaScRiPt:alert(1)"]}`,
+	"services":     `{"title":"Services","intro":"<object data=x></object>What we do","items":[{"name":"<math><mi xlink:href=\"javascript:alert(1)\">Cakes</mi></math>","description":"For <u>every</u> party"},{"name":"Bread","description":"Daily &#60;script&#62;alert(1)&#60;/script&#62;"}]}`,
 	"testimonials": `{"title":"Praise","items":[{"quote":"<script>document.cookie</script>Great!","author":"Ann <img src=x onerror=alert(1)>","role":"\"><svg onload=alert(1)>Chef"},{"quote":"Tasty","author":"Bob","role":"Client"}]}`,
-	"faq": `{"title":"FAQ","items":[{"question":"<script>alert(1)</script>Open?","answer":"<a href=javascript:alert(1)>Yes</a>"},{"question":"Vegan?","answer":"Some <b>are</b>"},{"question":"Cards?","answer":"All &lt;img src=x onerror=alert(1)&gt;"}]}`,
-	"cta": `{"headline":"Visit <svg/onload=alert(1)>today","text":"Open 7–18","button_label":"Go","button_url":" javascript:alert(1)"}`,
-	"pricing": `{"title":"Plans","plans":[{"name":"Basic<script>alert(1)</script>","price":"€9","period":"per month","features":["<img src=x onerror=alert(1)>Bread","Cake"],"cta_label":"Buy","cta_url":"&#106;avascript:alert(1)"},{"name":"Pro","price":"€19","period":"per month","features":["All","More"],"cta_label":"Buy","cta_url":"data:text/html,<script>alert(1)</script>"}]}`,
-	"contact": `{"title":"Contact","text":"Drop by <iframe src=x></iframe>","email":"javascript:alert(1)@x.com","phone":"<script>alert(1)</script>","address":"Main St 1 \"><svg onload=alert(1)>"}`,
+	"faq":          `{"title":"FAQ","items":[{"question":"<script>alert(1)</script>Open?","answer":"<a href=javascript:alert(1)>Yes</a>"},{"question":"Vegan?","answer":"Some <b>are</b>"},{"question":"Cards?","answer":"All &lt;img src=x onerror=alert(1)&gt;"}]}`,
+	"cta":          `{"headline":"Visit <svg/onload=alert(1)>today","text":"Open 7–18","button_label":"Go","button_url":" javascript:alert(1)"}`,
+	"pricing":      `{"title":"Plans","plans":[{"name":"Basic<script>alert(1)</script>","price":"€9","period":"per month","features":["<img src=x onerror=alert(1)>Bread","Cake"],"cta_label":"Buy","cta_url":"&#106;avascript:alert(1)"},{"name":"Pro","price":"€19","period":"per month","features":["All","More"],"cta_label":"Buy","cta_url":"data:text/html,<script>alert(1)</script>"}]}`,
+	"contact":      `{"title":"Contact","text":"Drop by <iframe src=x></iframe>","email":"javascript:alert(1)@x.com","phone":"<script>alert(1)</script>","address":"Main St 1 \"><svg onload=alert(1)>"}`,
 }
 
 // dangerous are strings that must not appear, case-insensitively, in a
