@@ -70,6 +70,9 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	if err := validate(&req); err != nil {
 		return nil, "", err
 	}
+	if h.Models == nil {
+		return nil, "", copydesk.Errorf(copydesk.ENOPROVIDER, "SEO suggestions need a model provider, and none is configured")
+	}
 	doc, err := analyze.Parse(req.input())
 	if err != nil {
 		return nil, "", err
