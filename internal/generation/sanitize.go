@@ -63,7 +63,7 @@ func plainText(s string) string {
 // text is not always shown by careful renderers (a CMS may turn text that
 // looks like a link into one), so "javascript:" in text becomes
 // "javascript :", which nothing reads as a scheme.
-var scriptScheme = regexp.MustCompile(`(?i)\b(javascript|vbscript|livescript)\s*:`)
+var scriptScheme = regexp.MustCompile(`(?i)(javascript|vbscript|livescript)\s*:`)
 
 // isInvisible reports format characters that hide text or reverse its
 // direction (zero-width spaces, bidi overrides); none belongs in copy.
@@ -101,6 +101,9 @@ func safeURL(raw string) string {
 		}
 	}
 	lower := strings.ToLower(s)
+	if scriptScheme.MatchString(lower) {
+		return "#" // a script scheme anywhere (…?next=javascript:…) is not worth the risk
+	}
 	switch {
 	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
 		u, err := url.Parse(s)

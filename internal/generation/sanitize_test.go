@@ -103,6 +103,8 @@ func TestSafeURL(t *testing.T) {
 		{"ftp://example.com/", "#"},
 		{"file:///etc/passwd", "#"},
 		{"about:blank", "#"},
+		{"https://example.com/?next=javascript:alert(1)", "#"},
+		{"/login?next=JavaScript:alert(1)", "#"},
 	}
 	for _, tt := range tests {
 		if got := safeURL(tt.in); got != tt.want {
