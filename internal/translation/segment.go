@@ -232,42 +232,52 @@ func (b *builder) flush(d *document) {
 		}
 		return
 	}
-	// Leading and trailing white space stays literal; markup and protected
-	// text stay in the segment, where the model can place them.
+	// Leading and trailing white space stays literal, and so do leading and
+	// trailing tags whose attributes are segments of their own (an image
+	// before a caption); other markup and protected text stay in the
+	// segment, where the model can place them.
 	lo, hi := 0, len(toks)
-	var lead, trail string
 	for lo < hi {
 		t := &toks[lo]
+		if t.kind == tokEmpty && t.attrs {
+			tagAttrs(d, t.raw, "", b.dnt)
+			lo++
+			continue
+		}
 		if t.kind == tokText {
 			trimmed := strings.TrimLeftFunc(t.raw, unicode.IsSpace)
+			d.lit(t.raw[:len(t.raw)-len(trimmed)])
 			if trimmed == "" {
 				lo++
 				continue
 			}
-			lead = t.raw[:len(t.raw)-len(trimmed)]
 			t.raw = trimmed
 			t.src = strings.TrimLeftFunc(t.src, unicode.IsSpace)
 		}
 		break
 	}
+	var trail []tok // in reverse order
 	for hi > lo {
 		t := &toks[hi-1]
+		if t.kind == tokEmpty && t.attrs {
+			trail = append(trail, *t)
+			hi--
+			continue
+		}
 		if t.kind == tokText {
 			trimmed := strings.TrimRightFunc(t.raw, unicode.IsSpace)
+			if ws := t.raw[len(trimmed):]; ws != "" {
+				trail = append(trail, tok{kind: tokText, raw: ws})
+			}
 			if trimmed == "" {
 				hi--
 				continue
 			}
-			trail = t.raw[len(trimmed):]
 			t.raw = trimmed
 			t.src = strings.TrimRightFunc(t.src, unicode.IsSpace)
 		}
 		break
 	}
-	for _, t := range toks[:lo] {
-		d.lit(t.raw)
-	}
-	d.lit(lead)
 
 	s := &segment{codes: map[string]string{}, escape: b.escape, exact: true, protected: b.protected}
 	var src, raw strings.Builder
@@ -301,9 +311,12 @@ func (b *builder) flush(d *document) {
 	s.raw = raw.String()
 	d.segs = append(d.segs, s)
 	d.parts = append(d.parts, part{seg: len(d.segs) - 1})
-	d.lit(trail)
-	for _, t := range toks[hi:] {
-		d.lit(t.raw)
+	for k := len(trail) - 1; k >= 0; k-- {
+		if trail[k].attrs {
+			tagAttrs(d, trail[k].raw, "", b.dnt)
+		} else {
+			d.lit(trail[k].raw)
+		}
 	}
 }
 

@@ -47,6 +47,7 @@ var (
 	mdDelimRE    = regexp.MustCompile(`^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$`)
 	mdHTMLOpenRE = regexp.MustCompile(`^<(?:/?(?:address|article|aside|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|section|source|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul|script|pre|style|textarea)(?:[ \t/>]|$)|!--|\?|![A-Za-z]|!\[CDATA\[)`)
 	mdHTMLTagRE  = regexp.MustCompile(`^(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][A-Za-z0-9_.:-]*(?:[ \t]*=[ \t]*(?:"[^"]*"|'[^']*'|[^ \t"'=<>` + "`" + `]+))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*$`)
+	mdRefDefRE   = regexp.MustCompile(`^\[[^\]]{1,999}\]:[ \t]*\S`)
 	mdAutoRE     = regexp.MustCompile(`^<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>`)
 	mdInlineRE   = regexp.MustCompile(`^(?:</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--[\s\S]*?-->)`)
 )
@@ -152,6 +153,11 @@ func segmentMarkdown(content string, dnt []string) *document {
 			continue
 		}
 		if mdBreakRE.MatchString(body) {
+			literalLine(l)
+			i++
+			continue
+		}
+		if mdRefDefRE.MatchString(body) {
 			literalLine(l)
 			i++
 			continue
