@@ -87,7 +87,8 @@ type Service struct {
 	Jobs Submitter
 	// Models runs model calls; nil when no provider is configured.
 	Models copydesk.ModelService
-	// Prompts are the block templates; nil: the built-in ones.
+	// Prompts are the block templates; nil: the built-in ones. Generate
+	// only checks that the page's types have one; the Handler renders them.
 	Prompts *prompt.Set
 }
 
@@ -107,6 +108,15 @@ func (s *Service) Generate(ctx context.Context, req *Request, customerID, userID
 	prio, err := copydesk.ParsePriority(req.Priority)
 	if err != nil {
 		return nil, err
+	}
+	set := s.Prompts
+	if set == nil {
+		set = builtin()
+	}
+	for _, t := range req.Blocks {
+		if _, err := set.Get(t); err != nil {
+			return nil, copydesk.Errorf(copydesk.EINTERNAL, "no prompt template for block type %q", t)
+		}
 	}
 	if s.Models == nil {
 		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
