@@ -159,6 +159,23 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"POST /v1/analyses", "/v1/analyses", func(string) any { return inline }, want{"nobody": ok(401), "*": ok(200)}},
 		{"GET /v1/analyses/{key}", "/v1/analyses/" + acc.ResultKey, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 		{"POST /v1/chat/completions", "/v1/chat/completions", func(c string) any { return chat }, want{"nobody": ok(401), "*": ok(200)}},
+		{"POST /v1/generations", "/v1/generations", func(string) any {
+			return map[string]any{"business": map[string]any{"name": "Bakkerij Jansen", "language": "nl"}, "blocks": []string{"hero"}}
+		}, want{"nobody": ok(401), "*": ok(202)}},
+		{"POST /v1/translations", "/v1/translations", func(string) any {
+			return map[string]any{"content": "Hallo wereld.", "source_language": "nl", "target_languages": []string{"en"}}
+		}, want{"nobody": ok(401), "*": ok(200, 202)}},
+		{"POST /v1/seo/suggestions", "/v1/seo/suggestions", func(string) any {
+			return map[string]any{"content": "Vers brood elke ochtend, gebakken in onze bakkerij.", "language": "nl", "keyphrase": "vers brood"}
+		}, want{"nobody": ok(401), "*": ok(202)}},
+		{"GET /v1/glossary", "/v1/glossary?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
+		{"PUT /v1/glossary", "/v1/glossary?customer_id=" + clientA.CustomerID, func(string) any {
+			return map[string]any{"terms": []any{map[string]any{"term": "Copydesk", "do_not_translate": true}}}
+		}, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
+		{"GET /v1/translation-memory", "/v1/translation-memory?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
+		// A JSON body is not a TMX file: 415 shows the caller got past access control.
+		{"POST /v1/translation-memory", "/v1/translation-memory?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "admin": ok(415), "clientA": ok(415), "clientB": ok(404), "*": ok(403)}},
+		{"DELETE /v1/translation-memory", "/v1/translation-memory?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"GET /v1/jobs/{id}", "/v1/jobs/" + acc.JobID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"GET /v1/jobs/{id}/events", "/v1/jobs/" + acc.JobID + "/events", nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"DELETE /v1/jobs/{id}", "/v1/jobs/" + acc.JobID, nil, want{"nobody": ok(401), "admin": ok(200, 409), "clientA": ok(200, 409), "userA": ok(200, 409), "*": ok(404)}},

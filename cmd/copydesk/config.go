@@ -51,6 +51,10 @@ type Config struct {
 	CacheTiers map[string]copydesk.Tier `yaml:"cache_tiers"`
 	// CacheTTLs overrides tier TTLs, e.g. {"realtime": "5m"}; realtime must stay within 5-15 min. Default: 90d, 7d, 1h, 10m.
 	CacheTTLs map[copydesk.Tier]time.Duration `yaml:"cache_ttls"`
+	// Languages are the language codes content is translated into. Default nl, en, de, fr, es, it, pt. Env COPYDESK_LANGUAGES (comma-separated).
+	Languages []string `yaml:"languages"`
+	// PromptsDir holds an operator's prompt template overrides: a file named like a built-in template (hero.tmpl, translate.tmpl, seo.tmpl, deep.tmpl…) replaces it, and its content becomes part of the template's version, so cached answers of the old prompt are not served. Default <data dir>/prompts. Env COPYDESK_PROMPTS_DIR.
+	PromptsDir string `yaml:"prompts_dir"`
 	// Queue tunes the job queue.
 	Queue QueueConfig `yaml:"queue"`
 	// Providers are the model APIs. Default: from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY.
@@ -204,6 +208,10 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	integer("COPYDESK_QUEUE_MAX_ATTEMPTS", &c.Queue.MaxAttempts)
 	duration("COPYDESK_QUEUE_POLL_INTERVAL", &c.Queue.PollInterval)
 	str("COPYDESK_ADMIN_EMAIL", &c.Access.AdminEmail)
+	str("COPYDESK_PROMPTS_DIR", &c.PromptsDir)
+	if v := getenv("COPYDESK_LANGUAGES"); v != "" {
+		c.Languages = splitKeys(v)
+	}
 	if v := getenv("COPYDESK_JWT_KEYS"); v != "" {
 		c.Access.JWTKeys = splitKeys(v)
 	}
@@ -264,7 +272,36 @@ func (c *Config) Validate() error {
 	if c.Queue.PollInterval < 0 {
 		return &ConfigError{Field: "queue.poll_interval", Message: "must not be negative"}
 	}
+	if len(c.Languages) > 50 {
+		return &ConfigError{Field: "languages", Message: fmt.Sprintf("%d languages; at most 50", len(c.Languages))}
+	}
+	seen := map[string]bool{}
+	for i, l := range c.Languages {
+		if n, err := copydesk.NormalizeLanguage(l); err != nil || n != l {
+			return &ConfigError{Field: fmt.Sprintf("languages[%d]", i), Message: fmt.Sprintf("%q is not a lowercase language code such as nl or en", l)}
+		}
+		if seen[l] {
+			return &ConfigError{Field: fmt.Sprintf("languages[%d]", i), Message: fmt.Sprintf("%q is listed twice", l)}
+		}
+		seen[l] = true
+	}
 	return nil
+}
+
+// languages returns the configured languages, or the default seven.
+func (c *Config) languages() []string {
+	if len(c.Languages) > 0 {
+		return c.Languages
+	}
+	return copydesk.Languages
+}
+
+// promptsDir returns the directory of prompt overrides.
+func (c *Config) promptsDir() string {
+	if c.PromptsDir != "" {
+		return c.PromptsDir
+	}
+	return filepath.Join(c.DataDir, "prompts")
 }
 
 // embedded reports whether the SQLite store is used.

@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/copydesk/copydesk/internal/alert"
-	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/cache"
@@ -40,6 +39,7 @@ type store interface {
 	copydesk.AccessStore
 	copydesk.BudgetStore
 	copydesk.LedgerStore
+	copydesk.TranslationStore
 	Ping(ctx context.Context) error
 	DeleteExpiredCache(ctx context.Context) (int, error)
 }
@@ -183,14 +183,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Tracing.Enabled() {
 		m.Jobs.Tracer = m.Tracing
 	}
+	// Deep analysis and translation cache per block and segment
+	// themselves; the other model paths cache whole calls.
+	blockModels := models
 	if models != nil {
-		// Deep analysis caches per block itself; other model paths cache
-		// whole calls.
-		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: models, Cache: m.Cache, ModelSet: m.modelSet()})
 		models = &savingsLedger{next: &cache.Models{Next: models, Cache: m.Cache, ModelSet: m.modelSet()},
 			ledger: m.Store, clock: m.Clock, logger: m.Logger.With("component", "ledger")}
-	} else {
-		m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: noModels{}})
+	}
+	content, err := m.registerContent(models, blockModels)
+	if err != nil {
+		return err
 	}
 	if err := m.openQueue(ctx); err != nil {
 		return err
@@ -218,7 +220,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:        version,
 		Jobs:           m.Jobs,
 		Models:         models,
-		Analysis:       &analysis.Service{Jobs: m.Jobs, Models: models, MaxContent: m.Config.MaxContent, Cache: m.Cache},
+		Analysis:       content.analysis,
+		Generation:     content.generation,
+		Translation:    content.translation,
+		Suggestions:    content.suggestions,
 		Observer:       m.Metrics,
 		Tracer:         m.Tracing,
 		OnPanic:        reporter.ReportPanic,

@@ -22,7 +22,10 @@ import (
 	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/generation"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/suggest"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // Defaults of Server fields.
@@ -54,6 +57,15 @@ type Server struct {
 	Jobs     copydesk.JobService
 	// Models serves /v1/chat/completions; nil when no provider is configured.
 	Models copydesk.ModelService
+	// Generation serves POST /v1/generations; nil answers 503.
+	Generation *generation.Service
+	// Translation serves translations, glossaries and the translation
+	// memory; nil answers 503.
+	Translation *translation.Service
+	// Suggestions serves POST /v1/seo/suggestions; nil answers 503.
+	Suggestions *suggest.Service
+	// TMXLimit caps an imported TMX file in bytes. Default TMXLimitDefault.
+	TMXLimit int64
 	// Ready checks the store and queue for /readyz.
 	Ready func(ctx context.Context) error
 	// Observer records request and stream figures; nil records nothing.
@@ -210,6 +222,14 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
 	s.handleLimited("POST", "/v1/chat/completions", s.handleChatCompletions)
+	s.handleLimited("POST", "/v1/generations", s.handleCreateGeneration)
+	s.handleLimited("POST", "/v1/translations", s.handleCreateTranslation)
+	s.handleLimited("POST", "/v1/seo/suggestions", s.handleCreateSuggestions)
+	s.handle("GET", "/v1/glossary", s.handleGetGlossary)
+	s.handle("PUT", "/v1/glossary", s.handlePutGlossary)
+	s.handle("GET", "/v1/translation-memory", s.handleExportTM)
+	s.handle("POST", "/v1/translation-memory", s.handleImportTM)
+	s.handle("DELETE", "/v1/translation-memory", s.handleDeleteTM)
 	s.registerAdminRoutes()
 	if s.MetricsHandler != nil {
 		s.handle("GET", "/metrics", s.MetricsHandler.ServeHTTP)

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/pricing"
+	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/copydesk/copydesk/internal/router"
+)
+
+// fillerWords lengthen the fake's structured answers to the size of real
+// ones (a hero's subheadline, an FAQ answer), so that output tokens and cost
+// are of the right order.
+var fillerWords = strings.Fields("fresh honest bread baked every morning with local flour by a small team that knows its customers by name and cares about quality")
+
+// realisticResponder answers like DefaultResponder, with every free-text
+// string of a JSON answer lengthened to about 20 words (URLs, e-mail
+// addresses, phone numbers and short labels keep their size).
+func realisticResponder(r providertest.Request) string {
+	ans := providertest.DefaultResponder(r)
+	if !r.JSON || strings.Contains(r.SchemaName, "translation") {
+		return ans
+	}
+	var v any
+	if err := json.Unmarshal([]byte(ans), &v); err != nil {
+		return ans
+	}
+	b, _ := json.Marshal(lengthen(v, ""))
+	return string(b)
+}
+
+func lengthen(v any, key string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = lengthen(e, k)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = lengthen(e, key)
+		}
+	case string:
+		for _, short := range []string{"url", "email", "phone", "label", "price", "period", "name", "author", "role", "level"} {
+			if strings.Contains(key, short) {
+				return x
+			}
+		}
+		return x + " " + strings.Join(fillerWords, " ")
+	}
+	return v
+}
+
+// MustPricedModels is MustFakeModels with the routing of a real OpenAI
+// set-up: quality gpt-4.1, fast gpt-4.1-mini, budget gpt-4.1-nano, at the
+// built-in list prices converted to EUR.
+func MustPricedModels(tb testing.TB, opts providertest.Options) (copydesk.ModelService, *providertest.Server) {
+	tb.Helper()
+	fake := providertest.NewTestServer(tb, opts)
+	cfg := DefaultConfig()
+	cfg.Providers = []ProviderConfig{{Name: "fake", Type: ProviderOpenAICompatible, BaseURL: fake.URL + "/v1/", APIKeys: []string{"test-key"}}}
+	cfg.Routing = router.Config{
+		Endpoints: map[string]router.EndpointConfig{
+			"gpt": {Provider: "fake", Model: "gpt-4.1"}, "mini": {Provider: "fake", Model: "gpt-4.1-mini"}, "nano": {Provider: "fake", Model: "gpt-4.1-nano"},
+		},
+		Classes: map[string][]string{"quality": {"gpt"}, "fast": {"mini"}, "budget": {"nano"}},
+	}
+	cfg.Pricing = pricing.Config{Currency: "EUR", PerUSD: "0.92"}
+	svc, stop, err := buildModels(&cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = stop() })
+	return svc, fake
+}
+
+// pageRun is what one run of the page workload cost.
+type pageRun struct {
+	name         string
+	calls        int
+	inputTokens  int64
+	outputTokens int64
+	cost         copydesk.Micros
+	saved        copydesk.Micros
+}
+
+// TestPageCost runs the plan's "average page with full analysis" — a
+// 5-block page generated, analyzed (local, plus model-backed grammar and
+// tone, plus SEO suggestions) and translated into 3 languages — three
+// times: first, identical again, and with one paragraph edited. It reports
+// provider calls, tokens and cost per run (go test -run TestPageCost -v;
+// BENCHMARKS.md) and checks that the repeat costs nothing.
+func TestPageCost(t *testing.T) {
+	t.Parallel()
+	models, fake := MustPricedModels(t, providertest.Options{Responder: realisticResponder})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	base, key := m.HTTP.URL(), MustAdminKey(t, m)
+
+	gen := map[string]any{
+		"business": map[string]any{"name": "Bakkerij Jansen", "industry": "bakery", "audience": "families in Utrecht",
+			"tone": "friendly", "language": "en", "keywords": []string{"fresh bread", "sourdough"}},
+		"blocks": []string{"hero", "features", "testimonials", "faq", "cta"},
+	}
+	var page string
+	run := func(name string, edit func(string) string) pageRun {
+		t.Helper()
+		calls := fake.Calls()
+		before := MustUsageTotals(t, base, key)
+		r := call(t, base, "POST", "/v1/generations", key, gen)
+		MustStatus(t, r, 202, name+": generation")
+		var acc accepted
+		r.json(t, &acc)
+		MustReadToDoneAs(t, base+acc.StreamURL, key)
+		var res struct {
+			HTML string `json:"html"`
+		}
+		if s := MustJob(t, base, key, acc.JobID, &res); s != "succeeded" {
+			t.Fatalf("%s: generation %s", name, s)
+		}
+		page = res.HTML
+		if edit != nil {
+			page = edit(page)
+		}
+		for _, req := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/analyses", map[string]any{"content": page, "format": "html", "language": "en", "keyphrase": "fresh bread", "deep": []string{"grammar", "tone"}}},
+			{"/v1/seo/suggestions", map[string]any{"content": page, "format": "html", "language": "en", "keyphrase": "fresh bread"}},
+			{"/v1/translations", map[string]any{"content": page, "format": "html", "source_language": "en", "target_languages": []string{"nl", "de", "fr"}}},
+		} {
+			r := call(t, base, "POST", req.path, key, req.body)
+			if r.Status == 200 {
+				continue // answered from memory or cache
+			}
+			MustStatus(t, r, 202, name+": "+req.path)
+			r.json(t, &acc)
+			MustReadToDoneAs(t, base+acc.StreamURL, key)
+			if s := MustJob(t, base, key, acc.JobID, nil); s != "succeeded" {
+				t.Fatalf("%s: %s job %s", name, req.path, s)
+			}
+		}
+		after := MustUsageTotals(t, base, key)
+		return pageRun{name: name, calls: fake.Calls() - calls,
+			inputTokens: after.InputTokens - before.InputTokens, outputTokens: after.OutputTokens - before.OutputTokens,
+			cost: after.Cost - before.Cost, saved: after.Saved - before.Saved}
+	}
+	first := run("first", nil)
+	repeat := run("repeat", nil)
+	edited := run("one paragraph edited", func(p string) string {
+		i := strings.Index(p, "<p>")
+		if i < 0 {
+			t.Fatalf("generated page has no paragraph: %.300s", p)
+		}
+		return p[:i+3] + "Now also open on Sundays. " + p[i+3:]
+	})
+	t.Logf("%-22s %6s %8s %8s %12s", "run", "calls", "in tok", "out tok", "cost EUR")
+	for _, r := range []pageRun{first, repeat, edited} {
+		t.Logf("%-22s %6d %8d %8d %12s", r.name, r.calls, r.inputTokens, r.outputTokens, euros(r.cost))
+	}
+	t.Logf("plan's baseline: EUR 0.214 per page; first run is %.1f%% of it", 100*float64(first.cost)/214_000)
+	if first.calls == 0 || first.cost <= 0 {
+		t.Fatalf("first run made %d calls costing %d: the workload did not reach the provider", first.calls, first.cost)
+	}
+	if repeat.calls != 0 || repeat.cost != 0 {
+		t.Errorf("identical repeat made %d calls costing %s, want 0 and 0", repeat.calls, euros(repeat.cost))
+	}
+	if edited.calls == 0 || edited.calls >= first.calls {
+		t.Errorf("one edited paragraph made %d calls, want some but fewer than the first run's %d", edited.calls, first.calls)
+	}
+}
+
+// MustUsageTotals returns the ledger totals of today and tomorrow (UTC).
+func MustUsageTotals(tb testing.TB, base, key string) copydesk.UsageRow {
+	tb.Helper()
+	day := time.Now().UTC()
+	r := call(tb, base, "GET", "/v1/usage?from="+day.Format("2006-01-02")+"&to="+day.AddDate(0, 0, 2).Format("2006-01-02"), key, nil)
+	MustStatus(tb, r, 200, "usage")
+	var rep copydesk.UsageReport
+	r.json(tb, &rep)
+	return rep.Totals
+}
+
+func euros(m copydesk.Micros) string { return fmt.Sprintf("%.6f", float64(m)/1e6) }

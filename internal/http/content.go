@@ -1,0 +1,317 @@
+package http
+
+import (
+	"cmp"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/generation"
+	"github.com/copydesk/copydesk/internal/suggest"
+	"github.com/copydesk/copydesk/internal/translation"
+)
+
+// TMXLimitDefault caps an imported TMX file, in bytes.
+const TMXLimitDefault = 32 << 20
+
+// TMXContentType is the media type of exported translation memories.
+const TMXContentType = "application/x-tmx+xml"
+
+// decodeTask decodes a task request body, takes the caller's rate-limit
+// token at the request's priority and returns the caller; on failure it has
+// answered and ok is false.
+func (s *Server) decodeTask(w http.ResponseWriter, r *http.Request, v any, priority func() string) (copydesk.Principal, bool) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return p, false
+	}
+	if err := decodeJSON(w, r, s.bodyLimit(r), v); err != nil {
+		if s.allow(w, r, p, copydesk.PriorityHigh) {
+			s.writeError(w, r, err)
+		}
+		return p, false
+	}
+	// LOW-priority batch work is throttled before interactive work.
+	prio, err := copydesk.ParsePriority(priority())
+	if err != nil {
+		prio = copydesk.PriorityHigh
+	}
+	return p, s.allow(w, r, p, prio)
+}
+
+// writeAccepted answers 202 with the job's location.
+func writeAccepted(w http.ResponseWriter, jobURL string, v any) {
+	w.Header().Set("Location", jobURL)
+	writeJSON(w, http.StatusAccepted, v)
+}
+
+func unavailable(what string) error {
+	return copydesk.Errorf(copydesk.EUNAVAILABLE, "%s is not configured on this server", what)
+}
+
+// handleCreateGeneration starts a page generation job: 202 with the job and
+// its stream, on which the blocks arrive one by one.
+func (s *Server) handleCreateGeneration(w http.ResponseWriter, r *http.Request) {
+	var req generation.Request
+	p, ok := s.decodeTask(w, r, &req, func() string { return req.Priority })
+	if !ok {
+		return
+	}
+	if s.Generation == nil {
+		s.writeError(w, r, unavailable("generation"))
+		return
+	}
+	resp, err := s.Generation.Generate(r.Context(), &req, p.CustomerID, p.UserID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeAccepted(w, resp.JobURL, resp)
+}
+
+// handleCreateTranslation translates content: 200 with every language when
+// the translation memory holds every segment, else 202 with the job whose
+// stream delivers each language.
+func (s *Server) handleCreateTranslation(w http.ResponseWriter, r *http.Request) {
+	var req translation.Request
+	p, ok := s.decodeTask(w, r, &req, func() string { return req.Priority })
+	if !ok {
+		return
+	}
+	if s.Translation == nil {
+		s.writeError(w, r, unavailable("translation"))
+		return
+	}
+	resp, err := s.Translation.Translate(r.Context(), &req, p.CustomerID, p.UserID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if resp.JobID != "" {
+		writeAccepted(w, resp.JobURL, resp)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// handleCreateSuggestions starts an SEO suggestions job: 202 with the
+// content's current local SEO result and the job whose result holds the
+// re-scored suggestions.
+func (s *Server) handleCreateSuggestions(w http.ResponseWriter, r *http.Request) {
+	var req suggest.Request
+	p, ok := s.decodeTask(w, r, &req, func() string { return req.Priority })
+	if !ok {
+		return
+	}
+	if s.Suggestions == nil {
+		s.writeError(w, r, unavailable("SEO suggestions"))
+		return
+	}
+	resp, err := s.Suggestions.Suggest(r.Context(), &req, p.CustomerID, p.UserID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeAccepted(w, resp.JobURL, resp)
+}
+
+// translationStore returns the store of glossaries and memories.
+func (s *Server) translationStore() (copydesk.TranslationStore, error) {
+	if s.Translation == nil || s.Translation.Store == nil {
+		return nil, unavailable("translation")
+	}
+	return s.Translation.Store, nil
+}
+
+// glossaryBody is the body of PUT /v1/glossary.
+type glossaryBody struct {
+	Terms []copydesk.GlossaryTerm `json:"terms"`
+}
+
+// handleGetGlossary returns the caller's customer's glossary (an ADMIN or
+// any caller may name its own customer with customer_id).
+func (s *Server) handleGetGlossary(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cust, err := customerParam(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.translationStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, err := st.GetGlossary(r.Context(), cust)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g.Terms = nonNil(g.Terms)
+	writeJSON(w, http.StatusOK, g)
+}
+
+// handlePutGlossary replaces the customer's glossary.
+func (s *Server) handlePutGlossary(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cust, err := customerParam(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body glossaryBody
+	if err := decodeJSON(w, r, s.bodyLimit(r), &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.translationStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g := &copydesk.Glossary{CustomerID: cust, Terms: nonNil(body.Terms)}
+	if err := st.PutGlossary(r.Context(), g); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	got, err := st.GetGlossary(r.Context(), cust)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	got.Terms = nonNil(got.Terms)
+	writeJSON(w, http.StatusOK, got)
+}
+
+// tmFilter reads the customer and languages of a translation memory
+// request.
+func tmFilter(r *http.Request, p copydesk.Principal) (copydesk.TMFilter, error) {
+	cust, err := customerParam(r, p)
+	if err != nil {
+		return copydesk.TMFilter{}, err
+	}
+	q := r.URL.Query()
+	f := copydesk.TMFilter{CustomerID: cust, SourceLang: q.Get("source_language"), TargetLang: q.Get("target_language")}
+	for _, l := range []string{f.SourceLang, f.TargetLang} {
+		if len(l) > 16 {
+			return f, copydesk.Errorf(copydesk.EINVALID, "language %q is not a language code such as nl or en", l[:16])
+		}
+	}
+	return f, nil
+}
+
+// handleExportTM sends the customer's translation memory as a TMX 1.4b
+// file.
+func (s *Server) handleExportTM(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := tmFilter(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.Translation == nil {
+		s.writeError(w, r, unavailable("translation"))
+		return
+	}
+	// Build the file before the first byte goes out, so that a failure is
+	// still a JSON error and never half a file.
+	var buf strings.Builder
+	if err := s.Translation.ExportTMX(r.Context(), f, &buf); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", TMXContentType+"; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="copydesk-`+safeFilePart(f.CustomerID)+"-"+time.Now().UTC().Format("20060102")+`.tmx"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	_, _ = io.WriteString(w, buf.String())
+}
+
+// safeFilePart keeps letters, digits, '-' and '_' of s for a file name.
+func safeFilePart(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// handleImportTM reads a TMX file into the customer's translation memory.
+func (s *Server) handleImportTM(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cust, err := customerParam(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != TMXContentType && mt != "application/xml" && mt != "text/xml") {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EUNSUPPORTED, "send a TMX file with Content-Type: %s (or application/xml), got %q", TMXContentType, ct))
+		return
+	}
+	if s.Translation == nil {
+		s.writeError(w, r, unavailable("translation"))
+		return
+	}
+	limit := cmp.Or(s.TMXLimit, TMXLimitDefault)
+	res, err := s.Translation.ImportTMX(r.Context(), cust, http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = copydesk.Errorf(copydesk.ETOOLARGE, "the TMX file is larger than the limit of %d bytes", limit)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// handleDeleteTM deletes the customer's translation memory, or the part of
+// it between the given languages.
+func (s *Server) handleDeleteTM(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := tmFilter(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.translationStore()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := st.DeleteTM(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
+}
