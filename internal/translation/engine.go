@@ -237,7 +237,7 @@ func (e *engine) remembered(ctx context.Context, w *work, lang string) (*Languag
 			}
 		}
 	}
-	return e.result(w, lang, items, idx, vals, froms, &runStats{}), true, nil
+	return e.result(w, lang, idx, vals, froms, &runStats{}), true, nil
 }
 
 // runStats accumulates the model work of one language.
@@ -304,7 +304,7 @@ func (e *engine) translate(ctx context.Context, w *work, lang string, onDelta fu
 			froms[i] = FromCache
 		}
 	}
-	return e.result(w, lang, items, idx, vals, froms, st), st, nil
+	return e.result(w, lang, idx, vals, froms, st), st, nil
 }
 
 // compute produces the items at missing: from the memory where it has
@@ -420,7 +420,7 @@ func (e *engine) callBatch(ctx context.Context, w *work, lang string, sources []
 }
 
 // result assembles the translation into lang from each item's value.
-func (e *engine) result(w *work, lang string, items []item, idx []int, vals []*segValue, froms []string, st *runStats) *LanguageResult {
+func (e *engine) result(w *work, lang string, idx []int, vals []*segValue, froms []string, st *runStats) *LanguageResult {
 	r := &LanguageResult{Language: lang, Segments: make([]Segment, len(w.doc.segs)), Checks: []Check{}}
 	texts := make([]string, len(w.doc.segs))
 	for i, s := range w.doc.segs {
@@ -439,7 +439,6 @@ func (e *engine) result(w *work, lang string, items []item, idx []int, vals []*s
 		r.Simulated = r.Simulated || v.Simulated
 		r.Checks = append(r.Checks, checkSegment(i, s, v.Text, lang, w.glossary)...)
 	}
-	_ = items
 	r.Content = w.doc.render(texts)
 	st.mu.Lock()
 	if st.model != "" {

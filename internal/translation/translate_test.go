@@ -222,11 +222,7 @@ func TestGlossary(t *testing.T) {
 func TestChecks(t *testing.T) {
 	models, fake := MustFake(t, providertest.Options{Responder: answer(func(_ string, s providertest.PromptSegment) string {
 		// Drops numbers, ignores the glossary, keeps placeholders.
-		var kept []string
-		for _, p := range placeholders(s.Text) {
-			kept = append(kept, p)
-		}
-		return "Vertaald zonder cijfers " + strings.Join(kept, " ")
+		return "Vertaald zonder cijfers " + strings.Join(placeholders(s.Text), " ")
 	})})
 	store := newMemStore()
 	jobs := &submitter{}
