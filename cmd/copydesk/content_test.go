@@ -303,7 +303,17 @@ func tagShape(tb testing.TB, doc string) []string {
 // translation memory; an edited paragraph retranslates one segment.
 func TestTranslationOverHTTP(t *testing.T) {
 	t.Parallel()
-	models, fake := MustFakeModels(t, providertest.Options{})
+	// A translator that ignores the glossary's forced translations (the
+	// simulated one applies them), so that the check after the fact has
+	// something to find.
+	careless := func(r providertest.Request) string {
+		if r.SchemaName != providertest.TranslationSchemaName {
+			return providertest.DefaultResponder(r)
+		}
+		p := providertest.ParseTranslationPrompt(r.Prompt)
+		return providertest.TranslationAnswer(p.Segments, func(s providertest.PromptSegment) string { return "[" + p.Target + "] " + s.Text })
+	}
+	models, fake := MustFakeModels(t, providertest.Options{Responder: careless})
 	m := MustRunMain(t, func(m *Main) { m.Models = models })
 	base, key := m.HTTP.URL(), MustAdminKey(t, m)
 
@@ -355,7 +365,7 @@ func TestTranslationOverHTTP(t *testing.T) {
 				t.Errorf("%s: %q lost: %s", d.Language, keep, d.Content)
 			}
 		}
-		// The simulated provider keeps "bakery": the forced Dutch
+		// The careless translator kept "bakery": the forced Dutch
 		// translation is missing, and the check says so; other languages
 		// have no forced translation.
 		var glossaryChecks int
@@ -448,11 +458,11 @@ func TestTranslationMemoryTMX(t *testing.T) {
 	if ct := exportA.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-tmx+xml") {
 		t.Errorf("export content type %q", ct)
 	}
-	if n := bytes.Count(exportA.Body, []byte("<tu")); n != 4 {
-		t.Errorf("export of A has %d translation units, want 4 (2 segments × 2 languages): %s", n, exportA.Body)
+	if n, v := bytes.Count(exportA.Body, []byte("<tu ")), bytes.Count(exportA.Body, []byte("<tuv ")); n != 2 || v != 6 {
+		t.Errorf("export of A has %d translation units with %d variants, want 2 segments in en, nl and de: %s", n, v, exportA.Body)
 	}
 	// B's memory is empty and B cannot read A's.
-	if r := do(t, "GET", base+"/v1/translation-memory", "", nil, "Authorization", "Bearer "+b.Key); bytes.Contains(r.Body, []byte("<tu")) {
+	if r := do(t, "GET", base+"/v1/translation-memory", "", nil, "Authorization", "Bearer "+b.Key); bytes.Contains(r.Body, []byte("<tu ")) {
 		t.Errorf("B's export holds entries before any import: %s", r.Body)
 	}
 	MustStatus(t, do(t, "GET", base+"/v1/translation-memory?customer_id="+a.CustomerID, "", nil, "Authorization", "Bearer "+b.Key), 404, "B reads A's memory")
@@ -477,6 +487,15 @@ func TestTranslationMemoryTMX(t *testing.T) {
 	if fake.Calls() != calls {
 		t.Errorf("B's translation after import made %d provider calls, want 0", fake.Calls()-calls)
 	}
+
+	// Deleting the memory also forgets the cached segments: the same
+	// content needs the model again.
+	del := call(t, base, "DELETE", "/v1/translation-memory", b.Key, nil)
+	MustStatus(t, del, 200, "delete B's memory")
+	if !bytes.Contains(del.Body, []byte(`"deleted":4`)) {
+		t.Errorf("delete: got %s, want 4 entries deleted", del.Body)
+	}
+	MustStatus(t, call(t, base, "POST", "/v1/translations", b.Key, req), 202, "B translates after deleting its memory")
 
 	// Malformed TMX: 400, nothing stored.
 	bad := do(t, "POST", base+"/v1/translation-memory", "application/x-tmx+xml", []byte("<tmx><body><tu><tuv xml:lang=\"en\"><seg>x"), "Authorization", "Bearer "+b.Key)

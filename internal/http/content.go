@@ -303,12 +303,11 @@ func (s *Server) handleDeleteTM(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	st, err := s.translationStore()
-	if err != nil {
-		s.writeError(w, r, err)
+	if s.Translation == nil {
+		s.writeError(w, r, unavailable("translation"))
 		return
 	}
-	n, err := st.DeleteTM(r.Context(), f)
+	n, err := s.Translation.DeleteMemory(r.Context(), f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -180,6 +180,10 @@ func (s *Service) ImportTMX(ctx context.Context, customerID string, r io.Reader)
 			return nil, err
 		}
 	}
+	// Segments cached before the import would shadow what it brought.
+	if err := s.forget(ctx, customerID); err != nil {
+		return nil, err
+	}
 	res := &ImportResult{Entries: len(entries), Skipped: skipped, Languages: []string{}}
 	for l := range langs {
 		res.Languages = append(res.Languages, l)
@@ -472,4 +476,32 @@ func tuEntries(src string, tuvs []tmxTUV) ([]copydesk.TMEntry, int) {
 		out = append(out, copydesk.TMEntry{SourceLang: srcLang, TargetLang: lang, Source: source, Target: target, Origin: copydesk.TMOriginImport})
 	}
 	return out, skipped
+}
+
+// DeleteMemory deletes the customer's translation memory entries matching
+// f (all of them when f names no language) and the customer's cached
+// segments, so that nothing deleted is served again; it returns how many
+// memory entries went. Returns EINVALID without a customer.
+func (s *Service) DeleteMemory(ctx context.Context, f copydesk.TMFilter) (int, error) {
+	if s.Store == nil {
+		return 0, copydesk.Errorf(copydesk.EUNAVAILABLE, "no translation memory is configured")
+	}
+	n, err := s.Store.DeleteTM(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	return n, s.forget(ctx, f.CustomerID)
+}
+
+// forget purges the customer's cached translation segments (both tiers).
+func (s *Service) forget(ctx context.Context, customerID string) error {
+	if s.Cache == nil {
+		return nil
+	}
+	for _, kind := range []string{KindPublished, KindDraft} {
+		if _, err := s.Cache.Purge(ctx, copydesk.CacheFilter{CustomerID: customerID, Kind: kind}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
