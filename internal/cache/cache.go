@@ -480,6 +480,9 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 				c.releaseClaim(ctx, key)
 			}
 		}()
+		// Another process may have stored a key and released its claim
+		// between this process's L2 miss and its claim: look again.
+		missing = c.sharedSince(ctx, reqs, fs, missing, finish)
 	}
 	compute := func(missing []int) {
 		seen := [4]bool{}
@@ -568,7 +571,9 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 					if release {
 						defer c.releaseClaim(ctx, reqs[i].Key)
 					}
-					mine = append(mine, i)
+					// The holder may have stored it and let go between
+					// the L2 read above and this claim.
+					mine = append(mine, c.sharedSince(ctx, reqs, fs, []int{i}, finish)...)
 				} else {
 					still = append(still, i)
 				}
@@ -579,6 +584,21 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 			compute(mine)
 		}
 	}
+}
+
+// sharedSince finishes the keys among idx that another process stored in
+// L2 meanwhile and returns the rest.
+func (c *Cache) sharedSince(ctx context.Context, reqs []Request, fs []*flight, idx []int, finish func(int)) []int {
+	rest := idx[:0:0]
+	for _, i := range idx {
+		if e, ok := c.getL2(ctx, reqs[i].Key); ok {
+			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceShared)
+			finish(i)
+			continue
+		}
+		rest = append(rest, i)
+	}
+	return rest
 }
 
 // unstore removes key from both layers.
