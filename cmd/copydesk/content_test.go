@@ -345,6 +345,41 @@ func TestTranslationOverHTTP(t *testing.T) {
 	if len(results) != len(want) {
 		t.Fatalf("got %d task.result events, want one per language (%d)", len(results), len(want))
 	}
+	// Segments stream in before each language's result.
+	streamed := map[string]map[int]bool{}
+	resultSeen := map[string]bool{}
+	for _, ev := range evs {
+		var d struct {
+			Language string `json:"language"`
+			Segments []struct {
+				Index int    `json:"index"`
+				Text  string `json:"text"`
+				From  string `json:"from"`
+			} `json:"segments"`
+		}
+		switch ev.Type {
+		case "task.segments":
+			eventData(t, ev, &d)
+			if resultSeen[d.Language] {
+				t.Errorf("%s: segments after the language's result", d.Language)
+			}
+			if streamed[d.Language] == nil {
+				streamed[d.Language] = map[int]bool{}
+			}
+			for _, sg := range d.Segments {
+				if sg.Text == "" || sg.From != "model" {
+					t.Errorf("%s: streamed segment %+v, want translated text from the model", d.Language, sg)
+				}
+				streamed[d.Language][sg.Index] = true
+			}
+		case copydesk.EventTaskResult:
+			eventData(t, ev, &d)
+			resultSeen[d.Language] = true
+			if n := len(streamed[d.Language]); n != len(d.Segments) {
+				t.Errorf("%s: %d of %d segments streamed before the result", d.Language, n, len(d.Segments))
+			}
+		}
+	}
 	shape := tagShape(t, trPage)
 	for _, ev := range results {
 		var d struct {

@@ -283,10 +283,12 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 
 	var failed int
 	var lastErr error
+	var errs []error
 	for _, o := range outcomes {
 		if o.err != nil {
 			failed++
 			lastErr = o.err
+			errs = append(errs, o.err)
 			continue
 		}
 		for i := range report.Results {
@@ -296,14 +298,17 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 		}
 	}
 	if failed == len(outcomes) {
-		return nil, "", lastErr
+		// A retryable failure runs the job again; only permanent ones end it.
+		return nil, "", cmp.Or(copydesk.PartialFailure(errs), lastErr)
 	}
 	raw, err := json.Marshal(report)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode report: %w", err)
 	}
 	if failed > 0 {
-		return raw, copydesk.JobPartial, nil
+		// The deepenings that succeeded are cached per block: running the
+		// job again for a retryable failure costs only the failed ones.
+		return raw, copydesk.JobPartial, copydesk.PartialFailure(errs)
 	}
 	return raw, copydesk.JobSucceeded, nil
 }

@@ -3,6 +3,7 @@ package copydesk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -16,9 +17,41 @@ type JobHandler interface {
 	// RunJob does the work, emitting task events through emit, and returns
 	// the job's final result. The returned status is JobSucceeded, or
 	// JobPartial when some tasks failed but results remain. A *ProviderError
-	// or an *Error of code ERATELIMITED/EUNAVAILABLE is retried by the
-	// queue; any other error fails the job.
+	// or an *Error of code ERATELIMITED/EUNAVAILABLE (Retryable) is retried
+	// by the queue; any other error fails the job. A partial result returned
+	// with JobPartial and a retryable error (PartialFailure) runs the job
+	// again, and after the last attempt the job ends partial with that
+	// result.
 	RunJob(ctx context.Context, job *Job, emit Emit) (result json.RawMessage, status JobStatus, err error)
+}
+
+// Retryable reports whether a job failing with err may succeed if run
+// again: a provider failure of a retryable kind, or ERATELIMITED or
+// EUNAVAILABLE.
+func Retryable(err error) bool {
+	var pe *ProviderError
+	if errors.As(err, &pe) {
+		return pe.Kind.Retryable()
+	}
+	switch ErrorCode(err) {
+	case ERATELIMITED, EUNAVAILABLE:
+		return true
+	}
+	return false
+}
+
+// PartialFailure is the error a handler returns with a partial result,
+// given its failed tasks' errors: the first retryable one, so that the
+// queue runs the job again (the tasks that succeeded are answered from the
+// cache and cost nothing), or nil when no failure would go better on
+// another attempt.
+func PartialFailure(errs []error) error {
+	for _, err := range errs {
+		if err != nil && Retryable(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Queue hands accepted jobs to workers, durably.

@@ -268,6 +268,14 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		}
 		return &copydesk.RetryError{Err: runErr, After: after}
 	}
+	if status == copydesk.JobPartial && len(result) > 0 {
+		// Some tasks failed on every attempt; the others' results stand.
+		attempted(copydesk.JobPartial)
+		s.Logger.Warn("job partial after its last attempt", "job_id", jobID, "attempt", attempt, "err", runErr)
+		_, err = s.finish(context.WithoutCancel(ctx), jobID, copydesk.JobPartial, result,
+			&copydesk.JobError{Code: copydesk.FailureCode(runErr), Message: copydesk.FailureMessage(runErr)})
+		return err
+	}
 	attempted(copydesk.JobFailed)
 	s.Logger.Warn("job failed", "job_id", jobID, "attempt", attempt, "err", runErr)
 	_, err = s.finish(context.WithoutCancel(ctx), jobID, copydesk.JobFailed, result,
@@ -363,17 +371,7 @@ func (s *Service) emit(ctx context.Context, jobID, typ string, data any) error {
 	return nil
 }
 
-func retryable(err error) bool {
-	var pe *copydesk.ProviderError
-	if errors.As(err, &pe) {
-		return pe.Kind.Retryable()
-	}
-	switch copydesk.ErrorCode(err) {
-	case copydesk.ERATELIMITED, copydesk.EUNAVAILABLE:
-		return true
-	}
-	return false
-}
+func retryable(err error) bool { return copydesk.Retryable(err) }
 
 func retryAfter(err error) time.Duration {
 	var pe *copydesk.ProviderError

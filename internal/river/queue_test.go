@@ -261,6 +261,41 @@ func testQueue(t *testing.T, open opener) {
 		}
 	})
 
+	t.Run("partial result with a retryable failure runs again, then ends partial", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		h.jobs.MaxAttempts = 2
+		h.jobs.Register("half", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			down := &copydesk.ProviderError{Provider: "fake", Kind: copydesk.ProviderRateLimited, Status: 429, RetryAfter: 100 * time.Millisecond}
+			return json.RawMessage(`{"done":["a"],"failed":["b"]}`), copydesk.JobPartial, copydesk.PartialFailure([]error{nil, down})
+		}))
+		h.start(t)
+		job := h.MustFinal(t, h.submit(t, "half", copydesk.PriorityHigh, `{}`).ID, 40*time.Second)
+		if job.Status != copydesk.JobPartial || job.Attempts != 2 || string(job.Result) != `{"done":["a"],"failed":["b"]}` {
+			t.Fatalf("job %s after %d attempts with result %s, want partial after 2 with the result kept", job.Status, job.Attempts, job.Result)
+		}
+		if job.Error == nil || job.Error.Code != "provider_rate_limited" {
+			t.Errorf("job error %+v, want provider_rate_limited", job.Error)
+		}
+		if types := h.eventTypes(t, job.ID); count(types, "job.retrying") != 1 {
+			t.Errorf("events %v, want one job.retrying", types)
+		}
+	})
+
+	t.Run("partial result without a retryable failure ends at once", func(t *testing.T) {
+		t.Parallel()
+		h := open(t, 2)
+		h.jobs.Register("half-bad", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+			invalid := &copydesk.ProviderError{Provider: "fake", Kind: copydesk.ProviderInvalid, Message: "not the schema"}
+			return json.RawMessage(`{}`), copydesk.JobPartial, copydesk.PartialFailure([]error{invalid})
+		}))
+		h.start(t)
+		job := h.MustFinal(t, h.submit(t, "half-bad", copydesk.PriorityHigh, `{}`).ID, 20*time.Second)
+		if job.Status != copydesk.JobPartial || job.Attempts != 1 {
+			t.Fatalf("job %s after %d attempts, want partial after 1", job.Status, job.Attempts)
+		}
+	})
+
 	t.Run("cancel stops a running job", func(t *testing.T) {
 		t.Parallel()
 		h := open(t, 2)

@@ -82,6 +82,10 @@ type work struct {
 	published                 bool
 	glossary                  []copydesk.GlossaryTerm
 	doc                       *document
+	// rerun is set when the job runs again after a retryable failure: an
+	// invalid answer is then not asked for a second time within the run,
+	// which bounds what a page whose answers stay invalid can cost.
+	rerun bool
 }
 
 func (w *work) kind() string {
@@ -265,13 +269,44 @@ func (st *runStats) add(res *copydesk.ModelResult) {
 	st.simulated = st.simulated || res.Simulated
 }
 
+// BatchParallel is how many batches of one language are sent at once.
+const BatchParallel = 4
+
+// progress receives a language's work as it is done: each model delta
+// with the number of its batch (from 1), and each group of segments as
+// soon as it is translated or found in the memory (doc segment indexes and
+// their values).
+type progress struct {
+	delta    func(batch int, text string) error
+	segments func(docIdx []int, vals []segValue) error
+}
+
 // translate translates w into lang: cache, then memory, then the model for
-// the rest, in batches. onDelta receives the model's stream.
-func (e *engine) translate(ctx context.Context, w *work, lang string, onDelta func(string) error) (*LanguageResult, *runStats, error) {
+// the rest, in batches. p receives the work as it is done.
+func (e *engine) translate(ctx context.Context, w *work, lang string, p progress) (*LanguageResult, *runStats, error) {
 	items, idx := e.items(w, lang)
 	st := &runStats{}
+	// docs maps an item (a distinct segment) to the document's segments
+	// that share it.
+	docs := make([][]int, len(items))
+	for d, i := range idx {
+		docs[i] = append(docs[i], d)
+	}
+	report := func(itemIdx []int, vals []segValue) error {
+		if p.segments == nil {
+			return nil
+		}
+		var dIdx []int
+		var dVals []segValue
+		for k, i := range itemIdx {
+			for _, d := range docs[i] {
+				dIdx, dVals = append(dIdx, d), append(dVals, vals[k])
+			}
+		}
+		return p.segments(dIdx, dVals)
+	}
 	compute := func(cctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {
-		return e.compute(cctx, w, lang, items, missing, onDelta, st)
+		return e.compute(cctx, w, lang, items, missing, p.delta, report, st)
 	}
 	vals := make([]*segValue, len(items))
 	froms := make([]string, len(items))
@@ -311,7 +346,7 @@ func (e *engine) translate(ctx context.Context, w *work, lang string, onDelta fu
 // them, else from the model in batches of at most BatchSegments segments
 // and BatchChars characters; the model's translations are written to the
 // memory.
-func (e *engine) compute(ctx context.Context, w *work, lang string, items []item, missing []int, onDelta func(string) error, st *runStats) ([][]byte, []copydesk.Micros, error) {
+func (e *engine) compute(ctx context.Context, w *work, lang string, items []item, missing []int, onDelta func(int, string) error, report func([]int, []segValue) error, st *runStats) ([][]byte, []copydesk.Micros, error) {
 	found, err := e.lookupTM(ctx, w, lang, items, missing)
 	if err != nil {
 		return nil, nil, err
@@ -319,52 +354,114 @@ func (e *engine) compute(ctx context.Context, w *work, lang string, items []item
 	values := make([][]byte, len(missing))
 	costs := make([]copydesk.Micros, len(missing))
 	var rest []int // positions in missing
+	var memIdx []int
+	var memVals []segValue
 	for j, i := range missing {
 		if v, ok := found[i]; ok {
 			if values[j], err = json.Marshal(v); err != nil {
 				return nil, nil, err
 			}
+			memIdx, memVals = append(memIdx, i), append(memVals, *v)
 			continue
 		}
 		rest = append(rest, j)
 	}
+	if len(memIdx) > 0 {
+		if err := report(memIdx, memVals); err != nil {
+			return nil, nil, err
+		}
+	}
 	if len(rest) > 0 && e.models == nil {
 		return nil, nil, copydesk.Errorf(copydesk.ENOPROVIDER, "translation needs a provider for %d segments not in the translation memory; configure one or start with --simulate", len(rest))
 	}
-	for _, batch := range batches(rest, func(j int) int { return len(items[missing[j]].seg.Source) }) {
-		sources := make([]string, len(batch))
-		total := 0
-		for k, j := range batch {
-			sources[k] = items[missing[j]].seg.Source
-			total += len(sources[k])
+	// The batches run BatchParallel at a time; each one's segments are
+	// reported and remembered as soon as it is done, so a failure later
+	// loses nothing already paid for.
+	var mu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
 		}
-		texts, res, err := e.callBatch(ctx, w, lang, sources, onDelta)
-		if err != nil {
-			return nil, nil, err
+		mu.Unlock()
+	}
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil
+	}
+	sem := make(chan struct{}, BatchParallel)
+	var wg sync.WaitGroup
+	for n, batch := range batches(rest, func(j int) int { return len(items[missing[j]].seg.Source) }) {
+		sem <- struct{}{}
+		if failed() || ctx.Err() != nil {
+			<-sem
+			break
 		}
-		st.add(res)
-		entries := make([]copydesk.TMEntry, len(batch))
-		for k, j := range batch {
-			it := items[missing[j]]
-			v := segValue{Text: texts[k], From: FromModel, Model: res.Usage.Model, Provider: res.Usage.Provider, Simulated: res.Simulated}
-			if values[j], err = json.Marshal(v); err != nil {
-				return nil, nil, err
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := e.runBatch(ctx, w, lang, items, missing, batch, n+1, onDelta, report, st, values, costs); err != nil {
+				fail(err)
 			}
-			if total > 0 {
-				costs[j] = res.Usage.Cost * copydesk.Micros(len(sources[k])) / copydesk.Micros(total)
-			}
-			entries[k] = copydesk.TMEntry{
-				CustomerID: w.customerID, SourceLang: w.source, TargetLang: lang, Source: sources[k], Target: texts[k],
-				Context: it.context, Origin: copydesk.TMOriginModel, Model: res.Usage.Model,
-			}
-		}
-		if e.store != nil && w.customerID != "" {
-			if err := e.store.PutTM(ctx, entries); err != nil {
-				return nil, nil, err
-			}
-		}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		return nil, nil, firstErr
 	}
 	return values, costs, nil
+}
+
+// runBatch translates one batch (positions in missing), fills its values
+// and costs, writes it to the memory and reports it.
+func (e *engine) runBatch(ctx context.Context, w *work, lang string, items []item, missing, batch []int, n int, onDelta func(int, string) error, report func([]int, []segValue) error, st *runStats, values [][]byte, costs []copydesk.Micros) error {
+	sources := make([]string, len(batch))
+	total := 0
+	for k, j := range batch {
+		sources[k] = items[missing[j]].seg.Source
+		total += len(sources[k])
+	}
+	var delta func(string) error
+	if onDelta != nil {
+		delta = func(d string) error { return onDelta(n, d) }
+	}
+	texts, res, err := e.callBatch(ctx, w, lang, sources, delta)
+	if err != nil {
+		return err
+	}
+	st.add(res)
+	entries := make([]copydesk.TMEntry, len(batch))
+	itemIdx := make([]int, len(batch))
+	vals := make([]segValue, len(batch))
+	for k, j := range batch {
+		it := items[missing[j]]
+		v := segValue{Text: texts[k], From: FromModel, Model: res.Usage.Model, Provider: res.Usage.Provider, Simulated: res.Simulated}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		values[j] = b // each batch owns its positions
+		if total > 0 {
+			costs[j] = res.Usage.Cost * copydesk.Micros(len(sources[k])) / copydesk.Micros(total)
+		}
+		entries[k] = copydesk.TMEntry{
+			CustomerID: w.customerID, SourceLang: w.source, TargetLang: lang, Source: sources[k], Target: texts[k],
+			Context: it.context, Origin: copydesk.TMOriginModel, Model: res.Usage.Model,
+		}
+		itemIdx[k], vals[k] = missing[j], v
+	}
+	if e.store != nil && w.customerID != "" {
+		if err := e.store.PutTM(ctx, entries); err != nil {
+			return err
+		}
+	}
+	return report(itemIdx, vals)
 }
 
 // batches groups positions into batches of at most BatchSegments whose
@@ -412,7 +509,7 @@ func (e *engine) callBatch(ctx context.Context, w *work, lang string, sources []
 			}
 		}
 		var pe *copydesk.ProviderError
-		if attempt == 0 && errors.As(err, &pe) && pe.Kind == copydesk.ProviderInvalid && ctx.Err() == nil {
+		if attempt == 0 && !w.rerun && errors.As(err, &pe) && pe.Kind == copydesk.ProviderInvalid && ctx.Err() == nil {
 			continue
 		}
 		return nil, nil, err

@@ -1,6 +1,7 @@
 package translation
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -61,7 +62,7 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 		return nil, "", err
 	}
 	w := &work{customerID: job.CustomerID, userID: job.UserID, jobID: job.ID, priority: job.Priority,
-		source: in.SourceLanguage, published: in.Published, glossary: glossary, doc: doc}
+		source: in.SourceLanguage, published: in.Published, glossary: glossary, doc: doc, rerun: job.Attempts > 1}
 
 	results := make([]*LanguageResult, len(in.TargetLanguages))
 	errs := make([]error, len(in.TargetLanguages))
@@ -89,18 +90,25 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	if lastErr != nil && ctx.Err() != nil {
 		return nil, "", lastErr // interrupted: the queue runs the job again
 	}
+	// A retryable failure runs the job again: the languages and batches
+	// that succeeded are in the memory and cost nothing the second time.
+	retry := copydesk.PartialFailure(errs)
 	if len(res.Failed) == len(in.TargetLanguages) {
-		return nil, "", lastErr
+		return nil, "", cmp.Or(retry, lastErr)
 	}
 	raw, err := json.Marshal(res)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode translation result: %w", err)
 	}
 	if len(res.Failed) > 0 {
-		return raw, copydesk.JobPartial, nil
+		return raw, copydesk.JobPartial, retry
 	}
 	return raw, copydesk.JobSucceeded, nil
 }
+
+// EventSegments carries segments of one language as soon as they are
+// translated or found in the memory, before the language's task.result.
+const EventSegments = "task.segments"
 
 // language runs the task of one language.
 func (h *Handler) language(ctx context.Context, e *engine, w *work, emit copydesk.Emit, lang string) (*LanguageResult, error) {
@@ -108,8 +116,17 @@ func (h *Handler) language(ctx context.Context, e *engine, w *work, emit copydes
 	if err := emit(ctx, copydesk.EventTaskStarted, map[string]any{"task": task, "language": lang, "segments": len(w.doc.segs)}); err != nil {
 		return nil, err
 	}
-	r, st, err := e.translate(ctx, w, lang, func(delta string) error {
-		return emit(ctx, copydesk.EventDelta, map[string]any{"task": task, "text": delta})
+	r, st, err := e.translate(ctx, w, lang, progress{
+		delta: func(batch int, delta string) error {
+			return emit(ctx, copydesk.EventDelta, map[string]any{"task": task, "batch": batch, "text": delta})
+		},
+		segments: func(docIdx []int, vals []segValue) error {
+			segs := make([]Segment, len(docIdx))
+			for k, d := range docIdx {
+				segs[k] = Segment{Index: d, Source: w.doc.segs[d].Source, Text: vals[k].Text, From: vals[k].From}
+			}
+			return emit(ctx, EventSegments, map[string]any{"task": task, "language": lang, "segments": segs})
+		},
 	})
 	if err == nil {
 		st.mu.Lock()
