@@ -618,3 +618,43 @@ func TestSEOSuggestionsOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatedContentLabelled runs every model task on the in-process
+// simulated provider (serve --simulate): each result says simulated, and
+// its texts carry the [simulated] label.
+func TestSimulatedContentLabelled(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t, func(m *Main) { m.Config.Simulate = true })
+	base, key := m.HTTP.URL(), MustAdminKey(t, m)
+	for _, tc := range []struct {
+		path string
+		body any
+	}{
+		{"/v1/generations", map[string]any{"business": map[string]any{"name": "Acme"}, "blocks": []string{"hero", "faq"}}},
+		{"/v1/translations", map[string]any{"content": "Fresh bread every morning.", "source_language": "en", "target_languages": []string{"nl"}}},
+		{"/v1/seo/suggestions", map[string]any{"content": "Fresh bread every morning in our bakery.", "language": "en", "keyphrase": "fresh bread"}},
+		{"/v1/analyses", map[string]any{"content": "Fresh bread every morning in our bakery.", "language": "en", "deep": []string{"grammar"}}},
+	} {
+		r := call(t, base, "POST", tc.path, key, tc.body)
+		MustStatus(t, r, 202, tc.path)
+		var acc accepted
+		r.json(t, &acc)
+		evs := MustReadToDoneAs(t, base+acc.StreamURL, key)
+		results := eventsOf(evs, copydesk.EventTaskResult)
+		if len(results) == 0 {
+			t.Fatalf("%s: no task.result: %v", tc.path, evs)
+		}
+		for _, ev := range results {
+			var d struct {
+				Simulated bool `json:"simulated"`
+			}
+			eventData(t, ev, &d)
+			if !d.Simulated {
+				t.Errorf("%s: result not labelled simulated: %.300s", tc.path, ev.Data)
+			}
+			if tc.path != "/v1/analyses" && !strings.Contains(ev.Data, "[simulated") {
+				t.Errorf("%s: result texts lack the [simulated] label: %.300s", tc.path, ev.Data)
+			}
+		}
+	}
+}
