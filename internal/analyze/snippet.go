@@ -138,3 +138,45 @@ func KeyphraseCount(text, keyphrase string, synonyms []string, language string) 
 	}
 	return total
 }
+
+// KeyphraseMaxWords is the most content words a keyphrase of a good
+// length has (rule "seo.keyphrase_length"); one is the least.
+const KeyphraseMaxWords = keyphraseMaxGood
+
+// KeyphraseWords is the length of a keyphrase as the SEO analysis counts
+// it (rule "seo.keyphrase_length", figure "keyphrase_words"): its content
+// words, the function words of language left out — or all its words when
+// it has only function words. A keyphrase without words has 0.
+func KeyphraseWords(keyphrase, language string) int {
+	return len(newPhrase(language, strings.TrimSpace(keyphrase)).content)
+}
+
+// DocKeyphraseCount is how often keyphrase occurs in the text and headings
+// of d as the SEO analysis counts the focus keyphrase (figure
+// "keyphrase_count", the basis of "seo.keyphrase_density"): per sentence,
+// the smallest count of any of its content words, summed over the
+// sentences of every block.
+func DocKeyphraseCount(d *Doc, keyphrase string) int {
+	kp := newPhrase(d.Language, strings.TrimSpace(keyphrase))
+	if len(kp.words) == 0 {
+		return 0
+	}
+	count := 0
+	for bi := range d.Blocks {
+		for si := range d.Blocks[bi].Sentences {
+			c, _ := occurrences(kp, d.Blocks[bi].Sentences[si].Words, nil)
+			count += c
+		}
+	}
+	return count
+}
+
+// CheckSingleH1 assesses the number of H1 headings of a page (rule
+// "seo.single_h1"). ok is false when the analysis makes no such
+// assessment: a page with at most one H1.
+func CheckSingleH1(h1Count int) (c Check, ok bool) {
+	if h1Count <= 1 {
+		return Check{}, false
+	}
+	return check("seo.single_h1", 1, "The content has "+itoa(h1Count)+" H1 headings; use one H1 for the main title only."), true
+}

@@ -115,3 +115,105 @@ func TestKeyphraseCount(t *testing.T) {
 		}
 	}
 }
+
+// seoResult returns the SEO result Analyze reports for content.
+func seoResult(tb testing.TB, in Input) Result {
+	tb.Helper()
+	in.Types = []Type{TypeSEO}
+	r, err := Analyze(in)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r.Results[0]
+}
+
+func TestKeyphraseWordsAgreesWithAnalyze(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kp, lang string
+		want     int
+	}{
+		{"the best cold brew for you", "en", 3},
+		{"cold brew", "en", 2},
+		{"  coffee  ", "en", 1},
+		{"the", "en", 1}, // only function words: all of them count
+		{"de koude koffie", "nl", 2},
+		{"one two three four five six seven eight nine ten", "en", 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kp, func(t *testing.T) {
+			t.Parallel()
+			got := KeyphraseWords(tt.kp, tt.lang)
+			r := seoResult(t, Input{Content: "Some body text.", Language: tt.lang, Keyphrase: tt.kp})
+			if want := int(r.Figures["keyphrase_words"]); got != want {
+				t.Errorf("KeyphraseWords(%q): got %d, Analyze counts %d", tt.kp, got, want)
+			}
+			if got != tt.want {
+				t.Errorf("KeyphraseWords(%q): got %d, want %d", tt.kp, got, tt.want)
+			}
+		})
+	}
+	if got := KeyphraseWords("  ", "en"); got != 0 {
+		t.Errorf("KeyphraseWords of space: got %d, want 0", got)
+	}
+}
+
+func TestDocKeyphraseCountAgreesWithAnalyze(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		content string
+		format  Format
+		kp      string
+	}{
+		{"two sentences", "Cold brew is smooth. I like cold brew.", FormatText, "cold brew"},
+		// Per block, "cold" occurs twice and "brew" once: 1. Per sentence:
+		// the first sentence has both (1), the second only "cold" (0).
+		{"words split over sentences", "Cold brew is smooth. Cold water helps. Brew it slowly.", FormatText, "cold brew"},
+		{"headings and code", "# Cold brew\n\nCold brew at home.\n\n```\ncold brew\n```\n\n## Brew it cold", FormatMarkdown, "cold brew"},
+		{"html", "<h2>Cold brew</h2><p>Make cold brew. Then drink the cold brew.</p>", FormatHTML, "cold brew"},
+		{"none", "Nothing about it here.", FormatText, "cold brew"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := Input{Content: tt.content, Format: tt.format, Language: "en", Keyphrase: tt.kp}
+			d, err := Parse(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := DocKeyphraseCount(d, tt.kp)
+			if want := int(seoResult(t, in).Figures["keyphrase_count"]); got != want {
+				t.Errorf("DocKeyphraseCount: got %d, Analyze counts %d", got, want)
+			}
+		})
+	}
+	d, err := Parse(Input{Content: "Cold brew is smooth. Cold water helps. Brew it slowly.", Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := DocKeyphraseCount(d, "cold brew"); got != 1 {
+		t.Errorf("words split over sentences: got %d, want 1 (per sentence)", got)
+	}
+}
+
+func TestCheckSingleH1AgreesWithAnalyze(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 1, 2, 3} {
+		content := strings.Repeat("# Heading\n\nText.\n\n", n) + "Body."
+		r := seoResult(t, Input{Content: content, Format: FormatMarkdown, Language: "en"})
+		var want *Finding
+		for i := range r.Findings {
+			if r.Findings[i].Rule == "seo.single_h1" {
+				want = &r.Findings[i]
+			}
+		}
+		c, ok := CheckSingleH1(n)
+		if ok != (want != nil) {
+			t.Fatalf("%d H1: assessed %v, Analyze assessed %v", n, ok, want != nil)
+		}
+		if ok && (c.Finding.Rule != want.Rule || c.Finding.Severity != want.Severity || c.Finding.Message != want.Message) {
+			t.Errorf("%d H1: got %+v, want %+v", n, c.Finding, *want)
+		}
+	}
+}
