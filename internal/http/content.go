@@ -2,6 +2,7 @@ package http
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -21,33 +22,42 @@ const TMXLimitDefault = 32 << 20
 // TMXContentType is the media type of exported translation memories.
 const TMXContentType = "application/x-tmx+xml"
 
-// decodeTask decodes a task request body, takes the caller's rate-limit
-// token at the request's priority and returns the caller; on failure it has
-// answered and ok is false.
-func (s *Server) decodeTask(w http.ResponseWriter, r *http.Request, v any, priority func() string) (copydesk.Principal, bool) {
+// startTask serves a model task: it decodes the body into req, takes the
+// caller's rate-limit token at the request's priority (LOW-priority batch
+// work is throttled before interactive work) and calls start as the
+// caller. An answer with a job URL is 202 with Location, one without (all
+// of it known already) 200.
+func (s *Server) startTask(w http.ResponseWriter, r *http.Request, req any, priority func() string,
+	start func(ctx context.Context, p copydesk.Principal) (jobURL string, resp any, err error)) {
 	p, err := principal(r)
 	if err != nil {
 		s.writeError(w, r, err)
-		return p, false
+		return
 	}
-	if err := decodeJSON(w, r, s.bodyLimit(r), v); err != nil {
+	if err := decodeJSON(w, r, s.bodyLimit(r), req); err != nil {
 		if s.allow(w, r, p, copydesk.PriorityHigh) {
 			s.writeError(w, r, err)
 		}
-		return p, false
+		return
 	}
-	// LOW-priority batch work is throttled before interactive work.
 	prio, err := copydesk.ParsePriority(priority())
 	if err != nil {
-		prio = copydesk.PriorityHigh
+		prio = copydesk.PriorityHigh // the service names the bad priority
 	}
-	return p, s.allow(w, r, p, prio)
-}
-
-// writeAccepted answers 202 with the job's location.
-func writeAccepted(w http.ResponseWriter, jobURL string, v any) {
+	if !s.allow(w, r, p, prio) {
+		return
+	}
+	jobURL, resp, err := start(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if jobURL == "" {
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
 	w.Header().Set("Location", jobURL)
-	writeJSON(w, http.StatusAccepted, v)
+	writeJSON(w, http.StatusAccepted, resp)
 }
 
 func unavailable(what string) error {
@@ -58,20 +68,16 @@ func unavailable(what string) error {
 // its stream, on which the blocks arrive one by one.
 func (s *Server) handleCreateGeneration(w http.ResponseWriter, r *http.Request) {
 	var req generation.Request
-	p, ok := s.decodeTask(w, r, &req, func() string { return req.Priority })
-	if !ok {
-		return
-	}
-	if s.Generation == nil {
-		s.writeError(w, r, unavailable("generation"))
-		return
-	}
-	resp, err := s.Generation.Generate(r.Context(), &req, p.CustomerID, p.UserID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeAccepted(w, resp.JobURL, resp)
+	s.startTask(w, r, &req, func() string { return req.Priority }, func(ctx context.Context, p copydesk.Principal) (string, any, error) {
+		if s.Generation == nil {
+			return "", nil, unavailable("generation")
+		}
+		resp, err := s.Generation.Generate(ctx, &req, p.CustomerID, p.UserID)
+		if err != nil {
+			return "", nil, err
+		}
+		return resp.JobURL, resp, nil
+	})
 }
 
 // handleCreateTranslation translates content: 200 with every language when
@@ -79,24 +85,16 @@ func (s *Server) handleCreateGeneration(w http.ResponseWriter, r *http.Request) 
 // stream delivers each language.
 func (s *Server) handleCreateTranslation(w http.ResponseWriter, r *http.Request) {
 	var req translation.Request
-	p, ok := s.decodeTask(w, r, &req, func() string { return req.Priority })
-	if !ok {
-		return
-	}
-	if s.Translation == nil {
-		s.writeError(w, r, unavailable("translation"))
-		return
-	}
-	resp, err := s.Translation.Translate(r.Context(), &req, p.CustomerID, p.UserID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if resp.JobID != "" {
-		writeAccepted(w, resp.JobURL, resp)
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
+	s.startTask(w, r, &req, func() string { return req.Priority }, func(ctx context.Context, p copydesk.Principal) (string, any, error) {
+		if s.Translation == nil {
+			return "", nil, unavailable("translation")
+		}
+		resp, err := s.Translation.Translate(ctx, &req, p.CustomerID, p.UserID)
+		if err != nil {
+			return "", nil, err
+		}
+		return resp.JobURL, resp, nil
+	})
 }
 
 // handleCreateSuggestions starts an SEO suggestions job: 202 with the
@@ -104,20 +102,16 @@ func (s *Server) handleCreateTranslation(w http.ResponseWriter, r *http.Request)
 // re-scored suggestions.
 func (s *Server) handleCreateSuggestions(w http.ResponseWriter, r *http.Request) {
 	var req suggest.Request
-	p, ok := s.decodeTask(w, r, &req, func() string { return req.Priority })
-	if !ok {
-		return
-	}
-	if s.Suggestions == nil {
-		s.writeError(w, r, unavailable("SEO suggestions"))
-		return
-	}
-	resp, err := s.Suggestions.Suggest(r.Context(), &req, p.CustomerID, p.UserID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeAccepted(w, resp.JobURL, resp)
+	s.startTask(w, r, &req, func() string { return req.Priority }, func(ctx context.Context, p copydesk.Principal) (string, any, error) {
+		if s.Suggestions == nil {
+			return "", nil, unavailable("SEO suggestions")
+		}
+		resp, err := s.Suggestions.Suggest(ctx, &req, p.CustomerID, p.UserID)
+		if err != nil {
+			return "", nil, err
+		}
+		return resp.JobURL, resp, nil
+	})
 }
 
 // translationStore returns the store of glossaries and memories.
