@@ -37,11 +37,7 @@ func errInvalidAnswer(why string) error {
 // else is a *copydesk.ProviderError of kind ProviderInvalid: such an answer
 // is neither cached nor used.
 func decodeAnswer(text string) (*answer, error) {
-	text = strings.TrimSpace(text)
-	if rest, ok := strings.CutPrefix(text, "```"); ok {
-		rest = strings.TrimPrefix(rest, "json")
-		text = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "```"))
-	}
+	text = unfence(strings.TrimSpace(text))
 	var raw struct {
 		Titles           *[]string          `json:"titles"`
 		MetaDescriptions *[]string          `json:"meta_descriptions"`
@@ -78,6 +74,40 @@ func decodeAnswer(text string) (*answer, error) {
 		a.Headings = append(a.Headings, answerHeading{Level: *v.Level, Text: *v.Text})
 	}
 	return a, nil
+}
+
+// unfence returns the content of a Markdown code fence around text, if
+// there is one: without the fences and without the info string after the
+// opening one, whatever it is ("json", "JSON", "javascript", "json
+// {.x}"): the rest of the fence's line, or only its first word when the
+// JSON object starts after it on that line.
+func unfence(text string) string {
+	rest, ok := strings.CutPrefix(text, "```")
+	if !ok {
+		return text
+	}
+	rest = strings.TrimSuffix(strings.TrimSpace(rest), "```")
+	line, body, _ := strings.Cut(rest, "\n")
+	if startsJSON(line) {
+		return strings.TrimSpace(rest) // no info string
+	}
+	word := strings.TrimLeftFunc(strings.TrimSpace(line), func(r rune) bool { return r != '{' && !unicode.IsSpace(r) })
+	if startsJSON(word) {
+		return strings.TrimSpace(word + strings.TrimPrefix(rest, line))
+	}
+	return strings.TrimSpace(body)
+}
+
+// startsJSON reports whether s starts a JSON object: a brace followed by
+// a quote, a closing brace or nothing on its line (not an attribute list
+// such as "{.json}").
+func startsJSON(s string) bool {
+	s, ok := strings.CutPrefix(strings.TrimSpace(s), "{")
+	if !ok {
+		return false
+	}
+	s = strings.TrimSpace(s)
+	return s == "" || s[0] == '"' || s[0] == '}'
 }
 
 // strict strips all markup.

@@ -26,6 +26,13 @@ func TestDecodeAnswer(t *testing.T) {
 		{"valid", validAnswer, true, 2, 1},
 		{"fenced", "```json\n" + validAnswer + "\n```", true, 2, 1},
 		{"fenced without language", "```\n" + validAnswer + "```", true, 2, 1},
+		{"fenced JSON in capitals", "```JSON\n" + validAnswer + "\n```", true, 2, 1},
+		{"fenced Json", "```Json\n" + validAnswer + "\n```", true, 2, 1},
+		{"fenced with another info string", "```javascript\n" + validAnswer + "\n```", true, 2, 1},
+		{"fenced with attributes", "``` json {.answer}\n" + validAnswer + "\n```", true, 2, 1},
+		{"fenced on one line", "```json " + validAnswer + "```", true, 2, 1},
+		{"fenced, object on the fence line", "```" + validAnswer + "\n```", true, 2, 1},
+		{"fenced prose", "```text\nHere are some titles.\n```", false, 0, 0},
 		{"empty lists", `{"titles":[],"meta_descriptions":[],"headings":[],"keyphrases":[]}`, true, 0, 0},
 		{"unknown property ignored", `{"titles":[],"meta_descriptions":[],"headings":[],"keyphrases":[],"note":"x"}`, true, 0, 0},
 		{"prose", "Here are some titles: Cold brew!", false, 0, 0},
@@ -99,6 +106,7 @@ func TestPlainText(t *testing.T) {
 func FuzzDecodeAnswer(f *testing.F) {
 	f.Add(validAnswer)
 	f.Add("```json\n" + validAnswer + "```")
+	f.Add("```JSON {x}\n" + validAnswer + "\n```")
 	f.Add(`{"titles":["<script>x</script>"],"meta_descriptions":["&lt;img&gt;"],"headings":[{"level":9,"text":"<i>"}],"keyphrases":[""]}`)
 	f.Add(providertest.SchemaExample(answerSchema))
 	f.Add("{}")

@@ -18,7 +18,9 @@ import (
 const ModelKind = "seo"
 
 // attempts is how often an answer that is not the asked-for JSON is asked
-// for: once more, then the job fails.
+// for within a run: once more, then the job fails. A run after a
+// retryable failure (job.Attempts > 1) asks once, which bounds what a page
+// whose answers stay invalid can cost.
 const attempts = 2
 
 // Result is the result of a suggestion job, and (with "task") the data of
@@ -60,8 +62,11 @@ var _ copydesk.JobHandler = (*Handler)(nil)
 // RunJob implements copydesk.JobHandler: it asks the model for
 // suggestions in one call, streaming its deltas, re-scores every
 // suggestion with the local engine and returns them sorted. An answer that
-// is not the asked-for JSON is asked for once more; a second one fails the
-// job with a *copydesk.ProviderError of kind ProviderInvalid.
+// is not the asked-for JSON is asked for once more (not on a re-run of the
+// job); a second one fails the job with a *copydesk.ProviderError of kind
+// ProviderInvalid, which the queue does not retry. Any other provider
+// error is returned as it is: a retryable one (copydesk.Retryable) runs
+// the job again.
 func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
 	var req Request
 	if err := json.Unmarshal(job.Input, &req); err != nil {
@@ -120,8 +125,12 @@ func (h *Handler) suggest(ctx context.Context, job *copydesk.Job, emit copydesk.
 			return err
 		},
 	}
+	tries := attempts
+	if job.Attempts > 1 {
+		tries = 1 // a re-run after a transient failure: ask once
+	}
 	var lastErr error
-	for attempt := 1; attempt <= attempts; attempt++ {
+	for attempt := 1; attempt <= tries; attempt++ {
 		res, err := h.Models.Stream(ctx, call, func(delta string) error {
 			data := map[string]any{"task": JobKind, "text": delta}
 			if attempt > 1 {

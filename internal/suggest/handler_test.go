@@ -272,6 +272,9 @@ func TestRunJobInvalidAnswer(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderInvalid {
 			t.Fatalf("got error %v, want a ProviderError of kind invalid", err)
 		}
+		if copydesk.Retryable(err) {
+			t.Errorf("invalid answer: copydesk.Retryable is true, want the queue not to run the job again")
+		}
 		if raw != nil {
 			t.Errorf("result: got %s, want none", raw)
 		}
@@ -305,6 +308,39 @@ func TestRunJobInvalidAnswer(t *testing.T) {
 			t.Errorf("second attempt's deltas: got %q, want the valid answer", got)
 		}
 	})
+	t.Run("asked once on a re-run", func(t *testing.T) {
+		t.Parallel()
+		models, _, fake := MustModels(t, providertest.Options{})
+		fake.Enqueue(providertest.Behaviour{Text: "{not json"}, providertest.Behaviour{Text: validAnswer})
+		job := MustJob(t, pageRequest)
+		job.Attempts = 2 // the queue runs it again after a transient failure
+		var rec recorder
+		raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), job, rec.emit)
+		var pe *copydesk.ProviderError
+		if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderInvalid || copydesk.Retryable(err) {
+			t.Fatalf("got error %v, want a ProviderError of kind invalid, not retryable", err)
+		}
+		if raw != nil {
+			t.Errorf("result: got %s, want none", raw)
+		}
+		if got := fake.Calls(); got != 1 {
+			t.Errorf("provider calls: got %d, want 1 (an invalid answer is not asked for again on a re-run)", got)
+		}
+		if _, ok := rec.find(copydesk.EventTaskFailed); !ok {
+			t.Errorf("events %s: want task.failed", rec.types())
+		}
+	})
+	t.Run("first attempt of the job asks twice", func(t *testing.T) {
+		t.Parallel()
+		models, _, fake := MustModels(t, providertest.Options{})
+		fake.Enqueue(providertest.Behaviour{Text: "{not json"}, providertest.Behaviour{Text: validAnswer})
+		job := MustJob(t, pageRequest)
+		job.Attempts = 1 // as the queue sets it on the first run
+		_, status, err := (&Handler{Models: models}).RunJob(context.Background(), job, (&recorder{}).emit)
+		if err != nil || status != copydesk.JobSucceeded || fake.Calls() != 2 {
+			t.Fatalf("got %s, %v after %d calls, want succeeded after 2", status, err, fake.Calls())
+		}
+	})
 	t.Run("validated without a cache in front", func(t *testing.T) {
 		t.Parallel()
 		_, pm, fake := MustModels(t, providertest.Options{})
@@ -336,12 +372,69 @@ func TestRunJobOtherFailure(t *testing.T) {
 	}
 }
 
+func TestRunJobRetryableFailure(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		behaviour []providertest.Behaviour
+		wantKind  copydesk.ProviderErrorKind
+		wantCalls int
+	}{
+		{"server error", []providertest.Behaviour{{Kind: providertest.ServerError}}, copydesk.ProviderServer, 1},
+		{"rate limited", []providertest.Behaviour{{Kind: providertest.RateLimited}}, copydesk.ProviderRateLimited, 1},
+		{"server error after an invalid answer", []providertest.Behaviour{{Text: "{not json"}, {Kind: providertest.ServerError}}, copydesk.ProviderServer, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			models, _, fake := MustModels(t, providertest.Options{})
+			fake.Enqueue(tt.behaviour...)
+			var rec recorder
+			raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+			var pe *copydesk.ProviderError
+			if !errors.As(err, &pe) || pe.Kind != tt.wantKind {
+				t.Fatalf("got error %v, want a ProviderError of kind %s", err, tt.wantKind)
+			}
+			if !copydesk.Retryable(err) {
+				t.Errorf("copydesk.Retryable(%v) is false, want the queue to run the job again", err)
+			}
+			if raw != nil || status != "" {
+				t.Errorf("got result %s, status %q, want none", raw, status)
+			}
+			if got := fake.Calls(); got != tt.wantCalls {
+				t.Errorf("provider calls: got %d, want %d (the queue retries, not the handler)", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// blockingModels is a model service whose call streams one delta and then
+// blocks until the caller's context (or, behind the cache, which runs the
+// call detached, the test's context) is cancelled.
+type blockingModels struct {
+	done <-chan struct{}
+}
+
+func (m *blockingModels) Stream(ctx context.Context, _ copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
+	if onDelta != nil {
+		_ = onDelta("{")
+	}
+	select {
+	case <-ctx.Done():
+	case <-m.done:
+	}
+	return nil, context.Canceled
+}
+
 func TestRunJobInterrupted(t *testing.T) {
 	t.Parallel()
-	models, _, fake := MustModels(t, providertest.Options{})
-	fake.Enqueue(providertest.Behaviour{Text: validAnswer})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	c, err := cache.New(cache.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := &cache.Models{Next: &blockingModels{done: ctx.Done()}, Cache: c, ModelSet: "test"}
 	var rec recorder
 	emit := func(ctx context.Context, typ string, data any) error {
 		if typ == copydesk.EventDelta {
@@ -350,9 +443,12 @@ func TestRunJobInterrupted(t *testing.T) {
 		}
 		return rec.emit(ctx, typ, data)
 	}
-	_, _, err := (&Handler{Models: models}).RunJob(ctx, MustJob(t, pageRequest), emit)
-	if err == nil {
-		t.Fatal("got no error, want the interruption")
+	raw, _, err := (&Handler{Models: models}).RunJob(ctx, MustJob(t, pageRequest), emit)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got error %v, want the interruption (context.Canceled)", err)
+	}
+	if raw != nil {
+		t.Errorf("result: got %s, want none", raw)
 	}
 	if got, want := rec.types(), "task.started"; got != want {
 		t.Errorf("events: got %s, want %s (interrupted is not failed)", got, want)

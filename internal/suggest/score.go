@@ -65,25 +65,32 @@ type Heading struct {
 	Words int    `json:"words"`
 	Chars int    `json:"chars"`
 	// Fits is set when the heading has 2-12 words and at most 80
-	// characters.
+	// characters, and is not an H1 on a page that has one already.
 	Fits bool `json:"fits"`
-	// Keyphrase is set when the keyphrase occurs in it, as the engine's
-	// seo.keyphrase_in_subheadings assessment counts it.
+	// Keyphrase is set when the keyphrase occurs in an H2 or H3, as the
+	// engine's seo.keyphrase_in_subheadings assessment counts it (which
+	// looks at no other level).
 	Keyphrase bool `json:"keyphrase"`
 	// Score is 0-100 over the checks below.
 	Score int `json:"score"`
-	// Findings are suggest.heading_length and, with a keyphrase,
-	// suggest.heading_keyphrase.
+	// Findings are suggest.heading_length; for an H1 on a page that has
+	// one, the engine's seo.single_h1 of the page with it added; for an
+	// H2 or H3, with a keyphrase, suggest.heading_keyphrase.
 	Findings []analyze.Finding `json:"findings"`
 }
 
 // Keyphrase is a suggested focus keyphrase.
 type Keyphrase struct {
-	Text  string `json:"text"`
-	Words int    `json:"words"`
-	// Occurrences is how often it occurs in the page's text and headings.
+	Text string `json:"text"`
+	// Words is its length in content words (function words left out), as
+	// the engine's seo.keyphrase_length assessment counts it.
+	Words int `json:"words"`
+	// Occurrences is how often it occurs in the page's text and headings,
+	// as the engine counts the focus keyphrase (figure keyphrase_count:
+	// per sentence, summed).
 	Occurrences int `json:"occurrences"`
-	// Fits is set for 1-4 words, the engine's good keyphrase length.
+	// Fits is set for 1-4 content words, the engine's good keyphrase
+	// length.
 	Fits bool `json:"fits"`
 }
 
@@ -186,7 +193,16 @@ func (s *scorer) headings(list []answerHeading, n int) []Heading {
 		} else {
 			checks = append(checks, localCheck("suggest.heading_length", 5, "The heading has "+itoa(hd.Words)+" words and "+itoa(hd.Chars)+" characters; keep it to "+itoa(headingMaxWords)+" words and "+itoa(headingMaxChars)+" characters."))
 		}
-		if strings.TrimSpace(s.keyphrase) != "" {
+		// An H1 added to a page that has one is a second H1: the engine's
+		// seo.single_h1 problem.
+		if hd.Level == 1 {
+			if c, ok := analyze.CheckSingleH1(s.doc.H1Count + 1); ok {
+				hd.Fits = false
+				checks = append(checks, c)
+			}
+		}
+		// The engine looks for the keyphrase in H2 and H3 subheadings only.
+		if hd.Level >= 2 && hd.Level <= 3 && strings.TrimSpace(s.keyphrase) != "" {
 			if analyze.KeyphraseCount(t, s.keyphrase, nil, s.lang) > 0 {
 				hd.Keyphrase = true
 				checks = append(checks, localCheck("suggest.heading_keyphrase", 9, "The heading contains the keyphrase."))
@@ -211,13 +227,8 @@ func (s *scorer) keyphrases(list []string, n int) []Keyphrase {
 			continue
 		}
 		seen[k] = true
-		kp := Keyphrase{Text: t, Words: len(strings.Fields(t))}
-		kp.Fits = kp.Words >= 1 && kp.Words <= 4
-		for i := range s.doc.Blocks {
-			if b := &s.doc.Blocks[i]; b.Kind != analyze.BlockCode {
-				kp.Occurrences += analyze.KeyphraseCount(b.Text, t, nil, s.lang)
-			}
-		}
+		kp := Keyphrase{Text: t, Words: analyze.KeyphraseWords(t, s.lang), Occurrences: analyze.DocKeyphraseCount(s.doc, t)}
+		kp.Fits = kp.Words >= 1 && kp.Words <= analyze.KeyphraseMaxWords
 		out = append(out, kp)
 	}
 	// A keyphrase of a good length first, then the one the page uses most.

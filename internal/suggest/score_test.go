@@ -1,6 +1,7 @@
 package suggest
 
 import (
+	"cmp"
 	"strings"
 	"testing"
 
@@ -211,5 +212,110 @@ func TestRescoreSortsAndDrops(t *testing.T) {
 	res = rescore(a, &Request{Count: 1}, doc, &copydesk.ModelResult{})
 	if len(res.Titles) != 1 || len(res.Headings) != 1 || len(res.Keyphrases) != 1 {
 		t.Errorf("count 1: got %d titles, %d headings, %d keyphrases", len(res.Titles), len(res.Headings), len(res.Keyphrases))
+	}
+}
+
+func TestRescoreKeyphrasesAgreeWithAnalyze(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kp       string
+		wantFits bool
+	}{
+		{"the best cold brew for you", true}, // 3 content words
+		{"brew coffee", true},                // 2 per block in the intro, 1 per sentence
+		{"cold water", true},
+		{"a very long keyphrase of many words", false},
+		{"one two three four five", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kp, func(t *testing.T) {
+			t.Parallel()
+			s := &scorer{lang: "en", keyphrase: "", doc: MustDoc(t, "", "", "")}
+			got := s.keyphrases([]string{tt.kp}, 3)
+			if len(got) != 1 {
+				t.Fatalf("got %d keyphrases, want 1", len(got))
+			}
+			want, fig := engineFindings(t, tt.kp, "", "")
+			k := got[0]
+			if k.Words != int(fig["keyphrase_words"]) {
+				t.Errorf("words: got %d, Analyze counts %v", k.Words, fig["keyphrase_words"])
+			}
+			if k.Occurrences != int(fig["keyphrase_count"]) {
+				t.Errorf("occurrences: got %d, Analyze counts %v", k.Occurrences, fig["keyphrase_count"])
+			}
+			if good := want["seo.keyphrase_length"].Severity == analyze.SeverityGood; k.Fits != good {
+				t.Errorf("fits: got %v, Analyze's seo.keyphrase_length is %s", k.Fits, want["seo.keyphrase_length"].Severity)
+			}
+			if k.Fits != tt.wantFits {
+				t.Errorf("fits: got %v, want %v", k.Fits, tt.wantFits)
+			}
+		})
+	}
+}
+
+func TestRescoreHeadingLevels(t *testing.T) {
+	t.Parallel()
+	const noH1 = "Cold brew coffee is coffee steeped in cold water.\n\n## What you need\n\nA jar."
+	tests := []struct {
+		name         string
+		content      string // "" is pageContent, which has an H1
+		level        int
+		text         string
+		wantFits     bool
+		wantKey      bool
+		wantRules    []string
+		wantSingleH1 bool
+	}{
+		{"H2 with keyphrase", "", 2, "How long to steep cold brew", true, true, []string{"suggest.heading_length", "suggest.heading_keyphrase"}, false},
+		{"H3 without keyphrase", "", 3, "What you need for it", true, false, []string{"suggest.heading_length", "suggest.heading_keyphrase"}, false},
+		{"H4 with keyphrase: not assessed", "", 4, "Steeping cold brew longer", true, false, []string{"suggest.heading_length"}, false},
+		{"second H1", "", 1, "Cold brew coffee at home", false, false, []string{"suggest.heading_length", "seo.single_h1"}, true},
+		{"first H1", noH1, 1, "Cold brew coffee at home", true, false, []string{"suggest.heading_length"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			content := cmp.Or(tt.content, pageContent)
+			doc, err := analyze.Parse(analyze.Input{Content: content, Format: analyze.FormatMarkdown, Language: "en", Keyphrase: "cold brew"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &scorer{lang: "en", keyphrase: "cold brew", doc: doc}
+			got := s.headings([]answerHeading{{Level: tt.level, Text: tt.text}}, 3)
+			if len(got) != 1 {
+				t.Fatalf("got %d headings, want 1", len(got))
+			}
+			h := got[0]
+			if h.Fits != tt.wantFits || h.Keyphrase != tt.wantKey {
+				t.Errorf("fits, keyphrase: got %v, %v, want %v, %v", h.Fits, h.Keyphrase, tt.wantFits, tt.wantKey)
+			}
+			var rules []string
+			for _, f := range h.Findings {
+				rules = append(rules, f.Rule)
+			}
+			if strings.Join(rules, ",") != strings.Join(tt.wantRules, ",") {
+				t.Fatalf("rules: got %v, want %v", rules, tt.wantRules)
+			}
+			// The page with the suggested heading added, as Analyze sees it.
+			r, err := analyze.Analyze(analyze.Input{Content: content + "\n\n" + strings.Repeat("#", tt.level) + " " + tt.text + "\n\nText.",
+				Format: analyze.FormatMarkdown, Language: "en", Keyphrase: "cold brew", Types: []analyze.Type{analyze.TypeSEO}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want *analyze.Finding
+			for i, f := range r.Results[0].Findings {
+				if f.Rule == "seo.single_h1" {
+					want = &r.Results[0].Findings[i]
+				}
+			}
+			if (want != nil) != tt.wantSingleH1 {
+				t.Fatalf("Analyze reports seo.single_h1: %v, want %v", want != nil, tt.wantSingleH1)
+			}
+			if want != nil {
+				if f := h.Findings[1]; f.Severity != want.Severity || f.Message != want.Message {
+					t.Errorf("seo.single_h1: got %s %q, want %s %q", f.Severity, f.Message, want.Severity, want.Message)
+				}
+			}
+		})
 	}
 }
