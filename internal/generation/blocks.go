@@ -2,6 +2,7 @@ package generation
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,6 +125,46 @@ type block struct {
 func invalid(provider, format string, args ...any) *copydesk.ProviderError {
 	return &copydesk.ProviderError{Provider: provider, Kind: copydesk.ProviderInvalid, Message: fmt.Sprintf(format, args...)}
 }
+
+// errCapped marks the ProviderInvalid error of an answer that is not a
+// usable block because the model stopped at the output cap: asking again
+// with the same cap would be cut again.
+var errCapped = errors.New("the answer was cut at the output cap")
+
+// lengthStop reports a finish reason that means the output cap was
+// reached: "length" (OpenAI), "max_tokens" (Anthropic), "MAX_TOKENS"
+// (Gemini).
+func lengthStop(reason string) bool {
+	switch reason {
+	case "length", "max_tokens", "MAX_TOKENS":
+		return true
+	}
+	return false
+}
+
+// check decodes a model response as a block of this type, as decode; an
+// answer that does not decode and stopped at the output cap is an invalid
+// error wrapping errCapped. An answer that decodes is accepted whatever its
+// finish reason: a cut answer is not valid JSON.
+func (sp *spec) check(r *copydesk.ModelResponse, provider string, maxTokens int) error {
+	_, err := sp.decodeResponse(r, provider, maxTokens)
+	return err
+}
+
+// decodeResponse is check, returning the block.
+func (sp *spec) decodeResponse(r *copydesk.ModelResponse, provider string, maxTokens int) (*block, error) {
+	blk, err := sp.decode(r.Text, provider)
+	if err != nil && lengthStop(r.FinishReason) {
+		return nil, &copydesk.ProviderError{
+			Provider: provider, Kind: copydesk.ProviderInvalid, Err: errCapped,
+			Message: fmt.Sprintf("the %s block was cut at its cap of %d output tokens", sp.Type, maxTokens),
+		}
+	}
+	return blk, err
+}
+
+// isCapped reports an answer cut at the output cap (see errCapped).
+func isCapped(err error) bool { return errors.Is(err, errCapped) }
 
 // stripFence removes a Markdown code fence (```json … ```) around an answer.
 func stripFence(s string) string {

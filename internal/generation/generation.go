@@ -8,6 +8,34 @@
 // untrusted: every string is reduced to plain text and every link to a safe
 // URL before the block is stored, and the block's HTML (html/template, then
 // a bluemonday UGC policy) and Markdown (escaped) are rendered from that.
+//
+// # Retries and cost
+//
+// Every answer is paid for, so retries are bounded per block and per run
+// of the job. Within a run, a block makes at most two calls:
+//
+//   - An invalid answer (not the block's JSON, or failing its schema or
+//     sanitizing) is asked for once more, identically, in the job's first
+//     run only; in a re-run (job.Attempts > 1) it is asked once.
+//   - An answer cut at the output cap (finish reason "length",
+//     "max_tokens" or "MAX_TOKENS") is asked for once more with twice the
+//     cap, which is another cache key; cut again, the block fails.
+//   - A provider failure (429, 5xx, timeout, …) is not retried here: the
+//     router has already tried its keys and fallbacks.
+//
+// Invalid answers are never cached; valid ones are, per prompt template
+// version and DecoderVersion, so a re-run pays only for blocks that
+// failed. The job's outcome decides whether the queue runs it again:
+//
+//   - every block succeeded: JobSucceeded;
+//   - some failed: the page so far, JobPartial and the first retryable
+//     failure (copydesk.PartialFailure), so that a transient failure runs
+//     the job again and, after the queue's last attempt, the job ends
+//     partial with the page; with no retryable failure it ends partial at
+//     once;
+//   - all failed: the first retryable failure, so the job runs again, else
+//     the first invalid answer's (or another permanent) error, so a page
+//     whose failures are all permanent fails at once.
 package generation
 
 import (
@@ -52,7 +80,7 @@ type Business struct {
 	Industry    string   `json:"industry,omitempty"`
 	Audience    string   `json:"audience,omitempty"`
 	Tone        string   `json:"tone,omitempty"`     // e.g. "friendly", "formal"
-	Language    string   `json:"language,omitempty"` // nl, en, de, fr, es, it, pt; default en
+	Language    string   `json:"language,omitempty"` // nl, en, de, fr, es, it, pt (en-US: en); default en
 	Keywords    []string `json:"keywords,omitempty"`
 	Description string   `json:"description,omitempty"`
 }
@@ -147,13 +175,11 @@ func normalize(req *Request) error {
 	if strings.TrimSpace(b.Name) == "" {
 		return copydesk.Errorf(copydesk.EINVALID, "business.name is required")
 	}
-	b.Language = strings.ToLower(strings.TrimSpace(b.Language))
-	if b.Language == "" {
-		b.Language = "en"
+	lang, err := pageLanguage(b.Language)
+	if err != nil {
+		return err
 	}
-	if _, ok := languageNames[b.Language]; !ok {
-		return copydesk.Errorf(copydesk.EINVALID, "business.language: unknown language %q; use one of %s", truncate(b.Language, 40), strings.Join(languageCodes, ", "))
-	}
+	b.Language = lang
 	for _, f := range []struct{ name, v string }{
 		{"business.name", b.Name}, {"business.industry", b.Industry}, {"business.audience", b.Audience},
 		{"business.tone", b.Tone}, {"business.description", b.Description}, {"instructions", req.Instructions},
@@ -189,6 +215,26 @@ func normalize(req *Request) error {
 		req.Blocks[i] = t
 	}
 	return nil
+}
+
+// pageLanguage normalizes a page's language code: trimmed, lower case,
+// "" meaning en, and a regional code (en-US, pt_BR) reduced to its
+// language (en, pt), which is what the prompt names. Returns EINVALID
+// for a language no page can be written in.
+func pageLanguage(code string) (string, error) {
+	c := strings.ToLower(strings.TrimSpace(code))
+	if c == "" {
+		return "en", nil
+	}
+	base := c
+	if i := strings.IndexAny(c, "-_"); i >= 0 {
+		base = c[:i]
+	}
+	if _, ok := languageNames[base]; !ok {
+		return "", copydesk.Errorf(copydesk.EINVALID, "business.language: unknown language %q; use one of %s (a regional code such as en-US is read as its language)",
+			truncate(c, 40), strings.Join(languageCodes, ", "))
+	}
+	return base, nil
 }
 
 // checkText checks one text field: valid UTF-8 and within its limit.

@@ -37,6 +37,7 @@ func TestGenerateInvalid(t *testing.T) {
 		{"blank name", Request{Business: Business{Name: "  "}}, "business.name is required"},
 		{"unknown block", Request{Business: Business{Name: "A"}, Blocks: []string{"hero", "carousel"}}, `blocks[1]: unknown block type "carousel"`},
 		{"unknown language", Request{Business: Business{Name: "A", Language: "xx"}}, `business.language: unknown language "xx"; use one of nl, en`},
+		{"unknown regional language", Request{Business: Business{Name: "A", Language: "xx-YY"}}, `business.language: unknown language "xx-yy"`},
 		{"too many blocks", Request{Business: Business{Name: "A"}, Blocks: slices.Repeat([]string{"faq"}, MaxBlocks+1)}, "blocks: 21 blocks; the limit is 20"},
 		{"long name", Request{Business: Business{Name: long(201)}}, "business.name is 201 characters; the limit is 200"},
 		{"long description", Request{Business: Business{Name: "A", Description: long(2001)}}, "business.description is 2001 characters"},
@@ -120,5 +121,28 @@ func TestGenerate(t *testing.T) {
 	}
 	if want := []string{"block.1.faq", "block.2.pricing", "block.3.faq"}; !slices.Equal(res.Blocks, want) {
 		t.Errorf("got tasks %v, want %v", res.Blocks, want)
+	}
+}
+
+func TestPageLanguage(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "en"},
+		{"en", "en"},
+		{" NL ", "nl"},
+		{"en-US", "en"},
+		{"pt_BR", "pt"},
+		{"de-CH", "de"},
+		{"fr-ca", "fr"},
+	}
+	for _, tt := range tests {
+		got, err := pageLanguage(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("pageLanguage(%q): got %q, %v, want %q", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{"xx", "english", "-US", "zz-NL"} {
+		if _, err := pageLanguage(in); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("pageLanguage(%q): got %v, want EINVALID", in, err)
+		}
 	}
 }

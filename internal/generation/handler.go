@@ -54,9 +54,11 @@ const (
 
 // RunJob implements copydesk.JobHandler: it generates the page's blocks in
 // parallel, one model call each, streaming each block's deltas and
-// emitting its validated block, and returns the page. A block whose answer
-// is invalid is asked for once more, then fails visibly (task.failed);
-// some blocks failed is JobPartial, all failed is the last error.
+// emitting its validated block, and returns the page. Failed blocks fail
+// visibly (task.failed); the retry policy is in the package doc: some
+// blocks failed is JobPartial with the error of copydesk.PartialFailure
+// (the queue runs the job again while one failure is transient), all
+// failed is the first retryable error, else the first invalid answer's.
 // Cancellation or shutdown is an interruption: its error is returned
 // without task.failed events.
 func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
@@ -103,38 +105,61 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 
 	page := PageResult{Blocks: make([]BlockResult, len(outcomes))}
 	var sections, mds []string
-	var failed int
-	var lastErr error
+	var errs []error
 	for i, o := range outcomes {
 		page.Blocks[i] = o.res
 		if o.err != nil {
-			failed++
-			lastErr = o.err
+			errs = append(errs, o.err)
 			continue
 		}
 		page.Simulated = page.Simulated || o.sim
 		sections = append(sections, o.res.HTML)
 		mds = append(mds, o.res.Markdown)
 	}
-	if failed == len(outcomes) {
-		return nil, "", lastErr
+	if len(errs) == len(outcomes) {
+		return nil, "", allFailed(errs)
 	}
 	page.HTML, page.Markdown = pageHTML(sections), pageMarkdown(mds)
 	raw, err := json.Marshal(page)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode page: %w", err)
 	}
-	if failed > 0 {
-		return raw, copydesk.JobPartial, nil
+	if len(errs) > 0 {
+		// A transient failure runs the job again; the blocks that
+		// succeeded are cache hits then.
+		return raw, copydesk.JobPartial, copydesk.PartialFailure(errs)
 	}
 	return raw, copydesk.JobSucceeded, nil
 }
 
-// maxAttempts is how often a block is asked for when its answers are invalid.
-const maxAttempts = 2
+// allFailed is the error of a page whose every block failed: the first
+// retryable one, so that the queue runs the job again; else the first
+// invalid answer's, else the first, so that a page whose failures are all
+// permanent fails at once.
+func allFailed(errs []error) error {
+	if err := copydesk.PartialFailure(errs); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if isInvalid(err) {
+			return err
+		}
+	}
+	return errs[0]
+}
+
+// maxAsks caps the model calls of one block in one run of the job.
+const maxAsks = 2
 
 // block generates one block as a task of the job: task.started, a delta
 // per streamed piece, then task.result with the block, or task.failed.
+//
+// An invalid answer is asked for once more, identically, in the job's
+// first run; in a re-run (job.Attempts > 1, the queue retrying the page
+// for another block's transient failure) it is not, so an answer that is
+// invalid every time costs at most one call per run after the first two.
+// An answer cut at the output cap is asked for once more with twice the
+// cap (another cache key), in any run; cut again, the block fails.
 func (h *Handler) block(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, set *prompt.Set, req *Request, index int, sp *spec, variant int) (BlockResult, bool, error) {
 	task := TaskName(index, sp.Type)
 	out := BlockResult{Index: index, Type: sp.Type, Status: StatusFailed}
@@ -143,13 +168,20 @@ func (h *Handler) block(ctx context.Context, job *copydesk.Job, emit copydesk.Em
 	}
 	var res *copydesk.ModelResult
 	var blk *block
-	call, err := blockCall(set, job, req, sp, variant)
-	if err == nil {
-		for attempt := 1; ; attempt++ {
-			res, blk, err = h.ask(ctx, emit, task, sp, call, attempt)
-			if err == nil || !isInvalid(err) || ctx.Err() != nil || attempt == maxAttempts {
-				break
-			}
+	maxTokens, raised := sp.MaxTokens, false
+	repeat := job.Attempts <= 1 // an invalid answer may be asked for again
+	call, err := blockCallCap(set, job, req, sp, variant, maxTokens)
+	for attempt := 1; err == nil && attempt <= maxAsks; attempt++ {
+		res, blk, err = h.ask(ctx, emit, task, sp, call, attempt)
+		if err == nil || ctx.Err() != nil || attempt == maxAsks {
+			break
+		}
+		switch {
+		case isCapped(err) && !raised:
+			raised, maxTokens = true, 2*maxTokens
+			call, err = blockCallCap(set, job, req, sp, variant, maxTokens)
+		case isInvalid(err) && !isCapped(err) && repeat:
+			repeat, err = false, nil
 		}
 	}
 	var html string
@@ -157,18 +189,19 @@ func (h *Handler) block(ctx context.Context, job *copydesk.Job, emit copydesk.Em
 		html, err = renderHTML(blk)
 	}
 	if err == nil {
-		out.Status, out.Block, out.HTML, out.Markdown = StatusSucceeded, blk.JSON, html, renderMarkdown(blk)
+		md := renderMarkdown(blk)
 		data := map[string]any{
 			"task": task, "index": index, "type": sp.Type,
-			"block": blk.JSON, "html": out.HTML, "markdown": out.Markdown,
+			"block": blk.JSON, "html": html, "markdown": md,
 			"model": res.Usage.Model, "provider": res.Usage.Provider,
 			"cost_micros": res.Usage.Cost, "currency": res.Usage.Currency,
 			"cached": res.Cached, "simulated": res.Simulated,
 		}
-		if err := emit(ctx, copydesk.EventTaskResult, data); err != nil {
-			return out, false, err
+		if err = emit(ctx, copydesk.EventTaskResult, data); err == nil {
+			// Succeeded only once the result is out.
+			out.Status, out.Block, out.HTML, out.Markdown = StatusSucceeded, blk.JSON, html, md
+			return out, res.Simulated, nil
 		}
-		return out, res.Simulated, nil
 	}
 	if ctx.Err() != nil {
 		return out, false, err // interrupted (cancel or shutdown), not failed
@@ -195,14 +228,15 @@ func (h *Handler) ask(ctx context.Context, emit copydesk.Emit, task string, sp *
 	if err != nil {
 		return nil, nil, err
 	}
-	blk, err := sp.decode(res.Response.Text, res.Usage.Provider)
+	blk, err := sp.decodeResponse(res.Response, res.Usage.Provider, call.Request.MaxTokens)
 	if err != nil {
 		return nil, nil, err
 	}
 	return res, blk, nil
 }
 
-// isInvalid reports an unusable answer, worth asking for once more.
+// isInvalid reports an unusable answer (ProviderInvalid), which the cache
+// never stores.
 func isInvalid(err error) bool {
 	var pe *copydesk.ProviderError
 	return errors.As(err, &pe) && pe.Kind == copydesk.ProviderInvalid

@@ -92,8 +92,23 @@ func businessText(b *Business) string {
 	return w.String()
 }
 
-// blockCall builds the model call of one block of a job's page.
+// DecoderVersion names the rules by which an answer is decoded, checked
+// and sanitized (decode, clean, plainText, safeURL). It is part of every
+// call's Version, so that answers cached under other rules (an older
+// release sharing the L2 cache) are asked for again rather than served and
+// rejected. Change it with any change that makes the decoder refuse or
+// rewrite an answer it used to accept.
+const DecoderVersion = "d1"
+
+// blockCall builds the model call of one block of a job's page, with the
+// block type's output cap.
 func blockCall(set *prompt.Set, job *copydesk.Job, req *Request, sp *spec, variant int) (copydesk.ModelCall, error) {
+	return blockCallCap(set, job, req, sp, variant, sp.MaxTokens)
+}
+
+// blockCallCap builds the model call of one block with output cap
+// maxTokens (a retry after an answer cut at the type's cap doubles it).
+func blockCallCap(set *prompt.Set, job *copydesk.Job, req *Request, sp *spec, variant, maxTokens int) (copydesk.ModelCall, error) {
 	tmpl, err := set.Get(sp.Type)
 	if err != nil {
 		return copydesk.ModelCall{}, err
@@ -108,11 +123,11 @@ func blockCall(set *prompt.Set, job *copydesk.Job, req *Request, sp *spec, varia
 	return copydesk.ModelCall{
 		Kind: "generation.block." + sp.Type, Priority: job.Priority,
 		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
-		Version: tmpl.Version,
+		Version: tmpl.Version + "/" + DecoderVersion,
 		Request: copydesk.ModelRequest{
 			System:     system,
 			Messages:   []copydesk.Message{{Role: "user", Content: strings.TrimSpace(text)}},
-			MaxTokens:  sp.MaxTokens,
+			MaxTokens:  maxTokens,
 			JSONSchema: sp.Schema,
 			SchemaName: "block_" + sp.Type,
 		},
@@ -121,8 +136,7 @@ func blockCall(set *prompt.Set, job *copydesk.Job, req *Request, sp *spec, varia
 			if name == "" {
 				name = "model"
 			}
-			_, err := sp.decode(r.Text, name)
-			return err
+			return sp.check(r, name, maxTokens)
 		},
 	}, nil
 }

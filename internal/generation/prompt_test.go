@@ -61,8 +61,8 @@ func TestBlockCall(t *testing.T) {
 	if call.Kind != "generation.block.faq" || call.Priority != copydesk.PriorityLow || call.CustomerID != "c1" || call.UserID != "u1" || call.JobID != "job1" {
 		t.Errorf("got call %+v", call)
 	}
-	if call.Version != "gen-faq-v1" {
-		t.Errorf("got version %q, want gen-faq-v1", call.Version)
+	if want := "gen-faq-v1/" + DecoderVersion; call.Version != want {
+		t.Errorf("got version %q, want %s (template and decoder)", call.Version, want)
 	}
 	r := call.Request
 	if r.MaxTokens != 700 || r.SchemaName != "block_faq" || string(r.JSONSchema) != string(specs["faq"].Schema) || r.System != system {
@@ -117,7 +117,7 @@ func TestPromptOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if call.Version != hero.Version || !strings.Contains(call.Request.Messages[0].Content, "bold hero in English") {
+	if call.Version != hero.Version+"/"+DecoderVersion || !strings.Contains(call.Request.Messages[0].Content, "bold hero in English") {
 		t.Errorf("got call version %q and prompt %q", call.Version, call.Request.Messages[0].Content)
 	}
 

@@ -29,15 +29,7 @@ const maxUnwrap = 8
 // format characters are dropped, white space collapsed to single spaces,
 // and script URL schemes in the text broken (see scriptScheme).
 func plainText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return ' '
-		case unicode.IsControl(r), r == unicode.ReplacementChar, isInvisible(r):
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(s, ""))
+	s = strings.Map(textRune, strings.ToValidUTF8(s, ""))
 	stable := false
 	for range maxUnwrap {
 		next := html.UnescapeString(strict.Sanitize(s))
@@ -55,21 +47,65 @@ func plainText(s string) string {
 			return r
 		}, s)
 	}
-	s = scriptScheme.ReplaceAllString(s, "$1 :")
+	// Decoding may have revealed characters the first pass drops
+	// ("&#x200b;", "&#0;").
+	s = strings.Map(textRune, s)
+	s = scriptScheme.ReplaceAllStringFunc(s, breakScheme)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// textRune maps one rune of text: line breaks and tabs to spaces, control
+// and invisible characters and U+FFFD dropped.
+func textRune(r rune) rune {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return ' '
+	case unicode.IsControl(r), r == unicode.ReplacementChar, isInvisible(r):
+		return -1
+	}
+	return r
 }
 
 // scriptScheme finds script URL schemes in text. No copy needs one, and
 // text is not always shown by careful renderers (a CMS may turn text that
 // looks like a link into one), so "javascript:" in text becomes
-// "javascript :", which nothing reads as a scheme.
-var scriptScheme = regexp.MustCompile(`(?i)(javascript|vbscript|livescript)\s*:`)
+// "javascript :", which nothing reads as a scheme. The soft hyphen and the
+// zero-width joiner, which text keeps, are matched through
+// ("java\u00adscript:"), since a renderer or a copy and paste may drop
+// them and leave the scheme whole.
+var scriptScheme = regexp.MustCompile(`(?i)(` + throughJoiners("javascript") + `|` + throughJoiners("vbscript") + `|` +
+	throughJoiners("livescript") + `)[\s\x{00AD}\x{200D}]*:`)
+
+// throughJoiners is a pattern of word with any soft hyphens and zero-width
+// joiners between its letters.
+func throughJoiners(word string) string {
+	letters := strings.Split(word, "")
+	return strings.Join(letters, `[\x{00AD}\x{200D}]*`)
+}
+
+// breakScheme rewrites one scriptScheme match as its letters, a space and
+// the colon ("Java\u200dScript :"), the joiners inside it removed.
+func breakScheme(m string) string {
+	m = strings.Map(func(r rune) rune {
+		if isJoiner(r) {
+			return -1
+		}
+		return r
+	}, m)
+	return strings.TrimRightFunc(strings.TrimSuffix(m, ":"), unicode.IsSpace) + " :"
+}
 
 // isInvisible reports format characters that hide text or reverse its
 // direction (zero-width spaces, bidi overrides); none belongs in copy.
+// The soft hyphen and the zero-width joiner (emoji sequences) stay in
+// text; see isJoiner.
 func isInvisible(r rune) bool {
-	return unicode.Is(unicode.Cf, r) && r != '\u00ad' && r != '\u200d' // soft hyphen and emoji joiner stay
+	return unicode.Is(unicode.Cf, r) && !isJoiner(r)
 }
+
+// isJoiner reports the two format characters text keeps: U+00AD (soft
+// hyphen) and U+200D (zero-width joiner). A URL holds neither.
+func isJoiner(r rune) bool { return r == '\u00ad' || r == '\u200d' }
 
 // safeURL returns raw when it is a link target a page may carry: an
 // http(s) URL with a host, mailto:, tel:, a relative path or a "#anchor";
@@ -91,12 +127,12 @@ func safeURL(raw string) string {
 		}
 		return r
 	}, s)
-	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' || unicode.IsSpace(r) || isInvisible(r) })
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
 	if s == "" || len(s) > 2048 {
 		return "#"
 	}
 	for _, r := range s {
-		if r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r) || isInvisible(r) || strings.ContainsRune(`<>"'`+"`\\", r) {
+		if r <= ' ' || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || strings.ContainsRune(`<>"'`+"`\\", r) {
 			return "#"
 		}
 	}
@@ -117,8 +153,8 @@ func safeURL(raw string) string {
 		}
 		return "#"
 	case strings.HasPrefix(lower, "tel:"):
-		if phoneRE.MatchString(s[len("tel:"):]) {
-			return s
+		if n := s[len("tel:"):]; phoneRE.MatchString(n) {
+			return s[:len("tel:")] + trunkPrefix.ReplaceAllString(n, "$1")
 		}
 		return "#"
 	case strings.HasPrefix(s, "#"):
@@ -166,8 +202,15 @@ func safePhone(s string) string {
 	return ""
 }
 
-// telURL is the tel: link of a phone number that passed safePhone.
+// trunkPrefix is a national trunk prefix written after a country code,
+// as in "+31 (0)30 …": it is not dialled from abroad.
+var trunkPrefix = regexp.MustCompile(`^(\+[0-9]{1,3})[ .-]*\(\s*0\s*\)`)
+
+// telURL is the tel: link of a phone number that passed safePhone: its
+// digits and leading "+", a "(0)" trunk prefix after a "+" country code
+// dropped ("+31 (0)30 123 45 67" is tel:+31301234567).
 func telURL(phone string) string {
+	phone = trunkPrefix.ReplaceAllString(strings.TrimSpace(phone), "$1")
 	return "tel:" + strings.Map(func(r rune) rune {
 		if r == '+' || (r >= '0' && r <= '9') {
 			return r

@@ -30,6 +30,12 @@ func TestPlainText(t *testing.T) {
 		{"markdown kept as text, scheme broken", "**bold** [x](javascript:alert(1))", "**bold** [x](javascript :alert(1))"},
 		{"script scheme in text", "Try JaVaScRiPt:alert(1) or vbscript\t:x", "Try JaVaScRiPt :alert(1) or vbscript :x"},
 		{"escaped scheme in text", "&#106;avascript:alert(1)", "javascript :alert(1)"},
+		{"soft hyphen in a scheme", "javascript\u00ad:alert(1)", "javascript :alert(1)"},
+		{"joiner in a scheme", "java\u200dscript:alert(1)", "javascript :alert(1)"},
+		{"joiners between every letter", "v\u00adb\u200ds\u00adcript\u00ad :x", "vbscript :x"},
+		{"escaped soft hyphen in a scheme", "java&shy;script:alert(1)", "javascript :alert(1)"},
+		{"escaped zero-width space dropped", "a&#x200b;b", "ab"},
+		{"soft hyphen and emoji joiner kept", "Bak\u00adkerij \U0001F468\u200d\U0001F373", "Bak\u00adkerij \U0001F468\u200d\U0001F373"},
 		{"ordinary colons", "Big data: the future. Note: open 8:00", "Big data: the future. Note: open 8:00"},
 	}
 	for _, tt := range tests {
@@ -67,6 +73,10 @@ func TestSafeURL(t *testing.T) {
 		{"https://example.com/a?b=1&amp;c=2", "https://example.com/a?b=1&c=2"},
 		{"mailto:info@example.com", "mailto:info@example.com"},
 		{"tel:+31301234567", "tel:+31301234567"},
+		{"tel:+31(0)301234567", "tel:+31301234567"},
+		{"java\u00adscript:alert(1)", "#"},
+		{"java\u200dscript:alert(1)", "#"},
+		{"https://exa\u00admple.com/", "#"},
 		{"/contact", "/contact"},
 		{"/prices?plan=basic", "/prices?plan=basic"},
 		{"contact.html", "contact.html"},
@@ -123,8 +133,17 @@ func TestSafeContactFields(t *testing.T) {
 	if got := safePhone("+31 (0)30 123 45 67"); got != "+31 (0)30 123 45 67" {
 		t.Errorf("got phone %q", got)
 	}
-	if got := telURL("+31 (0)30 123 45 67"); got != "tel:+310301234567" {
-		t.Errorf("got tel URL %q, want tel:+310301234567", got)
+	for _, tt := range []struct{ in, want string }{
+		{"+31 (0)30 123 45 67", "tel:+31301234567"},
+		{"+31(0)301234567", "tel:+31301234567"},
+		{"+44 (0) 20 7946 0018", "tel:+442079460018"},
+		{"030 123 45 67", "tel:0301234567"},
+		{"(030) 123 45 67", "tel:0301234567"},
+		{"+1 (555) 010-4477", "tel:+15550104477"},
+	} {
+		if got := telURL(tt.in); got != tt.want {
+			t.Errorf("telURL(%q): got %q, want %q", tt.in, got, tt.want)
+		}
 	}
 	if got := safePhone("call <script>alert(1)</script>"); got != "" {
 		t.Errorf("got phone %q, want empty", got)
