@@ -171,8 +171,7 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 		return &Response{Status: "complete", Report: report, ResultKey: key, ResultURL: resultURL, Cached: cached}, nil
 	}
 	if s.Models == nil {
-		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
-			"model-backed analysis needs a provider: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate for a simulated one")
+		return nil, copydesk.NoProvider("model-backed analysis")
 	}
 	var lang struct {
 		Language string `json:"language"`

@@ -72,3 +72,10 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// NoProvider is the ENOPROVIDER error of a task that needs a model when
+// none is configured; what names the task ("page generation"). The message
+// names the settings that enable one.
+func NoProvider(what string) error {
+	return Errorf(ENOPROVIDER, "%s needs a model provider: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate for a simulated one", what)
+}

@@ -147,8 +147,7 @@ func (s *Service) Generate(ctx context.Context, req *Request, customerID, userID
 		}
 	}
 	if s.Models == nil {
-		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
-			"page generation needs a provider: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate for a simulated one")
+		return nil, copydesk.NoProvider("page generation")
 	}
 	input, err := json.Marshal(req)
 	if err != nil {

@@ -138,8 +138,7 @@ func (s *Service) Suggest(ctx context.Context, req *Request, customerID, userID 
 		return nil, fmt.Errorf("encode seo result: %w", err)
 	}
 	if s.Models == nil {
-		return nil, copydesk.Errorf(copydesk.ENOPROVIDER,
-			"SEO suggestions need a model provider: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate for a simulated one")
+		return nil, copydesk.NoProvider("SEO suggestions")
 	}
 	if _, err := cmp.Or(s.Prompts, defaultPrompts).Get(promptName); err != nil {
 		return nil, err
