@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
@@ -21,8 +22,6 @@ const (
 	MaxTMXBytes = 32 << 20
 	// MaxTMXEntries caps the entries (source–target pairs) of one import.
 	MaxTMXEntries = 100_000
-	// maxTMText caps an entry's source and target, as the stores do.
-	maxTMText = 64 << 10
 )
 
 // TMX 1.4b is written and read with encoding/xml. Segments keep
@@ -40,8 +39,12 @@ const tmxContextProp = "x-copydesk-context"
 
 // ExportTMX writes the translation memory entries selected by f as a TMX
 // 1.4b document: one <tu> per source segment (and context), with a <tuv>
-// for the source and one per target language. Returns EINVALID without a
-// customer.
+// for the source and one per target language. An export is never cut
+// short silently: f.Limit, when between 1 and copydesk.MaxTMList, takes
+// the oldest f.Limit entries as asked; otherwise a selection of
+// copydesk.MaxTMList entries or more (which one ListTM cannot return
+// whole) is refused with ETOOLARGE, nothing written, and the caller is told
+// to export per language pair. Returns EINVALID without a customer.
 func (s *Service) ExportTMX(ctx context.Context, f copydesk.TMFilter, w io.Writer) error {
 	if s.Store == nil {
 		return copydesk.Errorf(copydesk.EUNAVAILABLE, "no translation memory is configured")
@@ -49,11 +52,27 @@ func (s *Service) ExportTMX(ctx context.Context, f copydesk.TMFilter, w io.Write
 	if strings.TrimSpace(f.CustomerID) == "" {
 		return copydesk.Errorf(copydesk.EINVALID, "a customer is required to export a translation memory")
 	}
+	asked := f.Limit > 0 && f.Limit < copydesk.MaxTMList
+	if !asked {
+		f.Limit = copydesk.MaxTMList
+	}
 	entries, err := s.Store.ListTM(ctx, f)
 	if err != nil {
 		return err
 	}
+	if !asked && len(entries) >= copydesk.MaxTMList {
+		return exportTooLarge(f)
+	}
 	return writeTMX(w, entries)
+}
+
+// exportTooLarge is the error of an export that ListTM could not return
+// whole.
+func exportTooLarge(f copydesk.TMFilter) error {
+	if f.SourceLang == "" || f.TargetLang == "" {
+		return copydesk.Errorf(copydesk.ETOOLARGE, "the translation memory holds %d entries or more, more than one TMX export can hold; export it one language pair at a time with source_language and target_language", copydesk.MaxTMList)
+	}
+	return copydesk.Errorf(copydesk.ETOOLARGE, "the translation memory holds %d entries or more from %s to %s, more than one TMX export can hold; delete the entries of that language pair you no longer need, then export again", copydesk.MaxTMList, f.SourceLang, f.TargetLang)
 }
 
 // writeTMX writes entries as TMX.
@@ -147,11 +166,24 @@ type ImportResult struct {
 	Languages []string `json:"languages"`
 }
 
+// tmxChunk caps the entries of one PutTM of an import.
+const tmxChunk = copydesk.MaxTMBatch
+
 // ImportTMX reads a TMX document (from Copydesk or another tool) into the
 // customer's translation memory, origin import, context "" (they match any
-// context). Language codes are normalized (en-US is en). Returns EINVALID
-// for a document that is not well-formed TMX (naming the line), ETOOLARGE
-// beyond MaxTMXBytes or MaxTMXEntries; nothing is stored then.
+// context). Language codes are normalized (en-US is en); pairs the store
+// would refuse are counted as skipped. Returns EINVALID for a document
+// that is not well-formed TMX (naming the line) or nests elements deeper
+// than 32 levels, ETOOLARGE beyond MaxTMXBytes or MaxTMXEntries; nothing
+// is stored then. A failure to read r is EINVALID and wraps the reader's
+// error, so that a caller can still find it with errors.As (the HTTP layer
+// answers 413 for an *http.MaxBytesError).
+//
+// The entries are stored in chunks of copydesk.MaxTMBatch, each in its own
+// store call, so an import that fails at the store midway (the database
+// goes away, ctx is cancelled) may have stored its first chunks; the error
+// then says how many. Entries are upserts: importing the same document
+// again completes it without doubling anything.
 func (s *Service) ImportTMX(ctx context.Context, customerID string, r io.Reader) (*ImportResult, error) {
 	if s.Store == nil {
 		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "no translation memory is configured")
@@ -161,24 +193,40 @@ func (s *Service) ImportTMX(ctx context.Context, customerID string, r io.Reader)
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxTMXBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, tmxReadError(len(data), err)
 	}
 	if len(data) > MaxTMXBytes {
 		return nil, copydesk.Errorf(copydesk.ETOOLARGE, "the TMX document is larger than %d MiB", MaxTMXBytes>>20)
 	}
-	entries, skipped, err := readTMX(data)
+	read, skipped, err := readTMX(data)
 	if err != nil {
 		return nil, err
 	}
+	// Leave out what the store would refuse, so that a bad pair is skipped
+	// instead of failing the import after some chunks are stored.
+	entries := read[:0]
 	langs := map[string]bool{}
-	for i := range entries {
-		entries[i].CustomerID = customerID
-		langs[entries[i].SourceLang], langs[entries[i].TargetLang] = true, true
-	}
-	for start := 0; start < len(entries); start += tmChunk {
-		if err := s.Store.PutTM(ctx, entries[start:min(len(entries), start+tmChunk)]); err != nil {
-			return nil, err
+	for _, e := range read {
+		e.CustomerID = customerID
+		if c := e; c.Prepare(time.Time{}) != nil {
+			skipped++
+			continue
 		}
+		entries = append(entries, e)
+		langs[e.SourceLang], langs[e.TargetLang] = true, true
+	}
+	stored := 0
+	for stored < len(entries) {
+		chunk := entries[stored:min(len(entries), stored+tmxChunk)]
+		if err := s.Store.PutTM(ctx, chunk); err != nil {
+			if stored > 0 {
+				// What was stored must not be shadowed by older cached
+				// segments; the store error is the one to report.
+				_ = s.forget(context.WithoutCancel(ctx), customerID)
+			}
+			return nil, partialImportError(stored, len(entries), err)
+		}
+		stored += len(chunk)
 	}
 	// Segments cached before the import would shadow what it brought.
 	if err := s.forget(ctx, customerID); err != nil {
@@ -190,6 +238,26 @@ func (s *Service) ImportTMX(ctx context.Context, customerID string, r io.Reader)
 	}
 	slices.Sort(res.Languages)
 	return res, nil
+}
+
+// tmxReadError is the error of an upload that could not be read: EINVALID,
+// wrapping the reader's error for callers that know its type.
+func tmxReadError(n int, err error) error {
+	return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.EINVALID, "the TMX document could not be read (the upload stopped after %d bytes)", n), err)
+}
+
+// partialImportError is the error of an import whose store call failed
+// after stored of total entries: a domain error keeps its code and gains
+// how far the import got; any other error is wrapped as it is.
+func partialImportError(stored, total int, err error) error {
+	if stored == 0 {
+		return err
+	}
+	var ce *copydesk.Error
+	if errors.As(err, &ce) {
+		return &copydesk.Error{Code: ce.Code, RetryAfter: ce.RetryAfter, Message: fmt.Sprintf("the import stopped after %d of %d entries (import the same file again to complete it; stored entries are replaced, not doubled): %s", stored, total, ce.Message)}
+	}
+	return fmt.Errorf("the import stopped after %d of %d entries: %w", stored, total, err)
 }
 
 // tmxItem is one piece of a TMX segment: text, or an inline code.
@@ -204,12 +272,73 @@ type tmxTUV struct {
 	items []tmxItem
 }
 
+// maxTMXDepth caps the nesting of elements in an imported TMX document,
+// counting <tmx> as 1: <tmx><body><tu><tuv><seg> is 5 deep, which leaves
+// 27 levels of inline elements (<hi> in <hi> …) inside a segment. Real
+// TMX files stay far below it; a deeper document is refused before the
+// decoder holds more than this many open elements.
+const maxTMXDepth = 32
+
+// tmxReader reads the tokens of a TMX document and keeps count of the
+// element depth, refusing a document nested deeper than maxTMXDepth.
+// Every read of the document goes through it, skipped elements
+// included, and nothing recurses per element.
+type tmxReader struct {
+	d     *xml.Decoder
+	depth int
+}
+
+// token returns the next token, failing with EINVALID beyond maxTMXDepth.
+func (r *tmxReader) token() (xml.Token, error) {
+	tok, err := r.d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.(type) {
+	case xml.StartElement:
+		r.depth++
+		if r.depth > maxTMXDepth {
+			line, _ := r.d.InputPos()
+			return nil, copydesk.Errorf(copydesk.EINVALID, "the TMX document nests elements more than %d levels deep at line %d", maxTMXDepth, line)
+		}
+	case xml.EndElement:
+		r.depth--
+	}
+	return tok, nil
+}
+
+// skip reads up to the end of the element whose start tag was just read.
+func (r *tmxReader) skip() error {
+	for depth := 0; ; {
+		tok, err := r.token()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		}
+	}
+}
+
 // readTMX parses a TMX document into entries (without customer) and the
-// number of pairs skipped.
+// number of pairs skipped. Returns EINVALID for a document that is not
+// well-formed TMX or nests elements deeper than maxTMXDepth, ETOOLARGE for
+// more than MaxTMXEntries entries.
 func readTMX(data []byte) ([]copydesk.TMEntry, int, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
+	r := &tmxReader{d: d}
 	fail := func(err error) error {
+		var ce *copydesk.Error
+		if errors.As(err, &ce) {
+			return ce
+		}
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {
 			return copydesk.Errorf(copydesk.EINVALID, "the TMX document is not well-formed XML at line %d: %s", se.Line, se.Msg)
@@ -222,7 +351,7 @@ func readTMX(data []byte) ([]copydesk.TMEntry, int, error) {
 	headerLang := ""
 	sawRoot := false
 	for {
-		tok, err := d.Token()
+		tok, err := r.token()
 		if err == io.EOF {
 			break
 		}
@@ -243,12 +372,12 @@ func readTMX(data []byte) ([]copydesk.TMEntry, int, error) {
 		switch se.Name.Local {
 		case "header":
 			headerLang = attrValue(se, "srclang")
-			if err := d.Skip(); err != nil {
+			if err := r.skip(); err != nil {
 				return nil, 0, fail(err)
 			}
 		case "body":
 		case "tu":
-			tuvs, err := readTU(d)
+			tuvs, err := r.readTU()
 			if err != nil {
 				return nil, 0, fail(err)
 			}
@@ -263,7 +392,7 @@ func readTMX(data []byte) ([]copydesk.TMEntry, int, error) {
 				return nil, 0, copydesk.Errorf(copydesk.ETOOLARGE, "the TMX document holds more than %d entries; split it", MaxTMXEntries)
 			}
 		default:
-			if err := d.Skip(); err != nil {
+			if err := r.skip(); err != nil {
 				return nil, 0, fail(err)
 			}
 		}
@@ -285,10 +414,10 @@ func attrValue(se xml.StartElement, local string) string {
 }
 
 // readTU reads the tuvs of a <tu> whose start tag was just read.
-func readTU(d *xml.Decoder) ([]tmxTUV, error) {
+func (r *tmxReader) readTU() ([]tmxTUV, error) {
 	var tuvs []tmxTUV
 	for {
-		tok, err := d.Token()
+		tok, err := r.token()
 		if err != nil {
 			return nil, err
 		}
@@ -297,13 +426,13 @@ func readTU(d *xml.Decoder) ([]tmxTUV, error) {
 			return tuvs, nil
 		case xml.StartElement:
 			if t.Name.Local != "tuv" {
-				if err := d.Skip(); err != nil {
+				if err := r.skip(); err != nil {
 					return nil, err
 				}
 				continue
 			}
 			tuv := tmxTUV{lang: attrValue(t, "lang")}
-			if err := readTUV(d, &tuv); err != nil {
+			if err := r.readTUV(&tuv); err != nil {
 				return nil, err
 			}
 			tuvs = append(tuvs, tuv)
@@ -312,9 +441,9 @@ func readTU(d *xml.Decoder) ([]tmxTUV, error) {
 }
 
 // readTUV reads the <seg> of a <tuv> whose start tag was just read.
-func readTUV(d *xml.Decoder, tuv *tmxTUV) error {
+func (r *tmxReader) readTUV(tuv *tmxTUV) error {
 	for {
-		tok, err := d.Token()
+		tok, err := r.token()
 		if err != nil {
 			return err
 		}
@@ -323,28 +452,34 @@ func readTUV(d *xml.Decoder, tuv *tmxTUV) error {
 			return nil
 		case xml.StartElement:
 			if t.Name.Local != "seg" {
-				if err := d.Skip(); err != nil {
+				if err := r.skip(); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := readSeg(d, &tuv.items); err != nil {
+			if err := r.readSeg(&tuv.items); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// readSeg reads mixed content up to the end of the current element.
-func readSeg(d *xml.Decoder, items *[]tmxItem) error {
-	for {
-		tok, err := d.Token()
+// readSeg reads the mixed content of the element whose start tag was just
+// read, up to its end. The text inside <hi> and other unknown elements
+// belongs to the segment, at any depth; the inline codes (bpt, ept, ph,
+// it, ut) become items and their native code is skipped.
+func (r *tmxReader) readSeg(items *[]tmxItem) error {
+	for depth := 0; ; {
+		tok, err := r.token()
 		if err != nil {
 			return err
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
-			return nil
+			if depth == 0 {
+				return nil
+			}
+			depth--
 		case xml.CharData:
 			*items = append(*items, tmxItem{kind: "text", text: string(t)})
 		case xml.StartElement:
@@ -355,17 +490,18 @@ func readSeg(d *xml.Decoder, items *[]tmxItem) error {
 					kind = "ph"
 				}
 				*items = append(*items, tmxItem{kind: kind, i: attrValue(t, "i"), x: attrValue(t, "x")})
-				if err := d.Skip(); err != nil { // the native code is not kept
+				if err := r.skip(); err != nil { // the native code is not kept
 					return err
 				}
 			default: // hi and anything else: its text belongs to the segment
-				if err := readSeg(d, items); err != nil {
-					return err
-				}
+				depth++
 			}
 		}
 	}
 }
+
+// tmxLineBreaks folds the line breaks of a TMX segment into spaces.
+var tmxLineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 // numbering maps a tu's inline codes to placeholder numbers.
 type numbering struct {
@@ -415,8 +551,7 @@ func (nb *numbering) text(items []tmxItem) string {
 			b.WriteString("<x" + strconv.Itoa(n) + "/>")
 		}
 	}
-	s := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(b.String())
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(tmxLineBreaks.Replace(b.String()))
 }
 
 // plainItems reports whether no text item looks like a placeholder.
@@ -469,7 +604,7 @@ func tuEntries(src string, tuvs []tmxTUV) ([]copydesk.TMEntry, int) {
 		if ok && lang != srcLang && plainItems(t.items) {
 			target = nb.text(t.items)
 		}
-		if target == "" || checkPlaceholders(source, target) != "" || len(source) > maxTMText || len(target) > maxTMText {
+		if target == "" || checkPlaceholders(source, target) != "" || len(source) > copydesk.MaxTMText || len(target) > copydesk.MaxTMText {
 			skipped++
 			continue
 		}
