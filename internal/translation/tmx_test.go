@@ -159,6 +159,9 @@ func FuzzReadTMX(f *testing.F) {
 	f.Add([]byte(foreignTMX))
 	f.Add([]byte(`<tmx><body><tu><tuv lang="en"><seg>a<ph/>b</seg></tuv><tuv lang="nl"><seg>c<ph/></seg></tuv></tu></body></tmx>`))
 	f.Add([]byte(`<tmx><body><tu><tuv xml:lang="en"><seg><bpt i="1"/>x</seg></tuv></tu>`))
+	f.Add([]byte(nestedTMX(3)))
+	f.Add([]byte(nestedTMX(maxTMXDepth)))
+	f.Add([]byte(`<tmx><header>` + strings.Repeat("<a>", 100)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		entries, skipped, err := readTMX(data)
 		if err != nil {
