@@ -10,20 +10,32 @@ import (
 )
 
 // memStore is an in-memory copydesk.TranslationStore following the
-// interface's documented semantics, for the tests of this package.
+// interface's documented semantics, for the tests of this package. It
+// validates and normalizes with the domain's rules (copydesk.PrepareTMBatch,
+// TMLookup.Prepare, TMFilter.Prepare, Glossary.Prepare), as the SQL stores
+// do, so that a test sees the refusals production sees; entries are indexed
+// by their key so that large pages stay fast.
 type memStore struct {
 	mu       sync.Mutex
 	glossary map[string]*copydesk.Glossary
-	entries  []copydesk.TMEntry
+	entries  []copydesk.TMEntry // in insertion order (CreatedAt)
+	index    map[tmKey]int      // key → position in entries
 	lookups  int
 	putCalls int
 	now      time.Time
 }
 
+type tmKey struct{ customer, source, target, context, text string }
+
+func keyOf(e copydesk.TMEntry) tmKey {
+	return tmKey{e.CustomerID, e.SourceLang, e.TargetLang, e.Context, e.Source}
+}
+
 var _ copydesk.TranslationStore = (*memStore)(nil)
 
 func newMemStore() *memStore {
-	return &memStore{glossary: map[string]*copydesk.Glossary{}, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	return &memStore{glossary: map[string]*copydesk.Glossary{}, index: map[tmKey]int{},
+		now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 }
 
 func (m *memStore) GetGlossary(_ context.Context, customerID string) (*copydesk.Glossary, error) {
@@ -38,76 +50,67 @@ func (m *memStore) GetGlossary(_ context.Context, customerID string) (*copydesk.
 }
 
 func (m *memStore) PutGlossary(_ context.Context, g *copydesk.Glossary) error {
-	if g.CustomerID == "" {
-		return copydesk.Errorf(copydesk.EINVALID, "customer is required")
-	}
-	for _, t := range g.Terms {
-		if t.Term == "" || len(t.Term) > 200 || !t.DoNotTranslate && len(t.Translations) == 0 {
-			return copydesk.Errorf(copydesk.EINVALID, "bad term %q", t.Term)
-		}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	c := *g
 	c.Terms = slices.Clone(g.Terms)
-	m.glossary[g.CustomerID] = &c
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := c.Prepare(m.now); err != nil {
+		return err
+	}
+	m.glossary[c.CustomerID] = &c
 	return nil
 }
 
 func (m *memStore) PutTM(_ context.Context, entries []copydesk.TMEntry) error {
-	for _, e := range entries {
-		if e.CustomerID == "" || e.SourceLang == "" || e.TargetLang == "" || e.Source == "" || e.Target == "" {
-			return copydesk.Errorf(copydesk.EINVALID, "incomplete entry %+v", e)
-		}
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	batch, err := copydesk.PrepareTMBatch(entries, m.now)
+	if err != nil {
+		return err
+	}
 	m.putCalls++
-	for _, e := range entries {
+	for _, e := range batch {
 		e.CreatedAt = m.now
 		m.now = m.now.Add(time.Second)
-		replaced := false
-		for i, o := range m.entries {
-			if o.CustomerID == e.CustomerID && o.SourceLang == e.SourceLang && o.TargetLang == e.TargetLang && o.Context == e.Context && o.Source == e.Source {
-				m.entries[i] = e
-				replaced = true
-				break
-			}
+		k := keyOf(e)
+		if i, ok := m.index[k]; ok {
+			m.entries[i] = e
+			continue
 		}
-		if !replaced {
-			m.entries = append(m.entries, e)
-		}
+		m.index[k] = len(m.entries)
+		m.entries = append(m.entries, e)
 	}
 	return nil
 }
 
 func (m *memStore) LookupTM(_ context.Context, q copydesk.TMLookup) (map[string]copydesk.TMEntry, error) {
+	if err := q.Prepare(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.lookups++
-	want := map[string]bool{}
-	for _, s := range q.Sources {
-		want[s] = true
-	}
 	out := map[string]copydesk.TMEntry{}
-	for _, e := range m.entries {
-		if e.CustomerID != q.CustomerID || e.SourceLang != q.SourceLang || e.TargetLang != q.TargetLang || !want[e.Source] {
+	for _, s := range q.Sources {
+		if s == "" {
 			continue
 		}
-		if e.Context == q.Context {
-			out[e.Source] = e
-		} else if e.Context == "" {
-			if _, ok := out[e.Source]; !ok {
-				out[e.Source] = e
-			}
+		k := tmKey{q.CustomerID, q.SourceLang, q.TargetLang, q.Context, s}
+		if i, ok := m.index[k]; ok {
+			out[s] = m.entries[i]
+			continue
+		}
+		k.context = ""
+		if i, ok := m.index[k]; ok {
+			out[s] = m.entries[i]
 		}
 	}
 	return out, nil
 }
 
 func (m *memStore) ListTM(_ context.Context, f copydesk.TMFilter) ([]copydesk.TMEntry, error) {
-	if f.CustomerID == "" {
-		return nil, copydesk.Errorf(copydesk.EINVALID, "customer is required")
+	if err := f.Prepare(); err != nil {
+		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -115,11 +118,10 @@ func (m *memStore) ListTM(_ context.Context, f copydesk.TMFilter) ([]copydesk.TM
 	for _, e := range m.entries {
 		if m.match(e, f) {
 			out = append(out, e)
+			if len(out) == f.Limit {
+				break
+			}
 		}
-	}
-	slices.SortStableFunc(out, func(a, b copydesk.TMEntry) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	if limit := f.Limit; limit > 0 && len(out) > limit {
-		out = out[:limit]
 	}
 	return out, nil
 }
@@ -129,9 +131,12 @@ func (m *memStore) match(e copydesk.TMEntry, f copydesk.TMFilter) bool {
 }
 
 func (m *memStore) DeleteTM(_ context.Context, f copydesk.TMFilter) (int, error) {
+	if err := f.Prepare(); err != nil {
+		return 0, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	kept := m.entries[:0]
+	var kept []copydesk.TMEntry
 	n := 0
 	for _, e := range m.entries {
 		if m.match(e, f) {
@@ -141,6 +146,10 @@ func (m *memStore) DeleteTM(_ context.Context, f copydesk.TMFilter) (int, error)
 		kept = append(kept, e)
 	}
 	m.entries = kept
+	m.index = make(map[tmKey]int, len(kept))
+	for i, e := range kept {
+		m.index[keyOf(e)] = i
+	}
 	return n, nil
 }
 
@@ -149,4 +158,11 @@ func (m *memStore) count() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.entries)
+}
+
+// all returns a copy of the stored entries.
+func (m *memStore) all() []copydesk.TMEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.entries)
 }
