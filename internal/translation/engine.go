@@ -1,14 +1,16 @@
 package translation
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -86,6 +88,38 @@ type work struct {
 	// invalid answer is then not asked for a second time within the run,
 	// which bounds what a page whose answers stay invalid can cost.
 	rerun bool
+
+	termsOnce sync.Once
+	terms     [][]int // per segment: the glossary terms with translations it contains
+}
+
+// forced returns the indexes (into w.glossary) of the terms with a
+// translation that segment i contains, matched case-insensitively as whole
+// words ("Dashboard" at a sentence start is the term "dashboard"). It is
+// computed once per work, for every language.
+func (w *work) forced(i int) []int {
+	w.termsOnce.Do(func() {
+		w.terms = make([][]int, len(w.doc.segs))
+		var idx []int
+		var lower []string
+		for k, t := range w.glossary {
+			if !t.DoNotTranslate && len(t.Translations) > 0 && t.Term != "" {
+				idx, lower = append(idx, k), append(lower, strings.ToLower(t.Term))
+			}
+		}
+		if len(idx) == 0 {
+			return
+		}
+		for j, seg := range w.doc.segs {
+			src := strings.ToLower(seg.Source)
+			for n, term := range lower {
+				if containsWord(src, term) {
+					w.terms[j] = append(w.terms[j], idx[n])
+				}
+			}
+		}
+	})
+	return w.terms[i]
 }
 
 func (w *work) kind() string {
@@ -98,6 +132,7 @@ func (w *work) kind() string {
 // item is one distinct segment to translate into one language.
 type item struct {
 	seg     *segment
+	doc     int // the first document segment of the item
 	context string
 	req     cache.Request
 }
@@ -113,28 +148,30 @@ type segValue struct {
 
 // context fingerprints what else decides a segment's translation into
 // lang: the glossary terms it contains, the model set, the prompt version.
-func (e *engine) context(w *work, s *segment, lang string) string {
+func (e *engine) context(w *work, i int, lang string) string {
+	s := w.doc.segs[i]
 	var terms []string
-	for _, t := range w.glossary {
-		switch {
-		case t.DoNotTranslate:
-			for _, p := range s.protected {
-				if p == t.Term {
-					terms = append(terms, "k\x00"+t.Term)
-					break
-				}
+	if len(s.protected) > 0 {
+		for _, t := range w.glossary {
+			if t.DoNotTranslate && slices.Contains(s.protected, t.Term) {
+				terms = append(terms, "k\x00"+t.Term)
 			}
-		case t.Translations[lang] != "" && containsWord(s.Source, t.Term):
-			terms = append(terms, "t\x00"+t.Term+"\x00"+t.Translations[lang])
+		}
+	}
+	for _, k := range w.forced(i) {
+		t := w.glossary[k]
+		if tr := t.Translations[lang]; tr != "" {
+			terms = append(terms, "t\x00"+t.Term+"\x00"+tr)
 		}
 	}
 	sort.Strings(terms)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d", e.modelSet, e.tmpl.Version, len(terms))
+	h.Write([]byte(e.modelSet + "\x00" + e.tmpl.Version + "\x00" + strconv.Itoa(len(terms))))
 	for _, t := range terms {
-		fmt.Fprintf(h, "\x00%d:%s", len(t), t)
+		h.Write([]byte("\x00" + strconv.Itoa(len(t)) + ":" + t))
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 // items returns the distinct segments of w for lang and, per segment of
@@ -145,7 +182,7 @@ func (e *engine) items(w *work, lang string) ([]item, []int) {
 	idx := make([]int, len(w.doc.segs))
 	byKey := make(map[string]int)
 	for i, s := range w.doc.segs {
-		c := e.context(w, s, lang)
+		c := e.context(w, i, lang)
 		req := cache.NewRequest(cache.KeyParts{
 			CustomerID: w.customerID, Kind: w.kind(), Input: s.Source,
 			Params:     map[string]string{"source_language": w.source, "target_language": lang, "context": c},
@@ -157,7 +194,7 @@ func (e *engine) items(w *work, lang string) ([]item, []int) {
 		}
 		byKey[req.Key] = len(items)
 		idx[i] = len(items)
-		items = append(items, item{seg: s, context: c, req: req})
+		items = append(items, item{seg: s, doc: i, context: c, req: req})
 	}
 	return items, idx
 }
@@ -195,14 +232,36 @@ func (e *engine) lookupTM(ctx context.Context, w *work, lang string, items []ite
 			}
 			for _, i := range chunk {
 				en, ok := hits[items[i].seg.Source]
-				if !ok || strings.TrimSpace(en.Target) == "" || checkPlaceholders(en.Target, en.Target) != "" || checkPlaceholders(items[i].seg.Source, en.Target) != "" {
+				if !ok {
 					continue
 				}
-				found[i] = &segValue{Text: en.Target, From: FromMemory, Model: en.Model}
+				// A segment's text is one line (an imported target may
+				// hold line breaks) with the source's placeholders.
+				target := foldLines(strings.TrimSpace(en.Target))
+				if target == "" || checkPlaceholders(target, target) != "" || checkPlaceholders(items[i].seg.Source, target) != "" {
+					continue
+				}
+				// An entry of another context (an import, context "") was
+				// not made with this glossary: one that breaks it is a
+				// miss, so that imports do not bypass the glossary.
+				if en.Context != c && glossaryBroken(checkSegment(items[i].doc, items[i].seg, target, lang, w.glossary, w.forced(items[i].doc))) {
+					continue
+				}
+				found[i] = &segValue{Text: target, From: FromMemory, Model: en.Model}
 			}
 		}
 	}
 	return found, nil
+}
+
+// glossaryBroken reports whether checks hold a glossary problem.
+func glossaryBroken(checks []Check) bool {
+	for _, c := range checks {
+		if c.Code == CheckGlossaryMissing || c.Code == CheckGlossaryTranslated {
+			return true
+		}
+	}
+	return false
 }
 
 // remembered returns the translation of w into lang when every segment is
@@ -255,11 +314,15 @@ type runStats struct {
 	simulated bool
 }
 
+// add counts one model result; a cached one (another caller's identical
+// call, or the model cache) cost this run nothing.
 func (st *runStats) add(res *copydesk.ModelResult) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.calls++
-	st.cost += res.Usage.Cost
+	if !res.Cached {
+		st.calls++
+		st.cost += res.Usage.Cost
+	}
 	st.currency = res.Usage.Currency
 	st.model = res.Usage.Model
 	if st.model == "" && res.Response != nil {
@@ -305,8 +368,11 @@ func (e *engine) translate(ctx context.Context, w *work, lang string, p progress
 		}
 		return p.segments(dIdx, dVals)
 	}
+	// The cache runs compute detached from ctx (what is paid for is
+	// finished and stored); compute still watches ctx to start no new
+	// batch once the job is cancelled or the process shuts down.
 	compute := func(cctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {
-		return e.compute(cctx, w, lang, items, missing, p.delta, report, st)
+		return e.compute(cctx, ctx, w, lang, items, missing, p.delta, report, st)
 	}
 	vals := make([]*segValue, len(items))
 	froms := make([]string, len(items))
@@ -345,8 +411,10 @@ func (e *engine) translate(ctx context.Context, w *work, lang string, p progress
 // compute produces the items at missing: from the memory where it has
 // them, else from the model in batches of at most BatchSegments segments
 // and BatchChars characters; the model's translations are written to the
-// memory.
-func (e *engine) compute(ctx context.Context, w *work, lang string, items []item, missing []int, onDelta func(int, string) error, report func([]int, []segValue) error, st *runStats) ([][]byte, []copydesk.Micros, error) {
+// memory. Calls run under ctx; once job is done no batch is started (nor
+// an invalid answer asked again) and compute returns job's error after
+// the running batches finish.
+func (e *engine) compute(ctx, job context.Context, w *work, lang string, items []item, missing []int, onDelta func(int, string) error, report func([]int, []segValue) error, st *runStats) ([][]byte, []copydesk.Micros, error) {
 	found, err := e.lookupTM(ctx, w, lang, items, missing)
 	if err != nil {
 		return nil, nil, err
@@ -393,24 +461,33 @@ func (e *engine) compute(ctx context.Context, w *work, lang string, items []item
 	}
 	sem := make(chan struct{}, BatchParallel)
 	var wg sync.WaitGroup
+	stopped := false
 	for n, batch := range batches(rest, func(j int) int { return len(items[missing[j]].seg.Source) }) {
-		sem <- struct{}{}
-		if failed() || ctx.Err() != nil {
-			<-sem
+		acquired := false
+		select {
+		case sem <- struct{}{}:
+			acquired = true
+		case <-job.Done():
+		}
+		if !acquired || job.Err() != nil || ctx.Err() != nil || failed() {
+			if acquired {
+				<-sem
+			}
+			stopped = true
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := e.runBatch(ctx, w, lang, items, missing, batch, n+1, onDelta, report, st, values, costs); err != nil {
+			if err := e.runBatch(ctx, job, w, lang, items, missing, batch, n+1, onDelta, report, st, values, costs); err != nil {
 				fail(err)
 			}
 		}()
 	}
 	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = ctx.Err()
+	if firstErr == nil && stopped {
+		firstErr = cmp.Or(job.Err(), ctx.Err())
 	}
 	if firstErr != nil {
 		return nil, nil, firstErr
@@ -420,7 +497,7 @@ func (e *engine) compute(ctx context.Context, w *work, lang string, items []item
 
 // runBatch translates one batch (positions in missing), fills its values
 // and costs, writes it to the memory and reports it.
-func (e *engine) runBatch(ctx context.Context, w *work, lang string, items []item, missing, batch []int, n int, onDelta func(int, string) error, report func([]int, []segValue) error, st *runStats, values [][]byte, costs []copydesk.Micros) error {
+func (e *engine) runBatch(ctx, job context.Context, w *work, lang string, items []item, missing, batch []int, n int, onDelta func(int, string) error, report func([]int, []segValue) error, st *runStats, values [][]byte, costs []copydesk.Micros) error {
 	sources := make([]string, len(batch))
 	total := 0
 	for k, j := range batch {
@@ -431,12 +508,13 @@ func (e *engine) runBatch(ctx context.Context, w *work, lang string, items []ite
 	if onDelta != nil {
 		delta = func(d string) error { return onDelta(n, d) }
 	}
-	texts, res, err := e.callBatch(ctx, w, lang, sources, delta)
+	texts, res, err := e.callBatch(ctx, job, w, lang, sources, delta)
 	if err != nil {
 		return err
 	}
 	st.add(res)
 	entries := make([]copydesk.TMEntry, len(batch))
+	var shared copydesk.Micros
 	itemIdx := make([]int, len(batch))
 	vals := make([]segValue, len(batch))
 	for k, j := range batch {
@@ -448,7 +526,13 @@ func (e *engine) runBatch(ctx context.Context, w *work, lang string, items []ite
 		}
 		values[j] = b // each batch owns its positions
 		if total > 0 {
+			// Each segment's share of the call, by size; the last one
+			// takes the remainder of the division, so the shares add up.
 			costs[j] = res.Usage.Cost * copydesk.Micros(len(sources[k])) / copydesk.Micros(total)
+			shared += costs[j]
+			if k == len(batch)-1 {
+				costs[j] += res.Usage.Cost - shared
+			}
 		}
 		entries[k] = copydesk.TMEntry{
 			CustomerID: w.customerID, SourceLang: w.source, TargetLang: lang, Source: sources[k], Target: texts[k],
@@ -486,8 +570,9 @@ func batches(pos []int, size func(int) int) [][]int {
 }
 
 // callBatch asks the model for one batch. An invalid answer (not the
-// schema, a wrong count, placeholders changed) is asked again once.
-func (e *engine) callBatch(ctx context.Context, w *work, lang string, sources []string, onDelta func(string) error) ([]string, *copydesk.ModelResult, error) {
+// schema, a wrong count, placeholders changed) is asked again once, unless
+// job is done by then.
+func (e *engine) callBatch(ctx, job context.Context, w *work, lang string, sources []string, onDelta func(string) error) ([]string, *copydesk.ModelResult, error) {
 	req, err := buildRequest(e.tmpl, w.source, lang, w.glossary, sources)
 	if err != nil {
 		return nil, nil, err
@@ -509,7 +594,7 @@ func (e *engine) callBatch(ctx context.Context, w *work, lang string, sources []
 			}
 		}
 		var pe *copydesk.ProviderError
-		if attempt == 0 && !w.rerun && errors.As(err, &pe) && pe.Kind == copydesk.ProviderInvalid && ctx.Err() == nil {
+		if attempt == 0 && !w.rerun && errors.As(err, &pe) && pe.Kind == copydesk.ProviderInvalid && ctx.Err() == nil && job.Err() == nil {
 			continue
 		}
 		return nil, nil, err
@@ -520,6 +605,10 @@ func (e *engine) callBatch(ctx context.Context, w *work, lang string, sources []
 func (e *engine) result(w *work, lang string, idx []int, vals []*segValue, froms []string, st *runStats) *LanguageResult {
 	r := &LanguageResult{Language: lang, Segments: make([]Segment, len(w.doc.segs)), Checks: []Check{}}
 	texts := make([]string, len(w.doc.segs))
+	// The checks of an item are found once, for its first document
+	// segment, and repeated with the number of each other one.
+	checks := make([][]Check, len(vals))
+	checked := make([]bool, len(vals))
 	for i, s := range w.doc.segs {
 		j := idx[i]
 		v := vals[j]
@@ -534,7 +623,15 @@ func (e *engine) result(w *work, lang string, idx []int, vals []*segValue, froms
 			r.Model, r.Provider = v.Model, v.Provider
 		}
 		r.Simulated = r.Simulated || v.Simulated
-		r.Checks = append(r.Checks, checkSegment(i, s, v.Text, lang, w.glossary)...)
+		if !checked[j] {
+			checks[j], checked[j] = checkSegment(i, s, v.Text, lang, w.glossary, w.forced(i)), true
+			r.Checks = append(r.Checks, checks[j]...)
+			continue
+		}
+		for _, c := range checks[j] {
+			c.Segment = i
+			r.Checks = append(r.Checks, c)
+		}
 	}
 	r.Content = w.doc.render(texts)
 	st.mu.Lock()
@@ -547,34 +644,57 @@ func (e *engine) result(w *work, lang string, idx []int, vals []*segValue, froms
 	return r
 }
 
-// numberRE finds numbers: digit groups with their separators (2026, 19.99,
-// 3,5, 1.000.000).
-var numberRE = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)*`)
-
-// numbers returns the digits of each number in s outside placeholders, so
-// that 19.99 and 19,99 are the same number.
-func numbers(s string) []string {
-	s = placeholderRE.ReplaceAllString(s, " ")
-	var out []string
-	for _, m := range numberRE.FindAllString(s, -1) {
-		out = append(out, strings.NewReplacer(".", "", ",", "").Replace(m))
+// eachNumber calls fn with each number of s outside placeholders (digit
+// groups with their separators: 2026, 19.99, 3,5, 1.000.000) and its
+// digits, so that 19.99 and 19,99 are the same number.
+func eachNumber(s string, fn func(number, digits string)) {
+	var digits []byte
+	for i := 0; i < len(s); {
+		if n := placeholderAt(s, i); n > 0 {
+			i += n
+			continue
+		}
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		start := i
+		digits = digits[:0]
+		for i < len(s) && isDigit(s[i]) {
+			digits = append(digits, s[i])
+			i++
+		}
+		for i+1 < len(s) && (s[i] == '.' || s[i] == ',') && isDigit(s[i+1]) {
+			i++
+			for i < len(s) && isDigit(s[i]) {
+				digits = append(digits, s[i])
+				i++
+			}
+		}
+		fn(s[start:i], string(digits))
 	}
-	return out
 }
 
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 // checkSegment finds what a translation of segment i lost: a forced
-// glossary translation, a do-not-translate term, a number, placeholders.
-func checkSegment(i int, s *segment, text, lang string, glossary []copydesk.GlossaryTerm) []Check {
+// glossary translation (forced: the indexes of the glossary terms with a
+// translation the segment contains, work.forced), a do-not-translate term,
+// a number, placeholders.
+func checkSegment(i int, s *segment, text, lang string, glossary []copydesk.GlossaryTerm, forced []int) []Check {
 	var out []Check
 	if msg := checkPlaceholders(s.Source, text); msg != "" {
 		out = append(out, Check{Segment: i, Code: CheckPlaceholderMismatch, Message: msg})
 	}
-	plainSource := placeholderRE.ReplaceAllString(s.Source, " ")
-	lowerText := strings.ToLower(text)
-	for _, t := range glossary {
+	var lowerText string
+	for _, k := range forced {
+		t := glossary[k]
 		tr := t.Translations[lang]
-		if t.DoNotTranslate || tr == "" || !containsWord(plainSource, t.Term) {
+		if t.DoNotTranslate || tr == "" {
 			continue
+		}
+		if lowerText == "" {
+			lowerText = strings.ToLower(text)
 		}
 		if !strings.Contains(lowerText, strings.ToLower(tr)) {
 			out = append(out, Check{Segment: i, Code: CheckGlossaryMissing, Message: fmt.Sprintf("glossary: %q should be translated as %q", t.Term, tr)})
@@ -590,17 +710,17 @@ func checkSegment(i int, s *segment, text, lang string, glossary []copydesk.Glos
 			seen[term] = true
 		}
 	}
+	if !strings.ContainsFunc(s.Source, func(r rune) bool { return r >= '0' && r <= '9' }) {
+		return out
+	}
 	have := map[string]bool{}
-	for _, n := range numbers(text) {
-		have[n] = true
-	}
+	eachNumber(text, func(_, digits string) { have[digits] = true })
 	seen := map[string]bool{}
-	for _, m := range numberRE.FindAllString(plainSource, -1) {
-		n := strings.NewReplacer(".", "", ",", "").Replace(m)
-		if !have[n] && !seen[n] {
-			out = append(out, Check{Segment: i, Code: CheckNumberMissing, Message: fmt.Sprintf("the number %s of the source is not in the translation", m)})
+	eachNumber(s.Source, func(number, digits string) {
+		if !have[digits] && !seen[digits] {
+			out = append(out, Check{Segment: i, Code: CheckNumberMissing, Message: fmt.Sprintf("the number %s of the source is not in the translation", number)})
 		}
-		seen[n] = true
-	}
+		seen[digits] = true
+	})
 	return out
 }

@@ -71,16 +71,25 @@ type promptTerm struct {
 }
 
 // forcedTerms returns the glossary terms with a fixed translation into lang
-// that occur in any of the sources: only those go into the prompt.
+// that occur in any of the sources, in any case (as work.forced): only
+// those go into the prompt.
 func forcedTerms(glossary []copydesk.GlossaryTerm, lang string, sources []string) []promptTerm {
 	var out []promptTerm
+	var lower []string
 	for _, t := range glossary {
 		tr, ok := t.Translations[lang]
 		if t.DoNotTranslate || !ok || tr == "" {
 			continue
 		}
-		for _, s := range sources {
-			if containsWord(s, t.Term) {
+		if lower == nil {
+			lower = make([]string, len(sources))
+			for i, s := range sources {
+				lower[i] = strings.ToLower(s)
+			}
+		}
+		term := strings.ToLower(t.Term)
+		for _, s := range lower {
+			if containsWord(s, term) {
 				out = append(out, promptTerm{Term: t.Term, Translation: tr})
 				break
 			}
@@ -121,7 +130,11 @@ func invalid(msg string) error {
 }
 
 // decodeTranslations reads the model's answer for sources: exactly one
-// item per source, numbered 1..n, each keeping the source's placeholders.
+// item per source, numbered 1..n, each keeping the source's placeholders,
+// at most copydesk.MaxTMText bytes and without NUL (what the memory
+// accepts). A segment's source holds no line break, so line breaks in a
+// translation are folded into spaces (they would end a Markdown paragraph
+// or a plain-text one).
 // Any other answer is a *copydesk.ProviderError of kind ProviderInvalid.
 func decodeTranslations(answer string, sources []string) ([]string, error) {
 	answer = strings.TrimSpace(answer)
@@ -148,9 +161,12 @@ func decodeTranslations(answer string, sources []string) ([]string, error) {
 		}
 		i := it.N - 1
 		seen[i] = true
-		t := strings.TrimSpace(*it.Text)
+		t := foldLines(strings.TrimSpace(*it.Text))
 		if t == "" {
 			return nil, invalid("the model left segment " + strconv.Itoa(it.N) + " empty")
+		}
+		if len(t) > copydesk.MaxTMText || strings.IndexByte(t, 0) >= 0 {
+			return nil, invalid("segment " + strconv.Itoa(it.N) + ": the translation is over " + strconv.Itoa(copydesk.MaxTMText) + " bytes or holds a NUL byte")
 		}
 		if err := checkPlaceholders(sources[i], t); err != "" {
 			return nil, invalid("segment " + strconv.Itoa(it.N) + ": " + err)
@@ -196,4 +212,30 @@ func checkPlaceholders(source, target string) string {
 		}
 	}
 	return ""
+}
+
+// foldLines replaces every run of line breaks (and the blanks around it)
+// in t with one space: a segment's text is one line.
+func foldLines(t string) string {
+	if !strings.ContainsAny(t, "\r\n") {
+		return t
+	}
+	b := make([]byte, 0, len(t))
+	for i := 0; i < len(t); {
+		if t[i] != '\r' && t[i] != '\n' {
+			b = append(b, t[i])
+			i++
+			continue
+		}
+		for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+			b = b[:len(b)-1]
+		}
+		for i < len(t) && (t[i] == '\r' || t[i] == '\n' || t[i] == ' ' || t[i] == '\t') {
+			i++
+		}
+		if len(b) > 0 && i < len(t) {
+			b = append(b, ' ')
+		}
+	}
+	return string(b)
 }

@@ -14,6 +14,9 @@ import (
 type document struct {
 	parts []part
 	segs  []*segment
+	// run collects the literal run being built; finish (or the next
+	// segment) turns it into a part, so that appending stays linear.
+	run []byte
 }
 
 // part is a literal run (seg < 0) or the segment segs[seg].
@@ -43,7 +46,19 @@ type segment struct {
 	exact bool
 	// protected are the do-not-translate terms the segment holds.
 	protected []string
+	// md is set for a Markdown segment (mdBlock, mdCell), whose translated
+	// text is escaped by escapeMarkdown.
+	md mdKind
 }
+
+// mdKind says where a Markdown segment stands.
+type mdKind int
+
+const (
+	mdNone  mdKind = iota
+	mdBlock        // a heading, paragraph or list item
+	mdCell         // a table cell: a pipe in the text would split it
+)
 
 // render returns the segment's markup for a translation t of Source. An
 // identity translation gives back the input bytes.
@@ -59,16 +74,20 @@ func (s *segment) render(t string) string {
 // treated as text (it cannot occur in a validated translation).
 func (s *segment) rebuild(t string) string {
 	var b strings.Builder
-	for _, tk := range splitPlaceholders(t) {
+	b.Grow(len(t) + len(s.raw))
+	for k, tk := range splitPlaceholders(t) {
 		if tk.code {
 			if orig, ok := s.codes[tk.text]; ok {
 				b.WriteString(orig)
 				continue
 			}
 		}
-		if s.escape != nil {
+		switch {
+		case s.escape != nil:
 			b.WriteString(s.escape(tk.text))
-		} else {
+		case s.md != mdNone:
+			b.WriteString(escapeMarkdown(tk.text, s.md == mdCell, k == 0))
+		default:
 			b.WriteString(tk.text)
 		}
 	}
@@ -103,17 +122,65 @@ type ptoken struct {
 	code bool
 }
 
+// placeholderAt returns the length of the placeholder (placeholderRE)
+// starting at s[i], or 0.
+func placeholderAt(s string, i int) int {
+	if s[i] != '<' {
+		return 0
+	}
+	j := i + 1
+	if j < len(s) && s[j] == '/' {
+		j++
+	}
+	if j >= len(s) || s[j] != 'x' {
+		return 0
+	}
+	j++
+	d := j
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == d {
+		return 0
+	}
+	if j < len(s) && s[j] == '/' {
+		j++
+	}
+	if j >= len(s) || s[j] != '>' {
+		return 0
+	}
+	return j + 1 - i
+}
+
+// eachPlaceholder calls fn with the start and end of each placeholder of
+// s, in order.
+func eachPlaceholder(s string, fn func(start, end int)) {
+	for at := 0; ; {
+		k := strings.IndexByte(s[at:], '<')
+		if k < 0 {
+			return
+		}
+		at += k
+		if n := placeholderAt(s, at); n > 0 {
+			fn(at, at+n)
+			at += n
+			continue
+		}
+		at++
+	}
+}
+
 // splitPlaceholders cuts s into text runs and placeholders.
 func splitPlaceholders(s string) []ptoken {
 	var out []ptoken
 	at := 0
-	for _, m := range placeholderRE.FindAllStringIndex(s, -1) {
-		if m[0] > at {
-			out = append(out, ptoken{text: s[at:m[0]]})
+	eachPlaceholder(s, func(start, end int) {
+		if start > at {
+			out = append(out, ptoken{text: s[at:start]})
 		}
-		out = append(out, ptoken{text: s[m[0]:m[1]], code: true})
-		at = m[1]
-	}
+		out = append(out, ptoken{text: s[start:end], code: true})
+		at = end
+	})
 	if at < len(s) {
 		out = append(out, ptoken{text: s[at:]})
 	}
@@ -122,7 +189,9 @@ func splitPlaceholders(s string) []ptoken {
 
 // placeholders returns the placeholders of s in order.
 func placeholders(s string) []string {
-	return placeholderRE.FindAllString(s, -1)
+	var out []string
+	eachPlaceholder(s, func(start, end int) { out = append(out, s[start:end]) })
+	return out
 }
 
 // tokKind is the kind of one piece of a segment under construction.
@@ -153,8 +222,12 @@ type tok struct {
 type builder struct {
 	toks      []tok
 	escape    func(string) string
+	md        mdKind // the kind of Markdown segments built (mdNone: not Markdown)
 	protected []string
 	dnt       []string // do-not-translate terms, for attribute segments
+	// opens are the indexes of the open tokens not yet closed, innermost
+	// last: a close pairs with the top one or with none.
+	opens []int
 }
 
 func (b *builder) text(raw, src string) {
@@ -170,16 +243,17 @@ func (b *builder) text(raw, src string) {
 // open adds an opening inline tag; close pairs with the latest unpaired
 // open of the same name, or becomes an empty placeholder.
 func (b *builder) open(raw, name string) {
+	b.opens = append(b.opens, len(b.toks))
 	b.toks = append(b.toks, tok{kind: tokOpen, raw: raw, name: name, pair: -1})
 }
 
 func (b *builder) close(raw, name string) {
-	for i := len(b.toks) - 1; i >= 0; i-- {
-		t := &b.toks[i]
-		if t.kind == tokOpen && t.pair < 0 {
-			if t.name != name {
-				break // crossing tags: keep the structure as opaque markup
-			}
+	if n := len(b.opens); n > 0 {
+		i := b.opens[n-1]
+		// A close of another name than the innermost open is a crossing
+		// tag: it stays opaque markup.
+		if t := &b.toks[i]; t.name == name {
+			b.opens = b.opens[:n-1]
 			t.pair = len(b.toks)
 			b.toks = append(b.toks, tok{kind: tokClose, raw: raw, name: name, pair: i})
 			return
@@ -197,6 +271,7 @@ func (b *builder) empty(raw string) {
 
 func (b *builder) reset() {
 	b.toks = b.toks[:0]
+	b.opens = b.opens[:0]
 	b.protected = nil
 }
 
@@ -279,7 +354,7 @@ func (b *builder) flush(d *document) {
 		break
 	}
 
-	s := &segment{codes: map[string]string{}, escape: b.escape, exact: true, protected: b.protected}
+	s := &segment{codes: map[string]string{}, escape: b.escape, md: b.md, exact: true, protected: b.protected}
 	var src, raw strings.Builder
 	n := 0
 	num := make(map[int]int) // index of an open token → its number
@@ -290,7 +365,7 @@ func (b *builder) flush(d *document) {
 		switch t.kind {
 		case tokText:
 			src.WriteString(t.src)
-			if t.src != t.raw || b.escape != nil && b.escape(t.src) != t.raw {
+			if t.src != t.raw || b.escape != nil && b.escape(t.src) != t.raw || b.md != mdNone && escapeMarkdown(t.src, b.md == mdCell, i == lo) != t.raw {
 				s.exact = false
 			}
 			continue
@@ -309,6 +384,7 @@ func (b *builder) flush(d *document) {
 	}
 	s.Source = src.String()
 	s.raw = raw.String()
+	d.endRun()
 	d.segs = append(d.segs, s)
 	d.parts = append(d.parts, part{seg: len(d.segs) - 1})
 	for k := len(trail) - 1; k >= 0; k-- {
@@ -320,14 +396,23 @@ func (b *builder) flush(d *document) {
 	}
 }
 
-// lit appends a literal run.
+// lit appends s to the current literal run.
 func (d *document) lit(s string) {
-	if s == "" {
-		return
+	d.run = append(d.run, s...)
+}
+
+// endRun ends the current literal run, if any, before a segment.
+func (d *document) endRun() {
+	if len(d.run) > 0 {
+		d.parts = append(d.parts, part{lit: string(d.run), seg: -1})
+		d.run = d.run[:0]
 	}
-	if n := len(d.parts); n > 0 && d.parts[n-1].seg < 0 {
-		d.parts[n-1].lit += s
-		return
-	}
-	d.parts = append(d.parts, part{lit: s, seg: -1})
+}
+
+// finish ends the document's last literal run; every segmenter calls it
+// before returning the document.
+func (d *document) finish() *document {
+	d.endRun()
+	d.run = nil
+	return d
 }

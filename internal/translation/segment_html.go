@@ -11,8 +11,9 @@ import (
 // dd, dt, figcaption, blockquote, title, button, label, option, div, …) is
 // one segment; inline markup inside it (a, strong, em, span, br, img, …)
 // becomes numbered placeholders, so tags, attributes and URLs come back as
-// they were. script, style, pre, textarea, template, svg, math and code
-// (also inline code, kbd, samp and var) are never translated, and neither
+// they were. script, style, pre, textarea, template, svg, math, the raw
+// text elements xmp, plaintext, noembed and noframes, and code (also inline
+// code, kbd, samp and var) are never translated, and neither
 // are attribute values, except these, each its own segment, on tags that
 // are not inside a text segment: alt, title, placeholder and aria-label
 // (quoted values), and the content of <meta name="description"> (and the
@@ -31,7 +32,8 @@ var voidTags = setOf("area", "base", "br", "col", "embed", "hr", "img", "input",
 var opaqueInline = setOf("code", "kbd", "samp", "var")
 
 // skipTags are elements whose content is never translated.
-var skipTags = setOf("script", "style", "pre", "textarea", "template", "svg", "math", "noscript", "iframe", "object", "canvas")
+var skipTags = setOf("script", "style", "pre", "textarea", "template", "svg", "math", "noscript", "iframe", "object", "canvas",
+	"xmp", "plaintext", "noembed", "noframes")
 
 // textAttrs are the attributes translated as their own segments.
 var textAttrs = setOf("alt", "title", "placeholder", "aria-label")
@@ -154,7 +156,7 @@ func segmentHTML(content string, dnt []string) *document {
 	}
 	b.flush(d)
 	d.lit(content[min(consumed, len(content)):])
-	return d
+	return d.finish()
 }
 
 // emptyTag adds an inline tag whose translatable attributes, if it ends up

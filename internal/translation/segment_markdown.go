@@ -12,6 +12,10 @@ import (
 // autolinks and inline HTML become placeholders (a link's text and an
 // image's alt text are translated). A soft line break inside a paragraph is
 // a space to the model, so a translated paragraph comes back on one line.
+//
+// A translation is written back with what would be Markdown syntax of its
+// own escaped (escapeMarkdown), so that neither a model nor an imported
+// memory entry can add HTML, a link, a table cell or a block.
 
 // mdLine is one input line: start and end of its text (without the line
 // ending) in the input, and the end including the line ending.
@@ -97,7 +101,7 @@ func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
 // segmentMarkdown cuts Markdown into segments (see above).
 func segmentMarkdown(content string, dnt []string) *document {
 	d := &document{}
-	b := &builder{}
+	b := &builder{md: mdBlock}
 	lines := splitLines(content)
 	lineText := func(l mdLine) string { return content[l.start:l.end] }
 	i := 0
@@ -223,7 +227,7 @@ func segmentMarkdown(content string, dnt []string) *document {
 		d.lit(content[end:lines[j-1].next])
 		i = j
 	}
-	return d
+	return d.finish()
 }
 
 // segmentTable segments the table starting at lines[i] (its header row,
@@ -231,6 +235,8 @@ func segmentMarkdown(content string, dnt []string) *document {
 // delimiter row are literal. It returns the index of the first line after
 // the table.
 func segmentTable(d *document, b *builder, content string, lines []mdLine, i int, dnt []string) int {
+	b.md = mdCell
+	defer func() { b.md = mdBlock }()
 	row := func(l mdLine) {
 		t := content[l.start:l.end]
 		cn, _ := container(t)
@@ -479,4 +485,81 @@ func crossesBreak(breaks [][2]int, from, to int) bool {
 
 func isASCIIPunct(c byte) bool {
 	return c >= '!' && c <= '/' || c >= ':' && c <= '@' || c >= '[' && c <= '`' || c >= '{' && c <= '~'
+}
+
+// mdLeadRE matches text that would open a block at the start of a line: a
+// heading, a blockquote, a list item, a fence, a thematic break.
+var mdLeadRE = regexp.MustCompile(`^(?:#{1,6}(?:[ \t]|$)|>|[-+*](?:[ \t]|$)|[0-9]{1,9}[.)](?:[ \t]|$)|` + "```|~~~" + `|(?:[-*_][ \t]*){3,}$)`)
+
+// escapeMarkdown escapes a run of translated text for Markdown: < (HTML,
+// autolinks), a ] before ( or [ or at the end of the run (a link's
+// destination), | in a table cell, a backslash that would escape what
+// follows the run, and at the start of a segment (lead) a block marker.
+// Backslash escapes the text already holds are kept; line breaks become
+// spaces (a segment's text is one line).
+func escapeMarkdown(t string, cell, lead bool) string {
+	t = foldLines(t)
+	need := lead && mdLeadRE.MatchString(t)
+	if !need {
+		for i := 0; i < len(t); i++ {
+			switch t[i] {
+			case '<', ']', '\\':
+				need = true
+			case '|':
+				need = need || cell
+			}
+		}
+		if !need {
+			return t
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(t) + 8)
+	i := 0
+	if lead {
+		if m := mdLeadRE.FindString(t); m != "" {
+			if c := m[0]; c >= '0' && c <= '9' {
+				k := strings.IndexAny(m, ".)")
+				b.WriteString(m[:k])
+				b.WriteByte('\\')
+				b.WriteByte(m[k])
+				i = k + 1
+			} else {
+				b.WriteByte('\\')
+				b.WriteByte(c)
+				i = 1
+			}
+		}
+	}
+	for ; i < len(t); i++ {
+		c := t[i]
+		switch c {
+		case '\\':
+			if i+1 < len(t) && isASCIIPunct(t[i+1]) {
+				b.WriteByte(c)
+				b.WriteByte(t[i+1])
+				i++
+				continue
+			}
+			if i+1 == len(t) {
+				b.WriteString(`\\`)
+				continue
+			}
+		case '<':
+			b.WriteString(`\<`)
+			continue
+		case ']':
+			if i+1 == len(t) || t[i+1] == '(' || t[i+1] == '[' {
+				b.WriteString(`\]`)
+				continue
+			}
+		case '|':
+			if cell {
+				b.WriteString(`\|`)
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

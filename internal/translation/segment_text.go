@@ -16,7 +16,7 @@ func segmentText(content string, dnt []string) *document {
 		d.lit(content[end:next])
 		content = content[next:]
 	}
-	return d
+	return d.finish()
 }
 
 // paragraphEnd returns where the first paragraph of s ends (before the

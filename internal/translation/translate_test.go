@@ -243,6 +243,7 @@ func TestCheckSegment(t *testing.T) {
 	glossary := []copydesk.GlossaryTerm{{Term: "Acme", DoNotTranslate: true}, {Term: "cart", Translations: map[string]string{"de": "Warenkorb"}}}
 	d, _ := segmentDoc("text", "Acme cart: 3,5 kg for 1.000 euro", dntTerms(glossary))
 	s := d.segs[0]
+	w := &work{glossary: glossary, doc: d}
 	tests := []struct {
 		name, text string
 		want       []string
@@ -255,7 +256,7 @@ func TestCheckSegment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, c := range checkSegment(0, s, tt.text, "de", glossary) {
+			for _, c := range checkSegment(0, s, tt.text, "de", glossary, w.forced(0)) {
 				got = append(got, c.Code)
 			}
 			if !slices.Equal(got, tt.want) {
@@ -356,7 +357,7 @@ func TestInvalidAnswer(t *testing.T) {
 			t.Errorf("provider calls: got %d, want 3 (nl, de, de again)", got)
 		}
 		// Nothing invalid was remembered.
-		for _, en := range store.entries {
+		for _, en := range store.all() {
 			if en.TargetLang == "de" {
 				t.Errorf("an invalid answer was stored: %+v", en)
 			}

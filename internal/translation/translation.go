@@ -28,6 +28,11 @@ const JobKind = "translation"
 // MaxContentDefault caps the content of one translation request, in bytes.
 const MaxContentDefault = 512 << 10
 
+// MaxSegment caps one segment (a paragraph, heading, cell or attribute) in
+// bytes of its source: a longer one could not come back from the model in
+// one answer (MaxTokens is capped) and would be refused by the memory.
+const MaxSegment = 16 << 10
+
 // MaxLanguages caps the target languages of one request.
 const MaxLanguages = 32
 
@@ -176,8 +181,9 @@ func (s *Service) engine() (*engine, error) {
 // segment is remembered, else submitted as one job. Returns EINVALID for a
 // bad field (empty content, unknown format, an unknown or unconfigured
 // language, a target equal to the source, too many languages, a bad
-// glossary term), ETOOLARGE for content over MaxContent, EUNPROCESSABLE for
-// invalid UTF-8, and ENOPROVIDER when a model is needed and none is
+// glossary term), ETOOLARGE for content over MaxContent or a segment over
+// MaxSegment, EUNPROCESSABLE for invalid UTF-8 or a NUL byte, and
+// ENOPROVIDER when a model is needed and none is
 // configured.
 func (s *Service) Translate(ctx context.Context, req *Request, customerID, userID string) (*Response, error) {
 	if err := s.normalize(req); err != nil {
@@ -197,6 +203,9 @@ func (s *Service) Translate(ctx context.Context, req *Request, customerID, userI
 	}
 	doc, err := segmentDoc(req.Format, req.Content, dntTerms(glossary))
 	if err != nil {
+		return nil, err
+	}
+	if err := checkSegments(doc); err != nil {
 		return nil, err
 	}
 	w := &work{customerID: customerID, userID: userID, priority: prio, source: req.SourceLanguage,
@@ -239,6 +248,18 @@ func (s *Service) Translate(ctx context.Context, req *Request, customerID, userI
 	return resp, nil
 }
 
+// checkSegments refuses, before anything is paid for, a document with a
+// segment over MaxSegment bytes: ETOOLARGE naming the segment.
+func checkSegments(doc *document) error {
+	for i, s := range doc.segs {
+		if len(s.Source) > MaxSegment {
+			return copydesk.Errorf(copydesk.ETOOLARGE, "segment %d (%q) is %d bytes; one paragraph, heading, cell or attribute can be at most %d bytes: split it",
+				i+1, truncate(s.Source, 40), len(s.Source), MaxSegment)
+		}
+	}
+	return nil
+}
+
 // normalize validates req and fills its defaults: format, source language
 // (detected), target languages.
 func (s *Service) normalize(req *Request) error {
@@ -250,6 +271,9 @@ func (s *Service) normalize(req *Request) error {
 	}
 	if !utf8.ValidString(req.Content) {
 		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "content is not valid UTF-8: send UTF-8 text")
+	}
+	if i := strings.IndexByte(req.Content, 0); i >= 0 {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "content holds a NUL byte at offset %d: remove it", i)
 	}
 	req.Format = strings.ToLower(strings.TrimSpace(req.Format))
 	switch req.Format {
@@ -331,7 +355,7 @@ func validateGlossary(terms []copydesk.GlossaryTerm) error {
 			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].term is empty", i)
 		case len(t.Term) > 200:
 			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].term is longer than 200 bytes", i)
-		case !utf8.ValidString(t.Term) || placeholderRE.MatchString(t.Term):
+		case !utf8.ValidString(t.Term) || strings.IndexByte(t.Term, 0) >= 0 || placeholderRE.MatchString(t.Term):
 			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].term is not valid text", i)
 		case t.DoNotTranslate && len(t.Translations) > 0:
 			return copydesk.Errorf(copydesk.EINVALID, "glossary[%d] (%q) has do_not_translate and translations; set one of them", i, t.Term)
@@ -350,7 +374,7 @@ func validateGlossary(terms []copydesk.GlossaryTerm) error {
 					return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].translations: language code %q is not 2 to 8 letters", i, truncate(lang, 20))
 				}
 				text = strings.TrimSpace(text)
-				if text == "" || len(text) > 200 || !utf8.ValidString(text) {
+				if text == "" || len(text) > 200 || !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
 					return copydesk.Errorf(copydesk.EINVALID, "glossary[%d].translations[%q] is empty, too long or not valid text", i, code)
 				}
 				tr[code] = text
