@@ -145,6 +145,8 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET /healthz", "/healthz", nil, want{"*": ok(200)}},
 		{"GET /readyz", "/readyz", nil, want{"*": ok(200)}},
 		{"GET /openapi.json", "/openapi.json", nil, want{"*": ok(200)}},
+		{"GET /{$}", "/", nil, want{"*": ok(200)}}, // redirected to the UI's shell
+		{"GET /ui/{path...}", "/ui/", nil, want{"*": ok(200)}},
 		{"GET /metrics", "/metrics", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
 		{"GET /v1/alerts", "/v1/alerts", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
 		{"GET /v1/reports/daily", "/v1/reports/daily", nil, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},

@@ -20,6 +20,7 @@ import (
 const adminUsage = `Usage:
   copydesk admin create-customer --name NAME
   copydesk admin create-user --customer ID --email EMAIL [--role USER|CLIENT|ADMIN] [--name NAME] [--password-stdin | --password PW]
+  copydesk admin set-password (--user ID | --email EMAIL) [--password-stdin | --password PW]
   copydesk admin create-key --user ID [--name NAME] [--scopes a,b] [--expires 720h]
   copydesk admin list-customers
   copydesk admin set-budget --customer ID --limit MICROS [--user ID] [--alert 80] [--warning 90]
@@ -57,6 +58,13 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fs.StringVar(&role, "role", "USER", "ADMIN, CLIENT or USER")
 			fs.StringVar(&name, "name", "", "display name")
 			fs.StringVar(&password, "password", "", "password for web login (prefer --password-stdin: flags show in ps)")
+			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
+		}
+	case "set-password":
+		bind = func(fs *flag.FlagSet) {
+			fs.StringVar(&user, "user", "", "user ID")
+			fs.StringVar(&email, "email", "", "email address (instead of --user), e.g. the first ADMIN's")
+			fs.StringVar(&password, "password", "", "the new password for web login (prefer --password-stdin: flags show in ps)")
 			fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
 		}
 	case "create-key":
@@ -111,11 +119,9 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		if passwordStdin {
-			line, err := bufio.NewReader(stdin).ReadString('\n')
-			if err != nil && line == "" {
-				return &UsageError{Message: "admin create-user: --password-stdin found no password on stdin"}
+			if password, err = readPasswordLine(stdin); err != nil {
+				return &UsageError{Message: "admin create-user: " + err.Error()}
 			}
-			password = strings.TrimRight(line, "\r\n")
 		}
 		u := &copydesk.User{CustomerID: customer, Email: email, Name: name, Role: r}
 		if password != "" {
@@ -126,6 +132,36 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err := st.CreateUser(ctx, u); err != nil {
 			return err
 		}
+		fmt.Fprintln(stdout, u.ID)
+	case "set-password":
+		if (user == "") == (email == "") {
+			return &UsageError{Message: "admin set-password: give --user or --email (one of them)", Hint: adminUsage}
+		}
+		if passwordStdin {
+			if password, err = readPasswordLine(stdin); err != nil {
+				return &UsageError{Message: "admin set-password: " + err.Error()}
+			}
+		}
+		if password == "" {
+			return &UsageError{Message: "admin set-password: no password given; use --password-stdin", Hint: adminUsage}
+		}
+		var u *copydesk.User
+		if user != "" {
+			u, err = st.FindUserByID(ctx, user)
+		} else {
+			u, err = st.FindUserByEmail(ctx, email)
+		}
+		if err != nil {
+			return err
+		}
+		h, err := auth.HashPassword(password, auth.DefaultPasswordParams)
+		if err != nil {
+			return err
+		}
+		if err := st.SetUserPassword(ctx, u.ID, h); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "password set for %s (%s); log in at /ui/\n", u.Email, u.Role)
 		fmt.Fprintln(stdout, u.ID)
 	case "create-key":
 		if user == "" {
@@ -177,6 +213,15 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintln(stdout, "budget set: "+customer+" limit "+strconv.FormatInt(limit, 10)+" micro-units a month")
 	}
 	return nil
+}
+
+// readPasswordLine reads a password from the first line of r.
+func readPasswordLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("--password-stdin found no password on stdin")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // openAdminStore opens the configured store without the data directory

@@ -30,6 +30,7 @@ import (
 	"github.com/copydesk/copydesk/internal/sentry"
 	"github.com/copydesk/copydesk/internal/sqlite"
 	"github.com/copydesk/copydesk/internal/trace"
+	"github.com/copydesk/copydesk/internal/webui"
 )
 
 // store is what Main needs of a storage backend.
@@ -232,6 +233,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}
 		},
 		DailyReport: func(ctx context.Context) (any, error) { return m.Alerts.DailyReport(ctx) },
+		UI:          webui.New(),
 		Cache: cdhttp.CacheOps{
 			Stats: func(ctx context.Context) any { return m.Cache.Stats(ctx) },
 			Purge: func(ctx context.Context, f copydesk.CacheFilter) (any, error) { return m.Cache.Purge(ctx, f) },

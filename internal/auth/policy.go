@@ -46,6 +46,11 @@ var Policy = []Route{
 	{Pattern: "GET /openapi.json", Public: true},
 	{Pattern: "GET /metrics", Roles: admin, Scope: ScopeMetrics},
 
+	// The web UI's shell and assets hold no data: its data comes from the
+	// API with the browser session.
+	{Pattern: "GET /{$}", Public: true},
+	{Pattern: "GET /ui/{path...}", Public: true},
+
 	{Pattern: "POST /v1/auth/login", Public: true},
 	{Pattern: "POST /v1/auth/logout", Roles: all},
 	{Pattern: "POST /v1/auth/token", Roles: all},

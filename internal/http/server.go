@@ -86,6 +86,9 @@ type Server struct {
 	// DailyReport builds the daily digest for GET /v1/reports/daily; nil
 	// leaves the route out.
 	DailyReport func(ctx context.Context) (any, error)
+	// UI serves the web UI under /ui/ (webui.Handler); nil leaves the UI
+	// routes out.
+	UI http.Handler
 
 	// Auth authenticates callers of every route but the public ones
 	// (auth.Policy); nil refuses them all with 401.
@@ -254,6 +257,7 @@ func (s *Server) registerRoutes() {
 			writeJSON(w, http.StatusOK, s.Alerts())
 		})
 	}
+	s.registerUI()
 	s.mux.HandleFunc("/", s.handleNoRoute)
 }
 

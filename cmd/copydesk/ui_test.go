@@ -1,0 +1,427 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/copydesk/copydesk/internal/providertest"
+)
+
+// Browser tests run the real program and drive Debian's Chromium through
+// the web UI. Without COPYDESK_TEST_BROWSER they skip when /usr/bin/chromium
+// is missing; with it (CI sets it) a browser that cannot start fails them.
+// COPYDESK_UI_SCREENSHOTS=dir keeps the screenshots (default: the test's
+// temporary directory).
+
+const uiPassword = "a long enough password for the UI"
+
+// consoleLog collects what the tab's console shows: script errors, CSP
+// violations, failed loads.
+type consoleLog struct {
+	mu     sync.Mutex
+	msgs   []chromedp.ConsoleMessage
+	notify chan struct{} // closed and replaced on every message
+}
+
+// MustSee waits until the console has shown text (the messages arrive
+// asynchronously), at most until ctx ends.
+func (l *consoleLog) MustSee(tb testing.TB, ctx context.Context, text string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		l.mu.Lock()
+		ch := l.notify
+		for _, m := range l.msgs {
+			if m.Text == text {
+				l.mu.Unlock()
+				return
+			}
+		}
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			tb.Fatalf("the console never showed %q", text)
+		}
+	}
+}
+
+func (l *consoleLog) errors() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, m := range l.msgs {
+		if m.Type == chromedp.ConsoleException || m.Type == chromedp.ConsoleError {
+			out = append(out, string(m.Type)+": "+m.Text)
+		}
+	}
+	return out
+}
+
+// MustBrowser starts one headless Chromium for the test and returns a tab
+// and its console.
+func MustBrowser(tb testing.TB) (context.Context, *consoleLog) {
+	tb.Helper()
+	exec := os.Getenv("COPYDESK_TEST_BROWSER")
+	required := exec != ""
+	if !required {
+		exec = "/usr/bin/chromium"
+		if _, err := os.Stat(exec); err != nil {
+			tb.Skip("no browser: /usr/bin/chromium is missing and COPYDESK_TEST_BROWSER is not set (apt-get install -y chromium)")
+		}
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exec),
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.WindowSize(1400, 1300),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	tb.Cleanup(func() { cancelTab(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		tb.Fatalf("start the browser %s (required: %v): %v", exec, required, err)
+	}
+	log := &consoleLog{notify: make(chan struct{})}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			log.mu.Lock()
+			log.msgs = append(log.msgs, m)
+			close(log.notify)
+			log.notify = make(chan struct{})
+			log.mu.Unlock()
+		}
+	}()
+	return ctx, log
+}
+
+// MustRunUI runs actions in the tab with a safety deadline (not a timed
+// assertion: a broken page would otherwise hang the test).
+func MustRunUI(tb testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		text, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.getElementById("main").innerText`))
+		tb.Fatalf("%s: %v\npage text: %.1500s", what, err, text)
+	}
+}
+
+// into runs a and stores its value in dst.
+func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		v, err := a(ctx, t)
+		*dst = v
+		return chromedp.Void{}, err
+	}
+}
+
+// evalInto evaluates a JavaScript expression (awaiting a promise) into dst.
+func evalInto[T any](dst *T, expr string) chromedp.Action[chromedp.Void] {
+	return into(dst, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+}
+
+// screenshot saves the viewport as <name>.png.
+func screenshot(tb testing.TB, ctx context.Context, dir, name string) {
+	tb.Helper()
+	var png []byte
+	MustRunUI(tb, ctx, "screenshot "+name, evalInto(new(bool), `window.scrollTo(0, 0), true`), into(&png, chromedp.CaptureScreenshot()))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// The hostile strings would mark the page if they ever ran as script.
+const (
+	hostileImg    = `<img src=x onerror="window.__pwned='img';document.title='pwned'">`
+	hostileScript = `<script>window.__pwned='script';document.title='pwned'</script>`
+)
+
+// mustNotBePwned fails if hostile text ran or became markup in the app.
+func mustNotBePwned(tb testing.TB, ctx context.Context, where string) {
+	tb.Helper()
+	var res struct {
+		Pwned  string `json:"pwned"`
+		Title  string `json:"title"`
+		Markup int    `json:"markup"`
+	}
+	MustRunUI(tb, ctx, "check "+where, evalInto(&res, `({
+		pwned: String(window.__pwned ?? ""),
+		title: document.title,
+		markup: document.querySelectorAll("#main img, #main script, #main [onerror], #main [onload], #main svg:not(.chart)").length
+	})`))
+	if res.Pwned != "" || strings.Contains(res.Title, "pwned") {
+		tb.Errorf("%s: hostile script ran: __pwned %q, title %q", where, res.Pwned, res.Title)
+	}
+	if res.Markup != 0 {
+		tb.Errorf("%s: got %d hostile elements in the app DOM, want 0", where, res.Markup)
+	}
+}
+
+// TestWebUI logs in through the page as the first ADMIN (password set with
+// `copydesk admin set-password`) and uses every page against the real
+// program and a fake provider: local analysis cards at once and a model
+// finding over SSE, three generated blocks, two translated languages, the
+// glossary, the dashboard's charts; hostile content and model answers
+// never run or become markup.
+func TestWebUI(t *testing.T) {
+	t.Parallel()
+	browser, console := MustBrowser(t)
+	shots := cmp.Or(os.Getenv("COPYDESK_UI_SCREENSHOTS"), t.TempDir())
+
+	// The deep-analysis answer waits until the test has seen the local
+	// cards, so "local first" is checked without timing.
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	open := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(open)
+	responder := func(r providertest.Request) string {
+		switch {
+		case r.SchemaName == "findings":
+			<-release
+			return `{"findings":[{"quote":"Hij vind","message":"d/t: hij vindt ` + jsonEscape(hostileImg+hostileScript) + `","suggestion":"Hij vindt","severity":"problem"}]}`
+		case strings.Contains(r.SchemaName, "hero"):
+			return `{"headline":"` + jsonEscape(hostileScript) + `Fresh bread","subheadline":"` + jsonEscape(hostileImg) + `Baked daily","cta_label":"Order now","cta_url":"javascript:window.__pwned=1"}`
+		}
+		return providertest.DefaultResponder(r)
+	}
+	models, _ := MustFakeModels(t, providertest.Options{Responder: responder})
+	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	base := m.HTTP.URL()
+	adminEmail := cmp.Or(m.Config.Access.AdminEmail, AdminEmailDefault)
+
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"admin", "set-password", "--data", m.Config.DataDir, "--email", adminEmail, "--password-stdin"},
+		strings.NewReader(uiPassword+"\n"), &out, &errOut, func(string) string { return "" }); err != nil {
+		t.Fatalf("admin set-password: %v\n%s", err, errOut.String())
+	}
+
+	t.Run("login", func(t *testing.T) {
+		var url string
+		MustRunUI(t, browser, "open the login page",
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(chromedp.CSS("#login-email")),
+			into(&url, chromedp.Location()))
+		if !strings.HasSuffix(url, "/ui/#/login") {
+			t.Errorf("/ led to %s, want /ui/#/login", url)
+		}
+		screenshot(t, browser, shots, "login")
+		MustRunUI(t, browser, "log in",
+			chromedp.SendKeys(chromedp.CSS("#login-email"), adminEmail),
+			chromedp.SendKeys(chromedp.CSS("#login-password"), uiPassword),
+			chromedp.Click(chromedp.CSS("#login-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-form")),
+			chromedp.WaitVisible(chromedp.CSS(`#nav a[data-page="dashboard"]`)))
+	})
+
+	t.Run("analyze", func(t *testing.T) {
+		// Multi-byte characters before the quoted words check the UTF-8 to
+		// UTF-16 conversion of the finding's span.
+		content := "Café ☕ 😀 — " + dutchText + " " + hostileImg + " " + hostileScript
+		MustRunUI(t, browser, "analyze locally",
+			chromedp.Navigate(base+"/ui/#/analyze"),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-form")),
+			chromedp.SetValue(chromedp.CSS("#analyze-content"), content),
+			chromedp.SetValue(chromedp.CSS("#analyze-format"), "text"),
+			chromedp.SetValue(chromedp.CSS("#analyze-language"), "nl"),
+			evalInto(new(string), `document.getElementById("analyze-keyphrase").value = ""`),
+			chromedp.Click(chromedp.CSS(`input[name="deep"][value="grammar"]`)),
+			chromedp.Click(chromedp.CSS("#analyze-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#card-overall")),
+			chromedp.WaitVisible(chromedp.CSS("#card-sentiment")),
+			chromedp.WaitVisible(chromedp.CSS("#card-grammar .waiting")))
+		var cards, modelFindings int
+		MustRunUI(t, browser, "count local cards", evalInto(&cards, `document.querySelectorAll("#analyze-cards article.result").length`),
+			evalInto(&modelFindings, `document.querySelectorAll('#card-grammar .finding[data-rule="model.finding"]').length`))
+		if cards != 6 || modelFindings != 0 {
+			t.Errorf("before the model answered: got %d result cards and %d model findings, want 6 and 0", cards, modelFindings)
+		}
+		open()
+		var msg, src, marked, preview string
+		MustRunUI(t, browser, "model finding over SSE",
+			chromedp.WaitVisible(chromedp.CSS(`#card-grammar .finding[data-rule="model.finding"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-done")),
+			into(&msg, chromedp.Text(chromedp.CSS(`#card-grammar .finding[data-rule="model.finding"] .msg`))),
+			into(&src, chromedp.Text(chromedp.CSS(`#card-grammar .finding[data-rule="model.finding"] .src`))),
+			chromedp.Click(chromedp.CSS(`#card-grammar .finding[data-rule="model.finding"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-preview mark")),
+			into(&marked, chromedp.Text(chromedp.CSS("#analyze-preview mark"))),
+			into(&preview, chromedp.Text(chromedp.CSS("#analyze-preview"))))
+		if !strings.Contains(msg, "<img src=x") || !strings.Contains(msg, "<script>") {
+			t.Errorf("model finding message %q, want the hostile text shown as text", msg)
+		}
+		if !strings.Contains(src, "gpt-4o-mini") {
+			t.Errorf("model finding source %q, want the model's name", src)
+		}
+		if marked != "Hij vind" {
+			t.Errorf("highlighted %q, want %q", marked, "Hij vind")
+		}
+		if !strings.Contains(preview, hostileScript) {
+			t.Errorf("preview %q does not show the content as text", preview)
+		}
+		mustNotBePwned(t, browser, "analyze")
+		screenshot(t, browser, shots, "analyze")
+	})
+
+	t.Run("spans", func(t *testing.T) {
+		// The byte-offset conversion on its own: "é" is 2 bytes, "☕" 3
+		// and "😀" 4 bytes (2 UTF-16 units).
+		var got []int
+		MustRunUI(t, browser, "byteIndexer", evalInto(&got, `(async () => {
+			const { byteIndexer } = await import(document.body.dataset.assets + "/spans.js");
+			const at = byteIndexer("aé☕😀b");
+			return [0, 1, 3, 6, 10, 11, 2, 99].map(at);
+		})()`))
+		want := []int{0, 1, 2, 3, 5, 6, 1, 6}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("byte offsets 0,1,3,6,10,11,2,99 map to %v, want %v", got, want)
+		}
+	})
+
+	t.Run("generate", func(t *testing.T) {
+		MustRunUI(t, browser, "generate three blocks",
+			chromedp.Navigate(base+"/ui/#/generate"),
+			chromedp.WaitVisible(chromedp.CSS("#gen-form")),
+			chromedp.Click(chromedp.CSS("#gen-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#gen-done")))
+		var res struct {
+			Done, Failed, Frames, Streamed int
+			Sandbox                        []string
+			Hero                           string
+		}
+		MustRunUI(t, browser, "read the blocks", evalInto(&res, `(() => {
+			const cards = [...document.querySelectorAll("#gen-cards article.block")];
+			const frames = [...document.querySelectorAll("#gen-cards iframe")];
+			return {
+				Done: cards.filter((c) => c.classList.contains("done")).length,
+				Failed: cards.filter((c) => c.classList.contains("failed")).length,
+				Frames: frames.length,
+				Streamed: cards.filter((c) => c.querySelector("pre.stream").textContent.length > 0).length,
+				Sandbox: frames.map((f) => f.getAttribute("sandbox")),
+				Hero: (document.querySelector('#gen-cards article[data-type="hero"] iframe') || {}).srcdoc || "",
+			};
+		})()`))
+		if res.Done != 3 || res.Failed != 0 || res.Frames != 3 {
+			t.Errorf("got %d done, %d failed blocks and %d frames, want 3, 0, 3", res.Done, res.Failed, res.Frames)
+		}
+		if res.Streamed != 3 {
+			t.Errorf("%d of 3 cards showed streamed text", res.Streamed)
+		}
+		for _, sb := range res.Sandbox {
+			if sb != "" {
+				t.Errorf("frame sandbox %q, want \"\" (no scripts, opaque origin)", sb)
+			}
+		}
+		if !strings.Contains(res.Hero, "Fresh bread") {
+			t.Errorf("hero frame lacks its headline: %.300s", res.Hero)
+		}
+		_, body, _ := strings.Cut(res.Hero, "<body>")
+		MustBeHarmless(t, "hero frame", body)
+		mustNotBePwned(t, browser, "generate")
+		screenshot(t, browser, shots, "generate")
+	})
+
+	t.Run("translate", func(t *testing.T) {
+		var texts []string
+		MustRunUI(t, browser, "translate into two languages",
+			chromedp.Navigate(base+"/ui/#/translate"),
+			chromedp.WaitVisible(chromedp.CSS("#tr-form")),
+			chromedp.WaitVisible(chromedp.CSS("#gl-save")),
+			chromedp.Click(chromedp.CSS("#tr-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#tr-done")),
+			evalInto(&texts, `[...document.querySelectorAll("#tr-panels article.panel.done pre.translation")].map((p) => p.dataset.lang + ": " + p.textContent)`))
+		if len(texts) != 2 {
+			t.Fatalf("got %d filled language panels, want 2: %q", len(texts), texts)
+		}
+		for i, lang := range []string{"nl", "de"} {
+			if !strings.HasPrefix(texts[i], lang+": ") || !strings.Contains(texts[i], "Fresh bread") {
+				t.Errorf("panel %d: %q, want %s with the translated text", i, texts[i], lang)
+			}
+		}
+		var terms int
+		MustRunUI(t, browser, "edit the glossary",
+			chromedp.Click(chromedp.CSS("#gl-add")),
+			chromedp.SendKeys(chromedp.CSS("#gl-table tbody tr:last-child .gl-term"), "Copydesk"),
+			chromedp.Click(chromedp.CSS("#gl-table tbody tr:last-child .gl-keep")),
+			chromedp.Click(chromedp.CSS("#gl-save")),
+			chromedp.WaitVisible(chromedp.CSS("#gl-saved")),
+			evalInto(&terms, `document.querySelectorAll("#gl-table tbody tr").length`))
+		if terms != 1 {
+			t.Errorf("glossary shows %d terms after saving one, want 1", terms)
+		}
+		r := call(t, base, "GET", "/v1/glossary", MustAdminKey(t, m), nil)
+		if !strings.Contains(string(r.Body), `"term":"Copydesk","do_not_translate":true`) {
+			t.Errorf("stored glossary %s, want the term saved from the page", r.Body)
+		}
+		screenshot(t, browser, shots, "translate")
+	})
+
+	t.Run("dashboard", func(t *testing.T) {
+		var tiers, days int
+		var figures string
+		MustRunUI(t, browser, "dashboard",
+			chromedp.Navigate(base+"/ui/#/dashboard"),
+			chromedp.WaitVisible(chromedp.CSS("#chart-cache")),
+			chromedp.WaitVisible(chromedp.CSS("#chart-cost")),
+			chromedp.WaitVisible(chromedp.CSS("#chart-latency")),
+			chromedp.WaitVisible(chromedp.CSS("#dash-alerts h4")),
+			evalInto(&tiers, `document.querySelectorAll("#chart-cache rect.bar").length`),
+			evalInto(&days, `document.querySelectorAll("#chart-cost rect.bar").length`),
+			into(&figures, chromedp.Text(chromedp.CSS("#dash-figures"))))
+		if tiers != 4 {
+			t.Errorf("cache chart has %d bars, want 4 tiers", tiers)
+		}
+		if days != 30 {
+			t.Errorf("cost chart has %d bars, want 30 days", days)
+		}
+		if !strings.Contains(figures, "Queue wait p95") {
+			t.Errorf("figures %q lack the queue wait", figures)
+		}
+		mustNotBePwned(t, browser, "dashboard")
+		screenshot(t, browser, shots, "dashboard")
+	})
+
+	// A last message marks the end: everything before it has arrived.
+	MustRunUI(t, browser, "end mark", evalInto(new(bool), `console.info("ui-test-end"), true`))
+	console.MustSee(t, browser, "ui-test-end")
+	for _, e := range console.errors() {
+		t.Errorf("browser console: %s", e)
+	}
+
+	t.Run("logout", func(t *testing.T) {
+		MustRunUI(t, browser, "log out",
+			chromedp.Click(chromedp.CSS("#logout")),
+			chromedp.WaitVisible(chromedp.CSS("#login-email")))
+	})
+}
+
+// jsonEscape escapes s for a JSON string literal (without the quotes).
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
