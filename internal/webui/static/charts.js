@@ -6,9 +6,11 @@ import { s } from "./dom.js";
 // barChart draws bars of [{label, value}] with values formatted by fmt.
 // max fixes the scale (e.g. 1 for rates); default the largest value.
 export function barChart(data, { width = 480, height = 200, max, fmt = String, title = "", id } = {}) {
-  const padL = 44, padB = 34, padT = 16, padR = 8;
-  const w = width - padL - padR, hgt = height - padB - padT;
   const top = max ?? Math.max(1e-9, ...data.map((d) => d.value));
+  // The left margin fits the longest axis label (about 6.5 px a character).
+  const longest = Math.max(...[0, 0.5, 1].map((f) => String(fmt(top * f)).length));
+  const padL = Math.max(44, 12 + Math.ceil(longest * 6.5)), padB = 34, padT = 16, padR = 8;
+  const w = width - padL - padR, hgt = height - padB - padT;
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": title, id });
   svg.append(s("title", { text: title }));
   for (const f of [0, 0.5, 1]) {
