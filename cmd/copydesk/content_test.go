@@ -530,7 +530,10 @@ func TestTranslationMemoryTMX(t *testing.T) {
 	if !bytes.Contains(del.Body, []byte(`"deleted":4`)) {
 		t.Errorf("delete: got %s, want 4 entries deleted", del.Body)
 	}
-	MustStatus(t, call(t, base, "POST", "/v1/translations", b.Key, req), 202, "B translates after deleting its memory")
+	r = call(t, base, "POST", "/v1/translations", b.Key, req)
+	MustStatus(t, r, 202, "B translates after deleting its memory")
+	r.json(t, &acc)
+	MustReadToDoneAs(t, base+acc.StreamURL, b.Key)
 
 	// Malformed TMX: 400, nothing stored.
 	bad := do(t, "POST", base+"/v1/translation-memory", "application/x-tmx+xml", []byte("<tmx><body><tu><tuv xml:lang=\"en\"><seg>x"), "Authorization", "Bearer "+b.Key)
