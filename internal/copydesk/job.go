@@ -147,6 +147,14 @@ type JobStore interface {
 	FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*Event, error)
 }
 
+// JobSubmitter accepts jobs for execution (jobs.Service implements it).
+type JobSubmitter interface {
+	// Submit validates and stores job, writes its job.queued event and
+	// hands it to the queue; job.ID is set. A queue failure marks the job
+	// failed and returns EUNAVAILABLE.
+	Submit(ctx context.Context, job *Job) error
+}
+
 // JobService is what the API needs of jobs.
 type JobService interface {
 	// Get returns a job. Returns ENOTFOUND if it does not exist.

@@ -98,10 +98,7 @@ type Response struct {
 }
 
 // Submitter accepts jobs (jobs.Service).
-type Submitter interface {
-	// Submit stores job and queues it; job.ID is set.
-	Submit(ctx context.Context, job *copydesk.Job) error
-}
+type Submitter = copydesk.JobSubmitter
 
 // Service accepts SEO suggestion requests.
 type Service struct {

@@ -132,9 +132,7 @@ type Response struct {
 }
 
 // Submitter accepts jobs (jobs.Service).
-type Submitter interface {
-	Submit(ctx context.Context, job *copydesk.Job) error
-}
+type Submitter = copydesk.JobSubmitter
 
 // Service translates content.
 type Service struct {
