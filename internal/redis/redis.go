@@ -1,0 +1,179 @@
+// Package redis is the Redis adapter of the scale-out mode: a
+// copydesk.CacheStore that instances share as their L2 cache layer, and a
+// cache.Claimer that lets one instance compute a key while the others wait.
+//
+// Every key starts with Options.Prefix (default "copydesk:"):
+//
+//	<prefix>e:<key>         hash of one entry: v value, c customer, k kind,
+//	                        t tier, x expiry and cr creation (Unix ns), m cost;
+//	                        a Redis TTL ends it at its ExpiresAt
+//	<prefix>i:c:<customer>  set of the keys of a customer ("" = shared)
+//	<prefix>i:k:<kind>      set of the keys of a task kind
+//	<prefix>i:t:<tier>      set of the keys of a tier
+//	<prefix>claim:<key>     a claim: the holding instance's id, with a TTL
+//
+// The index sets let PurgeCache find entries by customer, kind and tier. They
+// are kept in the same Lua script as the entry, carry a TTL at least as long
+// as their longest entry's, and lose the members of entries Redis expired
+// lazily: on purge, and by a small sample checked on each write. The scripts
+// touch keys they compute from the prefix, so on Redis Cluster the prefix
+// must hold a hash tag ("{copydesk}:") that puts all of them in one slot.
+package redis
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/copydesk/copydesk/internal/cache"
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// DefaultPrefix starts every key the store writes.
+const DefaultPrefix = "copydesk:"
+
+// DefaultMaxValueBytes is the default bound of one entry's value: 32 MiB.
+const DefaultMaxValueBytes = 32 << 20
+
+// Options configures a Cache.
+type Options struct {
+	// Prefix starts every key, so that several deployments (or tests) can
+	// share one Redis database. Default DefaultPrefix.
+	Prefix string
+	// Clock decides expiry: an entry's Redis TTL is its ExpiresAt less the
+	// clock's now, and reads check ExpiresAt against it too. Default
+	// copydesk.SystemClock.
+	Clock copydesk.Clock
+	// MaxValueBytes bounds one entry's value; SetCache refuses larger ones
+	// with ETOOLARGE. Default DefaultMaxValueBytes.
+	MaxValueBytes int
+}
+
+// Cache is a copydesk.CacheStore and cache.Claimer on one Redis database.
+// Safe for concurrent use.
+type Cache struct {
+	client   *goredis.Client
+	clock    copydesk.Clock
+	prefix   string
+	maxValue int
+	// id is this instance's claim token: the value of the claims it holds,
+	// so that it releases only its own.
+	id string
+}
+
+var (
+	_ copydesk.CacheStore = (*Cache)(nil)
+	_ cache.Claimer       = (*Cache)(nil)
+)
+
+// Open connects to the Redis server at rawURL (redis:// or rediss://, e.g.
+// redis://:password@host:6379/0) and checks that it answers. Returns
+// EINVALID for a malformed URL or options, EUNAVAILABLE if Redis does not
+// answer.
+func Open(ctx context.Context, rawURL string, opts Options) (*Cache, error) {
+	if opts.MaxValueBytes < 0 {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "redis MaxValueBytes cannot be negative, got %d", opts.MaxValueBytes)
+	}
+	if !strings.HasPrefix(rawURL, "redis://") && !strings.HasPrefix(rawURL, "rediss://") {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "redis URL must start with redis:// or rediss://")
+	}
+	ropts, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "redis URL does not parse: %s", urlReason(err))
+	}
+	// Maintenance notifications are a Redis Cloud feature; their handshake
+	// only adds a failing command per connection elsewhere.
+	ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	c := &Cache{
+		client:   goredis.NewClient(ropts),
+		clock:    cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
+		prefix:   cmp.Or(opts.Prefix, DefaultPrefix),
+		maxValue: cmp.Or(opts.MaxValueBytes, DefaultMaxValueBytes),
+		id:       hex.EncodeToString(b),
+	}
+	if err := c.Ping(ctx); err != nil {
+		_ = c.client.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close closes the connections. Safe to call twice.
+func (c *Cache) Close() error {
+	if err := c.client.Close(); err != nil && !errors.Is(err, goredis.ErrClosed) {
+		return translate(err)
+	}
+	return nil
+}
+
+// Ping checks that Redis answers. Returns EUNAVAILABLE if it does not.
+func (c *Cache) Ping(ctx context.Context) error {
+	if err := c.client.Ping(ctx).Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return copydesk.Errorf(copydesk.EUNAVAILABLE, "redis: server does not answer: %s", reason(err))
+	}
+	return nil
+}
+
+// translate turns a go-redis error into a domain error: EUNAVAILABLE for a
+// server that cannot be reached or cannot serve now, the context's error as
+// it is, anything else an internal error.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *copydesk.Error
+	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, goredis.ErrClosed):
+		return copydesk.Errorf(copydesk.EUNAVAILABLE, "redis: the client is closed")
+	case errors.Is(err, goredis.ErrPoolTimeout), errors.Is(err, goredis.ErrPoolExhausted):
+		return copydesk.Errorf(copydesk.EUNAVAILABLE, "redis: no free connection; try again")
+	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return copydesk.Errorf(copydesk.EUNAVAILABLE, "redis is unreachable: %s", reason(err))
+	}
+	for _, p := range []string{"LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN", "OOM"} {
+		if goredis.HasErrorPrefix(err, p) {
+			return copydesk.Errorf(copydesk.EUNAVAILABLE, "redis cannot serve now: %s", err.Error())
+		}
+	}
+	return fmt.Errorf("redis: %w", err)
+}
+
+// reason describes err by its innermost cause, which names no password.
+func reason(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		err = u
+	}
+}
+
+// urlReason says why a URL did not parse without quoting it (it may hold a
+// password).
+func urlReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
