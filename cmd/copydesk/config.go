@@ -31,6 +31,8 @@ type Config struct {
 	DatabaseURL string `yaml:"database_url"`
 	// DatabaseSchema is the PostgreSQL schema for Copydesk's and the queue's tables; created if missing. Default: the server's search_path. Env COPYDESK_DATABASE_SCHEMA.
 	DatabaseSchema string `yaml:"database_schema"`
+	// RedisURL selects Redis (redis:// or rediss://, e.g. redis://127.0.0.1:6379/0) as the shared L2 cache and the cache claims of the scale-out mode, instead of the database; cache entries then live in Redis only. Default: none. Env COPYDESK_REDIS_URL.
+	RedisURL string `yaml:"redis_url"`
 	// BodyLimit caps request bodies in bytes. Default 1048576 (1 MiB). Env COPYDESK_BODY_LIMIT.
 	BodyLimit int64 `yaml:"body_limit"`
 	// MaxContent caps the content of one analysis in bytes. Default 524288. Env COPYDESK_MAX_CONTENT.
@@ -176,6 +178,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	str("COPYDESK_DATA_DIR", &c.DataDir)
 	str("COPYDESK_DATABASE_URL", &c.DatabaseURL)
 	str("COPYDESK_DATABASE_SCHEMA", &c.DatabaseSchema)
+	str("COPYDESK_REDIS_URL", &c.RedisURL)
 	str("COPYDESK_LOG_LEVEL", &c.LogLevel)
 	if v := getenv("COPYDESK_BODY_LIMIT"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -239,6 +242,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return &ConfigError{Field: "database_url", Message: "must be a postgres:// URL; leave it empty for the embedded SQLite store"}
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return &ConfigError{Field: "redis_url", Message: "must be a redis:// or rediss:// URL; leave it empty to keep the cache in the database"}
 	}
 	if c.BodyLimit < 1024 || c.BodyLimit > 256<<20 {
 		return &ConfigError{Field: "body_limit", Message: fmt.Sprintf("%d is outside 1024 … 268435456 bytes", c.BodyLimit)}

@@ -26,6 +26,7 @@ import (
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/river"
 	"github.com/copydesk/copydesk/internal/sentry"
 	"github.com/copydesk/copydesk/internal/sqlite"
@@ -88,6 +89,10 @@ type Main struct {
 	Budget   *budget.Service
 	closers  []func() error
 	unlockFn func()
+	redis    *redis.Cache // the L2 and claims when redis_url is set
+	// redisPrefix starts Redis keys; tests set a fresh one. Default
+	// redis.DefaultPrefix.
+	redisPrefix string
 }
 
 // NewMain returns a Main with the default configuration.
@@ -161,9 +166,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	// In the PostgreSQL mode several instances share the L2: claims make
 	// one of them compute a key while the others wait for its answer.
+	// With redis_url, Redis is that shared L2 and holds the claims.
+	var l2 copydesk.CacheStore = m.Store
 	claims, _ := m.Store.(cache.Claimer)
+	if m.Config.RedisURL != "" {
+		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix})
+		if err != nil {
+			return fmt.Errorf("open redis cache: %w", err)
+		}
+		m.closers = append(m.closers, rc.Close)
+		m.redis, l2, claims = rc, rc, rc
+	}
 	m.Cache, err = cache.New(cache.Config{
-		L1: l1, L2: m.Store, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs),
+		L1: l1, L2: l2, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs),
 		Claims: claims, Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
 	})
 	if err != nil {
@@ -245,14 +260,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Ledger:  m.Store,
 		Clock:   m.Clock,
 		ResultCustomer: func(ctx context.Context, key string) (string, bool, error) {
-			e, ok, err := m.Store.GetCache(ctx, key)
+			e, ok, err := l2.GetCache(ctx, key)
 			if err != nil || !ok {
 				return "", ok, err
 			}
 			return e.CustomerID, true, nil
 		},
 		Ready: func(ctx context.Context) error {
-			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))
+			var redisErr error
+			if m.redis != nil {
+				redisErr = m.redis.Ping(ctx)
+			}
+			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx), redisErr)
 		},
 	}
 	if err := m.Queue.Start(ctx); err != nil {

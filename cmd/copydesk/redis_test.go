@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/pgtest"
+	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/copydesk/copydesk/internal/redistest"
+)
+
+// TestRedisL2SharedAcrossInstances runs two instances on one PostgreSQL
+// schema with redis_url set: an answer computed by one is served by the
+// other (whose L1 is empty) from Redis without a provider call, the
+// database holds no cache entries, and /readyz answers on both.
+func TestRedisL2SharedAcrossInstances(t *testing.T) {
+	t.Parallel()
+	dsn, schema := pgtest.MustSchema(t)
+	url, prefix := redistest.MustPrefix(t)
+	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
+	configure := func(m *Main) {
+		m.Models = models
+		m.Config.DatabaseURL = dsn
+		m.Config.DatabaseSchema = schema
+		m.Config.RedisURL = url
+		m.redisPrefix = prefix
+	}
+	a := MustRunMain(t, configure)
+	b := MustRunMain(t, configure)
+	for i, m := range []*Main{a, b} {
+		r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
+		if r.Status != 202 {
+			t.Fatalf("instance %d: status %d: %s", i, r.Status, r.Body)
+		}
+		var acc struct {
+			StreamURL string `json:"stream_url"`
+		}
+		r.json(t, &acc)
+		evs := MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
+		if s := doneStatus(t, evs[len(evs)-1]); s != "succeeded" {
+			t.Errorf("instance %d: done status %q, want succeeded", i, s)
+		}
+		if r := do(t, "GET", m.HTTP.URL()+"/readyz", "", nil); r.Status != 200 {
+			t.Errorf("instance %d: readyz %d, want 200", i, r.Status)
+		}
+	}
+	if n := fake.Calls(); n != 1 {
+		t.Errorf("provider calls across two instances: got %d, want 1", n)
+	}
+	if n := redistest.CountPrefix(t, url, prefix+"e:"); n == 0 {
+		t.Errorf("cache entries in Redis: got 0, want some")
+	}
+	if n, err := a.Store.PurgeCache(context.Background(), copydesk.CacheFilter{}); err != nil || n != 0 {
+		t.Errorf("cache entries in the database: got %d, %v, want 0, nil", n, err)
+	}
+}
+
+// TestRedisURLValidation: a redis_url that is not redis:// or rediss:// is
+// a usage error naming the field; an unreachable Redis stops the start.
+func TestRedisURLValidation(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	env := map[string]string{"COPYDESK_REDIS_URL": "http://127.0.0.1:6379"}
+	err := run(context.Background(), []string{"serve"}, nil, io.Discard, &stderr, func(k string) string { return env[k] })
+	if code := exitCode(err, &stderr); code != 2 {
+		t.Fatalf("exit code %d, want 2 (err %v)", code, err)
+	}
+	if !strings.Contains(stderr.String(), "redis_url") {
+		t.Errorf("message %q does not name redis_url", stderr.String())
+	}
+
+	m := NewMain()
+	m.Config.Addr = "127.0.0.1:0"
+	m.Config.DataDir = t.TempDir()
+	m.Config.RedisURL = "redis://127.0.0.1:1/0"
+	err = m.Run(context.Background())
+	defer m.Close()
+	if got, want := copydesk.ErrorCode(err), copydesk.EUNAVAILABLE; got != want {
+		t.Errorf("Run with an unreachable Redis: got code %q (%v), want %q", got, err, want)
+	}
+}
