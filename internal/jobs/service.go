@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,10 @@ type Service struct {
 	Tracer Tracer
 	// OnPanic reports a recovered handler panic (Sentry); nil: log only.
 	OnPanic func(ctx context.Context, p any, tags map[string]string)
+	// DeltaWindow is how long a task's delta events after its first are
+	// gathered into one event row. Default DeltaWindowDefault; negative:
+	// every delta is its own event.
+	DeltaWindow time.Duration
 
 	mu       sync.Mutex
 	handlers map[string]copydesk.JobHandler
@@ -295,11 +300,23 @@ func (s *Service) safeRun(ctx context.Context, h copydesk.JobHandler, job *copyd
 		}
 	}()
 	var first sync.Once
+	write := func(ctx context.Context, typ string, data any) error { return s.emit(ctx, job.ID, typ, data) }
+	if window := cmp.Or(s.DeltaWindow, DeltaWindowDefault); window > 0 {
+		co := newCoalescer(window, write)
+		write = co.emit
+		// Gathered deltas are written before the job's final status and
+		// done event, also when the handler panics.
+		defer func() {
+			if ferr := co.flush(); ferr != nil {
+				s.Logger.Warn("writing the last delta events failed", "job_id", job.ID, "err", ferr)
+			}
+		}()
+	}
 	emit := func(ctx context.Context, typ string, data any) error {
 		if typ == copydesk.EventTaskResult {
 			first.Do(func() { s.observer().ObserveFirstResult(job.Kind, s.Clock.Now().Sub(job.CreatedAt)) })
 		}
-		return s.emit(ctx, job.ID, typ, data)
+		return write(ctx, typ, data)
 	}
 	return h.RunJob(ctx, job, emit)
 }

@@ -1,0 +1,213 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// recorder keeps written events in order, as the store would.
+type recorder struct {
+	mu  sync.Mutex
+	evs []recorded
+}
+
+type recorded struct {
+	typ  string
+	data map[string]any
+}
+
+func (r *recorder) write(_ context.Context, typ string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.evs = append(r.evs, recorded{typ, m})
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recorder) events() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.evs...)
+}
+
+func delta(task, text string) map[string]any { return map[string]any{"task": task, "text": text} }
+
+func TestCoalescerGathersDeltas(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	c := newCoalescer(time.Hour, rec.write) // only flushes write
+	ctx := context.Background()
+	for _, d := range []string{"Fresh ", "bread ", "every ", "morning"} {
+		if err := c.emit(ctx, copydesk.EventDelta, delta("block.1.hero", d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(rec.events()); got != 1 {
+		t.Fatalf("before the window ends: got %d events written, want 1 (the first delta at once)", got)
+	}
+	if err := c.emit(ctx, copydesk.EventTaskResult, map[string]any{"task": "block.1.hero"}); err != nil {
+		t.Fatal(err)
+	}
+	evs := rec.events()
+	want := []string{"delta:Fresh ", "delta:bread every morning", "task.result:"}
+	if len(evs) != len(want) {
+		t.Fatalf("got %d events %v, want %v", len(evs), evs, want)
+	}
+	for i, ev := range evs {
+		text, _ := ev.data["text"].(string)
+		if got := ev.typ + ":" + text; got != want[i] {
+			t.Errorf("event %d: got %q, want %q", i, got, want[i])
+		}
+		if ev.data["task"] != "block.1.hero" {
+			t.Errorf("event %d lost its task: %v", i, ev.data)
+		}
+	}
+}
+
+func TestCoalescerKeepsTasksAndAttemptsApart(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	c := newCoalescer(time.Hour, rec.write)
+	ctx := context.Background()
+	emit := func(data map[string]any) {
+		t.Helper()
+		if err := c.emit(ctx, copydesk.EventDelta, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	emit(delta("a", "a1"))
+	emit(delta("b", "b1"))
+	emit(delta("a", "a2"))
+	emit(delta("b", "b2"))
+	emit(delta("a", "a3"))
+	emit(map[string]any{"task": "a", "attempt": 2, "text": "A1"}) // a retry starts its text over
+	emit(map[string]any{"task": "a", "attempt": 2, "text": "A2"})
+	if err := c.flush(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range rec.events() {
+		got = append(got, fmt.Sprintf("%v/%v:%v", ev.data["task"], ev.data["attempt"], ev.data["text"]))
+	}
+	want := []string{"a/<nil>:a1", "b/<nil>:b1", "a/2:A1", "a/<nil>:a2a3", "b/<nil>:b2", "a/2:A2"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestCoalescerWindowFlushes(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	c := newCoalescer(time.Millisecond, rec.write)
+	ctx := context.Background()
+	for _, d := range []string{"one ", "two ", "three"} {
+		if err := c.emit(ctx, copydesk.EventDelta, delta("t", d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait for the window's own flush (a condition, not a duration).
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rec.events()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	evs := rec.events()
+	if len(evs) != 2 || evs[1].data["text"] != "two three" {
+		t.Fatalf("after the window: got %v, want the first delta and then \"two three\"", evs)
+	}
+}
+
+// TestCoalescerConcurrentTasks: tasks emitting in parallel each get their
+// whole text, in order, before their result, and nothing after it.
+func TestCoalescerConcurrentTasks(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	c := newCoalescer(200*time.Microsecond, rec.write)
+	ctx := context.Background()
+	const tasks, deltas = 8, 200
+	var wg sync.WaitGroup
+	for i := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			task := fmt.Sprintf("task-%d", i)
+			for j := range deltas {
+				if err := c.emit(ctx, copydesk.EventDelta, delta(task, fmt.Sprintf("%d,", j))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			if err := c.emit(ctx, copydesk.EventTaskResult, map[string]any{"task": task}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := c.flush(); err != nil {
+		t.Fatal(err)
+	}
+	text := map[string]*strings.Builder{}
+	done := map[string]bool{}
+	writes := 0
+	for _, ev := range rec.events() {
+		task := ev.data["task"].(string)
+		switch ev.typ {
+		case copydesk.EventDelta:
+			writes++
+			if done[task] {
+				t.Errorf("%s: a delta after its result", task)
+			}
+			if text[task] == nil {
+				text[task] = &strings.Builder{}
+			}
+			text[task].WriteString(ev.data["text"].(string))
+		case copydesk.EventTaskResult:
+			done[task] = true
+		}
+	}
+	var want strings.Builder
+	for j := range deltas {
+		fmt.Fprintf(&want, "%d,", j)
+	}
+	for i := range tasks {
+		task := fmt.Sprintf("task-%d", i)
+		if !done[task] {
+			t.Errorf("%s: no result", task)
+		}
+		if got := text[task].String(); got != want.String() {
+			t.Errorf("%s: deltas joined to %q, want %q", task, got, want.String())
+		}
+	}
+	t.Logf("%d deltas written as %d events", tasks*deltas, writes)
+	if writes >= tasks*deltas {
+		t.Errorf("%d deltas written as %d events: nothing was gathered", tasks*deltas, writes)
+	}
+}
+
+func TestCoalescerPassesOtherData(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	c := newCoalescer(time.Hour, rec.write)
+	// A delta without a string text is written as it is.
+	for i := 0; i < 2; i++ {
+		if err := c.emit(context.Background(), copydesk.EventDelta, map[string]any{"task": "x", "text": 7}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(rec.events()); got != 2 {
+		t.Errorf("got %d events, want 2 written as they came", got)
+	}
+}
