@@ -82,10 +82,11 @@ type Main struct {
 	Queue   queue
 	Jobs    *jobs.Service
 	HTTP    *cdhttp.Server
-	// Auth authenticates API callers; Limiter rate-limits them; Budget
-	// guards every provider call with the customer's budget.
+	// Auth authenticates API callers; Limiter rate-limits them (in Redis,
+	// shared by the instances, when redis_url is set); Budget guards every
+	// provider call with the customer's budget.
 	Auth     *auth.Authenticator
-	Limiter  *ratelimit.Limiter
+	Limiter  ratelimit.Service
 	Budget   *budget.Service
 	closers  []func() error
 	unlockFn func()
@@ -176,6 +177,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.closers = append(m.closers, rc.Close)
 		m.redis, l2, claims = rc, rc, rc
+		// The rate limits too are shared: buckets in Redis, on its clock;
+		// this instance's own buckets decide while Redis fails.
+		fallback, err := ratelimit.New(m.Config.Access.RateLimits, m.Clock)
+		if err != nil {
+			return &ConfigError{Field: "access.rate_limits", Message: copydesk.ErrorMessage(err)}
+		}
+		m.Limiter = redis.NewRateLimiter(rc, fallback, redis.RateLimiterOptions{Logger: m.Logger.With("component", "ratelimit")})
 	}
 	m.Cache, err = cache.New(cache.Config{
 		L1: l1, L2: l2, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs),

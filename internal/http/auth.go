@@ -70,7 +70,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, p copydesk.Princi
 	if s.Limiter == nil {
 		return true
 	}
-	d := s.Limiter.Allow(p, prio)
+	d := s.Limiter.Allow(r.Context(), p, prio)
 	d.SetHeaders(w.Header())
 	if err := d.Err(); err != nil {
 		s.writeError(w, r, err)
@@ -147,7 +147,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			host = r.RemoteAddr
 		}
 		for _, key := range []string{"ip:" + host, "email:" + email} {
-			d := s.Limiter.AllowLogin(key)
+			d := s.Limiter.AllowLogin(r.Context(), key)
 			d.SetHeaders(w.Header())
 			if err := d.Err(); err != nil {
 				s.writeError(w, r, err)

@@ -94,8 +94,9 @@ type Server struct {
 	// (auth.Policy); nil refuses them all with 401.
 	Auth *auth.Authenticator
 	// Limiter rate-limits authenticated requests per user and customer,
-	// and logins; nil: no limits.
-	Limiter *ratelimit.Limiter
+	// and logins: a ratelimit.Limiter in one process, a redis.RateLimiter
+	// shared across instances; nil: no limits.
+	Limiter ratelimit.Service
 	// ContentLimits caps request bodies by role, never above BodyLimit.
 	// Default auth.DefaultContentLimits.
 	ContentLimits auth.ContentLimits

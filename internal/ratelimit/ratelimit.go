@@ -11,13 +11,18 @@
 // A refusal carries what the http package answers with: 429, Retry-After,
 // and the IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers:
 // RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset) — see
-// Decision.SetHeaders. The buckets live in the process; in scale-out mode
-// each instance limits on its own (see the package's report for the Redis
-// follow-up).
+// Decision.SetHeaders.
+//
+// Service is what the http package asks. The Limiter keeps its buckets in
+// the process (the embedded mode); in the scale-out mode redis.RateLimiter
+// keeps them in Redis, shared by every instance, and uses a Limiter for its
+// rates (BucketsFor, LoginBucket, Need, Decide) and as its fallback when
+// Redis fails.
 package ratelimit
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -123,17 +128,58 @@ func (c Config) validate() error {
 	return nil
 }
 
-// unit is one token in bucket units: with this scale a bucket refills
+// Unit is one token in bucket units: with this scale a bucket refills
 // PerMinute units per nanosecond, so all arithmetic is in integers.
-const unit = int64(time.Minute)
+const Unit = int64(time.Minute)
+
+// Service admits or refuses requests: the rate limiter the http package
+// asks. *Limiter keeps its buckets in this process (the embedded mode);
+// redis.RateLimiter shares them across instances (the scale-out mode). Both
+// answer the same Decision for the same state, so the headers and errors
+// are identical.
+type Service interface {
+	// Allow takes a token from p's user and customer buckets if the
+	// request, at priority prio, fits both, and says so. A refusal by one
+	// bucket takes nothing from the other. An unlimited rate never refuses.
+	Allow(ctx context.Context, p copydesk.Principal, prio copydesk.Priority) Decision
+	// AllowLogin takes a token from the login bucket of key ("ip:" plus
+	// the client address, or "email:" plus the address tried) and says
+	// whether the attempt may go ahead.
+	AllowLogin(ctx context.Context, key string) Decision
+}
+
+var _ Service = (*Limiter)(nil)
+
+// Bucket names one token bucket a decision checks, for implementations of
+// Service that keep buckets elsewhere (Redis): see BucketsFor, LoginBucket
+// and Decide.
+type Bucket struct {
+	Scope string // "user", "customer" or "login"
+	Key   string // the user ID, the customer ID or the login key
+	Rate  Rate   // resolved: PerMinute > 0, Burst > 0
+	// Units is the bucket's level (tokens × Unit) before the request,
+	// refilled to now. BucketsFor leaves it 0.
+	Units int64
+}
+
+// Capacity is a full bucket's level in units.
+func (b Bucket) Capacity() int64 { return int64(b.Rate.Burst) * Unit }
+
+// wait is how long until the bucket holds need units.
+func (b Bucket) wait(need int64) time.Duration {
+	if b.Units >= need {
+		return 0
+	}
+	return time.Duration((need - b.Units + int64(b.Rate.PerMinute) - 1) / int64(b.Rate.PerMinute))
+}
 
 type bucket struct {
-	units int64     // tokens × unit
+	units int64     // tokens × Unit
 	at    time.Time // when units was computed
 	rate  Rate      // resolved: PerMinute > 0, Burst > 0
 }
 
-func (b *bucket) capacity() int64 { return int64(b.rate.Burst) * unit }
+func (b *bucket) capacity() int64 { return int64(b.rate.Burst) * Unit }
 
 // refill brings b to now.
 func (b *bucket) refill(now time.Time) {
@@ -147,24 +193,8 @@ func (b *bucket) refill(now time.Time) {
 	}
 }
 
-// floor is the level a request of priority p may not take the bucket below.
-func (b *bucket) floor(p copydesk.Priority, lowReservePercent int) int64 {
-	if p == copydesk.PriorityLow {
-		return b.capacity() * int64(lowReservePercent) / 100
-	}
-	return 0
-}
-
-// wait is how long until the bucket holds need units.
-func (b *bucket) wait(need int64) time.Duration {
-	if b.units >= need {
-		return 0
-	}
-	return time.Duration((need - b.units + int64(b.rate.PerMinute) - 1) / int64(b.rate.PerMinute))
-}
-
-// Limiter is the per-user and per-customer rate limiter. It is safe for
-// concurrent use.
+// Limiter is the in-process per-user and per-customer rate limiter. It is
+// safe for concurrent use.
 type Limiter struct {
 	cfg    Config
 	clock  copydesk.Clock
@@ -215,6 +245,87 @@ func (l *Limiter) customerRate(id string) (Rate, bool) {
 	return resolve(l.cfg.Customer, DefaultCustomerRate)
 }
 
+// BucketsFor returns the buckets a request of p must fit, with their
+// resolved rates: its user's, then its customer's; none when both are
+// unlimited.
+func (l *Limiter) BucketsFor(p copydesk.Principal) []Bucket {
+	var bs []Bucket
+	if r, ok := l.userRate(p); ok && p.UserID != "" {
+		bs = append(bs, Bucket{Scope: "user", Key: p.UserID, Rate: r})
+	}
+	if r, ok := l.customerRate(p.CustomerID); ok && p.CustomerID != "" {
+		bs = append(bs, Bucket{Scope: "customer", Key: p.CustomerID, Rate: r})
+	}
+	return bs
+}
+
+// LoginBucket returns the login bucket of key; ok is false when logins are
+// unlimited.
+func (l *Limiter) LoginBucket(key string) (b Bucket, ok bool) {
+	r, ok := resolve(l.cfg.Login, DefaultLoginRate)
+	return Bucket{Scope: "login", Key: key, Rate: r}, ok
+}
+
+// Need is the level (in units) b must hold for a request at priority prio
+// to fit: one token, plus for LOW priority the reserve it may not use.
+func (l *Limiter) Need(b Bucket, prio copydesk.Priority) int64 {
+	if prio == copydesk.PriorityLow {
+		return Unit + b.Capacity()*int64(l.cfg.LowReservePercent)/100
+	}
+	return Unit
+}
+
+// Decide is the decision for a request at priority prio given its buckets'
+// levels before it (bs from BucketsFor or LoginBucket, Units filled in): it
+// is allowed if every bucket holds its Need, and then takes a token from
+// each; the headers describe the bucket with the fewest tokens left, or
+// the refusing one. Decide only computes: the caller takes the tokens from
+// its store, atomically with its own check of Need.
+func (l *Limiter) Decide(bs []Bucket, prio copydesk.Priority) Decision {
+	if len(bs) == 0 {
+		return Decision{Allowed: true}
+	}
+	d := Decision{Allowed: true}
+	for _, b := range bs {
+		need := l.Need(b, prio)
+		if b.Units >= need {
+			continue
+		}
+		// Refused; the request fits when the slowest bucket has refilled.
+		if w := b.wait(need); d.Allowed || w > d.RetryAfter {
+			d.Allowed, d.RetryAfter, d.Scope = false, w, b.Scope
+		}
+	}
+	after := make([]Bucket, len(bs))
+	copy(after, bs)
+	if d.Allowed {
+		for i := range after {
+			after[i].Units -= Unit
+		}
+	}
+	// Report the bucket with the fewest tokens left (the refusing one when refused).
+	tight := after[0]
+	for _, b := range after[1:] {
+		if b.Units/Unit < tight.Units/Unit {
+			tight = b
+		}
+	}
+	if !d.Allowed {
+		for _, b := range after {
+			if b.Scope == d.Scope {
+				tight = b
+			}
+		}
+	}
+	d.Limit = tight.Rate.Burst
+	d.Remaining = int(max(0, tight.Units/Unit))
+	d.Reset = tight.wait(tight.Capacity())
+	if d.Scope == "" {
+		d.Scope = tight.Scope
+	}
+	return d
+}
+
 // get returns the bucket of key in m, creating it full.
 func (l *Limiter) get(m map[string]*bucket, key string, r Rate, now time.Time) *bucket {
 	b := m[key]
@@ -258,65 +369,42 @@ type Decision struct {
 	Remaining  int           // tokens left in it after this request (RateLimit-Remaining)
 	Reset      time.Duration // until it is full again (RateLimit-Reset)
 	RetryAfter time.Duration // when refused: until the request would fit
-	Scope      string        // the tightest bucket: "user" or "customer"; "" when unlimited
+	Scope      string        // the tightest bucket: "user", "customer" or "login"; "" when unlimited
 }
 
 // Allow takes a token from p's user and customer buckets if the request,
 // at priority prio, fits both, and says so. An unlimited rate never
-// refuses.
-func (l *Limiter) Allow(p copydesk.Principal, prio copydesk.Priority) Decision {
-	now := l.clock.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	type named struct {
-		b     *bucket
-		scope string
-	}
-	var bs []named
-	if r, ok := l.userRate(p); ok && p.UserID != "" {
-		bs = append(bs, named{l.get(l.users, p.UserID, r, now), "user"})
-	}
-	if r, ok := l.customerRate(p.CustomerID); ok && p.CustomerID != "" {
-		bs = append(bs, named{l.get(l.custs, p.CustomerID, r, now), "customer"})
-	}
+// refuses. It does not use ctx.
+func (l *Limiter) Allow(_ context.Context, p copydesk.Principal, prio copydesk.Priority) Decision {
+	bs := l.BucketsFor(p)
 	if len(bs) == 0 {
 		return Decision{Allowed: true}
 	}
-	d := Decision{Allowed: true}
-	for _, n := range bs {
-		need := unit + n.b.floor(prio, l.cfg.LowReservePercent)
-		if n.b.units >= need {
-			continue
+	return l.take(bs, prio)
+}
+
+// take brings bs to now, decides, and takes the tokens when allowed.
+func (l *Limiter) take(bs []Bucket, prio copydesk.Priority) Decision {
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	held := make([]*bucket, len(bs))
+	for i := range bs {
+		m := l.users
+		switch bs[i].Scope {
+		case "customer":
+			m = l.custs
+		case "login":
+			m = l.logins
 		}
-		// Refused; the request fits when the slowest bucket has refilled.
-		if w := n.b.wait(need); d.Allowed || w > d.RetryAfter {
-			d.Allowed, d.RetryAfter, d.Scope = false, w, n.scope
-		}
+		held[i] = l.get(m, bs[i].Key, bs[i].Rate, now)
+		bs[i].Units = held[i].units
 	}
+	d := l.Decide(bs, prio)
 	if d.Allowed {
-		for _, n := range bs {
-			n.b.units -= unit
+		for _, b := range held {
+			b.units -= Unit
 		}
-	}
-	// Report the bucket with the fewest tokens left (the refusing one when refused).
-	tight := bs[0]
-	for _, n := range bs[1:] {
-		if n.b.units/unit < tight.b.units/unit {
-			tight = n
-		}
-	}
-	if !d.Allowed {
-		for _, n := range bs {
-			if n.scope == d.Scope {
-				tight = n
-			}
-		}
-	}
-	d.Limit = tight.b.rate.Burst
-	d.Remaining = int(max(0, tight.b.units/unit))
-	d.Reset = tight.b.wait(tight.b.capacity())
-	if d.Scope == "" {
-		d.Scope = tight.scope
 	}
 	return d
 }
@@ -360,23 +448,12 @@ func (l *Limiter) Buckets() int {
 // AllowLogin takes a token from the login bucket of key (e.g. "ip:" plus
 // the client address, or "email:" plus the address tried) and says whether
 // the attempt may go ahead. Call it before checking the password, for every
-// key of the attempt; a refusal answers 429 like any other.
-func (l *Limiter) AllowLogin(key string) Decision {
-	r, ok := resolve(l.cfg.Login, DefaultLoginRate)
+// key of the attempt; a refusal answers 429 like any other. It does not use
+// ctx.
+func (l *Limiter) AllowLogin(_ context.Context, key string) Decision {
+	b, ok := l.LoginBucket(key)
 	if !ok {
 		return Decision{Allowed: true}
 	}
-	now := l.clock.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.get(l.logins, key, r, now)
-	d := Decision{Allowed: b.units >= unit, Limit: r.Burst, Scope: "login"}
-	if d.Allowed {
-		b.units -= unit
-	} else {
-		d.RetryAfter = b.wait(unit)
-	}
-	d.Remaining = int(b.units / unit)
-	d.Reset = b.wait(b.capacity())
-	return d
+	return l.take([]Bucket{b}, copydesk.PriorityHigh)
 }
