@@ -249,7 +249,11 @@ func (l *Limiter) customerRate(id string) (Rate, bool) {
 // resolved rates: its user's, then its customer's; none when both are
 // unlimited.
 func (l *Limiter) BucketsFor(p copydesk.Principal) []Bucket {
-	var bs []Bucket
+	return l.bucketsFor(p, nil)
+}
+
+// bucketsFor appends p's buckets to bs.
+func (l *Limiter) bucketsFor(p copydesk.Principal, bs []Bucket) []Bucket {
 	if r, ok := l.userRate(p); ok && p.UserID != "" {
 		bs = append(bs, Bucket{Scope: "user", Key: p.UserID, Rate: r})
 	}
@@ -296,22 +300,18 @@ func (l *Limiter) Decide(bs []Bucket, prio copydesk.Priority) Decision {
 			d.Allowed, d.RetryAfter, d.Scope = false, w, b.Scope
 		}
 	}
-	after := make([]Bucket, len(bs))
-	copy(after, bs)
+	// Report the bucket with the fewest tokens left after the request (the
+	// refusing one when refused).
+	tight := bs[0]
 	if d.Allowed {
-		for i := range after {
-			after[i].Units -= Unit
+		for _, b := range bs[1:] {
+			if (b.Units-Unit)/Unit < (tight.Units-Unit)/Unit {
+				tight = b
+			}
 		}
-	}
-	// Report the bucket with the fewest tokens left (the refusing one when refused).
-	tight := after[0]
-	for _, b := range after[1:] {
-		if b.Units/Unit < tight.Units/Unit {
-			tight = b
-		}
-	}
-	if !d.Allowed {
-		for _, b := range after {
+		tight.Units -= Unit
+	} else {
+		for _, b := range bs {
 			if b.Scope == d.Scope {
 				tight = b
 			}
@@ -376,7 +376,8 @@ type Decision struct {
 // at priority prio, fits both, and says so. An unlimited rate never
 // refuses. It does not use ctx.
 func (l *Limiter) Allow(_ context.Context, p copydesk.Principal, prio copydesk.Priority) Decision {
-	bs := l.BucketsFor(p)
+	var buf [2]Bucket
+	bs := l.bucketsFor(p, buf[:0])
 	if len(bs) == 0 {
 		return Decision{Allowed: true}
 	}
@@ -388,7 +389,8 @@ func (l *Limiter) take(bs []Bucket, prio copydesk.Priority) Decision {
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	held := make([]*bucket, len(bs))
+	var buf [2]*bucket
+	held := buf[:len(bs)]
 	for i := range bs {
 		m := l.users
 		switch bs[i].Scope {
@@ -455,5 +457,6 @@ func (l *Limiter) AllowLogin(_ context.Context, key string) Decision {
 	if !ok {
 		return Decision{Allowed: true}
 	}
-	return l.take([]Bucket{b}, copydesk.PriorityHigh)
+	bs := [1]Bucket{b}
+	return l.take(bs[:], copydesk.PriorityHigh)
 }
