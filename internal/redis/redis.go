@@ -31,6 +31,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
@@ -76,10 +77,20 @@ var (
 	_ cache.Claimer       = (*Cache)(nil)
 )
 
+// Default timeouts of a Redis connection (see Open).
+const (
+	DialTimeout = 2 * time.Second
+	IOTimeout   = time.Second
+)
+
 // Open connects to the Redis server at rawURL (redis:// or rediss://, e.g.
 // redis://:password@host:6379/0) and checks that it answers. Returns
 // EINVALID for a malformed URL or options, EUNAVAILABLE if Redis does not
-// answer.
+// answer. Unless the URL sets them (dial_timeout, read_timeout,
+// write_timeout), a connection waits at most DialTimeout to open and
+// IOTimeout for an answer, and a request's own deadline applies too: a Redis
+// that hangs slows requests by at most that much before the cache misses and
+// the rate limiter falls back to the instance's own limits.
 func Open(ctx context.Context, rawURL string, opts Options) (*Cache, error) {
 	if opts.MaxValueBytes < 0 {
 		return nil, copydesk.Errorf(copydesk.EINVALID, "redis MaxValueBytes cannot be negative, got %d", opts.MaxValueBytes)
@@ -94,6 +105,18 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Cache, error) {
 	// Maintenance notifications are a Redis Cloud feature; their handshake
 	// only adds a failing command per connection elsewhere.
 	ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	// go-redis waits 5 s to dial and 3 s for an answer by default: too long
+	// for a cache and a rate limiter in front of every request.
+	for _, t := range []struct {
+		param string
+		dst   *time.Duration
+		def   time.Duration
+	}{{"dial_timeout", &ropts.DialTimeout, DialTimeout}, {"read_timeout", &ropts.ReadTimeout, IOTimeout}, {"write_timeout", &ropts.WriteTimeout, IOTimeout}} {
+		if !strings.Contains(rawURL, t.param+"=") {
+			*t.dst = t.def
+		}
+	}
+	ropts.ContextTimeoutEnabled = true
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	c := &Cache{
