@@ -1,99 +1,15 @@
 package redis_test
 
 import (
-	"context"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/copydesk/copydesk/internal/cache"
-	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/cache/cachetest"
 )
 
-// TestClaimsDeduplicateAcrossProcesses: two caches (two processes' worth:
-// separate L1s, flights and Redis clients) share Redis as L2 and claims; 20
-// concurrent identical requests split between them make one provider call,
-// and a page of 6 blocks asked for by both computes each block once.
+// TestClaimsDeduplicateAcrossProcesses runs the shared-layer test with two
+// Redis clients (two processes) on one prefix as L2 and claims.
 func TestClaimsDeduplicateAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	cs := mustInstances(t, 2)
-	newCache := func(r cache.Claimer, l2 copydesk.CacheStore) *cache.Cache {
-		c, err := cache.New(cache.Config{L2: l2, Claims: r})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	a, b := newCache(cs[0], cs[0]), newCache(cs[1], cs[1])
-	var calls atomic.Int32
-	fn := func(ctx context.Context) ([]byte, copydesk.Micros, error) {
-		calls.Add(1)
-		time.Sleep(300 * time.Millisecond) // a slow provider: the others arrive meanwhile
-		return []byte(`"answer"`), 7, nil
-	}
-	req := cache.NewRequest(cache.KeyParts{Kind: "chat", Input: "the same question"})
-	var wg sync.WaitGroup
-	errs := make(chan error, 20)
-	for i := range 20 {
-		c := a
-		if i%2 == 1 {
-			c = b
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			v, _, err := c.Do(context.Background(), req, fn)
-			if err == nil && string(v) != `"answer"` {
-				t.Errorf("got %s, want \"answer\"", v)
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := calls.Load(); n != 1 {
-		t.Errorf("provider calls across two processes: got %d, want 1", n)
-	}
-
-	var blockCalls atomic.Int32
-	reqs := make([]cache.Request, 6)
-	for i := range reqs {
-		reqs[i] = cache.NewRequest(cache.KeyParts{Kind: "analysis.grammar", Input: "block " + string(rune('a'+i))})
-	}
-	blockFn := func(ctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {
-		blockCalls.Add(int32(len(missing)))
-		time.Sleep(200 * time.Millisecond)
-		vals := make([][]byte, len(missing))
-		for j := range missing {
-			vals[j] = []byte(`"found"`)
-		}
-		return vals, nil, nil
-	}
-	var bw sync.WaitGroup
-	for _, c := range []*cache.Cache{a, b} {
-		bw.Add(1)
-		go func() {
-			defer bw.Done()
-			vals, _, err := c.DoBlocks(context.Background(), reqs, blockFn)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			for i, v := range vals {
-				if string(v) != `"found"` {
-					t.Errorf("block %d: got %s, want \"found\"", i, v)
-				}
-			}
-		}()
-	}
-	bw.Wait()
-	if n := blockCalls.Load(); n != 6 {
-		t.Errorf("blocks computed across two processes: got %d, want 6", n)
-	}
+	cachetest.TestDeduplicateAcrossProcesses(t, cachetest.Shared{L2: cs[0], Claims: cs[0]}, cachetest.Shared{L2: cs[1], Claims: cs[1]})
 }
