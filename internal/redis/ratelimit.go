@@ -3,6 +3,7 @@ package redis
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -111,7 +112,7 @@ func (l *RateLimiter) Allow(ctx context.Context, p copydesk.Principal, prio copy
 	}
 	d, err := l.take(ctx, bs, prio)
 	if err != nil {
-		l.failed(err)
+		l.failed(ctx, err)
 		return l.fallback.Allow(ctx, p, prio)
 	}
 	return d
@@ -127,7 +128,7 @@ func (l *RateLimiter) AllowLogin(ctx context.Context, key string) ratelimit.Deci
 	}
 	d, err := l.take(ctx, []ratelimit.Bucket{b}, copydesk.PriorityHigh)
 	if err != nil {
-		l.failed(err)
+		l.failed(ctx, err)
 		return l.fallback.AllowLogin(ctx, key)
 	}
 	return d
@@ -188,10 +189,11 @@ func (l *RateLimiter) take(ctx context.Context, bs []ratelimit.Bucket, prio copy
 }
 
 // failed counts a fallback, starts the cooldown and warns, at most once per
-// WarnInterval.
-func (l *RateLimiter) failed(err error) {
+// WarnInterval. A decision cut short by its own request's cancellation (a
+// client that went away) says nothing about Redis: it starts no cooldown.
+func (l *RateLimiter) failed(ctx context.Context, err error) {
 	l.fallbacks.Add(1)
-	if err == errSkipped {
+	if err == errSkipped || errors.Is(err, errBroken) || ctx.Err() != nil {
 		return
 	}
 	now := time.Now()

@@ -87,10 +87,12 @@ const (
 // redis://:password@host:6379/0) and checks that it answers. Returns
 // EINVALID for a malformed URL or options, EUNAVAILABLE if Redis does not
 // answer. Unless the URL sets them (dial_timeout, read_timeout,
-// write_timeout), a connection waits at most DialTimeout to open and
-// IOTimeout for an answer, and a request's own deadline applies too: a Redis
-// that hangs slows requests by at most that much before the cache misses and
-// the rate limiter falls back to the instance's own limits.
+// write_timeout, pool_timeout, max_retries), a connection waits at most
+// DialTimeout to open and IOTimeout for an answer, a timed-out command is
+// retried once, and a request's own deadline applies too. After Redis failed
+// to answer, the client sends nothing for BreakerCooldown: meanwhile the
+// cache misses and the rate limiter decides on this instance at once, so a
+// hung Redis slows requests only until the first one has timed out.
 func Open(ctx context.Context, rawURL string, opts Options) (*Cache, error) {
 	if opts.MaxValueBytes < 0 {
 		return nil, copydesk.Errorf(copydesk.EINVALID, "redis MaxValueBytes cannot be negative, got %d", opts.MaxValueBytes)
@@ -117,10 +119,21 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Cache, error) {
 		}
 	}
 	ropts.ContextTimeoutEnabled = true
+	// go-redis retries a timed-out command three times and waits up to
+	// ReadTimeout + 1 s for a pooled connection: a hung Redis would cost a
+	// request several seconds.
+	if !strings.Contains(rawURL, "max_retries=") {
+		ropts.MaxRetries = 1
+	}
+	if !strings.Contains(rawURL, "pool_timeout=") {
+		ropts.PoolTimeout = IOTimeout
+	}
+	client := goredis.NewClient(ropts)
+	client.AddHook(&breaker{cooldown: BreakerCooldown})
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	c := &Cache{
-		client:   goredis.NewClient(ropts),
+		client:   client,
 		clock:    cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
 		prefix:   cmp.Or(opts.Prefix, DefaultPrefix),
 		maxValue: cmp.Or(opts.MaxValueBytes, DefaultMaxValueBytes),
