@@ -15,9 +15,11 @@
 // The index sets let PurgeCache find entries by customer, kind and tier. They
 // are kept in the same Lua script as the entry, carry a TTL at least as long
 // as their longest entry's, and lose the members of entries Redis expired
-// lazily: on purge, and by a small sample checked on each write. The scripts
-// touch keys they compute from the prefix, so on Redis Cluster the prefix
-// must hold a hash tag ("{copydesk}:") that puts all of them in one slot.
+// lazily: on purge, and by a small sample checked on each write. The client
+// is a single-node one (a server, or one behind Sentinel); Redis Cluster is
+// not supported, since the scripts touch keys they compute from the prefix.
+// An allkeys-* eviction policy may evict index sets and make purges miss
+// entries: use noeviction or a volatile-* policy.
 package redis
 
 import (
