@@ -5,6 +5,8 @@ package copydesk
 // exactly the same (one conformance suite runs against each).
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -271,4 +273,28 @@ func PickTM(have TMEntry, ok bool, candidate TMEntry, ctx string) bool {
 		return candidate.Context == ctx || candidate.Context == ""
 	}
 	return have.Context != ctx && candidate.Context == ctx
+}
+
+// TMSourceHash is the key stores index a memory entry's source by: the hex
+// SHA-256 of its text (sources may be long; the index holds the hash).
+func TMSourceHash(source string) string {
+	sum := sha256.Sum256([]byte(source))
+	return hex.EncodeToString(sum[:])
+}
+
+// SourceHashes returns the TMSourceHash of each distinct non-empty source
+// of the lookup, in their first order: what a store queries for.
+func (q *TMLookup) SourceHashes() []string {
+	seen := make(map[string]bool, len(q.Sources))
+	out := make([]string, 0, len(q.Sources))
+	for _, s := range q.Sources {
+		if s == "" {
+			continue
+		}
+		if h := TMSourceHash(s); !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
 }

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,12 +55,6 @@ func (db *DB) PutGlossary(ctx context.Context, g *copydesk.Glossary) error {
 		ON CONFLICT (customer_id) DO UPDATE SET terms = excluded.terms, updated_at = excluded.updated_at`,
 		g.CustomerID, string(terms), g.UpdatedAt)
 	return translate(err)
-}
-
-// sourceHash is the hex SHA-256 the memory indexes a source by.
-func sourceHash(source string) string {
-	sum := sha256.Sum256([]byte(source))
-	return hex.EncodeToString(sum[:])
 }
 
 // Chunks of one PutTM: each is one INSERT of at most putTMRows rows and
@@ -128,7 +120,7 @@ func upsertTM(ctx context.Context, tx pgx.Tx, chunk []copydesk.TMEntry, created 
 	}
 	for i, e := range chunk {
 		cols[0][i], cols[1][i], cols[2][i], cols[3][i] = e.CustomerID, e.SourceLang, e.TargetLang, e.Context
-		cols[4][i], cols[5][i], cols[6][i] = sourceHash(e.Source), e.Source, e.Target
+		cols[4][i], cols[5][i], cols[6][i] = copydesk.TMSourceHash(e.Source), e.Source, e.Target
 		cols[7][i], cols[8][i] = e.Origin, e.Model
 	}
 	_, err := tx.Exec(ctx, upsertTMSQL, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], created)
@@ -166,14 +158,7 @@ func (db *DB) LookupTM(ctx context.Context, q copydesk.TMLookup) (map[string]cop
 		return nil, err
 	}
 	found := make(map[string]copydesk.TMEntry)
-	hashes := make(map[string]bool, len(q.Sources))
-	list := make([]string, 0, len(q.Sources))
-	for _, s := range q.Sources {
-		if h := sourceHash(s); s != "" && !hashes[h] {
-			hashes[h] = true
-			list = append(list, h)
-		}
-	}
+	list := q.SourceHashes()
 	if len(list) == 0 {
 		return found, nil
 	}

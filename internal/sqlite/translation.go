@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,12 +58,6 @@ func (db *DB) PutGlossary(ctx context.Context, g *copydesk.Glossary) error {
 	})
 }
 
-// sourceHash is the hex SHA-256 the memory indexes a source by.
-func sourceHash(source string) string {
-	sum := sha256.Sum256([]byte(source))
-	return hex.EncodeToString(sum[:])
-}
-
 const upsertTMSQL = `INSERT INTO translation_memory
 	(customer_id, source_lang, target_lang, context, source_hash, source, target, origin, model, created_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -93,7 +85,7 @@ func putTM(ctx context.Context, tx *Tx, batch []copydesk.TMEntry) error {
 	defer stmt.Close()
 	for _, e := range batch {
 		if _, err := stmt.ExecContext(ctx, e.CustomerID, e.SourceLang, e.TargetLang, e.Context,
-			sourceHash(e.Source), e.Source, e.Target, e.Origin, e.Model, encodeTime(e.CreatedAt)); err != nil {
+			copydesk.TMSourceHash(e.Source), e.Source, e.Target, e.Origin, e.Model, encodeTime(e.CreatedAt)); err != nil {
 			return translate(err)
 		}
 	}
@@ -122,14 +114,7 @@ func (db *DB) LookupTM(ctx context.Context, q copydesk.TMLookup) (map[string]cop
 		return nil, err
 	}
 	found := make(map[string]copydesk.TMEntry)
-	hashes := make(map[string]bool, len(q.Sources))
-	list := make([]string, 0, len(q.Sources))
-	for _, s := range q.Sources {
-		if h := sourceHash(s); s != "" && !hashes[h] {
-			hashes[h] = true
-			list = append(list, h)
-		}
-	}
+	list := q.SourceHashes()
 	if len(list) == 0 {
 		return found, nil
 	}
