@@ -10,6 +10,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/jobs/jobstest"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/providertest"
 )
@@ -61,44 +62,10 @@ func MustModels(tb testing.TB, responder func(providertest.Request) string) (cop
 	return &cache.Models{Next: providerModels{client}, Cache: c, ModelSet: "test"}, fake
 }
 
-// event is one emitted event, as the job runner would store it.
-type event struct {
-	Type string
-	Data map[string]any
-}
+// recorder collects emitted events as the job runner would store them.
+type recorder struct{ jobstest.Recorder }
 
-// recorder collects emitted events; safe for the handler's goroutines.
-type recorder struct {
-	mu     sync.Mutex
-	events []event
-}
-
-func (r *recorder) emit(_ context.Context, typ string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, event{typ, m})
-	return nil
-}
-
-func (r *recorder) of(typ string) []event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []event
-	for _, e := range r.events {
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+type event = jobstest.Event
 
 // schemaType is the block type a fake request asks for.
 func schemaType(r providertest.Request) string { return strings.TrimPrefix(r.SchemaName, "block_") }
@@ -135,7 +102,7 @@ func TestRunJobPage(t *testing.T) {
 	})
 	h := &Handler{Models: models}
 	rec := &recorder{}
-	raw, status, err := h.RunJob(context.Background(), MustJob(t, acme), rec.emit)
+	raw, status, err := h.RunJob(context.Background(), MustJob(t, acme), rec.Emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,8 +116,7 @@ func TestRunJobPage(t *testing.T) {
 	// Each task: started, then its deltas, then its result.
 	wantTasks := []string{"block.1.hero", "block.2.features", "block.3.testimonials", "block.4.faq", "block.5.cta"}
 	pos := map[string]int{}
-	rec.mu.Lock()
-	for i, e := range rec.events {
+	for i, e := range rec.Events() {
 		task, _ := e.Data["task"].(string)
 		switch e.Type {
 		case copydesk.EventTaskStarted:
@@ -164,15 +130,14 @@ func TestRunJobPage(t *testing.T) {
 			pos[task+" result"] = i + 1
 		}
 	}
-	rec.mu.Unlock()
 	for _, task := range wantTasks {
 		if pos[task+" started"] == 0 || pos[task+" result"] == 0 || pos[task+" delta"] == 0 {
 			t.Errorf("%s: got started at %d, %d deltas, result at %d; want all three", task, pos[task+" started"], pos[task+" delta"], pos[task+" result"])
 		}
 	}
-	results := rec.of(copydesk.EventTaskResult)
-	if len(results) != 5 || len(rec.of(copydesk.EventTaskFailed)) != 0 {
-		t.Fatalf("got %d task.result and %d task.failed events, want 5 and 0", len(results), len(rec.of(copydesk.EventTaskFailed)))
+	results := rec.Of(copydesk.EventTaskResult)
+	if len(results) != 5 || len(rec.Of(copydesk.EventTaskFailed)) != 0 {
+		t.Fatalf("got %d task.result and %d task.failed events, want 5 and 0", len(results), len(rec.Of(copydesk.EventTaskFailed)))
 	}
 	for _, e := range results {
 		typ, _ := e.Data["type"].(string)
@@ -197,7 +162,7 @@ func TestRunJobPage(t *testing.T) {
 	}
 	// The retried block's second answer is streamed as attempt 2.
 	var retried int
-	for _, e := range rec.of(copydesk.EventDelta) {
+	for _, e := range rec.Of(copydesk.EventDelta) {
 		if e.Data["task"] == "block.4.faq" && e.Data["attempt"] == float64(2) {
 			retried++
 		}
@@ -237,19 +202,19 @@ func TestRunJobPage(t *testing.T) {
 
 	// Run again (a retry of the job): every block comes from the cache.
 	rec2 := &recorder{}
-	raw2, _, err := h.RunJob(context.Background(), MustJob(t, acme), rec2.emit)
+	raw2, _, err := h.RunJob(context.Background(), MustJob(t, acme), rec2.Emit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := fake.Calls(); got != 6 {
 		t.Errorf("got %d provider calls after the rerun, want still 6", got)
 	}
-	for _, e := range rec2.of(copydesk.EventTaskResult) {
+	for _, e := range rec2.Of(copydesk.EventTaskResult) {
 		if e.Data["cached"] != true {
 			t.Errorf("rerun %v: got cached %v, want true", e.Data["task"], e.Data["cached"])
 		}
 	}
-	if len(rec2.of(copydesk.EventDelta)) == 0 {
+	if len(rec2.Of(copydesk.EventDelta)) == 0 {
 		t.Error("rerun: got no deltas, want the cached answers replayed")
 	}
 	var page2 PageResult
@@ -270,7 +235,7 @@ func TestRunJobPartial(t *testing.T) {
 	})
 	h := &Handler{Models: models}
 	rec := &recorder{}
-	raw, status, err := h.RunJob(context.Background(), MustJob(t, acme), rec.emit)
+	raw, status, err := h.RunJob(context.Background(), MustJob(t, acme), rec.Emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,9 +254,9 @@ func TestRunJobPartial(t *testing.T) {
 	if got := fake.Calls(); got != 6 {
 		t.Errorf("got %d provider calls, want 6", got)
 	}
-	failed := rec.of(copydesk.EventTaskFailed)
-	if len(failed) != 1 || len(rec.of(copydesk.EventTaskResult)) != 4 {
-		t.Fatalf("got %d task.failed and %d task.result, want 1 and 4", len(failed), len(rec.of(copydesk.EventTaskResult)))
+	failed := rec.Of(copydesk.EventTaskFailed)
+	if len(failed) != 1 || len(rec.Of(copydesk.EventTaskResult)) != 4 {
+		t.Fatalf("got %d task.failed and %d task.result, want 1 and 4", len(failed), len(rec.Of(copydesk.EventTaskResult)))
 	}
 	if f := failed[0].Data; f["task"] != "block.4.faq" || f["code"] != "provider_invalid" || !strings.Contains(f["message"].(string), "faq") {
 		t.Errorf("got task.failed %v", f)
@@ -312,7 +277,7 @@ func TestRunJobPartial(t *testing.T) {
 	}
 
 	// The invalid answer was never cached: a rerun asks again.
-	if _, _, err := h.RunJob(context.Background(), MustJob(t, acme), (&recorder{}).emit); err != nil {
+	if _, _, err := h.RunJob(context.Background(), MustJob(t, acme), (&recorder{}).Emit); err != nil {
 		t.Fatal(err)
 	}
 	if got := fake.PromptCalls(faqPrompt); got != 4 {
@@ -329,11 +294,11 @@ func TestRunJobAllFailed(t *testing.T) {
 	rec := &recorder{}
 	req := acme
 	req.Blocks = []string{"hero", "cta"}
-	raw, _, err := h.RunJob(context.Background(), MustJob(t, req), rec.emit)
+	raw, _, err := h.RunJob(context.Background(), MustJob(t, req), rec.Emit)
 	if !isInvalid(err) || raw != nil {
 		t.Errorf("got %s, %v; want no result and a ProviderInvalid error", raw, err)
 	}
-	if got := len(rec.of(copydesk.EventTaskFailed)); got != 2 {
+	if got := len(rec.Of(copydesk.EventTaskFailed)); got != 2 {
 		t.Errorf("got %d task.failed, want 2", got)
 	}
 }
@@ -359,7 +324,7 @@ func TestRunJobInterrupted(t *testing.T) {
 	}
 	done := make(chan ret, 1)
 	go func() {
-		raw, _, err := h.RunJob(ctx, MustJob(t, acme), rec.emit)
+		raw, _, err := h.RunJob(ctx, MustJob(t, acme), rec.Emit)
 		done <- ret{raw, err}
 	}()
 	for range len(DefaultPage) {
@@ -370,18 +335,18 @@ func TestRunJobInterrupted(t *testing.T) {
 	if !errors.Is(r.err, context.Canceled) || r.raw != nil {
 		t.Errorf("got %s, %v; want context.Canceled", r.raw, r.err)
 	}
-	if got := len(rec.of(copydesk.EventTaskFailed)); got != 0 {
+	if got := len(rec.Of(copydesk.EventTaskFailed)); got != 0 {
 		t.Errorf("got %d task.failed events, want none: an interruption is not a failure", got)
 	}
 }
 
 func TestRunJobBadInput(t *testing.T) {
 	h := &Handler{Models: noModels{}}
-	_, _, err := h.RunJob(context.Background(), &copydesk.Job{Input: json.RawMessage(`{`)}, (&recorder{}).emit)
+	_, _, err := h.RunJob(context.Background(), &copydesk.Job{Input: json.RawMessage(`{`)}, (&recorder{}).Emit)
 	if copydesk.ErrorCode(err) != copydesk.EINVALID {
 		t.Errorf("got %v, want EINVALID", err)
 	}
-	_, _, err = (&Handler{}).RunJob(context.Background(), MustJob(t, acme), (&recorder{}).emit)
+	_, _, err = (&Handler{}).RunJob(context.Background(), MustJob(t, acme), (&recorder{}).Emit)
 	if copydesk.ErrorCode(err) != copydesk.ENOPROVIDER {
 		t.Errorf("got %v, want ENOPROVIDER", err)
 	}

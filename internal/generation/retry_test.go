@@ -95,7 +95,7 @@ func TestRunJobTransientPartial(t *testing.T) {
 		return example(typ), nil
 	})
 	h := &Handler{Models: models}
-	raw, status, err := h.RunJob(context.Background(), jobAttempt(t, acme, 1), (&recorder{}).emit)
+	raw, status, err := h.RunJob(context.Background(), jobAttempt(t, acme, 1), (&recorder{}).Emit)
 	if status != copydesk.JobPartial || raw == nil || !copydesk.Retryable(err) {
 		t.Fatalf("got status %s, result %d bytes, error %v; want a partial page and a retryable error", status, len(raw), err)
 	}
@@ -107,7 +107,7 @@ func TestRunJobTransientPartial(t *testing.T) {
 	}
 
 	rec := &recorder{}
-	raw, status, err = h.RunJob(context.Background(), jobAttempt(t, acme, 2), rec.emit)
+	raw, status, err = h.RunJob(context.Background(), jobAttempt(t, acme, 2), rec.Emit)
 	if err != nil || status != copydesk.JobSucceeded {
 		t.Fatalf("re-run: got %s, %v; want succeeded", status, err)
 	}
@@ -142,7 +142,7 @@ func TestRunJobPermanentPartial(t *testing.T) {
 		}
 		return example(typ), nil
 	})
-	raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, acme, 1), (&recorder{}).emit)
+	raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, acme, 1), (&recorder{}).Emit)
 	if status != copydesk.JobPartial || raw == nil || err != nil {
 		t.Errorf("got status %s, %d bytes, %v; want partial and no error", status, len(raw), err)
 	}
@@ -173,7 +173,7 @@ func TestRunJobAllFailedError(t *testing.T) {
 			})
 			req := acme
 			req.Blocks = []string{"hero", "cta"}
-			raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, req, 1), (&recorder{}).emit)
+			raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, req, 1), (&recorder{}).Emit)
 			if raw != nil || err == nil {
 				t.Fatalf("got %s, %v; want no result and an error", raw, err)
 			}
@@ -201,7 +201,7 @@ func TestRunJobRerunAsksInvalidOnce(t *testing.T) {
 		})
 		req := acme
 		req.Blocks = []string{"hero", "faq"}
-		_, _, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, req, tt.attempt), (&recorder{}).emit)
+		_, _, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, req, tt.attempt), (&recorder{}).Emit)
 		if !copydesk.Retryable(err) {
 			t.Errorf("attempt %d: got %v, want the retryable timeout", tt.attempt, err)
 		}
@@ -243,7 +243,7 @@ func TestRunJobLengthStop(t *testing.T) {
 			req := acme
 			req.Blocks = []string{"hero"}
 			rec := &recorder{}
-			raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, req, 1), rec.emit)
+			raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, req, 1), rec.Emit)
 			if got := s.caps["hero"]; len(got) != 2 || got[0] != heroCap || got[1] != 2*heroCap {
 				t.Errorf("got calls with caps %v, want [%d %d]", got, heroCap, 2*heroCap)
 			}
@@ -256,7 +256,7 @@ func TestRunJobLengthStop(t *testing.T) {
 			if !isInvalid(err) || copydesk.Retryable(err) || !strings.Contains(copydesk.FailureMessage(err), "cap of 600 output tokens") {
 				t.Errorf("got %v, want a permanent invalid error naming the cap", err)
 			}
-			failed := rec.of(copydesk.EventTaskFailed)
+			failed := rec.Of(copydesk.EventTaskFailed)
 			if len(failed) != 1 || !strings.Contains(failed[0].Data["message"].(string), "cut at its cap") {
 				t.Errorf("got task.failed %v", failed)
 			}
@@ -294,7 +294,7 @@ func TestRunJobResultEmitFails(t *testing.T) {
 		if m, _ := data.(map[string]any); typ == copydesk.EventTaskResult && m["type"] == "faq" {
 			return copydesk.Errorf(copydesk.EUNAVAILABLE, "event store unavailable")
 		}
-		return rec.emit(ctx, typ, data)
+		return rec.Emit(ctx, typ, data)
 	}
 	raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), jobAttempt(t, acme, 1), emit)
 	if status != copydesk.JobPartial || copydesk.ErrorCode(err) != copydesk.EUNAVAILABLE {

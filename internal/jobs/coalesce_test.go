@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,78 +9,47 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/jobs/jobstest"
 )
-
-// recorder keeps written events in order, as the store would.
-type recorder struct {
-	mu  sync.Mutex
-	evs []recorded
-}
-
-type recorded struct {
-	typ  string
-	data map[string]any
-}
-
-func (r *recorder) write(_ context.Context, typ string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.evs = append(r.evs, recorded{typ, m})
-	r.mu.Unlock()
-	return nil
-}
-
-func (r *recorder) events() []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]recorded(nil), r.evs...)
-}
 
 func delta(task, text string) map[string]any { return map[string]any{"task": task, "text": text} }
 
 func TestCoalescerGathersDeltas(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	c := newCoalescer(time.Hour, rec.write) // only flushes write
+	rec := &jobstest.Recorder{}
+	c := newCoalescer(time.Hour, rec.Emit) // only flushes write
 	ctx := context.Background()
 	for _, d := range []string{"Fresh ", "bread ", "every ", "morning"} {
 		if err := c.emit(ctx, copydesk.EventDelta, delta("block.1.hero", d)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := len(rec.events()); got != 1 {
+	if got := len(rec.Events()); got != 1 {
 		t.Fatalf("before the window ends: got %d events written, want 1 (the first delta at once)", got)
 	}
 	if err := c.emit(ctx, copydesk.EventTaskResult, map[string]any{"task": "block.1.hero"}); err != nil {
 		t.Fatal(err)
 	}
-	evs := rec.events()
+	evs := rec.Events()
 	want := []string{"delta:Fresh ", "delta:bread every morning", "task.result:"}
 	if len(evs) != len(want) {
 		t.Fatalf("got %d events %v, want %v", len(evs), evs, want)
 	}
 	for i, ev := range evs {
-		text, _ := ev.data["text"].(string)
-		if got := ev.typ + ":" + text; got != want[i] {
+		text, _ := ev.Data["text"].(string)
+		if got := ev.Type + ":" + text; got != want[i] {
 			t.Errorf("event %d: got %q, want %q", i, got, want[i])
 		}
-		if ev.data["task"] != "block.1.hero" {
-			t.Errorf("event %d lost its task: %v", i, ev.data)
+		if ev.Data["task"] != "block.1.hero" {
+			t.Errorf("event %d lost its task: %v", i, ev.Data)
 		}
 	}
 }
 
 func TestCoalescerKeepsTasksAndAttemptsApart(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	c := newCoalescer(time.Hour, rec.write)
+	rec := &jobstest.Recorder{}
+	c := newCoalescer(time.Hour, rec.Emit)
 	ctx := context.Background()
 	emit := func(data map[string]any) {
 		t.Helper()
@@ -100,8 +68,8 @@ func TestCoalescerKeepsTasksAndAttemptsApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, ev := range rec.events() {
-		got = append(got, fmt.Sprintf("%v/%v:%v", ev.data["task"], ev.data["attempt"], ev.data["text"]))
+	for _, ev := range rec.Events() {
+		got = append(got, fmt.Sprintf("%v/%v:%v", ev.Data["task"], ev.Data["attempt"], ev.Data["text"]))
 	}
 	want := []string{"a/<nil>:a1", "b/<nil>:b1", "a/2:A1", "a/<nil>:a2a3", "b/<nil>:b2", "a/2:A2"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
@@ -111,8 +79,8 @@ func TestCoalescerKeepsTasksAndAttemptsApart(t *testing.T) {
 
 func TestCoalescerWindowFlushes(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	c := newCoalescer(time.Millisecond, rec.write)
+	rec := &jobstest.Recorder{}
+	c := newCoalescer(time.Millisecond, rec.Emit)
 	ctx := context.Background()
 	for _, d := range []string{"one ", "two ", "three"} {
 		if err := c.emit(ctx, copydesk.EventDelta, delta("t", d)); err != nil {
@@ -121,11 +89,11 @@ func TestCoalescerWindowFlushes(t *testing.T) {
 	}
 	// Wait for the window's own flush (a condition, not a duration).
 	deadline := time.Now().Add(10 * time.Second)
-	for len(rec.events()) < 2 && time.Now().Before(deadline) {
+	for len(rec.Events()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	evs := rec.events()
-	if len(evs) != 2 || evs[1].data["text"] != "two three" {
+	evs := rec.Events()
+	if len(evs) != 2 || evs[1].Data["text"] != "two three" {
 		t.Fatalf("after the window: got %v, want the first delta and then \"two three\"", evs)
 	}
 }
@@ -134,8 +102,8 @@ func TestCoalescerWindowFlushes(t *testing.T) {
 // whole text, in order, before their result, and nothing after it.
 func TestCoalescerConcurrentTasks(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	c := newCoalescer(200*time.Microsecond, rec.write)
+	rec := &jobstest.Recorder{}
+	c := newCoalescer(200*time.Microsecond, rec.Emit)
 	ctx := context.Background()
 	const tasks, deltas = 8, 200
 	var wg sync.WaitGroup
@@ -162,9 +130,9 @@ func TestCoalescerConcurrentTasks(t *testing.T) {
 	text := map[string]*strings.Builder{}
 	done := map[string]bool{}
 	writes := 0
-	for _, ev := range rec.events() {
-		task := ev.data["task"].(string)
-		switch ev.typ {
+	for _, ev := range rec.Events() {
+		task := ev.Data["task"].(string)
+		switch ev.Type {
 		case copydesk.EventDelta:
 			writes++
 			if done[task] {
@@ -173,7 +141,7 @@ func TestCoalescerConcurrentTasks(t *testing.T) {
 			if text[task] == nil {
 				text[task] = &strings.Builder{}
 			}
-			text[task].WriteString(ev.data["text"].(string))
+			text[task].WriteString(ev.Data["text"].(string))
 		case copydesk.EventTaskResult:
 			done[task] = true
 		}
@@ -199,15 +167,15 @@ func TestCoalescerConcurrentTasks(t *testing.T) {
 
 func TestCoalescerPassesOtherData(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	c := newCoalescer(time.Hour, rec.write)
+	rec := &jobstest.Recorder{}
+	c := newCoalescer(time.Hour, rec.Emit)
 	// A delta without a string text is written as it is.
 	for i := 0; i < 2; i++ {
 		if err := c.emit(context.Background(), copydesk.EventDelta, map[string]any{"task": "x", "text": 7}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := len(rec.events()); got != 2 {
+	if got := len(rec.Events()); got != 2 {
 		t.Errorf("got %d events, want 2 written as they came", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/copydesk/copydesk/internal/analyze"
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/jobs/jobstest"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/providertest"
 )
@@ -59,38 +60,16 @@ func MustModels(tb testing.TB, opts providertest.Options) (copydesk.ModelService
 	return &cache.Models{Next: pm, Cache: c, ModelSet: "test"}, pm, fake
 }
 
-type event struct {
-	Type string
-	Data map[string]any
-}
+type event = jobstest.Event
 
-// recorder collects emitted events.
-type recorder struct {
-	mu     sync.Mutex
-	events []event
-}
-
-func (r *recorder) emit(_ context.Context, typ string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, event{typ, m})
-	return nil
-}
+// recorder collects emitted events (jobstest.Recorder).
+type recorder struct{ jobstest.Recorder }
 
 func (r *recorder) types() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	evs := r.Events()
 	var out []string
-	for i, ev := range r.events {
-		if ev.Type == copydesk.EventDelta && i > 0 && r.events[i-1].Type == copydesk.EventDelta {
+	for i, ev := range evs {
+		if ev.Type == copydesk.EventDelta && i > 0 && evs[i-1].Type == copydesk.EventDelta {
 			continue
 		}
 		out = append(out, ev.Type)
@@ -99,9 +78,7 @@ func (r *recorder) types() string {
 }
 
 func (r *recorder) find(typ string) (event, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, ev := range r.events {
+	for _, ev := range r.Events() {
 		if ev.Type == typ {
 			return ev, true
 		}
@@ -111,10 +88,8 @@ func (r *recorder) find(typ string) (event, bool) {
 
 // deltas joins the text of the delta events of one attempt.
 func (r *recorder) deltas(attempt int) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var b strings.Builder
-	for _, ev := range r.events {
+	for _, ev := range r.Events() {
 		if ev.Type != copydesk.EventDelta {
 			continue
 		}
@@ -147,7 +122,7 @@ func TestRunJobValidAnswer(t *testing.T) {
 	fake.Enqueue(providertest.Behaviour{Text: validAnswer})
 	h := &Handler{Models: models}
 	var rec recorder
-	raw, status, err := h.RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	raw, status, err := h.RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +203,7 @@ func TestRunJobHostileAnswer(t *testing.T) {
 "headings":[{"level":2,"text":"<h2 onclick=x>Steep</h2> it"}],
 "keyphrases":["<b>cold</b> water"]}`})
 	var rec recorder
-	raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +242,7 @@ func TestRunJobInvalidAnswer(t *testing.T) {
 		models, _, fake := MustModels(t, providertest.Options{})
 		fake.Enqueue(providertest.Behaviour{Text: "Here are some titles."}, providertest.Behaviour{Text: `{"titles":"x"}`})
 		var rec recorder
-		raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+		raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 		var pe *copydesk.ProviderError
 		if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderInvalid {
 			t.Fatalf("got error %v, want a ProviderError of kind invalid", err)
@@ -297,7 +272,7 @@ func TestRunJobInvalidAnswer(t *testing.T) {
 		models, _, fake := MustModels(t, providertest.Options{})
 		fake.Enqueue(providertest.Behaviour{Text: "{not json"}, providertest.Behaviour{Text: validAnswer})
 		var rec recorder
-		_, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+		_, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 		if err != nil || status != copydesk.JobSucceeded {
 			t.Fatalf("got %s, %v, want succeeded", status, err)
 		}
@@ -315,7 +290,7 @@ func TestRunJobInvalidAnswer(t *testing.T) {
 		job := MustJob(t, pageRequest)
 		job.Attempts = 2 // the queue runs it again after a transient failure
 		var rec recorder
-		raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), job, rec.emit)
+		raw, _, err := (&Handler{Models: models}).RunJob(context.Background(), job, rec.Emit)
 		var pe *copydesk.ProviderError
 		if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderInvalid || copydesk.Retryable(err) {
 			t.Fatalf("got error %v, want a ProviderError of kind invalid, not retryable", err)
@@ -336,7 +311,7 @@ func TestRunJobInvalidAnswer(t *testing.T) {
 		fake.Enqueue(providertest.Behaviour{Text: "{not json"}, providertest.Behaviour{Text: validAnswer})
 		job := MustJob(t, pageRequest)
 		job.Attempts = 1 // as the queue sets it on the first run
-		_, status, err := (&Handler{Models: models}).RunJob(context.Background(), job, (&recorder{}).emit)
+		_, status, err := (&Handler{Models: models}).RunJob(context.Background(), job, (&recorder{}).Emit)
 		if err != nil || status != copydesk.JobSucceeded || fake.Calls() != 2 {
 			t.Fatalf("got %s, %v after %d calls, want succeeded after 2", status, err, fake.Calls())
 		}
@@ -346,7 +321,7 @@ func TestRunJobInvalidAnswer(t *testing.T) {
 		_, pm, fake := MustModels(t, providertest.Options{})
 		fake.Enqueue(providertest.Behaviour{Text: "[]"}, providertest.Behaviour{Text: "[]"})
 		var rec recorder
-		_, _, err := (&Handler{Models: pm}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+		_, _, err := (&Handler{Models: pm}).RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 		var pe *copydesk.ProviderError
 		if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderInvalid || fake.Calls() != 2 {
 			t.Fatalf("got error %v after %d calls, want invalid after 2", err, fake.Calls())
@@ -359,7 +334,7 @@ func TestRunJobOtherFailure(t *testing.T) {
 	models, _, fake := MustModels(t, providertest.Options{})
 	fake.Enqueue(providertest.Behaviour{Kind: providertest.BadRequest})
 	var rec recorder
-	_, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	_, _, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 	var pe *copydesk.ProviderError
 	if !errors.As(err, &pe) || pe.Kind != copydesk.ProviderBadRequest {
 		t.Fatalf("got error %v, want a bad_request ProviderError", err)
@@ -390,7 +365,7 @@ func TestRunJobRetryableFailure(t *testing.T) {
 			models, _, fake := MustModels(t, providertest.Options{})
 			fake.Enqueue(tt.behaviour...)
 			var rec recorder
-			raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+			raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 			var pe *copydesk.ProviderError
 			if !errors.As(err, &pe) || pe.Kind != tt.wantKind {
 				t.Fatalf("got error %v, want a ProviderError of kind %s", err, tt.wantKind)
@@ -441,7 +416,7 @@ func TestRunJobInterrupted(t *testing.T) {
 			cancel() // shutdown while the answer streams
 			return ctx.Err()
 		}
-		return rec.emit(ctx, typ, data)
+		return rec.Emit(ctx, typ, data)
 	}
 	raw, _, err := (&Handler{Models: models}).RunJob(ctx, MustJob(t, pageRequest), emit)
 	if !errors.Is(err, context.Canceled) {
@@ -459,7 +434,7 @@ func TestRunJobSimulatedProvider(t *testing.T) {
 	t.Parallel()
 	models, _, _ := MustModels(t, providertest.Options{}) // DefaultResponder: SchemaExample of the schema
 	var rec recorder
-	raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.emit)
+	raw, status, err := (&Handler{Models: models}).RunJob(context.Background(), MustJob(t, pageRequest), rec.Emit)
 	if err != nil || status != copydesk.JobSucceeded {
 		t.Fatalf("got %s, %v, want succeeded", status, err)
 	}
@@ -477,12 +452,12 @@ func TestRunJobBadInput(t *testing.T) {
 	h := &Handler{Models: &providerModels{}}
 	var rec recorder
 	for _, in := range []string{`{`, `{"content":"x","count":99}`, `{"content":"x","format":"pdf"}`} {
-		_, _, err := h.RunJob(context.Background(), &copydesk.Job{Input: json.RawMessage(in)}, rec.emit)
+		_, _, err := h.RunJob(context.Background(), &copydesk.Job{Input: json.RawMessage(in)}, rec.Emit)
 		if code := copydesk.ErrorCode(err); code != copydesk.EINVALID {
 			t.Errorf("input %s: got %v, want %s", in, err, copydesk.EINVALID)
 		}
 	}
-	if len(rec.events) != 0 {
+	if len(rec.Events()) != 0 {
 		t.Errorf("events: got %s, want none", rec.types())
 	}
 }

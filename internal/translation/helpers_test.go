@@ -3,11 +3,11 @@ package translation
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/jobs/jobstest"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/providertest"
 )
@@ -64,43 +64,10 @@ func MustCache(tb testing.TB) *cache.Cache {
 	return c
 }
 
-// recorder collects a job's events.
-type recorder struct {
-	mu     sync.Mutex
-	events []recorded
-}
+// recorder collects a job's events (jobstest.Recorder).
+type recorder struct{ jobstest.Recorder }
 
-type recorded struct {
-	Type string
-	Data map[string]any
-}
-
-func (r *recorder) emit(_ context.Context, typ string, data any) error {
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, recorded{Type: typ, Data: m})
-	return nil
-}
-
-func (r *recorder) ofType(typ string) []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []recorded
-	for _, e := range r.events {
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+type recorded = jobstest.Event
 
 // submitter keeps submitted jobs.
 type submitter struct {
@@ -154,7 +121,7 @@ func (e *env) MustTranslate(tb testing.TB, req *Request) (*Response, *jobResult,
 		return resp, nil, rec
 	}
 	job := e.jobs.jobs[len(e.jobs.jobs)-1]
-	raw, status, err := e.handler.RunJob(ctx, job, rec.emit)
+	raw, status, err := e.handler.RunJob(ctx, job, rec.Emit)
 	if err != nil {
 		tb.Fatalf("RunJob: %v", err)
 	}

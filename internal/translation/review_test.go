@@ -255,10 +255,10 @@ func TestCancelStopsBatches(t *testing.T) {
 	job := e.jobs.jobs[0]
 	job.ID = resp.JobID
 	rec := &recorder{}
-	if _, _, err := e.handler.RunJob(ctx, job, rec.emit); err == nil {
+	if _, _, err := e.handler.RunJob(ctx, job, rec.Emit); err == nil {
 		t.Fatal("got no error from a cancelled job")
 	}
-	if n := len(rec.ofType(copydesk.EventTaskFailed)); n != 0 {
+	if n := len(rec.Of(copydesk.EventTaskFailed)); n != 0 {
 		t.Errorf("got %d task.failed events for an interrupted job, want 0", n)
 	}
 	close(release)
@@ -266,7 +266,7 @@ func TestCancelStopsBatches(t *testing.T) {
 	// so returns after it ended.
 	again := *job
 	again.ID = "job-again"
-	_, _, _ = e.handler.RunJob(context.Background(), &again, (&recorder{}).emit)
+	_, _, _ = e.handler.RunJob(context.Background(), &again, (&recorder{}).Emit)
 	if got := models.callsOf(job.ID); got > BatchParallel {
 		t.Errorf("the cancelled job made %d model calls, want at most %d (those running when it was cancelled)", got, BatchParallel)
 	}

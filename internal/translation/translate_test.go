@@ -55,10 +55,10 @@ func TestTranslateJob(t *testing.T) {
 	if got := e.store.count(); got != 8 {
 		t.Errorf("memory entries: got %d, want 8", got)
 	}
-	started := rec.ofType(copydesk.EventTaskStarted)
-	results := rec.ofType(copydesk.EventTaskResult)
-	if len(started) != 2 || len(results) != 2 || len(rec.ofType(copydesk.EventDelta)) == 0 {
-		t.Fatalf("events %+v", rec.events)
+	started := rec.Of(copydesk.EventTaskStarted)
+	results := rec.Of(copydesk.EventTaskResult)
+	if len(started) != 2 || len(results) != 2 || len(rec.Of(copydesk.EventDelta)) == 0 {
+		t.Fatalf("events %+v", rec.Events())
 	}
 	for _, r := range results {
 		lang := r.Data["language"].(string)
@@ -71,7 +71,7 @@ func TestTranslateJob(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range rec.ofType(copydesk.EventDelta) {
+	for _, d := range rec.Of(copydesk.EventDelta) {
 		if !strings.HasPrefix(d.Data["task"].(string), "translation.") {
 			t.Errorf("delta %v", d.Data)
 		}
@@ -171,8 +171,8 @@ func TestSevenLanguages(t *testing.T) {
 	if got := e.fake.Calls(); got != 7 {
 		t.Errorf("provider calls: got %d, want 7", got)
 	}
-	if len(res.Translations) != 7 || len(rec.ofType(copydesk.EventTaskResult)) != 7 {
-		t.Fatalf("results %d, task.result events %d; want 7", len(res.Translations), len(rec.ofType(copydesk.EventTaskResult)))
+	if len(res.Translations) != 7 || len(rec.Of(copydesk.EventTaskResult)) != 7 {
+		t.Fatalf("results %d, task.result events %d; want 7", len(res.Translations), len(rec.Of(copydesk.EventTaskResult)))
 	}
 	for _, lang := range resp.Languages {
 		want := "<p>[simulated " + lang + "] Hello <b>world</b>, since 2026.</p>"
@@ -338,7 +338,7 @@ func TestInvalidAnswer(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec := &recorder{}
-		raw, status, err := h.RunJob(ctx, jobs.jobs[0], rec.emit)
+		raw, status, err := h.RunJob(ctx, jobs.jobs[0], rec.Emit)
 		if err != nil || status != copydesk.JobPartial {
 			t.Fatalf("got status %q error %v, want partial", status, err)
 		}
@@ -349,7 +349,7 @@ func TestInvalidAnswer(t *testing.T) {
 		if !slices.Equal(res.Failed, []string{"de"}) || res.Translations["nl"] == nil || res.Translations["de"] != nil {
 			t.Errorf("result %s", raw)
 		}
-		failed := rec.ofType(copydesk.EventTaskFailed)
+		failed := rec.Of(copydesk.EventTaskFailed)
 		if len(failed) != 1 || failed[0].Data["task"] != "translation.de" || failed[0].Data["language"] != "de" || failed[0].Data["code"] != "provider_invalid" {
 			t.Errorf("task.failed events %v", failed)
 		}
@@ -366,7 +366,7 @@ func TestInvalidAnswer(t *testing.T) {
 		if _, err := svc.Translate(ctx, &Request{Content: "Bye {name}", SourceLanguage: "en", TargetLanguages: []string{"de"}}, "c", "u"); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := h.RunJob(ctx, jobs.jobs[1], (&recorder{}).emit); copydesk.FailureCode(err) != "provider_invalid" {
+		if _, _, err := h.RunJob(ctx, jobs.jobs[1], (&recorder{}).Emit); copydesk.FailureCode(err) != "provider_invalid" {
 			t.Errorf("got error %v, want provider_invalid", err)
 		}
 	})
