@@ -289,19 +289,23 @@ type Reservation struct {
 // LedgerEntry is the immutable record of one provider call (or cache hit
 // that saved one).
 type LedgerEntry struct {
-	ID            string        `json:"id"`
-	CustomerID    string        `json:"customer_id"`
-	UserID        string        `json:"user_id,omitempty"`
-	Kind          string        `json:"kind"` // task kind
-	JobID         string        `json:"job_id,omitempty"`
-	Provider      string        `json:"provider"`
-	Model         string        `json:"model"`
-	InputTokens   int           `json:"input_tokens"`
-	OutputTokens  int           `json:"output_tokens"`
-	CachedTokens  int           `json:"cached_tokens"`
-	Cost          Micros        `json:"cost"`
-	Saved         Micros        `json:"saved"` // cost a cache hit saved; 0 for a provider call
-	CacheHit      bool          `json:"cache_hit"`
+	ID           string `json:"id"`
+	CustomerID   string `json:"customer_id"`
+	UserID       string `json:"user_id,omitempty"`
+	Kind         string `json:"kind"` // task kind
+	JobID        string `json:"job_id,omitempty"`
+	Provider     string `json:"provider"`
+	Model        string `json:"model"`
+	InputTokens  int    `json:"input_tokens"`
+	OutputTokens int    `json:"output_tokens"`
+	CachedTokens int    `json:"cached_tokens"`
+	Cost         Micros `json:"cost"`
+	Saved        Micros `json:"saved"` // cost a cache hit saved; 0 for a provider call
+	CacheHit     bool   `json:"cache_hit"`
+	// Count is how many calls the row stands for: 1 for a provider call;
+	// a row of cache hits summed per minute holds their number. Prepare
+	// makes 0 into 1.
+	Count         int           `json:"count"`
 	Latency       time.Duration `json:"latency"`
 	ReservationID string        `json:"reservation_id,omitempty"`
 	At            time.Time     `json:"at"`
@@ -653,6 +657,12 @@ func (e *LedgerEntry) Prepare(now time.Time) error {
 	}
 	if e.Cost < 0 || e.Saved < 0 {
 		return Errorf(EINVALID, "cost and saving cannot be negative")
+	}
+	if e.Count < 0 {
+		return Errorf(EINVALID, "a ledger row's count cannot be negative")
+	}
+	if e.Count == 0 {
+		e.Count = 1
 	}
 	if e.ID == "" {
 		e.ID = NewID(LedgerIDPrefix, now)
