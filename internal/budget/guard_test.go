@@ -36,7 +36,9 @@ func (p *pricedModels) Stream(ctx context.Context, call copydesk.ModelCall, onDe
 // fixedEstimate estimates every call at its value.
 type fixedEstimate copydesk.Micros
 
-func (f fixedEstimate) MaxCost(copydesk.ModelCall) (copydesk.Micros, error) { return copydesk.Micros(f), nil }
+func (f fixedEstimate) MaxCost(copydesk.ModelCall) (copydesk.Micros, error) {
+	return copydesk.Micros(f), nil
+}
 
 func TestGuard(t *testing.T) {
 	t.Parallel()
