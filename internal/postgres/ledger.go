@@ -87,3 +87,43 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 	}
 	return rep, nil
 }
+
+// AppendLedgers appends rows in one statement. See copydesk.LedgerStore.
+func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry) error {
+	now := db.now()
+	for _, e := range entries {
+		if err := e.Prepare(now); err != nil {
+			return err
+		}
+		e.At = pgTime(e.At)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	return db.writeTx(ctx, func(tx pgx.Tx) error { return insertLedgers(ctx, tx, entries) })
+}
+
+// insertLedgers appends rows with one multi-row INSERT (one round trip).
+func insertLedgers(ctx context.Context, tx pgx.Tx, entries []*copydesk.LedgerEntry) error {
+	n := len(entries)
+	var (
+		ids, customers, users, kinds, jobs, providers, models, reservations = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		in, out, cached, cost, saved, latency, calls                        = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		hits                                                                = make([]bool, n)
+		at                                                                  = make([]time.Time, n)
+	)
+	for i, e := range entries {
+		ids[i], customers[i], users[i], kinds[i], jobs[i], providers[i], models[i], reservations[i] =
+			e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model, e.ReservationID
+		in[i], out[i], cached[i], cost[i], saved[i], latency[i], calls[i] =
+			int64(e.InputTokens), int64(e.OutputTokens), int64(e.CachedTokens), int64(e.Cost), int64(e.Saved), int64(e.Latency), int64(e.Count)
+		hits[i], at[i] = e.CacheHit, e.At
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[],
+			$15::text[], $16::timestamptz[], $17::bigint[])`,
+		ids, customers, users, kinds, jobs, providers, models, in, out, cached, cost, saved, hits, latency, reservations, at, calls)
+	return translateAccess(err, "ledger entry with this id")
+}

@@ -9,10 +9,13 @@ import (
 
 var _ copydesk.LedgerStore = (*DB)(nil)
 
-func insertLedger(ctx context.Context, tx *Tx, e *copydesk.LedgerEntry) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
+// insertLedgerSQL appends one ledger row.
+const insertLedgerSQL = `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
 		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func insertLedger(ctx context.Context, tx *Tx, e *copydesk.LedgerEntry) error {
+	_, err := tx.exec(ctx, insertLedgerSQL,
 		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
 		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
 		e.ReservationID, encodeTime(e.At), e.Count)
@@ -82,4 +85,22 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 		rep.Totals.Add(r)
 	}
 	return rep, translate(rows.Err())
+}
+
+// AppendLedgers appends rows in one transaction. See copydesk.LedgerStore.
+func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry) error {
+	now := db.clock.Now()
+	for _, e := range entries {
+		if err := e.Prepare(now); err != nil {
+			return err
+		}
+	}
+	return db.writeTx(ctx, func(tx *Tx) error {
+		for _, e := range entries {
+			if err := insertLedger(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
