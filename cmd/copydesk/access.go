@@ -50,7 +50,16 @@ func (m *Main) openAccess(ctx context.Context) error {
 	if m.Limiter, err = ratelimit.New(cfg.RateLimits, m.Clock); err != nil {
 		return &ConfigError{Field: "access.rate_limits", Message: copydesk.ErrorMessage(err)}
 	}
-	m.Budget = budget.New(m.Store, budget.Options{Clock: m.Clock, Logger: m.Logger.With("component", "budget")})
+	// Settled costs and ledger rows are group-committed through one journal.
+	// In the embedded mode this process alone spends the store's budgets,
+	// so reservations are counters in memory; in the PostgreSQL mode the
+	// instances share them in the store.
+	journal := budget.NewJournal(m.Store)
+	var budgets copydesk.BudgetStore = m.Store
+	if m.Config.embedded() {
+		budgets = budget.NewMemory(m.Store, budget.MemoryOptions{Journal: journal, Clock: m.Clock, Logger: m.Logger.With("component", "budget")})
+	}
+	m.Budget = budget.New(budgets, budget.Options{Clock: m.Clock, Logger: m.Logger.With("component", "budget"), Journal: journal})
 	sw := &budget.Sweeper{Service: m.Budget, TTL: cfg.ReservationTTL}
 	if err := sw.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -117,7 +126,7 @@ func (m *Main) budgetSettled(ctx context.Context, customerID string) {
 	if m.Metrics == nil {
 		return
 	}
-	b, err := m.Store.FindBudget(ctx, customerID, "")
+	b, err := m.Budget.FindBudget(ctx, customerID, "")
 	if err != nil {
 		return // no budget (ENOTFOUND): nothing to watch
 	}

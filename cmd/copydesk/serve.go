@@ -43,6 +43,7 @@ type store interface {
 	copydesk.CacheStore
 	copydesk.AccessStore
 	copydesk.BudgetStore
+	copydesk.BudgetJournal
 	copydesk.LedgerStore
 	copydesk.TranslationStore
 	Ping(ctx context.Context) error
@@ -276,7 +277,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Auth:    m.Auth,
 		Limiter: m.Limiter,
 		Access:  m.access,
-		Budgets: m.Store,
+		Budgets: m.Budget,
 		Ledger:  m.Store,
 		Clock:   m.Clock,
 		ResultCustomer: func(ctx context.Context, key string) (string, bool, error) {
