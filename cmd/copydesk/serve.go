@@ -140,6 +140,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return &ConfigError{Field: "SENTRY_DSN", Message: copydesk.ErrorMessage(err)}
 	}
 	m.closers = append(m.closers, func() error { reporter.Flush(2 * time.Second); return nil })
+	if err := m.openDebug(); err != nil {
+		return err
+	}
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -394,7 +397,7 @@ func (m *Main) openStore(ctx context.Context) error {
 		return err
 	}
 	m.unlockFn = unlock
-	db, err := sqlite.Open(ctx, m.Config.sqlitePath(), sqlite.Options{Clock: m.Clock, Logger: m.Logger})
+	db, err := sqlite.Open(ctx, m.Config.sqlitePath(), sqlite.Options{Clock: m.Clock, Logger: m.Logger, SoleCacheWriter: true})
 	if err != nil {
 		return fmt.Errorf("open sqlite store: %w", err)
 	}

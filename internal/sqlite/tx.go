@@ -20,6 +20,30 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return translate(tx.Commit())
 }
 
+// txOp is one write of a batch: it runs inside the batch's transaction.
+// It may run twice (alone, after its batch failed), so it must only set,
+// never accumulate, the Go values it fills.
+type txOp func(ctx context.Context, tx *Tx) error
+
+// batched runs op in a transaction shared with the writes of concurrent
+// callers (group commit: see package groupcommit) and returns once it is
+// committed. A failing op fails only its own caller.
+func (db *DB) batched(ctx context.Context, op txOp) error {
+	return db.batch.Add(ctx, op)
+}
+
+// writeBatch runs a batch of ops in one immediate transaction.
+func (db *DB) writeBatch(ctx context.Context, ops []txOp) error {
+	return db.writeTx(ctx, func(tx *Tx) error {
+		for _, op := range ops {
+			if err := op(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // readTx runs fn in a deferred (snapshot) transaction on the read pool.
 func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
