@@ -67,8 +67,8 @@ type DB struct {
 	clock  copydesk.Clock
 	logger *slog.Logger
 
-	keys        *keyFilter // the stored cache keys (SoleCacheWriter); nil: none
-	batch       groupcommit.Writer[txOp] // group commit of the hot writes
+	keys  *keyFilter               // the stored cache keys (SoleCacheWriter); nil: none
+	batch groupcommit.Writer[txOp] // group commit of the hot writes
 
 	getCacheStmt *sql.Stmt            // on the read pool
 	writeStmts   map[string]*sql.Stmt // hot statements prepared on the write pool, by SQL text
