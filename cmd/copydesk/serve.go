@@ -298,6 +298,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx), redisErr)
 		},
 	}
+	// Every open job must have its queue row: check them before working.
+	if n, err := m.Jobs.Reconcile(ctx); err != nil {
+		return fmt.Errorf("reconcile open jobs with the queue: %w", err)
+	} else if n > 0 {
+		m.Logger.Info("open jobs checked against the queue", "jobs", n)
+	}
 	if err := m.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -418,7 +424,7 @@ func (m *Main) openQueue(ctx context.Context) error {
 		Logger:            m.Logger.With("component", "queue"),
 	}
 	if m.Config.embedded() {
-		q, err := river.OpenSQLite(ctx, m.Config.queuePath(), m.Jobs, cfg)
+		q, err := river.OpenSQLite(ctx, m.Store.(*sqlite.DB).WritePool(), m.Jobs, cfg)
 		if err != nil {
 			return fmt.Errorf("open queue: %w", err)
 		}

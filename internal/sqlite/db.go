@@ -149,7 +149,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.getCacheStmt = db.readStmts[getCacheSQL]
-	db.batch.Write = db.writeBatch
+	db.batch.WriteEach = db.writeBatch
 	if opts.SoleCacheWriter {
 		if err := db.openKeyFilter(ctx); err != nil {
 			db.Close()
@@ -340,3 +340,8 @@ func encodeTime(t time.Time) int64 { return t.UnixNano() }
 
 // decodeTime reads a time stored by encodeTime, in UTC.
 func decodeTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// WritePool returns the write pool of one connection, for the job queue,
+// whose tables live in this database so that a job and its queue row commit
+// together (copydesk.JobStore.AcceptJob).
+func (db *DB) WritePool() *sql.DB { return db.write }
