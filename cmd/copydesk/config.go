@@ -319,4 +319,3 @@ func (c *Config) promptsDir() string {
 func (c *Config) embedded() bool { return c.DatabaseURL == "" }
 
 func (c *Config) sqlitePath() string { return filepath.Join(c.DataDir, "copydesk.db") }
-func (c *Config) queuePath() string  { return filepath.Join(c.DataDir, "queue.db") }
