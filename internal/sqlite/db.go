@@ -115,9 +115,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.SyncFull {
 		sync = "FULL"
 	}
-	if db.write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous("+sync+")&_txlock=immediate"); err != nil {
-		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
-	}
+	drv := &sqlite.Driver{}
+	db.write = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=synchronous(" + sync + ")&_txlock=immediate", drv: drv})
 	db.write.SetMaxOpenConns(1)
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxIdleTime(0)
@@ -129,10 +128,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 
-	if db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)&_txlock=deferred"); err != nil {
-		db.write.Close()
-		return nil, fmt.Errorf("sqlite: open %q for reading: %w", path, err)
-	}
+	db.read = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)&_pragma=mmap_size(268435456)&_txlock=deferred", drv: drv})
 	n := cmp.Or(opts.ReadConns, max(ReadConnsDefault, runtime.NumCPU()))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
