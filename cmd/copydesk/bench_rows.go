@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -794,7 +795,11 @@ func (e *benchEnv) rowFanout(ctx context.Context) *benchRow {
 	streams := make([]fanStream, n)
 	caughtUp := make(chan struct{}, n)
 	sem := make(chan struct{}, 64)
-	var wg sync.WaitGroup
+	var (
+		wg        sync.WaitGroup
+		earlyMu   sync.Mutex
+		earlyErrs []string // streams that failed before they were open
+	)
 	openStart := time.Now()
 	for i := range streams {
 		select {
@@ -809,6 +814,14 @@ func (e *benchEnv) rowFanout(ctx context.Context) *benchRow {
 			defer signal()
 			var stamps []int64
 			st.lags = make([]time.Duration, 0, k)
+			open := false
+			defer func() {
+				if !open {
+					earlyMu.Lock()
+					earlyErrs = append(earlyErrs, fmt.Sprintf("stream %d: %v", i+1, cmpOrErr(st.err, "ended before it was open")))
+					earlyMu.Unlock()
+				}
+			}()
 			st.status, st.err = e.followJob(sctx, urls[i%jobs], func(ev *loadtest.Event) {
 				if ev.Type != "delta" {
 					return
@@ -821,6 +834,7 @@ func (e *benchEnv) rowFanout(ctx context.Context) *benchRow {
 						st.lags = append(st.lags, time.Duration(now-s))
 					}
 				}
+				open = true
 				signal()
 			})
 		})
@@ -837,11 +851,12 @@ func (e *benchEnv) rowFanout(ctx context.Context) *benchRow {
 		}
 	}
 	row.figure("time to open the streams", millis(time.Since(openStart)), "ms")
-	for i := range streams {
-		if streams[i].err != nil {
-			row.fail("stream %d: %v", i+1, streams[i].err)
-			return row
-		}
+	earlyMu.Lock()
+	early := slices.Clone(earlyErrs)
+	earlyMu.Unlock()
+	if len(early) > 0 {
+		row.fail("%d of %d streams failed to open; first: %s", len(early), n, early[0])
+		return row
 	}
 	memFigure("server RSS with the streams open")
 
@@ -923,6 +938,14 @@ func (e *benchEnv) rowFanout(ctx context.Context) *benchRow {
 		}
 	}
 	return row
+}
+
+// cmpOrErr returns err's text, or otherwise when err is nil.
+func cmpOrErr(err error, otherwise string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return otherwise
 }
 
 func mib(b int64) float64 { return round(float64(b)/(1<<20), 1) }
