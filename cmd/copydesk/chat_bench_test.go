@@ -39,7 +39,7 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer stop()
-	m := MustRunMain(b, withBenchRates, func(m *Main) { m.Models = models })
+	m := MustRunMain(b, withBenchRates, func(m *Main) { m.Routed = models })
 
 	// The gateway client authenticates with the server's ADMIN key: with
 	// any other key every call is a 401, and a benchmark must never time
