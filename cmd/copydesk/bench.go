@@ -30,7 +30,7 @@ const benchRowHelp = `rows:
   chat     POST /v1/chat/completions with unique prompts (uncached) at --concurrency, against calling the instant upstream directly (the floor) and --peer-url
   latency  the same one request at a time: Copydesk's and the peer's added latency over the upstream (p50/p99 difference)
   hit      an identical chat request (a cache hit) at --concurrency, against a bare net/http server answering the same JSON (the floor)
-  jobs     --jobs deep analyses (202, simulated model at 0 ms) at --concurrency, each followed on its stream to done: accepted/s, completed/s, 202 p50/p99, CPU per job
+  jobs     --jobs deep analyses (202, simulated model at 0 ms) at --concurrency, each followed to done (--follow): accepted/s, completed/s, 202 p50/p99, CPU per job
   pickup   idle queue: from the 202 to the job.started event, --pickups times with pauses of 20-120 ms
   deephit  a deep analysis whose blocks are all cached, --deep-hits times one at a time: request to result (a 200, or a 202 followed to done)
   fanout   --streams SSE streams on --stream-jobs running jobs whose model streams --stream-deltas stamped deltas: delivery lag p50/p99, server RSS during and after`
@@ -66,6 +66,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured load per target before a row (0: none)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 32, "requests in flight on the chat, hit and jobs rows")
 	fs.IntVar(&cfg.Jobs, "jobs", 2000, "jobs of the jobs row")
+	fs.StringVar(&cfg.Follow, "follow", "stream", "how the jobs row follows each job to done: stream (its SSE stream, opened after the 202, as a client does) or poll (GET /v1/jobs/{id}, one job after the other; 202 to done from the job's created_at and finished_at)")
 	fs.IntVar(&cfg.Pickups, "pickups", 100, "jobs of the pickup row")
 	fs.IntVar(&cfg.DeepHits, "deep-hits", 200, "requests of the deephit row")
 	fs.IntVar(&cfg.Streams, "streams", 1000, "SSE streams of the fanout row (the issue's figure is 10000)")
@@ -148,6 +149,7 @@ type benchConfig struct {
 	Warmup         time.Duration
 	Concurrency    int
 	Jobs           int
+	Follow         string
 	Pickups        int
 	DeepHits       int
 	Streams        int
@@ -240,6 +242,9 @@ func (c *benchConfig) validate() error {
 			return &UsageError{Message: fmt.Sprintf("%s %d is outside %d … %d", n.name, n.v, n.min, n.max)}
 		}
 	}
+	if c.Follow != "stream" && c.Follow != "poll" {
+		return &UsageError{Message: fmt.Sprintf("--follow %q is not stream or poll", c.Follow)}
+	}
 	if c.Streams < c.StreamJobs {
 		return &UsageError{Message: fmt.Sprintf("--streams %d is below --stream-jobs %d", c.Streams, c.StreamJobs), Hint: "every job needs at least one stream"}
 	}
@@ -295,7 +300,7 @@ func bench(ctx context.Context, cfg benchConfig, log io.Writer) (*benchReport, e
 		Machine: benchMachine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), LoadBefore: loadAverage()},
 		Settings: benchSettings{
 			Rows: cfg.Rows, Duration: cfg.Duration.String(), Rounds: cfg.Rounds, Warmup: cfg.Warmup.String(),
-			Concurrency: cfg.Concurrency, Jobs: cfg.Jobs, Pickups: cfg.Pickups, DeepHits: cfg.DeepHits,
+			Concurrency: cfg.Concurrency, Jobs: cfg.Jobs, Follow: cfg.Follow, Pickups: cfg.Pickups, DeepHits: cfg.DeepHits,
 			Streams: cfg.Streams, StreamJobs: cfg.StreamJobs, StreamDeltas: cfg.StreamDeltas,
 			StreamInterval: cfg.StreamInterval.String(), Settle: cfg.Settle.String(),
 		},
@@ -395,6 +400,7 @@ type benchSettings struct {
 	Warmup         string   `json:"warmup"`
 	Concurrency    int      `json:"concurrency"`
 	Jobs           int      `json:"jobs"`
+	Follow         string   `json:"follow"`
 	Pickups        int      `json:"pickups"`
 	DeepHits       int      `json:"deep_hits"`
 	Streams        int      `json:"streams"`

@@ -50,6 +50,7 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"print-config without a port", []string{"--print-config"}, "--print-config needs --upstream-addr with a fixed port"},
 		{"stray argument", []string{"chat"}, `unexpected argument "chat"`},
 		{"bad log level", []string{"--log-level", "loud"}, `--log-level "loud"`},
+		{"bad follow", []string{"--follow", "tail"}, `--follow "tail" is not stream or poll`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -261,6 +262,22 @@ func TestBenchSmoke(t *testing.T) {
 			}
 		})
 	}
+	t.Run("jobs-polled", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		args := append([]string{"--server-bin", bin, "--json", "--log-level", "warn"}, tinyBench...)
+		args = append(args, "--rows", "jobs", "--follow", "poll")
+		if err := runBench(context.Background(), args, &out, &errOut, noEnv); err != nil {
+			t.Fatalf("bench: %v\n%s\n%s", err, out.String(), errOut.String())
+		}
+		var rep benchReport
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("decode %s: %v", out.String(), err)
+		}
+		jobs := mustRow(t, &rep, "jobs")
+		if jobs.Failed || figure(jobs, "completed") != 20 || figure(jobs, "202 to done p50") <= 0 {
+			t.Errorf("jobs row %+v, want 20 completed jobs with their times", jobs)
+		}
+	})
 }
 
 func mustRow(tb testing.TB, rep *benchReport, name string) *benchRow {

@@ -553,9 +553,68 @@ func jobOutcome(acc analysisAnswer, status string, err error) error {
 	return nil
 }
 
+// jobView is what the bench reads of GET /v1/jobs/{id}.
+type jobView struct {
+	Status     string     `json:"status"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+// getJob reads a job and requires a 200.
+func (e *benchEnv) getJob(ctx context.Context, id string) (jobView, error) {
+	var v jobView
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.serverURL+"/v1/jobs/"+id, nil)
+	if err != nil {
+		return v, err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return v, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return v, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return v, &loadtest.StatusError{Target: "GET /v1/jobs/" + id, Status: resp.StatusCode, Want: http.StatusOK, Body: loadtest.Snippet(b)}
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, &loadtest.StatusError{Target: "GET /v1/jobs/" + id, Status: resp.StatusCode, Want: http.StatusOK, Reason: "the body is not a job: " + err.Error(), Body: loadtest.Snippet(b)}
+	}
+	return v, nil
+}
+
+// finalStatus reports whether a job status is final.
+func finalStatus(s string) bool {
+	switch s {
+	case "succeeded", "partial", "failed", "cancelled":
+		return true
+	}
+	return false
+}
+
+// pollToDone polls job id every 5 ms until it is final and returns it.
+func (e *benchEnv) pollToDone(ctx context.Context, id string) (jobView, error) {
+	for {
+		v, err := e.getJob(ctx, id)
+		if err != nil || finalStatus(v.Status) {
+			return v, err
+		}
+		if err := sleep(ctx, 5*time.Millisecond); err != nil {
+			return v, err
+		}
+	}
+}
+
 func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 	n, c := e.cfg.Jobs, e.cfg.Concurrency
-	row := &benchRow{Name: "jobs", Title: fmt.Sprintf("POST /v1/analyses, deep %s, simulated model at 0 ms: %d jobs at c=%d, each followed to done", benchJobDeep, n, c)}
+	how := "each followed on its stream to done"
+	if e.cfg.Follow == "poll" {
+		how = "polled to done one after the other"
+	}
+	row := &benchRow{Name: "jobs", Title: fmt.Sprintf("POST /v1/analyses, deep %s, simulated model at 0 ms: %d jobs at c=%d, %s", benchJobDeep, n, c, how)}
 	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID}
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -567,8 +626,47 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 		firstErr  error
 		lastDone  time.Time
 	)
+	done := func(err error, took time.Duration, at time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failed++
+			if firstErr == nil {
+				firstErr = err
+			}
+			return
+		}
+		toDone = append(toDone, took)
+		if at.After(lastDone) {
+			lastDone = at
+		}
+	}
+	// Poll mode: one poller walks the accepted jobs in order, reading each
+	// until it is final (about one GET per job, as jobs finish in about
+	// the order they came); 202 to done is the job's own created_at to
+	// finished_at.
+	accepted := make(chan analysisAnswer, n)
+	if e.cfg.Follow == "poll" {
+		followers.Go(func() {
+			for acc := range accepted {
+				v, err := e.pollToDone(fctx, acc.JobID)
+				if err == nil && v.Status != "succeeded" {
+					err = fmt.Errorf("job %s ended %q, want succeeded", acc.JobID, v.Status)
+				}
+				if err == nil && v.FinishedAt == nil {
+					err = fmt.Errorf("job %s is %s without finished_at", acc.JobID, v.Status)
+				}
+				if err != nil {
+					done(err, 0, time.Time{})
+					continue
+				}
+				done(nil, v.FinishedAt.Sub(v.CreatedAt), *v.FinishedAt)
+			}
+		})
+	}
 	m, err := startMeter(t.pid, t.dbPID)
 	if err != nil {
+		close(accepted)
 		row.fail("%v", err)
 		return row
 	}
@@ -578,27 +676,19 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 		if err != nil {
 			return err
 		}
-		accepted := time.Now()
+		if e.cfg.Follow == "poll" {
+			accepted <- acc
+			return nil
+		}
+		at := time.Now()
 		followers.Go(func() {
 			status, err := e.followJob(fctx, acc.StreamURL, nil)
-			err = jobOutcome(acc, status, err)
 			now := time.Now()
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failed++
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			toDone = append(toDone, now.Sub(accepted))
-			if now.After(lastDone) {
-				lastDone = now
-			}
+			done(jobOutcome(acc, status, err), now.Sub(at), now)
 		})
 		return nil
 	})
+	close(accepted)
 	// The CPU time counts until every accepted job is done.
 	followers.Wait()
 	cpu, db, self, err := m.read()
@@ -617,8 +707,7 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 	if failed > 0 {
 		row.fail("%d of %d followed jobs failed: %v", failed, t.sample.OK, firstErr)
 	}
-	res := t.result("job", true)
-	row.Results = append(row.Results, res)
+	row.Results = append(row.Results, t.result("job", true))
 	if len(toDone) > 0 {
 		sum := loadtest.Summarize(toDone)
 		row.figure("completed", float64(len(toDone)), "")
@@ -683,10 +772,12 @@ func (e *benchEnv) rowPickup(ctx context.Context) *benchRow {
 		}
 	}
 	t.sample.Elapsed = time.Since(begin)
+	cpu, _, self, err := m.read()
+	t.self = self
 	row.Results = append(row.Results, t.result("job", false))
-	if cpu, _, self, err := m.read(); err != nil {
+	if err != nil {
 		row.fail("%v", err)
-	} else if t.self = self; e.serverPID > 0 {
+	} else if e.serverPID > 0 {
 		row.figure("server CPU over the row (pauses included)", round(100*cpu.Seconds()/t.sample.Elapsed.Seconds(), 1), "% of a core")
 	}
 	return row
