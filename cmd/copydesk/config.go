@@ -37,6 +37,8 @@ type Config struct {
 	BodyLimit int64 `yaml:"body_limit"`
 	// MaxContent caps the content of one analysis in bytes. Default 524288. Env COPYDESK_MAX_CONTENT.
 	MaxContent int `yaml:"max_content"`
+	// DebugAddr serves Go's runtime profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for an operator chasing CPU or memory; empty: off. It has no authentication: bind it to loopback. Env COPYDESK_DEBUG_ADDR.
+	DebugAddr string `yaml:"debug_addr"`
 	// LogLevel is debug, info, warn or error. Default info. Env COPYDESK_LOG_LEVEL, flag --log-level.
 	LogLevel string `yaml:"log_level"`
 	// ShutdownGrace is how long running requests and jobs may take to finish on SIGTERM before jobs are handed back to the queue. Default 20s. Env COPYDESK_SHUTDOWN_GRACE.
@@ -182,6 +184,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	str("COPYDESK_DATABASE_SCHEMA", &c.DatabaseSchema)
 	str("COPYDESK_REDIS_URL", &c.RedisURL)
 	str("COPYDESK_LOG_LEVEL", &c.LogLevel)
+	str("COPYDESK_DEBUG_ADDR", &c.DebugAddr)
 	if v := getenv("COPYDESK_BODY_LIMIT"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -316,4 +319,3 @@ func (c *Config) promptsDir() string {
 func (c *Config) embedded() bool { return c.DatabaseURL == "" }
 
 func (c *Config) sqlitePath() string { return filepath.Join(c.DataDir, "copydesk.db") }
-func (c *Config) queuePath() string  { return filepath.Join(c.DataDir, "queue.db") }

@@ -140,6 +140,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return &ConfigError{Field: "SENTRY_DSN", Message: copydesk.ErrorMessage(err)}
 	}
 	m.closers = append(m.closers, func() error { reporter.Flush(2 * time.Second); return nil })
+	if err := m.openDebug(); err != nil {
+		return err
+	}
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -295,6 +298,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx), redisErr)
 		},
 	}
+	// Every open job must have its queue row: check them before working.
+	if n, err := m.Jobs.Reconcile(ctx); err != nil {
+		return fmt.Errorf("reconcile open jobs with the queue: %w", err)
+	} else if n > 0 {
+		m.Logger.Info("open jobs checked against the queue", "jobs", n)
+	}
 	if err := m.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -394,7 +403,7 @@ func (m *Main) openStore(ctx context.Context) error {
 		return err
 	}
 	m.unlockFn = unlock
-	db, err := sqlite.Open(ctx, m.Config.sqlitePath(), sqlite.Options{Clock: m.Clock, Logger: m.Logger})
+	db, err := sqlite.Open(ctx, m.Config.sqlitePath(), sqlite.Options{Clock: m.Clock, Logger: m.Logger, SoleCacheWriter: true})
 	if err != nil {
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
@@ -415,7 +424,7 @@ func (m *Main) openQueue(ctx context.Context) error {
 		Logger:            m.Logger.With("component", "queue"),
 	}
 	if m.Config.embedded() {
-		q, err := river.OpenSQLite(ctx, m.Config.queuePath(), m.Jobs, cfg)
+		q, err := river.OpenSQLite(ctx, m.Store.(*sqlite.DB).WritePool(), m.Jobs, cfg)
 		if err != nil {
 			return fmt.Errorf("open queue: %w", err)
 		}

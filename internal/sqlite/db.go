@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/groupcommit"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -50,6 +51,12 @@ type Options struct {
 	// ReadConns is the number of read-only connections.
 	// Default: ReadConnsDefault or the number of CPUs, whichever is larger.
 	ReadConns int
+	// SoleCacheWriter promises that no other process writes cache entries
+	// to this file while it is open (the embedded mode locks its data
+	// directory). The store then keeps a filter of the stored keys and
+	// answers a miss for a key it never stored without a query. Default
+	// false.
+	SoleCacheWriter bool
 }
 
 // DB is an open SQLite store.
@@ -59,6 +66,9 @@ type DB struct {
 	path   string
 	clock  copydesk.Clock
 	logger *slog.Logger
+
+	keys  *keyFilter               // the stored cache keys (SoleCacheWriter); nil: none
+	batch groupcommit.Writer[txOp] // group commit of the hot writes
 
 	getCacheStmt *sql.Stmt            // on the read pool
 	writeStmts   map[string]*sql.Stmt // hot statements prepared on the write pool, by SQL text
@@ -139,6 +149,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.getCacheStmt = db.readStmts[getCacheSQL]
+	db.batch.WriteEach = db.writeBatch
+	if opts.SoleCacheWriter {
+		if err := db.openKeyFilter(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -323,3 +340,8 @@ func encodeTime(t time.Time) int64 { return t.UnixNano() }
 
 // decodeTime reads a time stored by encodeTime, in UTC.
 func decodeTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// WritePool returns the write pool of one connection, for the job queue,
+// whose tables live in this database so that a job and its queue row commit
+// together (copydesk.JobStore.AcceptJob).
+func (db *DB) WritePool() *sql.DB { return db.write }
