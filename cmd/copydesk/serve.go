@@ -57,6 +57,7 @@ type queue interface {
 	Stop(ctx context.Context) error
 	Close() error
 	Depth(ctx context.Context) ([]river.Depth, error)
+	Waiting(ctx context.Context) (int, error)
 }
 
 var (
@@ -238,6 +239,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Jobs.Queue = m.Queue
+	m.Jobs.MaxWaiting, m.Jobs.Waiting = m.Config.Queue.MaxWaiting, m.Queue.Waiting
 	if err := m.openObservability(m.Queue.Depth); err != nil {
 		return err
 	}
