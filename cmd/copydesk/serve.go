@@ -555,7 +555,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	m := NewMain()
 	m.Config = cfg
-	m.Logger = newLogger(stderr, cfg.LogLevel)
+	logs := newBufferedLog(stderr)
+	defer logs.Close()
+	m.Logger = newLogger(logs, cfg.LogLevel)
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("start failed", "err", err)
 		return err

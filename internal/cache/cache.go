@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/maypok86/otter/v2"
+
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
@@ -143,6 +145,8 @@ type Cache struct {
 	purges     atomic.Uint64 // bumped by each Purge: in-flight results then are not stored
 	stats      [4]counters
 	totalCalls atomic.Int64
+
+	memo *otter.Cache[string, memoVal] // decoded L1 values (DoDecoded)
 }
 
 // flight is one in-progress lookup-or-compute of a key that callers wait on.
@@ -181,6 +185,7 @@ func New(cfg Config) (*Cache, error) {
 		callTimeout: cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
 		claims:      cfg.Claims,
 		flights:     make(map[string]*flight),
+		memo:        newMemo(MemoSizeDefault),
 	}, nil
 }
 
@@ -303,6 +308,7 @@ func (c *Cache) Purge(ctx context.Context, filter copydesk.CacheFilter) (PurgeCo
 		return PurgeCounts{}, copydesk.Errorf(copydesk.EINVALID, "cache tier %q is not one of permanent, stable, dynamic, realtime", filter.Tier)
 	}
 	c.purges.Add(1)
+	c.memo.InvalidateAll()
 	var n PurgeCounts
 	var err error
 	if n.L1, err = c.l1.PurgeCache(ctx, filter); err != nil {
