@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/budget"
@@ -54,12 +55,18 @@ func (m *Main) openAccess(ctx context.Context) error {
 	// In the embedded mode this process alone spends the store's budgets,
 	// so reservations are counters in memory; in the PostgreSQL mode the
 	// instances share them in the store.
-	journal := budget.NewJournal(m.Store)
+	logger := m.Logger.With("component", "budget")
+	journal := budget.NewJournal(m.Store, logger)
 	var budgets copydesk.BudgetStore = m.Store
 	if m.Config.embedded() {
-		budgets = budget.NewMemory(m.Store, budget.MemoryOptions{Journal: journal, Clock: m.Clock, Logger: m.Logger.With("component", "budget")})
+		budgets = budget.NewMemory(m.Store, budget.MemoryOptions{Journal: journal, Clock: m.Clock, Logger: logger})
 	}
-	m.Budget = budget.New(budgets, budget.Options{Clock: m.Clock, Logger: m.Logger.With("component", "budget"), Journal: journal})
+	m.Budget = budget.New(budgets, budget.Options{Clock: m.Clock, Logger: logger, Journal: journal, DurableLedger: cfg.DurableLedger})
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return m.Budget.Flush(ctx) // the queued ledger rows, before the store closes
+	})
 	sw := &budget.Sweeper{Service: m.Budget, TTL: cfg.ReservationTTL}
 	if err := sw.Start(context.WithoutCancel(ctx)); err != nil {
 		return err

@@ -511,7 +511,7 @@ func MustLedgerAddsUp(tb testing.TB, m *Main, base, adminKey, customerID string)
 	tb.Helper()
 	ctx := context.Background()
 	from, to := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-	rows, err := m.Store.FindLedger(ctx, copydesk.UsageFilter{CustomerID: customerID, From: from, To: to})
+	rows, err := m.ledger.FindLedger(ctx, copydesk.UsageFilter{CustomerID: customerID, From: from, To: to})
 	if err != nil {
 		tb.Fatal(err)
 	}

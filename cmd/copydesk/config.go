@@ -87,6 +87,8 @@ type AccessConfig struct {
 	RateLimits ratelimit.Config `yaml:"rate_limits"`
 	// ReservationTTL is how old an open budget reservation must be before the sweeper releases it (a crashed call). Default 15m.
 	ReservationTTL time.Duration `yaml:"reservation_ttl"`
+	// DurableLedger makes the ledger row of a call without a budget durable before its answer; by default such rows are written within 100 ms, many per transaction (a kill -9 may lose the last of them; calls a budget guards are always durable before their answer, and SIGTERM writes everything). Default false. Env COPYDESK_DURABLE_LEDGER.
+	DurableLedger bool `yaml:"durable_ledger"`
 	// CacheTTL is how long verified API keys, users and sessions are remembered, so that a request does not read the store: a key revoked or a user disabled on another instance stops working here within it (at once on the instance that made the change). Default 2s; negative: no cache.
 	CacheTTL time.Duration `yaml:"cache_ttl"`
 }
@@ -204,13 +206,18 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		c.CacheMemory = n
 	}
 	duration("COPYDESK_SHUTDOWN_GRACE", &c.ShutdownGrace)
-	if v := getenv("COPYDESK_SIMULATE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, &ConfigError{Field: "COPYDESK_SIMULATE", Message: fmt.Sprintf("%q is not true or false", v)})
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, &ConfigError{Field: name, Message: fmt.Sprintf("%q is not true or false", v)})
+				return
+			}
+			*dst = b
 		}
-		c.Simulate = b
 	}
+	boolean("COPYDESK_SIMULATE", &c.Simulate)
+	boolean("COPYDESK_DURABLE_LEDGER", &c.Access.DurableLedger)
 	duration("COPYDESK_SIMULATE_LATENCY", &c.SimulateLatency)
 	duration("COPYDESK_SIMULATE_TTFT", &c.SimulateTTFT)
 	integer("COPYDESK_QUEUE_WORKERS", &c.Queue.Workers)

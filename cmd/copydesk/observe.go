@@ -89,7 +89,7 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 
 // usageBetween reads the cost ledger for the daily digest.
 func (m *Main) usageBetween(ctx context.Context, from, to time.Time) ([]copydesk.UsageRecord, error) {
-	entries, err := m.Store.FindLedger(ctx, copydesk.UsageFilter{From: from, To: to})
+	entries, err := m.ledger.FindLedger(ctx, copydesk.UsageFilter{From: from, To: to})
 	if err != nil {
 		return nil, err
 	}

@@ -87,6 +87,7 @@ type Main struct {
 	access  *auth.CachingStore // the access store with verified credentials remembered
 	routed  *router.Service    // the routed model service built from the configuration
 	hits    *ledger.Hits       // cache-hit savings summed for the ledger
+	ledger  *ledger.Reader     // the ledger, read after what is held back is written
 	Queue   queue
 	Jobs    *jobs.Service
 	HTTP    *cdhttp.Server
@@ -218,9 +219,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Tracing.Enabled() {
 		m.Jobs.Tracer = m.Tracing
 	}
+	m.ledger = &ledger.Reader{Store: m.Store, Pending: []ledger.Flusher{m.Budget}, Logger: m.Logger.With("component", "ledger")}
 	var calls, blocks copydesk.ModelService
 	if m.routed != nil {
 		m.hits = &ledger.Hits{Store: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "ledger")}
+		m.ledger.Pending = append(m.ledger.Pending, m.hits)
 		if err := m.hits.Start(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}
@@ -290,15 +293,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Limiter: m.Limiter,
 		Access:  m.access,
 		Budgets: m.Budget,
-		Ledger:  m.Store,
+		Ledger:  m.ledger,
 		Clock:   m.Clock,
-		ResultCustomer: func(ctx context.Context, key string) (string, bool, error) {
-			e, ok, err := l2.GetCache(ctx, key)
-			if err != nil || !ok {
-				return "", ok, err
-			}
-			return e.CustomerID, true, nil
-		},
+		ResultCustomer: m.Cache.Owner,
 		Ready: func(ctx context.Context) error {
 			var redisErr error
 			if m.redis != nil {

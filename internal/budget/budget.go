@@ -47,6 +47,12 @@ type Options struct {
 	// service applies at once, one set by another process within KnownTTL.
 	// Default RefreshDefault.
 	KnownTTL time.Duration
+	// DurableLedger makes the ledger row of a call no budget guards durable
+	// before the call returns. Without it the row is written within
+	// groupcommit.LingerDefault with the rows of other calls: a crash may
+	// lose the last of them, never money a budget counts (guarded calls
+	// are always durable).
+	DurableLedger bool
 }
 
 var _ copydesk.BudgetService = (*Service)(nil)
@@ -59,6 +65,7 @@ type Service struct {
 	logger   *slog.Logger
 	journal  *Journal
 	knownTTL time.Duration
+	durable  bool
 
 	mu    sync.Mutex
 	gen   uint64 // bumped by every budget change made through the service
@@ -74,12 +81,12 @@ type knownBudget struct {
 // New returns a Service over store.
 func New(store copydesk.BudgetStore, opts Options) *Service {
 	s := &Service{store: store, clock: cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}), logger: opts.Logger,
-		journal: opts.Journal, knownTTL: cmp.Or(opts.KnownTTL, RefreshDefault)}
+		journal: opts.Journal, knownTTL: cmp.Or(opts.KnownTTL, RefreshDefault), durable: opts.DurableLedger}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
 	if j, ok := store.(copydesk.BudgetJournal); ok && s.journal == nil {
-		s.journal = NewJournal(j)
+		s.journal = NewJournal(j, s.logger)
 	}
 	return s
 }
@@ -226,8 +233,16 @@ func (s *Service) Settle(ctx context.Context, r copydesk.Reservation, actual cop
 	if r.ID == "" {
 		// No budget guarded the call: its ledger row (and the spent of a
 		// budget set meanwhile) through the journal.
-		return nil, s.journal.Charge(ctx, &copydesk.Charge{CustomerID: r.CustomerID, UserID: r.UserID,
-			Period: copydesk.BudgetPeriod(s.clock.Now()), Amount: actual, Entry: entry})
+		c := &copydesk.Charge{CustomerID: r.CustomerID, UserID: r.UserID,
+			Period: copydesk.BudgetPeriod(s.clock.Now()), Amount: actual, Entry: entry}
+		if !s.durable {
+			if err := c.Prepare(s.clock.Now()); err != nil {
+				return nil, err
+			}
+			s.journal.ChargeLater(c)
+			return nil, nil
+		}
+		return nil, s.journal.Charge(ctx, c)
 	}
 	b, err := s.store.Settle(ctx, r.ID, actual, entry)
 	if err != nil {
@@ -299,6 +314,15 @@ func (s *Service) Release(ctx context.Context, r copydesk.Reservation) error {
 		return nil // nothing was reserved
 	}
 	return s.store.Release(ctx, r.ID)
+}
+
+// Flush writes the ledger rows still queued; call it before the store
+// closes.
+func (s *Service) Flush(ctx context.Context) error {
+	if s.journal == nil {
+		return nil
+	}
+	return s.journal.Flush(ctx)
 }
 
 // BudgetLeft returns the fraction (0-1) of the customer's monthly budget

@@ -301,6 +301,9 @@ func TestUnbudgetedCallsSkipTheStore(t *testing.T) {
 	if _, err := svc.Settle(ctx, r, 300, &copydesk.LedgerEntry{Kind: "chat", Model: "m"}); err != nil {
 		t.Fatalf("Settle: %v", err)
 	}
+	if err := svc.Flush(ctx); err != nil { // the row waits to share a transaction
+		t.Fatal(err)
+	}
 	b, _ := db.FindBudget(ctx, c.ID, "")
 	if b.Spent != 300 {
 		t.Errorf("got spent %d, want the unguarded call's 300", b.Spent)
@@ -337,5 +340,27 @@ func TestBudgetSetElsewhereAppliesWithinKnownTTL(t *testing.T) {
 	clock.Add(time.Second)
 	if _, _, err := svc.Reserve(ctx, c.ID, "", 500); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
 		t.Errorf("after KnownTTL: got %v, want EBUDGETEXCEEDED", err)
+	}
+}
+
+// TestDurableLedger: with DurableLedger the row of an unguarded call is in
+// the store when Settle returns.
+func TestDurableLedger(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.Epoch())
+	db := openSQLite(t, clock)
+	c := storetest.MustCreateCustomer(t, db, "Acme")
+	svc := budget.New(db, budget.Options{Clock: clock, DurableLedger: true})
+	r, _, err := svc.Reserve(ctx, c.ID, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Settle(ctx, r, 7, &copydesk.LedgerEntry{Kind: "chat", Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := db.FindLedger(ctx, copydesk.UsageFilter{From: clock.Now().Add(-time.Hour), To: clock.Now().Add(time.Hour)})
+	if len(rows) != 1 || rows[0].Cost != 7 {
+		t.Errorf("got %+v, want the row in the store when Settle returns", rows)
 	}
 }

@@ -15,16 +15,30 @@ import (
 // Journal makes settled costs durable: each Charge waits until its row is
 // committed, in one transaction with the charges of concurrent callers
 // (group commit), so that N settlements cost about one write.
+// ChargeLater queues a charge no answer waits on.
 type Journal struct {
 	w groupcommit.Writer[*copydesk.Charge]
 }
 
-// NewJournal returns a Journal writing through store.
-func NewJournal(store copydesk.BudgetJournal) *Journal {
+// NewJournal returns a Journal writing through store; failures of charges
+// queued with ChargeLater are logged to logger (nil: discarded).
+func NewJournal(store copydesk.BudgetJournal, logger *slog.Logger) *Journal {
 	j := &Journal{}
 	j.w.Write = store.ChargeBudgets
+	j.w.OnLaterError = func(c *copydesk.Charge, err error) {
+		if logger != nil {
+			logger.Error("ledger: a queued ledger row could not be written", "customer_id", c.CustomerID, "err", err)
+		}
+	}
 	return j
 }
+
+// ChargeLater queues c to be written within groupcommit.LingerDefault
+// with the rows that arrive meanwhile, and returns at once.
+func (j *Journal) ChargeLater(c *copydesk.Charge) { j.w.AddLater(c) }
+
+// Flush writes every queued charge; call it before the store closes.
+func (j *Journal) Flush(ctx context.Context) error { return j.w.Flush(ctx) }
 
 // Charge adds c.Amount to the spent amounts of c's budgets and appends its
 // ledger row; it returns once they are committed. Returns EINVALID for a
@@ -108,7 +122,7 @@ func NewMemory(store MemoryStore, opts MemoryOptions) *Memory {
 		refresh: cmp.Or(opts.Refresh, RefreshDefault), logger: opts.Logger,
 		budgets: make(map[budgetKey]*memBudget), res: make(map[string]*memReservation)}
 	if m.journal == nil {
-		m.journal = NewJournal(store)
+		m.journal = NewJournal(store, opts.Logger)
 	}
 	if m.logger == nil {
 		m.logger = slog.New(slog.DiscardHandler)

@@ -294,6 +294,22 @@ func (c *Cache) Get(ctx context.Context, req Request) (value []byte, o Outcome, 
 	return nil, Outcome{}, false, nil
 }
 
+// Owner returns the customer partition of the entry under key ("" for a
+// shared entry), from L1 and else L2, and ok false when neither holds it.
+func (c *Cache) Owner(ctx context.Context, key string) (customerID string, ok bool, err error) {
+	if e, ok := c.getL1(ctx, key); ok {
+		return e.CustomerID, true, nil
+	}
+	if c.l2 == nil {
+		return "", false, nil
+	}
+	e, ok, err := c.l2.GetCache(ctx, key)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	return e.CustomerID, true, nil
+}
+
 // Set stores a finished, validated answer for req in both layers with the
 // tier's TTL, as if fn had produced it at cost. Returns EINVALID for a
 // malformed request, or the L1 store's error; an L2 failure is logged.

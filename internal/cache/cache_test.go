@@ -607,3 +607,25 @@ func TestMemoryOnlyTiers(t *testing.T) {
 		t.Errorf("an unknown tier: got %v, want EINVALID", err)
 	}
 }
+
+func TestOwner(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newFakeClock()
+	l2 := MustMemoryStore(t, clock, 8<<20)
+	c := MustNew(t, clock, l2)
+	r := req("analysis", "owned")
+	if _, _, err := c.Do(ctx, r, func(context.Context) ([]byte, copydesk.Micros, error) { return []byte("v"), 0, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if who, ok, err := c.Owner(ctx, r.Key); err != nil || !ok || who != "acme" {
+		t.Errorf("got %q %v %v, want acme from L1", who, ok, err)
+	}
+	fresh := MustNew(t, clock, l2) // an empty L1: from L2
+	if who, ok, err := fresh.Owner(ctx, r.Key); err != nil || !ok || who != "acme" {
+		t.Errorf("got %q %v %v, want acme from L2", who, ok, err)
+	}
+	if _, ok, _ := c.Owner(ctx, req("analysis", "other").Key); ok {
+		t.Error("an absent key: got ok")
+	}
+}

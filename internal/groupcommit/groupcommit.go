@@ -12,6 +12,7 @@ package groupcommit
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // MaxBatchDefault caps the items of one batch.
@@ -32,17 +33,28 @@ type Writer[T any] struct {
 	MaxBatch int
 	// Observe, when set, is told the size of every batch written (metrics).
 	Observe func(n int, err error)
+	// Linger is how long an item added with AddLater may wait for others
+	// to share its transaction. Default LingerDefault.
+	Linger time.Duration
+	// OnLaterError, when set, receives the error of an item added with
+	// AddLater that could not be written.
+	OnLaterError func(v T, err error)
 
 	mu      sync.Mutex
 	writing bool
+	armed   bool // a timer will drain the items added with AddLater
 	pending []*item[T]
 }
 
+// LingerDefault is how long an AddLater item waits for company.
+const LingerDefault = 100 * time.Millisecond
+
 type item[T any] struct {
-	v    T
-	ctx  context.Context
-	err  error
-	done chan struct{}
+	v     T
+	ctx   context.Context
+	err   error
+	done  chan struct{}
+	later bool // added with AddLater: nobody waits, errors go to OnLaterError
 }
 
 // Add writes v, in a batch with the items of concurrent callers, and
@@ -65,6 +77,63 @@ func (w *Writer[T]) Add(ctx context.Context, v T) error {
 	w.drain(it)
 	<-it.done
 	return it.err
+}
+
+// AddLater queues v to be written within Linger, in a batch with the items
+// that arrive meanwhile, and returns at once: for writes no answer waits
+// on (a crash loses at most the last Linger of them). Failures go to
+// OnLaterError.
+func (w *Writer[T]) AddLater(v T) {
+	it := &item[T]{v: v, ctx: context.Background(), done: make(chan struct{}), later: true}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending = append(w.pending, it)
+	if w.writing || w.armed {
+		return // a batch in progress, or the timer, takes it
+	}
+	w.armed = true
+	linger := w.Linger
+	if linger <= 0 {
+		linger = LingerDefault
+	}
+	time.AfterFunc(linger, w.kick)
+}
+
+// kick drains what waits unless a writer is at work.
+func (w *Writer[T]) kick() {
+	w.mu.Lock()
+	w.armed = false
+	if w.writing || len(w.pending) == 0 {
+		w.mu.Unlock()
+		return
+	}
+	w.writing = true
+	w.mu.Unlock()
+	w.drain(nil)
+}
+
+// Flush writes every item waiting now and returns when none waits and no
+// batch is in progress, or when ctx ends. Call it at shutdown.
+func (w *Writer[T]) Flush(ctx context.Context) error {
+	for {
+		w.mu.Lock()
+		switch {
+		case len(w.pending) == 0 && !w.writing:
+			w.mu.Unlock()
+			return nil
+		case !w.writing:
+			w.writing = true
+			w.mu.Unlock()
+			w.drain(nil)
+			continue
+		}
+		w.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // drain writes batches until nothing is pending. Once own (the draining
@@ -130,7 +199,7 @@ func (w *Writer[T]) write(batch []*item[T]) {
 			if err == nil && errs != nil {
 				it.err = errs[0]
 			}
-			close(it.done)
+			w.settle(it)
 		}
 		return
 	}
@@ -139,8 +208,16 @@ func (w *Writer[T]) write(batch []*item[T]) {
 		if err == nil && errs != nil {
 			it.err = errs[i]
 		}
-		close(it.done)
+		w.settle(it)
 	}
+}
+
+// settle ends an item's wait, or reports a failed AddLater item.
+func (w *Writer[T]) settle(it *item[T]) {
+	if it.later && it.err != nil && w.OnLaterError != nil {
+		w.OnLaterError(it.v, it.err)
+	}
+	close(it.done)
 }
 
 // writeBatch writes vals through WriteEach or Write.

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/groupcommit"
 )
@@ -189,5 +190,50 @@ func TestWriteEachFailsOneItem(t *testing.T) {
 	}
 	if len(batches) != 2 {
 		t.Errorf("got batches %v, want 2: the failing item does not split its batch", batches)
+	}
+}
+
+func TestAddLater(t *testing.T) {
+	t.Parallel()
+	s := &sink{bad: 13}
+	var mu sync.Mutex
+	var failed []int
+	w := &groupcommit.Writer[int]{Write: s.write, Linger: 20 * time.Millisecond, OnLaterError: func(v int, err error) {
+		mu.Lock()
+		failed = append(failed, v)
+		mu.Unlock()
+	}}
+	for i := range 20 {
+		if i != 13 {
+			w.AddLater(i) // returns at once; written together after the linger
+		}
+	}
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	written, batches := len(s.written), len(s.batches)
+	s.mu.Unlock()
+	if written != 19 || batches > 3 {
+		t.Errorf("got %d items written in %d batches, want 19 sharing one or a few", written, batches)
+	}
+	w.AddLater(13)
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(failed) != 1 || failed[0] != 13 {
+		t.Errorf("OnLaterError got %v, want [13]", failed)
+	}
+	// A sync Add takes the waiting items along.
+	w.AddLater(100)
+	if err := w.Add(context.Background(), 101); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written[100] != 1 {
+		t.Error("an AddLater item was not written with the next Add")
 	}
 }

@@ -105,7 +105,7 @@ type Server struct {
 	// Budgets reads and sets budgets (budget routes).
 	Budgets BudgetAdmin
 	// Ledger reads the cost ledger (usage routes).
-	Ledger copydesk.LedgerStore
+	Ledger UsageReporter
 	// ResultCustomer returns the customer partition of a cached result by
 	// key (ok false if absent), so that GET /v1/analyses/{key} never serves
 	// another customer's report; nil serves no stored result.
@@ -120,6 +120,13 @@ type Server struct {
 	routes  []Route
 	closing chan struct{}
 	once    sync.Once
+}
+
+// UsageReporter sums the cost ledger (ledger.Reader implements it).
+type UsageReporter interface {
+	// UsageReport sums the rows matching filter. Returns EINVALID for a
+	// bad range.
+	UsageReport(ctx context.Context, filter copydesk.UsageFilter) (*copydesk.UsageReport, error)
 }
 
 // BudgetAdmin reads and sets budgets (budget.Service implements it).

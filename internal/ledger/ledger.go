@@ -95,7 +95,7 @@ func (h *Hits) Pending() int {
 	return len(h.pending)
 }
 
-// Flush writes the pending sums, one row each. Rows the store refuses for
+// Flush writes the pending sums, one row each (see Flusher). Rows the store refuses for
 // a reason that may pass stay pending for the next flush; the first error
 // is returned.
 func (h *Hits) Flush(ctx context.Context) error {
@@ -190,4 +190,44 @@ func (h *Hits) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return h.Logger
+}
+
+// Flusher writes what it holds back (budget.Service's queued rows, Hits).
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// Reader reads the ledger after writing the rows still held back in
+// memory, so that a usage report shows every call answered before it.
+type Reader struct {
+	// Store holds the ledger. Required.
+	Store copydesk.LedgerStore
+	// Pending are written before each read; their failures are logged and
+	// the read goes on.
+	Pending []Flusher
+	// Logger receives flush failures. Default: discard.
+	Logger *slog.Logger
+}
+
+func (r *Reader) flush(ctx context.Context) {
+	for _, f := range r.Pending {
+		if f == nil {
+			continue
+		}
+		if err := f.Flush(ctx); err != nil && r.Logger != nil {
+			r.Logger.Warn("ledger: writing held-back rows before a read failed", "err", err)
+		}
+	}
+}
+
+// UsageReport implements copydesk.LedgerStore's report after a flush.
+func (r *Reader) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydesk.UsageReport, error) {
+	r.flush(ctx)
+	return r.Store.UsageReport(ctx, f)
+}
+
+// FindLedger implements copydesk.LedgerStore's read after a flush.
+func (r *Reader) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copydesk.LedgerEntry, error) {
+	r.flush(ctx)
+	return r.Store.FindLedger(ctx, f)
 }
