@@ -289,12 +289,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			Stats: func(ctx context.Context) any { return m.Cache.Stats(ctx) },
 			Purge: func(ctx context.Context, f copydesk.CacheFilter) (any, error) { return m.Cache.Purge(ctx, f) },
 		},
-		Auth:    m.Auth,
-		Limiter: m.Limiter,
-		Access:  m.access,
-		Budgets: m.Budget,
-		Ledger:  m.ledger,
-		Clock:   m.Clock,
+		Auth:           m.Auth,
+		Limiter:        m.Limiter,
+		Access:         m.access,
+		Budgets:        m.Budget,
+		Ledger:         m.ledger,
+		Clock:          m.Clock,
 		ResultCustomer: m.Cache.Owner,
 		Ready: func(ctx context.Context) error {
 			var redisErr error
