@@ -58,7 +58,8 @@ func TestLoadgenInlineAtRate(t *testing.T) {
 
 func TestLoadgenClosedLoop(t *testing.T) {
 	t.Parallel()
-	m := MustRunMain(t)
+	m := MustRunMain(t, withBenchRates) // a closed loop outruns the ADMIN's default rate limit
+
 	res := MustLoadgen(t, "--url", m.HTTP.URL()+"/", "--rate", "0", "--duration", "200ms", "--concurrency", "2", "--words", "100")
 	if res.Requests == 0 || res.Statuses[200] != res.Requests {
 		t.Fatalf("got %d requests, statuses %v; want every one answered 200", res.Requests, res.Statuses)

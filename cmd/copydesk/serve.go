@@ -78,6 +78,8 @@ type Main struct {
 	Routed *router.Service
 
 	Store   store
+	sqlite  *sqlite.DB   // the store in the embedded mode
+	pg      *postgres.DB // the store in the PostgreSQL mode
 	Cache   *cache.Cache
 	Metrics *metrics.Metrics
 	Alerts  *alert.Engine
@@ -260,9 +262,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// stream poll the store often; in the embedded mode the poll is a rare
 	// safety net (10,000 idle streams polling every 2 s cost a third of a
 	// core, BENCHMARKS.md).
-	streamPoll := cdhttp.StreamPollDefault
+	streamPoll := ScaleOutStreamPoll
 	if m.Config.embedded() {
 		streamPoll = EmbeddedStreamPoll
+	} else {
+		m.watchEvents()
 	}
 	m.HTTP = &cdhttp.Server{
 		StreamPoll:     streamPoll,
@@ -381,6 +385,29 @@ func redactKeys(ps []ProviderConfig) []ProviderConfig {
 // wake-up in the embedded mode, where every event is written by this process.
 const EmbeddedStreamPoll = 30 * time.Second
 
+// ScaleOutStreamPoll is the same safety net in the PostgreSQL mode, where
+// LISTEN/NOTIFY wakes a stream at once when another instance stores events
+// of its job.
+const ScaleOutStreamPoll = 5 * time.Second
+
+// watchEvents wakes this instance's streams of the jobs whose events other
+// instances store (PostgreSQL LISTEN/NOTIFY), until Close.
+func (m *Main) watchEvents() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.pg.WatchEvents(ctx, func(jobID string) {
+			if jobID == "" {
+				m.Jobs.Broker.WakeAll()
+				return
+			}
+			m.Jobs.Broker.Wake(jobID)
+		})
+	}()
+	m.closers = append(m.closers, func() error { cancel(); <-done; return nil })
+}
+
 // SweepInterval is how often expired cache entries are deleted from the store.
 const SweepInterval = 10 * time.Minute
 
@@ -397,7 +424,7 @@ func (m *Main) openStore(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("open postgres store: %w", err)
 		}
-		m.Store = db
+		m.Store, m.pg = db, db
 		m.closers = append(m.closers, func() error { db.Close(); return nil })
 		return nil
 	}
@@ -413,7 +440,7 @@ func (m *Main) openStore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
-	m.Store = db
+	m.Store, m.sqlite = db, db
 	m.closers = append(m.closers, db.Close)
 	return nil
 }
@@ -430,14 +457,14 @@ func (m *Main) openQueue(ctx context.Context) error {
 		Logger:            m.Logger.With("component", "queue"),
 	}
 	if m.Config.embedded() {
-		q, err := river.OpenSQLite(ctx, m.Store.(*sqlite.DB).WritePool(), m.Jobs, cfg)
+		q, err := river.OpenSQLite(ctx, m.sqlite.WritePool(), m.Jobs, cfg)
 		if err != nil {
 			return fmt.Errorf("open queue: %w", err)
 		}
 		m.Queue = q
 		return nil
 	}
-	q, err := river.OpenPostgres(ctx, m.Store.(*postgres.DB).Pool(), m.Jobs, cfg)
+	q, err := river.OpenPostgres(ctx, m.pg.Pool(), m.Jobs, cfg)
 	if err != nil {
 		return fmt.Errorf("open queue: %w", err)
 	}

@@ -141,14 +141,14 @@ type JobStore interface {
 	// FindJobs returns the jobs matching filter, newest first, and the total count.
 	FindJobs(ctx context.Context, filter JobFilter) ([]*Job, int, error)
 	// AcceptJob stores a new job with its first event and, in the same
-	// transaction, calls enqueue with the store's transaction (the queue's
-	// insert into its tables in the store's database), so that an accepted
-	// job is stored, has its first event and is queued, or none of it.
-	// job.ID (when empty), CreatedAt, UpdatedAt and first's JobID, Seq and
-	// At are set. Concurrent accepts may share a transaction. Returns
-	// EINVALID for a bad job or event, ECONFLICT if the ID is taken, or
-	// enqueue's error.
-	AcceptJob(ctx context.Context, job *Job, first *Event, enqueue func(ctx context.Context, tx StoreTx) error) error
+	// transaction, hands it to queue (the queue's insert into its tables in
+	// the store's database; nil: no queue), so that an accepted job is
+	// stored, has its first event and is queued, or none of it. job.ID
+	// (when empty), CreatedAt, UpdatedAt and first's JobID, Seq and At are
+	// set. Concurrent accepts may share a transaction (and one call of
+	// queue). Returns EINVALID for a bad job or event, ECONFLICT if the ID
+	// is taken, or the queue's error.
+	AcceptJob(ctx context.Context, job *Job, first *Event, queue TxQueue) error
 	// UpdateJob changes a job and appends upd.Event with it. Returns
 	// ENOTFOUND if it does not exist and ECONFLICT if the job is already
 	// final and upd changes its status.
@@ -159,6 +159,14 @@ type JobStore interface {
 	// FindEvents returns the job's events with Seq > afterSeq in order, at most
 	// limit of them (0: all).
 	FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*Event, error)
+}
+
+// TxQueue enqueues jobs inside a transaction of the store the queue shares
+// its database with (Queue.EnqueueTx).
+type TxQueue interface {
+	// EnqueueTx schedules jobs inside tx. Returns EINTERNAL for a
+	// transaction of another kind.
+	EnqueueTx(ctx context.Context, tx StoreTx, jobs ...*Job) error
 }
 
 // StoreTx is a store's open transaction handed to a queue that keeps its

@@ -93,6 +93,21 @@ func (b *Broker) Wake(jobID string) {
 	}
 }
 
+// WakeAll is Wake for every job with subscribers (after this process may
+// have missed notifications of other processes).
+func (b *Broker) WakeAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, m := range b.subs {
+		for f := range m {
+			f.mu.Lock()
+			f.gap = true
+			f.mu.Unlock()
+			f.signal()
+		}
+	}
+}
+
 // Subscribers returns the number of open subscriptions, for metrics.
 func (b *Broker) Subscribers() int {
 	b.mu.Lock()

@@ -170,9 +170,7 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 	if err != nil {
 		return err
 	}
-	err = s.Store.AcceptJob(ctx, job, first, func(ctx context.Context, tx copydesk.StoreTx) error {
-		return s.Queue.EnqueueTx(ctx, tx, job)
-	})
+	err = s.Store.AcceptJob(ctx, job, first, s.Queue)
 	switch copydesk.ErrorCode(err) {
 	case "":
 	case copydesk.EINVALID, copydesk.ECONFLICT, copydesk.ECANCELLED, copydesk.ERATELIMITED:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var _ copydesk.BudgetStore = (*DB)(nil)
@@ -385,14 +386,11 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 	if len(charges) == 0 {
 		return nil
 	}
-	return db.writeTx(ctx, func(tx pgx.Tx) error {
-		var b pgx.Batch
+	return db.batched(ctx, func(b *pgx.Batch, res *opResult) {
 		for _, k := range keys {
-			b.Queue(chargeSQL, k.period, sums[k], now, k.customer, k.user)
+			b.Queue(chargeSQL, k.period, sums[k], now, k.customer, k.user).Exec(func(pgconn.CommandTag) error { return nil })
 		}
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return translate(err)
-		}
-		return insertLedgers(ctx, tx, entries)
+		sql, args := insertLedgersSQL(entries)
+		b.Queue(sql, args...).Exec(func(pgconn.CommandTag) error { return nil })
 	})
 }

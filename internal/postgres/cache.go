@@ -8,6 +8,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // sweepBatch is how many expired entries DeleteExpiredCache deletes per
@@ -49,17 +50,18 @@ func (db *DB) SetCache(ctx context.Context, entry *copydesk.CacheEntry) error {
 	if value == nil {
 		value = []byte{}
 	}
-	// One statement: no explicit transaction needed.
-	_, err := db.pool.Exec(ctx, `
-		INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (key) DO UPDATE SET
-			customer_id = excluded.customer_id, kind = excluded.kind, tier = excluded.tier,
-			value = excluded.value, expires_at = excluded.expires_at,
-			created_at = excluded.created_at, cost_micros = excluded.cost_micros`,
-		entry.Key, entry.CustomerID, entry.Kind, string(entry.Tier), value,
-		entry.ExpiresAt, entry.CreatedAt, int64(entry.CostMicros))
-	return translate(err)
+	// Concurrent writes share a transaction and a round trip.
+	return db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+		b.Queue(`
+			INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (key) DO UPDATE SET
+				customer_id = excluded.customer_id, kind = excluded.kind, tier = excluded.tier,
+				value = excluded.value, expires_at = excluded.expires_at,
+				created_at = excluded.created_at, cost_micros = excluded.cost_micros`,
+			entry.Key, entry.CustomerID, entry.Kind, string(entry.Tier), value,
+			entry.ExpiresAt, entry.CreatedAt, int64(entry.CostMicros)).Exec(func(pgconn.CommandTag) error { return nil })
+	})
 }
 
 // PurgeCache deletes the entries matching filter (all of them for an empty

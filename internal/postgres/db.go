@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/groupcommit"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -55,6 +56,10 @@ type DB struct {
 	schema string
 	clock  copydesk.Clock
 	logger *slog.Logger
+
+	instance string                      // names this process in event notifications
+	batch    groupcommit.Writer[*pgOp]   // group commit of the hot writes
+	accepts  groupcommit.Writer[*accept] // group commit of accepted jobs
 }
 
 // Compile-time checks that DB implements the domain interfaces.
@@ -96,10 +101,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		cfg.MaxConns = MaxConnsDefault
 	}
 	db := &DB{
-		schema: opts.Schema,
-		clock:  cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
-		logger: opts.Logger,
+		schema:   opts.Schema,
+		clock:    cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
+		logger:   opts.Logger,
+		instance: copydesk.NewID("", time.Now()),
 	}
+	db.batch.WriteEach = db.writeOps
+	db.accepts.Write = db.writeAccepts
 	if db.logger == nil {
 		db.logger = slog.New(slog.DiscardHandler)
 	}
@@ -313,3 +321,14 @@ func parseErrorReason(err error) string {
 	}
 	return "check its syntax, e.g. postgres://user:password@host:5432/database?sslmode=disable"
 }
+
+// notifyChannel is the channel of this schema's event notifications.
+func (db *DB) notifyChannel() string {
+	if db.schema == "" {
+		return notifyChannel
+	}
+	return notifyChannel + "_" + db.schema
+}
+
+// Instance names this process in event notifications.
+func (db *DB) Instance() string { return db.instance }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -27,8 +28,10 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 }
 
 // AcceptJob stores a job, its first event and its queue row in one
-// transaction. See copydesk.JobStore.
-func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, enqueue func(ctx context.Context, tx copydesk.StoreTx) error) error {
+// transaction, shared with concurrent accepts: one multi-row statement for
+// the jobs and their first events and one queue insert for all of them.
+// See copydesk.JobStore.
+func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, queue copydesk.TxQueue) error {
 	now := db.now()
 	if err := job.Prepare(now); err != nil {
 		return err
@@ -40,15 +43,83 @@ func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.
 	if err := first.Prepare(); err != nil {
 		return err
 	}
+	first.Seq, first.At = 1, now
+	return db.accepts.Add(ctx, &accept{job: job, first: first, queue: queue})
+}
+
+// accept is one job to accept.
+type accept struct {
+	job   *copydesk.Job
+	first *copydesk.Event
+	queue copydesk.TxQueue
+}
+
+// writeAccepts stores a batch of accepted jobs in one transaction.
+func (db *DB) writeAccepts(ctx context.Context, batch []*accept) error {
+	n := len(batch)
+	var (
+		ids, kinds, customers, users, statuses, types = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		prios, attempts                               = make([]int16, n), make([]int32, n)
+		inputs, results, datas                        = make([][]byte, n), make([][]byte, n), make([][]byte, n)
+		created, updated                              = make([]time.Time, n), make([]time.Time, n)
+		errCodes, errMsgs                             = make([]*string, n), make([]*string, n)
+		finished                                      = make([]*time.Time, n)
+	)
+	for i, a := range batch {
+		j := a.job
+		ids[i], kinds[i], customers[i], users[i], statuses[i] = j.ID, j.Kind, j.CustomerID, j.UserID, string(j.Status)
+		prios[i], attempts[i] = int16(j.Priority), int32(j.Attempts)
+		if len(j.Input) > 0 {
+			inputs[i] = j.Input
+		}
+		if len(j.Result) > 0 {
+			results[i] = j.Result
+		}
+		if j.Error != nil {
+			errCodes[i], errMsgs[i] = &j.Error.Code, &j.Error.Message
+		}
+		created[i], updated[i], finished[i] = j.CreatedAt, j.UpdatedAt, j.FinishedAt
+		types[i], datas[i] = a.first.Type, a.first.Data
+	}
 	return db.writeTx(ctx, func(tx pgx.Tx) error {
-		if err := createJob(ctx, tx, job); err != nil {
+		_, err := tx.Exec(ctx, `
+			WITH j AS (
+				INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
+					error_code, error_message, attempts, created_at, updated_at, finished_at, last_seq)
+				SELECT id, kind, customer_id, user_id, priority, status, input, result,
+					error_code, error_message, attempts, created_at, updated_at, finished_at, 1
+				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::bytea[], $8::bytea[],
+					$9::text[], $10::text[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[])
+					AS t(id, kind, customer_id, user_id, priority, status, input, result,
+					error_code, error_message, attempts, created_at, updated_at, finished_at)
+				RETURNING id, created_at
+			)
+			INSERT INTO job_events (job_id, seq, type, data, at)
+			SELECT j.id, 1, e.type, e.data, j.created_at
+			FROM j JOIN unnest($1::text[], $15::text[], $16::bytea[]) AS e(id, type, data) ON e.id = j.id`,
+			ids, kinds, customers, users, prios, statuses, inputs, results, errCodes, errMsgs, attempts,
+			created, updated, finished, types, datas)
+		if err = translate(err); err != nil {
+			if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
+				return copydesk.Errorf(copydesk.ECONFLICT, "a job with this id already exists")
+			}
 			return err
 		}
-		if err := appendEvent(ctx, tx, first, now); err != nil {
-			return err
-		}
-		if enqueue != nil {
-			return enqueue(ctx, tx)
+		// One queue insert for each run of jobs of the same queue (in
+		// practice: one for the whole batch).
+		for i := 0; i < len(batch); {
+			q := batch[i].queue
+			jobs := []*copydesk.Job{batch[i].job}
+			j := i + 1
+			for ; j < len(batch) && sameQueue(batch[j].queue, q); j++ {
+				jobs = append(jobs, batch[j].job)
+			}
+			if q != nil {
+				if err := q.EnqueueTx(ctx, tx, jobs...); err != nil {
+					return err
+				}
+			}
+			i = j
 		}
 		return nil
 	})
@@ -168,6 +239,50 @@ func findJobs(ctx context.Context, tx pgx.Tx, filter copydesk.JobFilter) ([]*cop
 	return jobs, total, nil
 }
 
+// scanJobWith scans a job row followed by extra columns.
+func scanJobWith(row pgx.Row, extra ...any) (*copydesk.Job, error) {
+	var (
+		job              copydesk.Job
+		priority         int16
+		status           string
+		input, result    []byte
+		errCode, errMsg  *string
+		created, updated time.Time
+		finished         *time.Time
+	)
+	dest := append([]any{&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
+		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	fillJob(&job, priority, status, input, result, errCode, errMsg, created, updated, finished)
+	return &job, nil
+}
+
+func fillJob(job *copydesk.Job, priority int16, status string, input, result []byte, errCode, errMsg *string, created, updated time.Time, finished *time.Time) {
+	job.Priority, job.Status = copydesk.Priority(priority), copydesk.JobStatus(status)
+	if input != nil {
+		job.Input = json.RawMessage(input)
+	}
+	if result != nil {
+		job.Result = json.RawMessage(result)
+	}
+	if errCode != nil || errMsg != nil {
+		job.Error = &copydesk.JobError{}
+		if errCode != nil {
+			job.Error.Code = *errCode
+		}
+		if errMsg != nil {
+			job.Error.Message = *errMsg
+		}
+	}
+	job.CreatedAt, job.UpdatedAt = created.UTC(), updated.UTC()
+	if finished != nil {
+		t := finished.UTC()
+		job.FinishedAt = &t
+	}
+}
+
 func scanJob(row pgx.Row) (*copydesk.Job, error) {
 	var (
 		job              copydesk.Job
@@ -219,21 +334,91 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
+	now := db.now()
 	var job *copydesk.Job
-	err := db.writeTx(ctx, func(tx pgx.Tx) (err error) {
-		now := db.now()
-		if job, err = updateJob(ctx, tx, id, upd, now); err != nil {
-			return err
+	err := db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+		var status *string
+		if upd.Status != nil {
+			st := string(*upd.Status)
+			status = &st
 		}
+		var errCode, errMsg *string
+		if upd.Error != nil {
+			errCode, errMsg = &upd.Error.Code, &upd.Error.Message
+		}
+		var attempts *int32
+		if upd.Attempts != nil {
+			a := int32(*upd.Attempts)
+			attempts = &a
+		}
+		var evType string
+		var evData []byte
 		if upd.Event != nil {
-			return appendEvent(ctx, tx, upd.Event, now)
+			evType, evData = upd.Event.Type, upd.Event.Data
 		}
-		return nil
+		b.Queue(updateJobSQL, id, status, upd.Result != nil, nullBytes(upd.Result), upd.Error != nil, errCode, errMsg,
+			attempts, now, upd.Event != nil, evType, evData).QueryRow(func(row pgx.Row) error {
+			var seq int64
+			j, err := scanJobWith(row, &seq)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				res.err = errNoRow
+			case err != nil:
+				return err
+			default:
+				job, res.err = j, nil
+				if upd.Event != nil {
+					upd.Event.Seq, upd.Event.At = seq, now
+				}
+			}
+			return nil
+		})
+		if upd.Event != nil {
+			db.queueNotify(b, id)
+		}
 	})
+	if errors.Is(err, errNoRow) {
+		// Nothing changed: the job is missing, or final and asked for a
+		// status (a racing cancel or finish won).
+		cur, ferr := db.FindJobByID(ctx, id)
+		if ferr != nil {
+			return nil, ferr
+		}
+		return nil, copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", id, cur.Status, *upd.Status)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return job, nil
+}
+
+// updateJobSQL changes a job and appends its event in one statement. A
+// final job refuses any status (zero rows); a final status sets
+// finished_at.
+const updateJobSQL = `
+	WITH upd AS (
+		UPDATE jobs SET
+			status = COALESCE($2::text, status),
+			result = CASE WHEN $3::boolean THEN $4::bytea ELSE result END,
+			error_code = CASE WHEN $5::boolean THEN $6::text ELSE error_code END,
+			error_message = CASE WHEN $5::boolean THEN $7::text ELSE error_message END,
+			attempts = COALESCE($8::integer, attempts),
+			updated_at = $9,
+			finished_at = CASE WHEN $2::text IN ('succeeded', 'partial', 'failed', 'cancelled') THEN $9 ELSE finished_at END,
+			last_seq = last_seq + CASE WHEN $10::boolean THEN 1 ELSE 0 END
+		WHERE id = $1 AND ($2::text IS NULL OR status NOT IN ('succeeded', 'partial', 'failed', 'cancelled'))
+		RETURNING ` + jobColumns + `, last_seq
+	), ins AS (
+		INSERT INTO job_events (job_id, seq, type, data, at)
+		SELECT id, last_seq, $11, $12, $9 FROM upd WHERE $10::boolean
+	)
+	SELECT ` + jobColumns + `, last_seq FROM upd`
+
+// queueNotify tells the other instances that events of jobID are stored,
+// when the batch commits (PostgreSQL sends a notification once per
+// transaction and payload).
+func (db *DB) queueNotify(b *pgx.Batch, jobID string) {
+	b.Queue(`SELECT pg_notify($1, $2)`, db.notifyChannel(), db.instance+":"+jobID).Exec(func(pgconn.CommandTag) error { return nil })
 }
 
 func updateJob(ctx context.Context, tx pgx.Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
@@ -266,20 +451,38 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 	if err := ev.Prepare(); err != nil {
 		return err
 	}
-	// One statement bumps the job's last_seq (locking its row until the
-	// statement's implicit transaction commits) and inserts the event.
-	return appendEvent(ctx, db.pool, ev, db.now())
+	now := db.now()
+	err := db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+		b.Queue(appendEventSQL, ev.JobID, ev.Type, []byte(ev.Data), now).QueryRow(func(row pgx.Row) error {
+			var seq int64
+			switch err := row.Scan(&seq); {
+			case errors.Is(err, pgx.ErrNoRows):
+				res.err = errNoRow
+			case err != nil:
+				return err
+			default:
+				ev.Seq, ev.At, res.err = seq, now, nil
+			}
+			return nil
+		})
+		db.queueNotify(b, ev.JobID)
+	})
+	return orNotFound(err, "job "+strconv.Quote(ev.JobID))
 }
+
+// appendEventSQL bumps the job's last_seq (locking its row until the
+// transaction commits) and inserts the event, in one statement.
+const appendEventSQL = `
+	WITH bumped AS (
+		UPDATE jobs SET last_seq = last_seq + 1 WHERE id = $1 RETURNING id, last_seq
+	)
+	INSERT INTO job_events (job_id, seq, type, data, at)
+	SELECT id, last_seq, $2, $3, $4 FROM bumped
+	RETURNING seq`
 
 func appendEvent(ctx context.Context, q querier, ev *copydesk.Event, now time.Time) error {
 	var seq int64
-	err := q.QueryRow(ctx, `
-		WITH bumped AS (
-			UPDATE jobs SET last_seq = last_seq + 1 WHERE id = $1 RETURNING id, last_seq
-		)
-		INSERT INTO job_events (job_id, seq, type, data, at)
-		SELECT id, last_seq, $2, $3, $4 FROM bumped
-		RETURNING seq`, ev.JobID, ev.Type, []byte(ev.Data), now).Scan(&seq)
+	err := q.QueryRow(ctx, appendEventSQL, ev.JobID, ev.Type, []byte(ev.Data), now).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", ev.JobID)
 	} else if err != nil {
@@ -344,4 +547,14 @@ func nullBytes(b json.RawMessage) []byte {
 		return nil
 	}
 	return []byte(b)
+}
+
+// sameQueue reports whether a and b are the same queue (values of a type
+// that cannot be compared, such as functions, never are).
+func sameQueue(a, b copydesk.TxQueue) bool {
+	ta := reflect.TypeOf(a)
+	if ta == nil || ta != reflect.TypeOf(b) || !ta.Comparable() {
+		return a == nil && b == nil
+	}
+	return a == b
 }

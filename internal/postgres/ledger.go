@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/jackc/pgx/v5"
 )
@@ -88,7 +90,8 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 	return rep, nil
 }
 
-// AppendLedgers appends rows in one statement. See copydesk.LedgerStore.
+// AppendLedgers appends rows in one statement, in a transaction shared with
+// concurrent writes. See copydesk.LedgerStore.
 func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry) error {
 	now := db.now()
 	for _, e := range entries {
@@ -100,11 +103,21 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 	if len(entries) == 0 {
 		return nil
 	}
-	return db.writeTx(ctx, func(tx pgx.Tx) error { return insertLedgers(ctx, tx, entries) })
+	return db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+		sql, args := insertLedgersSQL(entries)
+		b.Queue(sql, args...).Exec(func(pgconn.CommandTag) error { return nil })
+	})
 }
 
 // insertLedgers appends rows with one multi-row INSERT (one round trip).
 func insertLedgers(ctx context.Context, tx pgx.Tx, entries []*copydesk.LedgerEntry) error {
+	sql, args := insertLedgersSQL(entries)
+	_, err := tx.Exec(ctx, sql, args...)
+	return translateAccess(err, "ledger entry with this id")
+}
+
+// insertLedgersSQL is the multi-row INSERT of entries and its arguments.
+func insertLedgersSQL(entries []*copydesk.LedgerEntry) (string, []any) {
 	n := len(entries)
 	var (
 		ids, customers, users, kinds, jobs, providers, models, reservations = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -119,11 +132,10 @@ func insertLedgers(ctx context.Context, tx pgx.Tx, entries []*copydesk.LedgerEnt
 			int64(e.InputTokens), int64(e.OutputTokens), int64(e.CachedTokens), int64(e.Cost), int64(e.Saved), int64(e.Latency), int64(e.Count)
 		hits[i], at[i] = e.CacheHit, e.At
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
+	return `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
 		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[],
 			$15::text[], $16::timestamptz[], $17::bigint[])`,
-		ids, customers, users, kinds, jobs, providers, models, in, out, cached, cost, saved, hits, latency, reservations, at, calls)
-	return translateAccess(err, "ledger entry with this id")
+		[]any{ids, customers, users, kinds, jobs, providers, models, in, out, cached, cost, saved, hits, latency, reservations, at, calls}
 }

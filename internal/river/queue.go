@@ -323,14 +323,21 @@ func (q *Queue[TTx]) Enqueue(ctx context.Context, job *copydesk.Job) error {
 // EnqueueTx implements copydesk.Queue: the queue row is inserted in tx, a
 // transaction of the store whose database holds River's tables. Returns
 // EINTERNAL for a transaction of another kind.
-func (q *Queue[TTx]) EnqueueTx(ctx context.Context, tx copydesk.StoreTx, job *copydesk.Job) error {
+func (q *Queue[TTx]) EnqueueTx(ctx context.Context, tx copydesk.StoreTx, jobs ...*copydesk.Job) error {
 	t, ok := tx.(TTx)
 	if !ok {
 		return copydesk.Errorf(copydesk.EINTERNAL, "the queue cannot insert in a %T transaction", tx)
 	}
-	args, opts := q.insertArgs(ctx, job)
-	if _, err := q.client.InsertTx(ctx, t, args, opts); err != nil {
-		return fmt.Errorf("enqueue job %s: %w", job.ID, err)
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, job := range jobs {
+		args, opts := q.insertArgs(ctx, job)
+		params[i] = river.InsertManyParams{Args: args, InsertOpts: opts}
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	if _, err := q.client.InsertManyTx(ctx, t, params); err != nil {
+		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 
 // AcceptJob stores a job, its first event and its queue row in one
 // transaction, shared with concurrent writes. See copydesk.JobStore.
-func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, enqueue func(ctx context.Context, tx copydesk.StoreTx) error) error {
+func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, queue copydesk.TxQueue) error {
 	now := db.clock.Now().UTC()
 	if err := job.Prepare(now); err != nil {
 		return err
@@ -60,8 +60,8 @@ func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.
 		if err := appendEvent(ctx, tx, first, now); err != nil {
 			return err
 		}
-		if enqueue != nil {
-			return enqueue(ctx, tx.Tx)
+		if queue != nil {
+			return queue.EnqueueTx(ctx, tx.Tx, job)
 		}
 		return nil
 	})

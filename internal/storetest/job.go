@@ -413,10 +413,10 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		job := &copydesk.Job{Kind: "analysis", Status: copydesk.JobQueued}
 		first := &copydesk.Event{Type: "job.queued", Data: json.RawMessage(`{"priority":"HIGH"}`)}
 		var enqueued copydesk.StoreTx
-		err := s.AcceptJob(ctx, job, first, func(_ context.Context, tx copydesk.StoreTx) error {
+		err := s.AcceptJob(ctx, job, first, txQueueFunc(func(_ context.Context, tx copydesk.StoreTx, jobs ...*copydesk.Job) error {
 			enqueued = tx
 			return nil
-		})
+		}))
 		if err != nil {
 			t.Fatalf("AcceptJob: %v", err)
 		}
@@ -431,7 +431,7 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		// A failing enqueue stores nothing: no job, no event.
 		failed := &copydesk.Job{Kind: "analysis"}
 		boom := copydesk.Errorf(copydesk.EUNAVAILABLE, "queue down")
-		err = s.AcceptJob(ctx, failed, &copydesk.Event{Type: "job.queued"}, func(context.Context, copydesk.StoreTx) error { return boom })
+		err = s.AcceptJob(ctx, failed, &copydesk.Event{Type: "job.queued"}, txQueueFunc(func(context.Context, copydesk.StoreTx, ...*copydesk.Job) error { return boom }))
 		if copydesk.ErrorCode(err) != copydesk.EUNAVAILABLE {
 			t.Fatalf("got %v, want the enqueue's error", err)
 		}
@@ -447,12 +447,14 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 			go func() {
 				defer wg.Done()
 				j := &copydesk.Job{Kind: "analysis"}
-				err := s.AcceptJob(ctx, j, &copydesk.Event{Type: "job.queued"}, func(context.Context, copydesk.StoreTx) error {
-					if i%4 == 0 {
-						return boom
+				err := s.AcceptJob(ctx, j, &copydesk.Event{Type: "job.queued"}, txQueueFunc(func(_ context.Context, _ copydesk.StoreTx, jobs ...*copydesk.Job) error {
+					for _, jj := range jobs {
+						if jj.ID == j.ID && i%4 == 0 {
+							return boom
+						}
 					}
 					return nil
-				})
+				}))
 				if (err != nil) != (i%4 == 0) {
 					t.Errorf("accept %d: got %v", i, err)
 				}
@@ -706,4 +708,11 @@ func MustAppendEvent(tb testing.TB, s copydesk.JobStore, ev *copydesk.Event) {
 	if err := s.AppendEvent(context.Background(), ev); err != nil {
 		tb.Fatalf("AppendEvent: got error %v, want nil", err)
 	}
+}
+
+// txQueueFunc is a copydesk.TxQueue made of a function.
+type txQueueFunc func(ctx context.Context, tx copydesk.StoreTx, jobs ...*copydesk.Job) error
+
+func (f txQueueFunc) EnqueueTx(ctx context.Context, tx copydesk.StoreTx, jobs ...*copydesk.Job) error {
+	return f(ctx, tx, jobs...)
 }

@@ -1,0 +1,81 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// pgOp is one write of a batch: it queues its statements on the batch, and
+// their result callbacks record its outcome. A statement must not fail for
+// an expected reason (a missing row is zero rows, noted by the callback):
+// a failing statement aborts the whole batch, whose ops then run again one
+// by one.
+type pgOp struct {
+	queue func(b *pgx.Batch, res *opResult)
+}
+
+// opResult is the outcome of one op, filled by its callbacks.
+type opResult struct {
+	err error
+}
+
+// batched runs op in a transaction shared with the writes of concurrent
+// callers, sent to the server in one round trip (BEGIN, the statements,
+// COMMIT), and returns op's outcome once committed.
+func (db *DB) batched(ctx context.Context, queue func(b *pgx.Batch, res *opResult)) error {
+	return db.batch.Add(ctx, &pgOp{queue: queue})
+}
+
+// writeOps sends a batch of ops in one pipelined transaction.
+func (db *DB) writeOps(ctx context.Context, ops []*pgOp) ([]error, error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer conn.Release()
+	results := make([]opResult, len(ops))
+	var b pgx.Batch
+	b.Queue(`BEGIN`)
+	for i, op := range ops {
+		op.queue(&b, &results[i])
+	}
+	b.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		// The transaction is aborted: end it before the connection
+		// goes back to the pool.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if conn.Conn().PgConn().TxStatus() != 'I' {
+			if _, rerr := conn.Exec(rctx, `ROLLBACK`); rerr != nil {
+				conn.Conn().PgConn().Close(rctx) //nolint:errcheck // the pool drops it
+			}
+		}
+		return nil, translate(err)
+	}
+	errs := make([]error, len(ops))
+	for i := range results {
+		errs[i] = results[i].err
+	}
+	return errs, nil
+}
+
+// notifyChannel carries "<instance>:<job id>" for every job whose events a
+// write of this store committed, to the other instances' streams.
+const notifyChannel = "copydesk_events"
+
+// errNoRow is what a callback notes when its statement found no row; the
+// caller turns it into the domain error it means.
+var errNoRow = errors.New("no row")
+
+// orNotFound turns errNoRow into ENOTFOUND for what.
+func orNotFound(err error, what string) error {
+	if errors.Is(err, errNoRow) {
+		return copydesk.Errorf(copydesk.ENOTFOUND, "%s not found", what)
+	}
+	return err
+}
