@@ -69,7 +69,9 @@ func Parse(in Input) (*Doc, error) {
 		Format:    format,
 		Keyphrase: strings.TrimSpace(in.Keyphrase),
 		Slug:      strings.TrimSpace(in.Slug),
+		loc:       localeOf(in.Locale),
 	}
+	d.Locale = localeCodes[d.loc]
 	for _, s := range in.Synonyms {
 		if s = strings.TrimSpace(s); s != "" {
 			d.Synonyms = append(d.Synonyms, s)
