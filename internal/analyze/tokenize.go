@@ -161,7 +161,7 @@ func wordEnd(s string, i, z int) int {
 				continue
 			}
 			// An inner joiner followed by a word character.
-			if (c == '\'' || c == '-' || c == '.' || c == ',' || c == '_') && i+1 < z && i > 0 {
+			if (c == '\'' || c == '-' || c == '.' || c == ',' || c == '_' || c == '/') && i+1 < z && i > 0 {
 				if c == ',' && !(isDigit(s[i-1]) && isDigit(s[i+1])) {
 					return i
 				}

@@ -231,6 +231,7 @@ func TestYoastCorpus(t *testing.T) {
 			}
 		}
 		if verbose {
+			t.Logf("%s: words %v/%d sentences %v/%d", p.name, fig["words"], p.ref.Words, fig["sentences"], p.ref.Sentences)
 			t.Logf("%s: flesch %.1f/%.1f long %.1f/%.1f passive %.1f/%.1f transition %.1f/%.1f", p.name,
 				fig["flesch"], p.ref.Flesch, fig["long_sentence_pct"], p.ref.LongSentencePct,
 				fig["passive_pct"], p.ref.PassivePct, fig["transition_pct"], p.ref.TransitionPct)
