@@ -1,6 +1,5 @@
 package analyze
 
-
 // Readability thresholds, as Yoast SEO's readability assessments use them.
 const (
 	// sentence length: share of sentences over the recommended length

@@ -49,6 +49,12 @@ var transitionEN = []string{
 	"to sum up", "to summarise", "to summarize", "with this in mind", "as you can see", "in general",
 	"as mentioned", "in brief", "on top of that", "to put it differently", "to that end", "as a rule",
 	"in the first place", "in the second place", "to start with", "what is more", "in that case",
+	// Subordinating conjunctions and further discourse markers (grammar
+	// categories; see DATA-LICENSES.md).
+	"if", "when", "whenever", "while", "whilst", "since", "before", "until", "till", "than", "so", "albeit",
+	"even if", "either", "neither", "nor", "whether", "provided that", "providing that", "in case", "in this case",
+	"in many cases", "in most cases", "in either case", "in essence", "including", "later", "too", "most important",
+	"different from", "similar to", "of course", "that is", "again",
 }
 
 var transitionNL = []string{
@@ -67,6 +73,11 @@ var transitionNL = []string{
 	"ten derde", "ten slotte", "ten gevolge van", "tot slot", "tot besluit", "zowel", "bovenal", "om kort te gaan",
 	"in het algemeen", "in conclusie", "kort samengevat", "als eerste", "in dat geval", "met het oog op",
 	"daar komt bij", "los daarvan", "wat betreft",
+	// Onderschikkende voegwoorden and further connectives (grammar
+	// categories; see DATA-LICENSES.md).
+	"als", "dan", "wanneer", "voordat", "al", "later", "zelfs", "daartoe", "noch", "ofwel", "hetzij", "opdat",
+	"zolang", "sinds", "totdat", "alvorens", "daarop", "daarmee", "daarvoor", "hierbij", "hierop", "bijgevolg",
+	"dientengevolge", "in dit geval", "per slot van rekening", "over het algemeen", "dankzij", "vanwege",
 }
 
 var transitionDE = []string{
@@ -80,6 +91,12 @@ var transitionDE = []string{
 	"im folgenden", "vor allem", "zum beispiel", "zum schluss", "zum einen", "zum anderen", "so dass",
 	"nicht nur", "sowohl", "im gegenteil", "im allgemeinen", "kurz gesagt", "im grunde", "in erster linie",
 	"das heißt", "zu guter letzt", "im übrigen", "infolge dessen", "aus diesem anlass",
+	// Subordinierende Konjunktionen, Pronominaladverbien and further
+	// connectives (grammar categories; see DATA-LICENSES.md).
+	"wenn", "dass", "daß", "ob", "falls", "sofern", "dafür", "dadurch", "dazu", "da", "darauf", "bevor", "ehe",
+	"nachdem", "indem", "noch", "entweder", "weder", "sondern", "sowie", "während", "seitdem", "seit", "sobald",
+	"solange", "wenngleich", "umso", "je", "desto", "sogar", "wodurch", "weshalb", "weswegen", "infolgedessen",
+	"mittlerweile", "inzwischen", "in diesem fall", "auf diese weise", "als ob",
 }
 
 var transitionFR = []string{
@@ -93,6 +110,12 @@ var transitionFR = []string{
 	"parce que", "pour conclure", "tout d'abord", "en premier lieu", "en second lieu", "de ce fait",
 	"en bref", "en général", "par ailleurs", "pour cette raison", "dans ce cas", "en d'autres termes",
 	"non seulement", "en particulier", "à savoir", "de sorte que",
+	// Conjonctions de subordination, locutions and further connectives
+	// (grammar categories; see DATA-LICENSES.md).
+	"lorsque", "lorsqu", "même si", "soit", "selon", "c'est pourquoi", "tel que", "telle que", "tels que",
+	"telles que", "encore", "dès que", "pendant que", "tandis que", "avant que", "après que", "jusqu'à ce que",
+	"depuis que", "pour que", "si bien que", "à moins que", "pourvu que", "ainsi que", "de même que",
+	"plutôt que", "sans que", "en conséquence", "en raison de", "en dépit de", "autrement dit",
 }
 
 var transitionES = []string{
@@ -105,6 +128,12 @@ var transitionES = []string{
 	"al contrario", "de modo que", "ya que", "dado que", "por eso", "en cuanto a", "a continuación",
 	"sin embargo", "en otras palabras", "en general", "en particular", "al mismo tiempo", "por lo general",
 	"de esta manera", "de este modo", "así pues", "con todo", "en suma", "no solo", "o sea",
+	// Conjunciones subordinantes, locuciones and further connectives
+	// (grammar categories; see DATA-LICENSES.md).
+	"si", "cuando", "como", "para que", "siempre que", "antes de", "por supuesto", "gracias a", "especialmente",
+	"generalmente", "a menudo", "e", "ni", "mientras que", "a menos que", "con tal de que", "aun cuando",
+	"hasta que", "desde que", "en cuanto", "tan pronto como", "puesto que", "de manera que", "a fin de que",
+	"en consecuencia", "por ello", "en este caso",
 }
 
 var transitionIT = []string{
@@ -117,6 +146,12 @@ var transitionIT = []string{
 	"a causa di", "grazie a", "in realtà", "per quanto riguarda", "prima di tutto", "in effetti",
 	"in particolare", "in generale", "allo stesso tempo", "dato che", "visto che", "in breve", "non solo",
 	"per concludere", "in ogni caso", "d'altro canto",
+	// Congiunzioni subordinanti, locuzioni and further connectives
+	// (grammar categories; see DATA-LICENSES.md).
+	"come", "quando", "o", "oppure", "così", "allora", "dopo", "prima di", "specialmente", "ovviamente",
+	"in questo caso", "anche se", "affinché", "qualora", "purché", "a meno che", "finché", "appena",
+	"non appena", "giacché", "cosicché", "in modo che", "prima che", "dopo che", "ossia", "altresì",
+	"in tal caso", "di solito",
 }
 
 var transitionPT = []string{
@@ -128,4 +163,10 @@ var transitionPT = []string{
 	"devido a", "por causa de", "em suma", "dessa forma", "desta forma", "sendo assim", "em seguida",
 	"ao contrário", "em geral", "em particular", "ao mesmo tempo", "uma vez que", "visto que", "já que",
 	"de modo que", "não só", "acima de tudo", "em outras palavras", "de qualquer forma",
+	// Conjunções subordinativas, locuções and further connectives
+	// (grammar categories; see DATA-LICENSES.md).
+	"ou", "mesmo que", "desde que", "de forma que", "de facto", "especialmente", "geralmente", "ainda que",
+	"logo que", "assim que", "para que", "a fim de que", "de maneira que", "até que", "sempre que",
+	"a menos que", "contanto que", "sem que", "porquanto", "além de", "na verdade", "pelo contrário",
+	"por conseguinte", "neste caso", "nesse caso",
 }
