@@ -48,8 +48,10 @@ var passiveENIrregular = newLexSet(
 	"rerun", "resold", "retold", "rethought", "uploaded", "downloaded")
 
 var passiveNL = (&passiveClauseLang{
-	aux:        newLexSet("word", "wordt", "worden", "werd", "werden"),
-	auxState:   newLexSet("ben", "bent", "is", "zijn", "was", "waren", "geweest"),
+	aux: newLexSet("word", "wordt", "worden", "werd", "werden"),
+	// Zijn + participle ("is geschreven") is the perfect of the passive as
+	// much as a state ("is gesloten"); like Yoast, only worden counts.
+	auxState:   newLexSet(),
 	possessive: "zijn",
 	infMarker:  newLexSet("te"),
 	subjects:   newLexSet("we", "wij", "ze", "zij", "jullie", "er", "u", "hier", "daar", "nu", "dan", "al", "ook", "niet"),
@@ -204,10 +206,13 @@ var passiveES = passiveRomanceLang{
 }
 
 var passiveIT = passiveRomanceLang{
-	aux: newLexSet("è", "sono", "era", "erano", "fu", "furono", "sarà", "saranno", "sarebbe", "sarebbero", "sia",
-		"siano", "fosse", "fossero", "essere", "stato", "stata", "stati", "state", "essendo", "sei", "siamo", "siete",
-		"ero", "viene", "vengono", "veniva", "venivano", "venne", "vennero", "verrà", "verranno", "verrebbe",
-		"verrebbero", "venga", "vengano", "venire", "vengo", "vieni"),
+	// Only the unambiguous passives: venire + participle, the compound
+	// "è stato scritto" and the passato remoto "fu scritto". Essere +
+	// participle ("è scritto", "sono gestite") is as often a state or the
+	// perfect of an intransitive verb, and Yoast does not count it either.
+	aux: newLexSet("fu", "furono", "stato", "stata", "stati", "state", "viene", "vengono", "veniva", "venivano",
+		"venne", "vennero", "verrà", "verranno", "verrebbe", "verrebbero", "venga", "vengano", "venire", "vengo",
+		"vieni", "venisse", "venissero"),
 	adverbs: newLexSet("non", "già", "molto", "sempre", "mai", "anche", "ben", "bene", "più", "spesso", "ancora",
 		"poi", "poco", "tutto", "tutti", "ormai", "così", "subito", "male"),
 	irregular: newLexSet(lexInflect("it", []string{"fatto", "scritto", "detto", "preso", "messo", "visto", "letto",

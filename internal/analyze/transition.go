@@ -61,11 +61,11 @@ var transitionNL = []string{
 	"aangezien", "alhoewel", "allereerst", "alsnog", "anderzijds", "bijvoorbeeld", "bovendien", "daarbij",
 	"daardoor", "daarna", "daarnaast", "daarom", "daarentegen", "daartegenover", "derhalve", "desalniettemin",
 	"desondanks", "dientengevolge", "doordat", "dus", "echter", "eerst", "enerzijds", "evenals", "eveneens",
-	"evenzo", "hierdoor", "hiermee", "hoewel", "immers", "indien", "integendeel", "kortom", "maar", "mits",
+	"evenzo", "hierdoor", "hoewel", "immers", "indien", "integendeel", "kortom", "maar", "mits",
 	"namelijk", "nadat", "nogmaals", "ofschoon", "omdat", "ondanks", "ook", "oftewel", "overigens",
 	"samengevat", "tenslotte", "tenzij", "terwijl", "tevens", "toch", "trouwens", "uiteindelijk", "vandaar",
-	"verder", "vervolgens", "voorts", "want", "waardoor", "zodat", "zodoende", "zodra", "zoals", "vooral",
-	"eindelijk", "tegelijkertijd", "hierna", "daarenboven", "anders", "kortweg", "ergo",
+	"vervolgens", "voorts", "want", "waardoor", "zodat", "zodoende", "zodra", "zoals",
+	"eindelijk", "tegelijkertijd", "hierna", "daarenboven", "kortweg", "ergo",
 	"aan de andere kant", "al met al", "als gevolg van", "als laatste", "bij voorbeeld", "dat wil zeggen",
 	"door middel van", "in de eerste plaats", "in de tweede plaats", "in het kort", "in plaats van",
 	"in tegenstelling tot", "in feite", "met andere woorden", "met name", "net als", "niet alleen",
@@ -77,7 +77,8 @@ var transitionNL = []string{
 	// categories; see DATA-LICENSES.md).
 	"als", "dan", "wanneer", "voordat", "al", "later", "zelfs", "daartoe", "noch", "ofwel", "hetzij", "opdat",
 	"zolang", "sinds", "totdat", "alvorens", "daarop", "daarmee", "daarvoor", "hierbij", "hierop", "bijgevolg",
-	"dientengevolge", "in dit geval", "per slot van rekening", "over het algemeen", "dankzij", "vanwege",
+	"dientengevolge", "per slot van rekening", "over het algemeen", "dankzij", "vanwege",
+	"toen",
 }
 
 var transitionDE = []string{
@@ -97,6 +98,7 @@ var transitionDE = []string{
 	"nachdem", "indem", "noch", "entweder", "weder", "sondern", "sowie", "während", "seitdem", "seit", "sobald",
 	"solange", "wenngleich", "umso", "je", "desto", "sogar", "wodurch", "weshalb", "weswegen", "infolgedessen",
 	"mittlerweile", "inzwischen", "in diesem fall", "auf diese weise", "als ob",
+	"vorausgesetzt", "zum ersten mal", "auf grund", "aufgrund", "hierzu", "ausgenommen",
 }
 
 var transitionFR = []string{
@@ -104,8 +106,8 @@ var transitionFR = []string{
 	"effectivement", "également", "enfin", "ensuite", "finalement", "malgré", "néanmoins", "notamment",
 	"pourtant", "premièrement", "puis", "puisque", "surtout", "toutefois", "troisièmement", "mais",
 	"désormais", "dorénavant", "certes", "quoique", "parallèlement", "inversement",
-	"à cause de", "afin de", "afin que", "alors que", "au contraire", "bien que", "c'est-à-dire",
-	"d'autre part", "d'une part", "de même", "de plus", "en conclusion", "en effet", "en fait", "en outre",
+	"à cause de", "afin de", "afin que", "alors que", "au contraire", "bien que",
+	"d'autre part", "de même", "de plus", "en conclusion", "en effet", "en fait", "en outre",
 	"en résumé", "en revanche", "en somme", "grâce à", "par conséquent", "par contre", "par exemple",
 	"parce que", "pour conclure", "tout d'abord", "en premier lieu", "en second lieu", "de ce fait",
 	"en bref", "en général", "par ailleurs", "pour cette raison", "dans ce cas", "en d'autres termes",
@@ -116,11 +118,16 @@ var transitionFR = []string{
 	"telles que", "encore", "dès que", "pendant que", "tandis que", "avant que", "après que", "jusqu'à ce que",
 	"depuis que", "pour que", "si bien que", "à moins que", "pourvu que", "ainsi que", "de même que",
 	"plutôt que", "sans que", "en conséquence", "en raison de", "en dépit de", "autrement dit",
+	"de façon à ce que", "de façon que", "tant que", "à condition que", "contrairement à", "quant à", "plus tard", "en même temps", "ou bien", "de nos jours", "en matière de", "ou même",
+	// Elided forms before a vowel ("lorsqu'il", "parce qu'elle").
+	"lorsqu'", "puisqu'", "quoiqu'", "parce qu'", "bien qu'", "afin qu'", "alors qu'", "tandis qu'", "pour qu'",
+	"dès qu'", "avant qu'", "après qu'", "à moins qu'", "pourvu qu'", "sans qu'", "tant qu'", "de sorte qu'",
+	"si bien qu'", "de façon à ce qu'", "ainsi qu'", "de même qu'", "plutôt qu'", "à condition qu'",
 }
 
 var transitionES = []string{
 	"además", "también", "pero", "aunque", "porque", "pues", "así", "entonces", "luego", "después",
-	"finalmente", "primero", "segundo", "asimismo", "igualmente", "incluso", "mientras", "consecuentemente",
+	"finalmente", "primero", "segundo", "asimismo", "igualmente", "mientras", "consecuentemente",
 	"efectivamente", "posteriormente", "previamente", "igualmente", "sino", "todavía", "encima",
 	"por tanto", "por lo tanto", "por consiguiente", "por ejemplo", "en cambio", "en conclusión",
 	"en resumen", "es decir", "no obstante", "por otro lado", "por otra parte", "a pesar de", "debido a",
@@ -134,6 +141,7 @@ var transitionES = []string{
 	"generalmente", "a menudo", "e", "ni", "mientras que", "a menos que", "con tal de que", "aun cuando",
 	"hasta que", "desde que", "en cuanto", "tan pronto como", "puesto que", "de manera que", "a fin de que",
 	"en consecuencia", "por ello", "en este caso",
+	"de nuevo", "a diferencia de", "por primera vez", "en parte", "por esta razón", "por esta misma razón", "en cualquier caso",
 }
 
 var transitionIT = []string{
@@ -152,11 +160,12 @@ var transitionIT = []string{
 	"in questo caso", "anche se", "affinché", "qualora", "purché", "a meno che", "finché", "appena",
 	"non appena", "giacché", "cosicché", "in modo che", "prima che", "dopo che", "ossia", "altresì",
 	"in tal caso", "di solito",
+	"se", "più importante", "diverso da", "diversamente da", "per la prima volta", "ogni volta che", "una volta che", "in entrambi i casi", "di seguito", "a patto che", "in modo da",
 }
 
 var transitionPT = []string{
-	"também", "porém", "contudo", "todavia", "entretanto", "portanto", "logo", "assim", "então", "pois",
-	"porque", "embora", "enquanto", "finalmente", "primeiro", "depois", "inclusive", "aliás", "mas",
+	"porém", "contudo", "todavia", "entretanto", "portanto", "logo", "assim", "então", "pois",
+	"porque", "embora", "enquanto", "finalmente", "depois", "inclusive", "aliás", "mas",
 	"ademais", "outrossim", "consequentemente", "igualmente", "posteriormente", "certamente",
 	"além disso", "ou seja", "por exemplo", "por isso", "no entanto", "em resumo", "em conclusão",
 	"por outro lado", "em primeiro lugar", "em segundo lugar", "por fim", "de fato", "isto é", "apesar de",
@@ -168,5 +177,6 @@ var transitionPT = []string{
 	"ou", "mesmo que", "desde que", "de forma que", "de facto", "especialmente", "geralmente", "ainda que",
 	"logo que", "assim que", "para que", "a fim de que", "de maneira que", "até que", "sempre que",
 	"a menos que", "contanto que", "sem que", "porquanto", "além de", "na verdade", "pelo contrário",
-	"por conseguinte", "neste caso", "nesse caso",
+	"por conseguinte", "nesse caso",
+	"da mesma forma", "quem quer que", "em contraste com", "tais como", "tal como", "atualmente",
 }
