@@ -259,12 +259,16 @@ func passiveClauseHas(words []Word, fl []passiveFlag, L *passiveClauseLang) bool
 		// Main clause: the participle follows the auxiliary ("wordt
 		// geschreven"); subordinate clause or clause-final auxiliary: it may
 		// precede it ("dat geschreven wordt", "ist geschrieben worden").
+		// A participle right before the auxiliary is passive in any clause
+		// ("der verwendet werden kann", "die gebruikt worden").
 		from := i + 1
 		switch {
 		case subordinate:
 			from = 1 // after the conjunction
 		case i == len(words)-1:
 			from = 0
+		case i > 0:
+			from = i - 1
 		}
 		for j := from; j < len(words); j++ {
 			if j == i {
@@ -314,6 +318,19 @@ func passiveClauseParticiple(w string, f passiveFlag, L *passiveClauseLang) bool
 	if rest != w && L.flags[rest]&pfNotPart != 0 {
 		return false // an infinitive with a separable prefix: "opgeven"
 	}
+	if rest == w {
+		// A separable prefix before an inseparable one: "zurückversetzt",
+		// "voorbereid".
+		for _, p := range L.separable {
+			if r := w[min(len(p), len(w)):]; strings.HasPrefix(w, p) && len(r) >= 6 {
+				for _, q := range L.insep {
+					if strings.HasPrefix(r, q) && (r[len(r)-1] == 't' || r[len(r)-1] == 'd') && !strings.HasSuffix(r, "heit") && !strings.HasSuffix(r, "heid") {
+						return true
+					}
+				}
+			}
+		}
+	}
 	if strings.HasPrefix(rest, "ge") && len(rest) >= 5 {
 		return passiveDTEn(rest)
 	}
@@ -353,7 +370,14 @@ type passiveRomanceLang struct {
 
 func passiveRomance(words []Word, L *passiveRomanceLang) bool {
 	for i := 0; i < len(words)-1; i++ {
-		if !L.aux.has(words[i].Lower) || i > 0 && L.reflexive.has(words[i-1].Lower) {
+		aux := words[i].Lower
+		if head, elided := elidedHead(aux); elided && (head == "n'" || head == "qu'") {
+			aux = aux[len(head):] // "n'est", "qu'était"
+			if strings.HasPrefix(words[i].Lower[len(head)-1:], "’") {
+				aux = words[i].Lower[len(head)+2:]
+			}
+		}
+		if !L.aux.has(aux) || i > 0 && L.reflexive.has(words[i-1].Lower) {
 			continue
 		}
 		for j := i + 1; j < len(words) && j <= i+3; j++ {
