@@ -56,19 +56,21 @@ func newPhrase(lang, s string) phrase {
 	return p
 }
 
-// wordMatches reports whether a text word is a form of keyphrase word kw:
-// the same, or kw with a plural or inflection ending (s, es, en, n, e, er,
-// 's).
+// wordMatches reports whether a text word is keyphrase word kw: the same
+// word form (case aside), also after an elided article or pronoun
+// ("l'installateur", "dell’utente"). Other forms do not match, as in Yoast
+// SEO without its morphology data ("Akkus" is not "Akku"); list them as
+// synonyms to count them.
 func wordMatches(w, kw string) bool {
 	if w == kw {
 		return true
 	}
-	if len(kw) < 3 || len(w) <= len(kw) || w[:len(kw)] != kw {
-		return false
-	}
-	switch w[len(kw):] {
-	case "s", "es", "en", "n", "e", "er", "'s", "’s":
-		return true
+	if head, ok := elidedHead(w); ok && len(head) <= 6 {
+		rest := w[len(head):]
+		if strings.HasSuffix(head, "'") && !strings.HasPrefix(w[len(head)-1:], "'") {
+			rest = w[len(head)+2:] // the head was written with ’ (3 bytes)
+		}
+		return rest == kw
 	}
 	return false
 }
