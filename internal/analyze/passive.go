@@ -249,8 +249,8 @@ func passiveClauseHas(words []Word, fl []passiveFlag, L *passiveClauseLang) bool
 		if !strong && !state {
 			continue
 		}
-		if state && i > 0 && fl[i-1]&pfInf != 0 {
-			continue // "moeilijk te zijn": an infinitive, not a passive
+		if i > 0 && fl[i-1]&pfInf != 0 && (state || L.german) {
+			continue // "moeilijk te zijn", "aufgenommen zu werden": an infinitive
 		}
 		if words[i].Lower == L.possessive && i+1 < len(words) && !(i > 0 && fl[i-1]&pfSubject != 0) &&
 			!passiveClauseParticiple(words[i+1].Lower, fl[i+1], L) {

@@ -137,10 +137,10 @@ var passiveDE = (&passiveClauseLang{
 		"mag", "ist", "sind", "war", "waren", "bin", "bist", "geht", "gehen", "kommt", "kommen", "bleibt", "gibt"),
 	bounds: newLexSet("denn", "dass", "weil", "wenn", "als", "ob", "obwohl", "während",
 		"nachdem", "bevor", "damit", "sodass", "welcher", "welche", "welches", "wo", "wie",
-		"was", "wer", "sondern", "falls", "sobald", "seit", "seitdem", "bis", "indem"),
+		"was", "wer", "sondern", "falls", "sobald", "seitdem", "indem"), // not seit, bis: mostly prepositions
 	subord: newLexSet("dass", "weil", "wenn", "als", "ob", "obwohl", "während", "nachdem", "bevor", "damit",
-		"sodass", "welcher", "welche", "welches", "wo", "wie", "was", "wer", "falls", "sobald", "seit", "seitdem",
-		"bis", "indem"),
+		"sodass", "welcher", "welche", "welches", "wo", "wie", "was", "wer", "falls", "sobald", "seitdem",
+		"indem"),
 	determiner: newLexSet("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
 		"eines", "kein", "keine", "unser", "unsere", "ihr", "ihre", "sein", "seine", "mein", "meine", "dein", "deine"),
 	separable: []string{"ab", "an", "auf", "aus", "bei", "dar", "durch", "ein", "fest", "fort", "her", "hin",

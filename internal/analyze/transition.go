@@ -1,5 +1,7 @@
 package analyze
 
+import "strings"
+
 // transitionWord reports whether s contains a transition word or phrase of
 // lang ("however", "for example", "bovendien", "met andere woorden"). The
 // lists are ours (DATA-LICENSES.md); unknown languages never match.
@@ -12,11 +14,21 @@ func transitionWord(lang string, s *Sentence) bool {
 		return false
 	}
 	for i := range s.Words {
-		if table.matchAt(s.Words, i) > 0 {
+		if k := table.matchAt(s.Words, i); k > 0 && !transitionQuantity(lang, s.Words, i, k) {
 			return true
 		}
 	}
 	return false
+}
+
+// transitionQuantity reports a French "de plus" that is a quantity ("de
+// plus de 80 langues", "de plus d'un mois"), not the connective "moreover".
+func transitionQuantity(lang string, words []Word, i, k int) bool {
+	if lang != "fr" || k != 2 || words[i].Lower != "de" || words[i+1].Lower != "plus" || i+2 >= len(words) {
+		return false
+	}
+	next := words[i+2].Lower
+	return next == "de" || strings.HasPrefix(next, "d'") || strings.HasPrefix(next, "d’") || next[0] >= '0' && next[0] <= '9'
 }
 
 // transitionTables maps a language to its transition words and phrases.
@@ -118,7 +130,7 @@ var transitionFR = []string{
 	"telles que", "encore", "dès que", "pendant que", "tandis que", "avant que", "après que", "jusqu'à ce que",
 	"depuis que", "pour que", "si bien que", "à moins que", "pourvu que", "ainsi que", "de même que",
 	"plutôt que", "sans que", "en conséquence", "en raison de", "en dépit de", "autrement dit",
-	"de façon à ce que", "de façon que", "tant que", "à condition que", "contrairement à", "quant à", "plus tard", "en même temps", "ou bien", "de nos jours", "en matière de", "ou même",
+	"de façon à ce que", "de façon que", "tant que", "à condition que", "contrairement à", "quant à", "plus tard", "en même temps", "ou bien", "de nos jours", "en matière de",
 	// Elided forms before a vowel ("lorsqu'il", "parce qu'elle").
 	"lorsqu'", "puisqu'", "quoiqu'", "parce qu'", "bien qu'", "afin qu'", "alors qu'", "tandis qu'", "pour qu'",
 	"dès qu'", "avant qu'", "après qu'", "à moins qu'", "pourvu qu'", "sans qu'", "tant qu'", "de sorte qu'",
