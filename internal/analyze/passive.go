@@ -366,6 +366,10 @@ type passiveRomanceLang struct {
 	notPart   lexSet // words with a participle ending that are not passive here
 	reflexive lexSet // a reflexive pronoun before the auxiliary makes it active
 	advSuffix string // adverbs end in it ("ment", "mente")
+	// clauseStops, when set, end the clause in which a participle may
+	// follow its auxiliary at any distance; nil: only adverbs may stand
+	// between them.
+	clauseStops lexSet
 }
 
 func passiveRomance(words []Word, L *passiveRomanceLang) bool {
@@ -377,7 +381,17 @@ func passiveRomance(words []Word, L *passiveRomanceLang) bool {
 				aux = words[i].Lower[len(head)+2:]
 			}
 		}
-		if !L.aux.has(aux) || i > 0 && L.reflexive.has(words[i-1].Lower) {
+		if !L.aux.has(aux) || i > 0 && romanceReflexive(words, i-1, L) {
+			continue
+		}
+		if L.clauseStops != nil {
+			// The participle may stand anywhere in the auxiliary's clause,
+			// which ends at a conjunction or relative pronoun.
+			for j := i + 1; j < len(words) && !L.clauseStops.has(words[j].Lower); j++ {
+				if passiveRomanceParticiple(words[j].Lower, L) {
+					return true
+				}
+			}
 			continue
 		}
 		for j := i + 1; j < len(words) && j <= i+3; j++ {
@@ -392,6 +406,17 @@ func passiveRomance(words []Word, L *passiveRomanceLang) bool {
 		}
 	}
 	return false
+}
+
+// romanceReflexive reports a reflexive pronoun at words[k]: "se", "s'", …,
+// and "nous"/"vous" only when doubled ("vous vous êtes connecté"), since
+// a single one is the subject ("vous êtes connecté").
+func romanceReflexive(words []Word, k int, L *passiveRomanceLang) bool {
+	w := words[k].Lower
+	if w == "nous" || w == "vous" {
+		return k > 0 && words[k-1].Lower == w
+	}
+	return L.reflexive.has(w)
 }
 
 func passiveRomanceParticiple(w string, L *passiveRomanceLang) bool {

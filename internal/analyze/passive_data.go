@@ -170,7 +170,8 @@ var passiveFR = passiveRomanceLang{
 		"peint", "atteint", "éteint", "craint", "joint", "rejoint", "acquis", "conquis", "compris", "appris",
 		"surpris", "promis", "permis", "soumis", "admis", "commis", "transmis", "émis", "remis", "bâti", "nourri",
 		"puni", "trahi", "envahi", "fourni", "défini", "élu", "interdit", "prédit", "décrit", "inscrit", "prescrit",
-		"souscrit", "transcrit"})...),
+		"souscrit", "transcrit", "reconnu", "conçu", "aperçu", "déçu", "prévu", "revu", "pourvu", "vécu", "requis",
+		"résolu", "dissous", "inscrit", "équipé"})...),
 	endings: []string{"é", "ée", "és", "ées"},
 	notPart: newLexSet(lexInflect("fr", []string{"allé", "venu", "arrivé", "parti", "né", "mort", "devenu", "resté",
 		"tombé", "entré", "sorti", "monté", "descendu", "retourné", "revenu", "rentré", "passé", "décédé", "apparu",
@@ -201,8 +202,9 @@ var passiveES = passiveRomanceLang{
 		"posada", "tirada", "ensalada", "empanada", "almohada", "cantidad", "privado", "privada", "delicado",
 		"delicada", "adecuado", "adecuada", "agrado", "conocido", "querido", "querida", "muerto", "muerta",
 		"muertos", "muertas", "demasiado", "demasiada", "demasiados", "demasiadas"),
-	reflexive: newLexSet(),
-	advSuffix: "mente",
+	reflexive:   newLexSet(),
+	clauseStops: newLexSet("que", "y", "e", "o", "u", "pero", "cuando", "si", "donde", "como", "porque", "quien", "quienes", "cual", "cuales", "aunque", "mientras"),
+	advSuffix:   "mente",
 }
 
 var passiveIT = passiveRomanceLang{

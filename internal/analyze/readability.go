@@ -393,7 +393,17 @@ func analyzeReadability(d *Doc) Result {
 	}
 
 	// Consecutive sentences starting with the same word.
-	groups, spans := consecutiveStarts(lang, all)
+	openers := make([]*Sentence, 0, len(all))
+	for bi := range d.Blocks {
+		if b := &d.Blocks[bi]; b.Kind != BlockCode && b.Kind != BlockListItem {
+			for si := range b.Sentences {
+				if len(b.Sentences[si].Words) > 0 {
+					openers = append(openers, &b.Sentences[si])
+				}
+			}
+		}
+	}
+	groups, spans := consecutiveStarts(lang, openers)
 	a.figures["consecutive_start_groups"] = float64(groups)
 	if len(all) > 0 {
 		if groups == 0 {
@@ -470,35 +480,42 @@ func setOf(words string) map[string]bool {
 	return m
 }
 
-// sentenceOpening returns the word a sentence is judged to start with.
-func sentenceOpening(lang string, s *Sentence) *Word {
+// sentenceOpening returns how a sentence opens, as compared with its
+// neighbours: its first word, or its first two words when the first is an
+// article, demonstrative or numeral ("the cat", "questa è"), with the span
+// of those words.
+func sentenceOpening(lang string, s *Sentence) (key string, sp Span, ok bool) {
 	if len(s.Words) == 0 {
-		return nil
+		return "", Span{}, false
 	}
-	if len(s.Words) > 1 && firstWordSkip[lang][s.Words[0].Lower] {
-		return &s.Words[1]
+	w := &s.Words[0]
+	if len(s.Words) > 1 && firstWordSkip[lang][w.Lower] {
+		v := &s.Words[1]
+		return w.Lower + " " + v.Lower, Span{w.Start, v.End}, true
 	}
-	return &s.Words[0]
+	return w.Lower, Span{w.Start, w.End}, true
 }
 
 // consecutiveStarts counts runs of more than consecutiveMax sentences that
-// open with the same word and returns the spans of those openings.
+// open alike and returns the spans of those openings. The caller leaves
+// list items out, as Yoast does: a list of steps starting with the same
+// verb is normal.
 func consecutiveStarts(lang string, body []*Sentence) (groups int, spans []Span) {
 	for i := 0; i < len(body); {
-		w := sentenceOpening(lang, body[i])
+		w, _, okw := sentenceOpening(lang, body[i])
 		j := i + 1
 		for j < len(body) {
-			v := sentenceOpening(lang, body[j])
-			if w == nil || v == nil || v.Lower != w.Lower {
+			v, _, okv := sentenceOpening(lang, body[j])
+			if !okw || !okv || v != w {
 				break
 			}
 			j++
 		}
-		if j-i > consecutiveMax && w != nil {
+		if j-i > consecutiveMax && okw {
 			groups++
 			for k := i; k < j; k++ {
-				o := sentenceOpening(lang, body[k])
-				spans = append(spans, Span{o.Start, o.End})
+				_, sp, _ := sentenceOpening(lang, body[k])
+				spans = append(spans, sp)
 			}
 		}
 		i = j

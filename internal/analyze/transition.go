@@ -172,7 +172,7 @@ var transitionIT = []string{
 	"in questo caso", "anche se", "affinché", "qualora", "purché", "a meno che", "finché", "appena",
 	"non appena", "giacché", "cosicché", "in modo che", "prima che", "dopo che", "ossia", "altresì",
 	"in tal caso", "di solito",
-	"se", "più importante", "diverso da", "diversamente da", "per la prima volta", "ogni volta che", "una volta che", "in entrambi i casi", "di seguito", "a patto che", "in modo da",
+	"precedentemente", "dovuto a", "dovuta a", "dovuti a", "dovute a", "con ogni probabilità", "più importante", "diverso da", "diversamente da", "per la prima volta", "ogni volta che", "una volta che", "in entrambi i casi", "di seguito", "a patto che", "in modo da",
 }
 
 var transitionPT = []string{
