@@ -106,10 +106,10 @@ type yoastCorpusPage struct {
 	in   Input
 }
 
-// MustYoastCorpus reads the corpus pages and their reference figures.
-func MustYoastCorpus(tb testing.TB) []yoastCorpusPage {
+// MustYoastCorpus reads the corpus pages and their reference figures from
+// dir (testdata/yoast or testdata/yoast/heldout).
+func MustYoastCorpus(tb testing.TB, dir string) []yoastCorpusPage {
 	tb.Helper()
-	dir := filepath.Join("testdata", "yoast")
 	b, err := os.ReadFile(filepath.Join(dir, "reference.json"))
 	if err != nil {
 		tb.Fatal(err)
@@ -169,7 +169,27 @@ func meanMax(xs []float64) (mean, mx float64) {
 // (go test -run TestYoastCorpus -v ./internal/analyze). It fails when a
 // language falls below the agreement the engine promises (README.md).
 func TestYoastCorpus(t *testing.T) {
-	pages := MustYoastCorpus(t)
+	table, failures := yoastAgreement(t, filepath.Join("testdata", "yoast"), 8)
+	t.Log("\nThe corpus (testdata/yoast):" + table)
+	for _, f := range failures {
+		t.Error(f)
+	}
+	// The held-out pages were never used to tune the word lists or rules:
+	// their table shows how the agreement carries over to unseen text. It
+	// is reported, not enforced (four pages per language are too few for
+	// the promises, where one sentence moves a share by several points).
+	table, failures = yoastAgreement(t, filepath.Join("testdata", "yoast", "heldout"), 4)
+	t.Log("\nHeld-out pages (testdata/yoast/heldout):" + table)
+	for _, f := range failures {
+		t.Log("held-out, not enforced: " + f)
+	}
+}
+
+// yoastAgreement compares the pages of dir with their reference and
+// returns the table and the promises a language does not keep.
+func yoastAgreement(t *testing.T, dir string, minPages int) (table string, failures []string) {
+	t.Helper()
+	pages := MustYoastCorpus(t, dir)
 	stats := map[string]*yoastLangStats{}
 	verbose := os.Getenv("YOAST_CORPUS_DETAIL") != ""
 	for _, p := range pages {
@@ -246,7 +266,7 @@ func TestYoastCorpus(t *testing.T) {
 	for _, lang := range SupportedLanguages {
 		st := stats[lang]
 		if st == nil {
-			t.Errorf("%s: no pages in the corpus", lang)
+			failures = append(failures, fmt.Sprintf("%s: no pages in the corpus", lang))
 			continue
 		}
 		fm, fx := meanMax(st.flesch)
@@ -269,24 +289,24 @@ func TestYoastCorpus(t *testing.T) {
 		}
 		// The promises (README.md, "Agreement with Yoast SEO").
 		switch {
-		case st.pages < 8:
-			t.Errorf("%s: %d pages, want at least 8", lang, st.pages)
+		case st.pages < minPages:
+			failures = append(failures, fmt.Sprintf("%s: %d pages, want at least %d", lang, st.pages, minPages))
 		case fm > 1.5 || fx > 4:
-			t.Errorf("%s: Flesch mean |Δ| %.2f, max %.1f; want ≤ 1.5 and ≤ 4", lang, fm, fx)
+			failures = append(failures, fmt.Sprintf("%s: Flesch mean |Δ| %.2f, max %.1f; want ≤ 1.5 and ≤ 4", lang, fm, fx))
 		}
 		for _, c := range []struct {
 			name string
 			mean float64
 		}{{"long-sentence %", lm}, {"passive %", pm}, {"transition %", tm}} {
 			if c.mean > 3 {
-				t.Errorf("%s: %s mean |Δ| %.2f, want ≤ 3", lang, c.name, c.mean)
+				failures = append(failures, fmt.Sprintf("%s: %s mean |Δ| %.2f, want ≤ 3", lang, c.name, c.mean))
 			}
 		}
 		if 10*st.readLabel < 9*st.pages || 10*st.seoLabel < 9*st.pages {
-			t.Errorf("%s: labels agree on %d (readability) and %d (SEO) of %d pages, want ≥ 90 percent", lang, st.readLabel, st.seoLabel, st.pages)
+			failures = append(failures, fmt.Sprintf("%s: labels agree on %d (readability) and %d (SEO) of %d pages, want ≥ 90 percent", lang, st.readLabel, st.seoLabel, st.pages))
 		}
 		if 100*st.checks < 95*st.checksAll {
-			t.Errorf("%s: traffic lights agree on %d of %d checks, want ≥ 95 %%", lang, st.checks, st.checksAll)
+			failures = append(failures, fmt.Sprintf("%s: traffic lights agree on %d of %d checks, want ≥ 95 percent", lang, st.checks, st.checksAll))
 		}
 	}
 	fm, fx := meanMax(all.flesch)
@@ -301,5 +321,5 @@ func TestYoastCorpus(t *testing.T) {
 	}
 	sort.Strings(misses)
 	fmt.Fprintf(&sb, "\ntraffic-light disagreements by rule: %s\n", strings.Join(misses, ", "))
-	t.Log(sb.String())
+	return sb.String(), failures
 }
