@@ -170,6 +170,8 @@ func LabelText(label, locale string) string {
 		return l.msg(mLabelCasual)
 	case "mixed":
 		return l.msg(mLabelMixed)
+	case "fair":
+		return l.msg(mLabelOK)
 	}
 	return l.labelText(label)
 }

@@ -175,6 +175,24 @@ func textSentences(d *Doc) []*Sentence {
 	return out
 }
 
+// bodySentences returns the sentences with words of every block except
+// headings and code.
+func bodySentences(d *Doc) []*Sentence {
+	var out []*Sentence
+	for bi := range d.Blocks {
+		b := &d.Blocks[bi]
+		if b.Kind == BlockHeading || b.Kind == BlockCode {
+			continue
+		}
+		for si := range b.Sentences {
+			if len(b.Sentences[si].Words) > 0 {
+				out = append(out, &b.Sentences[si])
+			}
+		}
+	}
+	return out
+}
+
 // isNumberWord reports whether a word is a number ("2024", "3.5", "1,000"):
 // Yoast leaves numbers out of reading ease.
 func isNumberWord(w string) bool {

@@ -1,7 +1,7 @@
 package analyze
 
 import (
-	"fmt"
+	"strconv"
 	"math"
 	"strings"
 )
@@ -64,7 +64,7 @@ func analyzeSentiment(d *Doc) Result {
 			Type: TypeSentiment, Score: 50, Label: "neutral",
 			Figures: map[string]float64{"supported": 0, "words": float64(ruleWordCount(d))},
 			Findings: []Finding{{Rule: ruleSentimentUnsupported, Severity: SeverityInfo,
-				Message: fmt.Sprintf("Sentiment needs a lexicon; none exists yet for %q (available: en, nl, de, fr, es, it, pt). The text was not scored.", d.Language),
+				Message: d.loc.msg(mSentUnsupported, strconv.Quote(d.Language)),
 				Source:  "local"}},
 		}
 	}
@@ -100,11 +100,11 @@ func analyzeSentiment(d *Doc) Result {
 			switch {
 			case c <= sentimentNegativeAt:
 				findings = append(findings, Finding{Rule: ruleSentimentNegative, Severity: SeverityWarning,
-					Message: fmt.Sprintf("This sentence reads strongly negative (%.2f on a scale of -1 to 1): check that this is intended, or turn it towards the solution.", c),
+					Message: d.loc.msg(mSentNegative, sentimentNum(d.loc, c)),
 					Spans:   []Span{{s.Start, s.End}}, Source: "local"})
 			case c >= sentimentPositiveAt:
 				findings = append(findings, Finding{Rule: ruleSentimentPositive, Severity: SeverityInfo,
-					Message: fmt.Sprintf("This sentence reads strongly positive (%.2f on a scale of -1 to 1).", c),
+					Message: d.loc.msg(mSentPositive, sentimentNum(d.loc, c)),
 					Spans:   []Span{{s.Start, s.End}}, Source: "local"})
 			}
 		}
@@ -277,4 +277,14 @@ func newSentimentLexicon(lang, entries string, mods sentimentModifiers) map[stri
 		}
 	}
 	return m
+}
+
+// sentimentNum formats a compound score with two decimals in the locale's
+// notation.
+func sentimentNum(l locale, c float64) string {
+	s := strconv.FormatFloat(c, 'f', 2, 64)
+	if l != locEN {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
