@@ -86,7 +86,6 @@ func analyzeGrammar(d *Doc) Result {
 	return Result{Type: TypeGrammar, Score: score, Label: label, Figures: figures, Findings: g.findings}
 }
 
-
 // grammarRun collects the findings of one document.
 type grammarRun struct {
 	d                  *Doc

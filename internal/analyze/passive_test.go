@@ -58,8 +58,8 @@ func TestPassiveVoice(t *testing.T) {
 		{"nl", "Houd er rekening mee dat de omvormer vervangen moet worden.", true},
 		{"nl", "Wij zijn trots en hebben veel gedaan.", false},
 		{"nl", "Ik ben benieuwd naar uw mening.", false},
-		{"nl", "Ze zijn verrast door de resultaten.", false}, // zijn + participle is not counted (as Yoast)
-		{"nl", "Dit is bedoeld voor beginners.", false}, // zijn + participle is not counted (as Yoast)
+		{"nl", "Ze zijn verrast door de resultaten.", false},        // zijn + participle is not counted (as Yoast)
+		{"nl", "Dit is bedoeld voor beginners.", false},             // zijn + participle is not counted (as Yoast)
 		{"nl", "Het huis is groot en de tuin is aangelegd.", false}, // zijn + participle is not counted (as Yoast)
 		// German: werden + Partizip II.
 		{"de", "Das Haus wird renoviert.", true},

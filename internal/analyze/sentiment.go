@@ -1,8 +1,8 @@
 package analyze
 
 import (
-	"strconv"
 	"math"
+	"strconv"
 	"strings"
 )
 

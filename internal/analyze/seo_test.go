@@ -187,7 +187,7 @@ func TestSEOKeyphrasePlacement(t *testing.T) {
 	}{
 		{"cold-brew-coffee-guide", SeverityGood},
 		{"cold-coffee", SeverityGood}, // three content words: more than half is enough
-		{"tea", SeverityWarning},       // Yoast's slug check is never red once there is a slug
+		{"tea", SeverityWarning},      // Yoast's slug check is never red once there is a slug
 	}
 	for _, tt := range slugs {
 		d := MustParse(t, Input{Content: "x", Language: "en", Slug: tt.slug, Keyphrase: "cold brew coffee"})

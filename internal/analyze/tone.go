@@ -201,7 +201,7 @@ func analyzeTone(d *Doc) Result {
 		score -= 30
 		findings = append(findings, Finding{Rule: ruleToneMixedAddress, Severity: SeverityProblem,
 			Message: d.loc.msg(mToneMixedAddress, L.formalName, itoa(formalAddr), L.informalName, itoa(informalAddr)),
-			Spans: addrSpans, Source: "local"})
+			Spans:   addrSpans, Source: "local"})
 	}
 	hypePer100 := float64(hype) * 100 / float64(max(words, 100))
 	score -= math.Min(30, 10*hypePer100)
@@ -213,7 +213,7 @@ func analyzeTone(d *Doc) Result {
 		score -= math.Min(25, 100*(share-toneExclamationMaxRate))
 		findings = append(findings, Finding{Rule: ruleToneExclamations, Severity: SeverityWarning,
 			Message: d.loc.msg(mToneExclamations, itoa(exclaimed), itoa(sentences), d.loc.pct(math.Round(share*100)), d.loc.pct(toneExclamationMaxRate*100)),
-			Spans: exclaimSpans, Source: "local"})
+			Spans:   exclaimSpans, Source: "local"})
 	}
 	score -= math.Min(10, 5*float64(multi))
 	score -= math.Min(10, 5*float64(shouting))
