@@ -474,7 +474,7 @@ func (g *grammarRun) scanWords(s *Sentence) {
 		g.add(ruleLongSentence, SeverityWarning, g.d.loc.msg(mGramLongSentence, itoa(len(words)), itoa(limit)), Span{s.Start, s.End})
 	}
 	misspell := grammarMisspellings[g.lang]
-	prefixes := grammarMisspellingPrefixes[g.lang]
+	prefixes := grammarMisspellingPrefixes()[g.lang]
 	code := len(g.code) > 0
 	for k := range words {
 		w := &words[k]

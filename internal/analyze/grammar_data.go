@@ -1,5 +1,7 @@
 package analyze
 
+import "sync"
+
 // Word lists for the grammar rules. Written for Copydesk; see
 // DATA-LICENSES.md. Only entries that are wrong in every context belong in
 // grammarMisspellings: a word that is correct in some sentence ("verassing"
@@ -175,7 +177,7 @@ func (p *grammarPrefixBits) mayHave(w string) bool {
 
 // grammarMisspellingPrefixes holds the two-byte prefixes of each language's
 // misspellings.
-var grammarMisspellingPrefixes = func() map[string]*grammarPrefixBits {
+var grammarMisspellingPrefixes = sync.OnceValue(func() map[string]*grammarPrefixBits {
 	out := make(map[string]*grammarPrefixBits, len(grammarMisspellings))
 	for lang, m := range grammarMisspellings {
 		p := new(grammarPrefixBits)
@@ -188,4 +190,4 @@ var grammarMisspellingPrefixes = func() map[string]*grammarPrefixBits {
 		out[lang] = p
 	}
 	return out
-}()
+})

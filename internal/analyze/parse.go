@@ -12,7 +12,7 @@ import (
 
 // Version is the analyzer version. It goes into cache keys: bump it whenever
 // the output for some input changes.
-const Version = "analyze-1"
+const Version = "analyze-2"
 
 // SupportedLanguages lists the languages the engine analyzes, as ISO 639-1
 // codes, in order of preference when language detection ties.

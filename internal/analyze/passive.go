@@ -25,17 +25,17 @@ func passiveVoice(lang string, s *Sentence) bool {
 	case "en":
 		return passiveEN(s.Words)
 	case "nl":
-		return passiveClause(s, passiveNL)
+		return passiveClause(s, passiveNL())
 	case "de":
-		return passiveClause(s, passiveDE)
+		return passiveClause(s, passiveDE())
 	case "fr":
-		return passiveRomance(s.Words, &passiveFR)
+		return passiveRomance(s.Words, passiveFR())
 	case "es":
-		return passiveRomance(s.Words, &passiveES)
+		return passiveRomance(s.Words, passiveES())
 	case "it":
-		return passiveRomance(s.Words, &passiveIT)
+		return passiveRomance(s.Words, passiveIT())
 	case "pt":
-		return passiveRomance(s.Words, &passivePT)
+		return passiveRomance(s.Words, passivePT())
 	}
 	return false
 }

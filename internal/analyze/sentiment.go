@@ -58,7 +58,7 @@ type sentEntry struct {
 // positive. Sentences with a compound <= -0.5 are reported with their span
 // as warnings, sentences with a compound >= 0.5 as info.
 func analyzeSentiment(d *Doc) Result {
-	lex := sentimentLexicons[d.Language]
+	lex := sentimentLexicons.get(d.Language)
 	if lex == nil {
 		return Result{
 			Type: TypeSentiment, Score: 50, Label: "neutral",
@@ -206,15 +206,25 @@ func sentimentSentence(lex map[string]sentEntry, words []Word) (float64, int) {
 // sentimentLexicons maps a language to its lexicon: polarity words plus
 // negators, intensifiers, diminishers and contrast words, one map lookup per
 // word.
-var sentimentLexicons = map[string]map[string]sentEntry{
-	"en": newSentimentLexicon("en", lexiconEN, sentimentModifiersEN),
-	"nl": newSentimentLexicon("nl", lexiconNL, sentimentModifiersNL),
-	"de": newSentimentLexicon("de", lexiconDE, sentimentModifiersDE),
-	"fr": newSentimentLexicon("fr", lexiconFR, sentimentModifiersFR),
-	"es": newSentimentLexicon("es", lexiconES, sentimentModifiersES),
-	"it": newSentimentLexicon("it", lexiconIT, sentimentModifiersIT),
-	"pt": newSentimentLexicon("pt", lexiconPT, sentimentModifiersPT),
-}
+var sentimentLexicons = perLanguage[map[string]sentEntry]{build: func(lang string) map[string]sentEntry {
+	switch lang {
+	case "en":
+		return newSentimentLexicon("en", lexiconEN, sentimentModifiersEN)
+	case "nl":
+		return newSentimentLexicon("nl", lexiconNL, sentimentModifiersNL)
+	case "de":
+		return newSentimentLexicon("de", lexiconDE, sentimentModifiersDE)
+	case "fr":
+		return newSentimentLexicon("fr", lexiconFR, sentimentModifiersFR)
+	case "es":
+		return newSentimentLexicon("es", lexiconES, sentimentModifiersES)
+	case "it":
+		return newSentimentLexicon("it", lexiconIT, sentimentModifiersIT)
+	case "pt":
+		return newSentimentLexicon("pt", lexiconPT, sentimentModifiersPT)
+	}
+	return nil
+}}
 
 // sentimentModifiers lists a language's modifier words.
 type sentimentModifiers struct {

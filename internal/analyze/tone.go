@@ -99,7 +99,7 @@ func (e *toneEntry) match(words []Word, i int) (toneKind, int) {
 // 5 per "!!" (up to 10) and 5 per run of three or more words in capitals
 // (up to 10).
 func analyzeTone(d *Doc) Result {
-	L := toneTables[d.Language]
+	L := toneTables.get(d.Language)
 	var (
 		formalAddr, informalAddr, formalMark, informalMark, contractions, hype int
 		addrSpans                                                              []Span

@@ -9,7 +9,7 @@ func transitionWord(lang string, s *Sentence) bool {
 	if s == nil {
 		return false
 	}
-	table := transitionTables[lang]
+	table := transitionTables.get(lang)
 	if table == nil {
 		return false
 	}
@@ -32,15 +32,25 @@ func transitionQuantity(lang string, words []Word, i, k int) bool {
 }
 
 // transitionTables maps a language to its transition words and phrases.
-var transitionTables = map[string]lexPhrases{
-	"en": newLexPhrases(transitionEN...),
-	"nl": newLexPhrases(transitionNL...),
-	"de": newLexPhrases(transitionDE...),
-	"fr": newLexPhrases(transitionFR...),
-	"es": newLexPhrases(transitionES...),
-	"it": newLexPhrases(transitionIT...),
-	"pt": newLexPhrases(transitionPT...),
-}
+var transitionTables = perLanguage[lexPhrases]{build: func(lang string) lexPhrases {
+	switch lang {
+	case "en":
+		return newLexPhrases(transitionEN...)
+	case "nl":
+		return newLexPhrases(transitionNL...)
+	case "de":
+		return newLexPhrases(transitionDE...)
+	case "fr":
+		return newLexPhrases(transitionFR...)
+	case "es":
+		return newLexPhrases(transitionES...)
+	case "it":
+		return newLexPhrases(transitionIT...)
+	case "pt":
+		return newLexPhrases(transitionPT...)
+	}
+	return nil
+}}
 
 var transitionEN = []string{
 	"accordingly", "additionally", "afterwards", "afterward", "also", "alternatively", "although", "altogether",
