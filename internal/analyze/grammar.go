@@ -313,7 +313,11 @@ func (g *grammarRun) checkSpace(b *Block, i int, french bool) {
 	if to-from >= 2 && to <= len(g.d.Source) && grammarAllSpaces(g.d.Source[from:to]) {
 		g.add(ruleDoubleSpace, SeverityWarning, g.d.loc.msg(mGramDoubleSpace), Span{from, to})
 	}
-	// A space before punctuation that ends a clause.
+	// A space before punctuation that ends a clause; not where inline code
+	// was left out of the text ("the newsgroup <code>comp.os</code>, see").
+	if strings.Contains(g.d.Source[min(b.Offsets[i], len(g.d.Source)):min(b.Offsets[i+1], len(g.d.Source))], "code>") {
+		return
+	}
 	p := t[i+1]
 	if !grammarClausePunct(p) || french && p != ',' && p != '.' {
 		return

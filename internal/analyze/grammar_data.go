@@ -78,7 +78,8 @@ var grammarAbbreviations = newLexSet("mr", "mrs", "ms", "dr", "prof", "sr", "jr"
 	"bv", "evt", "incl", "excl", "enz", "resp", "zgn", "jl", "vnl", "dhr", "mevr", "mw", "ing", "ir", "drs",
 	"bzw", "ggf", "vgl", "inkl", "usw", "evtl", "sog", "str", "tel", "hr", "fr", "mme", "mlle", "env", "av",
 	"sra", "srta", "dra", "ud", "uds", "pág", "núm", "sig", "dott", "avv", "pag", "tel", "tav", "art", "par",
-	"nl", "en", "de", "ex", "op", "cit", "ibid", "sq", "ff", "vs", "viz", "al", "resp", "ref")
+	"nl", "en", "de", "ex", "op", "cit", "ibid", "sq", "ff", "vs", "viz", "al", "resp", "ref", "ecc", "ecc.", "cioè",
+	"pág", "págs", "etc.", "p.ex", "p.ej", "vd", "sr", "dto")
 
 // grammarMisspellings maps words that are wrong in every context to their
 // correct spelling.

@@ -460,5 +460,5 @@ var abbreviations = map[string]bool{
 	"mme": true, "mlle": true, "env": true, "av": true, "bd": true, "p.ex": true,
 	// Spanish / Portuguese / Italian
 	"sra": true, "srta": true, "dra": true, "ud": true, "uds": true, "p.ej": true, "pág": true, "núm": true,
-	"sig": true, "dott": true, "avv": true, "sig.ra": true, "pag": true,
+	"sig": true, "dott": true, "avv": true, "sig.ra": true, "pag": true, "ecc": true, "etc": true, "vd": true,
 }
