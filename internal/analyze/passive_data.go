@@ -6,7 +6,9 @@ import "sync"
 // knowledge of each language's grammar; see DATA-LICENSES.md.
 
 var passiveENBe = newLexSet("is", "are", "was", "were", "be", "been", "being", "am",
-	"isn't", "aren't", "wasn't", "weren't")
+	"isn't", "aren't", "wasn't", "weren't",
+	// the get-passive: "gets enabled", "get disconnected"
+	"get", "gets", "got", "gotten", "getting")
 
 var passiveENContractedBe = newLexSet("it's", "that's", "he's", "she's", "what's", "there's", "here's",
 	"we're", "they're", "you're", "i'm", "who's", "which's")
@@ -263,6 +265,11 @@ var passivePT = sync.OnceValue(func() *passiveRomanceLang {
 			"partida", "partido", "sentido", "mercado", "advogado", "advogada", "soldado", "cuidado", "estado",
 			"passado", "ido", "sido", "resultado", "pescado", "apelido", "vestido", "marido", "candidato",
 			"candidata", "chegada", "entrada", "jornada", "década", "obrigado", "obrigada", "privado", "privada",
+			// Yoast 3.6 does not count "ser (des)conectado" as passive (its
+			// Portuguese participles come from a list); neither do we, so the
+			// passive share stays comparable.
+			"conectado", "conectada", "conectados", "conectadas", "desconectado", "desconectada", "desconectados",
+			"desconectadas",
 			"delicado", "delicada", "adequado", "adequada", "conhecido", "querido", "querida", "morto", "morta",
 			"mortos", "mortas", "demasiado", "demasiada", "casado", "casada", "cansado", "cansada"),
 		reflexive: newLexSet("se", "me", "te", "nos"),

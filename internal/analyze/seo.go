@@ -310,8 +310,12 @@ func analyzeSEO(d *Doc) Result {
 	if words >= densityMinWords {
 		density := float64(count) * 100 / float64(words)
 		a.figures["keyphrase_density"] = float64(int(density*100+0.5)) / 100
-		minCount := recommendedCount(words, densityMin, true)
-		maxCount := recommendedCount(words, densityMax, false)
+		// Yoast weighs density by the keyphrase's length: a phrase of
+		// several words is rarer, so fewer matches give the same weight.
+		factor := 0.7 + float64(len(kp.content))/3
+		minCount := recommendedCount(words, densityMin/factor, true)
+		maxCount := recommendedCount(words, densityMax/factor, false)
+		density *= factor
 		switch {
 		case count == 0:
 			a.add("seo.keyphrase_density", 4, l.msg(mSeoDensityZero, itoa(minCount)), nil)

@@ -187,8 +187,11 @@ func hiatus(lang string, p, a, b rune, atEnd bool) bool {
 			return true // actual, usual; not quality, guard
 		}
 	case "nl":
-		if a == 'i' && (b == 'a' || b == 'o') && p != 'i' {
-			return true // radio, piano, via
+		switch {
+		case a == 'i' && (b == 'a' || b == 'o') && p != 'i' && !(p == 't' && b == 'o'):
+			return true // radio, piano, via; not -tio- (functionaliteit, operationeel)
+		case a == 'i' && b == 'u', a == 'o' && b == 'a' && p != 'o', a == 'e' && b == 'a' && p != 'e':
+			return true // medium, zo-als, ge-avanceerd, the-ater
 		}
 	}
 	return false
@@ -269,7 +272,7 @@ var syllableExceptions = map[string]map[string]int{
 	},
 	"nl": {
 		"theater": 3, "museum": 3, "idee": 2, "ideeën": 3, "oceaan": 3, "januari": 4, "februari": 4, "koala": 3,
-		"e-mail": 2, "email": 2, "website": 2, "websites": 2, "online": 2, "software": 2,
+		"e-mail": 2, "email": 2, "website": 2, "websites": 2, "online": 2, "software": 2, "hardware": 2,
 	},
 	"de": {
 		"museum": 3, "idee": 2, "ideen": 3, "januar": 3, "e-mail": 2, "email": 2, "website": 2, "online": 2,

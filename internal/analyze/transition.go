@@ -18,6 +18,39 @@ func transitionWord(lang string, s *Sentence) bool {
 			return true
 		}
 	}
+	return twoPartTransition(lang, s.Words)
+}
+
+// twoPartTransitions are correlative connectors whose parts are apart in
+// the sentence: "either … or", "sowohl … als", "plus … que" (a comparison
+// links two ideas as much as "than" does).
+var twoPartTransitions = map[string][][2]string{
+	"en": {{"either", "or"}, {"neither", "nor"}, {"both", "and"}, {"whether", "or"}, {"not", "but"}, {"more", "than"}, {"less", "than"}, {"rather", "than"}},
+	"nl": {{"zowel", "als"}, {"niet", "maar"}, {"noch", "noch"}, {"hetzij", "hetzij"}, {"meer", "dan"}, {"minder", "dan"}, {"enerzijds", "anderzijds"}},
+	"de": {{"sowohl", "als"}, {"entweder", "oder"}, {"weder", "noch"}, {"nicht", "sondern"}, {"zwar", "aber"}, {"mehr", "als"}, {"weniger", "als"}, {"je", "desto"}, {"je", "umso"}},
+	"fr": {{"plus", "que"}, {"moins", "que"}, {"autant", "que"}, {"soit", "soit"}, {"ni", "ni"}, {"non", "mais"}, {"d'une", "d'autre"}},
+	"es": {{"tanto", "como"}, {"ni", "ni"}, {"no", "sino"}},
+	"it": {{"più", "che"}, {"meno", "che"}, {"sia", "sia"}, {"sia", "che"}, {"né", "né"}, {"non", "ma"}},
+	"pt": {{"nem", "nem"}},
+}
+
+// twoPartTransition reports whether both parts of a correlative connector
+// occur in words, in order.
+func twoPartTransition(lang string, words []Word) bool {
+	pairs := twoPartTransitions[lang]
+	for _, p := range pairs {
+		for i := range words {
+			if words[i].Lower != p[0] {
+				continue
+			}
+			for j := i + 1; j < len(words); j++ {
+				if words[j].Lower == p[1] {
+					return true
+				}
+			}
+			break
+		}
+	}
 	return false
 }
 
@@ -162,7 +195,7 @@ var transitionES = []string{
 	"si", "cuando", "como", "para que", "siempre que", "antes de", "por supuesto", "gracias a", "especialmente",
 	"generalmente", "a menudo", "e", "ni", "mientras que", "a menos que", "con tal de que", "aun cuando",
 	"hasta que", "desde que", "en cuanto", "tan pronto como", "puesto que", "de manera que", "a fin de que",
-	"en consecuencia", "por ello", "en este caso",
+	"en consecuencia", "por ello", "en este caso", "por lo que", "por qué", "a través de",
 	"de nuevo", "a diferencia de", "por primera vez", "en parte", "por esta razón", "por esta misma razón", "en cualquier caso",
 }
 

@@ -174,6 +174,15 @@ func TestYoastCorpus(t *testing.T) {
 	for _, f := range failures {
 		t.Error(f)
 	}
+	// The second set was measured after the corpus: its disagreements led
+	// to the last round of changes (correlative connectors, the get-passive,
+	// density weighted by keyphrase length, more function words). Reported,
+	// not enforced.
+	table, failures = yoastAgreement(t, filepath.Join("testdata", "yoast", "second"), 4)
+	t.Log("\nSecond set (testdata/yoast/second):" + table)
+	for _, f := range failures {
+		t.Log("second set, not enforced: " + f)
+	}
 	// The held-out pages were never used to tune the word lists or rules:
 	// their table shows how the agreement carries over to unseen text. It
 	// is reported, not enforced (four pages per language are too few for
