@@ -315,15 +315,15 @@ func analyzeSEO(d *Doc) Result {
 		factor := 0.7 + float64(len(kp.content))/3
 		minCount := recommendedCount(words, densityMin/factor, true)
 		maxCount := recommendedCount(words, densityMax/factor, false)
-		density *= factor
+		weighted := density * factor
 		switch {
 		case count == 0:
 			a.add("seo.keyphrase_density", 4, l.msg(mSeoDensityZero, itoa(minCount)), nil)
-		case density < densityMin || count == 1:
+		case weighted < densityMin || count == 1:
 			a.add("seo.keyphrase_density", 4, l.msg(mSeoDensityLow, itoa(count), itoa(minCount)), matches)
-		case density <= densityMax || count == 2 && minCount <= 2:
+		case weighted <= densityMax || count == 2 && minCount <= 2:
 			a.add("seo.keyphrase_density", 9, l.msg(mSeoDensityGood, itoa(count), l.pct(density)), matches)
-		case density <= densityOverMax:
+		case weighted <= densityOverMax:
 			a.add("seo.keyphrase_density", -10, l.msg(mSeoDensityHigh, itoa(count), itoa(maxCount)), matches)
 		default:
 			a.add("seo.keyphrase_density", -50, l.msg(mSeoDensityTooHigh, itoa(count), itoa(maxCount)), matches)
