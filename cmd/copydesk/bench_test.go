@@ -400,7 +400,7 @@ func BenchmarkAnalysis202(b *testing.B) {
 func benchAnalysis202(b *testing.B, store string, wait bool) {
 	models, _ := MustFakeModels(b, providertest.Options{Responder: benchResponder})
 	st := &serverTimes{route: "POST /v1/analyses"}
-	m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Models = models; m.Logger = slog.New(st) })
+	m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Routed = models; m.Logger = slog.New(st) })
 	url := m.HTTP.URL() + "/v1/analyses"
 	c := MustBenchClient(b)
 	st.reset()
@@ -530,7 +530,7 @@ func BenchmarkEnqueueToStart(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			models, _ := MustFakeModels(b, providertest.Options{Responder: findingsResponder})
-			m := MustRunMain(b, withBenchRates, withBenchStore(b, tc.store), func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
+			m := MustRunMain(b, withBenchRates, withBenchStore(b, tc.store), func(m *Main) { m.Routed = models; m.Config.Queue.PollInterval = poll })
 			url := m.HTTP.URL() + "/v1/analyses"
 			c := MustBenchClient(b)
 			var toStarted, stored durations
@@ -744,10 +744,11 @@ func BenchmarkSSEFanout(b *testing.B) {
 			}
 
 			appendEv := func(id, typ string, data json.RawMessage) {
-				if err := m.Store.AppendEvent(ctx, &copydesk.Event{JobID: id, Type: typ, Data: data}); err != nil {
+				ev := &copydesk.Event{JobID: id, Type: typ, Data: data}
+				if err := m.Store.AppendEvent(ctx, ev); err != nil {
 					b.Fatal(err)
 				}
-				m.Jobs.Broker.Publish(id)
+				m.Jobs.Broker.Publish(ev)
 			}
 			cpu0 := processCPU()
 			reads0 := cj.reads.Load()

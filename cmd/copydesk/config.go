@@ -37,6 +37,8 @@ type Config struct {
 	BodyLimit int64 `yaml:"body_limit"`
 	// MaxContent caps the content of one analysis in bytes. Default 524288. Env COPYDESK_MAX_CONTENT.
 	MaxContent int `yaml:"max_content"`
+	// DebugAddr serves Go's runtime profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for an operator chasing CPU or memory; empty: off. It has no authentication: bind it to loopback. Env COPYDESK_DEBUG_ADDR.
+	DebugAddr string `yaml:"debug_addr"`
 	// LogLevel is debug, info, warn or error. Default info. Env COPYDESK_LOG_LEVEL, flag --log-level.
 	LogLevel string `yaml:"log_level"`
 	// ShutdownGrace is how long running requests and jobs may take to finish on SIGTERM before jobs are handed back to the queue. Default 20s. Env COPYDESK_SHUTDOWN_GRACE.
@@ -85,6 +87,8 @@ type AccessConfig struct {
 	RateLimits ratelimit.Config `yaml:"rate_limits"`
 	// ReservationTTL is how old an open budget reservation must be before the sweeper releases it (a crashed call). Default 15m.
 	ReservationTTL time.Duration `yaml:"reservation_ttl"`
+	// CacheTTL is how long verified API keys, users and sessions are remembered, so that a request does not read the store: a key revoked or a user disabled on another instance stops working here within it (at once on the instance that made the change). Default 2s; negative: no cache.
+	CacheTTL time.Duration `yaml:"cache_ttl"`
 }
 
 // QueueConfig tunes the job queue.
@@ -180,6 +184,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	str("COPYDESK_DATABASE_SCHEMA", &c.DatabaseSchema)
 	str("COPYDESK_REDIS_URL", &c.RedisURL)
 	str("COPYDESK_LOG_LEVEL", &c.LogLevel)
+	str("COPYDESK_DEBUG_ADDR", &c.DebugAddr)
 	if v := getenv("COPYDESK_BODY_LIMIT"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -314,4 +319,3 @@ func (c *Config) promptsDir() string {
 func (c *Config) embedded() bool { return c.DatabaseURL == "" }
 
 func (c *Config) sqlitePath() string { return filepath.Join(c.DataDir, "copydesk.db") }
-func (c *Config) queuePath() string  { return filepath.Join(c.DataDir, "queue.db") }
