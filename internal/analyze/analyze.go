@@ -204,10 +204,5 @@ func round1(x float64) float64 {
 	return math.Round(x*10) / 10
 }
 
-// pct formats a percentage for a message.
-func pct(x float64) string {
-	return strconv.FormatFloat(round1(x), 'f', -1, 64) + "%"
-}
-
 // itoa is strconv.Itoa, short.
 func itoa(n int) string { return strconv.Itoa(n) }
