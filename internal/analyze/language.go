@@ -9,7 +9,8 @@ import (
 // keyphrase's content words apart, written for Copydesk (no third-party
 // list): articles, pronouns, prepositions, conjunctions, auxiliaries and
 // modals, interrogatives, and the general adjectives and delexical verbs
-// ("made", "besser", "new") that do not name a topic in a keyphrase. A word may belong to several
+// ("made", "besser", "new") that do not name a topic in a keyphrase. A
+// word may belong to several
 // languages; each of them gets a point.
 var functionWordLists = map[string]string{
 	"nl": "de het een en van in is dat op te zijn voor met niet aan er om ook als bij maar door naar dan wat nog wel worden wordt werd hij zij ze wij we jij je u uw ik mijn onze ons deze dit die hun heeft hebben had kunnen kan zal zou moet meer geen over uit tot ook zo hoe waar omdat want dus waarom wie welke welk wanneer ben bent waren mag mogen moeten zullen mijn jouw haar hem men zich jullie beter best goed nieuw nieuwe oud oude groot grote klein kleine maken maakt gemaakt",
