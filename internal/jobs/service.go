@@ -40,10 +40,49 @@ type Service struct {
 	// gathered into one event row. Default DeltaWindowDefault; negative:
 	// every delta is its own event.
 	DeltaWindow time.Duration
+	// MaxWaiting refuses new jobs with ERATELIMITED (Retry-After) while
+	// this many jobs wait in the queue for a worker, so that a client
+	// learns of an overload at once instead of from minutes of queueing;
+	// 0: no limit.
+	MaxWaiting int
+	// Waiting counts the jobs waiting for a worker (the queue's); it is
+	// asked at most every WaitingRefresh. Required with MaxWaiting.
+	Waiting func(ctx context.Context) (int, error)
 
 	mu       sync.Mutex
 	handlers map[string]copydesk.JobHandler
 	running  map[string]context.CancelCauseFunc
+
+	waitMu      sync.Mutex
+	waitCount   int
+	waitChecked time.Time
+}
+
+// WaitingRefresh is how long a count of the waiting jobs is trusted.
+const WaitingRefresh = 100 * time.Millisecond
+
+// overloaded returns ERATELIMITED when MaxWaiting jobs wait already.
+func (s *Service) overloaded(ctx context.Context) error {
+	if s.MaxWaiting <= 0 || s.Waiting == nil {
+		return nil
+	}
+	now := s.Clock.Now()
+	s.waitMu.Lock()
+	defer s.waitMu.Unlock()
+	if now.Sub(s.waitChecked) >= WaitingRefresh {
+		n, err := s.Waiting(ctx)
+		if err != nil {
+			s.Logger.Warn("counting the waiting jobs failed; accepting", "err", err)
+			return nil
+		}
+		s.waitCount, s.waitChecked = n, now
+	}
+	if s.waitCount < s.MaxWaiting {
+		s.waitCount++ // until the next count, this one waits too
+		return nil
+	}
+	return &copydesk.Error{Code: copydesk.ERATELIMITED, RetryAfter: time.Second,
+		Message: fmt.Sprintf("%d jobs are waiting for a worker (queue.max_waiting); try again in a second", s.waitCount)}
 }
 
 // Observer receives job figures (metrics.Metrics implements it).
@@ -123,6 +162,9 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 	if !s.Handles(job.Kind) {
 		return copydesk.Errorf(copydesk.EINTERNAL, "no handler for job kind %q", job.Kind)
 	}
+	if err := s.overloaded(ctx); err != nil {
+		return err
+	}
 	job.Status = copydesk.JobQueued
 	first, err := newEvent(job.ID, "job.queued", map[string]any{"priority": job.Priority.String()})
 	if err != nil {
@@ -133,7 +175,7 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 	})
 	switch copydesk.ErrorCode(err) {
 	case "":
-	case copydesk.EINVALID, copydesk.ECONFLICT, copydesk.ECANCELLED:
+	case copydesk.EINVALID, copydesk.ECONFLICT, copydesk.ECANCELLED, copydesk.ERATELIMITED:
 		return err
 	default:
 		if ctx.Err() != nil {

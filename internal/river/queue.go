@@ -167,6 +167,22 @@ func (q *Queue[TTx]) Depth(ctx context.Context) ([]Depth, error) {
 	return out, rs.Err()
 }
 
+// Waiting counts the jobs ready to run that no worker has taken yet.
+func (q *Queue[TTx]) Waiting(ctx context.Context) (int, error) {
+	rs, err := q.query(ctx, `SELECT count(*) FROM river_job WHERE state = 'available'`)
+	if err != nil {
+		return 0, fmt.Errorf("queue waiting: %w", err)
+	}
+	defer rs.Close()
+	n := 0
+	if rs.Next() {
+		if err := rs.Scan(&n); err != nil {
+			return 0, fmt.Errorf("queue waiting: %w", err)
+		}
+	}
+	return n, rs.Err()
+}
+
 var _ copydesk.Queue = (*Queue[pgx.Tx])(nil)
 
 // OpenSQLite returns a queue whose tables live in the store's SQLite

@@ -181,6 +181,51 @@ func TestJobStartsWithoutPoll(t *testing.T) {
 	}
 }
 
+// TestBackPressure: past MaxWaiting jobs waiting for a worker, Submit
+// refuses with ERATELIMITED and a Retry-After, and stores nothing.
+func TestBackPressure(t *testing.T) {
+	for name, open := range map[string]opener{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := open(t, 1)
+			h.jobs.Register("wait", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+			}))
+			h.jobs.MaxWaiting = 3
+			h.jobs.Waiting = h.queue.(interface {
+				Waiting(context.Context) (int, error)
+			}).Waiting
+			for range 3 { // the workers are not started: they all wait
+				h.submit(t, "wait", copydesk.PriorityHigh, `{}`)
+			}
+			time.Sleep(jobs.WaitingRefresh) // the next count sees the three
+			job := &copydesk.Job{Kind: "wait", Priority: copydesk.PriorityHigh, Input: json.RawMessage(`{}`)}
+			err := h.jobs.Submit(context.Background(), job)
+			var de *copydesk.Error
+			if !errors.As(err, &de) || de.Code != copydesk.ERATELIMITED || de.RetryAfter <= 0 {
+				t.Fatalf("got %v, want ERATELIMITED with a Retry-After", err)
+			}
+			if job.ID != "" {
+				if _, err := h.store.FindJobByID(context.Background(), job.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+					t.Errorf("a refused job was stored: %v", err)
+				}
+			}
+			h.start(t) // the workers drain the queue: jobs are accepted again
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				time.Sleep(jobs.WaitingRefresh)
+				err := h.jobs.Submit(context.Background(), &copydesk.Job{Kind: "wait", Priority: copydesk.PriorityHigh, Input: json.RawMessage(`{}`)})
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("still refused after the queue drained: %v", err)
+				}
+			}
+		})
+	}
+}
+
 // TestReconcileQueuesOrphans: a job stored as queued without its queue row
 // (accepted by a version whose queue lived in another file) runs after
 // Reconcile; a job the queue holds is not queued twice.

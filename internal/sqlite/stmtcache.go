@@ -10,8 +10,13 @@ import (
 )
 
 // stmtCacheSize bounds the statements a connection keeps prepared; past it
-// the idle ones are closed and the cache starts over.
+// an idle one is closed for each new one.
 const stmtCacheSize = 256
+
+// stmtSeenSize bounds the SQL texts remembered as seen once: a statement is
+// kept prepared from its second run, so that SQL made for one call (River
+// inlines some values) never pushes the hot statements out.
+const stmtSeenSize = 1024
 
 // connector opens modernc connections that keep every statement run on
 // them prepared, by its SQL text: parsing SQL again on every call was a
@@ -28,7 +33,7 @@ func (c *connector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}}, nil
+	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}, seen: map[string]struct{}{}}, nil
 }
 
 // Driver implements driver.Connector.
@@ -51,6 +56,7 @@ type conn interface {
 type cachingConn struct {
 	conn  driver.Conn
 	stmts map[string]*cachedStmt
+	seen  map[string]struct{} // SQL run once, uncached
 }
 
 // cachedStmt is a prepared statement; busy while rows it returned are open
@@ -80,11 +86,20 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 	if !cacheable(query) {
 		return nil, nil
 	}
+	if _, again := c.seen[query]; !again {
+		if len(c.seen) >= stmtSeenSize {
+			clear(c.seen)
+		}
+		c.seen[query] = struct{}{}
+		return nil, nil
+	}
+	delete(c.seen, query)
 	if len(c.stmts) >= stmtCacheSize {
-		for q, cs := range c.stmts {
+		for q, cs := range c.stmts { // a random idle one
 			if !cs.busy {
 				_ = cs.st.Close()
 				delete(c.stmts, q)
+				break
 			}
 		}
 	}
