@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		return runServe(ctx, args[1:], stderr, getenv)
 	case "analyze":
-		return runAnalyze(args[1:], stdin, stdout, stderr)
+		return runAnalyze(args[1:], stdin, stdout, stderr, getenv)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr, getenv)
 	case "admin":

@@ -39,13 +39,27 @@ type Request struct {
 	Types           []analyze.Type `json:"types,omitempty"`
 	Deep            []analyze.Type `json:"deep,omitempty"`
 	Priority        string         `json:"priority,omitempty"`
+	// Locale is the language of the report's messages and label texts
+	// (one of analyze.SupportedLanguages, region subtags accepted); empty
+	// or unsupported gives English. The HTTP layer fills it from
+	// Accept-Language when the body has none (SetLocaleFromAcceptLanguage).
+	Locale string `json:"locale,omitempty"`
+}
+
+// SetLocaleFromAcceptLanguage sets Locale from an HTTP Accept-Language
+// header when the request names none; a header without a supported
+// language leaves it empty (English).
+func (r *Request) SetLocaleFromAcceptLanguage(header string) {
+	if r.Locale == "" && header != "" {
+		r.Locale = analyze.LocaleFromAcceptLanguage(header)
+	}
 }
 
 func (r *Request) input() analyze.Input {
 	return analyze.Input{
 		Content: r.Content, Format: r.Format, Language: r.Language,
 		Keyphrase: r.Keyphrase, Synonyms: r.Synonyms, Title: r.Title,
-		MetaDescription: r.MetaDescription, Slug: r.Slug, Types: r.Types,
+		MetaDescription: r.MetaDescription, Slug: r.Slug, Types: r.Types, Locale: r.Locale,
 	}
 }
 
@@ -107,7 +121,7 @@ func reportRequest(req *Request, customerID string) cache.Request {
 		Params: map[string]string{
 			"format": string(req.Format), "language": req.Language, "keyphrase": req.Keyphrase,
 			"synonyms": syn, "title": req.Title, "meta_description": req.MetaDescription,
-			"slug": req.Slug, "types": strings.Join(types, ","),
+			"slug": req.Slug, "types": strings.Join(types, ","), "locale": req.Locale,
 		},
 		Version: analyze.Version,
 	})
@@ -266,6 +280,7 @@ func (s *Service) normalize(req *Request) error {
 	if req.Format == "" {
 		req.Format = analyze.FormatText
 	}
+	req.Locale = analyze.ResolveLocale(req.Locale) // "nl-BE" and "nl" share a cached report
 	for _, t := range req.Deep {
 		if !slices.Contains(analyze.AllTypes, t) {
 			return copydesk.Errorf(copydesk.EINVALID, "deep: unknown analysis %q; use one of %s", t, typeList())

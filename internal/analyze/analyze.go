@@ -47,6 +47,7 @@ func Analyze(in Input) (*Report, error) {
 		LanguageDetected: isAutoLanguage(in.Language),
 		Words:            wordCount(d),
 		Version:          Version,
+		Locale:           d.Locale,
 		Results:          make([]Result, 0, len(types)),
 	}
 	seen := map[Type]bool{}
@@ -58,6 +59,7 @@ func Analyze(in Input) (*Report, error) {
 		r.Results = append(r.Results, Run(d, t))
 	}
 	r.Score, r.Label = Overall(r.Results)
+	r.LabelText = d.loc.labelText(r.Label)
 	return r, nil
 }
 
@@ -88,6 +90,7 @@ func Run(d *Doc, t Type) Result {
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
+	r.LabelText = LabelText(r.Label, d.Locale)
 	return r
 }
 
@@ -170,6 +173,15 @@ func (a *assessment) add(rule string, points int, msg string, spans []Span) {
 	a.findings = append(a.findings, Finding{Rule: rule, Severity: severityOf(points), Message: msg, Spans: spans, Source: "local"})
 }
 
+// addCheck records a scored check.
+func (a *assessment) addCheck(c Check) {
+	a.add(c.Finding.Rule, c.Points, c.Finding.Message, c.Finding.Spans)
+}
+
+// silent counts an assessment that has nothing to show and gives no
+// points (Yoast counts such results in its SEO score).
+func (a *assessment) silent() { a.n++ }
+
 // info records an unscored observation.
 func (a *assessment) info(rule, msg string, spans []Span) {
 	a.findings = append(a.findings, Finding{Rule: rule, Severity: SeverityInfo, Message: msg, Spans: spans, Source: "local"})
@@ -190,11 +202,6 @@ func (a *assessment) result(t Type) Result {
 // round1 rounds to one decimal, as Yoast's formatNumber does.
 func round1(x float64) float64 {
 	return math.Round(x*10) / 10
-}
-
-// pct formats a percentage for a message.
-func pct(x float64) string {
-	return strconv.FormatFloat(round1(x), 'f', -1, 64) + "%"
 }
 
 // itoa is strconv.Itoa, short.

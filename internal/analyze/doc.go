@@ -66,6 +66,8 @@ type Doc struct {
 	Source          string // the original input, unchanged
 	Format          Format
 	Language        string // resolved ISO 639-1 code
+	Locale          string // the language of messages (ResolveLocale of Input.Locale)
+	loc             locale
 	Title           string // from Input.Title or <title>
 	MetaDescription string // from Input.MetaDescription or <meta name=description>
 	Canonical       string

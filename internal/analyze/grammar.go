@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +25,7 @@ const (
 	ruleThanThen            = "grammar.than_then"
 	ruleVerbForm            = "grammar.verb_form"
 	ruleModelNeeded         = "grammar.model_needed"
+	ruleComparativeAls      = "grammar.comparative_als"
 	grammarLongSentenceSize = 40 // words; a sentence longer than this is hard to follow in any language
 )
 
@@ -66,7 +66,7 @@ func analyzeGrammar(d *Doc) Result {
 	g.findings = append(g.findings, Finding{
 		Rule:     ruleModelNeeded,
 		Severity: SeverityInfo,
-		Message:  grammarModelNeededMessage(d.Language),
+		Message:  d.loc.msg(mGramModelNeeded),
 		Source:   "local",
 	})
 	figures := map[string]float64{
@@ -84,21 +84,6 @@ func analyzeGrammar(d *Doc) Result {
 	}
 	figures["words"] = float64(words)
 	return Result{Type: TypeGrammar, Score: score, Label: label, Figures: figures, Findings: g.findings}
-}
-
-func grammarModelNeededMessage(lang string) string {
-	const tail = " are left to model-backed analysis; these local checks cover repetition, spacing, punctuation, brackets and quotes, sentence length and a few unambiguous rules."
-	switch lang {
-	case "nl":
-		return "Checks that need a language model, such as d/t verb endings (word/wordt), hun/hen and agreement," + tail
-	case "de":
-		return "Checks that need a language model, such as das/dass, case endings and agreement," + tail
-	case "fr":
-		return "Checks that need a language model, such as participle agreement and homophones (a/à, ou/où)," + tail
-	case "es", "pt", "it":
-		return "Checks that need a language model, such as accents that change meaning and agreement," + tail
-	}
-	return "Checks that need a language model, such as homophones (their/there, its/it's), agreement and word choice," + tail
 }
 
 // grammarRun collects the findings of one document.
@@ -288,18 +273,18 @@ func (g *grammarRun) scanText(b *Block) {
 	for _, i := range brackets {
 		sp := g.d.Span(b, i, i+1)
 		g.add(ruleUnmatchedBracket, SeverityProblem,
-			fmt.Sprintf("Bracket %q is opened but never closed in this paragraph: close it or remove it.", t[i:i+1]), sp)
+			g.d.loc.msg(mGramBracketUnclosed, strconv.Quote(t[i:i+1])), sp)
 	}
 	if straight >= 0 {
 		sp := g.d.Span(b, straight, straight+1)
 		g.add(ruleUnmatchedQuote, SeverityWarning,
-			"This quotation mark has no partner in the paragraph: add the closing quote or remove it.", sp)
+			g.d.loc.msg(mGramQuoteAlone), sp)
 	}
 	for _, i := range curly {
 		_, n := utf8.DecodeRuneInString(t[i:])
 		sp := g.d.Span(b, i, i+n)
 		g.add(ruleUnmatchedQuote, SeverityWarning,
-			fmt.Sprintf("Quotation mark %s is opened but never closed in this paragraph: add the closing quote.", t[i:i+n]), sp)
+			g.d.loc.msg(mGramQuoteUnclosed, t[i:i+n]), sp)
 	}
 }
 
@@ -320,15 +305,19 @@ func (g *grammarRun) checkSpace(b *Block, i int, french bool) {
 		return
 	}
 	// Double space: the source between this space and the next text byte
-	// holds only spaces, at least two. HTML collapses spaces when shown, so
-	// only plain text and Markdown are checked.
-	if g.d.Format != FormatHTML {
-		from, to := b.Offsets[i], b.Offsets[i+1]
-		if to-from >= 2 && to <= len(g.d.Source) && grammarAllSpaces(g.d.Source[from:to]) {
-			g.add(ruleDoubleSpace, SeverityWarning, "Several spaces in a row: use one space.", Span{from, to})
-		}
+	// holds only spaces (or no-break spaces), at least two, on one line. In
+	// HTML a browser collapses them, but they are still a typing slip an
+	// editor wants to see (and "&nbsp; " survives as two spaces); line
+	// breaks and indentation between words are not flagged.
+	from, to := b.Offsets[i], b.Offsets[i+1]
+	if to-from >= 2 && to <= len(g.d.Source) && grammarAllSpaces(g.d.Source[from:to]) {
+		g.add(ruleDoubleSpace, SeverityWarning, g.d.loc.msg(mGramDoubleSpace), Span{from, to})
 	}
-	// A space before punctuation that ends a clause.
+	// A space before punctuation that ends a clause; not where inline code
+	// was left out of the text ("the newsgroup <code>comp.os</code>, see").
+	if strings.Contains(g.d.Source[min(b.Offsets[i], len(g.d.Source)):min(b.Offsets[i+1], len(g.d.Source))], "code>") {
+		return
+	}
 	p := t[i+1]
 	if !grammarClausePunct(p) || french && p != ',' && p != '.' {
 		return
@@ -342,7 +331,7 @@ func (g *grammarRun) checkSpace(b *Block, i int, french bool) {
 	}
 	sp := g.d.Span(b, i, i+2)
 	g.add(ruleSpaceBeforePunct, SeverityWarning,
-		fmt.Sprintf("Space before %q: remove it.", string(p)), sp)
+		g.d.loc.msg(mGramSpaceBefore, strconv.Quote(string(p))), sp)
 }
 
 // checkPunct looks at punctuation at t[i]: a missing space after it, a
@@ -355,7 +344,7 @@ func (g *grammarRun) checkPunct(b *Block, i int) {
 		if c != '.' || (i+2 >= len(t) || t[i+2] != '.') && !grammarInURL(t, i) {
 			sp := g.d.Span(b, i, i+2)
 			g.add(ruleRepeatedPunct, SeverityWarning,
-				fmt.Sprintf("%q is doubled: keep one (or use three dots for an ellipsis).", t[i:i+2]), sp)
+				g.d.loc.msg(mGramRepeatedPunct, strconv.Quote(t[i:i+2])), sp)
 			return
 		}
 	}
@@ -381,7 +370,7 @@ func (g *grammarRun) checkPunct(b *Block, i int) {
 		if missing {
 			sp := g.d.Span(b, i-pn, i+1+n)
 			g.add(ruleMissingSpaceAfter, SeverityWarning,
-				fmt.Sprintf("No space after %q in %s: add one.", string(c), g.quote(sp)), sp)
+				g.d.loc.msg(mGramMissingSpace, strconv.Quote(string(c)), g.quote(sp)), sp)
 		}
 		return
 	}
@@ -416,7 +405,7 @@ func (g *grammarRun) checkPunct(b *Block, i int) {
 	}
 	sp := g.d.Span(b, j, k)
 	g.add(ruleCapitalAfterEnd, SeverityWarning,
-		fmt.Sprintf("%s starts a new sentence after %q: start it with a capital letter.", g.quote(sp), string(c)), sp)
+		g.d.loc.msg(mGramCapital, g.quote(sp), strconv.Quote(string(c))), sp)
 }
 
 // closeBracket pops the matching opener of the closer at t[i], reporting
@@ -429,14 +418,14 @@ func (g *grammarRun) closeBracket(b *Block, stack []int, i int) []int {
 			for _, skipped := range stack[k+1:] {
 				sp := g.d.Span(b, skipped, skipped+1)
 				g.add(ruleUnmatchedBracket, SeverityProblem,
-					fmt.Sprintf("Bracket %q is opened but never closed: close it before %q.", t[skipped:skipped+1], t[i:i+1]), sp)
+					g.d.loc.msg(mGramBracketUnclosedBefore, strconv.Quote(t[skipped:skipped+1]), strconv.Quote(t[i:i+1])), sp)
 			}
 			return stack[:k]
 		}
 	}
 	sp := g.d.Span(b, i, i+1)
 	g.add(ruleUnmatchedBracket, SeverityProblem,
-		fmt.Sprintf("Bracket %q closes nothing in this paragraph: add the opening %q or remove it.", t[i:i+1], string(open)), sp)
+		g.d.loc.msg(mGramBracketUnopened, strconv.Quote(t[i:i+1]), strconv.Quote(string(open))), sp)
 	return stack
 }
 
@@ -478,20 +467,18 @@ func (g *grammarRun) curlyQuote(b *Block, stack []int, i int) []int {
 	_, n := utf8.DecodeRuneInString(t[i:])
 	sp := g.d.Span(b, i, i+n)
 	g.add(ruleUnmatchedQuote, SeverityWarning,
-		"This closing quotation mark has no opening one in the paragraph: add it or remove this one.", sp)
+		g.d.loc.msg(mGramQuoteUnopened), sp)
 	return stack
 }
 
 // scanWords checks one sentence's words.
 func (g *grammarRun) scanWords(s *Sentence) {
 	words := s.Words
-	if len(words) > grammarLongSentenceSize {
-		g.add(ruleLongSentence, SeverityWarning,
-			fmt.Sprintf("This sentence has %d words: split it into sentences of at most %d words.", len(words), grammarLongSentenceSize/2),
-			Span{s.Start, s.End})
+	if limit := recommendedSentenceLength(g.lang); len(words) > 2*limit {
+		g.add(ruleLongSentence, SeverityWarning, g.d.loc.msg(mGramLongSentence, itoa(len(words)), itoa(limit)), Span{s.Start, s.End})
 	}
 	misspell := grammarMisspellings[g.lang]
-	prefixes := grammarMisspellingPrefixes[g.lang]
+	prefixes := grammarMisspellingPrefixes()[g.lang]
 	code := len(g.code) > 0
 	for k := range words {
 		w := &words[k]
@@ -501,7 +488,7 @@ func (g *grammarRun) scanWords(s *Sentence) {
 		if prefixes.mayHave(w.Lower) { // most words skip the map lookup
 			if fix, ok := misspell[w.Lower]; ok {
 				sp := Span{w.Start, w.End}
-				g.add(ruleMisspelling, SeverityProblem, fmt.Sprintf("%s is misspelled: write %q.", g.quote(sp), fix), sp)
+				g.add(ruleMisspelling, SeverityProblem, g.d.loc.msg(mGramMisspelling, g.quote(sp), strconv.Quote(fix)), sp)
 			}
 		}
 		if k == 0 {
@@ -510,8 +497,7 @@ func (g *grammarRun) scanWords(s *Sentence) {
 		p := &words[k-1]
 		if w.Lower == p.Lower && grammarHasLetter(w.Lower) && !grammarRepeatOK(g.lang, w.Lower) && g.onlySpaceBetween(p, w) {
 			sp := Span{p.Start, w.End}
-			g.add(ruleRepeatedWord, SeverityProblem,
-				fmt.Sprintf("%q is repeated: remove one %q.", w.Text, w.Text), sp)
+			g.add(ruleRepeatedWord, SeverityProblem, g.d.loc.msg(mGramRepeatedWord, strconv.Quote(w.Text)), sp)
 			continue
 		}
 		switch g.lang {
@@ -523,10 +509,13 @@ func (g *grammarRun) scanWords(s *Sentence) {
 			// never right ("ben jij" is fine: inversion drops the t).
 			// "Net als u ben ik ...": "ik" after the verb is its subject.
 			if fix := grammarNLVerbForm(p.Lower, w.Lower); fix != "" && g.onlySpaceBetween(p, w) &&
-				(k+1 >= len(words) || words[k+1].Lower != "ik") && (k < 2 || !grammarNLComparison.has(words[k-2].Lower)) {
+				(k+1 >= len(words) || words[k+1].Lower != "ik") {
 				sp := Span{p.Start, w.End}
-				g.add(ruleVerbForm, SeverityProblem, fmt.Sprintf("Write \"%s %s\", not %s.", p.Text, fix, g.quote(sp)), sp)
+				g.add(ruleVerbForm, SeverityProblem, g.d.loc.msg(mGramVerbForm, strconv.Quote(p.Text+" "+fix), g.quote(sp)), sp)
+			} else {
+				g.checkDutchClauseVerb(words, k)
 			}
+			g.checkDutchComparative(p, w)
 		case "fr":
 			if p.Lower == "quelque" && (w.Lower == "soit" || w.Lower == "soient") && g.onlySpaceBetween(p, w) {
 				fix := "quel que soit"
@@ -534,7 +523,7 @@ func (g *grammarRun) scanWords(s *Sentence) {
 					fix = "quels que soient"
 				}
 				sp := Span{p.Start, w.End}
-				g.add(ruleMisspelling, SeverityProblem, fmt.Sprintf("%s is misspelled: write %q (quel agrees with the noun).", g.quote(sp), fix), sp)
+				g.add(ruleMisspelling, SeverityProblem, g.d.loc.msg(mGramMisspellingQuel, g.quote(sp), strconv.Quote(fix)), sp)
 			}
 		}
 	}
@@ -550,7 +539,7 @@ func (g *grammarRun) checkEnglishPair(p, w *Word, words []Word, k int) {
 		}
 		if grammarNeedsAn(w.Lower) {
 			sp := Span{p.Start, w.End}
-			g.add(ruleArticleAn, SeverityProblem, fmt.Sprintf("Write \"an %s\": %q starts with a vowel sound.", w.Text, w.Text), sp)
+			g.add(ruleArticleAn, SeverityProblem, g.d.loc.msg(mGramArticleAn, strconv.Quote("an "+w.Text), strconv.Quote(w.Text)), sp)
 		}
 	case "an":
 		if !g.onlySpaceBetween(p, w) || ruleFirstUpper(w.Text) {
@@ -558,20 +547,65 @@ func (g *grammarRun) checkEnglishPair(p, w *Word, words []Word, k int) {
 		}
 		if grammarNeedsA(w.Lower) {
 			sp := Span{p.Start, w.End}
-			g.add(ruleArticleAn, SeverityProblem, fmt.Sprintf("Write \"a %s\": %q starts with a consonant sound.", w.Text, w.Text), sp)
+			g.add(ruleArticleAn, SeverityProblem, g.d.loc.msg(mGramArticleA, strconv.Quote("a "+w.Text), strconv.Quote(w.Text)), sp)
 		}
 	case "then":
-		if k >= 2 && grammarComparatives.has(words[k-2].Lower) && g.onlySpaceBetween(&words[k-2], p) &&
-			g.onlySpaceBetween(p, w) && grammarThanObject(w.Lower) {
-			sp := Span{words[k-2].Start, p.End}
-			g.add(ruleThanThen, SeverityProblem, fmt.Sprintf("Write \"%s than\": after a comparison use \"than\", not \"then\".", words[k-2].Text), sp)
+		if !g.onlySpaceBetween(p, w) || !grammarThanObject(w.Lower) || k < 2 {
+			return
+		}
+		// "better then 10", and "more common then before": more/less and
+		// an adjective.
+		c := &words[k-2]
+		comparative := grammarComparatives.has(c.Lower) && g.onlySpaceBetween(c, p)
+		if !comparative && k >= 3 && grammarMoreLess.has(words[k-3].Lower) && g.onlySpaceBetween(&words[k-3], c) && g.onlySpaceBetween(c, p) &&
+			!grammarThanObject(c.Lower) {
+			comparative = true
+			c = &words[k-3]
+		}
+		if comparative {
+			sp := Span{c.Start, p.End}
+			g.add(ruleThanThen, SeverityProblem, g.d.loc.msg(mGramThanThen, strconv.Quote(g.d.Source[c.Start:p.Start]+"than")), sp)
 		}
 	case "could", "would", "should", "must", "might":
 		if w.Lower == "of" && g.onlySpaceBetween(p, w) && (k+1 >= len(words) || words[k+1].Lower != "course") {
 			sp := Span{p.Start, w.End}
-			g.add(ruleCouldOf, SeverityProblem, fmt.Sprintf("Write \"%s have\" (or \"%s've\"), not %s.", p.Text, p.Text, g.quote(sp)), sp)
+			g.add(ruleCouldOf, SeverityProblem, g.d.loc.msg(mGramCouldOf, strconv.Quote(p.Text+" have"), g.quote(sp)), sp)
 		}
 	}
+}
+
+// checkDutchClauseVerb: in a subordinate clause the verb comes last, so
+// "als u klaar ben" has "u" and "ben" apart: a subordinator, then "u" or
+// "jij", then up to five words without punctuation, then "ben"/"heb" that
+// is not followed by "ik" ("Net als u ben ik ...").
+func (g *grammarRun) checkDutchClauseVerb(words []Word, k int) {
+	w := &words[k]
+	if w.Lower != "ben" && w.Lower != "heb" || k+1 < len(words) && words[k+1].Lower == "ik" {
+		return
+	}
+	for j := k - 2; j >= 1 && j >= k-6; j-- {
+		s := words[j].Lower
+		if s != "u" && s != "jij" {
+			continue
+		}
+		if !grammarNLSubordinators.has(words[j-1].Lower) || strings.ContainsAny(g.d.Source[words[j].End:w.Start], ",;:()!?") {
+			return
+		}
+		fix := grammarNLVerbForm(s, w.Lower)
+		sp := Span{words[j].Start, w.End}
+		g.add(ruleVerbForm, SeverityProblem, g.d.loc.msg(mGramVerbForm, strconv.Quote(g.d.Source[words[j].Start:w.Start]+fix), g.quote(sp)), sp)
+		return
+	}
+}
+
+// checkDutchComparative: "sterker als", "meer als 10": after a comparative
+// Dutch uses "dan" ("groter dan"); "als" is for equality ("even groot als").
+func (g *grammarRun) checkDutchComparative(p, w *Word) {
+	if w.Lower != "als" || !grammarNLComparatives.has(p.Lower) || !g.onlySpaceBetween(p, w) {
+		return
+	}
+	sp := Span{p.Start, w.End}
+	g.add(ruleComparativeAls, SeverityProblem, g.d.loc.msg(mGramComparativeAls, strconv.Quote(p.Text+" dan")), sp)
 }
 
 // grammarNLVerbForm returns the correct form for Dutch "u"/"jij" followed

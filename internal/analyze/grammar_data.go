@@ -1,5 +1,7 @@
 package analyze
 
+import "sync"
+
 // Word lists for the grammar rules. Written for Copydesk; see
 // DATA-LICENSES.md. Only entries that are wrong in every context belong in
 // grammarMisspellings: a word that is correct in some sentence ("verassing"
@@ -9,7 +11,7 @@ package analyze
 // ("I know that that works", "Ik weet dat dat klopt", "vous vous trompez").
 var grammarRepeatAllowed = map[string]lexSet{
 	"en": newLexSet("that", "had", "is", "do", "bye", "ha", "no", "so", "very", "really", "far", "tsk", "knock", "blah", "bla", "ta"),
-	"nl": newLexSet("die", "dat", "er", "heel", "zo", "nee", "ja", "bla", "haha", "ha"),
+	"nl": newLexSet("die", "dat", "er", "heel", "zo", "nee", "ja", "bla", "haha", "ha", "je", "u"), // "als je je aanmeldt", "kunt u u aanmelden"
 	"de": newLexSet("die", "das", "der", "sie", "ja", "nein", "bla", "ha"),
 	"fr": newLexSet("nous", "vous", "si", "bla", "ha", "non", "oui"),
 	"es": newLexSet("ja", "bla", "no", "sí"),
@@ -36,9 +38,25 @@ var grammarThanObjects = newLexSet("the", "a", "an", "any", "ever", "before", "e
 	"our", "your", "their", "his", "her", "my", "last", "average", "competitors", "ours", "yours", "theirs",
 	"required", "necessary", "needed", "planned", "one", "two", "three", "ten", "twice", "half")
 
-// grammarNLComparison: "als u", "dan jij" compare; the verb that follows
-// belongs to another subject ("Net als u ben ik ondernemer").
-var grammarNLComparison = newLexSet("als", "dan", "zoals")
+// grammarNLSubordinators open a Dutch subordinate clause, whose verb comes
+// last ("als u klaar bent").
+var grammarNLSubordinators = newLexSet("als", "omdat", "wanneer", "zodra", "terwijl", "dat", "of", "indien",
+	"nadat", "voordat", "zodat", "hoewel", "tenzij", "mits", "totdat", "doordat", "aangezien", "zolang")
+
+// grammarNLComparatives are Dutch comparatives that take "dan", never
+// "als" ("sterker dan", "meer dan 10"). Words that are also adverbs of time
+// or place ("later als je thuis bent", "eerder als bijzaak") are left out.
+var grammarNLComparatives = newLexSet("beter", "slechter", "groter", "kleiner", "sterker", "zwakker", "sneller",
+	"trager", "langzamer", "langer", "korter", "hoger", "lager", "meer", "minder", "goedkoper", "duurder",
+	"mooier", "lelijker", "ouder", "jonger", "zwaarder", "lichter", "makkelijker", "gemakkelijker", "moeilijker",
+	"belangrijker", "slimmer", "warmer", "kouder", "dikker", "dunner", "breder", "smaller", "vaker", "liever",
+	"veiliger", "sterkere", "betere", "grotere", "kleinere", "snellere", "goedkopere", "duurdere", "rijker",
+	"armer", "drukker", "rustiger", "nieuwer", "eenvoudiger", "efficiënter", "duidelijker", "populairder",
+	"sneller", "stiller", "luider", "frisser", "gezonder", "zuiniger", "groener")
+
+// grammarMoreLess make an English comparative with an adjective ("more
+// common than").
+var grammarMoreLess = newLexSet("more", "less", "fewer")
 
 // grammarSilentH: words whose "h" is silent, so they take "an".
 var grammarSilentH = newLexSet("hour", "hours", "hourly", "honest", "honestly", "honesty", "honor", "honors",
@@ -60,7 +78,8 @@ var grammarAbbreviations = newLexSet("mr", "mrs", "ms", "dr", "prof", "sr", "jr"
 	"bv", "evt", "incl", "excl", "enz", "resp", "zgn", "jl", "vnl", "dhr", "mevr", "mw", "ing", "ir", "drs",
 	"bzw", "ggf", "vgl", "inkl", "usw", "evtl", "sog", "str", "tel", "hr", "fr", "mme", "mlle", "env", "av",
 	"sra", "srta", "dra", "ud", "uds", "pág", "núm", "sig", "dott", "avv", "pag", "tel", "tav", "art", "par",
-	"nl", "en", "de", "ex", "op", "cit", "ibid", "sq", "ff", "vs", "viz", "al", "resp", "ref")
+	"nl", "en", "de", "ex", "op", "cit", "ibid", "sq", "ff", "vs", "viz", "al", "resp", "ref", "ecc", "ecc.", "cioè",
+	"pág", "págs", "etc.", "p.ex", "p.ej", "vd", "sr", "dto")
 
 // grammarMisspellings maps words that are wrong in every context to their
 // correct spelling.
@@ -159,7 +178,7 @@ func (p *grammarPrefixBits) mayHave(w string) bool {
 
 // grammarMisspellingPrefixes holds the two-byte prefixes of each language's
 // misspellings.
-var grammarMisspellingPrefixes = func() map[string]*grammarPrefixBits {
+var grammarMisspellingPrefixes = sync.OnceValue(func() map[string]*grammarPrefixBits {
 	out := make(map[string]*grammarPrefixBits, len(grammarMisspellings))
 	for lang, m := range grammarMisspellings {
 		p := new(grammarPrefixBits)
@@ -172,4 +191,4 @@ var grammarMisspellingPrefixes = func() map[string]*grammarPrefixBits {
 		out[lang] = p
 	}
 	return out
-}()
+})

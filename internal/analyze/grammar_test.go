@@ -36,7 +36,9 @@ func TestGrammarRules(t *testing.T) {
 		{"prose after inline code", "en", FormatMarkdown, "Use `x` then,this.", ruleMissingSpaceAfter, []string{"n,t"}},
 		{"double space", "en", FormatText, "One  two.", ruleDoubleSpace, []string{"  "}},
 		{"double space markdown", "en", FormatMarkdown, "One   two.", ruleDoubleSpace, []string{"   "}},
-		{"double space html ignored", "en", FormatHTML, "<p>One  two.</p>", ruleDoubleSpace, nil},
+		{"double space html", "en", FormatHTML, "<p>One  two.</p>", ruleDoubleSpace, []string{"  "}},
+		{"html line break and indentation", "en", FormatHTML, "<p>One\n    two.</p>", ruleDoubleSpace, nil},
+		{"html spaces around a tag", "en", FormatHTML, "<p>One <b>two</b> three.</p>", ruleDoubleSpace, nil},
 		{"newline is no double space", "en", FormatText, "One\ntwo.", ruleDoubleSpace, nil},
 
 		{"space before comma", "en", FormatText, "Yes , we can.", ruleSpaceBeforePunct, []string{" ,"}},
@@ -129,6 +131,16 @@ func TestGrammarRules(t *testing.T) {
 		{"net als u ben ik", "nl", FormatText, "Net als u ben ik ondernemer.", ruleVerbForm, nil},
 		{"meer dan jij heb", "nl", FormatText, "Meer dan jij heb ik gewerkt.", ruleVerbForm, nil},
 		{"u bent is fine", "nl", FormatText, "U bent welkom en u hebt gelijk.", ruleVerbForm, nil},
+		{"als u klaar ben", "nl", FormatText, "We beginnen als u klaar ben.", ruleVerbForm, []string{"u klaar ben"}},
+		{"als u klaar ben at the start", "nl", FormatText, "Als u klaar ben, beginnen we.", ruleVerbForm, []string{"u klaar ben"}},
+		{"als u klaar bent is fine", "nl", FormatText, "We beginnen als u klaar bent.", ruleVerbForm, nil},
+		{"je je", "nl", FormatText, "Als je je aanmeldt, krijg je een mail.", ruleRepeatedWord, nil},
+		{"u u", "nl", FormatText, "Daarna kunt u u aanmelden.", ruleRepeatedWord, nil},
+		{"sterker als", "nl", FormatText, "Dit model is sterker als het vorige.", ruleComparativeAls, []string{"sterker als"}},
+		{"meer als", "nl", FormatText, "Het kost meer als tien euro.", ruleComparativeAls, []string{"meer als"}},
+		{"sterker dan is fine", "nl", FormatText, "Dit model is sterker dan het vorige.", ruleComparativeAls, nil},
+		{"even sterk als is fine", "nl", FormatText, "Dit model is even sterk als het vorige.", ruleComparativeAls, nil},
+		{"more common then", "en", FormatText, "This is more common then before.", ruleThanThen, []string{"more common then"}},
 		{"could of", "en", FormatText, "We could of won.", ruleCouldOf, []string{"could of"}},
 		{"could of course", "en", FormatText, "We could of course win.", ruleCouldOf, nil},
 	}
@@ -153,8 +165,8 @@ func TestGrammarScoreAndModelNotice(t *testing.T) {
 		t.Errorf("clean text: got type %s score %d label %q, want grammar 100 good", r.Type, r.Score, r.Label)
 	}
 	last := r.Findings[len(r.Findings)-1]
-	if last.Rule != ruleModelNeeded || last.Severity != SeverityInfo || !strings.Contains(last.Message, "d/t") {
-		t.Errorf("got last finding %+v, want an info %s mentioning d/t", last, ruleModelNeeded)
+	if last.Rule != ruleModelNeeded || last.Severity != SeverityInfo || !strings.Contains(last.Message, "model") {
+		t.Errorf("got last finding %+v, want an info %s mentioning the model", last, ruleModelNeeded)
 	}
 
 	// Ten problems (weight 2) in under 100 words: 20 weighted per 100 words.

@@ -75,10 +75,18 @@ func newLexPhrases(entries ...string) lexPhrases {
 
 // matchAt returns the number of words of the longest entry that matches
 // words[i:], or 0.
+//
+// An entry word that ends in an apostrophe is an elided form ("qu'",
+// "lorsqu'"): it matches the start of a word ("qu’elles", "lorsqu'il").
 func (p lexPhrases) matchAt(words []Word, i int) int {
 	tails, ok := p[words[i].Lower]
 	if !ok {
-		return 0
+		if head, elided := elidedHead(words[i].Lower); elided {
+			tails, ok = p[head]
+		}
+		if !ok {
+			return 0
+		}
 	}
 	best := 0
 	for _, tail := range tails {
@@ -87,9 +95,11 @@ func (p lexPhrases) matchAt(words []Word, i int) int {
 		}
 		match := true
 		for k, t := range tail {
-			if words[i+1+k].Lower != t {
-				match = false
-				break
+			if w := words[i+1+k].Lower; w != t {
+				if head, elided := elidedHead(w); !elided || head != t {
+					match = false
+					break
+				}
 			}
 		}
 		if match {
@@ -97,6 +107,20 @@ func (p lexPhrases) matchAt(words []Word, i int) int {
 		}
 	}
 	return best
+}
+
+// elidedHead returns the elided head of a word with an inner apostrophe,
+// written with a straight apostrophe: "qu’elles" gives "qu'".
+func elidedHead(w string) (string, bool) {
+	for i := 1; i < len(w); i++ {
+		switch {
+		case w[i] == '\'' && i+1 < len(w):
+			return w[:i+1], true
+		case strings.HasPrefix(w[i:], "’") && i+3 < len(w):
+			return w[:i] + "'", true
+		}
+	}
+	return "", false
 }
 
 // lexInflect adds the regular inflected forms of adjectives to a word list:

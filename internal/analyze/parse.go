@@ -12,7 +12,7 @@ import (
 
 // Version is the analyzer version. It goes into cache keys: bump it whenever
 // the output for some input changes.
-const Version = "analyze-1"
+const Version = "analyze-2"
 
 // SupportedLanguages lists the languages the engine analyzes, as ISO 639-1
 // codes, in order of preference when language detection ties.
@@ -69,7 +69,9 @@ func Parse(in Input) (*Doc, error) {
 		Format:    format,
 		Keyphrase: strings.TrimSpace(in.Keyphrase),
 		Slug:      strings.TrimSpace(in.Slug),
+		loc:       localeOf(in.Locale),
 	}
+	d.Locale = localeCodes[d.loc]
 	for _, s := range in.Synonyms {
 		if s = strings.TrimSpace(s); s != "" {
 			d.Synonyms = append(d.Synonyms, s)

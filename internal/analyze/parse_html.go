@@ -30,6 +30,8 @@ var htmlSkipTags = map[string]bool{
 	"script": true, "style": true, "noscript": true, "template": true, "svg": true, "math": true,
 	"textarea": true, "select": true, "iframe": true, "object": true, "canvas": true,
 	"noembed": true, "noframes": true, "xmp": true, "plaintext": true,
+	// Inline code is not prose: Yoast leaves it out of every count too.
+	"code": true,
 }
 
 // htmlOpen is an open block-level element.
@@ -134,7 +136,7 @@ func parseHTMLRange(b *builder, from, to int) {
 				} else if tt == html.EndTagToken && skip > 0 {
 					skip--
 				}
-				if tt != html.SelfClosingTagToken {
+				if tt != html.SelfClosingTagToken && tag != "code" { // inline code leaves the sentence whole
 					b.end()
 				}
 				continue

@@ -2,17 +2,22 @@ package analyze
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 )
 
-// markdownParser is read-only after construction and safe for concurrent
-// use: goldmark's parser keeps per-parse state in its context.
-var markdownParser = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify)).Parser()
+// markdownParser is built on first use; it is read-only after construction
+// and safe for concurrent use: goldmark's parser keeps per-parse state in
+// its context.
+var markdownParser = sync.OnceValue(func() parser.Parser {
+	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify)).Parser()
+})
 
 // parseMarkdown parses CommonMark (with GFM tables, strikethrough and bare
 // URLs) with goldmark and builds blocks from the AST, taking the offsets of
@@ -21,7 +26,7 @@ var markdownParser = goldmark.New(goldmark.WithExtensions(extension.Table, exten
 func parseMarkdown(b *builder) {
 	d := b.d
 	src := []byte(d.Source)
-	root := markdownParser.Parse(text.NewReader(src))
+	root := markdownParser().Parse(text.NewReader(src))
 	lists, quotes := 0, 0
 	inImage := 0
 	inCode := 0

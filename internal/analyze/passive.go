@@ -25,17 +25,17 @@ func passiveVoice(lang string, s *Sentence) bool {
 	case "en":
 		return passiveEN(s.Words)
 	case "nl":
-		return passiveClause(s, passiveNL)
+		return passiveClause(s, passiveNL())
 	case "de":
-		return passiveClause(s, passiveDE)
+		return passiveClause(s, passiveDE())
 	case "fr":
-		return passiveRomance(s.Words, &passiveFR)
+		return passiveRomance(s.Words, passiveFR())
 	case "es":
-		return passiveRomance(s.Words, &passiveES)
+		return passiveRomance(s.Words, passiveES())
 	case "it":
-		return passiveRomance(s.Words, &passiveIT)
+		return passiveRomance(s.Words, passiveIT())
 	case "pt":
-		return passiveRomance(s.Words, &passivePT)
+		return passiveRomance(s.Words, passivePT())
 	}
 	return false
 }
@@ -249,8 +249,8 @@ func passiveClauseHas(words []Word, fl []passiveFlag, L *passiveClauseLang) bool
 		if !strong && !state {
 			continue
 		}
-		if state && i > 0 && fl[i-1]&pfInf != 0 {
-			continue // "moeilijk te zijn": an infinitive, not a passive
+		if i > 0 && fl[i-1]&pfInf != 0 && (state || L.german) {
+			continue // "moeilijk te zijn", "aufgenommen zu werden": an infinitive
 		}
 		if words[i].Lower == L.possessive && i+1 < len(words) && !(i > 0 && fl[i-1]&pfSubject != 0) &&
 			!passiveClauseParticiple(words[i+1].Lower, fl[i+1], L) {
@@ -259,12 +259,16 @@ func passiveClauseHas(words []Word, fl []passiveFlag, L *passiveClauseLang) bool
 		// Main clause: the participle follows the auxiliary ("wordt
 		// geschreven"); subordinate clause or clause-final auxiliary: it may
 		// precede it ("dat geschreven wordt", "ist geschrieben worden").
+		// A participle right before the auxiliary is passive in any clause
+		// ("der verwendet werden kann", "die gebruikt worden").
 		from := i + 1
 		switch {
 		case subordinate:
 			from = 1 // after the conjunction
 		case i == len(words)-1:
 			from = 0
+		case i > 0:
+			from = i - 1
 		}
 		for j := from; j < len(words); j++ {
 			if j == i {
@@ -314,6 +318,19 @@ func passiveClauseParticiple(w string, f passiveFlag, L *passiveClauseLang) bool
 	if rest != w && L.flags[rest]&pfNotPart != 0 {
 		return false // an infinitive with a separable prefix: "opgeven"
 	}
+	if rest == w {
+		// A separable prefix before an inseparable one: "zurückversetzt",
+		// "voorbereid".
+		for _, p := range L.separable {
+			if r := w[min(len(p), len(w)):]; strings.HasPrefix(w, p) && len(r) >= 6 {
+				for _, q := range L.insep {
+					if strings.HasPrefix(r, q) && (r[len(r)-1] == 't' || r[len(r)-1] == 'd') && !strings.HasSuffix(r, "heit") && !strings.HasSuffix(r, "heid") {
+						return true
+					}
+				}
+			}
+		}
+	}
 	if strings.HasPrefix(rest, "ge") && len(rest) >= 5 {
 		return passiveDTEn(rest)
 	}
@@ -349,11 +366,32 @@ type passiveRomanceLang struct {
 	notPart   lexSet // words with a participle ending that are not passive here
 	reflexive lexSet // a reflexive pronoun before the auxiliary makes it active
 	advSuffix string // adverbs end in it ("ment", "mente")
+	// clauseStops, when set, end the clause in which a participle may
+	// follow its auxiliary at any distance; nil: only adverbs may stand
+	// between them.
+	clauseStops lexSet
 }
 
 func passiveRomance(words []Word, L *passiveRomanceLang) bool {
 	for i := 0; i < len(words)-1; i++ {
-		if !L.aux.has(words[i].Lower) || i > 0 && L.reflexive.has(words[i-1].Lower) {
+		aux := words[i].Lower
+		if head, elided := elidedHead(aux); elided && (head == "n'" || head == "qu'") {
+			aux = aux[len(head):] // "n'est", "qu'était"
+			if strings.HasPrefix(words[i].Lower[len(head)-1:], "’") {
+				aux = words[i].Lower[len(head)+2:]
+			}
+		}
+		if !L.aux.has(aux) || i > 0 && romanceReflexive(words, i-1, L) {
+			continue
+		}
+		if L.clauseStops != nil {
+			// The participle may stand anywhere in the auxiliary's clause,
+			// which ends at a conjunction or relative pronoun.
+			for j := i + 1; j < len(words) && !L.clauseStops.has(words[j].Lower); j++ {
+				if passiveRomanceParticiple(words[j].Lower, L) {
+					return true
+				}
+			}
 			continue
 		}
 		for j := i + 1; j < len(words) && j <= i+3; j++ {
@@ -368,6 +406,17 @@ func passiveRomance(words []Word, L *passiveRomanceLang) bool {
 		}
 	}
 	return false
+}
+
+// romanceReflexive reports a reflexive pronoun at words[k]: "se", "s'", …,
+// and "nous"/"vous" only when doubled ("vous vous êtes connecté"), since
+// a single one is the subject ("vous êtes connecté").
+func romanceReflexive(words []Word, k int, L *passiveRomanceLang) bool {
+	w := words[k].Lower
+	if w == "nous" || w == "vous" {
+		return k > 0 && words[k-1].Lower == w
+	}
+	return L.reflexive.has(w)
 }
 
 func passiveRomanceParticiple(w string, L *passiveRomanceLang) bool {

@@ -1,7 +1,5 @@
 package analyze
 
-import "strconv"
-
 // Readability thresholds, as Yoast SEO's readability assessments use them.
 const (
 	// sentence length: share of sentences over the recommended length
@@ -152,16 +150,35 @@ func transitionPoints(share float64) int {
 	return 3
 }
 
-// textSentences returns the sentences of body text: every non-code block
-// except headings.
+// textSentences returns the sentences of the text that have words: every
+// block except code, headings included (Yoast's readability assessments
+// count the sentences of headings too).
 func textSentences(d *Doc) []*Sentence {
 	n := 0
 	for bi := range d.Blocks {
-		if b := &d.Blocks[bi]; b.Kind != BlockHeading && b.Kind != BlockCode {
+		if b := &d.Blocks[bi]; b.Kind != BlockCode {
 			n += len(b.Sentences)
 		}
 	}
 	out := make([]*Sentence, 0, n)
+	for bi := range d.Blocks {
+		b := &d.Blocks[bi]
+		if b.Kind == BlockCode {
+			continue
+		}
+		for si := range b.Sentences {
+			if len(b.Sentences[si].Words) > 0 {
+				out = append(out, &b.Sentences[si])
+			}
+		}
+	}
+	return out
+}
+
+// bodySentences returns the sentences with words of every block except
+// headings and code.
+func bodySentences(d *Doc) []*Sentence {
+	var out []*Sentence
 	for bi := range d.Blocks {
 		b := &d.Blocks[bi]
 		if b.Kind == BlockHeading || b.Kind == BlockCode {
@@ -176,15 +193,74 @@ func textSentences(d *Doc) []*Sentence {
 	return out
 }
 
-// analyzeReadability scores how easy the text is to read.
+// isNumberWord reports whether a word is a number ("2024", "3.5", "1,000"):
+// Yoast leaves numbers out of reading ease.
+func isNumberWord(w string) bool {
+	digit := false
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c == '.' || c == ',' || c == '-' || c == '/' || c == ':':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+// Readability penalty points (Yoast's readability score): each shown
+// assessment adds 3 when red and 2 when orange — 4 and 2 for Portuguese,
+// which Yoast 3.6 supports only partly. The score is 90 (good) up to 4
+// points (2 partly), 60 (ok) up to 6 (4 partly), else 30 (poor).
+func readabilityScore(lang string, findings []Finding) (score, penalty int) {
+	full := lang != "pt"
+	shown := 0
+	for _, f := range findings {
+		switch f.Severity {
+		case SeverityProblem:
+			penalty += 3
+			if !full {
+				penalty++
+			}
+		case SeverityWarning:
+			penalty += 2
+		case SeverityInfo:
+			continue
+		}
+		shown++
+	}
+	redAbove, orangeAbove := 6, 4
+	if !full {
+		redAbove, orangeAbove = 4, 2
+	}
+	switch {
+	case shown <= 1:
+		return 0, penalty
+	case penalty > redAbove:
+		return 30, penalty
+	case penalty > orangeAbove:
+		return 60, penalty
+	}
+	return 90, penalty
+}
+
+// analyzeReadability scores how easy the text is to read, with Yoast SEO
+// 3.6's readability assessments and its penalty scoring. Reading ease is
+// reported as a figure and an unscored finding: Yoast 3.6 shows it as an
+// insight, not as an assessment.
 func analyzeReadability(d *Doc) Result {
 	a := newAssessment()
 	lang := d.Language
+	l := d.loc
 
-	// Flesch over all text, headings included.
-	words, sents, syl, longWords := 0, 0, 0, 0
+	// Reading ease over all text, headings included, numbers left out.
+	words, sents, syl, longWords, fleschWords, fleschSyl := 0, 0, 0, 0, 0, 0
 	exceptions := syllableExceptionTables[lang]
 	for bi := range d.Blocks {
+		if d.Blocks[bi].Kind == BlockCode {
+			continue
+		}
 		for si := range d.Blocks[bi].Sentences {
 			s := &d.Blocks[bi].Sentences[si]
 			if len(s.Words) == 0 {
@@ -198,6 +274,10 @@ func analyzeReadability(d *Doc) Result {
 				if n >= 3 {
 					longWords++
 				}
+				if !isNumberWord(w.Lower) {
+					fleschWords++
+					fleschSyl += n
+				}
 			}
 		}
 	}
@@ -207,43 +287,43 @@ func analyzeReadability(d *Doc) Result {
 	if words == 0 {
 		return a.result(TypeReadability)
 	}
-	f := flesch(lang, words, sents, syl)
+	f := flesch(lang, fleschWords, sents, fleschSyl)
 	a.figures["flesch"] = f
 	a.figures["avg_sentence_length"] = round1(float64(words) / float64(sents))
 	a.figures["avg_syllables_per_word"] = float64(int(float64(syl)/float64(words)*100+0.5)) / 100
 	a.figures["polysyllable_pct"] = round1(float64(longWords) * 100 / float64(words))
 	if lang == "en" {
-		a.figures["flesch_kincaid_grade"] = fleschKincaidGrade(words, sents, syl)
+		a.figures["flesch_kincaid_grade"] = fleschKincaidGrade(fleschWords, sents, fleschSyl)
 	}
 
 	if words < minWords {
-		a.add("readability.text_presence", 3, "The text has "+itoa(words)+" words; write at least "+itoa(minWords)+" for a meaningful readability score.", nil)
+		a.add("readability.text_presence", 3, l.msg(mReadTextPresence, itoa(words), itoa(minWords)), nil)
 	}
-	pts, feedback := fleschBand(f)
-	msg := "The text scores " + strconv.FormatFloat(f, 'f', -1, 64) + " on " + fleschName(lang) + ", which is " + feedback + " to read."
-	if pts < 9 {
-		msg += " Use shorter sentences and shorter, more common words."
+	if pts, _ := fleschBand(f); pts < 9 {
+		a.info("readability.flesch_reading_ease", l.msg(mReadFleschHard, l.num(f), fleschName(lang)), nil)
+	} else {
+		a.info("readability.flesch_reading_ease", l.msg(mReadFlesch, l.num(f), fleschName(lang)), nil)
 	}
-	a.add("readability.flesch_reading_ease", pts, msg, nil)
 
-	// Sentence length.
-	body := textSentences(d)
+	// Sentence length, passive voice and transition words: shares of all
+	// sentences, headings included.
+	all := textSentences(d)
 	limit := recommendedSentenceLength(lang)
 	var long []Span
-	for _, s := range body {
+	for _, s := range all {
 		if len(s.Words) > limit {
 			long = append(long, Span{s.Start, s.End})
 		}
 	}
-	if len(body) > 0 {
-		share := float64(len(long)) * 100 / float64(len(body))
+	if len(all) > 0 {
+		share := float64(len(long)) * 100 / float64(len(all))
 		a.figures["long_sentence_pct"] = round1(share)
 		a.figures["long_sentence_limit"] = float64(limit)
 		p := sentenceLengthPoints(share)
 		if p == 9 {
-			a.add("readability.sentence_length", p, pct(share)+" of the sentences have more than "+itoa(limit)+" words, within the recommended maximum of 25%.", long)
+			a.add("readability.sentence_length", p, l.msg(mReadSentenceGood, l.pct(share), itoa(limit), l.pct(sentenceLengthGreenMax)), long)
 		} else {
-			a.add("readability.sentence_length", p, pct(share)+" of the sentences have more than "+itoa(limit)+" words, more than the recommended maximum of 25%. Split the highlighted sentences.", long)
+			a.add("readability.sentence_length", p, l.msg(mReadSentenceBad, l.pct(share), itoa(limit), l.pct(sentenceLengthGreenMax)), long)
 		}
 	}
 
@@ -267,9 +347,9 @@ func analyzeReadability(d *Doc) Result {
 		a.figures["longest_paragraph_words"] = float64(longest)
 		p := paragraphPoints(longest)
 		if p == 9 {
-			a.add("readability.paragraph_length", p, "No paragraph is longer than "+itoa(paragraphOrange)+" words.", nil)
+			a.add("readability.paragraph_length", p, l.msg(mReadParagraphGood, itoa(paragraphOrange)), nil)
 		} else {
-			a.add("readability.paragraph_length", p, itoa(len(longParas))+" paragraph(s) are longer than the recommended "+itoa(paragraphOrange)+" words (the longest has "+itoa(longest)+"). Shorten or split them.", longParas)
+			a.add("readability.paragraph_length", p, l.msg(mReadParagraphBad, itoa(paragraphOrange), itoa(len(longParas)), itoa(longest)), longParas)
 		}
 	}
 
@@ -291,20 +371,20 @@ func analyzeReadability(d *Doc) Result {
 	a.figures["longest_section_words"] = float64(longestSec)
 	switch p := sectionPoints(textWords, subheadings, longestSec); {
 	case subheadings == 0 && p == 9:
-		a.add("readability.subheading_distribution", p, "The text has no subheadings, which is fine at "+itoa(textWords)+" words.", nil)
+		a.add("readability.subheading_distribution", p, l.msg(mReadSubheadShortNone, itoa(textWords)), nil)
 	case subheadings == 0:
-		a.add("readability.subheading_distribution", p, "The text has "+itoa(textWords)+" words and no subheadings. Add subheadings to break it up.", nil)
+		a.add("readability.subheading_distribution", p, l.msg(mReadSubheadLongNone, itoa(textWords)), nil)
 	case p == 9:
-		a.add("readability.subheading_distribution", p, "No stretch of text between subheadings is longer than "+itoa(sectionOrange)+" words.", nil)
+		a.add("readability.subheading_distribution", p, l.msg(mReadSubheadGood, itoa(sectionOrange)), nil)
 	default:
-		a.add("readability.subheading_distribution", p, itoa(len(longSecs))+" section(s) run longer than "+itoa(sectionOrange)+" words without a subheading (the longest has "+itoa(longestSec)+"). Add a subheading.", longSecs)
+		a.add("readability.subheading_distribution", p, l.msg(mReadSubheadBad, itoa(sectionOrange), itoa(len(longSecs)), itoa(longestSec)), longSecs)
 	}
 
 	// Passive voice and transition words.
-	if len(body) > 0 {
+	if len(all) > 0 {
 		var passive []Span
 		trans := 0
-		for _, s := range body {
+		for _, s := range all {
 			if passiveVoice(lang, s) {
 				passive = append(passive, Span{s.Start, s.End})
 			}
@@ -312,55 +392,73 @@ func analyzeReadability(d *Doc) Result {
 				trans++
 			}
 		}
-		share := float64(len(passive)) * 100 / float64(len(body))
+		share := float64(len(passive)) * 100 / float64(len(all))
 		a.figures["passive_pct"] = round1(share)
 		p := passivePoints(share)
 		if p == 9 {
-			a.add("readability.passive_voice", p, pct(share)+" of the sentences are passive, within the recommended maximum of 10%.", passive)
+			a.add("readability.passive_voice", p, l.msg(mReadPassiveGood, l.pct(share), l.pct(passiveGreenMax)), passive)
 		} else {
-			a.add("readability.passive_voice", p, pct(share)+" of the sentences are passive, more than the recommended maximum of 10%. Rewrite the highlighted sentences in the active voice.", passive)
+			a.add("readability.passive_voice", p, l.msg(mReadPassiveBad, l.pct(share), l.pct(passiveGreenMax)), passive)
 		}
-		tshare := float64(trans) * 100 / float64(len(body))
+		tshare := float64(trans) * 100 / float64(len(all))
 		a.figures["transition_pct"] = round1(tshare)
-		if textWords >= transitionMinWords {
-			p := transitionPoints(tshare)
-			if p == 9 {
-				a.add("readability.transition_words", p, pct(tshare)+" of the sentences contain a transition word, at least the recommended 30%.", nil)
-			} else {
-				a.add("readability.transition_words", p, "Only "+pct(tshare)+" of the sentences contain a transition word; aim for 30% to connect your ideas.", nil)
-			}
+		// Texts under 200 words need no transition words: green.
+		if p := transitionPoints(tshare); p == 9 || words < transitionMinWords {
+			a.add("readability.transition_words", 9, l.msg(mReadTransitionGood, l.pct(tshare), l.pct(transitionOrangeBelow)), nil)
+		} else {
+			a.add("readability.transition_words", p, l.msg(mReadTransitionBad, l.pct(tshare), l.pct(transitionOrangeBelow)), nil)
 		}
 	}
 
 	// Consecutive sentences starting with the same word.
-	groups, spans := consecutiveStarts(lang, body)
-	a.figures["consecutive_start_groups"] = float64(groups)
-	if len(body) > 0 {
-		if groups == 0 {
-			a.add("readability.consecutive_sentences", 9, "No three or more consecutive sentences start with the same word.", nil)
-		} else {
-			a.add("readability.consecutive_sentences", 3, itoa(groups)+" time(s) three or more consecutive sentences start with the same word. Vary the highlighted sentence openings.", spans)
+	openers := make([]*Sentence, 0, len(all))
+	for bi := range d.Blocks {
+		if b := &d.Blocks[bi]; b.Kind != BlockCode && b.Kind != BlockListItem {
+			for si := range b.Sentences {
+				if len(b.Sentences[si].Words) > 0 {
+					openers = append(openers, &b.Sentences[si])
+				}
+			}
 		}
 	}
-	return a.result(TypeReadability)
+	groups, spans := consecutiveStarts(lang, openers)
+	a.figures["consecutive_start_groups"] = float64(groups)
+	if len(all) > 0 {
+		if groups == 0 {
+			a.add("readability.consecutive_sentences", 9, l.msg(mReadConsecutiveGood), nil)
+		} else {
+			a.add("readability.consecutive_sentences", 3, l.msg(mReadConsecutiveBad, itoa(groups)), spans)
+		}
+	}
+	r := a.result(TypeReadability)
+	score, penalty := readabilityScore(lang, r.Findings)
+	r.Figures["penalty_points"] = float64(penalty)
+	r.Score = score
+	if score == 0 {
+		r.Label = LabelNotApplicable
+	} else {
+		r.Label = scoreLabel(score)
+	}
+	return r
 }
 
+// fleschName is the name of the language's reading-ease formula.
 func fleschName(lang string) string {
 	switch lang {
 	case "nl":
-		return "Flesch–Douma reading ease"
+		return "Flesch–Douma"
 	case "de":
-		return "Amstad reading ease"
+		return "Amstad"
 	case "fr":
-		return "Kandel–Moles reading ease"
+		return "Kandel–Moles"
 	case "es":
-		return "Fernández-Huerta reading ease"
+		return "Fernández-Huerta"
 	case "it":
-		return "Flesch–Vacca reading ease"
+		return "Flesch–Vacca"
 	case "pt":
-		return "Martins reading ease"
+		return "Martins"
 	}
-	return "Flesch reading ease"
+	return "Flesch"
 }
 
 func blockWords(b *Block) int {
@@ -400,35 +498,42 @@ func setOf(words string) map[string]bool {
 	return m
 }
 
-// sentenceOpening returns the word a sentence is judged to start with.
-func sentenceOpening(lang string, s *Sentence) *Word {
+// sentenceOpening returns how a sentence opens, as compared with its
+// neighbours: its first word, or its first two words when the first is an
+// article, demonstrative or numeral ("the cat", "questa è"), with the span
+// of those words.
+func sentenceOpening(lang string, s *Sentence) (key string, sp Span, ok bool) {
 	if len(s.Words) == 0 {
-		return nil
+		return "", Span{}, false
 	}
-	if len(s.Words) > 1 && firstWordSkip[lang][s.Words[0].Lower] {
-		return &s.Words[1]
+	w := &s.Words[0]
+	if len(s.Words) > 1 && firstWordSkip[lang][w.Lower] {
+		v := &s.Words[1]
+		return w.Lower + " " + v.Lower, Span{w.Start, v.End}, true
 	}
-	return &s.Words[0]
+	return w.Lower, Span{w.Start, w.End}, true
 }
 
 // consecutiveStarts counts runs of more than consecutiveMax sentences that
-// open with the same word and returns the spans of those openings.
+// open alike and returns the spans of those openings. The caller leaves
+// list items out, as Yoast does: a list of steps starting with the same
+// verb is normal.
 func consecutiveStarts(lang string, body []*Sentence) (groups int, spans []Span) {
 	for i := 0; i < len(body); {
-		w := sentenceOpening(lang, body[i])
+		w, _, okw := sentenceOpening(lang, body[i])
 		j := i + 1
 		for j < len(body) {
-			v := sentenceOpening(lang, body[j])
-			if w == nil || v == nil || v.Lower != w.Lower {
+			v, _, okv := sentenceOpening(lang, body[j])
+			if !okw || !okv || v != w {
 				break
 			}
 			j++
 		}
-		if j-i > consecutiveMax && w != nil {
+		if j-i > consecutiveMax && okw {
 			groups++
 			for k := i; k < j; k++ {
-				o := sentenceOpening(lang, body[k])
-				spans = append(spans, Span{o.Start, o.End})
+				_, sp, _ := sentenceOpening(lang, body[k])
+				spans = append(spans, sp)
 			}
 		}
 		i = j

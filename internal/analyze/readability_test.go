@@ -173,8 +173,20 @@ func TestReadabilityFindings(t *testing.T) {
 		d := MustParse(t, Input{Content: src, Language: "en"})
 		r := Run(d, TypeReadability)
 		f := findingOf(t, r, "readability.consecutive_sentences")
-		if f.Severity != SeverityProblem || len(f.Spans) != 3 || src[f.Spans[0].Start:f.Spans[0].End] != "cat" {
-			t.Errorf("got %+v, want a problem on the three openings \"cat\"", f)
+		if f.Severity != SeverityProblem || len(f.Spans) != 3 || src[f.Spans[0].Start:f.Spans[0].End] != "The cat" {
+			t.Errorf("got %+v, want a problem on the three openings \"The cat\"", f)
+		}
+		// An article or demonstrative is compared with the word after it:
+		// "Questa è… Questa è… Questa è…" opens alike, "Questa è… Questa
+		// casa…" does not.
+		d = MustParse(t, Input{Content: "Questa è una casa. Questa casa è grande. Questa è la cucina. Fine.", Language: "it"})
+		if f := findingOf(t, Run(d, TypeReadability), "readability.consecutive_sentences"); f.Severity != SeverityGood {
+			t.Errorf("it, different second words: got %s, want good", f.Severity)
+		}
+		// List items are left out: steps may all start with the same verb.
+		d = MustParse(t, Input{Content: "Intro text here.\n\n- Use a name.\n- Use a date.\n- Use a place.", Language: "en"})
+		if f := findingOf(t, Run(d, TypeReadability), "readability.consecutive_sentences"); f.Severity != SeverityGood {
+			t.Errorf("list items: got %s, want good", f.Severity)
 		}
 		d = MustParse(t, Input{Content: "The cat sat. The dog ran. The cat came back.", Language: "en"})
 		if f := findingOf(t, Run(d, TypeReadability), "readability.consecutive_sentences"); f.Severity != SeverityGood {

@@ -1,8 +1,8 @@
 package analyze
 
 import (
-	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -58,13 +58,13 @@ type sentEntry struct {
 // positive. Sentences with a compound <= -0.5 are reported with their span
 // as warnings, sentences with a compound >= 0.5 as info.
 func analyzeSentiment(d *Doc) Result {
-	lex := sentimentLexicons[d.Language]
+	lex := sentimentLexicons.get(d.Language)
 	if lex == nil {
 		return Result{
 			Type: TypeSentiment, Score: 50, Label: "neutral",
 			Figures: map[string]float64{"supported": 0, "words": float64(ruleWordCount(d))},
 			Findings: []Finding{{Rule: ruleSentimentUnsupported, Severity: SeverityInfo,
-				Message: fmt.Sprintf("Sentiment needs a lexicon; none exists yet for %q (available: en, nl, de, fr, es, it, pt). The text was not scored.", d.Language),
+				Message: d.loc.msg(mSentUnsupported, strconv.Quote(d.Language)),
 				Source:  "local"}},
 		}
 	}
@@ -100,11 +100,11 @@ func analyzeSentiment(d *Doc) Result {
 			switch {
 			case c <= sentimentNegativeAt:
 				findings = append(findings, Finding{Rule: ruleSentimentNegative, Severity: SeverityWarning,
-					Message: fmt.Sprintf("This sentence reads strongly negative (%.2f on a scale of -1 to 1): check that this is intended, or turn it towards the solution.", c),
+					Message: d.loc.msg(mSentNegative, sentimentNum(d.loc, c)),
 					Spans:   []Span{{s.Start, s.End}}, Source: "local"})
 			case c >= sentimentPositiveAt:
 				findings = append(findings, Finding{Rule: ruleSentimentPositive, Severity: SeverityInfo,
-					Message: fmt.Sprintf("This sentence reads strongly positive (%.2f on a scale of -1 to 1).", c),
+					Message: d.loc.msg(mSentPositive, sentimentNum(d.loc, c)),
 					Spans:   []Span{{s.Start, s.End}}, Source: "local"})
 			}
 		}
@@ -206,15 +206,25 @@ func sentimentSentence(lex map[string]sentEntry, words []Word) (float64, int) {
 // sentimentLexicons maps a language to its lexicon: polarity words plus
 // negators, intensifiers, diminishers and contrast words, one map lookup per
 // word.
-var sentimentLexicons = map[string]map[string]sentEntry{
-	"en": newSentimentLexicon("en", lexiconEN, sentimentModifiersEN),
-	"nl": newSentimentLexicon("nl", lexiconNL, sentimentModifiersNL),
-	"de": newSentimentLexicon("de", lexiconDE, sentimentModifiersDE),
-	"fr": newSentimentLexicon("fr", lexiconFR, sentimentModifiersFR),
-	"es": newSentimentLexicon("es", lexiconES, sentimentModifiersES),
-	"it": newSentimentLexicon("it", lexiconIT, sentimentModifiersIT),
-	"pt": newSentimentLexicon("pt", lexiconPT, sentimentModifiersPT),
-}
+var sentimentLexicons = perLanguage[map[string]sentEntry]{build: func(lang string) map[string]sentEntry {
+	switch lang {
+	case "en":
+		return newSentimentLexicon("en", lexiconEN, sentimentModifiersEN)
+	case "nl":
+		return newSentimentLexicon("nl", lexiconNL, sentimentModifiersNL)
+	case "de":
+		return newSentimentLexicon("de", lexiconDE, sentimentModifiersDE)
+	case "fr":
+		return newSentimentLexicon("fr", lexiconFR, sentimentModifiersFR)
+	case "es":
+		return newSentimentLexicon("es", lexiconES, sentimentModifiersES)
+	case "it":
+		return newSentimentLexicon("it", lexiconIT, sentimentModifiersIT)
+	case "pt":
+		return newSentimentLexicon("pt", lexiconPT, sentimentModifiersPT)
+	}
+	return nil
+}}
 
 // sentimentModifiers lists a language's modifier words.
 type sentimentModifiers struct {
@@ -277,4 +287,14 @@ func newSentimentLexicon(lang, entries string, mods sentimentModifiers) map[stri
 		}
 	}
 	return m
+}
+
+// sentimentNum formats a compound score with two decimals in the locale's
+// notation.
+func sentimentNum(l locale, c float64) string {
+	s := strconv.FormatFloat(c, 'f', 2, 64)
+	if l != locEN {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }

@@ -50,7 +50,7 @@ func TestSentimentSentenceRaw(t *testing.T) {
 		t.Run(tt.lang+"/"+tt.text, func(t *testing.T) {
 			t.Parallel()
 			s := mustSentence(t, tt.lang, tt.text)
-			got, _ := sentimentSentence(sentimentLexicons[tt.lang], s.Words)
+			got, _ := sentimentSentence(sentimentLexicons.get(tt.lang), s.Words)
 			if math.Abs(got-tt.want) > 1e-9 {
 				t.Errorf("sentimentSentence(%q) = %v, want %v", tt.text, got, tt.want)
 			}
@@ -126,7 +126,8 @@ func TestSentimentUnsupportedLanguage(t *testing.T) {
 // polarity in -3..+3 and not zero, and a reasonable size.
 func TestSentimentLexiconsWellFormed(t *testing.T) {
 	t.Parallel()
-	for lang, lex := range sentimentLexicons {
+	for _, lang := range SupportedLanguages {
+		lex := sentimentLexicons.get(lang)
 		words := 0
 		for w, e := range lex {
 			if e.kind == sentWord {

@@ -31,8 +31,9 @@ const (
 
 // phrase is a keyphrase or synonym prepared for matching.
 type phrase struct {
-	words   []string // all words, lower-cased
-	content []string // content words (function words left out), or all if none is left
+	words             []string // all words, lower-cased
+	content           []string // content words (function words left out), or all if none is left
+	onlyFunctionWords bool     // the phrase has words, all of them function words
 }
 
 func newPhrase(lang, s string) phrase {
@@ -50,23 +51,26 @@ func newPhrase(lang, s string) phrase {
 	}
 	if len(p.content) == 0 {
 		p.content = p.words
+		p.onlyFunctionWords = len(p.words) > 0
 	}
 	return p
 }
 
-// wordMatches reports whether a text word is a form of keyphrase word kw:
-// the same, or kw with a plural or inflection ending (s, es, en, n, e, er,
-// 's).
+// wordMatches reports whether a text word is keyphrase word kw: the same
+// word form (case aside), also after an elided article or pronoun
+// ("l'installateur", "dell’utente"). Other forms do not match, as in Yoast
+// SEO without its morphology data ("Akkus" is not "Akku"); list them as
+// synonyms to count them.
 func wordMatches(w, kw string) bool {
 	if w == kw {
 		return true
 	}
-	if len(kw) < 3 || len(w) <= len(kw) || w[:len(kw)] != kw {
-		return false
-	}
-	switch w[len(kw):] {
-	case "s", "es", "en", "n", "e", "er", "'s", "’s":
-		return true
+	if head, ok := elidedHead(w); ok && len(head) <= 6 {
+		rest := w[len(head):]
+		if strings.HasSuffix(head, "'") && !strings.HasPrefix(w[len(head)-1:], "'") {
+			rest = w[len(head)+2:] // the head was written with ’ (3 bytes)
+		}
+		return rest == kw
 	}
 	return false
 }
@@ -141,71 +145,61 @@ func exactAt(p phrase, words []Word) int {
 	return -1
 }
 
+// seoAssessments is the number of assessments Yoast SEO 3.6's SEO analysis
+// makes for a page with a keyphrase; its score divides the points by 9 per
+// assessment, including the function-word check that is silent unless the
+// keyphrase has only function words. The SEO score does the same so that
+// its label agrees with Yoast's.
+const seoAssessments = 17
+
 // analyzeSEO scores keyphrase use, lengths, links and images.
 func analyzeSEO(d *Doc) Result {
 	a := newAssessment()
 	lang := d.Language
+	l := d.loc
 	words := wordCount(d)
 	a.figures["words"] = float64(words)
 
 	// Text length.
+	w, rec := itoa(words), itoa(textLengthGood)
 	switch {
 	case words >= textLengthGood:
-		a.add("seo.text_length", 9, "The text has "+itoa(words)+" words, at least the recommended "+itoa(textLengthGood)+".", nil)
+		a.add("seo.text_length", 9, l.msg(mSeoTextLength9, w, rec), nil)
 	case words >= textLengthOK:
-		a.add("seo.text_length", 6, "The text has "+itoa(words)+" words, slightly below the recommended "+itoa(textLengthGood)+". Add more content.", nil)
+		a.add("seo.text_length", 6, l.msg(mSeoTextLength6, w, rec), nil)
 	case words >= textLengthBad:
-		a.add("seo.text_length", 3, "The text has "+itoa(words)+" words, below the recommended "+itoa(textLengthGood)+". Add more content.", nil)
+		a.add("seo.text_length", 3, l.msg(mSeoTextLength3, w, rec), nil)
 	case words >= textLengthVeryBad:
-		a.add("seo.text_length", -10, "The text has "+itoa(words)+" words, far below the recommended "+itoa(textLengthGood)+". Add more content.", nil)
+		a.add("seo.text_length", -10, l.msg(mSeoTextLengthFar, w, rec), nil)
 	default:
-		a.add("seo.text_length", -20, "The text has "+itoa(words)+" words, far too few for search engines. Write at least "+itoa(textLengthGood)+".", nil)
+		a.add("seo.text_length", -20, l.msg(mSeoTextLengthVeryFar, w, rec), nil)
 	}
 
 	// Title width and meta description length.
-	if d.Title == "" {
-		a.add("seo.title_width", 1, "The page has no SEO title. Write one.", nil)
-	} else {
-		px := titleWidth(d.Title)
-		a.figures["title_width_px"] = float64(px)
-		switch {
-		case px < titleMinPixels:
-			a.add("seo.title_width", 6, "The SEO title is "+itoa(px)+" px wide, shorter than the recommended "+itoa(titleMinPixels)+"–"+itoa(titleMaxPixels)+" px. Use the space for a more descriptive title.", nil)
-		case px > titleMaxPixels:
-			a.add("seo.title_width", 3, "The SEO title is "+itoa(px)+" px wide; search results cut it off above "+itoa(titleMaxPixels)+" px. Shorten it.", nil)
-		default:
-			a.add("seo.title_width", 9, "The SEO title is "+itoa(px)+" px wide, within "+itoa(titleMinPixels)+"–"+itoa(titleMaxPixels)+" px.", nil)
-		}
+	if d.Title != "" {
+		a.figures["title_width_px"] = float64(titleWidth(d.Title))
 	}
-	metaLen := utf8.RuneCountInString(d.MetaDescription)
-	a.figures["meta_description_chars"] = float64(metaLen)
-	switch {
-	case metaLen == 0:
-		a.add("seo.meta_description_length", 1, "The page has no meta description; search engines will show a snippet of the text instead. Write one.", nil)
-	case metaLen < metaDescMin:
-		a.add("seo.meta_description_length", 6, "The meta description has "+itoa(metaLen)+" characters, fewer than the recommended "+itoa(metaDescMin)+". Use the space to tell what the page offers.", nil)
-	case metaLen > metaDescMax:
-		a.add("seo.meta_description_length", 6, "The meta description has "+itoa(metaLen)+" characters; search results cut it off after "+itoa(metaDescMax)+". Shorten it.", nil)
-	default:
-		a.add("seo.meta_description_length", 9, "The meta description has "+itoa(metaLen)+" characters, a good length.", nil)
-	}
+	a.addCheck(checkTitleWidth(l, d.Title))
+	a.figures["meta_description_chars"] = float64(utf8.RuneCountInString(d.MetaDescription))
+	a.addCheck(checkMetaDescriptionLength(l, d.MetaDescription))
 
 	// Single H1.
+	var h1Spans []Span
 	if d.H1Count > 1 {
-		var spans []Span
 		for bi := range d.Blocks {
 			if b := &d.Blocks[bi]; b.Kind == BlockHeading && b.Level == 1 {
-				spans = append(spans, Span{b.Start, b.End})
+				h1Spans = append(h1Spans, Span{b.Start, b.End})
 			}
 		}
-		a.add("seo.single_h1", 1, "The content has "+itoa(d.H1Count)+" H1 headings; use one H1 for the main title only.", spans)
 	}
+	c := checkSingleH1(l, d.H1Count)
+	a.add(c.Finding.Rule, c.Points, c.Finding.Message, h1Spans)
 
 	// Links.
 	internal, internalFollow, outbound, outboundFollow := 0, 0, 0, 0
-	for _, l := range d.Links {
-		follow := !hasToken(l.Rel, "nofollow")
-		if l.Internal {
+	for _, lk := range d.Links {
+		follow := !hasToken(lk.Rel, "nofollow")
+		if lk.Internal {
 			internal++
 			if follow {
 				internalFollow++
@@ -224,32 +218,36 @@ func analyzeSEO(d *Doc) Result {
 	if d.Format != FormatText {
 		switch {
 		case internal == 0:
-			a.add("seo.internal_links", 3, "The content has no internal links. Link to related pages of your own site.", nil)
+			a.add("seo.internal_links", 3, l.msg(mSeoInternalNone), nil)
 		case internalFollow == 0:
-			a.add("seo.internal_links", 7, "All "+itoa(internal)+" internal link(s) are nofollow. Let search engines follow your own pages.", linkSpans(d, true))
+			a.add("seo.internal_links", 7, l.msg(mSeoInternalNofollow, itoa(internal)), linkSpans(d, true))
+		case internalFollow < internal:
+			a.add("seo.internal_links", 8, l.msg(mSeoInternalSome, itoa(internal)), nil)
 		default:
-			a.add("seo.internal_links", 8, "The content has "+itoa(internal)+" internal link(s).", nil)
+			a.add("seo.internal_links", 9, l.msg(mSeoInternalGood, itoa(internal)), nil)
 		}
 		switch {
 		case outbound == 0:
-			a.add("seo.outbound_links", 3, "The content has no outbound links. Link to a relevant source elsewhere.", nil)
+			a.add("seo.outbound_links", 3, l.msg(mSeoOutboundNone), nil)
 		case outboundFollow == 0:
-			a.add("seo.outbound_links", 7, "All "+itoa(outbound)+" outbound link(s) are nofollow. Let search engines follow at least one.", linkSpans(d, false))
+			a.add("seo.outbound_links", 7, l.msg(mSeoOutboundNofollow, itoa(outbound)), linkSpans(d, false))
+		case outboundFollow < outbound:
+			a.add("seo.outbound_links", 8, l.msg(mSeoOutboundSome, itoa(outbound)), nil)
 		default:
-			a.add("seo.outbound_links", 8, "The content has "+itoa(outbound)+" outbound link(s).", nil)
+			a.add("seo.outbound_links", 9, l.msg(mSeoOutboundGood, itoa(outbound)), nil)
 		}
 
 		// Images.
 		a.figures["images"] = float64(len(d.Images))
 		if len(d.Images) == 0 {
-			a.add("seo.images", 3, "The content has no images. Add at least one relevant image.", nil)
+			a.add("seo.images", 3, l.msg(mSeoImagesNone), nil)
 		} else {
-			a.add("seo.images", 9, "The content has "+itoa(len(d.Images))+" image(s).", nil)
+			a.add("seo.images", 9, l.msg(mSeoImagesGood, itoa(len(d.Images))), nil)
 		}
 	}
 
 	if d.Keyphrase == "" {
-		a.add("seo.keyphrase_length", 0, "No focus keyphrase is set. Set one to check its use in the text, title, headings and meta description.", nil)
+		a.add("seo.keyphrase_length", 0, l.msg(mSeoKeyphraseNone), nil)
 		return a.result(TypeSEO)
 	}
 	kp := newPhrase(lang, d.Keyphrase)
@@ -266,15 +264,22 @@ func analyzeSEO(d *Doc) Result {
 	a.figures["keyphrase_words"] = float64(n)
 	switch {
 	case n == 0:
-		a.add("seo.keyphrase_length", 0, "The focus keyphrase has no words. Set a keyphrase of one to four words.", nil)
+		a.add("seo.keyphrase_length", 0, l.msg(mSeoKeyphraseNoWords), nil)
 		return a.result(TypeSEO)
 	case n <= keyphraseMaxGood:
-		a.add("seo.keyphrase_length", 9, "The keyphrase has "+itoa(n)+" content word(s), a good length.", nil)
+		a.add("seo.keyphrase_length", 9, l.msg(mSeoKeyphraseGood, itoa(n)), nil)
 	case n <= keyphraseMaxOK:
-		a.add("seo.keyphrase_length", 6, "The keyphrase has "+itoa(n)+" content words, more than the recommended "+itoa(keyphraseMaxGood)+". Make it shorter.", nil)
+		a.add("seo.keyphrase_length", 6, l.msg(mSeoKeyphraseLong, itoa(n), itoa(keyphraseMaxGood)), nil)
 	default:
-		a.add("seo.keyphrase_length", 3, "The keyphrase has "+itoa(n)+" content words, far more than the recommended "+itoa(keyphraseMaxGood)+". Make it shorter.", nil)
+		a.add("seo.keyphrase_length", 3, l.msg(mSeoKeyphraseTooLong, itoa(n), itoa(keyphraseMaxGood)), nil)
 	}
+	// Yoast's function-word check: scored (0 points, a grey bullet there)
+	// when the keyphrase has only function words, silent otherwise, and
+	// counted in the SEO score either way.
+	if kp.onlyFunctionWords {
+		a.info("seo.keyphrase_function_words", l.msg(mSeoKeyphraseFunctionWords), nil)
+	}
+	a.silent()
 
 	// Density over body text and headings.
 	count := 0
@@ -287,22 +292,41 @@ func analyzeSEO(d *Doc) Result {
 		}
 	}
 	a.figures["keyphrase_count"] = float64(count)
+	if words > 0 && words < densityMinWords {
+		// Short texts: one match is enough, two at most from 51 words.
+		maxShort := 1
+		if words > 50 {
+			maxShort = 2
+		}
+		switch {
+		case count == 0:
+			a.add("seo.keyphrase_density", 4, l.msg(mSeoDensityZero, "1"), nil)
+		case count <= maxShort:
+			a.add("seo.keyphrase_density", 9, l.msg(mSeoDensityGood, itoa(count), l.pct(float64(count)*100/float64(words))), matches)
+		default:
+			a.add("seo.keyphrase_density", -10, l.msg(mSeoDensityHigh, itoa(count), itoa(maxShort)), matches)
+		}
+	}
 	if words >= densityMinWords {
 		density := float64(count) * 100 / float64(words)
 		a.figures["keyphrase_density"] = float64(int(density*100+0.5)) / 100
-		minCount := recommendedCount(words, densityMin, true)
-		maxCount := recommendedCount(words, densityMax, false)
+		// Yoast weighs density by the keyphrase's length: a phrase of
+		// several words is rarer, so fewer matches give the same weight.
+		factor := 0.7 + float64(len(kp.content))/3
+		minCount := recommendedCount(words, densityMin/factor, true)
+		maxCount := recommendedCount(words, densityMax/factor, false)
+		weighted := density * factor
 		switch {
 		case count == 0:
-			a.add("seo.keyphrase_density", 4, "The keyphrase was found 0 times; the recommended minimum for a text of this length is "+itoa(minCount)+". Use it in the text.", nil)
-		case density < densityMin || count == 1:
-			a.add("seo.keyphrase_density", 4, "The keyphrase was found "+itoa(count)+" time(s), less than the recommended minimum of "+itoa(minCount)+" for a text of this length. Use it more often.", matches)
-		case density <= densityMax || count == 2 && minCount <= 2:
-			a.add("seo.keyphrase_density", 9, "The keyphrase was found "+itoa(count)+" times (density "+pct(density)+"). Good.", matches)
-		case density <= densityOverMax:
-			a.add("seo.keyphrase_density", -10, "The keyphrase was found "+itoa(count)+" times, more than the recommended maximum of "+itoa(maxCount)+" for a text of this length. Don't over-optimize.", matches)
+			a.add("seo.keyphrase_density", 4, l.msg(mSeoDensityZero, itoa(minCount)), nil)
+		case weighted < densityMin || count == 1:
+			a.add("seo.keyphrase_density", 4, l.msg(mSeoDensityLow, itoa(count), itoa(minCount)), matches)
+		case weighted <= densityMax || count == 2 && minCount <= 2:
+			a.add("seo.keyphrase_density", 9, l.msg(mSeoDensityGood, itoa(count), l.pct(density)), matches)
+		case weighted <= densityOverMax:
+			a.add("seo.keyphrase_density", -10, l.msg(mSeoDensityHigh, itoa(count), itoa(maxCount)), matches)
 		default:
-			a.add("seo.keyphrase_density", -50, "The keyphrase was found "+itoa(count)+" times, far more than the recommended maximum of "+itoa(maxCount)+". Don't over-optimize.", matches)
+			a.add("seo.keyphrase_density", -50, l.msg(mSeoDensityTooHigh, itoa(count), itoa(maxCount)), matches)
 		}
 	}
 
@@ -333,52 +357,30 @@ func analyzeSEO(d *Doc) Result {
 		}
 		switch {
 		case inSentence:
-			a.add("seo.keyphrase_in_introduction", 9, "The keyphrase appears in the first paragraph.", spans)
+			a.add("seo.keyphrase_in_introduction", 9, l.msg(mSeoIntroSentence), spans)
 		case inParagraph:
-			a.add("seo.keyphrase_in_introduction", 6, "The words of the keyphrase appear in the first paragraph, but not within one sentence. Use them together.", []Span{{intro.Start, intro.End}})
+			a.add("seo.keyphrase_in_introduction", 6, l.msg(mSeoIntroParagraph), []Span{{intro.Start, intro.End}})
 		default:
-			a.add("seo.keyphrase_in_introduction", 3, "The keyphrase does not appear in the first paragraph. Make the topic clear right away.", []Span{{intro.Start, intro.End}})
+			a.add("seo.keyphrase_in_introduction", 3, l.msg(mSeoIntroNone), []Span{{intro.Start, intro.End}})
 		}
 	}
 
-	// Keyphrase in the SEO title.
-	if d.Title != "" {
-		scratch = wordsOf(d.Title, scratch)
-		tw := scratch
-		at := exactAt(kp, tw)
-		c, _ := occurrences(kp, tw, nil)
-		switch {
-		case at == 0 || at > 0 && allFunctionWords(lang, tw[:at]):
-			a.add("seo.keyphrase_in_title", 9, "The SEO title starts with the exact keyphrase.", nil)
-		case at > 0:
-			a.add("seo.keyphrase_in_title", 6, "The SEO title contains the exact keyphrase, but not at the beginning. Move it to the front.", nil)
-		case c > 0:
-			a.add("seo.keyphrase_in_title", 6, "The SEO title contains the words of the keyphrase, but not as the exact phrase. Use the exact keyphrase at the beginning.", nil)
-		default:
-			a.add("seo.keyphrase_in_title", 2, "The SEO title does not contain the keyphrase. Put it at the beginning.", nil)
-		}
+	// Keyphrase in the SEO title and the meta description.
+	if d.Title == "" {
+		a.add("seo.keyphrase_in_title", 2, l.msg(mSeoTitleKeyNoTitle), nil)
+	} else {
+		c, _ := checkKeyphraseInTitle(l, d.Title, kp, lang)
+		a.addCheck(c)
+	}
+	if d.MetaDescription == "" {
+		a.add("seo.keyphrase_in_meta_description", 3, l.msg(mSeoMetaKeyNoMeta), nil)
+	} else {
+		a.addCheck(checkKeyphraseInMeta(l, KeyphraseCount(d.MetaDescription, d.Keyphrase, d.Synonyms, lang)))
 	}
 
-	// Keyphrase in the meta description.
-	if d.MetaDescription != "" {
-		scratch = wordsOf(d.MetaDescription, scratch)
-		mw := scratch
-		c := 0
-		for _, p := range phrases {
-			n, _ := occurrences(p, mw, nil)
-			c += n
-		}
-		switch {
-		case c == 0:
-			a.add("seo.keyphrase_in_meta_description", 3, "The meta description does not contain the keyphrase. Add it.", nil)
-		case c <= 2:
-			a.add("seo.keyphrase_in_meta_description", 9, "The keyphrase appears in the meta description.", nil)
-		default:
-			a.add("seo.keyphrase_in_meta_description", 3, "The keyphrase appears "+itoa(c)+" times in the meta description, more than twice. Don't over-optimize.", nil)
-		}
-	}
-
-	// Keyphrase in subheadings (H2 and H3).
+	// Keyphrase in subheadings (H2 and H3): a subheading reflects the topic
+	// when it holds more than half of the content words of the keyphrase or
+	// of a synonym.
 	subs, withKey := 0, 0
 	var keySubs []Span
 	for bi := range d.Blocks {
@@ -393,7 +395,7 @@ func analyzeSEO(d *Doc) Result {
 		}
 		scratch = hw
 		for _, p := range phrases {
-			if c, _ := occurrences(p, hw, nil); c > 0 {
+			if 2*contentWordsFound(p, hw) > len(p.content) {
 				withKey++
 				keySubs = append(keySubs, Span{b.Start, b.End})
 				break
@@ -401,21 +403,27 @@ func analyzeSEO(d *Doc) Result {
 		}
 	}
 	if subs > 0 {
-		share := float64(withKey) * 100 / float64(subs)
-		a.figures["subheadings_with_keyphrase_pct"] = round1(share)
-		switch {
-		case withKey == 0:
-			a.add("seo.keyphrase_in_subheadings", 3, "No H2 or H3 subheading contains the keyphrase or a synonym. Use it in a few of them.", nil)
-		case subs == 1 || share >= subheadingKeyMinPct && share <= subheadingKeyMaxPct:
-			a.add("seo.keyphrase_in_subheadings", 9, itoa(withKey)+" of "+itoa(subs)+" subheadings contain the keyphrase or a synonym.", keySubs)
-		case share < subheadingKeyMinPct:
-			a.add("seo.keyphrase_in_subheadings", 3, "Only "+itoa(withKey)+" of "+itoa(subs)+" subheadings contain the keyphrase or a synonym; aim for 30–75%.", keySubs)
-		default:
-			a.add("seo.keyphrase_in_subheadings", 3, itoa(withKey)+" of "+itoa(subs)+" subheadings contain the keyphrase or a synonym, more than 75%. Don't over-optimize.", keySubs)
-		}
+		a.figures["subheadings_with_keyphrase_pct"] = round1(float64(withKey) * 100 / float64(subs))
+	}
+	lo, hi := (3*subs+9)/10, subs*3/4 // ceil(30 %), floor(75 %)
+	switch {
+	case subs == 0 && words >= sectionOrange:
+		a.add("seo.keyphrase_in_subheadings", 2, l.msg(mSeoSubheadLongNone), nil)
+	case subs == 0:
+		a.add("seo.keyphrase_in_subheadings", 9, l.msg(mSeoSubheadShortNone), nil)
+	case withKey > 0 && withKey < lo:
+		a.add("seo.keyphrase_in_subheadings", 3, l.msg(mSeoSubheadFew, itoa(withKey), itoa(subs)), keySubs)
+	case subs > 1 && withKey > hi:
+		a.add("seo.keyphrase_in_subheadings", 3, l.msg(mSeoSubheadMany, itoa(withKey), itoa(subs)), keySubs)
+	case subs == 1 && withKey == 1, withKey > 0 && withKey >= lo && withKey <= hi:
+		a.add("seo.keyphrase_in_subheadings", 9, l.msg(mSeoSubheadGood, itoa(withKey), itoa(subs)), keySubs)
+	default:
+		a.add("seo.keyphrase_in_subheadings", 3, l.msg(mSeoSubheadNone), nil)
 	}
 
-	// Keyphrase in the slug (from the canonical URL if no slug is given).
+	// Keyphrase in the slug (from the canonical URL if no slug is given):
+	// keyphrases of one or two content words need all of them, longer ones
+	// more than half.
 	slug := d.Slug
 	if slug == "" && d.Canonical != "" {
 		if u, err := url.Parse(d.Canonical); err == nil {
@@ -423,7 +431,9 @@ func analyzeSEO(d *Doc) Result {
 			slug = path[strings.LastIndexByte(path, '/')+1:]
 		}
 	}
-	if slug != "" {
+	if slug == "" {
+		a.add("seo.keyphrase_in_slug", 3, l.msg(mSeoSlugNone), nil)
+	} else {
 		scratch = wordsOf(strings.Map(func(r rune) rune {
 			switch r {
 			case '-', '_', '/', '.':
@@ -431,73 +441,130 @@ func analyzeSEO(d *Doc) Result {
 			}
 			return r
 		}, slug), scratch)
-		sw := scratch
 		found := 0
 		for _, kw := range kp.content {
-			for _, w := range sw {
-				if wordMatches(w.Lower, kw) {
+			for _, w := range scratch {
+				if slugWordMatches(w.Lower, kw) {
 					found++
 					break
 				}
 			}
 		}
-		switch {
-		case found == len(kp.content):
-			a.add("seo.keyphrase_in_slug", 9, "The slug contains the keyphrase.", nil)
-		case found*2 >= len(kp.content) && found > 0:
-			a.add("seo.keyphrase_in_slug", 6, "The slug contains only part of the keyphrase. Use all of its words.", nil)
-		default:
-			a.add("seo.keyphrase_in_slug", 3, "The slug does not contain the keyphrase. Change it to include the keyphrase.", nil)
+		all := found == len(kp.content)
+		if all || len(kp.content) >= 3 && 2*found > len(kp.content) {
+			a.add("seo.keyphrase_in_slug", 9, l.msg(mSeoSlugGood), nil)
+		} else {
+			a.add("seo.keyphrase_in_slug", 6, l.msg(mSeoSlugPart), nil)
 		}
 	}
 
-	// Keyphrase in image alt text.
-	if len(d.Images) > 0 {
-		withAlt, withKeyAlt := 0, 0
-		var noAlt []Span
-		for _, im := range d.Images {
-			if im.Alt == "" {
-				noAlt = append(noAlt, im.Span)
-				continue
-			}
-			withAlt++
-			scratch = wordsOf(im.Alt, scratch)
-			aw := scratch
-			for _, p := range phrases {
-				if c, _ := occurrences(p, aw, nil); c > 0 {
-					withKeyAlt++
-					break
-				}
-			}
+	// Keyphrase in image alt text: an alt text reflects the topic when it
+	// holds at least half of the content words of the keyphrase or of a
+	// synonym.
+	withAlt, withKeyAlt := 0, 0
+	var noAlt []Span
+	for _, im := range d.Images {
+		if im.Alt == "" {
+			noAlt = append(noAlt, im.Span)
+			continue
 		}
-		share := float64(withKeyAlt) * 100 / float64(len(d.Images))
-		a.figures["images_with_keyphrase_alt_pct"] = round1(share)
-		switch {
-		case withAlt == 0:
-			a.add("seo.image_alt", 3, "No image has alt text. Describe each image, and use the keyphrase where it fits.", noAlt)
-		case withKeyAlt == 0:
-			a.add("seo.image_alt", 6, "No image alt text contains the keyphrase or a synonym. Use it in the alt text of a relevant image.", noAlt)
-		case len(d.Images) < altManyImages || share >= altMinPct && share <= altMaxPct:
-			a.add("seo.image_alt", 9, itoa(withKeyAlt)+" of "+itoa(len(d.Images))+" image(s) have the keyphrase or a synonym in their alt text.", noAlt)
-		case share < altMinPct:
-			a.add("seo.image_alt", 6, "Only "+itoa(withKeyAlt)+" of "+itoa(len(d.Images))+" images have the keyphrase in their alt text; aim for 30–70%.", noAlt)
-		default:
-			a.add("seo.image_alt", 6, itoa(withKeyAlt)+" of "+itoa(len(d.Images))+" images have the keyphrase in their alt text, more than 70%. Don't over-optimize.", noAlt)
+		withAlt++
+		scratch = wordsOf(im.Alt, scratch)
+		for _, p := range phrases {
+			if 2*contentWordsFound(p, scratch) >= len(p.content) {
+				withKeyAlt++
+				break
+			}
 		}
 	}
+	images := len(d.Images)
+	if images > 0 {
+		a.figures["images_with_keyphrase_alt_pct"] = round1(float64(withKeyAlt) * 100 / float64(images))
+	}
+	altLo, altHi := (3*images+9)/10, images*3/4
+	switch {
+	case images == 0:
+		a.add("seo.image_alt", 3, l.msg(mSeoAltNoImages), nil)
+	case withAlt > 0 && withKeyAlt == 0:
+		a.add("seo.image_alt", 6, l.msg(mSeoAltNoKey), noAlt)
+	case images > 4 && withKeyAlt > 0 && withKeyAlt < altLo:
+		a.add("seo.image_alt", 6, l.msg(mSeoAltFew, itoa(withKeyAlt), itoa(images)), noAlt)
+	case images < 5 && withKeyAlt > 0, images == 5 && withKeyAlt >= 2 && withKeyAlt <= 4,
+		images > 4 && withKeyAlt >= altLo && withKeyAlt <= altHi:
+		a.add("seo.image_alt", 9, l.msg(mSeoAltGood, itoa(withKeyAlt), itoa(images)), noAlt)
+	case images > 4 && withKeyAlt > altHi:
+		a.add("seo.image_alt", 6, l.msg(mSeoAltMany, itoa(withKeyAlt), itoa(images)), noAlt)
+	default:
+		a.add("seo.image_alt", 6, l.msg(mSeoAltNoAlt), noAlt)
+	}
 
-	// Links with the keyphrase as anchor text compete with this page.
+	// Links whose text is the keyphrase (all of its content words, and no
+	// other content word) compete with this page.
 	var competing []Span
-	for _, l := range d.Links {
-		scratch = wordsOf(l.Text, scratch)
-		if c, _ := occurrences(kp, scratch, nil); c > 0 {
-			competing = append(competing, l.Span)
+	for _, lk := range d.Links {
+		scratch = wordsOf(lk.Text, scratch)
+		for _, p := range phrases {
+			if anchorIsTopic(lang, p, scratch) {
+				competing = append(competing, lk.Span)
+				break
+			}
 		}
 	}
 	if len(competing) > 0 {
-		a.add("seo.competing_links", 2, itoa(len(competing))+" link(s) use the keyphrase as anchor text, which tells search engines another page is about this topic. Change the anchor text.", competing)
+		a.add("seo.competing_links", 2, l.msg(mSeoCompetingBad, itoa(len(competing))), competing)
+	} else {
+		a.add("seo.competing_links", 8, l.msg(mSeoCompetingGood), nil)
+	}
+	if d.Format != FormatText {
+		a.n = max(a.n, seoAssessments)
 	}
 	return a.result(TypeSEO)
+}
+
+// contentWordsFound counts the content words of p that occur in words.
+func contentWordsFound(p phrase, words []Word) int {
+	found := 0
+	for _, kw := range p.content {
+		for i := range words {
+			if wordMatches(words[i].Lower, kw) {
+				found++
+				break
+			}
+		}
+	}
+	return found
+}
+
+// anchorIsTopic reports whether a link text consists of the content words
+// of p: all of them, and no other content word.
+func anchorIsTopic(lang string, p phrase, words []Word) bool {
+	if len(words) == 0 || contentWordsFound(p, words) < len(p.content) {
+		return false
+	}
+	bit := langBit[lang]
+	for i := range words {
+		w := words[i].Lower
+		if functionWords[w]&bit != 0 {
+			continue
+		}
+		ok := false
+		for _, kw := range p.content {
+			if wordMatches(w, kw) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// slugWordMatches is wordMatches for slugs, which are written without
+// accents: "licencas" matches "licenças".
+func slugWordMatches(w, kw string) bool {
+	return wordMatches(w, kw) || wordMatches(w, foldAccents(kw))
 }
 
 // recommendedCount is the keyphrase count a density boundary gives for a
@@ -571,6 +638,21 @@ func titleWidth(s string) int {
 		}
 	}
 	return (units*titleFontPx + 500) / 1000
+}
+
+// foldAccents replaces common Latin accented letters by their base letter.
+func foldAccents(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.Map(func(r rune) rune {
+				if b := baseLetter(r); b != 0 {
+					return b
+				}
+				return r
+			}, s)
+		}
+	}
+	return s
 }
 
 // baseLetter maps common Latin accented letters to their base letter.

@@ -43,44 +43,53 @@ func MetaDescriptionChars(meta string) int {
 }
 
 // CheckTitleWidth assesses the width of an SEO title (rule
-// "seo.title_width").
-func CheckTitleWidth(title string) Check {
+// "seo.title_width"), with an English message.
+func CheckTitleWidth(title string) Check { return checkTitleWidth(locEN, title) }
+
+// checkTitleWidth: no title 1 point, up to 400 px 9 (short titles are fine,
+// as in Yoast's SEO analysis), up to 600 px 9, wider 3.
+func checkTitleWidth(l locale, title string) Check {
 	title = strings.TrimSpace(title)
 	if title == "" {
-		return check("seo.title_width", 1, "The page has no SEO title. Write one.")
+		return check("seo.title_width", 1, l.msg(mSeoTitleNone))
 	}
 	px := titleWidth(title)
 	switch {
 	case px < titleMinPixels:
-		return check("seo.title_width", 6, "The SEO title is "+itoa(px)+" px wide, shorter than the recommended "+itoa(titleMinPixels)+"–"+itoa(titleMaxPixels)+" px. Use the space for a more descriptive title.")
+		return check("seo.title_width", 9, l.msg(mSeoTitleShort, itoa(px), itoa(titleMinPixels)))
 	case px > titleMaxPixels:
-		return check("seo.title_width", 3, "The SEO title is "+itoa(px)+" px wide; search results cut it off above "+itoa(titleMaxPixels)+" px. Shorten it.")
+		return check("seo.title_width", 3, l.msg(mSeoTitleLong, itoa(px), itoa(titleMaxPixels)))
 	}
-	return check("seo.title_width", 9, "The SEO title is "+itoa(px)+" px wide, within "+itoa(titleMinPixels)+"–"+itoa(titleMaxPixels)+" px.")
+	return check("seo.title_width", 9, l.msg(mSeoTitleGood, itoa(px), itoa(titleMinPixels), itoa(titleMaxPixels)))
 }
 
 // CheckMetaDescriptionLength assesses the length of a meta description
-// (rule "seo.meta_description_length").
-func CheckMetaDescriptionLength(meta string) Check {
+// (rule "seo.meta_description_length"), with an English message.
+func CheckMetaDescriptionLength(meta string) Check { return checkMetaDescriptionLength(locEN, meta) }
+
+func checkMetaDescriptionLength(l locale, meta string) Check {
 	n := MetaDescriptionChars(meta)
 	switch {
 	case n == 0:
-		return check("seo.meta_description_length", 1, "The page has no meta description; search engines will show a snippet of the text instead. Write one.")
-	case n < metaDescMin:
-		return check("seo.meta_description_length", 6, "The meta description has "+itoa(n)+" characters, fewer than the recommended "+itoa(metaDescMin)+". Use the space to tell what the page offers.")
+		return check("seo.meta_description_length", 1, l.msg(mSeoMetaNone))
+	case n <= metaDescMin:
+		return check("seo.meta_description_length", 6, l.msg(mSeoMetaShort, itoa(n), itoa(metaDescMin)))
 	case n > metaDescMax:
-		return check("seo.meta_description_length", 6, "The meta description has "+itoa(n)+" characters; search results cut it off after "+itoa(metaDescMax)+". Shorten it.")
+		return check("seo.meta_description_length", 6, l.msg(mSeoMetaLong, itoa(n), itoa(metaDescMax)))
 	}
-	return check("seo.meta_description_length", 9, "The meta description has "+itoa(n)+" characters, a good length.")
+	return check("seo.meta_description_length", 9, l.msg(mSeoMetaGood, itoa(n)))
 }
 
 // CheckKeyphraseInTitle assesses the use of the keyphrase in an SEO title
 // (rule "seo.keyphrase_in_title") for content in language (an ISO 639-1
-// code). ok is false when the analysis makes no such assessment: an empty
-// title, or a keyphrase without words.
+// code), with an English message. ok is false when the analysis makes no
+// such assessment: an empty title, or a keyphrase without words.
 func CheckKeyphraseInTitle(title, keyphrase, language string) (c Check, ok bool) {
+	return checkKeyphraseInTitle(locEN, title, newPhrase(language, strings.TrimSpace(keyphrase)), language)
+}
+
+func checkKeyphraseInTitle(l locale, title string, kp phrase, language string) (c Check, ok bool) {
 	title = strings.TrimSpace(title)
-	kp := newPhrase(language, strings.TrimSpace(keyphrase))
 	if title == "" || len(kp.content) == 0 {
 		return Check{}, false
 	}
@@ -89,33 +98,36 @@ func CheckKeyphraseInTitle(title, keyphrase, language string) (c Check, ok bool)
 	n, _ := occurrences(kp, tw, nil)
 	switch {
 	case at == 0 || at > 0 && allFunctionWords(language, tw[:at]):
-		return check("seo.keyphrase_in_title", 9, "The SEO title starts with the exact keyphrase."), true
+		return check("seo.keyphrase_in_title", 9, l.msg(mSeoTitleKeyStart)), true
 	case at > 0:
-		return check("seo.keyphrase_in_title", 6, "The SEO title contains the exact keyphrase, but not at the beginning. Move it to the front."), true
+		return check("seo.keyphrase_in_title", 6, l.msg(mSeoTitleKeyElsewhere)), true
 	case n > 0:
-		return check("seo.keyphrase_in_title", 6, "The SEO title contains the words of the keyphrase, but not as the exact phrase. Use the exact keyphrase at the beginning."), true
+		return check("seo.keyphrase_in_title", 6, l.msg(mSeoTitleKeyWords)), true
 	}
-	return check("seo.keyphrase_in_title", 2, "The SEO title does not contain the keyphrase. Put it at the beginning."), true
+	return check("seo.keyphrase_in_title", 2, l.msg(mSeoTitleKeyNone)), true
 }
 
 // CheckKeyphraseInMetaDescription assesses the use of the keyphrase (or
 // its synonyms) in a meta description (rule
-// "seo.keyphrase_in_meta_description"). ok is false when the analysis
-// makes no such assessment: an empty meta description, or a keyphrase
-// without words.
+// "seo.keyphrase_in_meta_description"), with an English message. ok is
+// false when the analysis makes no such assessment: an empty meta
+// description, or a keyphrase without words.
 func CheckKeyphraseInMetaDescription(meta, keyphrase string, synonyms []string, language string) (c Check, ok bool) {
 	meta = strings.TrimSpace(meta)
 	if meta == "" || len(newPhrase(language, strings.TrimSpace(keyphrase)).content) == 0 {
 		return Check{}, false
 	}
-	n := KeyphraseCount(meta, keyphrase, synonyms, language)
+	return checkKeyphraseInMeta(locEN, KeyphraseCount(meta, keyphrase, synonyms, language)), true
+}
+
+func checkKeyphraseInMeta(l locale, n int) Check {
 	switch {
 	case n == 0:
-		return check("seo.keyphrase_in_meta_description", 3, "The meta description does not contain the keyphrase. Add it."), true
+		return check("seo.keyphrase_in_meta_description", 3, l.msg(mSeoMetaKeyNone))
 	case n <= 2:
-		return check("seo.keyphrase_in_meta_description", 9, "The keyphrase appears in the meta description."), true
+		return check("seo.keyphrase_in_meta_description", 9, l.msg(mSeoMetaKeyGood))
 	}
-	return check("seo.keyphrase_in_meta_description", 3, "The keyphrase appears "+itoa(n)+" times in the meta description, more than twice. Don't over-optimize."), true
+	return check("seo.keyphrase_in_meta_description", 3, l.msg(mSeoMetaKeyTooMany, itoa(n)))
 }
 
 // KeyphraseCount is how often the keyphrase and its synonyms occur in text
@@ -172,11 +184,20 @@ func DocKeyphraseCount(d *Doc, keyphrase string) int {
 }
 
 // CheckSingleH1 assesses the number of H1 headings of a page (rule
-// "seo.single_h1"). ok is false when the analysis makes no such
-// assessment: a page with at most one H1.
+// "seo.single_h1"), with an English message. ok is false when the page has
+// at most one H1: Analyze reports that as a good finding, which a snippet
+// check has no use for.
 func CheckSingleH1(h1Count int) (c Check, ok bool) {
 	if h1Count <= 1 {
 		return Check{}, false
 	}
-	return check("seo.single_h1", 1, "The content has "+itoa(h1Count)+" H1 headings; use one H1 for the main title only."), true
+	return checkSingleH1(locEN, h1Count), true
+}
+
+// checkSingleH1: at most one H1 8 points, more 1.
+func checkSingleH1(l locale, h1Count int) Check {
+	if h1Count <= 1 {
+		return check("seo.single_h1", 8, l.msg(mSeoSingleH1Good))
+	}
+	return check("seo.single_h1", 1, l.msg(mSeoSingleH1Bad, itoa(h1Count)))
 }

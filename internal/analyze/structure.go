@@ -3,7 +3,6 @@ package analyze
 import (
 	"math"
 	"slices"
-	"strconv"
 )
 
 // section is the text under one subheading, or before the first.
@@ -72,6 +71,7 @@ var conclusionHeadings = setOf("conclusion conclusions summary wrap-up takeaways
 // length of sections, paragraphs and sentences, lists, and whether it
 // opens with an introduction and ends with a conclusion.
 func analyzeStructure(d *Doc) Result {
+	l := d.loc
 	a := newAssessment()
 	words := wordCount(d)
 	a.figures["blocks"] = float64(len(d.Blocks))
@@ -123,21 +123,21 @@ func analyzeStructure(d *Doc) Result {
 	if marked {
 		switch len(h1s) {
 		case 0:
-			a.add("structure.missing_h1", 6, "The content has no H1 heading. Give the page one main heading that states its topic.", nil)
+			a.add("structure.missing_h1", 6, l.msg(mStructMissingH1), nil)
 		case 1:
-			a.add("structure.single_h1", 9, "The content has exactly one H1 heading.", h1s)
+			a.add("structure.single_h1", 9, l.msg(mStructSingleH1), h1s)
 		default:
-			a.add("structure.multiple_h1", 3, "The content has "+itoa(len(h1s))+" H1 headings. Keep one and turn the others into H2.", h1s)
+			a.add("structure.multiple_h1", 3, l.msg(mStructMultipleH1, itoa(len(h1s))), h1s)
 		}
 		if headings > 0 {
 			if len(skipped) == 0 {
-				a.add("structure.skipped_heading_level", 9, "Heading levels follow each other without gaps.", nil)
+				a.add("structure.skipped_heading_level", 9, l.msg(mStructLevelsGood), nil)
 			} else {
-				a.add("structure.skipped_heading_level", 3, itoa(len(skipped))+" heading(s) skip a level (e.g. an H4 right after an H2). Use the next level down.", skipped)
+				a.add("structure.skipped_heading_level", 3, l.msg(mStructLevelsSkipped, itoa(len(skipped))), skipped)
 			}
 		}
 		if len(emptyHeadings) > 0 {
-			a.add("structure.empty_section", 6, itoa(len(emptyHeadings))+" subheading(s) have no text under them. Add text or remove the heading.", emptyHeadings)
+			a.add("structure.empty_section", 6, l.msg(mStructEmptySection, itoa(len(emptyHeadings))), emptyHeadings)
 		}
 	}
 
@@ -155,9 +155,9 @@ func analyzeStructure(d *Doc) Result {
 	a.figures["longest_section_words"] = float64(longest)
 	a.figures["median_section_words"] = median(secWords)
 	if len(long) > 0 {
-		a.add("structure.section_length", sectionPoints(words, 1, longest), itoa(len(long))+" section(s) have more than "+itoa(sectionOrange)+" words between subheadings. Split them with a subheading.", long)
+		a.add("structure.section_length", sectionPoints(words, 1, longest), l.msg(mStructSectionLong, itoa(sectionOrange), itoa(len(long))), long)
 	} else if words > shortTextMaxLen {
-		a.add("structure.section_length", 9, "Every section stays under "+itoa(sectionOrange)+" words.", nil)
+		a.add("structure.section_length", 9, l.msg(mStructSectionGood, itoa(sectionOrange)), nil)
 	}
 
 	// Paragraph and sentence length distributions.
@@ -168,8 +168,7 @@ func analyzeStructure(d *Doc) Result {
 			paraWords = append(paraWords, blockWords(b))
 		}
 	}
-	body := textSentences(d)
-	for _, s := range body {
+	for _, s := range bodySentences(d) {
 		sentWords = append(sentWords, len(s.Words))
 	}
 	a.figures["median_paragraph_words"] = median(paraWords)
@@ -179,14 +178,14 @@ func analyzeStructure(d *Doc) Result {
 	sd := stddev(sentWords)
 	a.figures["sentence_words_stddev"] = round1(sd)
 	if len(sentWords) >= monotoneMinSents && sd < monotoneMaxStdDev {
-		a.add("structure.sentence_variety", 6, "Sentences are all about the same length (standard deviation "+strconv.FormatFloat(round1(sd), 'f', -1, 64)+" words). Mix short and long sentences for rhythm.", nil)
+		a.add("structure.sentence_variety", 6, l.msg(mStructVariety, l.num(sd)), nil)
 	}
 
 	// Lists.
 	if lists == 0 && words >= listSuggestMinWords {
-		a.add("structure.lists", 6, "The text has "+itoa(words)+" words and no list. Use a bulleted or numbered list for steps, options or key points.", nil)
+		a.add("structure.lists", 6, l.msg(mStructListsNone, itoa(words)), nil)
 	} else if lists > 0 {
-		a.add("structure.lists", 9, "The text uses "+itoa(lists)+" list(s).", nil)
+		a.add("structure.lists", 9, l.msg(mStructListsGood, itoa(lists)), nil)
 	}
 
 	// Introduction: body text before the first subheading.
@@ -194,11 +193,11 @@ func analyzeStructure(d *Doc) Result {
 		first := secs[0]
 		switch {
 		case first.heading == nil && first.words >= introMinWords:
-			a.add("structure.introduction", 9, "The text opens with an introduction before its first subheading.", []Span{first.span})
+			a.add("structure.introduction", 9, l.msg(mStructIntroGood), []Span{first.span})
 		case first.heading == nil:
-			a.add("structure.introduction", 6, "The introduction has only "+itoa(first.words)+" words. Tell the reader in a few sentences what the page offers before the first subheading.", []Span{first.span})
+			a.add("structure.introduction", 6, l.msg(mStructIntroShort, itoa(first.words)), []Span{first.span})
 		case headings > 0:
-			a.add("structure.introduction", 3, "The text starts with a subheading. Open with a short introduction that states the topic.", []Span{{first.heading.Start, first.heading.End}})
+			a.add("structure.introduction", 3, l.msg(mStructIntroNone), []Span{{first.heading.Start, first.heading.End}})
 		}
 	}
 
@@ -209,9 +208,9 @@ func analyzeStructure(d *Doc) Result {
 		endsInParagraph := last.last != nil && last.last.Kind == BlockParagraph && blockWords(last.last) >= conclusionMinWords
 		switch {
 		case announced || endsInParagraph && len(secs) > 1:
-			a.add("structure.conclusion", 9, "The text ends with a concluding section.", []Span{last.span})
+			a.add("structure.conclusion", 9, l.msg(mStructConclusionGood), []Span{last.span})
 		default:
-			a.add("structure.conclusion", 6, "The text ends without a conclusion. Close with a short paragraph that sums up or tells the reader what to do next.", nil)
+			a.add("structure.conclusion", 6, l.msg(mStructConclusionNone), nil)
 		}
 	}
 	return a.result(TypeStructure)

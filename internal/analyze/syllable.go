@@ -131,10 +131,13 @@ func syllablesWith(exceptions *exceptionTable, lang, w string) int {
 			count++
 		case c == vBreak || prevClass == vBreak && lang != "nl" && lang != "fr":
 			count++
-		case hiatus(lang, prev2, prev, r):
+		case hiatus(lang, prev2, prev, r, i+utf8.RuneLen(r) == len(w)):
 			count++
 		}
 		prevClass, prev2, prev = c, prev, r
+	}
+	if count == 0 {
+		return 0 // no vowel: an abbreviation or a symbol ("cd", "gpl"), as Yoast counts it
 	}
 	count -= silentEndings(lang, w, count)
 	if count < 1 {
@@ -153,13 +156,20 @@ func isStrong(r rune) bool {
 
 // hiatus reports whether vowel b after vowel a (after p) starts a new
 // syllable.
-func hiatus(lang string, p, a, b rune) bool {
+func hiatus(lang string, p, a, b rune, atEnd bool) bool {
 	switch lang {
 	case "es", "it", "pt":
 		if isStrong(a) && isStrong(b) {
 			if lang == "pt" && (a == 'ã' || a == 'õ') {
 				return false // não, mãe, põe
 			}
+			return true
+		}
+		// Portuguese pronounces an unaccented i or u before a vowel apart
+		// (di-as, bi-o-ló-gi-ca, su-as), except at the very end of a word,
+		// where the pair is counted as one (dia, ba-te-ria, sua), and the u
+		// of qu/gu (que, guerra).
+		if lang == "pt" && !atEnd && (a == 'i' || a == 'u') && isStrong(b) && !(a == 'u' && (p == 'q' || p == 'g')) {
 			return true
 		}
 	case "de":
@@ -177,8 +187,11 @@ func hiatus(lang string, p, a, b rune) bool {
 			return true // actual, usual; not quality, guard
 		}
 	case "nl":
-		if a == 'i' && (b == 'a' || b == 'o') && p != 'i' {
-			return true // radio, piano, via
+		switch {
+		case a == 'i' && (b == 'a' || b == 'o') && p != 'i' && !(p == 't' && b == 'o'):
+			return true // radio, piano, via; not -tio- (functionaliteit, operationeel)
+		case a == 'i' && b == 'u', a == 'o' && b == 'a' && p != 'o', a == 'e' && b == 'a' && p != 'e':
+			return true // medium, zo-als, ge-avanceerd, the-ater
 		}
 	}
 	return false
@@ -259,7 +272,7 @@ var syllableExceptions = map[string]map[string]int{
 	},
 	"nl": {
 		"theater": 3, "museum": 3, "idee": 2, "ideeën": 3, "oceaan": 3, "januari": 4, "februari": 4, "koala": 3,
-		"e-mail": 2, "email": 2, "website": 2, "websites": 2, "online": 2, "software": 2,
+		"e-mail": 2, "email": 2, "website": 2, "websites": 2, "online": 2, "software": 2, "hardware": 2,
 	},
 	"de": {
 		"museum": 3, "idee": 2, "ideen": 3, "januar": 3, "e-mail": 2, "email": 2, "website": 2, "online": 2,

@@ -18,10 +18,10 @@ func WriteTable(w io.Writer, r *Report) error {
 		detected = " (detected)"
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "Language: %s%s\tWords: %d\tOverall: %d/100 %s\tAnalyzer: %s\n\n", r.Language, detected, r.Words, r.Score, r.Label, r.Version)
+	fmt.Fprintf(tw, "Language: %s%s\tWords: %d\tOverall: %d/100 %s\tAnalyzer: %s\n\n", r.Language, detected, r.Words, r.Score, labelShown(r.Label, r.LabelText), r.Version)
 	fmt.Fprintln(tw, "ANALYSIS\tSCORE\tLABEL\tFINDINGS")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\n", res.Type, res.Score, res.Label, countProblems(res))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\n", res.Type, res.Score, labelShown(res.Label, res.LabelText), countProblems(res))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -30,7 +30,7 @@ func WriteTable(w io.Writer, r *Report) error {
 		if len(res.Findings) == 0 {
 			continue
 		}
-		if _, err := fmt.Fprintf(w, "\n%s — %d/100 %s\n", res.Type, res.Score, res.Label); err != nil {
+		if _, err := fmt.Fprintf(w, "\n%s — %d/100 %s\n", res.Type, res.Score, labelShown(res.Label, res.LabelText)); err != nil {
 			return err
 		}
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -83,4 +83,12 @@ func spansText(spans []Span) string {
 		s += " (+" + strconv.Itoa(len(spans)-1) + " more)"
 	}
 	return s
+}
+
+// labelShown is the label text in the report's locale, or the label.
+func labelShown(label, text string) string {
+	if text != "" {
+		return text
+	}
+	return label
 }

@@ -161,7 +161,7 @@ func wordEnd(s string, i, z int) int {
 				continue
 			}
 			// An inner joiner followed by a word character.
-			if (c == '\'' || c == '-' || c == '.' || c == ',' || c == '_') && i+1 < z && i > 0 {
+			if (c == '\'' || c == '-' || c == '.' || c == ',' || c == '_' || c == '/') && i+1 < z && i > 0 {
 				if c == ',' && !(isDigit(s[i-1]) && isDigit(s[i+1])) {
 					return i
 				}
@@ -460,5 +460,5 @@ var abbreviations = map[string]bool{
 	"mme": true, "mlle": true, "env": true, "av": true, "bd": true, "p.ex": true,
 	// Spanish / Portuguese / Italian
 	"sra": true, "srta": true, "dra": true, "ud": true, "uds": true, "p.ej": true, "pág": true, "núm": true,
-	"sig": true, "dott": true, "avv": true, "sig.ra": true, "pag": true,
+	"sig": true, "dott": true, "avv": true, "sig.ra": true, "pag": true, "ecc": true, "etc": true, "vd": true,
 }

@@ -68,7 +68,9 @@ func TestSplitWords(t *testing.T) {
 		{"e.g. this", []string{"e.g", "this"}},
 		{"-- ... !!", nil},
 		{"a@b@c", []string{"a", "b", "c"}},
-		{"https://e.com/" + strings.Repeat("a", 600) + " x", []string{"https", "e.com", strings.Repeat("a", 600), "x"}}, // too long for a URL
+		{"https://e.com/" + strings.Repeat("a", 600) + " x", []string{"https", "e.com/" + strings.Repeat("a", 600), "x"}}, // too long for a URL
+		{"GNU/Linux and and/or", []string{"GNU/Linux", "and", "and/or"}},
+		{"a / b", []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

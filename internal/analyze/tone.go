@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -100,7 +99,7 @@ func (e *toneEntry) match(words []Word, i int) (toneKind, int) {
 // 5 per "!!" (up to 10) and 5 per run of three or more words in capitals
 // (up to 10).
 func analyzeTone(d *Doc) Result {
-	L := toneTables[d.Language]
+	L := toneTables.get(d.Language)
 	var (
 		formalAddr, informalAddr, formalMark, informalMark, contractions, hype int
 		addrSpans                                                              []Span
@@ -121,7 +120,7 @@ func analyzeTone(d *Doc) Result {
 			if first, last, ok := toneShouting(s.Words); ok {
 				shouting++
 				findings = append(findings, Finding{Rule: ruleToneAllCaps, Severity: SeverityWarning,
-					Message: "Several words in capitals read as shouting: write them in normal case and let the content carry the emphasis.",
+					Message: d.loc.msg(mToneAllCaps),
 					Spans:   []Span{{s.Words[first].Start, s.Words[last].End}}, Source: "local"})
 			}
 			for i := 0; i < len(s.Words); i++ {
@@ -187,7 +186,7 @@ func analyzeTone(d *Doc) Result {
 					if run > 1 {
 						multi++
 						findings = append(findings, Finding{Rule: ruleToneMultiExclaim, Severity: SeverityWarning,
-							Message: "Several exclamation marks in a row read as shouting: use one, or none.",
+							Message: d.loc.msg(mToneMultipleExcl),
 							Spans:   []Span{sp}, Source: "local"})
 					}
 				}
@@ -201,9 +200,8 @@ func analyzeTone(d *Doc) Result {
 	if mixedAddress {
 		score -= 30
 		findings = append(findings, Finding{Rule: ruleToneMixedAddress, Severity: SeverityProblem,
-			Message: fmt.Sprintf("The reader is addressed both formally (%s, %d×) and informally (%s, %d×): choose one form of address and use it throughout.",
-				L.formalName, formalAddr, L.informalName, informalAddr),
-			Spans: addrSpans, Source: "local"})
+			Message: d.loc.msg(mToneMixedAddress, L.formalName, itoa(formalAddr), L.informalName, itoa(informalAddr)),
+			Spans:   addrSpans, Source: "local"})
 	}
 	hypePer100 := float64(hype) * 100 / float64(max(words, 100))
 	score -= math.Min(30, 10*hypePer100)
@@ -214,9 +212,8 @@ func analyzeTone(d *Doc) Result {
 	if share > toneExclamationMaxRate && exclaimed >= 2 {
 		score -= math.Min(25, 100*(share-toneExclamationMaxRate))
 		findings = append(findings, Finding{Rule: ruleToneExclamations, Severity: SeverityWarning,
-			Message: fmt.Sprintf("%d of %d sentences end with an exclamation mark (%.0f%%): keep it under %.0f%% so the ones that matter stand out.",
-				exclaimed, sentences, share*100, toneExclamationMaxRate*100),
-			Spans: exclaimSpans, Source: "local"})
+			Message: d.loc.msg(mToneExclamations, itoa(exclaimed), itoa(sentences), d.loc.pct(math.Round(share*100)), d.loc.pct(toneExclamationMaxRate*100)),
+			Spans:   exclaimSpans, Source: "local"})
 	}
 	score -= math.Min(10, 5*float64(multi))
 	score -= math.Min(10, 5*float64(shouting))
@@ -225,7 +222,7 @@ func analyzeTone(d *Doc) Result {
 	informal := 2*float64(informalAddr) + float64(informalMark) + float64(contractions) + 0.5*float64(exclaimed)
 	label, confidence, formality := toneLabel(formal, informal, mixedAddress, formalAddr, informalAddr, words)
 	findings = append(findings, Finding{Rule: ruleToneRegister, Severity: SeverityInfo,
-		Message: toneRegisterMessage(label, confidence, L), Source: "local"})
+		Message: toneRegisterMessage(d.loc, label, confidence, L), Source: "local"})
 
 	return Result{
 		Type:  TypeTone,
@@ -275,25 +272,23 @@ func toneLabel(formal, informal float64, mixedAddress bool, formalAddr, informal
 	return "mixed", strength * (1 - math.Abs(2*formality-1)), formality
 }
 
-func toneRegisterMessage(label string, confidence float64, L *toneLang) string {
+func toneRegisterMessage(l locale, label string, confidence float64, L *toneLang) string {
 	c := strconv.FormatFloat(confidence, 'f', 2, 64)
+	if l != locEN {
+		c = strings.Replace(c, ".", ",", 1)
+	}
 	if L == nil {
-		return "Register markers are not available for this language; only exclamation marks were checked."
+		return l.msg(mToneRegisterNone)
 	}
-	switch label {
-	case "professional":
-		return "The register is professional (confidence " + c + ")."
-	case "casual":
-		return "The register is casual (confidence " + c + ")."
-	case "mixed":
-		return "The register is mixed, formal and informal markers both occur (confidence " + c + "): pick one register for the audience."
+	if label == "mixed" {
+		return l.msg(mToneRegisterMixed, c)
 	}
-	return "The register is neutral: few formal or informal markers (confidence " + c + ")."
+	return l.msg(mToneRegister, LabelText(label, localeCodes[l]), c)
 }
 
 func toneHypeFinding(d *Doc, sp Span) Finding {
 	return Finding{Rule: ruleToneHype, Severity: SeverityWarning,
-		Message: fmt.Sprintf("%s is hype: replace it with a concrete fact, figure or example.", strconv.Quote(truncate(d.Source[sp.Start:sp.End], 40))),
+		Message: d.loc.msg(mToneHype, strconv.Quote(truncate(d.Source[sp.Start:sp.End], 40))),
 		Spans:   []Span{sp}, Source: "local"}
 }
 

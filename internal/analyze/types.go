@@ -41,6 +41,11 @@ type Input struct {
 	MetaDescription string   `json:"meta_description,omitempty"` // overrides the HTML meta description
 	Slug            string   `json:"slug,omitempty"`
 	Types           []Type   `json:"types,omitempty"` // empty: all six
+	// Locale is the language of the findings' messages and label texts:
+	// one of SupportedLanguages (region subtags accepted, "nl-BE"); empty
+	// or unsupported gives English (see ResolveLocale). It does not change
+	// which language the content is analyzed as (Language does).
+	Locale string `json:"locale,omitempty"`
 }
 
 // Severity of a finding, as traffic lights.
@@ -71,11 +76,13 @@ type Finding struct {
 
 // Result is one analysis' outcome.
 type Result struct {
-	Type     Type               `json:"type"`
-	Score    int                `json:"score"` // 0-100
-	Label    string             `json:"label"`
-	Figures  map[string]float64 `json:"figures"` // the raw figures used, e.g. "flesch": 62.3
-	Findings []Finding          `json:"findings"`
+	Type  Type   `json:"type"`
+	Score int    `json:"score"` // 0-100
+	Label string `json:"label"`
+	// LabelText is Label as shown to a person, in the report's locale.
+	LabelText string             `json:"label_text"`
+	Figures   map[string]float64 `json:"figures"` // the raw figures used, e.g. "flesch": 62.3
+	Findings  []Finding          `json:"findings"`
 }
 
 // Report is the answer to an Input.
@@ -85,6 +92,8 @@ type Report struct {
 	Words            int      `json:"words"`
 	Score            int      `json:"score"` // overall, documented weighting of the results
 	Label            string   `json:"label"`
+	LabelText        string   `json:"label_text"` // Label in the report's locale
+	Locale           string   `json:"locale"`     // the language of messages and label texts (ResolveLocale of Input.Locale)
 	Results          []Result `json:"results"`
 	Version          string   `json:"analyzer_version"`
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -61,8 +62,9 @@ func obj(props ...prop) map[string]any {
 func field(name string) prop                     { return prop{name, str()} }
 func fieldOf(name string, s map[string]any) prop { return prop{name, s} }
 
-// specs are the block types, built and compiled once.
-var specs = buildSpecs()
+// specs are the block types, built and compiled on first use (not at
+// package initialisation: "copydesk analyze" links this package too).
+var specs = sync.OnceValue(buildSpecs)
 
 func buildSpecs() map[string]*spec {
 	type def struct {
@@ -219,7 +221,7 @@ func firstCause(ve *jsonschema.ValidationError) string {
 		ve = ve.Causes[0]
 	}
 	loc := "/" + strings.Join(ve.InstanceLocation, "/")
-	return loc + ": " + ve.ErrorKind.LocalizedString(printer)
+	return loc + ": " + ve.ErrorKind.LocalizedString(printer())
 }
 
 // clean sanitizes every string of v in place and checks lengths and
@@ -291,4 +293,4 @@ func truncate(s string, n int) string {
 }
 
 // printer renders schema validation messages.
-var printer = message.NewPrinter(language.English)
+var printer = sync.OnceValue(func() *message.Printer { return message.NewPrinter(language.English) })

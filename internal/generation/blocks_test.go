@@ -45,7 +45,7 @@ func TestDecode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b, err := specs[tt.typ].decode(tt.answer, "fake")
+			b, err := specs()[tt.typ].decode(tt.answer, "fake")
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("got error %v, want none", err)
@@ -109,17 +109,17 @@ func TestSchemasStrict(t *testing.T) {
 	for _, typ := range BlockTypes {
 		t.Run(typ, func(t *testing.T) {
 			var s map[string]any
-			if err := json.Unmarshal(specs[typ].Schema, &s); err != nil {
+			if err := json.Unmarshal(specs()[typ].Schema, &s); err != nil {
 				t.Fatal(err)
 			}
 			check(t, typ, s)
-			if specs[typ].MaxTokens <= 0 || specs[typ].MaxTokens > 1000 {
-				t.Errorf("got MaxTokens %d, want a cap in 1..1000", specs[typ].MaxTokens)
+			if specs()[typ].MaxTokens <= 0 || specs()[typ].MaxTokens > 1000 {
+				t.Errorf("got MaxTokens %d, want a cap in 1..1000", specs()[typ].MaxTokens)
 			}
 		})
 	}
-	if len(specs) != len(BlockTypes) {
-		t.Errorf("got %d specs, want %d", len(specs), len(BlockTypes))
+	if len(specs()) != len(BlockTypes) {
+		t.Errorf("got %d specs, want %d", len(specs()), len(BlockTypes))
 	}
 }
 
@@ -128,8 +128,8 @@ func TestSchemasStrict(t *testing.T) {
 func TestSimulatedAnswersValid(t *testing.T) {
 	for _, typ := range BlockTypes {
 		t.Run(typ, func(t *testing.T) {
-			answer := providertest.SchemaExample(specs[typ].Schema)
-			b, err := specs[typ].decode(answer, "sim")
+			answer := providertest.SchemaExample(specs()[typ].Schema)
+			b, err := specs()[typ].decode(answer, "sim")
 			if err != nil {
 				t.Fatalf("simulated answer %s: %v", answer, err)
 			}

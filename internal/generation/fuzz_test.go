@@ -22,9 +22,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add("contact", `{"title":"a","text":"b","email":"\"><svg onload=alert(1)>@x.io","phone":"+1 (555) 010","address":"<a href=javascript:x>y</a>"}`)
 	f.Add("faq", `{"title":"x","items":[{"question":"<","answer":">"},{"question":"&","answer":"&#"},{"question":"\u0000","answer":"\u202e"}]}`)
 	f.Fuzz(func(t *testing.T, typ, answer string) {
-		sp, ok := specs[typ]
+		sp, ok := specs()[typ]
 		if !ok {
-			sp = specs[BlockTypes[len(typ)%len(BlockTypes)]]
+			sp = specs()[BlockTypes[len(typ)%len(BlockTypes)]]
 		}
 		b, err := sp.decode(answer, "fuzz")
 		if err != nil {

@@ -206,7 +206,7 @@ func normalize(req *Request) error {
 	}
 	for i, t := range req.Blocks {
 		t = strings.ToLower(strings.TrimSpace(t))
-		if _, ok := specs[t]; !ok {
+		if _, ok := specs()[t]; !ok {
 			return copydesk.Errorf(copydesk.EINVALID, "blocks[%d]: unknown block type %q; use one of %s", i, truncate(req.Blocks[i], 40), strings.Join(BlockTypes, ", "))
 		}
 		req.Blocks[i] = t

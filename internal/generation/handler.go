@@ -94,7 +94,7 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, sim, err := h.block(ctx, job, emit, set, &req, i+1, specs[t], variant)
+			res, sim, err := h.block(ctx, job, emit, set, &req, i+1, specs()[t], variant)
 			outcomes[i] = outcome{res: res, sim: sim, err: err}
 		}()
 	}

@@ -146,7 +146,7 @@ func TestRunJobPage(t *testing.T) {
 			t.Errorf("got task %v for index %v type %v", e.Data["task"], idx, typ)
 		}
 		b, _ := json.Marshal(e.Data["block"])
-		if _, err := specs[typ].decode(string(b), "check"); err != nil {
+		if _, err := specs()[typ].decode(string(b), "check"); err != nil {
 			t.Errorf("%s: the emitted block %s is not valid: %v", typ, b, err)
 		}
 		for _, k := range []string{"html", "markdown", "model", "provider", "cost_micros", "currency", "cached", "simulated"} {

@@ -30,7 +30,7 @@ func TestPromptsParseAndDeclareVersions(t *testing.T) {
 			t.Errorf("%s: got version %q, want it to start with %q", typ, tmpl.Version, want)
 		}
 		for _, variant := range []int{0, 2} {
-			call, err := blockCall(set, job, req, specs[typ], variant)
+			call, err := blockCall(set, job, req, specs()[typ], variant)
 			if err != nil {
 				t.Fatalf("%s: %v", typ, err)
 			}
@@ -54,7 +54,7 @@ func TestPromptsParseAndDeclareVersions(t *testing.T) {
 func TestBlockCall(t *testing.T) {
 	req := &Request{Business: Business{Name: "Acme", Language: "nl"}}
 	job := &copydesk.Job{ID: "job1", CustomerID: "c1", UserID: "u1", Priority: copydesk.PriorityLow}
-	call, err := blockCall(builtin(), job, req, specs["faq"], 0)
+	call, err := blockCall(builtin(), job, req, specs()["faq"], 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestBlockCall(t *testing.T) {
 		t.Errorf("got version %q, want %s (template and decoder)", call.Version, want)
 	}
 	r := call.Request
-	if r.MaxTokens != 700 || r.SchemaName != "block_faq" || string(r.JSONSchema) != string(specs["faq"].Schema) || r.System != system {
+	if r.MaxTokens != 700 || r.SchemaName != "block_faq" || string(r.JSONSchema) != string(specs()["faq"].Schema) || r.System != system {
 		t.Errorf("got request %+v", r)
 	}
 	if !strings.Contains(r.Messages[0].Content, "Dutch") || !strings.Contains(r.Messages[0].Content, "3-6 items") {
@@ -113,7 +113,7 @@ func TestPromptOverride(t *testing.T) {
 	if faq, _ := set.Get("faq"); faq.Version != "gen-faq-v1" {
 		t.Errorf("got faq version %q, want gen-faq-v1 untouched", faq.Version)
 	}
-	call, err := blockCall(set, &copydesk.Job{}, &Request{Business: Business{Name: "Acme", Language: "en"}}, specs["hero"], 0)
+	call, err := blockCall(set, &copydesk.Job{}, &Request{Business: Business{Name: "Acme", Language: "en"}}, specs()["hero"], 0)
 	if err != nil {
 		t.Fatal(err)
 	}

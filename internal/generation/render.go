@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 )
@@ -14,29 +15,30 @@ import (
 // block's values are already plain text and safe URLs, and the rendered
 // HTML passes a bluemonday UGC policy as a last guard.
 
-var htmlTemplates = template.Must(template.New("blocks").Funcs(template.FuncMap{
-	// link marks a value that passed safeURL as a URL html/template may
-	// put in href as it is (its own filter knows no tel:); anything else
-	// is "#".
-	"link": func(v any) template.URL {
-		s, _ := v.(string)
-		return template.URL(safeURL(s))
-	},
-	"mailto": func(v any) template.URL {
-		s, _ := v.(string)
-		if safeEmail(s) == "" {
-			return "#"
-		}
-		return template.URL("mailto:" + s)
-	},
-	"tel": func(v any) template.URL {
-		s, _ := v.(string)
-		if safePhone(s) == "" {
-			return "#"
-		}
-		return template.URL(telURL(s))
-	},
-}).Parse(`
+var htmlTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("blocks").Funcs(template.FuncMap{
+		// link marks a value that passed safeURL as a URL html/template may
+		// put in href as it is (its own filter knows no tel:); anything else
+		// is "#".
+		"link": func(v any) template.URL {
+			s, _ := v.(string)
+			return template.URL(safeURL(s))
+		},
+		"mailto": func(v any) template.URL {
+			s, _ := v.(string)
+			if safeEmail(s) == "" {
+				return "#"
+			}
+			return template.URL("mailto:" + s)
+		},
+		"tel": func(v any) template.URL {
+			s, _ := v.(string)
+			if safePhone(s) == "" {
+				return "#"
+			}
+			return template.URL(telURL(s))
+		},
+	}).Parse(`
 {{define "hero"}}<section class="cd-block cd-hero"><h1>{{.headline}}</h1><p>{{.subheadline}}</p><p><a href="{{link .cta_url}}">{{.cta_label}}</a></p></section>{{end}}
 {{define "features"}}<section class="cd-block cd-features"><h2>{{.title}}</h2><ul>{{range .items}}<li><h3>{{.title}}</h3><p>{{.description}}</p></li>{{end}}</ul></section>{{end}}
 {{define "about"}}<section class="cd-block cd-about"><h2>{{.title}}</h2><p>{{.text}}</p><ul>{{range .highlights}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
@@ -47,12 +49,13 @@ var htmlTemplates = template.Must(template.New("blocks").Funcs(template.FuncMap{
 {{define "pricing"}}<section class="cd-block cd-pricing"><h2>{{.title}}</h2><ul>{{range .plans}}<li><h3>{{.name}}</h3><p><strong>{{.price}}</strong> {{.period}}</p><ul>{{range .features}}<li>{{.}}</li>{{end}}</ul><p><a href="{{link .cta_url}}">{{.cta_label}}</a></p></li>{{end}}</ul></section>{{end}}
 {{define "contact"}}<section class="cd-block cd-contact"><h2>{{.title}}</h2><p>{{.text}}</p>{{if or .email .phone .address}}<ul>{{if .email}}<li><a href="{{mailto .email}}">{{.email}}</a></li>{{end}}{{if .phone}}<li><a href="{{tel .phone}}">{{.phone}}</a></li>{{end}}{{if .address}}<li>{{.address}}</li>{{end}}</ul>{{end}}</section>{{end}}
 `))
+})
 
 // guard is the last line: the UGC policy (no scripts, no event handlers,
 // standard URL schemes) plus tel: links and the cd-* classes of the
 // templates. Relative links keep no rel; links to other hosts get
 // rel="nofollow".
-var guard = func() *bluemonday.Policy {
+var guard = sync.OnceValue(func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowURLSchemes("mailto", "http", "https", "tel")
 	p.RequireNoFollowOnLinks(false)
@@ -60,20 +63,20 @@ var guard = func() *bluemonday.Policy {
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^cd-[a-z]+( cd-[a-z]+)*$`)).OnElements("section", "article")
 	p.AllowElements("figcaption", "dl", "dt", "dd")
 	return p
-}()
+})
 
 // renderHTML renders a sanitized block as an HTML section.
 func renderHTML(b *block) (string, error) {
 	var buf bytes.Buffer
-	if err := htmlTemplates.ExecuteTemplate(&buf, b.Type, b.Data); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(&buf, b.Type, b.Data); err != nil {
 		return "", fmt.Errorf("render %s block: %w", b.Type, err)
 	}
-	return guard.Sanitize(buf.String()), nil
+	return guard().Sanitize(buf.String()), nil
 }
 
 // pageHTML joins the blocks' sections into the page, through the guard.
 func pageHTML(sections []string) string {
-	return guard.Sanitize(strings.Join(sections, "\n"))
+	return guard().Sanitize(strings.Join(sections, "\n"))
 }
 
 // Markdown of a block: every value is escaped so that it reads as text,

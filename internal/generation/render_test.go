@@ -96,7 +96,7 @@ func TestHostileAnswers(t *testing.T) {
 			if !ok {
 				t.Fatalf("no hostile answer for %s", typ)
 			}
-			b, err := specs[typ].decode(answer, "fake")
+			b, err := specs()[typ].decode(answer, "fake")
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
@@ -119,7 +119,7 @@ func TestHostileAnswers(t *testing.T) {
 }
 
 func TestHostileValuesKeptAsText(t *testing.T) {
-	b, err := specs["hero"].decode(hostile["hero"], "fake")
+	b, err := specs()["hero"].decode(hostile["hero"], "fake")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestRenderHTML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ, func(t *testing.T) {
-			b, err := specs[tt.typ].decode(tt.answer, "fake")
+			b, err := specs()[tt.typ].decode(tt.answer, "fake")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +222,7 @@ func xhtmlEscape(s string) string {
 }
 
 func TestPageHTML(t *testing.T) {
-	a, _ := specs["hero"].decode(validHero, "fake")
+	a, _ := specs()["hero"].decode(validHero, "fake")
 	ha, _ := renderHTML(a)
 	page := pageHTML([]string{ha, `<section class="cd-block cd-cta"><script>alert(1)</script><h2 onclick="x">Hi</h2></section>`})
 	checkHTML(t, "page", page)

@@ -70,7 +70,7 @@ func scriptedModels(tb testing.TB, answer func(typ string, n int) (string, error
 	return &cache.Models{Next: s, Cache: c, ModelSet: "test"}, s
 }
 
-func example(typ string) string { return providertest.SchemaExample(specs[typ].Schema) }
+func example(typ string) string { return providertest.SchemaExample(specs()[typ].Schema) }
 
 func providerErr(kind copydesk.ProviderErrorKind) error {
 	return &copydesk.ProviderError{Provider: "script", Kind: kind, Message: string(kind)}
@@ -224,7 +224,7 @@ func longHero(words int) string {
 // adapter's finish reason) is asked for once more with twice the cap, not
 // repeated identically; cut again, the block fails for good.
 func TestRunJobLengthStop(t *testing.T) {
-	heroCap := specs["hero"].MaxTokens
+	heroCap := specs()["hero"].MaxTokens
 	tests := []struct {
 		name   string
 		finish string
@@ -268,7 +268,7 @@ func TestRunJobLengthStop(t *testing.T) {
 // answer cut at the cap mark an undecodable answer as capped; a decodable
 // answer is accepted whatever its reason.
 func TestLengthStopReasons(t *testing.T) {
-	sp := specs["hero"]
+	sp := specs()["hero"]
 	cut := validHero[:len(validHero)/2]
 	for _, reason := range []string{"length", "max_tokens", "MAX_TOKENS"} {
 		if _, err := sp.decodeResponse(&copydesk.ModelResponse{Text: cut, FinishReason: reason}, "p", 300); !isCapped(err) || !isInvalid(err) {

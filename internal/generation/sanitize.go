@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -15,7 +16,7 @@ import (
 // list of safe forms. The policies are configured once and only read after.
 
 // strict removes every tag, and the content of script, style and the like.
-var strict = bluemonday.StrictPolicy()
+var strict = sync.OnceValue(bluemonday.StrictPolicy)
 
 // maxUnwrap bounds how many layers of HTML escaping plainText peels off.
 const maxUnwrap = 8
@@ -32,7 +33,7 @@ func plainText(s string) string {
 	s = strings.Map(textRune, strings.ToValidUTF8(s, ""))
 	stable := false
 	for range maxUnwrap {
-		next := html.UnescapeString(strict.Sanitize(s))
+		next := html.UnescapeString(strict().Sanitize(s))
 		if next == s {
 			stable = true
 			break

@@ -27,6 +27,8 @@ func (s *Server) handleCreateAnalysis(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// The report's messages follow the body's locale, else Accept-Language.
+	req.SetLocaleFromAcceptLanguage(r.Header.Get("Accept-Language"))
 	// LOW-priority batch work is throttled before interactive work.
 	prio, err := copydesk.ParsePriority(req.Priority)
 	if err != nil {

@@ -40,7 +40,7 @@ type engine struct {
 
 func newEngine(models copydesk.ModelService, store copydesk.TranslationStore, c *cache.Cache, modelSet string, prompts *prompt.Set) (*engine, error) {
 	if prompts == nil {
-		prompts = builtinPrompts
+		prompts = builtinPrompts()
 	}
 	t, err := prompts.Get(TemplateName)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/prompt"
@@ -30,7 +31,7 @@ func builtinFS() fs.FS {
 	return sub
 }
 
-var builtinPrompts = prompt.MustLoad(builtinFS())
+var builtinPrompts = sync.OnceValue(func() *prompt.Set { return prompt.MustLoad(builtinFS()) })
 
 // LoadPrompts returns the translation prompt templates: the built-in ones,
 // each replaced by the file of the same name in dir when there is one (an

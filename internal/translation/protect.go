@@ -4,19 +4,23 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
-// protectRE finds what is never translated inside text: template variables
+// protectRE (compiled on first use: its counted repetitions make a large
+// program) finds what is never translated inside text: template variables
 // ({{var}}, {name}), printf verbs (%s, %1$s, %.2f), URLs, e-mail addresses
 // and text that looks like a placeholder itself.
-var protectRE = regexp.MustCompile(`\{\{[^{}\n]{1,100}\}\}` +
-	`|\{[A-Za-z0-9_.\-]{1,60}\}` +
-	`|%(?:[0-9]+\$)?[-+0#]*[0-9]*(?:\.[0-9]+)?[sdifuxXeEgGcv]` +
-	`|(?:https?|ftp)://[^\s<>"'\[\]()]+|www\.[A-Za-z0-9\-]+\.[^\s<>"'\[\]()]+` +
-	`|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}` +
-	`|</?x[0-9]+/?>`)
+var protectRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\{\{[^{}\n]{1,100}\}\}` +
+		`|\{[A-Za-z0-9_.\-]{1,60}\}` +
+		`|%(?:[0-9]+\$)?[-+0#]*[0-9]*(?:\.[0-9]+)?[sdifuxXeEgGcv]` +
+		`|(?:https?|ftp)://[^\s<>"'\[\]()]+|www\.[A-Za-z0-9\-]+\.[^\s<>"'\[\]()]+` +
+		`|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}` +
+		`|</?x[0-9]+/?>`)
+})
 
 // span is a byte range [start, end) of protected text; term is the
 // do-not-translate term it is, if any.
@@ -30,7 +34,7 @@ type span struct {
 // do-not-translate terms.
 func protectSpans(s string, dnt []string) []span {
 	var out []span
-	for _, m := range protectRE.FindAllStringIndex(s, -1) {
+	for _, m := range protectRE().FindAllStringIndex(s, -1) {
 		end := m[1]
 		if s[m[0]] != '{' && s[m[0]] != '%' && s[m[0]] != '<' {
 			// URLs and addresses do not end with sentence punctuation.

@@ -3,6 +3,7 @@ package translation
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Markdown is segmented block by block: each heading, paragraph, list item,
@@ -51,9 +52,10 @@ var (
 	mdDelimRE    = regexp.MustCompile(`^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$`)
 	mdHTMLOpenRE = regexp.MustCompile(`^<(?:/?(?:address|article|aside|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|section|source|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul|script|pre|style|textarea)(?:[ \t/>]|$)|!--|\?|![A-Za-z]|!\[CDATA\[)`)
 	mdHTMLTagRE  = regexp.MustCompile(`^(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][A-Za-z0-9_.:-]*(?:[ \t]*=[ \t]*(?:"[^"]*"|'[^']*'|[^ \t"'=<>` + "`" + `]+))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*$`)
-	mdRefDefRE   = regexp.MustCompile(`^\[[^\]]{1,999}\]:[ \t]*\S`)
-	mdAutoRE     = regexp.MustCompile(`^<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>`)
-	mdInlineRE   = regexp.MustCompile(`^(?:</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--[\s\S]*?-->)`)
+	// mdRefDefRE is compiled on first use: {1,999} makes a large program.
+	mdRefDefRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[[^\]]{1,999}\]:[ \t]*\S`) })
+	mdAutoRE   = regexp.MustCompile(`^<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>`)
+	mdInlineRE = regexp.MustCompile(`^(?:</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--[\s\S]*?-->)`)
 )
 
 // container strips the container markers of a line body: up to three
@@ -161,7 +163,7 @@ func segmentMarkdown(content string, dnt []string) *document {
 			i++
 			continue
 		}
-		if mdRefDefRE.MatchString(body) {
+		if mdRefDefRE().MatchString(body) {
 			literalLine(l)
 			i++
 			continue
