@@ -237,20 +237,14 @@ func (m *modelSet) MaxCost(call copydesk.ModelCall) (copydesk.Micros, error) {
 	if err != nil {
 		return 0, err
 	}
-	out := call.Request.MaxTokens
-	if out <= 0 {
-		out = defaultMaxOutput
-	}
+	out := call.Request.OutputCap(defaultMaxOutput)
 	// A token is at least one byte: the prompt's bytes (plus a few tokens
 	// of framing per message) bound its tokens from above.
-	in := len(call.Request.System) + 16
-	for _, msg := range call.Request.Messages {
-		in += len(msg.Content) + 8
-	}
+	in := call.Request.PromptBytes()
 	now := time.Now().UTC()
 	var most copydesk.Micros
 	for _, name := range chain {
-		model := m.endpoints[name].Model
+		model, _ := m.router.EndpointModel(name) // configured or made from the catalogue
 		c, err := m.prices.MaxCost(model, in, out, now)
 		if err != nil {
 			continue // no price: the router accounts it as free too

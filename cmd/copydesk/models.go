@@ -102,9 +102,9 @@ func splitKeys(s string) []string {
 // defaultModels are the endpoints per class for a provider type when the
 // routing section names none: the plan's quality / fast / budget split.
 var defaultModels = map[string][3]string{
-	ProviderOpenAI:    {"gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"},
-	ProviderAnthropic: {"claude-sonnet-4", "claude-haiku-4-5", "claude-3-5-haiku"},
-	ProviderGemini:    {"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"},
+	ProviderOpenAI:    {"gpt-6.1-sol", "gpt-6.1-terra", "gpt-6-luna"},
+	ProviderAnthropic: {"claude-sonnet-5-5", "claude-haiku-5-5", "claude-haiku-5-5"},
+	ProviderGemini:    {"gemini-4-hydrogen", "gemini-3.8-flash", "gemini-3.5-flash-lite"},
 }
 
 var classes = [3]string{router.ClassQuality, router.ClassFast, router.ClassBudget}
@@ -133,8 +133,7 @@ type modelSet struct {
 	simulated map[string]bool // provider names that are simulated
 	metrics   *metrics.Metrics
 	tracing   *trace.Tracing
-	prices    *pricing.Table                   // for MaxCost
-	endpoints map[string]router.EndpointConfig // by name, for MaxCost
+	prices    *pricing.Table // for MaxCost
 	// budgetLeft tells the customer's budget left for the router's budget
 	// rule (-1: none); nil: unknown.
 	budgetLeft func(ctx context.Context, customerID string) (float64, error)
@@ -144,7 +143,7 @@ type modelSet struct {
 func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
 	rc := router.Call{
 		Kind: call.Kind, Priority: call.Priority, Request: call.Request,
-		BudgetLeft: -1, EstInputTokens: estimateTokens(call.Request), CustomerID: call.CustomerID,
+		BudgetLeft: -1, EstInputTokens: call.Request.PromptBytes()/4 + 1, CustomerID: call.CustomerID,
 	}
 	if m.budgetLeft != nil && call.CustomerID != "" {
 		if left, err := m.budgetLeft(ctx, call.CustomerID); err == nil {
@@ -177,16 +176,6 @@ func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta 
 	}
 	observeModelCall(m.metrics, call, &res.Usage, nil, nil)
 	return &copydesk.ModelResult{Response: res.Response, Usage: res.Usage, Simulated: m.simulated[res.Usage.Provider]}, nil
-}
-
-// estimateTokens guesses a prompt's tokens (about four bytes each) for the
-// tokens-per-minute limit; the provider's reported usage corrects it.
-func estimateTokens(req copydesk.ModelRequest) int {
-	n := len(req.System)
-	for _, m := range req.Messages {
-		n += len(m.Content)
-	}
-	return n/4 + 1
 }
 
 // buildModels returns the model service the configuration describes, or nil
@@ -249,15 +238,23 @@ func buildModels(cfg *Config) (svc copydesk.ModelService, close func() error, er
 			return nil, close, err
 		}
 	}
-	table, err := prices.Table()
+	cat, err := cfg.Catalog.Build()
+	if err != nil {
+		return nil, close, &ConfigError{Field: "catalog", Message: copydesk.ErrorMessage(err)}
+	}
+	table, err := prices.Table(cat.Prices())
 	if err != nil {
 		return nil, close, &ConfigError{Field: "pricing", Message: copydesk.ErrorMessage(err)}
 	}
-	r, err := router.New(routing, router.Options{Providers: clients, Prices: table})
+	types := make(map[string]string, len(providers))
+	for _, p := range providers {
+		types[p.Name] = p.Type
+	}
+	r, err := router.New(routing, router.Options{Providers: clients, Prices: table, Catalog: cat.Serve(types)})
 	if err != nil {
 		return nil, close, &ConfigError{Field: "routing", Message: copydesk.ErrorMessage(err)}
 	}
-	return &modelSet{router: r, simulated: simulated, prices: table, endpoints: routing.Endpoints}, close, nil
+	return &modelSet{router: r, simulated: simulated, prices: table}, close, nil
 }
 
 // newClients makes one adapter client per key.

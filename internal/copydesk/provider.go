@@ -34,6 +34,41 @@ type ModelRequest struct {
 	JSONSchema json.RawMessage
 	// SchemaName names the schema for providers that want a name.
 	SchemaName string
+	// Input, when set, makes the call an embedding call: one vector per
+	// string, in order, from an embedding model (Messages stay empty).
+	Input []string
+	// Dimensions asks an embedding model for shorter vectors; 0 means the
+	// model's default.
+	Dimensions int
+}
+
+// IsEmbedding reports whether r asks for embeddings rather than text.
+func (r ModelRequest) IsEmbedding() bool { return len(r.Input) > 0 }
+
+// PromptBytes bounds the prompt's tokens from above: a token is at least one
+// byte, plus a few tokens of framing per message and input. Budgets reserve
+// against it before the provider reports the real count.
+func (r ModelRequest) PromptBytes() int {
+	n := len(r.System) + 16
+	for _, m := range r.Messages {
+		n += len(m.Content) + 8
+	}
+	for _, in := range r.Input {
+		n += len(in) + 8
+	}
+	return n
+}
+
+// OutputCap is the most output tokens the call may produce: 0 for an
+// embedding call, else MaxTokens, or def when MaxTokens is unset.
+func (r ModelRequest) OutputCap(def int) int {
+	switch {
+	case r.IsEmbedding():
+		return 0
+	case r.MaxTokens > 0:
+		return r.MaxTokens
+	}
+	return def
 }
 
 // Usage is the token usage a provider reported for one call.
@@ -49,6 +84,8 @@ type ModelResponse struct {
 	Model        string `json:"model"`
 	FinishReason string `json:"finish_reason"`
 	Usage        Usage  `json:"usage"`
+	// Embeddings are the vectors of an embedding call, one per input.
+	Embeddings [][]float32 `json:"embeddings,omitempty"`
 }
 
 // ProviderErrorKind classifies a provider failure for the retry and failover
@@ -107,6 +144,24 @@ type Provider interface {
 	// *ProviderError of kind ProviderTruncated. If onDelta returns an error
 	// the stream is abandoned and that error returned.
 	Stream(ctx context.Context, req ModelRequest, onDelta func(delta string) error) (*ModelResponse, error)
+}
+
+// Embedder is a Provider that also computes embeddings (OpenAI's and
+// Gemini's adapters; Anthropic has no embedding API).
+type Embedder interface {
+	// Embed returns one vector per req.Input, in order, with the input
+	// tokens the provider reported (or, where it reports none, counted as
+	// the adapter documents). Errors are *ProviderError.
+	Embed(ctx context.Context, req ModelRequest) (*ModelResponse, error)
+}
+
+// TokenCounter counts the input tokens of a request the way a model's
+// provider would bill them, without running the model.
+type TokenCounter interface {
+	// CountTokens returns the input tokens of req.Messages and req.System
+	// for req.Model. Errors are *ProviderError from an adapter, or an
+	// *Error (ENOMODEL for an unknown model) from a model service.
+	CountTokens(ctx context.Context, req ModelRequest) (int, error)
 }
 
 // FailureCode is the stable code shown for a failed task or job:
