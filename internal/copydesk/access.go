@@ -571,6 +571,9 @@ func (k *APIKey) Prepare(now time.Time) error {
 	if len(k.Scopes) > MaxScopes {
 		return Errorf(EINVALID, "a key has at most %d scopes, got %d", MaxScopes, len(k.Scopes))
 	}
+	if err := ValidateModelList(k.Models); err != nil {
+		return err
+	}
 	for _, s := range k.Scopes {
 		if err := checkLen("scope", s, MaxScopeLen, true); err != nil {
 			return err
