@@ -234,9 +234,13 @@ func buildModels(cfg *Config) (svc copydesk.ModelService, close func() error, er
 		clients[p.Name] = list
 	}
 	if len(routing.Endpoints) == 0 {
-		if routing, err = defaultRouting(providers); err != nil {
+		// Default endpoints and classes; the rest (aliases, rules, retry…)
+		// stays as configured.
+		def, err := defaultRouting(providers)
+		if err != nil {
 			return nil, close, err
 		}
+		routing.Endpoints, routing.Classes = def.Endpoints, def.Classes
 	}
 	cat, err := cfg.Catalog.Build()
 	if err != nil {

@@ -194,9 +194,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.startSweeper()
 	m.models = models
+	// The router names the models (GET /v1/models, per-key model lists)
+	// and counts tokens (POST /v1/messages/count_tokens).
+	var directory copydesk.ModelDirectory
+	var tokens copydesk.TokenCounter
 	if ms, ok := models.(*modelSet); ok {
 		ms.tracing = m.Tracing
 		ms.budgetLeft = m.Budget.BudgetLeft
+		directory, tokens = ms.router, ms.router
 	}
 	if models != nil {
 		// Every provider call reserves its maximum cost first and settles
@@ -244,6 +249,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:        version,
 		Jobs:           m.Jobs,
 		Models:         models,
+		Directory:      directory,
+		Tokens:         tokens,
 		Analysis:       content.analysis,
 		Generation:     content.generation,
 		Translation:    content.translation,
