@@ -60,6 +60,7 @@ Usage:
   copydesk analyze [flags] FILE…  analyze files offline ("-" reads stdin)
   copydesk migrate [flags]        apply database migrations and exit
   copydesk admin SUBCOMMAND       create customers, users, API keys and budgets in the store
+  copydesk models [flags]         print the model catalogue: every model by name, prices, limits
   copydesk loadgen [flags]        send analysis load to a running server and report latency
   copydesk fake-provider [flags]  run the simulated model provider (OpenAI, Anthropic and Gemini wire formats)
   copydesk version                print the version
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAdmin(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "loadgen":
 		return runLoadgen(ctx, args[1:], stdout, stderr, getenv)
+	case "models":
+		return runModels(ctx, args[1:], stdout, stderr, getenv)
 	case "fake-provider":
 		return runFakeProvider(ctx, args[1:], stderr)
 	case "version", "--version", "-version":
