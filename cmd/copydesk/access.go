@@ -5,18 +5,15 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/ratelimit"
-	"github.com/copydesk/copydesk/internal/router"
 )
 
 // AdminEmailDefault is the email of the ADMIN user made on first start.
@@ -41,8 +38,10 @@ func (m *Main) openAccess(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Requests authenticate from memory; changes made here forget it at once.
+	m.access = auth.NewCachingStore(m.Store, cfg.CacheTTL, m.Clock)
 	m.Auth = &auth.Authenticator{
-		Store:      m.Store,
+		Store:      m.access,
 		Tokens:     &auth.Tokens{Keys: keys, Clock: m.Clock, TTL: cfg.TokenTTL},
 		Clock:      m.Clock,
 		SessionTTL: cfg.SessionTTL,
@@ -51,7 +50,16 @@ func (m *Main) openAccess(ctx context.Context) error {
 	if m.Limiter, err = ratelimit.New(cfg.RateLimits, m.Clock); err != nil {
 		return &ConfigError{Field: "access.rate_limits", Message: copydesk.ErrorMessage(err)}
 	}
-	m.Budget = budget.New(m.Store, budget.Options{Clock: m.Clock, Logger: m.Logger.With("component", "budget")})
+	// Settled costs and ledger rows are group-committed through one journal.
+	// In the embedded mode this process alone spends the store's budgets,
+	// so reservations are counters in memory; in the PostgreSQL mode the
+	// instances share them in the store.
+	journal := budget.NewJournal(m.Store)
+	var budgets copydesk.BudgetStore = m.Store
+	if m.Config.embedded() {
+		budgets = budget.NewMemory(m.Store, budget.MemoryOptions{Journal: journal, Clock: m.Clock, Logger: m.Logger.With("component", "budget")})
+	}
+	m.Budget = budget.New(budgets, budget.Options{Clock: m.Clock, Logger: m.Logger.With("component", "budget"), Journal: journal})
 	sw := &budget.Sweeper{Service: m.Budget, TTL: cfg.ReservationTTL}
 	if err := sw.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -100,103 +108,6 @@ func (m *Main) signingKeys() (*auth.KeySet, error) {
 	return auth.NewKeySet(keys[0], keys[1:]...), nil
 }
 
-// costEstimator is a model service that can tell a call's maximum cost
-// before making it (the routed modelSet).
-type costEstimator interface {
-	MaxCost(call copydesk.ModelCall) (copydesk.Micros, error)
-}
-
-// budgetedModels guards every provider call with the customer's budget:
-// it reserves the call's maximum cost first (refusing with
-// EBUDGETEXCEEDED), then settles the actual cost with a ledger row, or
-// releases the reservation if the call failed. Calls without a customer
-// (jobs from before access control) pass unguarded.
-type budgetedModels struct {
-	next   copydesk.ModelService
-	budget *budget.Service
-	clock  copydesk.Clock
-	logger *slog.Logger
-	// publish receives the thresholds crossed (log, metrics).
-	publish func(events []copydesk.BudgetEvent)
-	// settled, when set, is told that a customer's spending changed.
-	settled func(ctx context.Context, customerID string)
-}
-
-var _ copydesk.ModelService = (*budgetedModels)(nil)
-
-// Stream implements copydesk.ModelService.
-func (b *budgetedModels) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
-	if call.CustomerID == "" {
-		return b.next.Stream(ctx, call, onDelta)
-	}
-	var estimate copydesk.Micros
-	if est, ok := b.next.(costEstimator); ok {
-		e, err := est.MaxCost(call)
-		if err != nil {
-			return nil, err
-		}
-		estimate = e
-	}
-	r, events, err := b.budget.Reserve(ctx, call.CustomerID, call.UserID, estimate)
-	b.publish(events)
-	if err != nil {
-		return nil, err
-	}
-	res, err := b.next.Stream(ctx, call, onDelta)
-	bg := context.WithoutCancel(ctx)
-	if err != nil {
-		if rerr := b.budget.Release(bg, r); rerr != nil && copydesk.ErrorCode(rerr) != copydesk.ENOTFOUND {
-			b.logger.Error("budget: release after a failed call", "reservation_id", r.ID, "err", rerr)
-		}
-		return nil, err
-	}
-	u := res.Usage
-	entry := &copydesk.LedgerEntry{
-		CustomerID: call.CustomerID, UserID: call.UserID, Kind: call.Kind, JobID: call.JobID,
-		Provider: u.Provider, Model: u.Model, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens,
-		CachedTokens: u.CachedTokens, Latency: u.Latency, At: b.clock.Now(),
-	}
-	if res.Cached {
-		// Another caller's identical call answered: nothing spent here.
-		entry.CacheHit, entry.Saved = true, u.Cost
-		events, err = b.budget.Settle(bg, r, 0, entry)
-	} else {
-		events, err = b.budget.Settle(bg, r, u.Cost, entry)
-	}
-	b.publish(events)
-	if err != nil {
-		b.logger.Error("budget: settle", "reservation_id", r.ID, "customer_id", call.CustomerID, "err", err)
-	}
-	if b.settled != nil {
-		b.settled(bg, call.CustomerID)
-	}
-	return res, nil
-}
-
-// savingsLedger records cache hits of model calls (answers replayed
-// without a provider call) in the ledger with the cost they saved.
-type savingsLedger struct {
-	next   copydesk.ModelService
-	ledger copydesk.LedgerStore
-	clock  copydesk.Clock
-	logger *slog.Logger
-}
-
-// Stream implements copydesk.ModelService.
-func (s *savingsLedger) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
-	res, err := s.next.Stream(ctx, call, onDelta)
-	if err != nil || !res.Cached || call.CustomerID == "" {
-		return res, err
-	}
-	u := res.Usage
-	e := &copydesk.LedgerEntry{CustomerID: call.CustomerID, UserID: call.UserID, Kind: call.Kind, JobID: call.JobID,
-		Provider: u.Provider, Model: u.Model, CacheHit: true, Saved: u.Cost, At: s.clock.Now()}
-	if lerr := s.ledger.AppendLedger(context.WithoutCancel(ctx), e); lerr != nil {
-		s.logger.Warn("ledger: record a cache hit", "customer_id", call.CustomerID, "err", lerr)
-	}
-	return res, nil
-}
-
 // publishBudgetEvents logs each threshold crossed and updates the budget
 // gauges.
 func (m *Main) publishBudgetEvents(events []copydesk.BudgetEvent) {
@@ -215,41 +126,9 @@ func (m *Main) budgetSettled(ctx context.Context, customerID string) {
 	if m.Metrics == nil {
 		return
 	}
-	b, err := m.Store.FindBudget(ctx, customerID, "")
+	b, err := m.Budget.FindBudget(ctx, customerID, "")
 	if err != nil {
 		return // no budget (ENOTFOUND): nothing to watch
 	}
 	m.Metrics.SetBudget(customerID, b.Spent, b.Limit)
-}
-
-// defaultMaxOutput is the output assumed for a call that sets no
-// MaxTokens when reserving its maximum cost.
-const defaultMaxOutput = 4096
-
-// MaxCost returns the most the call can cost on the chain the router
-// would use now: the prompt estimate plus MaxTokens at the most expensive
-// model of the chain. Models without a price count as free.
-func (m *modelSet) MaxCost(call copydesk.ModelCall) (copydesk.Micros, error) {
-	if m.prices == nil {
-		return 0, nil
-	}
-	_, chain, _, err := m.router.Select(router.Call{Kind: call.Kind, Priority: call.Priority, Request: call.Request, BudgetLeft: -1})
-	if err != nil {
-		return 0, err
-	}
-	out := call.Request.OutputCap(defaultMaxOutput)
-	// A token is at least one byte: the prompt's bytes (plus a few tokens
-	// of framing per message) bound its tokens from above.
-	in := call.Request.PromptBytes()
-	now := time.Now().UTC()
-	var most copydesk.Micros
-	for _, name := range chain {
-		model, _ := m.router.EndpointModel(name) // configured or made from the catalogue
-		c, err := m.prices.MaxCost(model, in, out, now)
-		if err != nil {
-			continue // no price: the router accounts it as free too
-		}
-		most = max(most, c)
-	}
-	return most, nil
 }

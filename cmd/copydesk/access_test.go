@@ -88,7 +88,7 @@ func MustTenant(tb testing.TB, base, adminKey, customerID string, role copydesk.
 func TestRoleRouteMatrix(t *testing.T) {
 	t.Parallel()
 	models, _ := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base := m.HTTP.URL()
 	admin := MustAdminKey(t, m)
 	clientA := MustTenant(t, base, admin, "", copydesk.RoleClient, "client@a.example")
@@ -511,7 +511,7 @@ func MustLedgerAddsUp(tb testing.TB, m *Main, base, adminKey, customerID string)
 	}
 	var sum copydesk.UsageRow
 	for _, e := range rows {
-		sum.Add(copydesk.UsageRow{Calls: 1, CacheHits: int64(boolInt(e.CacheHit)), InputTokens: int64(e.InputTokens),
+		sum.Add(copydesk.UsageRow{Calls: int64(e.Count), CacheHits: int64(boolInt(e.CacheHit) * e.Count), InputTokens: int64(e.InputTokens),
 			OutputTokens: int64(e.OutputTokens), CachedTokens: int64(e.CachedTokens), Cost: e.Cost, Saved: e.Saved})
 	}
 	b, err := m.Store.FindBudget(ctx, customerID, "")
@@ -558,7 +558,7 @@ func MustLedgerAddsUp(tb testing.TB, m *Main, base, adminKey, customerID string)
 func TestBudgetOverHTTP(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base := m.HTTP.URL()
 	admin := MustAdminKey(t, m)
 	u := MustTenant(t, base, admin, "", copydesk.RoleUser, "payer@e.example")
@@ -599,11 +599,15 @@ func TestBudgetOverHTTP(t *testing.T) {
 	MustStatus(t, chat("Write a tagline"), 200, "chat within budget")
 	MustStatus(t, chat("Write a tagline"), 200, "the same chat again (cache)")
 	MustStatus(t, chat("Write a headline"), 200, "another chat")
+	// Cache hits are summed in memory and written every few seconds.
+	if err := m.hits.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	rows := MustLedgerAddsUp(t, m, base, admin, u.CustomerID)
 	hits, paid := 0, 0
 	for _, e := range rows {
 		if e.CacheHit {
-			hits++
+			hits += e.Count
 		} else if e.Cost > 0 && e.Model == "gpt-4o-mini" && e.UserID == u.UserID && e.Kind == "chat" {
 			paid++
 		}
@@ -626,7 +630,7 @@ func TestBudgetRaceOverHTTP(t *testing.T) {
 		t.Run(store, func(t *testing.T) {
 			t.Parallel()
 			models, fake := MustFakeModels(t, providertest.Options{Responder: func(providertest.Request) string { return "ok" }})
-			opts := []func(*Main){func(m *Main) { m.Models = models }}
+			opts := []func(*Main){func(m *Main) { m.Routed = models }}
 			if store == "postgres" {
 				opts = append(opts, withPostgres(t))
 			}
@@ -638,7 +642,7 @@ func TestBudgetRaceOverHTTP(t *testing.T) {
 				return map[string]any{"model": "auto", "max_tokens": 100,
 					"messages": []any{map[string]any{"role": "user", "content": fmt.Sprintf("Request %04d", i)}}}
 			}
-			est, err := m.models.(costEstimator).MaxCost(copydesk.ModelCall{Kind: "chat", Priority: copydesk.PriorityCritical,
+			est, err := m.routed.MaxCost(copydesk.ModelCall{Kind: "chat", Priority: copydesk.PriorityCritical,
 				Request: copydesk.ModelRequest{MaxTokens: 100, Messages: []copydesk.Message{{Role: "user", Content: "Request 0000"}}}})
 			if err != nil || est <= 0 {
 				t.Fatalf("estimate %d, %v", est, err)

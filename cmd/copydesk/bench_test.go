@@ -400,7 +400,7 @@ func BenchmarkAnalysis202(b *testing.B) {
 func benchAnalysis202(b *testing.B, store string, wait bool) {
 	models, _ := MustFakeModels(b, providertest.Options{Responder: benchResponder})
 	st := &serverTimes{route: "POST /v1/analyses"}
-	m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Models = models; m.Logger = slog.New(st) })
+	m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Routed = models; m.Logger = slog.New(st) })
 	url := m.HTTP.URL() + "/v1/analyses"
 	c := MustBenchClient(b)
 	st.reset()
@@ -530,7 +530,7 @@ func BenchmarkEnqueueToStart(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			models, _ := MustFakeModels(b, providertest.Options{Responder: findingsResponder})
-			m := MustRunMain(b, withBenchRates, withBenchStore(b, tc.store), func(m *Main) { m.Models = models; m.Config.Queue.PollInterval = poll })
+			m := MustRunMain(b, withBenchRates, withBenchStore(b, tc.store), func(m *Main) { m.Routed = models; m.Config.Queue.PollInterval = poll })
 			url := m.HTTP.URL() + "/v1/analyses"
 			c := MustBenchClient(b)
 			var toStarted, stored durations

@@ -14,7 +14,7 @@ import (
 func TestCacheOperations(t *testing.T) {
 	t.Parallel()
 	models, _ := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	url := m.HTTP.URL()
 	w := postJSON(t, url+"/v1/cache/warm", map[string]any{"items": []map[string]any{
 		{"content": "Our bakery bakes fresh bread every morning.", "language": "en"},
@@ -88,7 +88,7 @@ func TestCacheOperations(t *testing.T) {
 func TestChatStreamThenJSONReplay(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	body := map[string]any{"model": "auto", "stream": true, "messages": []map[string]string{{"role": "user", "content": "tell me about bread"}}}
 	r := postJSON(t, m.HTTP.URL()+"/v1/chat/completions", body)
 	if r.Status != 200 || !strings.Contains(string(r.Body), "data: [DONE]") {

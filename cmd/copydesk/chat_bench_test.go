@@ -37,7 +37,7 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer stop()
-	m := MustRunMain(b, func(m *Main) { m.Models = models })
+	m := MustRunMain(b, func(m *Main) { m.Routed = models })
 
 	direct := openaisdk.NewClient(option.WithBaseURL(fake.URL+"/v1/"), option.WithAPIKey("k"), option.WithMaxRetries(0))
 	gateway := openaisdk.NewClient(option.WithBaseURL(m.HTTP.URL()+"/v1/"), option.WithAPIKey("k"), option.WithMaxRetries(0))

@@ -21,7 +21,7 @@ func TestChatCompletionsWithOfficialClient(t *testing.T) {
 	models, fake := MustFakeModels(t, providertest.Options{Responder: func(r providertest.Request) string {
 		return "Bonjour, " + r.Prompt
 	}})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	client := openaisdk.NewClient(option.WithBaseURL(m.HTTP.URL()+"/v1/"), option.WithAPIKey(testKeyFor(m.HTTP.URL())), option.WithMaxRetries(0))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -88,6 +88,8 @@ type AccessConfig struct {
 	RateLimits ratelimit.Config `yaml:"rate_limits"`
 	// ReservationTTL is how old an open budget reservation must be before the sweeper releases it (a crashed call). Default 15m.
 	ReservationTTL time.Duration `yaml:"reservation_ttl"`
+	// CacheTTL is how long verified API keys, users and sessions are remembered, so that a request does not read the store: a key revoked or a user disabled on another instance stops working here within it (at once on the instance that made the change). Default 2s; negative: no cache.
+	CacheTTL time.Duration `yaml:"cache_ttl"`
 }
 
 // QueueConfig tunes the job queue.

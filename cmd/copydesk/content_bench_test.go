@@ -18,7 +18,7 @@ func BenchmarkTranslationCached(b *testing.B) {
 		b.Run("store="+store, func(b *testing.B) {
 			st := &serverTimes{route: "POST /v1/translations"}
 			models, _ := MustFakeModels(b, providertest.Options{})
-			m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Logger = slog.New(st); m.Models = models })
+			m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Logger = slog.New(st); m.Routed = models })
 			url := m.HTTP.URL() + "/v1/translations"
 			body, err := json.Marshal(map[string]any{"content": benchPage1000(), "format": "html", "source_language": "en", "target_languages": []string{"nl", "de", "fr"}})
 			if err != nil {
@@ -72,7 +72,7 @@ func BenchmarkGeneration202(b *testing.B) {
 func benchGeneration202(b *testing.B, store string, wait bool) {
 	st := &serverTimes{route: "POST /v1/generations"}
 	models, _ := MustFakeModels(b, providertest.Options{})
-	m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Logger = slog.New(st); m.Models = models })
+	m := MustRunMain(b, withBenchRates, withBenchStore(b, store), func(m *Main) { m.Logger = slog.New(st); m.Routed = models })
 	url := m.HTTP.URL() + "/v1/generations"
 	key := MustAdminKey(b, m)
 	c := MustBenchClient(b)

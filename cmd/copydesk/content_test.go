@@ -76,7 +76,7 @@ func TestGenerationOverHTTP(t *testing.T) {
 		return providertest.DefaultResponder(r)
 	}
 	models, fake := MustFakeModels(t, providertest.Options{Responder: responder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base, key := m.HTTP.URL(), MustAdminKey(t, m)
 
 	blocks := []string{"hero", "features", "testimonials", "faq", "cta"}
@@ -191,7 +191,7 @@ func TestGenerationInvalidAnswer(t *testing.T) {
 		return providertest.DefaultResponder(r)
 	}
 	models, _ := MustFakeModels(t, providertest.Options{Responder: responder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base, key := m.HTTP.URL(), MustAdminKey(t, m)
 	body := map[string]any{"business": map[string]any{"name": "Acme"}, "blocks": []string{"hero", "faq"}}
 	r := call(t, base, "POST", "/v1/generations", key, body)
@@ -314,7 +314,7 @@ func TestTranslationOverHTTP(t *testing.T) {
 		return providertest.TranslationAnswer(p.Segments, func(s providertest.PromptSegment) string { return "[" + p.Target + "] " + s.Text })
 	}
 	models, fake := MustFakeModels(t, providertest.Options{Responder: careless})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base, key := m.HTTP.URL(), MustAdminKey(t, m)
 
 	glossary := map[string]any{"terms": []any{
@@ -475,7 +475,7 @@ func sortedCopy(s []string) []string {
 func TestTranslationMemoryTMX(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base, admin := m.HTTP.URL(), MustAdminKey(t, m)
 	a := MustTenant(t, base, admin, "", copydesk.RoleClient, "owner@a.example")
 	b := MustTenant(t, base, admin, "", copydesk.RoleClient, "owner@b.example")
@@ -580,7 +580,7 @@ func TestSEOSuggestionsOverHTTP(t *testing.T) {
 		`"meta_descriptions":["Fresh bread every morning: sourdough, rye and croissants from Bakkerij Jansen in Utrecht. Order online before 10 pm and collect at 7 am."],` +
 		`"headings":[{"level":2,"text":"Why our fresh bread tastes better"}],"keyphrases":["fresh bread utrecht"]}`
 	models, _ := MustFakeModels(t, providertest.Options{Responder: func(providertest.Request) string { return answer }})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base, key := m.HTTP.URL(), MustAdminKey(t, m)
 	r := call(t, base, "POST", "/v1/seo/suggestions", key, map[string]any{
 		"content": "<h1>Our bakery</h1><p>We bake fresh bread every morning in Utrecht.</p>", "format": "html",

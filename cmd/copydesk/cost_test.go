@@ -58,7 +58,7 @@ func lengthen(v any, key string) any {
 // MustPricedModels is MustFakeModels with the routing of a real OpenAI
 // set-up: quality gpt-4.1, fast gpt-4.1-mini, budget gpt-4.1-nano, at the
 // built-in list prices converted to EUR.
-func MustPricedModels(tb testing.TB, opts providertest.Options) (copydesk.ModelService, *providertest.Server) {
+func MustPricedModels(tb testing.TB, opts providertest.Options) (*router.Service, *providertest.Server) {
 	tb.Helper()
 	fake := providertest.NewTestServer(tb, opts)
 	cfg := DefaultConfig()
@@ -102,7 +102,7 @@ type pageRun struct {
 func TestPageCost(t *testing.T) {
 	t.Parallel()
 	models, fake := MustPricedModels(t, providertest.Options{Responder: realisticResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base, key := m.HTTP.URL(), MustAdminKey(t, m)
 
 	gen := map[string]any{

@@ -41,7 +41,7 @@ func MustGateway(tb testing.TB, opts providertest.Options) (string, string, *pro
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = stop() })
-	m := MustRunMain(tb, func(m *Main) { m.Models = svc })
+	m := MustRunMain(tb, func(m *Main) { m.Routed = svc })
 	return m.HTTP.URL(), MustAdminKey(tb, m), fake
 }
 

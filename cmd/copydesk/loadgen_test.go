@@ -68,7 +68,7 @@ func TestLoadgenClosedLoop(t *testing.T) {
 func TestLoadgenDeepDistinct(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{Responder: benchResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	res := MustLoadgen(t, "--url", m.HTTP.URL(), "--rate", "20", "--duration", "250ms", "--concurrency", "2", "--deep", "grammar", "--distinct")
 	if res.Requests != 5 || res.Statuses[202] != 5 {
 		t.Fatalf("got %d requests, statuses %v; want 5 answered 202", res.Requests, res.Statuses)

@@ -118,7 +118,7 @@ func adminKey(m *Main) (string, error) {
 // MustFakeModels returns the model service the configuration builds for
 // a fake OpenAI-format provider (router, limits, pricing and the real
 // adapter included), and the fake.
-func MustFakeModels(tb testing.TB, opts providertest.Options) (copydesk.ModelService, *providertest.Server) {
+func MustFakeModels(tb testing.TB, opts providertest.Options) (*router.Service, *providertest.Server) {
 	tb.Helper()
 	fake := providertest.NewTestServer(tb, opts)
 	cfg := DefaultConfig()
@@ -321,7 +321,7 @@ func TestAnalysisInline200(t *testing.T) {
 func TestAnalysisDeep202StreamsToDone(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{
 		"content": dutchText, "language": "nl", "types": []string{"grammar", "readability"}, "deep": []string{"grammar"},
 	})
@@ -407,7 +407,7 @@ func TestStreamResumeLosesAndDuplicatesNothing(t *testing.T) {
 			return `{"findings":[{"quote":"mooie dag","message":"a long explanation that streams in many small pieces so that the client can drop in the middle","suggestion":"","severity":"info"}]}`
 		},
 	})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
 	if r.Status != 202 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -472,7 +472,7 @@ func MustReadAfterDone(tb testing.TB, url string, lastID int64) []sseEvent {
 func TestCancelJob(t *testing.T) {
 	t.Parallel()
 	models, _ := MustFakeModels(t, providertest.Options{TTFT: 10 * time.Second, Latency: 20 * time.Second, Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
 	var acc struct {
 		JobID     string `json:"job_id"`
@@ -588,7 +588,7 @@ func TestShutdownMidStream(t *testing.T) {
 	models, _ := MustFakeModels(t, providertest.Options{TTFT: 3 * time.Second, Latency: 4 * time.Second, Responder: findingsResponder})
 	dir := t.TempDir()
 	m := MustRunMain(t, func(m *Main) {
-		m.Models = models
+		m.Routed = models
 		m.Config.DataDir = dir
 		m.Config.ShutdownGrace = 500 * time.Millisecond
 	})
@@ -619,7 +619,7 @@ func TestShutdownMidStream(t *testing.T) {
 		t.Fatalf("close: %v", err)
 	}
 
-	m2 := MustRunMain(t, func(m *Main) { m.Models = models; m.Config.DataDir = dir })
+	m2 := MustRunMain(t, func(m *Main) { m.Routed = models; m.Config.DataDir = dir })
 	evs := MustReadToDone(t, m2.HTTP.URL()+acc.StreamURL, seen[len(seen)-1].ID)
 	if s := doneStatus(t, evs[len(evs)-1]); s != "succeeded" {
 		t.Errorf("after restart the job ended %q, want succeeded", s)
@@ -674,7 +674,7 @@ func TestPostgresMode(t *testing.T) {
 	dsn, schema := pgtest.MustSchema(t)
 	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
 	m := MustRunMain(t, func(m *Main) {
-		m.Models = models
+		m.Routed = models
 		m.Config.DatabaseURL = dsn
 		m.Config.DatabaseSchema = schema
 	})
@@ -705,7 +705,7 @@ func TestPostgresMode(t *testing.T) {
 func TestIdenticalWorkOneProviderCall(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{TTFT: 300 * time.Millisecond, Latency: 600 * time.Millisecond, Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	const n = 20
 	streams := make([]string, n)
 	var wg sync.WaitGroup
@@ -768,7 +768,7 @@ func TestIdenticalWorkOneProviderCall(t *testing.T) {
 func TestHTTPCaching(t *testing.T) {
 	t.Parallel()
 	models, _ := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	body := map[string]any{"content": "Our bakery bakes fresh bread every morning. Order online.", "language": "en"}
 	first := postJSON(t, m.HTTP.URL()+"/v1/analyses", body)
 	second := postJSON(t, m.HTTP.URL()+"/v1/analyses", body)
@@ -840,7 +840,7 @@ func TestPartialResults(t *testing.T) {
 	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
 	// The first call is refused as a bad request (never retried).
 	fake.Enqueue(providertest.Behaviour{Kind: providertest.BadRequest})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar", "tone"}})
 	var acc struct {
 		JobID     string `json:"job_id"`
@@ -931,7 +931,7 @@ func TestAnalyzeCommand(t *testing.T) {
 func TestParagraphEditReRunsOneBlock(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{Responder: func(providertest.Request) string { return `{"findings":[]}` }})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	paras := make([]string, 20)
 	for i := range paras {
 		paras[i] = fmt.Sprintf("Paragraph %d tells the reader about our bakery and the bread we bake every morning before sunrise.", i+1)

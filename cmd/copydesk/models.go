@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,12 +12,10 @@ import (
 	"github.com/copydesk/copydesk/internal/anthropic"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/gemini"
-	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/pricing"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/router"
-	"github.com/copydesk/copydesk/internal/trace"
 )
 
 // Provider types.
@@ -127,60 +124,10 @@ func defaultRouting(providers []ProviderConfig) (router.Config, error) {
 	return cfg, nil
 }
 
-// modelSet is the model service built from the configuration.
-type modelSet struct {
-	router    *router.Router
-	simulated map[string]bool // provider names that are simulated
-	metrics   *metrics.Metrics
-	tracing   *trace.Tracing
-	prices    *pricing.Table // for MaxCost
-	// budgetLeft tells the customer's budget left for the router's budget
-	// rule (-1: none); nil: unknown.
-	budgetLeft func(ctx context.Context, customerID string) (float64, error)
-}
-
-// Stream implements copydesk.ModelService through the router.
-func (m *modelSet) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
-	rc := router.Call{
-		Kind: call.Kind, Priority: call.Priority, Request: call.Request,
-		BudgetLeft: -1, EstInputTokens: call.Request.PromptBytes()/4 + 1, CustomerID: call.CustomerID,
-	}
-	if m.budgetLeft != nil && call.CustomerID != "" {
-		if left, err := m.budgetLeft(ctx, call.CustomerID); err == nil {
-			rc.BudgetLeft = left
-		}
-	}
-	ctx, endSpan := m.tracing.StartProviderCall(ctx, call.Kind)
-	var res *router.Result
-	var err error
-	defer func() {
-		if res != nil {
-			endSpan(res.Usage, nil)
-		} else {
-			endSpan(copydesk.UsageRecord{}, err)
-		}
-	}()
-	if onDelta == nil {
-		res, err = m.router.Complete(ctx, rc)
-	} else {
-		res, err = m.router.Stream(ctx, rc, onDelta)
-	}
-	if err != nil {
-		var re *router.Error
-		var decision *copydesk.RouteDecision
-		if errors.As(err, &re) {
-			decision = &re.Decision
-		}
-		observeModelCall(m.metrics, call, nil, err, decision)
-		return nil, err
-	}
-	observeModelCall(m.metrics, call, &res.Usage, nil, nil)
-	return &copydesk.ModelResult{Response: res.Response, Usage: res.Usage, Simulated: m.simulated[res.Usage.Provider]}, nil
-}
-
-// buildModels returns the model service the configuration describes, or nil
-// when no provider is configured. close stops what it started.
-func buildModels(cfg *Config) (svc copydesk.ModelService, close func() error, err error) {
+// buildModels returns the routed model service the configuration
+// describes, or nil when no provider is configured. close stops what it
+// started.
+func buildModels(cfg *Config) (svc *router.Service, close func() error, err error) {
 	providers := slices.Clone(cfg.Providers)
 	routing := cfg.Routing
 	prices := cfg.Pricing
@@ -258,7 +205,7 @@ func buildModels(cfg *Config) (svc copydesk.ModelService, close func() error, er
 	if err != nil {
 		return nil, close, &ConfigError{Field: "routing", Message: copydesk.ErrorMessage(err)}
 	}
-	return &modelSet{router: r, simulated: simulated, prices: table}, close, nil
+	return &router.Service{Router: r, Simulated: simulated}, close, nil
 }
 
 // newClients makes one adapter client per key.

@@ -52,16 +52,16 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 			return out, nil
 		},
 	}
-	if ms, ok := m.models.(*modelSet); ok {
-		cfg.RouterStats = ms.router.Stats
+	if m.routed != nil {
+		cfg.RouterStats = m.routed.Router.Stats
 	}
 	met, err := metrics.New(cfg)
 	if err != nil {
 		return &ConfigError{Field: "observability.metrics_customers", Message: copydesk.ErrorMessage(err)}
 	}
 	m.Metrics = met
-	if ms, ok := m.models.(*modelSet); ok {
-		ms.metrics = met
+	if m.routed != nil {
+		m.routed.Observer = met
 	}
 
 	rules, err := alert.ApplyOverrides(alert.DefaultRules(), oc.Rules)
@@ -87,26 +87,6 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 	return nil
 }
 
-// observeModelCall records a finished or failed model call.
-func observeModelCall(met *metrics.Metrics, call copydesk.ModelCall, rec *copydesk.UsageRecord, err error, decision *copydesk.RouteDecision) {
-	if met == nil {
-		return
-	}
-	if err == nil {
-		met.ObserveProviderCall(*rec, metrics.OutcomeOK)
-		return
-	}
-	r := copydesk.UsageRecord{Kind: call.Kind, CustomerID: call.CustomerID}
-	if decision != nil {
-		r.Decision = *decision
-		if n := len(decision.Attempts); n > 0 {
-			last := decision.Attempts[n-1]
-			r.Endpoint, r.Provider, r.Model, r.Attempts = last.Endpoint, last.Provider, last.Model, n
-		}
-	}
-	met.ObserveProviderCall(r, metrics.Outcome(err))
-}
-
 // usageBetween reads the cost ledger for the daily digest.
 func (m *Main) usageBetween(ctx context.Context, from, to time.Time) ([]copydesk.UsageRecord, error) {
 	entries, err := m.Store.FindLedger(ctx, copydesk.UsageFilter{From: from, To: to})
@@ -122,7 +102,7 @@ func (m *Main) usageBetween(ctx context.Context, from, to time.Time) ([]copydesk
 			Cost: e.Cost, Currency: currency, Latency: e.Latency, At: e.At,
 		}
 		if e.CacheHit {
-			rec.Cost = 0 // a cache hit cost nothing; Saved is what it would have
+			continue // not a model call: the digest's cache figures come from the cache
 		}
 		out = append(out, rec)
 	}

@@ -39,7 +39,7 @@ func scrape(t *testing.T, url string) map[string]float64 {
 func TestMetricsAfterWorkload(t *testing.T) {
 	t.Parallel()
 	models, _ := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	// 3 identical local analyses: 1 computed, 2 L1 hits.
 	for range 3 {
 		if r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": "Fresh bread every morning.", "language": "en"}); r.Status != 200 {
@@ -88,7 +88,7 @@ func TestMetricsAfterWorkload(t *testing.T) {
 func TestDailyReportMatchesLedger(t *testing.T) {
 	t.Parallel()
 	models, fake := MustFakeModels(t, providertest.Options{})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	for _, prompt := range []string{"one", "two", "three", "one"} { // the last is a cache hit
 		r := postJSON(t, m.HTTP.URL()+"/v1/chat/completions", map[string]any{"model": "auto", "messages": []map[string]string{{"role": "user", "content": prompt}}})
 		if r.Status != 200 {

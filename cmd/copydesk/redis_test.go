@@ -23,7 +23,7 @@ func TestRedisL2SharedAcrossInstances(t *testing.T) {
 	url, prefix := redistest.MustPrefix(t)
 	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
 	configure := func(m *Main) {
-		m.Models = models
+		m.Routed = models
 		m.Config.DatabaseURL = dsn
 		m.Config.DatabaseSchema = schema
 		m.Config.RedisURL = url

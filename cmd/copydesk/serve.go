@@ -20,14 +20,17 @@ import (
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/cache"
+	"github.com/copydesk/copydesk/internal/chain"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
+	"github.com/copydesk/copydesk/internal/ledger"
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/river"
+	"github.com/copydesk/copydesk/internal/router"
 	"github.com/copydesk/copydesk/internal/sentry"
 	"github.com/copydesk/copydesk/internal/sqlite"
 	"github.com/copydesk/copydesk/internal/trace"
@@ -40,6 +43,7 @@ type store interface {
 	copydesk.CacheStore
 	copydesk.AccessStore
 	copydesk.BudgetStore
+	copydesk.BudgetJournal
 	copydesk.LedgerStore
 	copydesk.TranslationStore
 	Ping(ctx context.Context) error
@@ -67,9 +71,10 @@ type Main struct {
 	Logger *slog.Logger
 	Clock  copydesk.Clock
 
-	// Models overrides the model service built from the configuration
-	// (tests point it at fake providers).
-	Models copydesk.ModelService
+	// Routed overrides the routed model service built from the
+	// configuration (tests point it at fake providers); the chain is built
+	// around it as around the configured one.
+	Routed *router.Service
 
 	Store   store
 	Cache   *cache.Cache
@@ -78,7 +83,9 @@ type Main struct {
 	// Tracing records OpenTelemetry spans; nil: set up from the OTEL_*
 	// environment (off unless an exporter is configured).
 	Tracing *trace.Tracing
-	models  copydesk.ModelService // the routed model service, before caching
+	access  *auth.CachingStore // the access store with verified credentials remembered
+	routed  *router.Service    // the routed model service built from the configuration
+	hits    *ledger.Hits       // cache-hit savings summed for the ledger
 	Queue   queue
 	Jobs    *jobs.Service
 	HTTP    *cdhttp.Server
@@ -145,16 +152,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Logger: m.Logger, MaxAttempts: m.Config.Queue.MaxAttempts,
 		OnPanic: reporter.ReportPanic,
 	}
-	models := m.Models
-	if models == nil {
+	m.routed = m.Routed
+	if m.routed == nil {
 		svc, stop, err := buildModels(&m.Config)
 		if err != nil {
 			return err
 		}
 		m.closers = append(m.closers, stop)
-		if svc != nil {
-			models = svc
-		}
+		m.routed = svc
 		if m.Config.Simulate {
 			m.Logger.Warn("simulated model provider in use: model results are simulated, not real")
 		}
@@ -193,33 +198,41 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
 	}
 	m.startSweeper()
-	m.models = models
 	// The router names the models (GET /v1/models, per-key model lists)
 	// and counts tokens (POST /v1/messages/count_tokens).
 	var directory copydesk.ModelDirectory
 	var tokens copydesk.TokenCounter
-	if ms, ok := models.(*modelSet); ok {
-		ms.tracing = m.Tracing
-		ms.budgetLeft = m.Budget.BudgetLeft
-		directory, tokens = ms.router, ms.router
-	}
-	if models != nil {
-		// Every provider call reserves its maximum cost first and settles
-		// the actual cost with a ledger row; cache hits (below) cost nothing.
-		models = &budgetedModels{next: models, budget: m.Budget, clock: m.Clock,
-			logger: m.Logger.With("component", "budget"), publish: m.publishBudgetEvents, settled: m.budgetSettled}
+	if m.routed != nil {
+		directory, tokens = m.routed.Router, m.routed.Router
+		m.routed.BudgetLeft = m.Budget.BudgetLeft
+		if m.Tracing.Enabled() {
+			m.routed.Tracer = m.Tracing
+		}
 	}
 	if m.Tracing.Enabled() {
 		m.Jobs.Tracer = m.Tracing
 	}
-	// Deep analysis and translation cache per block and segment
-	// themselves; the other model paths cache whole calls.
-	blockModels := models
-	if models != nil {
-		models = &savingsLedger{next: &cache.Models{Next: models, Cache: m.Cache, ModelSet: m.modelSet()},
-			ledger: m.Store, clock: m.Clock, logger: m.Logger.With("component", "ledger")}
+	var calls, blocks copydesk.ModelService
+	if m.routed != nil {
+		m.hits = &ledger.Hits{Store: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "ledger")}
+		if err := m.hits.Start(context.WithoutCancel(ctx)); err != nil {
+			return err
+		}
+		m.closers = append(m.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return m.hits.Stop(ctx)
+		})
+		ch, err := chain.New(chain.Config{
+			Next: m.routed, Budget: m.Budget, OnBudgetEvents: m.publishBudgetEvents, OnSettled: m.budgetSettled,
+			Cache: m.Cache, ModelSet: m.modelSet(), Hits: m.hits, Logger: m.Logger.With("component", "budget"),
+		})
+		if err != nil {
+			return err
+		}
+		calls, blocks = ch.Calls, ch.Blocks
 	}
-	content, err := m.registerContent(models, blockModels)
+	content, err := m.registerContent(calls, blocks)
 	if err != nil {
 		return err
 	}
@@ -248,7 +261,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Logger:         m.Logger,
 		Version:        version,
 		Jobs:           m.Jobs,
-		Models:         models,
+		Models:         calls,
 		Directory:      directory,
 		Tokens:         tokens,
 		Analysis:       content.analysis,
@@ -270,8 +283,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		},
 		Auth:    m.Auth,
 		Limiter: m.Limiter,
-		Access:  m.Store,
-		Budgets: m.Store,
+		Access:  m.access,
+		Budgets: m.Budget,
 		Ledger:  m.Store,
 		Clock:   m.Clock,
 		ResultCustomer: func(ctx context.Context, key string) (string, bool, error) {
@@ -300,7 +313,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.closers = append(m.closers, func() error { m.Alerts.Stop(); return nil })
 	m.Logger.Info("copydesk serving", "url", m.HTTP.URL(), "version", version,
-		"store", m.storeName(), "model_provider", models != nil)
+		"store", m.storeName(), "model_provider", calls != nil)
 	return nil
 }
 

@@ -22,7 +22,7 @@ func TestTraceFromRequestThroughQueueToProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	models, _ := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models; m.Tracing = tr })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models; m.Tracing = tr })
 	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "deep": []string{"grammar"}})
 	var acc struct {
 		StreamURL string `json:"stream_url"`

@@ -211,7 +211,7 @@ func TestWebUI(t *testing.T) {
 		return providertest.DefaultResponder(r)
 	}
 	models, _ := MustFakeModels(t, providertest.Options{Responder: responder})
-	m := MustRunMain(t, func(m *Main) { m.Models = models })
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
 	base := m.HTTP.URL()
 	adminEmail := cmp.Or(m.Config.Access.AdminEmail, AdminEmailDefault)
 

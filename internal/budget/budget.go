@@ -37,6 +37,16 @@ type Options struct {
 	Clock copydesk.Clock
 	// Logger receives overruns and sweeps. Default: discard.
 	Logger *slog.Logger
+	// Journal settles the calls no budget guards (their ledger rows, and
+	// the spent of a budget set meanwhile). Default: NewJournal(store) when
+	// the store is a copydesk.BudgetJournal; without one every call takes a
+	// store reservation.
+	Journal *Journal
+	// KnownTTL is how long the service trusts that a customer or user has
+	// no budget before asking the store again: a budget set through the
+	// service applies at once, one set by another process within KnownTTL.
+	// Default RefreshDefault.
+	KnownTTL time.Duration
 }
 
 var _ copydesk.BudgetService = (*Service)(nil)
@@ -44,18 +54,105 @@ var _ copydesk.BudgetService = (*Service)(nil)
 // Service is the reserve-then-settle service over a copydesk.BudgetStore,
 // implementing copydesk.BudgetService. It is safe for concurrent use.
 type Service struct {
-	store  copydesk.BudgetStore
-	clock  copydesk.Clock
-	logger *slog.Logger
+	store    copydesk.BudgetStore
+	clock    copydesk.Clock
+	logger   *slog.Logger
+	journal  *Journal
+	knownTTL time.Duration
+
+	mu    sync.Mutex
+	gen   uint64 // bumped by every budget change made through the service
+	known map[budgetKey]knownBudget
+}
+
+// knownBudget remembers whether a budget exists.
+type knownBudget struct {
+	exists bool
+	at     time.Time
 }
 
 // New returns a Service over store.
 func New(store copydesk.BudgetStore, opts Options) *Service {
-	s := &Service{store: store, clock: cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}), logger: opts.Logger}
+	s := &Service{store: store, clock: cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}), logger: opts.Logger,
+		journal: opts.Journal, knownTTL: cmp.Or(opts.KnownTTL, RefreshDefault)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	if j, ok := store.(copydesk.BudgetJournal); ok && s.journal == nil {
+		s.journal = NewJournal(j)
+	}
 	return s
+}
+
+// guarded reports whether a budget may apply to a call of the customer's
+// user: the customer's or the user's budget exists (or the store could not
+// say). Absences are remembered for KnownTTL.
+func (s *Service) guarded(ctx context.Context, customerID, userID string) bool {
+	if s.journal == nil {
+		return true
+	}
+	if s.exists(ctx, budgetKey{customerID, ""}) {
+		return true
+	}
+	return userID != "" && s.exists(ctx, budgetKey{customerID, userID})
+}
+
+func (s *Service) exists(ctx context.Context, key budgetKey) bool {
+	now := s.clock.Now()
+	s.mu.Lock()
+	k, ok := s.known[key]
+	gen := s.gen
+	s.mu.Unlock()
+	if ok && now.Sub(k.at) < s.knownTTL {
+		return k.exists
+	}
+	_, err := s.store.FindBudget(ctx, key.customer, key.user)
+	switch copydesk.ErrorCode(err) {
+	case "":
+		k = knownBudget{exists: true, at: now}
+	case copydesk.ENOTFOUND:
+		k = knownBudget{exists: false, at: now}
+	default:
+		return true // unknown: let the store decide
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen == gen {
+		if s.known == nil || len(s.known) >= cacheMaxKnown {
+			s.known = make(map[budgetKey]knownBudget)
+		}
+		s.known[key] = k
+	}
+	return k.exists
+}
+
+// cacheMaxKnown bounds the remembered budget existences.
+const cacheMaxKnown = 100_000
+
+// forget drops what the service knows of budgets' existence.
+func (s *Service) forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	s.known = nil
+}
+
+// SetBudget creates or changes a budget (see copydesk.BudgetStore); it
+// applies to the next call at once.
+func (s *Service) SetBudget(ctx context.Context, b *copydesk.Budget) error {
+	defer s.forget()
+	return s.store.SetBudget(ctx, b)
+}
+
+// FindBudget returns a budget (see copydesk.BudgetStore).
+func (s *Service) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
+	return s.store.FindBudget(ctx, customerID, userID)
+}
+
+// DeleteBudget removes a budget (see copydesk.BudgetStore).
+func (s *Service) DeleteBudget(ctx context.Context, customerID, userID string) error {
+	defer s.forget()
+	return s.store.DeleteBudget(ctx, customerID, userID)
 }
 
 // Reserve reserves estimate (the call's maximum cost, e.g. from
@@ -63,7 +160,10 @@ func New(store copydesk.BudgetStore, opts Options) *Service {
 // the user's. Returns EINVALID for a missing customer or a negative
 // estimate, and EBUDGETEXCEEDED (with RetryAfter until the next calendar
 // month) if a hard limit would be crossed; the first refusal of a period
-// raises the hard event, returned with the error.
+// raises the hard event, returned with the error. When no budget applies to
+// the customer or the user (and the service has a journal), nothing is
+// reserved: the Reservation's ID is empty, and Settle only writes the
+// call's ledger row.
 func (s *Service) Reserve(ctx context.Context, customerID, userID string, estimate copydesk.Micros) (copydesk.Reservation, []Event, error) {
 	r := copydesk.Reservation{CustomerID: customerID, UserID: userID, Amount: estimate}
 	if customerID == "" {
@@ -71,6 +171,9 @@ func (s *Service) Reserve(ctx context.Context, customerID, userID string, estima
 	}
 	if estimate < 0 {
 		return r, nil, copydesk.Errorf(copydesk.EINVALID, "a cost estimate cannot be negative (got %d)", estimate)
+	}
+	if !s.guarded(ctx, customerID, userID) {
+		return r, nil, nil // no budget applies: no reservation (ID "")
 	}
 	_, err := s.store.Reserve(ctx, &r)
 	if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
@@ -119,6 +222,12 @@ func (s *Service) Settle(ctx context.Context, r copydesk.Reservation, actual cop
 	}
 	if entry.CustomerID == "" {
 		entry.CustomerID, entry.UserID = r.CustomerID, r.UserID
+	}
+	if r.ID == "" {
+		// No budget guarded the call: its ledger row (and the spent of a
+		// budget set meanwhile) through the journal.
+		return nil, s.journal.Charge(ctx, &copydesk.Charge{CustomerID: r.CustomerID, UserID: r.UserID,
+			Period: copydesk.BudgetPeriod(s.clock.Now()), Amount: actual, Entry: entry})
 	}
 	b, err := s.store.Settle(ctx, r.ID, actual, entry)
 	if err != nil {
@@ -186,6 +295,9 @@ func reachedMask(b *copydesk.Budget) int {
 // Release gives back a reservation whose call was not made or failed
 // without cost. Returns ENOTFOUND if it is no longer open.
 func (s *Service) Release(ctx context.Context, r copydesk.Reservation) error {
+	if r.ID == "" {
+		return nil // nothing was reserved
+	}
 	return s.store.Release(ctx, r.ID)
 }
 
@@ -193,6 +305,9 @@ func (s *Service) Release(ctx context.Context, r copydesk.Reservation) error {
 // neither spent nor reserved, or -1 if the customer has no budget: the
 // router's budget rule reads it.
 func (s *Service) BudgetLeft(ctx context.Context, customerID string) (float64, error) {
+	if s.journal != nil && !s.exists(ctx, budgetKey{customerID, ""}) {
+		return -1, nil
+	}
 	b, err := s.store.FindBudget(ctx, customerID, "")
 	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
 		return -1, nil

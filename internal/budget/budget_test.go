@@ -270,3 +270,72 @@ func TestSweeperStartStop(t *testing.T) {
 		t.Errorf("Start without a Service: got %v, want EINVALID", err)
 	}
 }
+
+// TestUnbudgetedCallsSkipTheStore: a customer without a budget takes no
+// reservation; the call's ledger row is still written when it settles.
+func TestUnbudgetedCallsSkipTheStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.Epoch())
+	db := openSQLite(t, clock)
+	c := storetest.MustCreateCustomer(t, db, "Acme")
+	svc := budget.New(db, budget.Options{Clock: clock, KnownTTL: time.Second})
+	r, events, err := svc.Reserve(ctx, c.ID, "", 500)
+	if err != nil || len(events) != 0 {
+		t.Fatalf("Reserve: %v %v", err, events)
+	}
+	if r.ID != "" {
+		t.Errorf("got reservation %q, want none for a customer without a budget", r.ID)
+	}
+	if open, _ := db.FindReservations(ctx, time.Time{}); len(open) != 0 {
+		t.Errorf("got %d reservations in the store, want 0", len(open))
+	}
+	if left, _ := svc.BudgetLeft(ctx, c.ID); left != -1 {
+		t.Errorf("got budget left %v, want -1 (none)", left)
+	}
+	// A budget set meanwhile through the service applies to the next call
+	// at once, and the call in flight still counts on it when it settles.
+	if err := svc.SetBudget(ctx, &copydesk.Budget{CustomerID: c.ID, Limit: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Settle(ctx, r, 300, &copydesk.LedgerEntry{Kind: "chat", Model: "m"}); err != nil {
+		t.Fatalf("Settle: %v", err)
+	}
+	b, _ := db.FindBudget(ctx, c.ID, "")
+	if b.Spent != 300 {
+		t.Errorf("got spent %d, want the unguarded call's 300", b.Spent)
+	}
+	rows, _ := db.FindLedger(ctx, copydesk.UsageFilter{From: clock.Now().Add(-time.Hour), To: clock.Now().Add(time.Hour)})
+	if len(rows) != 1 || rows[0].Cost != 300 || rows[0].ReservationID != "" {
+		t.Errorf("got ledger %+v, want one row of 300 without a reservation", rows)
+	}
+	r2, _, err := svc.Reserve(ctx, c.ID, "", 800)
+	if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+		t.Errorf("the next call: got %v (reservation %q), want EBUDGETEXCEEDED from the new budget", err, r2.ID)
+	}
+	if err := svc.Release(ctx, copydesk.Reservation{CustomerID: c.ID}); err != nil {
+		t.Errorf("releasing an empty reservation: got %v, want nil", err)
+	}
+}
+
+// TestBudgetSetElsewhereAppliesWithinKnownTTL: a budget set by another
+// process is enforced once the remembered absence expires.
+func TestBudgetSetElsewhereAppliesWithinKnownTTL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.Epoch())
+	db := openSQLite(t, clock)
+	c := storetest.MustCreateCustomer(t, db, "Acme")
+	svc := budget.New(db, budget.Options{Clock: clock, KnownTTL: time.Second})
+	if r, _, err := svc.Reserve(ctx, c.ID, "", 500); err != nil || r.ID != "" {
+		t.Fatalf("got %q, %v, want no reservation", r.ID, err)
+	}
+	storetest.MustSetBudget(t, db, &copydesk.Budget{CustomerID: c.ID, Limit: 100})
+	if r, _, err := svc.Reserve(ctx, c.ID, "", 500); err != nil || r.ID != "" {
+		t.Errorf("within KnownTTL: got %q, %v, want the remembered absence", r.ID, err)
+	}
+	clock.Add(time.Second)
+	if _, _, err := svc.Reserve(ctx, c.ID, "", 500); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+		t.Errorf("after KnownTTL: got %v, want EBUDGETEXCEEDED", err)
+	}
+}

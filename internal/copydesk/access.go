@@ -294,19 +294,23 @@ type Reservation struct {
 // LedgerEntry is the immutable record of one provider call (or cache hit
 // that saved one).
 type LedgerEntry struct {
-	ID            string        `json:"id"`
-	CustomerID    string        `json:"customer_id"`
-	UserID        string        `json:"user_id,omitempty"`
-	Kind          string        `json:"kind"` // task kind
-	JobID         string        `json:"job_id,omitempty"`
-	Provider      string        `json:"provider"`
-	Model         string        `json:"model"`
-	InputTokens   int           `json:"input_tokens"`
-	OutputTokens  int           `json:"output_tokens"`
-	CachedTokens  int           `json:"cached_tokens"`
-	Cost          Micros        `json:"cost"`
-	Saved         Micros        `json:"saved"` // cost a cache hit saved; 0 for a provider call
-	CacheHit      bool          `json:"cache_hit"`
+	ID           string `json:"id"`
+	CustomerID   string `json:"customer_id"`
+	UserID       string `json:"user_id,omitempty"`
+	Kind         string `json:"kind"` // task kind
+	JobID        string `json:"job_id,omitempty"`
+	Provider     string `json:"provider"`
+	Model        string `json:"model"`
+	InputTokens  int    `json:"input_tokens"`
+	OutputTokens int    `json:"output_tokens"`
+	CachedTokens int    `json:"cached_tokens"`
+	Cost         Micros `json:"cost"`
+	Saved        Micros `json:"saved"` // cost a cache hit saved; 0 for a provider call
+	CacheHit     bool   `json:"cache_hit"`
+	// Count is how many calls the row stands for: 1 for a provider call;
+	// a row of cache hits summed per minute holds their number. Prepare
+	// makes 0 into 1.
+	Count         int           `json:"count"`
 	Latency       time.Duration `json:"latency"`
 	ReservationID string        `json:"reservation_id,omitempty"`
 	At            time.Time     `json:"at"`
@@ -368,6 +372,50 @@ type BudgetStore interface {
 	// it changes nothing and returns mask. Returns ENOTFOUND if the budget
 	// does not exist.
 	MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (previous int, err error)
+}
+
+// Charge is the settled cost of a call whose reservation was held in a
+// process's memory (budget.Memory): Amount is added to the spent amount of
+// the customer's budget and, when UserID is set, the user's (those that
+// exist), each rolled over to Period first, and Entry is appended to the
+// ledger with Cost = Amount.
+type Charge struct {
+	CustomerID string
+	UserID     string
+	Period     string // BudgetPeriod of the settlement
+	Amount     Micros
+	Entry      *LedgerEntry
+}
+
+// BudgetJournal makes the charges of budgets held in memory durable.
+type BudgetJournal interface {
+	// ChargeBudgets applies the charges in one transaction: all of them or
+	// none. A budget that no longer exists is skipped (its row is still
+	// appended). Returns EINVALID (and changes nothing) if a charge or its
+	// entry is invalid.
+	ChargeBudgets(ctx context.Context, charges []*Charge) error
+}
+
+// Prepare validates c and prepares its entry (see LedgerEntry.Prepare),
+// filling the entry's customer, user and cost from c.
+func (c *Charge) Prepare(now time.Time) error {
+	if c == nil || c.Entry == nil {
+		return Errorf(EINVALID, "a charge needs a ledger entry")
+	}
+	if c.Amount < 0 || c.Amount > MaxBudgetMicros {
+		return Errorf(EINVALID, "an actual cost must be between 0 and %d micro-units (got %d)", MaxBudgetMicros, c.Amount)
+	}
+	if c.Period == "" {
+		c.Period = BudgetPeriod(now)
+	}
+	if c.Entry.CustomerID == "" {
+		c.Entry.CustomerID, c.Entry.UserID = c.CustomerID, c.UserID
+	}
+	if c.Entry.CustomerID != c.CustomerID {
+		return Errorf(EINVALID, "ledger entry customer %q differs from the charge's %q", c.Entry.CustomerID, c.CustomerID)
+	}
+	c.Entry.Cost = c.Amount
+	return c.Entry.Prepare(now)
 }
 
 // BudgetEvent is a budget threshold crossed (alert, warning, hard): raised
@@ -447,6 +495,10 @@ type LedgerStore interface {
 	// zero) are set on e. Returns EINVALID for a missing customer or a
 	// negative cost or token count.
 	AppendLedger(ctx context.Context, e *LedgerEntry) error
+	// AppendLedgers appends rows without reservations in one transaction:
+	// all of them or none. IDs and times are set as by AppendLedger.
+	// Returns EINVALID (and appends nothing) if a row is invalid.
+	AppendLedgers(ctx context.Context, entries []*LedgerEntry) error
 	// FindLedger returns the rows matching filter in time order.
 	FindLedger(ctx context.Context, filter UsageFilter) ([]*LedgerEntry, error)
 	// UsageReport sums the rows matching filter by day, customer, user,
@@ -661,6 +713,12 @@ func (e *LedgerEntry) Prepare(now time.Time) error {
 	}
 	if e.Cost < 0 || e.Saved < 0 {
 		return Errorf(EINVALID, "cost and saving cannot be negative")
+	}
+	if e.Count < 0 {
+		return Errorf(EINVALID, "a ledger row's count cannot be negative")
+	}
+	if e.Count == 0 {
+		e.Count = 1
 	}
 	if e.ID == "" {
 		e.ID = NewID(LedgerIDPrefix, now)

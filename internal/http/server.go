@@ -110,8 +110,8 @@ type Server struct {
 	ContentLimits auth.ContentLimits
 	// Access holds customers, users and keys (management routes).
 	Access copydesk.AccessStore
-	// Budgets holds budgets (budget routes).
-	Budgets copydesk.BudgetStore
+	// Budgets reads and sets budgets (budget routes).
+	Budgets BudgetAdmin
 	// Ledger reads the cost ledger (usage routes).
 	Ledger copydesk.LedgerStore
 	// ResultCustomer returns the customer partition of a cached result by
@@ -128,6 +128,14 @@ type Server struct {
 	routes  []Route
 	closing chan struct{}
 	once    sync.Once
+}
+
+// BudgetAdmin reads and sets budgets (budget.Service implements it).
+type BudgetAdmin interface {
+	// FindBudget returns a budget. Returns ENOTFOUND if none is set.
+	FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error)
+	// SetBudget creates or changes a budget; it applies to the next call.
+	SetBudget(ctx context.Context, b *copydesk.Budget) error
 }
 
 // Observer records the HTTP figures (metrics.Metrics implements it).

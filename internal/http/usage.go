@@ -11,7 +11,7 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
-func (s *Server) budgetStore() (copydesk.BudgetStore, error) {
+func (s *Server) budgetStore() (BudgetAdmin, error) {
 	if s.Budgets == nil {
 		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "budgets are not configured on this server")
 	}

@@ -301,6 +301,12 @@ func (m *Metrics) ObserveHTTP(route string, status int, d time.Duration) {
 	m.requestNanos.Add(int64(d))
 }
 
+// ObserveModelCall records one model call of the routed model service
+// (router.Observer): ObserveProviderCall with Outcome(err).
+func (m *Metrics) ObserveModelCall(rec copydesk.UsageRecord, err error) {
+	m.ObserveProviderCall(rec, Outcome(err))
+}
+
 // ObserveProviderCall records one model call as the router finished it:
 // rec is the result's Usage on success, or a record with Provider, Model,
 // CustomerID, Kind and Decision filled from a router error; outcome is

@@ -24,6 +24,13 @@ func TestBudgetStore(t *testing.T) {
 	})
 }
 
+func TestBudgetJournal(t *testing.T) {
+	MustDSN(t)
+	storetest.TestBudgetJournal(t, func(t *testing.T, clock copydesk.Clock) storetest.JournalStore {
+		return MustOpen(t, clock)
+	})
+}
+
 func TestLedgerStore(t *testing.T) {
 	MustDSN(t)
 	storetest.TestLedgerStore(t, func(t *testing.T, clock copydesk.Clock) storetest.MoneyStore {

@@ -12,11 +12,11 @@ var _ copydesk.LedgerStore = (*DB)(nil)
 
 func insertLedger(ctx context.Context, tx pgx.Tx, e *copydesk.LedgerEntry) error {
 	_, err := tx.Exec(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
 		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
-		e.ReservationID, e.At)
+		e.ReservationID, e.At, e.Count)
 	return translateAccess(err, "ledger entry with this id")
 }
 
@@ -36,7 +36,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		return nil, err
 	}
 	rows, err := db.pool.Query(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls
 		FROM ledger WHERE at >= $1 AND at < $2 AND ($3 = '' OR customer_id = $3) AND ($4 = '' OR user_id = $4)
 		ORDER BY at, id`, f.From, f.To, f.CustomerID, f.UserID)
 	if err != nil {
@@ -47,7 +47,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		var latency int64
 		err := row.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
 			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
-			&e.ReservationID, &e.At)
+			&e.ReservationID, &e.At, &e.Count)
 		e.Latency, e.At = time.Duration(latency), e.At.UTC()
 		return &e, err
 	})
@@ -60,7 +60,7 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 		return nil, err
 	}
 	rows, err := db.pool.Query(ctx, `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
-		customer_id, user_id, model, kind, COUNT(*), COUNT(*) FILTER (WHERE cache_hit),
+		customer_id, user_id, model, kind, SUM(calls)::bigint, COALESCE(SUM(calls) FILTER (WHERE cache_hit), 0)::bigint,
 		SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cached_tokens)::bigint, SUM(cost)::bigint, SUM(saved)::bigint
 		FROM ledger WHERE at >= $1 AND at < $2 AND ($3 = '' OR customer_id = $3) AND ($4 = '' OR user_id = $4)
 		GROUP BY day, customer_id, user_id, model, kind
@@ -86,4 +86,44 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 		rep.Totals.Add(r)
 	}
 	return rep, nil
+}
+
+// AppendLedgers appends rows in one statement. See copydesk.LedgerStore.
+func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry) error {
+	now := db.now()
+	for _, e := range entries {
+		if err := e.Prepare(now); err != nil {
+			return err
+		}
+		e.At = pgTime(e.At)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	return db.writeTx(ctx, func(tx pgx.Tx) error { return insertLedgers(ctx, tx, entries) })
+}
+
+// insertLedgers appends rows with one multi-row INSERT (one round trip).
+func insertLedgers(ctx context.Context, tx pgx.Tx, entries []*copydesk.LedgerEntry) error {
+	n := len(entries)
+	var (
+		ids, customers, users, kinds, jobs, providers, models, reservations = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		in, out, cached, cost, saved, latency, calls                        = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		hits                                                                = make([]bool, n)
+		at                                                                  = make([]time.Time, n)
+	)
+	for i, e := range entries {
+		ids[i], customers[i], users[i], kinds[i], jobs[i], providers[i], models[i], reservations[i] =
+			e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model, e.ReservationID
+		in[i], out[i], cached[i], cost[i], saved[i], latency[i], calls[i] =
+			int64(e.InputTokens), int64(e.OutputTokens), int64(e.CachedTokens), int64(e.Cost), int64(e.Saved), int64(e.Latency), int64(e.Count)
+		hits[i], at[i] = e.CacheHit, e.At
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[],
+			$15::text[], $16::timestamptz[], $17::bigint[])`,
+		ids, customers, users, kinds, jobs, providers, models, in, out, cached, cost, saved, hits, latency, reservations, at, calls)
+	return translateAccess(err, "ledger entry with this id")
 }

@@ -240,6 +240,12 @@ func TestEmbeddingCalls(t *testing.T) {
 	if got := f.oa.reqs[len(f.oa.reqs)-1]; !slices.Equal(got.Input, []string{"a", "b"}) {
 		t.Errorf("provider got input %v", got.Input)
 	}
+	// The budget reserves the input bound at the embedding price, no output.
+	mc, err := (&Service{Router: f.r}).MaxCost(copydesk.ModelCall{Kind: "embedding", Request: call.Request})
+	want, _ := catalogPrices().MaxCost("text-embedding-3-small", MaxInputTokens(call.Request), 0, f.r.clock.Now())
+	if err != nil || mc != want || mc <= 0 {
+		t.Errorf("MaxCost of an embedding call: got %d, %v; want %d", mc, err, want)
+	}
 	for _, tc := range []struct {
 		model, want string
 	}{

@@ -24,6 +24,12 @@ func TestBudgetStore(t *testing.T) {
 	})
 }
 
+func TestBudgetJournal(t *testing.T) {
+	storetest.TestBudgetJournal(t, func(t *testing.T, clock copydesk.Clock) storetest.JournalStore {
+		return MustOpen(t, clock)
+	})
+}
+
 func TestLedgerStore(t *testing.T) {
 	storetest.TestLedgerStore(t, func(t *testing.T, clock copydesk.Clock) storetest.MoneyStore {
 		return MustOpen(t, clock)

@@ -9,13 +9,16 @@ import (
 
 var _ copydesk.LedgerStore = (*DB)(nil)
 
+// insertLedgerSQL appends one ledger row.
+const insertLedgerSQL = `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 func insertLedger(ctx context.Context, tx *Tx, e *copydesk.LedgerEntry) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, insertLedgerSQL,
 		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
 		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
-		e.ReservationID, encodeTime(e.At))
+		e.ReservationID, encodeTime(e.At), e.Count)
 	return translateAccess(err, "ledger entry with this id")
 }
 
@@ -34,7 +37,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls
 		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
 		ORDER BY at, id`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
 	if err != nil {
@@ -47,7 +50,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		var latency, at int64
 		if err := rows.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
 			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
-			&e.ReservationID, &at); err != nil {
+			&e.ReservationID, &at, &e.Count); err != nil {
 			return nil, translate(err)
 		}
 		e.Latency, e.At = time.Duration(latency), decodeTime(at)
@@ -62,7 +65,7 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT strftime('%Y-%m-%d', at / 1000000000, 'unixepoch') AS day,
-		customer_id, user_id, model, kind, COUNT(*), SUM(cache_hit), SUM(input_tokens), SUM(output_tokens),
+		customer_id, user_id, model, kind, SUM(calls), SUM(cache_hit * calls), SUM(input_tokens), SUM(output_tokens),
 		SUM(cached_tokens), SUM(cost), SUM(saved)
 		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
 		GROUP BY day, customer_id, user_id, model, kind
@@ -82,4 +85,22 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 		rep.Totals.Add(r)
 	}
 	return rep, translate(rows.Err())
+}
+
+// AppendLedgers appends rows in one transaction. See copydesk.LedgerStore.
+func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry) error {
+	now := db.clock.Now()
+	for _, e := range entries {
+		if err := e.Prepare(now); err != nil {
+			return err
+		}
+	}
+	return db.writeTx(ctx, func(tx *Tx) error {
+		for _, e := range entries {
+			if err := insertLedger(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

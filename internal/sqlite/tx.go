@@ -33,7 +33,7 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 // Statements prepared once at Open: parsing them again on every call would
 // cost about a quarter of an AppendEvent or a cache hit.
 var (
-	preparedWrite = []string{insertJobSQL, bumpSeqSQL, insertEventSQL, setCacheSQL}
+	preparedWrite = []string{insertJobSQL, bumpSeqSQL, insertEventSQL, setCacheSQL, insertLedgerSQL, chargeSQL}
 	preparedRead  = []string{findEventsSQL, getCacheSQL}
 )
 

@@ -411,3 +411,80 @@ func BenchmarkReserveSettle(b *testing.B, s MoneyStore) {
 		}
 	})
 }
+
+// JournalStore is a MoneyStore that also keeps the journal of budgets held
+// in memory (copydesk.BudgetJournal).
+type JournalStore interface {
+	MoneyStore
+	copydesk.BudgetJournal
+}
+
+// TestBudgetJournal runs the copydesk.BudgetJournal conformance suite:
+// charges add to the spent amounts of the budgets that exist, roll their
+// periods over, and append their ledger rows, all or nothing.
+func TestBudgetJournal(t *testing.T, newStore func(t *testing.T, clock copydesk.Clock) JournalStore) {
+	ctx := context.Background()
+	t.Parallel()
+	clock := NewClock(Epoch())
+	s := newStore(t, clock)
+	c := MustCreateCustomer(t, s, "Acme")
+	u := MustCreateUser(t, s, c.ID, "u@example.com", copydesk.RoleUser)
+	other := MustCreateUser(t, s, c.ID, "o@example.com", copydesk.RoleUser)
+	MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 10_000})
+	MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, UserID: u.ID, Limit: 5_000})
+	period := copydesk.BudgetPeriod(clock.Now())
+	charges := []*copydesk.Charge{
+		{CustomerID: c.ID, UserID: u.ID, Period: period, Amount: 100, Entry: &copydesk.LedgerEntry{Kind: "chat", Model: "m"}},
+		{CustomerID: c.ID, UserID: other.ID, Period: period, Amount: 30, Entry: &copydesk.LedgerEntry{Kind: "chat", Model: "m"}}, // the user has no budget
+		{CustomerID: c.ID, Period: period, Amount: 7, Entry: &copydesk.LedgerEntry{Kind: "chat", Model: "m"}},
+	}
+	if err := s.ChargeBudgets(ctx, charges); err != nil {
+		t.Fatalf("ChargeBudgets: %v", err)
+	}
+	cb, _ := s.FindBudget(ctx, c.ID, "")
+	ub, _ := s.FindBudget(ctx, c.ID, u.ID)
+	if cb.Spent != 137 || ub.Spent != 100 || cb.Reserved != 0 {
+		t.Errorf("got customer spent %d, user spent %d, reserved %d; want 137, 100, 0", cb.Spent, ub.Spent, cb.Reserved)
+	}
+	rows, err := s.FindLedger(ctx, copydesk.UsageFilter{From: Epoch().Add(-time.Hour), To: Epoch().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cost copydesk.Micros
+	for _, r := range rows {
+		cost += r.Cost
+		if r.CustomerID != c.ID || r.ID == "" {
+			t.Errorf("got row %+v, want the charge's customer and an id", r)
+		}
+	}
+	if len(rows) != 3 || cost != 137 {
+		t.Errorf("got %d rows costing %d, want 3 costing 137", len(rows), cost)
+	}
+
+	// A bad charge refuses the whole batch.
+	bad := []*copydesk.Charge{
+		{CustomerID: c.ID, Period: period, Amount: 1, Entry: &copydesk.LedgerEntry{Kind: "chat"}},
+		{CustomerID: c.ID, Period: period, Amount: -1, Entry: &copydesk.LedgerEntry{Kind: "chat"}},
+	}
+	if err := s.ChargeBudgets(ctx, bad); copydesk.ErrorCode(err) != copydesk.EINVALID {
+		t.Errorf("a batch with a negative amount: got %v, want EINVALID", err)
+	}
+	if err := s.ChargeBudgets(ctx, []*copydesk.Charge{{CustomerID: c.ID, Amount: 1}}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+		t.Errorf("a charge without an entry: got %v, want EINVALID", err)
+	}
+	if cb, _ := s.FindBudget(ctx, c.ID, ""); cb.Spent != 137 {
+		t.Errorf("got spent %d after refused batches, want 137", cb.Spent)
+	}
+
+	// A new month starts from zero.
+	clock.Add(40 * 24 * time.Hour)
+	next := copydesk.BudgetPeriod(clock.Now())
+	if err := s.ChargeBudgets(ctx, []*copydesk.Charge{{CustomerID: c.ID, UserID: u.ID, Period: next, Amount: 5, Entry: &copydesk.LedgerEntry{Kind: "chat"}}}); err != nil {
+		t.Fatal(err)
+	}
+	cb, _ = s.FindBudget(ctx, c.ID, "")
+	ub, _ = s.FindBudget(ctx, c.ID, u.ID)
+	if cb.Spent != 5 || cb.Period != next || ub.Spent != 5 {
+		t.Errorf("got customer %d in %s and user %d, want 5 in %s and 5", cb.Spent, cb.Period, ub.Spent, next)
+	}
+}

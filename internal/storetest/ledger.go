@@ -72,6 +72,46 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 		}
 	})
 
+	t.Run("AppendLedgers", func(t *testing.T) {
+		s, clock := setup(t)
+		all := copydesk.UsageFilter{From: Epoch(), To: Epoch().Add(time.Hour)}
+		good := []*copydesk.LedgerEntry{
+			{CustomerID: "cus_a", Kind: "chat", Model: "m", InputTokens: 3, Cost: 10},
+			{CustomerID: "cus_a", Kind: "chat", Model: "m", CacheHit: true, Saved: 10, Count: 7},
+		}
+		bad := append(good[:1:1], &copydesk.LedgerEntry{CustomerID: "cus_a", Cost: -1})
+		if err := s.AppendLedgers(ctx, bad); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Fatalf("a batch with an invalid row: got %v, want EINVALID", err)
+		}
+		if got, _ := s.FindLedger(ctx, all); len(got) != 0 {
+			t.Fatalf("got %d rows after a refused batch, want none: all or nothing", len(got))
+		}
+		good[0].ID = ""
+		if err := s.AppendLedgers(ctx, good); err != nil {
+			t.Fatalf("AppendLedgers: %v", err)
+		}
+		got, err := s.FindLedger(ctx, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID == "" || !got[0].At.Equal(clock.Now()) {
+			t.Fatalf("got %+v, want both rows with ids at the store's time", got)
+		}
+		if counts := got[0].Count + got[1].Count; counts != 8 || got[0].Count*got[1].Count != 7 {
+			t.Errorf("got counts %d and %d, want 1 (a call) and 7 (summed hits)", got[0].Count, got[1].Count)
+		}
+		if err := s.AppendLedgers(ctx, nil); err != nil {
+			t.Errorf("an empty batch: got %v, want nil", err)
+		}
+		dup := []*copydesk.LedgerEntry{{CustomerID: "cus_a"}, {ID: got[0].ID, CustomerID: "cus_a"}}
+		if err := s.AppendLedgers(ctx, dup); copydesk.ErrorCode(err) != copydesk.ECONFLICT {
+			t.Errorf("a batch with a duplicate id: got %v, want ECONFLICT", err)
+		}
+		if got, _ := s.FindLedger(ctx, all); len(got) != 2 {
+			t.Errorf("got %d rows after a conflicting batch, want 2: all or nothing", len(got))
+		}
+	})
+
 	t.Run("UsageReport", func(t *testing.T) {
 		s, _ := setup(t)
 		day := func(d, h int) time.Time { return time.Date(2026, time.March, d, h, 0, 0, 0, time.UTC) }
@@ -80,13 +120,17 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "gpt", InputTokens: 200, OutputTokens: 20, CachedTokens: 50, Cost: 2000, At: day(1, 23)},
 			{CustomerID: "cus_a", UserID: "usr_2", Kind: "translation", Model: "gpt", InputTokens: 5, Cost: 7, At: day(1, 5)},
 			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "claude", Cost: 0, Saved: 500, CacheHit: true, At: day(2, 0)},
+			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "claude", Cost: 0, Saved: 2000, CacheHit: true, Count: 4, At: day(2, 1)}, // 4 hits summed
 			{CustomerID: "cus_b", UserID: "usr_9", Kind: "generation", Model: "gemini", InputTokens: 1, OutputTokens: 1000, Cost: 30000, At: day(2, 12)},
 			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "gpt", Cost: 1, At: day(3, 0)}, // outside the range
 		}
-		for _, e := range entries {
+		for _, e := range entries[:3] {
 			if err := s.AppendLedger(ctx, e); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := s.AppendLedgers(ctx, entries[3:]); err != nil {
+			t.Fatal(err)
 		}
 		f := copydesk.UsageFilter{From: day(1, 0), To: day(3, 0)}
 		rep, err := s.UsageReport(ctx, f)
@@ -96,7 +140,7 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 		want := []copydesk.UsageRow{
 			{Day: "2026-03-01", CustomerID: "cus_a", UserID: "usr_1", Model: "gpt", Kind: "analysis", Calls: 2, InputTokens: 300, OutputTokens: 30, CachedTokens: 50, Cost: 3000},
 			{Day: "2026-03-01", CustomerID: "cus_a", UserID: "usr_2", Model: "gpt", Kind: "translation", Calls: 1, InputTokens: 5, Cost: 7},
-			{Day: "2026-03-02", CustomerID: "cus_a", UserID: "usr_1", Model: "claude", Kind: "analysis", Calls: 1, CacheHits: 1, Saved: 500},
+			{Day: "2026-03-02", CustomerID: "cus_a", UserID: "usr_1", Model: "claude", Kind: "analysis", Calls: 5, CacheHits: 5, Saved: 2500},
 			{Day: "2026-03-02", CustomerID: "cus_b", UserID: "usr_9", Model: "gemini", Kind: "generation", Calls: 1, InputTokens: 1, OutputTokens: 1000, Cost: 30000},
 		}
 		if diff := cmp.Diff(want, rep.Rows); diff != "" {
@@ -111,9 +155,9 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 		for _, e := range rows {
 			hit := int64(0)
 			if e.CacheHit {
-				hit = 1
+				hit = int64(e.Count)
 			}
-			ledger.Add(copydesk.UsageRow{Calls: 1, CacheHits: hit, InputTokens: int64(e.InputTokens), OutputTokens: int64(e.OutputTokens),
+			ledger.Add(copydesk.UsageRow{Calls: int64(e.Count), CacheHits: hit, InputTokens: int64(e.InputTokens), OutputTokens: int64(e.OutputTokens),
 				CachedTokens: int64(e.CachedTokens), Cost: e.Cost, Saved: e.Saved})
 		}
 		if diff := cmp.Diff(ledger, rep.Totals); diff != "" {

@@ -1,0 +1,173 @@
+package auth_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// countingStore counts the reads that reach the store.
+type countingStore struct {
+	copydesk.AccessStore
+	keyReads, userReads, sessionReads atomic.Int64
+	// beforeKeyRead, when set, runs inside a key read (before the store).
+	beforeKeyRead func()
+}
+
+func (c *countingStore) FindAPIKeyByPrefix(ctx context.Context, prefix string) (*copydesk.APIKey, error) {
+	c.keyReads.Add(1)
+	if c.beforeKeyRead != nil {
+		c.beforeKeyRead()
+	}
+	return c.AccessStore.FindAPIKeyByPrefix(ctx, prefix)
+}
+
+func (c *countingStore) FindUserByID(ctx context.Context, id string) (*copydesk.User, error) {
+	c.userReads.Add(1)
+	return c.AccessStore.FindUserByID(ctx, id)
+}
+
+func (c *countingStore) FindSessionByHash(ctx context.Context, hash []byte) (*copydesk.Session, error) {
+	c.sessionReads.Add(1)
+	return c.AccessStore.FindSessionByHash(ctx, hash)
+}
+
+func TestCachingStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := MustFixture(t)
+	counting := &countingStore{AccessStore: f.store}
+	cs := auth.NewCachingStore(counting, time.Second, f.clock)
+	authn := &auth.Authenticator{Store: cs, Clock: f.clock, Password: testParams}
+	key, k := MustKey(t, f, f.user, auth.KeyOptions{})
+
+	for range 10 {
+		if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := counting.keyReads.Load() + counting.userReads.Load(); got != 2 {
+		t.Errorf("got %d store reads for 10 requests, want 2 (the key and its user, once)", got)
+	}
+
+	// After the TTL the store is read again.
+	f.clock.Add(time.Second)
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+		t.Fatal(err)
+	}
+	if got := counting.keyReads.Load(); got != 2 {
+		t.Errorf("got %d key reads after the TTL, want 2", got)
+	}
+
+	// A revocation through the cache bites at once.
+	if _, err := cs.RevokeAPIKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+		t.Errorf("revoked key: got %v, want EUNAUTHORIZED at once", err)
+	}
+
+	// So does disabling the user of another key.
+	key2, _ := MustKey(t, f, f.client, auth.KeyOptions{})
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs.SetUserDisabled(ctx, f.client.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key2)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+		t.Errorf("disabled user: got %v, want EUNAUTHORIZED at once", err)
+	}
+}
+
+func TestCachingStoreOtherInstance(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := MustFixture(t)
+	cs := auth.NewCachingStore(f.store, 2*time.Second, f.clock)
+	authn := &auth.Authenticator{Store: cs, Clock: f.clock, Password: testParams}
+	key, k := MustKey(t, f, f.user, auth.KeyOptions{})
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+		t.Fatal(err)
+	}
+	// Revoked by another instance: straight in the store.
+	if _, err := f.store.RevokeAPIKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+		t.Errorf("within the TTL: got %v, want the remembered key to pass", err)
+	}
+	f.clock.Add(2 * time.Second)
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+		t.Errorf("after the TTL: got %v, want EUNAUTHORIZED", err)
+	}
+}
+
+func TestCachingStoreNotFound(t *testing.T) {
+	t.Parallel()
+	f := MustFixture(t)
+	counting := &countingStore{AccessStore: f.store}
+	cs := auth.NewCachingStore(counting, time.Second, f.clock)
+	authn := &auth.Authenticator{Store: cs, Clock: f.clock, Password: testParams}
+	unknown, _, _ := auth.NewAPIKey()
+	for range 5 {
+		if _, err := authn.Authenticate(request("POST", "Bearer "+unknown)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+			t.Fatalf("unknown key: got %v, want EUNAUTHORIZED", err)
+		}
+	}
+	if got := counting.keyReads.Load(); got != 1 {
+		t.Errorf("got %d store reads for an unknown key asked 5 times, want 1", got)
+	}
+	// A key created through the cache works at once.
+	key, _, err := auth.CreateAPIKey(context.Background(), cs, f.clock.Now(), f.user.CustomerID, f.user.ID, auth.KeyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+		t.Errorf("new key: got %v, want it to work at once", err)
+	}
+}
+
+// TestCachingStoreRacingChange checks that a read that started before a
+// change and ends after it is not remembered.
+func TestCachingStoreRacingChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := MustFixture(t)
+	counting := &countingStore{AccessStore: f.store}
+	cs := auth.NewCachingStore(counting, time.Hour, f.clock)
+	_, k := MustKey(t, f, f.user, auth.KeyOptions{})
+	counting.beforeKeyRead = func() {
+		counting.beforeKeyRead = nil
+		cs.Forget() // a change lands while this read is in flight
+	}
+	if _, err := cs.FindAPIKeyByPrefix(ctx, k.Prefix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.FindAPIKeyByPrefix(ctx, k.Prefix); err != nil {
+		t.Fatal(err)
+	}
+	if got := counting.keyReads.Load(); got != 2 {
+		t.Errorf("got %d store reads, want 2: the racing read must not be remembered", got)
+	}
+}
+
+func TestCachingStoreOff(t *testing.T) {
+	t.Parallel()
+	f := MustFixture(t)
+	counting := &countingStore{AccessStore: f.store}
+	cs := auth.NewCachingStore(counting, -1, f.clock)
+	_, k := MustKey(t, f, f.user, auth.KeyOptions{})
+	for range 3 {
+		if _, err := cs.FindAPIKeyByPrefix(context.Background(), k.Prefix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := counting.keyReads.Load(); got != 3 {
+		t.Errorf("got %d store reads with caching off, want 3", got)
+	}
+}
