@@ -171,7 +171,7 @@ func (r *Router) catalogEndpoint(provider, model string) (*endpoint, error) {
 		return ep.(*endpoint), nil
 	}
 	clients := r.clients[provider]
-	cfg := EndpointConfig{Provider: provider, Model: model, Timeout: DefaultTimeout, Limits: limit.Config{}.WithDefaults()}
+	cfg := EndpointConfig{Provider: provider, Model: model, Timeout: DefaultTimeout, Limits: r.cfg.CatalogLimits[provider].WithDefaults()}
 	lim, err := limit.New(cfg.Limits, r.clock)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/pricing"
 )
 
@@ -173,6 +174,37 @@ func TestCatalogNames(t *testing.T) {
 	}
 	if !slices.Contains(names, "anthropic/claude-opus-5-5") || !slices.Contains(names, "oa-quality") {
 		t.Errorf("Stats lists %v, want the configured and the catalogue endpoints used", names)
+	}
+}
+
+func TestCatalogLimits(t *testing.T) {
+	t.Parallel()
+	f := MustCatalogFixture(t, func(c *Config) {
+		c.CatalogLimits = map[string]limit.Config{"anthropic": {Concurrency: 3, RequestsPerMinute: -1}}
+	})
+	for _, m := range []string{"claude-opus-5-5", "gpt-6-luna"} {
+		if _, err := f.r.Complete(context.Background(), chatCall(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, st := range f.r.Stats() {
+		ep, _ := f.r.endpoint(st.Name)
+		got := ep.limiter.Config()
+		switch st.Name {
+		case "anthropic/claude-opus-5-5":
+			if got.Concurrency != 3 || got.RequestsPerMinute != -1 {
+				t.Errorf("%s: got limits %+v, want the configured ones", st.Name, got)
+			}
+		case "openai/gpt-6-luna":
+			if got != (limit.Config{}).WithDefaults() {
+				t.Errorf("%s: got limits %+v, want the defaults", st.Name, got)
+			}
+		}
+	}
+	cfg := testConfig()
+	cfg.CatalogLimits = map[string]limit.Config{"openai": {Concurrency: -2}}
+	if err := cfg.Validate(); !strings.Contains(copydesk.ErrorMessage(err), "catalog_limits.openai") {
+		t.Errorf("bad catalog limits: got %v", err)
 	}
 }
 

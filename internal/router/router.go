@@ -102,8 +102,9 @@ type Options struct {
 	Rand func(n int64) int64
 	// Catalog lists the models each provider serves by their own names
 	// beyond the configured endpoints (catalog.Served); a call naming one
-	// goes to an endpoint made on first use ("provider/model") with default
-	// limits. Nil: only configured endpoints are served.
+	// goes to an endpoint made on first use ("provider/model") with the
+	// provider's Config.CatalogLimits. Nil: only configured endpoints are
+	// served.
 	Catalog Catalog
 }
 
