@@ -1,6 +1,10 @@
 package copydesk
 
-import "testing"
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+)
 
 func TestAllowsModel(t *testing.T) {
 	t.Parallel()
@@ -52,6 +56,27 @@ func TestValidateModelList(t *testing.T) {
 	} {
 		if err := ValidateModelList(tc.models); (err == nil) != tc.ok || err != nil && ErrorCode(err) != EINVALID {
 			t.Errorf("%q: got %v, want ok=%v", tc.models, err, tc.ok)
+		}
+	}
+}
+
+func TestVectorJSON(t *testing.T) {
+	t.Parallel()
+	v := Vector{1, -2, 0.25, 3.1415927}
+	b, err := json.Marshal(v)
+	if err != nil || string(b) != `"AACAPwAAAMAAAIA+2w9JQA=="` {
+		t.Fatalf("marshal: got %s, %v", b, err)
+	}
+	var back Vector
+	if err := json.Unmarshal(b, &back); err != nil || !slices.Equal(back, v) {
+		t.Errorf("round trip: got %v, %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`[0.5, 1]`), &back); err != nil || !slices.Equal(back, Vector{0.5, 1}) {
+		t.Errorf("numbers: got %v, %v", back, err)
+	}
+	for _, bad := range []string{`"!!"`, `"AAA="`, `{}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s: want an error", bad)
 		}
 	}
 }

@@ -2,8 +2,11 @@ package copydesk
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math"
 	"time"
 )
 
@@ -85,7 +88,7 @@ type ModelResponse struct {
 	FinishReason string `json:"finish_reason"`
 	Usage        Usage  `json:"usage"`
 	// Embeddings are the vectors of an embedding call, one per input.
-	Embeddings [][]float32 `json:"embeddings,omitempty"`
+	Embeddings []Vector `json:"embeddings,omitempty"`
 }
 
 // ProviderErrorKind classifies a provider failure for the retry and failover
@@ -182,4 +185,45 @@ func FailureMessage(err error) string {
 		return pe.Error()
 	}
 	return ErrorMessage(err)
+}
+
+// Vector is one embedding. In JSON (cache entries, job results) it is the
+// base64 of its little-endian float32 values, OpenAI's base64 encoding:
+// exact, and about half the size of a list of decimals and much faster to
+// write and read.
+type Vector []float32
+
+// MarshalJSON writes v as a base64 string.
+func (v Vector) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	out := make([]byte, 0, base64.StdEncoding.EncodedLen(len(b))+2)
+	out = append(out, '"')
+	out = base64.StdEncoding.AppendEncode(out, b)
+	return append(out, '"'), nil
+}
+
+// UnmarshalJSON reads a base64 string, or a list of numbers.
+func (v *Vector) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		var nums []float32
+		if err := json.Unmarshal(data, &nums); err != nil {
+			return errors.New("vector: want a base64 string or a list of numbers")
+		}
+		*v = nums
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b)%4 != 0 {
+		return errors.New("vector: not the base64 of float32 values")
+	}
+	out := make(Vector, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	*v = out
+	return nil
 }

@@ -55,7 +55,7 @@ func (c *Client) Embed(ctx context.Context, req copydesk.ModelRequest) (*copydes
 	if len(res.Embeddings) != len(req.Input) {
 		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the answer has %d embeddings for %d inputs", len(res.Embeddings), len(req.Input))
 	}
-	vecs := make([][]float32, len(res.Embeddings))
+	vecs := make([]copydesk.Vector, len(res.Embeddings))
 	for i, e := range res.Embeddings {
 		if e == nil || len(e.Values) == 0 {
 			return nil, c.errorf(copydesk.ProviderInvalid, nil, "embedding %d is empty", i)

@@ -148,7 +148,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	data := make([]embeddingObject, len(vecs))
 	for i, v := range vecs {
-		data[i] = embeddingObject{Object: "embedding", Index: i, Embedding: v}
+		data[i] = embeddingObject{Object: "embedding", Index: i, Embedding: []float32(v)}
 		if body.EncodingFormat == "base64" {
 			data[i].Embedding = encodeBase64(v)
 		}

@@ -39,7 +39,7 @@ func (c *Client) Embed(ctx context.Context, req copydesk.ModelRequest) (*copydes
 	if len(res.Data) != len(req.Input) {
 		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the answer has %d embeddings for %d inputs", len(res.Data), len(req.Input))
 	}
-	vecs := make([][]float32, len(req.Input))
+	vecs := make([]copydesk.Vector, len(req.Input))
 	for _, d := range res.Data {
 		if d.Index < 0 || int(d.Index) >= len(vecs) || vecs[d.Index] != nil {
 			return nil, c.errorf(copydesk.ProviderInvalid, nil, "the answer has a bad or repeated embedding index %d", d.Index)

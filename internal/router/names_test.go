@@ -40,7 +40,7 @@ func (e *embedding) Embed(ctx context.Context, req copydesk.ModelRequest) (*copy
 	if s.kind != "" {
 		return e.answer(ctx, s, req, "")
 	}
-	vecs := make([][]float32, len(req.Input))
+	vecs := make([]copydesk.Vector, len(req.Input))
 	for i := range vecs {
 		vecs[i] = []float32{float32(i), 0.5}
 	}
