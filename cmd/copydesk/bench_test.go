@@ -744,10 +744,11 @@ func BenchmarkSSEFanout(b *testing.B) {
 			}
 
 			appendEv := func(id, typ string, data json.RawMessage) {
-				if err := m.Store.AppendEvent(ctx, &copydesk.Event{JobID: id, Type: typ, Data: data}); err != nil {
+				ev := &copydesk.Event{JobID: id, Type: typ, Data: data}
+				if err := m.Store.AppendEvent(ctx, ev); err != nil {
 					b.Fatal(err)
 				}
-				m.Jobs.Broker.Publish(id)
+				m.Jobs.Broker.Publish(ev)
 			}
 			cpu0 := processCPU()
 			reads0 := cj.reads.Load()

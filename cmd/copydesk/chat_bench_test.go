@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -37,37 +39,58 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer stop()
-	m := MustRunMain(b, func(m *Main) { m.Routed = models })
+	m := MustRunMain(b, withBenchRates, func(m *Main) { m.Routed = models })
 
+	// The gateway client authenticates with the server's ADMIN key: with
+	// any other key every call is a 401, and a benchmark must never time
+	// error answers.
 	direct := openaisdk.NewClient(option.WithBaseURL(fake.URL+"/v1/"), option.WithAPIKey("k"), option.WithMaxRetries(0))
-	gateway := openaisdk.NewClient(option.WithBaseURL(m.HTTP.URL()+"/v1/"), option.WithAPIKey("k"), option.WithMaxRetries(0))
+	gateway := openaisdk.NewClient(option.WithBaseURL(m.HTTP.URL()+"/v1/"), option.WithAPIKey(MustAdminKey(b, m)), option.WithMaxRetries(0))
 	var n atomic.Int64
-	call := func(b *testing.B, c openaisdk.Client, unique bool) {
+	// call makes one call and returns an error unless it was answered 200
+	// with a chat completion and, through Copydesk, the wanted cache
+	// outcome (X-Copydesk-Cache: miss or hit).
+	call := func(c openaisdk.Client, unique bool, wantCache string) error {
 		prompt := "bench"
 		if unique {
 			prompt += strconv.FormatInt(n.Add(1), 10)
 		}
-		_, err := c.Chat.Completions.New(context.Background(), openaisdk.ChatCompletionNewParams{
+		var resp *http.Response
+		cc, err := c.Chat.Completions.New(context.Background(), openaisdk.ChatCompletionNewParams{
 			Model:    "gpt-4o-mini",
 			Messages: []openaisdk.ChatCompletionMessageParamUnion{openaisdk.UserMessage(prompt)},
-		})
+		}, option.WithResponseInto(&resp))
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
+		if resp.StatusCode != http.StatusOK || len(cc.Choices) != 1 {
+			return fmt.Errorf("status %d with %d choices, want 200 with one", resp.StatusCode, len(cc.Choices))
+		}
+		if got := resp.Header.Get("X-Copydesk-Cache"); got != wantCache {
+			return fmt.Errorf("X-Copydesk-Cache %q, want %q", got, wantCache)
+		}
+		return nil
+	}
+	// The first identical call fills the cache; the hit cases repeat it.
+	if err := call(gateway, false, "miss"); err != nil {
+		b.Fatalf("first call through Copydesk: %v", err)
 	}
 	for _, tc := range []struct {
 		name   string
 		client openaisdk.Client
 		unique bool
+		cache  string // X-Copydesk-Cache wanted; "" for the direct calls
 	}{
-		{"direct", direct, true},
-		{"copydesk-miss", gateway, true},
-		{"copydesk-hit", gateway, false},
+		{"direct", direct, true, ""},
+		{"copydesk-miss", gateway, true, "miss"},
+		{"copydesk-hit", gateway, false, "hit"},
 	} {
 		b.Run(tc.name+"/c1", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				call(b, tc.client, tc.unique)
+				if err := call(tc.client, tc.unique, tc.cache); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 		b.Run(tc.name+"/parallel", func(b *testing.B) {
@@ -75,7 +98,10 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 			b.SetParallelism(8)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					call(b, tc.client, tc.unique)
+					if err := call(tc.client, tc.unique, tc.cache); err != nil {
+						b.Error(err) // FailNow may not be called from these goroutines
+						return
+					}
 				}
 			})
 		})

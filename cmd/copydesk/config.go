@@ -38,6 +38,8 @@ type Config struct {
 	BodyLimit int64 `yaml:"body_limit"`
 	// MaxContent caps the content of one analysis in bytes. Default 524288. Env COPYDESK_MAX_CONTENT.
 	MaxContent int `yaml:"max_content"`
+	// DebugAddr serves Go's runtime profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060, for an operator chasing CPU or memory; empty: off. It has no authentication: bind it to loopback. Env COPYDESK_DEBUG_ADDR.
+	DebugAddr string `yaml:"debug_addr"`
 	// LogLevel is debug, info, warn or error. Default info. Env COPYDESK_LOG_LEVEL, flag --log-level.
 	LogLevel string `yaml:"log_level"`
 	// ShutdownGrace is how long running requests and jobs may take to finish on SIGTERM before jobs are handed back to the queue. Default 20s. Env COPYDESK_SHUTDOWN_GRACE.
@@ -102,8 +104,10 @@ type QueueConfig struct {
 	RescueAfter time.Duration `yaml:"rescue_after"`
 	// MaxAttempts is how often a job runs before a retryable failure is final. Default 5. Env COPYDESK_QUEUE_MAX_ATTEMPTS.
 	MaxAttempts int `yaml:"max_attempts"`
-	// PollInterval is how often idle workers look for jobs (lower: faster pickup, more idle CPU). Default 50ms. Env COPYDESK_QUEUE_POLL_INTERVAL.
+	// PollInterval is how often idle workers look for jobs nothing woke them for (jobs this process accepts start at once; PostgreSQL wakes every instance with LISTEN/NOTIFY). Default 1s. Env COPYDESK_QUEUE_POLL_INTERVAL.
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// MaxWaiting answers 429 (Retry-After) to new model work while this many jobs wait for a worker, instead of queueing minutes of work behind a burst; 0: no limit. Default 5000. Env COPYDESK_QUEUE_MAX_WAITING.
+	MaxWaiting int `yaml:"max_waiting"`
 }
 
 // DefaultConfig returns the defaults.
@@ -123,7 +127,8 @@ func DefaultConfig() Config {
 			// River's 1 s poll left a job that followed another within
 			// 100 ms waiting up to a second (BENCHMARKS.md); 50 ms costs
 			// little idle CPU.
-			PollInterval: 50 * time.Millisecond,
+			PollInterval: time.Second,
+			MaxWaiting:   5000,
 		},
 	}
 }
@@ -185,6 +190,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	str("COPYDESK_DATABASE_SCHEMA", &c.DatabaseSchema)
 	str("COPYDESK_REDIS_URL", &c.RedisURL)
 	str("COPYDESK_LOG_LEVEL", &c.LogLevel)
+	str("COPYDESK_DEBUG_ADDR", &c.DebugAddr)
 	if v := getenv("COPYDESK_BODY_LIMIT"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -215,6 +221,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	duration("COPYDESK_QUEUE_RESCUE_AFTER", &c.Queue.RescueAfter)
 	integer("COPYDESK_QUEUE_MAX_ATTEMPTS", &c.Queue.MaxAttempts)
 	duration("COPYDESK_QUEUE_POLL_INTERVAL", &c.Queue.PollInterval)
+	integer("COPYDESK_QUEUE_MAX_WAITING", &c.Queue.MaxWaiting)
 	str("COPYDESK_ADMIN_EMAIL", &c.Access.AdminEmail)
 	str("COPYDESK_PROMPTS_DIR", &c.PromptsDir)
 	if v := getenv("COPYDESK_LANGUAGES"); v != "" {
@@ -283,6 +290,9 @@ func (c *Config) Validate() error {
 	if c.Queue.PollInterval < 0 {
 		return &ConfigError{Field: "queue.poll_interval", Message: "must not be negative"}
 	}
+	if c.Queue.MaxWaiting < 0 {
+		return &ConfigError{Field: "queue.max_waiting", Message: "must not be negative (0: no limit)"}
+	}
 	if len(c.Languages) > 50 {
 		return &ConfigError{Field: "languages", Message: fmt.Sprintf("%d languages; at most 50", len(c.Languages))}
 	}
@@ -319,4 +329,3 @@ func (c *Config) promptsDir() string {
 func (c *Config) embedded() bool { return c.DatabaseURL == "" }
 
 func (c *Config) sqlitePath() string { return filepath.Join(c.DataDir, "copydesk.db") }
-func (c *Config) queuePath() string  { return filepath.Join(c.DataDir, "queue.db") }

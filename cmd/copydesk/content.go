@@ -51,12 +51,13 @@ func (m *Main) registerContent(cached, blocks copydesk.ModelService) (*contentSe
 		runCached, runBlocks = noModels{}, noModels{}
 	}
 	modelSet := m.modelSet()
-	m.Jobs.Register(analysis.JobKind, &analysis.DeepHandler{Models: runBlocks, Cache: m.Cache, ModelSet: modelSet, Prompts: deepPrompts})
+	deep := &analysis.DeepHandler{Models: runBlocks, Cache: m.Cache, ModelSet: modelSet, Prompts: deepPrompts}
+	m.Jobs.Register(analysis.JobKind, deep)
 	m.Jobs.Register(generation.JobKind, &generation.Handler{Models: runCached, Prompts: genPrompts})
 	m.Jobs.Register(translation.JobKind, &translation.Handler{Models: runBlocks, Store: m.Store, Cache: m.Cache, ModelSet: modelSet, Prompts: trPrompts})
 	m.Jobs.Register(suggest.JobKind, &suggest.Handler{Models: runCached, Prompts: seoPrompts})
 	return &contentServices{
-		analysis:   &analysis.Service{Jobs: m.Jobs, Models: cached, MaxContent: m.Config.MaxContent, Cache: m.Cache},
+		analysis:   &analysis.Service{Jobs: m.Jobs, Models: cached, MaxContent: m.Config.MaxContent, Cache: m.Cache, Deep: deep},
 		generation: &generation.Service{Jobs: m.Jobs, Models: cached, Prompts: genPrompts},
 		translation: &translation.Service{Jobs: m.Jobs, Models: blocks, Store: m.Store, Cache: m.Cache, ModelSet: modelSet,
 			Languages: m.Config.languages(), MaxContent: m.Config.MaxContent, Prompts: trPrompts},

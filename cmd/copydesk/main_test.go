@@ -744,21 +744,43 @@ func TestIdenticalWorkOneProviderCall(t *testing.T) {
 	if len(results) != 1 {
 		t.Errorf("jobs got %d different results, want 1: %v", len(results), results)
 	}
-	// Later: answered from the cache, replayed as a stream, marked cached.
+	// Later: every block is cached, so the answer is complete at once (200,
+	// no job) with the model's findings merged into the report.
 	r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "types": []string{"grammar"}, "deep": []string{"grammar"}})
-	var acc struct {
-		StreamURL string `json:"stream_url"`
+	if r.Status != 200 {
+		t.Fatalf("repeat: status %d, want 200 answered from the cache: %s", r.Status, r.Body)
 	}
-	r.json(t, &acc)
-	evs := MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
-	cached := false
-	for _, ev := range evs {
-		if ev.Type == copydesk.EventTaskResult && strings.Contains(ev.Data, `"cached":true`) {
-			cached = true
+	var rep struct {
+		Status     string `json:"status"`
+		DeepCached bool   `json:"deep_cached"`
+		JobID      string `json:"job_id"`
+		Report     struct {
+			Results []struct {
+				Type     string `json:"type"`
+				Findings []struct {
+					Rule   string `json:"rule"`
+					Source string `json:"source"`
+				} `json:"findings"`
+			} `json:"results"`
+		} `json:"report"`
+	}
+	r.json(t, &rep)
+	model := 0
+	for _, res := range rep.Report.Results {
+		for _, f := range res.Findings {
+			if f.Rule == "model.finding" && res.Type == "grammar" {
+				model++
+			}
 		}
 	}
-	if !cached || fake.Calls() != 1 {
-		t.Errorf("repeat: cached %v, provider calls %d; want cached and still 1", cached, fake.Calls())
+	if rep.Status != "complete" || !rep.DeepCached || rep.JobID != "" || model == 0 || fake.Calls() != 1 {
+		t.Errorf("repeat: status %q deep_cached %v job %q, %d model findings, provider calls %d; want complete from the cache with the findings, still 1 call",
+			rep.Status, rep.DeepCached, rep.JobID, model, fake.Calls())
+	}
+	// Another deep analysis of the same content is not cached: a job.
+	r = postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": dutchText, "language": "nl", "types": []string{"grammar", "tone"}, "deep": []string{"grammar", "tone"}})
+	if r.Status != 202 {
+		t.Errorf("a deep analysis not cached yet: status %d, want 202", r.Status)
 	}
 }
 

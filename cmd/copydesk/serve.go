@@ -57,6 +57,7 @@ type queue interface {
 	Stop(ctx context.Context) error
 	Close() error
 	Depth(ctx context.Context) ([]river.Depth, error)
+	Waiting(ctx context.Context) (int, error)
 }
 
 var (
@@ -140,6 +141,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return &ConfigError{Field: "SENTRY_DSN", Message: copydesk.ErrorMessage(err)}
 	}
 	m.closers = append(m.closers, func() error { reporter.Flush(2 * time.Second); return nil })
+	if err := m.openDebug(); err != nil {
+		return err
+	}
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -240,6 +244,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Jobs.Queue = m.Queue
+	m.Jobs.MaxWaiting, m.Jobs.Waiting = m.Config.Queue.MaxWaiting, m.Queue.Waiting
 	if err := m.openObservability(m.Queue.Depth); err != nil {
 		return err
 	}
@@ -301,6 +306,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			}
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx), redisErr)
 		},
+	}
+	// Every open job must have its queue row: check them before working.
+	if n, err := m.Jobs.Reconcile(ctx); err != nil {
+		return fmt.Errorf("reconcile open jobs with the queue: %w", err)
+	} else if n > 0 {
+		m.Logger.Info("open jobs checked against the queue", "jobs", n)
 	}
 	if err := m.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
@@ -401,7 +412,7 @@ func (m *Main) openStore(ctx context.Context) error {
 		return err
 	}
 	m.unlockFn = unlock
-	db, err := sqlite.Open(ctx, m.Config.sqlitePath(), sqlite.Options{Clock: m.Clock, Logger: m.Logger})
+	db, err := sqlite.Open(ctx, m.Config.sqlitePath(), sqlite.Options{Clock: m.Clock, Logger: m.Logger, SoleCacheWriter: true})
 	if err != nil {
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
@@ -422,7 +433,7 @@ func (m *Main) openQueue(ctx context.Context) error {
 		Logger:            m.Logger.With("component", "queue"),
 	}
 	if m.Config.embedded() {
-		q, err := river.OpenSQLite(ctx, m.Config.queuePath(), m.Jobs, cfg)
+		q, err := river.OpenSQLite(ctx, m.Store.(*sqlite.DB).WritePool(), m.Jobs, cfg)
 		if err != nil {
 			return fmt.Errorf("open queue: %w", err)
 		}

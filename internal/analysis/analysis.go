@@ -62,11 +62,14 @@ type Response struct {
 	ResultKey string `json:"result_key,omitempty"`
 	ResultURL string `json:"result_url,omitempty"`
 	// Cached is set when the local report came from the cache.
-	Cached    bool     `json:"cached"`
-	Pending   []string `json:"pending,omitempty"`
-	JobID     string   `json:"job_id,omitempty"`
-	JobURL    string   `json:"job_url,omitempty"`
-	StreamURL string   `json:"stream_url,omitempty"`
+	Cached bool `json:"cached"`
+	// DeepCached is set when the model-backed findings came from the cache
+	// (no job): they are merged into Report.
+	DeepCached bool     `json:"deep_cached,omitempty"`
+	Pending    []string `json:"pending,omitempty"`
+	JobID      string   `json:"job_id,omitempty"`
+	JobURL     string   `json:"job_url,omitempty"`
+	StreamURL  string   `json:"stream_url,omitempty"`
 }
 
 // Submitter accepts jobs (jobs.Service).
@@ -82,6 +85,10 @@ type Service struct {
 	// Cache keeps finished local reports by content (tier of kind
 	// "analysis"); nil disables it.
 	Cache *cache.Cache
+	// Deep runs the model-backed analyses; when every block of a request
+	// is in its cache, the request is answered inline from it (200, no
+	// job). Nil: every deep request becomes a job.
+	Deep *DeepHandler
 }
 
 // ReportKind is the cache kind of local analysis reports.
@@ -178,6 +185,9 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 		return nil, fmt.Errorf("read report language: %w", err)
 	}
 	req.Language = lang.Language // the job analyzes in the language detected now
+	if merged, ok := s.cachedDeep(ctx, req, report, customerID); ok {
+		return &Response{Status: "complete", Report: merged, ResultKey: key, ResultURL: resultURL, Cached: cached, DeepCached: true}, nil
+	}
 	input, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("encode job input: %w", err)
@@ -195,6 +205,55 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 		Pending: pending, JobID: job.ID,
 		JobURL: "/v1/jobs/" + job.ID, StreamURL: "/v1/jobs/" + job.ID + "/events",
 	}, nil
+}
+
+// cachedDeep returns the report with every deep analysis's findings merged
+// in, when the cache holds them for every block; ok false otherwise (the
+// work then runs as a job). It never calls a model.
+func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawMessage, customerID string) (json.RawMessage, bool) {
+	h := s.Deep
+	if h == nil || h.Cache == nil {
+		return nil, false
+	}
+	in := req.input()
+	doc, err := analyze.Parse(in)
+	if err != nil {
+		return nil, false
+	}
+	blocks := deepBlocks(doc)
+	if len(blocks) == 0 {
+		return nil, false
+	}
+	job := &copydesk.Job{CustomerID: customerID}
+	version := deepTemplate(h.Prompts).Version
+	found := make(map[analyze.Type][]analyze.Finding, len(req.Deep))
+	for _, t := range req.Deep {
+		var findings []analyze.Finding
+		for _, b := range blocks {
+			v, _, ok, err := h.Cache.Get(ctx, blockRequest(job, h.ModelSet, version, doc.Language, t, b.Text))
+			if err != nil || !ok {
+				return nil, false
+			}
+			var bv blockValue
+			if err := json.Unmarshal(v, &bv); err != nil {
+				return nil, false
+			}
+			findings = append(findings, blockFindings(doc, b, bv.Findings, bv.Model)...)
+		}
+		found[t] = findings
+	}
+	var r analyze.Report
+	if err := json.Unmarshal(report, &r); err != nil {
+		return nil, false
+	}
+	for i := range r.Results {
+		r.Results[i].Findings = append(r.Results[i].Findings, found[r.Results[i].Type]...)
+	}
+	merged, err := json.Marshal(&r)
+	if err != nil {
+		return nil, false
+	}
+	return merged, true
 }
 
 func (s *Service) normalize(req *Request) error {

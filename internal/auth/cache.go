@@ -54,12 +54,12 @@ func NewCachingStore(store copydesk.AccessStore, ttl time.Duration, clock copyde
 }
 
 // lookup returns the remembered read of id in m, if fresh.
-func lookup[T any](s *CachingStore, m map[string]cached[T], id string) (cached[T], bool) {
+func lookup[T any](s *CachingStore, m *map[string]cached[T], id string) (cached[T], bool) {
 	if s.ttl <= 0 {
 		return cached[T]{}, false
 	}
 	s.mu.RLock()
-	c, ok := m[id]
+	c, ok := (*m)[id]
 	s.mu.RUnlock()
 	if !ok || s.clock.Now().Sub(c.read) >= s.ttl {
 		return c, false
@@ -102,7 +102,7 @@ func (s *CachingStore) Forget() {
 // find reads id through the cache: a fresh remembered read, else read
 // (which returns ENOTFOUND for an unknown id).
 func find[T any](s *CachingStore, m *map[string]cached[T], id string, read func() (*T, error)) (*T, error) {
-	if c, ok := lookup(s, *m, id); ok {
+	if c, ok := lookup(s, m, id); ok {
 		if !c.ok {
 			return nil, copydesk.Errorf(copydesk.ENOTFOUND, "not found")
 		}

@@ -126,6 +126,10 @@ type JobUpdate struct {
 	Result   json.RawMessage
 	Error    *JobError
 	Attempts *int
+	// Event, when set, is appended to the job's stream in the same
+	// transaction, only if the update applies: a status change and its
+	// event are one write. Its JobID, Seq and At are set.
+	Event *Event
 }
 
 // JobStore persists jobs and their events.
@@ -136,8 +140,18 @@ type JobStore interface {
 	FindJobByID(ctx context.Context, id string) (*Job, error)
 	// FindJobs returns the jobs matching filter, newest first, and the total count.
 	FindJobs(ctx context.Context, filter JobFilter) ([]*Job, int, error)
-	// UpdateJob changes a job. Returns ENOTFOUND if it does not exist and
-	// ECONFLICT if the job is already final and upd changes its status.
+	// AcceptJob stores a new job with its first event and, in the same
+	// transaction, calls enqueue with the store's transaction (the queue's
+	// insert into its tables in the store's database), so that an accepted
+	// job is stored, has its first event and is queued, or none of it.
+	// job.ID (when empty), CreatedAt, UpdatedAt and first's JobID, Seq and
+	// At are set. Concurrent accepts may share a transaction. Returns
+	// EINVALID for a bad job or event, ECONFLICT if the ID is taken, or
+	// enqueue's error.
+	AcceptJob(ctx context.Context, job *Job, first *Event, enqueue func(ctx context.Context, tx StoreTx) error) error
+	// UpdateJob changes a job and appends upd.Event with it. Returns
+	// ENOTFOUND if it does not exist and ECONFLICT if the job is already
+	// final and upd changes its status.
 	UpdateJob(ctx context.Context, id string, upd JobUpdate) (*Job, error)
 	// AppendEvent stores ev with the next sequence number of its job and sets
 	// ev.Seq and ev.At. Returns ENOTFOUND if the job does not exist.
@@ -146,6 +160,11 @@ type JobStore interface {
 	// limit of them (0: all).
 	FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*Event, error)
 }
+
+// StoreTx is a store's open transaction handed to a queue that keeps its
+// tables in the same database: a *sql.Tx for the embedded store, a pgx.Tx
+// for PostgreSQL.
+type StoreTx any
 
 // JobSubmitter accepts jobs for execution (jobs.Service implements it).
 type JobSubmitter interface {
@@ -164,7 +183,21 @@ type JobService interface {
 	Cancel(ctx context.Context, id string) (*Job, error)
 	// Events returns up to limit (0: all) events with Seq > afterSeq.
 	Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*Event, error)
-	// Subscribe returns a channel woken when new events of the job may be
-	// stored, and a function ending the subscription.
-	Subscribe(id string) (<-chan struct{}, func())
+	// Subscribe returns a feed of the job's events stored from now on by
+	// this process (and, in the scale-out mode, by others); Close it when
+	// done.
+	Subscribe(id string) EventFeed
+}
+
+// EventFeed delivers a job's events as they are stored, so that a stream
+// reads the store only when it connects, resumes or misses some.
+type EventFeed interface {
+	// Ready receives a value when events (or a gap) wait to be taken.
+	Ready() <-chan struct{}
+	// Take returns the waiting events in the order they were published,
+	// and gap true when some were dropped (the reader was too slow): the
+	// reader then reads the store after the last event it has.
+	Take() (events []*Event, gap bool)
+	// Close ends the subscription. Safe to call twice.
+	Close()
 }

@@ -58,6 +58,13 @@ func PartialFailure(errs []error) error {
 type Queue interface {
 	// Enqueue schedules the stored job for execution at its priority.
 	Enqueue(ctx context.Context, job *Job) error
+	// EnqueueTx schedules job inside tx, a transaction of the store the
+	// queue shares its database with (see JobStore.AcceptJob). Returns
+	// EINTERNAL for a transaction of another kind.
+	EnqueueTx(ctx context.Context, tx StoreTx, job *Job) error
+	// Wake tells this process's workers that jobs were committed, so
+	// that an idle one starts at once instead of at its next poll.
+	Wake()
 	// Ping checks the queue's storage is reachable.
 	Ping(ctx context.Context) error
 }

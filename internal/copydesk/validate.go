@@ -75,6 +75,11 @@ func (f JobFilter) Validate() error {
 
 // Validate checks a job update. Returns EINVALID naming the bad field.
 func (upd JobUpdate) Validate() error {
+	if upd.Event != nil {
+		if err := upd.Event.Prepare(); err != nil {
+			return err
+		}
+	}
 	if upd.Status != nil {
 		if err := upd.Status.Validate(); err != nil {
 			return err

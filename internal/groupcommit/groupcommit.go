@@ -20,8 +20,14 @@ const MaxBatchDefault = 256
 // Writer writes items in batches. The zero value is not usable: set Write.
 // Safe for concurrent use.
 type Writer[T any] struct {
-	// Write stores a batch, all or nothing (one transaction). Required.
+	// Write stores a batch, all or nothing (one transaction). Required
+	// unless WriteEach is set.
 	Write func(ctx context.Context, batch []T) error
+	// WriteEach, when set, stores a batch in one transaction in which an
+	// item may fail alone (e.g. behind a savepoint): it returns each item's
+	// error (nil: none failed), or err when the whole batch failed, after
+	// which each item is written again alone.
+	WriteEach func(ctx context.Context, batch []T) (errs []error, err error)
 	// MaxBatch caps the items of one batch. Default MaxBatchDefault.
 	MaxBatch int
 	// Observe, when set, is told the size of every batch written (metrics).
@@ -116,22 +122,38 @@ func (w *Writer[T]) write(batch []*item[T]) {
 	// The batch is written on behalf of several callers: none of their
 	// cancellations may cut it in the middle.
 	ctx := context.WithoutCancel(live[0].ctx)
-	err := w.Write(ctx, vals)
-	if w.Observe != nil {
-		w.Observe(len(vals), err)
-	}
+	errs, err := w.writeBatch(ctx, vals)
 	if err != nil && len(live) > 1 {
 		for _, it := range live {
-			it.err = w.Write(ctx, []T{it.v})
-			if w.Observe != nil {
-				w.Observe(1, it.err)
+			errs, err := w.writeBatch(ctx, []T{it.v})
+			it.err = err
+			if err == nil && errs != nil {
+				it.err = errs[0]
 			}
 			close(it.done)
 		}
 		return
 	}
-	for _, it := range live {
+	for i, it := range live {
 		it.err = err
+		if err == nil && errs != nil {
+			it.err = errs[i]
+		}
 		close(it.done)
 	}
+}
+
+// writeBatch writes vals through WriteEach or Write.
+func (w *Writer[T]) writeBatch(ctx context.Context, vals []T) ([]error, error) {
+	var errs []error
+	var err error
+	if w.WriteEach != nil {
+		errs, err = w.WriteEach(ctx, vals)
+	} else {
+		err = w.Write(ctx, vals)
+	}
+	if w.Observe != nil {
+		w.Observe(len(vals), err)
+	}
+	return errs, err
 }

@@ -140,3 +140,54 @@ func TestCancelledBeforeWrite(t *testing.T) {
 		t.Errorf("got %d items written, want none", len(s.written))
 	}
 }
+
+func TestWriteEachFailsOneItem(t *testing.T) {
+	t.Parallel()
+	gate := make(chan struct{})
+	var batches [][]int
+	var mu sync.Mutex
+	first := true
+	w := &groupcommit.Writer[int]{WriteEach: func(_ context.Context, batch []int) ([]error, error) {
+		mu.Lock()
+		wait := first
+		first = false
+		mu.Unlock()
+		if wait {
+			<-gate
+		}
+		mu.Lock()
+		batches = append(batches, append([]int(nil), batch...))
+		mu.Unlock()
+		errs := make([]error, len(batch))
+		for i, v := range batch {
+			if v == 3 {
+				errs[i] = errors.New("bad item")
+			}
+		}
+		return errs, nil
+	}}
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	wg.Add(1)
+	go func() { defer wg.Done(); errs[0] = w.Add(context.Background(), 0) }()
+	for !groupcommit.Writing(w) {
+		runtime.Gosched()
+	}
+	for i := 1; i < 6; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = w.Add(context.Background(), i) }()
+	}
+	for groupcommit.PendingLen(w) < 5 {
+		runtime.Gosched()
+	}
+	close(gate)
+	wg.Wait()
+	for i, err := range errs {
+		if (err != nil) != (i == 3) {
+			t.Errorf("item %d: got %v, want an error only for item 3", i, err)
+		}
+	}
+	if len(batches) != 2 {
+		t.Errorf("got batches %v, want 2: the failing item does not split its batch", batches)
+	}
+}

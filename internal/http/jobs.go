@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,10 +91,12 @@ func (s *Server) visibleJob(r *http.Request, id string) (*copydesk.Job, error) {
 // eventBatch is how many stored events a stream reads at a time.
 const eventBatch = 500
 
-// handleJobEvents streams a job's events as Server-Sent Events. Events are
-// read from the store, so a client that reconnects with Last-Event-ID (or
-// ?last_event_id=) receives exactly the events it missed. The stream ends
-// after the done event.
+// handleJobEvents streams a job's events as Server-Sent Events. A stream
+// reads the store when it connects (after Last-Event-ID, or ?last_event_id=,
+// so that a client that reconnects receives exactly the events it missed)
+// and when it falls behind; otherwise the job service's feed carries each
+// stored event to it at once. The stream ends after the done event, and at
+// once for a client that resumed a finished job after its last event.
 func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -109,9 +112,9 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	if s.Observer != nil {
 		defer s.Observer.StreamOpened()()
 	}
-	// Subscribe before reading so no wake-up between read and wait is lost.
-	wake, unsubscribe := s.Jobs.Subscribe(id)
-	defer unsubscribe()
+	// Subscribe before reading so no event between read and wait is lost.
+	feed := s.Jobs.Subscribe(id)
+	defer feed.Close()
 
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // no server write timeout cuts a stream
@@ -126,68 +129,77 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = rc.Flush()
 
+	st := &eventStream{w: w, rc: rc, last: last}
+	// catchUp writes the stored events after last; done reports the done
+	// event was written.
+	catchUp := func() (done bool, ok bool) {
+		for {
+			evs, err := s.Jobs.Events(ctx, id, st.last, eventBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					s.logger(r).Error("read job events", "job_id", id, "err", err)
+					st.buf.Reset()
+					writeSSE(&st.buf, 0, "error", `{"code":"internal","message":"the stream failed; reconnect to resume"}`)
+					st.flush()
+				}
+				return false, false
+			}
+			done, ok := st.write(evs)
+			if done || !ok || len(evs) < eventBatch {
+				return done, ok
+			}
+		}
+	}
+	if done, ok := catchUp(); done || !ok {
+		return
+	}
+	if last > 0 && st.last == last {
+		// A client that resumed and has nothing new: if the job is final,
+		// its done event (written with the final status) is behind it.
+		if job, err := s.Jobs.Get(ctx, id); err == nil && job.Status.Final() {
+			return
+		}
+	}
+
 	heartbeat := time.NewTicker(s.Heartbeat)
 	defer heartbeat.Stop()
 	poll := time.NewTicker(s.StreamPoll)
 	defer poll.Stop()
-	var buf strings.Builder
-	first := true
 	for {
-		for {
-			evs, err := s.Jobs.Events(ctx, id, last, eventBatch)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.logger(r).Error("read job events", "job_id", id, "err", err)
-					writeSSE(&buf, 0, "error", `{"code":"internal","message":"the stream failed; reconnect to resume"}`)
-					_, _ = w.Write([]byte(buf.String()))
-					_ = rc.Flush()
-				}
-				return
-			}
-			buf.Reset()
-			done := false
-			for _, ev := range evs {
-				writeSSE(&buf, ev.Seq, ev.Type, string(ev.Data))
-				last = ev.Seq
-				done = done || ev.Type == copydesk.EventDone
-			}
-			if len(evs) > 0 {
-				if _, err := w.Write([]byte(buf.String())); err != nil {
-					return
-				}
-				if err := rc.Flush(); err != nil {
-					return
-				}
-			}
-			if done {
-				return
-			}
-			if len(evs) < eventBatch {
-				break
-			}
-		}
-		if first && last > 0 {
-			// A client that resumed after the done event has nothing left:
-			// the event it last saw is the done event. (Checking the job's
-			// final status instead would race with the done event being
-			// written after the status.)
-			first = false
-			if evs, err := s.Jobs.Events(ctx, id, last-1, 1); err == nil && len(evs) == 1 && evs[0].Seq == last && evs[0].Type == copydesk.EventDone {
-				return
-			}
-		}
-		first = false
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.closing:
-			buf.Reset()
-			writeSSE(&buf, 0, "shutdown", `{"message":"the server is restarting; reconnect with Last-Event-ID to resume"}`)
-			_, _ = w.Write([]byte(buf.String()))
-			_ = rc.Flush()
+			st.buf.Reset()
+			writeSSE(&st.buf, 0, "shutdown", `{"message":"the server is restarting; reconnect with Last-Event-ID to resume"}`)
+			st.flush()
 			return
-		case <-wake:
+		case <-feed.Ready():
+			evs, gap := feed.Take()
+			// Carried events in order: write them; a gap (events this stream
+			// missed or has not seen yet) is read from the store.
+			for i, ev := range evs {
+				if ev.Seq <= st.last {
+					continue
+				}
+				if ev.Seq != st.last+1 {
+					gap = true
+					break
+				}
+				done, ok := st.write(evs[i : i+1])
+				if done || !ok {
+					return
+				}
+			}
+			if gap {
+				if done, ok := catchUp(); done || !ok {
+					return
+				}
+			}
 		case <-poll.C:
+			if done, ok := catchUp(); done || !ok {
+				return
+			}
 		case <-heartbeat.C:
 			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
 				return
@@ -197,6 +209,36 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// eventStream writes a job's events to one SSE client.
+type eventStream struct {
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	buf  strings.Builder
+	last int64 // the last event written
+}
+
+// write writes evs (in order, after last) and flushes. It reports whether
+// the done event was among them and whether the client is still there.
+func (st *eventStream) write(evs []*copydesk.Event) (done, ok bool) {
+	if len(evs) == 0 {
+		return false, true
+	}
+	st.buf.Reset()
+	for _, ev := range evs {
+		writeSSE(&st.buf, ev.Seq, ev.Type, string(ev.Data))
+		st.last = ev.Seq
+		done = done || ev.Type == copydesk.EventDone
+	}
+	return done, st.flush()
+}
+
+func (st *eventStream) flush() bool {
+	if _, err := io.WriteString(st.w, st.buf.String()); err != nil {
+		return false
+	}
+	return st.rc.Flush() == nil
 }
 
 // writeSSE appends one event in the SSE wire format. data must be one line

@@ -40,10 +40,49 @@ type Service struct {
 	// gathered into one event row. Default DeltaWindowDefault; negative:
 	// every delta is its own event.
 	DeltaWindow time.Duration
+	// MaxWaiting refuses new jobs with ERATELIMITED (Retry-After) while
+	// this many jobs wait in the queue for a worker, so that a client
+	// learns of an overload at once instead of from minutes of queueing;
+	// 0: no limit.
+	MaxWaiting int
+	// Waiting counts the jobs waiting for a worker (the queue's); it is
+	// asked at most every WaitingRefresh. Required with MaxWaiting.
+	Waiting func(ctx context.Context) (int, error)
 
 	mu       sync.Mutex
 	handlers map[string]copydesk.JobHandler
 	running  map[string]context.CancelCauseFunc
+
+	waitMu      sync.Mutex
+	waitCount   int
+	waitChecked time.Time
+}
+
+// WaitingRefresh is how long a count of the waiting jobs is trusted.
+const WaitingRefresh = 100 * time.Millisecond
+
+// overloaded returns ERATELIMITED when MaxWaiting jobs wait already.
+func (s *Service) overloaded(ctx context.Context) error {
+	if s.MaxWaiting <= 0 || s.Waiting == nil {
+		return nil
+	}
+	now := s.Clock.Now()
+	s.waitMu.Lock()
+	defer s.waitMu.Unlock()
+	if now.Sub(s.waitChecked) >= WaitingRefresh {
+		n, err := s.Waiting(ctx)
+		if err != nil {
+			s.Logger.Warn("counting the waiting jobs failed; accepting", "err", err)
+			return nil
+		}
+		s.waitCount, s.waitChecked = n, now
+	}
+	if s.waitCount < s.MaxWaiting {
+		s.waitCount++ // until the next count, this one waits too
+		return nil
+	}
+	return &copydesk.Error{Code: copydesk.ERATELIMITED, RetryAfter: time.Second,
+		Message: fmt.Sprintf("%d jobs are waiting for a worker (queue.max_waiting); try again in a second", s.waitCount)}
 }
 
 // Observer receives job figures (metrics.Metrics implements it).
@@ -114,27 +153,70 @@ func (s *Service) handler(kind string) copydesk.JobHandler {
 	return s.handlers[kind]
 }
 
-// Submit stores job as queued, records its first event and enqueues it.
-// If the queue refuses, the job is marked failed and EUNAVAILABLE returned,
-// so nothing stays half-accepted.
+// Submit accepts job: in one store transaction (shared with concurrent
+// accepts) the job is stored as queued with its job.queued event and handed
+// to the queue, so that an accepted job is never lost nor left unqueued.
+// Then the workers of this process are woken. A store or queue failure
+// stores nothing and returns EUNAVAILABLE.
 func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 	if !s.Handles(job.Kind) {
 		return copydesk.Errorf(copydesk.EINTERNAL, "no handler for job kind %q", job.Kind)
 	}
+	if err := s.overloaded(ctx); err != nil {
+		return err
+	}
 	job.Status = copydesk.JobQueued
-	if err := s.Store.CreateJob(ctx, job); err != nil {
+	first, err := newEvent(job.ID, "job.queued", map[string]any{"priority": job.Priority.String()})
+	if err != nil {
 		return err
 	}
-	if err := s.emit(ctx, job.ID, "job.queued", map[string]any{"priority": job.Priority.String()}); err != nil {
+	err = s.Store.AcceptJob(ctx, job, first, func(ctx context.Context, tx copydesk.StoreTx) error {
+		return s.Queue.EnqueueTx(ctx, tx, job)
+	})
+	switch copydesk.ErrorCode(err) {
+	case "":
+	case copydesk.EINVALID, copydesk.ECONFLICT, copydesk.ECANCELLED, copydesk.ERATELIMITED:
 		return err
-	}
-	if err := s.Queue.Enqueue(ctx, job); err != nil {
-		s.Logger.Error("enqueue failed", "job_id", job.ID, "err", err)
-		s.finish(context.WithoutCancel(ctx), job.ID, copydesk.JobFailed, nil,
-			&copydesk.JobError{Code: copydesk.EUNAVAILABLE, Message: "the queue did not accept the job"})
+	default:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.Logger.Error("accepting a job failed", "job_id", job.ID, "err", err)
 		return copydesk.Errorf(copydesk.EUNAVAILABLE, "the job queue is unavailable; try again shortly")
 	}
+	s.Queue.Wake()
+	s.Broker.Publish(first)
 	return nil
+}
+
+// reconcilePage is how many open jobs Reconcile reads at a time.
+const reconcilePage = 500
+
+// Reconcile hands every open job (queued or running) to the queue and
+// returns how many it checked. The queue keeps one row per job (unique by
+// job id), so a job it holds is left as it is; one it lacks (accepted by a
+// version that kept the queue elsewhere, or restored from a backup) is
+// queued again. Run it at start, before the workers.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	n := 0
+	for _, status := range []copydesk.JobStatus{copydesk.JobQueued, copydesk.JobRunning} {
+		for offset := 0; ; offset += reconcilePage {
+			open, _, err := s.Store.FindJobs(ctx, copydesk.JobFilter{Status: &status, Offset: offset, Limit: reconcilePage})
+			if err != nil {
+				return n, err
+			}
+			for _, job := range open {
+				if err := s.Queue.Enqueue(ctx, job); err != nil {
+					return n, err
+				}
+				n++
+			}
+			if len(open) < reconcilePage {
+				break
+			}
+		}
+	}
+	return n, nil
 }
 
 // Get returns a job. Returns ENOTFOUND if it does not exist.
@@ -213,19 +295,21 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 	go s.watchCancel(runCtx, jobID, cancel)
 
 	running := copydesk.JobRunning
-	if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &running, Attempts: &attempt}); err != nil {
+	started, err := newEvent(jobID, "job.started", map[string]any{"attempt": attempt})
+	if err != nil {
+		return err
+	}
+	if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &running, Attempts: &attempt, Event: started}); err != nil {
 		if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
 			return nil // cancelled between load and start
 		}
 		return err
 	}
-	if err := s.emit(ctx, jobID, "job.started", map[string]any{"attempt": attempt}); err != nil {
-		return err
-	}
+	s.Broker.Publish(started)
 	job.Attempts = attempt
 	obs := s.observer()
-	started := s.Clock.Now()
-	obs.JobStarted(job.Priority, started.Sub(job.CreatedAt))
+	startedAt := s.Clock.Now()
+	obs.JobStarted(job.Priority, startedAt.Sub(job.CreatedAt))
 
 	spanCtx, endSpan := runCtx, func(error) {}
 	if s.Tracer != nil {
@@ -234,7 +318,7 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 	result, status, runErr := s.safeRun(spanCtx, h, job)
 	endSpan(runErr)
 	attempted := func(st copydesk.JobStatus) {
-		obs.JobAttempt(job.Kind, st, s.Clock.Now().Sub(started), runErr)
+		obs.JobAttempt(job.Kind, st, s.Clock.Now().Sub(startedAt), runErr)
 	}
 	if errors.Is(context.Cause(runCtx), errCancelledByUser) {
 		attempted(copydesk.JobCancelled)
@@ -264,11 +348,18 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 	if retryable(runErr) && attempt < max {
 		attempted(copydesk.JobQueued)
 		after := retryAfter(runErr)
-		_ = s.emit(ctx, jobID, "job.retrying", map[string]any{
+		retrying, err := newEvent(jobID, "job.retrying", map[string]any{
 			"attempt": attempt, "code": copydesk.FailureCode(runErr), "message": copydesk.FailureMessage(runErr),
 		})
+		if err != nil {
+			return err
+		}
 		queued := copydesk.JobQueued
-		if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &queued}); err != nil && copydesk.ErrorCode(err) != copydesk.ECONFLICT {
+		switch _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &queued, Event: retrying}); copydesk.ErrorCode(err) {
+		case "":
+			s.Broker.Publish(retrying)
+		case copydesk.ECONFLICT: // cancelled meanwhile
+		default:
 			return err
 		}
 		return &copydesk.RetryError{Err: runErr, After: after}
@@ -339,17 +430,30 @@ func (s *Service) watchCancel(ctx context.Context, jobID string, cancel context.
 	}
 }
 
-// finish makes the job final and records the done event. If the job was
-// already final (a race with Cancel), it returns ECONFLICT and writes nothing.
+// finish makes the job final and records its done event in the same
+// write, so that a final job always has its done event. If the job was
+// already final (a race with Cancel), it returns ECONFLICT and writes
+// nothing.
 func (s *Service) finish(ctx context.Context, id string, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) (*copydesk.Job, error) {
-	job, err := s.Store.UpdateJob(ctx, id, copydesk.JobUpdate{Status: &status, Result: result, Error: jerr})
+	// The done event carries the job's final state: the status, error
+	// and result this update sets.
+	data := map[string]any{"status": status}
+	if jerr != nil {
+		data["error"] = jerr
+	}
+	if len(result) > 0 {
+		data["result"] = result
+	}
+	done, err := newEvent(id, copydesk.EventDone, data)
 	if err != nil {
 		return nil, err
 	}
-	s.observer().ObserveDone(job.Kind, status, s.Clock.Now().Sub(job.CreatedAt))
-	if err := s.emit(ctx, id, copydesk.EventDone, doneData(job)); err != nil {
+	job, err := s.Store.UpdateJob(ctx, id, copydesk.JobUpdate{Status: &status, Result: result, Error: jerr, Event: done})
+	if err != nil {
 		return nil, err
 	}
+	s.Broker.Publish(done)
+	s.observer().ObserveDone(job.Kind, status, s.Clock.Now().Sub(job.CreatedAt))
 	return job, nil
 }
 
@@ -377,15 +481,24 @@ func doneData(job *copydesk.Job) map[string]any {
 }
 
 func (s *Service) emit(ctx context.Context, jobID, typ string, data any) error {
-	raw, err := json.Marshal(data)
+	ev, err := newEvent(jobID, typ, data)
 	if err != nil {
-		return fmt.Errorf("encode %s event: %w", typ, err)
-	}
-	if err := s.Store.AppendEvent(ctx, &copydesk.Event{JobID: jobID, Type: typ, Data: raw}); err != nil {
 		return err
 	}
-	s.Broker.Publish(jobID)
+	if err := s.Store.AppendEvent(ctx, ev); err != nil {
+		return err
+	}
+	s.Broker.Publish(ev)
 	return nil
+}
+
+// newEvent encodes data into an event of jobID.
+func newEvent(jobID, typ string, data any) (*copydesk.Event, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return &copydesk.Event{JobID: jobID, Type: typ, Data: raw}, nil
 }
 
 func retryable(err error) bool { return copydesk.Retryable(err) }
@@ -403,7 +516,7 @@ func retryAfter(err error) time.Duration {
 }
 
 // Subscribe implements copydesk.JobService through the broker.
-func (s *Service) Subscribe(id string) (<-chan struct{}, func()) {
+func (s *Service) Subscribe(id string) copydesk.EventFeed {
 	return s.Broker.Subscribe(id)
 }
 

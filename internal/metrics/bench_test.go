@@ -58,6 +58,9 @@ func BenchmarkScrape(b *testing.B) {
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+		if w.Code != 200 || w.Body.Len() == 0 {
+			b.Fatalf("GET /metrics: status %d, %d bytes; want 200 with the figures", w.Code, w.Body.Len())
+		}
 		_, _ = io.Copy(io.Discard, w.Body)
 	}
 }

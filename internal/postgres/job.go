@@ -26,6 +26,34 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 	return createJob(ctx, db.pool, job)
 }
 
+// AcceptJob stores a job, its first event and its queue row in one
+// transaction. See copydesk.JobStore.
+func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, enqueue func(ctx context.Context, tx copydesk.StoreTx) error) error {
+	now := db.now()
+	if err := job.Prepare(now); err != nil {
+		return err
+	}
+	if first == nil {
+		return copydesk.Errorf(copydesk.EINVALID, "an accepted job needs its first event")
+	}
+	first.JobID = job.ID
+	if err := first.Prepare(); err != nil {
+		return err
+	}
+	return db.writeTx(ctx, func(tx pgx.Tx) error {
+		if err := createJob(ctx, tx, job); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, first, now); err != nil {
+			return err
+		}
+		if enqueue != nil {
+			return enqueue(ctx, tx)
+		}
+		return nil
+	})
+}
+
 // execer is a pool, a connection or a transaction.
 type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -185,13 +213,22 @@ func scanJob(row pgx.Row) (*copydesk.Job, error) {
 // bad field. Result, Error and Attempts alone may still change on a final
 // job.
 func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) (*copydesk.Job, error) {
+	if upd.Event != nil {
+		upd.Event.JobID = id
+	}
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
 	var job *copydesk.Job
 	err := db.writeTx(ctx, func(tx pgx.Tx) (err error) {
-		job, err = updateJob(ctx, tx, id, upd, db.now())
-		return err
+		now := db.now()
+		if job, err = updateJob(ctx, tx, id, upd, now); err != nil {
+			return err
+		}
+		if upd.Event != nil {
+			return appendEvent(ctx, tx, upd.Event, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

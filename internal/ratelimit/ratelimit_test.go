@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,18 +71,39 @@ func TestBucketsBounded(t *testing.T) {
 	}
 }
 
+// BenchmarkAllow times allowed requests only: a refusal fails it (with
+// the default rates, all but the first few hundred calls would be refused
+// and the refusal path timed instead).
 func BenchmarkAllow(b *testing.B) {
-	l, _ := ratelimit.New(ratelimit.Config{Roles: map[copydesk.Role]ratelimit.Rate{copydesk.RoleUser: {PerMinute: -1}}, Customer: ratelimit.Rate{PerMinute: -1}}, nil)
-	l2, _ := ratelimit.New(ratelimit.Config{}, nil)
 	ctx := context.Background()
 	b.Run("Unlimited", func(b *testing.B) {
+		l, err := ratelimit.New(ratelimit.Config{Roles: map[copydesk.Role]ratelimit.Rate{copydesk.RoleUser: {PerMinute: -1}}, Customer: ratelimit.Rate{PerMinute: -1}}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
 		for b.Loop() {
-			l.Allow(ctx, user, copydesk.PriorityHigh)
+			if !l.Allow(ctx, user, copydesk.PriorityHigh).Allowed {
+				b.Fatal("an unlimited rate refused a request")
+			}
 		}
 	})
 	b.Run("TwoBuckets", func(b *testing.B) {
+		rate := ratelimit.Rate{PerMinute: 1_000_000, Burst: 1_000_000}
+		l, err := ratelimit.New(ratelimit.Config{Roles: map[copydesk.Role]ratelimit.Rate{copydesk.RoleUser: rate}, Customer: rate}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// A new user and customer every 500,000 calls, before their
+		// buckets of 1,000,000 run dry.
+		p, n := user, 0
 		for b.Loop() {
-			l2.Allow(ctx, user, copydesk.PriorityHigh)
+			if n%500_000 == 0 {
+				p = copydesk.Principal{UserID: fmt.Sprint("usr_", n), CustomerID: fmt.Sprint("cus_", n), Role: copydesk.RoleUser}
+			}
+			if !l.Allow(ctx, p, copydesk.PriorityHigh).Allowed {
+				b.Fatalf("refused after %d calls; the benchmark times allowed requests only", n)
+			}
+			n++
 		}
 	})
 }

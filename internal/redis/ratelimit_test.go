@@ -184,8 +184,12 @@ func BenchmarkRateLimiterAllow(b *testing.B) {
 		l := MustRateLimiter(b, MustOpen(b, nil), cfg, nil, nil)
 		ctx := context.Background()
 		b.ReportAllocs()
+		n := 0
 		for b.Loop() {
-			l.Allow(ctx, p, copydesk.PriorityHigh)
+			if !l.Allow(ctx, p, copydesk.PriorityHigh).Allowed {
+				b.Fatalf("refused after %d calls; the benchmark times allowed requests only (shorten -benchtime)", n)
+			}
+			n++
 		}
 		if l.Fallbacks() != 0 {
 			b.Fatalf("fallbacks: %d", l.Fallbacks())
@@ -197,7 +201,10 @@ func BenchmarkRateLimiterAllow(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				l.Allow(ctx, p, copydesk.PriorityHigh)
+				if !l.Allow(ctx, p, copydesk.PriorityHigh).Allowed {
+					b.Error("refused; the benchmark times allowed requests only (shorten -benchtime)")
+					return
+				}
 			}
 		})
 		if l.Fallbacks() != 0 {

@@ -36,6 +36,14 @@ type harness struct {
 type opener func(t *testing.T, workers int) *harness
 
 func openSQLite(t *testing.T, workers int) *harness {
+	return openSQLiteWith(t, river.Config{Workers: workers, FetchPollInterval: 20 * time.Millisecond})
+}
+
+func openPostgres(t *testing.T, workers int) *harness {
+	return openPostgresWith(t, river.Config{Workers: workers, FetchPollInterval: 20 * time.Millisecond})
+}
+
+func openSQLiteWith(t *testing.T, cfg river.Config) *harness {
 	dir := t.TempDir()
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "copydesk.db"), sqlite.Options{})
 	if err != nil {
@@ -43,7 +51,7 @@ func openSQLite(t *testing.T, workers int) *harness {
 	}
 	t.Cleanup(func() { db.Close() })
 	svc := &jobs.Service{Store: db, Broker: jobs.NewBroker(), Clock: copydesk.SystemClock{}, Logger: slog.New(slog.DiscardHandler)}
-	q, err := river.OpenSQLite(context.Background(), filepath.Join(dir, "queue.db"), svc, river.Config{Workers: workers, FetchPollInterval: 20 * time.Millisecond})
+	q, err := river.OpenSQLite(context.Background(), db.WritePool(), svc, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +60,7 @@ func openSQLite(t *testing.T, workers int) *harness {
 	return &harness{store: db, jobs: svc, queue: q}
 }
 
-func openPostgres(t *testing.T, workers int) *harness {
+func openPostgresWith(t *testing.T, cfg river.Config) *harness {
 	dsn, schema := pgtest.MustSchema(t)
 	db, err := postgres.Open(context.Background(), dsn, postgres.Options{Schema: schema})
 	if err != nil {
@@ -60,7 +68,8 @@ func openPostgres(t *testing.T, workers int) *harness {
 	}
 	t.Cleanup(db.Close)
 	svc := &jobs.Service{Store: db, Broker: jobs.NewBroker(), Clock: copydesk.SystemClock{}, Logger: slog.New(slog.DiscardHandler)}
-	q, err := river.OpenPostgres(context.Background(), db.Pool(), svc, river.Config{Workers: workers, Schema: schema, FetchPollInterval: 20 * time.Millisecond})
+	cfg.Schema = schema
+	q, err := river.OpenPostgres(context.Background(), db.Pool(), svc, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +159,112 @@ func (f handlerFunc) RunJob(ctx context.Context, job *copydesk.Job, emit copydes
 
 func TestQueueSQLite(t *testing.T)   { testQueue(t, openSQLite) }
 func TestQueuePostgres(t *testing.T) { testQueue(t, openPostgres) }
+
+// TestJobStartsWithoutPoll: an accepted job is picked up at once, not at
+// the next poll (an hour away here): the in-process wake-up on SQLite,
+// LISTEN/NOTIFY on PostgreSQL.
+func TestJobStartsWithoutPoll(t *testing.T) {
+	for name, open := range map[string]func(*testing.T, river.Config) *harness{"sqlite": openSQLiteWith, "postgres": openPostgresWith} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := open(t, river.Config{Workers: 2, FetchPollInterval: time.Hour})
+			h.jobs.Register("quick", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+			}))
+			h.start(t)
+			time.Sleep(100 * time.Millisecond) // the workers are idle, waiting
+			for range 5 {
+				job := h.submit(t, "quick", copydesk.PriorityHigh, `{}`)
+				h.MustFinal(t, job.ID, 20*time.Second)
+			}
+		})
+	}
+}
+
+// TestBackPressure: past MaxWaiting jobs waiting for a worker, Submit
+// refuses with ERATELIMITED and a Retry-After, and stores nothing.
+func TestBackPressure(t *testing.T) {
+	for name, open := range map[string]opener{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := open(t, 1)
+			h.jobs.Register("wait", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+			}))
+			h.jobs.MaxWaiting = 3
+			h.jobs.Waiting = h.queue.(interface {
+				Waiting(context.Context) (int, error)
+			}).Waiting
+			for range 3 { // the workers are not started: they all wait
+				h.submit(t, "wait", copydesk.PriorityHigh, `{}`)
+			}
+			time.Sleep(jobs.WaitingRefresh) // the next count sees the three
+			job := &copydesk.Job{Kind: "wait", Priority: copydesk.PriorityHigh, Input: json.RawMessage(`{}`)}
+			err := h.jobs.Submit(context.Background(), job)
+			var de *copydesk.Error
+			if !errors.As(err, &de) || de.Code != copydesk.ERATELIMITED || de.RetryAfter <= 0 {
+				t.Fatalf("got %v, want ERATELIMITED with a Retry-After", err)
+			}
+			if job.ID != "" {
+				if _, err := h.store.FindJobByID(context.Background(), job.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+					t.Errorf("a refused job was stored: %v", err)
+				}
+			}
+			h.start(t) // the workers drain the queue: jobs are accepted again
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				time.Sleep(jobs.WaitingRefresh)
+				err := h.jobs.Submit(context.Background(), &copydesk.Job{Kind: "wait", Priority: copydesk.PriorityHigh, Input: json.RawMessage(`{}`)})
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("still refused after the queue drained: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// TestReconcileQueuesOrphans: a job stored as queued without its queue row
+// (accepted by a version whose queue lived in another file) runs after
+// Reconcile; a job the queue holds is not queued twice.
+func TestReconcileQueuesOrphans(t *testing.T) {
+	for name, open := range map[string]opener{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := open(t, 2)
+			var runs sync.Map
+			h.jobs.Register("count", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				n, _ := runs.LoadOrStore(job.ID, new(int))
+				*n.(*int)++
+				return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+			}))
+			orphan := &copydesk.Job{Kind: "count", Status: copydesk.JobQueued}
+			if err := h.store.CreateJob(ctx, orphan); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.store.AppendEvent(ctx, &copydesk.Event{JobID: orphan.ID, Type: "job.queued"}); err != nil {
+				t.Fatal(err)
+			}
+			held := h.submit(t, "count", copydesk.PriorityHigh, `{}`)
+			n, err := h.jobs.Reconcile(ctx)
+			if err != nil || n != 2 {
+				t.Fatalf("Reconcile: got %d, %v; want 2 open jobs checked", n, err)
+			}
+			h.start(t)
+			h.MustFinal(t, orphan.ID, 20*time.Second)
+			h.MustFinal(t, held.ID, 20*time.Second)
+			time.Sleep(200 * time.Millisecond)
+			for _, id := range []string{orphan.ID, held.ID} {
+				if n, ok := runs.Load(id); !ok || *n.(*int) != 1 {
+					t.Errorf("job %s ran %v times, want once", id, n)
+				}
+			}
+		})
+	}
+}
 
 // testQueue is the one queue suite every backend passes.
 func testQueue(t *testing.T, open opener) {

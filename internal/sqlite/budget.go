@@ -383,7 +383,7 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 			return err
 		}
 	}
-	return db.writeTx(ctx, func(tx *Tx) error {
+	return db.batched(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, c := range charges {
 			users := []string{""}
 			if c.UserID != "" {

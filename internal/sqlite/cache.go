@@ -30,6 +30,9 @@ const getCacheSQL = `SELECT key, customer_id, kind, tier, value, expires_at, cre
 // GetCache returns the entry, or ok=false if it is absent or expired by the
 // injected clock.
 func (db *DB) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, bool, error) {
+	if db.keys != nil && !db.keys.mayContain(key) {
+		return nil, false, nil
+	}
 	row := db.getCacheStmt.QueryRowContext(ctx, key, encodeTime(db.clock.Now()))
 	var (
 		e                copydesk.CacheEntry
@@ -51,11 +54,57 @@ func (db *DB) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, b
 // SetCache stores the entry, replacing any with the same key. A zero
 // CreatedAt becomes the clock's now and is set on entry. Returns EINVALID for
 // an empty key, an unknown tier, a missing expiry or a negative cost.
+//
+// Concurrent writes are committed together (group commit): each call
+// returns once its entry is durable.
 func (db *DB) SetCache(ctx context.Context, entry *copydesk.CacheEntry) error {
 	if err := entry.Prepare(db.clock.Now().UTC()); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx *Tx) error { return setCache(ctx, tx, entry) })
+	if db.keys != nil {
+		done, full := db.keys.add(entry.Key)
+		defer done()
+		if full {
+			go db.keys.rebuild(context.WithoutCancel(ctx), db.scanCacheKeys)
+		}
+	}
+	return db.batched(ctx, func(ctx context.Context, tx *Tx) error { return setCache(ctx, tx, entry) })
+}
+
+// scanCacheKeys calls each with every stored cache key.
+func (db *DB) scanCacheKeys(ctx context.Context, each func(key string)) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT key FROM cache_entries`)
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return translate(err)
+		}
+		each(k)
+	}
+	return translate(rows.Err())
+}
+
+// openKeyFilter builds the key filter from the stored keys.
+func (db *DB) openKeyFilter(ctx context.Context) error {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM cache_entries`).Scan(&n); err != nil {
+		return translate(err)
+	}
+	f := newKeyFilter(2 * n)
+	err := db.scanCacheKeys(ctx, func(key string) {
+		f.mu.Lock()
+		f.set(key)
+		f.mu.Unlock()
+	})
+	if err != nil {
+		return err
+	}
+	db.keys = f
+	return nil
 }
 
 func setCache(ctx context.Context, tx *Tx, e *copydesk.CacheEntry) error {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/groupcommit"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -50,6 +51,12 @@ type Options struct {
 	// ReadConns is the number of read-only connections.
 	// Default: ReadConnsDefault or the number of CPUs, whichever is larger.
 	ReadConns int
+	// SoleCacheWriter promises that no other process writes cache entries
+	// to this file while it is open (the embedded mode locks its data
+	// directory). The store then keeps a filter of the stored keys and
+	// answers a miss for a key it never stored without a query. Default
+	// false.
+	SoleCacheWriter bool
 }
 
 // DB is an open SQLite store.
@@ -59,6 +66,9 @@ type DB struct {
 	path   string
 	clock  copydesk.Clock
 	logger *slog.Logger
+
+	keys  *keyFilter               // the stored cache keys (SoleCacheWriter); nil: none
+	batch groupcommit.Writer[txOp] // group commit of the hot writes
 
 	getCacheStmt *sql.Stmt            // on the read pool
 	writeStmts   map[string]*sql.Stmt // hot statements prepared on the write pool, by SQL text
@@ -105,9 +115,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.SyncFull {
 		sync = "FULL"
 	}
-	if db.write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=synchronous("+sync+")&_txlock=immediate"); err != nil {
-		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
-	}
+	drv := &sqlite.Driver{}
+	db.write = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=synchronous(" + sync + ")&_txlock=immediate", drv: drv})
 	db.write.SetMaxOpenConns(1)
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxIdleTime(0)
@@ -119,10 +128,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 
-	if db.read, err = sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)&_txlock=deferred"); err != nil {
-		db.write.Close()
-		return nil, fmt.Errorf("sqlite: open %q for reading: %w", path, err)
-	}
+	db.read = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)&_pragma=mmap_size(268435456)&_txlock=deferred", drv: drv})
 	n := cmp.Or(opts.ReadConns, max(ReadConnsDefault, runtime.NumCPU()))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)
@@ -139,6 +145,13 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.getCacheStmt = db.readStmts[getCacheSQL]
+	db.batch.WriteEach = db.writeBatch
+	if opts.SoleCacheWriter {
+		if err := db.openKeyFilter(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -323,3 +336,8 @@ func encodeTime(t time.Time) int64 { return t.UnixNano() }
 
 // decodeTime reads a time stored by encodeTime, in UTC.
 func decodeTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// WritePool returns the write pool of one connection, for the job queue,
+// whose tables live in this database so that a job and its queue row commit
+// together (copydesk.JobStore.AcceptJob).
+func (db *DB) WritePool() *sql.DB { return db.write }

@@ -21,6 +21,10 @@ const (
 	insertEventSQL = `INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)`
 	findEventsSQL  = `SELECT seq, type, data, at FROM job_events
 		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	updateJobSQL = `
+		UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, attempts = ?,
+			updated_at = ?, finished_at = ?
+		WHERE id = ?`
 )
 
 // CreateJob stores a new job. An empty job.ID gets a new ID from
@@ -32,7 +36,35 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 	if err := job.Prepare(db.clock.Now().UTC()); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx *Tx) error { return createJob(ctx, tx, job) })
+	return db.batched(ctx, func(ctx context.Context, tx *Tx) error { return createJob(ctx, tx, job) })
+}
+
+// AcceptJob stores a job, its first event and its queue row in one
+// transaction, shared with concurrent writes. See copydesk.JobStore.
+func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, enqueue func(ctx context.Context, tx copydesk.StoreTx) error) error {
+	now := db.clock.Now().UTC()
+	if err := job.Prepare(now); err != nil {
+		return err
+	}
+	if first == nil {
+		return copydesk.Errorf(copydesk.EINVALID, "an accepted job needs its first event")
+	}
+	first.JobID = job.ID
+	if err := first.Prepare(); err != nil {
+		return err
+	}
+	return db.batched(ctx, func(ctx context.Context, tx *Tx) error {
+		if err := createJob(ctx, tx, job); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, first, now); err != nil {
+			return err
+		}
+		if enqueue != nil {
+			return enqueue(ctx, tx.Tx)
+		}
+		return nil
+	})
 }
 
 func createJob(ctx context.Context, tx *Tx, job *copydesk.Job) error {
@@ -174,13 +206,22 @@ func scanJob(s scanner) (*copydesk.Job, error) {
 // bad field. Result, Error and Attempts alone may still change on a final
 // job.
 func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) (*copydesk.Job, error) {
+	if upd.Event != nil {
+		upd.Event.JobID = id
+	}
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
 	var job *copydesk.Job
-	err := db.writeTx(ctx, func(tx *Tx) (err error) {
-		job, err = updateJob(ctx, tx, id, upd, db.clock.Now().UTC())
-		return err
+	err := db.batched(ctx, func(ctx context.Context, tx *Tx) (err error) {
+		now := db.clock.Now().UTC()
+		if job, err = updateJob(ctx, tx, id, upd, now); err != nil {
+			return err
+		}
+		if upd.Event != nil {
+			return appendEvent(ctx, tx, upd.Event, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -197,10 +238,7 @@ func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, n
 		return nil, err
 	}
 	errCode, errMsg := splitJobError(job.Error)
-	if _, err := tx.exec(ctx, `
-		UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, attempts = ?,
-			updated_at = ?, finished_at = ?
-		WHERE id = ?`,
+	if _, err := tx.exec(ctx, updateJobSQL,
 		string(job.Status), nullBytes(job.Result), errCode, errMsg, job.Attempts,
 		encodeTime(job.UpdatedAt), nullTime(job.FinishedAt), id); err != nil {
 		return nil, translate(err)
@@ -218,7 +256,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 	if err := ev.Prepare(); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
+	return db.batched(ctx, func(ctx context.Context, tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
 }
 
 func appendEvent(ctx context.Context, tx *Tx, ev *copydesk.Event, now time.Time) error {

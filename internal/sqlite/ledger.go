@@ -28,7 +28,7 @@ func (db *DB) AppendLedger(ctx context.Context, e *copydesk.LedgerEntry) error {
 	if err := e.Prepare(db.clock.Now()); err != nil {
 		return err
 	}
-	return db.writeTx(ctx, func(tx *Tx) error { return insertLedger(ctx, tx, e) })
+	return db.batched(ctx, func(ctx context.Context, tx *Tx) error { return insertLedger(ctx, tx, e) })
 }
 
 // FindLedger returns the rows matching filter in time order.
@@ -95,7 +95,7 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 			return err
 		}
 	}
-	return db.writeTx(ctx, func(tx *Tx) error {
+	return db.batched(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, e := range entries {
 			if err := insertLedger(ctx, tx, e); err != nil {
 				return err

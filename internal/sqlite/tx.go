@@ -20,6 +20,55 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return translate(tx.Commit())
 }
 
+// txOp is one write of a batch: it runs inside the batch's transaction.
+// It may run twice (alone, after its batch failed), so it must only set,
+// never accumulate, the Go values it fills.
+type txOp func(ctx context.Context, tx *Tx) error
+
+// batched runs op in a transaction shared with the writes of concurrent
+// callers (group commit: see package groupcommit) and returns once it is
+// committed. A failing op fails only its own caller.
+func (db *DB) batched(ctx context.Context, op txOp) error {
+	return db.batch.Add(ctx, op)
+}
+
+// writeBatch runs a batch of ops in one immediate transaction. Each op of
+// a batch of several runs behind a savepoint: one that fails is rolled back
+// alone and its error returned for it, the others commit.
+func (db *DB) writeBatch(ctx context.Context, ops []txOp) ([]error, error) {
+	errs := make([]error, len(ops))
+	err := db.writeTx(ctx, func(tx *Tx) error {
+		if len(ops) == 1 {
+			return ops[0](ctx, tx)
+		}
+		for i, op := range ops {
+			if _, err := tx.exec(ctx, savepointSQL); err != nil {
+				return translate(err)
+			}
+			if errs[i] = op(ctx, tx); errs[i] != nil {
+				if _, err := tx.exec(ctx, rollbackToSQL); err != nil {
+					return translate(err)
+				}
+			}
+			if _, err := tx.exec(ctx, releaseSQL); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// The savepoint of one op of a batch.
+const (
+	savepointSQL  = `SAVEPOINT op`
+	rollbackToSQL = `ROLLBACK TO op`
+	releaseSQL    = `RELEASE op`
+)
+
 // readTx runs fn in a deferred (snapshot) transaction on the read pool.
 func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -33,7 +82,7 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 // Statements prepared once at Open: parsing them again on every call would
 // cost about a quarter of an AppendEvent or a cache hit.
 var (
-	preparedWrite = []string{insertJobSQL, bumpSeqSQL, insertEventSQL, setCacheSQL, insertLedgerSQL, chargeSQL}
+	preparedWrite = []string{insertJobSQL, bumpSeqSQL, insertEventSQL, setCacheSQL, insertLedgerSQL, chargeSQL, updateJobSQL, savepointSQL, rollbackToSQL, releaseSQL}
 	preparedRead  = []string{findEventsSQL, getCacheSQL}
 )
 

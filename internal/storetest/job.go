@@ -407,6 +407,111 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		}
 	})
 
+	t.Run("AcceptJob", func(t *testing.T) {
+		s, _ := setup(t)
+		ctx := context.Background()
+		job := &copydesk.Job{Kind: "analysis", Status: copydesk.JobQueued}
+		first := &copydesk.Event{Type: "job.queued", Data: json.RawMessage(`{"priority":"HIGH"}`)}
+		var enqueued copydesk.StoreTx
+		err := s.AcceptJob(ctx, job, first, func(_ context.Context, tx copydesk.StoreTx) error {
+			enqueued = tx
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("AcceptJob: %v", err)
+		}
+		if job.ID == "" || first.JobID != job.ID || first.Seq != 1 || enqueued == nil {
+			t.Fatalf("got job %q, event of %q seq %d, tx %v; want the job's first event and enqueue called with a transaction", job.ID, first.JobID, first.Seq, enqueued)
+		}
+		evs, err := s.FindEvents(ctx, job.ID, 0, 0)
+		if err != nil || len(evs) != 1 || evs[0].Type != "job.queued" {
+			t.Fatalf("got events %v, %v; want the first event", evs, err)
+		}
+
+		// A failing enqueue stores nothing: no job, no event.
+		failed := &copydesk.Job{Kind: "analysis"}
+		boom := copydesk.Errorf(copydesk.EUNAVAILABLE, "queue down")
+		err = s.AcceptJob(ctx, failed, &copydesk.Event{Type: "job.queued"}, func(context.Context, copydesk.StoreTx) error { return boom })
+		if copydesk.ErrorCode(err) != copydesk.EUNAVAILABLE {
+			t.Fatalf("got %v, want the enqueue's error", err)
+		}
+		if _, err := s.FindJobByID(ctx, failed.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("after a failed enqueue: got %v, want the job not stored", err)
+		}
+
+		// Concurrent accepts, some failing, each all or nothing.
+		var wg sync.WaitGroup
+		ids := make([]string, 40)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				j := &copydesk.Job{Kind: "analysis"}
+				err := s.AcceptJob(ctx, j, &copydesk.Event{Type: "job.queued"}, func(context.Context, copydesk.StoreTx) error {
+					if i%4 == 0 {
+						return boom
+					}
+					return nil
+				})
+				if (err != nil) != (i%4 == 0) {
+					t.Errorf("accept %d: got %v", i, err)
+				}
+				ids[i] = j.ID
+			}()
+		}
+		wg.Wait()
+		for i, id := range ids {
+			evs, err := s.FindEvents(ctx, id, 0, 0)
+			if i%4 == 0 {
+				if copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+					t.Errorf("failed accept %d: got %v %v, want nothing stored", i, evs, err)
+				}
+			} else if err != nil || len(evs) != 1 || evs[0].Seq != 1 {
+				t.Errorf("accept %d: got %v %v, want its one first event", i, evs, err)
+			}
+		}
+
+		if err := s.AcceptJob(ctx, &copydesk.Job{Kind: "analysis"}, nil, nil); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("no first event: got %v, want EINVALID", err)
+		}
+	})
+
+	t.Run("UpdateJobWithEvent", func(t *testing.T) {
+		s, _ := setup(t)
+		ctx := context.Background()
+		job := &copydesk.Job{Kind: "analysis"}
+		MustCreateJob(t, s, job)
+		running := copydesk.JobRunning
+		started := &copydesk.Event{Type: "job.started", Data: json.RawMessage(`{"attempt":1}`)}
+		if _, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &running, Event: started}); err != nil {
+			t.Fatal(err)
+		}
+		if started.JobID != job.ID || started.Seq != 1 {
+			t.Errorf("got event of %q seq %d, want the job's seq 1", started.JobID, started.Seq)
+		}
+		done := copydesk.JobSucceeded
+		if _, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &done, Result: json.RawMessage(`{"ok":true}`),
+			Event: &copydesk.Event{Type: copydesk.EventDone}}); err != nil {
+			t.Fatal(err)
+		}
+		// A second final status conflicts and appends nothing.
+		cancelled := copydesk.JobCancelled
+		_, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &cancelled, Event: &copydesk.Event{Type: copydesk.EventDone}})
+		if copydesk.ErrorCode(err) != copydesk.ECONFLICT {
+			t.Fatalf("got %v, want ECONFLICT", err)
+		}
+		evs, err := s.FindEvents(ctx, job.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || evs[1].Type != copydesk.EventDone {
+			t.Errorf("got %d events, want job.started and one done", len(evs))
+		}
+		if _, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Event: &copydesk.Event{Type: ""}}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("an event without a type: got %v, want EINVALID", err)
+		}
+	})
+
 	t.Run("AppendEvent", func(t *testing.T) {
 		s, clock := setup(t)
 		ctx := context.Background()

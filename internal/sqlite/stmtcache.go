@@ -1,0 +1,217 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"reflect"
+	"strings"
+
+	"modernc.org/sqlite"
+)
+
+// stmtCacheSize bounds the statements a connection keeps prepared; past it
+// an idle one is closed for each new one.
+const stmtCacheSize = 256
+
+// stmtSeenSize bounds the SQL texts remembered as seen once: a statement is
+// kept prepared from its second run, so that SQL made for one call (River
+// inlines some values) never pushes the hot statements out.
+const stmtSeenSize = 1024
+
+// connector opens modernc connections that keep every statement run on
+// them prepared, by its SQL text: parsing SQL again on every call was a
+// sixth of the CPU of a job, most of it River's queries, which its driver
+// runs as text.
+type connector struct {
+	dsn string
+	drv *sqlite.Driver
+}
+
+// Connect implements driver.Connector.
+func (c *connector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}, seen: map[string]struct{}{}}, nil
+}
+
+// Driver implements driver.Connector.
+func (c *connector) Driver() driver.Driver { return c.drv }
+
+// conn is what cachingConn needs of a modernc connection.
+type conn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// cachingConn is a connection with a statement cache. database/sql uses a
+// connection from one goroutine at a time, so the cache needs no lock.
+type cachingConn struct {
+	conn  driver.Conn
+	stmts map[string]*cachedStmt
+	seen  map[string]struct{} // SQL run once, uncached
+}
+
+// cachedStmt is a prepared statement; busy while rows it returned are open
+// (a second use then prepares a statement of its own).
+type cachedStmt struct {
+	st   driver.Stmt
+	busy bool
+}
+
+func (c *cachingConn) inner() conn { return c.conn.(conn) }
+
+// cacheable reports whether query is one statement, safe to keep prepared.
+func cacheable(query string) bool {
+	q := strings.TrimRight(strings.TrimSpace(query), ";")
+	return !strings.Contains(q, ";")
+}
+
+// stmt returns the prepared statement of query, preparing it if needed,
+// or nil when it must run uncached.
+func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
+	if cs := c.stmts[query]; cs != nil {
+		if cs.busy {
+			return nil, nil
+		}
+		return cs, nil
+	}
+	if !cacheable(query) {
+		return nil, nil
+	}
+	if _, again := c.seen[query]; !again {
+		if len(c.seen) >= stmtSeenSize {
+			clear(c.seen)
+		}
+		c.seen[query] = struct{}{}
+		return nil, nil
+	}
+	delete(c.seen, query)
+	if len(c.stmts) >= stmtCacheSize {
+		for q, cs := range c.stmts { // a random idle one
+			if !cs.busy {
+				_ = cs.st.Close()
+				delete(c.stmts, q)
+				break
+			}
+		}
+	}
+	st, err := c.inner().PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	cs := &cachedStmt{st: st}
+	c.stmts[query] = cs
+	return cs, nil
+}
+
+// QueryContext implements driver.QueryerContext through the cache.
+func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	cs, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		return c.inner().QueryContext(ctx, query, args)
+	}
+	cs.busy = true
+	rows, err := cs.st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		cs.busy = false
+		return nil, err
+	}
+	return &cachedRows{rows: rows, cs: cs}, nil
+}
+
+// ExecContext implements driver.ExecerContext through the cache.
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	cs, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		return c.inner().ExecContext(ctx, query, args)
+	}
+	return cs.st.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+// Prepare implements driver.Conn (uncached: the caller owns the statement).
+func (c *cachingConn) Prepare(query string) (driver.Stmt, error) { return c.conn.Prepare(query) }
+
+// PrepareContext implements driver.ConnPrepareContext (uncached).
+func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.inner().PrepareContext(ctx, query)
+}
+
+// Begin implements driver.Conn.
+func (c *cachingConn) Begin() (driver.Tx, error) {
+	return c.inner().BeginTx(context.Background(), driver.TxOptions{})
+}
+
+// BeginTx implements driver.ConnBeginTx.
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.inner().BeginTx(ctx, opts)
+}
+
+// Close closes the cached statements and the connection.
+func (c *cachingConn) Close() error {
+	for q, cs := range c.stmts {
+		_ = cs.st.Close()
+		delete(c.stmts, q)
+	}
+	return c.conn.Close()
+}
+
+// Ping implements driver.Pinger.
+func (c *cachingConn) Ping(ctx context.Context) error { return c.inner().Ping(ctx) }
+
+// ResetSession implements driver.SessionResetter.
+func (c *cachingConn) ResetSession(ctx context.Context) error { return c.inner().ResetSession(ctx) }
+
+// IsValid implements driver.Validator.
+func (c *cachingConn) IsValid() bool { return c.inner().IsValid() }
+
+// cachedRows are the rows of a cached statement, which is free again once
+// they are closed.
+type cachedRows struct {
+	rows driver.Rows
+	cs   *cachedStmt
+}
+
+func (r *cachedRows) Columns() []string              { return r.rows.Columns() }
+func (r *cachedRows) Next(dest []driver.Value) error { return r.rows.Next(dest) }
+
+func (r *cachedRows) Close() error {
+	err := r.rows.Close()
+	r.cs.busy = false
+	return err
+}
+
+// The column type methods of modernc's rows, passed through.
+
+func (r *cachedRows) ColumnTypeDatabaseTypeName(i int) string {
+	return r.rows.(driver.RowsColumnTypeDatabaseTypeName).ColumnTypeDatabaseTypeName(i)
+}
+
+func (r *cachedRows) ColumnTypeLength(i int) (int64, bool) {
+	return r.rows.(driver.RowsColumnTypeLength).ColumnTypeLength(i)
+}
+
+func (r *cachedRows) ColumnTypeNullable(i int) (bool, bool) {
+	return r.rows.(driver.RowsColumnTypeNullable).ColumnTypeNullable(i)
+}
+
+func (r *cachedRows) ColumnTypePrecisionScale(i int) (int64, int64, bool) {
+	return r.rows.(driver.RowsColumnTypePrecisionScale).ColumnTypePrecisionScale(i)
+}
+
+func (r *cachedRows) ColumnTypeScanType(i int) reflect.Type {
+	return r.rows.(driver.RowsColumnTypeScanType).ColumnTypeScanType(i)
+}
