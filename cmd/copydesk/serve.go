@@ -194,8 +194,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.Limiter = redis.NewRateLimiter(rc, fallback, redis.RateLimiterOptions{Logger: m.Logger.With("component", "ratelimit")})
 	}
+	// In the embedded mode the realtime tier (live chat and suggestions,
+	// minutes of life) stays in memory: no instance shares it, and a
+	// restart costs less than a durable write per answer.
+	var memOnly []copydesk.Tier
+	if m.Config.embedded() {
+		memOnly = []copydesk.Tier{copydesk.TierRealtime}
+	}
 	m.Cache, err = cache.New(cache.Config{
-		L1: l1, L2: l2, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs),
+		L1: l1, L2: l2, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs), MemoryOnly: memOnly,
 		Claims: claims, Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
 	})
 	if err != nil {
@@ -562,7 +569,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	m := NewMain()
 	m.Config = cfg
-	m.Logger = newLogger(stderr, cfg.LogLevel)
+	logs := newBufferedLog(stderr)
+	defer logs.Close()
+	m.Logger = newLogger(logs, cfg.LogLevel)
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("start failed", "err", err)
 		return err

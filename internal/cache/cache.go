@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/maypok86/otter/v2"
+
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
@@ -39,6 +41,11 @@ type Config struct {
 	// CallTimeout bounds a provider call, which runs detached from the
 	// cancellation of any one caller. Default DefaultCallTimeout.
 	CallTimeout time.Duration
+	// MemoryOnly are the tiers kept in L1 only: their entries live minutes,
+	// so writing them to a durable L2 costs more than recomputing them
+	// after a restart. Leave it empty when the L2 is shared by instances
+	// (their deduplication goes through it). Default: none.
+	MemoryOnly []copydesk.Tier
 	// Claims, when set, deduplicates across processes sharing L2: the
 	// process holding a key's claim computes it, the others wait for it to
 	// appear in L2 (the PostgreSQL store implements it). Optional.
@@ -143,6 +150,9 @@ type Cache struct {
 	purges     atomic.Uint64 // bumped by each Purge: in-flight results then are not stored
 	stats      [4]counters
 	totalCalls atomic.Int64
+
+	memo    *otter.Cache[string, memoVal] // decoded L1 values (DoDecoded)
+	memOnly [4]bool                       // tiers not written to or read from L2
 }
 
 // flight is one in-progress lookup-or-compute of a key that callers wait on.
@@ -167,6 +177,13 @@ func New(cfg Config) (*Cache, error) {
 	if tiers == nil {
 		tiers = DefaultTiers()
 	}
+	var memOnly [4]bool
+	for _, t := range cfg.MemoryOnly {
+		if !validTier(t) {
+			return nil, copydesk.Errorf(copydesk.EINVALID, "cache MemoryOnly tier %q is not one of permanent, stable, dynamic, realtime", t)
+		}
+		memOnly[tierIndex(t)] = true
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -181,6 +198,8 @@ func New(cfg Config) (*Cache, error) {
 		callTimeout: cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
 		claims:      cfg.Claims,
 		flights:     make(map[string]*flight),
+		memo:        newMemo(MemoSizeDefault),
+		memOnly:     memOnly,
 	}, nil
 }
 
@@ -262,13 +281,14 @@ func (c *Cache) Do(ctx context.Context, req Request, fn Func) ([]byte, Outcome, 
 // L1), or ok=false. It never calls a provider and is not counted in the
 // figures. Returns EINVALID for a malformed request.
 func (c *Cache) Get(ctx context.Context, req Request) (value []byte, o Outcome, ok bool, err error) {
-	if _, err := c.Tier(req); err != nil {
+	tier, err := c.Tier(req)
+	if err != nil {
 		return nil, Outcome{}, false, err
 	}
 	if e, ok := c.getL1(ctx, req.Key); ok {
 		return e.Value, outcomeOf(e, SourceL1), true, nil
 	}
-	if e, ok := c.getL2(ctx, req.Key); ok {
+	if e, ok := c.getL2(ctx, req.Key, tier); ok {
 		return e.Value, outcomeOf(e, SourceL2), true, nil
 	}
 	return nil, Outcome{}, false, nil
@@ -303,6 +323,7 @@ func (c *Cache) Purge(ctx context.Context, filter copydesk.CacheFilter) (PurgeCo
 		return PurgeCounts{}, copydesk.Errorf(copydesk.EINVALID, "cache tier %q is not one of permanent, stable, dynamic, realtime", filter.Tier)
 	}
 	c.purges.Add(1)
+	c.memo.InvalidateAll()
 	var n PurgeCounts
 	var err error
 	if n.L1, err = c.l1.PurgeCache(ctx, filter); err != nil {
@@ -353,8 +374,8 @@ func (c *Cache) getL1(ctx context.Context, key string) (*copydesk.CacheEntry, bo
 
 // getL2 reads L2, checks expiry by the cache's clock and copies a hit into
 // L1. A failing L2 is logged and read as a miss.
-func (c *Cache) getL2(ctx context.Context, key string) (*copydesk.CacheEntry, bool) {
-	if c.l2 == nil {
+func (c *Cache) getL2(ctx context.Context, key string, tier copydesk.Tier) (*copydesk.CacheEntry, bool) {
+	if c.l2 == nil || c.memOnly[tierIndex(tier)] {
 		return nil, false
 	}
 	e, ok, err := c.l2.GetCache(ctx, key)
@@ -372,7 +393,7 @@ func (c *Cache) getL2(ctx context.Context, key string) (*copydesk.CacheEntry, bo
 }
 
 func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
-	if c.l2 == nil {
+	if c.l2 == nil || c.memOnly[tierIndex(e.Tier)] {
 		return
 	}
 	if err := c.l2.SetCache(ctx, e); err != nil {
@@ -457,7 +478,7 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		if e, ok := c.getL1(ctx, req.Key); ok {
 			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL1)
 			finish(i)
-		} else if e, ok := c.getL2(ctx, req.Key); ok {
+		} else if e, ok := c.getL2(ctx, req.Key, tiers[i]); ok {
 			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL2)
 			finish(i)
 		} else {
@@ -482,7 +503,7 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		}()
 		// Another process may have stored a key and released its claim
 		// between this process's L2 miss and its claim: look again.
-		missing = c.sharedSince(ctx, reqs, fs, missing, finish)
+		missing = c.sharedSince(ctx, reqs, tiers, fs, missing, finish)
 	}
 	compute := func(missing []int) {
 		seen := [4]bool{}
@@ -564,7 +585,7 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		case <-time.After(ClaimPoll):
 			still := waiting[:0]
 			for _, i := range waiting {
-				if e, ok := c.getL2(ctx, reqs[i].Key); ok {
+				if e, ok := c.getL2(ctx, reqs[i].Key, tiers[i]); ok {
 					fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceShared)
 					finish(i)
 				} else if won, release := c.claimOne(callCtx, reqs[i].Key); won {
@@ -573,7 +594,7 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 					}
 					// The holder may have stored it and let go between
 					// the L2 read above and this claim.
-					mine = append(mine, c.sharedSince(ctx, reqs, fs, []int{i}, finish)...)
+					mine = append(mine, c.sharedSince(ctx, reqs, tiers, fs, []int{i}, finish)...)
 				} else {
 					still = append(still, i)
 				}
@@ -588,10 +609,10 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 
 // sharedSince finishes the keys among idx that another process stored in
 // L2 meanwhile and returns the rest.
-func (c *Cache) sharedSince(ctx context.Context, reqs []Request, fs []*flight, idx []int, finish func(int)) []int {
+func (c *Cache) sharedSince(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, idx []int, finish func(int)) []int {
 	rest := idx[:0:0]
 	for _, i := range idx {
-		if e, ok := c.getL2(ctx, reqs[i].Key); ok {
+		if e, ok := c.getL2(ctx, reqs[i].Key, tiers[i]); ok {
 			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceShared)
 			finish(i)
 			continue

@@ -578,3 +578,32 @@ func TestDoCallIsBounded(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestMemoryOnlyTiers: entries of a memory-only tier never reach the L2;
+// the other tiers do.
+func TestMemoryOnlyTiers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newFakeClock()
+	l2 := MustMemoryStore(t, clock, 8<<20)
+	c, err := cache.New(cache.Config{L1: MustMemoryStore(t, clock, 8<<20), L2: l2, Clock: clock, MemoryOnly: []copydesk.Tier{copydesk.TierRealtime}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compute := func(context.Context) ([]byte, copydesk.Micros, error) { return []byte("v"), 1, nil }
+	live, perm := req("chat", "hello"), req("analysis", "hello")
+	for _, r := range []cache.Request{live, perm} {
+		if _, _, err := c.Do(ctx, r, compute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok, _ := l2.GetCache(ctx, live.Key); ok {
+		t.Error("a realtime entry reached the L2, want it in memory only")
+	}
+	if _, ok, _ := l2.GetCache(ctx, perm.Key); !ok {
+		t.Error("a permanent entry is not in the L2")
+	}
+	if _, err := cache.New(cache.Config{MemoryOnly: []copydesk.Tier{"forever"}}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+		t.Errorf("an unknown tier: got %v, want EINVALID", err)
+	}
+}

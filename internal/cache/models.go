@@ -66,7 +66,7 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 	var mu sync.Mutex
 	attached, delivered := true, 0
 	var live *copydesk.ModelResult
-	value, outcome, err := m.Cache.Do(ctx, req, func(cctx context.Context) ([]byte, copydesk.Micros, error) {
+	decoded, _, outcome, err := m.Cache.DoDecoded(ctx, req, func(cctx context.Context) ([]byte, copydesk.Micros, error) {
 		var rec StreamRecord
 		var relay func(string) error
 		if onDelta != nil {
@@ -113,7 +113,7 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 		live = res
 		mu.Unlock()
 		return b, res.Usage.Cost, nil
-	})
+	}, decodeReplay)
 	mu.Lock()
 	attached = false
 	sent, own := delivered, live
@@ -124,22 +124,39 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 	if outcome.Source == SourceMiss && own != nil {
 		return own, nil
 	}
-	rec, err := DecodeStream(value)
-	if err != nil {
-		return nil, err
-	}
+	r := decoded.(*replay)
 	// Replay what this caller has not seen (all of it, for a cache hit).
 	if onDelta != nil {
-		for _, d := range rec.Deltas[min(sent, len(rec.Deltas)):] {
+		for _, d := range r.rec.Deltas[min(sent, len(r.rec.Deltas)):] {
 			if err := onDelta(d); err != nil {
 				return nil, err
 			}
 		}
 	}
-	var res copydesk.ModelResult
-	if err := json.Unmarshal(rec.Final, &res); err != nil {
-		return nil, err
+	res := r.res // a copy: the decoded value is shared
+	if res.Response != nil {
+		resp := *res.Response
+		res.Response = &resp
 	}
 	res.Cached = true
 	return &res, nil
+}
+
+// replay is a cached model answer decoded: its deltas and its result.
+type replay struct {
+	rec StreamRecord
+	res copydesk.ModelResult
+}
+
+// decodeReplay decodes a value written by Models.
+func decodeReplay(value []byte) (any, error) {
+	rec, err := DecodeStream(value)
+	if err != nil {
+		return nil, err
+	}
+	r := &replay{rec: rec}
+	if err := json.Unmarshal(rec.Final, &r.res); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

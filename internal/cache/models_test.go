@@ -126,3 +126,39 @@ func TestModelsLeaderReceiverFailsOthersStillServed(t *testing.T) {
 		t.Errorf("provider calls %d, want 1", next.calls.Load())
 	}
 }
+
+// TestModelsHitsShareOneDecoding: repeated hits are served from one
+// decoding, and each caller gets its own result to change.
+func TestModelsHitsShareOneDecoding(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, err := cache.New(cache.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &scriptedModels{answer: "hello world"}
+	m := &cache.Models{Next: next, Cache: c, ModelSet: "test"}
+	call := copydesk.ModelCall{Kind: "chat", CustomerID: "cus_1",
+		Request: copydesk.ModelRequest{Messages: []copydesk.Message{{Role: "user", Content: "hello"}}}}
+	first, err := m.Stream(ctx, call, func(string) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := m.Stream(ctx, call, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Response.Text = "changed by one caller"
+	var deltas []string
+	b, err := m.Stream(ctx, call, func(d string) error { deltas = append(deltas, d); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Cached || !b.Cached || b.Response.Text != first.Response.Text || strings.Join(deltas, "") != first.Response.Text {
+		t.Errorf("got hits %q (cached %v) and %q (cached %v), deltas %q; want the first answer each time, unchanged by another caller",
+			a.Response.Text, a.Cached, b.Response.Text, b.Cached, deltas)
+	}
+	if next.calls.Load() != 1 {
+		t.Errorf("got %d provider calls, want 1", next.calls.Load())
+	}
+}

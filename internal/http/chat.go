@@ -137,6 +137,29 @@ func (c *chatRequest) modelRequest() (copydesk.ModelRequest, error) {
 	return req, nil
 }
 
+// chatCompletion is OpenAI's non-streaming answer.
+type chatCompletion struct {
+	ID      string       `json:"id"`
+	Object  string       `json:"object"`
+	Created int64        `json:"created"`
+	Model   string       `json:"model"`
+	Choices []chatChoice `json:"choices"`
+	Usage   *chatUsage   `json:"usage"`
+}
+
+type chatChoice struct {
+	Index        int        `json:"index"`
+	Message      chatAnswer `json:"message"`
+	Logprobs     *struct{}  `json:"logprobs"` // always null, as OpenAI's without logprobs
+	FinishReason string     `json:"finish_reason"`
+}
+
+type chatAnswer struct {
+	Role    string  `json:"role"`
+	Content string  `json:"content"`
+	Refusal *string `json:"refusal"` // always null: a refusal is an error here
+}
+
 type chatUsage struct {
 	PromptTokens        int `json:"prompt_tokens"`
 	CompletionTokens    int `json:"completion_tokens"`
@@ -213,13 +236,11 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		setRouteHeaders(w, res)
-		writeJSON(w, http.StatusOK, map[string]any{
-			"id": id, "object": "chat.completion", "created": created, "model": res.Usage.Model,
-			"choices": []any{map[string]any{
-				"index": 0, "message": map[string]any{"role": "assistant", "content": res.Response.Text, "refusal": nil},
-				"logprobs": nil, "finish_reason": finishReason(res.Response.FinishReason),
-			}},
-			"usage": usageOf(res.Response.Usage),
+		writeJSON(w, http.StatusOK, &chatCompletion{
+			ID: id, Object: "chat.completion", Created: created, Model: res.Usage.Model,
+			Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: res.Response.Text},
+				FinishReason: finishReason(res.Response.FinishReason)}},
+			Usage: usageOf(res.Response.Usage),
 		})
 		return
 	}
