@@ -161,6 +161,15 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"POST /v1/analyses", "/v1/analyses", func(string) any { return inline }, want{"nobody": ok(401), "*": ok(200)}},
 		{"GET /v1/analyses/{key}", "/v1/analyses/" + acc.ResultKey, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 		{"POST /v1/chat/completions", "/v1/chat/completions", func(c string) any { return chat }, want{"nobody": ok(401), "*": ok(200)}},
+		{"POST /v1/messages", "/v1/messages", func(string) any {
+			return map[string]any{"model": "quality", "max_tokens": 16, "messages": []any{map[string]any{"role": "user", "content": "Say hi"}}}
+		}, want{"nobody": ok(401), "*": ok(200)}},
+		{"POST /v1/messages/count_tokens", "/v1/messages/count_tokens", func(string) any {
+			return map[string]any{"model": "quality", "messages": []any{map[string]any{"role": "user", "content": "Say hi"}}}
+		}, want{"nobody": ok(401), "*": ok(200)}},
+		{"POST /v1/embeddings", "/v1/embeddings", func(string) any { return map[string]any{"model": "gpt-4o-mini", "input": "Say hi"} }, want{"nobody": ok(401), "*": ok(200)}},
+		{"GET /v1/models", "/v1/models", nil, want{"nobody": ok(401), "*": ok(200)}},
+		{"GET /v1/models/{id...}", "/v1/models/quality", nil, want{"nobody": ok(401), "*": ok(200)}},
 		{"POST /v1/generations", "/v1/generations", func(string) any {
 			return map[string]any{"business": map[string]any{"name": "Bakkerij Jansen", "language": "nl"}, "blocks": []string{"hero"}}
 		}, want{"nobody": ok(401), "*": ok(202)}},

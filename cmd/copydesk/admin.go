@@ -21,7 +21,7 @@ const adminUsage = `Usage:
   copydesk admin create-customer --name NAME
   copydesk admin create-user --customer ID --email EMAIL [--role USER|CLIENT|ADMIN] [--name NAME] [--password-stdin | --password PW]
   copydesk admin set-password (--user ID | --email EMAIL) [--password-stdin | --password PW]
-  copydesk admin create-key --user ID [--name NAME] [--scopes a,b] [--expires 720h]
+  copydesk admin create-key --user ID [--name NAME] [--scopes a,b] [--models m1,class,provider/m2] [--expires 720h]
   copydesk admin list-customers
   copydesk admin set-budget --customer ID --limit MICROS [--user ID] [--alert 80] [--warning 90]
 
@@ -42,7 +42,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	sub := args[0]
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var name, customer, email, role, password, user, scopes string
+	var name, customer, email, role, password, user, scopes, models string
 	var passwordStdin bool
 	var expires time.Duration
 	var limit int64
@@ -72,6 +72,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fs.StringVar(&user, "user", "", "user ID the key acts as (required)")
 			fs.StringVar(&name, "name", "", "a label, e.g. ci")
 			fs.StringVar(&scopes, "scopes", "", "comma-separated scopes; empty: all the user's role allows")
+			fs.StringVar(&models, "models", "", "comma-separated models, classes, aliases or provider/model names the key may use; empty: every model")
 			fs.DurationVar(&expires, "expires", 0, "lifetime, e.g. 720h; 0: no expiry")
 		}
 	case "list-customers":
@@ -174,6 +175,9 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		opts := auth.KeyOptions{Name: name}
 		if scopes != "" {
 			opts.Scopes = splitKeys(scopes)
+		}
+		if models != "" {
+			opts.Models = splitKeys(models)
 		}
 		if expires < 0 {
 			return &UsageError{Message: "admin create-key: --expires cannot be negative"}

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/copydesk/copydesk/internal/catalog"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pricing"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -65,7 +66,9 @@ type Config struct {
 	Providers []ProviderConfig `yaml:"providers"`
 	// Routing maps task kinds to model classes and classes to failover chains of endpoints. Default: quality, fast and budget models of each provider.
 	Routing router.Config `yaml:"routing"`
-	// Pricing is the price table and the accounting currency. Default: the built-in table in USD.
+	// Catalog replaces or adds models of the built-in model catalogue (every current OpenAI, Anthropic and Gemini model with dated prices and limits; "copydesk models" prints it). Any catalogued model of a configured provider is served by its own name.
+	Catalog catalog.Config `yaml:"catalog"`
+	// Pricing is the accounting currency and price overrides by model. Default: the catalogue's prices in USD.
 	Pricing pricing.Config `yaml:"pricing"`
 	// Observability configures metrics labels, alert rules and webhooks.
 	Observability ObservabilityConfig `yaml:"observability"`

@@ -69,7 +69,12 @@ func MustPricedModels(tb testing.TB, opts providertest.Options) (*router.Service
 		},
 		Classes: map[string][]string{"quality": {"gpt"}, "fast": {"mini"}, "budget": {"nano"}},
 	}
-	cfg.Pricing = pricing.Config{Currency: "EUR", PerUSD: "0.92"}
+	// gpt-4.1-nano was retired on 2026-10-23 and left the catalogue; its
+	// last list price keeps this workload's figures comparable.
+	cfg.Pricing = pricing.Config{Currency: "EUR", PerUSD: "0.92", Prices: []pricing.Price{{
+		Model: "gpt-4.1-nano", InputPerMTok: 100_000, CachedInputPerMTok: 25_000, OutputPerMTok: 400_000,
+		Effective: time.Date(2025, 4, 14, 0, 0, 0, 0, time.UTC), Source: "https://platform.openai.com/docs/pricing (before retirement)",
+	}}}
 	svc, stop, err := buildModels(&cfg)
 	if err != nil {
 		tb.Fatal(err)

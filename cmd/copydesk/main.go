@@ -60,6 +60,7 @@ Usage:
   copydesk analyze [flags] FILE…  analyze files offline ("-" reads stdin)
   copydesk migrate [flags]        apply database migrations and exit
   copydesk admin SUBCOMMAND       create customers, users, API keys and budgets in the store
+  copydesk models [flags]         print the model catalogue: every model by name, prices, limits
   copydesk loadgen [flags]        send analysis load to a running server and report latency
   copydesk bench [flags]          measure the hot paths against an instant upstream and a bare server (issue #12's table)
   copydesk fake-provider [flags]  run the simulated model provider (OpenAI, Anthropic and Gemini wire formats)
@@ -83,6 +84,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAdmin(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "loadgen":
 		return runLoadgen(ctx, args[1:], stdout, stderr, getenv)
+	case "models":
+		return runModels(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr, getenv)
 	case "fake-provider":

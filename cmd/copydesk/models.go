@@ -99,9 +99,9 @@ func splitKeys(s string) []string {
 // defaultModels are the endpoints per class for a provider type when the
 // routing section names none: the plan's quality / fast / budget split.
 var defaultModels = map[string][3]string{
-	ProviderOpenAI:    {"gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"},
-	ProviderAnthropic: {"claude-sonnet-4", "claude-haiku-4-5", "claude-3-5-haiku"},
-	ProviderGemini:    {"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"},
+	ProviderOpenAI:    {"gpt-6.1-sol", "gpt-6.1-terra", "gpt-6-luna"},
+	ProviderAnthropic: {"claude-sonnet-5-5", "claude-haiku-5-5", "claude-haiku-5-5"},
+	ProviderGemini:    {"gemini-4-hydrogen", "gemini-3.8-flash", "gemini-3.5-flash-lite"},
 }
 
 var classes = [3]string{router.ClassQuality, router.ClassFast, router.ClassBudget}
@@ -181,15 +181,27 @@ func buildModels(cfg *Config) (svc *router.Service, close func() error, err erro
 		clients[p.Name] = list
 	}
 	if len(routing.Endpoints) == 0 {
-		if routing, err = defaultRouting(providers); err != nil {
+		// Default endpoints and classes; the rest (aliases, rules, retry…)
+		// stays as configured.
+		def, err := defaultRouting(providers)
+		if err != nil {
 			return nil, close, err
 		}
+		routing.Endpoints, routing.Classes = def.Endpoints, def.Classes
 	}
-	table, err := prices.Table()
+	cat, err := cfg.Catalog.Build()
+	if err != nil {
+		return nil, close, &ConfigError{Field: "catalog", Message: copydesk.ErrorMessage(err)}
+	}
+	table, err := prices.Table(cat.Prices())
 	if err != nil {
 		return nil, close, &ConfigError{Field: "pricing", Message: copydesk.ErrorMessage(err)}
 	}
-	r, err := router.New(routing, router.Options{Providers: clients, Prices: table})
+	types := make(map[string]string, len(providers))
+	for _, p := range providers {
+		types[p.Name] = p.Type
+	}
+	r, err := router.New(routing, router.Options{Providers: clients, Prices: table, Catalog: cat.Serve(types)})
 	if err != nil {
 		return nil, close, &ConfigError{Field: "routing", Message: copydesk.ErrorMessage(err)}
 	}

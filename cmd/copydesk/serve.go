@@ -212,7 +212,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
 	}
 	m.startSweeper()
+	// The router names the models (GET /v1/models, per-key model lists)
+	// and counts tokens (POST /v1/messages/count_tokens).
+	var directory copydesk.ModelDirectory
+	var tokens copydesk.TokenCounter
 	if m.routed != nil {
+		directory, tokens = m.routed.Router, m.routed.Router
 		m.routed.BudgetLeft = m.Budget.BudgetLeft
 		if m.Tracing.Enabled() {
 			m.routed.Tracer = m.Tracing
@@ -276,6 +281,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Version:        version,
 		Jobs:           m.Jobs,
 		Models:         calls,
+		Directory:      directory,
+		Tokens:         tokens,
 		Analysis:       content.analysis,
 		Generation:     content.generation,
 		Translation:    content.translation,

@@ -54,7 +54,8 @@ func unauthorized(format string, args ...any) error {
 }
 
 // Authenticate returns the caller of r: an API key or a JWT in
-// "Authorization: Bearer …", else a session cookie. A session request with
+// "Authorization: Bearer …", else an API key in "X-Api-Key" (how
+// Anthropic's SDKs send it), else a session cookie. A session request with
 // an unsafe method must carry the session's CSRF token in CSRFHeader.
 // Returns EUNAUTHORIZED for missing, malformed, unknown, revoked or expired
 // credentials and disabled users; EFORBIDDEN for a missing or wrong CSRF
@@ -79,6 +80,12 @@ func (a *Authenticator) Authenticate(r *http.Request) (copydesk.Principal, error
 		}
 		return copydesk.Principal{}, unauthorized("bearer credential is neither a Copydesk API key nor a token")
 	}
+	if key := strings.TrimSpace(r.Header.Get("X-Api-Key")); key != "" {
+		if !strings.HasPrefix(key, KeyPrefix) {
+			return copydesk.Principal{}, unauthorized("x-api-key is not a Copydesk API key")
+		}
+		return a.authenticateKey(ctx, key)
+	}
 	if c, err := r.Cookie(SessionCookieName); err == nil && c.Value != "" {
 		s, u, err := a.session(ctx, c.Value)
 		if err != nil {
@@ -89,7 +96,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (copydesk.Principal, error
 		}
 		return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodSession, SessionID: s.ID}, nil
 	}
-	return copydesk.Principal{}, unauthorized("credentials are missing: send \"Authorization: Bearer <API key or token>\" or log in")
+	return copydesk.Principal{}, unauthorized("credentials are missing: send \"Authorization: Bearer <API key or token>\" (or \"X-Api-Key: <API key>\") or log in")
 }
 
 func (a *Authenticator) authenticateKey(ctx context.Context, key string) (copydesk.Principal, error) {
@@ -121,7 +128,7 @@ func (a *Authenticator) authenticateKey(ctx context.Context, key string) (copyde
 	if u.CustomerID != k.CustomerID {
 		return copydesk.Principal{}, unauthorized("API key is not valid")
 	}
-	return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodKey, KeyID: k.ID, Scopes: k.Scopes}, nil
+	return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodKey, KeyID: k.ID, Scopes: k.Scopes, Models: k.Models}, nil
 }
 
 func (a *Authenticator) activeUser(ctx context.Context, id string) (*copydesk.User, error) {

@@ -254,3 +254,45 @@ func BenchmarkVerifyToken(b *testing.B) {
 		}
 	}
 }
+
+// TestXAPIKeyAndModels: Anthropic's SDKs send the key as X-Api-Key; a key's
+// model list reaches the principal and survives the exchange for a token.
+func TestXAPIKeyAndModels(t *testing.T) {
+	t.Parallel()
+	f := MustFixture(t)
+	tokens, _, _ := MustTokens(t)
+	tokens.Clock = f.clock
+	f.authn.Tokens = tokens
+	models := []string{"gpt-6-luna", "fast"}
+	key, _ := MustKey(t, f, f.client, auth.KeyOptions{Models: models})
+	r := request("POST", "")
+	r.Header.Set("X-Api-Key", key)
+	p, err := f.authn.Authenticate(r)
+	if err != nil {
+		t.Fatalf("x-api-key: %v", err)
+	}
+	if p.UserID != f.client.ID || strings.Join(p.Models, ",") != "gpt-6-luna,fast" {
+		t.Errorf("principal: got %+v, want the client limited to %v", p, models)
+	}
+	for _, bad := range []string{"sk-ant-api03-something", "cdk_0000000000000000_wrong"} {
+		r := request("POST", "")
+		r.Header.Set("X-Api-Key", bad)
+		if _, err := f.authn.Authenticate(r); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED || strings.Contains(copydesk.ErrorMessage(err), bad) {
+			t.Errorf("x-api-key %q: got %v, want EUNAUTHORIZED without echoing it", bad, err)
+		}
+	}
+	// Authorization wins over X-Api-Key.
+	r = request("POST", "Bearer nonsense")
+	r.Header.Set("X-Api-Key", key)
+	if _, err := f.authn.Authenticate(r); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+		t.Errorf("bad bearer with a good x-api-key: got %v, want EUNAUTHORIZED", err)
+	}
+	tok, _, err := f.authn.IssueToken(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := f.authn.Authenticate(request("GET", "Bearer "+tok))
+	if err != nil || strings.Join(jp.Models, ",") != "gpt-6-luna,fast" {
+		t.Errorf("token principal: got %+v, %v; want the key's models kept", jp, err)
+	}
+}

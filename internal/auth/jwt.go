@@ -110,6 +110,8 @@ type Claims struct {
 	CustomerID string        `json:"cus"`
 	Role       copydesk.Role `json:"role"`
 	Scopes     []string      `json:"scp,omitempty"`
+	// Models are the models the token may use; empty: every model.
+	Models []string `json:"mdl,omitempty"`
 }
 
 // TokenTTLDefault is how long an issued token is valid.
@@ -155,7 +157,7 @@ func (t *Tokens) Issue(p copydesk.Principal) (string, time.Time, error) {
 			ExpiresAt: jwt.NewNumericDate(exp), NotBefore: jwt.NewNumericDate(now), IssuedAt: jwt.NewNumericDate(now),
 			ID: copydesk.NewID("jti_", now),
 		},
-		CustomerID: p.CustomerID, Role: p.Role, Scopes: p.Scopes,
+		CustomerID: p.CustomerID, Role: p.Role, Scopes: p.Scopes, Models: p.Models,
 	}
 	key := t.Keys.signer()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
@@ -201,7 +203,7 @@ func (t *Tokens) Verify(token string) (copydesk.Principal, error) {
 		return copydesk.Principal{}, copydesk.Errorf(copydesk.EUNAUTHORIZED, "token is invalid")
 	}
 	return copydesk.Principal{UserID: claims.Subject, CustomerID: claims.CustomerID, Role: claims.Role,
-		Method: MethodJWT, Scopes: claims.Scopes}, nil
+		Method: MethodJWT, Scopes: claims.Scopes, Models: claims.Models}, nil
 }
 
 var errUnknownKey = errors.New("unknown key id")

@@ -70,6 +70,7 @@ func secretEqual(secret string, hash []byte) bool {
 type KeyOptions struct {
 	Name      string     // a label for the owner, e.g. "ci"
 	Scopes    []string   // empty: everything the user's role allows
+	Models    []string   // empty: every model; see copydesk.Principal.AllowsModel
 	ExpiresAt *time.Time // nil: no expiry
 }
 
@@ -83,7 +84,7 @@ func CreateAPIKey(ctx context.Context, store copydesk.AccessStore, now time.Time
 	for attempt := 0; ; attempt++ {
 		key, prefix, hash := NewAPIKey()
 		k := &copydesk.APIKey{CustomerID: customerID, UserID: userID, Name: opts.Name, Prefix: prefix, Hash: hash,
-			Scopes: opts.Scopes, ExpiresAt: opts.ExpiresAt}
+			Scopes: opts.Scopes, Models: opts.Models, ExpiresAt: opts.ExpiresAt}
 		err := store.CreateAPIKey(ctx, k)
 		if copydesk.ErrorCode(err) == copydesk.ECONFLICT && attempt < 3 {
 			continue // a prefix collision (1 in 2^48): draw again

@@ -11,7 +11,7 @@ import (
 // user's role allows.
 const (
 	ScopeAnalyses  = "analyses:write" // start analyses, generation, translation
-	ScopeChat      = "chat:write"     // the OpenAI-compatible chat endpoint
+	ScopeChat      = "chat:write"     // the model gateway: chat completions, messages, embeddings, the model list
 	ScopeJobsRead  = "jobs:read"      // read jobs and their events
 	ScopeJobsWrite = "jobs:write"     // cancel jobs
 	ScopeUsageRead = "usage:read"     // usage reports
@@ -64,6 +64,11 @@ var Policy = []Route{
 	{Pattern: "POST /v1/analyses", Roles: all, Scope: ScopeAnalyses},
 	{Pattern: "GET /v1/analyses/{key}", Roles: all, Scope: ScopeJobsRead},
 	{Pattern: "POST /v1/chat/completions", Roles: all, Scope: ScopeChat},
+	{Pattern: "POST /v1/messages", Roles: all, Scope: ScopeChat},
+	{Pattern: "POST /v1/messages/count_tokens", Roles: all, Scope: ScopeChat},
+	{Pattern: "POST /v1/embeddings", Roles: all, Scope: ScopeChat},
+	{Pattern: "GET /v1/models", Roles: all, Scope: ScopeChat},
+	{Pattern: "GET /v1/models/{id...}", Roles: all, Scope: ScopeChat},
 	{Pattern: "POST /v1/generations", Roles: all, Scope: ScopeAnalyses},
 	{Pattern: "POST /v1/translations", Roles: all, Scope: ScopeAnalyses},
 	{Pattern: "POST /v1/seo/suggestions", Roles: all, Scope: ScopeAnalyses},

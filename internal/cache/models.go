@@ -32,6 +32,8 @@ type callKeyInput struct {
 	Temperature *float64           `json:"temperature"`
 	Schema      json.RawMessage    `json:"schema"`
 	SchemaName  string             `json:"schema_name"`
+	Input       []string           `json:"input,omitempty"`      // embedding calls
+	Dimensions  int                `json:"dimensions,omitempty"` // embedding calls
 }
 
 // CallRequest returns the cache request of a model call answered by the
@@ -41,6 +43,7 @@ func CallRequest(call copydesk.ModelCall, modelSet string) (Request, error) {
 	input, err := json.Marshal(callKeyInput{
 		Model: r.Model, System: r.System, Messages: r.Messages, MaxTokens: r.MaxTokens,
 		Temperature: r.Temperature, Schema: r.JSONSchema, SchemaName: r.SchemaName,
+		Input: r.Input, Dimensions: r.Dimensions,
 	})
 	if err != nil {
 		return Request{}, err

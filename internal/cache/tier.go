@@ -41,6 +41,7 @@ func DefaultTiers() TierConfig {
 		"improvement":           copydesk.TierDynamic,
 		"suggestion":            copydesk.TierRealtime,
 		"chat":                  copydesk.TierRealtime,
+		"embedding":             copydesk.TierPermanent, // a text's vector never changes for a model
 	}
 }
 

@@ -60,16 +60,20 @@ type User struct {
 // APIKey is a stored API key. The secret is shown once at creation and never
 // stored: only its hash is. Prefix identifies the key in lists and logs.
 type APIKey struct {
-	ID         string     `json:"id"`
-	CustomerID string     `json:"customer_id"`
-	UserID     string     `json:"user_id"` // the key acts as this user, with its role
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"` // unique, public: e.g. "cdk_3fa9c2d1e0b4"
-	Hash       []byte     `json:"-"`      // SHA-256 of the full key
-	Scopes     []string   `json:"scopes,omitempty"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
+	ID         string   `json:"id"`
+	CustomerID string   `json:"customer_id"`
+	UserID     string   `json:"user_id"` // the key acts as this user, with its role
+	Name       string   `json:"name"`
+	Prefix     string   `json:"prefix"` // unique, public: e.g. "cdk_3fa9c2d1e0b4"
+	Hash       []byte   `json:"-"`      // SHA-256 of the full key
+	Scopes     []string `json:"scopes,omitempty"`
+	// Models, when set, are the only models the key may use: model names,
+	// routing classes, aliases or provider/model names (see
+	// Principal.AllowsModel). Empty: every model.
+	Models    []string   `json:"models,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 // Session is a browser login. The token lives only in the cookie; the store
@@ -92,6 +96,7 @@ type Principal struct {
 	Method     string   `json:"method"`           // "key", "session" or "jwt"
 	KeyID      string   `json:"key_id,omitempty"` // set for Method "key"
 	Scopes     []string `json:"scopes,omitempty"` // empty: all the role allows
+	Models     []string `json:"models,omitempty"` // empty: every model; see AllowsModel
 	SessionID  string   `json:"session_id,omitempty"`
 }
 
@@ -617,6 +622,9 @@ func (k *APIKey) Prepare(now time.Time) error {
 	}
 	if len(k.Scopes) > MaxScopes {
 		return Errorf(EINVALID, "a key has at most %d scopes, got %d", MaxScopes, len(k.Scopes))
+	}
+	if err := ValidateModelList(k.Models); err != nil {
+		return err
 	}
 	for _, s := range k.Scopes {
 		if err := checkLen("scope", s, MaxScopeLen, true); err != nil {

@@ -17,6 +17,7 @@ const (
 	EUNSUPPORTED    = "unsupported_media"  // wrong content type
 	EUNPROCESSABLE  = "unprocessable"      // well-formed but cannot be processed (e.g. invalid UTF-8)
 	ENOTFOUND       = "not_found"          // the thing does not exist or is not visible to the caller
+	ENOMODEL        = "model_not_found"    // the model name is not served here (OpenAI's code for it)
 	EMETHOD         = "method_not_allowed" // the path exists, the method does not
 	ECONFLICT       = "conflict"           // the state does not allow the operation
 	EUNAUTHORIZED   = "unauthorized"       // missing or bad credentials

@@ -337,6 +337,7 @@ type createKeyRequest struct {
 	UserID    string     `json:"user_id"`
 	Name      string     `json:"name"`
 	Scopes    []string   `json:"scopes"`
+	Models    []string   `json:"models"`
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
@@ -352,7 +353,8 @@ type createKeyResponse struct {
 
 // handleCreateKey makes an API key for the caller or, for an ADMIN or
 // CLIENT, a user it may see. A scoped key can only make keys with a subset
-// of its scopes.
+// of its scopes, and a key limited to some models only keys limited to a
+// subset of them.
 func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	p, st, err := s.callerAndStore(r)
 	if err != nil {
@@ -394,8 +396,20 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if len(p.Models) > 0 {
+		// A key limited to some models makes keys limited to those or fewer.
+		if len(req.Models) == 0 {
+			req.Models = slices.Clone(p.Models)
+		}
+		for _, m := range req.Models {
+			if !slices.Contains(p.Models, m) {
+				s.writeError(w, r, copydesk.Errorf(copydesk.EFORBIDDEN, "this API key may not use the model %q it would grant", m))
+				return
+			}
+		}
+	}
 	key, k, err := auth.CreateAPIKey(r.Context(), st, s.Clock.Now(), u.CustomerID, u.ID,
-		auth.KeyOptions{Name: req.Name, Scopes: req.Scopes, ExpiresAt: req.ExpiresAt})
+		auth.KeyOptions{Name: req.Name, Scopes: req.Scopes, Models: req.Models, ExpiresAt: req.ExpiresAt})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

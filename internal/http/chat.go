@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -149,12 +150,14 @@ type chatCompletion struct {
 type chatChoice struct {
 	Index        int        `json:"index"`
 	Message      chatAnswer `json:"message"`
+	Logprobs     *struct{}  `json:"logprobs"` // always null, as OpenAI's without logprobs
 	FinishReason string     `json:"finish_reason"`
 }
 
 type chatAnswer struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	Role    string  `json:"role"`
+	Content string  `json:"content"`
+	Refusal *string `json:"refusal"` // always null: a refusal is an error here
 }
 
 type chatUsage struct {
@@ -217,6 +220,14 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	call := copydesk.ModelCall{Kind: ChatKind, Priority: copydesk.PriorityCritical, Request: req,
 		CustomerID: p.CustomerID, UserID: p.UserID}
+	info, err := s.resolveModel(p, call)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Every chunk names the model expected to answer (the first choice of
+	// the route), as OpenAI's chunks each name theirs.
+	model := cmp.Or(info.Model, req.Model)
 	id, created := newChatID(), time.Now().Unix()
 	if !body.Stream {
 		res, err := s.Models.Stream(r.Context(), call, nil)
@@ -237,14 +248,13 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{})
 	started := false
-	var model string
 	chunk := func(delta map[string]any, finish any, usage *chatUsage) error {
 		c := map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model}
 		if usage != nil {
 			c["choices"] = []any{}
 			c["usage"] = usage
 		} else {
-			c["choices"] = []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}
+			c["choices"] = []any{map[string]any{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish}}
 		}
 		var b bytes.Buffer
 		b.WriteString("data: ")
@@ -288,7 +298,6 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 		_ = rc.Flush()
 		return
 	}
-	model = res.Usage.Model
 	if !started {
 		setRouteHeaders(w, res)
 		if err := begin(); err != nil {

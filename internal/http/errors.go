@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ var statusByCode = map[string]int{
 	copydesk.EUNSUPPORTED:    http.StatusUnsupportedMediaType,
 	copydesk.EUNPROCESSABLE:  http.StatusUnprocessableEntity,
 	copydesk.ENOTFOUND:       http.StatusNotFound,
+	copydesk.ENOMODEL:        http.StatusNotFound,
 	copydesk.EMETHOD:         http.StatusMethodNotAllowed,
 	copydesk.ECONFLICT:       http.StatusConflict,
 	copydesk.EUNAUTHORIZED:   http.StatusUnauthorized,
@@ -36,15 +38,40 @@ func ErrorStatus(code string) int {
 	return http.StatusInternalServerError
 }
 
-// errorBody is the JSON shape of every error answer.
+// errorBody is the JSON shape of every error answer: OpenAI's error shape
+// (code, message, type, param), with the request id.
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
 
 type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id,omitempty"`
+	Code      string  `json:"code"`
+	Message   string  `json:"message"`
+	Type      string  `json:"type"`
+	Param     *string `json:"param"`
+	RequestID string  `json:"request_id,omitempty"`
+}
+
+// errorTypes are OpenAI's error types by code; the rest are
+// invalid_request_error.
+var errorTypes = map[string]string{
+	copydesk.EUNAUTHORIZED:   "authentication_error",
+	copydesk.EFORBIDDEN:      "permission_error",
+	copydesk.ERATELIMITED:    "rate_limit_error",
+	copydesk.EBUDGETEXCEEDED: "insufficient_quota",
+	copydesk.ENOPROVIDER:     "server_error",
+	copydesk.EUNAVAILABLE:    "server_error",
+	copydesk.EINTERNAL:       "server_error",
+}
+
+func errorDetailOf(err error, requestID string) errorDetail {
+	code := copydesk.ErrorCode(err)
+	d := errorDetail{Code: code, Message: copydesk.ErrorMessage(err), Type: cmp.Or(errorTypes[code], "invalid_request_error"), RequestID: requestID}
+	if code == copydesk.ENOMODEL {
+		param := "model"
+		d.Param = &param
+	}
+	return d
 }
 
 // writeError answers with err's status and JSON body. Internal errors are
@@ -57,11 +84,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e, ok := err.(*copydesk.Error); ok && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
 	}
-	writeJSON(w, ErrorStatus(code), errorBody{Error: errorDetail{
-		Code:      code,
-		Message:   copydesk.ErrorMessage(err),
-		RequestID: requestID(r.Context()),
-	}})
+	if isAnthropicPath(r.URL.Path) {
+		writeAnthropicError(w, r, err)
+		return
+	}
+	writeJSON(w, ErrorStatus(code), errorBody{Error: errorDetailOf(err, requestID(r.Context()))})
 }
 
 // writeJSON writes v as JSON with the given status.

@@ -55,8 +55,16 @@ type Server struct {
 
 	Analysis *analysis.Service
 	Jobs     copydesk.JobService
-	// Models serves /v1/chat/completions; nil when no provider is configured.
+	// Models serves /v1/chat/completions, /v1/messages and /v1/embeddings;
+	// nil when no provider is configured.
 	Models copydesk.ModelService
+	// Directory resolves and lists model names (GET /v1/models, the model
+	// of every model call, per-key model lists); nil: names pass through
+	// unchecked and keys limited to some models may use none.
+	Directory copydesk.ModelDirectory
+	// Tokens counts tokens for POST /v1/messages/count_tokens; nil answers
+	// 503.
+	Tokens copydesk.TokenCounter
 	// Generation serves POST /v1/generations; nil answers 503.
 	Generation *generation.Service
 	// Translation serves translations, glossaries and the translation
@@ -241,6 +249,11 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
 	s.handleLimited("POST", "/v1/chat/completions", s.handleChatCompletions)
+	s.handleLimited("POST", "/v1/messages", s.handleMessages)
+	s.handle("POST", "/v1/messages/count_tokens", s.handleCountTokens)
+	s.handleLimited("POST", "/v1/embeddings", s.handleEmbeddings)
+	s.handle("GET", "/v1/models", s.handleListModels)
+	s.handle("GET", "/v1/models/{id...}", s.handleGetModel)
 	s.handleLimited("POST", "/v1/generations", s.handleCreateGeneration)
 	s.handleLimited("POST", "/v1/translations", s.handleCreateTranslation)
 	s.handleLimited("POST", "/v1/seo/suggestions", s.handleCreateSuggestions)

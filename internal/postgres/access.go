@@ -159,22 +159,22 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 		} else if !ok {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", k.UserID, k.CustomerID)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, expires_at, revoked_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)`,
-			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), k.ExpiresAt, k.CreatedAt)
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)`,
+			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "), k.ExpiresAt, k.CreatedAt)
 		return translateAccess(err, "api key with this id or prefix")
 	})
 }
 
-const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, expires_at, revoked_at, created_at`
+const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at`
 
 func scanKey(row pgx.Row) (*copydesk.APIKey, error) {
 	var k copydesk.APIKey
-	var scopes string
-	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &k.ExpiresAt, &k.RevokedAt, &k.CreatedAt); err != nil {
+	var scopes, models string
+	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &k.ExpiresAt, &k.RevokedAt, &k.CreatedAt); err != nil {
 		return nil, err
 	}
-	k.Scopes = strings.Fields(scopes)
+	k.Scopes, k.Models = strings.Fields(scopes), strings.Fields(models)
 	k.CreatedAt = k.CreatedAt.UTC()
 	k.ExpiresAt, k.RevokedAt = utcPtr(k.ExpiresAt), utcPtr(k.RevokedAt)
 	return &k, nil

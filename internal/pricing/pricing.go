@@ -182,16 +182,18 @@ type Config struct {
 	// PerUSD is the exchange rate as a decimal string: units of Currency per
 	// US dollar, e.g. "0.92" for EUR. Required unless Currency is USD.
 	PerUSD string `yaml:"per_usd" json:"per_usd"`
-	// Prices replace or add to DefaultPrices, model by model: a configured
-	// model's prices replace all default prices of that model.
+	// Prices replace or add to the default prices (the model catalogue's),
+	// model by model: a configured model's prices replace all default
+	// prices of that model.
 	Prices []Price `yaml:"prices" json:"prices"`
-	// NoDefaults leaves DefaultPrices out entirely.
+	// NoDefaults leaves the default prices out entirely.
 	NoDefaults bool `yaml:"no_defaults" json:"no_defaults"`
 }
 
-// Table builds the price table the configuration describes. Returns EINVALID
-// naming the bad field if the configuration is wrong.
-func (c Config) Table() (*Table, error) {
+// Table builds the price table the configuration describes over the
+// default prices (internal/catalog's, for Copydesk). Returns EINVALID naming
+// the bad field if the configuration is wrong.
+func (c Config) Table(defaults []Price) (*Table, error) {
 	cur := Currency{Code: cmp.Or(strings.ToUpper(strings.TrimSpace(c.Currency)), "USD")}
 	switch {
 	case c.PerUSD != "":
@@ -205,13 +207,16 @@ func (c Config) Table() (*Table, error) {
 	default:
 		return nil, copydesk.Errorf(copydesk.EINVALID, "pricing: per_usd (units of %s per US dollar, e.g. \"0.92\") is required when currency is not USD", cur.Code)
 	}
+	configured := make(map[string]bool, len(c.Prices))
+	for i, p := range c.Prices {
+		if err := p.Validate(); err != nil {
+			return nil, copydesk.Errorf(copydesk.EINVALID, "pricing.prices[%d]: %s", i, copydesk.ErrorMessage(err))
+		}
+		configured[p.Model] = true
+	}
 	var prices []Price
 	if !c.NoDefaults {
-		configured := make(map[string]bool, len(c.Prices))
-		for _, p := range c.Prices {
-			configured[p.Model] = true
-		}
-		for _, p := range DefaultPrices() {
+		for _, p := range defaults {
 			if !configured[p.Model] {
 				prices = append(prices, p)
 			}
@@ -251,15 +256,6 @@ func NewTable(cur Currency, prices []Price) (*Table, error) {
 		}
 	}
 	return t, nil
-}
-
-// DefaultTable returns DefaultPrices in US dollars.
-func DefaultTable() *Table {
-	t, err := NewTable(USD, DefaultPrices())
-	if err != nil {
-		panic("pricing: default prices are invalid: " + err.Error())
-	}
-	return t
 }
 
 // Currency returns the currency costs are computed in.

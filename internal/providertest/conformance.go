@@ -405,6 +405,9 @@ func RunConformance(t *testing.T, h Harness) {
 			t.Error("got empty Name, want the configured name")
 		}
 	})
+
+	runEmbedConformance(t, h)
+	runCountConformance(t, h)
 }
 
 func kinds(k ...copydesk.ProviderErrorKind) []copydesk.ProviderErrorKind { return k }

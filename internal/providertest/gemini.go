@@ -156,6 +156,14 @@ func (c *call) gemUsage(output int) gemUsage {
 }
 
 func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
+	switch _, method, _ := strings.Cut(r.PathValue("call"), ":"); method {
+	case "batchEmbedContents", "embedContent":
+		s.serveGeminiEmbed(w, r, method)
+		return
+	case "countTokens":
+		s.serveGeminiCount(w, r)
+		return
+	}
 	req, _, err := parseGemini(r)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, gemError{gemErrorBody{Code: 400, Status: "INVALID_ARGUMENT", Message: "[simulated] " + err.Error()}})

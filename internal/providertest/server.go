@@ -121,6 +121,12 @@ type Request struct {
 	// Key is the API key presented (Authorization: Bearer, x-api-key,
 	// api-key, x-goog-api-key or ?key=).
 	Key string
+	// Input are the texts of an embeddings call (empty for other calls).
+	Input []string
+	// Dimensions is the vector size an embeddings call asked for, 0 if none.
+	Dimensions int
+	// CountTokens is true for a token counting call.
+	CountTokens bool
 }
 
 // Options configures a Server. The zero value answers every call at once.
@@ -152,9 +158,13 @@ type Options struct {
 // wire formats on one mux:
 //
 //	POST /v1/chat/completions                        OpenAI (also /openai/v1/…, /chat/completions)
+//	POST /v1/embeddings                              OpenAI embeddings (float or base64)
 //	POST /v1/messages                                Anthropic
+//	POST /v1/messages/count_tokens                   Anthropic token counting
 //	POST /v1beta/models/{model}:generateContent      Gemini (also /v1/models/…)
 //	POST /v1beta/models/{model}:streamGenerateContent?alt=sse
+//	POST /v1beta/models/{model}:batchEmbedContents   Gemini embeddings (also :embedContent)
+//	POST /v1beta/models/{model}:countTokens          Gemini token counting
 //
 // Every response carries X-Copydesk-Simulated: true. Behaviours are taken
 // from a FIFO queue (Enqueue), then from Options.Default, with Options.ErrorRate
@@ -173,6 +183,7 @@ type Server struct {
 	calls    int
 	byPrompt map[string]int
 	requests []Request
+	counts   []Request // token counting calls
 	seq      int
 }
 
@@ -205,7 +216,11 @@ func NewServer(opts Options) *Server {
 	mux.HandleFunc("POST /v1/chat/completions", s.serveOpenAI)
 	mux.HandleFunc("POST /chat/completions", s.serveOpenAI)
 	mux.HandleFunc("POST /openai/v1/chat/completions", s.serveOpenAI)
+	mux.HandleFunc("POST /v1/embeddings", s.serveOpenAIEmbeddings)
+	mux.HandleFunc("POST /embeddings", s.serveOpenAIEmbeddings)
+	mux.HandleFunc("POST /openai/v1/embeddings", s.serveOpenAIEmbeddings)
 	mux.HandleFunc("POST /v1/messages", s.serveAnthropic)
+	mux.HandleFunc("POST /v1/messages/count_tokens", s.serveAnthropicCount)
 	mux.HandleFunc("POST /v1beta/models/{call}", s.serveGemini)
 	mux.HandleFunc("POST /v1/models/{call}", s.serveGemini)
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -283,6 +298,7 @@ func (s *Server) Reset() {
 	s.calls = 0
 	s.byPrompt = make(map[string]int)
 	s.requests = nil
+	s.counts = nil
 }
 
 // call is one accepted call: the request, its behaviour and the answer.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/limit"
-	"github.com/copydesk/copydesk/internal/pricing"
 )
 
 // sink keeps benchmark results alive so the compiler cannot drop the
@@ -42,7 +41,7 @@ func benchRouter(b *testing.B) *Router {
 		Classes: map[string][]string{ClassQuality: {"a", "b"}, ClassFast: {"a", "b"}, ClassBudget: {"a", "b"}},
 	}, Options{
 		Providers: map[string][]copydesk.Provider{"zero": {zeroProvider{}, zeroProvider{}}},
-		Prices:    pricing.DefaultTable(),
+		Prices:    testPrices(),
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -44,6 +44,15 @@ type Config struct {
 	// Classes maps a model class (quality, fast, budget, or any other name)
 	// to its failover chain: endpoint names, best first.
 	Classes map[string][]string `yaml:"classes" json:"classes"`
+	// CatalogLimits are Copydesk's limits for the endpoints made for
+	// catalogued models a caller names directly, by provider name; each such
+	// endpoint ("provider/model") gets its own limiter with these limits.
+	// Default: limit's defaults (50 at once, 500 a minute).
+	CatalogLimits map[string]limit.Config `yaml:"catalog_limits" json:"catalog_limits"`
+	// Aliases map names callers send to a class, an endpoint, a model or a
+	// provider/model, e.g. {"gpt-4o": "quality", "smart": "anthropic/claude-opus-5-5"}.
+	// An alias cannot name another alias, nor shadow a class or endpoint.
+	Aliases map[string]string `yaml:"aliases" json:"aliases"`
 	// Rules choose a class for a call; the first match wins. Nil means
 	// DefaultRules(), the plan's model-selection matrix.
 	Rules []Rule `yaml:"rules" json:"rules"`
@@ -206,6 +215,24 @@ func (c Config) Validate() error {
 			if slices.Index(chain, name) != i {
 				return bad("classes.%s[%d]: endpoint %q is listed twice", class, i, name)
 			}
+		}
+	}
+	for _, name := range sortedKeys(c.CatalogLimits) {
+		if err := c.CatalogLimits[name].Validate(); err != nil {
+			return bad("catalog_limits.%s.%s", name, strings.TrimPrefix(copydesk.ErrorMessage(err), "limits: "))
+		}
+	}
+	for _, name := range sortedKeys(c.Aliases) {
+		target := c.Aliases[name]
+		_, isClass := c.Classes[name]
+		_, isEndpoint := c.Endpoints[name]
+		switch {
+		case strings.TrimSpace(name) == "" || strings.TrimSpace(target) == "":
+			return bad("aliases: %q → %q: an alias and its target must both be names", name, target)
+		case isClass || isEndpoint:
+			return bad("aliases.%s: the name is already a class or an endpoint", name)
+		case c.Aliases[target] != "":
+			return bad("aliases.%s: its target %q is itself an alias; name the final target", name, target)
 		}
 	}
 	needClass := func(field, class string) error {

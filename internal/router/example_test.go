@@ -3,6 +3,7 @@ package router_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pricing"
@@ -40,7 +41,15 @@ func Example() {
 			router.ClassBudget:  {"gemini-budget", "openai-fast"},
 		},
 	}
-	prices, err := pricing.Config{Currency: "EUR", PerUSD: "0.92"}.Table()
+	// The defaults are usually the model catalogue's (internal/catalog).
+	eff := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	defaults := []pricing.Price{
+		{Model: "gpt-4.1", InputPerMTok: 2_000_000, OutputPerMTok: 8_000_000, Effective: eff},
+		{Model: "gpt-4.1-mini", InputPerMTok: 400_000, OutputPerMTok: 1_600_000, Effective: eff},
+		{Model: "claude-sonnet-4", InputPerMTok: 3_000_000, OutputPerMTok: 15_000_000, Effective: eff},
+		{Model: "gemini-2.5-flash-lite", InputPerMTok: 100_000, OutputPerMTok: 400_000, Effective: eff},
+	}
+	prices, err := pricing.Config{Currency: "EUR", PerUSD: "0.92"}.Table(defaults)
 	if err != nil {
 		panic(err)
 	}

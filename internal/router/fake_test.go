@@ -10,6 +10,27 @@ import (
 	"github.com/copydesk/copydesk/internal/pricing"
 )
 
+// testPrices is the price table of the router tests: the models testConfig
+// names, at their 2025 list prices.
+func testPrices() *pricing.Table {
+	eff := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := func(model string, in, cached, out copydesk.Micros) pricing.Price {
+		return pricing.Price{Model: model, InputPerMTok: in, CachedInputPerMTok: cached, OutputPerMTok: out, Effective: eff, Source: "test"}
+	}
+	t, err := pricing.NewTable(pricing.USD, []pricing.Price{
+		p("gpt-4.1", 2_000_000, 500_000, 8_000_000),
+		p("gpt-4.1-mini", 400_000, 100_000, 1_600_000),
+		p("gpt-4.1-nano", 100_000, 25_000, 400_000),
+		p("claude-sonnet-4", 3_000_000, 300_000, 15_000_000),
+		p("claude-haiku-4-5", 1_000_000, 100_000, 5_000_000),
+		p("gemini-2.5-flash-lite", 100_000, 10_000, 400_000),
+	})
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
 // step is one scripted provider answer.
 type step struct {
 	kind       copydesk.ProviderErrorKind // "" for success
@@ -210,7 +231,7 @@ func MustFixture(tb testing.TB, edit func(*Config)) *fixture {
 			"anthropic": {f.an},
 			"gemini":    {f.gm},
 		},
-		Prices: pricing.DefaultTable(),
+		Prices: testPrices(),
 		Clock:  clock,
 		Sleep:  clock.Sleep,
 		Rand:   func(n int64) int64 { return n - 1 }, // the full backoff

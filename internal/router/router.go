@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -99,6 +100,12 @@ type Options struct {
 	// Rand returns a uniform random number in [0, n), for jitter.
 	// Default: math/rand/v2.
 	Rand func(n int64) int64
+	// Catalog lists the models each provider serves by their own names
+	// beyond the configured endpoints (catalog.Served); a call naming one
+	// goes to an endpoint made on first use ("provider/model") with the
+	// provider's Config.CatalogLimits. Nil: only configured endpoints are
+	// served.
+	Catalog Catalog
 }
 
 // Router routes model calls. It is safe for concurrent use.
@@ -111,7 +118,13 @@ type Router struct {
 	eps     map[string]*endpoint
 	classes map[string][]*endpoint
 	rules   []rule
-	keys    map[string][]*keyHealth
+	keys    map[string][]*keyHealth // guarded by mu after New
+
+	catalog   Catalog
+	clients   map[string][]copydesk.Provider
+	providers []string   // provider names, sorted
+	mu        sync.Mutex // serializes making implicit endpoints
+	implicit  sync.Map   // "provider/model" → *endpoint made from the catalogue
 }
 
 type rule struct {
@@ -156,7 +169,10 @@ func New(cfg Config, opts Options) (*Router, error) {
 		eps:     make(map[string]*endpoint),
 		classes: make(map[string][]*endpoint),
 		keys:    make(map[string][]*keyHealth),
+		catalog: opts.Catalog,
+		clients: opts.Providers,
 	}
+	r.providers = sortedKeys(opts.Providers)
 	if r.clock == nil {
 		r.clock = copydesk.SystemClock{}
 	}
@@ -210,6 +226,11 @@ func New(cfg Config, opts Options) (*Router, error) {
 		}
 		r.rules = append(r.rules, rule{kind: ru.Kind, priority: p, class: ru.Class})
 	}
+	for _, name := range sortedKeys(cfg.Aliases) {
+		if _, err := r.resolve(cfg.Aliases[name]); err != nil {
+			return nil, copydesk.Errorf(copydesk.EINVALID, "router: aliases.%s: %s", name, copydesk.ErrorMessage(err))
+		}
+	}
 	return r, nil
 }
 
@@ -231,7 +252,17 @@ func (r *Router) selectRoute(call Call) (string, []*endpoint, string, error) {
 		return "", nil, "", copydesk.Errorf(copydesk.EINVALID, "priority %d is not one of 1 (critical) to 4 (low)", call.Priority)
 	}
 	if m := call.Request.Model; m != "" {
-		return r.requested(m)
+		res, err := r.resolve(m)
+		if err != nil {
+			return "", nil, "", err
+		}
+		if err := checkKind(m, res, call.Request.IsEmbedding()); err != nil {
+			return "", nil, "", err
+		}
+		return res.class, res.chain, res.reason, nil
+	}
+	if call.Request.IsEmbedding() {
+		return "", nil, "", copydesk.Errorf(copydesk.EINVALID, "an embedding call needs a model: name an embedding model such as text-embedding-3-small")
 	}
 	class, reason := r.classFor(call)
 	chain := r.classes[class]
@@ -275,37 +306,10 @@ func kindMatches(kind, prefix string) bool {
 	return kind == prefix || strings.HasPrefix(kind, prefix) && kind[len(prefix)] == '.'
 }
 
-// requested resolves an explicit Request.Model: a class name, an endpoint
-// name, or the model of one or more endpoints (in name order).
-func (r *Router) requested(m string) (string, []*endpoint, string, error) {
-	if chain, ok := r.classes[m]; ok {
-		return m, chain, "requested class " + m, nil
-	}
-	if ep, ok := r.eps[m]; ok {
-		return "", []*endpoint{ep}, "requested endpoint " + m, nil
-	}
-	var chain []*endpoint
-	for _, name := range sortedKeys(r.eps) {
-		if ep := r.eps[name]; ep.cfg.Model == m {
-			chain = append(chain, ep)
-		}
-	}
-	if len(chain) == 0 {
-		var known []string
-		for _, ep := range r.eps {
-			known = append(known, ep.cfg.Model)
-		}
-		slices.Sort(known)
-		known = slices.Compact(known)
-		return "", nil, "", copydesk.Errorf(copydesk.EINVALID, "model %q is not served here; use one of %s or a class (%s)", m, strings.Join(known, ", "), strings.Join(sortedKeys(r.classes), ", "))
-	}
-	return "", chain, "requested model " + m, nil
-}
-
 // BreakerState returns the state of the circuit breaker of an endpoint's
 // key: closed, open or half_open; "" if there is no such endpoint or key.
 func (r *Router) BreakerState(endpoint string, key int) string {
-	ep, ok := r.eps[endpoint]
+	ep, ok := r.endpoint(endpoint)
 	if !ok || key < 0 || key >= len(ep.breaker) {
 		return ""
 	}
@@ -315,7 +319,7 @@ func (r *Router) BreakerState(endpoint string, key int) string {
 // Load returns an endpoint's calls in flight as a fraction of its
 // concurrency cap, and false if there is no such endpoint.
 func (r *Router) Load(endpoint string) (float64, bool) {
-	ep, ok := r.eps[endpoint]
+	ep, ok := r.endpoint(endpoint)
 	if !ok {
 		return 0, false
 	}
@@ -338,8 +342,8 @@ type EndpointStats struct {
 func (r *Router) Stats() []EndpointStats {
 	now := r.clock.Now()
 	out := make([]EndpointStats, 0, len(r.eps))
-	for _, name := range sortedKeys(r.eps) {
-		ep := r.eps[name]
+	for _, ep := range r.allEndpoints() {
+		name := ep.name
 		inflight, queued := ep.limiter.Stats()
 		st := EndpointStats{
 			Name: name, Provider: ep.cfg.Provider, Model: ep.cfg.Model,
@@ -398,7 +402,7 @@ const (
 )
 
 func (r *Router) run(ctx context.Context, call Call, onDelta func(string) error) (*Result, error) {
-	if len(call.Request.Messages) == 0 {
+	if len(call.Request.Messages) == 0 && !call.Request.IsEmbedding() {
 		return nil, copydesk.Errorf(copydesk.EINVALID, "model request has no messages")
 	}
 	class, chain, reason, err := r.selectRoute(call)
@@ -633,7 +637,13 @@ func (ru *run) attempt(ctx context.Context, ep *endpoint, k int, release limit.R
 		ttft      time.Duration
 		recvErr   error
 	)
-	if ru.onDelta == nil {
+	if req.IsEmbedding() {
+		if e, ok := ep.clients[k].(copydesk.Embedder); ok {
+			resp, err = e.Embed(cctx, req)
+		} else {
+			err = &copydesk.ProviderError{Provider: ep.cfg.Provider, Kind: copydesk.ProviderBadRequest, Message: "the provider has no embedding API"}
+		}
+	} else if ru.onDelta == nil {
 		resp, err = ep.clients[k].Complete(cctx, req)
 	} else {
 		resp, err = ep.clients[k].Stream(cctx, req, func(d string) error {
@@ -792,7 +802,11 @@ func (ru *run) reopenIn() time.Duration {
 		if a.Outcome != copydesk.OutcomeBreakerOpen {
 			continue
 		}
-		d := ru.r.eps[a.Endpoint].breaker[a.Key].retryAt().Sub(now)
+		ep, ok := ru.r.endpoint(a.Endpoint)
+		if !ok {
+			continue
+		}
+		d := ep.breaker[a.Key].retryAt().Sub(now)
 		if d > 0 && (best == 0 || d < best) {
 			best = d
 		}

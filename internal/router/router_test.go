@@ -12,7 +12,6 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/limit"
-	"github.com/copydesk/copydesk/internal/pricing"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -116,8 +115,8 @@ func TestSelectRequestedModel(t *testing.T) {
 	call := userCall("analysis", copydesk.PriorityHigh)
 	call.Request.Model = "gpt-9"
 	_, _, _, err := f.r.Select(call)
-	if copydesk.ErrorCode(err) != copydesk.EINVALID || !strings.Contains(copydesk.ErrorMessage(err), "gpt-4.1-mini") {
-		t.Errorf("unknown model: got %v, want EINVALID listing the served models", err)
+	if copydesk.ErrorCode(err) != copydesk.ENOMODEL || !strings.Contains(copydesk.ErrorMessage(err), "quality") {
+		t.Errorf("unknown model: got %v, want ENOMODEL naming the classes", err)
 	}
 	call.Request.Model = ""
 	call.Priority = 7
@@ -863,14 +862,14 @@ func TestNewErrors(t *testing.T) {
 		"openai":    {&scripted{name: "openai"}},
 		"anthropic": {&scripted{name: "anthropic"}},
 	}
-	_, err := New(testConfig(), Options{Providers: providers, Prices: pricing.DefaultTable()})
+	_, err := New(testConfig(), Options{Providers: providers, Prices: testPrices()})
 	if msg := copydesk.ErrorMessage(err); !strings.Contains(msg, `endpoints.gm-budget.provider: no provider "gemini" is configured`) {
 		t.Errorf("missing provider: got %v", err)
 	}
 	providers["gemini"] = []copydesk.Provider{&scripted{name: "gemini"}}
 	cfg := testConfig()
 	cfg.Endpoints["oa-budget"] = EndpointConfig{Provider: "openai", Model: "gpt-unpriced"}
-	_, err = New(cfg, Options{Providers: providers, Prices: pricing.DefaultTable()})
+	_, err = New(cfg, Options{Providers: providers, Prices: testPrices()})
 	if msg := copydesk.ErrorMessage(err); copydesk.ErrorCode(err) != copydesk.EINVALID || !strings.Contains(msg, `endpoints.oa-budget.model: no price for model "gpt-unpriced"`) {
 		t.Errorf("unpriced model: got %v", err)
 	}
@@ -878,7 +877,7 @@ func TestNewErrors(t *testing.T) {
 	if copydesk.ErrorCode(err) != copydesk.EINVALID {
 		t.Errorf("no price table: got %v, want EINVALID", err)
 	}
-	r, err := New(testConfig(), Options{Providers: providers, Prices: pricing.DefaultTable()})
+	r, err := New(testConfig(), Options{Providers: providers, Prices: testPrices()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,10 +114,7 @@ func (r *Router) MaxCost(call Call) (copydesk.Micros, error) {
 	if err != nil {
 		return 0, err
 	}
-	out := call.Request.MaxTokens
-	if out <= 0 {
-		out = DefaultMaxOutput
-	}
+	out := call.Request.OutputCap(DefaultMaxOutput) // 0 for an embedding call
 	in := MaxInputTokens(call.Request)
 	now := r.clock.Now().UTC()
 	var most copydesk.Micros
@@ -132,14 +129,8 @@ func (r *Router) MaxCost(call Call) (copydesk.Micros, error) {
 }
 
 // MaxInputTokens bounds a request's prompt in tokens from above: a token is
-// at least one byte, plus a few tokens of framing per message.
-func MaxInputTokens(req copydesk.ModelRequest) int {
-	in := len(req.System) + 16
-	for _, msg := range req.Messages {
-		in += len(msg.Content) + 8
-	}
-	return in
-}
+// at least one byte, plus a few tokens of framing per message and input.
+func MaxInputTokens(req copydesk.ModelRequest) int { return req.PromptBytes() }
 
 // EstimateTokens guesses a prompt's tokens (about four bytes each) for the
 // tokens-per-minute limit; the provider's reported usage corrects it.
@@ -147,6 +138,9 @@ func EstimateTokens(req copydesk.ModelRequest) int {
 	n := len(req.System)
 	for _, m := range req.Messages {
 		n += len(m.Content)
+	}
+	for _, in := range req.Input {
+		n += len(in)
 	}
 	return n/4 + 1
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/pricing"
 )
 
 // recordingObserver keeps what the service reported.
@@ -119,7 +118,7 @@ func TestMaxCost(t *testing.T) {
 	// The quality chain is gpt-4.1 then claude-sonnet-4: the most
 	// expensive of the two bounds the cost.
 	in := MaxInputTokens(call.Request)
-	prices := pricing.DefaultTable()
+	prices := testPrices()
 	var want copydesk.Micros
 	for _, m := range []string{"gpt-4.1", "claude-sonnet-4"} {
 		c, err := prices.MaxCost(m, in, 1000, f.clock.Now())
@@ -136,8 +135,8 @@ func TestMaxCost(t *testing.T) {
 		t.Errorf("got %d without a cap, want more than %d (the default output %d)", def, got, DefaultMaxOutput)
 	}
 	call.Request.Model = "no-such-model"
-	if _, err := s.MaxCost(call); copydesk.ErrorCode(err) != copydesk.EINVALID {
-		t.Errorf("got %v for an unknown model, want EINVALID", err)
+	if _, err := s.MaxCost(call); copydesk.ErrorCode(err) != copydesk.ENOMODEL {
+		t.Errorf("got %v for an unknown model, want ENOMODEL", err)
 	}
 }
 
@@ -149,5 +148,12 @@ func TestTokenBounds(t *testing.T) {
 	}
 	if got, want := EstimateTokens(req), 44/4+1; got != want {
 		t.Errorf("got EstimateTokens %d, want %d", got, want)
+	}
+	emb := copydesk.ModelRequest{Model: "e", Input: []string{strings.Repeat("y", 20), strings.Repeat("z", 20)}}
+	if got, want := MaxInputTokens(emb), 16+28+28; got != want {
+		t.Errorf("embedding: got MaxInputTokens %d, want %d", got, want)
+	}
+	if got, want := EstimateTokens(emb), 40/4+1; got != want {
+		t.Errorf("embedding: got EstimateTokens %d, want %d", got, want)
 	}
 }

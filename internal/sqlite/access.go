@@ -182,25 +182,25 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 		if n == 0 {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", k.UserID, k.CustomerID)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, expires_at, revoked_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "),
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "),
 			nullTime(k.ExpiresAt), encodeTime(k.CreatedAt))
 		return translateAccess(err, "api key with this id or prefix")
 	})
 }
 
-const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, expires_at, revoked_at, created_at`
+const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at`
 
 func scanKey(row interface{ Scan(...any) error }) (*copydesk.APIKey, error) {
 	var k copydesk.APIKey
-	var scopes string
+	var scopes, models string
 	var expires, revoked sql.NullInt64
 	var created int64
-	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &expires, &revoked, &created); err != nil {
+	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &expires, &revoked, &created); err != nil {
 		return nil, err
 	}
-	k.Scopes = strings.Fields(scopes)
+	k.Scopes, k.Models = strings.Fields(scopes), strings.Fields(models)
 	k.ExpiresAt, k.RevokedAt, k.CreatedAt = timePtr(expires), timePtr(revoked), decodeTime(created)
 	return &k, nil
 }

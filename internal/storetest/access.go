@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
+	"slices"
 	"testing"
 	"time"
 
@@ -122,7 +123,7 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 		u := MustCreateUser(t, s, c.ID, "ann@example.com", copydesk.RoleUser)
 		exp := clock.Now().Add(24 * time.Hour)
 		k := &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Name: "ci", Prefix: "cdk_aaaa", Hash: hash("secret"),
-			Scopes: []string{"analyses:write", "jobs:read"}, ExpiresAt: &exp}
+			Scopes: []string{"analyses:write", "jobs:read"}, Models: []string{"gpt-6-luna", "fast", "anthropic/claude-haiku-5-5"}, ExpiresAt: &exp}
 		if err := s.CreateAPIKey(ctx, k); err != nil {
 			t.Fatalf("CreateAPIKey: %v", err)
 		}
@@ -145,6 +146,20 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 		if err := s.CreateAPIKey(ctx, &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_cccc", Hash: []byte("short")}); copydesk.ErrorCode(err) != copydesk.EINVALID {
 			t.Errorf("short hash: got %v, want EINVALID", err)
 		}
+		for _, models := range [][]string{{"gpt 6"}, {"a", "a"}, {""}} {
+			bad := &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_dddd", Hash: hash("m"), Models: models}
+			if err := s.CreateAPIKey(ctx, bad); copydesk.ErrorCode(err) != copydesk.EINVALID {
+				t.Errorf("models %q: got %v, want EINVALID", models, err)
+			}
+		}
+		// A key without a model list reads back without one (every model).
+		all := &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_eeee", Hash: hash("all")}
+		if err := s.CreateAPIKey(ctx, all); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.FindAPIKeyByPrefix(ctx, "cdk_eeee"); err != nil || len(got.Models) != 0 {
+			t.Errorf("key without models: got %v, %v", got, err)
+		}
 		first := clock.Add(time.Minute)
 		r, err := s.RevokeAPIKey(ctx, k.ID)
 		if err != nil || r.RevokedAt == nil || !r.RevokedAt.Equal(first) {
@@ -161,8 +176,9 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 			t.Errorf("absent prefix: got %v, want ENOTFOUND", err)
 		}
 		keys, err := s.FindAPIKeys(ctx, copydesk.APIKeyFilter{CustomerID: c.ID})
-		if err != nil || len(keys) != 1 {
-			t.Errorf("FindAPIKeys: got %d keys, %v, want 1", len(keys), err)
+		i := slices.IndexFunc(keys, func(x *copydesk.APIKey) bool { return x.ID == k.ID })
+		if err != nil || len(keys) != 2 || i < 0 || !slices.Equal(keys[i].Models, k.Models) {
+			t.Errorf("FindAPIKeys: got %d keys, %v, want 2, one with models %v", len(keys), err, k.Models)
 		}
 		if keys, _ := s.FindAPIKeys(ctx, copydesk.APIKeyFilter{CustomerID: other.ID}); len(keys) != 0 {
 			t.Errorf("FindAPIKeys other customer: got %d keys, want 0", len(keys))
