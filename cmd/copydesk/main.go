@@ -10,8 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -98,13 +96,4 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 	return &UsageError{Message: fmt.Sprintf("unknown command %q", args[0]), Hint: usage}
-}
-
-// errorText is the message of a domain error, or the error's text.
-func errorText(err error) string {
-	var e *copydesk.Error
-	if errors.As(err, &e) {
-		return e.Message
-	}
-	return err.Error()
 }

@@ -65,8 +65,6 @@ func MustModels(tb testing.TB, responder func(providertest.Request) string) (cop
 // recorder collects emitted events as the job runner would store them.
 type recorder struct{ jobstest.Recorder }
 
-type event = jobstest.Event
-
 // schemaType is the block type a fake request asks for.
 func schemaType(r providertest.Request) string { return strings.TrimPrefix(r.SchemaName, "block_") }
 

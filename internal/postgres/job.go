@@ -421,26 +421,6 @@ func (db *DB) queueNotify(b *pgx.Batch, jobID string) {
 	b.Queue(`SELECT pg_notify($1, $2)`, db.notifyChannel(), db.instance+":"+jobID).Exec(func(pgconn.CommandTag) error { return nil })
 }
 
-func updateJob(ctx context.Context, tx pgx.Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
-	job, err := findJobByID(ctx, tx, id, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := job.Apply(upd, now); err != nil {
-		return nil, err
-	}
-	errCode, errMsg := splitJobError(job.Error)
-	if _, err := tx.Exec(ctx, `
-		UPDATE jobs SET status = $1, result = $2, error_code = $3, error_message = $4, attempts = $5,
-			updated_at = $6, finished_at = $7
-		WHERE id = $8`,
-		string(job.Status), nullBytes(job.Result), errCode, errMsg, job.Attempts,
-		job.UpdatedAt, job.FinishedAt, id); err != nil {
-		return nil, translate(err)
-	}
-	return job, nil
-}
-
 // AppendEvent stores ev with the next sequence number of its job and sets
 // ev.Seq and ev.At. The job row's last_seq is bumped (and so locked) and the
 // event inserted in one statement, so one transaction, and concurrent
@@ -479,18 +459,6 @@ const appendEventSQL = `
 	INSERT INTO job_events (job_id, seq, type, data, at)
 	SELECT id, last_seq, $2, $3, $4 FROM bumped
 	RETURNING seq`
-
-func appendEvent(ctx context.Context, q querier, ev *copydesk.Event, now time.Time) error {
-	var seq int64
-	err := q.QueryRow(ctx, appendEventSQL, ev.JobID, ev.Type, []byte(ev.Data), now).Scan(&seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", ev.JobID)
-	} else if err != nil {
-		return translate(err)
-	}
-	ev.Seq, ev.At = seq, now
-	return nil
-}
 
 // FindEvents returns the job's events with Seq > afterSeq in order, at most
 // limit of them (0: all). Returns ENOTFOUND if the job does not exist and

@@ -109,13 +109,6 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 	})
 }
 
-// insertLedgers appends rows with one multi-row INSERT (one round trip).
-func insertLedgers(ctx context.Context, tx pgx.Tx, entries []*copydesk.LedgerEntry) error {
-	sql, args := insertLedgersSQL(entries)
-	_, err := tx.Exec(ctx, sql, args...)
-	return translateAccess(err, "ledger entry with this id")
-}
-
 // insertLedgersSQL is the multi-row INSERT of entries and its arguments.
 func insertLedgersSQL(entries []*copydesk.LedgerEntry) (string, []any) {
 	n := len(entries)

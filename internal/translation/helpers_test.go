@@ -67,8 +67,6 @@ func MustCache(tb testing.TB) *cache.Cache {
 // recorder collects a job's events (jobstest.Recorder).
 type recorder struct{ jobstest.Recorder }
 
-type recorded = jobstest.Event
-
 // submitter keeps submitted jobs.
 type submitter struct {
 	jobs []*copydesk.Job
