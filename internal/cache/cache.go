@@ -46,6 +46,9 @@ type Config struct {
 	// after a restart. Leave it empty when the L2 is shared by instances
 	// (their deduplication goes through it). Default: none.
 	MemoryOnly []copydesk.Tier
+	// ClaimLease is how long a claim lives unrenewed. Default
+	// ClaimLeaseDefault.
+	ClaimLease time.Duration
 	// Claims, when set, deduplicates across processes sharing L2: the
 	// process holding a key's claim computes it, the others wait for it to
 	// appear in L2 (the PostgreSQL store implements it). Optional.
@@ -57,13 +60,22 @@ type Claimer interface {
 	// ClaimCache reports whether the caller now holds the key's claim for
 	// ttl (the key was unclaimed, or its claim expired).
 	ClaimCache(ctx context.Context, key string, ttl time.Duration) (bool, error)
-	// ReleaseCache gives the claim up.
+	// RenewCache extends a claim the caller holds to ttl from now and
+	// reports whether it still held it.
+	RenewCache(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// ReleaseCache gives up a claim the caller holds.
 	ReleaseCache(ctx context.Context, key string) error
 }
 
 // ClaimPoll is how often a process waiting on another's claim looks for
 // the answer in L2.
 const ClaimPoll = 50 * time.Millisecond
+
+// ClaimLeaseDefault is how long a claim lives without being renewed: the
+// process computing a key renews its claims every third of it, so a claim
+// of a process that died is free again within a lease, not after the
+// whole call timeout.
+const ClaimLeaseDefault = 15 * time.Second
 
 // validate names the first bad field.
 func (cfg *Config) validate() error {
@@ -142,6 +154,7 @@ type Cache struct {
 	clock       copydesk.Clock
 	logger      *slog.Logger
 	callTimeout time.Duration
+	claimLease  time.Duration
 	claims      Claimer
 
 	mu      sync.Mutex
@@ -196,6 +209,7 @@ func New(cfg Config) (*Cache, error) {
 		clock:       clock,
 		logger:      logger,
 		callTimeout: cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
+		claimLease:  cmp.Or(cfg.ClaimLease, ClaimLeaseDefault),
 		claims:      cfg.Claims,
 		flights:     make(map[string]*flight),
 		memo:        newMemo(MemoSizeDefault),
@@ -512,7 +526,9 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 	if c.claims != nil {
 		var release []string
 		missing, waiting, release = c.claimKeys(callCtx, reqs, missing)
+		stopRenew := c.renewClaims(ctx, release)
 		defer func() {
+			stopRenew()
 			for _, key := range release {
 				c.releaseClaim(ctx, key)
 			}
@@ -606,7 +622,8 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 					finish(i)
 				} else if won, release := c.claimOne(callCtx, reqs[i].Key); won {
 					if release {
-						defer c.releaseClaim(ctx, reqs[i].Key)
+						stop := c.renewClaims(ctx, []string{reqs[i].Key})
+						defer func() { stop(); c.releaseClaim(ctx, reqs[i].Key) }()
 					}
 					// The holder may have stored it and let go between
 					// the L2 read above and this claim.
@@ -671,12 +688,42 @@ func (c *Cache) claimKeys(ctx context.Context, reqs []Request, missing []int) (c
 // claimOne tries to claim key. won says whether to compute it here; held
 // whether a claim was taken (a failing claim store computes without one).
 func (c *Cache) claimOne(ctx context.Context, key string) (won, held bool) {
-	ok, err := c.claims.ClaimCache(ctx, key, c.callTimeout)
+	ok, err := c.claims.ClaimCache(ctx, key, c.claimLease)
 	if err != nil {
 		c.logger.WarnContext(ctx, "cache claim failed; computing here", "key", key, "error", err)
 		return true, false
 	}
 	return ok, ok
+}
+
+// renewClaims renews the claims on keys every third of the lease until
+// the returned function is called.
+func (c *Cache) renewClaims(ctx context.Context, keys []string) (stop func()) {
+	if len(keys) == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(c.claimLease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, key := range keys {
+					if held, err := c.claims.RenewCache(context.WithoutCancel(ctx), key, c.claimLease); err != nil {
+						c.logger.WarnContext(ctx, "cache claim renewal failed", "key", key, "error", err)
+					} else if !held {
+						c.logger.WarnContext(ctx, "cache claim lost while computing: another process may compute the key too", "key", key)
+					}
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func (c *Cache) releaseClaim(ctx context.Context, key string) {

@@ -97,7 +97,11 @@ const (
 	EventTaskResult  = "task.result"
 	EventTaskFailed  = "task.failed"
 	EventDelta       = "delta" // a streamed token delta
-	EventDone        = "done"  // the last event: the overall outcome
+	// EventTaskRestarted precedes a task's task.started when the job runs
+	// again (a retry, or after a crash): the client drops the deltas it
+	// received for that task before it, as the task's text starts over.
+	EventTaskRestarted = "task.restarted"
+	EventDone          = "done" // the last event: the overall outcome
 )
 
 // Event is one persisted step of a job. Seq increases by one per job from 1;

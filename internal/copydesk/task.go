@@ -26,12 +26,15 @@ type JobHandler interface {
 }
 
 // Retryable reports whether a job failing with err may succeed if run
-// again: a provider failure of a retryable kind, or ERATELIMITED or
-// EUNAVAILABLE.
+// again: a provider failure of a retryable kind, ERATELIMITED or
+// EUNAVAILABLE, or a deadline that ran out (a timeout).
 func Retryable(err error) bool {
 	var pe *ProviderError
 	if errors.As(err, &pe) {
 		return pe.Kind.Retryable()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
 	}
 	switch ErrorCode(err) {
 	case ERATELIMITED, EUNAVAILABLE:

@@ -330,7 +330,7 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		_, err := s.finish(context.WithoutCancel(ctx), jobID, status, result, nil)
 		return err
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		attempted(copydesk.JobQueued)
 		// The process is stopping: hand the job back to the queue.
 		s.Logger.Info("job interrupted by shutdown; it will run again", "job_id", jobID)
@@ -338,6 +338,13 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 			"attempt": attempt, "message": "the server stopped; the job will run again",
 		})
 		return &copydesk.RetryError{Err: runErr}
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The attempt ran past queue.job_timeout: a failed attempt like
+		// any other timeout, counted against MaxAttempts.
+		runErr = &copydesk.ProviderError{Kind: copydesk.ProviderTimeout, Provider: "copydesk",
+			Message: "the attempt ran past the job timeout (queue.job_timeout)", Err: runErr}
+		ctx = context.WithoutCancel(ctx)
 	}
 	max := s.MaxAttempts
 	if max <= 0 {
@@ -404,6 +411,15 @@ func (s *Service) safeRun(ctx context.Context, h copydesk.JobHandler, job *copyd
 	emit := func(ctx context.Context, typ string, data any) error {
 		if typ == copydesk.EventTaskResult {
 			first.Do(func() { s.observer().ObserveFirstResult(job.Kind, s.Clock.Now().Sub(job.CreatedAt)) })
+		}
+		if typ == copydesk.EventTaskStarted && job.Attempts > 1 {
+			// A re-run starts the task's text over: clients drop the
+			// deltas an earlier attempt streamed for it.
+			if task := taskOf(data); task != "" {
+				if err := write(ctx, copydesk.EventTaskRestarted, map[string]any{"task": task, "attempt": job.Attempts}); err != nil {
+					return err
+				}
+			}
 		}
 		return write(ctx, typ, data)
 	}
@@ -519,3 +535,13 @@ func (s *Service) Subscribe(id string) copydesk.EventFeed {
 }
 
 var _ copydesk.JobService = (*Service)(nil)
+
+// taskOf returns the "task" field of an event's data, or "".
+func taskOf(data any) string {
+	if m, ok := data.(map[string]any); ok {
+		if t, ok := m["task"].(string); ok {
+			return t
+		}
+	}
+	return ""
+}

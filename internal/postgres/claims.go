@@ -16,10 +16,10 @@ func (db *DB) ClaimCache(ctx context.Context, key string, ttl time.Duration) (bo
 	now := db.now()
 	var got string
 	err := db.pool.QueryRow(ctx, `
-		INSERT INTO cache_claims (key, expires_at) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at
+		INSERT INTO cache_claims (key, expires_at, owner) VALUES ($1, $2, $4)
+		ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, owner = EXCLUDED.owner
 		WHERE cache_claims.expires_at < $3
-		RETURNING key`, key, now.Add(ttl), now).Scan(&got)
+		RETURNING key`, key, now.Add(ttl), now, db.instance).Scan(&got)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -29,8 +29,20 @@ func (db *DB) ClaimCache(ctx context.Context, key string, ttl time.Duration) (bo
 	return true, nil
 }
 
-// ReleaseCache gives up a claim taken with ClaimCache.
+// RenewCache extends a claim this instance holds to ttl from now and
+// reports whether it still held it.
+func (db *DB) RenewCache(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE cache_claims SET expires_at = $2 WHERE key = $1 AND owner = $3`,
+		key, db.now().Add(ttl), db.instance)
+	if err != nil {
+		return false, translate(err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// ReleaseCache gives up a claim this instance holds; a claim another
+// instance took (after this one's expired) stays.
 func (db *DB) ReleaseCache(ctx context.Context, key string) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM cache_claims WHERE key = $1`, key)
+	_, err := db.pool.Exec(ctx, `DELETE FROM cache_claims WHERE key = $1 AND owner = $2`, key, db.instance)
 	return translate(err)
 }

@@ -17,7 +17,26 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
+// renewScript extends a claim only if the caller holds it.
+//
+// KEYS: 1 the claim. ARGV: 1 the holder's id, 2 the lease in milliseconds.
+var renewScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`)
+
 func (c *Cache) claimKey(key string) string { return c.prefix + "claim:" + key }
+
+// RenewCache extends a claim this instance holds to ttl from now and
+// reports whether it still held it. Returns EUNAVAILABLE if Redis cannot be
+// reached.
+func (c *Cache) RenewCache(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	n, err := renewScript.Run(ctx, c.client, []string{c.claimKey(key)}, c.id, ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, translate(err)
+	}
+	return n == 1, nil
+}
 
 // ClaimCache claims the computation of a cache key for ttl (SET NX PX, with
 // this instance's id as the value). It reports true when this instance now

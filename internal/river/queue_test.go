@@ -181,6 +181,45 @@ func TestJobStartsWithoutPoll(t *testing.T) {
 	}
 }
 
+// TestJobTimeoutIsAFailedAttempt: an attempt cut by the job timeout is
+// retried with backoff like any timeout, counted against MaxAttempts, and
+// the job ends failed after the last attempt; it is not a shutdown.
+func TestJobTimeoutIsAFailedAttempt(t *testing.T) {
+	for name, open := range map[string]func(*testing.T, river.Config) *harness{"sqlite": openSQLiteWith, "postgres": openPostgresWith} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := open(t, river.Config{Workers: 1, FetchPollInterval: 20 * time.Millisecond, JobTimeout: 300 * time.Millisecond, RescueAfter: time.Minute})
+			h.jobs.MaxAttempts = 2
+			h.jobs.Register("slow", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				if err := emit(ctx, copydesk.EventTaskStarted, map[string]any{"task": "slow"}); err != nil {
+					return nil, "", err
+				}
+				_ = emit(ctx, copydesk.EventDelta, map[string]any{"task": "slow", "text": "partial"})
+				<-ctx.Done() // never finishes in time
+				return nil, "", ctx.Err()
+			}))
+			h.start(t)
+			job := h.submit(t, "slow", copydesk.PriorityHigh, `{}`)
+			final := h.MustFinal(t, job.ID, 30*time.Second)
+			if final.Status != copydesk.JobFailed || final.Attempts != 2 || final.Error == nil || final.Error.Code != "provider_timeout" {
+				t.Fatalf("got %s after %d attempts (%+v), want failed after 2 with provider_timeout", final.Status, final.Attempts, final.Error)
+			}
+			types := h.eventTypes(t, job.ID)
+			if n := count(types, "job.interrupted"); n != 0 {
+				t.Errorf("got %d job.interrupted events, want none: a timeout is not a shutdown (%v)", n, types)
+			}
+			if count(types, "job.retrying") != 1 || count(types, copydesk.EventTaskRestarted) != 1 {
+				t.Errorf("events %v: want one job.retrying and one task.restarted before the second attempt's task", types)
+			}
+			for i, typ := range types {
+				if typ == copydesk.EventTaskRestarted && (i+1 >= len(types) || types[i+1] != copydesk.EventTaskStarted) {
+					t.Errorf("events %v: task.restarted must come right before the task's task.started", types)
+				}
+			}
+		})
+	}
+}
+
 // TestBackPressure: past MaxWaiting jobs waiting for a worker, Submit
 // refuses with ERATELIMITED and a Retry-After, and stores nothing.
 func TestBackPressure(t *testing.T) {

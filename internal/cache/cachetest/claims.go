@@ -106,3 +106,94 @@ func TestDeduplicateAcrossProcesses(t *testing.T, a, b Shared) {
 		t.Errorf("blocks computed across two processes: got %d, want 6", n)
 	}
 }
+
+// TestClaimLeases checks the claim semantics one shared store gives two
+// processes: one holder at a time, renewal and release by the holder only,
+// and a claim free again once its lease runs out unrenewed.
+func TestClaimLeases(t *testing.T, a, b cache.Claimer, key string) {
+	t.Helper()
+	ctx := context.Background()
+	const lease = 400 * time.Millisecond
+	if ok, err := a.ClaimCache(ctx, key, lease); err != nil || !ok {
+		t.Fatalf("a's claim: got %v, %v, want it held", ok, err)
+	}
+	if ok, _ := b.ClaimCache(ctx, key, lease); ok {
+		t.Fatal("b claimed a key a holds")
+	}
+	if ok, err := a.RenewCache(ctx, key, lease); err != nil || !ok {
+		t.Errorf("a's renewal: got %v, %v, want held", ok, err)
+	}
+	if ok, _ := b.RenewCache(ctx, key, lease); ok {
+		t.Error("b renewed a claim a holds")
+	}
+	if err := b.ReleaseCache(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := b.ClaimCache(ctx, key, lease); ok {
+		t.Fatal("b's release freed a's claim")
+	}
+	// a stops renewing (it died): the claim is free after the lease.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		time.Sleep(lease / 2)
+		if ok, err := b.ClaimCache(ctx, key, lease); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an unrenewed claim was still held after 20 s")
+		}
+	}
+	if ok, _ := a.RenewCache(ctx, key, lease); ok {
+		t.Error("a renewed a claim that lapsed and b took")
+	}
+	if err := b.ReleaseCache(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := a.ClaimCache(ctx, key, lease); !ok {
+		t.Error("the released claim could not be taken again")
+	}
+	_ = a.ReleaseCache(ctx, key)
+}
+
+// TestAbandonedClaim: a process that claimed a key and froze (its
+// renewals stop reaching the store, its call never ends) holds the others
+// back for one lease, not for the call timeout (an hour here): the other
+// process computes the key itself soon after.
+func TestAbandonedClaim(t *testing.T, dead, alive Shared) {
+	t.Helper()
+	const lease = 600 * time.Millisecond
+	req := cache.NewRequest(cache.KeyParts{Kind: "chat", Input: "abandoned"})
+	frozenCache, err := cache.New(cache.Config{L2: dead.L2, Claims: frozen{dead.Claims}, ClaimLease: lease, CallTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := make(chan struct{})
+	defer close(stuck)
+	claimed := make(chan struct{})
+	go func() {
+		_, _, _ = frozenCache.Do(context.Background(), req, func(context.Context) ([]byte, copydesk.Micros, error) {
+			close(claimed)
+			<-stuck // the call never ends while the test runs
+			return nil, 0, context.Canceled
+		})
+	}()
+	<-claimed
+	c, err := cache.New(cache.Config{L2: alive.L2, Claims: alive.Claims, ClaimLease: lease, CallTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	v, _, err := c.Do(ctx, req, func(context.Context) ([]byte, copydesk.Micros, error) { return []byte(`"mine"`), 1, nil })
+	if err != nil || string(v) != `"mine"` {
+		t.Fatalf("got %s, %v; want the key computed here after the frozen claim lapsed", v, err)
+	}
+}
+
+// frozen is a Claimer whose renewals never reach the store (a process
+// that stopped).
+type frozen struct{ cache.Claimer }
+
+func (frozen) RenewCache(context.Context, string, time.Duration) (bool, error) { return true, nil }
