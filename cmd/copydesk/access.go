@@ -67,11 +67,6 @@ func (m *Main) openAccess(ctx context.Context) error {
 		defer cancel()
 		return m.Budget.Flush(ctx) // the queued ledger rows, before the store closes
 	})
-	sw := &budget.Sweeper{Service: m.Budget, TTL: cfg.ReservationTTL}
-	if err := sw.Start(context.WithoutCancel(ctx)); err != nil {
-		return err
-	}
-	m.closers = append(m.closers, func() error { sw.Stop(); return nil })
 	return nil
 }
 

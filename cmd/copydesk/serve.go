@@ -211,7 +211,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
 	}
-	m.startSweeper()
 	// The router names the models (GET /v1/models, per-key model lists)
 	// and counts tokens (POST /v1/messages/count_tokens).
 	var directory copydesk.ModelDirectory
@@ -327,41 +326,70 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.HTTP.Open(); err != nil {
 		return err
 	}
-	if err := m.Alerts.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start alerts: %w", err)
-	}
-	m.closers = append(m.closers, func() error { m.Alerts.Stop(); return nil })
+	m.startLeaderWork()
 	m.Logger.Info("copydesk serving", "url", m.HTTP.URL(), "version", version,
 		"store", m.storeName(), "model_provider", calls != nil)
 	return nil
 }
 
-// startSweeper deletes expired cache entries from the store every
-// SweepInterval until Close.
-func (m *Main) startSweeper() {
-	stop := make(chan struct{})
+// startLeaderWork runs, until Close, the work one instance does for all:
+// alert evaluation and webhooks, the daily digest, and the sweeps of
+// expired cache entries, sessions and stale budget reservations. In the
+// PostgreSQL mode the instances elect one leader for it (an advisory lock;
+// another takes over within seconds when it dies); in the embedded mode
+// this process always leads.
+func (m *Main) startLeaderWork() {
+	work := func(ctx context.Context) {
+		if err := m.Alerts.Start(ctx); err != nil {
+			m.Logger.Error("start alerts", "err", err)
+		}
+		sw := &budget.Sweeper{Service: m.Budget, TTL: m.Config.Access.ReservationTTL}
+		if err := sw.Start(ctx); err != nil {
+			m.Logger.Error("start the budget sweeper", "err", err)
+		}
+		defer sw.Stop()
+		m.sweep(ctx)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(SweepInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				n, err := m.Store.DeleteExpiredCache(ctx)
-				cancel()
-				if err != nil {
-					m.Logger.Warn("cache sweep failed", "err", err)
-				} else if n > 0 {
-					m.Logger.Debug("cache sweep", "deleted", n)
-				}
-			}
+		if m.pg != nil {
+			m.pg.Lead(ctx, "leader", work)
+			return
 		}
+		work(ctx)
 	}()
-	m.closers = append(m.closers, func() error { close(stop); <-done; return nil })
+	m.closers = append(m.closers, func() error {
+		cancel()
+		<-done
+		m.Alerts.Stop()
+		return nil
+	})
+}
+
+// sweep deletes expired cache entries and sessions every SweepInterval
+// until ctx ends.
+func (m *Main) sweep(ctx context.Context) {
+	t := time.NewTicker(SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			sctx, cancel := context.WithTimeout(ctx, time.Minute)
+			if n, err := m.Store.DeleteExpiredCache(sctx); err != nil {
+				m.Logger.Warn("cache sweep failed", "err", err)
+			} else if n > 0 {
+				m.Logger.Debug("cache sweep", "deleted", n)
+			}
+			if _, err := m.access.DeleteExpiredSessions(sctx); err != nil {
+				m.Logger.Warn("session sweep failed", "err", err)
+			}
+			cancel()
+		}
+	}
 }
 
 // modelSet names the configured models for cache keys, so answers of one
@@ -415,7 +443,8 @@ func (m *Main) watchEvents() {
 	m.closers = append(m.closers, func() error { cancel(); <-done; return nil })
 }
 
-// SweepInterval is how often expired cache entries are deleted from the store.
+// SweepInterval is how often expired cache entries and sessions are
+// deleted from the store.
 const SweepInterval = 10 * time.Minute
 
 func (m *Main) storeName() string {

@@ -230,7 +230,15 @@ func (e *Engine) Start(ctx context.Context) error {
 	done := make(chan struct{})
 	e.loopDone = done
 	go func() {
-		defer close(done)
+		defer func() {
+			// Ended by ctx (a lost leadership): Start may run it again.
+			e.mu.Lock()
+			if e.loopDone == done {
+				e.loopDone = nil
+			}
+			e.mu.Unlock()
+			close(done)
+		}()
 		t := time.NewTicker(e.cfg.Interval)
 		defer t.Stop()
 		for {
@@ -263,6 +271,14 @@ func (e *Engine) Stop() {
 		e.wg.Wait()
 		e.cancel()
 	})
+}
+
+// Running reports whether the loop Start began is running (on a cluster's
+// leader only).
+func (e *Engine) Running() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.loopDone != nil
 }
 
 // Tick reads a sample from Config.Source (if set), evaluates it, and builds
