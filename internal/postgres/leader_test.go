@@ -54,7 +54,7 @@ func TestLead(t *testing.T) {
 		t.Fatal("nobody led within 30 s")
 	}
 	time.Sleep(500 * time.Millisecond) // the other keeps trying meanwhile
-	ctxs[first]()                       // the leader stops
+	ctxs[first]()                      // the leader stops
 	select {
 	case second := <-led:
 		if second == first {
