@@ -251,7 +251,18 @@ func readEvents(r io.Reader, stop func(sseEvent) bool) ([]sseEvent, error) {
 // MustReadToDone reads a whole stream from lastID until its done event.
 func MustReadToDone(tb testing.TB, url string, lastID int64) []sseEvent {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	return mustReadToDone(tb, url, lastID, 60*time.Second)
+}
+
+// MustReadToDoneWithin is MustReadToDone with its own deadline.
+func MustReadToDoneWithin(tb testing.TB, url string, within time.Duration) []sseEvent {
+	tb.Helper()
+	return mustReadToDone(tb, url, 0, within)
+}
+
+func mustReadToDone(tb testing.TB, url string, lastID int64, within time.Duration) []sseEvent {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	resp := openStream(tb, ctx, url, lastID)
 	defer resp.Body.Close()
