@@ -70,6 +70,10 @@ type Service struct {
 	mu    sync.Mutex
 	gen   uint64 // bumped by every budget change made through the service
 	known map[budgetKey]knownBudget
+
+	sigMu      sync.Mutex
+	settledSig map[string]chan struct{} // closed at a customer's next settlement
+	turns      map[string]chan struct{} // a customer's waiting calls, in order
 }
 
 // knownBudget remembers whether a budget exists.
@@ -163,14 +167,16 @@ func (s *Service) DeleteBudget(ctx context.Context, customerID, userID string) e
 }
 
 // Reserve reserves estimate (the call's maximum cost, e.g. from
-// pricing.Table.MaxCost) on the customer's budget and, when userID has one,
-// the user's. Returns EINVALID for a missing customer or a negative
-// estimate, and EBUDGETEXCEEDED (with RetryAfter until the next calendar
-// month) if a hard limit would be crossed; the first refusal of a period
-// raises the hard event, returned with the error. When no budget applies to
-// the customer or the user (and the service has a journal), nothing is
-// reserved: the Reservation's ID is empty, and Settle only writes the
-// call's ledger row.
+// router.Service.MaxCost) on the customer's budget and, when userID has
+// one, the user's. Returns EINVALID for a missing customer or a negative
+// estimate, and EBUDGETEXCEEDED if a hard limit would be crossed: with a
+// Retry-After until the next calendar month when the spending alone leaves
+// no room for it, or of a few seconds when calls in flight hold the rest
+// (their settlements give back what they did not use). A refusal raises no
+// threshold event: those follow the spending (see Settle and Exhausted).
+// When no budget applies to the customer or the user (and the service has
+// a journal), nothing is reserved: the Reservation's ID is empty, and
+// Settle only writes the call's ledger row.
 func (s *Service) Reserve(ctx context.Context, customerID, userID string, estimate copydesk.Micros) (copydesk.Reservation, []Event, error) {
 	r := copydesk.Reservation{CustomerID: customerID, UserID: userID, Amount: estimate}
 	if customerID == "" {
@@ -186,34 +192,153 @@ func (s *Service) Reserve(ctx context.Context, customerID, userID string, estima
 	if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
 		return r, nil, err
 	}
-	now := s.clock.Now()
-	e := &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, Message: copydesk.ErrorMessage(err), RetryAfter: untilNextMonth(now)}
-	// Which budget refused: the customer's if the estimate does not fit it.
-	candidates := []string{""}
-	if userID != "" {
-		candidates = append(candidates, userID)
+	retry := InFlightRetryAfter
+	if st, serr := s.Standing(ctx, customerID, userID); serr == nil && st.Room < estimate {
+		retry = untilNextMonth(s.clock.Now())
 	}
-	var events []Event
-	for _, uid := range candidates {
-		b, ferr := s.store.FindBudget(ctx, customerID, uid)
-		if ferr != nil {
-			continue // no such budget (or unreadable): the other one refused
+	return r, nil, &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, Message: copydesk.ErrorMessage(err), RetryAfter: retry}
+}
+
+// InFlightRetryAfter is the Retry-After of a refusal caused by calls in
+// flight: their settlements free the budget within seconds.
+const InFlightRetryAfter = 2 * time.Second
+
+// Standing is what a customer's user may still spend this month, over the
+// customer's budget and the user's (the tighter of the two).
+type Standing struct {
+	// Budgeted is false when neither has a budget (the rest is then
+	// meaningless).
+	Budgeted bool
+	// Room is the limit less what was spent: what the month still allows.
+	Room copydesk.Micros
+	// Available is Room less what calls in flight hold.
+	Available copydesk.Micros
+}
+
+// Standing returns what the customer's user may still spend.
+func (s *Service) Standing(ctx context.Context, customerID, userID string) (Standing, error) {
+	st := Standing{}
+	now := s.clock.Now()
+	users := []string{""}
+	if userID != "" {
+		users = append(users, userID)
+	}
+	for _, uid := range users {
+		b, err := s.store.FindBudget(ctx, customerID, uid)
+		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return st, err
 		}
 		spent := b.Spent
 		if b.Period != copydesk.BudgetPeriod(now) {
 			spent = 0
 		}
-		if spent+b.Reserved+estimate <= b.Limit {
+		room := b.Limit - spent
+		avail := room - b.Reserved
+		if !st.Budgeted || room < st.Room {
+			st.Room = room
+		}
+		if !st.Budgeted || avail < st.Available {
+			st.Available = avail
+		}
+		st.Budgeted = true
+	}
+	return st, nil
+}
+
+// Exhausted raises the hard threshold's event (once per budget and month)
+// for the budgets whose spending leaves less than minCost: the budget is
+// used up for calls of this size. Returns the events raised.
+func (s *Service) Exhausted(ctx context.Context, customerID, userID string, minCost copydesk.Micros) []Event {
+	now := s.clock.Now()
+	users := []string{""}
+	if userID != "" {
+		users = append(users, userID)
+	}
+	var events []Event
+	for _, uid := range users {
+		b, err := s.store.FindBudget(ctx, customerID, uid)
+		if err != nil {
 			continue
 		}
-		ev, rerr := s.raise(ctx, b, copydesk.ThresholdBit(copydesk.ThresholdHard), now)
-		if rerr != nil {
-			s.logger.Error("budget: raise hard threshold", "customer_id", customerID, "user_id", uid, "err", rerr)
+		spent := b.Spent
+		if b.Period != copydesk.BudgetPeriod(now) {
+			spent = 0
+		}
+		if b.Limit-spent >= minCost {
+			continue
+		}
+		ev, err := s.raise(ctx, b, copydesk.ThresholdBit(copydesk.ThresholdHard), now)
+		if err != nil {
+			s.logger.Error("budget: raise hard threshold", "customer_id", customerID, "user_id", uid, "err", err)
 		}
 		events = append(events, ev...)
-		break
 	}
-	return r, events, e
+	return events
+}
+
+// settledSignal returns the channel closed at the next settlement or
+// release of customerID in this process.
+func (s *Service) settledSignal(customerID string) <-chan struct{} {
+	s.sigMu.Lock()
+	defer s.sigMu.Unlock()
+	if s.settledSig == nil {
+		s.settledSig = make(map[string]chan struct{})
+	}
+	ch := s.settledSig[customerID]
+	if ch == nil {
+		ch = make(chan struct{})
+		s.settledSig[customerID] = ch
+	}
+	return ch
+}
+
+// signalSettled wakes the calls waiting on customerID's budget.
+func (s *Service) signalSettled(customerID string) {
+	s.sigMu.Lock()
+	defer s.sigMu.Unlock()
+	if ch := s.settledSig[customerID]; ch != nil {
+		close(ch)
+		delete(s.settledSig, customerID)
+	}
+}
+
+// WaitSettled waits until a call of customerID settles or releases in this
+// process, at most d (other instances' settlements are seen by asking
+// again), or until ctx ends.
+func (s *Service) WaitSettled(ctx context.Context, customerID string, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-s.settledSignal(customerID):
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// turn waits for customerID's calls that began waiting earlier (they are
+// admitted in the order they came) and returns the function ending this
+// call's turn.
+func (s *Service) turn(ctx context.Context, customerID string) (func(), error) {
+	s.sigMu.Lock()
+	if s.turns == nil {
+		s.turns = make(map[string]chan struct{})
+	}
+	ch := s.turns[customerID]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		s.turns[customerID] = ch
+	}
+	s.sigMu.Unlock()
+	select {
+	case ch <- struct{}{}: // blocked senders are served in order
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Settle records the actual cost of a reserved call: in one store
@@ -245,6 +370,7 @@ func (s *Service) Settle(ctx context.Context, r copydesk.Reservation, actual cop
 		return nil, s.journal.Charge(ctx, c)
 	}
 	b, err := s.store.Settle(ctx, r.ID, actual, entry)
+	s.signalSettled(r.CustomerID)
 	if err != nil {
 		return nil, err
 	}
@@ -313,6 +439,7 @@ func (s *Service) Release(ctx context.Context, r copydesk.Reservation) error {
 	if r.ID == "" {
 		return nil // nothing was reserved
 	}
+	defer s.signalSettled(r.CustomerID)
 	return s.store.Release(ctx, r.ID)
 }
 

@@ -118,20 +118,44 @@ func TestReserveRefusal(t *testing.T) {
 	e := err.(*copydesk.Error)
 	wantRetry := time.Date(2026, time.April, 1, 0, 0, 0, 0, time.UTC).Sub(clock.Now())
 	if e.RetryAfter != wantRetry {
-		t.Errorf("RetryAfter: got %s, want %s (the next calendar month)", e.RetryAfter, wantRetry)
+		t.Errorf("RetryAfter: got %s, want %s (the next calendar month: the month's room is too small)", e.RetryAfter, wantRetry)
 	}
-	if !cmp.Equal(levels(ev), []string{"hard"}) {
-		t.Errorf("first refusal: got events %v, want [hard] only (nothing spent yet)", levels(ev))
+	if len(ev) != 0 {
+		t.Errorf("refusal: got events %v, want none (thresholds follow the spending)", levels(ev))
 	}
-	if _, ev, _ := svc.Reserve(ctx, c.ID, "", 1001); len(ev) != 0 {
-		t.Errorf("second refusal: got events %v, want none", levels(ev))
+	// Calls in flight hold the money: a refusal tells to come back in seconds.
+	held, _, err := svc.Reserve(ctx, c.ID, "", 600)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// A user's own budget refuses with the user named in the event.
+	_, _, err = svc.Reserve(ctx, c.ID, "", 600)
+	if de, ok := err.(*copydesk.Error); !ok || de.Code != copydesk.EBUDGETEXCEEDED || de.RetryAfter != budget.InFlightRetryAfter {
+		t.Errorf("refusal behind a call in flight: got %v, want EBUDGETEXCEEDED with Retry-After %s", err, budget.InFlightRetryAfter)
+	}
+	if st, _ := svc.Standing(ctx, c.ID, ""); st.Room != 1000 || st.Available != 400 || !st.Budgeted {
+		t.Errorf("got standing %+v, want room 1000, available 400", st)
+	}
+	if err := svc.Release(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	// A budget too spent for the smallest call raises the hard event once.
+	if got := levels(svc.Exhausted(ctx, c.ID, "", 1001)); !cmp.Equal(got, []string{"hard"}) {
+		t.Errorf("exhausted: got %v, want [hard]", got)
+	}
+	if got := svc.Exhausted(ctx, c.ID, "", 1001); len(got) != 0 {
+		t.Errorf("exhausted again: got %v, want nothing new", levels(got))
+	}
+	if got := svc.Exhausted(ctx, c.ID, "", 10); len(got) != 0 {
+		t.Errorf("room for the call: got %v, want no event", levels(got))
+	}
+	// A user's own budget: the event names the user.
 	u := storetest.MustCreateUser(t, db, c.ID, "ann@example.com", copydesk.RoleUser)
 	storetest.MustSetBudget(t, db, &copydesk.Budget{CustomerID: c.ID, UserID: u.ID, Limit: 100})
-	_, ev, err = svc.Reserve(ctx, c.ID, u.ID, 101)
-	if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED || len(ev) != 1 || ev[0].UserID != u.ID || ev[0].Name != "hard" {
-		t.Errorf("user refusal: got %+v, %v, want one hard event of the user", ev, err)
+	if _, ev, err = svc.Reserve(ctx, c.ID, u.ID, 101); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED || len(ev) != 0 {
+		t.Errorf("user refusal: got %+v, %v, want EBUDGETEXCEEDED and no event", ev, err)
+	}
+	if ev := svc.Exhausted(ctx, c.ID, u.ID, 101); len(ev) != 1 || ev[0].UserID != u.ID || ev[0].Name != "hard" {
+		t.Errorf("user exhausted: got %+v, want one hard event of the user", ev)
 	}
 	for _, tt := range []struct {
 		name     string

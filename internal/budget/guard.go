@@ -3,6 +3,7 @@ package budget
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
@@ -34,7 +35,24 @@ type Guard struct {
 	OnSettled func(ctx context.Context, customerID string)
 	// Logger receives settlement failures. Default: discard.
 	Logger *slog.Logger
+	// MaxWait bounds how long a call waits for calls in flight to settle
+	// when they hold the budget it needs. Default MaxWaitDefault.
+	MaxWait time.Duration
+	// MinOutput is the smallest output cap a call is clamped to when the
+	// budget cannot pay for its whole cap; below it the call is refused.
+	// Default MinOutputDefault.
+	MinOutput int
 }
+
+// Defaults of a Guard.
+const (
+	MaxWaitDefault   = 10 * time.Second
+	MinOutputDefault = 16
+)
+
+// waitStep is how long a waiting call waits before asking again (other
+// instances' settlements are not signalled to this one).
+const waitStep = 100 * time.Millisecond
 
 var _ copydesk.ModelService = (*Guard)(nil)
 
@@ -43,16 +61,16 @@ func (g *Guard) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fun
 	if call.CustomerID == "" {
 		return g.Next.Stream(ctx, call, onDelta)
 	}
-	var estimate copydesk.Micros
-	if g.Estimator != nil {
-		e, err := g.Estimator.MaxCost(call)
-		if err != nil {
-			return nil, err
-		}
-		estimate = e
+	estimate, err := g.maxCost(call)
+	if err != nil {
+		return nil, err
 	}
 	r, events, err := g.Budget.Reserve(ctx, call.CustomerID, call.UserID, estimate)
 	g.publish(events)
+	clamped := 0
+	if copydesk.ErrorCode(err) == copydesk.EBUDGETEXCEEDED {
+		call, r, clamped, err = g.admit(ctx, call, estimate)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +96,120 @@ func (g *Guard) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fun
 	if g.OnSettled != nil {
 		g.OnSettled(bg, call.CustomerID)
 	}
+	if clamped > 0 {
+		out := *res
+		out.ClampedMaxTokens = clamped
+		return &out, nil
+	}
 	return res, nil
 }
+
+// maxCost is the Estimator's cost of call, 0 without one.
+func (g *Guard) maxCost(call copydesk.ModelCall) (copydesk.Micros, error) {
+	if g.Estimator == nil {
+		return 0, nil
+	}
+	return g.Estimator.MaxCost(call)
+}
+
+// withOutput returns call with its output cap set to n.
+func withOutput(call copydesk.ModelCall, n int) copydesk.ModelCall {
+	call.Request.MaxTokens = n
+	return call
+}
+
+// admit finds room for a call whose full cost the budget refused: it
+// waits (in the order calls came, at most MaxWait) while calls in flight
+// hold the money it needs, then clamps the call's output cap to what the
+// budget can pay for, and refuses (EBUDGETEXCEEDED) only when even the
+// smallest cap does not fit. It returns the call as it will run, its
+// reservation and the cap it was clamped to (0: not clamped).
+func (g *Guard) admit(ctx context.Context, call copydesk.ModelCall, estimate copydesk.Micros) (copydesk.ModelCall, copydesk.Reservation, int, error) {
+	minOut := g.MinOutput
+	if minOut <= 0 {
+		minOut = MinOutputDefault
+	}
+	want := call.Request.MaxTokens
+	if want <= 0 {
+		want = DefaultOutputCap
+	}
+	minOut = min(minOut, want)
+	minCost, err := g.maxCost(withOutput(call, minOut))
+	if err != nil {
+		return call, copydesk.Reservation{}, 0, err
+	}
+	done, err := g.Budget.turn(ctx, call.CustomerID)
+	if err != nil {
+		return call, copydesk.Reservation{}, 0, copydesk.Errorf(copydesk.ECANCELLED, "the request ended while waiting for the budget")
+	}
+	defer done()
+	maxWait := g.MaxWait
+	if maxWait <= 0 {
+		maxWait = MaxWaitDefault
+	}
+	deadline := time.Now().Add(maxWait)
+	for {
+		st, err := g.Budget.Standing(ctx, call.CustomerID, call.UserID)
+		if err != nil {
+			return call, copydesk.Reservation{}, 0, err
+		}
+		if !st.Budgeted {
+			r, _, err := g.Budget.Reserve(ctx, call.CustomerID, call.UserID, estimate) // the budget was removed meanwhile
+			return call, r, 0, err
+		}
+		if st.Room < minCost {
+			// Spent: nothing in flight can make room, only the next month.
+			g.publish(g.Budget.Exhausted(ctx, call.CustomerID, call.UserID, minCost))
+			return call, copydesk.Reservation{}, 0, &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, RetryAfter: untilNextMonth(time.Now()),
+				Message: "the monthly budget is spent: it cannot pay for this call even with a minimal output; it renews at the start of the next month"}
+		}
+		waiting := time.Now().Before(deadline)
+		if st.Available >= estimate || (st.Room < estimate || !waiting) && st.Available >= minCost {
+			c, out := call, 0
+			if st.Available < estimate {
+				// The budget pays for part of the cap: clamp it.
+				out = g.affordable(call, minOut, want, st.Available)
+				c = withOutput(call, out)
+			}
+			cost, err := g.maxCost(c)
+			if err != nil {
+				return call, copydesk.Reservation{}, 0, err
+			}
+			r, _, err := g.Budget.Reserve(ctx, c.CustomerID, c.UserID, cost)
+			if err == nil {
+				return c, r, out, nil
+			}
+			if copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+				return call, r, 0, err
+			}
+			// Another instance took the room meanwhile: look again.
+		} else if !waiting {
+			return call, copydesk.Reservation{}, 0, &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, RetryAfter: InFlightRetryAfter,
+				Message: "calls in flight hold the rest of the monthly budget; try again when they finish"}
+		}
+		if err := g.Budget.WaitSettled(ctx, call.CustomerID, waitStep); err != nil {
+			return call, copydesk.Reservation{}, 0, copydesk.Errorf(copydesk.ECANCELLED, "the request ended while waiting for the budget")
+		}
+	}
+}
+
+// affordable returns the largest output cap between lo and hi whose
+// maximum cost fits in avail (lo when none does better).
+func (g *Guard) affordable(call copydesk.ModelCall, lo, hi int, avail copydesk.Micros) int {
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		c, err := g.maxCost(withOutput(call, mid))
+		if err == nil && c <= avail {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// DefaultOutputCap is the output cap assumed for a call that sets none.
+const DefaultOutputCap = 4096
 
 func (g *Guard) publish(events []Event) {
 	if g.OnEvents != nil && len(events) > 0 {

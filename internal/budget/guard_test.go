@@ -8,6 +8,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/storetest"
 )
 
 // pricedModels is a model service whose every call costs cost, or fails
@@ -128,4 +129,153 @@ func TestGuard(t *testing.T) {
 			t.Errorf("got %d calls, want 1", next.calls)
 		}
 	})
+}
+
+// perToken estimates a call as 10 plus one per output token (4096 when
+// the call sets no cap).
+type perToken struct{}
+
+func (perToken) MaxCost(call copydesk.ModelCall) (copydesk.Micros, error) {
+	out := call.Request.MaxTokens
+	if out <= 0 {
+		out = 4096
+	}
+	return copydesk.Micros(10 + out), nil
+}
+
+// capturing records the output cap each call ran with and costs what its
+// cost function says.
+type capturing struct {
+	mu    sync.Mutex
+	caps  []int
+	cost  func(call copydesk.ModelCall) copydesk.Micros
+	block chan struct{} // when set, calls wait for it
+}
+
+func (c *capturing) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
+	c.mu.Lock()
+	c.caps = append(c.caps, call.Request.MaxTokens)
+	c.mu.Unlock()
+	if c.block != nil {
+		<-c.block
+	}
+	return &copydesk.ModelResult{Response: &copydesk.ModelResponse{Text: "ok", FinishReason: "length"},
+		Usage: copydesk.UsageRecord{Model: "m", Cost: c.cost(call)}}, nil
+}
+
+func TestGuardClampsToTheBudget(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, db, _, c := MustService(t, 1000)
+	next := &capturing{cost: func(call copydesk.ModelCall) copydesk.Micros { return copydesk.Micros(10 + call.Request.MaxTokens) }}
+	g := &budget.Guard{Next: next, Budget: svc, Estimator: perToken{}}
+	res, err := g.Stream(ctx, copydesk.ModelCall{Kind: "chat", CustomerID: c.ID}, nil)
+	if err != nil {
+		t.Fatalf("got %v, want a call clamped to the budget instead of a refusal", err)
+	}
+	if res.ClampedMaxTokens != 990 || next.caps[0] != 990 {
+		t.Errorf("got cap %d (clamped %d), want 990: what 1000 pays for", next.caps[0], res.ClampedMaxTokens)
+	}
+	b, _ := db.FindBudget(ctx, c.ID, "")
+	if b.Spent != 1000 || b.Reserved != 0 {
+		t.Errorf("got spent %d reserved %d, want 1000 and 0", b.Spent, b.Reserved)
+	}
+	// Nothing is left, not even for 16 tokens: refused until next month.
+	_, err = g.Stream(ctx, copydesk.ModelCall{Kind: "chat", CustomerID: c.ID}, nil)
+	if de, ok := err.(*copydesk.Error); !ok || de.Code != copydesk.EBUDGETEXCEEDED || de.RetryAfter < time.Hour {
+		t.Errorf("got %v, want EBUDGETEXCEEDED until next month", err)
+	}
+}
+
+func TestGuardWaitsForCallsInFlight(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, _, c := MustService(t, 1000)
+	next := &capturing{cost: func(copydesk.ModelCall) copydesk.Micros { return 100 }, block: make(chan struct{})}
+	g := &budget.Guard{Next: next, Budget: svc, Estimator: perToken{}, MaxWait: time.Minute}
+	call := copydesk.ModelCall{Kind: "chat", CustomerID: c.ID, Request: copydesk.ModelRequest{MaxTokens: 590}} // costs at most 600
+	first := make(chan error, 1)
+	go func() { _, err := g.Stream(ctx, call, nil); first <- err }()
+	for {
+		next.mu.Lock()
+		n := len(next.caps)
+		next.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	second := make(chan *copydesk.ModelResult, 1)
+	go func() {
+		res, err := g.Stream(ctx, call, nil)
+		if err != nil {
+			t.Error(err)
+		}
+		second <- res
+	}()
+	time.Sleep(200 * time.Millisecond) // the second waits: the first holds 600 of 1000
+	close(next.block)                  // the first settles at 100
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	res := <-second
+	if res == nil || res.ClampedMaxTokens != 0 || next.caps[1] != 590 {
+		t.Errorf("got caps %v, clamped %v; want the second call with its whole cap once the first settled", next.caps, res)
+	}
+}
+
+// TestGuardUsesTheBudget: many concurrent calls on a budget for about a
+// tenth of them spend nearly all of it and never more.
+func TestGuardUsesTheBudget(t *testing.T) {
+	for _, store := range []string{"sqlite", "memory"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			open := openSQLite
+			if store == "memory" {
+				open = func(tb testing.TB, clock copydesk.Clock) storetest.MoneyStore {
+					return newMemoryStore(openSQLite)(tb.(*testing.T), clock)
+				}
+			}
+			svc, db, _, c := MustServiceOn(t, 30_000, open)
+			// Each call may cost 4106 (no cap set) but costs 250: without
+			// waiting and clamping, seven in flight would fill the budget.
+			next := &capturing{cost: func(call copydesk.ModelCall) copydesk.Micros {
+				if call.Request.MaxTokens == 0 {
+					return 250
+				}
+				return min(250, copydesk.Micros(10+call.Request.MaxTokens))
+			}}
+			g := &budget.Guard{Next: next, Budget: svc, Estimator: perToken{}}
+			var wg sync.WaitGroup
+			var ok, refused int
+			var mu sync.Mutex
+			for range 300 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := g.Stream(ctx, copydesk.ModelCall{Kind: "chat", CustomerID: c.ID}, nil)
+					mu.Lock()
+					defer mu.Unlock()
+					switch copydesk.ErrorCode(err) {
+					case "":
+						ok++
+					case copydesk.EBUDGETEXCEEDED:
+						refused++
+					default:
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			b, _ := db.FindBudget(ctx, c.ID, "")
+			if b.Spent > b.Limit {
+				t.Fatalf("spent %d over the limit %d", b.Spent, b.Limit)
+			}
+			if b.Spent*100 < b.Limit*95 {
+				t.Errorf("spent %d of %d (%d calls answered, %d refused), want at least 95 %%", b.Spent, b.Limit, ok, refused)
+			}
+			t.Logf("%s: spent %d of %d, %d answered, %d refused", store, b.Spent, b.Limit, ok, refused)
+		})
+	}
 }

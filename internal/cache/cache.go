@@ -137,8 +137,19 @@ func NewRequest(p KeyParts) Request {
 
 // Func produces one answer: the encoded value and what it cost. A non-nil
 // error means the value is not cached; every caller waiting on the call gets
-// that same error.
+// that same error, except a *NoStore, whose value they all get but the
+// cache does not keep.
 type Func func(ctx context.Context) (value []byte, cost copydesk.Micros, err error)
+
+// NoStore is what a Func returns for an answer its callers get but the
+// cache must not keep (one cut short by a budget).
+type NoStore struct {
+	Value []byte
+	Cost  copydesk.Micros
+}
+
+// Error implements error.
+func (*NoStore) Error() string { return "cache: an answer not to be kept" }
 
 // BlockFunc produces the blocks missing[i] (indexes into the requests given
 // to DoBlocks): values[i] and costs[i] belong to missing[i]. costs may be nil.
@@ -281,7 +292,7 @@ func (c *Cache) Do(ctx context.Context, req Request, fn Func) ([]byte, Outcome, 
 		go c.run(context.WithoutCancel(ctx), []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
 			v, cost, err := fn(ctx)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, err // a *NoStore too: run unwraps it
 			}
 			return [][]byte{v}, []copydesk.Micros{cost}, nil
 		})
@@ -547,6 +558,12 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		}
 		c.totalCalls.Add(1)
 		vals, costs, err := fn(callCtx, missing)
+		noStore := false
+		var ns *NoStore
+		if errors.As(err, &ns) && len(missing) == 1 {
+			// An answer for the callers waiting now, not for the cache.
+			vals, costs, err, noStore = [][]byte{ns.Value}, []copydesk.Micros{ns.Cost}, nil, true
+		}
 		if err == nil && (len(vals) != len(missing) || (costs != nil && len(costs) != len(missing))) {
 			c.logger.ErrorContext(ctx, "cache provider function broke its contract", "missing", len(missing), "values", len(vals), "costs", len(costs))
 			err = copydesk.Errorf(copydesk.EINTERNAL, "internal error")
@@ -572,8 +589,8 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 			}
 			e := c.newEntry(reqs[i], tiers[i], vals[j], cost)
 			f.val, f.out = vals[j], outcomeOf(e, SourceMiss)
-			if c.purges.Load() != purges {
-				continue // a purge ran during the call: do not store
+			if noStore || c.purges.Load() != purges {
+				continue // not for keeping, or a purge ran during the call
 			}
 			if err := c.l1.SetCache(ctx, e); err != nil {
 				c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)

@@ -112,6 +112,10 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 		mu.Lock()
 		live = res
 		mu.Unlock()
+		if res.ClampedMaxTokens > 0 {
+			// Cut short by a budget: not the answer to the call asked for.
+			return nil, 0, &NoStore{Value: b, Cost: res.Usage.Cost}
+		}
 		return b, res.Usage.Cost, nil
 	}, decodeReplay)
 	mu.Lock()

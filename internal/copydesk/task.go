@@ -100,6 +100,11 @@ type ModelResult struct {
 	Cached bool
 	// Simulated is set when the simulated provider produced the answer.
 	Simulated bool
+	// ClampedMaxTokens, when positive, is the output cap the call ran
+	// with because the budget could not pay for the one asked for: the
+	// answer may stop there (finish reason "length"). Such an answer is
+	// never cached.
+	ClampedMaxTokens int `json:"clamped_max_tokens,omitempty"`
 }
 
 // ModelService runs model calls through routing, limits and accounting.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,6 +329,11 @@ func setRouteHeaders(w http.ResponseWriter, res *copydesk.ModelResult) {
 	}
 	if res.Simulated {
 		h.Set("X-Copydesk-Simulated", "true")
+	}
+	if res.ClampedMaxTokens > 0 {
+		// The budget paid for this many output tokens, not the cap asked
+		// for: the answer may stop there (finish_reason "length").
+		h.Set("X-Copydesk-Budget-Clamped", strconv.Itoa(res.ClampedMaxTokens))
 	}
 }
 

@@ -49,8 +49,22 @@ type event struct {
 	} `json:"exception"`
 }
 
-// events parses the event items of the envelopes received.
-func (f *fakeSentry) events(tb testing.TB) []event {
+// events parses the event items of the envelopes received, waiting up to
+// ten seconds for want of them: the SDK's Flush can report success while
+// an envelope is still on its way to the server.
+func (f *fakeSentry) events(tb testing.TB, want int) []event {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := f.parse(tb)
+		if len(out) >= want || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (f *fakeSentry) parse(tb testing.TB) []event {
 	tb.Helper()
 	var out []event
 	for _, line := range strings.Split(f.all(), "\n") {
@@ -100,7 +114,7 @@ func TestRunRecoversAndReports(t *testing.T) {
 	if !r.Flush(10 * time.Second) {
 		t.Fatal("events not flushed")
 	}
-	evs := f.events(t)
+	evs := f.events(t, 1)
 	if len(evs) != 1 {
 		t.Fatalf("got %d events, want 1", len(evs))
 	}
@@ -127,7 +141,7 @@ func TestCaptureOnlyInternalErrors(t *testing.T) {
 		t.Error("an internal error was not reported")
 	}
 	r.Flush(10 * time.Second)
-	evs := f.events(t)
+	evs := f.events(t, 1)
 	if len(evs) != 1 || len(evs[0].Exception) == 0 || evs[0].Exception[0].Value != "disk full" || evs[0].Tags["route"] != "POST /v1/analyses" {
 		t.Errorf("events: got %+v, want only the internal error with its route", evs)
 	}
