@@ -68,10 +68,44 @@ type cachedStmt struct {
 
 func (c *cachingConn) inner() conn { return c.conn.(conn) }
 
-// cacheable reports whether query is one statement, safe to keep prepared.
+// cacheable reports whether query is one statement, safe to keep prepared:
+// no semicolon outside comments, string literals and quoted names may be
+// followed by more SQL. (River's completion query has a semicolon in a
+// comment; a plain search kept it from ever being cached.)
 func cacheable(query string) bool {
-	q := strings.TrimRight(strings.TrimSpace(query), ";")
-	return !strings.Contains(q, ";")
+	end := false // a statement ended; only blanks and comments may follow
+	for i := 0; i < len(query); i++ {
+		switch c := query[i]; {
+		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			j := strings.IndexByte(query[i:], '\n')
+			if j < 0 {
+				return true
+			}
+			i += j
+		case c == '/' && i+1 < len(query) && query[i+1] == '*':
+			j := strings.Index(query[i+2:], "*/")
+			if j < 0 {
+				return true
+			}
+			i += j + 3
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case end:
+			return false
+		case c == ';':
+			end = true
+		case c == '\'' || c == '"' || c == '`' || c == '[':
+			closing := c
+			if c == '[' {
+				closing = ']'
+			}
+			j := strings.IndexByte(query[i+1:], closing)
+			if j < 0 {
+				return false
+			}
+			i += j + 1 // a doubled quote is two literals in a row: same result
+		}
+	}
+	return true
 }
 
 // stmt returns the prepared statement of query, preparing it if needed,

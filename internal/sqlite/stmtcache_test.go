@@ -108,3 +108,27 @@ func TestStatementCache(t *testing.T) {
 		t.Errorf("got %d cached statements, want at most %d", len(cc.stmts), stmtCacheSize)
 	}
 }
+
+func TestCacheable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		query string
+		want  bool
+	}{
+		{"SELECT 1", true},
+		{"SELECT 1;", true},
+		{"SELECT 1;  -- done\n", true},
+		{"SELECT 1; SELECT 2", false},
+		{"SELECT 1;\n/* more */ SELECT 2;", false},
+		{"-- one; two\nSELECT 1", true},
+		{"/* a; b */ SELECT 1", true},
+		{"SELECT 'a;b', \"c;d\", [e;f], `g;h`", true},
+		{"SELECT 'it''s; fine'", true},
+		{"SELECT 'open", false},
+		{"UPDATE t SET x = 1 -- trailing comment without newline", true},
+	} {
+		if got := cacheable(tc.query); got != tc.want {
+			t.Errorf("cacheable(%q) = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+}
