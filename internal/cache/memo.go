@@ -24,7 +24,9 @@ type Decoder func(value []byte) (any, error)
 // DoDecoded is Do for values their caller decodes (a replayed model answer):
 // a hit in L1 returns the value decoded once and kept beside the entry, so
 // that a hot answer is served without decoding it again. The decoded value
-// is shared by every caller: treat it as read-only.
+// is shared by every caller: treat it as read-only. On a miss (Source
+// SourceMiss: this caller's fn made the value) nothing is decoded and the
+// value returned is nil: the caller kept what its fn computed.
 func (c *Cache) DoDecoded(ctx context.Context, req Request, fn Func, decode Decoder) (any, []byte, Outcome, error) {
 	tier, err := c.Tier(req)
 	if err != nil {
@@ -46,8 +48,9 @@ func (c *Cache) DoDecoded(ctx context.Context, req Request, fn Func, decode Deco
 		return v, e.Value, o, nil
 	}
 	raw, o, err := c.Do(ctx, req, fn)
-	if err != nil {
-		return nil, nil, o, err
+	if err != nil || o.Source == SourceMiss {
+		// This caller's own fn made the value: it has it in its own form.
+		return nil, raw, o, err
 	}
 	v, err := decode(raw)
 	return v, raw, o, err

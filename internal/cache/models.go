@@ -66,7 +66,7 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 	var mu sync.Mutex
 	attached, delivered := true, 0
 	var live *copydesk.ModelResult
-	decoded, _, outcome, err := m.Cache.DoDecoded(ctx, req, func(cctx context.Context) ([]byte, copydesk.Micros, error) {
+	decoded, raw, outcome, err := m.Cache.DoDecoded(ctx, req, func(cctx context.Context) ([]byte, copydesk.Micros, error) {
 		var rec StreamRecord
 		var relay func(string) error
 		if onDelta != nil {
@@ -125,8 +125,13 @@ func (m *Models) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fu
 	if err != nil {
 		return nil, err
 	}
-	if outcome.Source == SourceMiss && own != nil {
-		return own, nil
+	if outcome.Source == SourceMiss {
+		if own != nil {
+			return own, nil
+		}
+		if decoded, err = decodeReplay(raw); err != nil {
+			return nil, err
+		}
 	}
 	r := decoded.(*replay)
 	// Replay what this caller has not seen (all of it, for a cache hit).
