@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -238,6 +242,13 @@ func openAdminStore(ctx context.Context, cfg Config) (adminStore, func(), error)
 			return nil, nil, fmt.Errorf("open postgres store: %w", err)
 		}
 		return db, db.Close, nil
+	}
+	if _, err := os.Stat(cfg.sqlitePath()); errors.Is(err, fs.ErrNotExist) && cfg.DataDir == DefaultConfig().DataDir {
+		// Most likely the wrong directory: a new empty store would take the
+		// change and the server would never see it.
+		abs, _ := filepath.Abs(cfg.sqlitePath())
+		return nil, nil, &UsageError{Message: fmt.Sprintf("admin: there is no store at %s", abs),
+			Hint: "run copydesk admin in the directory where copydesk serve runs, or name its data directory with --data (or COPYDESK_DATA_DIR); --data with a new directory creates a new store"}
 	}
 	db, err := sqlite.Open(ctx, cfg.sqlitePath(), sqlite.Options{})
 	if err != nil {

@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -46,9 +49,20 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "copydesk:", ce.Error())
 		return 2
 	default:
-		fmt.Fprintln(stderr, "copydesk:", err)
+		fmt.Fprintln(stderr, "copydesk:", cliMessage(err))
 		return 1
 	}
+}
+
+// cliMessage is err for a person at a terminal: a domain error inside it
+// reads as its message, not as "copydesk error: code=… message=…".
+func cliMessage(err error) string {
+	msg := err.Error()
+	var de *copydesk.Error
+	if errors.As(err, &de) {
+		msg = strings.Replace(msg, de.Error(), de.Message, 1)
+	}
+	return msg
 }
 
 const usage = `Copydesk: AI content engine.

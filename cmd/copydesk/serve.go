@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -147,6 +149,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.openDebug(); err != nil {
 		return err
 	}
+	// Listen before anything starts, so that a taken port is one clear
+	// error and not a store, a queue and a failure.
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return listenError(m.Config.Addr, err)
+	}
+	m.closers = append(m.closers, func() error { _ = ln.Close(); return nil })
 	if err := m.openStore(ctx); err != nil {
 		return err
 	}
@@ -275,6 +284,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.HTTP = &cdhttp.Server{
 		StreamPoll:     streamPoll,
 		Addr:           m.Config.Addr,
+		Listener:       ln,
 		BodyLimit:      m.Config.BodyLimit,
 		Logger:         m.Logger,
 		Version:        version,
@@ -638,4 +648,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	m.Logger.Info("stopped", "took_ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// listenError explains a failed listen: a taken port names the setting to
+// change.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return &ConfigError{Field: "addr", Message: fmt.Sprintf("%s is already in use (another copydesk or another server listens there): stop it, or choose another address with --addr or COPYDESK_ADDR", addr)}
+	}
+	return &ConfigError{Field: "addr", Message: fmt.Sprintf("cannot listen on %s: %v", addr, err)}
 }

@@ -41,6 +41,10 @@ const (
 type Server struct {
 	// Addr to listen on, e.g. "127.0.0.1:8080" or ":0".
 	Addr string
+	// Listener, when set, is used instead of listening on Addr (the
+	// command opens it first, so a taken port is its first and only
+	// error). Close closes it.
+	Listener net.Listener
 	// BodyLimit caps request bodies in bytes. Default 1 MiB.
 	BodyLimit int64
 	// Heartbeat is the interval of SSE comment lines. Default 15 s.
@@ -180,9 +184,12 @@ func (s *Server) Open() error {
 		}
 	}
 
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	ln := s.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.Addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		}
 	}
 	s.ln = ln
 	s.srv = &http.Server{
