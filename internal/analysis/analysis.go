@@ -244,7 +244,7 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 	for _, t := range req.Deep {
 		var findings []analyze.Finding
 		for _, b := range blocks {
-			v, _, ok, err := h.Cache.Get(ctx, blockRequest(job, h.ModelSet, version, doc.Language, t, b.Text))
+			v, _, ok, err := h.Cache.Get(ctx, blockRequest(job, h.ModelSet, version, deepParams{lang: doc.Language, locale: analyze.ResolveLocale(req.Locale), t: t}, b.Text))
 			if err != nil || !ok {
 				return nil, false
 			}
@@ -346,7 +346,7 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f, err := h.deepen(ctx, job, emit, doc, t)
+			f, err := h.deepen(ctx, job, emit, doc, t, analyze.ResolveLocale(req.Locale))
 			outcomes[i] = outcome{t: t, findings: f, err: err}
 		}()
 	}
@@ -387,7 +387,8 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 // deepen runs one model-backed analysis as a task of the job, block by
 // block: each block's findings are cached on their own, and the blocks no
 // cache holds are asked about in one model call.
-func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, doc *analyze.Doc, t analyze.Type) ([]analyze.Finding, error) {
+func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, doc *analyze.Doc, t analyze.Type, locale string) ([]analyze.Finding, error) {
+	p := deepParams{lang: doc.Language, locale: locale, t: t}
 	task := taskName(t)
 	if err := emit(ctx, copydesk.EventTaskStarted, map[string]any{"task": task}); err != nil {
 		return nil, err
@@ -402,11 +403,11 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 	var reused int
 	var err error
 	if h.Cache == nil || len(blocks) == 0 {
-		values, _, err = h.callBlocks(ctx, job, emit, task, doc.Language, t, texts, &run)
+		values, _, err = h.callBlocks(ctx, job, emit, task, p, texts, &run)
 	} else {
 		reqs := make([]cache.Request, len(blocks))
 		for i, text := range texts {
-			reqs[i] = blockRequest(job, h.ModelSet, deepTemplate(h.Prompts).Version, doc.Language, t, text)
+			reqs[i] = blockRequest(job, h.ModelSet, deepTemplate(h.Prompts).Version, p, text)
 		}
 		var outs []cache.Outcome
 		values, outs, err = h.Cache.DoBlocks(ctx, reqs, func(cctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {
@@ -414,7 +415,7 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 			for j, i := range missing {
 				sub[j] = texts[i]
 			}
-			return h.callBlocks(cctx, job, emit, task, doc.Language, t, sub, &run)
+			return h.callBlocks(cctx, job, emit, task, p, sub, &run)
 		})
 		for _, o := range outs {
 			if o.Hit() {

@@ -27,11 +27,19 @@ func deepBlocks(doc *analyze.Doc) []*analyze.Block {
 // blockRequest is the cache request of one block's findings: editing one
 // paragraph of a page changes one block's key, so one block's worth of
 // model work runs again.
-func blockRequest(job *copydesk.Job, modelSet, version, lang string, t analyze.Type, text string) cache.Request {
+func blockRequest(job *copydesk.Job, modelSet, version string, p deepParams, text string) cache.Request {
 	return cache.NewRequest(cache.KeyParts{
-		CustomerID: job.CustomerID, Kind: "analysis." + string(t), Input: text,
-		Params: map[string]string{"language": lang}, ModelClass: modelSet, Version: version,
+		CustomerID: job.CustomerID, Kind: "analysis." + string(p.t), Input: text,
+		Params: map[string]string{"language": p.lang, "locale": p.locale}, ModelClass: modelSet, Version: version,
 	})
+}
+
+// deepParams is what one deep analysis asks of the model: the content's
+// language, the language its messages are written in (the report's
+// locale; "" is English) and the analysis.
+type deepParams struct {
+	lang, locale string
+	t            analyze.Type
 }
 
 // deepRun is the model work of one deep analysis over some blocks.
@@ -50,9 +58,10 @@ type blockValue struct {
 // callBlocks asks the model about the given blocks in one call and returns
 // each block's findings, encoded, in order. A finding that names no valid
 // block is given to the block that contains its quote, or else the first.
-func (h *DeepHandler) callBlocks(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, task string, lang string, t analyze.Type, texts []string, run *deepRun) ([][]byte, []copydesk.Micros, error) {
+func (h *DeepHandler) callBlocks(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, task string, p deepParams, texts []string, run *deepRun) ([][]byte, []copydesk.Micros, error) {
+	t := p.t
 	tmpl := deepTemplate(h.Prompts)
-	mreq, err := deepRequest(tmpl, lang, t, texts)
+	mreq, err := deepRequest(tmpl, p, texts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"io/fs"
@@ -77,13 +78,14 @@ type promptBlock struct {
 	Text string
 }
 
-func deepRequest(tmpl *prompt.Template, lang string, t analyze.Type, texts []string) (copydesk.ModelRequest, error) {
+func deepRequest(tmpl *prompt.Template, p deepParams, texts []string) (copydesk.ModelRequest, error) {
 	blocks := make([]promptBlock, len(texts))
 	for i, text := range texts {
 		blocks[i] = promptBlock{N: i + 1, Text: strings.Join(strings.Fields(text), " ")}
 	}
 	text, err := tmpl.Execute(map[string]any{
-		"Language": lang, "Type": t, "Instruction": instructions[t], "Blocks": blocks,
+		"Language": p.lang, "Type": p.t, "Instruction": instructions[p.t], "Blocks": blocks,
+		"MessageLanguage": analyze.LanguageName(cmp.Or(p.locale, "en")),
 	})
 	if err != nil {
 		return copydesk.ModelRequest{}, err

@@ -175,3 +175,21 @@ func LabelText(label, locale string) string {
 	}
 	return l.labelText(label)
 }
+
+// languageNames are the English names of common language codes, for
+// prompts that tell a model which language to read or write.
+var languageNames = map[string]string{
+	"nl": "Dutch", "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+	"pt": "Portuguese", "da": "Danish", "sv": "Swedish", "no": "Norwegian", "fi": "Finnish", "pl": "Polish",
+	"cs": "Czech", "tr": "Turkish", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ru": "Russian",
+	"uk": "Ukrainian", "el": "Greek", "hu": "Hungarian", "ro": "Romanian", "ar": "Arabic",
+}
+
+// LanguageName returns the English name of a language code ("nl":
+// "Dutch"), or the code itself when it is not a common one.
+func LanguageName(code string) string {
+	if n, ok := languageNames[code]; ok {
+		return n
+	}
+	return code
+}

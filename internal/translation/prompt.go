@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/copydesk/copydesk/internal/analyze"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/prompt"
 )
@@ -45,22 +46,6 @@ func LoadPrompts(dir string) (*prompt.Set, error) {
 var translationsSchema = json.RawMessage(`{"type":"object","additionalProperties":false,"required":["translations"],` +
 	`"properties":{"translations":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["n","text"],` +
 	`"properties":{"n":{"type":"integer","minimum":1},"text":{"type":"string"}}}}}}`)
-
-// languageNames are the English names of common language codes, for the
-// prompt.
-var languageNames = map[string]string{
-	"nl": "Dutch", "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
-	"pt": "Portuguese", "da": "Danish", "sv": "Swedish", "no": "Norwegian", "fi": "Finnish", "pl": "Polish",
-	"cs": "Czech", "tr": "Turkish", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ru": "Russian",
-	"uk": "Ukrainian", "el": "Greek", "hu": "Hungarian", "ro": "Romanian", "ar": "Arabic",
-}
-
-func languageName(code string) string {
-	if n, ok := languageNames[code]; ok {
-		return n
-	}
-	return code
-}
 
 type promptSegment struct {
 	N    int
@@ -109,8 +94,8 @@ func buildRequest(tmpl *prompt.Template, source, target string, glossary []copyd
 		chars += len(s)
 	}
 	text, err := tmpl.Execute(map[string]any{
-		"Source": source, "SourceName": languageName(source),
-		"Target": target, "TargetName": languageName(target),
+		"Source": source, "SourceName": analyze.LanguageName(source),
+		"Target": target, "TargetName": analyze.LanguageName(target),
 		"Glossary": forcedTerms(glossary, target, sources), "Segments": segs,
 	})
 	if err != nil {
