@@ -112,6 +112,8 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	if s.Observer != nil {
 		defer s.Observer.StreamOpened()()
 	}
+	s.streams.opened()
+	defer s.streams.closed()
 	// Subscribe before reading so no event between read and wait is lost.
 	feed := s.Jobs.Subscribe(id)
 	defer feed.Close()

@@ -131,6 +131,7 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []Route
 	closing chan struct{}
+	streams streamMemory
 	once    sync.Once
 }
 
