@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/copydesk/copydesk/internal/alert"
+	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/cache"
@@ -204,9 +205,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.embedded() {
 		memOnly = []copydesk.Tier{copydesk.TierRealtime}
 	}
+	// The store stays the source of truth: with Redis as the L2, the
+	// reports clients fetch by key are kept in the store too, so that they
+	// are served while Redis is down and after it lost them.
+	var durable copydesk.CacheStore
+	var durableKinds []string
+	if m.redis != nil {
+		durable, durableKinds = m.Store, []string{analysis.ReportKind}
+	}
 	m.Cache, err = cache.New(cache.Config{
 		L1: l1, L2: l2, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs), MemoryOnly: memOnly,
 		Claims: claims, Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
+		Durable: durable, DurableKinds: durableKinds,
 	})
 	if err != nil {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
@@ -307,12 +317,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Clock:          m.Clock,
 		ResultCustomer: m.Cache.Owner,
 		Ready: func(ctx context.Context) error {
-			var redisErr error
-			if m.redis != nil {
-				redisErr = m.redis.Ping(ctx)
-			}
-			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx), redisErr)
+			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))
 		},
+	}
+	if m.redis != nil {
+		// Without Redis an instance serves on, degraded: the cache misses,
+		// rate limits are decided per instance, reports come from the store.
+		m.HTTP.Degradable = []cdhttp.Dependency{{Name: "redis", Check: m.redis.Ping}}
 	}
 	// Every open job must have its queue row: check them before working.
 	if n, err := m.Jobs.Reconcile(ctx); err != nil {
