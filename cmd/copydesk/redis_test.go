@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
@@ -16,7 +17,8 @@ import (
 // TestRedisL2SharedAcrossInstances runs two instances on one PostgreSQL
 // schema with redis_url set: an answer computed by one is served by the
 // other (whose L1 is empty) from Redis without a provider call, the
-// database holds no cache entries, and /readyz answers on both.
+// database holds no cache entries but the local report, and /readyz
+// answers on both.
 func TestRedisL2SharedAcrossInstances(t *testing.T) {
 	t.Parallel()
 	dsn, schema := pgtest.MustSchema(t)
@@ -59,8 +61,28 @@ func TestRedisL2SharedAcrossInstances(t *testing.T) {
 	if n := redistest.CountPrefix(t, url, prefix+"e:"); n == 0 {
 		t.Errorf("cache entries in Redis: got 0, want some")
 	}
+	// /v1/cache/stats counts the entries in Redis (the deep block and the
+	// report, both in the permanent tier).
+	var stats struct {
+		Total struct {
+			L2 struct {
+				UsageKnown bool
+				Entries    int64
+			}
+		}
+	}
+	r := do(t, "GET", b.HTTP.URL()+"/v1/cache/stats", "", nil)
+	r.json(t, &stats)
+	if r.Status != 200 || !stats.Total.L2.UsageKnown || stats.Total.L2.Entries < 2 {
+		t.Errorf("cache stats: %d, L2 %+v, want Redis's entries (at least 2)", r.Status, stats.Total.L2)
+	}
+	// The database keeps only the reports fetched by key (the source of
+	// truth when Redis is down or lost them).
+	if n, err := a.Store.PurgeCache(context.Background(), copydesk.CacheFilter{Kind: analysis.ReportKind}); err != nil || n != 1 {
+		t.Errorf("analysis reports in the database: got %d, %v, want 1, nil", n, err)
+	}
 	if n, err := a.Store.PurgeCache(context.Background(), copydesk.CacheFilter{}); err != nil || n != 0 {
-		t.Errorf("cache entries in the database: got %d, %v, want 0, nil", n, err)
+		t.Errorf("other cache entries in the database: got %d, %v, want 0, nil", n, err)
 	}
 }
 

@@ -234,18 +234,18 @@ func New(cfg Config) (*Cache, error) {
 	return &Cache{
 		durable:      cfg.Durable,
 		durableKinds: durableKinds,
-		l1:          l1,
-		l2:          cfg.L2,
-		tiers:       tiers,
-		ttls:        cfg.TTLs,
-		clock:       clock,
-		logger:      logger,
-		callTimeout: cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
-		claimLease:  cmp.Or(cfg.ClaimLease, ClaimLeaseDefault),
-		claims:      cfg.Claims,
-		flights:     make(map[string]*flight),
-		memo:        newMemo(MemoSizeDefault),
-		memOnly:     memOnly,
+		l1:           l1,
+		l2:           cfg.L2,
+		tiers:        tiers,
+		ttls:         cfg.TTLs,
+		clock:        clock,
+		logger:       logger,
+		callTimeout:  cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
+		claimLease:   cmp.Or(cfg.ClaimLease, ClaimLeaseDefault),
+		claims:       cfg.Claims,
+		flights:      make(map[string]*flight),
+		memo:         newMemo(MemoSizeDefault),
+		memOnly:      memOnly,
 	}, nil
 }
 
@@ -384,6 +384,7 @@ func (c *Cache) Set(ctx context.Context, req Request, value []byte, cost copydes
 	if err := c.l1.SetCache(ctx, e); err != nil {
 		return Outcome{}, err
 	}
+	c.setDurable(ctx, e)
 	c.setL2(ctx, e)
 	return outcomeOf(e, SourceMiss), nil
 }
@@ -504,14 +505,20 @@ func (c *Cache) getDurable(ctx context.Context, key, kind string) (*copydesk.Cac
 	return e, true
 }
 
-// setL2 writes e to L2 and, for a durable kind, to the durable store.
-// Failures are logged: the answer is served all the same.
-func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
-	if c.durable != nil && c.durableKinds[e.Kind] {
-		if err := c.durable.SetCache(ctx, e); err != nil {
-			c.logger.WarnContext(ctx, "cache durable write failed", "key", e.Key, "error", err)
-		}
+// setDurable writes e to the durable store if its kind is kept there. A
+// failure is logged: the answer is served all the same.
+func (c *Cache) setDurable(ctx context.Context, e *copydesk.CacheEntry) {
+	if c.durable == nil || !c.durableKinds[e.Kind] {
+		return
 	}
+	if err := c.durable.SetCache(ctx, e); err != nil {
+		c.logger.WarnContext(ctx, "cache durable write failed", "key", e.Key, "error", err)
+	}
+}
+
+// setL2 writes e to L2. A failure is logged: the answer is served all the
+// same.
+func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
 	if c.l2 == nil || c.memOnly[tierIndex(e.Tier)] {
 		return
 	}
@@ -676,6 +683,10 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 			if err := c.l1.SetCache(ctx, e); err != nil {
 				c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)
 			}
+			// What is fetched by key (a report's URL) is in the store
+			// before its caller has the answer, so that any instance
+			// serves the URL at once, Redis or not.
+			c.setDurable(ctx, e)
 			stored = append(stored, e)
 		}
 		// The waiters go on as soon as L1 holds the answers; the durable L2

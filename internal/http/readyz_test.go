@@ -17,7 +17,9 @@ import (
 // answer past the check's deadline.
 func TestReadyz(t *testing.T) {
 	t.Parallel()
-	down := func(context.Context) error { return copydesk.Errorf(copydesk.EUNAVAILABLE, "redis: connection refused") }
+	down := func(context.Context) error {
+		return copydesk.Errorf(copydesk.EUNAVAILABLE, "redis: connection refused")
+	}
 	up := func(context.Context) error { return nil }
 	hung := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
 	for _, tc := range []struct {
