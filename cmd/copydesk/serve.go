@@ -26,6 +26,7 @@ import (
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
 	"github.com/copydesk/copydesk/internal/ledger"
+	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -103,6 +104,9 @@ type Main struct {
 	closers  []func() error
 	unlockFn func()
 	redis    *redis.Cache // the L2 and claims when redis_url is set
+	// providerLimits are the provider limits shared in Redis when
+	// redis_url is set.
+	providerLimits *redis.ProviderLimits
 	// redisPrefix starts Redis keys; tests set a fresh one. Default
 	// redis.DefaultPrefix.
 	redisPrefix string
@@ -160,9 +164,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Logger: m.Logger, MaxAttempts: m.Config.Queue.MaxAttempts,
 		OnPanic: reporter.ReportPanic,
 	}
+	// With redis_url, Redis holds the shared L2, the cache claims, the
+	// rate limits and the provider limits of the instances.
+	var shared limit.Shared
+	if m.Config.RedisURL != "" {
+		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix})
+		if err != nil {
+			return fmt.Errorf("open redis cache: %w", err)
+		}
+		m.closers = append(m.closers, rc.Close)
+		m.redis = rc
+		m.providerLimits = redis.NewProviderLimits(rc, redis.ProviderLimitsOptions{Logger: m.Logger.With("component", "provider_limits")})
+		m.closers = append(m.closers, func() error { m.providerLimits.Stop(); return nil })
+		shared = m.providerLimits
+	}
 	m.routed = m.Routed
 	if m.routed == nil {
-		svc, stop, err := buildModels(&m.Config)
+		svc, stop, err := buildSharedModels(&m.Config, shared)
 		if err != nil {
 			return err
 		}
@@ -183,13 +201,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// With redis_url, Redis is that shared L2 and holds the claims.
 	var l2 copydesk.CacheStore = m.Store
 	claims, _ := m.Store.(cache.Claimer)
-	if m.Config.RedisURL != "" {
-		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix})
-		if err != nil {
-			return fmt.Errorf("open redis cache: %w", err)
-		}
-		m.closers = append(m.closers, rc.Close)
-		m.redis, l2, claims = rc, rc, rc
+	if rc := m.redis; rc != nil {
+		l2, claims = rc, rc
 		// The rate limits too are shared: buckets in Redis, on its clock;
 		// this instance's own buckets decide while Redis fails.
 		fallback, err := ratelimit.New(m.Config.Access.RateLimits, m.Clock)
