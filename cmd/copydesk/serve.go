@@ -168,9 +168,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// rate limits and the provider limits of the instances.
 	var shared limit.Shared
 	if m.Config.RedisURL != "" {
-		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix})
-		if err != nil {
+		// A Redis that does not answer at start does not stop the start:
+		// the instance serves degraded, as in an outage, until it answers.
+		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix, StartDown: true})
+		if rc == nil {
 			return fmt.Errorf("open redis cache: %w", err)
+		}
+		if err != nil {
+			m.Logger.Warn("redis does not answer: serving degraded (cache misses, limits per instance) until it does", "err", copydesk.ErrorMessage(err))
 		}
 		m.closers = append(m.closers, rc.Close)
 		m.redis = rc
