@@ -14,10 +14,13 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/ratelimit"
+	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/redistest"
+	"github.com/copydesk/copydesk/internal/router"
 )
 
 // tcpProxy forwards connections to a server; Stop closes its listener and
@@ -109,8 +112,9 @@ func (p *tcpProxy) Start() {
 }
 
 // TestRedisOutageDegradedNotDown runs two instances on one PostgreSQL
-// schema whose Redis is reached through a proxy, under a steady load of
-// analyses, report reads by key on the other instance and chat completions.
+// schema whose Redis (cache, claims, rate limits, provider limits) is
+// reached through a proxy, under a steady load of analyses, report reads
+// by key on the other instance and chat completions (each a provider call).
 // The proxy is closed (Redis gone) under the load and opened again: no
 // request fails, /readyz stays 200 and says degraded naming redis while
 // Redis is gone, reports made before and during the outage are served by
@@ -127,9 +131,15 @@ func TestRedisOutageDegradedNotDown(t *testing.T) {
 	proxy := MustTCPProxy(t, u.Host)
 	viaProxy := *u
 	viaProxy.Host = proxy.addr
-	models, _ := MustFakeModels(t, providertest.Options{Responder: func(r providertest.Request) string { return "Echo: " + r.Prompt }})
+	fake := providertest.NewTestServer(t, providertest.Options{Responder: func(r providertest.Request) string { return "Echo: " + r.Prompt }})
 	configure := func(m *Main) {
-		m.Routed = models
+		// Models built from the configuration as serve builds them: the
+		// provider limits are shared in Redis too.
+		m.Config.Providers = []ProviderConfig{{Name: "fake", Type: ProviderOpenAICompatible, BaseURL: fake.URL + "/v1/", APIKeys: []string{"test-key"}}}
+		m.Config.Routing = router.Config{
+			Endpoints: map[string]router.EndpointConfig{"fake-mini": {Provider: "fake", Model: "gpt-4o-mini", Limits: limit.Config{RequestsPerMinute: 100_000}}},
+			Classes:   map[string][]string{"quality": {"fake-mini"}, "fast": {"fake-mini"}, "budget": {"fake-mini"}},
+		}
 		m.Config.DatabaseURL = dsn
 		m.Config.DatabaseSchema = schema
 		m.Config.RedisURL = viaProxy.String()
@@ -249,7 +259,7 @@ func TestRedisOutageDegradedNotDown(t *testing.T) {
 					record(readReport(other, k))
 				}
 				record(readReport(other, before[i%len(before)]))
-				record(chat(on, fmt.Sprintf("worker %d prompt %d", w, i%7)))
+				record(chat(on, fmt.Sprintf("worker %d prompt %d", w, i)))
 			}
 		})
 	}
@@ -312,6 +322,16 @@ func TestRedisOutageDegradedNotDown(t *testing.T) {
 		t.Errorf("failed requests: %d of %d (first: %v), want 0", n, sent.Load(), firstErr)
 	}
 	t.Logf("%d requests, %d of them answered while Redis was gone", sent.Load(), whenDown.Load())
+	// Provider calls were made while Redis was gone: their limits were
+	// decided by each instance alone.
+	if a.providerLimits.Fallbacks()+b.providerLimits.Fallbacks() == 0 {
+		t.Errorf("provider limits decided without Redis: 0, want some")
+	}
+	for i, m := range instances {
+		if n := m.Limiter.(*redis.RateLimiter).Fallbacks(); n == 0 {
+			t.Errorf("instance %d: rate limits decided without Redis: 0, want some", i)
+		}
+	}
 	for i, k := range before {
 		if err := readReport(b, k); err != nil {
 			t.Errorf("report %d made before the outage, after it: %v", i, err)
