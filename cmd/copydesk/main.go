@@ -76,6 +76,7 @@ Usage:
   copydesk loadgen [flags]        send analysis load to a running server and report latency
   copydesk bench [flags]          measure the hot paths against an instant upstream and a bare server (issue #12's table)
   copydesk fake-provider [flags]  run the simulated model provider (OpenAI, Anthropic and Gemini wire formats)
+  copydesk healthcheck [flags]    exit 0 if the server on this machine answers /healthz (container HEALTHCHECK)
   copydesk version                print the version
 
 Run "copydesk COMMAND -h" for a command's flags.`
@@ -102,6 +103,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBench(ctx, args[1:], stdout, stderr, getenv)
 	case "fake-provider":
 		return runFakeProvider(ctx, args[1:], stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "copydesk", version)
 		return nil

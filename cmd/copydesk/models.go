@@ -12,6 +12,7 @@ import (
 	"github.com/copydesk/copydesk/internal/anthropic"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/gemini"
+	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/pricing"
 	"github.com/copydesk/copydesk/internal/providertest"
@@ -128,6 +129,12 @@ func defaultRouting(providers []ProviderConfig) (router.Config, error) {
 // describes, or nil when no provider is configured. close stops what it
 // started.
 func buildModels(cfg *Config) (svc *router.Service, close func() error, err error) {
+	return buildSharedModels(cfg, nil)
+}
+
+// buildSharedModels is buildModels whose endpoints' limits hold across the
+// instances sharing shared (nil: per instance).
+func buildSharedModels(cfg *Config, shared limit.Shared) (svc *router.Service, close func() error, err error) {
 	providers := slices.Clone(cfg.Providers)
 	routing := cfg.Routing
 	prices := cfg.Pricing
@@ -201,7 +208,7 @@ func buildModels(cfg *Config) (svc *router.Service, close func() error, err erro
 	for _, p := range providers {
 		types[p.Name] = p.Type
 	}
-	r, err := router.New(routing, router.Options{Providers: clients, Prices: table, Catalog: cat.Serve(types)})
+	r, err := router.New(routing, router.Options{Providers: clients, Prices: table, Catalog: cat.Serve(types), Shared: shared})
 	if err != nil {
 		return nil, close, &ConfigError{Field: "routing", Message: copydesk.ErrorMessage(err)}
 	}

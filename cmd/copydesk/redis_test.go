@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
@@ -16,7 +17,8 @@ import (
 // TestRedisL2SharedAcrossInstances runs two instances on one PostgreSQL
 // schema with redis_url set: an answer computed by one is served by the
 // other (whose L1 is empty) from Redis without a provider call, the
-// database holds no cache entries, and /readyz answers on both.
+// database holds no cache entries but the local report, and /readyz
+// answers on both.
 func TestRedisL2SharedAcrossInstances(t *testing.T) {
 	t.Parallel()
 	dsn, schema := pgtest.MustSchema(t)
@@ -59,13 +61,34 @@ func TestRedisL2SharedAcrossInstances(t *testing.T) {
 	if n := redistest.CountPrefix(t, url, prefix+"e:"); n == 0 {
 		t.Errorf("cache entries in Redis: got 0, want some")
 	}
+	// /v1/cache/stats counts the entries in Redis (the deep block and the
+	// report, both in the permanent tier).
+	var stats struct {
+		Total struct {
+			L2 struct {
+				UsageKnown bool
+				Entries    int64
+			}
+		}
+	}
+	r := do(t, "GET", b.HTTP.URL()+"/v1/cache/stats", "", nil)
+	r.json(t, &stats)
+	if r.Status != 200 || !stats.Total.L2.UsageKnown || stats.Total.L2.Entries < 2 {
+		t.Errorf("cache stats: %d, L2 %+v, want Redis's entries (at least 2)", r.Status, stats.Total.L2)
+	}
+	// The database keeps only the reports fetched by key (the source of
+	// truth when Redis is down or lost them).
+	if n, err := a.Store.PurgeCache(context.Background(), copydesk.CacheFilter{Kind: analysis.ReportKind}); err != nil || n != 1 {
+		t.Errorf("analysis reports in the database: got %d, %v, want 1, nil", n, err)
+	}
 	if n, err := a.Store.PurgeCache(context.Background(), copydesk.CacheFilter{}); err != nil || n != 0 {
-		t.Errorf("cache entries in the database: got %d, %v, want 0, nil", n, err)
+		t.Errorf("other cache entries in the database: got %d, %v, want 0, nil", n, err)
 	}
 }
 
 // TestRedisURLValidation: a redis_url that is not redis:// or rediss:// is
-// a usage error naming the field; an unreachable Redis stops the start.
+// a usage error naming the field; an unreachable Redis does not stop the
+// start.
 func TestRedisURLValidation(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
@@ -78,13 +101,13 @@ func TestRedisURLValidation(t *testing.T) {
 		t.Errorf("message %q does not name redis_url", stderr.String())
 	}
 
-	m := NewMain()
-	m.Config.Addr = "127.0.0.1:0"
-	m.Config.DataDir = t.TempDir()
-	m.Config.RedisURL = "redis://127.0.0.1:1/0"
-	err = m.Run(context.Background())
-	defer m.Close()
-	if got, want := copydesk.ErrorCode(err), copydesk.EUNAVAILABLE; got != want {
-		t.Errorf("Run with an unreachable Redis: got code %q (%v), want %q", got, err, want)
+	// An unreachable Redis does not stop the start: the instance serves,
+	// degraded, until Redis answers.
+	m := MustRunMain(t, func(m *Main) { m.Config.RedisURL = "redis://127.0.0.1:1/0" })
+	if r := do(t, "GET", m.HTTP.URL()+"/readyz", "", nil); r.Status != 200 || !strings.Contains(string(r.Body), `"degraded":["redis"]`) {
+		t.Errorf("readyz with an unreachable Redis: %d %s, want 200 degraded naming redis", r.Status, r.Body)
+	}
+	if r := postJSON(t, m.HTTP.URL()+"/v1/analyses", map[string]any{"content": "Fresh bread every morning.", "language": "en"}); r.Status != 200 {
+		t.Errorf("an analysis with an unreachable Redis: %d %s, want 200", r.Status, r.Body)
 	}
 }

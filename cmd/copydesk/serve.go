@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/copydesk/copydesk/internal/alert"
+	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/cache"
@@ -27,6 +28,7 @@ import (
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
 	"github.com/copydesk/copydesk/internal/ledger"
+	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -104,6 +106,9 @@ type Main struct {
 	closers  []func() error
 	unlockFn func()
 	redis    *redis.Cache // the L2 and claims when redis_url is set
+	// providerLimits are the provider limits shared in Redis when
+	// redis_url is set.
+	providerLimits *redis.ProviderLimits
 	// redisPrefix starts Redis keys; tests set a fresh one. Default
 	// redis.DefaultPrefix.
 	redisPrefix string
@@ -168,9 +173,28 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Logger: m.Logger, MaxAttempts: m.Config.Queue.MaxAttempts,
 		OnPanic: reporter.ReportPanic,
 	}
+	// With redis_url, Redis holds the shared L2, the cache claims, the
+	// rate limits and the provider limits of the instances.
+	var shared limit.Shared
+	if m.Config.RedisURL != "" {
+		// A Redis that does not answer at start does not stop the start:
+		// the instance serves degraded, as in an outage, until it answers.
+		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix, StartDown: true})
+		if rc == nil {
+			return fmt.Errorf("open redis cache: %w", err)
+		}
+		if err != nil {
+			m.Logger.Warn("redis does not answer: serving degraded (cache misses, limits per instance) until it does", "err", copydesk.ErrorMessage(err))
+		}
+		m.closers = append(m.closers, rc.Close)
+		m.redis = rc
+		m.providerLimits = redis.NewProviderLimits(rc, redis.ProviderLimitsOptions{Logger: m.Logger.With("component", "provider_limits")})
+		m.closers = append(m.closers, func() error { m.providerLimits.Stop(); return nil })
+		shared = m.providerLimits
+	}
 	m.routed = m.Routed
 	if m.routed == nil {
-		svc, stop, err := buildModels(&m.Config)
+		svc, stop, err := buildSharedModels(&m.Config, shared)
 		if err != nil {
 			return err
 		}
@@ -191,13 +215,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// With redis_url, Redis is that shared L2 and holds the claims.
 	var l2 copydesk.CacheStore = m.Store
 	claims, _ := m.Store.(cache.Claimer)
-	if m.Config.RedisURL != "" {
-		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix})
-		if err != nil {
-			return fmt.Errorf("open redis cache: %w", err)
-		}
-		m.closers = append(m.closers, rc.Close)
-		m.redis, l2, claims = rc, rc, rc
+	if rc := m.redis; rc != nil {
+		l2, claims = rc, rc
 		// The rate limits too are shared: buckets in Redis, on its clock;
 		// this instance's own buckets decide while Redis fails.
 		fallback, err := ratelimit.New(m.Config.Access.RateLimits, m.Clock)
@@ -213,9 +232,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.embedded() {
 		memOnly = []copydesk.Tier{copydesk.TierRealtime}
 	}
+	// The store stays the source of truth: with Redis as the L2, the
+	// reports clients fetch by key are kept in the store too, so that they
+	// are served while Redis is down and after it lost them.
+	var durable copydesk.CacheStore
+	var durableKinds []string
+	if m.redis != nil {
+		durable, durableKinds = m.Store, []string{analysis.ReportKind}
+	}
 	m.Cache, err = cache.New(cache.Config{
 		L1: l1, L2: l2, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs), MemoryOnly: memOnly,
 		Claims: claims, Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
+		Durable: durable, DurableKinds: durableKinds,
 	})
 	if err != nil {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
@@ -317,12 +345,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Clock:          m.Clock,
 		ResultCustomer: m.Cache.Owner,
 		Ready: func(ctx context.Context) error {
-			var redisErr error
-			if m.redis != nil {
-				redisErr = m.redis.Ping(ctx)
-			}
-			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx), redisErr)
+			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))
 		},
+	}
+	if m.redis != nil {
+		// Without Redis an instance serves on, degraded: the cache misses,
+		// rate limits are decided per instance, reports come from the store.
+		m.HTTP.Degradable = []cdhttp.Dependency{{Name: "redis", Check: m.redis.Ping}}
 	}
 	// Every open job must have its queue row: check them before working.
 	if n, err := m.Jobs.Reconcile(ctx); err != nil {

@@ -53,6 +53,15 @@ type Config struct {
 	// process holding a key's claim computes it, the others wait for it to
 	// appear in L2 (the PostgreSQL store implements it). Optional.
 	Claims Claimer
+	// Durable is the source of truth for the kinds in DurableKinds when L2
+	// is not (Redis, whose entries a restart or an outage may take away):
+	// their entries are written to it as well as to L2, and a lookup that
+	// L2 cannot answer, because it misses or fails, reads it. Optional.
+	Durable copydesk.CacheStore
+	// DurableKinds are the task kinds kept in Durable too: answers that
+	// cannot be computed again from their key alone, such as a report
+	// fetched by its key. Exact kinds, no prefixes. Default: none.
+	DurableKinds []string
 }
 
 // Claimer hands out, across processes, the right to compute a key.
@@ -177,6 +186,9 @@ type Cache struct {
 
 	memo    *otter.Cache[string, memoVal] // decoded L1 values (DoDecoded)
 	memOnly [4]bool                       // tiers not written to or read from L2
+
+	durable      copydesk.CacheStore // Config.Durable
+	durableKinds map[string]bool     // Config.DurableKinds
 }
 
 // flight is one in-progress lookup-or-compute of a key that callers wait on.
@@ -212,19 +224,28 @@ func New(cfg Config) (*Cache, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	var durableKinds map[string]bool
+	if cfg.Durable != nil {
+		durableKinds = make(map[string]bool, len(cfg.DurableKinds))
+		for _, k := range cfg.DurableKinds {
+			durableKinds[k] = true
+		}
+	}
 	return &Cache{
-		l1:          l1,
-		l2:          cfg.L2,
-		tiers:       tiers,
-		ttls:        cfg.TTLs,
-		clock:       clock,
-		logger:      logger,
-		callTimeout: cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
-		claimLease:  cmp.Or(cfg.ClaimLease, ClaimLeaseDefault),
-		claims:      cfg.Claims,
-		flights:     make(map[string]*flight),
-		memo:        newMemo(MemoSizeDefault),
-		memOnly:     memOnly,
+		durable:      cfg.Durable,
+		durableKinds: durableKinds,
+		l1:           l1,
+		l2:           cfg.L2,
+		tiers:        tiers,
+		ttls:         cfg.TTLs,
+		clock:        clock,
+		logger:       logger,
+		callTimeout:  cmp.Or(cfg.CallTimeout, DefaultCallTimeout),
+		claimLease:   cmp.Or(cfg.ClaimLease, ClaimLeaseDefault),
+		claims:       cfg.Claims,
+		flights:      make(map[string]*flight),
+		memo:         newMemo(MemoSizeDefault),
+		memOnly:      memOnly,
 	}, nil
 }
 
@@ -316,20 +337,36 @@ func (c *Cache) Get(ctx context.Context, req Request) (value []byte, o Outcome, 
 	if e, ok := c.getL2(ctx, req.Key, tier); ok {
 		return e.Value, outcomeOf(e, SourceL2), true, nil
 	}
+	if e, ok := c.getDurable(ctx, req.Key, req.Kind); ok {
+		return e.Value, outcomeOf(e, SourceL2), true, nil
+	}
 	return nil, Outcome{}, false, nil
 }
 
 // Owner returns the customer partition of the entry under key ("" for a
-// shared entry), from L1 and else L2, and ok false when neither holds it.
+// shared entry), from L1, else L2, else the durable store, and ok false
+// when none holds it. An L2 that fails is read as a miss when a durable
+// store backs it; otherwise its error is returned.
 func (c *Cache) Owner(ctx context.Context, key string) (customerID string, ok bool, err error) {
 	if e, ok := c.getL1(ctx, key); ok {
 		return e.CustomerID, true, nil
 	}
-	if c.l2 == nil {
+	if c.l2 != nil {
+		e, ok, err := c.l2.GetCache(ctx, key)
+		switch {
+		case err != nil && c.durable == nil:
+			return "", false, err
+		case err != nil:
+			c.logger.WarnContext(ctx, "cache L2 read failed; reading the durable store", "key", key, "error", err)
+		case ok && c.clock.Now().Before(e.ExpiresAt):
+			return e.CustomerID, true, nil
+		}
+	}
+	if c.durable == nil {
 		return "", false, nil
 	}
-	e, ok, err := c.l2.GetCache(ctx, key)
-	if err != nil || !ok {
+	e, ok, err := c.durable.GetCache(ctx, key)
+	if err != nil || !ok || !c.clock.Now().Before(e.ExpiresAt) || !c.durableKinds[e.Kind] {
 		return "", false, err
 	}
 	return e.CustomerID, true, nil
@@ -347,6 +384,7 @@ func (c *Cache) Set(ctx context.Context, req Request, value []byte, cost copydes
 	if err := c.l1.SetCache(ctx, e); err != nil {
 		return Outcome{}, err
 	}
+	c.setDurable(ctx, e)
 	c.setL2(ctx, e)
 	return outcomeOf(e, SourceMiss), nil
 }
@@ -354,6 +392,9 @@ func (c *Cache) Set(ctx context.Context, req Request, value []byte, cost copydes
 // PurgeCounts says how many entries a purge deleted in each layer.
 type PurgeCounts struct {
 	L1, L2 int
+	// Durable counts the entries deleted from the durable store
+	// (Config.Durable); 0 without one.
+	Durable int `json:",omitempty"`
 }
 
 // Purge deletes the entries matching filter from both layers. Answers being
@@ -372,6 +413,11 @@ func (c *Cache) Purge(ctx context.Context, filter copydesk.CacheFilter) (PurgeCo
 	}
 	if c.l2 != nil {
 		if n.L2, err = c.l2.PurgeCache(ctx, filter); err != nil {
+			return n, err
+		}
+	}
+	if c.durable != nil {
+		if n.Durable, err = c.durable.PurgeCache(ctx, filter); err != nil {
 			return n, err
 		}
 	}
@@ -433,6 +479,45 @@ func (c *Cache) getL2(ctx context.Context, key string, tier copydesk.Tier) (*cop
 	return e, true
 }
 
+// getDurable reads the durable store for an entry of a durable kind that
+// L2 could not give, copies it into L1, and into L2 too (which may have
+// lost it). A failing durable store is logged and read as a miss.
+func (c *Cache) getDurable(ctx context.Context, key, kind string) (*copydesk.CacheEntry, bool) {
+	if c.durable == nil || !c.durableKinds[kind] {
+		return nil, false
+	}
+	e, ok, err := c.durable.GetCache(ctx, key)
+	if err != nil {
+		c.logger.WarnContext(ctx, "cache durable read failed", "key", key, "error", err)
+		return nil, false
+	}
+	if !ok || e.Kind != kind || !c.clock.Now().Before(e.ExpiresAt) {
+		return nil, false
+	}
+	if err := c.l1.SetCache(ctx, e); err != nil {
+		c.logger.WarnContext(ctx, "cache L1 write failed", "key", key, "error", err)
+	}
+	if c.l2 != nil && !c.memOnly[tierIndex(e.Tier)] {
+		if err := c.l2.SetCache(ctx, e); err != nil {
+			c.logger.DebugContext(ctx, "cache L2 refill failed", "key", key, "error", err)
+		}
+	}
+	return e, true
+}
+
+// setDurable writes e to the durable store if its kind is kept there. A
+// failure is logged: the answer is served all the same.
+func (c *Cache) setDurable(ctx context.Context, e *copydesk.CacheEntry) {
+	if c.durable == nil || !c.durableKinds[e.Kind] {
+		return
+	}
+	if err := c.durable.SetCache(ctx, e); err != nil {
+		c.logger.WarnContext(ctx, "cache durable write failed", "key", e.Key, "error", err)
+	}
+}
+
+// setL2 writes e to L2. A failure is logged: the answer is served all the
+// same.
 func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
 	if c.l2 == nil || c.memOnly[tierIndex(e.Tier)] {
 		return
@@ -522,6 +607,9 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		} else if e, ok := c.getL2(ctx, req.Key, tiers[i]); ok {
 			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL2)
 			finish(i)
+		} else if e, ok := c.getDurable(ctx, req.Key, req.Kind); ok {
+			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL2)
+			finish(i)
 		} else {
 			missing = append(missing, i)
 		}
@@ -595,6 +683,10 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 			if err := c.l1.SetCache(ctx, e); err != nil {
 				c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)
 			}
+			// What is fetched by key (a report's URL) is in the store
+			// before its caller has the answer, so that any instance
+			// serves the URL at once, Redis or not.
+			c.setDurable(ctx, e)
 			stored = append(stored, e)
 		}
 		// The waiters go on as soon as L1 holds the answers; the durable L2
@@ -677,8 +769,11 @@ func (c *Cache) unstore(ctx context.Context, key string) {
 	if _, err := c.l1.PurgeCache(ctx, copydesk.CacheFilter{Key: key}); err != nil {
 		c.logger.WarnContext(ctx, "cache L1 purge failed", "key", key, "error", err)
 	}
-	if c.l2 != nil {
-		if _, err := c.l2.PurgeCache(ctx, copydesk.CacheFilter{Key: key}); err != nil {
+	for _, s := range []copydesk.CacheStore{c.l2, c.durable} {
+		if s == nil {
+			continue
+		}
+		if _, err := s.PurgeCache(ctx, copydesk.CacheFilter{Key: key}); err != nil {
 			c.logger.WarnContext(ctx, "cache L2 purge failed", "key", key, "error", err)
 		}
 	}

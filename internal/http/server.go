@@ -78,8 +78,15 @@ type Server struct {
 	Suggestions *suggest.Service
 	// TMXLimit caps an imported TMX file in bytes. Default TMXLimitDefault.
 	TMXLimit int64
-	// Ready checks the store and queue for /readyz.
+	// Ready checks what the instance cannot serve without (the store and
+	// the queue) for /readyz: an error answers 503.
 	Ready func(ctx context.Context) error
+	// Degradable are the dependencies the instance serves without, in a
+	// degraded way (Redis: the cache misses, rate limits are decided per
+	// instance, reports come from the store): one that fails makes /readyz
+	// answer 200 with status "degraded" naming it, so that a load balancer
+	// keeps every instance while only such a dependency is down.
+	Degradable []Dependency
 	// Observer records request and stream figures; nil records nothing.
 	Observer Observer
 	// OnPanic reports a recovered handler panic (Sentry); nil: log only.
@@ -413,15 +420,51 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
 }
 
+// Dependency is a service the instance can serve without (Server.Degradable).
+type Dependency struct {
+	// Name names it in /readyz, e.g. "redis".
+	Name string
+	// Check returns an error if the dependency does not answer.
+	Check func(ctx context.Context) error
+}
+
+// readiness is the body of a 200 from /readyz.
+type readiness struct {
+	// Status is "ready", or "degraded" while a Server.Degradable dependency is down.
+	Status string `json:"status"`
+	// Degraded names the dependencies that do not answer.
+	Degraded []string `json:"degraded,omitempty"`
+}
+
+// handleReadyz answers 503 when the store or the queue does not answer,
+// else 200: "ready", or "degraded" with the names of the degradable
+// dependencies that do not answer. The checks run at once, so that a hung
+// dependency does not delay the others, each bounded by 2 s.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	errs := make([]error, len(s.Degradable))
+	var wg sync.WaitGroup
+	for i, d := range s.Degradable {
+		wg.Go(func() { errs[i] = d.Check(ctx) })
+	}
+	var required error
 	if s.Ready != nil {
-		if err := s.Ready(ctx); err != nil {
-			s.logger(r).Warn("not ready", "err", err)
-			s.writeError(w, r, copydesk.Errorf(copydesk.EUNAVAILABLE, "the store or the queue is not reachable"))
-			return
+		required = s.Ready(ctx)
+	}
+	wg.Wait()
+	if required != nil {
+		s.logger(r).Warn("not ready", "err", required)
+		s.writeError(w, r, copydesk.Errorf(copydesk.EUNAVAILABLE, "the store or the queue is not reachable"))
+		return
+	}
+	body := readiness{Status: "ready"}
+	for i, err := range errs {
+		if err != nil {
+			s.logger(r).Warn("degraded", "dependency", s.Degradable[i].Name, "err", err)
+			body.Status = "degraded"
+			body.Degraded = append(body.Degraded, s.Degradable[i].Name)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, body)
 }

@@ -6,7 +6,11 @@
 //
 // The limits are in-process. Rates are token buckets holding one minute's
 // worth of capacity, refilled continuously, computed in integers from an
-// injected clock.
+// injected clock. With a Shared capacity (redis.ProviderLimits in the
+// scale-out mode) a call must also fit the limits the instances share, so
+// that N instances allow the configured limits in total, not N times
+// them; while the shared capacity cannot be reached each limiter decides
+// alone.
 package limit
 
 import (
@@ -129,11 +133,34 @@ type Timers interface {
 // Calling it more than once has no further effect.
 type Release func(actualTokens int)
 
+// Shared is capacity that the limiters of several instances draw from
+// together, one per endpoint name.
+type Shared interface {
+	// Take takes one call estimated at tokens from the shared capacity of
+	// the endpoint name, whose limits are cfg (defaults applied), and
+	// returns the Release that gives it back. It returns a *RejectedError
+	// saying which limit refused and, for a rate, when it frees; any other
+	// error means the shared capacity cannot be reached, and the limiter
+	// then decides alone.
+	Take(ctx context.Context, name string, cfg Config, tokens int) (Release, error)
+}
+
+// SharedPollDefault is how long a limiter waits before asking the shared
+// capacity again after it refused a call for a reason without a known end
+// (the shared concurrency cap: another instance's call must end first).
+const SharedPollDefault = 50 * time.Millisecond
+
+// sharedTimeout bounds a TryAcquire's call to the shared capacity, which
+// has no context of its caller.
+const sharedTimeout = 2 * time.Second
+
 // Limiter enforces one endpoint's limits. It is safe for concurrent use.
 type Limiter struct {
 	cfg       Config
 	clock     copydesk.Clock
 	afterFunc func(time.Duration, func()) func() bool
+	shared    Shared // nil: in-process limits only
+	name      string // the endpoint's name in shared
 
 	mu       sync.Mutex
 	inflight int
@@ -143,6 +170,24 @@ type Limiter struct {
 	seq      uint64
 	timerAt  time.Time // when the armed timer fires; zero if none
 	stop     func() bool
+	// blockedUntil holds every call back after the shared capacity refused
+	// one, until it frees (blockReason says which limit refused).
+	blockedUntil time.Time
+	blockReason  string
+}
+
+// NewShared returns a limiter like New whose calls must also fit the
+// capacity shared under name (the endpoint's name): a call is admitted by
+// this limiter first, in priority order, then by shared; a refusal there
+// holds this limiter's calls back until the shared limit frees, callers
+// keeping their places in the queue. A nil shared is New.
+func NewShared(cfg Config, clock copydesk.Clock, name string, shared Shared) (*Limiter, error) {
+	l, err := New(cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	l.shared, l.name = shared, name
+	return l, nil
 }
 
 // New returns a limiter for cfg (zero fields take their defaults) reading
@@ -192,56 +237,135 @@ func (l *Limiter) Stats() (inflight, queued int) {
 // capacity is free now and no caller of equal or higher priority is
 // waiting; otherwise it returns a *RejectedError at once. The router uses it
 // to fail over instead of waiting.
+//
+// With a shared capacity, a call this limiter admits is then taken from it
+// (bounded by 2 s, since the caller's context is not at hand); its refusal
+// is returned as the *RejectedError.
 func (l *Limiter) TryAcquire(p copydesk.Priority, estTokens int) (Release, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if len(l.waiters) > 0 && l.waiters[0].priority <= p {
+		l.mu.Unlock()
 		return nil, &RejectedError{Reason: ReasonQueued}
 	}
 	now := l.clock.Now()
 	if reason, wait := l.check(now, estTokens); reason != "" {
+		l.mu.Unlock()
 		return nil, &RejectedError{Reason: reason, RetryAfter: wait}
 	}
-	return l.admit(estTokens), nil
+	g := l.admit(estTokens)
+	l.mu.Unlock()
+	if l.shared == nil {
+		return g.release, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+	defer cancel()
+	rel, err := l.takeShared(ctx, estTokens)
+	if err != nil {
+		g.undo()
+		return nil, err
+	}
+	return g.join(rel), nil
+}
+
+// takeShared takes a call admitted here from the shared capacity. A
+// refusal blocks this limiter until the shared limit frees and is
+// returned; a shared capacity that cannot be reached admits the call (this
+// limiter has decided), as does one that refuses for no known reason.
+func (l *Limiter) takeShared(ctx context.Context, tokens int) (Release, error) {
+	rel, err := l.shared.Take(ctx, l.name, l.cfg, tokens)
+	var rej *RejectedError
+	switch {
+	case err == nil:
+		return rel, nil
+	case errors.As(err, &rej):
+		l.block(rej)
+		return nil, rej
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	}
+	return func(int) {}, nil
+}
+
+// block holds calls back until the limit the shared capacity refused with
+// frees, and arms the dispatch for then.
+func (l *Limiter) block(rej *RejectedError) {
+	wait := rej.RetryAfter
+	if wait <= 0 {
+		wait = SharedPollDefault
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	if until := now.Add(wait); until.After(l.blockedUntil) {
+		l.blockedUntil, l.blockReason = until, rej.Reason
+	}
 }
 
 // Acquire admits a call of priority p estimated at estTokens tokens, waiting
 // until capacity is free and every earlier caller of equal or higher
 // priority has been admitted. Returns ctx's error if ctx ends first, and a
 // *RejectedError if MaxQueue callers are already waiting.
+//
+// With a shared capacity, a call this limiter admits is then taken from
+// it; when it refuses, the caller waits again in its place in the queue
+// until the shared limit frees.
 func (l *Limiter) Acquire(ctx context.Context, p copydesk.Priority, estTokens int) (Release, error) {
+	var seq uint64 // the caller's place, kept across shared refusals
+	for {
+		g, err := l.acquire(ctx, p, estTokens, &seq)
+		if err != nil {
+			return nil, err
+		}
+		if l.shared == nil {
+			return g.release, nil
+		}
+		rel, err := l.takeShared(ctx, estTokens)
+		if err == nil {
+			return g.join(rel), nil
+		}
+		g.undo()
+		if !errors.Is(err, ErrLimited) {
+			return nil, err
+		}
+	}
+}
+
+// acquire is Acquire on this limiter's own limits. *seq is the caller's
+// place in the queue: 0 takes a new one.
+func (l *Limiter) acquire(ctx context.Context, p copydesk.Priority, estTokens int, seq *uint64) (*grant, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	l.mu.Lock()
-	if len(l.waiters) == 0 || l.waiters[0].priority > p {
+	if len(l.waiters) == 0 || l.waiters[0].priority > p || l.waiters[0].priority == p && *seq != 0 && l.waiters[0].seq > *seq {
 		now := l.clock.Now()
 		if reason, _ := l.check(now, estTokens); reason == "" {
-			rel := l.admit(estTokens)
+			g := l.admit(estTokens)
 			l.mu.Unlock()
-			return rel, nil
+			return g, nil
 		}
 	}
 	if len(l.waiters) >= l.cfg.MaxQueue {
 		l.mu.Unlock()
 		return nil, &RejectedError{Reason: ReasonQueueFull}
 	}
-	l.seq++
-	w := &waiter{priority: p, seq: l.seq, tokens: estTokens, ready: make(chan struct{})}
+	if *seq == 0 {
+		l.seq++
+		*seq = l.seq
+	}
+	w := &waiter{priority: p, seq: *seq, tokens: estTokens, ready: make(chan struct{})}
 	heap.Push(&l.waiters, w)
 	l.dispatch()
 	l.mu.Unlock()
 
 	select {
 	case <-w.ready:
-		return w.release, nil
+		return w.grant, nil
 	case <-ctx.Done():
 		l.mu.Lock()
-		if w.release != nil { // admitted while we were leaving
-			rel := w.release
+		if g := w.grant; g != nil { // admitted while we were leaving
 			l.mu.Unlock()
-			rel(0)
-			// A call that never ran used no tokens; rel(0) refunds them.
+			g.undo() // a call that never ran used nothing
 			return nil, ctx.Err()
 		}
 		heap.Remove(&l.waiters, w.index)
@@ -257,6 +381,9 @@ func (l *Limiter) check(now time.Time, tokens int) (reason string, wait time.Dur
 	if l.inflight >= l.cfg.Concurrency {
 		return ReasonConcurrency, 0
 	}
+	if now.Before(l.blockedUntil) {
+		return l.blockReason, l.blockedUntil.Sub(now)
+	}
 	if w := l.reqs.wait(now, 1); w > 0 {
 		return ReasonRequestsPerMinute, w
 	}
@@ -266,24 +393,56 @@ func (l *Limiter) check(now time.Time, tokens int) (reason string, wait time.Dur
 	return "", 0
 }
 
+// grant is capacity taken for one call.
+type grant struct {
+	l       *Limiter
+	charged int64 // tokens taken
+	once    sync.Once
+}
+
 // admit takes capacity for one call that check allowed and returns its
-// release. l.mu must be held.
-func (l *Limiter) admit(tokens int) Release {
+// grant. l.mu must be held.
+func (l *Limiter) admit(tokens int) *grant {
 	l.inflight++
 	l.reqs.take(1)
-	charged := l.toks.take(int64(tokens))
-	var once sync.Once
+	return &grant{l: l, charged: l.toks.take(int64(tokens))}
+}
+
+// release ends the call: the slot comes back and the tokens-per-minute
+// bucket is corrected to actual.
+func (g *grant) release(actual int) {
+	g.end(false, actual)
+}
+
+// undo gives back everything the grant took, the request too: for a call
+// that never ran.
+func (g *grant) undo() { g.end(true, 0) }
+
+func (g *grant) end(undo bool, actual int) {
+	g.once.Do(func() {
+		l := g.l
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.inflight--
+		now := l.clock.Now()
+		if undo && l.reqs.rate > 0 {
+			l.reqs.refill(now)
+			l.reqs.adjust(-1)
+		}
+		if l.toks.rate > 0 {
+			l.toks.refill(now)
+			l.toks.adjust(int64(max(actual, 0)) - g.charged)
+		}
+		l.dispatch()
+	})
+}
+
+// join returns a Release that ends the grant and the shared capacity's
+// call together.
+func (g *grant) join(shared Release) Release {
 	return func(actual int) {
-		once.Do(func() {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			l.inflight--
-			if l.toks.rate > 0 {
-				l.toks.refill(l.clock.Now())
-				l.toks.adjust(int64(max(actual, 0)) - charged)
-			}
-			l.dispatch()
-		})
+		g.release(actual)
+		shared(actual)
 	}
 }
 
@@ -296,7 +455,7 @@ func (l *Limiter) dispatch() {
 		reason, wait := l.check(now, w.tokens)
 		if reason == "" {
 			heap.Pop(&l.waiters)
-			w.release = l.admit(w.tokens)
+			w.grant = l.admit(w.tokens)
 			close(w.ready)
 			continue
 		}
@@ -395,7 +554,7 @@ type waiter struct {
 	tokens   int
 	index    int
 	ready    chan struct{}
-	release  Release // set when admitted, under Limiter.mu
+	grant    *grant // set when admitted, under Limiter.mu
 }
 
 // waitHeap orders waiters by priority (1 first), then arrival.

@@ -396,3 +396,93 @@ func BenchmarkTryAcquire(b *testing.B) {
 		}
 	})
 }
+
+// fakeShared refuses calls for requests_per_minute until open is set, and
+// fails with an unavailable error while broken is set.
+type fakeShared struct {
+	mu     sync.Mutex
+	open   bool
+	broken bool
+	taken  []int // tokens of the calls taken, in order
+}
+
+func (s *fakeShared) Take(_ context.Context, name string, cfg limit.Config, tokens int) (limit.Release, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.broken:
+		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "redis is unreachable")
+	case !s.open:
+		return nil, &limit.RejectedError{Reason: limit.ReasonRequestsPerMinute, RetryAfter: time.Second}
+	}
+	s.taken = append(s.taken, tokens)
+	return func(int) {}, nil
+}
+
+func (s *fakeShared) set(open, broken bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open, s.broken = open, broken
+}
+
+// TestSharedRefusalHoldsCallsInOrder: a refusal of the shared capacity is
+// the caller's refusal and holds every call back until its Retry-After,
+// without asking the shared capacity again; waiting callers are then
+// admitted in priority order. A shared capacity that fails leaves the
+// decision to the limiter alone.
+func TestSharedRefusalHoldsCallsInOrder(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	shared := &fakeShared{}
+	// One call at a time, so the order the shared capacity sees is the
+	// order of admission.
+	l, err := limit.NewShared(limit.Config{RequestsPerMinute: 100, Concurrency: 1}, clock, "e", shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rej *limit.RejectedError
+	if _, err := l.TryAcquire(copydesk.PriorityHigh, 1); !errors.As(err, &rej) || rej.Reason != limit.ReasonRequestsPerMinute || rej.RetryAfter != time.Second {
+		t.Fatalf("TryAcquire refused by the shared capacity: got %v, want requests_per_minute in 1s", err)
+	}
+	shared.set(true, false)
+	if _, err := l.TryAcquire(copydesk.PriorityHigh, 2); !errors.As(err, &rej) {
+		t.Fatalf("TryAcquire within the Retry-After: got %v, want refused without asking again", err)
+	}
+	if inflight, _ := l.Stats(); inflight != 0 {
+		t.Errorf("in flight after refusals: %d, want 0 (refused calls give their slot back)", inflight)
+	}
+	order := make(chan int, 2)
+	for i, p := range []copydesk.Priority{copydesk.PriorityLow, copydesk.PriorityCritical} {
+		go func() {
+			rel, err := l.Acquire(context.Background(), p, 10+i)
+			if err != nil {
+				t.Error(err)
+				order <- -1
+				return
+			}
+			rel(10 + i)
+			order <- i
+		}()
+		for _, queued := l.Stats(); queued != i+1; _, queued = l.Stats() {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	clock.Advance(time.Second)
+	<-order
+	<-order
+	shared.mu.Lock()
+	taken := slices.Clone(shared.taken)
+	shared.mu.Unlock()
+	if want := []int{11, 10}; !slices.Equal(taken, want) {
+		t.Errorf("calls taken from the shared capacity (by tokens): got %v, want %v (CRITICAL first)", taken, want)
+	}
+
+	shared.set(false, true)
+	for i := range 3 {
+		rel, err := l.TryAcquire(copydesk.PriorityHigh, 1)
+		if err != nil {
+			t.Fatalf("call %d with the shared capacity unreachable: %v, want admitted by the limiter alone", i, err)
+		}
+		rel(1)
+	}
+}

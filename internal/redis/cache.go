@@ -8,6 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
@@ -289,4 +290,28 @@ func globEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+var _ cache.UsageReporter = (*Cache)(nil)
+
+// CacheUsage returns the entries per tier, counted by the tier index sets
+// (one SCARD each, in one round trip): an entry Redis has expired counts
+// until a write's sample or a purge drops it from its set, so the figure
+// may run a little above the live entries. Bytes, evictions and
+// expirations are not kept per tier in Redis and are reported as 0.
+// Returns EUNAVAILABLE if Redis cannot be reached.
+func (c *Cache) CacheUsage(ctx context.Context) (map[copydesk.Tier]cache.Usage, error) {
+	pipe := c.client.Pipeline()
+	cards := make([]*goredis.IntCmd, len(cache.Tiers))
+	for i, t := range cache.Tiers {
+		cards[i] = pipe.SCard(ctx, c.tierSet(t))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, translate(err)
+	}
+	u := make(map[copydesk.Tier]cache.Usage, len(cache.Tiers))
+	for i, t := range cache.Tiers {
+		u[t] = cache.Usage{Entries: cards[i].Val()}
+	}
+	return u, nil
 }

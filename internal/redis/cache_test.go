@@ -151,3 +151,30 @@ func TestClosedIsUnavailable(t *testing.T) {
 		t.Errorf("Ping after Close: got code %q, want %q", got, want)
 	}
 }
+
+// TestCacheUsage: entries are counted per tier, and a purge takes them
+// out of the count.
+func TestCacheUsage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.Epoch())
+	c := MustOpen(t, clock)
+	tiers := []copydesk.Tier{copydesk.TierPermanent, copydesk.TierPermanent, copydesk.TierRealtime}
+	for i, tier := range tiers {
+		storetest.MustSetCache(t, c, &copydesk.CacheEntry{
+			Key: storetest.Key("usage" + string(rune('a'+i))), CustomerID: "cus_a", Kind: "analysis", Tier: tier,
+			Value: []byte("v"), ExpiresAt: clock.Now().Add(time.Hour),
+		})
+	}
+	u, err := c.CacheUsage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := [4]int64{u[copydesk.TierPermanent].Entries, u[copydesk.TierStable].Entries, u[copydesk.TierDynamic].Entries, u[copydesk.TierRealtime].Entries}; got != [4]int64{2, 0, 0, 1} {
+		t.Errorf("entries per tier (permanent, stable, dynamic, realtime): got %v, want [2 0 0 1]", got)
+	}
+	storetest.MustPurgeCache(t, c, copydesk.CacheFilter{Tier: copydesk.TierPermanent})
+	if u, err = c.CacheUsage(ctx); err != nil || u[copydesk.TierPermanent].Entries != 0 || u[copydesk.TierRealtime].Entries != 1 {
+		t.Errorf("after purging the permanent tier: got %+v, %v, want 0 permanent, 1 realtime", u, err)
+	}
+}

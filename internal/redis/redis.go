@@ -60,6 +60,12 @@ type Options struct {
 	// MaxValueBytes bounds one entry's value; SetCache refuses larger ones
 	// with ETOOLARGE. Default DefaultMaxValueBytes.
 	MaxValueBytes int
+	// StartDown makes Open return the client even when Redis does not
+	// answer yet, with the error as well: the client connects once Redis
+	// answers, and meanwhile every call fails fast as in an outage. For an
+	// instance that serves without Redis (degraded) rather than not at
+	// all. Default false: Open fails.
+	StartDown bool
 }
 
 // Cache is a copydesk.CacheStore and cache.Claimer on one Redis database.
@@ -88,8 +94,9 @@ const (
 // Open connects to the Redis server at rawURL (redis:// or rediss://, e.g.
 // redis://:password@host:6379/0) and checks that it answers. Returns
 // EINVALID for a malformed URL or options, EUNAVAILABLE if Redis does not
-// answer. Unless the URL sets them (dial_timeout, read_timeout,
-// write_timeout, pool_timeout, max_retries), a connection waits at most
+// answer (with Options.StartDown, the client as well). Unless the URL sets
+// them (dial_timeout, read_timeout, write_timeout, pool_timeout,
+// max_retries), a connection waits at most
 // DialTimeout to open and IOTimeout for an answer, a timed-out command is
 // retried once, and a request's own deadline applies too. After Redis failed
 // to answer, the client sends nothing for BreakerCooldown: meanwhile the
@@ -142,6 +149,9 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Cache, error) {
 		id:       hex.EncodeToString(b),
 	}
 	if err := c.Ping(ctx); err != nil {
+		if opts.StartDown && copydesk.ErrorCode(err) == copydesk.EUNAVAILABLE {
+			return c, err
+		}
 		_ = c.client.Close()
 		return nil, err
 	}

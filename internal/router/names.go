@@ -172,7 +172,7 @@ func (r *Router) catalogEndpoint(provider, model string) (*endpoint, error) {
 	}
 	clients := r.clients[provider]
 	cfg := EndpointConfig{Provider: provider, Model: model, Timeout: DefaultTimeout, Limits: r.cfg.CatalogLimits[provider].WithDefaults()}
-	lim, err := limit.New(cfg.Limits, r.clock)
+	lim, err := limit.NewShared(cfg.Limits, r.clock, name, r.shared)
 	if err != nil {
 		return nil, err
 	}

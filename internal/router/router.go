@@ -106,6 +106,10 @@ type Options struct {
 	// provider's Config.CatalogLimits. Nil: only configured endpoints are
 	// served.
 	Catalog Catalog
+	// Shared, when set, is the provider capacity the instances share
+	// (redis.ProviderLimits): every endpoint's limits hold across them, in
+	// total. Nil: each instance's own limits.
+	Shared limit.Shared
 }
 
 // Router routes model calls. It is safe for concurrent use.
@@ -121,6 +125,7 @@ type Router struct {
 	keys    map[string][]*keyHealth // guarded by mu after New
 
 	catalog   Catalog
+	shared    limit.Shared
 	clients   map[string][]copydesk.Provider
 	providers []string   // provider names, sorted
 	mu        sync.Mutex // serializes making implicit endpoints
@@ -170,6 +175,7 @@ func New(cfg Config, opts Options) (*Router, error) {
 		classes: make(map[string][]*endpoint),
 		keys:    make(map[string][]*keyHealth),
 		catalog: opts.Catalog,
+		shared:  opts.Shared,
 		clients: opts.Providers,
 	}
 	r.providers = sortedKeys(opts.Providers)
@@ -195,7 +201,7 @@ func New(cfg Config, opts Options) (*Router, error) {
 		if _, err := r.prices.Lookup(ec.Model, now); err != nil {
 			return nil, copydesk.Errorf(copydesk.EINVALID, "router: endpoints.%s.model: %s", name, copydesk.ErrorMessage(err))
 		}
-		lim, err := limit.New(ec.Limits, r.clock)
+		lim, err := limit.NewShared(ec.Limits, r.clock, name, r.shared)
 		if err != nil {
 			return nil, copydesk.Errorf(copydesk.EINVALID, "router: endpoints.%s: %s", name, copydesk.ErrorMessage(err))
 		}
