@@ -252,7 +252,7 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 			if err := json.Unmarshal(v, &bv); err != nil {
 				return nil, false
 			}
-			findings = append(findings, blockFindings(doc, b, bv.Findings, bv.Model)...)
+			findings = append(findings, blockFindings(doc, b, bv.Findings, bv.Model, analyze.ResolveLocale(req.Locale))...)
 		}
 		found[t] = findings
 	}
@@ -433,7 +433,7 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 				break
 			}
 			simulated = simulated || bv.Simulated
-			findings = append(findings, blockFindings(doc, blocks[i], bv.Findings, bv.Model)...)
+			findings = append(findings, blockFindings(doc, blocks[i], bv.Findings, bv.Model, locale)...)
 		}
 	}
 	if err == nil {

@@ -121,8 +121,8 @@ func (h *DeepHandler) callBlocks(ctx context.Context, job *copydesk.Job, emit co
 }
 
 // blockFindings turns one block's model findings into findings located in
-// the original input.
-func blockFindings(doc *analyze.Doc, b *analyze.Block, list []modelFinding, model string) []analyze.Finding {
+// the original input, their suggestions introduced in the report's locale.
+func blockFindings(doc *analyze.Doc, b *analyze.Block, list []modelFinding, model, locale string) []analyze.Finding {
 	out := make([]analyze.Finding, 0, len(list))
 	for _, f := range list {
 		if strings.TrimSpace(f.Message) == "" {
@@ -130,7 +130,7 @@ func blockFindings(doc *analyze.Doc, b *analyze.Block, list []modelFinding, mode
 		}
 		fd := analyze.Finding{Rule: "model.finding", Severity: severityOf(f.Severity), Message: f.Message, Source: model}
 		if f.Suggestion != "" {
-			fd.Message += " Suggestion: " + f.Suggestion
+			fd.Message = analyze.WithSuggestion(f.Message, f.Suggestion, locale)
 		}
 		if q := strings.TrimSpace(f.Quote); q != "" {
 			if i := strings.Index(b.Text, q); i >= 0 {

@@ -151,6 +151,12 @@ func (l locale) labelText(label string) string {
 	return label
 }
 
+// WithSuggestion is a model finding's message followed by its suggested
+// replacement, as the locale writes it ("… Suggestie: …").
+func WithSuggestion(message, suggestion, locale string) string {
+	return localeOf(locale).msg(mModelSuggestion, message, suggestion)
+}
+
 // LabelText is a result label ("good", "ok", "poor", "not_applicable") as
 // shown to a person in the language of locale (see ResolveLocale); other
 // labels (tone and sentiment describe rather than grade: "neutral",

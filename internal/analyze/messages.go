@@ -17,6 +17,7 @@ const (
 	mLabelProfessional
 	mLabelCasual
 	mLabelMixed
+	mModelSuggestion
 
 	// readability
 	mReadTextPresence

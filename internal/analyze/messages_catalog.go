@@ -15,6 +15,7 @@ var catalog = [numMsgs][numLocales]string{
 	mLabelProfessional:  {"zakelijk", "professional", "sachlich", "professionnel", "profesional", "professionale", "profissional"},
 	mLabelCasual:        {"informeel", "casual", "locker", "décontracté", "informal", "informale", "informal"},
 	mLabelMixed:         {"gemengd", "mixed", "gemischt", "mixte", "mixto", "misto", "misto"},
+	mModelSuggestion:    {"{0} Suggestie: {1}", "{0} Suggestion: {1}", "{0} Vorschlag: {1}", "{0} Suggestion\u00a0: {1}", "{0} Sugerencia: {1}", "{0} Suggerimento: {1}", "{0} Sugestão: {1}"},
 
 	mReadTextPresence: {
 		"De tekst telt {0} woorden; schrijf er minstens {1} voor een zinvolle leesbaarheidsscore.",
