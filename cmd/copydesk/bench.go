@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -57,6 +58,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the started server's temporary directory (data, config, log) and PostgreSQL schema")
 	fs.IntVar(&cfg.DBPID, "db-pid", 0, "process id of the database server (PostgreSQL's postmaster): its CPU time and its children's is reported per operation too")
 	fs.StringVar(&cfg.PeerURL, "peer-url", "", "base URL of a peer gateway measured on the chat and latency rows (e.g. Portkey's gateway, http://127.0.0.1:8787)")
+	fs.StringVar(&cfg.StreamURL, "stream-url", "", "open every SSE stream on this instance of the same cluster instead of --url (cross-instance delivery: jobs run where they are submitted or on any instance, streams read elsewhere)")
 	fs.IntVar(&cfg.PeerPID, "peer-pid", 0, "process id of the peer gateway, for its CPU time per call")
 	fs.Var(&peerHeaders, "peer-header", `header sent to the peer, "Name: value", repeatable; {upstream} is replaced by the instant upstream's base URL (default: Portkey's "x-portkey-provider: openai" and "x-portkey-custom-host: {upstream}/v1")`)
 	fs.StringVar(&cfg.UpstreamAddr, "upstream-addr", "127.0.0.1:0", "listen address of the instant upstream (fix the port to point a server at it with --print-config)")
@@ -131,6 +133,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 type benchConfig struct {
 	Rows           []string
 	URL            string // a running server; "" starts one
+	StreamURL      string // another instance of the same cluster to open SSE streams on; "": URL
 	PID            int
 	APIKey         string
 	ServerBin      string
@@ -179,7 +182,7 @@ func (c *benchConfig) validate() error {
 	if _, _, err := net.SplitHostPort(c.UpstreamAddr); err != nil {
 		return &UsageError{Message: fmt.Sprintf("--upstream-addr %q is not host:port", c.UpstreamAddr), Hint: "e.g. --upstream-addr 127.0.0.1:18081"}
 	}
-	for name, u := range map[string]string{"--url": c.URL, "--peer-url": c.PeerURL} {
+	for name, u := range map[string]string{"--url": c.URL, "--peer-url": c.PeerURL, "--stream-url": c.StreamURL} {
 		if u == "" {
 			continue
 		}
@@ -190,6 +193,10 @@ func (c *benchConfig) validate() error {
 	}
 	c.URL = strings.TrimSuffix(c.URL, "/")
 	c.PeerURL = strings.TrimSuffix(c.PeerURL, "/")
+	c.StreamURL = strings.TrimSuffix(c.StreamURL, "/")
+	if c.StreamURL != "" && c.URL == "" {
+		return &UsageError{Message: "--stream-url names another instance of a started cluster; it needs --url", Hint: "start two instances on one database, then --url http://A --stream-url http://B"}
+	}
 	if c.URL != "" {
 		if c.APIKey == "" {
 			return &UsageError{Message: "--url needs an API key", Hint: "set COPYDESK_API_KEY or --api-key to a key of the server (e.g. its ADMIN key)"}
@@ -307,6 +314,7 @@ func bench(ctx context.Context, cfg benchConfig, log io.Writer) (*benchReport, e
 	}
 	if cfg.URL != "" {
 		e.serverURL, e.apiKey, e.serverPID = cfg.URL, cfg.APIKey, cfg.PID
+		e.streamURL = cmp.Or(cfg.StreamURL, cfg.URL)
 		report.Server = benchServerInfo{Mode: "url", URL: cfg.URL, PID: cfg.PID}
 	} else {
 		srv, err := startBenchServer(ctx, cfg, e.upstreamURL, e.nonce, log)
@@ -315,6 +323,7 @@ func bench(ctx context.Context, cfg benchConfig, log io.Writer) (*benchReport, e
 		}
 		defer srv.close(log)
 		e.serverURL, e.apiKey, e.serverPID = srv.url, srv.apiKey, srv.pid
+		e.streamURL = srv.url
 		report.Server = benchServerInfo{Mode: "child", URL: srv.url, PID: srv.pid, Store: "sqlite", Redis: cfg.Redis != "", Dir: srv.dirIfKept(cfg.Keep)}
 		if cfg.Database != "" {
 			report.Server.Store = "postgres"

@@ -34,6 +34,7 @@ type benchEnv struct {
 
 	upstreamURL, bareURL string
 	serverURL, apiKey    string
+	streamURL            string // where SSE streams are opened: serverURL, or another instance
 	serverPID            int
 
 	seq     atomic.Int64 // numbers unique prompts and jobs
@@ -479,7 +480,7 @@ func (e *benchEnv) followJob(ctx context.Context, streamURL string, onEvent func
 		if attempt == 20 {
 			return "", fmt.Errorf("the stream %s ended 20 times without a done event", streamURL)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.serverURL+streamURL, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.streamURL+streamURL, nil)
 		if err != nil {
 			return "", err
 		}
