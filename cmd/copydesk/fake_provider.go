@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/copydesk/copydesk/internal/simulator"
 )
 
 // runFakeProvider serves the simulated provider on its own, for demos and
@@ -29,7 +29,7 @@ func runFakeProvider(ctx context.Context, args []string, stderr io.Writer) error
 	if *errorRate < 0 || *errorRate > 1 {
 		return &UsageError{Message: fmt.Sprintf("--error-rate %v is outside 0…1", *errorRate)}
 	}
-	srv := providertest.NewServer(providertest.Options{Latency: *latency, TTFT: *ttft, ErrorRate: *errorRate, Seed: *seed})
+	srv := simulator.NewServer(simulator.Options{Latency: *latency, TTFT: *ttft, ErrorRate: *errorRate, Seed: *seed})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

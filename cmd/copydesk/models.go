@@ -15,7 +15,7 @@ import (
 	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/pricing"
-	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/copydesk/copydesk/internal/simulator"
 	"github.com/copydesk/copydesk/internal/router"
 )
 
@@ -153,7 +153,7 @@ func buildSharedModels(cfg *Config, shared limit.Shared) (svc *router.Service, c
 	}()
 	simulated := map[string]bool{}
 	if cfg.Simulate {
-		url, stop, err := startSimulator(providertest.Options{Latency: cfg.SimulateLatency, TTFT: cfg.SimulateTTFT})
+		url, stop, err := startSimulator(simulator.Options{Latency: cfg.SimulateLatency, TTFT: cfg.SimulateTTFT})
 		if err != nil {
 			return nil, close, err
 		}
@@ -257,12 +257,12 @@ func newClients(p ProviderConfig) ([]copydesk.Provider, error) {
 // startSimulator serves the simulated provider on a loopback port and
 // returns its OpenAI-format base URL. Reaching it through the real adapter
 // exercises the whole path (SDK, streaming, usage).
-func startSimulator(opts providertest.Options) (baseURL string, stop func() error, err error) {
+func startSimulator(opts simulator.Options) (baseURL string, stop func() error, err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, fmt.Errorf("start simulated provider: %w", err)
 	}
-	fake := providertest.NewServer(opts)
+	fake := simulator.NewServer(opts)
 	hs := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	return "http://" + ln.Addr().String() + "/v1/", hs.Close, nil

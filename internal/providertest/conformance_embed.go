@@ -120,7 +120,7 @@ func runCountConformance(t *testing.T, h Harness) {
 		if len(counts) != 1 {
 			t.Fatalf("got %d counting calls, want 1", len(counts))
 		}
-		if want := Tokens(counts[0], "").InputTokens; n != want || want != countWords(req.System)+countMessageWords(req.Messages) {
+		if want := Tokens(counts[0], "").InputTokens; n != want || want != Tokens(Request{System: req.System, Messages: req.Messages}, "").InputTokens {
 			t.Errorf("got %d tokens, want %d (system and every message)", n, want)
 		}
 		if counts[0].Model != req.Model || srv.Calls() != 0 {

@@ -21,7 +21,7 @@ var promptFiles embed.FS
 const TemplateName = "translate"
 
 // SchemaName names the structured output asked of the model; the simulated
-// provider (providertest.TranslationSchemaName) answers it.
+// provider (simulator.TranslationSchemaName) answers it.
 const SchemaName = "translations"
 
 func builtinFS() fs.FS {

@@ -1,8 +1,9 @@
-package providertest
+package simulator
 
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -42,4 +43,15 @@ func BenchmarkFakeDirect(b *testing.B) {
 			}
 		})
 	}
+}
+
+// NewTestServer starts a Server on an httptest server closed at the end of
+// the test, and sets its URL (providertest.NewTestServer for other packages).
+func NewTestServer(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	s := NewServer(opts)
+	ts := httptest.NewServer(s.Handler())
+	tb.Cleanup(ts.Close)
+	s.URL = ts.URL
+	return s
 }

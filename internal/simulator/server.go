@@ -1,4 +1,4 @@
-package providertest
+package simulator
 
 import (
 	"context"
@@ -7,11 +7,9 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -227,17 +225,6 @@ func NewServer(opts Options) *Server {
 		w.Header().Set(SimulatedHeader, "true")
 		mux.ServeHTTP(w, r)
 	})
-	return s
-}
-
-// NewTestServer starts a Server on an httptest server closed at the end of
-// the test, and sets its URL.
-func NewTestServer(tb testing.TB, opts Options) *Server {
-	tb.Helper()
-	s := NewServer(opts)
-	ts := httptest.NewServer(s.Handler())
-	tb.Cleanup(ts.Close)
-	s.URL = ts.URL
 	return s
 }
 
@@ -505,7 +492,7 @@ func (s *sse) flush() {
 func (s *sse) event(name string, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("providertest: marshal event: %v", err))
+		panic(fmt.Sprintf("simulator: marshal event: %v", err))
 	}
 	s.raw(name, data)
 }

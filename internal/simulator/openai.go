@@ -1,4 +1,4 @@
-package providertest
+package simulator
 
 import (
 	"encoding/json"
