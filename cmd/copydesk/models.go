@@ -15,8 +15,8 @@ import (
 	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/pricing"
-	"github.com/copydesk/copydesk/internal/simulator"
 	"github.com/copydesk/copydesk/internal/router"
+	"github.com/copydesk/copydesk/internal/simulator"
 )
 
 // Provider types.
