@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	neturl "net/url"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -345,6 +346,16 @@ func testRedisOutage(t *testing.T, outage, recovery func(*tcpProxy)) {
 			t.Errorf("instance %d: /readyz with Redis gone: %d %s, want 200 degraded naming redis", i, status, body)
 		}
 	}
+	redisUp := func(m *Main) string {
+		b, err := send("GET", m.HTTP.URL()+"/metrics", nil)
+		if err != nil {
+			t.Errorf("metrics: %v", err)
+		}
+		return regexp.MustCompile(`(?m)^copydesk_redis_up .*$`).FindString(string(b))
+	}
+	if got := redisUp(a); got != "copydesk_redis_up 0" {
+		t.Errorf("metrics with Redis gone: %q, want copydesk_redis_up 0", got)
+	}
 	waitFor("load during the outage", func() bool { return whenDown.Load() >= 300 })
 	// Reports made during the outage, read by key on the other instance.
 	for i := range 3 {
@@ -366,6 +377,9 @@ func testRedisOutage(t *testing.T, outage, recovery func(*tcpProxy)) {
 			return status == 200 && body == `{"status":"ready"}`+"\n"
 		})
 	}
+	// Connections the outage left in the pool fail once each, so the figure
+	// may read 0 a little longer than /readyz.
+	waitFor("copydesk_redis_up 1", func() bool { return redisUp(a) == "copydesk_redis_up 1" })
 	n0 := redistest.CountPrefix(t, redisURL, prefix+"e:")
 	attempt := 0
 	waitFor("answers reaching Redis again", func() bool {
