@@ -55,6 +55,13 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 	if m.routed != nil {
 		cfg.RouterStats = m.routed.Router.Stats
 	}
+	if m.redis != nil {
+		cfg.Redis = func(ctx context.Context) metrics.RedisState {
+			return metrics.RedisState{Up: m.redis.Ping(ctx) == nil, Fallbacks: map[string]uint64{
+				"ratelimit": m.redisLimiter.Fallbacks(), "provider_limits": m.providerLimits.Fallbacks(),
+			}}
+		}
+	}
 	met, err := metrics.New(cfg)
 	if err != nil {
 		return &ConfigError{Field: "observability.metrics_customers", Message: copydesk.ErrorMessage(err)}

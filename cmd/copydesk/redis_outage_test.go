@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	neturl "net/url"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,24 +24,28 @@ import (
 	"github.com/copydesk/copydesk/internal/router"
 )
 
-// tcpProxy forwards connections to a server; Stop closes its listener and
+// tcpProxy forwards connections to a server. Stop closes its listener and
 // every connection (the server is gone, as when Redis stops), Start listens
-// again on the same address.
+// again on the same address. Hang keeps every connection open but answers
+// nothing (the server hangs, or the network drops its packets), Resume
+// closes the held connections and forwards new ones again.
 type tcpProxy struct {
 	tb     testing.TB
 	addr   string // host:port it listens on
 	target string
+	hung   atomic.Bool
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	ln      net.Listener
+	clients map[net.Conn]bool
+	ups     map[net.Conn]bool
+	wg      sync.WaitGroup
 }
 
 // MustTCPProxy starts a proxy to target on a free loopback port.
 func MustTCPProxy(tb testing.TB, target string) *tcpProxy {
 	tb.Helper()
-	p := &tcpProxy{tb: tb, target: target, conns: map[net.Conn]bool{}}
+	p := &tcpProxy{tb: tb, target: target, clients: map[net.Conn]bool{}, ups: map[net.Conn]bool{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -61,6 +66,13 @@ func (p *tcpProxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
+			if p.hung.Load() { // hold it: read everything, answer nothing
+				p.mu.Lock()
+				p.clients[c] = true
+				p.mu.Unlock()
+				go func() { _, _ = io.Copy(io.Discard, c); c.Close() }()
+				continue
+			}
 			up, err := net.Dial("tcp", p.target)
 			if err != nil {
 				c.Close()
@@ -73,15 +85,23 @@ func (p *tcpProxy) serve(ln net.Listener) {
 				up.Close()
 				continue
 			}
-			p.conns[c], p.conns[up] = true, true
+			p.clients[c], p.ups[up] = true, true
 			p.mu.Unlock()
-			pipe := func(dst, src net.Conn) {
-				_, _ = io.Copy(dst, src)
-				dst.Close()
-				src.Close()
-			}
-			go pipe(up, c)
-			go pipe(c, up)
+			go func() { // client to server
+				_, _ = io.Copy(up, c)
+				if p.hung.Load() {
+					_, _ = io.Copy(io.Discard, c)
+				}
+				c.Close()
+				up.Close()
+			}()
+			go func() { // server to client
+				_, _ = io.Copy(c, up)
+				if !p.hung.Load() {
+					c.Close()
+				}
+				up.Close()
+			}()
 		}
 	})
 }
@@ -93,10 +113,12 @@ func (p *tcpProxy) Stop() {
 		p.ln.Close()
 		p.ln = nil
 	}
-	for c := range p.conns {
-		c.Close()
+	for _, set := range []map[net.Conn]bool{p.clients, p.ups} {
+		for c := range set {
+			c.Close()
+		}
+		clear(set)
 	}
-	clear(p.conns)
 	p.mu.Unlock()
 	p.wg.Wait()
 }
@@ -111,17 +133,56 @@ func (p *tcpProxy) Start() {
 	p.serve(ln)
 }
 
+// Hang stops answering: connections to the server are cut, those of the
+// clients held open.
+func (p *tcpProxy) Hang() {
+	p.hung.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.ups {
+		c.Close()
+	}
+	clear(p.ups)
+}
+
+// Resume closes the held connections; new ones are forwarded again.
+func (p *tcpProxy) Resume() {
+	p.hung.Store(false)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.clients {
+		c.Close()
+	}
+	clear(p.clients)
+}
+
 // TestRedisOutageDegradedNotDown runs two instances on one PostgreSQL
 // schema whose Redis (cache, claims, rate limits, provider limits) is
 // reached through a proxy, under a steady load of analyses, report reads
 // by key on the other instance and chat completions (each a provider call).
-// The proxy is closed (Redis gone) under the load and opened again: no
+// Under the load, Redis stops (the proxy is closed, then opened again) or
+// hangs (connections held open without an answer, then released): no
 // request fails, /readyz stays 200 and says degraded naming redis while
 // Redis is gone, reports made before and during the outage are served by
 // key on the instance that did not make them (from the store), and after
 // Redis is back /readyz is ready again and new answers reach Redis.
 func TestRedisOutageDegradedNotDown(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name             string
+		outage, recovery func(*tcpProxy)
+	}{
+		{"redis stopped", (*tcpProxy).Stop, (*tcpProxy).Start},
+		{"redis hung", (*tcpProxy).Hang, (*tcpProxy).Resume},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testRedisOutage(t, tc.outage, tc.recovery)
+		})
+	}
+}
+
+func testRedisOutage(t *testing.T, outage, recovery func(*tcpProxy)) {
 	dsn, schema := pgtest.MustSchema(t)
 	redisURL, prefix := redistest.MustPrefix(t)
 	u, err := neturl.Parse(redisURL)
@@ -277,13 +338,23 @@ func TestRedisOutageDegradedNotDown(t *testing.T) {
 	}
 	waitFor("load before the outage", func() bool { return sent.Load() >= 100 })
 
-	proxy.Stop()
+	outage(proxy)
 	down.Store(true)
 	for i, m := range instances {
 		status, body := readyz(m)
 		if status != 200 || body != `{"status":"degraded","degraded":["redis"]}`+"\n" {
 			t.Errorf("instance %d: /readyz with Redis gone: %d %s, want 200 degraded naming redis", i, status, body)
 		}
+	}
+	redisUp := func(m *Main) string {
+		b, err := send("GET", m.HTTP.URL()+"/metrics", nil)
+		if err != nil {
+			t.Errorf("metrics: %v", err)
+		}
+		return regexp.MustCompile(`(?m)^copydesk_redis_up .*$`).FindString(string(b))
+	}
+	if got := redisUp(a); got != "copydesk_redis_up 0" {
+		t.Errorf("metrics with Redis gone: %q, want copydesk_redis_up 0", got)
 	}
 	waitFor("load during the outage", func() bool { return whenDown.Load() >= 300 })
 	// Reports made during the outage, read by key on the other instance.
@@ -298,7 +369,7 @@ func TestRedisOutageDegradedNotDown(t *testing.T) {
 		}
 	}
 
-	proxy.Start()
+	recovery(proxy)
 	down.Store(false)
 	for i, m := range instances {
 		waitFor(fmt.Sprintf("instance %d ready again", i), func() bool {
@@ -306,6 +377,9 @@ func TestRedisOutageDegradedNotDown(t *testing.T) {
 			return status == 200 && body == `{"status":"ready"}`+"\n"
 		})
 	}
+	// Connections the outage left in the pool fail once each, so the figure
+	// may read 0 a little longer than /readyz.
+	waitFor("copydesk_redis_up 1", func() bool { return redisUp(a) == "copydesk_redis_up 1" })
 	n0 := redistest.CountPrefix(t, redisURL, prefix+"e:")
 	attempt := 0
 	waitFor("answers reaching Redis again", func() bool {

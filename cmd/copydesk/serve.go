@@ -106,9 +106,10 @@ type Main struct {
 	closers  []func() error
 	unlockFn func()
 	redis    *redis.Cache // the L2 and claims when redis_url is set
-	// providerLimits are the provider limits shared in Redis when
-	// redis_url is set.
+	// providerLimits and redisLimiter are the provider limits and the
+	// rate limits shared in Redis when redis_url is set.
 	providerLimits *redis.ProviderLimits
+	redisLimiter   *redis.RateLimiter
 	// redisPrefix starts Redis keys; tests set a fresh one. Default
 	// redis.DefaultPrefix.
 	redisPrefix string
@@ -223,7 +224,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if err != nil {
 			return &ConfigError{Field: "access.rate_limits", Message: copydesk.ErrorMessage(err)}
 		}
-		m.Limiter = redis.NewRateLimiter(rc, fallback, redis.RateLimiterOptions{Logger: m.Logger.With("component", "ratelimit")})
+		m.redisLimiter = redis.NewRateLimiter(rc, fallback, redis.RateLimiterOptions{Logger: m.Logger.With("component", "ratelimit")})
+		m.Limiter = m.redisLimiter
 	}
 	// In the embedded mode the realtime tier (live chat and suggestions,
 	// minutes of life) stays in memory: no instance shares it, and a

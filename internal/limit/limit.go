@@ -260,9 +260,12 @@ func (l *Limiter) TryAcquire(p copydesk.Priority, estTokens int) (Release, error
 	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
 	defer cancel()
 	rel, err := l.takeShared(ctx, estTokens)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrLimited):
 		g.undo()
 		return nil, err
+	case err != nil: // this call's own deadline: the shared capacity is too slow to answer
+		rel = func(int) {}
 	}
 	return g.join(rel), nil
 }
@@ -270,7 +273,7 @@ func (l *Limiter) TryAcquire(p copydesk.Priority, estTokens int) (Release, error
 // takeShared takes a call admitted here from the shared capacity. A
 // refusal blocks this limiter until the shared limit frees and is
 // returned; a shared capacity that cannot be reached admits the call (this
-// limiter has decided), as does one that refuses for no known reason.
+// limiter has decided); ctx's error is returned if it ended.
 func (l *Limiter) takeShared(ctx context.Context, tokens int) (Release, error) {
 	rel, err := l.shared.Take(ctx, l.name, l.cfg, tokens)
 	var rej *RejectedError

@@ -166,3 +166,40 @@ func (c *routerCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(upDesc, up, ep.Name, ep.Provider, ep.Model)
 	}
 }
+
+var redisNames = []string{"redis_up", "redis_fallbacks_total"}
+
+// redisCollector reports the scale-out mode's Redis on each scrape.
+type redisCollector struct {
+	state         func(ctx context.Context) RedisState
+	up, fallbacks *prometheus.Desc
+}
+
+func newRedisCollector(state func(ctx context.Context) RedisState) *redisCollector {
+	return &redisCollector{
+		state:     state,
+		up:        desc("redis_up", "1 while Redis (shared cache, claims, rate and provider limits) answers this instance, 0 while it serves without it (degraded)."),
+		fallbacks: desc("redis_fallbacks_total", "Decisions this instance made alone because Redis failed, by component (ratelimit, provider_limits).", "component"),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *redisCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.up
+	ch <- c.fallbacks
+}
+
+// Collect implements prometheus.Collector.
+func (c *redisCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	st := c.state(ctx)
+	up := 0.0
+	if st.Up {
+		up = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
+	for component, n := range st.Fallbacks {
+		ch <- prometheus.MustNewConstMetric(c.fallbacks, prometheus.CounterValue, float64(n), component)
+	}
+}

@@ -75,6 +75,18 @@ type Config struct {
 	StreamRoutes []string
 	// Process adds the Go runtime and process collectors. Default false.
 	Process bool
+	// Redis returns the state of the scale-out mode's Redis; called on
+	// each scrape. Nil (no redis_url): no Redis figures.
+	Redis func(ctx context.Context) RedisState
+}
+
+// RedisState is the scale-out mode's Redis as this instance sees it.
+type RedisState struct {
+	// Up says whether Redis answers.
+	Up bool
+	// Fallbacks counts, by component ("ratelimit", "provider_limits"),
+	// the decisions this instance made alone because Redis failed.
+	Fallbacks map[string]uint64
 }
 
 func (c Config) validate() error {
@@ -209,6 +221,9 @@ func New(cfg Config) (*Metrics, error) {
 	if cfg.RouterStats != nil {
 		m.register(&routerCollector{stats: cfg.RouterStats}, routerNames...)
 	}
+	if cfg.Redis != nil {
+		m.register(newRedisCollector(cfg.Redis), redisNames...)
+	}
 	if cfg.Process {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
@@ -224,6 +239,7 @@ func Names() []string {
 		CacheStats:  func(context.Context) cache.Snapshot { return cache.Snapshot{} },
 		QueueDepth:  func(context.Context) ([]QueueDepth, error) { return nil, nil },
 		RouterStats: func() []router.EndpointStats { return nil },
+		Redis:       func(context.Context) RedisState { return RedisState{} },
 	})
 	return slices.Clone(m.names)
 }

@@ -113,6 +113,9 @@ func TestScriptedWorkload(t *testing.T) {
 				{Name: "an", Provider: "anthropic", Model: "claude", Breakers: []string{"open"}},
 			}
 		},
+		Redis: func(context.Context) metrics.RedisState {
+			return metrics.RedisState{Up: true, Fallbacks: map[string]uint64{"ratelimit": 3, "provider_limits": 1}}
+		},
 	})
 
 	// HTTP: three 2xx, one 4xx, one 5xx.
@@ -208,6 +211,9 @@ func TestScriptedWorkload(t *testing.T) {
 		{"copydesk_router_endpoint_up", []string{"endpoint=an"}, 0},
 		{"copydesk_router_keys", []string{"endpoint=oa", "state=open"}, 1},
 		{"copydesk_router_inflight_calls", []string{"endpoint=oa"}, 2},
+		{"copydesk_redis_up", nil, 1},
+		{"copydesk_redis_fallbacks_total", []string{"component=ratelimit"}, 3},
+		{"copydesk_redis_fallbacks_total", []string{"component=provider_limits"}, 1},
 	}
 	for _, tt := range tests {
 		if got := value(t, fams, tt.name, tt.labels...); got != tt.want {
