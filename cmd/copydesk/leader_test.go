@@ -58,3 +58,52 @@ func TestOneLeaderAmongInstances(t *testing.T) {
 	}
 	waitOne(rest)
 }
+
+// TestLeaderJudgesTheCluster: the leader's alert rules read the whole
+// cluster's traffic: requests answered only by another instance show in
+// the sample the leader's engine reads.
+func TestLeaderJudgesTheCluster(t *testing.T) {
+	t.Parallel()
+	dsn, schema := pgtest.MustSchema(t)
+	var ms []*Main
+	for range 2 {
+		ms = append(ms, MustRunMain(t, func(m *Main) {
+			m.Config.DatabaseURL = dsn
+			m.Config.DatabaseSchema = schema
+		}))
+	}
+	var leader, other *Main
+	for deadline := time.Now().Add(45 * time.Second); leader == nil; time.Sleep(100 * time.Millisecond) {
+		for i, m := range ms {
+			if m.Alerts.Running() {
+				leader, other = m, ms[1-i]
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no instance leads after 45 s")
+		}
+	}
+	before, err := leader.samples.Sample(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	for range n {
+		if r := do(t, "GET", other.HTTP.URL()+"/healthz", "", nil); r.Status != 200 {
+			t.Fatalf("healthz %d", r.Status)
+		}
+	}
+	// The other instance publishes every SamplePublishInterval.
+	for deadline := time.Now().Add(4 * SamplePublishInterval); ; time.Sleep(200 * time.Millisecond) {
+		s, err := leader.samples.Sample(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Requests-before.Requests >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the leader reads %d requests more after %d on the other instance", s.Requests-before.Requests, n)
+		}
+	}
+}

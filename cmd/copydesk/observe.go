@@ -83,8 +83,15 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 		}
 		notifiers = append(notifiers, hook)
 	}
+	source := met.AlertSample
+	if m.pg != nil {
+		// The leader judges the whole cluster's traffic, not its own.
+		cs := &clusterSamples{db: m.pg, local: met.AlertSample, logger: m.Logger.With("component", "alert")}
+		source = cs.Sample
+		m.samples = cs
+	}
 	eng, err := alert.New(alert.Config{
-		Rules: rules, Source: met.AlertSample, Notifiers: notifiers, Ledger: alert.LedgerFunc(m.usageBetween),
+		Rules: rules, Source: source, Notifiers: notifiers, Ledger: alert.LedgerFunc(m.usageBetween),
 		DigestHour: oc.DigestHour, Logger: m.Logger.With("component", "alert"), Clock: m.Clock,
 	})
 	if err != nil {

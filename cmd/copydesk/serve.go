@@ -82,8 +82,9 @@ type Main struct {
 	Routed *router.Service
 
 	Store   store
-	sqlite  *sqlite.DB   // the store in the embedded mode
-	pg      *postgres.DB // the store in the PostgreSQL mode
+	sqlite  *sqlite.DB      // the store in the embedded mode
+	pg      *postgres.DB    // the store in the PostgreSQL mode
+	samples *clusterSamples // scale-out mode: alert samples shared by the instances
 	Cache   *cache.Cache
 	Metrics *metrics.Metrics
 	Alerts  *alert.Engine
@@ -393,6 +394,11 @@ func (m *Main) startLeaderWork() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	if m.samples != nil {
+		published := make(chan struct{})
+		go func() { defer close(published); m.samples.publish(ctx) }()
+		m.closers = append(m.closers, func() error { cancel(); <-published; return nil })
+	}
 	go func() {
 		defer close(done)
 		if m.pg != nil {
