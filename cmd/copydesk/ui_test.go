@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/copydesk/copydesk/internal/providertest"
 )
@@ -286,6 +287,94 @@ func TestWebUI(t *testing.T) {
 		}
 		mustNotBePwned(t, browser, "analyze")
 		screenshot(t, browser, shots, "analyze")
+	})
+
+	t.Run("editor", func(t *testing.T) {
+		// A long Markdown page: the repeated word is in its last paragraph,
+		// far below the first screen of the rendered preview.
+		var b strings.Builder
+		b.WriteString("# Fresh bread in Utrecht\n\nOur bakery bakes **fresh bread** every morning.\n\n")
+		for i := range 40 {
+			fmt.Fprintf(&b, "## Part %d\n\nWe bake sourdough and rye with flour from the mill next door, and the loaves are ready at seven every day.\n\n", i+1)
+		}
+		b.WriteString("Come by and taste the the fresh bread yourself.\n")
+		MustRunUI(t, browser, "analyze without SEO fields",
+			chromedp.Navigate(base+"/ui/#/analyze"),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-form")),
+			chromedp.SetValue(chromedp.CSS("#analyze-content"), b.String()),
+			chromedp.SetValue(chromedp.CSS("#analyze-format"), "markdown"),
+			chromedp.SetValue(chromedp.CSS("#analyze-language"), "en"),
+			chromedp.SetValue(chromedp.CSS("#analyze-keyphrase"), "fresh bread"),
+			evalInto(new(bool), `(() => { for (const b of document.querySelectorAll('input[name="deep"]')) b.checked = false; return true; })()`),
+			chromedp.Click(chromedp.CSS("#analyze-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-done")))
+		var before, after int
+		MustRunUI(t, browser, "read the SEO score", evalInto(&before, `Number(document.querySelector("#card-seo .score").textContent)`))
+		const meta = "Fresh bread from our bakery in Utrecht, baked every morning: sourdough, rye and white loaves, ready at seven and easy to order online for pickup."
+		var titleBand, metaBand string
+		var titleJS float64
+		MustRunUI(t, browser, "fill the SEO fields",
+			chromedp.SendKeys(chromedp.CSS("#analyze-title"), "Fresh bread every morning | Bakery in Utrecht"),
+			chromedp.SendKeys(chromedp.CSS("#analyze-meta"), meta),
+			chromedp.SendKeys(chromedp.CSS("#analyze-slug"), "fresh-bread"),
+			evalInto(&titleBand, `document.getElementById("snippet-title-bar").dataset.band`),
+			evalInto(&titleJS, `Number(document.getElementById("snippet-title-bar").dataset.value)`),
+			evalInto(&metaBand, `document.getElementById("snippet-meta-bar").dataset.band`),
+			evalInto(new(bool), `document.getElementById("analyze-done").remove(), true`),
+			chromedp.Click(chromedp.CSS("#analyze-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-done")),
+			evalInto(&after, `Number(document.querySelector("#card-seo .score").textContent)`))
+		if after <= before {
+			t.Errorf("SEO score %d with the SEO title, meta description and slug filled, want more than %d without", after, before)
+		}
+		if titleBand != "good" || metaBand != "good" {
+			t.Errorf("snippet bars: title %q, meta description %q, want both good", titleBand, metaBand)
+		}
+		// The snippet's pixel width is the server's.
+		r := call(t, base, "POST", "/v1/analyses", MustAdminKey(t, m), map[string]any{"content": "x", "title": "Fresh bread every morning | Bakery in Utrecht", "types": []string{"seo"}})
+		if want := fmt.Sprintf(`"title_width_px":%v`, titleJS); !strings.Contains(string(r.Body), want) {
+			t.Errorf("the page measured the title as %v px; the server's report: %.400s", titleJS, r.Body)
+		}
+
+		// The repeated word's finding, clicked with the page scrolled to the
+		// cards: its highlight is inside the viewport and the preview.
+		var res struct {
+			Marked                    string
+			Top, Bottom, ViewH        float64
+			BoxTop, BoxBottom         float64
+			Flash, Rendered, Selected bool
+		}
+		sel := `#card-grammar .finding[data-rule="grammar.repeated_word"]`
+		MustRunUI(t, browser, "click a finding far down",
+			chromedp.ScrollIntoView(chromedp.CSS(sel)),
+			chromedp.Click(chromedp.CSS(sel)),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-preview mark")),
+			evalInto(&res, `(() => {
+				const m = document.querySelector("#analyze-preview mark"), box = document.getElementById("analyze-preview").getBoundingClientRect();
+				const r = m.getBoundingClientRect();
+				return { Marked: m.textContent, Top: r.top, Bottom: r.bottom, ViewH: window.innerHeight, BoxTop: box.top, BoxBottom: box.bottom,
+					Flash: m.classList.contains("flash"), Rendered: !!document.querySelector("#analyze-preview h2 .run"),
+					Selected: document.querySelector(`+"`"+sel+"`"+`).classList.contains("selected") };
+			})()`))
+		if !strings.EqualFold(res.Marked, "the the") {
+			t.Errorf("highlighted %q, want the repeated word", res.Marked)
+		}
+		if res.Top < 0 || res.Bottom > res.ViewH || res.Top < res.BoxTop || res.Bottom > res.BoxBottom {
+			t.Errorf("the highlight spans %.0f–%.0f px: want it inside the viewport (0–%.0f) and the preview (%.0f–%.0f)", res.Top, res.Bottom, res.ViewH, res.BoxTop, res.BoxBottom)
+		}
+		if !res.Flash || !res.Rendered || !res.Selected {
+			t.Errorf("flash %v, rendered Markdown headings %v, finding selected %v; want all", res.Flash, res.Rendered, res.Selected)
+		}
+		// Keyboard: the arrow key moves to the next finding and chooses it.
+		var moved bool
+		MustRunUI(t, browser, "arrow down",
+			evalInto(new(bool), `(window.__visible = () => [...document.querySelectorAll("#analyze-cards .finding")].filter((el) => el.offsetParent !== null), window.__visible()[0].focus(), true)`),
+			chromedp.KeyEvent(kb.ArrowDown),
+			evalInto(&moved, `(() => { const all = window.__visible(); return document.activeElement === all[1] && all[1].classList.contains("selected") && !all[0].classList.contains("selected"); })()`))
+		if !moved {
+			t.Errorf("ArrowDown did not move to and choose the next finding")
+		}
+		screenshot(t, browser, shots, "analyze-editor")
 	})
 
 	t.Run("spans", func(t *testing.T) {
