@@ -262,6 +262,9 @@ func TestWebUI(t *testing.T) {
 		if cards != 6 || modelFindings != 0 {
 			t.Errorf("before the model answered: got %d result cards and %d model findings, want 6 and 0", cards, modelFindings)
 		}
+		var grammarBefore, overallBefore int
+		MustRunUI(t, browser, "scores before the model", evalInto(&grammarBefore, `Number(document.querySelector("#card-grammar .score").textContent)`),
+			evalInto(&overallBefore, `Number(document.querySelector("#card-overall .score").textContent)`))
 		open()
 		var msg, src, marked, preview string
 		MustRunUI(t, browser, "model finding over SSE",
@@ -278,6 +281,18 @@ func TestWebUI(t *testing.T) {
 		}
 		if !strings.Contains(src, "gpt-4o-mini") {
 			t.Errorf("model finding source %q, want the model's name", src)
+		}
+		// The model's problem counts in the card's and the overall score.
+		var grammarAfter, overallAfter int
+		var modelLine string
+		MustRunUI(t, browser, "scores after the model", evalInto(&grammarAfter, `Number(document.querySelector("#card-grammar .score").textContent)`),
+			evalInto(&overallAfter, `Number(document.querySelector("#card-overall .score").textContent)`),
+			evalInto(&modelLine, `document.querySelector("#card-grammar .model-line").textContent`))
+		if grammarAfter >= grammarBefore || overallAfter >= overallBefore {
+			t.Errorf("scores after the model's problem: grammar %d (before %d), overall %d (before %d); want both lower", grammarAfter, grammarBefore, overallAfter, overallBefore)
+		}
+		if !strings.Contains(modelLine, "gpt-4o-mini") || strings.Contains(modelLine, "unknown") {
+			t.Errorf("grammar card's model line %q, want the model named", modelLine)
 		}
 		if marked != "Hij vind" {
 			t.Errorf("highlighted %q, want %q", marked, "Hij vind")
@@ -317,6 +332,7 @@ func TestWebUI(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#analyze-title"), "Fresh bread every morning | Bakery in Utrecht"),
 			chromedp.SendKeys(chromedp.CSS("#analyze-meta"), meta),
 			chromedp.SendKeys(chromedp.CSS("#analyze-slug"), "fresh-bread"),
+			chromedp.SendKeys(chromedp.CSS("#analyze-related"), "sourdough, flour mill"),
 			evalInto(&titleBand, `document.getElementById("snippet-title-bar").dataset.band`),
 			evalInto(&titleJS, `Number(document.getElementById("snippet-title-bar").dataset.value)`),
 			evalInto(&metaBand, `document.getElementById("snippet-meta-bar").dataset.band`),
@@ -326,6 +342,12 @@ func TestWebUI(t *testing.T) {
 			evalInto(&after, `Number(document.querySelector("#card-seo .score").textContent)`))
 		if after <= before {
 			t.Errorf("SEO score %d with the SEO title, meta description and slug filled, want more than %d without", after, before)
+		}
+		var related []string
+		MustRunUI(t, browser, "related keyphrases", chromedp.WaitVisible(chromedp.CSS("#card-related-1")),
+			evalInto(&related, `[...document.querySelectorAll("#analyze-cards [id^=card-related-]")].map((c) => c.querySelector("h3").textContent + " " + c.querySelector(".score").textContent)`))
+		if len(related) != 2 || !strings.HasPrefix(related[0], "Related: sourdough ") {
+			t.Errorf("related keyphrase cards %q, want two with a score", related)
 		}
 		if titleBand != "good" || metaBand != "good" {
 			t.Errorf("snippet bars: title %q, meta description %q, want both good", titleBand, metaBand)
@@ -422,8 +444,8 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("%d of 3 cards showed streamed text", res.Streamed)
 		}
 		for _, sb := range res.Sandbox {
-			if sb != "" {
-				t.Errorf("frame sandbox %q, want \"\" (no scripts, opaque origin)", sb)
+			if sb != "allow-same-origin" {
+				t.Errorf("frame sandbox %q, want \"allow-same-origin\" (no scripts; the page reads the height)", sb)
 			}
 		}
 		if !strings.Contains(res.Hero, "Fresh bread") {
@@ -431,6 +453,43 @@ func TestWebUI(t *testing.T) {
 		}
 		_, body, _ := strings.Cut(res.Hero, "<body>")
 		MustBeHarmless(t, "hero frame", body)
+		// Frames are as tall as their content; the page and each block copy
+		// as HTML and Markdown, and the page downloads.
+		var ex struct {
+			Fit                           []bool
+			PageHTML, PageMD, BlockMD, DL string
+			DLType                        string
+		}
+		MustRunUI(t, browser, "copy and download", evalInto(&ex, `(async () => {
+			const frames = [...document.querySelectorAll("#gen-cards iframe")];
+			const Fit = frames.map((f) => { const h = f.contentDocument.documentElement.scrollHeight; return h > 40 && Math.abs(f.getBoundingClientRect().height - h) <= 3; });
+			const copied = [];
+			navigator.clipboard.writeText = async (t) => { copied.push(t); };
+			let blob = null;
+			const orig = URL.createObjectURL;
+			URL.createObjectURL = (b) => { blob = b; return orig.call(URL, b); };
+			document.getElementById("gen-copy-html").click();
+			document.getElementById("gen-copy-md").click();
+			document.querySelector('#gen-cards article[data-type="hero"] .copy-md').click();
+			document.getElementById("gen-download-html").click();
+			URL.createObjectURL = orig;
+			await new Promise((r) => setTimeout(r, 0));
+			return { Fit, PageHTML: copied[0] || "", PageMD: copied[1] || "", BlockMD: copied[2] || "", DL: blob ? await blob.text() : "", DLType: blob ? blob.type : "" };
+		})()`))
+		for i, ok := range ex.Fit {
+			if !ok {
+				t.Errorf("frame %d is not as tall as its content", i)
+			}
+		}
+		if !strings.Contains(ex.PageHTML, "<h1") || strings.Count(ex.PageHTML, "<section") < 3 && strings.Count(ex.PageHTML, "</") < 6 {
+			t.Errorf("page copied as HTML: %.300s", ex.PageHTML)
+		}
+		if !strings.Contains(ex.PageMD, "Fresh bread") || strings.Contains(ex.PageMD, "<h1") || !strings.Contains(ex.BlockMD, "Fresh bread") || len(ex.BlockMD) >= len(ex.PageMD) {
+			t.Errorf("Markdown copies: page %.300q, hero %.200q", ex.PageMD, ex.BlockMD)
+		}
+		if ex.DLType != "text/html" || !strings.HasPrefix(ex.DL, "<!doctype html>") || !strings.Contains(ex.DL, "<title>Bakkerij Jansen</title>") || !strings.Contains(ex.DL, ex.PageHTML) {
+			t.Errorf("downloaded page (%s): %.400s", ex.DLType, ex.DL)
+		}
 		mustNotBePwned(t, browser, "generate")
 		screenshot(t, browser, shots, "generate")
 	})
@@ -468,6 +527,68 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("stored glossary %s, want the term saved from the page", r.Body)
 		}
 		screenshot(t, browser, shots, "translate")
+	})
+
+	t.Run("restarted", func(t *testing.T) {
+		// The stream is replaced by a scripted one (the page's own
+		// handlers run): a task's text from before task.restarted is gone.
+		const fake = `(() => {
+			window.__realES = window.__realES || window.EventSource;
+			window.EventSource = class {
+				constructor(url) { this.url = url; this.readyState = 1; this.l = {}; window.__es = this; }
+				addEventListener(t, f) { (this.l[t] ||= []).push(f); }
+				emit(list) { for (const [t, d] of list) for (const f of this.l[t] || []) f({ data: JSON.stringify(d) }); }
+				close() { this.readyState = 2; }
+			};
+			window.EventSource.CLOSED = 2;
+			return true;
+		})()`
+		var gen struct{ Before, After, State string }
+		MustRunUI(t, browser, "generate restarted",
+			chromedp.Navigate(base+"/ui/#/generate"),
+			chromedp.WaitVisible(chromedp.CSS("#gen-form")),
+			evalInto(new(bool), fake),
+			chromedp.Click(chromedp.CSS("#gen-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#gen-cards article.block")),
+			into(new(bool), chromedp.Poll[bool](`!!window.__es`)),
+			evalInto(&gen, `(() => {
+				const card = document.querySelector("#gen-cards article.block"), task = card.dataset.task, pre = card.querySelector("pre.stream");
+				window.__es.emit([["task.started", { task }], ["delta", { task, text: "OLD-ATTEMPT " }]]);
+				const Before = pre.textContent;
+				window.__es.emit([["task.restarted", { task, attempt: 2 }], ["task.started", { task }], ["delta", { task, text: "NEW-ATTEMPT" }]]);
+				return { Before, After: pre.textContent, State: card.querySelector(".state").textContent };
+			})()`))
+		if gen.Before != "OLD-ATTEMPT " || gen.After != "NEW-ATTEMPT" || gen.State != "writing…" {
+			t.Errorf("generate: before the restart %q, after %q (state %q); want OLD-ATTEMPT, then only NEW-ATTEMPT", gen.Before, gen.After, gen.State)
+		}
+		var tr struct {
+			Streaming bool
+			Before    []string
+			After     []string
+		}
+		MustRunUI(t, browser, "translate restarted",
+			chromedp.Navigate(base+"/ui/#/translate"),
+			chromedp.WaitVisible(chromedp.CSS("#tr-form")),
+			evalInto(new(bool), `window.__es = null, true`),
+			chromedp.SetValue(chromedp.CSS("#tr-content"), "A sentence no memory holds yet.\n\nAnd a second one."),
+			chromedp.Click(chromedp.CSS("#tr-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#tr-nl")),
+			into(new(bool), chromedp.Poll[bool](`!!window.__es`)),
+			evalInto(&tr, `(() => {
+				const task = "translation.nl", panel = document.getElementById("tr-nl");
+				const rows = () => [...panel.querySelectorAll("tbody tr")].map((r) => r.dataset.index + ":" + r.querySelector(".tgt").textContent);
+				window.__es.emit([["task.started", { task, language: "nl" }], ["task.segments", { task, language: "nl", segments: [{ index: 1, source: "And a second one.", text: "OLD-1", from: "model" }] }],
+					["task.segments", { task, language: "nl", segments: [{ index: 0, source: "A sentence", text: "OLD-0", from: "model" }] }]]);
+				const Before = rows(), Streaming = panel.classList.contains("pending") && !!panel.querySelector("tbody tr");
+				window.__es.emit([["task.restarted", { task, attempt: 2 }], ["task.started", { task, language: "nl" }],
+					["task.segments", { task, language: "nl", segments: [{ index: 0, source: "A sentence", text: "NEW-0", from: "model" }] }]]);
+				return { Streaming, Before, After: rows() };
+			})()`),
+			evalInto(new(bool), `(window.EventSource = window.__realES, true)`))
+		if !tr.Streaming || fmt.Sprint(tr.Before) != "[0:OLD-0 1:OLD-1]" || fmt.Sprint(tr.After) != "[0:NEW-0]" {
+			t.Errorf("translate: streaming rows shown %v, before the restart %v, after %v; want [0:OLD-0 1:OLD-1] in order while pending, then only [0:NEW-0]", tr.Streaming, tr.Before, tr.After)
+		}
+		mustNotBePwned(t, browser, "restarted")
 	})
 
 	t.Run("dashboard", func(t *testing.T) {
