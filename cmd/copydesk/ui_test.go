@@ -612,6 +612,28 @@ func TestWebUI(t *testing.T) {
 		if !strings.Contains(figures, "Queue wait p95") {
 			t.Errorf("figures %q lack the queue wait", figures)
 		}
+		// Money is shown with its currency, never as 5e-16; the cache panel
+		// shows the figure the cache_hit_rate rule reads.
+		var axis []string
+		var rule string
+		var readings int
+		MustRunUI(t, browser, "cost axis and rule readings",
+			chromedp.WaitVisible(chromedp.CSS("#dash-cache-rule")),
+			evalInto(&axis, `[...document.querySelectorAll("#chart-cost text.axis")].slice(0, 3).map((t) => t.textContent)`),
+			into(&rule, chromedp.Text(chromedp.CSS("#dash-cache-rule"))),
+			evalInto(&readings, `document.querySelectorAll("#dash-readings tbody tr").length`))
+		for _, a := range axis {
+			if !strings.HasPrefix(a, "$") || strings.Contains(a, "e-") {
+				t.Errorf("cost axis labels %q, want amounts in USD", axis)
+				break
+			}
+		}
+		if !strings.Contains(rule, "cache_hit_rate reads") || !strings.Contains(rule, "%") {
+			t.Errorf("cache panel rule line %q", rule)
+		}
+		if readings < 5 {
+			t.Errorf("%d rule readings shown, want one per rule and subject", readings)
+		}
 		mustNotBePwned(t, browser, "dashboard")
 		screenshot(t, browser, shots, "dashboard")
 	})

@@ -86,6 +86,9 @@ type Server struct {
 	}
 	// MetricsHandler serves GET /metrics; nil leaves the route out.
 	MetricsHandler http.Handler
+	// Currency is the ISO 4217 code of costs (pricing.currency), named in
+	// the usage report. Default USD.
+	Currency string
 	// Alerts lists recent and active alerts for GET /v1/alerts; nil leaves
 	// the route out.
 	Alerts func() any
