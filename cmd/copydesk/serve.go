@@ -291,6 +291,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		OnPanic:        reporter.ReportPanic,
 		MetricsHandler: m.Metrics.Handler(),
 		Currency:       m.Config.Pricing.Currency,
+		JobList:        m.Store.FindJobs,
 		Alerts: func() any {
 			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50), "readings": m.Alerts.Readings()}
 		},

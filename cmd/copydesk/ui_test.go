@@ -207,8 +207,17 @@ func TestWebUI(t *testing.T) {
 	var releaseOnce sync.Once
 	open := func() { releaseOnce.Do(func() { close(release) }) }
 	t.Cleanup(open)
+	// A deep analysis of content with HOLD-QUEUE stays open until the
+	// test ends: the queue page cancels it.
+	hold := make(chan struct{})
+	var holdOnce sync.Once
+	unhold := func() { holdOnce.Do(func() { close(hold) }) }
+	t.Cleanup(unhold)
 	responder := func(r providertest.Request) string {
 		switch {
+		case r.SchemaName == "findings" && strings.Contains(r.Prompt, "HOLD-QUEUE"):
+			<-hold
+			return `{"findings":[]}`
 		case r.SchemaName == "findings":
 			<-release
 			return `{"findings":[{"quote":"Hij vind","message":"d/t: hij vindt ` + jsonEscape(hostileImg+hostileScript) + `","suggestion":"Hij vindt","severity":"problem"}]}`
@@ -652,7 +661,7 @@ func TestWebUI(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#adm-new-customer")),
 			chromedp.SendKeys(chromedp.CSS("#adm-customer-name"), name),
 			chromedp.Click(chromedp.CSS("#adm-new-customer-submit")),
-			chromedp.WaitVisible(chromedp.CSS("#adm-new-user")),
+			into(new(bool), chromedp.Poll[bool](`(document.querySelector("#adm-customers button.active .cust-name") || {}).textContent?.startsWith("Acme ") && !!document.getElementById("adm-new-user")`)),
 			into(&shownName, chromedp.Text(chromedp.CSS("#adm-customers button.active .cust-name"))),
 			evalInto(&customerID, `document.querySelector("#adm-customers button.active").dataset.customer`))
 		if shownName != name || customerID == "" {
@@ -714,6 +723,49 @@ func TestWebUI(t *testing.T) {
 		}
 		mustNotBePwned(t, browser, "admin")
 		screenshot(t, browser, shots, "admin")
+	})
+
+	t.Run("queue", func(t *testing.T) {
+		admin := MustAdminKey(t, m)
+		r := call(t, base, "POST", "/v1/analyses", admin, map[string]any{"content": "HOLD-QUEUE " + dutchText, "language": "nl", "deep": []string{"grammar"}})
+		var acc struct {
+			JobID string `json:"job_id"`
+		}
+		r.json(t, &acc)
+		if r.Status != 202 || acc.JobID == "" {
+			t.Fatalf("held analysis: status %d: %s", r.Status, r.Body)
+		}
+		sel := `#queue-jobs tr[data-job="` + acc.JobID + `"]`
+		var statuses []string
+		var matrix bool
+		MustRunUI(t, browser, "queue page",
+			chromedp.Navigate(base+"/ui/#/queue"),
+			chromedp.WaitVisible(chromedp.CSS(sel)),
+			evalInto(&statuses, `[...document.querySelectorAll("#queue-jobs tbody tr")].map((r) => r.dataset.status)`),
+			evalInto(&matrix, `!!document.querySelector("#queue-matrix, #queue-depth .ok")`))
+		if len(statuses) < 4 || !matrix {
+			t.Errorf("queue page: job statuses %q (want the test's jobs), depth table %v", statuses, matrix)
+		}
+		var filtered []string
+		MustRunUI(t, browser, "cancel the held job and filter",
+			chromedp.Click(chromedp.CSS(sel+" .queue-cancel")),
+			chromedp.WaitVisible(chromedp.CSS(sel+`[data-status="cancelled"]`)),
+			chromedp.SetValue(chromedp.CSS("#queue-status"), "cancelled"),
+			evalInto(new(bool), `document.getElementById("queue-status").dispatchEvent(new Event("change")), true`),
+			into(new(bool), chromedp.Poll[bool](`[...document.querySelectorAll("#queue-jobs tbody tr")].every((r) => r.dataset.status === "cancelled")`)),
+			evalInto(&filtered, `[...document.querySelectorAll("#queue-jobs tbody tr")].map((r) => r.dataset.job)`))
+		if fmt.Sprint(filtered) != "["+acc.JobID+"]" {
+			t.Errorf("jobs listed as cancelled %q, want only %s", filtered, acc.JobID)
+		}
+		var job struct {
+			Status string `json:"status"`
+		}
+		call(t, base, "GET", "/v1/jobs/"+acc.JobID, admin, nil).json(t, &job)
+		if job.Status != "cancelled" {
+			t.Errorf("job status %q after Cancel on the queue page, want cancelled", job.Status)
+		}
+		unhold() // before the program and the fake provider shut down
+		screenshot(t, browser, shots, "queue")
 	})
 
 	// A last message marks the end: everything before it has arrived.

@@ -10,11 +10,12 @@ import * as generate from "./generate.js";
 import * as translate from "./translate.js";
 import * as dashboard from "./dashboard.js";
 import * as admin from "./admin.js";
+import * as queue from "./queue.js";
 
 const SESSION_KEY = "copydesk.session";
-const pages = { login, analyze, generate, translate, dashboard, admin };
+const pages = { login, analyze, generate, translate, dashboard, admin, queue };
 // ROLES lists who may open a page (every logged-in user when absent).
-const ROLES = { dashboard: ["ADMIN"], admin: ["ADMIN", "CLIENT"] };
+const ROLES = { dashboard: ["ADMIN"], admin: ["ADMIN", "CLIENT"], queue: ["ADMIN", "CLIENT"] };
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
