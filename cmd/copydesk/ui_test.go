@@ -163,6 +163,36 @@ func screenshot(tb testing.TB, ctx context.Context, dir, name string) {
 	}
 }
 
+// axeSource is axe-core (testdata/axe-core, MPL-2.0, vendored unmodified:
+// the tests never need Node.js or the network). DevTools evaluation is not
+// bound by the page's Content-Security-Policy, so it loads into any page.
+var axeSource = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile("testdata/axe-core/axe.min.js")
+	return string(b), err
+})
+
+// mustBeAccessible runs axe-core on the page and fails on every serious or
+// critical violation (WCAG 2 A and AA rules).
+func mustBeAccessible(tb testing.TB, ctx context.Context, where string) {
+	tb.Helper()
+	src, err := axeSource()
+	if err != nil {
+		tb.Fatalf("axe-core: %v", err)
+	}
+	var loaded bool
+	MustRunUI(tb, ctx, "load axe-core", evalInto(&loaded, `window.axe ? true : (() => { `+src+`; return !!window.axe; })()`))
+	var violations []struct {
+		ID, Impact, Help string
+		Nodes            []string
+	}
+	MustRunUI(tb, ctx, "axe "+where, evalInto(&violations, `axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] })
+		.then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+			.map((v) => ({ ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) })))`))
+	for _, v := range violations {
+		tb.Errorf("%s: accessibility (%s) %s: %s, e.g. %q", where, v.Impact, v.ID, v.Help, v.Nodes)
+	}
+}
+
 // The hostile strings would mark the page if they ever ran as script.
 const (
 	hostileImg    = `<img src=x onerror="window.__pwned='img';document.title='pwned'">`
@@ -247,6 +277,7 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("/ led to %s, want /ui/#/login", url)
 		}
 		screenshot(t, browser, shots, "login")
+		mustBeAccessible(t, browser, "login")
 		MustRunUI(t, browser, "log in",
 			chromedp.SendKeys(chromedp.CSS("#login-email"), adminEmail),
 			chromedp.SendKeys(chromedp.CSS("#login-password"), uiPassword),
@@ -317,6 +348,7 @@ func TestWebUI(t *testing.T) {
 		}
 		mustNotBePwned(t, browser, "analyze")
 		screenshot(t, browser, shots, "analyze")
+		mustBeAccessible(t, browser, "analyze")
 	})
 
 	t.Run("editor", func(t *testing.T) {
@@ -412,6 +444,7 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("ArrowDown did not move to and choose the next finding")
 		}
 		screenshot(t, browser, shots, "analyze-editor")
+		mustBeAccessible(t, browser, "analyze-editor")
 	})
 
 	t.Run("spans", func(t *testing.T) {
@@ -507,6 +540,7 @@ func TestWebUI(t *testing.T) {
 		}
 		mustNotBePwned(t, browser, "generate")
 		screenshot(t, browser, shots, "generate")
+		mustBeAccessible(t, browser, "generate")
 	})
 
 	t.Run("translate", func(t *testing.T) {
@@ -542,6 +576,7 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("stored glossary %s, want the term saved from the page", r.Body)
 		}
 		screenshot(t, browser, shots, "translate")
+		mustBeAccessible(t, browser, "translate")
 	})
 
 	t.Run("restarted", func(t *testing.T) {
@@ -651,6 +686,7 @@ func TestWebUI(t *testing.T) {
 		}
 		mustNotBePwned(t, browser, "dashboard")
 		screenshot(t, browser, shots, "dashboard")
+		mustBeAccessible(t, browser, "dashboard")
 	})
 
 	t.Run("admin", func(t *testing.T) {
@@ -723,6 +759,7 @@ func TestWebUI(t *testing.T) {
 		}
 		mustNotBePwned(t, browser, "admin")
 		screenshot(t, browser, shots, "admin")
+		mustBeAccessible(t, browser, "admin")
 	})
 
 	t.Run("queue", func(t *testing.T) {
@@ -766,6 +803,7 @@ func TestWebUI(t *testing.T) {
 		}
 		unhold() // before the program and the fake provider shut down
 		screenshot(t, browser, shots, "queue")
+		mustBeAccessible(t, browser, "queue")
 	})
 
 	// A last message marks the end: everything before it has arrived.

@@ -16,6 +16,7 @@ const when = (t) => (t ? new Date(t).toLocaleString() : "");
 export function render(main, { session }) {
   const admin = session.role === "ADMIN";
   const filter = select("queue-status", STATUSES.map((s) => [s, s || "any status"]), "");
+  filter.setAttribute("aria-label", "Filter by status");
   const depth = h("section", { class: "card", id: "queue-depth" }, h("h2", { text: "Open jobs by state and priority" }), skeleton(2));
   const list = h("section", { class: "card", id: "queue-list" }, h("div", { class: "title-row" }, h("h2", { text: "Latest jobs" }), filter), skeleton(4));
   const updated = h("span", { class: "muted", id: "queue-updated" });
