@@ -538,6 +538,24 @@ func TestWebUI(t *testing.T) {
 		if ex.DLType != "text/html" || !strings.HasPrefix(ex.DL, "<!doctype html>") || !strings.Contains(ex.DL, "<title>Bakkerij Jansen</title>") || !strings.Contains(ex.DL, ex.PageHTML) {
 			t.Errorf("downloaded page (%s): %.400s", ex.DLType, ex.DL)
 		}
+		// Regenerate one block with instructions: a new job of that block
+		// alone (a new prompt, so not the cached answer) fills the same card.
+		var regen struct {
+			Done, Cached bool
+			Version      string
+			Others       []string
+		}
+		hero := `#gen-cards article[data-type="hero"]`
+		MustRunUI(t, browser, "regenerate the hero",
+			chromedp.SendKeys(chromedp.CSS(hero+" .regen-note"), "shorter"),
+			chromedp.Click(chromedp.CSS(hero+" .regen")),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').dataset.version === "2" && document.querySelector('`+hero+`').classList.contains("done")`)),
+			evalInto(&regen, `(() => { const c = document.querySelector('`+hero+`');
+				return { Done: c.classList.contains("done"), Cached: c.querySelector(".meta").textContent.includes("cached"), Version: c.dataset.version,
+					Others: [...document.querySelectorAll("#gen-cards article.block")].map((b) => b.dataset.type + ":" + b.dataset.version) }; })()`))
+		if !regen.Done || regen.Cached || fmt.Sprint(regen.Others) != "[hero:2 features:1 cta:1]" {
+			t.Errorf("after regenerating the hero: %+v; want it done again, not cached, the other blocks untouched", regen)
+		}
 		mustNotBePwned(t, browser, "generate")
 		screenshot(t, browser, shots, "generate")
 		mustBeAccessible(t, browser, "generate")

@@ -3,7 +3,8 @@
 // block is written (a task.restarted drops what an earlier attempt
 // streamed); a failure shows on its card. A finished block is shown in a
 // sandboxed frame as tall as its content, and each block and the whole
-// page can be copied as HTML or Markdown or downloaded.
+// page can be copied as HTML or Markdown or downloaded; a block can be
+// written again (with instructions) once the page is done.
 
 import { h, fill, clear, errorBox, skeleton, badge, checkboxes, select, field } from "./dom.js";
 import { post, stream } from "./api.js";
@@ -102,7 +103,7 @@ export function render(main) {
       const actions = h("div", { class: "actions", hidden: true });
       const card = h("article", { class: "card block pending", "data-task": task, "data-type": type },
         h("header", {}, h("h3", { text: index + ". " + (BLOCK_TITLES[type] || type) }), state), bodyEl, streamText, meta, actions);
-      byTask[task] = { card, state, streamText, bodyEl, meta, actions, attempt: 1, html: "", markdown: "", type };
+      byTask[task] = { card, state, streamText, bodyEl, meta, actions, attempt: 1, html: "", markdown: "", type, version: 0, takes: 1 };
       order.push(byTask[task]);
       cards.append(card);
     }
@@ -129,7 +130,8 @@ export function render(main) {
       fill(b.bodyEl, skeleton(4));
       clear(b.meta);
     };
-    stream(ans.stream_url, {
+    let busy = true; // one stream at a time: regenerating waits for the page
+    const follow = (url, byTask, onDone) => stream(url, {
       "task.restarted": (d) => { const b = byTask[d.task]; if (b) restart(b); },
       "task.started": (d) => { const b = byTask[d.task]; if (b) b.state.textContent = "writing…"; },
       delta: (d) => {
@@ -149,9 +151,12 @@ export function render(main) {
         b.streamText.hidden = true;
         b.html = d.html || "";
         b.markdown = d.markdown || "";
+        b.version = (b.version || 0) + 1;
+        b.card.dataset.version = String(b.version);
         fill(b.bodyEl, blockFrame(d.type + " block", b.html));
         fill(b.meta, badge(d.model || "model", "model"), d.simulated ? badge("simulated", "simulated") : null, d.cached ? badge("cached", "") : null);
-        fill(b.actions, copyButton("Copy HTML", () => b.html, { class: "ghost small-btn copy-html" }), copyButton("Copy Markdown", () => b.markdown, { class: "ghost small-btn copy-md" }));
+        fill(b.actions, copyButton("Copy HTML", () => b.html, { class: "ghost small-btn copy-html" }), copyButton("Copy Markdown", () => b.markdown, { class: "ghost small-btn copy-md" }),
+          regenerate(b));
         b.actions.hidden = false;
         pageActions.hidden = false;
       },
@@ -163,13 +168,45 @@ export function render(main) {
         b.state.textContent = "failed";
         b.streamText.hidden = true;
         fill(b.bodyEl, errorBox({ code: d.code, message: d.message }));
+        fill(b.actions, regenerate(b));
+        b.actions.hidden = false;
       },
-      "job.retrying": (d) => status.append(h("p", { class: "muted", text: "Retrying the page: " + (d.message || d.code || "") })),
-      done: (d) => {
-        fill(status, h("p", { class: d.status === "succeeded" ? "ok" : "warn", id: "gen-done", text: "Done: " + d.status + "." }));
-        if (d.error) status.append(errorBox(d.error));
-      },
-      error: (e) => status.append(errorBox(e)),
+      "job.retrying": (d) => status.append(h("p", { class: "muted", text: "Retrying: " + (d.message || d.code || "") })),
+      done: (d) => { busy = false; onDone(d); },
+      error: (e) => { busy = false; status.append(errorBox(e)); },
+    });
+
+    // regenerate writes one block again (a new job of that block alone):
+    // the editor's instructions, or a request for another version, make
+    // it a new prompt, so the cache does not answer with the same text.
+    const regenerate = (b) => {
+      const note = h("input", { type: "text", class: "regen-note", placeholder: "instructions, e.g. shorter", "aria-label": "Instructions for the new version of " + b.type });
+      const go = h("button", { type: "button", class: "ghost small-btn regen", text: "Regenerate", on: { click: async () => {
+        if (busy) { status.append(h("p", { class: "muted", text: "Wait until the page is written." })); return; }
+        b.takes = (b.takes || 1) + 1;
+        const instructions = (note.value.trim() || "Write a fresh alternative to the earlier version") + " (version " + b.takes + ")";
+        go.disabled = true;
+        let res;
+        try {
+          ({ body: res } = await post("/v1/generations", { ...body, blocks: [b.type], instructions }));
+        } catch (e) {
+          go.disabled = false;
+          status.append(errorBox(e));
+          return;
+        }
+        busy = true;
+        restart(b);
+        b.state.textContent = "queued";
+        follow(res.stream_url, { [(res.blocks || [])[0]]: b }, (d) => {
+          if (d.status !== "succeeded") status.append(h("p", { class: "warn", text: "Regenerating " + b.type + ": " + d.status + "." }));
+        });
+      } } });
+      return h("span", { class: "regen-row" }, note, go);
+    };
+
+    follow(ans.stream_url, byTask, (d) => {
+      fill(status, h("p", { class: d.status === "succeeded" ? "ok" : "warn", id: "gen-done", text: "Done: " + d.status + "." }));
+      if (d.error) status.append(errorBox(d.error));
     });
   }
   return save;
