@@ -75,6 +75,8 @@ export function render(main) {
       h("section", { class: "card preview-card" }, h("h2", { text: "Preview" }), stale, preview))));
 
   let doc = null;          // the rendered analyzed text
+  let analyzed = false;    // doc holds an analyzed text (not just the draft)
+  let runs = 0;            // the current analysis; late answers of older ones are dropped
   let text = "";           // the analyzed text
   let toUnits = null;      // byte offset → UTF-16 index of text
   const cardOf = {};
@@ -88,7 +90,7 @@ export function render(main) {
     stale.hidden = true;
   }
   showDoc(draft.content, draft.format);
-  content.addEventListener("input", () => { stale.hidden = !doc; });
+  content.addEventListener("input", () => { stale.hidden = !analyzed; });
 
   function updateSnippet() {
     const t = title.value, m = meta.value;
@@ -222,7 +224,7 @@ export function render(main) {
 
   // relatedCards checks each related keyphrase as the keyphrase of its
   // own SEO analysis (the API's keyphrase checks, one request each).
-  async function relatedCards(d, lang) {
+  async function relatedCards(d, lang, run) {
     const phrases = list(d.related).slice(0, MAX_RELATED);
     await Promise.all(phrases.map(async (kp, i) => {
       const slot = h("div", { class: "card skeleton-card" }, skeleton(2));
@@ -230,6 +232,7 @@ export function render(main) {
       const body = { ...requestBody(d), keyphrase: kp, synonyms: undefined, types: ["seo"], language: lang || undefined };
       try {
         const { body: ans } = await post("/v1/analyses", body);
+        if (run !== runs) return; // a newer analysis replaced the cards
         const r = ((ans.report || {}).results || []).find((x) => x.type === "seo") || {};
         const kr = { ...r, findings: (r.findings || []).filter((f) => /keyphrase/.test(f.rule || "")) };
         const c = scoreCard("related", kr, "Related: " + kp, "card-related-" + i);
@@ -241,8 +244,10 @@ export function render(main) {
   }
 
   async function run() {
+    const me = ++runs;
     draft = read();
     showDoc(draft.content, draft.format);
+    analyzed = true;
     updateSnippet();
     clear(status);
     for (const k of Object.keys(cardOf)) delete cardOf[k];
@@ -255,12 +260,14 @@ export function render(main) {
     try {
       ({ body: ans } = await post("/v1/analyses", body));
     } catch (e) {
+      if (me !== runs) return;
       clear(cards);
       status.append(errorBox(e));
       return;
     } finally {
       button.disabled = false;
     }
+    if (me !== runs) return;
     const rep = ans.report || {};
     clear(cards);
     const big = h("span", { class: "score big" }), lab = badge("", "label");
@@ -271,7 +278,7 @@ export function render(main) {
     setScore(overall, rep);
     cards.append(ov);
     for (const r of rep.results || []) { const c = scoreCard(r.type, r); cardOf[r.type] = c; cards.append(c.card); }
-    if (list(draft.related).length) relatedCards(draft, rep.language);
+    if (list(draft.related).length) relatedCards(draft, rep.language, me);
     if (ans.status !== "pending" || !ans.stream_url) {
       status.append(h("p", { class: "ok", id: "analyze-done", text: "Complete." }));
       return;
