@@ -633,6 +633,7 @@ func TestWebUI(t *testing.T) {
 			Streaming bool
 			Before    []string
 			After     []string
+			Marked    []string
 		}
 		MustRunUI(t, browser, "translate restarted",
 			chromedp.Navigate(base+"/ui/#/translate"),
@@ -649,12 +650,17 @@ func TestWebUI(t *testing.T) {
 					["task.segments", { task, language: "nl", segments: [{ index: 0, source: "A sentence", text: "OLD-0", from: "model" }] }]]);
 				const Before = rows(), Streaming = panel.classList.contains("pending") && !!panel.querySelector("tbody tr");
 				window.__es.emit([["task.restarted", { task, attempt: 2 }], ["task.started", { task, language: "nl" }],
-					["task.segments", { task, language: "nl", segments: [{ index: 0, source: "A sentence", text: "NEW-0", from: "model" }] }]]);
-				return { Streaming, Before, After: rows() };
+					["task.segments", { task, language: "nl", segments: [{ index: 0, source: "A sentence", text: "NEW-0", from: "model" }, { index: 1, source: "Try copydesk now.", text: "Probeer Copydesk nu.", from: "model" }] }]]);
+				// The glossary term saved above (Copydesk, kept as is) is marked on both sides.
+				const Marked = [...panel.querySelectorAll('tr[data-index="1"] mark.gl')].map((m) => m.closest("td").className + ":" + m.textContent);
+				return { Streaming, Before, After: rows(), Marked };
 			})()`),
 			evalInto(new(bool), `(window.EventSource = window.__realES, true)`))
-		if !tr.Streaming || fmt.Sprint(tr.Before) != "[0:OLD-0 1:OLD-1]" || fmt.Sprint(tr.After) != "[0:NEW-0]" {
-			t.Errorf("translate: streaming rows shown %v, before the restart %v, after %v; want [0:OLD-0 1:OLD-1] in order while pending, then only [0:NEW-0]", tr.Streaming, tr.Before, tr.After)
+		if !tr.Streaming || fmt.Sprint(tr.Before) != "[0:OLD-0 1:OLD-1]" || fmt.Sprint(tr.After) != "[0:NEW-0 1:Probeer Copydesk nu.]" {
+			t.Errorf("translate: streaming rows shown %v, before the restart %v, after %v; want [0:OLD-0 1:OLD-1] in order while pending, then only the new attempt's", tr.Streaming, tr.Before, tr.After)
+		}
+		if fmt.Sprint(tr.Marked) != "[src:copydesk tgt:Copydesk]" {
+			t.Errorf("glossary marks %q, want the term in the source and the target", tr.Marked)
 		}
 		mustNotBePwned(t, browser, "restarted")
 	})

@@ -10,6 +10,28 @@ import { get, post, put, stream } from "./api.js";
 import { copyButton, download } from "./export.js";
 import { LANGUAGES, LANGUAGE_NAMES } from "./languages.js";
 
+// glossaryTerms are the customer's glossary terms, as last loaded or
+// saved: segments mark them (the source's term, the target's translation).
+let glossaryTerms = [];
+
+// markTerms returns text as nodes with each of words (case-insensitive,
+// longest first) in a <mark class="gl">.
+function markTerms(text, words) {
+  const ws = [...new Set(words.filter((w) => w && w.trim()))].sort((a, b) => b.length - a.length);
+  if (!ws.length || !text) return [text];
+  const esc = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp("(" + ws.map(esc).join("|") + ")", "gi");
+  const out = [];
+  let pos = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index > pos) out.push(text.slice(pos, m.index));
+    out.push(h("mark", { class: "gl", title: "glossary term", text: m[0] }));
+    pos = m.index + m[0].length;
+  }
+  if (pos < text.length) out.push(text.slice(pos));
+  return out;
+}
+
 let draft = { content: "Fresh bread every morning.\n\nOur sourdough is baked in Utrecht since 1921.", format: "text", source: "en", targets: ["nl", "de"] };
 
 export function render(main, { session }) {
@@ -45,8 +67,10 @@ export function render(main, { session }) {
   // segment sent again replaces its row.
   function addSegments(p, segs) {
     for (const sg of segs || []) {
+      const src = glossaryTerms.map((t) => t.term);
+      const tgt = glossaryTerms.map((t) => (t.translations && t.translations[p.lang]) || (t.do_not_translate ? t.term : ""));
       const row = h("tr", { "data-index": sg.index },
-        h("td", { class: "src", text: sg.source || "" }), h("td", { class: "tgt", text: sg.text || "" }),
+        h("td", { class: "src" }, markTerms(sg.source || "", src)), h("td", { class: "tgt" }, markTerms(sg.text || "", tgt)),
         h("td", {}, badge(sg.from === "memory" ? "memory" : sg.from || "", sg.from === "model" ? "model" : "")));
       const old = p.seen.get(sg.index);
       if (old) { old.replaceWith(row); p.seen.set(sg.index, row); continue; }
@@ -175,6 +199,7 @@ function glossary(session) {
   async function load() {
     try {
       const { body } = await get("/v1/glossary");
+      glossaryTerms = body.terms || [];
       fill(rows, ...(body.terms || []).map(row));
       if (!(body.terms || []).length && !canEdit) rows.append(h("tr", {}, h("td", { colspan: 4, class: "muted", text: "No terms." })));
     } catch (e) {
@@ -190,6 +215,7 @@ function glossary(session) {
         const terms = [...rows.children].filter((r) => r.read).map((r) => r.read()).filter((t) => t.term);
         try {
           const { body } = await put("/v1/glossary", { terms });
+          glossaryTerms = body.terms || [];
           fill(rows, ...(body.terms || []).map(row));
           status.append(h("p", { class: "ok", id: "gl-saved", text: "Saved " + (body.terms || []).length + " terms." }));
         } catch (e) {
