@@ -187,6 +187,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		// A JSON body is not a TMX file: 415 shows the caller got past access control.
 		{"POST /v1/translation-memory", "/v1/translation-memory?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "admin": ok(415), "clientA": ok(415), "clientB": ok(404), "*": ok(403)}},
 		{"DELETE /v1/translation-memory", "/v1/translation-memory?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
+		{"GET /v1/jobs", "/v1/jobs?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 		{"GET /v1/jobs/{id}", "/v1/jobs/" + acc.JobID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"GET /v1/jobs/{id}/events", "/v1/jobs/" + acc.JobID + "/events", nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"DELETE /v1/jobs/{id}", "/v1/jobs/" + acc.JobID, nil, want{"nobody": ok(401), "admin": ok(200, 409), "clientA": ok(200, 409), "userA": ok(200, 409), "*": ok(404)}},

@@ -743,9 +743,17 @@ func TestIdenticalWorkOneProviderCall(t *testing.T) {
 			if ev.Type == copydesk.EventTaskResult {
 				var d struct {
 					Findings json.RawMessage `json:"findings"`
+					Model    string          `json:"model"`
+					Cached   bool            `json:"cached"`
+					Score    *int            `json:"score"`
 				}
 				_ = json.Unmarshal([]byte(ev.Data), &d)
 				results[string(d.Findings)]++
+				// A result from the cache names its model too, and every
+				// result carries its card's score with the findings merged.
+				if d.Model == "" || d.Score == nil {
+					t.Errorf("task.result (cached %v) has model %q and score %v, want both", d.Cached, d.Model, d.Score)
+				}
 			}
 		}
 	}

@@ -331,8 +331,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Tracer:         m.Tracing,
 		OnPanic:        reporter.ReportPanic,
 		MetricsHandler: m.Metrics.Handler(),
+		Currency:       m.Config.Pricing.Currency,
+		JobList:        m.Store.FindJobs,
 		Alerts: func() any {
-			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50)}
+			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50), "readings": m.Alerts.Readings()}
 		},
 		DailyReport: func(ctx context.Context) (any, error) { return m.Alerts.DailyReport(ctx) },
 		UI:          webui.New(),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/copydesk/copydesk/internal/providertest"
 )
@@ -63,6 +64,12 @@ func (l *consoleLog) errors() []string {
 	defer l.mu.Unlock()
 	var out []string
 	for _, m := range l.msgs {
+		// GET /v1/budgets answers 404 for a customer without a budget,
+		// which the admin page shows as "not limited"; the browser logs
+		// every 4xx answer.
+		if m.Source == "network" && strings.Contains(m.URL, "/v1/budgets?") && strings.Contains(m.Text, "404") {
+			continue
+		}
 		if m.Type == chromedp.ConsoleException || m.Type == chromedp.ConsoleError {
 			out = append(out, string(m.Type)+": "+m.Text)
 		}
@@ -156,6 +163,36 @@ func screenshot(tb testing.TB, ctx context.Context, dir, name string) {
 	}
 }
 
+// axeSource is axe-core (testdata/axe-core, MPL-2.0, vendored unmodified:
+// the tests never need Node.js or the network). DevTools evaluation is not
+// bound by the page's Content-Security-Policy, so it loads into any page.
+var axeSource = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile("testdata/axe-core/axe.min.js")
+	return string(b), err
+})
+
+// mustBeAccessible runs axe-core on the page and fails on every serious or
+// critical violation (WCAG 2 A and AA rules).
+func mustBeAccessible(tb testing.TB, ctx context.Context, where string) {
+	tb.Helper()
+	src, err := axeSource()
+	if err != nil {
+		tb.Fatalf("axe-core: %v", err)
+	}
+	var loaded bool
+	MustRunUI(tb, ctx, "load axe-core", evalInto(&loaded, `window.axe ? true : (() => { `+src+`; return !!window.axe; })()`))
+	var violations []struct {
+		ID, Impact, Help string
+		Nodes            []string
+	}
+	MustRunUI(tb, ctx, "axe "+where, evalInto(&violations, `axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"] })
+		.then((r) => r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+			.map((v) => ({ ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) })))`))
+	for _, v := range violations {
+		tb.Errorf("%s: accessibility (%s) %s: %s, e.g. %q", where, v.Impact, v.ID, v.Help, v.Nodes)
+	}
+}
+
 // The hostile strings would mark the page if they ever ran as script.
 const (
 	hostileImg    = `<img src=x onerror="window.__pwned='img';document.title='pwned'">`
@@ -200,8 +237,17 @@ func TestWebUI(t *testing.T) {
 	var releaseOnce sync.Once
 	open := func() { releaseOnce.Do(func() { close(release) }) }
 	t.Cleanup(open)
+	// A deep analysis of content with HOLD-QUEUE stays open until the
+	// test ends: the queue page cancels it.
+	hold := make(chan struct{})
+	var holdOnce sync.Once
+	unhold := func() { holdOnce.Do(func() { close(hold) }) }
+	t.Cleanup(unhold)
 	responder := func(r providertest.Request) string {
 		switch {
+		case r.SchemaName == "findings" && strings.Contains(r.Prompt, "HOLD-QUEUE"):
+			<-hold
+			return `{"findings":[]}`
 		case r.SchemaName == "findings":
 			<-release
 			return `{"findings":[{"quote":"Hij vind","message":"d/t: hij vindt ` + jsonEscape(hostileImg+hostileScript) + `","suggestion":"Hij vindt","severity":"problem"}]}`
@@ -231,6 +277,7 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("/ led to %s, want /ui/#/login", url)
 		}
 		screenshot(t, browser, shots, "login")
+		mustBeAccessible(t, browser, "login")
 		MustRunUI(t, browser, "log in",
 			chromedp.SendKeys(chromedp.CSS("#login-email"), adminEmail),
 			chromedp.SendKeys(chromedp.CSS("#login-password"), uiPassword),
@@ -261,6 +308,9 @@ func TestWebUI(t *testing.T) {
 		if cards != 6 || modelFindings != 0 {
 			t.Errorf("before the model answered: got %d result cards and %d model findings, want 6 and 0", cards, modelFindings)
 		}
+		var grammarBefore, overallBefore int
+		MustRunUI(t, browser, "scores before the model", evalInto(&grammarBefore, `Number(document.querySelector("#card-grammar .score").textContent)`),
+			evalInto(&overallBefore, `Number(document.querySelector("#card-overall .score").textContent)`))
 		open()
 		var msg, src, marked, preview string
 		MustRunUI(t, browser, "model finding over SSE",
@@ -278,6 +328,18 @@ func TestWebUI(t *testing.T) {
 		if !strings.Contains(src, "gpt-4o-mini") {
 			t.Errorf("model finding source %q, want the model's name", src)
 		}
+		// The model's problem counts in the card's and the overall score.
+		var grammarAfter, overallAfter int
+		var modelLine string
+		MustRunUI(t, browser, "scores after the model", evalInto(&grammarAfter, `Number(document.querySelector("#card-grammar .score").textContent)`),
+			evalInto(&overallAfter, `Number(document.querySelector("#card-overall .score").textContent)`),
+			evalInto(&modelLine, `document.querySelector("#card-grammar .model-line").textContent`))
+		if grammarAfter >= grammarBefore || overallAfter >= overallBefore {
+			t.Errorf("scores after the model's problem: grammar %d (before %d), overall %d (before %d); want both lower", grammarAfter, grammarBefore, overallAfter, overallBefore)
+		}
+		if !strings.Contains(modelLine, "gpt-4o-mini") || strings.Contains(modelLine, "unknown") {
+			t.Errorf("grammar card's model line %q, want the model named", modelLine)
+		}
 		if marked != "Hij vind" {
 			t.Errorf("highlighted %q, want %q", marked, "Hij vind")
 		}
@@ -286,6 +348,103 @@ func TestWebUI(t *testing.T) {
 		}
 		mustNotBePwned(t, browser, "analyze")
 		screenshot(t, browser, shots, "analyze")
+		mustBeAccessible(t, browser, "analyze")
+	})
+
+	t.Run("editor", func(t *testing.T) {
+		// A long Markdown page: the repeated word is in its last paragraph,
+		// far below the first screen of the rendered preview.
+		var b strings.Builder
+		b.WriteString("# Fresh bread in Utrecht\n\nOur bakery bakes **fresh bread** every morning.\n\n")
+		for i := range 40 {
+			fmt.Fprintf(&b, "## Part %d\n\nWe bake sourdough and rye with flour from the mill next door, and the loaves are ready at seven every day.\n\n", i+1)
+		}
+		b.WriteString("Come by and taste the the fresh bread yourself.\n")
+		MustRunUI(t, browser, "analyze without SEO fields",
+			chromedp.Navigate(base+"/ui/#/analyze"),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-form")),
+			chromedp.SetValue(chromedp.CSS("#analyze-content"), b.String()),
+			chromedp.SetValue(chromedp.CSS("#analyze-format"), "markdown"),
+			chromedp.SetValue(chromedp.CSS("#analyze-language"), "en"),
+			chromedp.SetValue(chromedp.CSS("#analyze-keyphrase"), "fresh bread"),
+			evalInto(new(bool), `(() => { for (const b of document.querySelectorAll('input[name="deep"]')) b.checked = false; return true; })()`),
+			chromedp.Click(chromedp.CSS("#analyze-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-done")))
+		var before, after int
+		MustRunUI(t, browser, "read the SEO score", evalInto(&before, `Number(document.querySelector("#card-seo .score").textContent)`))
+		const meta = "Fresh bread from our bakery in Utrecht, baked every morning: sourdough, rye and white loaves, ready at seven and easy to order online for pickup."
+		var titleBand, metaBand string
+		var titleJS float64
+		MustRunUI(t, browser, "fill the SEO fields",
+			chromedp.SendKeys(chromedp.CSS("#analyze-title"), "Fresh bread every morning | Bakery in Utrecht"),
+			chromedp.SendKeys(chromedp.CSS("#analyze-meta"), meta),
+			chromedp.SendKeys(chromedp.CSS("#analyze-slug"), "fresh-bread"),
+			chromedp.SendKeys(chromedp.CSS("#analyze-related"), "sourdough, flour mill"),
+			evalInto(&titleBand, `document.getElementById("snippet-title-bar").dataset.band`),
+			evalInto(&titleJS, `Number(document.getElementById("snippet-title-bar").dataset.value)`),
+			evalInto(&metaBand, `document.getElementById("snippet-meta-bar").dataset.band`),
+			evalInto(new(bool), `document.getElementById("analyze-done").remove(), true`),
+			chromedp.Click(chromedp.CSS("#analyze-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-done")),
+			evalInto(&after, `Number(document.querySelector("#card-seo .score").textContent)`))
+		if after <= before {
+			t.Errorf("SEO score %d with the SEO title, meta description and slug filled, want more than %d without", after, before)
+		}
+		var related []string
+		MustRunUI(t, browser, "related keyphrases", chromedp.WaitVisible(chromedp.CSS("#card-related-1")),
+			evalInto(&related, `[...document.querySelectorAll("#analyze-cards [id^=card-related-]")].map((c) => c.querySelector("h3").textContent + " " + c.querySelector(".score").textContent)`))
+		if len(related) != 2 || !strings.HasPrefix(related[0], "Related: sourdough ") {
+			t.Errorf("related keyphrase cards %q, want two with a score", related)
+		}
+		if titleBand != "good" || metaBand != "good" {
+			t.Errorf("snippet bars: title %q, meta description %q, want both good", titleBand, metaBand)
+		}
+		// The snippet's pixel width is the server's.
+		r := call(t, base, "POST", "/v1/analyses", MustAdminKey(t, m), map[string]any{"content": "x", "title": "Fresh bread every morning | Bakery in Utrecht", "types": []string{"seo"}})
+		if want := fmt.Sprintf(`"title_width_px":%v`, titleJS); !strings.Contains(string(r.Body), want) {
+			t.Errorf("the page measured the title as %v px; the server's report: %.400s", titleJS, r.Body)
+		}
+
+		// The repeated word's finding, clicked with the page scrolled to the
+		// cards: its highlight is inside the viewport and the preview.
+		var res struct {
+			Marked                    string
+			Top, Bottom, ViewH        float64
+			BoxTop, BoxBottom         float64
+			Flash, Rendered, Selected bool
+		}
+		sel := `#card-grammar .finding[data-rule="grammar.repeated_word"]`
+		MustRunUI(t, browser, "click a finding far down",
+			chromedp.ScrollIntoView(chromedp.CSS(sel)),
+			chromedp.Click(chromedp.CSS(sel)),
+			chromedp.WaitVisible(chromedp.CSS("#analyze-preview mark")),
+			evalInto(&res, `(() => {
+				const m = document.querySelector("#analyze-preview mark"), box = document.getElementById("analyze-preview").getBoundingClientRect();
+				const r = m.getBoundingClientRect();
+				return { Marked: m.textContent, Top: r.top, Bottom: r.bottom, ViewH: window.innerHeight, BoxTop: box.top, BoxBottom: box.bottom,
+					Flash: m.classList.contains("flash"), Rendered: !!document.querySelector("#analyze-preview h2 .run"),
+					Selected: document.querySelector(`+"`"+sel+"`"+`).classList.contains("selected") };
+			})()`))
+		if !strings.EqualFold(res.Marked, "the the") {
+			t.Errorf("highlighted %q, want the repeated word", res.Marked)
+		}
+		if res.Top < 0 || res.Bottom > res.ViewH || res.Top < res.BoxTop || res.Bottom > res.BoxBottom {
+			t.Errorf("the highlight spans %.0f–%.0f px: want it inside the viewport (0–%.0f) and the preview (%.0f–%.0f)", res.Top, res.Bottom, res.ViewH, res.BoxTop, res.BoxBottom)
+		}
+		if !res.Flash || !res.Rendered || !res.Selected {
+			t.Errorf("flash %v, rendered Markdown headings %v, finding selected %v; want all", res.Flash, res.Rendered, res.Selected)
+		}
+		// Keyboard: the arrow key moves to the next finding and chooses it.
+		var moved bool
+		MustRunUI(t, browser, "arrow down",
+			evalInto(new(bool), `(window.__visible = () => [...document.querySelectorAll("#analyze-cards .finding")].filter((el) => el.offsetParent !== null), window.__visible()[0].focus(), true)`),
+			chromedp.KeyEvent(kb.ArrowDown),
+			evalInto(&moved, `(() => { const all = window.__visible(); return document.activeElement === all[1] && all[1].classList.contains("selected") && !all[0].classList.contains("selected"); })()`))
+		if !moved {
+			t.Errorf("ArrowDown did not move to and choose the next finding")
+		}
+		screenshot(t, browser, shots, "analyze-editor")
+		mustBeAccessible(t, browser, "analyze-editor")
 	})
 
 	t.Run("spans", func(t *testing.T) {
@@ -333,8 +492,8 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("%d of 3 cards showed streamed text", res.Streamed)
 		}
 		for _, sb := range res.Sandbox {
-			if sb != "" {
-				t.Errorf("frame sandbox %q, want \"\" (no scripts, opaque origin)", sb)
+			if sb != "allow-same-origin" {
+				t.Errorf("frame sandbox %q, want \"allow-same-origin\" (no scripts; the page reads the height)", sb)
 			}
 		}
 		if !strings.Contains(res.Hero, "Fresh bread") {
@@ -342,8 +501,64 @@ func TestWebUI(t *testing.T) {
 		}
 		_, body, _ := strings.Cut(res.Hero, "<body>")
 		MustBeHarmless(t, "hero frame", body)
+		// Frames are as tall as their content; the page and each block copy
+		// as HTML and Markdown, and the page downloads.
+		var ex struct {
+			Fit                           []bool
+			PageHTML, PageMD, BlockMD, DL string
+			DLType                        string
+		}
+		MustRunUI(t, browser, "copy and download", evalInto(&ex, `(async () => {
+			const frames = [...document.querySelectorAll("#gen-cards iframe")];
+			const Fit = frames.map((f) => { const h = f.contentDocument.documentElement.scrollHeight; return h > 40 && Math.abs(f.getBoundingClientRect().height - h) <= 3; });
+			const copied = [];
+			navigator.clipboard.writeText = async (t) => { copied.push(t); };
+			let blob = null;
+			const orig = URL.createObjectURL;
+			URL.createObjectURL = (b) => { blob = b; return orig.call(URL, b); };
+			document.getElementById("gen-copy-html").click();
+			document.getElementById("gen-copy-md").click();
+			document.querySelector('#gen-cards article[data-type="hero"] .copy-md').click();
+			document.getElementById("gen-download-html").click();
+			URL.createObjectURL = orig;
+			await new Promise((r) => setTimeout(r, 0));
+			return { Fit, PageHTML: copied[0] || "", PageMD: copied[1] || "", BlockMD: copied[2] || "", DL: blob ? await blob.text() : "", DLType: blob ? blob.type : "" };
+		})()`))
+		for i, ok := range ex.Fit {
+			if !ok {
+				t.Errorf("frame %d is not as tall as its content", i)
+			}
+		}
+		if !strings.Contains(ex.PageHTML, "<h1") || strings.Count(ex.PageHTML, "<section") < 3 && strings.Count(ex.PageHTML, "</") < 6 {
+			t.Errorf("page copied as HTML: %.300s", ex.PageHTML)
+		}
+		if !strings.Contains(ex.PageMD, "Fresh bread") || strings.Contains(ex.PageMD, "<h1") || !strings.Contains(ex.BlockMD, "Fresh bread") || len(ex.BlockMD) >= len(ex.PageMD) {
+			t.Errorf("Markdown copies: page %.300q, hero %.200q", ex.PageMD, ex.BlockMD)
+		}
+		if ex.DLType != "text/html" || !strings.HasPrefix(ex.DL, "<!doctype html>") || !strings.Contains(ex.DL, "<title>Bakkerij Jansen</title>") || !strings.Contains(ex.DL, ex.PageHTML) {
+			t.Errorf("downloaded page (%s): %.400s", ex.DLType, ex.DL)
+		}
+		// Regenerate one block with instructions: a new job of that block
+		// alone (a new prompt, so not the cached answer) fills the same card.
+		var regen struct {
+			Done, Cached bool
+			Version      string
+			Others       []string
+		}
+		hero := `#gen-cards article[data-type="hero"]`
+		MustRunUI(t, browser, "regenerate the hero",
+			chromedp.SendKeys(chromedp.CSS(hero+" .regen-note"), "shorter"),
+			chromedp.Click(chromedp.CSS(hero+" .regen")),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').dataset.version === "2" && document.querySelector('`+hero+`').classList.contains("done")`)),
+			evalInto(&regen, `(() => { const c = document.querySelector('`+hero+`');
+				return { Done: c.classList.contains("done"), Cached: c.querySelector(".meta").textContent.includes("cached"), Version: c.dataset.version,
+					Others: [...document.querySelectorAll("#gen-cards article.block")].map((b) => b.dataset.type + ":" + b.dataset.version) }; })()`))
+		if !regen.Done || regen.Cached || fmt.Sprint(regen.Others) != "[hero:2 features:1 cta:1]" {
+			t.Errorf("after regenerating the hero: %+v; want it done again, not cached, the other blocks untouched", regen)
+		}
 		mustNotBePwned(t, browser, "generate")
 		screenshot(t, browser, shots, "generate")
+		mustBeAccessible(t, browser, "generate")
 	})
 
 	t.Run("translate", func(t *testing.T) {
@@ -379,6 +594,75 @@ func TestWebUI(t *testing.T) {
 			t.Errorf("stored glossary %s, want the term saved from the page", r.Body)
 		}
 		screenshot(t, browser, shots, "translate")
+		mustBeAccessible(t, browser, "translate")
+	})
+
+	t.Run("restarted", func(t *testing.T) {
+		// The stream is replaced by a scripted one (the page's own
+		// handlers run): a task's text from before task.restarted is gone.
+		const fake = `(() => {
+			window.__realES = window.__realES || window.EventSource;
+			window.EventSource = class {
+				constructor(url) { this.url = url; this.readyState = 1; this.l = {}; window.__es = this; }
+				addEventListener(t, f) { (this.l[t] ||= []).push(f); }
+				emit(list) { for (const [t, d] of list) for (const f of this.l[t] || []) f({ data: JSON.stringify(d) }); }
+				close() { this.readyState = 2; }
+			};
+			window.EventSource.CLOSED = 2;
+			return true;
+		})()`
+		var gen struct{ Before, After, State string }
+		MustRunUI(t, browser, "generate restarted",
+			chromedp.Navigate(base+"/ui/#/generate"),
+			chromedp.WaitVisible(chromedp.CSS("#gen-form")),
+			evalInto(new(bool), fake),
+			chromedp.Click(chromedp.CSS("#gen-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#gen-cards article.block")),
+			into(new(bool), chromedp.Poll[bool](`!!window.__es`)),
+			evalInto(&gen, `(() => {
+				const card = document.querySelector("#gen-cards article.block"), task = card.dataset.task, pre = card.querySelector("pre.stream");
+				window.__es.emit([["task.started", { task }], ["delta", { task, text: "OLD-ATTEMPT " }]]);
+				const Before = pre.textContent;
+				window.__es.emit([["task.restarted", { task, attempt: 2 }], ["task.started", { task }], ["delta", { task, text: "NEW-ATTEMPT" }]]);
+				return { Before, After: pre.textContent, State: card.querySelector(".state").textContent };
+			})()`))
+		if gen.Before != "OLD-ATTEMPT " || gen.After != "NEW-ATTEMPT" || gen.State != "writing…" {
+			t.Errorf("generate: before the restart %q, after %q (state %q); want OLD-ATTEMPT, then only NEW-ATTEMPT", gen.Before, gen.After, gen.State)
+		}
+		var tr struct {
+			Streaming bool
+			Before    []string
+			After     []string
+			Marked    []string
+		}
+		MustRunUI(t, browser, "translate restarted",
+			chromedp.Navigate(base+"/ui/#/translate"),
+			chromedp.WaitVisible(chromedp.CSS("#tr-form")),
+			evalInto(new(bool), `window.__es = null, true`),
+			chromedp.SetValue(chromedp.CSS("#tr-content"), "A sentence no memory holds yet.\n\nAnd a second one."),
+			chromedp.Click(chromedp.CSS("#tr-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#tr-nl")),
+			into(new(bool), chromedp.Poll[bool](`!!window.__es`)),
+			evalInto(&tr, `(() => {
+				const task = "translation.nl", panel = document.getElementById("tr-nl");
+				const rows = () => [...panel.querySelectorAll("tbody tr")].map((r) => r.dataset.index + ":" + r.querySelector(".tgt").textContent);
+				window.__es.emit([["task.started", { task, language: "nl" }], ["task.segments", { task, language: "nl", segments: [{ index: 1, source: "And a second one.", text: "OLD-1", from: "model" }] }],
+					["task.segments", { task, language: "nl", segments: [{ index: 0, source: "A sentence", text: "OLD-0", from: "model" }] }]]);
+				const Before = rows(), Streaming = panel.classList.contains("pending") && !!panel.querySelector("tbody tr");
+				window.__es.emit([["task.restarted", { task, attempt: 2 }], ["task.started", { task, language: "nl" }],
+					["task.segments", { task, language: "nl", segments: [{ index: 0, source: "A sentence", text: "NEW-0", from: "model" }, { index: 1, source: "Try copydesk now.", text: "Probeer Copydesk nu.", from: "model" }] }]]);
+				// The glossary term saved above (Copydesk, kept as is) is marked on both sides.
+				const Marked = [...panel.querySelectorAll('tr[data-index="1"] mark.gl')].map((m) => m.closest("td").className + ":" + m.textContent);
+				return { Streaming, Before, After: rows(), Marked };
+			})()`),
+			evalInto(new(bool), `(window.EventSource = window.__realES, true)`))
+		if !tr.Streaming || fmt.Sprint(tr.Before) != "[0:OLD-0 1:OLD-1]" || fmt.Sprint(tr.After) != "[0:NEW-0 1:Probeer Copydesk nu.]" {
+			t.Errorf("translate: streaming rows shown %v, before the restart %v, after %v; want [0:OLD-0 1:OLD-1] in order while pending, then only the new attempt's", tr.Streaming, tr.Before, tr.After)
+		}
+		if fmt.Sprint(tr.Marked) != "[src:copydesk tgt:Copydesk]" {
+			t.Errorf("glossary marks %q, want the term in the source and the target", tr.Marked)
+		}
+		mustNotBePwned(t, browser, "restarted")
 	})
 
 	t.Run("dashboard", func(t *testing.T) {
@@ -402,8 +686,148 @@ func TestWebUI(t *testing.T) {
 		if !strings.Contains(figures, "Queue wait p95") {
 			t.Errorf("figures %q lack the queue wait", figures)
 		}
+		// Money is shown with its currency, never as 5e-16; the cache panel
+		// shows the figure the cache_hit_rate rule reads.
+		var axis []string
+		var rule string
+		var readings int
+		MustRunUI(t, browser, "cost axis and rule readings",
+			chromedp.WaitVisible(chromedp.CSS("#dash-cache-rule")),
+			evalInto(&axis, `[...document.querySelectorAll("#chart-cost text.axis")].slice(0, 3).map((t) => t.textContent)`),
+			into(&rule, chromedp.Text(chromedp.CSS("#dash-cache-rule"))),
+			evalInto(&readings, `document.querySelectorAll("#dash-readings tbody tr").length`))
+		for _, a := range axis {
+			if !strings.HasPrefix(a, "$") || strings.Contains(a, "e-") {
+				t.Errorf("cost axis labels %q, want amounts in USD", axis)
+				break
+			}
+		}
+		if !strings.Contains(rule, "cache_hit_rate reads") || !strings.Contains(rule, "%") {
+			t.Errorf("cache panel rule line %q", rule)
+		}
+		if readings < 5 {
+			t.Errorf("%d rule readings shown, want one per rule and subject", readings)
+		}
 		mustNotBePwned(t, browser, "dashboard")
 		screenshot(t, browser, shots, "dashboard")
+		mustBeAccessible(t, browser, "dashboard")
+	})
+
+	t.Run("admin", func(t *testing.T) {
+		name := "Acme " + hostileImg
+		var customerID, shownName string
+		MustRunUI(t, browser, "create a customer",
+			chromedp.Navigate(base+"/ui/#/admin"),
+			chromedp.WaitVisible(chromedp.CSS("#adm-new-customer")),
+			chromedp.SendKeys(chromedp.CSS("#adm-customer-name"), name),
+			chromedp.Click(chromedp.CSS("#adm-new-customer-submit")),
+			into(new(bool), chromedp.Poll[bool](`(document.querySelector("#adm-customers button.active .cust-name") || {}).textContent?.startsWith("Acme ") && !!document.getElementById("adm-new-user")`)),
+			into(&shownName, chromedp.Text(chromedp.CSS("#adm-customers button.active .cust-name"))),
+			evalInto(&customerID, `document.querySelector("#adm-customers button.active").dataset.customer`))
+		if shownName != name || customerID == "" {
+			t.Fatalf("selected customer %q (%s), want %q shown as text", shownName, customerID, name)
+		}
+		var secret, copied string
+		MustRunUI(t, browser, "create a user and a key",
+			chromedp.SendKeys(chromedp.CSS("#adm-user-email"), "editor@acme.example"),
+			chromedp.SendKeys(chromedp.CSS("#adm-user-name"), "Ed "+hostileScript),
+			chromedp.SetValue(chromedp.CSS("#adm-user-role"), "CLIENT"),
+			chromedp.SendKeys(chromedp.CSS("#adm-user-password"), uiPassword),
+			chromedp.Click(chromedp.CSS("#adm-new-user-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-users-table")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-new-key")),
+			chromedp.SendKeys(chromedp.CSS("#adm-key-name"), "ci key"),
+			chromedp.Click(chromedp.CSS("#adm-new-key-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-key-secret")),
+			into(&secret, chromedp.Text(chromedp.CSS("#adm-key-secret"))),
+			evalInto(new(bool), `(navigator.clipboard.writeText = async (t) => { window.__copied = t; }, true)`),
+			chromedp.Click(chromedp.CSS("#adm-key-copy")),
+			into(&copied, chromedp.Poll[string](`window.__copied`)))
+		if copied != secret || !strings.HasPrefix(secret, "cdk_") {
+			t.Errorf("key shown %q, copied %q; want one cdk_ key copied as shown", secret, copied)
+		}
+		// The key works, as the new CLIENT of the new customer.
+		r := call(t, base, "POST", "/v1/analyses", secret, map[string]any{"content": dutchText, "language": "nl"})
+		if r.Status != 200 {
+			t.Fatalf("analysis with the created key: status %d: %s", r.Status, r.Body)
+		}
+		var purged, budgetMsg string
+		MustRunUI(t, browser, "set a budget and purge the cache",
+			chromedp.WaitVisible(chromedp.CSS("#adm-budget-form")),
+			chromedp.SendKeys(chromedp.CSS("#adm-budget-limit"), "12.5"),
+			chromedp.Click(chromedp.CSS("#adm-budget-form-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-budget dl.budget-figures")),
+			into(&budgetMsg, chromedp.Text(chromedp.CSS("#adm-budget dl.budget-figures"))),
+			chromedp.Click(chromedp.CSS("#adm-purge-customer")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-purge-result .ok")),
+			into(&purged, chromedp.Text(chromedp.CSS("#adm-purge-result .ok"))))
+		admin := MustAdminKey(t, m)
+		var b struct {
+			Limit int64 `json:"limit"`
+		}
+		call(t, base, "GET", "/v1/budgets?customer_id="+customerID, admin, nil).json(t, &b)
+		if b.Limit != 12_500_000 || !strings.Contains(budgetMsg, "$12.50") {
+			t.Errorf("budget limit %d micros, shown %q; want 12500000 and $12.50", b.Limit, budgetMsg)
+		}
+		if !strings.HasPrefix(purged, "Purged ") || strings.HasPrefix(purged, "Purged 0 ") {
+			t.Errorf("purge said %q, want the customer's cached report purged", purged)
+		}
+		// Revoke the key and disable the user from the page.
+		MustRunUI(t, browser, "revoke and disable",
+			chromedp.Click(chromedp.CSS("#adm-keys-table .adm-revoke")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-keys-table tr.revoked")),
+			chromedp.Click(chromedp.CSS("#adm-users-table .adm-toggle")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-users-table td.warn")))
+		if r := call(t, base, "POST", "/v1/analyses", secret, map[string]any{"content": dutchText, "language": "nl"}); r.Status != 401 {
+			t.Errorf("revoked key: status %d, want 401", r.Status)
+		}
+		mustNotBePwned(t, browser, "admin")
+		screenshot(t, browser, shots, "admin")
+		mustBeAccessible(t, browser, "admin")
+	})
+
+	t.Run("queue", func(t *testing.T) {
+		admin := MustAdminKey(t, m)
+		r := call(t, base, "POST", "/v1/analyses", admin, map[string]any{"content": "HOLD-QUEUE " + dutchText, "language": "nl", "deep": []string{"grammar"}})
+		var acc struct {
+			JobID string `json:"job_id"`
+		}
+		r.json(t, &acc)
+		if r.Status != 202 || acc.JobID == "" {
+			t.Fatalf("held analysis: status %d: %s", r.Status, r.Body)
+		}
+		sel := `#queue-jobs tr[data-job="` + acc.JobID + `"]`
+		var statuses []string
+		var matrix bool
+		MustRunUI(t, browser, "queue page",
+			chromedp.Navigate(base+"/ui/#/queue"),
+			chromedp.WaitVisible(chromedp.CSS(sel)),
+			evalInto(&statuses, `[...document.querySelectorAll("#queue-jobs tbody tr")].map((r) => r.dataset.status)`),
+			evalInto(&matrix, `!!document.querySelector("#queue-matrix, #queue-depth .ok")`))
+		if len(statuses) < 4 || !matrix {
+			t.Errorf("queue page: job statuses %q (want the test's jobs), depth table %v", statuses, matrix)
+		}
+		var filtered []string
+		MustRunUI(t, browser, "cancel the held job and filter",
+			chromedp.Click(chromedp.CSS(sel+" .queue-cancel")),
+			chromedp.WaitVisible(chromedp.CSS(sel+`[data-status="cancelled"]`)),
+			chromedp.SetValue(chromedp.CSS("#queue-status"), "cancelled"),
+			evalInto(new(bool), `document.getElementById("queue-status").dispatchEvent(new Event("change")), true`),
+			into(new(bool), chromedp.Poll[bool](`[...document.querySelectorAll("#queue-jobs tbody tr")].every((r) => r.dataset.status === "cancelled")`)),
+			evalInto(&filtered, `[...document.querySelectorAll("#queue-jobs tbody tr")].map((r) => r.dataset.job)`))
+		if fmt.Sprint(filtered) != "["+acc.JobID+"]" {
+			t.Errorf("jobs listed as cancelled %q, want only %s", filtered, acc.JobID)
+		}
+		var job struct {
+			Status string `json:"status"`
+		}
+		call(t, base, "GET", "/v1/jobs/"+acc.JobID, admin, nil).json(t, &job)
+		if job.Status != "cancelled" {
+			t.Errorf("job status %q after Cancel on the queue page, want cancelled", job.Status)
+		}
+		unhold() // before the program and the fake provider shut down
+		screenshot(t, browser, shots, "queue")
+		mustBeAccessible(t, browser, "queue")
 	})
 
 	// A last message marks the end: everything before it has arrived.

@@ -177,6 +177,7 @@ type Engine struct {
 	nextDigest time.Time
 	digestBase *Sample   // the sample taken at the last digest
 	started    time.Time // when New ran
+	readings   []Reading // of the last sample, in rule order
 
 	deliverCtx context.Context
 	cancel     context.CancelFunc
@@ -218,9 +219,9 @@ func nextDigestAt(now time.Time, hour int, loc *time.Location) time.Time {
 	return t
 }
 
-// Start runs the loop that reads Config.Source and builds the scheduled
-// digest every Interval, until ctx ends or Stop is called. It returns at
-// once; a second call does nothing.
+// Start runs the loop that reads Config.Source (at once, then every
+// Interval) and builds the scheduled digest, until ctx ends or Stop is
+// called. It returns at once; a second call does nothing.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -239,6 +240,10 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.mu.Unlock()
 			close(done)
 		}()
+		// A first sample at once: the baseline of every window, so that
+		// the first windows count the work done since the start, not
+		// since the first tick.
+		e.Tick(ctx)
 		t := time.NewTicker(e.cfg.Interval)
 		defer t.Stop()
 		for {
@@ -308,8 +313,10 @@ func (e *Engine) Observe(s Sample) {
 	e.samples = append(e.samples, s)
 	e.prune(s.At)
 	var out []Alert
+	e.readings = e.readings[:0]
 	for _, r := range e.cfg.Rules {
-		values, ok := e.values(r, s)
+		values, events, ok := e.values(r, s)
+		e.read(r, values, events, ok, s.At)
 		if !ok {
 			continue
 		}
@@ -372,15 +379,95 @@ func (e *Engine) step(r Rule, subject string, st *ruleState, level Severity, v f
 	*out = append(*out, a)
 }
 
-// values computes the rule's signal per subject. ok is false when the
-// window holds too few events to judge.
-func (e *Engine) values(r Rule, cur Sample) (map[string]float64, bool) {
+// Reading is what a rule read in the latest sample, for one subject: the
+// figure a dashboard shows beside the rule's alerts (GET /v1/alerts
+// "readings"), so that both read the same number.
+type Reading struct {
+	Rule    string  `json:"rule"`
+	Signal  Signal  `json:"signal"`
+	Subject string  `json:"subject,omitempty"`
+	Value   float64 `json:"value"`
+	// Events counts the lookups, attempts or requests in the window of a
+	// rate or mean (-1 for the other signals); MinEvents is the rule's
+	// minimum sample. Judged is false when the window held too few events
+	// (the rule then keeps its state) — Value is still the window's figure.
+	Events    int64   `json:"events"`
+	MinEvents int64   `json:"min_events"`
+	Judged    bool    `json:"judged"`
+	Window    float64 `json:"window_seconds,omitempty"`
+	// Level is the rule's evaluated level for the subject.
+	Level Severity  `json:"level"`
+	At    time.Time `json:"at"`
+}
+
+// read records the rule's readings of the latest sample. Called with e.mu
+// held.
+func (e *Engine) read(r Rule, values map[string]float64, events int64, ok bool, at time.Time) {
+	win := 0.0
+	if events >= 0 {
+		win = r.window().Seconds()
+	}
+	if !ok && events >= 0 {
+		// Too few events: the figure the window holds anyway.
+		values = map[string]float64{"": e.partial(r, events)}
+	}
+	for _, subject := range sortedKeys(values) {
+		rd := Reading{Rule: r.Name, Signal: r.Signal, Subject: subject, Value: values[subject], Events: events,
+			MinEvents: r.MinEvents, Judged: ok, Window: win, At: at}
+		if st := e.states[r.Name][subject]; st != nil && ok {
+			rd.Level = st.level
+		}
+		e.readings = append(e.readings, rd)
+	}
+}
+
+// partial is the figure of a windowed ratio signal whatever the number of
+// events (0 without any).
+func (e *Engine) partial(r Rule, events int64) float64 {
+	if events == 0 || len(e.samples) == 0 {
+		return 0
+	}
+	cur := e.samples[len(e.samples)-1]
+	base := e.base(cur.At.Add(-r.window()))
+	switch r.Signal {
+	case SignalCacheHitRate:
+		return float64(increase(base.CacheSaved, cur.CacheSaved)) / float64(events)
+	case SignalProviderErrorRate:
+		return float64(increase(base.ProviderErrors, cur.ProviderErrors)) / float64(events)
+	case SignalMeanResponse:
+		secs := cur.RequestSeconds - base.RequestSeconds
+		if cur.Requests < base.Requests || secs < 0 {
+			secs = cur.RequestSeconds
+		}
+		return secs / float64(events)
+	}
+	return 0
+}
+
+// Readings returns what every rule read in the latest sample, in rule
+// order, then by subject.
+func (e *Engine) Readings() []Reading {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := slices.Clone(e.readings)
+	for i := range out {
+		if st := e.states[out[i].Rule][out[i].Subject]; st != nil && out[i].Judged {
+			out[i].Level = st.level
+		}
+	}
+	return out
+}
+
+// values computes the rule's signal per subject and, for a rate or mean,
+// the number of events in its window (-1 for the other signals). ok is
+// false when the window holds too few events to judge.
+func (e *Engine) values(r Rule, cur Sample) (map[string]float64, int64, bool) {
 	switch r.Signal {
 	case SignalQueueDepth:
 		if cur.QueueDepth < 0 {
-			return nil, false
+			return nil, -1, false
 		}
-		return map[string]float64{"": float64(cur.QueueDepth)}, true
+		return map[string]float64{"": float64(cur.QueueDepth)}, -1, true
 	case SignalBudgetUse:
 		m := make(map[string]float64, len(cur.Budgets))
 		for _, b := range cur.Budgets {
@@ -388,7 +475,7 @@ func (e *Engine) values(r Rule, cur Sample) (map[string]float64, bool) {
 				m[b.CustomerID] = float64(b.Spent) / float64(b.Limit)
 			}
 		}
-		return m, true
+		return m, -1, true
 	case SignalEndpointDown:
 		m := make(map[string]float64, len(cur.Endpoints))
 		for _, ep := range cur.Endpoints {
@@ -397,25 +484,28 @@ func (e *Engine) values(r Rule, cur Sample) (map[string]float64, bool) {
 				m[ep.Name] = 1
 			}
 		}
-		return m, true
+		return m, -1, true
 	}
 	base := e.base(cur.At.Add(-r.window()))
 	switch r.Signal {
 	case SignalCacheHitRate:
 		saved, computed := increase(base.CacheSaved, cur.CacheSaved), increase(base.CacheComputed, cur.CacheComputed)
-		return ratio(saved, saved+computed, r.MinEvents)
+		m, ok := ratio(saved, saved+computed, r.MinEvents)
+		return m, saved + computed, ok
 	case SignalProviderErrorRate:
-		return ratio(increase(base.ProviderErrors, cur.ProviderErrors), increase(base.ProviderAttempts, cur.ProviderAttempts), r.MinEvents)
+		n := increase(base.ProviderAttempts, cur.ProviderAttempts)
+		m, ok := ratio(increase(base.ProviderErrors, cur.ProviderErrors), n, r.MinEvents)
+		return m, n, ok
 	case SignalMeanResponse:
 		n := increase(base.Requests, cur.Requests)
 		if n == 0 || n < r.MinEvents {
-			return nil, false
+			return nil, n, false
 		}
 		secs := cur.RequestSeconds - base.RequestSeconds
 		if cur.Requests < base.Requests || secs < 0 {
 			secs = cur.RequestSeconds
 		}
-		return map[string]float64{"": secs / float64(n)}, true
+		return map[string]float64{"": secs / float64(n)}, n, true
 	case SignalEndpointRateLimited:
 		prev := make(map[string]int64, len(base.Endpoints))
 		for _, ep := range base.Endpoints {
@@ -425,9 +515,9 @@ func (e *Engine) values(r Rule, cur Sample) (map[string]float64, bool) {
 		for _, ep := range cur.Endpoints {
 			m[ep.Name] = float64(increase(prev[ep.Name], ep.RateLimited))
 		}
-		return m, true
+		return m, -1, true
 	}
-	return nil, false
+	return nil, -1, false
 }
 
 func ratio(num, den, minEvents int64) (map[string]float64, bool) {

@@ -81,6 +81,12 @@ type Rule struct {
 // Threshold returns a pointer to v, for Rule.Warning and Rule.Critical.
 func Threshold(v float64) *float64 { return &v }
 
+// The minimum samples of the default rules (see DefaultRules).
+const (
+	CacheHitRateMinEvents = 200
+	RateMinEvents         = 50
+)
+
 // WindowDefault is a rule's window when none is configured.
 const WindowDefault = 5 * time.Minute
 
@@ -90,12 +96,19 @@ const WindowDefault = 5 * time.Minute
 // endpoint down or rate-limited; warning at a hit rate under 90 %, an error
 // rate over 2 %, a queue over 500 jobs, a mean response over 500 ms and a
 // customer at 90 % of its budget.
+//
+// Rates and means are judged only on a real sample: the cache hit rate
+// from 200 work items in its 15 minutes (a fresh install's cold cache under
+// light use says nothing, and little money is at stake below that), the
+// error rate and mean response from 50 attempts or requests in 5 minutes.
+// Fewer keep the rule where it is (GET /v1/alerts shows the reading as not
+// judged).
 func DefaultRules() []Rule {
 	return []Rule{
-		{Name: "cache_hit_rate", Signal: SignalCacheHitRate, Critical: Threshold(0.80), Warning: Threshold(0.90), Below: true, Hysteresis: 0.02, Window: 15 * time.Minute, MinEvents: 50},
-		{Name: "provider_error_rate", Signal: SignalProviderErrorRate, Critical: Threshold(0.05), Warning: Threshold(0.02), Hysteresis: 0.005, Window: 5 * time.Minute, MinEvents: 20},
+		{Name: "cache_hit_rate", Signal: SignalCacheHitRate, Critical: Threshold(0.80), Warning: Threshold(0.90), Below: true, Hysteresis: 0.02, Window: 15 * time.Minute, MinEvents: CacheHitRateMinEvents},
+		{Name: "provider_error_rate", Signal: SignalProviderErrorRate, Critical: Threshold(0.05), Warning: Threshold(0.02), Hysteresis: 0.005, Window: 5 * time.Minute, MinEvents: RateMinEvents},
 		{Name: "queue_depth", Signal: SignalQueueDepth, Critical: Threshold(1000), Warning: Threshold(500), Hysteresis: 50},
-		{Name: "mean_response", Signal: SignalMeanResponse, Critical: Threshold(1.0), Warning: Threshold(0.5), Hysteresis: 0.05, Window: 5 * time.Minute, MinEvents: 20},
+		{Name: "mean_response", Signal: SignalMeanResponse, Critical: Threshold(1.0), Warning: Threshold(0.5), Hysteresis: 0.05, Window: 5 * time.Minute, MinEvents: RateMinEvents},
 		{Name: "customer_budget", Signal: SignalBudgetUse, Critical: Threshold(1.0), Warning: Threshold(0.9), Inclusive: true, Hysteresis: 0.02},
 		{Name: "endpoint_down", Signal: SignalEndpointDown, Critical: Threshold(1), Inclusive: true},
 		{Name: "endpoint_rate_limited", Signal: SignalEndpointRateLimited, Critical: Threshold(1), Inclusive: true, Window: 5 * time.Minute},

@@ -260,8 +260,8 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 	if err := json.Unmarshal(report, &r); err != nil {
 		return nil, false
 	}
-	for i := range r.Results {
-		r.Results[i].Findings = append(r.Results[i].Findings, found[r.Results[i].Type]...)
+	for _, t := range req.Deep {
+		r.MergeModelFindings(t, found[t])
 	}
 	merged, err := json.Marshal(&r)
 	if err != nil {
@@ -346,7 +346,7 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f, err := h.deepen(ctx, job, emit, doc, t, analyze.ResolveLocale(req.Locale))
+			f, err := h.deepen(ctx, job, emit, doc, report, t, analyze.ResolveLocale(req.Locale))
 			outcomes[i] = outcome{t: t, findings: f, err: err}
 		}()
 	}
@@ -362,11 +362,7 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 			errs = append(errs, o.err)
 			continue
 		}
-		for i := range report.Results {
-			if report.Results[i].Type == o.t {
-				report.Results[i].Findings = append(report.Results[i].Findings, o.findings...)
-			}
-		}
+		report.MergeModelFindings(o.t, o.findings)
 	}
 	if failed == len(outcomes) {
 		// A retryable failure runs the job again; only permanent ones end it.
@@ -386,8 +382,11 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 
 // deepen runs one model-backed analysis as a task of the job, block by
 // block: each block's findings are cached on their own, and the blocks no
-// cache holds are asked about in one model call.
-func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, doc *analyze.Doc, t analyze.Type, locale string) ([]analyze.Finding, error) {
+// cache holds are asked about in one model call. Its task.result carries
+// the findings and the score and label of report's result of type t with
+// them merged (report itself is not changed: tasks run in parallel).
+// Messages are written in locale.
+func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, doc *analyze.Doc, report *analyze.Report, t analyze.Type, locale string) ([]analyze.Finding, error) {
 	p := deepParams{lang: doc.Language, locale: locale, t: t}
 	task := taskName(t)
 	if err := emit(ctx, copydesk.EventTaskStarted, map[string]any{"task": task}); err != nil {
@@ -425,6 +424,7 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 	}
 	var findings []analyze.Finding
 	simulated := false
+	model := "" // the model of the cached blocks when no call was made
 	if err == nil {
 		for i, v := range values {
 			var bv blockValue
@@ -433,6 +433,7 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 				break
 			}
 			simulated = simulated || bv.Simulated
+			model = cmp.Or(model, bv.Model)
 			findings = append(findings, blockFindings(doc, blocks[i], bv.Findings, bv.Model, locale)...)
 		}
 	}
@@ -440,6 +441,15 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 		data := map[string]any{
 			"task": task, "type": t, "findings": findings, "simulated": simulated,
 			"blocks": len(blocks), "blocks_reused": reused, "cached": run.res == nil,
+		}
+		if model != "" {
+			data["model"] = model
+		}
+		for _, r := range report.Results {
+			if r.Type == t {
+				merged := analyze.MergeModelFindings(r, report.Words, report.Locale, findings)
+				data["score"], data["label"], data["label_text"] = merged.Score, merged.Label, merged.LabelText
+			}
 		}
 		if res := run.res; res != nil {
 			data["model"], data["provider"] = res.Usage.Model, res.Usage.Provider

@@ -77,6 +77,7 @@ var Policy = []Route{
 	{Pattern: "GET /v1/translation-memory", Roles: owners, Scope: ScopeManage},
 	{Pattern: "POST /v1/translation-memory", Roles: owners, Scope: ScopeManage},
 	{Pattern: "DELETE /v1/translation-memory", Roles: owners, Scope: ScopeManage},
+	{Pattern: "GET /v1/jobs", Roles: all, Scope: ScopeJobsRead},
 	{Pattern: "GET /v1/jobs/{id}", Roles: all, Scope: ScopeJobsRead},
 	{Pattern: "DELETE /v1/jobs/{id}", Roles: all, Scope: ScopeJobsWrite},
 	{Pattern: "GET /v1/jobs/{id}/events", Roles: all, Scope: ScopeJobsRead},

@@ -57,6 +57,74 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
+// Job list limits: the default and the largest page.
+const (
+	jobListDefault = 50
+	jobListMax     = 200
+)
+
+// handleListJobs lists jobs, newest first: an ADMIN's of every customer (or
+// of ?customer_id), a CLIENT's of its customer, a USER's own; ?status
+// filters by status, ?limit (at most 200) and ?offset page.
+func (s *Server) handleListJobs(w http.ResponseWriter, r *http.Request) {
+	p, err := principal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.JobList == nil {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EUNAVAILABLE, "the job list is not available"))
+		return
+	}
+	q := r.URL.Query()
+	var f copydesk.JobFilter
+	if q.Get("customer_id") != "" || p.Role != copydesk.RoleAdmin {
+		cust, err := customerParam(r, p)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		f.CustomerID = &cust
+	}
+	if p.Role == copydesk.RoleUser {
+		uid := p.UserID
+		f.UserID = &uid
+	}
+	if v := q.Get("status"); v != "" {
+		st := copydesk.JobStatus(v)
+		switch st {
+		case copydesk.JobQueued, copydesk.JobRunning, copydesk.JobSucceeded, copydesk.JobPartial, copydesk.JobFailed, copydesk.JobCancelled:
+		default:
+			s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "status %q is not one of queued, running, succeeded, partial, failed, cancelled", v))
+			return
+		}
+		f.Status = &st
+	}
+	f.Limit, f.Offset = jobListDefault, 0
+	for name, dst := range map[string]*int{"limit": &f.Limit, "offset": &f.Offset} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (name == "limit" && (n == 0 || n > jobListMax)) {
+				s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "%s must be a whole number (limit 1 to %d), got %q", name, jobListMax, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	jobs, total, err := s.JobList(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	views := make([]jobView, len(jobs))
+	for i, j := range jobs {
+		views[i] = viewJob(j)
+		views[i].Result = nil // the list is an overview: each job's result is at its URL
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": views, "total": total})
+}
+
 func (s *Server) handleCancelJob(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.visibleJob(r, r.PathValue("id")); err != nil {
 		s.writeError(w, r, err)

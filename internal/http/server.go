@@ -97,6 +97,12 @@ type Server struct {
 	}
 	// MetricsHandler serves GET /metrics; nil leaves the route out.
 	MetricsHandler http.Handler
+	// JobList lists jobs for GET /v1/jobs (the store's FindJobs); nil
+	// answers 503.
+	JobList func(ctx context.Context, f copydesk.JobFilter) ([]*copydesk.Job, int, error)
+	// Currency is the ISO 4217 code of costs (pricing.currency), named in
+	// the usage report. Default USD.
+	Currency string
 	// Alerts lists recent and active alerts for GET /v1/alerts; nil leaves
 	// the route out.
 	Alerts func() any
@@ -260,6 +266,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", "/v1/auth/token", s.handleToken)
 	s.handleLimited("POST", "/v1/analyses", s.handleCreateAnalysis)
 	s.handle("GET", "/v1/analyses/{key}", s.handleGetAnalysis)
+	s.handle("GET", "/v1/jobs", s.handleListJobs)
 	s.handle("GET", "/v1/jobs/{id}", s.handleGetJob)
 	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
 	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)

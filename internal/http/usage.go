@@ -267,7 +267,19 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-cache")
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, struct {
+		*copydesk.UsageReport
+		Currency string `json:"currency"`
+	}{rep, s.currency()})
+}
+
+// currency is the ISO 4217 code costs are counted in (Server.Currency,
+// default USD).
+func (s *Server) currency() string {
+	if s.Currency == "" {
+		return "USD"
+	}
+	return strings.ToUpper(s.Currency)
 }
 
 // handleUsageCSV answers the same report as CSV, one row per group and a

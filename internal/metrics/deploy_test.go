@@ -134,6 +134,8 @@ func TestPrometheusAlertRules(t *testing.T) {
 				t.Errorf("alerts.yml lacks the built-in rule %s at %s", r.Name, lv.sev)
 			case ok && r.Signal != alert.SignalEndpointDown && !strings.Contains(expr, strconv.FormatFloat(*lv.th, 'g', -1, 64)):
 				t.Errorf("alerts.yml %s %s: threshold %v not in %q", r.Name, lv.sev, *lv.th, expr)
+			case ok && r.MinEvents > 0 && !strings.Contains(expr, ">= "+strconv.FormatInt(r.MinEvents, 10)+"\n") && !strings.HasSuffix(expr, ">= "+strconv.FormatInt(r.MinEvents, 10)):
+				t.Errorf("alerts.yml %s %s: the minimum sample \">= %d\" is not in %q", r.Name, lv.sev, r.MinEvents, expr)
 			}
 		}
 	}

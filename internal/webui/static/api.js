@@ -75,7 +75,7 @@ export function stream(url, handlers) {
   closeStream();
   const es = new EventSource(url);
   current = es;
-  const types = ["job.queued", "job.started", "job.retrying", "job.interrupted", "task.started",
+  const types = ["job.queued", "job.started", "job.retrying", "job.interrupted", "task.started", "task.restarted",
     "delta", "task.segments", "task.result", "task.failed", "done", "shutdown"];
   for (const t of types) {
     es.addEventListener(t, (ev) => {

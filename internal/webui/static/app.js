@@ -9,9 +9,13 @@ import * as analyze from "./analyze.js";
 import * as generate from "./generate.js";
 import * as translate from "./translate.js";
 import * as dashboard from "./dashboard.js";
+import * as admin from "./admin.js";
+import * as queue from "./queue.js";
 
 const SESSION_KEY = "copydesk.session";
-const pages = { login, analyze, generate, translate, dashboard };
+const pages = { login, analyze, generate, translate, dashboard, admin, queue };
+// ROLES lists who may open a page (every logged-in user when absent).
+const ROLES = { dashboard: ["ADMIN"], admin: ["ADMIN", "CLIENT"], queue: ["ADMIN", "CLIENT"] };
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -38,7 +42,7 @@ function showWho() {
   nav.hidden = !on;
   who.hidden = !on;
   document.getElementById("who-name").textContent = on ? (session.email || session.userId) + " · " + session.role : "";
-  for (const a of nav.querySelectorAll("[data-role]")) a.hidden = !on || a.dataset.role !== session.role;
+  for (const a of nav.querySelectorAll("[data-role]")) a.hidden = !on || !a.dataset.role.split(" ").includes(session.role);
 }
 
 function go(page) {
@@ -53,7 +57,7 @@ async function route() {
   if (!session && name !== "login") { go("login"); return; }
   if (session && name === "login") name = "analyze";
   if (!pages[name]) name = "analyze";
-  if (name === "dashboard" && session.role !== "ADMIN") name = "analyze";
+  if (ROLES[name] && !ROLES[name].includes(session.role)) name = "analyze";
   for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.dataset.page === name);
   document.title = "Copydesk · " + name[0].toUpperCase() + name.slice(1);
   clear(main);

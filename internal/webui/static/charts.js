@@ -6,7 +6,9 @@ import { s } from "./dom.js";
 // barChart draws bars of [{label, value}] with values formatted by fmt.
 // max fixes the scale (e.g. 1 for rates); default the largest value.
 export function barChart(data, { width = 480, height = 200, max, fmt = String, title = "", id } = {}) {
-  const top = max ?? Math.max(1e-9, ...data.map((d) => d.value));
+  // All zero (or no data): a scale of 1, never a scale of nothing (which
+  // would label the axis 5e-16 / 1e-15).
+  const top = max ?? (Math.max(0, ...data.map((d) => d.value)) || 1);
   // The left margin fits the longest axis label (about 6.5 px a character).
   const longest = Math.max(...[0, 0.5, 1].map((f) => String(fmt(top * f)).length));
   const padL = Math.max(44, 12 + Math.ceil(longest * 6.5)), padB = 34, padT = 16, padR = 8;

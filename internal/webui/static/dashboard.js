@@ -11,12 +11,45 @@ export const REFRESH_MS = 15000;
 
 const pct = (v) => (Math.round(v * 1000) / 10) + "%";
 const secs = (v) => (Number.isFinite(v) ? (v < 1 ? Math.round(v * 1000) + " ms" : v.toFixed(2) + " s") : "–");
-// money shows micro-units of the configured currency.
-const money = (micros) => {
-  const v = micros / 1e6;
-  return v === 0 ? "0" : Math.abs(v) >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(2)));
-};
+// moneyIn formats micro-units of currency (an ISO 4217 code) with its
+// symbol: two decimals, more for amounts under one unit (€0.0042).
+export function moneyIn(currency) {
+  return (micros) => {
+    const v = micros / 1e6, abs = Math.abs(v);
+    const digits = abs === 0 || abs >= 1 ? 2 : Math.min(6, Math.max(2, 2 - Math.floor(Math.log10(abs))));
+    try {
+      return new Intl.NumberFormat("en", { style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: digits }).format(v);
+    } catch (_) {
+      return v.toFixed(digits) + " " + currency;
+    }
+  };
+}
+
+// The smallest top of the cost axis: one cent of the currency.
+const MIN_COST_SCALE = 10000;
+
+// reading describes what an alert rule read, as the rule reads it.
+function readingText(r, fmt) {
+  const win = r.window_seconds ? " over the last " + Math.round(r.window_seconds / 60) + " min" : "";
+  let s = fmt(r.value) + win;
+  if (r.events >= 0) s += " (" + r.events + " events" + (r.judged ? "" : "; not judged below " + r.min_events) + ")";
+  if (r.at) s += ", read " + new Date(r.at).toLocaleTimeString();
+  return s;
+}
 const day = (d) => d.toISOString().slice(0, 10);
+
+// FORMATS shows each signal in its unit.
+const FORMATS = { cache_hit_rate: pct, provider_error_rate: pct, budget_use: pct, mean_response_seconds: secs };
+
+function readingsTable(readings) {
+  if (!readings.length) return h("p", { class: "muted", text: "No readings yet (the rules read a sample every 15 s)." });
+  return h("table", { class: "readings", id: "dash-readings" },
+    h("thead", {}, h("tr", {}, ["Rule", "Subject", "Reads", "Level"].map((t) => h("th", { text: t })))),
+    h("tbody", {}, readings.map((r) => h("tr", { "data-rule": r.rule },
+      h("td", { text: r.rule }), h("td", { text: r.subject || "" }),
+      h("td", { text: readingText(r, FORMATS[r.signal] || ((v) => String(Math.round(v * 100) / 100))) }),
+      h("td", {}, r.judged ? badge(r.level || "ok", "label") : h("span", { class: "muted", text: "not judged" }))))));
+}
 
 function section(id, title) {
   const body = h("div", { class: "body" }, skeleton(4));
@@ -44,14 +77,19 @@ export function render(main) {
   }
 
   async function refresh() {
+    const alertsReq = get("/v1/alerts");
+    alertsReq.catch(() => {}); // each part shows its own error
     await Promise.all([
       part(cache, async () => {
         const { body } = await get("/v1/cache/stats");
         const tiers = body.Tiers || [];
         const total = body.Total || {};
+        let rule = null;
+        try { rule = ((await alertsReq).body.readings || []).find((r) => r.rule === "cache_hit_rate"); } catch (_) { /* shown in the alerts part */ }
         return h("div", {},
           barChart(tiers.map((t) => ({ label: t.Tier, value: t.HitRate || 0 })), { max: 1, fmt: pct, title: "hit rate per tier", id: "chart-cache" }),
-          h("p", { class: "muted small", text: "All tiers: " + pct(total.HitRate || 0) + " of " + (total.Requests || 0) + " requests · " + (total.CallsSaved || 0) + " calls saved" }));
+          rule ? h("p", { class: "small", id: "dash-cache-rule", text: "Alert rule cache_hit_rate reads " + readingText(rule, pct) }) : null,
+          h("p", { class: "muted small", text: "Since start, all tiers: " + pct(total.HitRate || 0) + " of " + ((total.CallsSaved || 0) + (total.Computed || 0)) + " work items · " + (total.CallsSaved || 0) + " calls saved" }));
       }),
       part(cost, async () => {
         const to = new Date(), from = new Date(to.getTime() - 29 * 86400000);
@@ -64,8 +102,10 @@ export function render(main) {
           data.push({ label: d.slice(5), value: byDay[d] || 0 });
         }
         const tot = body.totals || {};
+        const money = moneyIn(body.currency || "USD");
+        const top = Math.max(MIN_COST_SCALE, ...data.map((d) => d.value));
         return h("div", {},
-          barChart(data, { fmt: money, title: "cost per day", id: "chart-cost" }),
+          barChart(data, { fmt: money, max: top, title: "cost per day (" + (body.currency || "USD") + ")", id: "chart-cost" }),
           h("p", { class: "muted small", text: "Total " + money(tot.cost || 0) + " · " + (tot.calls || 0) + " calls · " + (tot.cache_hits || 0) + " cache hits · saved " + money(tot.saved || 0) }));
       }),
       part(queue, async () => {
@@ -86,7 +126,7 @@ export function render(main) {
             { max: maxP, fmt: secs, title: "first result p95 by kind", id: "chart-latency", height: 180 }));
       }),
       part(alerts, async () => {
-        const { body } = await get("/v1/alerts");
+        const { body } = await alertsReq;
         const active = body.active || [], recent = body.recent || [];
         const item = (a) => h("li", { class: "alert sev-" + (a.severity || "") },
           badge(a.severity || "", "label"), " ", h("strong", { text: a.rule || "" }), a.subject ? h("span", { class: "muted", text: " · " + a.subject }) : null,
@@ -95,7 +135,9 @@ export function render(main) {
           h("h4", { text: "Active (" + active.length + ")" }),
           active.length ? h("ul", { class: "alerts" }, active.map(item)) : h("p", { class: "ok", text: "Nothing firing." }),
           h("h4", { text: "Recent (" + recent.length + ")" }),
-          recent.length ? h("ul", { class: "alerts" }, recent.slice(0, 10).map(item)) : h("p", { class: "muted", text: "No recent alerts." }));
+          recent.length ? h("ul", { class: "alerts" }, recent.slice(0, 10).map(item)) : h("p", { class: "muted", text: "No recent alerts." }),
+          h("h4", { text: "What the rules read" }),
+          readingsTable(body.readings || []));
       }),
     ]);
     updated.textContent = "updated " + new Date().toLocaleTimeString() + " · every 15 s";

@@ -1,9 +1,14 @@
 // generate.js: the generation page. One card per block, filled as its
 // task.result arrives; the model's text streams into the card while the
-// block is written; a failure shows on its card.
+// block is written (a task.restarted drops what an earlier attempt
+// streamed); a failure shows on its card. A finished block is shown in a
+// sandboxed frame as tall as its content, and each block and the whole
+// page can be copied as HTML or Markdown or downloaded; a block can be
+// written again (with instructions) once the page is done.
 
 import { h, fill, clear, errorBox, skeleton, badge, checkboxes, select, field } from "./dom.js";
 import { post, stream } from "./api.js";
+import { copyButton, download, slugName } from "./export.js";
 import { LANGUAGES, LANGUAGE_NAMES } from "./languages.js";
 
 const BLOCK_TITLES = { hero: "Hero", features: "Features", about: "About", services: "Services", testimonials: "Testimonials", faq: "FAQ", cta: "Call to action", pricing: "Pricing", contact: "Contact" };
@@ -12,13 +17,38 @@ let draft = { name: "Bakkerij Jansen", industry: "bakery", audience: "families i
 
 // blockDocument is the srcdoc of a block's frame: the server-sanitized
 // HTML in a sandboxed document (no allow-scripts) whose own policy allows
-// nothing but the block stylesheet.
+// nothing but the block stylesheet. The frame keeps the page's origin
+// (allow-same-origin, without scripts nothing in it can use it) so the
+// page can read its height.
 export function blockDocument(html) {
   const assets = location.origin + document.body.dataset.assets;
   const csp = "default-src 'none'; style-src " + location.origin + "; img-src https: data:";
   return "<!doctype html><html><head><meta charset=\"utf-8\">" +
     "<meta http-equiv=\"Content-Security-Policy\" content=\"" + csp + "\">" +
     "<link rel=\"stylesheet\" href=\"" + assets + "/block.css\"></head><body>" + html + "</body></html>";
+}
+
+// blockFrame shows a block's HTML in a sandboxed frame that grows to the
+// height of its content (read once loaded and again when the page is
+// resized: the frame runs no script of its own).
+function blockFrame(title, html) {
+  const frame = h("iframe", { sandbox: "allow-same-origin", referrerpolicy: "no-referrer", title, class: "block-frame", srcdoc: blockDocument(html) });
+  const fit = () => {
+    const doc = frame.contentDocument;
+    if (doc && doc.documentElement) frame.style.height = Math.max(40, doc.documentElement.scrollHeight) + "px";
+  };
+  frame.addEventListener("load", () => {
+    fit();
+    if (window.ResizeObserver && frame.contentDocument) new ResizeObserver(fit).observe(frame.contentDocument.documentElement);
+  });
+  return frame;
+}
+
+// pageDocument is the downloaded page: the blocks' (server-sanitized)
+// HTML in a plain document, title and language set as text.
+function pageDocument(title, lang, body) {
+  const esc = (t) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return "<!doctype html>\n<html lang=\"" + esc(lang || "en") + "\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + esc(title) + "</title>\n</head>\n<body>\n" + body + "\n</body>\n</html>\n";
 }
 
 export function render(main) {
@@ -63,19 +93,46 @@ export function render(main) {
     }
     clear(cards);
     const byTask = {};
+    const order = [];
     for (const task of ans.blocks || []) {
       const [, index, type] = task.split(".");
       const state = h("span", { class: "state", text: "queued" });
       const streamText = h("pre", { class: "stream", hidden: true });
       const bodyEl = h("div", { class: "block-body" }, skeleton(4));
       const meta = h("div", { class: "meta" });
+      const actions = h("div", { class: "actions", hidden: true });
       const card = h("article", { class: "card block pending", "data-task": task, "data-type": type },
-        h("header", {}, h("h3", { text: index + ". " + (BLOCK_TITLES[type] || type) }), state), bodyEl, streamText, meta);
-      byTask[task] = { card, state, streamText, bodyEl, meta, attempt: 1 };
+        h("header", {}, h("h3", { text: index + ". " + (BLOCK_TITLES[type] || type) }), state), bodyEl, streamText, meta, actions);
+      byTask[task] = { card, state, streamText, bodyEl, meta, actions, attempt: 1, html: "", markdown: "", type, version: 0, takes: 1 };
+      order.push(byTask[task]);
       cards.append(card);
     }
+    const pageHTML = () => order.filter((b) => b.html).map((b) => b.html).join("\n");
+    const pageMarkdown = () => order.filter((b) => b.markdown).map((b) => b.markdown.trim()).join("\n\n") + "\n";
+    const title = draft.name.trim();
+    const pageActions = h("div", { class: "actions page-actions", id: "gen-actions", hidden: true },
+      copyButton("Copy page as HTML", pageHTML, { id: "gen-copy-html" }),
+      copyButton("Copy page as Markdown", pageMarkdown, { id: "gen-copy-md" }),
+      h("button", { type: "button", class: "ghost small-btn", id: "gen-download-html", text: "Download HTML",
+        on: { click: () => download(slugName(title) + ".html", "text/html", pageDocument(title, draft.language, pageHTML())) } }),
+      h("button", { type: "button", class: "ghost small-btn", id: "gen-download-md", text: "Download Markdown",
+        on: { click: () => download(slugName(title) + ".md", "text/markdown", pageMarkdown()) } }));
     status.append(h("p", { class: "muted", text: "Writing " + (ans.blocks || []).length + " blocks (" + ans.job_id + ")." }));
-    stream(ans.stream_url, {
+    cards.before(pageActions);
+    const restart = (b) => {
+      b.streamText.textContent = "";
+      b.streamText.hidden = true;
+      b.card.classList.remove("done", "failed");
+      b.card.classList.add("pending");
+      b.state.textContent = "restarted";
+      b.html = b.markdown = "";
+      b.actions.hidden = true;
+      fill(b.bodyEl, skeleton(4));
+      clear(b.meta);
+    };
+    let busy = true; // one stream at a time: regenerating waits for the page
+    const follow = (url, byTask, onDone) => stream(url, {
+      "task.restarted": (d) => { const b = byTask[d.task]; if (b) restart(b); },
       "task.started": (d) => { const b = byTask[d.task]; if (b) b.state.textContent = "writing…"; },
       delta: (d) => {
         const b = byTask[d.task];
@@ -92,9 +149,16 @@ export function render(main) {
         b.card.classList.add("done");
         b.state.textContent = "done";
         b.streamText.hidden = true;
-        const frame = h("iframe", { sandbox: "", referrerpolicy: "no-referrer", title: d.type + " block", class: "block-frame", srcdoc: blockDocument(d.html || "") });
-        fill(b.bodyEl, frame);
+        b.html = d.html || "";
+        b.markdown = d.markdown || "";
+        b.version = (b.version || 0) + 1;
+        b.card.dataset.version = String(b.version);
+        fill(b.bodyEl, blockFrame(d.type + " block", b.html));
         fill(b.meta, badge(d.model || "model", "model"), d.simulated ? badge("simulated", "simulated") : null, d.cached ? badge("cached", "") : null);
+        fill(b.actions, copyButton("Copy HTML", () => b.html, { class: "ghost small-btn copy-html" }), copyButton("Copy Markdown", () => b.markdown, { class: "ghost small-btn copy-md" }),
+          regenerate(b));
+        b.actions.hidden = false;
+        pageActions.hidden = false;
       },
       "task.failed": (d) => {
         const b = byTask[d.task];
@@ -104,13 +168,45 @@ export function render(main) {
         b.state.textContent = "failed";
         b.streamText.hidden = true;
         fill(b.bodyEl, errorBox({ code: d.code, message: d.message }));
+        fill(b.actions, regenerate(b));
+        b.actions.hidden = false;
       },
-      "job.retrying": (d) => status.append(h("p", { class: "muted", text: "Retrying the page: " + (d.message || d.code || "") })),
-      done: (d) => {
-        fill(status, h("p", { class: d.status === "succeeded" ? "ok" : "warn", id: "gen-done", text: "Done: " + d.status + "." }));
-        if (d.error) status.append(errorBox(d.error));
-      },
-      error: (e) => status.append(errorBox(e)),
+      "job.retrying": (d) => status.append(h("p", { class: "muted", text: "Retrying: " + (d.message || d.code || "") })),
+      done: (d) => { busy = false; onDone(d); },
+      error: (e) => { busy = false; status.append(errorBox(e)); },
+    });
+
+    // regenerate writes one block again (a new job of that block alone):
+    // the editor's instructions, or a request for another version, make
+    // it a new prompt, so the cache does not answer with the same text.
+    const regenerate = (b) => {
+      const note = h("input", { type: "text", class: "regen-note", placeholder: "instructions, e.g. shorter", "aria-label": "Instructions for the new version of " + b.type });
+      const go = h("button", { type: "button", class: "ghost small-btn regen", text: "Regenerate", on: { click: async () => {
+        if (busy) { status.append(h("p", { class: "muted", text: "Wait until the page is written." })); return; }
+        b.takes = (b.takes || 1) + 1;
+        const instructions = (note.value.trim() || "Write a fresh alternative to the earlier version") + " (version " + b.takes + ")";
+        go.disabled = true;
+        let res;
+        try {
+          ({ body: res } = await post("/v1/generations", { ...body, blocks: [b.type], instructions }));
+        } catch (e) {
+          go.disabled = false;
+          status.append(errorBox(e));
+          return;
+        }
+        busy = true;
+        restart(b);
+        b.state.textContent = "queued";
+        follow(res.stream_url, { [(res.blocks || [])[0]]: b }, (d) => {
+          if (d.status !== "succeeded") status.append(h("p", { class: "warn", text: "Regenerating " + b.type + ": " + d.status + "." }));
+        });
+      } } });
+      return h("span", { class: "regen-row" }, note, go);
+    };
+
+    follow(ans.stream_url, byTask, (d) => {
+      fill(status, h("p", { class: d.status === "succeeded" ? "ok" : "warn", id: "gen-done", text: "Done: " + d.status + "." }));
+      if (d.error) status.append(errorBox(d.error));
     });
   }
   return save;

@@ -1,10 +1,36 @@
 // translate.js: the translation page. 200 shows every language at once;
-// 202 fills one panel per language from task.segments and task.result.
-// ADMIN and CLIENT also edit the customer's glossary here.
+// 202 fills one panel per language as it streams: each task.segments adds
+// its segments (source beside translation) at once, task.result the whole
+// document; a task.restarted drops what an earlier attempt sent for that
+// language. Each language can be copied or downloaded. ADMIN and CLIENT
+// also edit the customer's glossary here.
 
 import { h, fill, clear, errorBox, skeleton, badge, checkboxes, select, field } from "./dom.js";
 import { get, post, put, stream } from "./api.js";
+import { copyButton, download } from "./export.js";
 import { LANGUAGES, LANGUAGE_NAMES } from "./languages.js";
+
+// glossaryTerms are the customer's glossary terms, as last loaded or
+// saved: segments mark them (the source's term, the target's translation).
+let glossaryTerms = [];
+
+// markTerms returns text as nodes with each of words (case-insensitive,
+// longest first) in a <mark class="gl">.
+function markTerms(text, words) {
+  const ws = [...new Set(words.filter((w) => w && w.trim()))].sort((a, b) => b.length - a.length);
+  if (!ws.length || !text) return [text];
+  const esc = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp("(" + ws.map(esc).join("|") + ")", "gi");
+  const out = [];
+  let pos = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index > pos) out.push(text.slice(pos, m.index));
+    out.push(h("mark", { class: "gl", title: "glossary term", text: m[0] }));
+    pos = m.index + m[0].length;
+  }
+  if (pos < text.length) out.push(text.slice(pos));
+  return out;
+}
 
 let draft = { content: "Fresh bread every morning.\n\nOur sourdough is baked in Utrecht since 1921.", format: "text", source: "en", targets: ["nl", "de"] };
 
@@ -24,33 +50,63 @@ export function render(main, { session }) {
   main.append(h("section", { class: "page two" }, h("div", {}, form, glossary(session)), side));
 
   function panel(lang) {
-    const text = h("pre", { class: "translation", "data-lang": lang }, skeleton(3));
-    const segs = h("ol", { class: "segments" });
+    const text = h("pre", { class: "translation", "data-lang": lang, hidden: true });
+    const rows = h("tbody", {});
+    const table = h("table", { class: "segments-table", "data-lang": lang },
+      h("thead", {}, h("tr", {}, h("th", { text: "Source" }), h("th", { text: lang + " · " + (LANGUAGE_NAMES[lang] || lang) }), h("th", {}))), rows);
+    const progress = h("div", { class: "progress muted small" }, skeleton(2));
     const meta = h("div", { class: "meta" });
+    const actions = h("div", { class: "actions", hidden: true });
     const state = h("span", { class: "state", text: "waiting" });
     const el = h("article", { class: "card panel pending", "data-lang": lang, id: "tr-" + lang },
-      h("header", {}, h("h3", { text: lang + " · " + (LANGUAGE_NAMES[lang] || lang) }), state), text, meta, h("details", {}, h("summary", { text: "Segments" }), segs));
-    return { el, text, segs, meta, state, seen: {} };
+      h("header", {}, h("h3", { text: lang + " · " + (LANGUAGE_NAMES[lang] || lang) }), state), progress, text, table, meta, actions);
+    return { el, text, rows, table, progress, meta, actions, state, seen: new Map(), lang };
+  }
+
+  // addSegments shows segments (in document order) as they arrive; a
+  // segment sent again replaces its row.
+  function addSegments(p, segs) {
+    for (const sg of segs || []) {
+      const src = glossaryTerms.map((t) => t.term);
+      const tgt = glossaryTerms.map((t) => (t.translations && t.translations[p.lang]) || (t.do_not_translate ? t.term : ""));
+      const row = h("tr", { "data-index": sg.index },
+        h("td", { class: "src" }, markTerms(sg.source || "", src)), h("td", { class: "tgt" }, markTerms(sg.text || "", tgt)),
+        h("td", {}, badge(sg.from === "memory" ? "memory" : sg.from || "", sg.from === "model" ? "model" : "")));
+      const old = p.seen.get(sg.index);
+      if (old) { old.replaceWith(row); p.seen.set(sg.index, row); continue; }
+      p.seen.set(sg.index, row);
+      const next = [...p.seen.entries()].filter(([i]) => i > sg.index).sort((a, b) => a[0] - b[0])[0];
+      if (next && next[1].parentNode === p.rows) p.rows.insertBefore(row, next[1]); else p.rows.append(row);
+    }
+  }
+
+  function resetPanel(p) {
+    p.seen.clear();
+    clear(p.rows);
+    p.text.hidden = true;
+    clear(p.text);
+    fill(p.progress, skeleton(2));
+    p.el.classList.remove("done", "failed");
+    p.el.classList.add("pending");
+    p.state.textContent = "restarted";
   }
 
   function fillPanel(p, r, simulated) {
     p.el.classList.remove("pending");
     p.el.classList.add("done");
     p.state.textContent = "done";
+    clear(p.progress);
+    p.text.hidden = false;
     fill(p.text, r.content || "");
-    fill(p.meta, 
+    fill(p.meta,
       badge((r.reused || 0) + " from memory"), badge((r.translated || 0) + " translated"),
       r.model ? badge(r.model, "model") : null, (simulated || r.simulated) ? badge("simulated", "simulated") : null);
     for (const c of r.checks || []) p.meta.append(h("div", { class: "warn small", text: "Check: " + (c.message || c.term || JSON.stringify(c)) }));
     addSegments(p, r.segments);
-  }
-
-  function addSegments(p, segs) {
-    for (const sg of segs || []) {
-      if (p.seen[sg.index]) continue;
-      p.seen[sg.index] = true;
-      p.segs.append(h("li", { value: sg.index + 1 }, h("span", { class: "src", text: sg.source }), " → ", h("span", { text: sg.text }), " ", badge(sg.from || "", sg.from === "model" ? "model" : "")));
-    }
+    const ext = { text: "txt", markdown: "md", html: "html" }[draft.format] || "txt";
+    fill(p.actions, copyButton("Copy", () => r.content || "", { class: "ghost small-btn tr-copy" }),
+      h("button", { type: "button", class: "ghost small-btn", text: "Download", on: { click: () => download("translation." + p.lang + "." + ext, "text/plain", r.content || "") } }));
+    p.actions.hidden = false;
   }
 
   async function run() {
@@ -82,11 +138,12 @@ export function render(main, { session }) {
     status.append(h("p", { class: "muted", text: "Translating " + (ans.segments || 0) + " segments into " + (ans.languages || []).length + " languages (" + ans.job_id + ")." }));
     stream(ans.stream_url, {
       "task.started": (d) => { const p = byLang[d.language]; if (p) p.state.textContent = "translating…"; },
+      "task.restarted": (d) => { const p = byLang[(d.task || "").split(".")[1]]; if (p) resetPanel(p); },
       "task.segments": (d) => {
         const p = byLang[d.language];
         if (!p) return;
         addSegments(p, d.segments);
-        if (p.el.classList.contains("pending")) fill(p.text, p.segs.children.length + " of " + (ans.segments || "?") + " segments ready…");
+        if (p.el.classList.contains("pending")) fill(p.progress, p.seen.size + " of " + (ans.segments || "?") + " segments ready…");
       },
       "task.result": (d) => { const p = byLang[d.language]; if (p) fillPanel(p, d, d.simulated); },
       "task.failed": (d) => {
@@ -95,7 +152,7 @@ export function render(main, { session }) {
         p.el.classList.remove("pending");
         p.el.classList.add("failed");
         p.state.textContent = "failed";
-        fill(p.text, errorBox({ code: d.code, message: d.message }));
+        fill(p.progress, errorBox({ code: d.code, message: d.message }));
       },
       done: (d) => {
         fill(status, h("p", { class: d.status === "succeeded" ? "ok" : "warn", id: "tr-done", text: "Done: " + d.status + "." }));
@@ -142,6 +199,7 @@ function glossary(session) {
   async function load() {
     try {
       const { body } = await get("/v1/glossary");
+      glossaryTerms = body.terms || [];
       fill(rows, ...(body.terms || []).map(row));
       if (!(body.terms || []).length && !canEdit) rows.append(h("tr", {}, h("td", { colspan: 4, class: "muted", text: "No terms." })));
     } catch (e) {
@@ -157,6 +215,7 @@ function glossary(session) {
         const terms = [...rows.children].filter((r) => r.read).map((r) => r.read()).filter((t) => t.term);
         try {
           const { body } = await put("/v1/glossary", { terms });
+          glossaryTerms = body.terms || [];
           fill(rows, ...(body.terms || []).map(row));
           status.append(h("p", { class: "ok", id: "gl-saved", text: "Saved " + (body.terms || []).length + " terms." }));
         } catch (e) {
