@@ -53,7 +53,13 @@ func Bootstrap(ctx context.Context, store copydesk.AccessStore, now time.Time, d
 		return fail(err)
 	}
 	u := &copydesk.User{CustomerID: c.ID, Email: adminEmail, Name: "Administrator", Role: copydesk.RoleAdmin}
-	if err := store.CreateUser(ctx, u); err != nil {
+	if err := store.CreateUser(ctx, u); copydesk.ErrorCode(err) == copydesk.ECONFLICT {
+		// Another instance of the cluster bootstrapped the same empty store
+		// at the same moment: its ADMIN stands; this one starts without.
+		logger.Info("another instance created the first ADMIN user at the same time; its key is in that instance's data directory", "email", adminEmail)
+		_, _ = fail(nil)
+		return false, nil
+	} else if err != nil {
 		return fail(err)
 	}
 	key, k, err := CreateAPIKey(ctx, store, now, c.ID, u.ID, KeyOptions{Name: "bootstrap"})

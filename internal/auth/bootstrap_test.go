@@ -57,3 +57,31 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("users after a refused bootstrap: got %d, want 0", n)
 	}
 }
+
+// staleCount reads no users, as an instance does that counted before
+// another instance's bootstrap committed.
+type staleCount struct{ copydesk.AccessStore }
+
+func (staleCount) CountUsers(context.Context) (int, error) { return 0, nil }
+
+// TestBootstrapRace: two instances bootstrapping one empty store at once
+// both start; the first ADMIN stands and the second writes no key file.
+func TestBootstrapRace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.Epoch())
+	db := MustStore(t, clock)
+	first, second := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	if created, err := auth.Bootstrap(ctx, db, clock.Now(), first, "admin@example.com", nil); err != nil || !created {
+		t.Fatalf("first Bootstrap: got %v, %v, want true, nil", created, err)
+	}
+	if created, err := auth.Bootstrap(ctx, staleCount{db}, clock.Now(), second, "admin@example.com", nil); err != nil || created {
+		t.Fatalf("racing Bootstrap: got %v, %v, want false, nil (the other instance's ADMIN stands)", created, err)
+	}
+	if _, err := os.Stat(filepath.Join(second, auth.AdminKeyFile)); !os.IsNotExist(err) {
+		t.Errorf("the racing instance left a key file: %v", err)
+	}
+	if n, _ := db.CountUsers(ctx); n != 1 {
+		t.Errorf("users: got %d, want the one ADMIN", n)
+	}
+}
