@@ -708,6 +708,21 @@ func TestWebUI(t *testing.T) {
 		if readings < 5 {
 			t.Errorf("%d rule readings shown, want one per rule and subject", readings)
 		}
+		// Provider health from /metrics and this month's spend from the
+		// ledger (the analyze tests above made model calls).
+		var provider []string
+		var models int
+		MustRunUI(t, browser, "providers and spend",
+			chromedp.WaitVisible(chromedp.CSS("#dash-providers-table")),
+			chromedp.WaitVisible(chromedp.CSS("#dash-spend-models")),
+			evalInto(&provider, `[...document.querySelectorAll("#dash-providers-table tbody tr td")].map((td) => td.textContent)`),
+			evalInto(&models, `document.querySelectorAll("#dash-spend-models tbody tr").length`))
+		if len(provider) < 8 || provider[2] != "up" || provider[4] == "0" || !strings.Contains(provider[6], "/") {
+			t.Errorf("providers row %q, want an endpoint up with its calls and latency percentiles", provider)
+		}
+		if models < 1 {
+			t.Error("spend by model lists no model although calls were made")
+		}
 		mustNotBePwned(t, browser, "dashboard")
 		screenshot(t, browser, shots, "dashboard")
 		mustBeAccessible(t, browser, "dashboard")

@@ -1,6 +1,7 @@
 // dashboard.js: the operator's figures (ADMIN) from the API — cache hit
-// rate per tier, cost per day, queue and latency from /metrics, alerts —
-// refreshed every 15 s.
+// rate per tier, cost per day, queue and latency from /metrics, alerts,
+// provider health (breakers, error rate, latency percentiles, tokens) and
+// this month's spend per customer and model — refreshed every 15 s.
 
 import { h, fill, clear, errorBox, skeleton, badge } from "./dom.js";
 import { get } from "./api.js";
@@ -51,6 +52,33 @@ function readingsTable(readings) {
       h("td", {}, r.judged ? badge(r.level || "ok", "label") : h("span", { class: "muted", text: "not judged" }))))));
 }
 
+// providersTable shows each provider endpoint as /metrics tells it: up or
+// down, its keys by circuit-breaker state, calls and error rate, upstream
+// latency percentiles and tokens, per provider and model.
+function providersTable(m) {
+  const eps = m.filter((x) => x.name === "copydesk_router_endpoint_up");
+  if (!eps.length) return h("p", { class: "muted", text: "No provider endpoints configured." });
+  const keys = (ep) => ["closed", "half_open", "open", "dead"]
+    .map((st) => [st, sum(m, "copydesk_router_keys", { endpoint: ep, state: st })]).filter(([, n]) => n > 0)
+    .map(([st, n]) => n + " " + st.replace("_", "-")).join(", ") || "–";
+  const rows = eps.map((x) => {
+    const { endpoint, provider, model } = x.labels;
+    const pm = { provider, model };
+    const calls = sum(m, "copydesk_provider_requests_total", pm);
+    const ok = sum(m, "copydesk_provider_requests_total", { ...pm, outcome: "ok" });
+    const q = (p) => secs(quantile(m, "copydesk_provider_upstream_seconds", p, pm));
+    const tokens = sum(m, "copydesk_provider_tokens_total", { ...pm, type: "input" }) + sum(m, "copydesk_provider_tokens_total", { ...pm, type: "output" });
+    return h("tr", { "data-endpoint": endpoint },
+      h("td", { text: endpoint }), h("td", { text: provider + "/" + model }),
+      h("td", {}, badge(x.value > 0 ? "up" : "down", "label")), h("td", { text: keys(endpoint) }),
+      h("td", { class: "num", text: String(calls) }), h("td", { class: "num", text: calls ? pct((calls - ok) / calls) : "–" }),
+      h("td", { class: "num", text: q(0.5) + " / " + q(0.95) + " / " + q(0.99) }), h("td", { class: "num", text: String(tokens) }));
+  });
+  return h("table", { class: "readings", id: "dash-providers-table" },
+    h("thead", {}, h("tr", {}, ["Endpoint", "Model", "State", "Keys (breaker)", "Calls", "Errors", "Latency p50 / p95 / p99", "Tokens"].map((t) => h("th", { text: t })))),
+    h("tbody", {}, rows));
+}
+
 function section(id, title) {
   const body = h("div", { class: "body" }, skeleton(4));
   const el = h("article", { class: "card dash", id }, h("h3", { text: title }), body);
@@ -63,9 +91,12 @@ export function render(main) {
   const cost = section("dash-cost", "Cost per day (last 30 days)");
   const queue = section("dash-queue", "Queue and latency");
   const alerts = section("dash-alerts", "Alerts");
+  const providers = section("dash-providers", "Providers");
+  const spend = section("dash-spend", "Spend this month");
+  providers.el.classList.add("wide");
   main.append(h("section", { class: "page" },
     h("div", { class: "title-row" }, h("h1", { text: "Dashboard" }), updated),
-    h("div", { class: "grid dash-grid" }, cache.el, cost.el, queue.el, alerts.el)));
+    h("div", { class: "grid dash-grid" }, cache.el, cost.el, queue.el, alerts.el, spend.el, providers.el)));
 
   async function part(sec, load) {
     try {
@@ -79,7 +110,25 @@ export function render(main) {
   async function refresh() {
     const alertsReq = get("/v1/alerts");
     alertsReq.catch(() => {}); // each part shows its own error
+    const metricsReq = get("/metrics", { text: true });
+    metricsReq.catch(() => {});
     await Promise.all([
+      part(providers, async () => providersTable(parseMetrics((await metricsReq).body))),
+      part(spend, async () => {
+        const now = new Date(), first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+        const q = "/v1/usage?from=" + day(first) + "&to=" + day(now);
+        const [byCustomer, byModel] = await Promise.all([get(q + "&group=customer"), get(q + "&group=model")]);
+        const money = moneyIn(byCustomer.body.currency || "USD");
+        const rows = (body, key) => (body.rows || []).slice().sort((a, b) => (b.cost || 0) - (a.cost || 0)).slice(0, 10)
+          .map((r) => h("tr", {}, h("td", { text: r[key] || "–" }), h("td", { class: "num", text: money(r.cost || 0) }),
+            h("td", { class: "num", text: String(r.calls || 0) }), h("td", { class: "num", text: String((r.input_tokens || 0) + (r.output_tokens || 0)) })));
+        const table = (title, id, body, key) => [h("h4", { text: title }),
+          (body.rows || []).length ? h("table", { class: "readings", id },
+            h("thead", {}, h("tr", {}, [key, "cost", "calls", "tokens"].map((t) => h("th", { text: t })))),
+            h("tbody", {}, rows(body, key))) : h("p", { class: "muted", text: "No spending this month." })];
+        return h("div", {}, ...table("By customer (top 10)", "dash-spend-customers", byCustomer.body, "customer_id"),
+          ...table("By model (top 10)", "dash-spend-models", byModel.body, "model"));
+      }),
       part(cache, async () => {
         const { body } = await get("/v1/cache/stats");
         const tiers = body.Tiers || [];
@@ -109,7 +158,7 @@ export function render(main) {
           h("p", { class: "muted small", text: "Total " + money(tot.cost || 0) + " · " + (tot.calls || 0) + " calls · " + (tot.cache_hits || 0) + " cache hits · saved " + money(tot.saved || 0) }));
       }),
       part(queue, async () => {
-        const { body } = await get("/metrics", { text: true });
+        const { body } = await metricsReq;
         const m = parseMetrics(body);
         const kinds = labelValues(m, "copydesk_request_first_result_seconds_bucket", "kind");
         const figures = [
