@@ -813,3 +813,175 @@ func TestClientCannotRaiseItself(t *testing.T) {
 	MustStatus(t, call(t, base, "GET", "/v1/usage?from=yesterday", admin, nil), 400, "usage date")
 	MustStatus(t, call(t, base, "GET", "/v1/usage?group=planet", admin, nil), 400, "usage group")
 }
+
+// MustRefusedWithin polls get until it answers 401, for at most 5 s (the
+// bound the access section promises for a change made on another
+// instance); nothing is timed below that bound.
+func MustRefusedWithin(tb testing.TB, what string, get func() response) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := get()
+		if r.Status == 401 {
+			return
+		}
+		if r.Status != 200 {
+			tb.Fatalf("%s: got status %d, want 200 until refused, then 401: %s", what, r.Status, r.Body)
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: still 200 five seconds after the change, want 401", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestRevocationOverHTTP: a JWT stops working when its key is revoked (on
+// this instance or, straight in the store, on another) or its user is
+// disabled; disabling a user ends its keys, tokens and sessions; a password
+// change ends the user's sessions and the tokens exchanged for them.
+func TestRevocationOverHTTP(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	base := m.HTTP.URL()
+	admin := MustAdminKey(t, m)
+	ctx := context.Background()
+	owner := MustTenant(t, base, admin, "", copydesk.RoleClient, "owner@revoke.example")
+
+	newKey := func(tb testing.TB, as string) createdKey {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/keys", as, map[string]any{"name": "revocable"})
+		MustStatus(tb, r, 201, "create key")
+		var k createdKey
+		r.json(tb, &k)
+		return k
+	}
+	tokenFor := func(tb testing.TB, key string) string {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/auth/token", key, nil)
+		MustStatus(tb, r, 200, "issue token")
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		r.json(tb, &tok)
+		return tok.AccessToken
+	}
+	get := func(cred string) func() response {
+		return func() response { return call(t, base, "GET", "/v1/keys", cred, nil) }
+	}
+	const pw = "correct horse battery"
+	login := func(tb testing.TB, email string) (session, csrf string) {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/auth/login", "", map[string]any{"email": email, "password": pw})
+		MustStatus(tb, r, 200, "login")
+		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+			switch c.Name {
+			case auth.SessionCookieName:
+				session = c.Value
+			case auth.CSRFCookieName:
+				csrf = c.Value
+			}
+		}
+		return session, csrf
+	}
+	withSession := func(session, csrf, method, path string) func() response {
+		return func() response {
+			return do(t, method, base+path, "", nil, "Authorization", "", "Cookie", auth.SessionCookieName+"="+session, auth.CSRFHeader, csrf)
+		}
+	}
+	webUser := func(tb testing.TB, email string) string {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/users", admin, map[string]any{"customer_id": owner.CustomerID, "email": email, "role": "USER", "password": pw})
+		MustStatus(tb, r, 201, "create user")
+		var u copydesk.User
+		r.json(tb, &u)
+		return u.ID
+	}
+
+	t.Run("key revoked here", func(t *testing.T) {
+		k := newKey(t, owner.Key)
+		tok := tokenFor(t, k.Key)
+		MustStatus(t, get(tok)(), 200, "fresh token")
+		MustStatus(t, call(t, base, "DELETE", "/v1/keys/"+k.APIKey.ID, owner.Key, nil), 200, "revoke")
+		MustStatus(t, get(tok)(), 401, "token of a key revoked on this instance")
+		MustStatus(t, get(k.Key)(), 401, "the revoked key")
+	})
+	t.Run("key revoked elsewhere", func(t *testing.T) {
+		k := newKey(t, owner.Key)
+		tok := tokenFor(t, k.Key)
+		MustStatus(t, get(tok)(), 200, "fresh token")
+		if _, err := m.Store.RevokeAPIKey(ctx, k.APIKey.ID); err != nil { // as another instance would
+			t.Fatal(err)
+		}
+		MustRefusedWithin(t, "token of a key revoked on another instance", get(tok))
+	})
+	t.Run("user disabled", func(t *testing.T) {
+		uid := webUser(t, "disabled@revoke.example")
+		r := call(t, base, "POST", "/v1/keys", admin, map[string]any{"user_id": uid, "name": "victim"})
+		MustStatus(t, r, 201, "key of the user")
+		var k createdKey
+		r.json(t, &k)
+		keyTok := tokenFor(t, k.Key)
+		session, csrf := login(t, "disabled@revoke.example")
+		r = withSession(session, csrf, "POST", "/v1/auth/token")()
+		MustStatus(t, r, 200, "token for the session")
+		var st struct {
+			AccessToken string `json:"access_token"`
+		}
+		r.json(t, &st)
+		for name, f := range map[string]func() response{"key": get(k.Key), "key token": get(keyTok), "session": withSession(session, csrf, "GET", "/v1/keys"), "session token": get(st.AccessToken)} {
+			MustStatus(t, f(), 200, name+" before disabling")
+		}
+		MustStatus(t, call(t, base, "PATCH", "/v1/users/"+uid, admin, map[string]any{"disabled": true}), 200, "disable")
+		for name, f := range map[string]func() response{"key": get(k.Key), "key token": get(keyTok), "session": withSession(session, csrf, "GET", "/v1/keys"), "session token": get(st.AccessToken)} {
+			MustStatus(t, f(), 401, name+" of a disabled user")
+		}
+		r = call(t, base, "POST", "/v1/auth/login", "", map[string]any{"email": "disabled@revoke.example", "password": pw})
+		MustStatus(t, r, 401, "login of a disabled user")
+	})
+	t.Run("user disabled elsewhere", func(t *testing.T) {
+		uid := webUser(t, "disabled2@revoke.example")
+		r := call(t, base, "POST", "/v1/keys", admin, map[string]any{"user_id": uid, "name": "victim"})
+		MustStatus(t, r, 201, "key of the user")
+		var k createdKey
+		r.json(t, &k)
+		tok := tokenFor(t, k.Key)
+		session, csrf := login(t, "disabled2@revoke.example")
+		MustStatus(t, get(tok)(), 200, "token before disabling")
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 200, "session before disabling")
+		if err := m.Store.SetUserDisabled(ctx, uid, true); err != nil {
+			t.Fatal(err)
+		}
+		MustRefusedWithin(t, "token of a user disabled on another instance", get(tok))
+		MustRefusedWithin(t, "key of a user disabled on another instance", get(k.Key))
+		MustRefusedWithin(t, "session of a user disabled on another instance", withSession(session, csrf, "GET", "/v1/keys"))
+	})
+	t.Run("password changed", func(t *testing.T) {
+		uid := webUser(t, "changed@revoke.example")
+		session, csrf := login(t, "changed@revoke.example")
+		r := withSession(session, csrf, "POST", "/v1/auth/token")()
+		MustStatus(t, r, 200, "token for the session")
+		var st struct {
+			AccessToken string `json:"access_token"`
+		}
+		r.json(t, &st)
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 200, "session before the change")
+		MustStatus(t, call(t, base, "PATCH", "/v1/users/"+uid, admin, map[string]any{"password": "a brand new password"}), 200, "change password")
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 401, "session after a password change")
+		MustStatus(t, get(st.AccessToken)(), 401, "session token after a password change")
+		r = call(t, base, "POST", "/v1/auth/login", "", map[string]any{"email": "changed@revoke.example", "password": "a brand new password"})
+		MustStatus(t, r, 200, "login with the new password")
+	})
+	t.Run("password changed elsewhere", func(t *testing.T) {
+		uid := webUser(t, "changed2@revoke.example")
+		session, csrf := login(t, "changed2@revoke.example")
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 200, "session before the change")
+		h, err := auth.HashPassword("a brand new password", auth.DefaultPasswordParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Store.SetUserPassword(ctx, uid, h); err != nil {
+			t.Fatal(err)
+		}
+		MustRefusedWithin(t, "session after a password change on another instance", withSession(session, csrf, "GET", "/v1/keys"))
+	})
+}

@@ -93,11 +93,11 @@ type Principal struct {
 	UserID     string   `json:"user_id"`
 	CustomerID string   `json:"customer_id"`
 	Role       Role     `json:"role"`
-	Method     string   `json:"method"`           // "key", "session" or "jwt"
-	KeyID      string   `json:"key_id,omitempty"` // set for Method "key"
-	Scopes     []string `json:"scopes,omitempty"` // empty: all the role allows
-	Models     []string `json:"models,omitempty"` // empty: every model; see AllowsModel
-	SessionID  string   `json:"session_id,omitempty"`
+	Method     string   `json:"method"`               // "key", "session" or "jwt"
+	KeyID      string   `json:"key_id,omitempty"`     // set for Method "key", and "jwt" exchanged for a key
+	Scopes     []string `json:"scopes,omitempty"`     // empty: all the role allows
+	Models     []string `json:"models,omitempty"`     // empty: every model; see AllowsModel
+	SessionID  string   `json:"session_id,omitempty"` // set for Method "session", and "jwt" exchanged for a session
 }
 
 // CanSeeCustomer reports whether p may read data of customerID: an ADMIN
@@ -154,10 +154,12 @@ type AccessStore interface {
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// FindUsers returns the users matching filter, oldest first.
 	FindUsers(ctx context.Context, filter UserFilter) ([]*User, error)
-	// SetUserPassword replaces a user's password hash. Returns ENOTFOUND if
-	// the user does not exist.
+	// SetUserPassword replaces a user's password hash and, in the same
+	// transaction, deletes the user's sessions: a password change ends
+	// every browser session. Returns ENOTFOUND if the user does not exist.
 	SetUserPassword(ctx context.Context, userID, passwordHash string) error
-	// SetUserDisabled disables or enables a user. Returns ENOTFOUND if the
+	// SetUserDisabled disables or enables a user; disabling deletes the
+	// user's sessions in the same transaction. Returns ENOTFOUND if the
 	// user does not exist.
 	SetUserDisabled(ctx context.Context, userID string, disabled bool) error
 	// CountUsers returns the number of users (0 on a fresh store: bootstrap).
@@ -170,6 +172,9 @@ type AccessStore interface {
 	// FindAPIKeyByPrefix returns the key with the prefix, revoked and
 	// expired ones included. Returns ENOTFOUND if there is none.
 	FindAPIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
+	// FindAPIKeyByID returns the key with the ID, revoked and expired ones
+	// included. Returns ENOTFOUND if there is none.
+	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
 	// FindAPIKeys returns the keys matching filter, oldest first.
 	FindAPIKeys(ctx context.Context, filter APIKeyFilter) ([]*APIKey, error)
 	// RevokeAPIKey marks the key revoked now. Revoking a revoked key keeps
@@ -182,6 +187,9 @@ type AccessStore interface {
 	// FindSessionByHash returns the session whose token hashes to hash,
 	// expired ones included. Returns ENOTFOUND if there is none.
 	FindSessionByHash(ctx context.Context, hash []byte) (*Session, error)
+	// FindSessionByID returns the session with the ID, expired ones
+	// included. Returns ENOTFOUND if there is none.
+	FindSessionByID(ctx context.Context, id string) (*Session, error)
 	// DeleteSession deletes a session (logout). Deleting an absent session
 	// is not an error.
 	DeleteSession(ctx context.Context, id string) error

@@ -139,16 +139,20 @@ func (db *DB) FindUsers(ctx context.Context, filter copydesk.UserFilter) ([]*cop
 }
 
 // SetUserPassword replaces a user's password hash. Returns ENOTFOUND if the user does not exist.
+// The user's sessions are deleted in the same transaction.
 func (db *DB) SetUserPassword(ctx context.Context, userID, passwordHash string) error {
-	return db.updateUser(ctx, userID, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash)
+	return db.updateUser(ctx, userID, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, true)
 }
 
 // SetUserDisabled disables or enables a user. Returns ENOTFOUND if the user does not exist.
+// Disabling deletes the user's sessions in the same transaction.
 func (db *DB) SetUserDisabled(ctx context.Context, userID string, disabled bool) error {
-	return db.updateUser(ctx, userID, `UPDATE users SET disabled = ? WHERE id = ?`, disabled)
+	return db.updateUser(ctx, userID, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, disabled)
 }
 
-func (db *DB) updateUser(ctx context.Context, userID, query string, v any) error {
+// updateUser runs query (with v and userID) and, when endSessions, deletes
+// the user's sessions in the same transaction.
+func (db *DB) updateUser(ctx context.Context, userID, query string, v any, endSessions bool) error {
 	return db.writeTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, query, v, userID)
 		if err != nil {
@@ -156,6 +160,11 @@ func (db *DB) updateUser(ctx context.Context, userID, query string, v any) error
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found", userID)
+		}
+		if endSessions {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+				return translate(err)
+			}
 		}
 		return nil
 	})
@@ -210,6 +219,15 @@ func (db *DB) FindAPIKeyByPrefix(ctx context.Context, prefix string) (*copydesk.
 	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE prefix = ?`, prefix))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "api key not found")
+	}
+	return k, translate(err)
+}
+
+// FindAPIKeyByID returns the key with the ID. Returns ENOTFOUND if there is none.
+func (db *DB) FindAPIKeyByID(ctx context.Context, id string) (*copydesk.APIKey, error) {
+	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "api key %q not found", id)
 	}
 	return k, translate(err)
 }
@@ -271,10 +289,19 @@ func (db *DB) CreateSession(ctx context.Context, s *copydesk.Session) error {
 
 // FindSessionByHash returns the session. Returns ENOTFOUND if there is none.
 func (db *DB) FindSessionByHash(ctx context.Context, hash []byte) (*copydesk.Session, error) {
+	return db.findSession(ctx, `hash = ?`, hash)
+}
+
+// FindSessionByID returns the session. Returns ENOTFOUND if there is none.
+func (db *DB) FindSessionByID(ctx context.Context, id string) (*copydesk.Session, error) {
+	return db.findSession(ctx, `id = ?`, id)
+}
+
+func (db *DB) findSession(ctx context.Context, where string, arg any) (*copydesk.Session, error) {
 	var s copydesk.Session
 	var expires, created int64
 	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, customer_id, hash, csrf_token, expires_at, created_at
-		FROM sessions WHERE hash = ?`, hash).Scan(&s.ID, &s.UserID, &s.CustomerID, &s.Hash, &s.CSRFToken, &expires, &created)
+		FROM sessions WHERE `+where, arg).Scan(&s.ID, &s.UserID, &s.CustomerID, &s.Hash, &s.CSRFToken, &expires, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "session not found")
 	} else if err != nil {
