@@ -159,7 +159,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"POST /v1/auth/logout", "/v1/auth/logout", nil, want{"nobody": ok(401), "*": ok(204)}},
 		{"POST /v1/auth/token", "/v1/auth/token", nil, want{"nobody": ok(401), "*": ok(200)}},
 		{"POST /v1/analyses", "/v1/analyses", func(string) any { return inline }, want{"nobody": ok(401), "*": ok(200)}},
-		{"GET /v1/analyses/{key}", "/v1/analyses/" + acc.ResultKey, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
+		{"GET /v1/analyses/{key}", "/v1/analyses/" + acc.ResultKey, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"POST /v1/chat/completions", "/v1/chat/completions", func(c string) any { return chat }, want{"nobody": ok(401), "*": ok(200)}},
 		{"POST /v1/messages", "/v1/messages", func(string) any {
 			return map[string]any{"model": "quality", "max_tokens": 16, "messages": []any{map[string]any{"role": "user", "content": "Say hi"}}}
@@ -984,4 +984,57 @@ func TestRevocationOverHTTP(t *testing.T) {
 		}
 		MustRefusedWithin(t, "session after a password change on another instance", withSession(session, csrf, "GET", "/v1/keys"))
 	})
+}
+
+// TestReportIsolation: a local report read back by key is its USER's own:
+// another USER of the same customer gets 404 (as for jobs and streams),
+// even for the same content, which gets a key of its own; the customer's
+// CLIENT and the ADMIN may read it; another customer may not.
+func TestReportIsolation(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	base := m.HTTP.URL()
+	admin := MustAdminKey(t, m)
+	client := MustTenant(t, base, admin, "", copydesk.RoleClient, "client@iso.example")
+	ann := MustTenant(t, base, admin, client.CustomerID, copydesk.RoleUser, "ann@iso.example")
+	bob := MustTenant(t, base, admin, client.CustomerID, copydesk.RoleUser, "bob@iso.example")
+	stranger := MustTenant(t, base, admin, "", copydesk.RoleClient, "client@other.example")
+
+	post := func(key string) string {
+		t.Helper()
+		r := call(t, base, "POST", "/v1/analyses", key, map[string]any{"content": "Our bakery bakes fresh bread every morning.", "language": "en"})
+		MustStatus(t, r, 200, "analysis")
+		var a struct {
+			ResultKey string `json:"result_key"`
+		}
+		r.json(t, &a)
+		if a.ResultKey == "" {
+			t.Fatalf("no result_key in %s", r.Body)
+		}
+		return a.ResultKey
+	}
+	annKey, bobKey := post(ann.Key), post(bob.Key)
+	if annKey == bobKey {
+		t.Fatal("two USERs got the same result key for the same content, want one each")
+	}
+	for _, tc := range []struct {
+		who, cred, key string
+		want           int
+	}{
+		{"ann her own", ann.Key, annKey, 200},
+		{"bob his own", bob.Key, bobKey, 200},
+		{"bob ann's", bob.Key, annKey, 404},
+		{"ann bob's", ann.Key, bobKey, 404},
+		{"their CLIENT ann's", client.Key, annKey, 200},
+		{"the ADMIN ann's", admin, annKey, 200},
+		{"another customer's CLIENT ann's", stranger.Key, annKey, 404},
+	} {
+		r := call(t, base, "GET", "/v1/analyses/"+tc.key, tc.cred, nil)
+		if r.Status != tc.want {
+			t.Errorf("%s: got status %d, want %d: %.200s", tc.who, r.Status, tc.want, r.Body)
+		}
+		if r.Status == 404 && bytes.Contains(r.Body, []byte(`"score"`)) {
+			t.Errorf("%s: the 404 answer contains the report", tc.who)
+		}
+	}
 }

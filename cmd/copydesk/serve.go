@@ -299,13 +299,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			Stats: func(ctx context.Context) any { return m.Cache.Stats(ctx) },
 			Purge: func(ctx context.Context, f copydesk.CacheFilter) (any, error) { return m.Cache.Purge(ctx, f) },
 		},
-		Auth:           m.Auth,
-		Limiter:        m.Limiter,
-		Access:         m.access,
-		Budgets:        m.Budget,
-		Ledger:         m.ledger,
-		Clock:          m.Clock,
-		ResultCustomer: m.Cache.Owner,
+		Auth:        m.Auth,
+		Limiter:     m.Limiter,
+		Access:      m.access,
+		Budgets:     m.Budget,
+		Ledger:      m.ledger,
+		Clock:       m.Clock,
+		ResultOwner: m.Cache.Owner,
 		Ready: func(ctx context.Context) error {
 			var redisErr error
 			if m.redis != nil {

@@ -21,9 +21,10 @@ const cacheMaxEntries = 100_000
 // CachingStore is a copydesk.AccessStore that remembers the API keys, users
 // and sessions it read for TTL, so that an authenticated request does not
 // read the store: neither a key's (by prefix), nor a JWT's (its key or
-// session by ID and its user are checked against the same cached reads). Every change made through it (a key created or revoked, a
-// user created, disabled or given a new password, a session created or
-// deleted) forgets everything at once, so that this instance never serves
+// session by ID and its user are checked against the same cached reads).
+// Every change made through it (a key created or revoked, a user created,
+// disabled or given a new password, a session created or deleted) forgets
+// everything at once, so that this instance never serves
 // stale access; changes made by another instance are seen within TTL.
 // Unknown keys and sessions are remembered too (as not found). Safe for
 // concurrent use.

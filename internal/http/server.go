@@ -114,10 +114,12 @@ type Server struct {
 	Budgets BudgetAdmin
 	// Ledger reads the cost ledger (usage routes).
 	Ledger UsageReporter
-	// ResultCustomer returns the customer partition of a cached result by
-	// key (ok false if absent), so that GET /v1/analyses/{key} never serves
-	// another customer's report; nil serves no stored result.
-	ResultCustomer func(ctx context.Context, key string) (customerID string, ok bool, err error)
+	// ResultOwner returns the customer partition and the owning user ("" for
+	// the whole customer) of a cached result by key (ok false if absent), so
+	// that GET /v1/analyses/{key} serves a report only to whom may see its
+	// owner's data (copydesk.Principal.CanSeeUser); nil serves no stored
+	// result.
+	ResultOwner func(ctx context.Context, key string) (customerID, userID string, ok bool, err error)
 	// Clock tells the time of usage ranges and key expiry. Default
 	// copydesk.SystemClock.
 	Clock copydesk.Clock
