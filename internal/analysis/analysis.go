@@ -284,6 +284,13 @@ func (s *Service) normalize(req *Request) error {
 		req.Format = analyze.FormatText
 	}
 	req.Locale = analyze.ResolveLocale(req.Locale) // "nl-BE" and "nl" share a cached report
+	var err error
+	if req.Types, err = uniqueTypes("types", req.Types); err != nil {
+		return err
+	}
+	if req.Deep, err = uniqueTypes("deep", req.Deep); err != nil {
+		return err
+	}
 	for _, t := range req.Deep {
 		if !slices.Contains(analyze.AllTypes, t) {
 			return copydesk.Errorf(copydesk.EINVALID, "deep: unknown analysis %q; use one of %s", t, typeList())
@@ -293,6 +300,25 @@ func (s *Service) normalize(req *Request) error {
 		}
 	}
 	return nil
+}
+
+// MaxTypeEntries caps the entries of types and deep: each names one of
+// the six analyses, so a longer list can only repeat them.
+const MaxTypeEntries = 32
+
+// uniqueTypes returns list without repeats, in the order of first
+// appearance. Returns EINVALID for a list longer than MaxTypeEntries.
+func uniqueTypes(field string, list []analyze.Type) ([]analyze.Type, error) {
+	if len(list) > MaxTypeEntries {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "%s has %d entries; at most %d are allowed, each analysis once (%s)", field, len(list), MaxTypeEntries, typeList())
+	}
+	var out []analyze.Type
+	for _, t := range list {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 func typeList() string {
