@@ -77,8 +77,11 @@ type ModelCall struct {
 	Priority   Priority
 	CustomerID string
 	UserID     string
-	JobID      string
-	Request    ModelRequest
+	// KeyID is the API key the call is made with, when its budget counts
+	// (a call made directly by the key: chat, messages, embeddings).
+	KeyID   string
+	JobID   string
+	Request ModelRequest
 	// Version names the prompt template that built Request; it is part of
 	// the cache key, so changing a template invalidates its own entries.
 	Version string
