@@ -74,7 +74,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (copydesk.Principal, error
 		if strings.Count(cred, ".") == 2 && a.Tokens != nil {
 			p, err := a.Tokens.Verify(cred)
 			if err == nil {
-				err = a.tokenStanding(ctx, p)
+				err = a.tokenStanding(ctx, &p)
 			}
 			if err != nil {
 				a.logger().Info("auth: token refused", "reason", copydesk.ErrorMessage(err))
@@ -132,7 +132,8 @@ func (a *Authenticator) authenticateKey(ctx context.Context, key string) (copyde
 	if u.CustomerID != k.CustomerID {
 		return copydesk.Principal{}, unauthorized("API key is not valid")
 	}
-	return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodKey, KeyID: k.ID, Scopes: k.Scopes, Models: k.Models}, nil
+	return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodKey, KeyID: k.ID,
+		Scopes: k.Scopes, Models: k.Models, KeyRateLimit: k.RateLimit}, nil
 }
 
 // tokenStanding checks that what a verified JWT was exchanged for still
@@ -141,8 +142,9 @@ func (a *Authenticator) authenticateKey(ctx context.Context, key string) (copyde
 // and its user exists and is enabled. With a CachingStore as Store these
 // are the same cached reads a key or session request makes, so a token
 // costs no store round trip while they are fresh, and a revocation made on
-// another instance bites within the cache's TTL.
-func (a *Authenticator) tokenStanding(ctx context.Context, p copydesk.Principal) error {
+// another instance bites within the cache's TTL. It sets the key's current
+// rate limit on p.
+func (a *Authenticator) tokenStanding(ctx context.Context, p *copydesk.Principal) error {
 	now := a.clock().Now()
 	if p.KeyID != "" {
 		k, err := a.Store.FindAPIKeyByID(ctx, p.KeyID)
@@ -160,6 +162,7 @@ func (a *Authenticator) tokenStanding(ctx context.Context, p copydesk.Principal)
 		if k.UserID != p.UserID || k.CustomerID != p.CustomerID {
 			return unauthorized("token is invalid")
 		}
+		p.KeyRateLimit = k.RateLimit
 	}
 	if p.SessionID != "" {
 		s, err := a.Store.FindSessionByID(ctx, p.SessionID)

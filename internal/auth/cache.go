@@ -183,6 +183,12 @@ func (s *CachingStore) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) err
 	return err
 }
 
+// SetAPIKeyRateLimit implements copydesk.AccessStore and forgets the cache.
+func (s *CachingStore) SetAPIKeyRateLimit(ctx context.Context, id string, rate *copydesk.RateLimit) (*copydesk.APIKey, error) {
+	k, err := s.AccessStore.SetAPIKeyRateLimit(ctx, id, rate)
+	return changed(s, k, err)
+}
+
 // RevokeAPIKey implements copydesk.AccessStore and forgets the cache.
 func (s *CachingStore) RevokeAPIKey(ctx context.Context, id string) (*copydesk.APIKey, error) {
 	k, err := s.AccessStore.RevokeAPIKey(ctx, id)

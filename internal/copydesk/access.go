@@ -71,10 +71,35 @@ type APIKey struct {
 	// Models, when set, are the only models the key may use: model names,
 	// routing classes, aliases or provider/model names (see
 	// Principal.AllowsModel). Empty: every model.
-	Models    []string   `json:"models,omitempty"`
+	Models []string `json:"models,omitempty"`
+	// RateLimit, when set, is the key's own rate limit, checked besides
+	// its user's and its customer's (a "virtual key").
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
+}
+
+// RateLimit is a token bucket: PerMinute requests a minute, continuously,
+// up to Burst at once.
+type RateLimit struct {
+	PerMinute int `json:"per_minute"`
+	Burst     int `json:"burst,omitempty"` // 0: PerMinute
+}
+
+// MaxRatePerMinute bounds a RateLimit's PerMinute and Burst.
+const MaxRatePerMinute = 1_000_000
+
+// Validate returns EINVALID unless 0 < PerMinute <= MaxRatePerMinute and
+// 0 <= Burst <= MaxRatePerMinute.
+func (r RateLimit) Validate() error {
+	if r.PerMinute < 1 || r.PerMinute > MaxRatePerMinute {
+		return Errorf(EINVALID, "rate_limit.per_minute must be between 1 and %d (got %d)", MaxRatePerMinute, r.PerMinute)
+	}
+	if r.Burst < 0 || r.Burst > MaxRatePerMinute {
+		return Errorf(EINVALID, "rate_limit.burst must be between 0 (per_minute) and %d (got %d)", MaxRatePerMinute, r.Burst)
+	}
+	return nil
 }
 
 // Session is a browser login. The token lives only in the cookie; the store
@@ -94,11 +119,14 @@ type Principal struct {
 	UserID     string   `json:"user_id"`
 	CustomerID string   `json:"customer_id"`
 	Role       Role     `json:"role"`
-	Method     string   `json:"method"`               // "key", "session" or "jwt"
-	KeyID      string   `json:"key_id,omitempty"`     // set for Method "key", and "jwt" exchanged for a key
-	Scopes     []string `json:"scopes,omitempty"`     // empty: all the role allows
-	Models     []string `json:"models,omitempty"`     // empty: every model; see AllowsModel
-	SessionID  string   `json:"session_id,omitempty"` // set for Method "session", and "jwt" exchanged for a session
+	Method     string   `json:"method"`           // "key", "session" or "jwt"
+	KeyID      string   `json:"key_id,omitempty"` // set for Method "key", and "jwt" exchanged for a key
+	Scopes     []string `json:"scopes,omitempty"` // empty: all the role allows
+	Models     []string `json:"models,omitempty"` // empty: every model; see AllowsModel
+	// KeyRateLimit is the rate limit of the API key the caller used (a key
+	// or a JWT exchanged for one), nil for none.
+	KeyRateLimit *RateLimit `json:"key_rate_limit,omitempty"`
+	SessionID    string     `json:"session_id,omitempty"` // set for Method "session", and "jwt" exchanged for a session
 }
 
 // CanSeeCustomer reports whether p may read data of customerID: an ADMIN
@@ -178,6 +206,10 @@ type AccessStore interface {
 	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
 	// FindAPIKeys returns the keys matching filter, oldest first.
 	FindAPIKeys(ctx context.Context, filter APIKeyFilter) ([]*APIKey, error)
+	// SetAPIKeyRateLimit sets (nil: removes) the key's own rate limit and
+	// returns the key. Returns EINVALID for a bad rate and ENOTFOUND if the
+	// key does not exist.
+	SetAPIKeyRateLimit(ctx context.Context, id string, rate *RateLimit) (*APIKey, error)
 	// RevokeAPIKey marks the key revoked now. Revoking a revoked key keeps
 	// its first revocation time. Returns ENOTFOUND if the key does not exist.
 	RevokeAPIKey(ctx context.Context, id string) (*APIKey, error)
@@ -681,6 +713,11 @@ func (k *APIKey) Prepare(now time.Time) error {
 	}
 	if err := ValidateModelList(k.Models); err != nil {
 		return err
+	}
+	if k.RateLimit != nil {
+		if err := k.RateLimit.Validate(); err != nil {
+			return err
+		}
 	}
 	for _, s := range k.Scopes {
 		if err := checkLen("scope", s, MaxScopeLen, true); err != nil {

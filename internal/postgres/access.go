@@ -170,20 +170,33 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 		} else if !ok {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", k.UserID, k.CustomerID)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)`,
-			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "), k.ExpiresAt, k.CreatedAt)
+		perMinute, burst := rateColumns(k.RateLimit)
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12)`,
+			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "), k.ExpiresAt, k.CreatedAt, perMinute, burst)
 		return translateAccess(err, "api key with this id or prefix")
 	})
 }
 
-const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at`
+const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst`
+
+// rateColumns are a key's rate limit as stored: 0, 0 for none.
+func rateColumns(r *copydesk.RateLimit) (perMinute, burst int) {
+	if r == nil {
+		return 0, 0
+	}
+	return r.PerMinute, r.Burst
+}
 
 func scanKey(row pgx.Row) (*copydesk.APIKey, error) {
 	var k copydesk.APIKey
 	var scopes, models string
-	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &k.ExpiresAt, &k.RevokedAt, &k.CreatedAt); err != nil {
+	var perMinute, burst int
+	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &k.ExpiresAt, &k.RevokedAt, &k.CreatedAt, &perMinute, &burst); err != nil {
 		return nil, err
+	}
+	if perMinute > 0 {
+		k.RateLimit = &copydesk.RateLimit{PerMinute: perMinute, Burst: burst}
 	}
 	k.Scopes, k.Models = strings.Fields(scopes), strings.Fields(models)
 	k.CreatedAt = k.CreatedAt.UTC()
@@ -227,6 +240,23 @@ func (db *DB) FindAPIKeys(ctx context.Context, filter copydesk.APIKeyFilter) ([]
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*copydesk.APIKey, error) { return scanKey(row) })
 	return out, translate(err)
+}
+
+// SetAPIKeyRateLimit sets or removes the key's rate limit. See
+// copydesk.AccessStore.
+func (db *DB) SetAPIKeyRateLimit(ctx context.Context, id string, rate *copydesk.RateLimit) (*copydesk.APIKey, error) {
+	if rate != nil {
+		if err := rate.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	perMinute, burst := rateColumns(rate)
+	k, err := scanKey(db.pool.QueryRow(ctx, `UPDATE api_keys SET rate_per_minute = $1, rate_burst = $2
+		WHERE id = $3 RETURNING `+keyColumns, perMinute, burst, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "api key %q not found", id)
+	}
+	return k, translate(err)
 }
 
 // RevokeAPIKey marks the key revoked. Returns ENOTFOUND if it does not exist.

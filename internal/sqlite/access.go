@@ -191,24 +191,43 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 		if n == 0 {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", k.UserID, k.CustomerID)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+		perMinute, burst := rateColumns(k.RateLimit)
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
 			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "),
-			nullTime(k.ExpiresAt), encodeTime(k.CreatedAt))
+			nullTime(k.ExpiresAt), encodeTime(k.CreatedAt), perMinute, burst)
 		return translateAccess(err, "api key with this id or prefix")
 	})
 }
 
-const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at`
+const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst`
+
+// rateColumns are a key's rate limit as stored: 0, 0 for none.
+func rateColumns(r *copydesk.RateLimit) (perMinute, burst int) {
+	if r == nil {
+		return 0, 0
+	}
+	return r.PerMinute, r.Burst
+}
+
+// rateOf is the rate limit of stored columns.
+func rateOf(perMinute, burst int) *copydesk.RateLimit {
+	if perMinute <= 0 {
+		return nil
+	}
+	return &copydesk.RateLimit{PerMinute: perMinute, Burst: burst}
+}
 
 func scanKey(row interface{ Scan(...any) error }) (*copydesk.APIKey, error) {
 	var k copydesk.APIKey
 	var scopes, models string
 	var expires, revoked sql.NullInt64
 	var created int64
-	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &expires, &revoked, &created); err != nil {
+	var perMinute, burst int
+	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &expires, &revoked, &created, &perMinute, &burst); err != nil {
 		return nil, err
 	}
+	k.RateLimit = rateOf(perMinute, burst)
 	k.Scopes, k.Models = strings.Fields(scopes), strings.Fields(models)
 	k.ExpiresAt, k.RevokedAt, k.CreatedAt = timePtr(expires), timePtr(revoked), decodeTime(created)
 	return &k, nil
@@ -250,6 +269,28 @@ func (db *DB) FindAPIKeys(ctx context.Context, filter copydesk.APIKeyFilter) ([]
 		out = append(out, k)
 	}
 	return out, translate(rows.Err())
+}
+
+// SetAPIKeyRateLimit sets or removes the key's rate limit. See
+// copydesk.AccessStore.
+func (db *DB) SetAPIKeyRateLimit(ctx context.Context, id string, rate *copydesk.RateLimit) (*copydesk.APIKey, error) {
+	if rate != nil {
+		if err := rate.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	perMinute, burst := rateColumns(rate)
+	var k *copydesk.APIKey
+	err := db.writeTx(ctx, func(tx *Tx) error {
+		var err error
+		k, err = scanKey(tx.QueryRowContext(ctx, `UPDATE api_keys SET rate_per_minute = ?, rate_burst = ?
+			WHERE id = ? RETURNING `+keyColumns, perMinute, burst, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "api key %q not found", id)
+		}
+		return translate(err)
+	})
+	return k, err
 }
 
 // RevokeAPIKey marks the key revoked. Returns ENOTFOUND if it does not exist.

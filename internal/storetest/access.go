@@ -181,10 +181,36 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 		if _, err := s.FindAPIKeyByID(ctx, "key_absent"); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
 			t.Errorf("absent key id: got %v, want ENOTFOUND", err)
 		}
+		// A key's own rate limit: set at creation, changed, removed.
+		limited := &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_ffff", Hash: hash("limited"), RateLimit: &copydesk.RateLimit{PerMinute: 30, Burst: 5}}
+		if err := s.CreateAPIKey(ctx, limited); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.FindAPIKeyByPrefix(ctx, "cdk_ffff"); err != nil || got.RateLimit == nil || *got.RateLimit != (copydesk.RateLimit{PerMinute: 30, Burst: 5}) {
+			t.Errorf("key with a rate limit: got %+v, %v, want 30 a minute, burst 5", got, err)
+		}
+		if got, err := s.SetAPIKeyRateLimit(ctx, limited.ID, &copydesk.RateLimit{PerMinute: 60}); err != nil || got.RateLimit == nil || got.RateLimit.PerMinute != 60 || got.RateLimit.Burst != 0 {
+			t.Errorf("SetAPIKeyRateLimit: got %+v, %v, want 60 a minute", got, err)
+		}
+		if got, err := s.SetAPIKeyRateLimit(ctx, limited.ID, nil); err != nil || got.RateLimit != nil {
+			t.Errorf("SetAPIKeyRateLimit nil: got %+v, %v, want no rate limit", got, err)
+		}
+		if got, err := s.FindAPIKeyByID(ctx, limited.ID); err != nil || got.RateLimit != nil {
+			t.Errorf("key after its rate limit was removed: got %+v, %v, want none", got, err)
+		}
+		if _, err := s.SetAPIKeyRateLimit(ctx, limited.ID, &copydesk.RateLimit{PerMinute: 0}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("rate limit of 0 a minute: got %v, want EINVALID", err)
+		}
+		if _, err := s.SetAPIKeyRateLimit(ctx, "key_absent", &copydesk.RateLimit{PerMinute: 1}); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("rate limit of an absent key: got %v, want ENOTFOUND", err)
+		}
+		if err := s.CreateAPIKey(ctx, &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_gggg", Hash: hash("bad"), RateLimit: &copydesk.RateLimit{PerMinute: -1}}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("key with a negative rate: got %v, want EINVALID", err)
+		}
 		keys, err := s.FindAPIKeys(ctx, copydesk.APIKeyFilter{CustomerID: c.ID})
 		i := slices.IndexFunc(keys, func(x *copydesk.APIKey) bool { return x.ID == k.ID })
-		if err != nil || len(keys) != 2 || i < 0 || !slices.Equal(keys[i].Models, k.Models) {
-			t.Errorf("FindAPIKeys: got %d keys, %v, want 2, one with models %v", len(keys), err, k.Models)
+		if err != nil || len(keys) != 3 || i < 0 || !slices.Equal(keys[i].Models, k.Models) {
+			t.Errorf("FindAPIKeys: got %d keys, %v, want 3, one with models %v", len(keys), err, k.Models)
 		}
 		if keys, _ := s.FindAPIKeys(ctx, copydesk.APIKeyFilter{CustomerID: other.ID}); len(keys) != 0 {
 			t.Errorf("FindAPIKeys other customer: got %d keys, want 0", len(keys))
