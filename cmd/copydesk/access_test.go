@@ -201,6 +201,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"PATCH /v1/users/{id}", "/v1/users/" + userA.UserID, func(string) any { return map[string]any{"disabled": false} }, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"GET /v1/keys", "/v1/keys", nil, want{"nobody": ok(401), "*": ok(200)}},
 		{"POST /v1/keys", "/v1/keys", func(string) any { return map[string]any{"name": "matrix"} }, want{"nobody": ok(401), "*": ok(201)}},
+		{"PATCH /v1/keys/{id}", "/v1/keys/" + spare.APIKey.ID, func(string) any { return map[string]any{"rate_limit": nil} }, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"DELETE /v1/keys/{id}", "/v1/keys/" + spare.APIKey.ID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"GET /v1/budgets", "/v1/budgets?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"PUT /v1/budgets/{customer_id}", "/v1/budgets/" + clientA.CustomerID, func(string) any { return map[string]any{"limit": 1_000_000_000_000} }, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},

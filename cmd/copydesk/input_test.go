@@ -24,6 +24,10 @@ func TestBodiesMustBeObjects(t *testing.T) {
 	u := MustTenant(t, base, admin, "", copydesk.RoleClient, "owner@bodies.example")
 	MustStatus(t, call(t, base, "PUT", "/v1/glossary", u.Key, map[string]any{"terms": []any{map[string]any{"term": "Copydesk", "do_not_translate": true}}}), 200, "glossary")
 
+	r := call(t, base, "POST", "/v1/keys", admin, map[string]any{"user_id": u.UserID, "name": "patched"})
+	MustStatus(t, r, 201, "a key to patch")
+	var pk createdKey
+	r.json(t, &pk)
 	routes := map[string]string{ // pattern → path
 		"POST /v1/auth/login":                           "/v1/auth/login",
 		"POST /v1/analyses":                             "/v1/analyses",
@@ -41,6 +45,7 @@ func TestBodiesMustBeObjects(t *testing.T) {
 		"POST /v1/users":                                "/v1/users",
 		"PATCH /v1/users/{id}":                          "/v1/users/" + u.UserID,
 		"POST /v1/keys":                                 "/v1/keys",
+		"PATCH /v1/keys/{id}":                           "/v1/keys/" + pk.APIKey.ID,
 		"PUT /v1/budgets/{customer_id}":                 "/v1/budgets/" + u.CustomerID,
 		"PUT /v1/budgets/{customer_id}/users/{user_id}": "/v1/budgets/" + u.CustomerID + "/users/" + u.UserID,
 	}
@@ -75,7 +80,7 @@ func TestBodiesMustBeObjects(t *testing.T) {
 			}
 		}
 	}
-	r := call(t, base, "GET", "/v1/glossary", u.Key, nil)
+	r = call(t, base, "GET", "/v1/glossary", u.Key, nil)
 	MustStatus(t, r, 200, "glossary after the bad bodies")
 	var g copydesk.Glossary
 	r.json(t, &g)

@@ -20,6 +20,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -230,6 +231,21 @@ type Standing struct {
 	Room copydesk.Micros
 	// Available is Room less what calls in flight hold.
 	Available copydesk.Micros
+	// Tightest is the scope of the budget with the least Room ("" the
+	// customer's, else a user's or an API key's ID).
+	Tightest string
+}
+
+// ScopeName names the budget of scope in a message: "the customer's",
+// "the user's" or "the API key's".
+func ScopeName(scope string) string {
+	switch {
+	case scope == "":
+		return "the customer's"
+	case strings.HasPrefix(scope, copydesk.APIKeyIDPrefix):
+		return "the API key's"
+	}
+	return "the user's"
 }
 
 // Standing returns what p may still spend.
@@ -250,7 +266,7 @@ func (s *Service) Standing(ctx context.Context, p Payer) (Standing, error) {
 		room := b.Limit - spent
 		avail := room - b.Reserved
 		if !st.Budgeted || room < st.Room {
-			st.Room = room
+			st.Room, st.Tightest = room, scope
 		}
 		if !st.Budgeted || avail < st.Available {
 			st.Available = avail

@@ -166,7 +166,7 @@ func (g *Guard) admit(ctx context.Context, call copydesk.ModelCall, estimate cop
 			// Spent: nothing in flight can make room, only the next month.
 			g.publish(g.Budget.Exhausted(ctx, payer(call), minCost))
 			return call, copydesk.Reservation{}, 0, &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, RetryAfter: untilNextMonth(time.Now()),
-				Message: "the monthly budget is spent: it cannot pay for this call even with a minimal output; it renews at the start of the next month"}
+				Message: ScopeName(st.Tightest) + " monthly budget is spent: it cannot pay for this call even with a minimal output; it renews at the start of the next month"}
 		}
 		waiting := time.Now().Before(deadline)
 		if st.Available >= estimate || (st.Room < estimate || !waiting) && st.Available >= minCost {

@@ -141,10 +141,14 @@ type UsageReporter interface {
 
 // BudgetAdmin reads and sets budgets (budget.Service implements it).
 type BudgetAdmin interface {
-	// FindBudget returns a budget. Returns ENOTFOUND if none is set.
-	FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error)
+	// FindBudget returns the budget of scope ("", a user's or an API key's
+	// ID). Returns ENOTFOUND if none is set.
+	FindBudget(ctx context.Context, customerID, scope string) (*copydesk.Budget, error)
 	// SetBudget creates or changes a budget; it applies to the next call.
 	SetBudget(ctx context.Context, b *copydesk.Budget) error
+	// DeleteBudget removes the budget of scope. Returns ENOTFOUND if none
+	// is set.
+	DeleteBudget(ctx context.Context, customerID, scope string) error
 }
 
 // Observer records the HTTP figures (metrics.Metrics implements it).
