@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -35,12 +36,21 @@ type Options struct {
 	Level slog.Leveler
 	// Now tells the time. Default time.Now.
 	Now func() time.Time
+	// Distinct names the attributes that tell lines of one message apart:
+	// lines whose values of these differ are counted apart (a budget
+	// threshold crossed by two customers is two lines). Default
+	// DistinctDefault.
+	Distinct []string
 }
 
+// DistinctDefault are the attributes that make a line its own: who it is
+// about, and which budget threshold.
+var DistinctDefault = []string{"customer_id", "user_id", "key_id", "threshold"}
+
 // Handler is a slog.Handler that holds back repeats of a warning (see the
-// package doc). Lines are told apart by level and message, not by their
-// attributes (a key, a request id), so that one failure seen by many
-// requests counts as one. Handlers made by WithAttrs and WithGroup share
+// package doc). Lines are told apart by level, message and the Distinct
+// attributes, not by the others (a cache key, a request id, an error
+// text), so that one failure seen by many requests counts as one. Handlers made by WithAttrs and WithGroup share
 // the count. Safe for concurrent use.
 type Handler struct {
 	next  slog.Handler
@@ -51,6 +61,7 @@ type state struct {
 	interval time.Duration
 	level    slog.Leveler
 	now      func() time.Time
+	distinct []string
 
 	mu   sync.Mutex
 	seen map[key]*seen
@@ -59,6 +70,7 @@ type state struct {
 type key struct {
 	level slog.Level
 	msg   string
+	attrs string // the Distinct attributes' values
 }
 
 type seen struct {
@@ -70,7 +82,10 @@ var _ slog.Handler = (*Handler)(nil)
 
 // New returns a Handler writing what passes to next.
 func New(next slog.Handler, opts Options) *Handler {
-	st := &state{interval: cmp.Or(opts.Interval, IntervalDefault), level: opts.Level, now: opts.Now, seen: map[key]*seen{}}
+	st := &state{interval: cmp.Or(opts.Interval, IntervalDefault), level: opts.Level, now: opts.Now, distinct: opts.Distinct, seen: map[key]*seen{}}
+	if st.distinct == nil {
+		st.distinct = DistinctDefault
+	}
 	if st.level == nil {
 		st.level = slog.LevelWarn
 	}
@@ -113,7 +128,13 @@ func (st *state) admit(r slog.Record) (int, bool) {
 	if st.interval < 0 || r.Level < st.level.Level() {
 		return 0, true
 	}
-	k := key{r.Level, r.Message}
+	k := key{level: r.Level, msg: r.Message}
+	r.Attrs(func(a slog.Attr) bool {
+		if slices.Contains(st.distinct, a.Key) {
+			k.attrs += a.Key + "=" + a.Value.String() + "\x00"
+		}
+		return true
+	})
 	now := st.now()
 	st.mu.Lock()
 	defer st.mu.Unlock()

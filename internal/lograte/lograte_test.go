@@ -92,6 +92,22 @@ func TestRepeatsHeldBack(t *testing.T) {
 	}
 }
 
+// TestDistinct: one message about different customers (a budget threshold
+// crossed) is not held back; about the same customer it is.
+func TestDistinct(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	log := slog.New(lograte.New(slog.NewJSONHandler(&b, nil), lograte.Options{}))
+	log.Warn("budget threshold crossed", "customer_id", "cus_1", "threshold", "alert", "spent", 80)
+	log.Warn("budget threshold crossed", "customer_id", "cus_2", "threshold", "alert", "spent", 81)
+	log.Warn("budget threshold crossed", "customer_id", "cus_1", "threshold", "warning", "spent", 90)
+	log.Warn("budget threshold crossed", "customer_id", "cus_1", "key_id", "key_1", "threshold", "alert", "spent", 80)
+	log.Warn("budget threshold crossed", "customer_id", "cus_1", "threshold", "alert", "spent", 85) // a repeat
+	if got := lines(t, &b); len(got) != 4 {
+		t.Errorf("got %d lines, want 4 (the repeat of cus_1's alert held back): %v", len(got), got)
+	}
+}
+
 func TestOff(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
