@@ -243,6 +243,22 @@ func TestKeyLimitsOverHTTP(t *testing.T) {
 	}
 	MustStatus(t, call(t, base, "GET", "/v1/budgets?customer_id="+client.CustomerID+"&key_id="+slow.APIKey.ID, client.Key, nil), 404, "the removed key budget")
 	MustStatus(t, call(t, base, "GET", "/v1/budgets?key_id="+slow.APIKey.ID+"&user_id="+user.UserID, client.Key, nil), 400, "key_id and user_id")
+
+	// A CLIENT's virtual key cannot make an unbound key, nor unbind itself.
+	r = call(t, base, "POST", "/v1/keys", client.Key, map[string]any{"name": "bound", "budget": map[string]any{"limit": 1_000_000}})
+	MustStatus(t, r, 201, "a CLIENT key with a budget")
+	var bound keyWithBudget
+	r.json(t, &bound)
+	MustStatus(t, call(t, base, "POST", "/v1/keys", bound.Key, map[string]any{"name": "escape"}), 403, "a key made by a key with a budget")
+	MustStatus(t, call(t, base, "PATCH", "/v1/keys/"+bound.APIKey.ID, bound.Key, map[string]any{"budget": nil}), 403, "a key removing its own budget")
+	r = call(t, base, "POST", "/v1/auth/token", bound.Key, nil)
+	MustStatus(t, r, 200, "token of the bound key")
+	var jwt struct {
+		AccessToken string `json:"access_token"`
+	}
+	r.json(t, &jwt)
+	MustStatus(t, call(t, base, "POST", "/v1/keys", jwt.AccessToken, map[string]any{"name": "escape"}), 403, "a key made by a token of a key with a budget")
+	MustStatus(t, call(t, base, "GET", "/v1/keys", bound.Key, nil), 200, "the bound key still lists keys")
 }
 
 // TestAdminKeyLimits: copydesk admin creates a key with a budget and a rate

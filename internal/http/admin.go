@@ -384,6 +384,30 @@ type createKeyRequest struct {
 // limit: what a CLIENT set on a key its USER must not undo.
 var errOwnersOnly = copydesk.Errorf(copydesk.EFORBIDDEN, "only an ADMIN or the customer's CLIENT sets a key's budget or rate limit")
 
+// refuseBoundKey refuses key management to a caller using a key with a
+// budget or rate limit of its own (or a JWT exchanged for one): a key it
+// made, or a change to its own, would escape them.
+func (s *Server) refuseBoundKey(r *http.Request, p copydesk.Principal) error {
+	if p.KeyID == "" {
+		return nil
+	}
+	bound := p.KeyRateLimit != nil
+	if !bound && s.Budgets != nil {
+		_, err := s.Budgets.FindBudget(r.Context(), p.CustomerID, p.KeyID)
+		switch copydesk.ErrorCode(err) {
+		case "":
+			bound = true
+		case copydesk.ENOTFOUND:
+		default:
+			return err
+		}
+	}
+	if bound {
+		return copydesk.Errorf(copydesk.EFORBIDDEN, "this API key has a budget or rate limit of its own: it cannot make or change keys, which would escape them; use another key or a session")
+	}
+	return nil
+}
+
 // keyBudget validates a budget request for key k (its IDs may be empty
 // before the key exists) and returns the budget to set.
 func (s *Server) keyBudget(req *putBudgetRequest, customerID, keyID string) (*copydesk.Budget, error) {
@@ -423,6 +447,10 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	}
 	var req createKeyRequest
 	if err := decodeJSON(w, r, manageBodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.refuseBoundKey(r, p); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -548,6 +576,10 @@ func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Role == copydesk.RoleUser {
 		s.writeError(w, r, errOwnersOnly)
+		return
+	}
+	if err := s.refuseBoundKey(r, p); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	// Check everything before changing anything.
