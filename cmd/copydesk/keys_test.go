@@ -317,3 +317,56 @@ func TestAdminKeyLimits(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestKeyBudgetBindsJobs: the model calls of a job count on the budget of
+// the key that submitted it: a deep analysis by a spent key fails its task
+// with budget_exceeded, by the same user's other key it runs.
+func TestKeyBudgetBindsJobs(t *testing.T) {
+	t.Parallel()
+	models, fake := MustFakeModels(t, providertest.Options{Responder: findingsResponder})
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
+	base := m.HTTP.URL()
+	admin := MustAdminKey(t, m)
+	owner := MustTenant(t, base, admin, "", copydesk.RoleClient, "owner@jobs-vk.example")
+	r := call(t, base, "POST", "/v1/keys", owner.Key, map[string]any{"name": "spent", "budget": map[string]any{"limit": 1}})
+	MustStatus(t, r, 201, "a key with a budget of one micro-unit")
+	var spent keyWithBudget
+	r.json(t, &spent)
+
+	deep := func(key string) (jobKey string, failed []sseEvent) {
+		t.Helper()
+		r := call(t, base, "POST", "/v1/analyses", key, map[string]any{"content": dutchText, "language": "nl", "deep": []string{"tone"}})
+		MustStatus(t, r, 202, "deep analysis")
+		var acc struct {
+			JobID     string `json:"job_id"`
+			StreamURL string `json:"stream_url"`
+		}
+		r.json(t, &acc)
+		for _, ev := range MustReadToDoneAs(t, base+acc.StreamURL, key) {
+			if ev.Type == copydesk.EventTaskFailed {
+				failed = append(failed, ev)
+			}
+		}
+		r = call(t, base, "GET", "/v1/jobs/"+acc.JobID, key, nil)
+		MustStatus(t, r, 200, "the job")
+		var job copydesk.Job
+		r.json(t, &job)
+		return job.KeyID, failed
+	}
+	jobKey, failed := deep(spent.Key)
+	if jobKey != spent.APIKey.ID {
+		t.Errorf("job submitted with key %s records key %q", spent.APIKey.ID, jobKey)
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0].Data, "budget_exceeded") {
+		t.Errorf("deep analysis by the spent key: failed tasks %v, want one with budget_exceeded", failed)
+	}
+	if n := fake.Calls(); n != 0 {
+		t.Errorf("provider called %d times for the spent key, want 0", n)
+	}
+	if _, failed := deep(owner.Key); len(failed) != 0 {
+		t.Errorf("deep analysis by the user's other key: failed tasks %v, want none", failed)
+	}
+	if fake.Calls() == 0 {
+		t.Error("the other key's analysis made no provider call")
+	}
+}

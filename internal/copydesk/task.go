@@ -77,8 +77,9 @@ type ModelCall struct {
 	Priority   Priority
 	CustomerID string
 	UserID     string
-	// KeyID is the API key the call is made with, when its budget counts
-	// (a call made directly by the key: chat, messages, embeddings).
+	// KeyID is the API key the call is made with (directly: chat,
+	// messages, embeddings; or by a job it submitted): the key's own
+	// budget, when it has one, counts the call.
 	KeyID   string
 	JobID   string
 	Request ModelRequest
