@@ -114,9 +114,9 @@ func (m *Main) signingKeys() (*auth.KeySet, error) {
 // gauges.
 func (m *Main) publishBudgetEvents(events []copydesk.BudgetEvent) {
 	for _, e := range events {
-		m.Logger.Warn("budget threshold crossed", "customer_id", e.CustomerID, "user_id", e.UserID,
+		m.Logger.Warn("budget threshold crossed", "customer_id", e.CustomerID, "user_id", e.UserID, "key_id", e.KeyID,
 			"threshold", e.Name, "period", e.Period, "spent", int64(e.Spent), "limit", int64(e.Limit))
-		if m.Metrics != nil && e.UserID == "" {
+		if m.Metrics != nil && e.UserID == "" && e.KeyID == "" { // the customer's own budget
 			m.Metrics.SetBudget(e.CustomerID, e.Spent, e.Limit)
 		}
 	}

@@ -159,7 +159,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"POST /v1/auth/logout", "/v1/auth/logout", nil, want{"nobody": ok(401), "*": ok(204)}},
 		{"POST /v1/auth/token", "/v1/auth/token", nil, want{"nobody": ok(401), "*": ok(200)}},
 		{"POST /v1/analyses", "/v1/analyses", func(string) any { return inline }, want{"nobody": ok(401), "*": ok(200)}},
-		{"GET /v1/analyses/{key}", "/v1/analyses/" + acc.ResultKey, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
+		{"GET /v1/analyses/{key}", "/v1/analyses/" + acc.ResultKey, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"POST /v1/chat/completions", "/v1/chat/completions", func(c string) any { return chat }, want{"nobody": ok(401), "*": ok(200)}},
 		{"POST /v1/messages", "/v1/messages", func(string) any {
 			return map[string]any{"model": "quality", "max_tokens": 16, "messages": []any{map[string]any{"role": "user", "content": "Say hi"}}}
@@ -202,6 +202,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"PATCH /v1/users/{id}", "/v1/users/" + userA.UserID, func(string) any { return map[string]any{"disabled": false} }, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"GET /v1/keys", "/v1/keys", nil, want{"nobody": ok(401), "*": ok(200)}},
 		{"POST /v1/keys", "/v1/keys", func(string) any { return map[string]any{"name": "matrix"} }, want{"nobody": ok(401), "*": ok(201)}},
+		{"PATCH /v1/keys/{id}", "/v1/keys/" + spare.APIKey.ID, func(string) any { return map[string]any{"rate_limit": nil} }, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"DELETE /v1/keys/{id}", "/v1/keys/" + spare.APIKey.ID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
 		{"GET /v1/budgets", "/v1/budgets?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"PUT /v1/budgets/{customer_id}", "/v1/budgets/" + clientA.CustomerID, func(string) any { return map[string]any{"limit": 1_000_000_000_000} }, want{"nobody": ok(401), "admin": ok(200), "*": ok(403)}},
@@ -813,4 +814,229 @@ func TestClientCannotRaiseItself(t *testing.T) {
 	MustStatus(t, call(t, base, "GET", "/v1/usage?from=2026-02-01&to=2026-01-01", admin, nil), 400, "usage range backwards")
 	MustStatus(t, call(t, base, "GET", "/v1/usage?from=yesterday", admin, nil), 400, "usage date")
 	MustStatus(t, call(t, base, "GET", "/v1/usage?group=planet", admin, nil), 400, "usage group")
+}
+
+// MustRefusedWithin polls get until it answers 401, for at most 5 s (the
+// bound the access section promises for a change made on another
+// instance); nothing is timed below that bound.
+func MustRefusedWithin(tb testing.TB, what string, get func() response) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := get()
+		if r.Status == 401 {
+			return
+		}
+		if r.Status != 200 {
+			tb.Fatalf("%s: got status %d, want 200 until refused, then 401: %s", what, r.Status, r.Body)
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: still 200 five seconds after the change, want 401", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestRevocationOverHTTP: a JWT stops working when its key is revoked (on
+// this instance or, straight in the store, on another) or its user is
+// disabled; disabling a user ends its keys, tokens and sessions; a password
+// change ends the user's sessions and the tokens exchanged for them.
+func TestRevocationOverHTTP(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	base := m.HTTP.URL()
+	admin := MustAdminKey(t, m)
+	ctx := context.Background()
+	owner := MustTenant(t, base, admin, "", copydesk.RoleClient, "owner@revoke.example")
+
+	newKey := func(tb testing.TB, as string) createdKey {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/keys", as, map[string]any{"name": "revocable"})
+		MustStatus(tb, r, 201, "create key")
+		var k createdKey
+		r.json(tb, &k)
+		return k
+	}
+	tokenFor := func(tb testing.TB, key string) string {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/auth/token", key, nil)
+		MustStatus(tb, r, 200, "issue token")
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		r.json(tb, &tok)
+		return tok.AccessToken
+	}
+	get := func(cred string) func() response {
+		return func() response { return call(t, base, "GET", "/v1/keys", cred, nil) }
+	}
+	const pw = "correct horse battery"
+	login := func(tb testing.TB, email string) (session, csrf string) {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/auth/login", "", map[string]any{"email": email, "password": pw})
+		MustStatus(tb, r, 200, "login")
+		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+			switch c.Name {
+			case auth.SessionCookieName:
+				session = c.Value
+			case auth.CSRFCookieName:
+				csrf = c.Value
+			}
+		}
+		return session, csrf
+	}
+	withSession := func(session, csrf, method, path string) func() response {
+		return func() response {
+			return do(t, method, base+path, "", nil, "Authorization", "", "Cookie", auth.SessionCookieName+"="+session, auth.CSRFHeader, csrf)
+		}
+	}
+	webUser := func(tb testing.TB, email string) string {
+		tb.Helper()
+		r := call(tb, base, "POST", "/v1/users", admin, map[string]any{"customer_id": owner.CustomerID, "email": email, "role": "USER", "password": pw})
+		MustStatus(tb, r, 201, "create user")
+		var u copydesk.User
+		r.json(tb, &u)
+		return u.ID
+	}
+
+	t.Run("key revoked here", func(t *testing.T) {
+		k := newKey(t, owner.Key)
+		tok := tokenFor(t, k.Key)
+		MustStatus(t, get(tok)(), 200, "fresh token")
+		MustStatus(t, call(t, base, "DELETE", "/v1/keys/"+k.APIKey.ID, owner.Key, nil), 200, "revoke")
+		MustStatus(t, get(tok)(), 401, "token of a key revoked on this instance")
+		MustStatus(t, get(k.Key)(), 401, "the revoked key")
+	})
+	t.Run("key revoked elsewhere", func(t *testing.T) {
+		k := newKey(t, owner.Key)
+		tok := tokenFor(t, k.Key)
+		MustStatus(t, get(tok)(), 200, "fresh token")
+		if _, err := m.Store.RevokeAPIKey(ctx, k.APIKey.ID); err != nil { // as another instance would
+			t.Fatal(err)
+		}
+		MustRefusedWithin(t, "token of a key revoked on another instance", get(tok))
+	})
+	t.Run("user disabled", func(t *testing.T) {
+		uid := webUser(t, "disabled@revoke.example")
+		r := call(t, base, "POST", "/v1/keys", admin, map[string]any{"user_id": uid, "name": "victim"})
+		MustStatus(t, r, 201, "key of the user")
+		var k createdKey
+		r.json(t, &k)
+		keyTok := tokenFor(t, k.Key)
+		session, csrf := login(t, "disabled@revoke.example")
+		r = withSession(session, csrf, "POST", "/v1/auth/token")()
+		MustStatus(t, r, 200, "token for the session")
+		var st struct {
+			AccessToken string `json:"access_token"`
+		}
+		r.json(t, &st)
+		for name, f := range map[string]func() response{"key": get(k.Key), "key token": get(keyTok), "session": withSession(session, csrf, "GET", "/v1/keys"), "session token": get(st.AccessToken)} {
+			MustStatus(t, f(), 200, name+" before disabling")
+		}
+		MustStatus(t, call(t, base, "PATCH", "/v1/users/"+uid, admin, map[string]any{"disabled": true}), 200, "disable")
+		for name, f := range map[string]func() response{"key": get(k.Key), "key token": get(keyTok), "session": withSession(session, csrf, "GET", "/v1/keys"), "session token": get(st.AccessToken)} {
+			MustStatus(t, f(), 401, name+" of a disabled user")
+		}
+		r = call(t, base, "POST", "/v1/auth/login", "", map[string]any{"email": "disabled@revoke.example", "password": pw})
+		MustStatus(t, r, 401, "login of a disabled user")
+	})
+	t.Run("user disabled elsewhere", func(t *testing.T) {
+		uid := webUser(t, "disabled2@revoke.example")
+		r := call(t, base, "POST", "/v1/keys", admin, map[string]any{"user_id": uid, "name": "victim"})
+		MustStatus(t, r, 201, "key of the user")
+		var k createdKey
+		r.json(t, &k)
+		tok := tokenFor(t, k.Key)
+		session, csrf := login(t, "disabled2@revoke.example")
+		MustStatus(t, get(tok)(), 200, "token before disabling")
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 200, "session before disabling")
+		if err := m.Store.SetUserDisabled(ctx, uid, true); err != nil {
+			t.Fatal(err)
+		}
+		MustRefusedWithin(t, "token of a user disabled on another instance", get(tok))
+		MustRefusedWithin(t, "key of a user disabled on another instance", get(k.Key))
+		MustRefusedWithin(t, "session of a user disabled on another instance", withSession(session, csrf, "GET", "/v1/keys"))
+	})
+	t.Run("password changed", func(t *testing.T) {
+		uid := webUser(t, "changed@revoke.example")
+		session, csrf := login(t, "changed@revoke.example")
+		r := withSession(session, csrf, "POST", "/v1/auth/token")()
+		MustStatus(t, r, 200, "token for the session")
+		var st struct {
+			AccessToken string `json:"access_token"`
+		}
+		r.json(t, &st)
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 200, "session before the change")
+		MustStatus(t, call(t, base, "PATCH", "/v1/users/"+uid, admin, map[string]any{"password": "a brand new password"}), 200, "change password")
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 401, "session after a password change")
+		MustStatus(t, get(st.AccessToken)(), 401, "session token after a password change")
+		r = call(t, base, "POST", "/v1/auth/login", "", map[string]any{"email": "changed@revoke.example", "password": "a brand new password"})
+		MustStatus(t, r, 200, "login with the new password")
+	})
+	t.Run("password changed elsewhere", func(t *testing.T) {
+		uid := webUser(t, "changed2@revoke.example")
+		session, csrf := login(t, "changed2@revoke.example")
+		MustStatus(t, withSession(session, csrf, "GET", "/v1/keys")(), 200, "session before the change")
+		h, err := auth.HashPassword("a brand new password", auth.DefaultPasswordParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Store.SetUserPassword(ctx, uid, h); err != nil {
+			t.Fatal(err)
+		}
+		MustRefusedWithin(t, "session after a password change on another instance", withSession(session, csrf, "GET", "/v1/keys"))
+	})
+}
+
+// TestReportIsolation: a local report read back by key is its USER's own:
+// another USER of the same customer gets 404 (as for jobs and streams),
+// even for the same content, which gets a key of its own; the customer's
+// CLIENT and the ADMIN may read it; another customer may not.
+func TestReportIsolation(t *testing.T) {
+	t.Parallel()
+	m := MustRunMain(t)
+	base := m.HTTP.URL()
+	admin := MustAdminKey(t, m)
+	client := MustTenant(t, base, admin, "", copydesk.RoleClient, "client@iso.example")
+	ann := MustTenant(t, base, admin, client.CustomerID, copydesk.RoleUser, "ann@iso.example")
+	bob := MustTenant(t, base, admin, client.CustomerID, copydesk.RoleUser, "bob@iso.example")
+	stranger := MustTenant(t, base, admin, "", copydesk.RoleClient, "client@other.example")
+
+	post := func(key string) string {
+		t.Helper()
+		r := call(t, base, "POST", "/v1/analyses", key, map[string]any{"content": "Our bakery bakes fresh bread every morning.", "language": "en"})
+		MustStatus(t, r, 200, "analysis")
+		var a struct {
+			ResultKey string `json:"result_key"`
+		}
+		r.json(t, &a)
+		if a.ResultKey == "" {
+			t.Fatalf("no result_key in %s", r.Body)
+		}
+		return a.ResultKey
+	}
+	annKey, bobKey := post(ann.Key), post(bob.Key)
+	if annKey == bobKey {
+		t.Fatal("two USERs got the same result key for the same content, want one each")
+	}
+	for _, tc := range []struct {
+		who, cred, key string
+		want           int
+	}{
+		{"ann her own", ann.Key, annKey, 200},
+		{"bob his own", bob.Key, bobKey, 200},
+		{"bob ann's", bob.Key, annKey, 404},
+		{"ann bob's", ann.Key, bobKey, 404},
+		{"their CLIENT ann's", client.Key, annKey, 200},
+		{"the ADMIN ann's", admin, annKey, 200},
+		{"another customer's CLIENT ann's", stranger.Key, annKey, 404},
+	} {
+		r := call(t, base, "GET", "/v1/analyses/"+tc.key, tc.cred, nil)
+		if r.Status != tc.want {
+			t.Errorf("%s: got status %d, want %d: %.200s", tc.who, r.Status, tc.want, r.Body)
+		}
+		if r.Status == 404 && bytes.Contains(r.Body, []byte(`"score"`)) {
+			t.Errorf("%s: the 404 answer contains the report", tc.who)
+		}
+	}
 }

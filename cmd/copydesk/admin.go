@@ -26,8 +26,10 @@ const adminUsage = `Usage:
   copydesk admin create-user --customer ID --email EMAIL [--role USER|CLIENT|ADMIN] [--name NAME] [--password-stdin | --password PW]
   copydesk admin set-password (--user ID | --email EMAIL) [--password-stdin | --password PW]
   copydesk admin create-key --user ID [--name NAME] [--scopes a,b] [--models m1,class,provider/m2] [--expires 720h]
+                             [--budget MICROS] [--rate-per-minute N [--burst N]]
   copydesk admin list-customers
-  copydesk admin set-budget --customer ID --limit MICROS [--user ID] [--alert 80] [--warning 90]
+  copydesk admin set-budget --customer ID --limit MICROS [--user ID | --key ID] [--alert 80] [--warning 90]
+  copydesk admin set-key-rate --key ID --rate-per-minute N [--burst N]   (N 0: no rate limit of its own)
 
 Each also takes the store flags (--data, --database, --config). They work on
 the store directly, also while the server runs.`
@@ -46,7 +48,9 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	sub := args[0]
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var name, customer, email, role, password, user, scopes, models string
+	var name, customer, email, role, password, user, key, scopes, models string
+	var keyBudget int64
+	var ratePerMinute, burst int
 	var passwordStdin bool
 	var expires time.Duration
 	var limit int64
@@ -78,6 +82,15 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fs.StringVar(&scopes, "scopes", "", "comma-separated scopes; empty: all the user's role allows")
 			fs.StringVar(&models, "models", "", "comma-separated models, classes, aliases or provider/model names the key may use; empty: every model")
 			fs.DurationVar(&expires, "expires", 0, "lifetime, e.g. 720h; 0: no expiry")
+			fs.Int64Var(&keyBudget, "budget", -1, "a monthly budget of the key's own, in micro-units (1 unit = 1000000); -1: none")
+			fs.IntVar(&ratePerMinute, "rate-per-minute", 0, "a rate limit of the key's own, in requests a minute; 0: none")
+			fs.IntVar(&burst, "burst", 0, "requests at once for --rate-per-minute; 0: the rate")
+		}
+	case "set-key-rate":
+		bind = func(fs *flag.FlagSet) {
+			fs.StringVar(&key, "key", "", "API key ID, key_… (required)")
+			fs.IntVar(&ratePerMinute, "rate-per-minute", -1, "requests a minute; 0 removes the key's own rate limit (required)")
+			fs.IntVar(&burst, "burst", 0, "requests at once; 0: the rate")
 		}
 	case "list-customers":
 		bind = func(*flag.FlagSet) {}
@@ -85,6 +98,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		bind = func(fs *flag.FlagSet) {
 			fs.StringVar(&customer, "customer", "", "customer ID (required)")
 			fs.StringVar(&user, "user", "", "a user of the customer, for a per-user budget")
+			fs.StringVar(&key, "key", "", "an API key of the customer (key_…), for the key's own budget")
 			fs.Int64Var(&limit, "limit", -1, "monthly hard limit in micro-units of the currency (1 unit = 1000000) (required)")
 			fs.IntVar(&alertPct, "alert", 0, "alert threshold in percent (default 80)")
 			fs.IntVar(&warningPct, "warning", 0, "warning threshold in percent (default 90)")
@@ -190,12 +204,53 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			t := now.Add(expires)
 			opts.ExpiresAt = &t
 		}
-		key, k, err := auth.CreateAPIKey(ctx, st, now, u.CustomerID, u.ID, opts)
+		if ratePerMinute != 0 || burst != 0 {
+			opts.RateLimit = &copydesk.RateLimit{PerMinute: ratePerMinute, Burst: burst}
+			if err := opts.RateLimit.Validate(); err != nil {
+				return &UsageError{Message: "admin create-key: " + copydesk.ErrorMessage(err)}
+			}
+		}
+		var kb *copydesk.Budget
+		if keyBudget >= 0 {
+			kb = &copydesk.Budget{CustomerID: u.CustomerID, KeyID: "key_check", Limit: copydesk.Micros(keyBudget)}
+			if err := kb.Prepare(now); err != nil {
+				return &UsageError{Message: "admin create-key: --budget: " + copydesk.ErrorMessage(err)}
+			}
+		}
+		secret, k, err := auth.CreateAPIKey(ctx, st, now, u.CustomerID, u.ID, opts)
 		if err != nil {
 			return err
 		}
+		if kb != nil {
+			kb.KeyID = k.ID
+			if err := st.SetBudget(ctx, kb); err != nil {
+				// A key must not work without the budget it was asked with.
+				if _, rerr := st.RevokeAPIKey(ctx, k.ID); rerr != nil {
+					fmt.Fprintf(stderr, "revoking key %s whose budget could not be set failed too: %v\n", k.ID, rerr)
+				}
+				return err
+			}
+			fmt.Fprintf(stderr, "the key has a budget of its own: %d micro-units a month\n", keyBudget)
+		}
 		fmt.Fprintf(stderr, "created key %s (%s) for %s; it is shown only now:\n", k.ID, k.Prefix, u.Email)
-		fmt.Fprintln(stdout, key)
+		fmt.Fprintln(stdout, secret)
+	case "set-key-rate":
+		if key == "" || ratePerMinute < 0 {
+			return &UsageError{Message: "admin set-key-rate: --key and --rate-per-minute are required", Hint: adminUsage}
+		}
+		var rate *copydesk.RateLimit
+		if ratePerMinute > 0 {
+			rate = &copydesk.RateLimit{PerMinute: ratePerMinute, Burst: burst}
+		}
+		k, err := st.SetAPIKeyRateLimit(ctx, key, rate)
+		if err != nil {
+			return err
+		}
+		if rate == nil {
+			fmt.Fprintln(stdout, "rate limit removed: "+k.ID)
+		} else {
+			fmt.Fprintf(stdout, "rate limit set: %s %d a minute\n", k.ID, rate.PerMinute)
+		}
 	case "list-customers":
 		cs, err := st.FindCustomers(ctx)
 		if err != nil {
@@ -211,7 +266,10 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if customer == "" || limit < 0 {
 			return &UsageError{Message: "admin set-budget: --customer and --limit are required", Hint: adminUsage}
 		}
-		b := &copydesk.Budget{CustomerID: customer, UserID: user, Limit: copydesk.Micros(limit), AlertPercent: alertPct, WarningPercent: warningPct}
+		if user != "" && key != "" {
+			return &UsageError{Message: "admin set-budget: --user or --key, not both: a budget is a user's or a key's", Hint: adminUsage}
+		}
+		b := &copydesk.Budget{CustomerID: customer, UserID: user, KeyID: key, Limit: copydesk.Micros(limit), AlertPercent: alertPct, WarningPercent: warningPct}
 		if err := b.Prepare(now); err != nil {
 			return err
 		}

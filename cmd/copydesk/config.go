@@ -42,6 +42,8 @@ type Config struct {
 	DebugAddr string `yaml:"debug_addr"`
 	// LogLevel is debug, info, warn or error. Default info. Env COPYDESK_LOG_LEVEL, flag --log-level.
 	LogLevel string `yaml:"log_level"`
+	// LogRepeatInterval is the least time between two log lines of the same warning or error; the repeats in between are counted in the next line's "suppressed". Default 10s; negative: every line is written. Env COPYDESK_LOG_REPEAT_INTERVAL.
+	LogRepeatInterval time.Duration `yaml:"log_repeat_interval"`
 	// ShutdownGrace is how long running requests and jobs may take to finish on SIGTERM before jobs are handed back to the queue. Default 20s. Env COPYDESK_SHUTDOWN_GRACE.
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
 	// Simulate runs the simulated provider in-process (for demos and load tests); everything it produces is labelled simulated. Flag --simulate, env COPYDESK_SIMULATE.
@@ -209,6 +211,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		c.CacheMemory = n
 	}
 	duration("COPYDESK_SHUTDOWN_GRACE", &c.ShutdownGrace)
+	duration("COPYDESK_LOG_REPEAT_INTERVAL", &c.LogRepeatInterval)
 	boolean := func(name string, dst *bool) {
 		if v := getenv(name); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -278,6 +281,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return &ConfigError{Field: "log_level", Message: fmt.Sprintf("%q is not one of debug, info, warn, error", c.LogLevel)}
+	}
+	if c.LogRepeatInterval > time.Hour {
+		return &ConfigError{Field: "log_repeat_interval", Message: "must be at most 1h (negative: every line is written)"}
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
 		return &ConfigError{Field: "shutdown_grace", Message: "must be between 0 and 10m"}

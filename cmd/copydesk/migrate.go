@@ -19,7 +19,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 	m := NewMain()
 	m.Config = cfg
-	m.Logger = newLogger(stderr, cfg.LogLevel)
+	m.Logger = newLogger(stderr, cfg)
 	defer m.closeResources()
 	if err := m.openStore(ctx); err != nil {
 		return err

@@ -29,6 +29,7 @@ import (
 	"github.com/copydesk/copydesk/internal/jobs"
 	"github.com/copydesk/copydesk/internal/ledger"
 	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/lograte"
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -342,13 +343,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			Stats: func(ctx context.Context) any { return m.Cache.Stats(ctx) },
 			Purge: func(ctx context.Context, f copydesk.CacheFilter) (any, error) { return m.Cache.Purge(ctx, f) },
 		},
-		Auth:           m.Auth,
-		Limiter:        m.Limiter,
-		Access:         m.access,
-		Budgets:        m.Budget,
-		Ledger:         m.ledger,
-		Clock:          m.Clock,
-		ResultCustomer: m.Cache.Owner,
+		Auth:        m.Auth,
+		Limiter:     m.Limiter,
+		Access:      m.access,
+		Budgets:     m.Budget,
+		Ledger:      m.ledger,
+		Clock:       m.Clock,
+		ResultOwner: m.Cache.Owner,
 		Ready: func(ctx context.Context) error {
 			return errors.Join(m.Store.Ping(ctx), m.Queue.Ping(ctx))
 		},
@@ -606,11 +607,23 @@ func (noModels) Stream(context.Context, copydesk.ModelCall, func(string) error) 
 	return nil, copydesk.Errorf(copydesk.ENOPROVIDER, "no model provider is configured")
 }
 
-// newLogger returns the JSON logger at the configured level.
-func newLogger(w io.Writer, level string) *slog.Logger {
+// newLogger returns the JSON logger of cfg: its level, and repeated
+// warnings and errors held back to one line per LogRepeatInterval with a
+// count (lograte).
+func newLogger(w io.Writer, cfg Config) *slog.Logger {
 	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	_ = l.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(lograte.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}), lograte.Options{Interval: cfg.LogRepeatInterval}))
+}
+
+// setProcessLoggers makes the loggers of the process's libraries write
+// through logger: the standard library's log package (what a dependency
+// prints with log.Printf becomes a JSON line) and the go-redis client's
+// own (plain text on stderr otherwise). Both are process-wide: only the
+// commands that run a server call it, once.
+func setProcessLoggers(logger *slog.Logger) {
+	slog.SetDefault(logger)
+	redis.SetLogger(logger.With("component", "redis"))
 }
 
 // loadConfig builds the configuration for a subcommand: defaults, then the
@@ -673,7 +686,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	m.Config = cfg
 	logs := newBufferedLog(stderr)
 	defer logs.Close()
-	m.Logger = newLogger(logs, cfg.LogLevel)
+	m.Logger = newLogger(logs, cfg)
+	setProcessLoggers(m.Logger)
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("start failed", "err", err)
 		return err

@@ -109,15 +109,18 @@ type Service struct {
 const ReportKind = "analysis.report"
 
 // reportRequest is the cache request of the local report of req: every
-// field that changes the report, and the analyzer version.
-func reportRequest(req *Request, customerID string) cache.Request {
+// field that changes the report, and the analyzer version. A report is its
+// user's own (the key differs per user and the entry names its owner), so
+// that GET /v1/analyses/{key} can serve it to that user alone (and to the
+// customer's CLIENTs and the ADMIN); userID "" makes it the customer's.
+func reportRequest(req *Request, customerID, userID string) cache.Request {
 	syn := strings.Join(req.Synonyms, "\x1f")
 	types := make([]string, len(req.Types))
 	for i, t := range req.Types {
 		types[i] = string(t)
 	}
 	return cache.NewRequest(cache.KeyParts{
-		CustomerID: customerID, Kind: ReportKind, Input: req.Content,
+		CustomerID: customerID, UserID: userID, Kind: ReportKind, Input: req.Content,
 		Params: map[string]string{
 			"format": string(req.Format), "language": req.Language, "keyphrase": req.Keyphrase,
 			"synonyms": syn, "title": req.Title, "meta_description": req.MetaDescription,
@@ -129,7 +132,7 @@ func reportRequest(req *Request, customerID string) cache.Request {
 
 // localReport runs the local analyses, through the cache when there is
 // one, and returns the report's JSON.
-func (s *Service) localReport(ctx context.Context, req *Request, customerID string) (json.RawMessage, string, bool, error) {
+func (s *Service) localReport(ctx context.Context, req *Request, customerID, userID string) (json.RawMessage, string, bool, error) {
 	compute := func(context.Context) ([]byte, copydesk.Micros, error) {
 		r, err := analyze.Analyze(req.input())
 		if err != nil {
@@ -142,7 +145,7 @@ func (s *Service) localReport(ctx context.Context, req *Request, customerID stri
 		raw, _, err := compute(ctx)
 		return raw, "", false, err
 	}
-	creq := reportRequest(req, customerID)
+	creq := reportRequest(req, customerID, userID)
 	raw, out, err := s.Cache.Do(ctx, creq, compute)
 	if err != nil {
 		return nil, "", false, err
@@ -178,7 +181,7 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 	if err != nil {
 		return nil, err
 	}
-	report, key, cached, err := s.localReport(ctx, req, customerID)
+	report, key, cached, err := s.localReport(ctx, req, customerID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -281,6 +284,13 @@ func (s *Service) normalize(req *Request) error {
 		req.Format = analyze.FormatText
 	}
 	req.Locale = analyze.ResolveLocale(req.Locale) // "nl-BE" and "nl" share a cached report
+	var err error
+	if req.Types, err = uniqueTypes("types", req.Types); err != nil {
+		return err
+	}
+	if req.Deep, err = uniqueTypes("deep", req.Deep); err != nil {
+		return err
+	}
 	for _, t := range req.Deep {
 		if !slices.Contains(analyze.AllTypes, t) {
 			return copydesk.Errorf(copydesk.EINVALID, "deep: unknown analysis %q; use one of %s", t, typeList())
@@ -290,6 +300,25 @@ func (s *Service) normalize(req *Request) error {
 		}
 	}
 	return nil
+}
+
+// MaxTypeEntries caps the entries of types and deep: each names one of
+// the six analyses, so a longer list can only repeat them.
+const MaxTypeEntries = 32
+
+// uniqueTypes returns list without repeats, in the order of first
+// appearance. Returns EINVALID for a list longer than MaxTypeEntries.
+func uniqueTypes(field string, list []analyze.Type) ([]analyze.Type, error) {
+	if len(list) > MaxTypeEntries {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "%s has %d entries; at most %d are allowed, each analysis once (%s)", field, len(list), MaxTypeEntries, typeList())
+	}
+	var out []analyze.Type
+	for _, t := range list {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 func typeList() string {

@@ -67,7 +67,7 @@ func (h *DeepHandler) callBlocks(ctx context.Context, job *copydesk.Job, emit co
 	}
 	call := copydesk.ModelCall{
 		Kind: "analysis." + string(t), Priority: job.Priority,
-		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
+		CustomerID: job.CustomerID, UserID: job.UserID, KeyID: job.KeyID, JobID: job.ID,
 		Request: mreq, Version: tmpl.Version,
 		Validate: func(r *copydesk.ModelResponse) error {
 			_, err := decodeFindings(r.Text)

@@ -73,10 +73,14 @@ func (a *Authenticator) Authenticate(r *http.Request) (copydesk.Principal, error
 		}
 		if strings.Count(cred, ".") == 2 && a.Tokens != nil {
 			p, err := a.Tokens.Verify(cred)
+			if err == nil {
+				err = a.tokenStanding(ctx, &p)
+			}
 			if err != nil {
 				a.logger().Info("auth: token refused", "reason", copydesk.ErrorMessage(err))
+				return copydesk.Principal{}, err
 			}
-			return p, err
+			return p, nil
 		}
 		return copydesk.Principal{}, unauthorized("bearer credential is neither a Copydesk API key nor a token")
 	}
@@ -128,7 +132,60 @@ func (a *Authenticator) authenticateKey(ctx context.Context, key string) (copyde
 	if u.CustomerID != k.CustomerID {
 		return copydesk.Principal{}, unauthorized("API key is not valid")
 	}
-	return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodKey, KeyID: k.ID, Scopes: k.Scopes, Models: k.Models}, nil
+	return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodKey, KeyID: k.ID,
+		Scopes: k.Scopes, Models: k.Models, KeyRateLimit: k.RateLimit}, nil
+}
+
+// tokenStanding checks that what a verified JWT was exchanged for still
+// holds: its API key is neither revoked nor expired, its session still
+// exists (a logout, a password change or disabling the user deletes it),
+// and its user exists and is enabled. With a CachingStore as Store these
+// are the same cached reads a key or session request makes, so a token
+// costs no store round trip while they are fresh, and a revocation made on
+// another instance bites within the cache's TTL. It sets the key's current
+// rate limit on p.
+func (a *Authenticator) tokenStanding(ctx context.Context, p *copydesk.Principal) error {
+	now := a.clock().Now()
+	if p.KeyID != "" {
+		k, err := a.Store.FindAPIKeyByID(ctx, p.KeyID)
+		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+			return unauthorized("the token's API key no longer exists; request a new token")
+		} else if err != nil {
+			return err
+		}
+		if k.RevokedAt != nil {
+			return unauthorized("the token's API key %s has been revoked", k.Prefix)
+		}
+		if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+			return unauthorized("the token's API key %s has expired", k.Prefix)
+		}
+		if k.UserID != p.UserID || k.CustomerID != p.CustomerID {
+			return unauthorized("token is invalid")
+		}
+		p.KeyRateLimit = k.RateLimit
+	}
+	if p.SessionID != "" {
+		s, err := a.Store.FindSessionByID(ctx, p.SessionID)
+		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+			return unauthorized("the token's session has ended; log in again")
+		} else if err != nil {
+			return err
+		}
+		if !now.Before(s.ExpiresAt) {
+			return unauthorized("the token's session has expired; log in again")
+		}
+		if s.UserID != p.UserID {
+			return unauthorized("token is invalid")
+		}
+	}
+	u, err := a.activeUser(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if u.CustomerID != p.CustomerID {
+		return unauthorized("token is invalid")
+	}
+	return nil
 }
 
 func (a *Authenticator) activeUser(ctx context.Context, id string) (*copydesk.User, error) {

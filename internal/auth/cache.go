@@ -20,9 +20,11 @@ const cacheMaxEntries = 100_000
 
 // CachingStore is a copydesk.AccessStore that remembers the API keys, users
 // and sessions it read for TTL, so that an authenticated request does not
-// read the store. Every change made through it (a key created or revoked, a
-// user created, disabled or given a new password, a session created or
-// deleted) forgets everything at once, so that this instance never serves
+// read the store: neither a key's (by prefix), nor a JWT's (its key or
+// session by ID and its user are checked against the same cached reads).
+// Every change made through it (a key created or revoked, a user created,
+// disabled or given a new password, a session created or deleted) forgets
+// everything at once, so that this instance never serves
 // stale access; changes made by another instance are seen within TTL.
 // Unknown keys and sessions are remembered too (as not found). Safe for
 // concurrent use.
@@ -32,10 +34,12 @@ type CachingStore struct {
 	clock copydesk.Clock
 
 	mu       sync.RWMutex
-	gen      uint64 // bumped by every change, under mu
-	keys     map[string]cached[copydesk.APIKey]
+	gen      uint64                             // bumped by every change, under mu
+	keys     map[string]cached[copydesk.APIKey] // by prefix
+	keyIDs   map[string]cached[copydesk.APIKey] // by ID (JWTs name their key)
 	users    map[string]cached[copydesk.User]
-	sessions map[string]cached[copydesk.Session]
+	sessions map[string]cached[copydesk.Session] // by hash
+	sessIDs  map[string]cached[copydesk.Session] // by ID (JWTs name their session)
 }
 
 // cached is one remembered read: the value, or ok false for not found.
@@ -96,7 +100,7 @@ func (s *CachingStore) Forget() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gen++
-	s.keys, s.users, s.sessions = nil, nil, nil
+	s.keys, s.keyIDs, s.users, s.sessions, s.sessIDs = nil, nil, nil, nil, nil
 }
 
 // find reads id through the cache: a fresh remembered read, else read
@@ -126,6 +130,16 @@ func find[T any](s *CachingStore, m *map[string]cached[T], id string, read func(
 // FindAPIKeyByPrefix implements copydesk.AccessStore through the cache.
 func (s *CachingStore) FindAPIKeyByPrefix(ctx context.Context, prefix string) (*copydesk.APIKey, error) {
 	return find(s, &s.keys, prefix, func() (*copydesk.APIKey, error) { return s.AccessStore.FindAPIKeyByPrefix(ctx, prefix) })
+}
+
+// FindAPIKeyByID implements copydesk.AccessStore through the cache.
+func (s *CachingStore) FindAPIKeyByID(ctx context.Context, id string) (*copydesk.APIKey, error) {
+	return find(s, &s.keyIDs, id, func() (*copydesk.APIKey, error) { return s.AccessStore.FindAPIKeyByID(ctx, id) })
+}
+
+// FindSessionByID implements copydesk.AccessStore through the cache.
+func (s *CachingStore) FindSessionByID(ctx context.Context, id string) (*copydesk.Session, error) {
+	return find(s, &s.sessIDs, id, func() (*copydesk.Session, error) { return s.AccessStore.FindSessionByID(ctx, id) })
 }
 
 // FindUserByID implements copydesk.AccessStore through the cache.
@@ -167,6 +181,12 @@ func (s *CachingStore) SetUserDisabled(ctx context.Context, userID string, disab
 func (s *CachingStore) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 	_, err := changed(s, 0, s.AccessStore.CreateAPIKey(ctx, k))
 	return err
+}
+
+// SetAPIKeyRateLimit implements copydesk.AccessStore and forgets the cache.
+func (s *CachingStore) SetAPIKeyRateLimit(ctx context.Context, id string, rate *copydesk.RateLimit) (*copydesk.APIKey, error) {
+	k, err := s.AccessStore.SetAPIKeyRateLimit(ctx, id, rate)
+	return changed(s, k, err)
 }
 
 // RevokeAPIKey implements copydesk.AccessStore and forgets the cache.

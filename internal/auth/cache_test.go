@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,5 +170,105 @@ func TestCachingStoreOff(t *testing.T) {
 	}
 	if got := counting.keyReads.Load(); got != 3 {
 		t.Errorf("got %d store reads with caching off, want 3", got)
+	}
+}
+
+func (c *countingStore) FindAPIKeyByID(ctx context.Context, id string) (*copydesk.APIKey, error) {
+	c.keyReads.Add(1)
+	return c.AccessStore.FindAPIKeyByID(ctx, id)
+}
+
+func (c *countingStore) FindSessionByID(ctx context.Context, id string) (*copydesk.Session, error) {
+	c.sessionReads.Add(1)
+	return c.AccessStore.FindSessionByID(ctx, id)
+}
+
+// TestTokenStanding checks that a JWT works only while the key or session
+// it was exchanged for and its user do, that the check is served by the
+// cache (no store read per request while fresh), and that a change made on
+// another instance bites within the cache's TTL.
+func TestTokenStanding(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const ttl = 2 * time.Second
+	tests := []struct {
+		name   string
+		viaKey bool
+		// change is made straight in the store, as another instance would.
+		change func(f *fixture, k *copydesk.APIKey, sess *copydesk.Session)
+		says   string
+	}{
+		{"KeyRevoked", true, func(f *fixture, k *copydesk.APIKey, _ *copydesk.Session) {
+			if _, err := f.store.RevokeAPIKey(ctx, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, "revoked"},
+		{"KeyExpired", true, func(f *fixture, _ *copydesk.APIKey, _ *copydesk.Session) { f.clock.Add(time.Hour) }, "expired"},
+		{"KeyUserDisabled", true, func(f *fixture, _ *copydesk.APIKey, _ *copydesk.Session) {
+			if err := f.store.SetUserDisabled(ctx, f.user.ID, true); err != nil {
+				t.Fatal(err)
+			}
+		}, "disabled"},
+		{"SessionLoggedOut", false, func(f *fixture, _ *copydesk.APIKey, sess *copydesk.Session) {
+			if err := f.store.DeleteSession(ctx, sess.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, "session has ended"},
+		{"SessionPasswordChanged", false, func(f *fixture, _ *copydesk.APIKey, _ *copydesk.Session) {
+			if err := f.store.SetUserPassword(ctx, f.user.ID, "another-hash"); err != nil {
+				t.Fatal(err)
+			}
+		}, "session has ended"},
+		{"SessionUserDisabled", false, func(f *fixture, _ *copydesk.APIKey, _ *copydesk.Session) {
+			if err := f.store.SetUserDisabled(ctx, f.user.ID, true); err != nil {
+				t.Fatal(err)
+			}
+		}, "session has ended"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := MustFixture(t)
+			tokens, _, _ := MustTokens(t)
+			tokens.Clock, tokens.TTL = f.clock, 24*time.Hour
+			counting := &countingStore{AccessStore: f.store}
+			authn := &auth.Authenticator{Store: auth.NewCachingStore(counting, ttl, f.clock), Tokens: tokens, Clock: f.clock, Password: testParams}
+
+			exp := f.clock.Now().Add(30 * time.Minute)
+			_, k := MustKey(t, f, f.user, auth.KeyOptions{ExpiresAt: &exp})
+			var sess *copydesk.Session
+			p := copydesk.Principal{UserID: f.user.ID, CustomerID: f.customer.ID, Role: f.user.Role, Method: auth.MethodKey, KeyID: k.ID}
+			if !tt.viaKey {
+				hash, err := auth.HashPassword("correct horse battery", testParams)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := f.store.SetUserPassword(ctx, f.user.ID, hash); err != nil {
+					t.Fatal(err)
+				}
+				if _, sess, err = authn.Login(ctx, f.user.Email, "correct horse battery"); err != nil {
+					t.Fatal(err)
+				}
+				p = copydesk.Principal{UserID: f.user.ID, CustomerID: f.customer.ID, Role: f.user.Role, Method: auth.MethodSession, SessionID: sess.ID}
+			}
+			tok, _, err := authn.IssueToken(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 5 {
+				if _, err := authn.Authenticate(request("GET", "Bearer "+tok)); err != nil {
+					t.Fatalf("fresh token: %v", err)
+				}
+			}
+			if got := counting.keyReads.Load() + counting.sessionReads.Load() + counting.userReads.Load(); got != 2 {
+				t.Errorf("5 token requests made %d store reads, want 2 (the key or session and the user, once)", got)
+			}
+			tt.change(f, k, sess)
+			f.clock.Add(ttl)
+			_, err = authn.Authenticate(request("GET", "Bearer "+tok))
+			if copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED || !strings.Contains(copydesk.ErrorMessage(err), tt.says) {
+				t.Errorf("after the change and the cache TTL: got %v, want EUNAUTHORIZED saying %q", err, tt.says)
+			}
+		})
 	}
 }

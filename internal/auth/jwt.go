@@ -112,6 +112,11 @@ type Claims struct {
 	Scopes     []string      `json:"scp,omitempty"`
 	// Models are the models the token may use; empty: every model.
 	Models []string `json:"mdl,omitempty"`
+	// Key is the ID of the API key the token was exchanged for, Session
+	// the ID of the browser session: the token works only while that key
+	// (or session) and its user do (see Authenticator.Authenticate).
+	Key     string `json:"key,omitempty"`
+	Session string `json:"sid,omitempty"`
 }
 
 // TokenTTLDefault is how long an issued token is valid.
@@ -158,6 +163,7 @@ func (t *Tokens) Issue(p copydesk.Principal) (string, time.Time, error) {
 			ID: copydesk.NewID("jti_", now),
 		},
 		CustomerID: p.CustomerID, Role: p.Role, Scopes: p.Scopes, Models: p.Models,
+		Key: p.KeyID, Session: p.SessionID,
 	}
 	key := t.Keys.signer()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
@@ -170,7 +176,9 @@ func (t *Tokens) Issue(p copydesk.Principal) (string, time.Time, error) {
 }
 
 // Verify checks a token — EdDSA only, a known kid, issuer, audience, expiry
-// (required) and not-before — and returns its principal. Returns
+// (required) and not-before — and returns its principal (with the KeyID or
+// SessionID it was exchanged for). It reads no store: whether that key,
+// session and user still hold is Authenticator's check. Returns
 // EUNAUTHORIZED with a reason that never contains the token.
 func (t *Tokens) Verify(token string) (copydesk.Principal, error) {
 	parser := jwt.NewParser(
@@ -203,7 +211,7 @@ func (t *Tokens) Verify(token string) (copydesk.Principal, error) {
 		return copydesk.Principal{}, copydesk.Errorf(copydesk.EUNAUTHORIZED, "token is invalid")
 	}
 	return copydesk.Principal{UserID: claims.Subject, CustomerID: claims.CustomerID, Role: claims.Role,
-		Method: MethodJWT, Scopes: claims.Scopes, Models: claims.Models}, nil
+		Method: MethodJWT, Scopes: claims.Scopes, Models: claims.Models, KeyID: claims.Key, SessionID: claims.Session}, nil
 }
 
 var errUnknownKey = errors.New("unknown key id")

@@ -72,6 +72,9 @@ type KeyOptions struct {
 	Scopes    []string   // empty: everything the user's role allows
 	Models    []string   // empty: every model; see copydesk.Principal.AllowsModel
 	ExpiresAt *time.Time // nil: no expiry
+	// RateLimit is the key's own rate limit, besides its user's and its
+	// customer's; nil: none.
+	RateLimit *copydesk.RateLimit
 }
 
 // CreateAPIKey makes a new key for a user of a customer, stores it hashed,
@@ -84,7 +87,7 @@ func CreateAPIKey(ctx context.Context, store copydesk.AccessStore, now time.Time
 	for attempt := 0; ; attempt++ {
 		key, prefix, hash := NewAPIKey()
 		k := &copydesk.APIKey{CustomerID: customerID, UserID: userID, Name: opts.Name, Prefix: prefix, Hash: hash,
-			Scopes: opts.Scopes, Models: opts.Models, ExpiresAt: opts.ExpiresAt}
+			Scopes: opts.Scopes, Models: opts.Models, ExpiresAt: opts.ExpiresAt, RateLimit: opts.RateLimit}
 		err := store.CreateAPIKey(ctx, k)
 		if copydesk.ErrorCode(err) == copydesk.ECONFLICT && attempt < 3 {
 			continue // a prefix collision (1 in 2^48): draw again

@@ -93,6 +93,7 @@ var Policy = []Route{
 
 	{Pattern: "GET /v1/keys", Roles: all, Scope: ScopeManage},
 	{Pattern: "POST /v1/keys", Roles: all, Scope: ScopeManage},
+	{Pattern: "PATCH /v1/keys/{id}", Roles: owners, Scope: ScopeManage},
 	{Pattern: "DELETE /v1/keys/{id}", Roles: all, Scope: ScopeManage},
 
 	{Pattern: "GET /v1/budgets", Roles: owners, Scope: ScopeManage},

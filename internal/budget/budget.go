@@ -20,6 +20,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,17 +96,28 @@ func New(store copydesk.BudgetStore, opts Options) *Service {
 	return s
 }
 
-// guarded reports whether a budget may apply to a call of the customer's
-// user: the customer's or the user's budget exists (or the store could not
-// say). Absences are remembered for KnownTTL.
-func (s *Service) guarded(ctx context.Context, customerID, userID string) bool {
+// Payer names the budgets a call counts on: its customer's and, when set,
+// its user's and the API key's it was made with.
+type Payer struct {
+	CustomerID, UserID, KeyID string
+}
+
+// scopes returns the scopes of p's budgets (see copydesk.Budget.Scope).
+func (p Payer) scopes() []string { return copydesk.ChargeScopes(p.UserID, p.KeyID) }
+
+// guarded reports whether a budget may apply to a call of p: one of its
+// budgets exists (or the store could not say). Absences are remembered for
+// KnownTTL.
+func (s *Service) guarded(ctx context.Context, p Payer) bool {
 	if s.journal == nil {
 		return true
 	}
-	if s.exists(ctx, budgetKey{customerID, ""}) {
-		return true
+	for _, scope := range p.scopes() {
+		if s.exists(ctx, budgetKey{p.CustomerID, scope}) {
+			return true
+		}
 	}
-	return userID != "" && s.exists(ctx, budgetKey{customerID, userID})
+	return false
 }
 
 func (s *Service) exists(ctx context.Context, key budgetKey) bool {
@@ -155,15 +167,15 @@ func (s *Service) SetBudget(ctx context.Context, b *copydesk.Budget) error {
 	return s.store.SetBudget(ctx, b)
 }
 
-// FindBudget returns a budget (see copydesk.BudgetStore).
-func (s *Service) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
-	return s.store.FindBudget(ctx, customerID, userID)
+// FindBudget returns the budget of scope (see copydesk.BudgetStore).
+func (s *Service) FindBudget(ctx context.Context, customerID, scope string) (*copydesk.Budget, error) {
+	return s.store.FindBudget(ctx, customerID, scope)
 }
 
-// DeleteBudget removes a budget (see copydesk.BudgetStore).
-func (s *Service) DeleteBudget(ctx context.Context, customerID, userID string) error {
+// DeleteBudget removes the budget of scope (see copydesk.BudgetStore).
+func (s *Service) DeleteBudget(ctx context.Context, customerID, scope string) error {
 	defer s.forget()
-	return s.store.DeleteBudget(ctx, customerID, userID)
+	return s.store.DeleteBudget(ctx, customerID, scope)
 }
 
 // Reserve reserves estimate (the call's maximum cost, e.g. from
@@ -178,14 +190,20 @@ func (s *Service) DeleteBudget(ctx context.Context, customerID, userID string) e
 // a journal), nothing is reserved: the Reservation's ID is empty, and
 // Settle only writes the call's ledger row.
 func (s *Service) Reserve(ctx context.Context, customerID, userID string, estimate copydesk.Micros) (copydesk.Reservation, []Event, error) {
-	r := copydesk.Reservation{CustomerID: customerID, UserID: userID, Amount: estimate}
-	if customerID == "" {
+	return s.ReserveFor(ctx, Payer{CustomerID: customerID, UserID: userID}, estimate)
+}
+
+// ReserveFor is Reserve for a payer that may include an API key: the key's
+// budget, when it has one, must hold the estimate too.
+func (s *Service) ReserveFor(ctx context.Context, p Payer, estimate copydesk.Micros) (copydesk.Reservation, []Event, error) {
+	r := copydesk.Reservation{CustomerID: p.CustomerID, UserID: p.UserID, KeyID: p.KeyID, Amount: estimate}
+	if p.CustomerID == "" {
 		return r, nil, copydesk.Errorf(copydesk.EINVALID, "a budget reservation needs a customer")
 	}
 	if estimate < 0 {
 		return r, nil, copydesk.Errorf(copydesk.EINVALID, "a cost estimate cannot be negative (got %d)", estimate)
 	}
-	if !s.guarded(ctx, customerID, userID) {
+	if !s.guarded(ctx, p) {
 		return r, nil, nil // no budget applies: no reservation (ID "")
 	}
 	_, err := s.store.Reserve(ctx, &r)
@@ -193,7 +211,7 @@ func (s *Service) Reserve(ctx context.Context, customerID, userID string, estima
 		return r, nil, err
 	}
 	retry := InFlightRetryAfter
-	if st, serr := s.Standing(ctx, customerID, userID); serr == nil && st.Room < estimate {
+	if st, serr := s.Standing(ctx, p); serr == nil && st.Room < estimate {
 		retry = untilNextMonth(s.clock.Now())
 	}
 	return r, nil, &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, Message: copydesk.ErrorMessage(err), RetryAfter: retry}
@@ -203,8 +221,8 @@ func (s *Service) Reserve(ctx context.Context, customerID, userID string, estima
 // flight: their settlements free the budget within seconds.
 const InFlightRetryAfter = 2 * time.Second
 
-// Standing is what a customer's user may still spend this month, over the
-// customer's budget and the user's (the tighter of the two).
+// Standing is what a payer may still spend this month, over the customer's
+// budget, the user's and the API key's (the tightest of them).
 type Standing struct {
 	// Budgeted is false when neither has a budget (the rest is then
 	// meaningless).
@@ -213,18 +231,29 @@ type Standing struct {
 	Room copydesk.Micros
 	// Available is Room less what calls in flight hold.
 	Available copydesk.Micros
+	// Tightest is the scope of the budget with the least Room ("" the
+	// customer's, else a user's or an API key's ID).
+	Tightest string
 }
 
-// Standing returns what the customer's user may still spend.
-func (s *Service) Standing(ctx context.Context, customerID, userID string) (Standing, error) {
+// ScopeName names the budget of scope in a message: "the customer's",
+// "the user's" or "the API key's".
+func ScopeName(scope string) string {
+	switch {
+	case scope == "":
+		return "the customer's"
+	case strings.HasPrefix(scope, copydesk.APIKeyIDPrefix):
+		return "the API key's"
+	}
+	return "the user's"
+}
+
+// Standing returns what p may still spend.
+func (s *Service) Standing(ctx context.Context, p Payer) (Standing, error) {
 	st := Standing{}
 	now := s.clock.Now()
-	users := []string{""}
-	if userID != "" {
-		users = append(users, userID)
-	}
-	for _, uid := range users {
-		b, err := s.store.FindBudget(ctx, customerID, uid)
+	for _, scope := range p.scopes() {
+		b, err := s.store.FindBudget(ctx, p.CustomerID, scope)
 		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
 			continue
 		} else if err != nil {
@@ -237,7 +266,7 @@ func (s *Service) Standing(ctx context.Context, customerID, userID string) (Stan
 		room := b.Limit - spent
 		avail := room - b.Reserved
 		if !st.Budgeted || room < st.Room {
-			st.Room = room
+			st.Room, st.Tightest = room, scope
 		}
 		if !st.Budgeted || avail < st.Available {
 			st.Available = avail
@@ -248,17 +277,13 @@ func (s *Service) Standing(ctx context.Context, customerID, userID string) (Stan
 }
 
 // Exhausted raises the hard threshold's event (once per budget and month)
-// for the budgets whose spending leaves less than minCost: the budget is
+// for p's budgets whose spending leaves less than minCost: the budget is
 // used up for calls of this size. Returns the events raised.
-func (s *Service) Exhausted(ctx context.Context, customerID, userID string, minCost copydesk.Micros) []Event {
+func (s *Service) Exhausted(ctx context.Context, p Payer, minCost copydesk.Micros) []Event {
 	now := s.clock.Now()
-	users := []string{""}
-	if userID != "" {
-		users = append(users, userID)
-	}
 	var events []Event
-	for _, uid := range users {
-		b, err := s.store.FindBudget(ctx, customerID, uid)
+	for _, scope := range p.scopes() {
+		b, err := s.store.FindBudget(ctx, p.CustomerID, scope)
 		if err != nil {
 			continue
 		}
@@ -271,7 +296,7 @@ func (s *Service) Exhausted(ctx context.Context, customerID, userID string, minC
 		}
 		ev, err := s.raise(ctx, b, copydesk.ThresholdBit(copydesk.ThresholdHard), now)
 		if err != nil {
-			s.logger.Error("budget: raise hard threshold", "customer_id", customerID, "user_id", uid, "err", err)
+			s.logger.Error("budget: raise hard threshold", "customer_id", p.CustomerID, "scope", scope, "err", err)
 		}
 		events = append(events, ev...)
 	}
@@ -358,7 +383,7 @@ func (s *Service) Settle(ctx context.Context, r copydesk.Reservation, actual cop
 	if r.ID == "" {
 		// No budget guarded the call: its ledger row (and the spent of a
 		// budget set meanwhile) through the journal.
-		c := &copydesk.Charge{CustomerID: r.CustomerID, UserID: r.UserID,
+		c := &copydesk.Charge{CustomerID: r.CustomerID, UserID: r.UserID, KeyID: r.KeyID,
 			Period: copydesk.BudgetPeriod(s.clock.Now()), Amount: actual, Entry: entry}
 		if !s.durable {
 			if err := c.Prepare(s.clock.Now()); err != nil {
@@ -387,8 +412,8 @@ func (s *Service) Settle(ctx context.Context, r copydesk.Reservation, actual cop
 		}
 		events = append(events, ev...)
 	}
-	if r.UserID != "" {
-		ub, err := s.store.FindBudget(ctx, r.CustomerID, r.UserID)
+	for _, scope := range r.Scopes()[1:] { // the key's and the user's
+		ub, err := s.store.FindBudget(ctx, r.CustomerID, scope)
 		if err == nil {
 			ev, err := s.raise(ctx, ub, reachedMask(ub), now)
 			if err != nil {
@@ -409,7 +434,7 @@ func (s *Service) raise(ctx context.Context, b *copydesk.Budget, mask int, now t
 	if mask == 0 || (b.Period == period && mask&^b.Raised == 0) {
 		return nil, nil // nothing new: no write
 	}
-	prev, err := s.store.MarkThresholds(ctx, b.CustomerID, b.UserID, period, mask)
+	prev, err := s.store.MarkThresholds(ctx, b.CustomerID, b.Scope(), period, mask)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +443,7 @@ func (s *Service) raise(ctx context.Context, b *copydesk.Budget, mask int, now t
 		if bit := copydesk.ThresholdBit(l); mask&bit == 0 || prev&bit != 0 {
 			continue
 		}
-		events = append(events, Event{CustomerID: b.CustomerID, UserID: b.UserID, Level: l, Name: copydesk.ThresholdName(l),
+		events = append(events, Event{CustomerID: b.CustomerID, UserID: b.UserID, KeyID: b.KeyID, Level: l, Name: copydesk.ThresholdName(l),
 			Period: period, Spent: b.Spent, Limit: b.Limit, At: now})
 	}
 	return events, nil

@@ -132,20 +132,20 @@ func TestReserveRefusal(t *testing.T) {
 	if de, ok := err.(*copydesk.Error); !ok || de.Code != copydesk.EBUDGETEXCEEDED || de.RetryAfter != budget.InFlightRetryAfter {
 		t.Errorf("refusal behind a call in flight: got %v, want EBUDGETEXCEEDED with Retry-After %s", err, budget.InFlightRetryAfter)
 	}
-	if st, _ := svc.Standing(ctx, c.ID, ""); st.Room != 1000 || st.Available != 400 || !st.Budgeted {
+	if st, _ := svc.Standing(ctx, budget.Payer{CustomerID: c.ID}); st.Room != 1000 || st.Available != 400 || !st.Budgeted {
 		t.Errorf("got standing %+v, want room 1000, available 400", st)
 	}
 	if err := svc.Release(ctx, held); err != nil {
 		t.Fatal(err)
 	}
 	// A budget too spent for the smallest call raises the hard event once.
-	if got := levels(svc.Exhausted(ctx, c.ID, "", 1001)); !cmp.Equal(got, []string{"hard"}) {
+	if got := levels(svc.Exhausted(ctx, budget.Payer{CustomerID: c.ID}, 1001)); !cmp.Equal(got, []string{"hard"}) {
 		t.Errorf("exhausted: got %v, want [hard]", got)
 	}
-	if got := svc.Exhausted(ctx, c.ID, "", 1001); len(got) != 0 {
+	if got := svc.Exhausted(ctx, budget.Payer{CustomerID: c.ID}, 1001); len(got) != 0 {
 		t.Errorf("exhausted again: got %v, want nothing new", levels(got))
 	}
-	if got := svc.Exhausted(ctx, c.ID, "", 10); len(got) != 0 {
+	if got := svc.Exhausted(ctx, budget.Payer{CustomerID: c.ID}, 10); len(got) != 0 {
 		t.Errorf("room for the call: got %v, want no event", levels(got))
 	}
 	// A user's own budget: the event names the user.
@@ -154,7 +154,7 @@ func TestReserveRefusal(t *testing.T) {
 	if _, ev, err = svc.Reserve(ctx, c.ID, u.ID, 101); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED || len(ev) != 0 {
 		t.Errorf("user refusal: got %+v, %v, want EBUDGETEXCEEDED and no event", ev, err)
 	}
-	if ev := svc.Exhausted(ctx, c.ID, u.ID, 101); len(ev) != 1 || ev[0].UserID != u.ID || ev[0].Name != "hard" {
+	if ev := svc.Exhausted(ctx, budget.Payer{CustomerID: c.ID, UserID: u.ID}, 101); len(ev) != 1 || ev[0].UserID != u.ID || ev[0].Name != "hard" {
 		t.Errorf("user exhausted: got %+v, want one hard event of the user", ev)
 	}
 	for _, tt := range []struct {

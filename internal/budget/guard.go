@@ -65,7 +65,7 @@ func (g *Guard) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fun
 	if err != nil {
 		return nil, err
 	}
-	r, events, err := g.Budget.Reserve(ctx, call.CustomerID, call.UserID, estimate)
+	r, events, err := g.Budget.ReserveFor(ctx, payer(call), estimate)
 	g.publish(events)
 	clamped := 0
 	if copydesk.ErrorCode(err) == copydesk.EBUDGETEXCEEDED {
@@ -102,6 +102,11 @@ func (g *Guard) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fun
 		return &out, nil
 	}
 	return res, nil
+}
+
+// payer names the budgets call counts on.
+func payer(call copydesk.ModelCall) Payer {
+	return Payer{CustomerID: call.CustomerID, UserID: call.UserID, KeyID: call.KeyID}
 }
 
 // maxCost is the Estimator's cost of call, 0 without one.
@@ -149,19 +154,19 @@ func (g *Guard) admit(ctx context.Context, call copydesk.ModelCall, estimate cop
 	}
 	deadline := time.Now().Add(maxWait)
 	for {
-		st, err := g.Budget.Standing(ctx, call.CustomerID, call.UserID)
+		st, err := g.Budget.Standing(ctx, payer(call))
 		if err != nil {
 			return call, copydesk.Reservation{}, 0, err
 		}
 		if !st.Budgeted {
-			r, _, err := g.Budget.Reserve(ctx, call.CustomerID, call.UserID, estimate) // the budget was removed meanwhile
+			r, _, err := g.Budget.ReserveFor(ctx, payer(call), estimate) // the budget was removed meanwhile
 			return call, r, 0, err
 		}
 		if st.Room < minCost {
 			// Spent: nothing in flight can make room, only the next month.
-			g.publish(g.Budget.Exhausted(ctx, call.CustomerID, call.UserID, minCost))
+			g.publish(g.Budget.Exhausted(ctx, payer(call), minCost))
 			return call, copydesk.Reservation{}, 0, &copydesk.Error{Code: copydesk.EBUDGETEXCEEDED, RetryAfter: untilNextMonth(time.Now()),
-				Message: "the monthly budget is spent: it cannot pay for this call even with a minimal output; it renews at the start of the next month"}
+				Message: ScopeName(st.Tightest) + " monthly budget is spent: it cannot pay for this call even with a minimal output; it renews at the start of the next month"}
 		}
 		waiting := time.Now().Before(deadline)
 		if st.Available >= estimate || (st.Room < estimate || !waiting) && st.Available >= minCost {
@@ -175,7 +180,7 @@ func (g *Guard) admit(ctx context.Context, call copydesk.ModelCall, estimate cop
 			if err != nil {
 				return call, copydesk.Reservation{}, 0, err
 			}
-			r, _, err := g.Budget.Reserve(ctx, c.CustomerID, c.UserID, cost)
+			r, _, err := g.Budget.ReserveFor(ctx, payer(c), cost)
 			if err == nil {
 				return c, r, out, nil
 			}

@@ -83,6 +83,8 @@ type Memory struct {
 	res     map[string]*memReservation
 }
 
+// budgetKey names a budget: its customer and its scope ("", a user's or an
+// API key's ID; see copydesk.Budget.Scope).
 type budgetKey struct{ customer, user string }
 
 // memBudget is one budget as this process knows it: b's limit and
@@ -96,9 +98,9 @@ type memBudget struct {
 
 // memReservation is an open or expired reservation.
 type memReservation struct {
-	r                  copydesk.Reservation
-	onCustomer, onUser bool
-	expiredAt          time.Time
+	r         copydesk.Reservation
+	on        []string // the scopes of the budgets that hold its amount
+	expiredAt time.Time
 }
 
 var _ copydesk.BudgetStore = (*Memory)(nil)
@@ -192,7 +194,7 @@ func (m *Memory) SetBudget(ctx context.Context, b *copydesk.Budget) error {
 	if err := m.store.SetBudget(ctx, b); err != nil {
 		return err
 	}
-	key := budgetKey{b.CustomerID, b.UserID}
+	key := budgetKey{b.CustomerID, b.Scope()}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e := m.budgets[key]
@@ -241,15 +243,14 @@ func (m *Memory) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydes
 	if err := r.Prepare(now); err != nil {
 		return nil, err
 	}
-	ce, err := m.entry(ctx, budgetKey{r.CustomerID, ""})
-	if err != nil {
-		return nil, err
-	}
-	var ue *memBudget
-	if r.UserID != "" {
-		if ue, err = m.entry(ctx, budgetKey{r.CustomerID, r.UserID}); err != nil {
+	scopes := r.Scopes()
+	entries := make([]*memBudget, len(scopes))
+	for i, scope := range scopes {
+		e, err := m.entry(ctx, budgetKey{r.CustomerID, scope})
+		if err != nil {
 			return nil, err
 		}
+		entries[i] = e
 	}
 	period := copydesk.BudgetPeriod(now)
 	m.mu.Lock()
@@ -257,32 +258,28 @@ func (m *Memory) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydes
 	if _, dup := m.res[r.ID]; dup {
 		return nil, copydesk.Errorf(copydesk.ECONFLICT, "reservation %q already exists", r.ID)
 	}
-	fits := func(e *memBudget) bool {
-		if e == nil || !e.exists {
-			return true
+	for i, e := range entries {
+		if !e.exists {
+			continue
 		}
 		rollOver(&e.b, period)
-		return e.b.Spent+e.b.Reserved+r.Amount <= e.b.Limit
+		if e.b.Spent+e.b.Reserved+r.Amount > e.b.Limit {
+			return nil, copydesk.BudgetExceeded(scopes[i])
+		}
 	}
-	if !fits(ce) {
-		return nil, copydesk.BudgetExceeded("")
-	}
-	if !fits(ue) {
-		return nil, copydesk.BudgetExceeded(r.UserID)
-	}
-	mr := &memReservation{r: *r, onCustomer: ce.exists, onUser: ue != nil && ue.exists}
-	if mr.onCustomer {
-		ce.b.Reserved += r.Amount
-	}
-	if mr.onUser {
-		ue.b.Reserved += r.Amount
+	mr := &memReservation{r: *r}
+	for i, e := range entries {
+		if e.exists {
+			e.b.Reserved += r.Amount
+			mr.on = append(mr.on, scopes[i])
+		}
 	}
 	m.res[r.ID] = mr
-	if !ce.exists {
-		return nil, nil
+	if ce := entries[0]; ce.exists {
+		b := ce.b
+		return &b, nil
 	}
-	b := ce.b
-	return &b, nil
+	return nil, nil
 }
 
 // take removes an open or expired reservation. Under m.mu.
@@ -297,17 +294,12 @@ func (m *Memory) take(id string) (*memReservation, error) {
 
 // release gives mr's held amount back. Under m.mu.
 func (m *Memory) release(mr *memReservation) {
-	if mr.onCustomer {
-		if e := m.budgets[budgetKey{mr.r.CustomerID, ""}]; e != nil && e.exists {
+	for _, scope := range mr.on {
+		if e := m.budgets[budgetKey{mr.r.CustomerID, scope}]; e != nil && e.exists {
 			e.b.Reserved = max(e.b.Reserved-mr.r.Amount, 0)
 		}
 	}
-	if mr.onUser {
-		if e := m.budgets[budgetKey{mr.r.CustomerID, mr.r.UserID}]; e != nil && e.exists {
-			e.b.Reserved = max(e.b.Reserved-mr.r.Amount, 0)
-		}
-	}
-	mr.onCustomer, mr.onUser = false, false
+	mr.on = nil
 }
 
 // Settle settles a reservation: the actual cost is added to spent here
@@ -341,11 +333,7 @@ func (m *Memory) Settle(ctx context.Context, reservationID string, actual copyde
 	// The cost counts on every budget that exists now, held or not (one
 	// set after the reservation too), as the store's Settle does.
 	var out *copydesk.Budget
-	users := []string{""}
-	if r.UserID != "" {
-		users = append(users, r.UserID)
-	}
-	for _, uid := range users {
+	for _, uid := range r.Scopes() {
 		e := m.budgets[budgetKey{r.CustomerID, uid}]
 		if e == nil || !e.exists {
 			continue
@@ -359,7 +347,7 @@ func (m *Memory) Settle(ctx context.Context, reservationID string, actual copyde
 		}
 	}
 	m.mu.Unlock()
-	err = m.journal.Charge(ctx, &copydesk.Charge{CustomerID: r.CustomerID, UserID: r.UserID, Period: period, Amount: actual, Entry: entry})
+	err = m.journal.Charge(ctx, &copydesk.Charge{CustomerID: r.CustomerID, UserID: r.UserID, KeyID: r.KeyID, Period: period, Amount: actual, Entry: entry})
 	return out, err
 }
 

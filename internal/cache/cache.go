@@ -135,13 +135,16 @@ type Request struct {
 	CustomerID string
 	// Shared marks an entry of the shared partition (see KeyParts.Shared).
 	Shared bool
+	// UserID is the entry's owner within the customer (see
+	// KeyParts.UserID). Ignored when Shared is set.
+	UserID string
 	// Tier overrides the tier configured for Kind. Optional.
 	Tier copydesk.Tier
 }
 
 // NewRequest returns the Request for p.
 func NewRequest(p KeyParts) Request {
-	return Request{Key: Key(p), Kind: p.Kind, CustomerID: p.CustomerID, Shared: p.Shared}
+	return Request{Key: Key(p), Kind: p.Kind, CustomerID: p.CustomerID, Shared: p.Shared, UserID: p.UserID}
 }
 
 // Func produces one answer: the encoded value and what it cost. A non-nil
@@ -344,32 +347,33 @@ func (c *Cache) Get(ctx context.Context, req Request) (value []byte, o Outcome, 
 }
 
 // Owner returns the customer partition of the entry under key ("" for a
-// shared entry), from L1, else L2, else the durable store, and ok false
-// when none holds it. An L2 that fails is read as a miss when a durable
-// store backs it; otherwise its error is returned.
-func (c *Cache) Owner(ctx context.Context, key string) (customerID string, ok bool, err error) {
+// shared entry) and its owning user ("" when it is the whole customer's),
+// from L1, else L2, else the durable store, and ok false when none holds
+// it. An L2 that fails is read as a miss when a durable store backs it;
+// otherwise its error is returned.
+func (c *Cache) Owner(ctx context.Context, key string) (customerID, userID string, ok bool, err error) {
 	if e, ok := c.getL1(ctx, key); ok {
-		return e.CustomerID, true, nil
+		return e.CustomerID, e.UserID, true, nil
 	}
 	if c.l2 != nil {
 		e, ok, err := c.l2.GetCache(ctx, key)
 		switch {
 		case err != nil && c.durable == nil:
-			return "", false, err
+			return "", "", false, err
 		case err != nil:
 			c.logger.WarnContext(ctx, "cache L2 read failed; reading the durable store", "key", key, "error", err)
 		case ok && c.clock.Now().Before(e.ExpiresAt):
-			return e.CustomerID, true, nil
+			return e.CustomerID, e.UserID, true, nil
 		}
 	}
 	if c.durable == nil {
-		return "", false, nil
+		return "", "", false, nil
 	}
 	e, ok, err := c.durable.GetCache(ctx, key)
 	if err != nil || !ok || !c.clock.Now().Before(e.ExpiresAt) || !c.durableKinds[e.Kind] {
-		return "", false, err
+		return "", "", false, err
 	}
-	return e.CustomerID, true, nil
+	return e.CustomerID, e.UserID, true, nil
 }
 
 // Set stores a finished, validated answer for req in both layers with the
@@ -430,13 +434,14 @@ func outcomeOf(e *copydesk.CacheEntry, src Source) Outcome {
 
 func (c *Cache) newEntry(req Request, tier copydesk.Tier, value []byte, cost copydesk.Micros) *copydesk.CacheEntry {
 	now := c.clock.Now()
-	customer := req.CustomerID
+	customer, user := req.CustomerID, req.UserID
 	if req.Shared {
-		customer = ""
+		customer, user = "", ""
 	}
 	return &copydesk.CacheEntry{
 		Key:        req.Key,
 		CustomerID: customer,
+		UserID:     user,
 		Kind:       req.Kind,
 		Tier:       tier,
 		Value:      value,

@@ -618,14 +618,22 @@ func TestOwner(t *testing.T) {
 	if _, _, err := c.Do(ctx, r, func(context.Context) ([]byte, copydesk.Micros, error) { return []byte("v"), 0, nil }); err != nil {
 		t.Fatal(err)
 	}
-	if who, ok, err := c.Owner(ctx, r.Key); err != nil || !ok || who != "acme" {
-		t.Errorf("got %q %v %v, want acme from L1", who, ok, err)
+	mine := cache.NewRequest(cache.KeyParts{CustomerID: "acme", UserID: "usr_1", Kind: "analysis", Input: "owned", Version: "v1"})
+	if _, _, err := c.Do(ctx, mine, func(context.Context) ([]byte, copydesk.Micros, error) { return []byte("mine"), 0, nil }); err != nil {
+		t.Fatal(err)
 	}
-	fresh := MustNew(t, clock, l2) // an empty L1: from L2
-	if who, ok, err := fresh.Owner(ctx, r.Key); err != nil || !ok || who != "acme" {
-		t.Errorf("got %q %v %v, want acme from L2", who, ok, err)
+	if mine.Key == r.Key {
+		t.Fatal("a user's own entry has the customer's key")
 	}
-	if _, ok, _ := c.Owner(ctx, req("analysis", "other").Key); ok {
+	for name, cc := range map[string]*cache.Cache{"L1": c, "L2": MustNew(t, clock, l2)} { // a new cache has an empty L1
+		if who, user, ok, err := cc.Owner(ctx, r.Key); err != nil || !ok || who != "acme" || user != "" {
+			t.Errorf("%s: got %q %q %v %v, want acme, no user", name, who, user, ok, err)
+		}
+		if who, user, ok, err := cc.Owner(ctx, mine.Key); err != nil || !ok || who != "acme" || user != "usr_1" {
+			t.Errorf("%s: got %q %q %v %v, want acme's usr_1", name, who, user, ok, err)
+		}
+	}
+	if _, _, ok, _ := c.Owner(ctx, req("analysis", "other").Key); ok {
 		t.Error("an absent key: got ok")
 	}
 }

@@ -82,7 +82,7 @@ func TestDurableKinds(t *testing.T) {
 		l2.down.Store(true)
 		defer l2.down.Store(false)
 		b := newCache()
-		owner, ok, err := b.Owner(ctx, report.Key)
+		owner, _, ok, err := b.Owner(ctx, report.Key)
 		if err != nil || !ok || owner != "acme" {
 			t.Errorf("Owner with L2 down: got %q, %t, %v, want acme, true, nil", owner, ok, err)
 		}
@@ -90,7 +90,7 @@ func TestDurableKinds(t *testing.T) {
 		if err != nil || !ok || string(v) != "value of analysis.report" {
 			t.Errorf("Get with L2 down: got %q, %t, %v, want the report", v, ok, err)
 		}
-		if _, ok, err := b.Owner(ctx, other.Key); err != nil || ok {
+		if _, _, ok, err := b.Owner(ctx, other.Key); err != nil || ok {
 			t.Errorf("Owner of a non-durable kind with L2 down: got %t, %v, want a miss without error", ok, err)
 		}
 	})
@@ -116,7 +116,7 @@ func TestDurableKinds(t *testing.T) {
 	if err != nil || n.Durable != 1 {
 		t.Errorf("Purge: got %+v, %v, want 1 durable entry deleted", n, err)
 	}
-	if _, ok, err := newCache().Owner(ctx, report.Key); err != nil || ok {
+	if _, _, ok, err := newCache().Owner(ctx, report.Key); err != nil || ok {
 		t.Errorf("Owner after the purge: got %t, %v, want a miss", ok, err)
 	}
 }
@@ -129,6 +129,6 @@ func TestOwnerL2ErrorWithoutDurable(t *testing.T) {
 	l2 := &downStore{MemoryStore: MustMemoryStore(t, clock, 8<<20)}
 	l2.down.Store(true)
 	c := MustNew(t, clock, l2)
-	_, _, err := c.Owner(context.Background(), req("analysis.report", "x").Key)
+	_, _, _, err := c.Owner(context.Background(), req("analysis.report", "x").Key)
 	wantCode(t, err, copydesk.EUNAVAILABLE)
 }

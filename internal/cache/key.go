@@ -24,6 +24,11 @@ type KeyParts struct {
 	// operator decision ("this task is shareable") may set it; CustomerID is
 	// then ignored.
 	Shared bool
+	// UserID makes the entry a user's own within the customer: the key
+	// differs per user (another user's identical request is computed and
+	// stored apart) and the entry records its owner (Cache.Owner), for
+	// results that are read back by key. Ignored when Shared is set.
+	UserID string
 	// Kind is the task kind, e.g. "analysis" or "translation.draft".
 	Kind string
 	// Input is the content the work is about. It is normalized: Unicode NFC,
@@ -58,9 +63,14 @@ func Key(p KeyParts) string {
 	bp := keyBufPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	b = append(b, keyDomain...)
-	if p.Shared {
+	switch {
+	case p.Shared:
 		b = append(b, 's')
-	} else {
+	case p.UserID != "":
+		b = append(b, 'u')
+		b = appendField(b, p.CustomerID)
+		b = appendField(b, p.UserID)
+	default:
 		b = append(b, 'c')
 		b = appendField(b, p.CustomerID)
 	}

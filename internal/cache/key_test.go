@@ -73,6 +73,9 @@ func TestKeyEveryFieldMatters(t *testing.T) {
 	}{
 		{"customer", func(p *cache.KeyParts) { p.CustomerID = "globex" }},
 		{"shared", func(p *cache.KeyParts) { p.Shared = true }},
+		{"user", func(p *cache.KeyParts) { p.UserID = "usr_1" }},
+		{"other user", func(p *cache.KeyParts) { p.UserID = "usr_2" }},
+		{"user as customer", func(p *cache.KeyParts) { p.CustomerID, p.UserID = "", "acme" }},
 		{"kind", func(p *cache.KeyParts) { p.Kind = "seo" }},
 		{"input", func(p *cache.KeyParts) { p.Input = "Café au lait is bad." }},
 		{"input case", func(p *cache.KeyParts) { p.Input = "café au lait is good." }},
@@ -116,6 +119,10 @@ func TestKeyTenantsSeparated(t *testing.T) {
 	c.CustomerID = ""
 	if cache.Key(c) == cache.Key(a) {
 		t.Errorf("customer \"\" got the shared partition's key")
+	}
+	a.UserID, b.UserID = "usr_1", "usr_2"
+	if got, want := cache.Key(a), cache.Key(b); got != want {
+		t.Errorf("shared task with users: got key %s for usr_2, want usr_1's %s (Shared ignores the user)", got, want)
 	}
 }
 

@@ -64,7 +64,7 @@ func NewMemoryStore(opts MemoryOptions) *MemoryStore {
 
 // entryWeight is what an entry counts against MaxBytes.
 func entryWeight(e *copydesk.CacheEntry) uint32 {
-	n := uint64(len(e.Value)) + uint64(len(e.Key)+len(e.CustomerID)+len(e.Kind)+len(e.Tier)) + entryOverhead
+	n := uint64(len(e.Value)) + uint64(len(e.Key)+len(e.CustomerID)+len(e.UserID)+len(e.Kind)+len(e.Tier)) + entryOverhead
 	return uint32(min(n, math.MaxUint32))
 }
 

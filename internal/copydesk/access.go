@@ -1,6 +1,7 @@
 package copydesk
 
 import (
+	"cmp"
 	"context"
 	"math/bits"
 	"strings"
@@ -70,10 +71,35 @@ type APIKey struct {
 	// Models, when set, are the only models the key may use: model names,
 	// routing classes, aliases or provider/model names (see
 	// Principal.AllowsModel). Empty: every model.
-	Models    []string   `json:"models,omitempty"`
+	Models []string `json:"models,omitempty"`
+	// RateLimit, when set, is the key's own rate limit, checked besides
+	// its user's and its customer's (a "virtual key").
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
+}
+
+// RateLimit is a token bucket: PerMinute requests a minute, continuously,
+// up to Burst at once.
+type RateLimit struct {
+	PerMinute int `json:"per_minute"`
+	Burst     int `json:"burst,omitempty"` // 0: PerMinute
+}
+
+// MaxRatePerMinute bounds a RateLimit's PerMinute and Burst.
+const MaxRatePerMinute = 1_000_000
+
+// Validate returns EINVALID unless 0 < PerMinute <= MaxRatePerMinute and
+// 0 <= Burst <= MaxRatePerMinute.
+func (r RateLimit) Validate() error {
+	if r.PerMinute < 1 || r.PerMinute > MaxRatePerMinute {
+		return Errorf(EINVALID, "rate_limit.per_minute must be between 1 and %d (got %d)", MaxRatePerMinute, r.PerMinute)
+	}
+	if r.Burst < 0 || r.Burst > MaxRatePerMinute {
+		return Errorf(EINVALID, "rate_limit.burst must be between 0 (per_minute) and %d (got %d)", MaxRatePerMinute, r.Burst)
+	}
+	return nil
 }
 
 // Session is a browser login. The token lives only in the cookie; the store
@@ -94,10 +120,13 @@ type Principal struct {
 	CustomerID string   `json:"customer_id"`
 	Role       Role     `json:"role"`
 	Method     string   `json:"method"`           // "key", "session" or "jwt"
-	KeyID      string   `json:"key_id,omitempty"` // set for Method "key"
+	KeyID      string   `json:"key_id,omitempty"` // set for Method "key", and "jwt" exchanged for a key
 	Scopes     []string `json:"scopes,omitempty"` // empty: all the role allows
 	Models     []string `json:"models,omitempty"` // empty: every model; see AllowsModel
-	SessionID  string   `json:"session_id,omitempty"`
+	// KeyRateLimit is the rate limit of the API key the caller used (a key
+	// or a JWT exchanged for one), nil for none.
+	KeyRateLimit *RateLimit `json:"key_rate_limit,omitempty"`
+	SessionID    string     `json:"session_id,omitempty"` // set for Method "session", and "jwt" exchanged for a session
 }
 
 // CanSeeCustomer reports whether p may read data of customerID: an ADMIN
@@ -154,10 +183,12 @@ type AccessStore interface {
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// FindUsers returns the users matching filter, oldest first.
 	FindUsers(ctx context.Context, filter UserFilter) ([]*User, error)
-	// SetUserPassword replaces a user's password hash. Returns ENOTFOUND if
-	// the user does not exist.
+	// SetUserPassword replaces a user's password hash and, in the same
+	// transaction, deletes the user's sessions: a password change ends
+	// every browser session. Returns ENOTFOUND if the user does not exist.
 	SetUserPassword(ctx context.Context, userID, passwordHash string) error
-	// SetUserDisabled disables or enables a user. Returns ENOTFOUND if the
+	// SetUserDisabled disables or enables a user; disabling deletes the
+	// user's sessions in the same transaction. Returns ENOTFOUND if the
 	// user does not exist.
 	SetUserDisabled(ctx context.Context, userID string, disabled bool) error
 	// CountUsers returns the number of users (0 on a fresh store: bootstrap).
@@ -170,8 +201,15 @@ type AccessStore interface {
 	// FindAPIKeyByPrefix returns the key with the prefix, revoked and
 	// expired ones included. Returns ENOTFOUND if there is none.
 	FindAPIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
+	// FindAPIKeyByID returns the key with the ID, revoked and expired ones
+	// included. Returns ENOTFOUND if there is none.
+	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
 	// FindAPIKeys returns the keys matching filter, oldest first.
 	FindAPIKeys(ctx context.Context, filter APIKeyFilter) ([]*APIKey, error)
+	// SetAPIKeyRateLimit sets (nil: removes) the key's own rate limit and
+	// returns the key. Returns EINVALID for a bad rate and ENOTFOUND if the
+	// key does not exist.
+	SetAPIKeyRateLimit(ctx context.Context, id string, rate *RateLimit) (*APIKey, error)
 	// RevokeAPIKey marks the key revoked now. Revoking a revoked key keeps
 	// its first revocation time. Returns ENOTFOUND if the key does not exist.
 	RevokeAPIKey(ctx context.Context, id string) (*APIKey, error)
@@ -182,6 +220,9 @@ type AccessStore interface {
 	// FindSessionByHash returns the session whose token hashes to hash,
 	// expired ones included. Returns ENOTFOUND if there is none.
 	FindSessionByHash(ctx context.Context, hash []byte) (*Session, error)
+	// FindSessionByID returns the session with the ID, expired ones
+	// included. Returns ENOTFOUND if there is none.
+	FindSessionByID(ctx context.Context, id string) (*Session, error)
 	// DeleteSession deletes a session (logout). Deleting an absent session
 	// is not an error.
 	DeleteSession(ctx context.Context, id string) error
@@ -224,12 +265,16 @@ func ThresholdName(level int) string {
 // budgets reset when it changes.
 func BudgetPeriod(t time.Time) string { return t.UTC().Format("2006-01") }
 
-// Budget is a monthly spending limit of a customer (UserID "") or of one of
-// its users. Spent and Reserved are of the current Period; the first
-// reservation or settlement in a new calendar month resets Spent and Raised.
+// Budget is a monthly spending limit of a customer (UserID and KeyID ""),
+// of one of its users (UserID) or of one of its API keys (KeyID: a
+// "virtual key" with a budget of its own). Spent and Reserved are of the
+// current Period; the first reservation or settlement in a new calendar
+// month resets Spent and Raised. Stores keep a budget under its customer
+// and its Scope.
 type Budget struct {
 	CustomerID     string    `json:"customer_id"`
 	UserID         string    `json:"user_id,omitempty"` // "" for the customer's own budget
+	KeyID          string    `json:"key_id,omitempty"`  // set for an API key's budget (UserID is then "")
 	Limit          Micros    `json:"limit"`             // the hard limit per month, in the configured currency
 	AlertPercent   int       `json:"alert_percent"`     // default AlertPercentDefault
 	WarningPercent int       `json:"warning_percent"`   // default WarningPercentDefault
@@ -238,6 +283,44 @@ type Budget struct {
 	Reserved       Micros    `json:"reserved"`          // open reservations
 	Raised         int       `json:"raised"`            // thresholds raised in Period, a bit set of ThresholdBit
 	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Scope returns the budget's scope within its customer: "" for the
+// customer's own budget, else the user's or the API key's ID. IDs carry
+// their kind's prefix (UserIDPrefix, APIKeyIDPrefix), so a scope says which
+// it is. The BudgetStore methods that take a scope (FindBudget,
+// DeleteBudget, MarkThresholds) take any of the three.
+func (b *Budget) Scope() string { return cmp.Or(b.KeyID, b.UserID) }
+
+// SetScope sets UserID or KeyID from a scope (see Scope).
+func (b *Budget) SetScope(scope string) {
+	b.UserID, b.KeyID = "", ""
+	if strings.HasPrefix(scope, APIKeyIDPrefix) {
+		b.KeyID = scope
+	} else {
+		b.UserID = scope
+	}
+}
+
+// Scopes returns the scopes of the budgets a reservation is charged to:
+// the customer's, then the key's and the user's when set. This is their
+// sorted order ("" < "key_…" < "usr_…"), the order stores lock budget rows
+// in, so that concurrent transactions cannot deadlock.
+func (r *Reservation) Scopes() []string {
+	return ChargeScopes(r.UserID, r.KeyID)
+}
+
+// ChargeScopes returns the scopes of the budgets a call of userID made with
+// keyID ("" for none) counts on, in the order of Reservation.Scopes.
+func ChargeScopes(userID, keyID string) []string {
+	s := make([]string, 1, 3)
+	if keyID != "" {
+		s = append(s, keyID)
+	}
+	if userID != "" {
+		s = append(s, userID)
+	}
+	return s
 }
 
 // Left returns the fraction (0-1) of the limit neither spent nor reserved.
@@ -287,6 +370,7 @@ type Reservation struct {
 	ID         string    `json:"id"`
 	CustomerID string    `json:"customer_id"`
 	UserID     string    `json:"user_id,omitempty"`
+	KeyID      string    `json:"key_id,omitempty"` // the API key the call was made with, if its budget counts
 	Amount     Micros    `json:"amount"`
 	CreatedAt  time.Time `json:"created_at"`
 }
@@ -323,20 +407,22 @@ type BudgetStore interface {
 	// keeping its spent, reserved and raised thresholds. Zero percentages become the
 	// defaults. Returns EINVALID for a negative limit or percentages out of
 	// order (0 < alert <= warning < 100), and ENOTFOUND for an unknown
-	// customer.
+	// customer, or a user or API key not of the customer.
 	SetBudget(ctx context.Context, b *Budget) error
-	// FindBudget returns the budget of a customer (userID "") or user.
-	// Returns ENOTFOUND if none is set.
-	FindBudget(ctx context.Context, customerID, userID string) (*Budget, error)
-	// DeleteBudget removes a budget (the customer becomes unlimited).
-	// Returns ENOTFOUND if none is set.
-	DeleteBudget(ctx context.Context, customerID, userID string) error
+	// FindBudget returns the budget of scope within a customer: "" for the
+	// customer's, a user's or an API key's ID (see Budget.Scope). Returns
+	// ENOTFOUND if none is set.
+	FindBudget(ctx context.Context, customerID, scope string) (*Budget, error)
+	// DeleteBudget removes a budget (its scope becomes unlimited). Returns
+	// ENOTFOUND if none is set.
+	DeleteBudget(ctx context.Context, customerID, scope string) error
 
 	// Reserve atomically checks and reserves r.Amount on the customer's
-	// budget and, if it has one, the user's: the reservation is stored only
+	// budget and, for those that have one, the user's and the API key's
+	// (r.Scopes()): the reservation is stored only
 	// if spent+reserved+amount stays within every limit, so that concurrent
-	// calls can never overspend. A customer or user without a budget is not
-	// limited. ID (when empty) and CreatedAt are set on r. Returns the
+	// calls can never overspend. A customer, user or key without a budget
+	// is not limited. ID (when empty) and CreatedAt are set on r. Returns the
 	// customer's budget after (nil without one). Returns EINVALID for a
 	// negative amount or missing customer and EBUDGETEXCEEDED if a limit
 	// would be crossed.
@@ -371,17 +457,18 @@ type BudgetStore interface {
 	// period however many calls race. For a period older than the budget's
 	// it changes nothing and returns mask. Returns ENOTFOUND if the budget
 	// does not exist.
-	MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (previous int, err error)
+	MarkThresholds(ctx context.Context, customerID, scope, period string, mask int) (previous int, err error)
 }
 
 // Charge is the settled cost of a call whose reservation was held in a
 // process's memory (budget.Memory): Amount is added to the spent amount of
-// the customer's budget and, when UserID is set, the user's (those that
-// exist), each rolled over to Period first, and Entry is appended to the
-// ledger with Cost = Amount.
+// the customer's budget and, when UserID and KeyID are set, the user's and
+// the API key's (those that exist), each rolled over to Period first, and
+// Entry is appended to the ledger with Cost = Amount.
 type Charge struct {
 	CustomerID string
 	UserID     string
+	KeyID      string
 	Period     string // BudgetPeriod of the settlement
 	Amount     Micros
 	Entry      *LedgerEntry
@@ -424,6 +511,7 @@ func (c *Charge) Prepare(now time.Time) error {
 type BudgetEvent struct {
 	CustomerID string    `json:"customer_id"`
 	UserID     string    `json:"user_id,omitempty"` // "" for the customer's budget
+	KeyID      string    `json:"key_id,omitempty"`  // set for an API key's budget
 	Level      int       `json:"level"`             // ThresholdAlert, ThresholdWarning or ThresholdHard
 	Name       string    `json:"name"`              // ThresholdName(Level)
 	Period     string    `json:"period"`            // BudgetPeriod, "2006-01"
@@ -626,6 +714,11 @@ func (k *APIKey) Prepare(now time.Time) error {
 	if err := ValidateModelList(k.Models); err != nil {
 		return err
 	}
+	if k.RateLimit != nil {
+		if err := k.RateLimit.Validate(); err != nil {
+			return err
+		}
+	}
 	for _, s := range k.Scopes {
 		if err := checkLen("scope", s, MaxScopeLen, true); err != nil {
 			return err
@@ -678,6 +771,12 @@ func (b *Budget) Prepare(now time.Time) error {
 	}
 	if err := checkLen("user id", b.UserID, MaxIDLen, false); err != nil {
 		return err
+	}
+	if err := checkLen("key id", b.KeyID, MaxIDLen, false); err != nil {
+		return err
+	}
+	if b.UserID != "" && b.KeyID != "" {
+		return Errorf(EINVALID, "a budget is a customer's, a user's or an API key's, not a user's and a key's at once")
 	}
 	if b.Limit < 0 || b.Limit > MaxBudgetMicros {
 		return Errorf(EINVALID, "budget limit must be between 0 and %d micro-units (got %d)", MaxBudgetMicros, b.Limit)

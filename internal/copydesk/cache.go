@@ -35,6 +35,7 @@ func (t Tier) TTL() time.Duration {
 type CacheEntry struct {
 	Key        string    // hex SHA-256, see the cache package
 	CustomerID string    // partition; "" for shared entries
+	UserID     string    // owner within the partition; "" when every user of the customer may read it
 	Kind       string    // task kind
 	Tier       Tier      //
 	Value      []byte    // the encoded answer

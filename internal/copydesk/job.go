@@ -70,10 +70,13 @@ func (s JobStatus) Final() bool {
 // Job is a unit of accepted work: one request that needs background work
 // (model calls). Its progress is a sequence of Events.
 type Job struct {
-	ID         string          `json:"id"`
-	Kind       string          `json:"kind"` // task kind, e.g. "analysis"
-	CustomerID string          `json:"customer_id,omitempty"`
-	UserID     string          `json:"user_id,omitempty"`
+	ID         string `json:"id"`
+	Kind       string `json:"kind"` // task kind, e.g. "analysis"
+	CustomerID string `json:"customer_id,omitempty"`
+	UserID     string `json:"user_id,omitempty"`
+	// KeyID is the API key the job was submitted with: its model calls
+	// count on the key's own budget, when it has one.
+	KeyID      string          `json:"key_id,omitempty"`
 	Priority   Priority        `json:"-"`
 	Status     JobStatus       `json:"status"`
 	Input      json.RawMessage `json:"-"`
@@ -83,6 +86,25 @@ type Job struct {
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
 	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+}
+
+// apiKeyKey is the context key of the API key a request acts with.
+type apiKeyKey struct{}
+
+// WithAPIKey returns ctx carrying the ID of the API key a request acts
+// with (the http layer sets it for keys and JWTs exchanged for keys), so
+// that the jobs the request submits count on the key's own budget.
+func WithAPIKey(ctx context.Context, keyID string) context.Context {
+	if keyID == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, apiKeyKey{}, keyID)
+}
+
+// APIKeyFrom returns the API key ID WithAPIKey put in ctx, "" for none.
+func APIKeyFrom(ctx context.Context) string {
+	id, _ := ctx.Value(apiKeyKey{}).(string)
+	return id
 }
 
 // JobError is the visible failure of a job or task.

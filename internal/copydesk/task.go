@@ -77,8 +77,12 @@ type ModelCall struct {
 	Priority   Priority
 	CustomerID string
 	UserID     string
-	JobID      string
-	Request    ModelRequest
+	// KeyID is the API key the call is made with (directly: chat,
+	// messages, embeddings; or by a job it submitted): the key's own
+	// budget, when it has one, counts the call.
+	KeyID   string
+	JobID   string
+	Request ModelRequest
 	// Version names the prompt template that built Request; it is part of
 	// the cache key, so changing a template invalidates its own entries.
 	Version string

@@ -203,9 +203,13 @@ func (r *Reservation) Prepare(now time.Time) error {
 }
 
 // BudgetExceeded is the refusal of a reservation that would cross the
-// customer's (userID "") or the user's hard limit.
-func BudgetExceeded(userID string) error {
-	if userID != "" {
+// hard limit of the budget of scope: the customer's (""), a user's or an
+// API key's (see Budget.Scope).
+func BudgetExceeded(scope string) error {
+	if strings.HasPrefix(scope, APIKeyIDPrefix) {
+		return Errorf(EBUDGETEXCEEDED, "the API key's monthly budget would be exceeded by this call")
+	}
+	if scope != "" {
 		return Errorf(EBUDGETEXCEEDED, "the user's monthly budget would be exceeded by this call")
 	}
 	return Errorf(EBUDGETEXCEEDED, "the customer's monthly budget would be exceeded by this call")

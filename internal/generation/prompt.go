@@ -122,7 +122,7 @@ func blockCallCap(set *prompt.Set, job *copydesk.Job, req *Request, sp *spec, va
 	}
 	return copydesk.ModelCall{
 		Kind: "generation.block." + sp.Type, Priority: job.Priority,
-		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
+		CustomerID: job.CustomerID, UserID: job.UserID, KeyID: job.KeyID, JobID: job.ID,
 		Version: tmpl.Version + "/" + DecoderVersion,
 		Request: copydesk.ModelRequest{
 			System:     system,

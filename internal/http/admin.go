@@ -1,6 +1,10 @@
 package http
 
 import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
@@ -23,6 +27,7 @@ func (s *Server) registerAdminRoutes() {
 	s.handle("PATCH", "/v1/users/{id}", s.handleUpdateUser)
 	s.handle("GET", "/v1/keys", s.handleListKeys)
 	s.handle("POST", "/v1/keys", s.handleCreateKey)
+	s.handle("PATCH", "/v1/keys/{id}", s.handleUpdateKey)
 	s.handle("DELETE", "/v1/keys/{id}", s.handleRevokeKey)
 	s.handle("GET", "/v1/budgets", s.handleGetBudget)
 	s.handle("PUT", "/v1/budgets/{customer_id}", s.handlePutCustomerBudget)
@@ -330,7 +335,37 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys": nonNil(ks)})
+	views := make([]keyView, len(ks))
+	for i, k := range ks {
+		if views[i], err = s.keyView(r, k); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keys": views})
+}
+
+// keyView is a key with its monthly budget, if it has one.
+type keyView struct {
+	*copydesk.APIKey
+	Budget *budgetView `json:"budget,omitempty"`
+}
+
+// keyView returns k with its budget (one store read).
+func (s *Server) keyView(r *http.Request, k *copydesk.APIKey) (keyView, error) {
+	v := keyView{APIKey: k}
+	if s.Budgets == nil {
+		return v, nil
+	}
+	b, err := s.Budgets.FindBudget(r.Context(), k.CustomerID, k.ID)
+	switch copydesk.ErrorCode(err) {
+	case "":
+		v.Budget = &budgetView{Budget: b, Left: b.Left(s.Clock.Now())}
+	case copydesk.ENOTFOUND:
+	default:
+		return v, err
+	}
+	return v, nil
 }
 
 type createKeyRequest struct {
@@ -339,6 +374,54 @@ type createKeyRequest struct {
 	Scopes    []string   `json:"scopes"`
 	Models    []string   `json:"models"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	// Budget gives the key a monthly budget of its own (ADMIN, CLIENT).
+	Budget *putBudgetRequest `json:"budget"`
+	// RateLimit gives the key a rate limit of its own (ADMIN, CLIENT).
+	RateLimit *copydesk.RateLimit `json:"rate_limit"`
+}
+
+// errOwnersOnly refuses a USER's attempt to set a key's budget or rate
+// limit: what a CLIENT set on a key its USER must not undo.
+var errOwnersOnly = copydesk.Errorf(copydesk.EFORBIDDEN, "only an ADMIN or the customer's CLIENT sets a key's budget or rate limit")
+
+// refuseBoundKey refuses key management to a caller using a key with a
+// budget or rate limit of its own (or a JWT exchanged for one): a key it
+// made, or a change to its own, would escape them.
+func (s *Server) refuseBoundKey(r *http.Request, p copydesk.Principal) error {
+	if p.KeyID == "" {
+		return nil
+	}
+	bound := p.KeyRateLimit != nil
+	if !bound && s.Budgets != nil {
+		_, err := s.Budgets.FindBudget(r.Context(), p.CustomerID, p.KeyID)
+		switch copydesk.ErrorCode(err) {
+		case "":
+			bound = true
+		case copydesk.ENOTFOUND:
+		default:
+			return err
+		}
+	}
+	if bound {
+		return copydesk.Errorf(copydesk.EFORBIDDEN, "this API key has a budget or rate limit of its own: it cannot make or change keys, which would escape them; use another key or a session")
+	}
+	return nil
+}
+
+// keyBudget validates a budget request for key k (its IDs may be empty
+// before the key exists) and returns the budget to set.
+func (s *Server) keyBudget(req *putBudgetRequest, customerID, keyID string) (*copydesk.Budget, error) {
+	if req.Limit == nil {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "budget.limit is required: the key's monthly hard limit in micro-units (1 unit = 1000000)")
+	}
+	b := &copydesk.Budget{CustomerID: customerID, KeyID: keyID, Limit: copydesk.Micros(*req.Limit),
+		AlertPercent: req.AlertPercent, WarningPercent: req.WarningPercent}
+	check := *b
+	check.CustomerID = cmp.Or(check.CustomerID, "cus_check")
+	if err := check.Prepare(s.Clock.Now()); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // knownScopes are the scopes a key may be limited to.
@@ -349,6 +432,7 @@ var knownScopes = []string{auth.ScopeAnalyses, auth.ScopeChat, auth.ScopeJobsRea
 type createKeyResponse struct {
 	Key    string           `json:"key"` // the secret: shown only in this answer
 	APIKey *copydesk.APIKey `json:"api_key"`
+	Budget *budgetView      `json:"budget,omitempty"` // the key's own budget, when asked for
 }
 
 // handleCreateKey makes an API key for the caller or, for an ADMIN or
@@ -363,6 +447,10 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 	}
 	var req createKeyRequest
 	if err := decodeJSON(w, r, manageBodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.refuseBoundKey(r, p); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -408,14 +496,178 @@ func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	var kb *copydesk.Budget
+	if req.Budget != nil || req.RateLimit != nil {
+		if p.Role == copydesk.RoleUser {
+			s.writeError(w, r, errOwnersOnly)
+			return
+		}
+		if req.RateLimit != nil {
+			if err := req.RateLimit.Validate(); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if req.Budget != nil {
+			if kb, err = s.keyBudget(req.Budget, u.CustomerID, ""); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if _, err := s.budgetStore(); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+	}
 	key, k, err := auth.CreateAPIKey(r.Context(), st, s.Clock.Now(), u.CustomerID, u.ID,
-		auth.KeyOptions{Name: req.Name, Scopes: req.Scopes, Models: req.Models, ExpiresAt: req.ExpiresAt})
+		auth.KeyOptions{Name: req.Name, Scopes: req.Scopes, Models: req.Models, ExpiresAt: req.ExpiresAt, RateLimit: req.RateLimit})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if kb != nil {
+		kb.KeyID = k.ID
+		if err := s.Budgets.SetBudget(r.Context(), kb); err != nil {
+			// A key must not work without the budget it was asked with.
+			if _, rerr := st.RevokeAPIKey(context.WithoutCancel(r.Context()), k.ID); rerr != nil {
+				s.Logger.Error("revoke a key whose budget could not be set", "key_id", k.ID, "err", rerr)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	view, err := s.keyView(r, k)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, createKeyResponse{Key: key, APIKey: k})
+	writeJSON(w, http.StatusCreated, createKeyResponse{Key: key, APIKey: k, Budget: view.Budget})
+}
+
+// updateKeyRequest changes a key's budget and rate limit: an object sets
+// one, null removes it, a missing field leaves it.
+type updateKeyRequest struct {
+	Budget    json.RawMessage `json:"budget"`
+	RateLimit json.RawMessage `json:"rate_limit"`
+}
+
+// handleUpdateKey sets or removes a key's own budget and rate limit
+// (ADMIN, or the CLIENT of the key's customer).
+func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request) {
+	p, st, err := s.callerAndStore(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	k, err := s.visibleKey(r, p, st, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req updateKeyRequest
+	if err := decodeJSON(w, r, manageBodyLimit, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Budget == nil && req.RateLimit == nil {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "nothing to change: send budget or rate_limit (an object sets it, null removes it)"))
+		return
+	}
+	if p.Role == copydesk.RoleUser {
+		s.writeError(w, r, errOwnersOnly)
+		return
+	}
+	if err := s.refuseBoundKey(r, p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Check everything before changing anything.
+	var kb *copydesk.Budget
+	removeBudget := isNull(req.Budget)
+	if req.Budget != nil && !removeBudget {
+		var br putBudgetRequest
+		if err := decodeStrict(req.Budget, &br, "budget"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if kb, err = s.keyBudget(&br, k.CustomerID, k.ID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	var rate *copydesk.RateLimit
+	if req.RateLimit != nil && !isNull(req.RateLimit) {
+		rate = &copydesk.RateLimit{}
+		if err := decodeStrict(req.RateLimit, rate, "rate_limit"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := rate.Validate(); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if req.Budget != nil {
+		bs, err := s.budgetStore()
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if removeBudget {
+			err = bs.DeleteBudget(r.Context(), k.CustomerID, k.ID)
+			if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+				err = nil // no budget: nothing to remove
+			}
+		} else {
+			err = bs.SetBudget(r.Context(), kb)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if req.RateLimit != nil {
+		if k, err = st.SetAPIKeyRateLimit(r.Context(), k.ID, rate); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	view, err := s.keyView(r, k)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view)
+}
+
+// visibleKey returns the key id if p may see it (its customer's for a
+// CLIENT, its own for a USER, any for the ADMIN), else ENOTFOUND.
+func (s *Server) visibleKey(r *http.Request, p copydesk.Principal, st copydesk.AccessStore, id string) (*copydesk.APIKey, error) {
+	k, err := st.FindAPIKeyByID(r.Context(), id)
+	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND || err == nil && !p.CanSeeUser(k.CustomerID, k.UserID) {
+		return nil, notFound("API key", id)
+	}
+	return k, err
+}
+
+// isNull reports whether raw is the JSON null.
+func isNull(raw json.RawMessage) bool {
+	return string(bytes.TrimSpace(raw)) == "null"
+}
+
+// decodeStrict decodes the JSON object raw, the value of field, into v,
+// refusing unknown fields and anything but an object.
+func decodeStrict(raw json.RawMessage, v any, field string) error {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return copydesk.Errorf(copydesk.EINVALID, "%s must be an object or null", field)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return copydesk.Errorf(copydesk.EINVALID, "%s: %s", field, copydesk.ErrorMessage(jsonError(err)))
+	}
+	return nil
 }
 
 // handleRevokeKey revokes a key the caller may see.

@@ -114,24 +114,32 @@ func validKey(k string) bool {
 	return true
 }
 
-// checkResultOwner returns ENOTFOUND unless the cached result key belongs
-// to the caller's customer (or the shared partition): report keys include
-// the customer, and this check makes sure a leaked key of another
-// customer's report serves nothing.
+// checkResultOwner returns ENOTFOUND unless the caller may see the cached
+// result's owner: report keys include the customer and the user, and this
+// check makes sure a leaked key of another customer's report, or of another
+// USER's, serves nothing (an ADMIN sees every report, a CLIENT its
+// customer's, a USER its own and its customer's shared ones).
 func (s *Server) checkResultOwner(r *http.Request, key string) error {
 	p, err := principal(r)
 	if err != nil {
 		return err
 	}
 	notFound := copydesk.Errorf(copydesk.ENOTFOUND, "no cached report %q; analyze the content again with POST /v1/analyses", key)
-	if s.ResultCustomer == nil {
+	if s.ResultOwner == nil {
 		return notFound
 	}
-	cust, ok, err := s.ResultCustomer(r.Context(), key)
+	cust, user, ok, err := s.ResultOwner(r.Context(), key)
 	if err != nil {
 		return err
 	}
-	if !ok || (cust != "" && !p.CanSeeCustomer(cust)) {
+	switch {
+	case !ok:
+		return notFound
+	case cust == "": // the shared partition
+		return nil
+	case user == "" && !p.CanSeeCustomer(cust):
+		return notFound
+	case user != "" && !p.CanSeeUser(cust, user):
 		return notFound
 	}
 	return nil

@@ -38,7 +38,7 @@ func (s *Server) guard(pattern string, limitInHandler bool, h http.HandlerFunc) 
 		if sw, ok := w.(*statusWriter); ok {
 			sw.customerID, sw.userID = p.CustomerID, p.UserID
 		}
-		r = r.WithContext(auth.NewContext(r.Context(), p))
+		r = r.WithContext(copydesk.WithAPIKey(auth.NewContext(r.Context(), p), p.KeyID))
 		if !limitInHandler && !s.allow(w, r, p, copydesk.PriorityHigh) {
 			return
 		}

@@ -124,7 +124,9 @@ func (s *Server) translationStore() (copydesk.TranslationStore, error) {
 
 // glossaryBody is the body of PUT /v1/glossary.
 type glossaryBody struct {
-	Terms []copydesk.GlossaryTerm `json:"terms"`
+	// Terms replaces the glossary; required (an empty array empties it, a
+	// missing or null one is refused rather than read as "no terms").
+	Terms *[]copydesk.GlossaryTerm `json:"terms"`
 }
 
 // handleGetGlossary returns the caller's customer's glossary (an ADMIN or
@@ -171,12 +173,16 @@ func (s *Server) handlePutGlossary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if body.Terms == nil {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "terms is required: the glossary's terms, [] to empty it"))
+		return
+	}
 	st, err := s.translationStore()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	g := &copydesk.Glossary{CustomerID: cust, Terms: nonNil(body.Terms)}
+	g := &copydesk.Glossary{CustomerID: cust, Terms: nonNil(*body.Terms)}
 	if err := st.PutGlossary(r.Context(), g); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -14,8 +14,9 @@ import (
 )
 
 // decodeJSON reads a JSON request body into v, strictly: the content type
-// must be JSON, the body at most limit bytes of valid UTF-8, one object with
-// no unknown fields. Each failure is its own error.
+// must be JSON, the body at most limit bytes of valid UTF-8, one object (not
+// null, an array or a scalar) with no unknown fields. Each failure is its
+// own error.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	return decodeBody(w, r, limit, v, true)
 }
@@ -44,6 +45,12 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, stri
 	}
 	if !utf8.Valid(body) {
 		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "the request body is not valid UTF-8")
+	}
+	// Every body is an object: null (which would decode into a zero value
+	// without an error: an empty glossary, a key with no options), arrays
+	// and scalars are refused here, once for every route.
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); trimmed[0] != '{' {
+		return copydesk.Errorf(copydesk.EINVALID, "the request body must be a JSON object, not %s", jsonValueKind(trimmed))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
@@ -77,6 +84,24 @@ func jsonError(err error) error {
 		return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: the body ends too early")
 	}
 	return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: %v", err)
+}
+
+// jsonValueKind names the JSON value body starts with, for an error
+// message that does not echo the body.
+func jsonValueKind(body []byte) string {
+	switch {
+	case bytes.HasPrefix(body, []byte("null")):
+		return "null"
+	case body[0] == '[':
+		return "an array"
+	case body[0] == '"':
+		return "a string"
+	case bytes.HasPrefix(body, []byte("true")), bytes.HasPrefix(body, []byte("false")):
+		return "a boolean"
+	case body[0] == '-' || '0' <= body[0] && body[0] <= '9':
+		return "a number"
+	}
+	return "malformed JSON"
 }
 
 func jsonKind(k string) string {

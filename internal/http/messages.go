@@ -221,7 +221,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := copydesk.ModelCall{Kind: ChatKind, Priority: copydesk.PriorityCritical, Request: req,
-		CustomerID: p.CustomerID, UserID: p.UserID}
+		CustomerID: p.CustomerID, UserID: p.UserID, KeyID: p.KeyID}
 	info, err := s.resolveModel(p, call)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -131,10 +131,12 @@ type Server struct {
 	Budgets BudgetAdmin
 	// Ledger reads the cost ledger (usage routes).
 	Ledger UsageReporter
-	// ResultCustomer returns the customer partition of a cached result by
-	// key (ok false if absent), so that GET /v1/analyses/{key} never serves
-	// another customer's report; nil serves no stored result.
-	ResultCustomer func(ctx context.Context, key string) (customerID string, ok bool, err error)
+	// ResultOwner returns the customer partition and the owning user ("" for
+	// the whole customer) of a cached result by key (ok false if absent), so
+	// that GET /v1/analyses/{key} serves a report only to whom may see its
+	// owner's data (copydesk.Principal.CanSeeUser); nil serves no stored
+	// result.
+	ResultOwner func(ctx context.Context, key string) (customerID, userID string, ok bool, err error)
 	// Clock tells the time of usage ranges and key expiry. Default
 	// copydesk.SystemClock.
 	Clock copydesk.Clock
@@ -157,10 +159,14 @@ type UsageReporter interface {
 
 // BudgetAdmin reads and sets budgets (budget.Service implements it).
 type BudgetAdmin interface {
-	// FindBudget returns a budget. Returns ENOTFOUND if none is set.
-	FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error)
+	// FindBudget returns the budget of scope ("", a user's or an API key's
+	// ID). Returns ENOTFOUND if none is set.
+	FindBudget(ctx context.Context, customerID, scope string) (*copydesk.Budget, error)
 	// SetBudget creates or changes a budget; it applies to the next call.
 	SetBudget(ctx context.Context, b *copydesk.Budget) error
+	// DeleteBudget removes the budget of scope. Returns ENOTFOUND if none
+	// is set.
+	DeleteBudget(ctx context.Context, customerID, scope string) error
 }
 
 // Observer records the HTTP figures (metrics.Metrics implements it).

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,7 +26,8 @@ type budgetView struct {
 }
 
 // handleGetBudget answers the budget of a customer (?customer_id, default
-// the caller's) or of one of its users (?user_id).
+// the caller's), of one of its users (?user_id) or of one of its API keys
+// (?key_id).
 func (s *Server) handleGetBudget(w http.ResponseWriter, r *http.Request) {
 	p, err := principal(r)
 	if err != nil {
@@ -42,14 +44,25 @@ func (s *Server) handleGetBudget(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	uid := r.URL.Query().Get("user_id")
-	if len(uid) > copydesk.MaxIDLen {
-		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "user_id is longer than %d bytes", copydesk.MaxIDLen))
+	uid, kid := r.URL.Query().Get("user_id"), r.URL.Query().Get("key_id")
+	for name, v := range map[string]string{"user_id": uid, "key_id": kid} {
+		if len(v) > copydesk.MaxIDLen {
+			s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "%s is longer than %d bytes", name, copydesk.MaxIDLen))
+			return
+		}
+	}
+	if uid != "" && kid != "" {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "send user_id or key_id, not both: a budget is a user's or a key's"))
 		return
 	}
-	b, err := st.FindBudget(r.Context(), cust, uid)
+	if kid != "" && !strings.HasPrefix(kid, copydesk.APIKeyIDPrefix) || uid != "" && strings.HasPrefix(uid, copydesk.APIKeyIDPrefix) {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "key_id must be an API key's ID (%s…) and user_id a user's", copydesk.APIKeyIDPrefix))
+		return
+	}
+	scope := cmp.Or(kid, uid)
+	b, err := st.FindBudget(r.Context(), cust, scope)
 	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
-		err = copydesk.Errorf(copydesk.ENOTFOUND, "no budget is set for customer %q%s; the customer is not limited", cust, userSuffix(uid))
+		err = copydesk.Errorf(copydesk.ENOTFOUND, "no budget is set for customer %q%s; it is not limited", cust, scopeSuffix(uid, kid))
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -58,11 +71,14 @@ func (s *Server) handleGetBudget(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, budgetView{Budget: b, Left: b.Left(s.Clock.Now())})
 }
 
-func userSuffix(uid string) string {
-	if uid == "" {
-		return ""
+func scopeSuffix(uid, kid string) string {
+	switch {
+	case kid != "":
+		return " key " + kid
+	case uid != "":
+		return " user " + uid
 	}
-	return " user " + uid
+	return ""
 }
 
 // putBudgetRequest sets a monthly budget. Limit is in micro-units of the

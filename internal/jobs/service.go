@@ -166,6 +166,9 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 		return err
 	}
 	job.Status = copydesk.JobQueued
+	if job.KeyID == "" {
+		job.KeyID = copydesk.APIKeyFrom(ctx) // the key's own budget counts the job's calls
+	}
 	first, err := newEvent(job.ID, "job.queued", map[string]any{"priority": job.Priority.String()})
 	if err != nil {
 		return err

@@ -117,24 +117,35 @@ func (db *DB) FindUsers(ctx context.Context, filter copydesk.UserFilter) ([]*cop
 }
 
 // SetUserPassword replaces a user's password hash. Returns ENOTFOUND if the user does not exist.
+// The user's sessions are deleted in the same transaction.
 func (db *DB) SetUserPassword(ctx context.Context, userID, passwordHash string) error {
-	return db.updateUser(ctx, userID, `UPDATE users SET password_hash = $1 WHERE id = $2`, passwordHash)
+	return db.updateUser(ctx, userID, `UPDATE users SET password_hash = $1 WHERE id = $2`, passwordHash, true)
 }
 
 // SetUserDisabled disables or enables a user. Returns ENOTFOUND if the user does not exist.
+// Disabling deletes the user's sessions in the same transaction.
 func (db *DB) SetUserDisabled(ctx context.Context, userID string, disabled bool) error {
-	return db.updateUser(ctx, userID, `UPDATE users SET disabled = $1 WHERE id = $2`, disabled)
+	return db.updateUser(ctx, userID, `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, disabled)
 }
 
-func (db *DB) updateUser(ctx context.Context, userID, query string, v any) error {
-	tag, err := db.pool.Exec(ctx, query, v, userID)
-	if err != nil {
-		return translate(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found", userID)
-	}
-	return nil
+// updateUser runs query (with v and userID) and, when endSessions, deletes
+// the user's sessions in the same transaction.
+func (db *DB) updateUser(ctx context.Context, userID, query string, v any, endSessions bool) error {
+	return db.writeTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, query, v, userID)
+		if err != nil {
+			return translate(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found", userID)
+		}
+		if endSessions {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
 }
 
 // CountUsers returns the number of users.
@@ -159,20 +170,33 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 		} else if !ok {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", k.UserID, k.CustomerID)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)`,
-			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "), k.ExpiresAt, k.CreatedAt)
+		perMinute, burst := rateColumns(k.RateLimit)
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12)`,
+			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "), k.ExpiresAt, k.CreatedAt, perMinute, burst)
 		return translateAccess(err, "api key with this id or prefix")
 	})
 }
 
-const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at`
+const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst`
+
+// rateColumns are a key's rate limit as stored: 0, 0 for none.
+func rateColumns(r *copydesk.RateLimit) (perMinute, burst int) {
+	if r == nil {
+		return 0, 0
+	}
+	return r.PerMinute, r.Burst
+}
 
 func scanKey(row pgx.Row) (*copydesk.APIKey, error) {
 	var k copydesk.APIKey
 	var scopes, models string
-	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &k.ExpiresAt, &k.RevokedAt, &k.CreatedAt); err != nil {
+	var perMinute, burst int
+	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &k.ExpiresAt, &k.RevokedAt, &k.CreatedAt, &perMinute, &burst); err != nil {
 		return nil, err
+	}
+	if perMinute > 0 {
+		k.RateLimit = &copydesk.RateLimit{PerMinute: perMinute, Burst: burst}
 	}
 	k.Scopes, k.Models = strings.Fields(scopes), strings.Fields(models)
 	k.CreatedAt = k.CreatedAt.UTC()
@@ -197,6 +221,15 @@ func (db *DB) FindAPIKeyByPrefix(ctx context.Context, prefix string) (*copydesk.
 	return k, translate(err)
 }
 
+// FindAPIKeyByID returns the key with the ID. Returns ENOTFOUND if there is none.
+func (db *DB) FindAPIKeyByID(ctx context.Context, id string) (*copydesk.APIKey, error) {
+	k, err := scanKey(db.pool.QueryRow(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "api key %q not found", id)
+	}
+	return k, translate(err)
+}
+
 // FindAPIKeys returns the keys matching filter, oldest first.
 func (db *DB) FindAPIKeys(ctx context.Context, filter copydesk.APIKeyFilter) ([]*copydesk.APIKey, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys
@@ -207,6 +240,23 @@ func (db *DB) FindAPIKeys(ctx context.Context, filter copydesk.APIKeyFilter) ([]
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*copydesk.APIKey, error) { return scanKey(row) })
 	return out, translate(err)
+}
+
+// SetAPIKeyRateLimit sets or removes the key's rate limit. See
+// copydesk.AccessStore.
+func (db *DB) SetAPIKeyRateLimit(ctx context.Context, id string, rate *copydesk.RateLimit) (*copydesk.APIKey, error) {
+	if rate != nil {
+		if err := rate.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	perMinute, burst := rateColumns(rate)
+	k, err := scanKey(db.pool.QueryRow(ctx, `UPDATE api_keys SET rate_per_minute = $1, rate_burst = $2
+		WHERE id = $3 RETURNING `+keyColumns, perMinute, burst, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "api key %q not found", id)
+	}
+	return k, translate(err)
 }
 
 // RevokeAPIKey marks the key revoked. Returns ENOTFOUND if it does not exist.
@@ -239,9 +289,18 @@ func (db *DB) CreateSession(ctx context.Context, s *copydesk.Session) error {
 
 // FindSessionByHash returns the session. Returns ENOTFOUND if there is none.
 func (db *DB) FindSessionByHash(ctx context.Context, hash []byte) (*copydesk.Session, error) {
+	return db.findSession(ctx, `hash = $1`, hash)
+}
+
+// FindSessionByID returns the session. Returns ENOTFOUND if there is none.
+func (db *DB) FindSessionByID(ctx context.Context, id string) (*copydesk.Session, error) {
+	return db.findSession(ctx, `id = $1`, id)
+}
+
+func (db *DB) findSession(ctx context.Context, where string, arg any) (*copydesk.Session, error) {
 	var s copydesk.Session
 	err := db.pool.QueryRow(ctx, `SELECT id, user_id, customer_id, hash, csrf_token, expires_at, created_at
-		FROM sessions WHERE hash = $1`, hash).Scan(&s.ID, &s.UserID, &s.CustomerID, &s.Hash, &s.CSRFToken, &s.ExpiresAt, &s.CreatedAt)
+		FROM sessions WHERE `+where, arg).Scan(&s.ID, &s.UserID, &s.CustomerID, &s.Hash, &s.CSRFToken, &s.ExpiresAt, &s.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "session not found")
 	} else if err != nil {

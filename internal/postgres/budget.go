@@ -18,11 +18,13 @@ const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warnin
 
 func scanBudget(row pgx.Row) (*copydesk.Budget, error) {
 	var b copydesk.Budget
-	if err := row.Scan(&b.CustomerID, &b.UserID, &b.Limit, &b.AlertPercent, &b.WarningPercent,
+	var scope string
+	if err := row.Scan(&b.CustomerID, &scope, &b.Limit, &b.AlertPercent, &b.WarningPercent,
 		&b.Period, &b.Spent, &b.Reserved, &b.Raised, &b.UpdatedAt); err != nil {
 		return nil, err
 	}
 	b.UpdatedAt = b.UpdatedAt.UTC()
+	b.SetScope(scope) // the user_id column holds a user's or an API key's ID
 	return &b, nil
 }
 
@@ -39,11 +41,14 @@ func (db *DB) SetBudget(ctx context.Context, b *copydesk.Budget) error {
 		} else if !ok {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "customer %q not found", b.CustomerID)
 		}
-		if b.UserID != "" {
-			if ok, err := exists(ctx, tx, `SELECT 1 FROM users WHERE id = $1 AND customer_id = $2`, b.UserID, b.CustomerID); err != nil {
+		for _, owner := range []struct{ table, id, what string }{{"users", b.UserID, "user"}, {"api_keys", b.KeyID, "API key"}} {
+			if owner.id == "" {
+				continue
+			}
+			if ok, err := exists(ctx, tx, `SELECT 1 FROM `+owner.table+` WHERE id = $1 AND customer_id = $2`, owner.id, b.CustomerID); err != nil {
 				return err
 			} else if !ok {
-				return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", b.UserID, b.CustomerID)
+				return copydesk.Errorf(copydesk.ENOTFOUND, "%s %q not found in customer %q", owner.what, owner.id, b.CustomerID)
 			}
 		}
 		got, err := scanBudget(tx.QueryRow(ctx, `
@@ -53,7 +58,7 @@ func (db *DB) SetBudget(ctx context.Context, b *copydesk.Budget) error {
 				alert_percent = excluded.alert_percent, warning_percent = excluded.warning_percent,
 				updated_at = excluded.updated_at
 			RETURNING `+budgetColumns,
-			b.CustomerID, b.UserID, b.Limit, b.AlertPercent, b.WarningPercent, copydesk.BudgetPeriod(now), b.UpdatedAt))
+			b.CustomerID, b.Scope(), b.Limit, b.AlertPercent, b.WarningPercent, copydesk.BudgetPeriod(now), b.UpdatedAt))
 		if err != nil {
 			return translate(err)
 		}
@@ -101,8 +106,9 @@ const reserveSQL = `
 	RETURNING ` + budgetColumns
 
 // Reserve checks and reserves atomically. See copydesk.BudgetStore. The
-// customer's row is locked before the user's, in every method, so that
-// concurrent calls cannot deadlock.
+// budget rows are locked in the order of Reservation.Scopes (the customer's,
+// the key's, the user's: sorted), in every method, so that concurrent calls
+// cannot deadlock.
 func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.Budget, error) {
 	now := db.now()
 	if err := r.Prepare(now); err != nil {
@@ -110,19 +116,19 @@ func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.B
 	}
 	var out *copydesk.Budget
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
-		onCustomer, b, err := reserveOn(ctx, tx, r.CustomerID, "", r.Amount, now)
-		if err != nil {
-			return err
-		}
-		out = b
-		onUser := false
-		if r.UserID != "" {
-			if onUser, _, err = reserveOn(ctx, tx, r.CustomerID, r.UserID, r.Amount, now); err != nil {
+		var h held
+		for _, scope := range r.Scopes() {
+			on, b, err := reserveOn(ctx, tx, r.CustomerID, scope, r.Amount, now)
+			if err != nil {
 				return err
 			}
+			h.set(r, scope, on)
+			if scope == "" {
+				out = b
+			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO reservations (id, customer_id, user_id, amount, on_customer, on_user, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, r.CustomerID, r.UserID, r.Amount, onCustomer, onUser, r.CreatedAt)
+		_, err := tx.Exec(ctx, `INSERT INTO reservations (id, customer_id, user_id, key_id, amount, on_customer, on_user, on_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.ID, r.CustomerID, r.UserID, r.KeyID, r.Amount, h.customer, h.user, h.key, r.CreatedAt)
 		return translate(err)
 	})
 	if err != nil {
@@ -131,18 +137,18 @@ func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.B
 	return out, nil
 }
 
-func reserveOn(ctx context.Context, tx pgx.Tx, customerID, userID string, amount copydesk.Micros, now time.Time) (bool, *copydesk.Budget, error) {
-	b, err := scanBudget(tx.QueryRow(ctx, reserveSQL, copydesk.BudgetPeriod(now), amount, now, customerID, userID))
+func reserveOn(ctx context.Context, tx pgx.Tx, customerID, scope string, amount copydesk.Micros, now time.Time) (bool, *copydesk.Budget, error) {
+	b, err := scanBudget(tx.QueryRow(ctx, reserveSQL, copydesk.BudgetPeriod(now), amount, now, customerID, scope))
 	if err == nil {
 		return true, b, nil
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return false, nil, translate(err)
 	}
-	ok, err := exists(ctx, tx, `SELECT 1 FROM budgets WHERE customer_id = $1 AND user_id = $2`, customerID, userID)
+	ok, err := exists(ctx, tx, `SELECT 1 FROM budgets WHERE customer_id = $1 AND user_id = $2`, customerID, scope)
 	if err != nil || !ok {
 		return false, nil, err
 	}
-	return false, nil, copydesk.BudgetExceeded(userID)
+	return false, nil, copydesk.BudgetExceeded(scope)
 }
 
 const settleSQL = `
@@ -155,28 +161,52 @@ const settleSQL = `
 	WHERE customer_id = $5 AND user_id = $6
 	RETURNING ` + budgetColumns
 
-func takeReservation(ctx context.Context, tx pgx.Tx, id string) (r copydesk.Reservation, onCustomer, onUser bool, err error) {
+func takeReservation(ctx context.Context, tx pgx.Tx, id string) (r copydesk.Reservation, h held, err error) {
 	err = tx.QueryRow(ctx, `DELETE FROM reservations WHERE id = $1
-		RETURNING id, customer_id, user_id, amount, on_customer, on_user, created_at`, id).
-		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser, &r.CreatedAt)
+		RETURNING id, customer_id, user_id, key_id, amount, on_customer, on_user, on_key, created_at`, id).
+		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.KeyID, &r.Amount, &h.customer, &h.user, &h.key, &r.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled or released)", id)
+		return r, h, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled or released)", id)
 	}
 	r.CreatedAt = r.CreatedAt.UTC()
-	return r, onCustomer, onUser, translate(err)
+	return r, h, translate(err)
+}
+
+// held says which of a reservation's budgets count its amount in their
+// reserved (the on_customer, on_user and on_key columns).
+type held struct{ customer, user, key bool }
+
+// set records whether the budget of scope holds r's amount.
+func (h *held) set(r *copydesk.Reservation, scope string, on bool) {
+	switch scope {
+	case "":
+		h.customer = on
+	case r.KeyID:
+		h.key = on
+	case r.UserID:
+		h.user = on
+	}
 }
 
 type budgetRef struct {
-	userID string // "" for the customer's budget
-	held   bool   // the reservation's amount is counted in its reserved
+	scope string // "" for the customer's budget, else the user's or the key's ID
+	held  bool   // the reservation's amount is counted in its reserved
 }
 
-// heldOn returns the budgets a settlement or release of r touches, the
-// customer's first.
-func heldOn(r *copydesk.Reservation, onCustomer, onUser bool) []budgetRef {
-	refs := []budgetRef{{"", onCustomer}}
-	if r.UserID != "" {
-		refs = append(refs, budgetRef{r.UserID, onUser})
+// heldOn returns the budgets a settlement or release of r touches, in the
+// order of r.Scopes (the lock order): the customer's, the key's, the user's.
+func heldOn(r *copydesk.Reservation, h held) []budgetRef {
+	var refs []budgetRef
+	for _, scope := range r.Scopes() {
+		on := h.customer
+		switch scope {
+		case "":
+		case r.KeyID:
+			on = h.key
+		default:
+			on = h.user
+		}
+		refs = append(refs, budgetRef{scope, on})
 	}
 	return refs
 }
@@ -193,7 +223,7 @@ func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.
 	}
 	var out *copydesk.Budget
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
-		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		r, h, err := takeReservation(ctx, tx, reservationID)
 		if err != nil {
 			return err
 		}
@@ -207,18 +237,18 @@ func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.
 			return err
 		}
 		entry.At = pgTime(entry.At)
-		for _, on := range heldOn(&r, onCustomer, onUser) {
-			held := r.Amount
+		for _, on := range heldOn(&r, h) {
+			amount := r.Amount
 			if !on.held {
-				held = 0
+				amount = 0
 			}
-			b, err := scanBudget(tx.QueryRow(ctx, settleSQL, copydesk.BudgetPeriod(now), actual, held, now, r.CustomerID, on.userID))
+			b, err := scanBudget(tx.QueryRow(ctx, settleSQL, copydesk.BudgetPeriod(now), actual, amount, now, r.CustomerID, on.scope))
 			if errors.Is(err, pgx.ErrNoRows) {
 				continue
 			} else if err != nil {
 				return translate(err)
 			}
-			if on.userID == "" {
+			if on.scope == "" {
 				out = b
 			}
 		}
@@ -234,23 +264,23 @@ func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.
 func (db *DB) Release(ctx context.Context, reservationID string) error {
 	now := db.now()
 	return db.writeTx(ctx, func(tx pgx.Tx) error {
-		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		r, h, err := takeReservation(ctx, tx, reservationID)
 		if err != nil {
 			return err
 		}
-		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
+		return releaseHeld(ctx, tx, &r, h, now)
 	})
 }
 
 // releaseHeld gives r's amount back to the budgets that hold it, the
 // customer's first.
-func releaseHeld(ctx context.Context, tx pgx.Tx, r *copydesk.Reservation, onCustomer, onUser bool, now time.Time) error {
-	for _, on := range heldOn(r, onCustomer, onUser) {
+func releaseHeld(ctx context.Context, tx pgx.Tx, r *copydesk.Reservation, h held, now time.Time) error {
+	for _, on := range heldOn(r, h) {
 		if !on.held {
 			continue
 		}
 		if _, err := tx.Exec(ctx, `UPDATE budgets SET reserved = GREATEST(reserved - $1, 0), updated_at = $2
-			WHERE customer_id = $3 AND user_id = $4`, r.Amount, now, r.CustomerID, on.userID); err != nil {
+			WHERE customer_id = $3 AND user_id = $4`, r.Amount, now, r.CustomerID, on.scope); err != nil {
 			return translate(err)
 		}
 	}
@@ -263,18 +293,18 @@ func (db *DB) ExpireReservation(ctx context.Context, reservationID string) error
 	now := db.now()
 	return db.writeTx(ctx, func(tx pgx.Tx) error {
 		var r copydesk.Reservation
-		var onCustomer, onUser bool
+		var h held
 		// The old flags, then clear them: one statement, the row locked.
-		err := tx.QueryRow(ctx, `UPDATE reservations n SET on_customer = false, on_user = false, expired_at = $1
+		err := tx.QueryRow(ctx, `UPDATE reservations n SET on_customer = false, on_user = false, on_key = false, expired_at = $1
 			FROM reservations o WHERE n.id = $2 AND o.id = n.id AND n.expired_at IS NULL
-			RETURNING n.customer_id, n.user_id, n.amount, o.on_customer, o.on_user`, now, reservationID).
-			Scan(&r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser)
+			RETURNING n.customer_id, n.user_id, n.key_id, n.amount, o.on_customer, o.on_user, o.on_key`, now, reservationID).
+			Scan(&r.CustomerID, &r.UserID, &r.KeyID, &r.Amount, &h.customer, &h.user, &h.key)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open", reservationID)
 		} else if err != nil {
 			return translate(err)
 		}
-		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
+		return releaseHeld(ctx, tx, &r, h, now)
 	})
 }
 
@@ -291,14 +321,14 @@ func (db *DB) DeleteExpiredReservations(ctx context.Context, before time.Time) (
 // FindReservations returns the open (not expired) reservations created
 // before before (all for a zero time), oldest first.
 func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copydesk.Reservation, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, customer_id, user_id, amount, created_at FROM reservations
+	rows, err := db.pool.Query(ctx, `SELECT id, customer_id, user_id, key_id, amount, created_at FROM reservations
 		WHERE expired_at IS NULL AND ($1::timestamptz IS NULL OR created_at < $1) ORDER BY created_at, id`, nullTimestamp(before))
 	if err != nil {
 		return nil, translate(err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*copydesk.Reservation, error) {
 		var r copydesk.Reservation
-		err := row.Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &r.CreatedAt)
+		err := row.Scan(&r.ID, &r.CustomerID, &r.UserID, &r.KeyID, &r.Amount, &r.CreatedAt)
 		r.CreatedAt = r.CreatedAt.UTC()
 		return &r, err
 	})
@@ -313,7 +343,8 @@ func nullTimestamp(t time.Time) *time.Time {
 }
 
 // MarkThresholds records thresholds as raised. See copydesk.BudgetStore.
-func (db *DB) MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (int, error) {
+func (db *DB) MarkThresholds(ctx context.Context, customerID, scope, period string, mask int) (int, error) {
+	userID := scope // the user_id column holds the scope
 	var prev int
 	err := db.writeTx(ctx, func(tx pgx.Tx) error {
 		var rowPeriod string
@@ -368,11 +399,7 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 		}
 		c.Entry.At = pgTime(c.Entry.At)
 		entries = append(entries, c.Entry)
-		users := []string{""}
-		if c.UserID != "" {
-			users = append(users, c.UserID)
-		}
-		for _, uid := range users {
+		for _, uid := range copydesk.ChargeScopes(c.UserID, c.KeyID) {
 			k := key{c.CustomerID, uid, c.Period}
 			if _, ok := sums[k]; !ok {
 				keys = append(keys, k)

@@ -23,9 +23,9 @@ func (db *DB) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, b
 		tier string
 	)
 	err := db.pool.QueryRow(ctx, `
-		SELECT key, customer_id, kind, tier, value, expires_at, created_at, cost_micros
+		SELECT key, customer_id, kind, tier, value, expires_at, created_at, cost_micros, user_id
 		FROM cache_entries WHERE key = $1 AND expires_at > $2`, key, db.now()).
-		Scan(&e.Key, &e.CustomerID, &e.Kind, &tier, &e.Value, &e.ExpiresAt, &e.CreatedAt, &e.CostMicros)
+		Scan(&e.Key, &e.CustomerID, &e.Kind, &tier, &e.Value, &e.ExpiresAt, &e.CreatedAt, &e.CostMicros, &e.UserID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
 	} else if err != nil {
@@ -53,14 +53,14 @@ func (db *DB) SetCache(ctx context.Context, entry *copydesk.CacheEntry) error {
 	// Concurrent writes share a transaction and a round trip.
 	return db.batched(ctx, func(b *pgx.Batch, res *opResult) {
 		b.Queue(`
-			INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros, user_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 			ON CONFLICT (key) DO UPDATE SET
-				customer_id = excluded.customer_id, kind = excluded.kind, tier = excluded.tier,
+				customer_id = excluded.customer_id, user_id = excluded.user_id, kind = excluded.kind, tier = excluded.tier,
 				value = excluded.value, expires_at = excluded.expires_at,
 				created_at = excluded.created_at, cost_micros = excluded.cost_micros`,
 			entry.Key, entry.CustomerID, entry.Kind, string(entry.Tier), value,
-			entry.ExpiresAt, entry.CreatedAt, int64(entry.CostMicros)).Exec(func(pgconn.CommandTag) error { return nil })
+			entry.ExpiresAt, entry.CreatedAt, int64(entry.CostMicros), entry.UserID).Exec(func(pgconn.CommandTag) error { return nil })
 	})
 }
 

@@ -59,6 +59,7 @@ func (db *DB) writeAccepts(ctx context.Context, batch []*accept) error {
 	n := len(batch)
 	var (
 		ids, kinds, customers, users, statuses, types = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		keys                                          = make([]string, n)
 		prios, attempts                               = make([]int16, n), make([]int32, n)
 		inputs, results, datas                        = make([][]byte, n), make([][]byte, n), make([][]byte, n)
 		created, updated                              = make([]time.Time, n), make([]time.Time, n)
@@ -68,6 +69,7 @@ func (db *DB) writeAccepts(ctx context.Context, batch []*accept) error {
 	for i, a := range batch {
 		j := a.job
 		ids[i], kinds[i], customers[i], users[i], statuses[i] = j.ID, j.Kind, j.CustomerID, j.UserID, string(j.Status)
+		keys[i] = j.KeyID
 		prios[i], attempts[i] = int16(j.Priority), int32(j.Attempts)
 		if len(j.Input) > 0 {
 			inputs[i] = j.Input
@@ -85,20 +87,20 @@ func (db *DB) writeAccepts(ctx context.Context, batch []*accept) error {
 		_, err := tx.Exec(ctx, `
 			WITH j AS (
 				INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
-					error_code, error_message, attempts, created_at, updated_at, finished_at, last_seq)
+					error_code, error_message, attempts, created_at, updated_at, finished_at, last_seq, key_id)
 				SELECT id, kind, customer_id, user_id, priority, status, input, result,
-					error_code, error_message, attempts, created_at, updated_at, finished_at, 1
+					error_code, error_message, attempts, created_at, updated_at, finished_at, 1, key_id
 				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::bytea[], $8::bytea[],
-					$9::text[], $10::text[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[])
+					$9::text[], $10::text[], $11::integer[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $17::text[])
 					AS t(id, kind, customer_id, user_id, priority, status, input, result,
-					error_code, error_message, attempts, created_at, updated_at, finished_at)
+					error_code, error_message, attempts, created_at, updated_at, finished_at, key_id)
 				RETURNING id, created_at
 			)
 			INSERT INTO job_events (job_id, seq, type, data, at)
 			SELECT j.id, 1, e.type, e.data, j.created_at
 			FROM j JOIN unnest($1::text[], $15::text[], $16::bytea[]) AS e(id, type, data) ON e.id = j.id`,
 			ids, kinds, customers, users, prios, statuses, inputs, results, errCodes, errMsgs, attempts,
-			created, updated, finished, types, datas)
+			created, updated, finished, types, datas, keys)
 		if err = translate(err); err != nil {
 			if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
 				return copydesk.Errorf(copydesk.ECONFLICT, "a job with this id already exists")
@@ -134,11 +136,11 @@ func createJob(ctx context.Context, tx execer, job *copydesk.Job) error {
 	errCode, errMsg := splitJobError(job.Error)
 	_, err := tx.Exec(ctx, `
 		INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
-			error_code, error_message, attempts, created_at, updated_at, finished_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			error_code, error_message, attempts, created_at, updated_at, finished_at, key_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		job.ID, job.Kind, job.CustomerID, job.UserID, int16(job.Priority), string(job.Status),
 		nullBytes(job.Input), nullBytes(job.Result), errCode, errMsg, job.Attempts,
-		job.CreatedAt, job.UpdatedAt, job.FinishedAt)
+		job.CreatedAt, job.UpdatedAt, job.FinishedAt, job.KeyID)
 	if err = translate(err); copydesk.ErrorCode(err) == copydesk.ECONFLICT {
 		return copydesk.Errorf(copydesk.ECONFLICT, "job %q already exists", job.ID)
 	}
@@ -157,7 +159,7 @@ type querier interface {
 }
 
 const jobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
-	error_code, error_message, attempts, created_at, updated_at, finished_at`
+	error_code, error_message, attempts, created_at, updated_at, finished_at, key_id`
 
 func findJobByID(ctx context.Context, q querier, id string, forUpdate bool) (*copydesk.Job, error) {
 	query := `SELECT ` + jobColumns + ` FROM jobs WHERE id = $1`
@@ -251,7 +253,7 @@ func scanJobWith(row pgx.Row, extra ...any) (*copydesk.Job, error) {
 		finished         *time.Time
 	)
 	dest := append([]any{&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
-		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished}, extra...)
+		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished, &job.KeyID}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -294,7 +296,7 @@ func scanJob(row pgx.Row) (*copydesk.Job, error) {
 		finished         *time.Time
 	)
 	if err := row.Scan(&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
-		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished); err != nil {
+		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished, &job.KeyID); err != nil {
 		return nil, err
 	}
 	job.Priority, job.Status = copydesk.Priority(priority), copydesk.JobStatus(status)

@@ -138,9 +138,11 @@ const Unit = int64(time.Minute)
 // answer the same Decision for the same state, so the headers and errors
 // are identical.
 type Service interface {
-	// Allow takes a token from p's user and customer buckets if the
-	// request, at priority prio, fits both, and says so. A refusal by one
-	// bucket takes nothing from the other. An unlimited rate never refuses.
+	// Allow takes a token from p's buckets (its API key's when the key has
+	// a rate limit of its own, its user's and its customer's) if the
+	// request, at priority prio, fits all of them, and says so. A refusal by
+	// one bucket takes nothing from the others. An unlimited rate never
+	// refuses.
 	Allow(ctx context.Context, p copydesk.Principal, prio copydesk.Priority) Decision
 	// AllowLogin takes a token from the login bucket of key ("ip:" plus
 	// the client address, or "email:" plus the address tried) and says
@@ -154,8 +156,8 @@ var _ Service = (*Limiter)(nil)
 // Service that keep buckets elsewhere (Redis): see BucketsFor, LoginBucket
 // and Decide.
 type Bucket struct {
-	Scope string // "user", "customer" or "login"
-	Key   string // the user ID, the customer ID or the login key
+	Scope string // "key", "user", "customer" or "login"
+	Key   string // the API key's ID, the user ID, the customer ID or the login key
 	Rate  Rate   // resolved: PerMinute > 0, Burst > 0
 	// Units is the bucket's level (tokens × Unit) before the request,
 	// refilled to now. BucketsFor leaves it 0.
@@ -199,6 +201,7 @@ type Limiter struct {
 	cfg    Config
 	clock  copydesk.Clock
 	mu     sync.Mutex
+	keys   map[string]*bucket
 	users  map[string]*bucket
 	custs  map[string]*bucket
 	logins map[string]*bucket
@@ -212,7 +215,7 @@ func New(cfg Config, clock copydesk.Clock) (*Limiter, error) {
 	cfg.LowReservePercent = cmp.Or(cfg.LowReservePercent, LowReservePercentDefault)
 	cfg.MaxBuckets = cmp.Or(cfg.MaxBuckets, MaxBucketsDefault)
 	return &Limiter{cfg: cfg, clock: cmp.Or[copydesk.Clock](clock, copydesk.SystemClock{}),
-		users: map[string]*bucket{}, custs: map[string]*bucket{}, logins: map[string]*bucket{}}, nil
+		keys: map[string]*bucket{}, users: map[string]*bucket{}, custs: map[string]*bucket{}, logins: map[string]*bucket{}}, nil
 }
 
 // resolve fills a rate's defaults; ok is false for unlimited.
@@ -246,7 +249,8 @@ func (l *Limiter) customerRate(id string) (Rate, bool) {
 }
 
 // BucketsFor returns the buckets a request of p must fit, with their
-// resolved rates: its user's, then its customer's; none when both are
+// resolved rates: its API key's when the key has a rate limit of its own
+// (p.KeyRateLimit), its user's, then its customer's; none when all are
 // unlimited.
 func (l *Limiter) BucketsFor(p copydesk.Principal) []Bucket {
 	return l.bucketsFor(p, nil)
@@ -254,6 +258,10 @@ func (l *Limiter) BucketsFor(p copydesk.Principal) []Bucket {
 
 // bucketsFor appends p's buckets to bs.
 func (l *Limiter) bucketsFor(p copydesk.Principal, bs []Bucket) []Bucket {
+	if kr := p.KeyRateLimit; kr != nil && kr.PerMinute > 0 && p.KeyID != "" {
+		r, _ := resolve(Rate{PerMinute: kr.PerMinute, Burst: kr.Burst}, Rate{})
+		bs = append(bs, Bucket{Scope: "key", Key: p.KeyID, Rate: r})
+	}
 	if r, ok := l.userRate(p); ok && p.UserID != "" {
 		bs = append(bs, Bucket{Scope: "user", Key: p.UserID, Rate: r})
 	}
@@ -369,14 +377,14 @@ type Decision struct {
 	Remaining  int           // tokens left in it after this request (RateLimit-Remaining)
 	Reset      time.Duration // until it is full again (RateLimit-Reset)
 	RetryAfter time.Duration // when refused: until the request would fit
-	Scope      string        // the tightest bucket: "user", "customer" or "login"; "" when unlimited
+	Scope      string        // the tightest bucket: "key", "user", "customer" or "login"; "" when unlimited
 }
 
-// Allow takes a token from p's user and customer buckets if the request,
-// at priority prio, fits both, and says so. An unlimited rate never
-// refuses. It does not use ctx.
+// Allow takes a token from p's key, user and customer buckets if the
+// request, at priority prio, fits all of them, and says so. An unlimited
+// rate never refuses. It does not use ctx.
 func (l *Limiter) Allow(_ context.Context, p copydesk.Principal, prio copydesk.Priority) Decision {
-	var buf [2]Bucket
+	var buf [3]Bucket
 	bs := l.bucketsFor(p, buf[:0])
 	if len(bs) == 0 {
 		return Decision{Allowed: true}
@@ -389,11 +397,13 @@ func (l *Limiter) take(bs []Bucket, prio copydesk.Priority) Decision {
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var buf [2]*bucket
+	var buf [3]*bucket
 	held := buf[:len(bs)]
 	for i := range bs {
 		m := l.users
 		switch bs[i].Scope {
+		case "key":
+			m = l.keys
 		case "customer":
 			m = l.custs
 		case "login":
@@ -444,7 +454,7 @@ func ceilSeconds(d time.Duration) int {
 func (l *Limiter) Buckets() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.users) + len(l.custs) + len(l.logins)
+	return len(l.keys) + len(l.users) + len(l.custs) + len(l.logins)
 }
 
 // AllowLogin takes a token from the login bucket of key (e.g. "ip:" plus

@@ -27,7 +27,8 @@ const setSample = 4
 // KEYS: 1 the entry, 2-4 its customer, kind and tier index sets.
 // ARGV: 1 the index prefix, 2 the entry prefix, 3 the cache key (the sets'
 // member), 4 the TTL in ms, 5 the sample size, then the hash fields
-// 6 value, 7 customer, 8 kind, 9 tier, 10 expiry, 11 creation, 12 cost.
+// 6 value, 7 customer, 8 kind, 9 tier, 10 expiry, 11 creation, 12 cost,
+// 13 owning user.
 var setScript = goredis.NewScript(`
 local ip, ep, m, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local old = redis.call('HMGET', KEYS[1], 'c', 'k', 't')
@@ -37,7 +38,7 @@ if old[3] then
 		if was[i] ~= KEYS[i + 1] then redis.call('SREM', was[i], m) end
 	end
 end
-redis.call('HSET', KEYS[1], 'v', ARGV[6], 'c', ARGV[7], 'k', ARGV[8], 't', ARGV[9], 'x', ARGV[10], 'cr', ARGV[11], 'm', ARGV[12])
+redis.call('HSET', KEYS[1], 'v', ARGV[6], 'c', ARGV[7], 'k', ARGV[8], 't', ARGV[9], 'x', ARGV[10], 'cr', ARGV[11], 'm', ARGV[12], 'u', ARGV[13])
 redis.call('PEXPIRE', KEYS[1], ttl)
 for i = 2, 4 do
 	local set = KEYS[i]
@@ -91,17 +92,17 @@ func (c *Cache) tierSet(tier copydesk.Tier) string { return c.prefix + "i:t:" + 
 // GetCache returns the entry, or ok=false if it is absent or expired by the
 // injected clock. Returns EUNAVAILABLE if Redis cannot be reached.
 func (c *Cache) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, bool, error) {
-	vals, err := c.client.HMGet(ctx, c.entryKey(key), "v", "c", "k", "t", "x", "cr", "m").Result()
+	vals, err := c.client.HMGet(ctx, c.entryKey(key), "v", "c", "k", "t", "x", "cr", "m", "u").Result()
 	if err != nil {
 		return nil, false, translate(err)
 	}
-	if len(vals) != 7 || vals[0] == nil {
+	if len(vals) != 8 || vals[0] == nil {
 		return nil, false, nil
 	}
-	var s [7]string
+	var s [8]string
 	for i, v := range vals {
 		str, ok := v.(string)
-		if !ok {
+		if !ok && !(i == 7 && v == nil) { // entries written before owners have no "u"
 			return nil, false, copydesk.Errorf(copydesk.EINTERNAL, "redis: cache entry %s is malformed", key)
 		}
 		s[i] = str
@@ -115,6 +116,7 @@ func (c *Cache) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry,
 	e := &copydesk.CacheEntry{
 		Key:        key,
 		CustomerID: s[1],
+		UserID:     s[7],
 		Kind:       s[2],
 		Tier:       copydesk.Tier(s[3]),
 		Value:      []byte(s[0]),
@@ -154,7 +156,7 @@ func (c *Cache) SetCache(ctx context.Context, e *copydesk.CacheEntry) error {
 	err := setScript.Run(ctx, c.client, keys,
 		c.indexPrefix(), c.prefix+"e:", e.Key, ttl, setSample,
 		e.Value, e.CustomerID, e.Kind, string(e.Tier),
-		e.ExpiresAt.UnixNano(), e.CreatedAt.UnixNano(), int64(e.CostMicros)).Err()
+		e.ExpiresAt.UnixNano(), e.CreatedAt.UnixNano(), int64(e.CostMicros), e.UserID).Err()
 	return translate(err)
 }
 

@@ -55,6 +55,7 @@ type RateLimiterOptions struct {
 // exact only below 2^53), and time as seconds and nanoseconds. A bucket's
 // key expires when it would be full again, so that idle buckets vanish:
 //
+//	<prefix>rl:k:<key id>       an API key's own bucket (a key with a rate limit)
 //	<prefix>rl:u:<user id>      a user's bucket
 //	<prefix>rl:c:<customer id>  a customer's bucket
 //	<prefix>rl:l:<login key>    a login bucket
@@ -143,6 +144,8 @@ var errSkipped = copydesk.Errorf(copydesk.EUNAVAILABLE, "redis failed less than 
 
 func (l *RateLimiter) key(b ratelimit.Bucket) string {
 	switch b.Scope {
+	case "key":
+		return l.prefix + "rl:k:" + b.Key
 	case "customer":
 		return l.prefix + "rl:c:" + b.Key
 	case "login":
@@ -214,7 +217,7 @@ func (l *RateLimiter) failed(ctx context.Context, err error) {
 
 // takeScript refills, checks and takes the buckets of one decision.
 //
-// KEYS: the buckets (1 or 2). ARGV: 1, 2 now as Unix seconds and
+// KEYS: the buckets (1 to 3). ARGV: 1, 2 now as Unix seconds and
 // nanoseconds, both "" to use the server's TIME; then per bucket: burst,
 // per minute, the need in tokens and in the remainder (units below one
 // token), the key's TTL in ms. Returns {allowed (0 or 1), then per bucket

@@ -139,16 +139,20 @@ func (db *DB) FindUsers(ctx context.Context, filter copydesk.UserFilter) ([]*cop
 }
 
 // SetUserPassword replaces a user's password hash. Returns ENOTFOUND if the user does not exist.
+// The user's sessions are deleted in the same transaction.
 func (db *DB) SetUserPassword(ctx context.Context, userID, passwordHash string) error {
-	return db.updateUser(ctx, userID, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash)
+	return db.updateUser(ctx, userID, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, true)
 }
 
 // SetUserDisabled disables or enables a user. Returns ENOTFOUND if the user does not exist.
+// Disabling deletes the user's sessions in the same transaction.
 func (db *DB) SetUserDisabled(ctx context.Context, userID string, disabled bool) error {
-	return db.updateUser(ctx, userID, `UPDATE users SET disabled = ? WHERE id = ?`, disabled)
+	return db.updateUser(ctx, userID, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, disabled)
 }
 
-func (db *DB) updateUser(ctx context.Context, userID, query string, v any) error {
+// updateUser runs query (with v and userID) and, when endSessions, deletes
+// the user's sessions in the same transaction.
+func (db *DB) updateUser(ctx context.Context, userID, query string, v any, endSessions bool) error {
 	return db.writeTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, query, v, userID)
 		if err != nil {
@@ -156,6 +160,11 @@ func (db *DB) updateUser(ctx context.Context, userID, query string, v any) error
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found", userID)
+		}
+		if endSessions {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+				return translate(err)
+			}
 		}
 		return nil
 	})
@@ -182,24 +191,43 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 		if n == 0 {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", k.UserID, k.CustomerID)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+		perMinute, burst := rateColumns(k.RateLimit)
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
 			k.ID, k.CustomerID, k.UserID, k.Name, k.Prefix, k.Hash, strings.Join(k.Scopes, " "), strings.Join(k.Models, " "),
-			nullTime(k.ExpiresAt), encodeTime(k.CreatedAt))
+			nullTime(k.ExpiresAt), encodeTime(k.CreatedAt), perMinute, burst)
 		return translateAccess(err, "api key with this id or prefix")
 	})
 }
 
-const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at`
+const keyColumns = `id, customer_id, user_id, name, prefix, hash, scopes, models, expires_at, revoked_at, created_at, rate_per_minute, rate_burst`
+
+// rateColumns are a key's rate limit as stored: 0, 0 for none.
+func rateColumns(r *copydesk.RateLimit) (perMinute, burst int) {
+	if r == nil {
+		return 0, 0
+	}
+	return r.PerMinute, r.Burst
+}
+
+// rateOf is the rate limit of stored columns.
+func rateOf(perMinute, burst int) *copydesk.RateLimit {
+	if perMinute <= 0 {
+		return nil
+	}
+	return &copydesk.RateLimit{PerMinute: perMinute, Burst: burst}
+}
 
 func scanKey(row interface{ Scan(...any) error }) (*copydesk.APIKey, error) {
 	var k copydesk.APIKey
 	var scopes, models string
 	var expires, revoked sql.NullInt64
 	var created int64
-	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &expires, &revoked, &created); err != nil {
+	var perMinute, burst int
+	if err := row.Scan(&k.ID, &k.CustomerID, &k.UserID, &k.Name, &k.Prefix, &k.Hash, &scopes, &models, &expires, &revoked, &created, &perMinute, &burst); err != nil {
 		return nil, err
 	}
+	k.RateLimit = rateOf(perMinute, burst)
 	k.Scopes, k.Models = strings.Fields(scopes), strings.Fields(models)
 	k.ExpiresAt, k.RevokedAt, k.CreatedAt = timePtr(expires), timePtr(revoked), decodeTime(created)
 	return &k, nil
@@ -210,6 +238,15 @@ func (db *DB) FindAPIKeyByPrefix(ctx context.Context, prefix string) (*copydesk.
 	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE prefix = ?`, prefix))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "api key not found")
+	}
+	return k, translate(err)
+}
+
+// FindAPIKeyByID returns the key with the ID. Returns ENOTFOUND if there is none.
+func (db *DB) FindAPIKeyByID(ctx context.Context, id string) (*copydesk.APIKey, error) {
+	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "api key %q not found", id)
 	}
 	return k, translate(err)
 }
@@ -232,6 +269,28 @@ func (db *DB) FindAPIKeys(ctx context.Context, filter copydesk.APIKeyFilter) ([]
 		out = append(out, k)
 	}
 	return out, translate(rows.Err())
+}
+
+// SetAPIKeyRateLimit sets or removes the key's rate limit. See
+// copydesk.AccessStore.
+func (db *DB) SetAPIKeyRateLimit(ctx context.Context, id string, rate *copydesk.RateLimit) (*copydesk.APIKey, error) {
+	if rate != nil {
+		if err := rate.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	perMinute, burst := rateColumns(rate)
+	var k *copydesk.APIKey
+	err := db.writeTx(ctx, func(tx *Tx) error {
+		var err error
+		k, err = scanKey(tx.QueryRowContext(ctx, `UPDATE api_keys SET rate_per_minute = ?, rate_burst = ?
+			WHERE id = ? RETURNING `+keyColumns, perMinute, burst, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return copydesk.Errorf(copydesk.ENOTFOUND, "api key %q not found", id)
+		}
+		return translate(err)
+	})
+	return k, err
 }
 
 // RevokeAPIKey marks the key revoked. Returns ENOTFOUND if it does not exist.
@@ -271,10 +330,19 @@ func (db *DB) CreateSession(ctx context.Context, s *copydesk.Session) error {
 
 // FindSessionByHash returns the session. Returns ENOTFOUND if there is none.
 func (db *DB) FindSessionByHash(ctx context.Context, hash []byte) (*copydesk.Session, error) {
+	return db.findSession(ctx, `hash = ?`, hash)
+}
+
+// FindSessionByID returns the session. Returns ENOTFOUND if there is none.
+func (db *DB) FindSessionByID(ctx context.Context, id string) (*copydesk.Session, error) {
+	return db.findSession(ctx, `id = ?`, id)
+}
+
+func (db *DB) findSession(ctx context.Context, where string, arg any) (*copydesk.Session, error) {
 	var s copydesk.Session
 	var expires, created int64
 	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, customer_id, hash, csrf_token, expires_at, created_at
-		FROM sessions WHERE hash = ?`, hash).Scan(&s.ID, &s.UserID, &s.CustomerID, &s.Hash, &s.CSRFToken, &expires, &created)
+		FROM sessions WHERE `+where, arg).Scan(&s.ID, &s.UserID, &s.CustomerID, &s.Hash, &s.CSRFToken, &expires, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "session not found")
 	} else if err != nil {

@@ -17,11 +17,13 @@ const budgetColumns = `customer_id, user_id, limit_micros, alert_percent, warnin
 func scanBudget(row interface{ Scan(...any) error }) (*copydesk.Budget, error) {
 	var b copydesk.Budget
 	var updated int64
-	if err := row.Scan(&b.CustomerID, &b.UserID, &b.Limit, &b.AlertPercent, &b.WarningPercent,
+	var scope string
+	if err := row.Scan(&b.CustomerID, &scope, &b.Limit, &b.AlertPercent, &b.WarningPercent,
 		&b.Period, &b.Spent, &b.Reserved, &b.Raised, &updated); err != nil {
 		return nil, err
 	}
 	b.UpdatedAt = decodeTime(updated)
+	b.SetScope(scope) // the user_id column holds a user's or an API key's ID
 	return &b, nil
 }
 
@@ -36,14 +38,17 @@ func (db *DB) SetBudget(ctx context.Context, b *copydesk.Budget) error {
 		if err := customerExists(ctx, tx, b.CustomerID); err != nil {
 			return err
 		}
-		if b.UserID != "" {
+		for _, owner := range []struct{ table, id, what string }{{"users", b.UserID, "user"}, {"api_keys", b.KeyID, "API key"}} {
+			if owner.id == "" {
+				continue
+			}
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = ? AND customer_id = ?`,
-				b.UserID, b.CustomerID).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+owner.table+` WHERE id = ? AND customer_id = ?`,
+				owner.id, b.CustomerID).Scan(&n); err != nil {
 				return translate(err)
 			}
 			if n == 0 {
-				return copydesk.Errorf(copydesk.ENOTFOUND, "user %q not found in customer %q", b.UserID, b.CustomerID)
+				return copydesk.Errorf(copydesk.ENOTFOUND, "%s %q not found in customer %q", owner.what, owner.id, b.CustomerID)
 			}
 		}
 		got, err := scanBudget(tx.QueryRowContext(ctx, `
@@ -53,7 +58,7 @@ func (db *DB) SetBudget(ctx context.Context, b *copydesk.Budget) error {
 				alert_percent = excluded.alert_percent, warning_percent = excluded.warning_percent,
 				updated_at = excluded.updated_at
 			RETURNING `+budgetColumns,
-			b.CustomerID, b.UserID, b.Limit, b.AlertPercent, b.WarningPercent, copydesk.BudgetPeriod(now), encodeTime(b.UpdatedAt)))
+			b.CustomerID, b.Scope(), b.Limit, b.AlertPercent, b.WarningPercent, copydesk.BudgetPeriod(now), encodeTime(b.UpdatedAt)))
 		if err != nil {
 			return translate(err)
 		}
@@ -111,19 +116,19 @@ func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.B
 	}
 	var out *copydesk.Budget
 	err := db.writeTx(ctx, func(tx *Tx) error {
-		onCustomer, b, err := reserveOn(ctx, tx, r.CustomerID, "", r.Amount, now)
-		if err != nil {
-			return err
-		}
-		out = b
-		onUser := false
-		if r.UserID != "" {
-			if onUser, _, err = reserveOn(ctx, tx, r.CustomerID, r.UserID, r.Amount, now); err != nil {
+		var h held
+		for _, scope := range r.Scopes() {
+			on, b, err := reserveOn(ctx, tx, r.CustomerID, scope, r.Amount, now)
+			if err != nil {
 				return err
 			}
+			h.set(r, scope, on)
+			if scope == "" {
+				out = b
+			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO reservations (id, customer_id, user_id, amount, on_customer, on_user, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ID, r.CustomerID, r.UserID, r.Amount, onCustomer, onUser, encodeTime(r.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO reservations (id, customer_id, user_id, key_id, amount, on_customer, on_user, on_key, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.CustomerID, r.UserID, r.KeyID, r.Amount, h.customer, h.user, h.key, encodeTime(r.CreatedAt))
 		return translate(err)
 	})
 	if err != nil {
@@ -135,8 +140,8 @@ func (db *DB) Reserve(ctx context.Context, r *copydesk.Reservation) (*copydesk.B
 // reserveOn reserves amount on one budget. It reports whether the budget
 // exists (and now holds the amount); EBUDGETEXCEEDED if it exists and the
 // amount does not fit.
-func reserveOn(ctx context.Context, tx *Tx, customerID, userID string, amount copydesk.Micros, now time.Time) (bool, *copydesk.Budget, error) {
-	b, err := scanBudget(tx.QueryRowContext(ctx, reserveSQL, copydesk.BudgetPeriod(now), amount, encodeTime(now), customerID, userID))
+func reserveOn(ctx context.Context, tx *Tx, customerID, scope string, amount copydesk.Micros, now time.Time) (bool, *copydesk.Budget, error) {
+	b, err := scanBudget(tx.QueryRowContext(ctx, reserveSQL, copydesk.BudgetPeriod(now), amount, encodeTime(now), customerID, scope))
 	if err == nil {
 		return true, b, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
@@ -144,13 +149,13 @@ func reserveOn(ctx context.Context, tx *Tx, customerID, userID string, amount co
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM budgets WHERE customer_id = ? AND user_id = ?`,
-		customerID, userID).Scan(&n); err != nil {
+		customerID, scope).Scan(&n); err != nil {
 		return false, nil, translate(err)
 	}
 	if n == 0 {
 		return false, nil, nil
 	}
-	return false, nil, copydesk.BudgetExceeded(userID)
+	return false, nil, copydesk.BudgetExceeded(scope)
 }
 
 // settleSQL releases a reservation's amount on one budget and adds the
@@ -167,16 +172,16 @@ const settleSQL = `
 
 // takeReservation deletes an open reservation and returns it with the
 // budgets it was counted on.
-func takeReservation(ctx context.Context, tx *Tx, id string) (r copydesk.Reservation, onCustomer, onUser bool, err error) {
+func takeReservation(ctx context.Context, tx *Tx, id string) (r copydesk.Reservation, h held, err error) {
 	var created int64
 	err = tx.QueryRowContext(ctx, `DELETE FROM reservations WHERE id = ?
-		RETURNING id, customer_id, user_id, amount, on_customer, on_user, created_at`, id).
-		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser, &created)
+		RETURNING id, customer_id, user_id, key_id, amount, on_customer, on_user, on_key, created_at`, id).
+		Scan(&r.ID, &r.CustomerID, &r.UserID, &r.KeyID, &r.Amount, &h.customer, &h.user, &h.key, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, false, false, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled or released)", id)
+		return r, h, copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open (settled or released)", id)
 	}
 	r.CreatedAt = decodeTime(created)
-	return r, onCustomer, onUser, translate(err)
+	return r, h, translate(err)
 }
 
 // Settle settles a reservation and appends the ledger row in one
@@ -191,7 +196,7 @@ func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.
 	}
 	var out *copydesk.Budget
 	err := db.writeTx(ctx, func(tx *Tx) error {
-		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		r, h, err := takeReservation(ctx, tx, reservationID)
 		if err != nil {
 			return err
 		}
@@ -204,19 +209,19 @@ func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.
 		if err := entry.Prepare(now); err != nil {
 			return err
 		}
-		for _, on := range heldOn(&r, onCustomer, onUser) {
-			held := r.Amount
+		for _, on := range heldOn(&r, h) {
+			amount := r.Amount
 			if !on.held {
-				held = 0 // the budget was created after the reservation
+				amount = 0 // the budget was created after the reservation
 			}
-			b, err := scanBudget(tx.QueryRowContext(ctx, settleSQL, copydesk.BudgetPeriod(now), actual, held,
-				encodeTime(now), r.CustomerID, on.userID))
+			b, err := scanBudget(tx.QueryRowContext(ctx, settleSQL, copydesk.BudgetPeriod(now), actual, amount,
+				encodeTime(now), r.CustomerID, on.scope))
 			if errors.Is(err, sql.ErrNoRows) {
 				continue
 			} else if err != nil {
 				return translate(err)
 			}
-			if on.userID == "" {
+			if on.scope == "" {
 				out = b
 			}
 		}
@@ -228,18 +233,42 @@ func (db *DB) Settle(ctx context.Context, reservationID string, actual copydesk.
 	return out, nil
 }
 
-// budgetRef names a budget a reservation may be held on.
-type budgetRef struct {
-	userID string // "" for the customer's budget
-	held   bool   // the reservation's amount is counted in its reserved
+// held says which of a reservation's budgets count its amount in their
+// reserved (the on_customer, on_user and on_key columns).
+type held struct{ customer, user, key bool }
+
+// set records whether the budget of scope holds r's amount.
+func (h *held) set(r *copydesk.Reservation, scope string, on bool) {
+	switch scope {
+	case "":
+		h.customer = on
+	case r.KeyID:
+		h.key = on
+	case r.UserID:
+		h.user = on
+	}
 }
 
-// heldOn returns the budgets a settlement or release of r touches: the
-// customer's and, for a reservation of a user, the user's.
-func heldOn(r *copydesk.Reservation, onCustomer, onUser bool) []budgetRef {
-	refs := []budgetRef{{"", onCustomer}}
-	if r.UserID != "" {
-		refs = append(refs, budgetRef{r.UserID, onUser})
+// budgetRef names a budget a reservation may be held on.
+type budgetRef struct {
+	scope string // "" for the customer's budget, else the user's or the key's ID
+	held  bool   // the reservation's amount is counted in its reserved
+}
+
+// heldOn returns the budgets a settlement or release of r touches, in the
+// order of r.Scopes: the customer's, the key's and the user's.
+func heldOn(r *copydesk.Reservation, h held) []budgetRef {
+	var refs []budgetRef
+	for _, scope := range r.Scopes() {
+		on := h.customer
+		switch scope {
+		case "":
+		case r.KeyID:
+			on = h.key
+		default:
+			on = h.user
+		}
+		refs = append(refs, budgetRef{scope, on})
 	}
 	return refs
 }
@@ -248,22 +277,22 @@ func heldOn(r *copydesk.Reservation, onCustomer, onUser bool) []budgetRef {
 func (db *DB) Release(ctx context.Context, reservationID string) error {
 	now := db.clock.Now()
 	return db.writeTx(ctx, func(tx *Tx) error {
-		r, onCustomer, onUser, err := takeReservation(ctx, tx, reservationID)
+		r, h, err := takeReservation(ctx, tx, reservationID)
 		if err != nil {
 			return err
 		}
-		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
+		return releaseHeld(ctx, tx, &r, h, now)
 	})
 }
 
 // releaseHeld gives r's amount back to the budgets that hold it.
-func releaseHeld(ctx context.Context, tx *Tx, r *copydesk.Reservation, onCustomer, onUser bool, now time.Time) error {
-	for _, on := range heldOn(r, onCustomer, onUser) {
+func releaseHeld(ctx context.Context, tx *Tx, r *copydesk.Reservation, h held, now time.Time) error {
+	for _, on := range heldOn(r, h) {
 		if !on.held {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE budgets SET reserved = MAX(reserved - ?, 0), updated_at = ?
-			WHERE customer_id = ? AND user_id = ?`, r.Amount, encodeTime(now), r.CustomerID, on.userID); err != nil {
+			WHERE customer_id = ? AND user_id = ?`, r.Amount, encodeTime(now), r.CustomerID, on.scope); err != nil {
 			return translate(err)
 		}
 	}
@@ -277,7 +306,7 @@ func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copyde
 	if !before.IsZero() {
 		limit = encodeTime(before)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, amount, created_at FROM reservations
+	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, key_id, amount, created_at FROM reservations
 		WHERE expired_at IS NULL AND created_at < ? ORDER BY created_at, id`, limit)
 	if err != nil {
 		return nil, translate(err)
@@ -287,7 +316,7 @@ func (db *DB) FindReservations(ctx context.Context, before time.Time) ([]*copyde
 	for rows.Next() {
 		var r copydesk.Reservation
 		var created int64
-		if err := rows.Scan(&r.ID, &r.CustomerID, &r.UserID, &r.Amount, &created); err != nil {
+		if err := rows.Scan(&r.ID, &r.CustomerID, &r.UserID, &r.KeyID, &r.Amount, &created); err != nil {
 			return nil, translate(err)
 		}
 		r.CreatedAt = decodeTime(created)
@@ -302,19 +331,19 @@ func (db *DB) ExpireReservation(ctx context.Context, reservationID string) error
 	now := db.clock.Now()
 	return db.writeTx(ctx, func(tx *Tx) error {
 		var r copydesk.Reservation
-		var onCustomer, onUser bool
-		err := tx.QueryRowContext(ctx, `SELECT customer_id, user_id, amount, on_customer, on_user FROM reservations
-			WHERE id = ? AND expired_at IS NULL`, reservationID).Scan(&r.CustomerID, &r.UserID, &r.Amount, &onCustomer, &onUser)
+		var h held
+		err := tx.QueryRowContext(ctx, `SELECT customer_id, user_id, key_id, amount, on_customer, on_user, on_key FROM reservations
+			WHERE id = ? AND expired_at IS NULL`, reservationID).Scan(&r.CustomerID, &r.UserID, &r.KeyID, &r.Amount, &h.customer, &h.user, &h.key)
 		if errors.Is(err, sql.ErrNoRows) {
 			return copydesk.Errorf(copydesk.ENOTFOUND, "reservation %q is not open", reservationID)
 		} else if err != nil {
 			return translate(err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET on_customer = 0, on_user = 0, expired_at = ? WHERE id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET on_customer = 0, on_user = 0, on_key = 0, expired_at = ? WHERE id = ?`,
 			encodeTime(now), reservationID); err != nil {
 			return translate(err)
 		}
-		return releaseHeld(ctx, tx, &r, onCustomer, onUser, now)
+		return releaseHeld(ctx, tx, &r, h, now)
 	})
 }
 
@@ -334,7 +363,8 @@ func (db *DB) DeleteExpiredReservations(ctx context.Context, before time.Time) (
 }
 
 // MarkThresholds records thresholds as raised. See copydesk.BudgetStore.
-func (db *DB) MarkThresholds(ctx context.Context, customerID, userID, period string, mask int) (int, error) {
+func (db *DB) MarkThresholds(ctx context.Context, customerID, scope, period string, mask int) (int, error) {
+	userID := scope // the user_id column holds the scope
 	var prev int
 	err := db.writeTx(ctx, func(tx *Tx) error {
 		var rowPeriod string
@@ -385,11 +415,7 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 	}
 	return db.batched(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, c := range charges {
-			users := []string{""}
-			if c.UserID != "" {
-				users = append(users, c.UserID)
-			}
-			for _, uid := range users {
+			for _, uid := range copydesk.ChargeScopes(c.UserID, c.KeyID) {
 				if _, err := tx.exec(ctx, chargeSQL, c.Period, c.Amount, encodeTime(now), c.CustomerID, uid); err != nil {
 					return translate(err)
 				}

@@ -11,10 +11,10 @@ import (
 
 // setCacheSQL is prepared at Open.
 const setCacheSQL = `
-		INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO cache_entries (key, customer_id, kind, tier, value, expires_at, created_at, cost_micros, user_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET
-			customer_id = excluded.customer_id, kind = excluded.kind, tier = excluded.tier,
+			customer_id = excluded.customer_id, user_id = excluded.user_id, kind = excluded.kind, tier = excluded.tier,
 			value = excluded.value, expires_at = excluded.expires_at,
 			created_at = excluded.created_at, cost_micros = excluded.cost_micros`
 
@@ -24,7 +24,7 @@ const sweepBatch = 1000
 
 // getCacheSQL is prepared once per read connection: parsing it would
 // otherwise be a fifth of a cache hit's time.
-const getCacheSQL = `SELECT key, customer_id, kind, tier, value, expires_at, created_at, cost_micros
+const getCacheSQL = `SELECT key, customer_id, kind, tier, value, expires_at, created_at, cost_micros, user_id
 	FROM cache_entries WHERE key = ? AND expires_at > ?`
 
 // GetCache returns the entry, or ok=false if it is absent or expired by the
@@ -38,7 +38,7 @@ func (db *DB) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, b
 		e                copydesk.CacheEntry
 		expires, created int64
 	)
-	err := row.Scan(&e.Key, &e.CustomerID, &e.Kind, &e.Tier, &e.Value, &expires, &created, &e.CostMicros)
+	err := row.Scan(&e.Key, &e.CustomerID, &e.Kind, &e.Tier, &e.Value, &expires, &created, &e.CostMicros, &e.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	} else if err != nil {
@@ -114,7 +114,7 @@ func setCache(ctx context.Context, tx *Tx, e *copydesk.CacheEntry) error {
 	}
 	_, err := tx.exec(ctx, setCacheSQL,
 		e.Key, e.CustomerID, e.Kind, string(e.Tier), value,
-		encodeTime(e.ExpiresAt), encodeTime(e.CreatedAt), int64(e.CostMicros))
+		encodeTime(e.ExpiresAt), encodeTime(e.CreatedAt), int64(e.CostMicros), e.UserID)
 	return translate(err)
 }
 

@@ -15,8 +15,8 @@ import (
 const (
 	insertJobSQL = `
 		INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
-			error_code, error_message, attempts, created_at, updated_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			error_code, error_message, attempts, created_at, updated_at, finished_at, key_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	bumpSeqSQL     = `UPDATE jobs SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`
 	insertEventSQL = `INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)`
 	findEventsSQL  = `SELECT seq, type, data, at FROM job_events
@@ -72,7 +72,7 @@ func createJob(ctx context.Context, tx *Tx, job *copydesk.Job) error {
 	_, err := tx.exec(ctx, insertJobSQL,
 		job.ID, job.Kind, job.CustomerID, job.UserID, int(job.Priority), string(job.Status),
 		nullBytes(job.Input), nullBytes(job.Result), errCode, errMsg, job.Attempts,
-		encodeTime(job.CreatedAt), encodeTime(job.UpdatedAt), nullTime(job.FinishedAt))
+		encodeTime(job.CreatedAt), encodeTime(job.UpdatedAt), nullTime(job.FinishedAt), job.KeyID)
 	if err = translate(err); copydesk.ErrorCode(err) == copydesk.ECONFLICT {
 		return copydesk.Errorf(copydesk.ECONFLICT, "job %q already exists", job.ID)
 	}
@@ -116,7 +116,7 @@ func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copyd
 }
 
 const jobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
-	error_code, error_message, attempts, created_at, updated_at, finished_at`
+	error_code, error_message, attempts, created_at, updated_at, finished_at, key_id`
 
 func findJobs(ctx context.Context, tx *Tx, filter copydesk.JobFilter, count bool) ([]*copydesk.Job, int, error) {
 	where, args := []string{"1 = 1"}, []any{}
@@ -178,7 +178,7 @@ func scanJob(s scanner) (*copydesk.Job, error) {
 		finished         sql.NullInt64
 	)
 	if err := s.Scan(&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
-		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished); err != nil {
+		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished, &job.KeyID); err != nil {
 		return nil, translate(err)
 	}
 	job.Priority, job.Status = copydesk.Priority(priority), copydesk.JobStatus(status)

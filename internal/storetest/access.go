@@ -175,10 +175,42 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 		if _, err := s.FindAPIKeyByPrefix(ctx, "cdk_zzzz"); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
 			t.Errorf("absent prefix: got %v, want ENOTFOUND", err)
 		}
+		if got, err := s.FindAPIKeyByID(ctx, k.ID); err != nil || got.Prefix != k.Prefix || got.RevokedAt == nil || !got.RevokedAt.Equal(first) {
+			t.Errorf("FindAPIKeyByID: got %v, %v, want key %s revoked at %v", got, err, k.Prefix, first)
+		}
+		if _, err := s.FindAPIKeyByID(ctx, "key_absent"); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("absent key id: got %v, want ENOTFOUND", err)
+		}
+		// A key's own rate limit: set at creation, changed, removed.
+		limited := &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_ffff", Hash: hash("limited"), RateLimit: &copydesk.RateLimit{PerMinute: 30, Burst: 5}}
+		if err := s.CreateAPIKey(ctx, limited); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.FindAPIKeyByPrefix(ctx, "cdk_ffff"); err != nil || got.RateLimit == nil || *got.RateLimit != (copydesk.RateLimit{PerMinute: 30, Burst: 5}) {
+			t.Errorf("key with a rate limit: got %+v, %v, want 30 a minute, burst 5", got, err)
+		}
+		if got, err := s.SetAPIKeyRateLimit(ctx, limited.ID, &copydesk.RateLimit{PerMinute: 60}); err != nil || got.RateLimit == nil || got.RateLimit.PerMinute != 60 || got.RateLimit.Burst != 0 {
+			t.Errorf("SetAPIKeyRateLimit: got %+v, %v, want 60 a minute", got, err)
+		}
+		if got, err := s.SetAPIKeyRateLimit(ctx, limited.ID, nil); err != nil || got.RateLimit != nil {
+			t.Errorf("SetAPIKeyRateLimit nil: got %+v, %v, want no rate limit", got, err)
+		}
+		if got, err := s.FindAPIKeyByID(ctx, limited.ID); err != nil || got.RateLimit != nil {
+			t.Errorf("key after its rate limit was removed: got %+v, %v, want none", got, err)
+		}
+		if _, err := s.SetAPIKeyRateLimit(ctx, limited.ID, &copydesk.RateLimit{PerMinute: 0}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("rate limit of 0 a minute: got %v, want EINVALID", err)
+		}
+		if _, err := s.SetAPIKeyRateLimit(ctx, "key_absent", &copydesk.RateLimit{PerMinute: 1}); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("rate limit of an absent key: got %v, want ENOTFOUND", err)
+		}
+		if err := s.CreateAPIKey(ctx, &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_gggg", Hash: hash("bad"), RateLimit: &copydesk.RateLimit{PerMinute: -1}}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("key with a negative rate: got %v, want EINVALID", err)
+		}
 		keys, err := s.FindAPIKeys(ctx, copydesk.APIKeyFilter{CustomerID: c.ID})
 		i := slices.IndexFunc(keys, func(x *copydesk.APIKey) bool { return x.ID == k.ID })
-		if err != nil || len(keys) != 2 || i < 0 || !slices.Equal(keys[i].Models, k.Models) {
-			t.Errorf("FindAPIKeys: got %d keys, %v, want 2, one with models %v", len(keys), err, k.Models)
+		if err != nil || len(keys) != 3 || i < 0 || !slices.Equal(keys[i].Models, k.Models) {
+			t.Errorf("FindAPIKeys: got %d keys, %v, want 3, one with models %v", len(keys), err, k.Models)
 		}
 		if keys, _ := s.FindAPIKeys(ctx, copydesk.APIKeyFilter{CustomerID: other.ID}); len(keys) != 0 {
 			t.Errorf("FindAPIKeys other customer: got %d keys, want 0", len(keys))
@@ -199,6 +231,16 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 		}
 		if diff := cmp.Diff(sess, got); diff != "" {
 			t.Errorf("session (-want +got):\n%s", diff)
+		}
+		byID, err := s.FindSessionByID(ctx, sess.ID)
+		if err != nil {
+			t.Fatalf("FindSessionByID: %v", err)
+		}
+		if diff := cmp.Diff(sess, byID); diff != "" {
+			t.Errorf("session by id (-want +got):\n%s", diff)
+		}
+		if _, err := s.FindSessionByID(ctx, "ses_absent"); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("absent session id: got %v, want ENOTFOUND", err)
 		}
 		if _, err := s.FindSessionByHash(ctx, hash("other")); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
 			t.Errorf("absent session: got %v, want ENOTFOUND", err)
@@ -222,6 +264,57 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 		}
 		if _, err := s.FindSessionByHash(ctx, hash("tok")); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
 			t.Errorf("deleted session: got %v, want ENOTFOUND", err)
+		}
+	})
+
+	// A password change and disabling a user end the user's sessions, and
+	// only that user's; enabling a user, or another user's change, does not.
+	t.Run("SessionsEnd", func(t *testing.T) {
+		s, clock := setup(t)
+		c := MustCreateCustomer(t, s, "Acme")
+		u := MustCreateUser(t, s, c.ID, "ann@example.com", copydesk.RoleUser)
+		other := MustCreateUser(t, s, c.ID, "bob@example.com", copydesk.RoleUser)
+		login := func(user *copydesk.User, tok string) *copydesk.Session {
+			t.Helper()
+			sess := &copydesk.Session{UserID: user.ID, CustomerID: c.ID, Hash: hash(tok), CSRFToken: "c", ExpiresAt: clock.Now().Add(time.Hour)}
+			if err := s.CreateSession(ctx, sess); err != nil {
+				t.Fatal(err)
+			}
+			return sess
+		}
+		alive := func(sess *copydesk.Session) bool {
+			t.Helper()
+			_, err := s.FindSessionByID(ctx, sess.ID)
+			if err != nil && copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+		a1, a2, b := login(u, "a1"), login(u, "a2"), login(other, "b")
+		if err := s.SetUserPassword(ctx, u.ID, "new-hash"); err != nil {
+			t.Fatal(err)
+		}
+		if alive(a1) || alive(a2) {
+			t.Error("sessions of a user whose password changed: still there, want deleted")
+		}
+		if !alive(b) {
+			t.Error("another user's session ended by a password change")
+		}
+		a3 := login(u, "a3")
+		if err := s.SetUserDisabled(ctx, u.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if !alive(a3) {
+			t.Error("enabling a user ended its session")
+		}
+		if err := s.SetUserDisabled(ctx, u.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if alive(a3) {
+			t.Error("session of a disabled user: still there, want deleted")
+		}
+		if !alive(b) {
+			t.Error("another user's session ended by disabling a user")
 		}
 	})
 }

@@ -188,6 +188,142 @@ func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
 		}
 	})
 
+	// An API key's budget (a virtual key) is one more budget a reservation
+	// must fit, held, settled, released and expired like the user's.
+	t.Run("KeyBudget", func(t *testing.T) {
+		s, clock, c := setup(t)
+		u := MustCreateUser(t, s, c.ID, "ann@example.com", copydesk.RoleUser)
+		k := &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_key0", Hash: hash("key0")}
+		if err := s.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		other := MustCreateCustomer(t, s, "Globex")
+		if err := s.SetBudget(ctx, &copydesk.Budget{CustomerID: other.ID, KeyID: k.ID, Limit: 1}); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("a key's budget under another customer: got %v, want ENOTFOUND", err)
+		}
+		if err := s.SetBudget(ctx, &copydesk.Budget{CustomerID: c.ID, KeyID: "key_absent", Limit: 1}); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("an unknown key's budget: got %v, want ENOTFOUND", err)
+		}
+		if err := s.SetBudget(ctx, &copydesk.Budget{CustomerID: c.ID, UserID: u.ID, KeyID: k.ID, Limit: 1}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("a budget of a user and a key at once: got %v, want EINVALID", err)
+		}
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})
+		kb := MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, KeyID: k.ID, Limit: 300})
+		if kb.KeyID != k.ID || kb.UserID != "" {
+			t.Errorf("key budget: got key %q user %q, want key %q and no user", kb.KeyID, kb.UserID, k.ID)
+		}
+		if b := MustFindBudget(t, s, c.ID, k.ID); b.KeyID != k.ID || b.UserID != "" || b.Limit != 300 {
+			t.Errorf("FindBudget of the key: got %+v, want the key's budget of 300", b)
+		}
+		if _, err := s.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, KeyID: k.ID, Amount: 301}); copydesk.ErrorCode(err) != copydesk.EBUDGETEXCEEDED {
+			t.Errorf("past the key's limit: got %v, want EBUDGETEXCEEDED", err)
+		}
+		if b := MustFindBudget(t, s, c.ID, ""); b.Reserved != 0 {
+			t.Errorf("customer reserved after a refused key reservation: got %d, want 0 (rolled back)", b.Reserved)
+		}
+		r := &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, KeyID: k.ID, Amount: 200}
+		if _, err := s.Reserve(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if open, _ := s.FindReservations(ctx, time.Time{}); len(open) != 1 || open[0].KeyID != k.ID {
+			t.Errorf("open reservations: got %v, want one of key %s", open, k.ID)
+		}
+		// The same user without the key is limited by the customer only.
+		MustReserve(t, s, c.ID, u.ID, 500)
+		if b := MustFindBudget(t, s, c.ID, k.ID); b.Reserved != 200 {
+			t.Errorf("key reserved: got %d, want 200 (the user's other call does not count)", b.Reserved)
+		}
+		MustSettle(t, s, r.ID, 150, &copydesk.LedgerEntry{Model: "m"})
+		if b := MustFindBudget(t, s, c.ID, k.ID); b.Spent != 150 || b.Reserved != 0 {
+			t.Errorf("key budget after settling: got spent %d reserved %d, want 150 0", b.Spent, b.Reserved)
+		}
+		r2 := &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, KeyID: k.ID, Amount: 100}
+		if _, err := s.Reserve(ctx, r2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, r2.ID); err != nil {
+			t.Fatal(err)
+		}
+		r3 := &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, KeyID: k.ID, Amount: 100}
+		if _, err := s.Reserve(ctx, r3); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ExpireReservation(ctx, r3.ID); err != nil {
+			t.Fatal(err)
+		}
+		if b := MustFindBudget(t, s, c.ID, k.ID); b.Spent != 150 || b.Reserved != 0 {
+			t.Errorf("key budget after a release and an expiry: got spent %d reserved %d, want 150 0", b.Spent, b.Reserved)
+		}
+		if j, ok := s.(copydesk.BudgetJournal); ok {
+			if err := j.ChargeBudgets(ctx, []*copydesk.Charge{{CustomerID: c.ID, UserID: u.ID, KeyID: k.ID, Amount: 40, Entry: &copydesk.LedgerEntry{Model: "m"}}}); err != nil {
+				t.Fatal(err)
+			}
+			if b := MustFindBudget(t, s, c.ID, k.ID); b.Spent != 190 {
+				t.Errorf("key spent after a charge: got %d, want 190", b.Spent)
+			}
+		}
+		if prev, err := s.MarkThresholds(ctx, c.ID, k.ID, copydesk.BudgetPeriod(clock.Now()), copydesk.ThresholdBit(copydesk.ThresholdAlert)); err != nil || prev != 0 {
+			t.Errorf("MarkThresholds of the key's budget: got %d, %v, want 0, nil", prev, err)
+		}
+		if err := s.DeleteBudget(ctx, c.ID, k.ID); err != nil {
+			t.Fatalf("DeleteBudget of the key: %v", err)
+		}
+		if _, err := s.FindBudget(ctx, c.ID, k.ID); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("deleted key budget: got %v, want ENOTFOUND", err)
+		}
+	})
+
+	// Concurrent calls of one key whose budget is the tightest: never past
+	// its limit, its spent the sum of what settled, nothing left reserved.
+	t.Run("KeyRace", func(t *testing.T) {
+		s, _, c := setup(t)
+		u := MustCreateUser(t, s, c.ID, "ann@example.com", copydesk.RoleUser)
+		k := &copydesk.APIKey{CustomerID: c.ID, UserID: u.ID, Prefix: "cdk_race", Hash: hash("race")}
+		if err := s.CreateAPIKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		const estimate = 1000
+		const limit = 10 * estimate
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000 * limit})
+		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, KeyID: k.ID, Limit: limit})
+		var wg sync.WaitGroup
+		var settled, ok atomic.Int64
+		start := make(chan struct{})
+		for i := range RaceCalls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				r := &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, KeyID: k.ID, Amount: estimate}
+				if _, err := s.Reserve(ctx, r); copydesk.ErrorCode(err) == copydesk.EBUDGETEXCEEDED {
+					return
+				} else if err != nil {
+					t.Errorf("Reserve: %v", err)
+					return
+				}
+				actual := copydesk.Micros(estimate/2 + i%(estimate/2))
+				if _, err := s.Settle(ctx, r.ID, actual, &copydesk.LedgerEntry{Model: "m"}); err != nil {
+					t.Errorf("Settle: %v", err)
+					return
+				}
+				ok.Add(1)
+				settled.Add(int64(actual))
+			}()
+		}
+		close(start)
+		wg.Wait()
+		kb := MustFindBudget(t, s, c.ID, k.ID)
+		if kb.Spent > limit || kb.Spent != copydesk.Micros(settled.Load()) || kb.Reserved != 0 {
+			t.Errorf("key budget: got spent %d reserved %d, want at most %d, the settled %d, 0 reserved", kb.Spent, kb.Reserved, limit, settled.Load())
+		}
+		if cb := MustFindBudget(t, s, c.ID, ""); cb.Spent != kb.Spent || cb.Reserved != 0 {
+			t.Errorf("customer budget: got spent %d reserved %d, want the key's %d and 0", cb.Spent, cb.Reserved, kb.Spent)
+		}
+		if ok.Load() < 10 {
+			t.Errorf("%d calls settled, want at least 10 (the limit fits 10 at their estimate)", ok.Load())
+		}
+	})
+
 	t.Run("CalendarReset", func(t *testing.T) {
 		s, clock, c := setup(t)
 		MustSetBudget(t, s, &copydesk.Budget{CustomerID: c.ID, Limit: 1000})

@@ -69,6 +69,21 @@ func TestCacheStore(t *testing.T, newStore NewCacheStore) {
 		}
 	})
 
+	// A user's own entry keeps its owner (GET /v1/analyses/{key} reads it).
+	t.Run("SetGetOwner", func(t *testing.T) {
+		s, clock := setup(t)
+		want := entry(clock, "owned", "cus_1", "analysis.report", copydesk.TierPermanent)
+		want.UserID = "usr_1"
+		MustSetCache(t, s, want)
+		got, ok := MustGetCache(t, s, want.Key)
+		if !ok {
+			t.Fatalf("GetCache: got ok=false, want the entry")
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("entry (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("GetAbsent", func(t *testing.T) {
 		s, _ := setup(t)
 		got, ok, err := s.GetCache(context.Background(), Key("absent"))

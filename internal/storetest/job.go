@@ -34,6 +34,7 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 			Kind:       "analysis",
 			CustomerID: "cus_1",
 			UserID:     "usr_1",
+			KeyID:      "key_1",
 			Priority:   copydesk.PriorityCritical,
 			Input:      json.RawMessage(`{"content":"Hallo wereld","types":["tone"]}`),
 		}
@@ -410,7 +411,7 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 	t.Run("AcceptJob", func(t *testing.T) {
 		s, _ := setup(t)
 		ctx := context.Background()
-		job := &copydesk.Job{Kind: "analysis", Status: copydesk.JobQueued}
+		job := &copydesk.Job{Kind: "analysis", Status: copydesk.JobQueued, CustomerID: "cus_1", UserID: "usr_1", KeyID: "key_1"}
 		first := &copydesk.Event{Type: "job.queued", Data: json.RawMessage(`{"priority":"HIGH"}`)}
 		var enqueued copydesk.StoreTx
 		err := s.AcceptJob(ctx, job, first, txQueueFunc(func(_ context.Context, tx copydesk.StoreTx, jobs ...*copydesk.Job) error {
@@ -426,6 +427,9 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		evs, err := s.FindEvents(ctx, job.ID, 0, 0)
 		if err != nil || len(evs) != 1 || evs[0].Type != "job.queued" {
 			t.Fatalf("got events %v, %v; want the first event", evs, err)
+		}
+		if got, err := s.FindJobByID(ctx, job.ID); err != nil || got.KeyID != "key_1" || got.UserID != "usr_1" {
+			t.Errorf("accepted job: got %+v, %v, want its user and key kept", got, err)
 		}
 
 		// A failing enqueue stores nothing: no job, no event.

@@ -118,7 +118,7 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 func (h *Handler) suggest(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, req *Request, doc *analyze.Doc, version string, mreq copydesk.ModelRequest) (*Result, error) {
 	call := copydesk.ModelCall{
 		Kind: ModelKind, Priority: job.Priority,
-		CustomerID: job.CustomerID, UserID: job.UserID, JobID: job.ID,
+		CustomerID: job.CustomerID, UserID: job.UserID, KeyID: job.KeyID, JobID: job.ID,
 		Request: mreq, Version: version,
 		Validate: func(r *copydesk.ModelResponse) error {
 			_, err := decodeAnswer(r.Text)

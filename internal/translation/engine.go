@@ -79,6 +79,7 @@ func containsTerm(terms []copydesk.GlossaryTerm, term string) bool {
 // work is one document to translate, for all its languages.
 type work struct {
 	customerID, userID, jobID string
+	keyID                     string // the API key the job was submitted with
 	priority                  copydesk.Priority
 	source                    string
 	published                 bool
@@ -578,7 +579,7 @@ func (e *engine) callBatch(ctx, job context.Context, w *work, lang string, sourc
 		return nil, nil, err
 	}
 	call := copydesk.ModelCall{
-		Kind: w.kind(), Priority: w.priority, CustomerID: w.customerID, UserID: w.userID, JobID: w.jobID,
+		Kind: w.kind(), Priority: w.priority, CustomerID: w.customerID, UserID: w.userID, KeyID: w.keyID, JobID: w.jobID,
 		Request: req, Version: e.tmpl.Version,
 		Validate: func(r *copydesk.ModelResponse) error {
 			_, err := decodeTranslations(r.Text, sources)

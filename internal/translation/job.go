@@ -64,7 +64,7 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	if err := checkSegments(doc); err != nil {
 		return nil, "", err
 	}
-	w := &work{customerID: job.CustomerID, userID: job.UserID, jobID: job.ID, priority: job.Priority,
+	w := &work{customerID: job.CustomerID, userID: job.UserID, keyID: job.KeyID, jobID: job.ID, priority: job.Priority,
 		source: in.SourceLanguage, published: in.Published, glossary: glossary, doc: doc, rerun: job.Attempts > 1}
 
 	results := make([]*LanguageResult, len(in.TargetLanguages))

@@ -68,6 +68,7 @@ func Run(t *testing.T, newLimiter Factory) {
 		{"Headers", testHeaders},
 		{"AllowLogin", testAllowLogin},
 		{"RolesShareTheCustomer", testRolesShareTheCustomer},
+		{"KeyBucket", testKeyBucket},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -325,5 +326,44 @@ func testRolesShareTheCustomer(t *testing.T, newLimiter Factory) {
 	}
 	if d := l.Allow(ctx, u, copydesk.PriorityHigh); d.RetryAfter != time.Minute || d.Scope != "user" {
 		t.Errorf("USER refused: got %+v, want retry after 1m, user", d)
+	}
+}
+
+// testKeyBucket: a key with a rate limit of its own has its own bucket,
+// checked besides its user's and customer's; the user's other keys and a
+// key without one are limited by the user's bucket only.
+func testKeyBucket(t *testing.T, newLimiter Factory) {
+	ctx := t.Context()
+	l, clock := mustLimiter(t, newLimiter, ratelimit.Config{Roles: map[copydesk.Role]ratelimit.Rate{copydesk.RoleUser: {PerMinute: 100}}})
+	k1 := user
+	k1.KeyID, k1.KeyRateLimit = "key_1", &copydesk.RateLimit{PerMinute: 60, Burst: 3}
+	k2 := user
+	k2.KeyID, k2.KeyRateLimit = "key_2", &copydesk.RateLimit{PerMinute: 60, Burst: 5}
+	plain := user
+	plain.KeyID = "key_3"
+	d := l.Allow(ctx, k1, copydesk.PriorityHigh)
+	if !d.Allowed || d.Limit != 3 || d.Remaining != 2 || d.Scope != "key" {
+		t.Errorf("first request of a limited key: got %+v, want allowed, limit 3, remaining 2, key", d)
+	}
+	if got := Drain(ctx, l, k1, copydesk.PriorityHigh, 10); got != 2 {
+		t.Errorf("the key's burst: got %d more allowed, want 2", got)
+	}
+	d = l.Allow(ctx, k1, copydesk.PriorityHigh)
+	if d.Allowed || d.Scope != "key" || d.RetryAfter != time.Second {
+		t.Errorf("empty key bucket: got %+v, want refused by the key, retry after 1s", d)
+	}
+	if got := Drain(ctx, l, k2, copydesk.PriorityHigh, 10); got != 5 {
+		t.Errorf("another key of the same user: got %d allowed, want its own burst of 5", got)
+	}
+	if got := Drain(ctx, l, plain, copydesk.PriorityHigh, 200); got != 100-3-5 {
+		t.Errorf("a key without a rate limit: got %d allowed, want the user's %d left", got, 100-3-5)
+	}
+	clock.Add(time.Hour)
+	// The user's bucket binds a limited key too.
+	if got := Drain(ctx, l, user, copydesk.PriorityHigh, 98); got != 98 {
+		t.Fatalf("the user alone: got %d allowed, want 98", got)
+	}
+	if got := Drain(ctx, l, k2, copydesk.PriorityHigh, 10); got != 2 {
+		t.Errorf("a limited key of a user with 2 tokens left: got %d allowed, want 2", got)
 	}
 }
