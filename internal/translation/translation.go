@@ -246,6 +246,18 @@ func (s *Service) Translate(ctx context.Context, req *Request, customerID, userI
 	return resp, nil
 }
 
+// Validate fills req's defaults and checks its fields as Translate does,
+// without reading the memory or submitting anything (a batch checks every
+// item before it accepts any). Returns EINVALID, ETOOLARGE or
+// EUNPROCESSABLE naming the bad field.
+func (s *Service) Validate(req *Request) error {
+	if err := s.normalize(req); err != nil {
+		return err
+	}
+	_, err := copydesk.ParsePriority(req.Priority)
+	return err
+}
+
 // checkSegments refuses, before anything is paid for, a document with a
 // segment over MaxSegment bytes: ETOOLARGE naming the segment.
 func checkSegments(doc *document) error {
