@@ -394,3 +394,69 @@ func TestBatchResumesAfterRestart(t *testing.T) {
 		t.Errorf("after restart the provider was called %d times, want %d: the 4 finished items must not run again", c, total-4)
 	}
 }
+
+// TestBatchOtherKinds runs a small batch of each other kind: translations
+// (the second batch of the same pages is answered from the translation
+// memory), page generations and SEO suggestions.
+func TestBatchOtherKinds(t *testing.T) {
+	t.Parallel()
+	seo := `{"titles":["Fresh bread in Utrecht | Bakkerij Jansen"],"meta_descriptions":["Fresh bread every morning: sourdough, rye and croissants from Bakkerij Jansen in Utrecht."],` +
+		`"headings":[{"level":2,"text":"Why our fresh bread tastes better"}],"keyphrases":["fresh bread utrecht"]}`
+	models, fake := MustFakeModels(t, providertest.Options{Responder: func(r providertest.Request) string {
+		if r.SchemaName == "seo_suggestions" {
+			return seo
+		}
+		return providertest.DefaultResponder(r)
+	}})
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
+	base, key := m.HTTP.URL(), MustAdminKey(t, m)
+	run := func(kind string, items []any) map[int]*batch.ItemResult {
+		t.Helper()
+		acc := MustBatch(t, base, key, map[string]any{"kind": kind, "items": items})
+		evs := MustReadToDoneAs(t, base+acc.StreamURL, key)
+		if s := doneStatus(t, evs[len(evs)-1]); s != "succeeded" {
+			t.Fatalf("%s batch ended %q: %v", kind, s, evs)
+		}
+		got := itemEvents(t, evs)
+		if len(got) != len(items) {
+			t.Fatalf("%s batch: %d items, want %d", kind, len(got), len(items))
+		}
+		return got
+	}
+
+	pages := []any{
+		map[string]any{"content": "Hallo wereld. Dit is de eerste pagina.", "source_language": "nl", "target_languages": []string{"en", "de"}},
+		map[string]any{"content": "Vers brood elke ochtend.", "source_language": "nl", "target_languages": []string{"en"}},
+	}
+	for i, it := range run("translation", pages) {
+		if it.Cached || it.Cost == 0 || !bytes.Contains(it.Result, []byte(`"translations"`)) {
+			t.Errorf("translation item %d: %+v, want a paid translation", i, it)
+		}
+	}
+	before := fake.Calls()
+	for i, it := range run("translation", pages) {
+		if !it.Cached || it.Cost != 0 || !bytes.Contains(it.Result, []byte(`"translations"`)) {
+			t.Errorf("translation item %d again: %+v, want it from the translation memory at no cost", i, it)
+		}
+	}
+	if fake.Calls() != before {
+		t.Errorf("the remembered batch called the provider %d times", fake.Calls()-before)
+	}
+
+	gen := run("generation", []any{
+		map[string]any{"business": map[string]any{"name": "Bakkerij Jansen", "language": "nl"}, "blocks": []string{"hero", "faq"}},
+		map[string]any{"business": map[string]any{"name": "Fietsen Pieters", "language": "en"}, "blocks": []string{"cta"}},
+	})
+	for i, it := range gen {
+		if it.Status != "succeeded" || !bytes.Contains(it.Result, []byte(`"blocks"`)) {
+			t.Errorf("generation item %d: %+v, want a page with blocks", i, it)
+		}
+	}
+
+	sug := run("seo_suggestions", []any{
+		map[string]any{"content": "<h1>Our bakery</h1><p>We bake fresh bread every morning in Utrecht.</p>", "format": "html", "language": "en", "keyphrase": "fresh bread"},
+	})
+	if it := sug[0]; !bytes.Contains(it.Result, []byte("Fresh bread in Utrecht")) {
+		t.Errorf("suggestions item: %+v, want the model's title", it)
+	}
+}
