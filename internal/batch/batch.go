@@ -357,31 +357,44 @@ func scan(ctx context.Context, events EventReader, jobID string, fn func(*ItemRe
 	}
 }
 
-// finished reads the items finished so far: the last record of each.
-func finished(ctx context.Context, events EventReader, jobID string) (map[int]*ItemResult, error) {
+// finished reads the items finished so far: the last record of each,
+// without its result (keep, when set, is called with every record and
+// may keep it whole).
+func finished(ctx context.Context, events EventReader, jobID string, keep func(*ItemResult)) (map[int]*ItemResult, error) {
 	done := make(map[int]*ItemResult)
 	err := scan(ctx, events, jobID, func(it *ItemResult) error {
-		done[it.Index] = it
+		if keep != nil {
+			keep(it)
+		}
+		light := *it
+		light.Result = nil
+		done[it.Index] = &light
 		return nil
 	})
 	return done, err
 }
 
+// add counts one finished item (sign -1 takes it out again).
+func (c *Counts) add(it *ItemResult, sign int) {
+	c.Cost += copydesk.Micros(sign) * it.Cost
+	switch {
+	case it.Status == "failed":
+		c.Failed += sign
+	case it.Cached:
+		c.Done += sign
+		c.Cached += sign
+	default:
+		c.Done += sign
+	}
+	c.Pending = c.Total - c.Done - c.Failed
+}
+
 // count sums the finished items of a batch of total.
 func count(total int, done map[int]*ItemResult) Counts {
-	c := Counts{Total: total}
+	c := Counts{Total: total, Pending: total}
 	for _, it := range done {
-		c.Cost += it.Cost
-		if it.Status == "failed" {
-			c.Failed++
-			continue
-		}
-		c.Done++
-		if it.Cached {
-			c.Cached++
-		}
+		c.add(it, 1)
 	}
-	c.Pending = total - c.Done - c.Failed
 	return c
 }
 
@@ -408,13 +421,20 @@ func (s *Service) Status(ctx context.Context, job *copydesk.Job, offset, limit i
 	if offset < 0 || limit < 1 || limit > MaxPage {
 		return nil, copydesk.Errorf(copydesk.EINVALID, "offset must be at least 0 and limit between 1 and %d", MaxPage)
 	}
-	done, err := finished(ctx, s.Events, job.ID)
+	// Only the page's items are kept whole: a batch's results may be
+	// far larger than a page.
+	page := make(map[int]*ItemResult)
+	done, err := finished(ctx, s.Events, job.ID, func(it *ItemResult) {
+		if it.Index >= offset && it.Index < offset+limit {
+			page[it.Index] = it
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
 	st := &Status{Kind: kind, Counts: count(total, done), Offset: offset, Limit: limit, Items: []*ItemResult{}}
 	for i := offset; i < offset+limit && i < total; i++ {
-		if it := done[i]; it != nil {
+		if it := page[i]; it != nil {
 			st.Items = append(st.Items, it)
 		}
 	}
@@ -477,7 +497,7 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	if err := json.Unmarshal(job.Input, &in); err != nil {
 		return nil, "", copydesk.Errorf(copydesk.EINVALID, "stored batch input is malformed")
 	}
-	done, err := finished(ctx, h.Events, job.ID)
+	done, err := finished(ctx, h.Events, job.ID, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -488,6 +508,7 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 			todo = append(todo, i)
 		}
 	}
+	c := count(in.Total, done)
 
 	var mu sync.Mutex
 	var errs []error
@@ -503,25 +524,13 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 				if ctx.Err() != nil {
 					continue // interrupted or cancelled: the item runs again, or never
 				}
-				mu.Lock()
-				done[i] = it
-				c := count(in.Total, done)
-				if it.Status == "failed" {
-					errs = append(errs, itemError(it))
-				}
-				mu.Unlock()
-				typ := EventItemResult
-				if it.Status == "failed" {
-					typ = EventItemFailed
-				}
-				ev := *it
-				ev.Counts = &c
-				if err := emit(ctx, typ, &ev); err != nil {
-					mu.Lock()
-					recordErr = cmp.Or(recordErr, err)
-					delete(done, i) // not recorded: it runs again
-					mu.Unlock()
-				}
+				h.record(ctx, emit, &mu, &c, it, func(err error) {
+					if err != nil {
+						recordErr = cmp.Or(recordErr, err)
+					} else if it.Status == "failed" {
+						errs = append(errs, itemError(it))
+					}
+				})
 			}
 		}()
 	}
@@ -543,7 +552,6 @@ feed:
 		return nil, "", copydesk.Errorf(copydesk.EUNAVAILABLE, "recording an item's result failed: %v", recordErr)
 	}
 
-	c := count(in.Total, done)
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode batch counts: %w", err)
@@ -558,6 +566,29 @@ feed:
 		return raw, "", copydesk.Errorf(copydesk.EUNPROCESSABLE, "every item of the batch failed")
 	}
 	return raw, copydesk.JobPartial, copydesk.PartialFailure(errs)
+}
+
+// record emits a finished item's event with the batch's counts after it.
+// Items are recorded one at a time (under mu), so that the counts on the
+// stream only grow; the model work runs in parallel. An item whose event
+// could not be stored is not counted: the next run runs it again. done is
+// called under mu with the emit's error.
+func (h *Handler) record(ctx context.Context, emit copydesk.Emit, mu *sync.Mutex, c *Counts, it *ItemResult, done func(error)) {
+	mu.Lock()
+	defer mu.Unlock()
+	c.add(it, 1)
+	after := *c
+	typ := EventItemResult
+	if it.Status == "failed" {
+		typ = EventItemFailed
+	}
+	ev := *it
+	ev.Counts = &after
+	err := emit(ctx, typ, &ev)
+	if err != nil {
+		c.add(it, -1)
+	}
+	done(err)
 }
 
 // itemError rebuilds an error from a failed item, retryable as it was.
