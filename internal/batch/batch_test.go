@@ -10,6 +10,7 @@ import (
 	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/batch"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // models answers deep analyses with no findings, failing calls about
@@ -237,4 +238,24 @@ func FuzzHeader(f *testing.F) {
 			t.Errorf("no error but kind %q total %d", kind, total)
 		}
 	})
+}
+
+// TestSubmitChecksTranslationSegments refuses a translation item with a
+// segment over translation.MaxSegment before anything is accepted.
+func TestSubmitChecksTranslationSegments(t *testing.T) {
+	t.Parallel()
+	sub := &submitter{}
+	svc := &batch.Service{Jobs: sub, Services: batch.Services{Translation: &translation.Service{}}}
+	item := func(content string) json.RawMessage {
+		b, _ := json.Marshal(map[string]any{"content": content, "source_language": "nl", "target_languages": []string{"en"}})
+		return b
+	}
+	long := strings.Repeat("woord", translation.MaxSegment/5+1)
+	_, err := svc.Submit(context.Background(), &batch.Request{Kind: batch.KindTranslation, Items: []json.RawMessage{item("Hallo."), item(long)}}, "c", "u")
+	if copydesk.ErrorCode(err) != copydesk.ETOOLARGE || !strings.HasPrefix(copydesk.ErrorMessage(err), "items[1]: ") {
+		t.Errorf("got %v, want too_large naming items[1]", err)
+	}
+	if _, err := svc.Submit(context.Background(), &batch.Request{Kind: batch.KindTranslation, Items: []json.RawMessage{item("Hallo.")}}, "c", "u"); err != nil || sub.job == nil {
+		t.Errorf("a good translation batch: %v", err)
+	}
 }
