@@ -428,7 +428,8 @@ func TestBatchOtherKinds(t *testing.T) {
 		map[string]any{"content": "Hallo wereld. Dit is de eerste pagina.", "source_language": "nl", "target_languages": []string{"en", "de"}},
 		map[string]any{"content": "Vers brood elke ochtend.", "source_language": "nl", "target_languages": []string{"en"}},
 	}
-	for i, it := range run("translation", pages) {
+	paid := run("translation", pages)
+	for i, it := range paid {
 		if it.Cached || it.Cost == 0 || !bytes.Contains(it.Result, []byte(`"translations"`)) {
 			t.Errorf("translation item %d: %+v, want a paid translation", i, it)
 		}
@@ -437,6 +438,15 @@ func TestBatchOtherKinds(t *testing.T) {
 	for i, it := range run("translation", pages) {
 		if !it.Cached || it.Cost != 0 || !bytes.Contains(it.Result, []byte(`"translations"`)) {
 			t.Errorf("translation item %d again: %+v, want it from the translation memory at no cost", i, it)
+		}
+		// Remembered or translated, an item's result has one shape.
+		var a, b map[string]json.RawMessage
+		_ = json.Unmarshal(paid[i].Result, &a)
+		_ = json.Unmarshal(it.Result, &b)
+		for _, k := range []string{"source_language", "languages", "translations", "failed"} {
+			if a[k] == nil || b[k] == nil {
+				t.Errorf("translation item %d: %q missing from %s or %s", i, k, paid[i].Result, it.Result)
+			}
 		}
 	}
 	if fake.Calls() != before {

@@ -658,7 +658,9 @@ func (h *Handler) run(ctx context.Context, parent *copydesk.Job, kind string, ra
 		if err != nil {
 			return nil, false, err
 		}
-		inline = resp
+		// Shaped as a translation job's result, which it stands for.
+		inline = map[string]any{"source_language": resp.SourceLanguage, "languages": resp.Languages,
+			"translations": resp.Translations, "failed": []string{}}
 	case KindGeneration:
 		var r generation.Request
 		if err := json.Unmarshal(raw, &r); err != nil || sv.Generation == nil {
