@@ -116,6 +116,10 @@ func TestRoleRouteMatrix(t *testing.T) {
 	if acc.ResultKey == "" {
 		t.Fatal("analysis answer has no result_key")
 	}
+	// A's USER owns a finished batch too.
+	userBatch := MustBatch(t, base, userA.Key, map[string]any{"kind": "analysis", "items": []any{
+		map[string]any{"content": "Een korte tekst om te analyseren.", "language": "nl"}}})
+	MustReadToDoneAs(t, base+userBatch.StreamURL, userA.Key)
 	r = call(t, base, "POST", "/v1/keys", userA.Key, map[string]any{"name": "spare"})
 	MustStatus(t, r, 201, "spare key")
 	var spare struct {
@@ -179,6 +183,12 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"POST /v1/seo/suggestions", "/v1/seo/suggestions", func(string) any {
 			return map[string]any{"content": "Vers brood elke ochtend, gebakken in onze bakkerij.", "language": "nl", "keyphrase": "vers brood"}
 		}, want{"nobody": ok(401), "*": ok(202)}},
+		{"POST /v1/batches", "/v1/batches", func(string) any {
+			return map[string]any{"kind": "analysis", "items": []any{inline}}
+		}, want{"nobody": ok(401), "*": ok(202)}},
+		{"GET /v1/batches/{id}", userBatch.URL, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
+		{"GET /v1/batches/{id}/results.jsonl", userBatch.ResultsURL, nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "userA": ok(200), "*": ok(404)}},
+		{"DELETE /v1/batches/{id}", userBatch.URL, nil, want{"nobody": ok(401), "admin": ok(409), "clientA": ok(409), "userA": ok(409), "*": ok(404)}},
 		{"GET /v1/glossary", "/v1/glossary?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 		{"PUT /v1/glossary", "/v1/glossary?customer_id=" + clientA.CustomerID, func(string) any {
 			return map[string]any{"terms": []any{map[string]any{"term": "Copydesk", "do_not_translate": true}}}

@@ -64,6 +64,8 @@ type Config struct {
 	PromptsDir string `yaml:"prompts_dir"`
 	// Queue tunes the job queue.
 	Queue QueueConfig `yaml:"queue"`
+	// Batches tunes the bulk jobs of POST /v1/batches.
+	Batches BatchConfig `yaml:"batches"`
 	// Providers are the model APIs. Default: from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY.
 	Providers []ProviderConfig `yaml:"providers"`
 	// Routing maps task kinds to model classes and classes to failover chains of endpoints. Default: quality, fast and budget models of each provider.
@@ -96,6 +98,16 @@ type AccessConfig struct {
 	DurableLedger bool `yaml:"durable_ledger"`
 	// CacheTTL is how long verified API keys, users and sessions are remembered, so that a request does not read the store: a key revoked or a user disabled on another instance stops working here within it (at once on the instance that made the change). Default 2s; negative: no cache.
 	CacheTTL time.Duration `yaml:"cache_ttl"`
+}
+
+// BatchConfig tunes bulk jobs.
+type BatchConfig struct {
+	// Concurrency is how many items of one batch run at a time (the batch is one job; its items share the provider limits with everything else). Default 4.
+	Concurrency int `yaml:"concurrency"`
+	// MaxItems caps the items of one batch. Default 10000.
+	MaxItems int `yaml:"max_items"`
+	// BodyLimit caps the body of POST /v1/batches in bytes (each item is still held to max_content). Default 64 MiB.
+	BodyLimit int64 `yaml:"body_limit"`
 }
 
 // QueueConfig tunes the job queue.
@@ -287,6 +299,15 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
 		return &ConfigError{Field: "shutdown_grace", Message: "must be between 0 and 10m"}
+	}
+	if c.Batches.Concurrency < 0 || c.Batches.Concurrency > 256 {
+		return &ConfigError{Field: "batches.concurrency", Message: fmt.Sprintf("%d is outside 1 … 256 (0: the default)", c.Batches.Concurrency)}
+	}
+	if c.Batches.MaxItems < 0 || c.Batches.MaxItems > 1_000_000 {
+		return &ConfigError{Field: "batches.max_items", Message: fmt.Sprintf("%d is outside 1 … 1000000 (0: the default)", c.Batches.MaxItems)}
+	}
+	if c.Batches.BodyLimit < 0 {
+		return &ConfigError{Field: "batches.body_limit", Message: "must not be negative"}
 	}
 	if c.Queue.Workers < 1 || c.Queue.Workers > 10000 {
 		return &ConfigError{Field: "queue.workers", Message: fmt.Sprintf("%d is outside 1 … 10000", c.Queue.Workers)}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/copydesk/copydesk/internal/analysis"
+	"github.com/copydesk/copydesk/internal/batch"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/generation"
 	"github.com/copydesk/copydesk/internal/suggest"
@@ -14,6 +15,7 @@ type contentServices struct {
 	generation  *generation.Service
 	translation *translation.Service
 	suggestions *suggest.Service
+	batches     *batch.Service
 }
 
 // registerContent loads the prompt templates (with the operator's
@@ -56,11 +58,18 @@ func (m *Main) registerContent(cached, blocks copydesk.ModelService) (*contentSe
 	m.Jobs.Register(generation.JobKind, &generation.Handler{Models: runCached, Prompts: genPrompts})
 	m.Jobs.Register(translation.JobKind, &translation.Handler{Models: runBlocks, Store: m.Store, Cache: m.Cache, ModelSet: modelSet, Prompts: trPrompts})
 	m.Jobs.Register(suggest.JobKind, &suggest.Handler{Models: runCached, Prompts: seoPrompts})
-	return &contentServices{
+	cs := &contentServices{
 		analysis:   &analysis.Service{Jobs: m.Jobs, Models: cached, MaxContent: m.Config.MaxContent, Cache: m.Cache, Deep: deep},
 		generation: &generation.Service{Jobs: m.Jobs, Models: cached, Prompts: genPrompts},
 		translation: &translation.Service{Jobs: m.Jobs, Models: blocks, Store: m.Store, Cache: m.Cache, ModelSet: modelSet,
 			Languages: m.Config.languages(), MaxContent: m.Config.MaxContent, Prompts: trPrompts},
 		suggestions: &suggest.Service{Jobs: m.Jobs, Models: cached, MaxContent: m.Config.MaxContent, Prompts: seoPrompts},
-	}, nil
+	}
+	// A batch's items run through these same services and the handlers
+	// registered above, inside one parent job.
+	items := batch.Services{Analysis: cs.analysis, Translation: cs.translation, Generation: cs.generation, Suggestions: cs.suggestions}
+	m.Jobs.Register(batch.JobKind, &batch.Handler{Services: items, Handlers: m.Jobs.Handler, Events: m.Jobs,
+		Concurrency: m.Config.Batches.Concurrency})
+	cs.batches = &batch.Service{Jobs: m.Jobs, Events: m.Jobs, Services: items, MaxItems: m.Config.Batches.MaxItems}
+	return cs, nil
 }

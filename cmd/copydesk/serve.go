@@ -328,6 +328,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Generation:     content.generation,
 		Translation:    content.translation,
 		Suggestions:    content.suggestions,
+		Batches:        content.batches,
+		BatchBodyLimit: m.Config.Batches.BodyLimit,
 		Observer:       m.Metrics,
 		Tracer:         m.Tracing,
 		OnPanic:        reporter.ReportPanic,

@@ -273,6 +273,23 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 	return merged, true
 }
 
+// Validate fills req's defaults and checks it as Analyze does, without
+// analysing anything (a batch checks every item before it accepts any).
+// Returns EINVALID or ETOOLARGE naming the bad field, and ENOPROVIDER
+// when deepening is asked for and no provider is configured.
+func (s *Service) Validate(req *Request) error {
+	if err := s.normalize(req); err != nil {
+		return err
+	}
+	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if len(req.Deep) > 0 && s.Models == nil {
+		return copydesk.NoProvider("model-backed analysis")
+	}
+	return nil
+}
+
 func (s *Service) normalize(req *Request) error {
 	if strings.TrimSpace(req.Content) == "" {
 		return copydesk.Errorf(copydesk.EINVALID, "content is required")

@@ -4,7 +4,9 @@
 // wrapper that lives, with its tests, in the package of what it decides:
 //
 //	Calls  (whole calls: chat completions, generation, SEO suggestions):
-//	  ledger.Savings   records what a cache hit saved (summed per minute)
+//	  metered        adds the finished call to the context's copydesk.Meter
+//	                 (a batch item's cost and cache count), if any
+//	  → ledger.Savings   records what a cache hit saved (summed per minute)
 //	  → cache.Models   answers identical calls once (L1 → L2 → one call)
 //	  → budget.Guard   reserves the maximum cost, settles the actual one
 //	  → Next           the routed service (router.Service: rules, limits,
@@ -12,7 +14,7 @@
 //
 //	Blocks (deep analysis and translation, which cache per block or
 //	segment themselves with cache.DoBlocks):
-//	  budget.Guard → Next
+//	  metered → budget.Guard → Next
 //
 // A cache hit never reaches the budget guard, so it costs nothing and takes
 // no reservation; a miss pays once however many callers wait on it.
@@ -83,5 +85,18 @@ func New(cfg Config) (*Chain, error) {
 	if cfg.Hits != nil {
 		calls = &ledger.Savings{Next: calls, Hits: cfg.Hits}
 	}
-	return &Chain{Calls: calls, Blocks: blocks}, nil
+	return &Chain{Calls: metered{calls}, Blocks: metered{blocks}}, nil
+}
+
+// metered adds every finished call to the copydesk.Meter of its context,
+// when it has one (a batch item's).
+type metered struct{ next copydesk.ModelService }
+
+// Stream implements copydesk.ModelService.
+func (m metered) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
+	res, err := m.next.Stream(ctx, call, onDelta)
+	if err == nil {
+		copydesk.MeterFrom(ctx).Add(res)
+	}
+	return res, err
 }

@@ -165,8 +165,36 @@ func TestWithoutBudget(t *testing.T) {
 	if _, err := f.ch.Calls.Stream(context.Background(), f.call("x"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := f.ch.Blocks.(*provider); !ok {
-		t.Errorf("got Blocks %T, want Next itself without a budget", f.ch.Blocks)
+	res, err := f.ch.Blocks.Stream(context.Background(), f.call("x"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cached || f.next.calls != 2 {
+		t.Errorf("got cached %v and %d provider calls, want Blocks to reach Next uncached (2 calls)", res.Cached, f.next.calls)
+	}
+}
+
+// TestMeter checks that both entries add their finished calls to the
+// context's meter: a cache hit counts as cached and costs nothing.
+func TestMeter(t *testing.T) {
+	t.Parallel()
+	f := MustChain(t, true)
+	m := &copydesk.Meter{}
+	ctx := copydesk.WithMeter(context.Background(), m)
+	for range 2 {
+		if _, err := f.ch.Calls.Stream(ctx, f.call("same"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.ch.Blocks.Stream(ctx, f.call("block"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ch.Calls.Stream(context.Background(), f.call("unmetered"), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, want := m.Read(), copydesk.MeterReading{Calls: 3, Cached: 1, Cost: 80}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }
 

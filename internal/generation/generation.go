@@ -165,6 +165,23 @@ func (s *Service) Generate(ctx context.Context, req *Request, customerID, userID
 	}, nil
 }
 
+// Validate fills req's defaults and checks it as Generate does, without
+// submitting anything (a batch checks every item before it accepts any).
+// Returns EINVALID naming the bad field and ENOPROVIDER when no provider
+// is configured.
+func (s *Service) Validate(req *Request) error {
+	if err := normalize(req); err != nil {
+		return err
+	}
+	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if s.Models == nil {
+		return copydesk.NoProvider("page generation")
+	}
+	return nil
+}
+
 // normalize fills defaults into req (language en, the default page, types
 // and language in lower case, empty keywords dropped) and checks it.
 func normalize(req *Request) error {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/auth"
+	"github.com/copydesk/copydesk/internal/batch"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/generation"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -76,6 +77,12 @@ type Server struct {
 	Translation *translation.Service
 	// Suggestions serves POST /v1/seo/suggestions; nil answers 503.
 	Suggestions *suggest.Service
+	// Batches serves the bulk jobs under /v1/batches; nil answers 503.
+	Batches *batch.Service
+	// BatchBodyLimit caps the body of POST /v1/batches in bytes (a batch
+	// of many pages; each item is still held to the content limit of its
+	// kind). Default BatchBodyLimitDefault.
+	BatchBodyLimit int64
 	// TMXLimit caps an imported TMX file in bytes. Default TMXLimitDefault.
 	TMXLimit int64
 	// Ready checks what the instance cannot serve without (the store and
@@ -187,6 +194,7 @@ type Route struct {
 // listener is bound; serving goes on in the background.
 func (s *Server) Open() error {
 	s.BodyLimit = cmp.Or(s.BodyLimit, BodyLimitDefault)
+	s.BatchBodyLimit = cmp.Or(s.BatchBodyLimit, BatchBodyLimitDefault)
 	s.Heartbeat = cmp.Or(s.Heartbeat, HeartbeatDefault)
 	s.StreamPoll = cmp.Or(s.StreamPoll, StreamPollDefault)
 	if s.Logger == nil {
@@ -285,6 +293,10 @@ func (s *Server) registerRoutes() {
 	s.handleLimited("POST", "/v1/generations", s.handleCreateGeneration)
 	s.handleLimited("POST", "/v1/translations", s.handleCreateTranslation)
 	s.handleLimited("POST", "/v1/seo/suggestions", s.handleCreateSuggestions)
+	s.handleLimited("POST", "/v1/batches", s.handleCreateBatch)
+	s.handle("GET", "/v1/batches/{id}", s.handleGetBatch)
+	s.handle("DELETE", "/v1/batches/{id}", s.handleCancelBatch)
+	s.handle("GET", "/v1/batches/{id}/results.jsonl", s.handleBatchResults)
 	s.handle("GET", "/v1/glossary", s.handleGetGlossary)
 	s.handle("PUT", "/v1/glossary", s.handlePutGlossary)
 	s.handle("GET", "/v1/translation-memory", s.handleExportTM)

@@ -147,6 +147,10 @@ func (s *Service) Handles(kind string) bool {
 	return ok
 }
 
+// Handler returns the handler registered for kind, or nil: a batch runs
+// its items through the handlers of their kinds.
+func (s *Service) Handler(kind string) copydesk.JobHandler { return s.handler(kind) }
+
 func (s *Service) handler(kind string) copydesk.JobHandler {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -155,6 +155,23 @@ func (s *Service) Suggest(ctx context.Context, req *Request, customerID, userID 
 	}, nil
 }
 
+// Validate fills req's defaults and checks it as Suggest does, without
+// submitting anything (a batch checks every item before it accepts any).
+// Returns EINVALID, ETOOLARGE or EUNPROCESSABLE naming the bad field and
+// ENOPROVIDER when no provider is configured.
+func (s *Service) Validate(req *Request) error {
+	if err := s.normalize(req); err != nil {
+		return err
+	}
+	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if s.Models == nil {
+		return copydesk.NoProvider("SEO suggestions")
+	}
+	return nil
+}
+
 // normalize fills defaults and checks every field, naming the bad one.
 func (s *Service) normalize(req *Request) error {
 	if strings.TrimSpace(req.Content) == "" {

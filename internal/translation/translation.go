@@ -246,6 +246,25 @@ func (s *Service) Translate(ctx context.Context, req *Request, customerID, userI
 	return resp, nil
 }
 
+// Validate fills req's defaults and checks its fields and segments as
+// Translate does, without reading the memory or the stored glossary or
+// submitting anything (a batch checks every item before it accepts any).
+// Returns EINVALID, ETOOLARGE (naming an over-long segment) or
+// EUNPROCESSABLE naming the bad field.
+func (s *Service) Validate(req *Request) error {
+	if err := s.normalize(req); err != nil {
+		return err
+	}
+	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	doc, err := segmentDoc(req.Format, req.Content, dntTerms(req.Glossary))
+	if err != nil {
+		return err
+	}
+	return checkSegments(doc)
+}
+
 // checkSegments refuses, before anything is paid for, a document with a
 // segment over MaxSegment bytes: ETOOLARGE naming the segment.
 func checkSegments(doc *document) error {
