@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pgtest"
@@ -175,4 +177,73 @@ func MustChat(tb testing.TB, base, key, prompt string, maxTokens int) response {
 	r := call(tb, base, "POST", "/v1/chat/completions", key, body)
 	MustStatus(tb, r, 200, "chat")
 	return r
+}
+
+// TestBudgetRefusals: every kind of budget refusal over HTTP answers 402
+// budget_exceeded with a Retry-After of the month's end (the money is
+// gone: only the reset changes that) and raises the scope's hard-limit
+// event once; a refusal never comes while money for the call is left.
+func TestBudgetRefusals(t *testing.T) {
+	t.Parallel()
+	models, fake := MustFakeModels(t, providertest.Options{Responder: longAnswer})
+	m := MustRunMain(t, func(m *Main) { m.Routed = models })
+	base := m.HTTP.URL()
+	admin := MustAdminKey(t, m)
+	minCost, err := m.routed.MaxCost(copydesk.ModelCall{Kind: "chat", Priority: copydesk.PriorityCritical,
+		Request: copydesk.ModelRequest{MaxTokens: 16, Messages: []copydesk.Message{{Role: "user", Content: "Request 0000"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		// setup gives the tenant a budget and returns the key to call with
+		// and the budget query that shows the refusing scope.
+		setup func(t *testing.T, u tenant) (key, query string)
+	}{
+		{"Customer", func(t *testing.T, u tenant) (string, string) {
+			MustStatus(t, call(t, base, "PUT", "/v1/budgets/"+u.CustomerID, admin, map[string]any{"limit": int64(minCost) - 1}), 200, "customer budget")
+			return u.Key, "customer_id=" + u.CustomerID
+		}},
+		{"User", func(t *testing.T, u tenant) (string, string) {
+			MustStatus(t, call(t, base, "PUT", "/v1/budgets/"+u.CustomerID+"/users/"+u.UserID, admin, map[string]any{"limit": int64(minCost) - 1}), 200, "user budget")
+			return u.Key, "customer_id=" + u.CustomerID + "&user_id=" + u.UserID
+		}},
+		{"Key", func(t *testing.T, u tenant) (string, string) {
+			r := call(t, base, "POST", "/v1/keys", admin, map[string]any{"name": "virtual", "user_id": u.UserID, "budget": map[string]any{"limit": int64(minCost) - 1}})
+			MustStatus(t, r, 201, "key with a budget")
+			var vk keyWithBudget
+			r.json(t, &vk)
+			return vk.Key, "customer_id=" + u.CustomerID + "&key_id=" + vk.APIKey.ID
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := MustTenant(t, base, admin, "", copydesk.RoleUser, "refused-"+strings.ToLower(tc.name)+"@f.example")
+			key, query := tc.setup(t, u)
+			calls := fake.PromptCalls("Refused " + tc.name)
+			for attempt := range 2 {
+				r := call(t, base, "POST", "/v1/chat/completions", key, map[string]any{"model": "auto", "max_tokens": 400,
+					"messages": []any{map[string]any{"role": "user", "content": "Refused " + tc.name}}})
+				MustStatus(t, r, 402, "call over the budget")
+				if !strings.Contains(string(r.Body), `"code":"budget_exceeded"`) {
+					t.Errorf("attempt %d: body %s lacks budget_exceeded", attempt, r.Body)
+				}
+				retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
+				now := time.Now().UTC()
+				untilMonth := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC).Sub(now)
+				if err != nil || time.Duration(retry)*time.Second < untilMonth-time.Minute || time.Duration(retry)*time.Second > untilMonth+time.Minute {
+					t.Errorf("attempt %d: Retry-After %q, want about %s (the month's end)", attempt, r.Header.Get("Retry-After"), untilMonth.Round(time.Second))
+				}
+			}
+			if n := fake.PromptCalls("Refused " + tc.name); n != calls {
+				t.Errorf("provider calls %d for refused calls, want 0", n-calls)
+			}
+			r := call(t, base, "GET", "/v1/budgets?"+query, admin, nil)
+			MustStatus(t, r, 200, "budget")
+			var b copydesk.Budget
+			r.json(t, &b)
+			if b.Raised&copydesk.ThresholdBit(copydesk.ThresholdHard) == 0 || b.Spent != 0 || b.Reserved != 0 {
+				t.Errorf("budget after refusals %+v, want the hard-limit event raised, nothing spent or reserved", b)
+			}
+		})
+	}
 }
