@@ -48,6 +48,7 @@ func TestBodiesMustBeObjects(t *testing.T) {
 		"PATCH /v1/keys/{id}":                           "/v1/keys/" + pk.APIKey.ID,
 		"PUT /v1/budgets/{customer_id}":                 "/v1/budgets/" + u.CustomerID,
 		"PUT /v1/budgets/{customer_id}/users/{user_id}": "/v1/budgets/" + u.CustomerID + "/users/" + u.UserID,
+		"POST /v1/batches":                              "/v1/batches",
 	}
 	noJSONBody := map[string]bool{
 		"POST /v1/auth/logout":          true, // no body
