@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -665,10 +664,6 @@ func TestBudgetRaceOverHTTP(t *testing.T) {
 			base := m.HTTP.URL()
 			admin := MustAdminKey(t, m)
 			u := MustTenant(t, base, admin, "", copydesk.RoleAdmin, "racer-"+store+"@f.example")
-			body := func(i int) map[string]any {
-				return map[string]any{"model": "auto", "max_tokens": 100,
-					"messages": []any{map[string]any{"role": "user", "content": fmt.Sprintf("Request %04d", i)}}}
-			}
 			est, err := m.routed.MaxCost(copydesk.ModelCall{Kind: "chat", Priority: copydesk.PriorityCritical,
 				Request: copydesk.ModelRequest{MaxTokens: 100, Messages: []copydesk.Message{{Role: "user", Content: "Request 0000"}}}})
 			if err != nil || est <= 0 {
@@ -676,27 +671,7 @@ func TestBudgetRaceOverHTTP(t *testing.T) {
 			}
 			MustStatus(t, call(t, base, "PUT", "/v1/budgets/"+u.CustomerID, admin, map[string]any{"limit": int64(est) * 10}), 200, "budget")
 			const n = 200
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			statuses := map[int]int{}
-			for i := range n {
-				wg.Go(func() {
-					b, _ := json.Marshal(body(i))
-					req, _ := http.NewRequest("POST", base+"/v1/chat/completions", bytes.NewReader(b))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+u.Key)
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					resp.Body.Close()
-					mu.Lock()
-					statuses[resp.StatusCode]++
-					mu.Unlock()
-				})
-			}
-			wg.Wait()
+			statuses, _ := concurrentChats(t, n, 100, func(int) string { return base }, func(int) string { return u.Key })
 			if statuses[200] < 10 || statuses[200]+statuses[402] != n {
 				t.Errorf("statuses %v, want at least 10 answers and the rest 402", statuses)
 			}

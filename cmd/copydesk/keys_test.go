@@ -2,11 +2,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,32 +63,12 @@ func TestKeyBudgetOverHTTP(t *testing.T) {
 			tok.json(t, &jwt)
 
 			const n = 100
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			statuses := map[int]int{}
-			for i := range n {
-				cred := vk.Key
+			statuses, _ := concurrentChats(t, n, 100, func(int) string { return base }, func(i int) string {
 				if i%2 == 1 {
-					cred = jwt.AccessToken // the key's budget binds its tokens too
+					return jwt.AccessToken // the key's budget binds its tokens too
 				}
-				wg.Go(func() {
-					b, _ := json.Marshal(map[string]any{"model": "auto", "max_tokens": 100,
-						"messages": []any{map[string]any{"role": "user", "content": fmt.Sprintf("Request %04d", i)}}})
-					req, _ := http.NewRequest("POST", base+"/v1/chat/completions", bytes.NewReader(b))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+cred)
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					resp.Body.Close()
-					mu.Lock()
-					statuses[resp.StatusCode]++
-					mu.Unlock()
-				})
-			}
-			wg.Wait()
+				return vk.Key
+			})
 			if statuses[200] < 5 || statuses[200]+statuses[402] != n {
 				t.Errorf("statuses %v, want at least 5 answers and the rest 402", statuses)
 			}

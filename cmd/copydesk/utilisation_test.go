@@ -85,32 +85,8 @@ func TestBudgetUtilisation(t *testing.T) {
 			calls0 := fake.Calls()
 
 			const n = 500
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			statuses := map[int]int{}
-			clamped := 0
-			for i := range n {
-				wg.Go(func() {
-					b, _ := json.Marshal(map[string]any{"model": "auto", "max_tokens": 400,
-						"messages": []any{map[string]any{"role": "user", "content": fmt.Sprintf("Request %04d", i)}}})
-					req, _ := http.NewRequest("POST", ms[i%len(ms)].HTTP.URL()+"/v1/chat/completions", bytes.NewReader(b))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+u.Key)
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					resp.Body.Close()
-					mu.Lock()
-					defer mu.Unlock()
-					statuses[resp.StatusCode]++
-					if resp.Header.Get("X-Copydesk-Budget-Clamped") != "" {
-						clamped++
-					}
-				})
-			}
-			wg.Wait()
+			statuses, clamped := concurrentChats(t, n, 400,
+				func(i int) string { return ms[i%len(ms)].HTTP.URL() }, func(int) string { return u.Key })
 			if statuses[200]+statuses[402] != n {
 				t.Errorf("statuses %v, want only 200 and 402", statuses)
 			}
@@ -246,4 +222,38 @@ func TestBudgetRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// concurrentChats sends n unique chat completions ("Request 0000", …) at
+// once with max_tokens maxTokens, the i-th to the server at baseOf(i) with
+// the credential credOf(i); it returns how many answers had each status
+// and how many were clamped by a budget (X-Copydesk-Budget-Clamped).
+func concurrentChats(t *testing.T, n, maxTokens int, baseOf, credOf func(i int) string) (statuses map[int]int, clamped int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses = map[int]int{}
+	for i := range n {
+		wg.Go(func() {
+			b, _ := json.Marshal(map[string]any{"model": "auto", "max_tokens": maxTokens,
+				"messages": []any{map[string]any{"role": "user", "content": fmt.Sprintf("Request %04d", i)}}})
+			req, _ := http.NewRequest("POST", baseOf(i)+"/v1/chat/completions", bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+credOf(i))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			statuses[resp.StatusCode]++
+			if resp.Header.Get("X-Copydesk-Budget-Clamped") != "" {
+				clamped++
+			}
+		})
+	}
+	wg.Wait()
+	return statuses, clamped
 }
