@@ -817,6 +817,8 @@ func TestWebUI(t *testing.T) {
 		MustRunUI(t, browser, "queue page",
 			chromedp.Navigate(base+"/ui/#/queue"),
 			chromedp.WaitVisible(chromedp.CSS(sel)),
+			// The depth table comes from a request of its own: wait for it.
+			chromedp.WaitVisible(chromedp.CSS("#queue-matrix, #queue-depth .ok")),
 			evalInto(&statuses, `[...document.querySelectorAll("#queue-jobs tbody tr")].map((r) => r.dataset.status)`),
 			evalInto(&matrix, `!!document.querySelector("#queue-matrix, #queue-depth .ok")`))
 		if len(statuses) < 4 || !matrix {
