@@ -50,10 +50,19 @@ func Setup(cfg Config) (*Reporter, error) {
 		return &Reporter{}, nil
 	}
 	opts := sentrygo.ClientOptions{
-		Dsn:              dsn,
-		Environment:      or(cfg.Environment, getenv("SENTRY_ENVIRONMENT")),
-		Release:          or(cfg.Release, getenv("SENTRY_RELEASE")),
-		SendDefaultPII:   false,
+		Dsn:         dsn,
+		Environment: or(cfg.Environment, getenv("SENTRY_ENVIRONMENT")),
+		Release:     or(cfg.Release, getenv("SENTRY_RELEASE")),
+		// Nothing about the person or the request: no user info, cookies,
+		// headers, bodies or query parameters (API keys and content stay
+		// home even if an integration attached a request).
+		DataCollection: &sentrygo.DataCollection{
+			UserInfo:    sentrygo.Set(false),
+			Cookies:     &sentrygo.KeyValueCollectionBehavior{Mode: sentrygo.CollectionOff},
+			HTTPHeaders: &sentrygo.HeaderCollectionConfig{Request: &sentrygo.KeyValueCollectionBehavior{Mode: sentrygo.CollectionOff}, Response: &sentrygo.KeyValueCollectionBehavior{Mode: sentrygo.CollectionOff}},
+			HTTPBodies:  []sentrygo.BodyType{},
+			QueryParams: &sentrygo.KeyValueCollectionBehavior{Mode: sentrygo.CollectionOff},
+		},
 		AttachStacktrace: true,
 	}
 	client, err := sentrygo.NewClient(opts)
