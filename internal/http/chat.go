@@ -197,35 +197,12 @@ func newChatID() string {
 // other model call, so OpenAI SDK clients can use Copydesk by changing their
 // base URL.
 func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
-	p, err := principal(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !s.allow(w, r, p, copydesk.PriorityCritical) {
-		return
-	}
 	var body chatRequest
-	if err := decodeJSONLenient(w, r, s.bodyLimit(r), &body); err != nil {
-		s.writeError(w, r, err)
+	call, info, ok := gatewayCall(s, w, r, ChatKind, "chat completions", &body, (*chatRequest).modelRequest)
+	if !ok {
 		return
 	}
-	req, err := body.modelRequest()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if s.Models == nil {
-		s.writeError(w, r, copydesk.Errorf(copydesk.ENOPROVIDER, "no model provider is configured: set OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY (or providers in the config file), or start with --simulate"))
-		return
-	}
-	call := copydesk.ModelCall{Kind: ChatKind, Priority: copydesk.PriorityCritical, Request: req,
-		CustomerID: p.CustomerID, UserID: p.UserID, KeyID: p.KeyID}
-	info, err := s.resolveModel(p, call)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	req := call.Request
 	// Every chunk names the model expected to answer (the first choice of
 	// the route), as OpenAI's chunks each name theirs.
 	model := cmp.Or(info.Model, req.Model)

@@ -106,35 +106,12 @@ func encodeBase64(v []float32) string {
 // request is answered from the permanent cache tier without a provider
 // call, and every call is billed per input token.
 func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	p, err := principal(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !s.allow(w, r, p, copydesk.PriorityCritical) {
-		return
-	}
 	var body embeddingsRequest
-	if err := decodeJSONLenient(w, r, s.bodyLimit(r), &body); err != nil {
-		s.writeError(w, r, err)
+	call, info, ok := gatewayCall(s, w, r, EmbeddingKind, "embeddings", &body, (*embeddingsRequest).modelRequest)
+	if !ok {
 		return
 	}
-	req, err := body.modelRequest()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if s.Models == nil {
-		s.writeError(w, r, copydesk.NoProvider("embeddings"))
-		return
-	}
-	call := copydesk.ModelCall{Kind: EmbeddingKind, Priority: copydesk.PriorityCritical, Request: req,
-		CustomerID: p.CustomerID, UserID: p.UserID, KeyID: p.KeyID}
-	info, err := s.resolveModel(p, call)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	req := call.Request
 	res, err := s.Models.Stream(r.Context(), call, nil)
 	if err != nil {
 		s.writeError(w, r, modelError(err))

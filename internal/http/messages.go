@@ -198,35 +198,12 @@ func newMessageID() string {
 
 // handleMessages serves Anthropic's Messages API, streaming or not.
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
-	p, err := principal(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if !s.allow(w, r, p, copydesk.PriorityCritical) {
-		return
-	}
 	var body messagesRequest
-	if err := decodeJSONLenient(w, r, s.bodyLimit(r), &body); err != nil {
-		s.writeError(w, r, err)
+	call, info, ok := gatewayCall(s, w, r, ChatKind, "the messages API", &body, func(b *messagesRequest) (copydesk.ModelRequest, error) { return b.modelRequest(false) })
+	if !ok {
 		return
 	}
-	req, err := body.modelRequest(false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if s.Models == nil {
-		s.writeError(w, r, copydesk.NoProvider("the messages API"))
-		return
-	}
-	call := copydesk.ModelCall{Kind: ChatKind, Priority: copydesk.PriorityCritical, Request: req,
-		CustomerID: p.CustomerID, UserID: p.UserID, KeyID: p.KeyID}
-	info, err := s.resolveModel(p, call)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	req := call.Request
 	id, model := newMessageID(), cmp.Or(info.Model, req.Model)
 	if !body.Stream {
 		res, err := s.Models.Stream(r.Context(), call, nil)
