@@ -22,6 +22,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/groupcommit"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -52,6 +53,8 @@ const MaxConnsDefault = 20
 
 // DB is an open PostgreSQL store.
 type DB struct {
+	*sqlstore.Store // the rules shared with SQLite (budgets)
+
 	pool   *pgxpool.Pool
 	schema string
 	clock  copydesk.Clock
@@ -126,6 +129,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.pool.Close()
 		return nil, err
 	}
+	db.Store = db.shared()
 	return db, nil
 }
 

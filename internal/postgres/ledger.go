@@ -7,20 +7,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
 var _ copydesk.LedgerStore = (*DB)(nil)
-
-func insertLedger(ctx context.Context, tx pgx.Tx, e *copydesk.LedgerEntry) error {
-	_, err := tx.Exec(ctx, `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
-		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
-		e.ReservationID, e.At, e.Count)
-	return translateAccess(err, "ledger entry with this id")
-}
 
 // AppendLedger appends a ledger row without a reservation. See
 // copydesk.LedgerStore.
@@ -29,7 +20,7 @@ func (db *DB) AppendLedger(ctx context.Context, e *copydesk.LedgerEntry) error {
 		return err
 	}
 	e.At = pgTime(e.At)
-	return db.writeTx(ctx, func(tx pgx.Tx) error { return insertLedger(ctx, tx, e) })
+	return db.writeTx(ctx, func(tx pgx.Tx) error { return sqlstore.InsertLedger(ctx, sharedQ{tx}, dialect{}, e) })
 }
 
 // FindLedger returns the rows matching filter in time order.

@@ -26,6 +26,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/groupcommit"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -61,6 +62,8 @@ type Options struct {
 
 // DB is an open SQLite store.
 type DB struct {
+	*sqlstore.Store // the rules shared with PostgreSQL (budgets)
+
 	write  *sql.DB // one connection, immediate transactions
 	read   *sql.DB // read-only connections
 	path   string
@@ -145,6 +148,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.getCacheStmt = db.readStmts[getCacheSQL]
+	db.Store = db.shared()
 	db.batch.WriteEach = db.writeBatch
 	if opts.SoleCacheWriter {
 		if err := db.openKeyFilter(ctx); err != nil {

@@ -5,21 +5,13 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 )
 
 var _ copydesk.LedgerStore = (*DB)(nil)
 
-// insertLedgerSQL appends one ledger row.
-const insertLedgerSQL = `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
 func insertLedger(ctx context.Context, tx *Tx, e *copydesk.LedgerEntry) error {
-	_, err := tx.exec(ctx, insertLedgerSQL,
-		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
-		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
-		e.ReservationID, encodeTime(e.At), e.Count)
-	return translateAccess(err, "ledger entry with this id")
+	return sqlstore.InsertLedger(ctx, txQuerier{tx}, dialect{}, e)
 }
 
 // AppendLedger appends a ledger row without a reservation. See

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/copydesk/copydesk/internal/sqlstore"
 )
 
 // writeTx runs fn in an immediate transaction on the write pool and commits
@@ -82,7 +84,7 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 // Statements prepared once at Open: parsing them again on every call would
 // cost about a quarter of an AppendEvent or a cache hit.
 var (
-	preparedWrite = []string{insertJobSQL, bumpSeqSQL, insertEventSQL, setCacheSQL, insertLedgerSQL, chargeSQL, updateJobSQL, savepointSQL, rollbackToSQL, releaseSQL}
+	preparedWrite = []string{insertJobSQL, bumpSeqSQL, insertEventSQL, setCacheSQL, sqlstore.InsertLedgerSQL, chargeSQL, updateJobSQL, savepointSQL, rollbackToSQL, releaseSQL}
 	preparedRead  = []string{findEventsSQL, getCacheSQL}
 )
 

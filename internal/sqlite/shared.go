@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/sqlstore"
+)
+
+// dialect is SQLite's side of the sqlstore seam: times are UTC Unix
+// nanoseconds, and the single writer needs no row locks.
+type dialect struct{}
+
+func (dialect) Time(t time.Time) any           { return encodeTime(t) }
+func (dialect) ScanTime(t *time.Time) any      { return (*nanoTime)(t) }
+func (dialect) Truncate(t time.Time) time.Time { return t }
+func (dialect) ForUpdate() string              { return "" }
+
+// nanoTime scans a time column (Unix nanoseconds) into a time.Time.
+type nanoTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *nanoTime) Scan(v any) error {
+	ns, ok := v.(int64)
+	if !ok {
+		return fmt.Errorf("sqlite: a time column holds %T, not an integer", v)
+	}
+	*t = nanoTime(decodeTime(ns))
+	return nil
+}
+
+// shared returns the store logic shared with PostgreSQL, over this DB.
+func (db *DB) shared() *sqlstore.Store {
+	return sqlstore.New(dialect{}, db.clock.Now, poolQuerier{db.read}, func(ctx context.Context, fn func(q sqlstore.Querier) error) error {
+		return db.writeTx(ctx, func(tx *Tx) error { return fn(txQuerier{tx}) })
+	})
+}
+
+// txQuerier runs sqlstore's queries in a transaction, prepared where they
+// are hot statements.
+type txQuerier struct{ tx *Tx }
+
+func (q txQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return row{q.tx.queryRow(ctx, query, args...)}
+}
+
+func (q txQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rs, err := q.tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return rows{rs}, nil
+}
+
+func (q txQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return affected(q.tx.exec(ctx, query, args...))
+}
+
+// poolQuerier runs sqlstore's queries on a pool, outside a transaction.
+type poolQuerier struct{ pool *sql.DB }
+
+func (p poolQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return row{p.pool.QueryRowContext(ctx, query, args...)}
+}
+
+func (p poolQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	rs, err := p.pool.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return rows{rs}, nil
+}
+
+func (p poolQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return affected(p.pool.ExecContext(ctx, query, args...))
+}
+
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n, translate(err)
+}
+
+// row translates a row's errors: sqlstore.ErrNoRows for none.
+type row struct{ r *sql.Row }
+
+func (r row) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sqlstore.ErrNoRows
+	}
+	return translate(err)
+}
+
+// rows translates a result's errors.
+type rows struct{ rs *sql.Rows }
+
+func (r rows) Next() bool             { return r.rs.Next() }
+func (r rows) Scan(dest ...any) error { return translate(r.rs.Scan(dest...)) }
+func (r rows) Err() error             { return translate(r.rs.Err()) }
+func (r rows) Close()                 { r.rs.Close() }
