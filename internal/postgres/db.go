@@ -53,7 +53,7 @@ const MaxConnsDefault = 20
 
 // DB is an open PostgreSQL store.
 type DB struct {
-	*sqlstore.Store // the rules shared with SQLite (budgets)
+	*sqlstore.Store // the rules shared with SQLite (budgets, access records)
 
 	pool   *pgxpool.Pool
 	schema string

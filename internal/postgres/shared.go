@@ -19,6 +19,7 @@ type dialect struct{}
 
 func (dialect) Time(t time.Time) any           { return pgTime(t) }
 func (dialect) ScanTime(t *time.Time) any      { return (*utcTime)(t) }
+func (dialect) ScanNullTime(t **time.Time) any { return nullUTCTime{t} }
 func (dialect) Truncate(t time.Time) time.Time { return pgTime(t) }
 func (dialect) ForUpdate() string              { return ` FOR UPDATE` }
 
@@ -32,6 +33,23 @@ func (t *utcTime) Scan(v any) error {
 		return fmt.Errorf("postgres: a time column holds %T, not a timestamp", v)
 	}
 	*t = utcTime(tt.UTC())
+	return nil
+}
+
+// nullUTCTime scans a nullable timestamptz column into a *time.Time.
+type nullUTCTime struct{ t **time.Time }
+
+// Scan implements sql.Scanner.
+func (n nullUTCTime) Scan(v any) error {
+	if v == nil {
+		*n.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (*utcTime)(&t).Scan(v); err != nil {
+		return err
+	}
+	*n.t = &t
 	return nil
 }
 

@@ -62,7 +62,7 @@ type Options struct {
 
 // DB is an open SQLite store.
 type DB struct {
-	*sqlstore.Store // the rules shared with PostgreSQL (budgets)
+	*sqlstore.Store // the rules shared with PostgreSQL (budgets, access records)
 
 	write  *sql.DB // one connection, immediate transactions
 	read   *sql.DB // read-only connections

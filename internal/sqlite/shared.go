@@ -16,6 +16,7 @@ type dialect struct{}
 
 func (dialect) Time(t time.Time) any           { return encodeTime(t) }
 func (dialect) ScanTime(t *time.Time) any      { return (*nanoTime)(t) }
+func (dialect) ScanNullTime(t **time.Time) any { return nullNanoTime{t} }
 func (dialect) Truncate(t time.Time) time.Time { return t }
 func (dialect) ForUpdate() string              { return "" }
 
@@ -29,6 +30,23 @@ func (t *nanoTime) Scan(v any) error {
 		return fmt.Errorf("sqlite: a time column holds %T, not an integer", v)
 	}
 	*t = nanoTime(decodeTime(ns))
+	return nil
+}
+
+// nullNanoTime scans a nullable time column into a *time.Time.
+type nullNanoTime struct{ t **time.Time }
+
+// Scan implements sql.Scanner.
+func (n nullNanoTime) Scan(v any) error {
+	if v == nil {
+		*n.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (*nanoTime)(&t).Scan(v); err != nil {
+		return err
+	}
+	*n.t = &t
 	return nil
 }
 

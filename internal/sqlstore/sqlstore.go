@@ -56,6 +56,8 @@ type Dialect interface {
 	// ScanTime is a Scan destination that decodes a time column into t
 	// (in UTC).
 	ScanTime(t *time.Time) any
+	// ScanNullTime is the same for a nullable column: nil for NULL.
+	ScanNullTime(t **time.Time) any
 	// Truncate rounds t to what a time column keeps (PostgreSQL keeps
 	// microseconds).
 	Truncate(t time.Time) time.Time
