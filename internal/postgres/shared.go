@@ -23,6 +23,15 @@ func (dialect) ScanNullTime(t **time.Time) any { return nullUTCTime{t} }
 func (dialect) Truncate(t time.Time) time.Time { return pgTime(t) }
 func (dialect) ForUpdate() string              { return ` FOR UPDATE` }
 
+func (dialect) AnyOf(column string, values []string) (string, any) {
+	return column + ` = ANY(?::text[])`, values
+}
+
+func (dialect) Lock(ctx context.Context, q sqlstore.Querier, name string) error {
+	_, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, name)
+	return err
+}
+
 // utcTime scans a timestamptz column into a time.Time in UTC.
 type utcTime time.Time
 

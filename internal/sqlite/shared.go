@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -19,6 +20,13 @@ func (dialect) ScanTime(t *time.Time) any      { return (*nanoTime)(t) }
 func (dialect) ScanNullTime(t **time.Time) any { return nullNanoTime{t} }
 func (dialect) Truncate(t time.Time) time.Time { return t }
 func (dialect) ForUpdate() string              { return "" }
+
+func (dialect) AnyOf(column string, values []string) (string, any) {
+	list, _ := json.Marshal(values) // strings always encode
+	return column + ` IN (SELECT value FROM json_each(?))`, string(list)
+}
+
+func (dialect) Lock(context.Context, sqlstore.Querier, string) error { return nil }
 
 // nanoTime scans a time column (Unix nanoseconds) into a time.Time.
 type nanoTime time.Time

@@ -64,6 +64,12 @@ type Dialect interface {
 	// ForUpdate is appended to a SELECT whose rows a transaction is about
 	// to change ("" where the single writer makes it needless).
 	ForUpdate() string
+	// AnyOf is a condition that column is one of values, and its one
+	// argument (no parameter limit applies).
+	AnyOf(column string, values []string) (cond string, arg any)
+	// Lock takes a lock named name, held to the end of q's transaction
+	// (nothing where the single writer makes it needless).
+	Lock(ctx context.Context, q Querier, name string) error
 }
 
 // Store is the shared logic of one store: it has the methods both stores
