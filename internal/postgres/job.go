@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -158,8 +159,7 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-const jobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
-	error_code, error_message, attempts, created_at, updated_at, finished_at, key_id`
+const jobColumns = sqlstore.JobColumns
 
 func findJobByID(ctx context.Context, q querier, id string, forUpdate bool) (*copydesk.Job, error) {
 	query := `SELECT ` + jobColumns + ` FROM jobs WHERE id = $1`
@@ -243,85 +243,10 @@ func findJobs(ctx context.Context, tx pgx.Tx, filter copydesk.JobFilter) ([]*cop
 
 // scanJobWith scans a job row followed by extra columns.
 func scanJobWith(row pgx.Row, extra ...any) (*copydesk.Job, error) {
-	var (
-		job              copydesk.Job
-		priority         int16
-		status           string
-		input, result    []byte
-		errCode, errMsg  *string
-		created, updated time.Time
-		finished         *time.Time
-	)
-	dest := append([]any{&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
-		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished, &job.KeyID}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return nil, err
-	}
-	fillJob(&job, priority, status, input, result, errCode, errMsg, created, updated, finished)
-	return &job, nil
+	return sqlstore.ScanJob(dialect{}, row, extra...)
 }
 
-func fillJob(job *copydesk.Job, priority int16, status string, input, result []byte, errCode, errMsg *string, created, updated time.Time, finished *time.Time) {
-	job.Priority, job.Status = copydesk.Priority(priority), copydesk.JobStatus(status)
-	if input != nil {
-		job.Input = json.RawMessage(input)
-	}
-	if result != nil {
-		job.Result = json.RawMessage(result)
-	}
-	if errCode != nil || errMsg != nil {
-		job.Error = &copydesk.JobError{}
-		if errCode != nil {
-			job.Error.Code = *errCode
-		}
-		if errMsg != nil {
-			job.Error.Message = *errMsg
-		}
-	}
-	job.CreatedAt, job.UpdatedAt = created.UTC(), updated.UTC()
-	if finished != nil {
-		t := finished.UTC()
-		job.FinishedAt = &t
-	}
-}
-
-func scanJob(row pgx.Row) (*copydesk.Job, error) {
-	var (
-		job              copydesk.Job
-		priority         int16
-		status           string
-		input, result    []byte
-		errCode, errMsg  *string
-		created, updated time.Time
-		finished         *time.Time
-	)
-	if err := row.Scan(&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
-		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished, &job.KeyID); err != nil {
-		return nil, err
-	}
-	job.Priority, job.Status = copydesk.Priority(priority), copydesk.JobStatus(status)
-	if input != nil {
-		job.Input = json.RawMessage(input)
-	}
-	if result != nil {
-		job.Result = json.RawMessage(result)
-	}
-	if errCode != nil || errMsg != nil {
-		job.Error = &copydesk.JobError{}
-		if errCode != nil {
-			job.Error.Code = *errCode
-		}
-		if errMsg != nil {
-			job.Error.Message = *errMsg
-		}
-	}
-	job.CreatedAt, job.UpdatedAt = created.UTC(), updated.UTC()
-	if finished != nil {
-		t := finished.UTC()
-		job.FinishedAt = &t
-	}
-	return &job, nil
-}
+func scanJob(row pgx.Row) (*copydesk.Job, error) { return scanJobWith(row) }
 
 // UpdateJob changes a job and returns it as stored. Setting a final status
 // sets FinishedAt. Returns ENOTFOUND if the job does not exist, ECONFLICT if

@@ -97,4 +97,3 @@ func lockTM(ctx context.Context, tx pgx.Tx, customers ...string) error {
 	}
 	return nil
 }
-

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 )
 
 // SQL of the hot statements, prepared at Open.
@@ -115,8 +116,7 @@ func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copyd
 	return jobs, n, err
 }
 
-const jobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
-	error_code, error_message, attempts, created_at, updated_at, finished_at, key_id`
+const jobColumns = sqlstore.JobColumns
 
 func findJobs(ctx context.Context, tx *Tx, filter copydesk.JobFilter, count bool) ([]*copydesk.Job, int, error) {
 	where, args := []string{"1 = 1"}, []any{}
@@ -164,39 +164,9 @@ func findJobs(ctx context.Context, tx *Tx, filter copydesk.JobFilter, count bool
 	return jobs, total, nil
 }
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-func scanJob(s scanner) (*copydesk.Job, error) {
-	var (
-		job              copydesk.Job
-		priority         int
-		status           string
-		input, result    []byte
-		errCode, errMsg  sql.NullString
-		created, updated int64
-		finished         sql.NullInt64
-	)
-	if err := s.Scan(&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
-		&input, &result, &errCode, &errMsg, &job.Attempts, &created, &updated, &finished, &job.KeyID); err != nil {
-		return nil, translate(err)
-	}
-	job.Priority, job.Status = copydesk.Priority(priority), copydesk.JobStatus(status)
-	if input != nil {
-		job.Input = json.RawMessage(input)
-	}
-	if result != nil {
-		job.Result = json.RawMessage(result)
-	}
-	if errCode.Valid || errMsg.Valid {
-		job.Error = &copydesk.JobError{Code: errCode.String, Message: errMsg.String}
-	}
-	job.CreatedAt, job.UpdatedAt = decodeTime(created), decodeTime(updated)
-	if finished.Valid {
-		t := decodeTime(finished.Int64)
-		job.FinishedAt = &t
-	}
-	return &job, nil
+func scanJob(s sqlstore.Row) (*copydesk.Job, error) {
+	job, err := sqlstore.ScanJob(dialect{}, s)
+	return job, translate(err)
 }
 
 // UpdateJob changes a job and returns it as stored. Setting a final status

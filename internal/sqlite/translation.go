@@ -44,4 +44,3 @@ func putTM(ctx context.Context, tx *Tx, batch []copydesk.TMEntry) error {
 	}
 	return nil
 }
-

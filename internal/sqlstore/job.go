@@ -1,0 +1,48 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// JobColumns are a job row's columns, in ScanJob's order.
+const JobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
+	error_code, error_message, attempts, created_at, updated_at, finished_at, key_id`
+
+// ScanJob scans a job row (JobColumns) followed by extra columns. Errors
+// are the driver's, untranslated.
+func ScanJob(d Dialect, row Row, extra ...any) (*copydesk.Job, error) {
+	var (
+		job             copydesk.Job
+		priority        int
+		status          string
+		input, result   []byte
+		errCode, errMsg *string
+		finished        *time.Time
+	)
+	dest := append([]any{&job.ID, &job.Kind, &job.CustomerID, &job.UserID, &priority, &status,
+		&input, &result, &errCode, &errMsg, &job.Attempts,
+		d.ScanTime(&job.CreatedAt), d.ScanTime(&job.UpdatedAt), d.ScanNullTime(&finished), &job.KeyID}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	job.Priority, job.Status, job.FinishedAt = copydesk.Priority(priority), copydesk.JobStatus(status), finished
+	if input != nil {
+		job.Input = json.RawMessage(input)
+	}
+	if result != nil {
+		job.Result = json.RawMessage(result)
+	}
+	if errCode != nil || errMsg != nil {
+		job.Error = &copydesk.JobError{}
+		if errCode != nil {
+			job.Error.Code = *errCode
+		}
+		if errMsg != nil {
+			job.Error.Message = *errMsg
+		}
+	}
+	return &job, nil
+}
