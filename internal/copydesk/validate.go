@@ -108,6 +108,20 @@ func validJSON(what string, b json.RawMessage) error {
 	return nil
 }
 
+// PrepareAccept validates a job about to be accepted (JobStore.AcceptJob)
+// with its first event, which gets the job's ID. Returns EINVALID naming
+// the bad field.
+func PrepareAccept(job *Job, first *Event, now time.Time) error {
+	if err := job.Prepare(now); err != nil {
+		return err
+	}
+	if first == nil {
+		return Errorf(EINVALID, "an accepted job needs its first event")
+	}
+	first.JobID = job.ID
+	return first.Prepare()
+}
+
 // Prepare validates a new event; empty Data becomes JSON null. Returns
 // EINVALID naming the bad field.
 func (ev *Event) Prepare() error {

@@ -266,11 +266,7 @@ func (db *DB) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // serialization failures and deadlocks EUNAVAILABLE (retry later). Domain and
 // context errors pass through unchanged.
 func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *copydesk.Error
-	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if sqlstore.Translated(err) {
 		return err
 	}
 	if errors.Is(err, pgx.ErrNoRows) {

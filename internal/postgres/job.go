@@ -34,14 +34,7 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 // See copydesk.JobStore.
 func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, queue copydesk.TxQueue) error {
 	now := db.now()
-	if err := job.Prepare(now); err != nil {
-		return err
-	}
-	if first == nil {
-		return copydesk.Errorf(copydesk.EINVALID, "an accepted job needs its first event")
-	}
-	first.JobID = job.ID
-	if err := first.Prepare(); err != nil {
+	if err := copydesk.PrepareAccept(job, first, now); err != nil {
 		return err
 	}
 	first.Seq, first.At = 1, now

@@ -309,11 +309,7 @@ func (db *DB) Migrations(ctx context.Context) ([]string, error) {
 // violations become ECONFLICT, a database still locked after the busy timeout
 // EUNAVAILABLE. Domain errors and context errors pass through unchanged.
 func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *copydesk.Error
-	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if sqlstore.Translated(err) {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {

@@ -44,14 +44,7 @@ func (db *DB) CreateJob(ctx context.Context, job *copydesk.Job) error {
 // transaction, shared with concurrent writes. See copydesk.JobStore.
 func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.Event, queue copydesk.TxQueue) error {
 	now := db.clock.Now().UTC()
-	if err := job.Prepare(now); err != nil {
-		return err
-	}
-	if first == nil {
-		return copydesk.Errorf(copydesk.EINVALID, "an accepted job needs its first event")
-	}
-	first.JobID = job.ID
-	if err := first.Prepare(); err != nil {
+	if err := copydesk.PrepareAccept(job, first, now); err != nil {
 		return err
 	}
 	return db.batched(ctx, func(ctx context.Context, tx *Tx) error {
