@@ -24,7 +24,7 @@ import (
 )
 
 // benchRows are the rows of `copydesk bench`, in the order they run.
-var benchRows = []string{"chat", "latency", "hit", "jobs", "pickup", "deephit", "fanout"}
+var benchRows = []string{"chat", "latency", "hit", "jobs", "pickup", "deephit", "fanout", "batches"}
 
 // benchRowHelp says what each row measures, for -h.
 const benchRowHelp = `rows:
@@ -34,7 +34,8 @@ const benchRowHelp = `rows:
   jobs     --jobs deep analyses (202, simulated model at 0 ms) at --concurrency, each followed to done (--follow): accepted/s, completed/s, 202 p50/p99, CPU per job
   pickup   idle queue: from the 202 to the job.started event, --pickups times with pauses of 20-120 ms
   deephit  a deep analysis whose blocks are all cached, --deep-hits times one at a time: request to result (a 200, or a 202 followed to done)
-  fanout   --streams SSE streams on --stream-jobs running jobs whose model streams --stream-deltas stamped deltas: delivery lag p50/p99, server RSS during and after`
+  fanout   --streams SSE streams on --stream-jobs running jobs whose model streams --stream-deltas stamped deltas: delivery lag p50/p99, server RSS during and after
+  batches  --batches bulk jobs (POST /v1/batches) of --batch-items unique deep analyses each, one after the other, each followed to done: items accepted/s, items completed/s, CPU per item`
 
 // runBench is the bench subcommand: it measures the rows of issue #12's
 // table in one process run against a Copydesk server (a child process of
@@ -71,6 +72,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.StringVar(&cfg.Follow, "follow", "stream", "how the jobs row follows each job to done: stream (its SSE stream, opened after the 202, as a client does) or poll (GET /v1/jobs/{id}, one job after the other; 202 to done from the job's created_at and finished_at)")
 	fs.IntVar(&cfg.Pickups, "pickups", 100, "jobs of the pickup row")
 	fs.IntVar(&cfg.DeepHits, "deep-hits", 200, "requests of the deephit row")
+	fs.IntVar(&cfg.Batches, "batches", 3, "bulk jobs of the batches row, one after the other")
+	fs.IntVar(&cfg.BatchItems, "batch-items", 2000, "items (deep analyses) of each bulk job of the batches row")
 	fs.IntVar(&cfg.Streams, "streams", 1000, "SSE streams of the fanout row (the issue's figure is 10000)")
 	fs.IntVar(&cfg.StreamJobs, "stream-jobs", 10, "running jobs the fanout row's streams follow")
 	fs.IntVar(&cfg.StreamDeltas, "stream-deltas", 200, "stamped deltas the model streams per fanout job")
@@ -155,6 +158,8 @@ type benchConfig struct {
 	Follow         string
 	Pickups        int
 	DeepHits       int
+	Batches        int
+	BatchItems     int
 	Streams        int
 	StreamJobs     int
 	StreamDeltas   int
@@ -240,6 +245,8 @@ func (c *benchConfig) validate() error {
 		{"--jobs", c.Jobs, 1, 1_000_000},
 		{"--pickups", c.Pickups, 1, 100_000},
 		{"--deep-hits", c.DeepHits, 1, 1_000_000},
+		{"--batches", c.Batches, 1, 1000},
+		{"--batch-items", c.BatchItems, 1, 10_000},
 		{"--streams", c.Streams, 1, 100_000},
 		{"--stream-jobs", c.StreamJobs, 1, 1000},
 		{"--stream-deltas", c.StreamDeltas, 1, 100_000},
@@ -307,7 +314,7 @@ func bench(ctx context.Context, cfg benchConfig, log io.Writer) (*benchReport, e
 		Machine: benchMachine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), LoadBefore: loadAverage()},
 		Settings: benchSettings{
 			Rows: cfg.Rows, Duration: cfg.Duration.String(), Rounds: cfg.Rounds, Warmup: cfg.Warmup.String(),
-			Concurrency: cfg.Concurrency, Jobs: cfg.Jobs, Follow: cfg.Follow, Pickups: cfg.Pickups, DeepHits: cfg.DeepHits,
+			Concurrency: cfg.Concurrency, Jobs: cfg.Jobs, Follow: cfg.Follow, Pickups: cfg.Pickups, DeepHits: cfg.DeepHits, Batches: cfg.Batches, BatchItems: cfg.BatchItems,
 			Streams: cfg.Streams, StreamJobs: cfg.StreamJobs, StreamDeltas: cfg.StreamDeltas,
 			StreamInterval: cfg.StreamInterval.String(), Settle: cfg.Settle.String(),
 		},
@@ -337,7 +344,7 @@ func bench(ctx context.Context, cfg benchConfig, log io.Writer) (*benchReport, e
 	defer e.close()
 
 	run := map[string]func(context.Context) *benchRow{
-		"chat": e.rowChat, "latency": e.rowLatency, "hit": e.rowHit, "jobs": e.rowJobs,
+		"chat": e.rowChat, "latency": e.rowLatency, "hit": e.rowHit, "jobs": e.rowJobs, "batches": e.rowBatches,
 		"pickup": e.rowPickup, "deephit": e.rowDeepHit, "fanout": e.rowFanout,
 	}
 	for _, name := range benchRows {
@@ -412,6 +419,8 @@ type benchSettings struct {
 	Follow         string   `json:"follow"`
 	Pickups        int      `json:"pickups"`
 	DeepHits       int      `json:"deep_hits"`
+	Batches        int      `json:"batches"`
+	BatchItems     int      `json:"batch_items"`
 	Streams        int      `json:"streams"`
 	StreamJobs     int      `json:"stream_jobs"`
 	StreamDeltas   int      `json:"stream_deltas"`

@@ -23,7 +23,7 @@ import (
 // tinyBench are flags that make every row as small as it can usefully be.
 var tinyBench = []string{
 	"--duration", "300ms", "--rounds", "1", "--warmup", "50ms", "--concurrency", "4",
-	"--jobs", "20", "--pickups", "2", "--deep-hits", "3",
+	"--jobs", "20", "--pickups", "2", "--deep-hits", "3", "--batches", "2", "--batch-items", "5",
 	"--streams", "12", "--stream-jobs", "3", "--stream-deltas", "10", "--stream-interval", "5ms", "--settle", "0",
 }
 
@@ -223,6 +223,7 @@ func TestBenchSmoke(t *testing.T) {
 			wantTargets := map[string][]string{
 				"chat": {"copydesk", "upstream"}, "latency": {"copydesk", "upstream"}, "hit": {"copydesk", "bare"},
 				"jobs": {"copydesk"}, "pickup": {"copydesk"}, "deephit": {"copydesk"}, "fanout": {"copydesk"},
+				"batches": {"copydesk"},
 			}
 			for _, row := range rep.Rows {
 				if row.Failed {

@@ -1041,3 +1041,123 @@ func cmpOrErr(err error, otherwise string) string {
 }
 
 func mib(b int64) float64 { return round(float64(b)/(1<<20), 1) }
+
+// batchBody returns a bulk job of n unique deep analyses.
+func (e *benchEnv) batchBody(n int) []byte {
+	items := make([]json.RawMessage, n)
+	for i := range items {
+		items[i] = e.uniqueJob(benchJobDeep)
+	}
+	b, _ := json.Marshal(map[string]any{"kind": "analysis", "items": items})
+	return b
+}
+
+// postBatch posts a bulk job and requires a 202 with its stream and URL.
+func (e *benchEnv) postBatch(ctx context.Context, body []byte) (url, stream string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.serverURL+"/v1/batches", bytes.NewReader(body))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header = e.authHeader()
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return "", "", fmt.Errorf("read the answer of POST /v1/batches: %w", err)
+	}
+	var acc struct {
+		URL       string `json:"url"`
+		StreamURL string `json:"stream_url"`
+	}
+	if resp.StatusCode != http.StatusAccepted || json.Unmarshal(b, &acc) != nil || acc.URL == "" || acc.StreamURL == "" {
+		return "", "", &loadtest.StatusError{Target: "POST /v1/batches", Status: resp.StatusCode, Want: http.StatusAccepted, Reason: "want a batch with url and stream_url", Body: loadtest.Snippet(b)}
+	}
+	return acc.URL, acc.StreamURL, nil
+}
+
+// batchCounts reads a bulk job's counts.
+func (e *benchEnv) batchCounts(ctx context.Context, url string) (total, done, failed int, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.serverURL+url+"?limit=1", nil)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	req.Header = e.authHeader()
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Counts struct{ Total, Done, Failed int } `json:"counts"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return 0, 0, 0, &loadtest.StatusError{Target: "GET " + url, Status: resp.StatusCode, Want: http.StatusOK, Body: loadtest.Snippet(b)}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return 0, 0, 0, fmt.Errorf("decode GET %s: %w", url, err)
+	}
+	return v.Counts.Total, v.Counts.Done, v.Counts.Failed, nil
+}
+
+func (e *benchEnv) rowBatches(ctx context.Context) *benchRow {
+	k, n := e.cfg.Batches, e.cfg.BatchItems
+	row := &benchRow{Name: "batches", Title: fmt.Sprintf("POST /v1/batches: %d bulk jobs of %d unique deep analyses (%s, simulated model at 0 ms), one after the other, each followed to done", k, n, benchJobDeep)}
+	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID}
+	bodies := make([][]byte, k)
+	for i := range bodies {
+		bodies[i] = e.batchBody(n)
+	}
+	var (
+		mu      sync.Mutex
+		accepts []time.Duration
+	)
+	op := func(ctx context.Context, i int) error {
+		start := time.Now()
+		url, stream, err := e.postBatch(ctx, bodies[i])
+		if err != nil {
+			return err
+		}
+		took := time.Since(start)
+		mu.Lock()
+		accepts = append(accepts, took)
+		mu.Unlock()
+		status, err := e.followJob(ctx, stream, nil)
+		if err != nil {
+			return err
+		}
+		if status != "succeeded" {
+			return fmt.Errorf("bulk job %s ended %q, want succeeded", url, status)
+		}
+		total, done, failed, err := e.batchCounts(ctx, url)
+		if err == nil && (total != n || done != n || failed != 0) {
+			err = fmt.Errorf("bulk job %s: %d of %d items done, %d failed; want all %d done", url, done, total, failed, n)
+		}
+		return err
+	}
+	if err := e.measure(ctx, t, loadtest.Load{Concurrency: 1, Count: k}, op); err != nil {
+		row.fail("%v", err)
+	}
+	if t.sample.Failed > 0 {
+		row.fail("%s", t.sample.FirstError)
+	}
+	row.Results = append(row.Results, t.result("batch", false))
+	if len(accepts) > 0 {
+		var sum time.Duration
+		for _, d := range accepts {
+			sum += d
+		}
+		row.figure("items accepted/s (items over the 202's latency)", round(float64(n*len(accepts))/sum.Seconds(), 1), "/s")
+		row.figure("202 p50", millis(loadtest.Summarize(accepts).P50), "ms")
+	}
+	if items := n * t.sample.OK; items > 0 {
+		row.figure("items completed/s (POST to done)", round(float64(items)/t.sample.Elapsed.Seconds(), 1), "/s")
+		if t.pid > 0 {
+			row.figure("server CPU per item", round(float64(t.cpu.Microseconds())/float64(items), 1), "µs")
+		}
+	}
+	return row
+}
