@@ -37,22 +37,22 @@ type batchAccepted struct {
 
 // batchView is a batch as GET /v1/batches/{id} shows it.
 type batchView struct {
-	ID         string             `json:"id"`
-	Status     copydesk.JobStatus `json:"status"`
-	Priority   string             `json:"priority"`
-	Error      *copydesk.JobError `json:"error,omitempty"`
-	Attempts   int                `json:"attempts"`
-	CreatedAt  time.Time          `json:"created_at"`
-	UpdatedAt  time.Time          `json:"updated_at"`
-	FinishedAt *time.Time         `json:"finished_at,omitempty"`
-	StreamURL  string             `json:"stream_url"`
-	ResultsURL string             `json:"results_url"`
-	Kind       string             `json:"kind"`
-	Counts     copydesk.BatchCounts       `json:"counts"`
+	ID         string               `json:"id"`
+	Status     copydesk.JobStatus   `json:"status"`
+	Priority   string               `json:"priority"`
+	Error      *copydesk.JobError   `json:"error,omitempty"`
+	Attempts   int                  `json:"attempts"`
+	CreatedAt  time.Time            `json:"created_at"`
+	UpdatedAt  time.Time            `json:"updated_at"`
+	FinishedAt *time.Time           `json:"finished_at,omitempty"`
+	StreamURL  string               `json:"stream_url"`
+	ResultsURL string               `json:"results_url"`
+	Kind       string               `json:"kind"`
+	Counts     copydesk.BatchCounts `json:"counts"`
 	// Offset, Limit and Items are the page of results asked for (not on
 	// DELETE's answer).
-	Offset *int                `json:"offset,omitempty"`
-	Limit  *int                `json:"limit,omitempty"`
+	Offset *int                  `json:"offset,omitempty"`
+	Limit  *int                  `json:"limit,omitempty"`
 	Items  []*copydesk.BatchItem `json:"items,omitempty"`
 }
 

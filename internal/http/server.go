@@ -145,15 +145,15 @@ type Server struct {
 	// copydesk.SystemClock.
 	Clock copydesk.Clock
 
-	ln      net.Listener
-	srv     *http.Server
-	mux     *http.ServeMux
-	routes  []Route
+	ln     net.Listener
+	srv    *http.Server
+	mux    *http.ServeMux
+	routes []Route
 	// routeErr is the first route registered without access (Open fails).
 	routeErr error
-	closing chan struct{}
-	streams streamMemory
-	once    sync.Once
+	closing  chan struct{}
+	streams  streamMemory
+	once     sync.Once
 }
 
 // UsageReporter sums the cost ledger (ledger.Reader implements it).
