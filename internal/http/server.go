@@ -120,8 +120,9 @@ type Server struct {
 	UI http.Handler
 
 	// Auth authenticates callers of every route but the public ones
-	// (registerRoutes); nil refuses them all with 401.
-	Auth *auth.Authenticator
+	// (registerRoutes) and runs logins (auth.Authenticator); nil refuses
+	// them all with 401.
+	Auth Authenticator
 	// Limiter rate-limits authenticated requests per user and customer,
 	// and logins: a ratelimit.Limiter in one process, a redis.RateLimiter
 	// shared across instances; nil: no limits.
@@ -156,6 +157,23 @@ type Server struct {
 	once     sync.Once
 }
 
+// Authenticator turns credentials into a caller and runs browser
+// sessions (auth.Authenticator implements it).
+type Authenticator interface {
+	// Authenticate returns the caller presenting c and, for a session, the
+	// session's CSRF token. Returns EUNAUTHORIZED for missing or bad
+	// credentials.
+	Authenticate(ctx context.Context, c auth.Credentials) (p copydesk.Principal, csrfToken string, err error)
+	// Login checks an email and password and starts a session: its token
+	// (for the cookie) and the session. Returns EUNAUTHORIZED.
+	Login(ctx context.Context, email, password string) (string, *copydesk.Session, error)
+	// Logout ends p's session (a no-op for other methods).
+	Logout(ctx context.Context, p copydesk.Principal) error
+	// IssueToken exchanges p's key or session for a short-lived JWT.
+	// Returns EFORBIDDEN for a token caller, EUNAVAILABLE if tokens are off.
+	IssueToken(p copydesk.Principal) (string, time.Time, error)
+}
+
 // UsageReporter sums the cost ledger (ledger.Reader implements it).
 type UsageReporter interface {
 	// UsageReport sums the rows matching filter. Returns EINVALID for a
@@ -183,9 +201,9 @@ type Observer interface {
 	StreamOpened() (closed func())
 }
 
-// Open registers the routes and starts listening. It returns once the
-// listener is bound; serving goes on in the background.
-func (s *Server) Open() error {
+// build fills the defaults, registers the routes and returns the server's
+// handler (the middleware around the mux).
+func (s *Server) build() (http.Handler, error) {
 	s.BodyLimit = cmp.Or(s.BodyLimit, BodyLimitDefault)
 	s.BatchBodyLimit = cmp.Or(s.BatchBodyLimit, BatchBodyLimitDefault)
 	s.Heartbeat = cmp.Or(s.Heartbeat, HeartbeatDefault)
@@ -200,9 +218,18 @@ func (s *Server) Open() error {
 	s.mux = http.NewServeMux()
 	s.registerRoutes()
 	if s.routeErr != nil {
-		return s.routeErr
+		return nil, s.routeErr
 	}
+	return s.middleware(s.mux), nil
+}
 
+// Open registers the routes and starts listening. It returns once the
+// listener is bound; serving goes on in the background.
+func (s *Server) Open() error {
+	handler, err := s.build()
+	if err != nil {
+		return err
+	}
 	ln := s.Listener
 	if ln == nil {
 		var err error
@@ -212,7 +239,7 @@ func (s *Server) Open() error {
 	}
 	s.ln = ln
 	s.srv = &http.Server{
-		Handler:           s.middleware(s.mux),
+		Handler:           handler,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       time.Minute,
 		// WriteTimeout stays long for JSON; SSE handlers clear their deadline.
