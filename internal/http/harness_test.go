@@ -29,6 +29,8 @@ var (
 // fakeAuth is an Authenticator with fixed bearer tokens and one browser
 // session ("sess-token", CSRF token "csrf-token") of userP.
 type fakeAuth struct {
+	// extra callers by bearer token, checked before the fixed ones.
+	extra     map[string]copydesk.Principal
 	mu        sync.Mutex
 	loggedOut []string
 	tokensOff bool
@@ -40,6 +42,9 @@ func (a *fakeAuth) Authenticate(_ context.Context, c auth.Credentials) (copydesk
 	switch {
 	case c.Authorization != "":
 		tok, ok := strings.CutPrefix(c.Authorization, "Bearer ")
+		if p, known := a.extra[tok]; ok && known {
+			return p, "", nil
+		}
 		if p, known := bearers[tok]; ok && known {
 			return p, "", nil
 		}
