@@ -3,7 +3,6 @@ package http
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -388,8 +387,8 @@ func TestJobs(t *testing.T) {
 	MustStatus(t, MustServer(t, nil).do(t, "GET", "/v1/jobs", "user", nil), 503, "unavailable")
 }
 
-// TestHandlersNeverSeeURLsFromServices: the URLs of the answers are the
-// http package's own (jobURL, streamURL, resultURL).
+// TestURLs: the URLs of the answers are the http package's own, built from
+// the IDs the services return.
 func TestURLs(t *testing.T) {
 	t.Parallel()
 	if jobURL("j") != "/v1/jobs/j" || streamURL("j") != "/v1/jobs/j/events" || resultURL("k") != "/v1/analyses/k" {
@@ -399,5 +398,4 @@ func TestURLs(t *testing.T) {
 	if u != "/v1/batches/b" || s != "/v1/jobs/b/events" || r != "/v1/batches/b/results.jsonl" {
 		t.Errorf("batch: got %s %s %s", u, s, r)
 	}
-	_ = http.StatusOK
 }

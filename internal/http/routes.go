@@ -33,22 +33,24 @@ type access struct {
 	scope  string
 }
 
-var (
-	// public routes need no credentials.
-	public = access{public: true}
-	// anyRole lets every role (ADMIN, CLIENT, USER) call a route.
-	anyRole = func(scope string) access {
-		return access{roles: []copydesk.Role{copydesk.RoleAdmin, copydesk.RoleClient, copydesk.RoleUser}, scope: scope}
-	}
-	// owners lets the ADMIN and CLIENTs (a customer's owners) call a route.
-	owners = func(scope string) access {
-		return access{roles: []copydesk.Role{copydesk.RoleAdmin, copydesk.RoleClient}, scope: scope}
-	}
-	// adminOnly lets only the ADMIN (the operator) call a route.
-	adminOnly = func(scope string) access {
-		return access{roles: []copydesk.Role{copydesk.RoleAdmin}, scope: scope}
-	}
-)
+// public routes need no credentials.
+var public = access{public: true}
+
+// anyRole lets every role (ADMIN, CLIENT, USER) call a route; a key limited
+// to scopes needs scope ("" for none).
+func anyRole(scope string) access {
+	return access{roles: []copydesk.Role{copydesk.RoleAdmin, copydesk.RoleClient, copydesk.RoleUser}, scope: scope}
+}
+
+// owners lets the ADMIN and CLIENTs (a customer's owners) call a route.
+func owners(scope string) access {
+	return access{roles: []copydesk.Role{copydesk.RoleAdmin, copydesk.RoleClient}, scope: scope}
+}
+
+// adminOnly lets only the ADMIN (the operator) call a route.
+func adminOnly(scope string) access {
+	return access{roles: []copydesk.Role{copydesk.RoleAdmin}, scope: scope}
+}
 
 // registerRoutes is the route table. Every route is registered here, with
 // who may call it, in one line:
