@@ -21,6 +21,7 @@ import (
 
 	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/copydesk"
+	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/ratelimit"
@@ -223,9 +224,41 @@ func TestRoleRouteMatrix(t *testing.T) {
 	for _, tc := range cases {
 		covered[tc.route] = true
 	}
+	// The access each route declares where it is registered (the http
+	// package's route table) must agree with the matrix: nobody gets 401
+	// from every route but the public ones, and a caller whose role the
+	// route does not name gets 403; the calls below then check both
+	// against the running server.
+	roleOf := map[string]copydesk.Role{"admin": copydesk.RoleAdmin, "clientA": copydesk.RoleClient, "clientB": copydesk.RoleClient,
+		"userA": copydesk.RoleUser, "userA2": copydesk.RoleUser, "userB": copydesk.RoleUser}
+	expected := map[string]want{}
+	for _, tc := range cases {
+		expected[tc.route] = tc.expect
+	}
 	for _, rt := range m.HTTP.Routes() {
-		if p := rt.Method + " " + rt.Pattern; !covered[p] {
+		p := rt.Method + " " + rt.Pattern
+		if !covered[p] {
 			t.Errorf("route %s is registered but has no expectations in the matrix", p)
+			continue
+		}
+		exp := expected[p]
+		statusOf := func(caller string) []int {
+			if s, ok := exp[caller]; ok {
+				return s
+			}
+			return exp["*"]
+		}
+		if got := statusOf("nobody"); rt.Public == slices.Contains(got, 401) && p != "POST /v1/auth/login" {
+			t.Errorf("route %s is registered public=%v but the matrix expects %v for nobody", p, rt.Public, got)
+		}
+		if rt.Public {
+			continue
+		}
+		for caller, role := range roleOf {
+			got := statusOf(caller)
+			if denied := !slices.Contains(rt.Roles, role); denied != slices.Equal(got, []int{403}) {
+				t.Errorf("route %s is registered for roles %v but the matrix expects %v for %s (%s)", p, rt.Roles, got, caller, role)
+			}
 		}
 	}
 	for _, tc := range cases {
@@ -409,9 +442,9 @@ func TestAuthenticationOverHTTP(t *testing.T) {
 	var session, csrf *http.Cookie
 	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 		switch c.Name {
-		case auth.SessionCookieName:
+		case cdhttp.SessionCookieName:
 			session = c
-		case auth.CSRFCookieName:
+		case cdhttp.CSRFCookieName:
 			csrf = c
 		}
 	}
@@ -436,7 +469,7 @@ func TestAuthenticationOverHTTP(t *testing.T) {
 		}
 		h := []string{"Authorization", "", "Cookie", session.Name + "=" + session.Value}
 		if csrfToken != "" {
-			h = append(h, auth.CSRFHeader, csrfToken)
+			h = append(h, cdhttp.CSRFHeader, csrfToken)
 		}
 		return do(t, method, base+path, ct, b, h...)
 	}
@@ -862,9 +895,9 @@ func TestRevocationOverHTTP(t *testing.T) {
 		MustStatus(tb, r, 200, "login")
 		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 			switch c.Name {
-			case auth.SessionCookieName:
+			case cdhttp.SessionCookieName:
 				session = c.Value
-			case auth.CSRFCookieName:
+			case cdhttp.CSRFCookieName:
 				csrf = c.Value
 			}
 		}
@@ -872,7 +905,7 @@ func TestRevocationOverHTTP(t *testing.T) {
 	}
 	withSession := func(session, csrf, method, path string) func() response {
 		return func() response {
-			return do(t, method, base+path, "", nil, "Authorization", "", "Cookie", auth.SessionCookieName+"="+session, auth.CSRFHeader, csrf)
+			return do(t, method, base+path, "", nil, "Authorization", "", "Cookie", cdhttp.SessionCookieName+"="+session, cdhttp.CSRFHeader, csrf)
 		}
 	}
 	webUser := func(tb testing.TB, email string) string {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/analyze"
 	"github.com/copydesk/copydesk/internal/cache"
@@ -24,38 +25,22 @@ const JobKind = "analysis.deep"
 // MaxContentDefault caps the content of one analysis, in bytes.
 const MaxContentDefault = 512 << 10
 
-// Request asks for an analysis. Types are run locally; Deep names the
-// analyses a model deepens (they must be among Types, which they are added
-// to if missing).
-type Request struct {
-	Content         string         `json:"content"`
-	Format          analyze.Format `json:"format,omitempty"`
-	Language        string         `json:"language,omitempty"`
-	Keyphrase       string         `json:"keyphrase,omitempty"`
-	Synonyms        []string       `json:"synonyms,omitempty"`
-	Title           string         `json:"title,omitempty"`
-	MetaDescription string         `json:"meta_description,omitempty"`
-	Slug            string         `json:"slug,omitempty"`
-	Types           []analyze.Type `json:"types,omitempty"`
-	Deep            []analyze.Type `json:"deep,omitempty"`
-	Priority        string         `json:"priority,omitempty"`
-	// Locale is the language of the report's messages and label texts
-	// (one of analyze.SupportedLanguages, region subtags accepted); empty
-	// or unsupported gives English. The HTTP layer fills it from
-	// Accept-Language when the body has none (SetLocaleFromAcceptLanguage).
-	Locale string `json:"locale,omitempty"`
-}
+// Request asks for an analysis (copydesk.AnalysisRequest).
+type Request = copydesk.AnalysisRequest
 
-// SetLocaleFromAcceptLanguage sets Locale from an HTTP Accept-Language
-// header when the request names none; a header without a supported
-// language leaves it empty (English).
-func (r *Request) SetLocaleFromAcceptLanguage(header string) {
-	if r.Locale == "" && header != "" {
-		r.Locale = analyze.LocaleFromAcceptLanguage(header)
+// Response answers a Request (copydesk.AnalysisResponse).
+type Response = copydesk.AnalysisResponse
+
+// setLocale sets Locale from the request's Accept-Language header when
+// the request names none; a header without a supported language leaves
+// it empty (English).
+func setLocale(r *Request) {
+	if r.Locale == "" && r.AcceptLanguage != "" {
+		r.Locale = analyze.LocaleFromAcceptLanguage(r.AcceptLanguage)
 	}
 }
 
-func (r *Request) input() analyze.Input {
+func input(r *Request) analyze.Input {
 	return analyze.Input{
 		Content: r.Content, Format: r.Format, Language: r.Language,
 		Keyphrase: r.Keyphrase, Synonyms: r.Synonyms, Title: r.Title,
@@ -63,31 +48,10 @@ func (r *Request) input() analyze.Input {
 	}
 }
 
-// Response answers a Request. Status is "complete" when every requested
-// result is in Report, "pending" when model work runs as job JobID and its
-// results will arrive on StreamURL.
-type Response struct {
-	Status string `json:"status"`
-	// Report is the local report (an analyze.Report) as JSON: a cached
-	// report is passed through as stored, never decoded and re-encoded.
-	Report json.RawMessage `json:"report"`
-	// ResultKey addresses the local report by content; ResultURL serves it
-	// with a strong ETag while it is cached.
-	ResultKey string `json:"result_key,omitempty"`
-	ResultURL string `json:"result_url,omitempty"`
-	// Cached is set when the local report came from the cache.
-	Cached bool `json:"cached"`
-	// DeepCached is set when the model-backed findings came from the cache
-	// (no job): they are merged into Report.
-	DeepCached bool     `json:"deep_cached,omitempty"`
-	Pending    []string `json:"pending,omitempty"`
-	JobID      string   `json:"job_id,omitempty"`
-	JobURL     string   `json:"job_url,omitempty"`
-	StreamURL  string   `json:"stream_url,omitempty"`
-}
-
 // Submitter accepts jobs (jobs.Service).
 type Submitter = copydesk.JobSubmitter
+
+var _ copydesk.AnalysisService = (*Service)(nil)
 
 // Service runs analyses.
 type Service struct {
@@ -134,7 +98,7 @@ func reportRequest(req *Request, customerID, userID string) cache.Request {
 // one, and returns the report's JSON.
 func (s *Service) localReport(ctx context.Context, req *Request, customerID, userID string) (json.RawMessage, string, bool, error) {
 	compute := func(context.Context) ([]byte, copydesk.Micros, error) {
-		r, err := analyze.Analyze(req.input())
+		r, err := analyze.Analyze(input(req))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -153,20 +117,20 @@ func (s *Service) localReport(ctx context.Context, req *Request, customerID, use
 	return raw, creq.Key, out.Hit(), nil
 }
 
-// Result returns a cached local report by its key, with its cache outcome
-// (for Cache-Control). Returns ENOTFOUND when it is not (or no longer)
+// Result returns a cached local report by its key, and when it leaves the
+// cache (for Cache-Control). Returns ENOTFOUND when it is not (or no longer)
 // cached.
-func (s *Service) Result(ctx context.Context, key string) ([]byte, cache.Outcome, error) {
+func (s *Service) Result(ctx context.Context, key string) ([]byte, time.Time, error) {
 	if s.Cache != nil {
 		raw, out, ok, err := s.Cache.Get(ctx, cache.Request{Key: key, Kind: ReportKind})
 		if err == nil && ok {
-			return raw, out, nil
+			return raw, out.ExpiresAt, nil
 		}
 		if err != nil && copydesk.ErrorCode(err) != copydesk.EINVALID {
-			return nil, out, err
+			return nil, time.Time{}, err
 		}
 	}
-	return nil, cache.Outcome{}, copydesk.Errorf(copydesk.ENOTFOUND, "no cached report %q; analyze the content again with POST /v1/analyses", key)
+	return nil, time.Time{}, copydesk.Errorf(copydesk.ENOTFOUND, "no cached report %q; analyze the content again with POST /v1/analyses", key)
 }
 
 // Analyze runs the local analyses inline and, when deepening is asked for,
@@ -174,6 +138,7 @@ func (s *Service) Result(ctx context.Context, key string) ([]byte, cache.Outcome
 // oversized content and ENOPROVIDER when deepening needs a provider that is
 // not configured.
 func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID string) (*Response, error) {
+	setLocale(req)
 	if err := s.normalize(req); err != nil {
 		return nil, err
 	}
@@ -185,12 +150,8 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 	if err != nil {
 		return nil, err
 	}
-	var resultURL string
-	if key != "" {
-		resultURL = "/v1/analyses/" + key
-	}
 	if len(req.Deep) == 0 {
-		return &Response{Status: "complete", Report: report, ResultKey: key, ResultURL: resultURL, Cached: cached}, nil
+		return &Response{Status: "complete", Report: report, ResultKey: key, Cached: cached}, nil
 	}
 	if s.Models == nil {
 		return nil, copydesk.NoProvider("model-backed analysis")
@@ -203,7 +164,7 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 	}
 	req.Language = lang.Language // the job analyzes in the language detected now
 	if merged, ok := s.cachedDeep(ctx, req, report, customerID); ok {
-		return &Response{Status: "complete", Report: merged, ResultKey: key, ResultURL: resultURL, Cached: cached, DeepCached: true}, nil
+		return &Response{Status: "complete", Report: merged, ResultKey: key, Cached: cached, DeepCached: true}, nil
 	}
 	input, err := json.Marshal(req)
 	if err != nil {
@@ -218,9 +179,8 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 		pending[i] = taskName(t)
 	}
 	return &Response{
-		Status: "pending", Report: report, ResultKey: key, ResultURL: resultURL, Cached: cached,
+		Status: "pending", Report: report, ResultKey: key, Cached: cached,
 		Pending: pending, JobID: job.ID,
-		JobURL: "/v1/jobs/" + job.ID, StreamURL: "/v1/jobs/" + job.ID + "/events",
 	}, nil
 }
 
@@ -232,7 +192,7 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 	if h == nil || h.Cache == nil {
 		return nil, false
 	}
-	in := req.input()
+	in := input(req)
 	doc, err := analyze.Parse(in)
 	if err != nil {
 		return nil, false
@@ -278,6 +238,7 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 // Returns EINVALID or ETOOLARGE naming the bad field, and ENOPROVIDER
 // when deepening is asked for and no provider is configured.
 func (s *Service) Validate(req *Request) error {
+	setLocale(req)
 	if err := s.normalize(req); err != nil {
 		return err
 	}
@@ -368,7 +329,7 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 	if err := json.Unmarshal(job.Input, &req); err != nil {
 		return nil, "", copydesk.Errorf(copydesk.EINVALID, "stored job input is malformed")
 	}
-	in := req.input()
+	in := input(&req)
 	doc, err := analyze.Parse(in)
 	if err != nil {
 		return nil, "", err

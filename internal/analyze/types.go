@@ -4,8 +4,11 @@
 // original input.
 package analyze
 
-// Format is the markup of the input.
-type Format string
+import "github.com/copydesk/copydesk/internal/copydesk"
+
+// Format is the markup of the input (the domain's ContentFormat, so that
+// requests of the content services carry it as is).
+type Format = copydesk.ContentFormat
 
 // Input formats.
 const (
@@ -14,8 +17,8 @@ const (
 	FormatHTML     Format = "html"
 )
 
-// Type names one analysis.
-type Type string
+// Type names one analysis (the domain's AnalysisType).
+type Type = copydesk.AnalysisType
 
 // The six analyses.
 const (

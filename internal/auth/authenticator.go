@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -53,23 +52,34 @@ func unauthorized(format string, args ...any) error {
 	return copydesk.Errorf(copydesk.EUNAUTHORIZED, format, args...)
 }
 
-// Authenticate returns the caller of r: an API key or a JWT in
-// "Authorization: Bearer …", else an API key in "X-Api-Key" (how
-// Anthropic's SDKs send it), else a session cookie. A session request with
-// an unsafe method must carry the session's CSRF token in CSRFHeader.
-// Returns EUNAUTHORIZED for missing, malformed, unknown, revoked or expired
-// credentials and disabled users; EFORBIDDEN for a missing or wrong CSRF
-// token. Messages say which, never echoing the credential.
-func (a *Authenticator) Authenticate(r *http.Request) (copydesk.Principal, error) {
-	ctx := r.Context()
-	if h := r.Header.Get("Authorization"); h != "" {
+// Credentials are what a caller presents, as the http package reads them
+// from a request. Authenticate uses the first one set, in field order.
+type Credentials struct {
+	// Authorization is the Authorization header: "Bearer <API key or JWT>".
+	Authorization string
+	// APIKey is the X-Api-Key header (how Anthropic's SDKs send a key).
+	APIKey string
+	// Session is the session token of the browser session cookie.
+	Session string
+}
+
+// Authenticate returns the caller presenting c: an API key or a JWT in
+// Authorization, else an API key in APIKey, else a session. For a session
+// it also returns the session's CSRF token, which the http package
+// requires on unsafe methods ("" for the other methods). Returns
+// EUNAUTHORIZED for missing, malformed, unknown, revoked or expired
+// credentials and disabled users. Messages say which, never echoing the
+// credential.
+func (a *Authenticator) Authenticate(ctx context.Context, c Credentials) (p copydesk.Principal, csrfToken string, err error) {
+	if h := c.Authorization; h != "" {
 		scheme, cred, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
-			return copydesk.Principal{}, unauthorized("authorization header must be \"Bearer <API key or token>\"")
+			return copydesk.Principal{}, "", unauthorized("authorization header must be \"Bearer <API key or token>\"")
 		}
 		cred = strings.TrimSpace(cred)
 		if strings.HasPrefix(cred, KeyPrefix) {
-			return a.authenticateKey(ctx, cred)
+			p, err := a.authenticateKey(ctx, cred)
+			return p, "", err
 		}
 		if strings.Count(cred, ".") == 2 && a.Tokens != nil {
 			p, err := a.Tokens.Verify(cred)
@@ -78,29 +88,27 @@ func (a *Authenticator) Authenticate(r *http.Request) (copydesk.Principal, error
 			}
 			if err != nil {
 				a.logger().Info("auth: token refused", "reason", copydesk.ErrorMessage(err))
-				return copydesk.Principal{}, err
+				return copydesk.Principal{}, "", err
 			}
-			return p, nil
+			return p, "", nil
 		}
-		return copydesk.Principal{}, unauthorized("bearer credential is neither a Copydesk API key nor a token")
+		return copydesk.Principal{}, "", unauthorized("bearer credential is neither a Copydesk API key nor a token")
 	}
-	if key := strings.TrimSpace(r.Header.Get("X-Api-Key")); key != "" {
+	if key := strings.TrimSpace(c.APIKey); key != "" {
 		if !strings.HasPrefix(key, KeyPrefix) {
-			return copydesk.Principal{}, unauthorized("x-api-key is not a Copydesk API key")
+			return copydesk.Principal{}, "", unauthorized("x-api-key is not a Copydesk API key")
 		}
-		return a.authenticateKey(ctx, key)
+		p, err := a.authenticateKey(ctx, key)
+		return p, "", err
 	}
-	if c, err := r.Cookie(SessionCookieName); err == nil && c.Value != "" {
-		s, u, err := a.session(ctx, c.Value)
+	if c.Session != "" {
+		s, u, err := a.session(ctx, c.Session)
 		if err != nil {
-			return copydesk.Principal{}, err
+			return copydesk.Principal{}, "", err
 		}
-		if !safeMethod(r.Method) && !CSRFValid(r, s.CSRFToken) {
-			return copydesk.Principal{}, copydesk.Errorf(copydesk.EFORBIDDEN, "missing or wrong CSRF token: send the session's token in the %s header", CSRFHeader)
-		}
-		return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodSession, SessionID: s.ID}, nil
+		return copydesk.Principal{UserID: u.ID, CustomerID: u.CustomerID, Role: u.Role, Method: MethodSession, SessionID: s.ID}, s.CSRFToken, nil
 	}
-	return copydesk.Principal{}, unauthorized("credentials are missing: send \"Authorization: Bearer <API key or token>\" (or \"X-Api-Key: <API key>\") or log in")
+	return copydesk.Principal{}, "", unauthorized("credentials are missing: send \"Authorization: Bearer <API key or token>\" (or \"X-Api-Key: <API key>\") or log in")
 }
 
 func (a *Authenticator) authenticateKey(ctx context.Context, key string) (copydesk.Principal, error) {
@@ -219,8 +227,8 @@ func (a *Authenticator) session(ctx context.Context, token string) (*copydesk.Se
 }
 
 // Login checks an email and password and starts a session. It returns the
-// session token (for SessionCookie; shown nowhere else) and the session,
-// whose CSRFToken goes in CSRFCookie. Returns EUNAUTHORIZED "email or
+// session token (for the session cookie; shown nowhere else) and the
+// session, whose CSRFToken the http package hands to the browser. Returns EUNAUTHORIZED "email or
 // password is wrong" for an unknown email, a wrong password or a user
 // without a password, taking about as long in each case.
 func (a *Authenticator) Login(ctx context.Context, email, password string) (string, *copydesk.Session, error) {

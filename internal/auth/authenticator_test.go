@@ -2,8 +2,6 @@ package auth_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,15 +10,21 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
-func request(method, authz string, cookies ...*http.Cookie) *http.Request {
-	r := httptest.NewRequest(method, "/v1/analyses", nil)
-	if authz != "" {
-		r.Header.Set("Authorization", authz)
+// request returns the credentials of a request with the Authorization
+// header authz and the session token of a cookie, if any (the method is
+// for the reader: only the http package looks at it).
+func request(_, authz string, session ...string) *auth.Credentials {
+	c := &auth.Credentials{Authorization: authz}
+	if len(session) > 0 {
+		c.Session = session[0]
 	}
-	for _, c := range cookies {
-		r.AddCookie(c)
-	}
-	return r
+	return c
+}
+
+// authenticate authenticates c and drops the CSRF token.
+func authenticate(a *auth.Authenticator, c *auth.Credentials) (copydesk.Principal, error) {
+	p, _, err := a.Authenticate(context.Background(), *c)
+	return p, err
 }
 
 func MustKey(tb testing.TB, f *fixture, u *copydesk.User, opts auth.KeyOptions) (string, *copydesk.APIKey) {
@@ -37,7 +41,7 @@ func TestAuthenticateKey(t *testing.T) {
 	ctx := context.Background()
 	f := MustFixture(t)
 	key, k := MustKey(t, f, f.client, auth.KeyOptions{Name: "ci", Scopes: []string{auth.ScopeAnalyses}})
-	p, err := f.authn.Authenticate(request("POST", "Bearer "+key))
+	p, err := authenticate(f.authn, request("POST", "Bearer "+key))
 	if err != nil {
 		t.Fatalf("valid key: %v", err)
 	}
@@ -79,7 +83,7 @@ func TestAuthenticateKey(t *testing.T) {
 		{"Missing", "", copydesk.EUNAUTHORIZED, "missing"},
 	}
 	for _, tt := range tests {
-		_, err := f.authn.Authenticate(request("POST", tt.authz))
+		_, err := authenticate(f.authn, request("POST", tt.authz))
 		if copydesk.ErrorCode(err) != tt.code || !strings.Contains(copydesk.ErrorMessage(err), tt.says) {
 			t.Errorf("%s: got %v, want %s saying %q", tt.name, err, tt.code, tt.says)
 		}
@@ -116,34 +120,28 @@ func TestSessionLoginCSRF(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Login: %v", err)
 	}
-	cookie := auth.SessionCookie(token, sess.ExpiresAt.Sub(f.clock.Now()))
-	p, err := f.authn.Authenticate(request("GET", "", cookie))
+	cookie := token
+	p, err := authenticate(f.authn, request("GET", "", cookie))
 	if err != nil || p.UserID != f.user.ID || p.Method != auth.MethodSession || p.SessionID != sess.ID {
 		t.Fatalf("GET with the session: got %+v, %v, want the user by session", p, err)
 	}
-	// Unsafe methods need the CSRF token.
-	post := request("POST", "", cookie)
-	if _, err := f.authn.Authenticate(post); copydesk.ErrorCode(err) != copydesk.EFORBIDDEN {
-		t.Errorf("POST without CSRF token: got %v, want EFORBIDDEN", err)
+	// The session's CSRF token comes back for the http package to check.
+	if _, csrf, err := f.authn.Authenticate(ctx, auth.Credentials{Session: token}); err != nil || csrf != sess.CSRFToken || csrf == "" {
+		t.Errorf("session CSRF token: got %q, %v, want the session's", csrf, err)
 	}
-	post.Header.Set(auth.CSRFHeader, sess.CSRFToken+"x")
-	if _, err := f.authn.Authenticate(post); copydesk.ErrorCode(err) != copydesk.EFORBIDDEN {
-		t.Errorf("POST with a wrong CSRF token: got %v, want EFORBIDDEN", err)
-	}
-	post.Header.Set(auth.CSRFHeader, sess.CSRFToken)
-	if _, err := f.authn.Authenticate(post); err != nil {
-		t.Errorf("POST with the CSRF token: got %v, want accepted", err)
+	if _, csrf, err := f.authn.Authenticate(ctx, auth.Credentials{Authorization: "Bearer " + token}); csrf != "" || err == nil {
+		t.Errorf("session token as a bearer: got CSRF %q, %v, want refused without a CSRF token", csrf, err)
 	}
 	// A tampered cookie is unknown.
-	bad := auth.SessionCookie(token+"x", time.Hour)
-	if _, err := f.authn.Authenticate(request("GET", "", bad)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+	bad := token + "x"
+	if _, err := authenticate(f.authn, request("GET", "", bad)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 		t.Errorf("tampered cookie: got %v, want EUNAUTHORIZED", err)
 	}
 	// Logout ends the session.
 	if err := f.authn.Logout(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.authn.Authenticate(request("GET", "", cookie)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+	if _, err := authenticate(f.authn, request("GET", "", cookie)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 		t.Errorf("after logout: got %v, want EUNAUTHORIZED", err)
 	}
 	// Sessions expire.
@@ -152,7 +150,7 @@ func TestSessionLoginCSRF(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.clock.Add(auth.SessionTTLDefault)
-	if _, err := f.authn.Authenticate(request("GET", "", auth.SessionCookie(token2, time.Hour))); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED ||
+	if _, err := authenticate(f.authn, request("GET", "", token2)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED ||
 		!strings.Contains(copydesk.ErrorMessage(err), "expired") {
 		t.Errorf("expired session: got %v, want EUNAUTHORIZED saying expired", err)
 	}
@@ -188,7 +186,7 @@ func TestExchangeToken(t *testing.T) {
 	tokens.Clock = f.clock
 	f.authn.Tokens = tokens
 	key, _ := MustKey(t, f, f.user, auth.KeyOptions{})
-	p, err := f.authn.Authenticate(request("POST", "Bearer "+key))
+	p, err := authenticate(f.authn, request("POST", "Bearer "+key))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +194,7 @@ func TestExchangeToken(t *testing.T) {
 	if err != nil {
 		t.Fatalf("IssueToken for a key: %v", err)
 	}
-	jp, err := f.authn.Authenticate(request("POST", "Bearer "+tok))
+	jp, err := authenticate(f.authn, request("POST", "Bearer "+tok))
 	if err != nil || jp.UserID != f.user.ID || jp.Method != auth.MethodJWT || jp.CustomerID != f.customer.ID {
 		t.Fatalf("Authenticate with the token: got %+v, %v", jp, err)
 	}
@@ -204,33 +202,8 @@ func TestExchangeToken(t *testing.T) {
 		t.Errorf("IssueToken for a token: got %v, want EFORBIDDEN", err)
 	}
 	f.authn.Tokens = nil
-	if _, err := f.authn.Authenticate(request("POST", "Bearer "+tok)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+	if _, err := authenticate(f.authn, request("POST", "Bearer "+tok)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 		t.Errorf("token with tokens off: got %v, want EUNAUTHORIZED", err)
-	}
-}
-
-func TestCookieFlags(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		c        *http.Cookie
-		name     string
-		httpOnly bool
-		sameSite http.SameSite
-	}{
-		{auth.SessionCookie("tok", time.Hour), auth.SessionCookieName, true, http.SameSiteLaxMode},
-		{auth.CSRFCookie("csrf", time.Hour), auth.CSRFCookieName, false, http.SameSiteStrictMode},
-	} {
-		line := tt.c.String()
-		if !strings.HasPrefix(tt.c.Name, "__Host-") || tt.c.Name != tt.name || !tt.c.Secure || tt.c.Path != "/" || tt.c.Domain != "" ||
-			tt.c.HttpOnly != tt.httpOnly || tt.c.SameSite != tt.sameSite || tt.c.MaxAge != 3600 {
-			t.Errorf("cookie %s: got %q, want __Host-, Secure, Path=/, no Domain, HttpOnly=%v, SameSite %v, Max-Age 3600", tt.name, line, tt.httpOnly, tt.sameSite)
-		}
-		if err := tt.c.Valid(); err != nil {
-			t.Errorf("cookie %s is not valid: %v", tt.name, err)
-		}
-	}
-	if c := auth.ClearCookie(auth.SessionCookieName); c.MaxAge >= 0 || !c.Secure || c.Path != "/" {
-		t.Errorf("ClearCookie: got %q, want Max-Age<0, Secure, Path=/", c.String())
 	}
 }
 
@@ -239,7 +212,7 @@ func BenchmarkAuthenticateKey(b *testing.B) {
 	key, _ := MustKey(b, f, f.user, auth.KeyOptions{})
 	r := request("POST", "Bearer "+key)
 	for b.Loop() {
-		if _, err := f.authn.Authenticate(r); err != nil {
+		if _, err := authenticate(f.authn, r); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -266,8 +239,8 @@ func TestXAPIKeyAndModels(t *testing.T) {
 	models := []string{"gpt-6-luna", "fast"}
 	key, _ := MustKey(t, f, f.client, auth.KeyOptions{Models: models})
 	r := request("POST", "")
-	r.Header.Set("X-Api-Key", key)
-	p, err := f.authn.Authenticate(r)
+	r.APIKey = key
+	p, err := authenticate(f.authn, r)
 	if err != nil {
 		t.Fatalf("x-api-key: %v", err)
 	}
@@ -276,22 +249,22 @@ func TestXAPIKeyAndModels(t *testing.T) {
 	}
 	for _, bad := range []string{"sk-ant-api03-something", "cdk_0000000000000000_wrong"} {
 		r := request("POST", "")
-		r.Header.Set("X-Api-Key", bad)
-		if _, err := f.authn.Authenticate(r); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED || strings.Contains(copydesk.ErrorMessage(err), bad) {
+		r.APIKey = bad
+		if _, err := authenticate(f.authn, r); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED || strings.Contains(copydesk.ErrorMessage(err), bad) {
 			t.Errorf("x-api-key %q: got %v, want EUNAUTHORIZED without echoing it", bad, err)
 		}
 	}
 	// Authorization wins over X-Api-Key.
 	r = request("POST", "Bearer nonsense")
-	r.Header.Set("X-Api-Key", key)
-	if _, err := f.authn.Authenticate(r); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+	r.APIKey = key
+	if _, err := authenticate(f.authn, r); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 		t.Errorf("bad bearer with a good x-api-key: got %v, want EUNAUTHORIZED", err)
 	}
 	tok, _, err := f.authn.IssueToken(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jp, err := f.authn.Authenticate(request("GET", "Bearer "+tok))
+	jp, err := authenticate(f.authn, request("GET", "Bearer "+tok))
 	if err != nil || strings.Join(jp.Models, ",") != "gpt-6-luna,fast" {
 		t.Errorf("token principal: got %+v, %v; want the key's models kept", jp, err)
 	}

@@ -40,7 +40,7 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("log: want the file's path and never the key; got %s", logs.String())
 	}
 	a := &auth.Authenticator{Store: db, Clock: clock}
-	p, err := a.Authenticate(request("GET", "Bearer "+key))
+	p, err := authenticate(a, request("GET", "Bearer "+key))
 	if err != nil || p.Role != copydesk.RoleAdmin {
 		t.Fatalf("the bootstrap key: got %+v, %v, want an ADMIN", p, err)
 	}

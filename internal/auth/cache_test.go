@@ -47,7 +47,7 @@ func TestCachingStore(t *testing.T) {
 	key, k := MustKey(t, f, f.user, auth.KeyOptions{})
 
 	for range 10 {
-		if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+		if _, err := authenticate(authn, request("POST", "Bearer "+key)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func TestCachingStore(t *testing.T) {
 
 	// After the TTL the store is read again.
 	f.clock.Add(time.Second)
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key)); err != nil {
 		t.Fatal(err)
 	}
 	if got := counting.keyReads.Load(); got != 2 {
@@ -68,19 +68,19 @@ func TestCachingStore(t *testing.T) {
 	if _, err := cs.RevokeAPIKey(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 		t.Errorf("revoked key: got %v, want EUNAUTHORIZED at once", err)
 	}
 
 	// So does disabling the user of another key.
 	key2, _ := MustKey(t, f, f.client, auth.KeyOptions{})
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key2)); err != nil {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key2)); err != nil {
 		t.Fatal(err)
 	}
 	if err := cs.SetUserDisabled(ctx, f.client.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key2)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key2)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 		t.Errorf("disabled user: got %v, want EUNAUTHORIZED at once", err)
 	}
 }
@@ -92,18 +92,18 @@ func TestCachingStoreOtherInstance(t *testing.T) {
 	cs := auth.NewCachingStore(f.store, 2*time.Second, f.clock)
 	authn := &auth.Authenticator{Store: cs, Clock: f.clock, Password: testParams}
 	key, k := MustKey(t, f, f.user, auth.KeyOptions{})
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key)); err != nil {
 		t.Fatal(err)
 	}
 	// Revoked by another instance: straight in the store.
 	if _, err := f.store.RevokeAPIKey(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key)); err != nil {
 		t.Errorf("within the TTL: got %v, want the remembered key to pass", err)
 	}
 	f.clock.Add(2 * time.Second)
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 		t.Errorf("after the TTL: got %v, want EUNAUTHORIZED", err)
 	}
 }
@@ -116,7 +116,7 @@ func TestCachingStoreNotFound(t *testing.T) {
 	authn := &auth.Authenticator{Store: cs, Clock: f.clock, Password: testParams}
 	unknown, _, _ := auth.NewAPIKey()
 	for range 5 {
-		if _, err := authn.Authenticate(request("POST", "Bearer "+unknown)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
+		if _, err := authenticate(authn, request("POST", "Bearer "+unknown)); copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED {
 			t.Fatalf("unknown key: got %v, want EUNAUTHORIZED", err)
 		}
 	}
@@ -128,7 +128,7 @@ func TestCachingStoreNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := authn.Authenticate(request("POST", "Bearer "+key)); err != nil {
+	if _, err := authenticate(authn, request("POST", "Bearer "+key)); err != nil {
 		t.Errorf("new key: got %v, want it to work at once", err)
 	}
 }
@@ -256,7 +256,7 @@ func TestTokenStanding(t *testing.T) {
 				t.Fatal(err)
 			}
 			for range 5 {
-				if _, err := authn.Authenticate(request("GET", "Bearer "+tok)); err != nil {
+				if _, err := authenticate(authn, request("GET", "Bearer "+tok)); err != nil {
 					t.Fatalf("fresh token: %v", err)
 				}
 			}
@@ -265,7 +265,7 @@ func TestTokenStanding(t *testing.T) {
 			}
 			tt.change(f, k, sess)
 			f.clock.Add(ttl)
-			_, err = authn.Authenticate(request("GET", "Bearer "+tok))
+			_, err = authenticate(authn, request("GET", "Bearer "+tok))
 			if copydesk.ErrorCode(err) != copydesk.EUNAUTHORIZED || !strings.Contains(copydesk.ErrorMessage(err), tt.says) {
 				t.Errorf("after the change and the cache TTL: got %v, want EUNAUTHORIZED saying %q", err, tt.says)
 			}

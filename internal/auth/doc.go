@@ -1,6 +1,8 @@
-// Package auth authenticates Copydesk's callers and hands the http package a
-// copydesk.Principal: API keys, browser sessions with CSRF protection, and
-// short-lived JWTs, plus password hashing and the role × route policy.
+// Package auth holds Copydesk's credentials and turns them into a
+// copydesk.Principal: API keys, browser sessions, short-lived JWTs and
+// password hashes. It knows no HTTP: the http package reads the credentials
+// from a request (Credentials), sets the cookies, checks the CSRF token and
+// holds the role × route table.
 //
 // Choices, and why:
 //
@@ -19,10 +21,10 @@
 //     can pass. Tokens carry a kid; a KeySet signs with its current key and
 //     verifies with the current and the previous ones, so keys rotate
 //     without logging anyone out.
-//   - Session tokens are random (256 bits), stored hashed, sent in a
-//     __Host- cookie (Secure, HttpOnly, SameSite=Lax, Path=/). Unsafe
-//     methods on a session also need the session's synchronizer CSRF token
-//     in the X-CSRF-Token header.
+//   - Session tokens are random (256 bits) and stored hashed; each session
+//     has a random synchronizer CSRF token, which Authenticate returns for
+//     the http package to check on unsafe methods (the cookies and the
+//     X-CSRF-Token header are the http package's).
 //
 // Nothing in this package puts a key, password, token or hash in an error
 // message or a log line.

@@ -29,7 +29,7 @@ import (
 )
 
 // JobKind is the job kind of a batch's parent job.
-const JobKind = "batch"
+const JobKind = copydesk.BatchJobKind
 
 // Defaults.
 const (
@@ -59,20 +59,8 @@ const (
 	EventItemFailed = "item.failed"
 )
 
-// Request asks for a batch.
-type Request struct {
-	// Kind is the kind of every item (one of Kinds).
-	Kind string `json:"kind"`
-	// Priority of the parent job and of every item's model calls; default
-	// low (batch work yields to interactive requests).
-	Priority string `json:"priority,omitempty"`
-	// Items are the single-item requests, each as its endpoint takes it
-	// (without a priority of its own).
-	Items []json.RawMessage `json:"items"`
-	// AcceptLanguage is the request's Accept-Language header: the locale
-	// of analyses that name none, as for POST /v1/analyses.
-	AcceptLanguage string `json:"-"`
-}
+// Request asks for a batch (copydesk.BatchRequest).
+type Request = copydesk.BatchRequest
 
 // input is the parent job's stored input. Kind and Total come first so
 // that Header reads them without decoding the items.
@@ -83,44 +71,11 @@ type input struct {
 	Items    []json.RawMessage `json:"items"`
 }
 
-// Counts sum a batch's items.
-type Counts struct {
-	Total int `json:"total"`
-	// Done counts the items finished with a result (partial ones too).
-	Done int `json:"done"`
-	// Failed counts the items that failed.
-	Failed int `json:"failed"`
-	// Cached counts the done items that needed no provider call (cached,
-	// remembered, or local work only): they cost nothing.
-	Cached int `json:"cached"`
-	// Pending counts the items not finished yet.
-	Pending int `json:"pending"`
-	// Cost sums what the items' provider calls cost, in micro-units.
-	Cost copydesk.Micros `json:"cost"`
-}
+// Counts sum a batch's items (copydesk.BatchCounts).
+type Counts = copydesk.BatchCounts
 
-// ItemResult is one finished item.
-type ItemResult struct {
-	Index int `json:"index"`
-	// Status is "succeeded", "partial" (some of the item's tasks failed)
-	// or "failed".
-	Status string `json:"status"`
-	// Cached is set when no provider was called for the item.
-	Cached bool `json:"cached"`
-	// Cost is what the item's provider calls cost, in micro-units.
-	Cost copydesk.Micros `json:"cost"`
-	// Result is what the single-item job (or the inline answer) gives:
-	// an analysis report, a translation result, a generated page, SEO
-	// suggestions.
-	Result json.RawMessage `json:"result,omitempty"`
-	// Error tells why the item failed.
-	Error *copydesk.JobError `json:"error,omitempty"`
-	// Retryable is set on a failure that a later run of the batch tries
-	// again (a run of the parent job retried by the queue).
-	Retryable bool `json:"retryable,omitempty"`
-	// Counts are the batch's counts after this item (on the stream).
-	Counts *Counts `json:"counts,omitempty"`
-}
+// ItemResult is one finished item (copydesk.BatchItem).
+type ItemResult = copydesk.BatchItem
 
 // Services are the item kinds' services. A nil service refuses its kind.
 type Services struct {
@@ -129,6 +84,8 @@ type Services struct {
 	Generation  *generation.Service
 	Suggestions *suggest.Service
 }
+
+var _ copydesk.BatchService = (*Service)(nil)
 
 // Service accepts batches and reads their results.
 type Service struct {
@@ -148,14 +105,8 @@ type EventReader interface {
 	Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*copydesk.Event, error)
 }
 
-// Accepted answers a batch request.
-type Accepted struct {
-	// Job is the parent job (queued).
-	Job *copydesk.Job
-	// Kind and Total describe its items.
-	Kind  string
-	Total int
-}
+// Accepted answers a batch request (copydesk.BatchAccepted).
+type Accepted = copydesk.BatchAccepted
 
 // Submit checks every item with the service of its kind (the first bad
 // item is refused with its index, and nothing is accepted) and submits
@@ -218,7 +169,7 @@ func (s *Service) check(req *Request, raw json.RawMessage) (json.RawMessage, err
 		if sv.Analysis == nil {
 			return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "analyses are not served")
 		}
-		r.SetLocaleFromAcceptLanguage(req.AcceptLanguage)
+		r.AcceptLanguage = req.AcceptLanguage // the item names no locale: the batch request's header
 		r.Priority = req.Priority
 		if err := sv.Analysis.Validate(&r); err != nil {
 			return nil, err
@@ -375,7 +326,7 @@ func finished(ctx context.Context, events EventReader, jobID string, keep func(*
 }
 
 // add counts one finished item (sign -1 takes it out again).
-func (c *Counts) add(it *ItemResult, sign int) {
+func addItem(c *Counts, it *ItemResult, sign int) {
 	c.Cost += copydesk.Micros(sign) * it.Cost
 	switch {
 	case it.Status == "failed":
@@ -393,19 +344,13 @@ func (c *Counts) add(it *ItemResult, sign int) {
 func count(total int, done map[int]*ItemResult) Counts {
 	c := Counts{Total: total, Pending: total}
 	for _, it := range done {
-		c.add(it, 1)
+		addItem(&c, it, 1)
 	}
 	return c
 }
 
-// Status is a batch as GET /v1/batches/{id} shows it.
-type Status struct {
-	Kind   string        `json:"kind"`
-	Counts Counts        `json:"counts"`
-	Offset int           `json:"offset"`
-	Limit  int           `json:"limit"`
-	Items  []*ItemResult `json:"items"`
-}
+// Status is a page of a batch's progress (copydesk.BatchStatus).
+type Status = copydesk.BatchStatus
 
 // MaxPage caps a page of results.
 const MaxPage = 1000
@@ -576,7 +521,7 @@ feed:
 func (h *Handler) record(ctx context.Context, emit copydesk.Emit, mu *sync.Mutex, c *Counts, it *ItemResult, done func(error)) {
 	mu.Lock()
 	defer mu.Unlock()
-	c.add(it, 1)
+	addItem(c, it, 1)
 	after := *c
 	typ := EventItemResult
 	if it.Status == "failed" {
@@ -586,7 +531,7 @@ func (h *Handler) record(ctx context.Context, emit copydesk.Emit, mu *sync.Mutex
 	ev.Counts = &after
 	err := emit(ctx, typ, &ev)
 	if err != nil {
-		c.add(it, -1)
+		addItem(c, it, -1)
 	}
 	done(err)
 }

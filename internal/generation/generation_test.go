@@ -96,8 +96,7 @@ func TestGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantTasks := []string{"block.1.hero", "block.2.features", "block.3.testimonials", "block.4.faq", "block.5.cta"}
-	if res.Status != "pending" || !slices.Equal(res.Blocks, wantTasks) || res.JobID != "job1" ||
-		res.JobURL != "/v1/jobs/job1" || res.StreamURL != "/v1/jobs/job1/events" {
+	if res.Status != "pending" || !slices.Equal(res.Blocks, wantTasks) || res.JobID != "job1" {
 		t.Errorf("got response %+v", res)
 	}
 	if len(jobs.jobs) != 1 {

@@ -13,29 +13,6 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
-// registerAdminRoutes registers the customer, user, key, budget and usage
-// routes. Who may call each is in auth.Policy; each handler also scopes
-// what it reads and writes to the caller's customer (and a USER's to
-// itself), answering ENOTFOUND for what the caller may not see.
-func (s *Server) registerAdminRoutes() {
-	s.handle("GET", "/v1/customers", s.handleListCustomers)
-	s.handle("POST", "/v1/customers", s.handleCreateCustomer)
-	s.handle("GET", "/v1/customers/{id}", s.handleGetCustomer)
-	s.handle("GET", "/v1/users", s.handleListUsers)
-	s.handle("POST", "/v1/users", s.handleCreateUser)
-	s.handle("GET", "/v1/users/{id}", s.handleGetUser)
-	s.handle("PATCH", "/v1/users/{id}", s.handleUpdateUser)
-	s.handle("GET", "/v1/keys", s.handleListKeys)
-	s.handle("POST", "/v1/keys", s.handleCreateKey)
-	s.handle("PATCH", "/v1/keys/{id}", s.handleUpdateKey)
-	s.handle("DELETE", "/v1/keys/{id}", s.handleRevokeKey)
-	s.handle("GET", "/v1/budgets", s.handleGetBudget)
-	s.handle("PUT", "/v1/budgets/{customer_id}", s.handlePutCustomerBudget)
-	s.handle("PUT", "/v1/budgets/{customer_id}/users/{user_id}", s.handlePutUserBudget)
-	s.handle("GET", "/v1/usage", s.handleUsage)
-	s.handle("GET", "/v1/usage.csv", s.handleUsageCSV)
-}
-
 // manageBodyLimit caps the bodies of management requests.
 const manageBodyLimit = 64 << 10
 
@@ -425,8 +402,7 @@ func (s *Server) keyBudget(req *putBudgetRequest, customerID, keyID string) (*co
 }
 
 // knownScopes are the scopes a key may be limited to.
-var knownScopes = []string{auth.ScopeAnalyses, auth.ScopeChat, auth.ScopeJobsRead, auth.ScopeJobsWrite,
-	auth.ScopeUsageRead, auth.ScopeManage, auth.ScopeMetrics}
+var knownScopes = auth.Scopes
 
 // createKeyResponse shows the key once.
 type createKeyResponse struct {

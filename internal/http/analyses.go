@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-
-	"github.com/copydesk/copydesk/internal/analysis"
 )
 
 // handleCreateAnalysis runs the local analyses inline: 200 with every
@@ -20,7 +18,7 @@ func (s *Server) handleCreateAnalysis(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req analysis.Request
+	var req copydesk.AnalysisRequest
 	if err := decodeJSON(w, r, s.bodyLimit(r), &req); err != nil {
 		if s.allow(w, r, p, copydesk.PriorityHigh) {
 			s.writeError(w, r, err)
@@ -28,7 +26,7 @@ func (s *Server) handleCreateAnalysis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The report's messages follow the body's locale, else Accept-Language.
-	req.SetLocaleFromAcceptLanguage(r.Header.Get("Accept-Language"))
+	req.AcceptLanguage = r.Header.Get("Accept-Language")
 	// LOW-priority batch work is throttled before interactive work.
 	prio, err := copydesk.ParsePriority(req.Priority)
 	if err != nil {
@@ -37,21 +35,35 @@ func (s *Server) handleCreateAnalysis(w http.ResponseWriter, r *http.Request) {
 	if !s.allow(w, r, p, prio) {
 		return
 	}
+	if s.Analysis == nil {
+		s.writeError(w, r, unavailable("analysis"))
+		return
+	}
 	resp, err := s.Analysis.Analyze(r.Context(), &req, p.CustomerID, p.UserID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if resp.ResultURL != "" {
-		w.Header().Set("Content-Location", resp.ResultURL)
+	answer := analysisAnswer{AnalysisResponse: resp, optionalJobLinks: optionalLinksOf(resp.JobID)}
+	if resp.ResultKey != "" {
+		answer.ResultURL = resultURL(resp.ResultKey)
+		w.Header().Set("Content-Location", answer.ResultURL)
 		w.Header().Set("ETag", `"`+resp.ResultKey+`"`)
 	}
 	if resp.JobID != "" {
-		w.Header().Set("Location", resp.JobURL)
-		writeJSON(w, http.StatusAccepted, resp)
+		w.Header().Set("Location", answer.JobURL)
+		writeJSON(w, http.StatusAccepted, answer)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, answer)
+}
+
+// analysisAnswer answers POST /v1/analyses: the service's answer with the
+// URLs of its stored report and of its job.
+type analysisAnswer struct {
+	*copydesk.AnalysisResponse
+	ResultURL string `json:"result_url,omitempty"`
+	optionalJobLinks
 }
 
 // handleGetAnalysis serves a finished local report by its content address:
@@ -68,7 +80,11 @@ func (s *Server) handleGetAnalysis(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	raw, out, err := s.Analysis.Result(r.Context(), key)
+	if s.Analysis == nil {
+		s.writeError(w, r, unavailable("analysis"))
+		return
+	}
+	raw, expiresAt, err := s.Analysis.Result(r.Context(), key)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -76,7 +92,7 @@ func (s *Server) handleGetAnalysis(w http.ResponseWriter, r *http.Request) {
 	etag := `"` + key + `"`
 	h := w.Header()
 	h.Set("ETag", etag)
-	maxAge := int(time.Until(out.ExpiresAt).Seconds())
+	maxAge := int(time.Until(expiresAt).Seconds())
 	if maxAge < 0 {
 		maxAge = 0
 	}

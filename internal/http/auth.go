@@ -10,26 +10,21 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
-// guard wraps the handler of a route with its access rule from
-// auth.Policy: public routes pass; every other route authenticates the
-// caller (API key, JWT, or session cookie with CSRF on unsafe methods),
-// checks auth.Authorize for the route and the per-user and per-customer
-// rate limits, and puts the Principal in the request's context. Routes
-// whose priority is known only from the body (limitInHandler) take their
-// rate-limit token in the handler.
-func (s *Server) guard(pattern string, limitInHandler bool, h http.HandlerFunc) http.HandlerFunc {
-	rule, ok := auth.RouteFor(pattern)
-	if ok && rule.Public {
+// guard wraps the handler of a route with the access the route declared
+// (registerRoutes): public routes pass; every other route authenticates
+// the caller (API key, JWT, or session cookie with the CSRF token on
+// unsafe methods), authorizes it for the route and takes the per-user and
+// per-customer rate-limit token, and puts the Principal in the request's
+// context. Routes whose priority is known only from the body
+// (limitInHandler) take their rate-limit token in the handler.
+func (s *Server) guard(rt Route, limitInHandler bool, h http.HandlerFunc) http.HandlerFunc {
+	if rt.Public {
 		return h
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !ok {
-			s.writeError(w, r, copydesk.Errorf(copydesk.EINTERNAL, "route %q has no access rule", pattern))
-			return
-		}
 		p, err := s.authenticate(r)
 		if err == nil {
-			err = auth.Authorize(&p, pattern)
+			err = authorize(&p, rt)
 		}
 		if err != nil {
 			s.writeAuthError(w, r, err)
@@ -38,7 +33,7 @@ func (s *Server) guard(pattern string, limitInHandler bool, h http.HandlerFunc) 
 		if sw, ok := w.(*statusWriter); ok {
 			sw.customerID, sw.userID = p.CustomerID, p.UserID
 		}
-		r = r.WithContext(copydesk.WithAPIKey(auth.NewContext(r.Context(), p), p.KeyID))
+		r = r.WithContext(copydesk.WithAPIKey(withPrincipal(r.Context(), p), p.KeyID))
 		if !limitInHandler && !s.allow(w, r, p, copydesk.PriorityHigh) {
 			return
 		}
@@ -46,13 +41,21 @@ func (s *Server) guard(pattern string, limitInHandler bool, h http.HandlerFunc) 
 	}
 }
 
-// authenticate returns the caller of r. Without an Authenticator nobody is
-// authenticated.
+// authenticate returns the caller of r. A session request with an unsafe
+// method must carry the session's CSRF token in CSRFHeader (EFORBIDDEN).
+// Without an Authenticator nobody is authenticated.
 func (s *Server) authenticate(r *http.Request) (copydesk.Principal, error) {
 	if s.Auth == nil {
 		return copydesk.Principal{}, copydesk.Errorf(copydesk.EUNAUTHORIZED, "authentication is not configured on this server")
 	}
-	return s.Auth.Authenticate(r)
+	p, csrf, err := s.Auth.Authenticate(r.Context(), credentials(r))
+	if err != nil {
+		return p, err
+	}
+	if p.Method == auth.MethodSession && !safeMethod(r.Method) && !csrfValid(r, csrf) {
+		return copydesk.Principal{}, copydesk.Errorf(copydesk.EFORBIDDEN, "missing or wrong CSRF token: send the session's token in the %s header", CSRFHeader)
+	}
+	return p, nil
 }
 
 // writeAuthError answers an authentication or authorization failure: 401
@@ -71,7 +74,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, p copydesk.Princi
 		return true
 	}
 	d := s.Limiter.Allow(r.Context(), p, prio)
-	d.SetHeaders(w.Header())
+	setRateLimitHeaders(w.Header(), d)
 	if err := d.Err(); err != nil {
 		s.writeError(w, r, err)
 		return false
@@ -82,7 +85,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, p copydesk.Princi
 // principal returns the caller the guard authenticated. Handlers of
 // guarded routes always have one; a missing one is an internal error.
 func principal(r *http.Request) (copydesk.Principal, error) {
-	p, ok := auth.FromContext(r.Context())
+	p, ok := principalFrom(r.Context())
 	if !ok {
 		return p, copydesk.Errorf(copydesk.EINTERNAL, "request has no principal")
 	}
@@ -92,13 +95,13 @@ func principal(r *http.Request) (copydesk.Principal, error) {
 // bodyLimit is the body limit for the caller: the role's content limit,
 // never above BodyLimit.
 func (s *Server) bodyLimit(r *http.Request) int64 {
-	p, ok := auth.FromContext(r.Context())
+	p, ok := principalFrom(r.Context())
 	if !ok {
 		return s.BodyLimit
 	}
 	limits := s.ContentLimits
 	if limits == nil {
-		limits = auth.DefaultContentLimits
+		limits = DefaultContentLimits
 	}
 	return min(s.BodyLimit, limits.For(p.Role))
 }
@@ -148,7 +151,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, key := range []string{"ip:" + host, "email:" + email} {
 			d := s.Limiter.AllowLogin(r.Context(), key)
-			d.SetHeaders(w.Header())
+			setRateLimitHeaders(w.Header(), d)
 			if err := d.Err(); err != nil {
 				s.writeError(w, r, err)
 				return
@@ -161,8 +164,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ttl := time.Until(sess.ExpiresAt)
-	http.SetCookie(w, auth.SessionCookie(token, ttl))
-	http.SetCookie(w, auth.CSRFCookie(sess.CSRFToken, ttl))
+	http.SetCookie(w, sessionCookie(token, ttl))
+	http.SetCookie(w, csrfCookie(sess.CSRFToken, ttl))
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, loginResponse{UserID: sess.UserID, CustomerID: sess.CustomerID,
 		Role: s.roleOf(r, sess.UserID), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt})
@@ -190,8 +193,8 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	http.SetCookie(w, auth.ClearCookie(auth.SessionCookieName))
-	http.SetCookie(w, auth.ClearCookie(auth.CSRFCookieName))
+	http.SetCookie(w, clearCookie(SessionCookieName))
+	http.SetCookie(w, clearCookie(CSRFCookieName))
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -12,12 +12,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/copydesk/copydesk/internal/batch"
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
-// BatchBodyLimitDefault caps the body of POST /v1/batches: up to
-// batch.MaxItemsDefault items of a few KiB each.
+// BatchBodyLimitDefault caps the body of POST /v1/batches: up to the
+// batch service's default item count of a few KiB each.
 const BatchBodyLimitDefault = 64 << 20
 
 // batchPageDefault is how many results GET /v1/batches/{id} lists
@@ -38,27 +37,27 @@ type batchAccepted struct {
 
 // batchView is a batch as GET /v1/batches/{id} shows it.
 type batchView struct {
-	ID         string             `json:"id"`
-	Status     copydesk.JobStatus `json:"status"`
-	Priority   string             `json:"priority"`
-	Error      *copydesk.JobError `json:"error,omitempty"`
-	Attempts   int                `json:"attempts"`
-	CreatedAt  time.Time          `json:"created_at"`
-	UpdatedAt  time.Time          `json:"updated_at"`
-	FinishedAt *time.Time         `json:"finished_at,omitempty"`
-	StreamURL  string             `json:"stream_url"`
-	ResultsURL string             `json:"results_url"`
-	Kind       string             `json:"kind"`
-	Counts     batch.Counts       `json:"counts"`
+	ID         string               `json:"id"`
+	Status     copydesk.JobStatus   `json:"status"`
+	Priority   string               `json:"priority"`
+	Error      *copydesk.JobError   `json:"error,omitempty"`
+	Attempts   int                  `json:"attempts"`
+	CreatedAt  time.Time            `json:"created_at"`
+	UpdatedAt  time.Time            `json:"updated_at"`
+	FinishedAt *time.Time           `json:"finished_at,omitempty"`
+	StreamURL  string               `json:"stream_url"`
+	ResultsURL string               `json:"results_url"`
+	Kind       string               `json:"kind"`
+	Counts     copydesk.BatchCounts `json:"counts"`
 	// Offset, Limit and Items are the page of results asked for (not on
 	// DELETE's answer).
-	Offset *int                `json:"offset,omitempty"`
-	Limit  *int                `json:"limit,omitempty"`
-	Items  []*batch.ItemResult `json:"items,omitempty"`
+	Offset *int                  `json:"offset,omitempty"`
+	Limit  *int                  `json:"limit,omitempty"`
+	Items  []*copydesk.BatchItem `json:"items,omitempty"`
 }
 
 func batchURLs(id string) (url, stream, results string) {
-	return "/v1/batches/" + id, "/v1/jobs/" + id + "/events", "/v1/batches/" + id + "/results.jsonl"
+	return "/v1/batches/" + id, streamURL(id), "/v1/batches/" + id + "/results.jsonl"
 }
 
 // handleCreateBatch accepts a batch: a JSON object {kind, priority, items},
@@ -71,7 +70,7 @@ func (s *Server) handleCreateBatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req batch.Request
+	var req copydesk.BatchRequest
 	if err := s.decodeBatch(w, r, &req); err != nil {
 		if s.allow(w, r, p, copydesk.PriorityLow) {
 			s.writeError(w, r, err)
@@ -104,7 +103,7 @@ func (s *Server) handleCreateBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeBatch reads a batch request as JSON or JSONL.
-func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request, req *batch.Request) error {
+func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request, req *copydesk.BatchRequest) error {
 	limit := s.BatchBodyLimit
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/jsonl" && mt != "application/x-ndjson" {
@@ -151,7 +150,7 @@ func (s *Server) visibleBatch(r *http.Request, id string) (*copydesk.Job, error)
 	if err != nil {
 		return nil, err
 	}
-	if job.Kind != batch.JobKind {
+	if job.Kind != copydesk.BatchJobKind {
 		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "batch %q not found", id)
 	}
 	return job, nil
@@ -186,7 +185,7 @@ func (s *Server) handleGetBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.viewBatch(job, st, true))
 }
 
-func (s *Server) viewBatch(job *copydesk.Job, st *batch.Status, page bool) batchView {
+func (s *Server) viewBatch(job *copydesk.Job, st *copydesk.BatchStatus, page bool) batchView {
 	_, stream, results := batchURLs(job.ID)
 	v := batchView{
 		ID: job.ID, Status: job.Status, Priority: job.Priority.String(), Error: job.Error, Attempts: job.Attempts,
@@ -196,7 +195,7 @@ func (s *Server) viewBatch(job *copydesk.Job, st *batch.Status, page bool) batch
 	if page {
 		v.Offset, v.Limit, v.Items = &st.Offset, &st.Limit, st.Items
 		if v.Items == nil {
-			v.Items = []*batch.ItemResult{}
+			v.Items = []*copydesk.BatchItem{}
 		}
 	}
 	return v
@@ -210,10 +209,6 @@ func (s *Server) handleBatchResults(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, _, err := batch.Header(job); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a large batch takes a while to send
 	h := w.Header()
@@ -224,7 +219,7 @@ func (s *Server) handleBatchResults(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	wrote := false
-	err = s.Batches.Results(r.Context(), job, func(it *batch.ItemResult) error {
+	err = s.Batches.Results(r.Context(), job, func(it *copydesk.BatchItem) error {
 		wrote = true
 		return enc.Encode(it)
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
@@ -78,7 +77,7 @@ func (s *Server) handlePurgeCache(w http.ResponseWriter, r *http.Request) {
 
 // warmRequest lists contents to analyze ahead of time.
 type warmRequest struct {
-	Items []analysis.Request `json:"items"`
+	Items []copydesk.AnalysisRequest `json:"items"`
 }
 
 // handleWarmCache analyzes a list of contents ahead of time: local reports
@@ -102,6 +101,10 @@ func (s *Server) handleWarmCache(w http.ResponseWriter, r *http.Request) {
 	if !s.allow(w, r, p, copydesk.PriorityLow) {
 		return
 	}
+	if s.Analysis == nil {
+		s.writeError(w, r, unavailable("analysis"))
+		return
+	}
 	type warmed struct {
 		ResultKey string `json:"result_key,omitempty"`
 		JobID     string `json:"job_id,omitempty"`
@@ -117,7 +120,7 @@ func (s *Server) handleWarmCache(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, copydesk.Errorf(copydesk.ErrorCode(err), "items[%d]: %s", i, copydesk.ErrorMessage(err)))
 			return
 		}
-		out = append(out, warmed{ResultKey: resp.ResultKey, JobID: resp.JobID, StreamURL: resp.StreamURL, Cached: resp.Cached})
+		out = append(out, warmed{ResultKey: resp.ResultKey, JobID: resp.JobID, StreamURL: optionalLinksOf(resp.JobID).StreamURL, Cached: resp.Cached})
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"items": out})
 }

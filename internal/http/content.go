@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/generation"
-	"github.com/copydesk/copydesk/internal/suggest"
-	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // TMXLimitDefault caps an imported TMX file, in bytes.
@@ -25,10 +22,11 @@ const TMXContentType = "application/x-tmx+xml"
 // startTask serves a model task: it decodes the body into req, takes the
 // caller's rate-limit token at the request's priority (LOW-priority batch
 // work is throttled before interactive work) and calls start as the
-// caller. An answer with a job URL is 202 with Location, one without (all
-// of it known already) 200.
+// caller. start returns the job it submitted ("" when all of the answer is
+// known already) and the answer: 202 with Location (the job's URL), or
+// 200.
 func (s *Server) startTask(w http.ResponseWriter, r *http.Request, req any, priority func() string,
-	start func(ctx context.Context, p copydesk.Principal) (jobURL string, resp any, err error)) {
+	start func(ctx context.Context, p copydesk.Principal) (jobID string, answer any, err error)) {
 	p, err := principal(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -47,27 +45,68 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request, req any, prio
 	if !s.allow(w, r, p, prio) {
 		return
 	}
-	jobURL, resp, err := start(r.Context(), p)
+	jobID, answer, err := start(r.Context(), p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if jobURL == "" {
-		writeJSON(w, http.StatusOK, resp)
+	if jobID == "" {
+		writeJSON(w, http.StatusOK, answer)
 		return
 	}
-	w.Header().Set("Location", jobURL)
-	writeJSON(w, http.StatusAccepted, resp)
+	w.Header().Set("Location", jobURL(jobID))
+	writeJSON(w, http.StatusAccepted, answer)
 }
 
 func unavailable(what string) error {
 	return copydesk.Errorf(copydesk.EUNAVAILABLE, "%s is not configured on this server", what)
 }
 
+// jobLinks are the URLs of a job the content routes answer with.
+type jobLinks struct {
+	JobURL    string `json:"job_url"`
+	StreamURL string `json:"stream_url"`
+}
+
+// optionalJobLinks are jobLinks left out when there is no job.
+type optionalJobLinks struct {
+	JobURL    string `json:"job_url,omitempty"`
+	StreamURL string `json:"stream_url,omitempty"`
+}
+
+func linksOf(jobID string) jobLinks {
+	return jobLinks{JobURL: jobURL(jobID), StreamURL: streamURL(jobID)}
+}
+
+func optionalLinksOf(jobID string) optionalJobLinks {
+	if jobID == "" {
+		return optionalJobLinks{}
+	}
+	return optionalJobLinks(linksOf(jobID))
+}
+
+// generationAnswer answers POST /v1/generations.
+type generationAnswer struct {
+	*copydesk.GenerationResponse
+	jobLinks
+}
+
+// translationAnswer answers POST /v1/translations.
+type translationAnswer struct {
+	*copydesk.TranslationResponse
+	optionalJobLinks
+}
+
+// suggestionAnswer answers POST /v1/seo/suggestions.
+type suggestionAnswer struct {
+	*copydesk.SuggestionResponse
+	jobLinks
+}
+
 // handleCreateGeneration starts a page generation job: 202 with the job and
 // its stream, on which the blocks arrive one by one.
 func (s *Server) handleCreateGeneration(w http.ResponseWriter, r *http.Request) {
-	var req generation.Request
+	var req copydesk.GenerationRequest
 	s.startTask(w, r, &req, func() string { return req.Priority }, func(ctx context.Context, p copydesk.Principal) (string, any, error) {
 		if s.Generation == nil {
 			return "", nil, unavailable("generation")
@@ -76,7 +115,7 @@ func (s *Server) handleCreateGeneration(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return "", nil, err
 		}
-		return resp.JobURL, resp, nil
+		return resp.JobID, generationAnswer{resp, linksOf(resp.JobID)}, nil
 	})
 }
 
@@ -84,7 +123,7 @@ func (s *Server) handleCreateGeneration(w http.ResponseWriter, r *http.Request) 
 // the translation memory holds every segment, else 202 with the job whose
 // stream delivers each language.
 func (s *Server) handleCreateTranslation(w http.ResponseWriter, r *http.Request) {
-	var req translation.Request
+	var req copydesk.TranslationRequest
 	s.startTask(w, r, &req, func() string { return req.Priority }, func(ctx context.Context, p copydesk.Principal) (string, any, error) {
 		if s.Translation == nil {
 			return "", nil, unavailable("translation")
@@ -93,7 +132,7 @@ func (s *Server) handleCreateTranslation(w http.ResponseWriter, r *http.Request)
 		if err != nil {
 			return "", nil, err
 		}
-		return resp.JobURL, resp, nil
+		return resp.JobID, translationAnswer{resp, optionalLinksOf(resp.JobID)}, nil
 	})
 }
 
@@ -101,7 +140,7 @@ func (s *Server) handleCreateTranslation(w http.ResponseWriter, r *http.Request)
 // content's current local SEO result and the job whose result holds the
 // re-scored suggestions.
 func (s *Server) handleCreateSuggestions(w http.ResponseWriter, r *http.Request) {
-	var req suggest.Request
+	var req copydesk.SuggestionRequest
 	s.startTask(w, r, &req, func() string { return req.Priority }, func(ctx context.Context, p copydesk.Principal) (string, any, error) {
 		if s.Suggestions == nil {
 			return "", nil, unavailable("SEO suggestions")
@@ -110,16 +149,8 @@ func (s *Server) handleCreateSuggestions(w http.ResponseWriter, r *http.Request)
 		if err != nil {
 			return "", nil, err
 		}
-		return resp.JobURL, resp, nil
+		return resp.JobID, suggestionAnswer{resp, linksOf(resp.JobID)}, nil
 	})
-}
-
-// translationStore returns the store of glossaries and memories.
-func (s *Server) translationStore() (copydesk.TranslationStore, error) {
-	if s.Translation == nil || s.Translation.Store == nil {
-		return nil, unavailable("translation")
-	}
-	return s.Translation.Store, nil
 }
 
 // glossaryBody is the body of PUT /v1/glossary.
@@ -142,12 +173,11 @@ func (s *Server) handleGetGlossary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	st, err := s.translationStore()
-	if err != nil {
-		s.writeError(w, r, err)
+	if s.Translation == nil {
+		s.writeError(w, r, unavailable("translation"))
 		return
 	}
-	g, err := st.GetGlossary(r.Context(), cust)
+	g, err := s.Translation.Glossary(r.Context(), cust)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -177,17 +207,11 @@ func (s *Server) handlePutGlossary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "terms is required: the glossary's terms, [] to empty it"))
 		return
 	}
-	st, err := s.translationStore()
-	if err != nil {
-		s.writeError(w, r, err)
+	if s.Translation == nil {
+		s.writeError(w, r, unavailable("translation"))
 		return
 	}
-	g := &copydesk.Glossary{CustomerID: cust, Terms: nonNil(*body.Terms)}
-	if err := st.PutGlossary(r.Context(), g); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	got, err := st.GetGlossary(r.Context(), cust)
+	got, err := s.Translation.SetGlossary(r.Context(), &copydesk.Glossary{CustomerID: cust, Terms: nonNil(*body.Terms)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

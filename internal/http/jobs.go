@@ -14,6 +14,12 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
+// jobURL is the URL of job id, streamURL of its events and resultURL of a
+// cached analysis report: the one place that spells them.
+func jobURL(id string) string     { return "/v1/jobs/" + id }
+func streamURL(id string) string  { return "/v1/jobs/" + id + "/events" }
+func resultURL(key string) string { return "/v1/analyses/" + key }
+
 // jobView is a job as the API shows it.
 type jobView struct {
 	*copydesk.Job
@@ -22,7 +28,7 @@ type jobView struct {
 }
 
 func viewJob(j *copydesk.Job) jobView {
-	return jobView{Job: j, Priority: j.Priority.String(), StreamURL: "/v1/jobs/" + j.ID + "/events"}
+	return jobView{Job: j, Priority: j.Priority.String(), StreamURL: streamURL(j.ID)}
 }
 
 // handleGetJob answers a job. A finished job never changes: it gets a strong

@@ -19,14 +19,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/auth"
-	"github.com/copydesk/copydesk/internal/batch"
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/generation"
 	"github.com/copydesk/copydesk/internal/ratelimit"
-	"github.com/copydesk/copydesk/internal/suggest"
-	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // Defaults of Server fields.
@@ -58,7 +53,9 @@ type Server struct {
 	// Version is reported by /healthz.
 	Version string
 
-	Analysis *analysis.Service
+	// Analysis serves POST /v1/analyses and GET /v1/analyses/{key}; nil
+	// answers 503.
+	Analysis copydesk.AnalysisService
 	Jobs     copydesk.JobService
 	// Models serves /v1/chat/completions, /v1/messages and /v1/embeddings;
 	// nil when no provider is configured.
@@ -71,14 +68,14 @@ type Server struct {
 	// 503.
 	Tokens copydesk.TokenCounter
 	// Generation serves POST /v1/generations; nil answers 503.
-	Generation *generation.Service
+	Generation copydesk.GenerationService
 	// Translation serves translations, glossaries and the translation
 	// memory; nil answers 503.
-	Translation *translation.Service
+	Translation copydesk.TranslationService
 	// Suggestions serves POST /v1/seo/suggestions; nil answers 503.
-	Suggestions *suggest.Service
+	Suggestions copydesk.SuggestionService
 	// Batches serves the bulk jobs under /v1/batches; nil answers 503.
-	Batches *batch.Service
+	Batches copydesk.BatchService
 	// BatchBodyLimit caps the body of POST /v1/batches in bytes (a batch
 	// of many pages; each item is still held to the content limit of its
 	// kind). Default BatchBodyLimitDefault.
@@ -123,15 +120,16 @@ type Server struct {
 	UI http.Handler
 
 	// Auth authenticates callers of every route but the public ones
-	// (auth.Policy); nil refuses them all with 401.
-	Auth *auth.Authenticator
+	// (registerRoutes) and runs logins (auth.Authenticator); nil refuses
+	// them all with 401.
+	Auth Authenticator
 	// Limiter rate-limits authenticated requests per user and customer,
 	// and logins: a ratelimit.Limiter in one process, a redis.RateLimiter
 	// shared across instances; nil: no limits.
 	Limiter ratelimit.Service
 	// ContentLimits caps request bodies by role, never above BodyLimit.
-	// Default auth.DefaultContentLimits.
-	ContentLimits auth.ContentLimits
+	// Default DefaultContentLimits.
+	ContentLimits ContentLimits
 	// Access holds customers, users and keys (management routes).
 	Access copydesk.AccessStore
 	// Budgets reads and sets budgets (budget routes).
@@ -148,13 +146,32 @@ type Server struct {
 	// copydesk.SystemClock.
 	Clock copydesk.Clock
 
-	ln      net.Listener
-	srv     *http.Server
-	mux     *http.ServeMux
-	routes  []Route
-	closing chan struct{}
-	streams streamMemory
-	once    sync.Once
+	ln     net.Listener
+	srv    *http.Server
+	mux    *http.ServeMux
+	routes []Route
+	// routeErr is the first route registered without access (Open fails).
+	routeErr error
+	closing  chan struct{}
+	streams  streamMemory
+	once     sync.Once
+}
+
+// Authenticator turns credentials into a caller and runs browser
+// sessions (auth.Authenticator implements it).
+type Authenticator interface {
+	// Authenticate returns the caller presenting c and, for a session, the
+	// session's CSRF token. Returns EUNAUTHORIZED for missing or bad
+	// credentials.
+	Authenticate(ctx context.Context, c auth.Credentials) (p copydesk.Principal, csrfToken string, err error)
+	// Login checks an email and password and starts a session: its token
+	// (for the cookie) and the session. Returns EUNAUTHORIZED.
+	Login(ctx context.Context, email, password string) (string, *copydesk.Session, error)
+	// Logout ends p's session (a no-op for other methods).
+	Logout(ctx context.Context, p copydesk.Principal) error
+	// IssueToken exchanges p's key or session for a short-lived JWT.
+	// Returns EFORBIDDEN for a token caller, EUNAVAILABLE if tokens are off.
+	IssueToken(p copydesk.Principal) (string, time.Time, error)
 }
 
 // UsageReporter sums the cost ledger (ledger.Reader implements it).
@@ -184,15 +201,9 @@ type Observer interface {
 	StreamOpened() (closed func())
 }
 
-// Route is one registered endpoint.
-type Route struct {
-	Method  string
-	Pattern string // path pattern as in http.ServeMux
-}
-
-// Open registers the routes and starts listening. It returns once the
-// listener is bound; serving goes on in the background.
-func (s *Server) Open() error {
+// build fills the defaults, registers the routes and returns the server's
+// handler (the middleware around the mux).
+func (s *Server) build() (http.Handler, error) {
 	s.BodyLimit = cmp.Or(s.BodyLimit, BodyLimitDefault)
 	s.BatchBodyLimit = cmp.Or(s.BatchBodyLimit, BatchBodyLimitDefault)
 	s.Heartbeat = cmp.Or(s.Heartbeat, HeartbeatDefault)
@@ -206,12 +217,19 @@ func (s *Server) Open() error {
 	}
 	s.mux = http.NewServeMux()
 	s.registerRoutes()
-	for _, rt := range s.routes {
-		if _, ok := auth.RouteFor(rt.Method + " " + rt.Pattern); !ok {
-			return fmt.Errorf("route %s %s has no access rule in auth.Policy", rt.Method, rt.Pattern)
-		}
+	if s.routeErr != nil {
+		return nil, s.routeErr
 	}
+	return s.middleware(s.mux), nil
+}
 
+// Open registers the routes and starts listening. It returns once the
+// listener is bound; serving goes on in the background.
+func (s *Server) Open() error {
+	handler, err := s.build()
+	if err != nil {
+		return err
+	}
 	ln := s.Listener
 	if ln == nil {
 		var err error
@@ -221,7 +239,7 @@ func (s *Server) Open() error {
 	}
 	s.ln = ln
 	s.srv = &http.Server{
-		Handler:           s.middleware(s.mux),
+		Handler:           handler,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       time.Minute,
 		// WriteTimeout stays long for JSON; SSE handlers clear their deadline.
@@ -242,7 +260,8 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String()
 }
 
-// Routes returns every registered route, for the OpenAPI test.
+// Routes returns every registered route with who may call it, for the
+// OpenAPI and access tests.
 func (s *Server) Routes() []Route { return s.routes }
 
 // Close stops accepting requests, ends open streams with a final shutdown
@@ -259,75 +278,19 @@ func (s *Server) Close(ctx context.Context) error {
 	return err
 }
 
-func (s *Server) handle(method, pattern string, h http.HandlerFunc) {
-	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
-	s.mux.Handle(method+" "+pattern, s.guard(method+" "+pattern, false, h))
+// handleDailyReport serves GET /v1/reports/daily.
+func (s *Server) handleDailyReport(w http.ResponseWriter, r *http.Request) {
+	d, err := s.DailyReport(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
-// handleLimited registers a guarded route whose handler takes its own
-// rate-limit token once it knows the request's priority.
-func (s *Server) handleLimited(method, pattern string, h http.HandlerFunc) {
-	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
-	s.mux.Handle(method+" "+pattern, s.guard(method+" "+pattern, true, h))
-}
-
-func (s *Server) registerRoutes() {
-	s.handle("GET", "/healthz", s.handleHealthz)
-	s.handle("GET", "/readyz", s.handleReadyz)
-	s.handle("GET", "/openapi.json", s.handleOpenAPI)
-	s.handle("POST", "/v1/auth/login", s.handleLogin)
-	s.handle("POST", "/v1/auth/logout", s.handleLogout)
-	s.handle("POST", "/v1/auth/token", s.handleToken)
-	s.handleLimited("POST", "/v1/analyses", s.handleCreateAnalysis)
-	s.handle("GET", "/v1/analyses/{key}", s.handleGetAnalysis)
-	s.handle("GET", "/v1/jobs", s.handleListJobs)
-	s.handle("GET", "/v1/jobs/{id}", s.handleGetJob)
-	s.handle("DELETE", "/v1/jobs/{id}", s.handleCancelJob)
-	s.handle("GET", "/v1/jobs/{id}/events", s.handleJobEvents)
-	s.handleLimited("POST", "/v1/chat/completions", s.handleChatCompletions)
-	s.handleLimited("POST", "/v1/messages", s.handleMessages)
-	s.handle("POST", "/v1/messages/count_tokens", s.handleCountTokens)
-	s.handleLimited("POST", "/v1/embeddings", s.handleEmbeddings)
-	s.handle("GET", "/v1/models", s.handleListModels)
-	s.handle("GET", "/v1/models/{id...}", s.handleGetModel)
-	s.handleLimited("POST", "/v1/generations", s.handleCreateGeneration)
-	s.handleLimited("POST", "/v1/translations", s.handleCreateTranslation)
-	s.handleLimited("POST", "/v1/seo/suggestions", s.handleCreateSuggestions)
-	s.handleLimited("POST", "/v1/batches", s.handleCreateBatch)
-	s.handle("GET", "/v1/batches/{id}", s.handleGetBatch)
-	s.handle("DELETE", "/v1/batches/{id}", s.handleCancelBatch)
-	s.handle("GET", "/v1/batches/{id}/results.jsonl", s.handleBatchResults)
-	s.handle("GET", "/v1/glossary", s.handleGetGlossary)
-	s.handle("PUT", "/v1/glossary", s.handlePutGlossary)
-	s.handle("GET", "/v1/translation-memory", s.handleExportTM)
-	s.handle("POST", "/v1/translation-memory", s.handleImportTM)
-	s.handle("DELETE", "/v1/translation-memory", s.handleDeleteTM)
-	s.registerAdminRoutes()
-	if s.MetricsHandler != nil {
-		s.handle("GET", "/metrics", s.MetricsHandler.ServeHTTP)
-	}
-	if s.Cache.Stats != nil {
-		s.handle("GET", "/v1/cache/stats", s.handleCacheStats)
-		s.handle("POST", "/v1/cache/purge", s.handlePurgeCache)
-		s.handle("POST", "/v1/cache/warm", s.handleWarmCache)
-	}
-	if s.DailyReport != nil {
-		s.handle("GET", "/v1/reports/daily", func(w http.ResponseWriter, r *http.Request) {
-			d, err := s.DailyReport(r.Context())
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, d)
-		})
-	}
-	if s.Alerts != nil {
-		s.handle("GET", "/v1/alerts", func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusOK, s.Alerts())
-		})
-	}
-	s.registerUI()
-	s.mux.HandleFunc("/", s.handleNoRoute)
+// handleAlerts serves GET /v1/alerts.
+func (s *Server) handleAlerts(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Alerts())
 }
 
 // handleNoRoute answers 405 with Allow when the path exists with other

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/auth"
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
@@ -187,7 +186,7 @@ func (s *Server) usageQuery(r *http.Request) (copydesk.UsageFilter, []string, er
 	if len(f.CustomerID) > copydesk.MaxIDLen || len(f.UserID) > copydesk.MaxIDLen {
 		return f, nil, copydesk.Errorf(copydesk.EINVALID, "customer_id and user_id are at most %d bytes", copydesk.MaxIDLen)
 	}
-	if f, err = auth.ScopeUsage(p, f); err != nil {
+	if f, err = scopeUsage(p, f); err != nil {
 		return f, nil, err
 	}
 	if err := f.Validate(); err != nil {

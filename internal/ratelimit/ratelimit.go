@@ -8,10 +8,10 @@
 // before it can starve interactive requests, which may use the bucket to
 // the last token.
 //
-// A refusal carries what the http package answers with: 429, Retry-After,
-// and the IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers:
-// RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset) — see
-// Decision.SetHeaders.
+// A Decision carries what the http package answers with: 429 (Err),
+// Retry-After, and the IETF RateLimit header fields
+// (draft-ietf-httpapi-ratelimit-headers: RateLimit-Limit,
+// RateLimit-Remaining, RateLimit-Reset); the http package sets them.
 //
 // Service is what the http package asks. The Limiter keeps its buckets in
 // the process (the embedded mode); in the scale-out mode redis.RateLimiter
@@ -23,7 +23,6 @@ package ratelimit
 import (
 	"cmp"
 	"context"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -429,20 +428,6 @@ func (d Decision) Err() error {
 	}
 	return &copydesk.Error{Code: copydesk.ERATELIMITED, RetryAfter: d.RetryAfter,
 		Message: "the " + d.Scope + " rate limit of " + strconv.Itoa(d.Limit) + " requests is used up; retry after " + strconv.Itoa(ceilSeconds(d.RetryAfter)) + " s"}
-}
-
-// SetHeaders sets the RateLimit header fields on h, and Retry-After when
-// the request was refused. Seconds are rounded up.
-func (d Decision) SetHeaders(h http.Header) {
-	if d.Scope == "" {
-		return // unlimited
-	}
-	h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
-	if !d.Allowed {
-		h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(d.RetryAfter))))
-	}
 }
 
 func ceilSeconds(d time.Duration) int {

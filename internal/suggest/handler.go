@@ -78,7 +78,7 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	if h.Models == nil {
 		return nil, "", copydesk.Errorf(copydesk.ENOPROVIDER, "SEO suggestions need a model provider, and none is configured")
 	}
-	doc, err := analyze.Parse(req.input())
+	doc, err := analyze.Parse(input(&req))
 	if err != nil {
 		return nil, "", err
 	}

@@ -25,7 +25,7 @@ Twelve to eighteen hours in the fridge.`
 func MustDoc(tb testing.TB, keyphrase, title, meta string) *analyze.Doc {
 	tb.Helper()
 	req := &Request{Content: pageContent, Format: analyze.FormatMarkdown, Language: "en", Keyphrase: keyphrase, Title: title, MetaDescription: meta, Count: 10}
-	doc, err := analyze.Parse(req.input())
+	doc, err := analyze.Parse(input(req))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func MustDoc(tb testing.TB, keyphrase, title, meta string) *analyze.Doc {
 func engineFindings(tb testing.TB, keyphrase, title, meta string) (map[string]analyze.Finding, map[string]float64) {
 	tb.Helper()
 	req := &Request{Content: pageContent, Format: analyze.FormatMarkdown, Language: "en", Keyphrase: keyphrase, Title: title, MetaDescription: meta}
-	r, err := analyze.Analyze(req.input())
+	r, err := analyze.Analyze(input(req))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -63,20 +63,11 @@ func builtinFS() fs.FS {
 	return sub
 }
 
-// Request asks for SEO suggestions for one page.
-type Request struct {
-	Content         string         `json:"content"`
-	Format          analyze.Format `json:"format,omitempty"`           // text, markdown, html; default text
-	Language        string         `json:"language,omitempty"`         // ISO 639-1; "" or "auto": detected
-	Keyphrase       string         `json:"keyphrase,omitempty"`        // the focus keyphrase, if any
-	Title           string         `json:"title,omitempty"`            // current SEO title, if any
-	MetaDescription string         `json:"meta_description,omitempty"` // current meta description, if any
-	Slug            string         `json:"slug,omitempty"`
-	Count           int            `json:"count,omitempty"` // suggestions per kind, default 3, max 10
-	Priority        string         `json:"priority,omitempty"`
-}
+// Request asks for SEO suggestions for one page
+// (copydesk.SuggestionRequest).
+type Request = copydesk.SuggestionRequest
 
-func (r *Request) input() analyze.Input {
+func input(r *Request) analyze.Input {
 	return analyze.Input{
 		Content: r.Content, Format: r.Format, Language: r.Language, Keyphrase: r.Keyphrase,
 		Title: r.Title, MetaDescription: r.MetaDescription, Slug: r.Slug,
@@ -84,21 +75,15 @@ func (r *Request) input() analyze.Input {
 	}
 }
 
-// Response accepts a Request: the suggestions are made by job JobID and
-// arrive on StreamURL (event task.result) and in the job's result.
-type Response struct {
-	// Status is "pending".
-	Status string `json:"status"`
-	// Current is the local SEO result (an analyze.Result of type seo) of
-	// the content as it is now, answered inline.
-	Current   json.RawMessage `json:"current"`
-	JobID     string          `json:"job_id"`
-	JobURL    string          `json:"job_url"`
-	StreamURL string          `json:"stream_url"`
-}
+// Response accepts a Request (copydesk.SuggestionResponse): the
+// suggestions are made by job JobID (event task.result, and the job's
+// result).
+type Response = copydesk.SuggestionResponse
 
 // Submitter accepts jobs (jobs.Service).
 type Submitter = copydesk.JobSubmitter
+
+var _ copydesk.SuggestionService = (*Service)(nil)
 
 // Service accepts SEO suggestion requests.
 type Service struct {
@@ -126,7 +111,7 @@ func (s *Service) Suggest(ctx context.Context, req *Request, customerID, userID 
 	if err != nil {
 		return nil, err
 	}
-	report, err := analyze.Analyze(req.input())
+	report, err := analyze.Analyze(input(req))
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +136,6 @@ func (s *Service) Suggest(ctx context.Context, req *Request, customerID, userID 
 	}
 	return &Response{
 		Status: "pending", Current: current, JobID: job.ID,
-		JobURL: "/v1/jobs/" + job.ID, StreamURL: "/v1/jobs/" + job.ID + "/events",
 	}, nil
 }
 

@@ -79,7 +79,7 @@ func TestSuggestSubmitsOneJob(t *testing.T) {
 	if job.Kind != JobKind || job.CustomerID != "c1" || job.UserID != "u1" || job.Priority != copydesk.PriorityLow {
 		t.Errorf("job: got kind %q customer %q user %q priority %s", job.Kind, job.CustomerID, job.UserID, job.Priority)
 	}
-	if resp.Status != "pending" || resp.JobID != job.ID || resp.JobURL != "/v1/jobs/"+job.ID || resp.StreamURL != "/v1/jobs/"+job.ID+"/events" {
+	if resp.Status != "pending" || resp.JobID != job.ID {
 		t.Errorf("response: got %+v", resp)
 	}
 	var in Request

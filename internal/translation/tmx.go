@@ -155,16 +155,8 @@ func writeTUV(w *bufio.Writer, lang, text string) {
 	w.WriteString("</seg></tuv>\n")
 }
 
-// ImportResult reports a TMX import.
-type ImportResult struct {
-	// Entries is the number of source–target pairs stored.
-	Entries int `json:"entries"`
-	// Skipped counts the pairs left out: empty, in an unusable language,
-	// or with inline codes that do not pair up.
-	Skipped int `json:"skipped"`
-	// Languages are the languages of the stored entries, sorted.
-	Languages []string `json:"languages"`
-}
+// ImportResult reports a TMX import (copydesk.TMXImportResult).
+type ImportResult = copydesk.TMXImportResult
 
 // tmxChunk caps the entries of one PutTM of an import.
 const tmxChunk = copydesk.MaxTMBatch

@@ -61,78 +61,32 @@ const (
 	CheckPlaceholderMismatch = "placeholder_mismatch" // the target's placeholders differ from the source's
 )
 
-// Request asks for the translation of content into some languages.
-type Request struct {
-	Content string `json:"content"`
-	// Format is text (default), markdown or html.
-	Format string `json:"format,omitempty"`
-	// SourceLanguage is detected with the analysis engine when empty.
-	SourceLanguage string `json:"source_language,omitempty"`
-	// TargetLanguages defaults to every configured language but the source.
-	TargetLanguages []string `json:"target_languages,omitempty"`
-	// Glossary is added to the customer's stored glossary for this request
-	// (a term of the same text replaces the stored one).
-	Glossary []copydesk.GlossaryTerm `json:"glossary,omitempty"`
-	// Published selects the cache tier: translation.published (permanent)
-	// rather than translation.draft (dynamic).
-	Published bool `json:"published,omitempty"`
-	// Priority is critical, high (default), medium or low.
-	Priority string `json:"priority,omitempty"`
-}
+// Request asks for the translation of content into some languages
+// (copydesk.TranslationRequest).
+type Request = copydesk.TranslationRequest
 
-// Segment is one translated segment. Source and Text hold placeholders
-// (<x1>…</x1>, <x2/>) where the input has markup or protected text.
-type Segment struct {
-	Index  int    `json:"index"`
-	Source string `json:"source"`
-	Text   string `json:"text"`
-	// From is FromMemory, FromCache or FromModel.
-	From string `json:"from"`
-}
+// Segment is one translated segment (copydesk.TranslatedSegment). From is
+// FromMemory, FromCache or FromModel.
+type Segment = copydesk.TranslatedSegment
 
-// LanguageResult is the translation into one language.
-type LanguageResult struct {
-	Language string `json:"language"`
-	// Content is the reassembled translated document, in the format and
-	// with the markup of the input.
-	Content  string    `json:"content"`
-	Segments []Segment `json:"segments"`
-	// Reused counts the segments from memory or cache, Translated those a
-	// model translated in this request.
-	Reused     int `json:"reused"`
-	Translated int `json:"translated"`
-	// Checks are the glossary, number and placeholder problems found after
-	// the fact; empty when fine.
-	Checks     []Check         `json:"checks"`
-	Model      string          `json:"model,omitempty"`
-	Provider   string          `json:"provider,omitempty"`
-	CostMicros copydesk.Micros `json:"cost_micros"`
-	Simulated  bool            `json:"simulated"`
-}
+// LanguageResult is the translation into one language
+// (copydesk.TranslationResult).
+type LanguageResult = copydesk.TranslationResult
 
-// Check is one problem found in a translated segment.
-type Check struct {
-	Segment int    `json:"segment"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// Check is one problem found in a translated segment
+// (copydesk.TranslationCheck); Code is one of the Check codes.
+type Check = copydesk.TranslationCheck
 
-// Response answers a Request. Status is "complete" when every segment of
-// every language came from memory or cache (Translations is filled, no
-// job ran), "pending" when job JobID translates the rest.
-type Response struct {
-	Status         string                     `json:"status"`
-	SourceLanguage string                     `json:"source_language"`
-	Languages      []string                   `json:"languages"`
-	Segments       int                        `json:"segments"`
-	Translations   map[string]*LanguageResult `json:"translations,omitempty"`
-	JobID          string                     `json:"job_id,omitempty"`
-	JobURL         string                     `json:"job_url,omitempty"`
-	StreamURL      string                     `json:"stream_url,omitempty"`
-}
+// Response answers a Request (copydesk.TranslationResponse). Status is
+// "complete" when every segment of every language came from memory or
+// cache (Translations is filled, no job ran), "pending" when job JobID
+// translates the rest.
+type Response = copydesk.TranslationResponse
 
 // Submitter accepts jobs (jobs.Service).
 type Submitter = copydesk.JobSubmitter
+
+var _ copydesk.TranslationService = (*Service)(nil)
 
 // Service translates content.
 type Service struct {
@@ -242,7 +196,7 @@ func (s *Service) Translate(ctx context.Context, req *Request, customerID, userI
 		return nil, err
 	}
 	resp.Status = "pending"
-	resp.JobID, resp.JobURL, resp.StreamURL = job.ID, "/v1/jobs/"+job.ID, "/v1/jobs/"+job.ID+"/events"
+	resp.JobID = job.ID
 	return resp, nil
 }
 
