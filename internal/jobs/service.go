@@ -353,6 +353,25 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 			Message: "the attempt ran past the job timeout (queue.job_timeout)", Err: runErr}
 		ctx = context.WithoutCancel(ctx)
 	}
+	if we, ok := copydesk.IsWait(runErr); ok {
+		// Work handed to a provider batch: run again later without
+		// counting this run as an attempt.
+		attempted(copydesk.JobQueued)
+		waiting, err := newEvent(jobID, "job.waiting", map[string]any{"message": we.Message, "after_ms": we.After.Milliseconds()})
+		if err != nil {
+			return err
+		}
+		queued, prev := copydesk.JobQueued, attempt-1
+		switch _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &queued, Attempts: &prev, Event: waiting}); copydesk.ErrorCode(err) {
+		case "":
+			s.Broker.Publish(waiting)
+		case copydesk.ECONFLICT: // cancelled meanwhile
+			return nil
+		default:
+			return err
+		}
+		return &copydesk.RetryError{Err: runErr, After: max(we.After, time.Millisecond)}
+	}
 	max := s.MaxAttempts
 	if max <= 0 {
 		max = MaxAttemptsDefault

@@ -11,14 +11,14 @@ var _ copydesk.LedgerStore = (*DB)(nil)
 
 // insertLedgerSQL appends one ledger row.
 const insertLedgerSQL = `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls, tier)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func insertLedger(ctx context.Context, tx *Tx, e *copydesk.LedgerEntry) error {
 	_, err := tx.exec(ctx, insertLedgerSQL,
 		e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model,
 		e.InputTokens, e.OutputTokens, e.CachedTokens, e.Cost, e.Saved, e.CacheHit, int64(e.Latency),
-		e.ReservationID, encodeTime(e.At), e.Count)
+		e.ReservationID, encodeTime(e.At), e.Count, e.Tier)
 	return translateAccess(err, "ledger entry with this id")
 }
 
@@ -37,7 +37,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls, tier
 		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
 		ORDER BY at, id`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
 	if err != nil {
@@ -50,7 +50,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		var latency, at int64
 		if err := rows.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
 			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
-			&e.ReservationID, &at, &e.Count); err != nil {
+			&e.ReservationID, &at, &e.Count, &e.Tier); err != nil {
 			return nil, translate(err)
 		}
 		e.Latency, e.At = time.Duration(latency), decodeTime(at)

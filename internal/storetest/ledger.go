@@ -25,7 +25,7 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 		s, clock := setup(t)
 		e := &copydesk.LedgerEntry{CustomerID: "cus_a", UserID: "usr_a", Kind: "translation", JobID: "job_1",
 			Provider: "anthropic", Model: "claude", InputTokens: 10, OutputTokens: 20, CachedTokens: 5,
-			Cost: 123, Latency: 42 * time.Millisecond}
+			Cost: 123, Latency: 42 * time.Millisecond, Tier: copydesk.TierBatch}
 		if err := s.AppendLedger(ctx, e); err != nil {
 			t.Fatalf("AppendLedger: %v", err)
 		}
