@@ -28,7 +28,6 @@ func decodeOptTime(ns int64) time.Time {
 	return decodeTime(ns)
 }
 
-
 func scanBatchItem(r scanner) (*copydesk.BatchItem, error) {
 	var it copydesk.BatchItem
 	var completeBy, created, done int64
