@@ -130,6 +130,9 @@ func (s *Service) wait(call copydesk.ModelCall, item *copydesk.BatchItem) error 
 
 // Stream implements copydesk.ModelService.
 func (s *Service) Stream(ctx context.Context, call copydesk.ModelCall, onDelta func(string) error) (*copydesk.ModelResult, error) {
+	if call.Tier == "" {
+		call.Tier, call.CompleteBy = copydesk.TierFrom(ctx)
+	}
 	if call.Tier != copydesk.TierBatch || call.Request.IsEmbedding() {
 		return s.Next.Stream(ctx, call, onDelta)
 	}

@@ -195,3 +195,58 @@ type BatchStore interface {
 	// BatchSubmissionItems returns the items of a submission.
 	BatchSubmissionItems(ctx context.Context, id string) ([]*BatchItem, error)
 }
+
+// TierRequest is the service tier part of a content request (translation,
+// and any kind whose request carries it): "service_tier": "batch", or
+// "priority": "low" with a "complete_by" deadline, asks for the batch tier.
+type TierRequest struct {
+	// ServiceTier is "live" (default) or "batch".
+	ServiceTier string `json:"service_tier,omitempty"`
+	// CompleteBy is when the answer is needed at the latest (RFC 3339).
+	// With the batch tier, work still waiting close to it runs live.
+	CompleteBy *time.Time `json:"complete_by,omitempty"`
+}
+
+// Resolve validates t against now and the request's priority and returns
+// the tier it asks for and its deadline. Returns EINVALID naming the field
+// for an unknown tier or a deadline already past.
+func (t TierRequest) Resolve(priority string, now time.Time) (string, time.Time, error) {
+	if err := ValidateTier("service_tier", t.ServiceTier); err != nil {
+		return "", time.Time{}, err
+	}
+	var by time.Time
+	if t.CompleteBy != nil {
+		by = t.CompleteBy.UTC()
+		if !by.After(now) {
+			return "", time.Time{}, Errorf(EINVALID, "complete_by: %s is not in the future", by.Format(time.RFC3339))
+		}
+	}
+	tier := t.ServiceTier
+	if tier == "" && priority == "low" && !by.IsZero() {
+		tier = TierBatch
+	}
+	if tier == "" {
+		tier = TierLive
+	}
+	return tier, by, nil
+}
+
+type tierKey struct{}
+
+type tierValue struct {
+	tier string
+	by   time.Time
+}
+
+// WithTier returns a context whose model calls ask for tier, to be
+// answered by completeBy (zero: no deadline). The job service sets it from
+// a job's stored request.
+func WithTier(ctx context.Context, tier string, completeBy time.Time) context.Context {
+	return context.WithValue(ctx, tierKey{}, tierValue{tier, completeBy})
+}
+
+// TierFrom returns the tier and deadline of ctx ("" when none was set).
+func TierFrom(ctx context.Context) (string, time.Time) {
+	v, _ := ctx.Value(tierKey{}).(tierValue)
+	return v.tier, v.by
+}

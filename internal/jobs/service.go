@@ -316,7 +316,7 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 	startedAt := s.Clock.Now()
 	obs.JobStarted(job.Priority, startedAt.Sub(job.CreatedAt))
 
-	spanCtx, endSpan := runCtx, func(error) {}
+	spanCtx, endSpan := withTier(runCtx, job), func(error) {}
 	if s.Tracer != nil {
 		spanCtx, endSpan = s.Tracer.StartJob(runCtx, job, attempt, nil)
 	}
@@ -570,4 +570,22 @@ func taskOf(data any) string {
 		}
 	}
 	return ""
+}
+
+// withTier puts the service tier the job's stored request asked for
+// ("service_tier", "complete_by", "priority" at its top level) into ctx,
+// so that its model calls go to the batch tier when it asked for it.
+func withTier(ctx context.Context, job *copydesk.Job) context.Context {
+	var in struct {
+		copydesk.TierRequest
+		Priority string `json:"priority"`
+	}
+	if len(job.Input) == 0 || job.Input[0] != '{' || json.Unmarshal(job.Input, &in) != nil {
+		return ctx
+	}
+	tier, by, err := in.Resolve(in.Priority, time.Time{})
+	if err != nil || tier != copydesk.TierBatch {
+		return ctx
+	}
+	return copydesk.WithTier(ctx, tier, by)
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/analyze"
@@ -78,6 +79,9 @@ type Request struct {
 	Published bool `json:"published,omitempty"`
 	// Priority is critical, high (default), medium or low.
 	Priority string `json:"priority,omitempty"`
+	// TierRequest asks for the batch tier (service_tier, complete_by):
+	// the model work is then done by provider batches at the batch price.
+	copydesk.TierRequest
 }
 
 // Segment is one translated segment. Source and Text hold placeholders
@@ -191,6 +195,9 @@ func (s *Service) Translate(ctx context.Context, req *Request, customerID, userI
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
+		return nil, err
+	}
 	e, err := s.engine()
 	if err != nil {
 		return nil, err
@@ -256,6 +263,9 @@ func (s *Service) Validate(req *Request) error {
 		return err
 	}
 	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
 		return err
 	}
 	doc, err := segmentDoc(req.Format, req.Content, dntTerms(req.Glossary))
