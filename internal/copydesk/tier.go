@@ -250,3 +250,29 @@ func TierFrom(ctx context.Context) (string, time.Time) {
 	v, _ := ctx.Value(tierKey{}).(tierValue)
 	return v.tier, v.by
 }
+
+// CostTierRow sums the ledger rows of one kind (the part of the task
+// kind before its first dot: "analysis.grammar" counts as "analysis") and
+// tier: TierLive, TierBatch, or TierCached for cache hits.
+type CostTierRow struct {
+	Kind  string `json:"kind"`
+	Tier  string `json:"tier"`
+	Calls int64  `json:"calls"`
+	Cost  Micros `json:"cost"`
+	Saved Micros `json:"saved"`
+}
+
+// CostTiers is what the ledger says of a date range for the cost-per-page
+// report: sums per kind and tier, and the pages per kind (the distinct jobs
+// with a ledger row).
+type CostTiers struct {
+	Rows  []CostTierRow    `json:"rows"`
+	Pages map[string]int64 `json:"pages"`
+}
+
+// CostStore sums the ledger by kind and service tier.
+type CostStore interface {
+	// CostByTier sums the rows matching filter by kind and tier and counts
+	// the distinct jobs per kind. Returns EINVALID for a bad range.
+	CostByTier(ctx context.Context, filter UsageFilter) (*CostTiers, error)
+}

@@ -133,3 +133,43 @@ func insertLedgersSQL(entries []*copydesk.LedgerEntry) (string, []any) {
 			$15::text[], $16::timestamptz[], $17::bigint[], $18::text[])`,
 		[]any{ids, customers, users, kinds, jobs, providers, models, in, out, cached, cost, saved, hits, latency, reservations, at, calls, tiers}
 }
+
+var _ copydesk.CostStore = (*DB)(nil)
+
+// CostByTier sums the ledger by kind and tier. See copydesk.CostStore.
+func (db *DB) CostByTier(ctx context.Context, f copydesk.UsageFilter) (*copydesk.CostTiers, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	const where = `at >= $1 AND at < $2 AND ($3 = '' OR customer_id = $3) AND ($4 = '' OR user_id = $4)`
+	rows, err := db.pool.Query(ctx, `SELECT split_part(kind, '.', 1) AS k, CASE WHEN cache_hit THEN 'cached' ELSE tier END AS t,
+		SUM(calls)::bigint, SUM(cost)::bigint, SUM(saved)::bigint FROM ledger WHERE `+where+` GROUP BY k, t ORDER BY k, t`,
+		f.From, f.To, f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (copydesk.CostTierRow, error) {
+		var r copydesk.CostTierRow
+		err := row.Scan(&r.Kind, &r.Tier, &r.Calls, &r.Cost, &r.Saved)
+		return r, err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := &copydesk.CostTiers{Rows: append([]copydesk.CostTierRow{}, list...), Pages: map[string]int64{}}
+	prows, err := db.pool.Query(ctx, `SELECT split_part(kind, '.', 1) AS k, COUNT(DISTINCT job_id) FROM ledger
+		WHERE `+where+` AND job_id <> '' GROUP BY k`, f.From, f.To, f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	for prows.Next() {
+		var k string
+		var n int64
+		if err := prows.Scan(&k, &n); err != nil {
+			prows.Close()
+			return nil, translate(err)
+		}
+		out.Pages[k] = n
+	}
+	return out, translate(prows.Err())
+}

@@ -104,3 +104,49 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 		return nil
 	})
 }
+
+var _ copydesk.CostStore = (*DB)(nil)
+
+// topKindSQL is a ledger row's kind up to its first dot.
+const topKindSQL = `CASE WHEN instr(kind, '.') > 0 THEN substr(kind, 1, instr(kind, '.') - 1) ELSE kind END`
+
+// CostByTier sums the ledger by kind and tier. See copydesk.CostStore.
+func (db *DB) CostByTier(ctx context.Context, f copydesk.UsageFilter) (*copydesk.CostTiers, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	args := []any{encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID}
+	const where = `at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)`
+	rows, err := db.read.QueryContext(ctx, `SELECT `+topKindSQL+` AS k, CASE WHEN cache_hit THEN 'cached' ELSE tier END AS t,
+		SUM(calls), SUM(cost), SUM(saved) FROM ledger WHERE `+where+` GROUP BY k, t ORDER BY k, t`, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := &copydesk.CostTiers{Rows: []copydesk.CostTierRow{}, Pages: map[string]int64{}}
+	for rows.Next() {
+		var r copydesk.CostTierRow
+		if err := rows.Scan(&r.Kind, &r.Tier, &r.Calls, &r.Cost, &r.Saved); err != nil {
+			return nil, translate(err)
+		}
+		out.Rows = append(out.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	pages, err := db.read.QueryContext(ctx, `SELECT `+topKindSQL+` AS k, COUNT(DISTINCT job_id) FROM ledger
+		WHERE `+where+` AND job_id <> '' GROUP BY k`, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer pages.Close()
+	for pages.Next() {
+		var k string
+		var n int64
+		if err := pages.Scan(&k, &n); err != nil {
+			return nil, translate(err)
+		}
+		out.Pages[k] = n
+	}
+	return out, translate(pages.Err())
+}
