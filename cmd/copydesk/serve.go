@@ -53,6 +53,7 @@ type store interface {
 	copydesk.LedgerStore
 	copydesk.TranslationStore
 	copydesk.BatchStore
+	copydesk.CostStore
 	Ping(ctx context.Context) error
 	DeleteExpiredCache(ctx context.Context) (int, error)
 }
@@ -270,7 +271,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Tracing.Enabled() {
 		m.Jobs.Tracer = m.Tracing
 	}
-	m.ledger = &ledger.Reader{Store: m.Store, Pending: []ledger.Flusher{m.Budget}, Logger: m.Logger.With("component", "ledger")}
+	m.ledger = &ledger.Reader{Store: m.Store, Costs: m.Store, Pending: []ledger.Flusher{m.Budget}, Logger: m.Logger.With("component", "ledger")}
 	var calls, blocks copydesk.ModelService
 	if m.routed != nil {
 		m.hits = &ledger.Hits{Store: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "ledger")}

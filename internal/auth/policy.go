@@ -105,6 +105,7 @@ var Policy = []Route{
 	{Pattern: "PUT /v1/budgets/{customer_id}/users/{user_id}", Roles: owners, Scope: ScopeManage},
 
 	{Pattern: "GET /v1/usage", Roles: all, Scope: ScopeUsageRead},
+	{Pattern: "GET /v1/reports/cost-per-page", Roles: all, Scope: ScopeUsageRead},
 	{Pattern: "GET /v1/usage.csv", Roles: all, Scope: ScopeUsageRead},
 }
 

@@ -311,6 +311,7 @@ func (s *Server) registerRoutes() {
 		s.handle("POST", "/v1/cache/purge", s.handlePurgeCache)
 		s.handle("POST", "/v1/cache/warm", s.handleWarmCache)
 	}
+	s.registerCostReport()
 	if s.DailyReport != nil {
 		s.handle("GET", "/v1/reports/daily", func(w http.ResponseWriter, r *http.Request) {
 			d, err := s.DailyReport(r.Context())
