@@ -48,14 +48,9 @@ func TestBatchAgainstTheFake(t *testing.T) {
 			if err != nil || st.Done || st.Status != "in_progress" {
 				t.Fatalf("PollBatch while running: got %+v, %v; want in_progress", st, err)
 			}
-			b.Delay = 0 // batches created from now on are done at once; make this one done too
-			srv2 := providertest.NewTestServer(t, providertest.Options{Batch: b})
-			c2 := MustNew(t, openai.Config{Name: "oa", APIKey: "k", BaseURL: srv2.URL + "/v1/"})
-			id, err = c2.SubmitBatch(ctx, "gpt-sim", batchReqs(4))
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err = c2.PollBatch(ctx, id)
+			b.Delay = 0 // finishes the batch already created
+			srv.SetBatch(b)
+			st, err = c.PollBatch(ctx, id)
 			if err != nil || !st.Done || st.Status != tt.status {
 				t.Fatalf("PollBatch: got %+v, %v; want done, %s", st, err, tt.status)
 			}
@@ -77,7 +72,7 @@ func TestBatchAgainstTheFake(t *testing.T) {
 			if ok != tt.ok || failed != tt.failed {
 				t.Errorf("got %d answers and %d failures, want %d and %d", ok, failed, tt.ok, tt.failed)
 			}
-			if n, batches := srv2.BatchRequests(); n != 4 || batches != 1 {
+			if n, batches := srv.BatchRequests(); n != 4 || batches != 1 {
 				t.Errorf("fake got %d requests in %d batches, want 4 in 1", n, batches)
 			}
 		})

@@ -15,7 +15,9 @@ import (
 // /v1/batches). The zero value completes every batch at once with every
 // request answered.
 type BatchBehaviour struct {
-	// Delay is how long a batch stays in progress after it is created.
+	// Delay is how long a batch stays in progress after it is created
+	// (read when the batch is polled: lowering it finishes batches
+	// already created).
 	Delay time.Duration
 	// FailEvery, when positive, fails every FailEvery-th request of a batch
 	// (1-based: the FailEvery-th, 2·FailEvery-th…) with a 500 in the error
@@ -42,7 +44,6 @@ type simBatch struct {
 	total, failed             int
 	results, errs             []byte // the output and error files, made at creation
 	expire                    bool
-	delay                     time.Duration
 }
 
 // SetBatch sets how batches behave from now on.
@@ -133,7 +134,7 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, oaiError{oaiErrorBody{Message: "[simulated] no such input file", Type: "invalid_request_error"}})
 		return
 	}
-	sb := &simBatch{input: in.InputFileID, created: time.Now(), expire: b.Expire, delay: b.Delay}
+	sb := &simBatch{input: in.InputFileID, created: time.Now(), expire: b.Expire}
 	var out, errs bytes.Buffer
 	sc := bufio.NewScanner(bytes.NewReader(input))
 	sc.Buffer(make([]byte, 0, 64<<10), maxBody)
@@ -155,6 +156,7 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 		hr, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(line.Body))
 		hr.Header.Set("Authorization", "Bearer "+key)
 		req, err := parseOpenAI(hr)
+		req.Batch = true
 		writeLine := func(buf *bytes.Buffer, status int, body any) {
 			_ = json.NewEncoder(buf).Encode(map[string]any{"id": "batch_req_" + line.CustomID, "custom_id": line.CustomID,
 				"response": map[string]any{"status_code": status, "request_id": "req_" + line.CustomID, "body": body}, "error": nil})
@@ -191,16 +193,18 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.batch.batches[sb.id] = sb
 	s.batch.mu.Unlock()
-	writeJSON(w, http.StatusOK, sb.object(time.Now()))
+	writeJSON(w, http.StatusOK, sb.object(time.Now(), b.Delay))
 }
 
-// object is the batch as OpenAI shows it at now: in progress until its
-// delay has passed, then completed (or expired) with its files.
-func (sb *simBatch) object(now time.Time) map[string]any {
+// object is the batch as OpenAI shows it at now: in progress until delay
+// (the current BatchBehaviour's, so that SetBatch can finish batches
+// already created) has passed since its creation, then completed (or
+// expired) with its files.
+func (sb *simBatch) object(now time.Time, delay time.Duration) map[string]any {
 	o := map[string]any{"id": sb.id, "object": "batch", "endpoint": "/v1/chat/completions", "input_file_id": sb.input,
 		"completion_window": "24h", "created_at": sb.created.Unix(), "expires_at": sb.created.Add(24 * time.Hour).Unix(),
 		"request_counts": map[string]int{"total": sb.total, "completed": 0, "failed": 0}, "status": "in_progress"}
-	if now.Sub(sb.created) < sb.delay {
+	if now.Sub(sb.created) < delay {
 		return o
 	}
 	o["status"] = "completed"
@@ -223,10 +227,11 @@ func (sb *simBatch) object(now time.Time) map[string]any {
 func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request) {
 	s.batch.mu.Lock()
 	sb, ok := s.batch.batches[r.PathValue("id")]
+	delay := s.batch.b.Delay
 	s.batch.mu.Unlock()
 	if !ok {
 		writeJSON(w, http.StatusNotFound, oaiErrorFor(http.StatusNotFound))
 		return
 	}
-	writeJSON(w, http.StatusOK, sb.object(time.Now()))
+	writeJSON(w, http.StatusOK, sb.object(time.Now(), delay))
 }

@@ -125,6 +125,8 @@ type Request struct {
 	Dimensions int
 	// CountTokens is true for a token counting call.
 	CountTokens bool
+	// Batch is true for a request that came in a batch input file.
+	Batch bool
 }
 
 // Options configures a Server. The zero value answers every call at once.
