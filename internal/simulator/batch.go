@@ -35,7 +35,8 @@ type batchState struct {
 	files    map[string][]byte
 	batches  map[string]*simBatch
 	seq      int
-	requests int // requests received in batch input files
+	requests int            // requests received in batch input files
+	ids      map[string]int // custom id → times received
 }
 
 type simBatch struct {
@@ -51,6 +52,18 @@ func (s *Server) SetBatch(b BatchBehaviour) {
 	s.batch.mu.Lock()
 	defer s.batch.mu.Unlock()
 	s.batch.b = b
+}
+
+// BatchDuplicates returns how many requests came in a batch with a custom
+// id an earlier batch request already carried (0: nothing submitted twice).
+func (s *Server) BatchDuplicates() int {
+	s.batch.mu.Lock()
+	defer s.batch.mu.Unlock()
+	n := 0
+	for _, c := range s.batch.ids {
+		n += c - 1
+	}
+	return n
 }
 
 // BatchRequests returns how many requests batch input files carried, and
@@ -153,6 +166,9 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sb.total++
+		s.batch.mu.Lock()
+		s.batch.ids[line.CustomID]++
+		s.batch.mu.Unlock()
 		hr, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", bytes.NewReader(line.Body))
 		hr.Header.Set("Authorization", "Bearer "+key)
 		req, err := parseOpenAI(hr)

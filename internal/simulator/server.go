@@ -218,7 +218,7 @@ func NewServer(opts Options) *Server {
 		def:      opts.Default,
 		rng:      rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
 		byPrompt: make(map[string]int),
-		batch:    batchState{b: opts.Batch, files: map[string][]byte{}, batches: map[string]*simBatch{}},
+		batch:    batchState{b: opts.Batch, files: map[string][]byte{}, batches: map[string]*simBatch{}, ids: map[string]int{}},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.serveOpenAI)
