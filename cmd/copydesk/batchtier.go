@@ -1,7 +1,13 @@
 package main
 
 import (
+	"cmp"
+	"context"
+	"strings"
+	"time"
+
 	"github.com/copydesk/copydesk/internal/batchtier"
+	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
 // batchTier builds the batch-tier link of the chain and its poller from
@@ -18,4 +24,12 @@ func (m *Main) batchTier() *batchtier.Service {
 		Clock: m.Clock, Tick: cfg.Tick, MaxPoll: cfg.MaxPoll, MaxItems: cfg.MaxItems, Logger: logger}
 	return &batchtier.Service{Store: m.Store, Directory: m.routed.Router, Providers: providers, Prices: prices,
 		Budget: m.Budget, Clock: m.Clock, Recheck: cfg.Recheck, LiveMargin: cfg.LiveMargin, Logger: logger}
+}
+
+// costPerPage is the daily digest's cost-per-page section.
+func (m *Main) costPerPage(ctx context.Context, from, to time.Time) (any, error) {
+	if m.ledger == nil {
+		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "no cost ledger")
+	}
+	return m.ledger.CostPerPage(ctx, copydesk.UsageFilter{From: from, To: to}, cmp.Or(strings.ToUpper(m.Config.Pricing.Currency), "USD"))
 }

@@ -223,6 +223,17 @@ func TestBatchTierTranslatesASite(t *testing.T) {
 	if tiers["batch"].Cost != total || tiers["live"].Calls == 0 || rep.BaselinePer1000Pages != ledger.BaselinePer1000Pages {
 		t.Errorf("cost report: got tiers %+v, want batch cost %d and live calls", tiers, total)
 	}
+
+	// The daily digest carries the same section.
+	r = call(t, base, "GET", "/v1/reports/daily", key, nil)
+	MustStatus(t, r, 200, "daily report")
+	var digest struct {
+		CostPerPage *ledger.CostPerPageReport `json:"cost_per_page"`
+	}
+	r.json(t, &digest)
+	if digest.CostPerPage == nil || digest.CostPerPage.Total.Cost < total {
+		t.Errorf("daily digest: got cost_per_page %+v, want the ledger's cost per page (at least %d)", digest.CostPerPage, total)
+	}
 }
 
 func TestServiceTierValidation(t *testing.T) {
