@@ -66,3 +66,10 @@ func TestBatchStore(t *testing.T) {
 		return MustOpen(t, clock)
 	})
 }
+
+func TestCostStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestCostStore(t, func(t *testing.T, clock copydesk.Clock) storetest.CostLedgerStore {
+		return MustOpen(t, clock)
+	})
+}

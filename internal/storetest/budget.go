@@ -17,7 +17,6 @@ type MoneyStore interface {
 	copydesk.AccessStore
 	copydesk.BudgetStore
 	copydesk.LedgerStore
-	copydesk.CostStore
 }
 
 // NewMoneyStore builds a fresh, empty MoneyStore that reads time from clock
