@@ -39,11 +39,12 @@ type batchState struct {
 	ids      map[string]int // custom id → times received
 }
 
+// simBatch is one batch; its output and error files (made at creation)
+// are among the files, named by output and errors.
 type simBatch struct {
 	id, input, output, errors string
 	created                   time.Time
 	total, failed             int
-	results, errs             []byte // the output and error files, made at creation
 	expire                    bool
 }
 
