@@ -219,6 +219,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"PUT /v1/budgets/{customer_id}/users/{user_id}", "/v1/budgets/" + clientA.CustomerID + "/users/" + userA.UserID, func(string) any { return map[string]any{"limit": 1_000_000_000} }, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(404), "*": ok(403)}},
 		{"GET /v1/usage", "/v1/usage?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 		{"GET /v1/usage.csv", "/v1/usage.csv?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
+		{"GET /v1/reports/cost-per-page", "/v1/reports/cost-per-page?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 	}
 	covered := map[string]bool{}
 	for _, tc := range cases {

@@ -66,6 +66,8 @@ type Config struct {
 	Queue QueueConfig `yaml:"queue"`
 	// Batches tunes the bulk jobs of POST /v1/batches.
 	Batches BatchConfig `yaml:"batches"`
+	// BatchTier tunes the batch service tier (requests with "service_tier": "batch").
+	BatchTier BatchTierConfig `yaml:"batch_tier"`
 	// Providers are the model APIs. Default: from OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY / GOOGLE_API_KEY.
 	Providers []ProviderConfig `yaml:"providers"`
 	// Routing maps task kinds to model classes and classes to failover chains of endpoints. Default: quality, fast and budget models of each provider.
@@ -108,6 +110,21 @@ type BatchConfig struct {
 	MaxItems int `yaml:"max_items"`
 	// BodyLimit caps the body of POST /v1/batches in bytes (each item is still held to max_content). Default 64 MiB.
 	BodyLimit int64 `yaml:"body_limit"`
+}
+
+// BatchTierConfig tunes the batch service tier: model work grouped into
+// provider batch submissions (OpenAI Batch API) at the batch price.
+type BatchTierConfig struct {
+	// Tick is how often pending batch items are submitted and open provider batches polled; a batch's polls start at Tick and double up to MaxPoll. Default 5s.
+	Tick time.Duration `yaml:"tick"`
+	// Recheck is how long a job waiting on a provider batch sleeps before it looks again (its worker slot is free meanwhile). Default 30s.
+	Recheck time.Duration `yaml:"recheck"`
+	// LiveMargin: work still waiting this close to its complete_by runs live, at the list price. Default 10m.
+	LiveMargin time.Duration `yaml:"live_margin"`
+	// MaxPoll caps the time between two polls of one provider batch. Default 5m.
+	MaxPoll time.Duration `yaml:"max_poll"`
+	// MaxItems caps the requests of one provider batch. Default 10000.
+	MaxItems int `yaml:"max_items"`
 }
 
 // QueueConfig tunes the job queue.
@@ -302,6 +319,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Batches.Concurrency < 0 || c.Batches.Concurrency > 256 {
 		return &ConfigError{Field: "batches.concurrency", Message: fmt.Sprintf("%d is outside 1 … 256 (0: the default)", c.Batches.Concurrency)}
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"batch_tier.tick", c.BatchTier.Tick}, {"batch_tier.recheck", c.BatchTier.Recheck}, {"batch_tier.live_margin", c.BatchTier.LiveMargin}, {"batch_tier.max_poll", c.BatchTier.MaxPoll}} {
+		if d.v < 0 {
+			return &ConfigError{Field: d.field, Message: fmt.Sprintf("%s is negative (0: the default)", d.v)}
+		}
+	}
+	if c.BatchTier.MaxItems < 0 || c.BatchTier.MaxItems > 50_000 {
+		return &ConfigError{Field: "batch_tier.max_items", Message: fmt.Sprintf("%d is outside 1 … 50000 (0: the default; OpenAI takes at most 50000 requests per batch)", c.BatchTier.MaxItems)}
 	}
 	if c.Batches.MaxItems < 0 || c.Batches.MaxItems > 1_000_000 {
 		return &ConfigError{Field: "batches.max_items", Message: fmt.Sprintf("%d is outside 1 … 1000000 (0: the default)", c.Batches.MaxItems)}

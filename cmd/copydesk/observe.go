@@ -93,6 +93,7 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 	eng, err := alert.New(alert.Config{
 		Rules: rules, Source: source, Notifiers: notifiers, Ledger: alert.LedgerFunc(m.usageBetween),
 		DigestHour: oc.DigestHour, Logger: m.Logger.With("component", "alert"), Clock: m.Clock,
+		CostPerPage: m.costPerPage,
 	})
 	if err != nil {
 		return &ConfigError{Field: "observability", Message: copydesk.ErrorMessage(err)}

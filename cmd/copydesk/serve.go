@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/copydesk/copydesk/internal/batchtier"
 	"io"
 	"log/slog"
 	"net"
@@ -51,6 +52,8 @@ type store interface {
 	copydesk.BudgetJournal
 	copydesk.LedgerStore
 	copydesk.TranslationStore
+	copydesk.BatchStore
+	copydesk.CostStore
 	Ping(ctx context.Context) error
 	DeleteExpiredCache(ctx context.Context) (int, error)
 }
@@ -94,11 +97,13 @@ type Main struct {
 	Tracing *trace.Tracing
 	access  *auth.CachingStore // the access store with verified credentials remembered
 	routed  *router.Service    // the routed model service built from the configuration
-	hits    *ledger.Hits       // cache-hit savings summed for the ledger
-	ledger  *ledger.Reader     // the ledger, read after what is held back is written
-	Queue   queue
-	Jobs    *jobs.Service
-	HTTP    *cdhttp.Server
+
+	batchPoller *batchtier.Poller // submits and collects provider batches (leader only); nil without batch APIs
+	hits        *ledger.Hits      // cache-hit savings summed for the ledger
+	ledger      *ledger.Reader    // the ledger, read after what is held back is written
+	Queue       queue
+	Jobs        *jobs.Service
+	HTTP        *cdhttp.Server
 	// Auth authenticates API callers; Limiter rate-limits them (in Redis,
 	// shared by the instances, when redis_url is set); Budget guards every
 	// provider call with the customer's budget.
@@ -266,7 +271,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Tracing.Enabled() {
 		m.Jobs.Tracer = m.Tracing
 	}
-	m.ledger = &ledger.Reader{Store: m.Store, Pending: []ledger.Flusher{m.Budget}, Logger: m.Logger.With("component", "ledger")}
+	m.ledger = &ledger.Reader{Store: m.Store, Costs: m.Store, Pending: []ledger.Flusher{m.Budget}, Logger: m.Logger.With("component", "ledger")}
 	var calls, blocks copydesk.ModelService
 	if m.routed != nil {
 		m.hits = &ledger.Hits{Store: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "ledger")}
@@ -279,9 +284,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			defer cancel()
 			return m.hits.Stop(ctx)
 		})
+		bt := m.batchTier()
 		ch, err := chain.New(chain.Config{
 			Next: m.routed, Budget: m.Budget, OnBudgetEvents: m.publishBudgetEvents, OnSettled: m.budgetSettled,
 			Cache: m.Cache, ModelSet: m.modelSet(), Hits: m.hits, Logger: m.Logger.With("component", "budget"),
+			Batch: bt,
 		})
 		if err != nil {
 			return err
@@ -395,6 +402,12 @@ func (m *Main) startLeaderWork() {
 			m.Logger.Error("start the budget sweeper", "err", err)
 		}
 		defer sw.Stop()
+		if m.batchPoller != nil {
+			if err := m.batchPoller.Start(ctx); err != nil {
+				m.Logger.Error("start the batch tier poller", "err", err)
+			}
+			defer m.batchPoller.Stop()
+		}
 		m.sweep(ctx)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

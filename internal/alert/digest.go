@@ -51,6 +51,9 @@ type Digest struct {
 	Features []FeatureUse `json:"features"`
 	// Cache is the cache's figures over the period.
 	Cache CacheReport `json:"cache"`
+	// CostPerPage is the cost per 1,000 pages by kind and service tier
+	// (live, batch, cached) over the period, when configured.
+	CostPerPage any `json:"cost_per_page,omitempty"`
 }
 
 // Amount is money in one currency.
@@ -122,6 +125,13 @@ func (e *Engine) BuildDigest(ctx context.Context, from, to time.Time) (*Digest, 
 		return nil, err
 	}
 	d := Summarize(from, to, recs)
+	if e.cfg.CostPerPage != nil {
+		if cp, err := e.cfg.CostPerPage(ctx, from, to); err != nil {
+			e.cfg.Logger.WarnContext(ctx, "digest: cost per page", "error", err)
+		} else {
+			d.CostPerPage = cp
+		}
+	}
 	e.mu.Lock()
 	d.Cache = e.cacheReport(from, to, d.Cache.ProviderCachedShare)
 	e.mu.Unlock()

@@ -85,6 +85,9 @@ type Config struct {
 	Interval time.Duration
 	// Ledger supplies usage records for the daily digest. Nil: no digest.
 	Ledger LedgerSource
+	// CostPerPage, when set, adds the cost per 1,000 pages by kind and
+	// service tier over the digest's period (ledger.Reader.CostPerPage).
+	CostPerPage func(ctx context.Context, from, to time.Time) (any, error)
 	// DigestHour is the hour (0-23, in Location) the daily digest is built
 	// for the 24 hours before it; -1 turns the scheduled digest off.
 	// Default 0 (midnight).

@@ -59,8 +59,8 @@ const (
 	EventItemFailed = "item.failed"
 )
 
-// Request asks for a batch (copydesk.BatchRequest).
-type Request = copydesk.BatchRequest
+// Request asks for a batch (copydesk.BulkRequest).
+type Request = copydesk.BulkRequest
 
 // input is the parent job's stored input. Kind and Total come first so
 // that Header reads them without decoding the items.
@@ -74,8 +74,8 @@ type input struct {
 // Counts sum a batch's items (copydesk.BatchCounts).
 type Counts = copydesk.BatchCounts
 
-// ItemResult is one finished item (copydesk.BatchItem).
-type ItemResult = copydesk.BatchItem
+// ItemResult is one finished item (copydesk.BulkItem).
+type ItemResult = copydesk.BulkItem
 
 // Services are the item kinds' services. A nil service refuses its kind.
 type Services struct {

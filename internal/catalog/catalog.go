@@ -284,6 +284,7 @@ func (p Price) price(model string) pricing.Price {
 		CachedInputPerMTok: copydesk.Micros(p.CachedInput), LongContextThreshold: p.LongContextThreshold,
 		LongInputPerMTok: copydesk.Micros(p.LongInput), LongOutputPerMTok: copydesk.Micros(p.LongOutput),
 		LongCachedInputPerMTok: copydesk.Micros(p.LongCachedInput), Effective: p.Effective.Time, Source: p.Source,
+		BatchInputPerMTok: copydesk.Micros(p.BatchInput), BatchOutputPerMTok: copydesk.Micros(p.BatchOutput),
 	}
 }
 

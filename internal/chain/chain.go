@@ -8,13 +8,17 @@
 //	                 (a batch item's cost and cache count), if any
 //	  → ledger.Savings   records what a cache hit saved (summed per minute)
 //	  → cache.Models   answers identical calls once (L1 → L2 → one call)
+//	  → batchtier      a call of service tier "batch" becomes a durable
+//	                   batch item answered by a provider batch at the
+//	                   batch price (or live near its deadline); other
+//	                   calls pass (only when Config.Batch is set)
 //	  → budget.Guard   reserves the maximum cost, settles the actual one
 //	  → Next           the routed service (router.Service: rules, limits,
 //	                   breakers, failover, metrics, spans) → provider adapter
 //
 //	Blocks (deep analysis and translation, which cache per block or
 //	segment themselves with cache.DoBlocks):
-//	  metered → budget.Guard → Next
+//	  metered → batchtier → budget.Guard → Next
 //
 // A cache hit never reaches the budget guard, so it costs nothing and takes
 // no reservation; a miss pays once however many callers wait on it.
@@ -24,6 +28,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/copydesk/copydesk/internal/batchtier"
 	"github.com/copydesk/copydesk/internal/budget"
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -53,6 +58,10 @@ type Config struct {
 	Hits *ledger.Hits
 	// Logger receives settlement failures. Default: discard.
 	Logger *slog.Logger
+	// Batch, when set, is the batch-tier link; New sets its Next (the
+	// budget guard, or Next without budget). Nil: no batch tier, every
+	// call is live.
+	Batch *batchtier.Service
 }
 
 // Chain is the built chain.
@@ -80,6 +89,10 @@ func New(cfg Config) (*Chain, error) {
 		}
 		blocks = &budget.Guard{Next: cfg.Next, Budget: cfg.Budget, Estimator: est,
 			OnEvents: cfg.OnBudgetEvents, OnSettled: cfg.OnSettled, Logger: cfg.Logger}
+	}
+	if cfg.Batch != nil {
+		cfg.Batch.Next = blocks
+		blocks = cfg.Batch
 	}
 	calls := copydesk.ModelService(&cache.Models{Next: blocks, Cache: cfg.Cache, ModelSet: cfg.ModelSet})
 	if cfg.Hits != nil {

@@ -398,6 +398,9 @@ type LedgerEntry struct {
 	Latency       time.Duration `json:"latency"`
 	ReservationID string        `json:"reservation_id,omitempty"`
 	At            time.Time     `json:"at"`
+	// Tier is the service tier the call was made at: TierLive or
+	// TierBatch. Prepare makes "" into TierLive.
+	Tier string `json:"tier"`
 }
 
 // BudgetStore persists budgets, reservations and, in the same transactions,
@@ -818,6 +821,13 @@ func (e *LedgerEntry) Prepare(now time.Time) error {
 	}
 	if e.Count == 0 {
 		e.Count = 1
+	}
+	switch e.Tier {
+	case "":
+		e.Tier = TierLive
+	case TierLive, TierBatch:
+	default:
+		return Errorf(EINVALID, "ledger tier %q is not live or batch", e.Tier)
 	}
 	if e.ID == "" {
 		e.ID = NewID(LedgerIDPrefix, now)

@@ -168,6 +168,9 @@ type TranslationRequest struct {
 	Published bool `json:"published,omitempty"`
 	// Priority is critical, high (default), medium or low.
 	Priority string `json:"priority,omitempty"`
+	// TierRequest asks for the batch tier (service_tier, complete_by):
+	// the model work is then done by provider batches at the batch price.
+	TierRequest
 }
 
 // TranslatedSegment is one translated segment. Source and Text hold
@@ -261,8 +264,8 @@ type TranslationService interface {
 // BatchJobKind is the job kind of a bulk job (the parent of its items).
 const BatchJobKind = "batch"
 
-// BatchRequest asks for a bulk job.
-type BatchRequest struct {
+// BulkRequest asks for a bulk job.
+type BulkRequest struct {
 	// Kind is the kind of every item (analysis, translation, generation,
 	// seo_suggestions).
 	Kind string `json:"kind"`
@@ -293,8 +296,8 @@ type BatchCounts struct {
 	Cost Micros `json:"cost"`
 }
 
-// BatchItem is one finished item of a batch.
-type BatchItem struct {
+// BulkItem is one finished item of a bulk job.
+type BulkItem struct {
 	Index int `json:"index"`
 	// Status is "succeeded", "partial" (some of the item's tasks failed)
 	// or "failed".
@@ -316,7 +319,7 @@ type BatchItem struct {
 	Counts *BatchCounts `json:"counts,omitempty"`
 }
 
-// BatchAccepted answers a BatchRequest.
+// BatchAccepted answers a BulkRequest.
 type BatchAccepted struct {
 	// Job is the parent job (queued).
 	Job *Job
@@ -331,7 +334,7 @@ type BatchStatus struct {
 	Counts BatchCounts  `json:"counts"`
 	Offset int          `json:"offset"`
 	Limit  int          `json:"limit"`
-	Items  []*BatchItem `json:"items"`
+	Items  []*BulkItem `json:"items"`
 }
 
 // BatchService accepts bulk jobs and reads their results.
@@ -341,7 +344,7 @@ type BatchService interface {
 	// EINVALID for an unknown kind, no items, too many or a bad item, the
 	// code of an item's check (ETOOLARGE, EUNPROCESSABLE, ENOPROVIDER) and
 	// the submitter's errors.
-	Submit(ctx context.Context, req *BatchRequest, customerID, userID string) (*BatchAccepted, error)
+	Submit(ctx context.Context, req *BulkRequest, customerID, userID string) (*BatchAccepted, error)
 	// Status returns the batch's counts and the finished items with an
 	// index in [offset, offset+limit). Returns EINVALID for a job that is
 	// not a batch or a bad page.
@@ -349,5 +352,5 @@ type BatchService interface {
 	// Results calls fn with every finished item, in the order they
 	// finished, without holding them all in memory. Returns EINVALID for
 	// a job that is not a batch, and fn's error.
-	Results(ctx context.Context, job *Job, fn func(*BatchItem) error) error
+	Results(ctx context.Context, job *Job, fn func(*BulkItem) error) error
 }

@@ -33,6 +33,9 @@ func Retryable(err error) bool {
 	if errors.As(err, &pe) {
 		return pe.Kind.Retryable()
 	}
+	if _, ok := IsWait(err); ok {
+		return true
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
@@ -90,6 +93,15 @@ type ModelCall struct {
 	// returned; an error makes the call fail with ProviderInvalid and
 	// nothing is cached.
 	Validate func(*ModelResponse) error
+	// Tier is the service tier asked for: "" or TierLive for a live call,
+	// TierBatch to have the call answered by a provider batch at the
+	// batch price (the call then returns a *WaitError until the answer is
+	// in). It is not part of the cache key: a batch answer serves live
+	// callers too.
+	Tier string
+	// CompleteBy, for a batch call, is when the answer is needed: close
+	// to it, a call still waiting runs live. Zero: no deadline.
+	CompleteBy time.Time
 }
 
 // ModelResult is a finished model call with its accounting.

@@ -53,4 +53,5 @@ type UsageRecord struct {
 	Attempts     int           `json:"attempts"`              // provider calls made, the successful one included
 	Decision     RouteDecision `json:"decision"`              // how the call was routed
 	At           time.Time     `json:"at"`                    // when the call finished
+	Tier         string        `json:"tier,omitempty"`        // TierBatch for a batch answer; "" (live) otherwise
 }

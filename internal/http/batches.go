@@ -53,7 +53,7 @@ type batchView struct {
 	// DELETE's answer).
 	Offset *int                  `json:"offset,omitempty"`
 	Limit  *int                  `json:"limit,omitempty"`
-	Items  []*copydesk.BatchItem `json:"items,omitempty"`
+	Items  []*copydesk.BulkItem `json:"items,omitempty"`
 }
 
 func batchURLs(id string) (url, stream, results string) {
@@ -70,7 +70,7 @@ func (s *Server) handleCreateBatch(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req copydesk.BatchRequest
+	var req copydesk.BulkRequest
 	if err := s.decodeBatch(w, r, &req); err != nil {
 		if s.allow(w, r, p, copydesk.PriorityLow) {
 			s.writeError(w, r, err)
@@ -103,7 +103,7 @@ func (s *Server) handleCreateBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeBatch reads a batch request as JSON or JSONL.
-func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request, req *copydesk.BatchRequest) error {
+func (s *Server) decodeBatch(w http.ResponseWriter, r *http.Request, req *copydesk.BulkRequest) error {
 	limit := s.BatchBodyLimit
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/jsonl" && mt != "application/x-ndjson" {
@@ -195,7 +195,7 @@ func (s *Server) viewBatch(job *copydesk.Job, st *copydesk.BatchStatus, page boo
 	if page {
 		v.Offset, v.Limit, v.Items = &st.Offset, &st.Limit, st.Items
 		if v.Items == nil {
-			v.Items = []*copydesk.BatchItem{}
+			v.Items = []*copydesk.BulkItem{}
 		}
 	}
 	return v
@@ -219,7 +219,7 @@ func (s *Server) handleBatchResults(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	wrote := false
-	err = s.Batches.Results(r.Context(), job, func(it *copydesk.BatchItem) error {
+	err = s.Batches.Results(r.Context(), job, func(it *copydesk.BulkItem) error {
 		wrote = true
 		return enc.Encode(it)
 	})

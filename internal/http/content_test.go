@@ -255,7 +255,7 @@ func TestBatches(t *testing.T) {
 	t.Parallel()
 	var bs *fakeBatches
 	ts := MustServer(t, func(s *Server) {
-		bs = &fakeBatches{jobs: s.Jobs.(*fakeJobs), done: []*copydesk.BatchItem{{Index: 0, Status: "succeeded", Result: json.RawMessage(`{"ok":true}`)}}}
+		bs = &fakeBatches{jobs: s.Jobs.(*fakeJobs), done: []*copydesk.BulkItem{{Index: 0, Status: "succeeded", Result: json.RawMessage(`{"ok":true}`)}}}
 		s.Batches = bs
 	})
 	w := ts.do(t, "POST", "/v1/batches", "user", map[string]any{"kind": "analysis", "items": []any{map[string]any{"content": "a"}, map[string]any{"content": "b"}}})

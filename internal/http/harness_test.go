@@ -272,11 +272,11 @@ func (idleFeed) Close()                          {}
 // fakeBatches accepts batches as jobs of fakeJobs.
 type fakeBatches struct {
 	jobs *fakeJobs
-	done []*copydesk.BatchItem
+	done []*copydesk.BulkItem
 	err  error
 }
 
-func (f *fakeBatches) Submit(_ context.Context, req *copydesk.BatchRequest, customerID, userID string) (*copydesk.BatchAccepted, error) {
+func (f *fakeBatches) Submit(_ context.Context, req *copydesk.BulkRequest, customerID, userID string) (*copydesk.BatchAccepted, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -294,7 +294,7 @@ func (f *fakeBatches) Status(_ context.Context, job *copydesk.Job, offset, limit
 		Offset: offset, Limit: limit, Items: f.done}, nil
 }
 
-func (f *fakeBatches) Results(_ context.Context, job *copydesk.Job, fn func(*copydesk.BatchItem) error) error {
+func (f *fakeBatches) Results(_ context.Context, job *copydesk.Job, fn func(*copydesk.BulkItem) error) error {
 	if f.err != nil {
 		return f.err
 	}

@@ -120,6 +120,7 @@ func (s *Server) registerRoutes() {
 	s.handle("PUT", "/v1/budgets/{customer_id}/users/{user_id}", owners(auth.ScopeManage), s.handlePutUserBudget)
 	s.handle("GET", "/v1/usage", anyRole(auth.ScopeUsageRead), s.handleUsage)
 	s.handle("GET", "/v1/usage.csv", anyRole(auth.ScopeUsageRead), s.handleUsageCSV)
+	s.handle("GET", "/v1/reports/cost-per-page", anyRole(auth.ScopeUsageRead), s.handleCostPerPage)
 
 	// Operations; each is left out when its dependency is not set.
 	if s.MetricsHandler != nil {

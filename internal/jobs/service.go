@@ -316,7 +316,7 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 	startedAt := s.Clock.Now()
 	obs.JobStarted(job.Priority, startedAt.Sub(job.CreatedAt))
 
-	spanCtx, endSpan := runCtx, func(error) {}
+	spanCtx, endSpan := withTier(runCtx, job), func(error) {}
 	if s.Tracer != nil {
 		spanCtx, endSpan = s.Tracer.StartJob(runCtx, job, attempt, nil)
 	}
@@ -352,6 +352,25 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		runErr = &copydesk.ProviderError{Kind: copydesk.ProviderTimeout, Provider: "copydesk",
 			Message: "the attempt ran past the job timeout (queue.job_timeout)", Err: runErr}
 		ctx = context.WithoutCancel(ctx)
+	}
+	if we, ok := copydesk.IsWait(runErr); ok {
+		// Work handed to a provider batch: run again later without
+		// counting this run as an attempt.
+		attempted(copydesk.JobQueued)
+		waiting, err := newEvent(jobID, "job.waiting", map[string]any{"message": we.Message, "after_ms": we.After.Milliseconds()})
+		if err != nil {
+			return err
+		}
+		queued, prev := copydesk.JobQueued, attempt-1
+		switch _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &queued, Attempts: &prev, Event: waiting}); copydesk.ErrorCode(err) {
+		case "":
+			s.Broker.Publish(waiting)
+		case copydesk.ECONFLICT: // cancelled meanwhile
+			return nil
+		default:
+			return err
+		}
+		return &copydesk.RetryError{Err: runErr, After: max(we.After, time.Millisecond)}
 	}
 	max := s.MaxAttempts
 	if max <= 0 {
@@ -551,4 +570,22 @@ func taskOf(data any) string {
 		}
 	}
 	return ""
+}
+
+// withTier puts the service tier the job's stored request asked for
+// ("service_tier", "complete_by", "priority" at its top level) into ctx,
+// so that its model calls go to the batch tier when it asked for it.
+func withTier(ctx context.Context, job *copydesk.Job) context.Context {
+	var in struct {
+		copydesk.TierRequest
+		Priority string `json:"priority"`
+	}
+	if len(job.Input) == 0 || job.Input[0] != '{' || json.Unmarshal(job.Input, &in) != nil {
+		return ctx
+	}
+	tier, by, err := in.Resolve(in.Priority, time.Time{})
+	if err != nil || tier != copydesk.TierBatch {
+		return ctx
+	}
+	return copydesk.WithTier(ctx, tier, by)
 }

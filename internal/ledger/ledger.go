@@ -202,6 +202,9 @@ type Flusher interface {
 type Reader struct {
 	// Store holds the ledger. Required.
 	Store copydesk.LedgerStore
+	// Costs sums the ledger by tier for CostPerPage; nil: that report is
+	// unavailable.
+	Costs copydesk.CostStore
 	// Pending are written before each read; their failures are logged and
 	// the read goes on.
 	Pending []Flusher
@@ -230,4 +233,18 @@ func (r *Reader) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copy
 func (r *Reader) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copydesk.LedgerEntry, error) {
 	r.flush(ctx)
 	return r.Store.FindLedger(ctx, f)
+}
+
+// CostPerPage builds the cost-per-page report of f after a flush.
+// Returns EUNAVAILABLE when the Reader has no Costs store.
+func (r *Reader) CostPerPage(ctx context.Context, f copydesk.UsageFilter, currency string) (*CostPerPageReport, error) {
+	if r.Costs == nil {
+		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "the cost-per-page report needs a store that sums the ledger by tier")
+	}
+	r.flush(ctx)
+	t, err := r.Costs.CostByTier(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return CostPerPage(t, f.From, f.To, currency), nil
 }

@@ -59,3 +59,17 @@ func TestLedgerImmutable(t *testing.T) {
 		t.Errorf("ledger after the attempts: got %v, %v, want the row unchanged", rows, err)
 	}
 }
+
+func TestBatchStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestBatchStore(t, func(t *testing.T, clock copydesk.Clock) copydesk.BatchStore {
+		return MustOpen(t, clock)
+	})
+}
+
+func TestCostStore(t *testing.T) {
+	MustDSN(t)
+	storetest.TestCostStore(t, func(t *testing.T, clock copydesk.Clock) storetest.CostLedgerStore {
+		return MustOpen(t, clock)
+	})
+}

@@ -29,7 +29,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		return nil, err
 	}
 	rows, err := db.pool.Query(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls, tier
 		FROM ledger WHERE at >= $1 AND at < $2 AND ($3 = '' OR customer_id = $3) AND ($4 = '' OR user_id = $4)
 		ORDER BY at, id`, f.From, f.To, f.CustomerID, f.UserID)
 	if err != nil {
@@ -40,7 +40,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		var latency int64
 		err := row.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
 			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
-			&e.ReservationID, &e.At, &e.Count)
+			&e.ReservationID, &e.At, &e.Count, &e.Tier)
 		e.Latency, e.At = time.Duration(latency), e.At.UTC()
 		return &e, err
 	})
@@ -105,6 +105,7 @@ func insertLedgersSQL(entries []*copydesk.LedgerEntry) (string, []any) {
 	n := len(entries)
 	var (
 		ids, customers, users, kinds, jobs, providers, models, reservations = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		tiers                                                               = make([]string, n)
 		in, out, cached, cost, saved, latency, calls                        = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		hits                                                                = make([]bool, n)
 		at                                                                  = make([]time.Time, n)
@@ -114,12 +115,52 @@ func insertLedgersSQL(entries []*copydesk.LedgerEntry) (string, []any) {
 			e.ID, e.CustomerID, e.UserID, e.Kind, e.JobID, e.Provider, e.Model, e.ReservationID
 		in[i], out[i], cached[i], cost[i], saved[i], latency[i], calls[i] =
 			int64(e.InputTokens), int64(e.OutputTokens), int64(e.CachedTokens), int64(e.Cost), int64(e.Saved), int64(e.Latency), int64(e.Count)
-		hits[i], at[i] = e.CacheHit, e.At
+		hits[i], at[i], tiers[i] = e.CacheHit, e.At, e.Tier
 	}
 	return `INSERT INTO ledger (id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls)
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls, tier)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[],
-			$15::text[], $16::timestamptz[], $17::bigint[])`,
-		[]any{ids, customers, users, kinds, jobs, providers, models, in, out, cached, cost, saved, hits, latency, reservations, at, calls}
+			$15::text[], $16::timestamptz[], $17::bigint[], $18::text[])`,
+		[]any{ids, customers, users, kinds, jobs, providers, models, in, out, cached, cost, saved, hits, latency, reservations, at, calls, tiers}
+}
+
+var _ copydesk.CostStore = (*DB)(nil)
+
+// CostByTier sums the ledger by kind and tier. See copydesk.CostStore.
+func (db *DB) CostByTier(ctx context.Context, f copydesk.UsageFilter) (*copydesk.CostTiers, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	const where = `at >= $1 AND at < $2 AND ($3 = '' OR customer_id = $3) AND ($4 = '' OR user_id = $4)`
+	rows, err := db.pool.Query(ctx, `SELECT split_part(kind, '.', 1) AS k, CASE WHEN cache_hit THEN 'cached' ELSE tier END AS t,
+		SUM(calls)::bigint, SUM(cost)::bigint, SUM(saved)::bigint FROM ledger WHERE `+where+` GROUP BY k, t ORDER BY k, t`,
+		f.From, f.To, f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (copydesk.CostTierRow, error) {
+		var r copydesk.CostTierRow
+		err := row.Scan(&r.Kind, &r.Tier, &r.Calls, &r.Cost, &r.Saved)
+		return r, err
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := &copydesk.CostTiers{Rows: append([]copydesk.CostTierRow{}, list...), Pages: map[string]int64{}}
+	prows, err := db.pool.Query(ctx, `SELECT split_part(kind, '.', 1) AS k, COUNT(DISTINCT job_id) FROM ledger
+		WHERE `+where+` AND job_id <> '' GROUP BY k`, f.From, f.To, f.CustomerID, f.UserID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	for prows.Next() {
+		var k string
+		var n int64
+		if err := prows.Scan(&k, &n); err != nil {
+			prows.Close()
+			return nil, translate(err)
+		}
+		out.Pages[k] = n
+	}
+	return out, translate(prows.Err())
 }

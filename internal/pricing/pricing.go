@@ -50,6 +50,11 @@ type Price struct {
 	// LongCachedInputPerMTok is the cached input price above the threshold.
 	// Zero means cached input is charged as LongInputPerMTok.
 	LongCachedInputPerMTok copydesk.Micros `yaml:"long_cached_input_per_mtok" json:"long_cached_input_per_mtok"`
+	// BatchInputPerMTok and BatchOutputPerMTok are the prices of the
+	// provider's asynchronous batch API (service tier "batch"). Zero means
+	// the list price (never assumed cheaper than configured).
+	BatchInputPerMTok  copydesk.Micros `yaml:"batch_input_per_mtok" json:"batch_input_per_mtok"`
+	BatchOutputPerMTok copydesk.Micros `yaml:"batch_output_per_mtok" json:"batch_output_per_mtok"`
 	// Effective is the first moment the price applies. Required.
 	Effective time.Time `yaml:"effective" json:"effective"`
 	// Source names where the price was published (a URL).
@@ -78,6 +83,8 @@ func (p Price) Validate() error {
 		{"long_input_per_mtok", p.LongInputPerMTok},
 		{"long_output_per_mtok", p.LongOutputPerMTok},
 		{"long_cached_input_per_mtok", p.LongCachedInputPerMTok},
+		{"batch_input_per_mtok", p.BatchInputPerMTok},
+		{"batch_output_per_mtok", p.BatchOutputPerMTok},
 	}
 	for _, f := range fields {
 		if f.v < 0 {
@@ -346,6 +353,46 @@ func (t *Table) cost(p Price, u copydesk.Usage) (copydesk.Micros, error) {
 	add(u.OutputTokens, out)
 	// usdMicros*MTok = hi:lo; cost = ceil(hi:lo * PerUSD / (MTok * 1e6)).
 	return mulDivUp128(hi, lo, uint64(t.currency.PerUSD), MTok*1_000_000)
+}
+
+// Batch returns p as the batch tier charges it: every input and output
+// rate (long-context ones too) scaled by the batch-to-list ratio of input
+// and output, cached input at no more than batch input. Without batch
+// prices p is returned as is.
+func (p Price) Batch() Price {
+	scale := func(v, num, den copydesk.Micros) copydesk.Micros {
+		if num == 0 || den == 0 {
+			return v
+		}
+		c, err := mulDivUp(uint64(v), uint64(num), uint64(den))
+		if err != nil {
+			return v
+		}
+		return c
+	}
+	b := p
+	bi, bo := p.BatchInputPerMTok, p.BatchOutputPerMTok
+	b.InputPerMTok = scale(p.InputPerMTok, bi, p.InputPerMTok)
+	b.OutputPerMTok = scale(p.OutputPerMTok, bo, p.OutputPerMTok)
+	b.CachedInputPerMTok = scale(p.CachedInputPerMTok, bi, p.InputPerMTok)
+	b.LongInputPerMTok = scale(p.LongInputPerMTok, bi, p.InputPerMTok)
+	b.LongOutputPerMTok = scale(p.LongOutputPerMTok, bo, p.OutputPerMTok)
+	b.LongCachedInputPerMTok = scale(p.LongCachedInputPerMTok, bi, p.InputPerMTok)
+	return b
+}
+
+// BatchCost is Cost at the model's batch price (see Price.Batch).
+func (t *Table) BatchCost(model string, u copydesk.Usage, at time.Time) (copydesk.Micros, error) {
+	p, err := t.Lookup(model, at)
+	if err != nil {
+		return 0, err
+	}
+	return t.cost(p.Batch(), u)
+}
+
+// BatchMaxCost is MaxCost at the model's batch price.
+func (t *Table) BatchMaxCost(model string, inputTokens, maxOutputTokens int, at time.Time) (copydesk.Micros, error) {
+	return t.BatchCost(model, copydesk.Usage{InputTokens: inputTokens, OutputTokens: maxOutputTokens}, at)
 }
 
 // MaxCost returns the most a call to model with inputTokens of prompt and at

@@ -413,3 +413,37 @@ func FuzzCost(f *testing.F) {
 		}
 	})
 }
+
+func TestBatchCost(t *testing.T) {
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tbl, err := pricing.NewTable(pricing.USD, []pricing.Price{
+		{Model: "m", InputPerMTok: 2_000_000, OutputPerMTok: 8_000_000, CachedInputPerMTok: 500_000,
+			BatchInputPerMTok: 1_000_000, BatchOutputPerMTok: 4_000_000, Effective: at.AddDate(0, -1, 0)},
+		{Model: "nobatch", InputPerMTok: 2_000_000, OutputPerMTok: 8_000_000, Effective: at.AddDate(0, -1, 0)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := copydesk.Usage{InputTokens: 1_000_000, OutputTokens: 1_000_000}
+	for _, tc := range []struct {
+		model      string
+		live, want copydesk.Micros
+	}{
+		{"m", 10_000_000, 5_000_000},
+		{"nobatch", 10_000_000, 10_000_000}, // no batch price: the list price
+	} {
+		live, err := tbl.Cost(tc.model, u, at)
+		if err != nil || live != tc.live {
+			t.Errorf("%s live: got %d %v, want %d", tc.model, live, err, tc.live)
+		}
+		got, err := tbl.BatchCost(tc.model, u, at)
+		if err != nil || got != tc.want {
+			t.Errorf("%s batch: got %d %v, want %d", tc.model, got, err, tc.want)
+		}
+	}
+	// Cached input scales with the input ratio: 0.5 → 0.25 per MTok.
+	got, _ := tbl.BatchCost("m", copydesk.Usage{InputTokens: 1_000_000, CachedTokens: 1_000_000}, at)
+	if got != 250_000 {
+		t.Errorf("batch cached input: got %d, want 250000", got)
+	}
+}

@@ -16,6 +16,7 @@ type (
 	Kind              = simulator.Kind
 	PromptSegment     = simulator.PromptSegment
 	TranslationPrompt = simulator.TranslationPrompt
+	BatchBehaviour    = simulator.BatchBehaviour
 )
 
 // The simulator's constants, for tests.

@@ -857,3 +857,23 @@ func cmpOr(p, def copydesk.Priority) copydesk.Priority {
 	}
 	return p
 }
+
+// Prices returns the price table the router costs calls with.
+func (r *Router) Prices() *pricing.Table { return r.prices }
+
+// BatchProviders returns, per provider instance whose adapter has a batch
+// API (copydesk.BatchProvider), the client of its first key: a provider's
+// batches are created and read back with one key, since a batch belongs to
+// the account (and project) that created it.
+func (r *Router) BatchProviders() map[string]copydesk.BatchProvider {
+	out := map[string]copydesk.BatchProvider{}
+	for name, list := range r.clients {
+		if len(list) == 0 {
+			continue
+		}
+		if bp, ok := list[0].(copydesk.BatchProvider); ok {
+			out[name] = bp
+		}
+	}
+	return out
+}

@@ -125,6 +125,8 @@ type Request struct {
 	Dimensions int
 	// CountTokens is true for a token counting call.
 	CountTokens bool
+	// Batch is true for a request that came in a batch input file.
+	Batch bool
 }
 
 // Options configures a Server. The zero value answers every call at once.
@@ -150,6 +152,9 @@ type Options struct {
 	Responder func(Request) string
 	// Default is the behaviour when the queue is empty. Default OK.
 	Default Behaviour
+	// Batch is how the batch API behaves (see SetBatch). Default: every
+	// batch completes at once.
+	Batch BatchBehaviour
 }
 
 // Server is a fake model provider speaking the OpenAI, Anthropic and Gemini
@@ -163,6 +168,8 @@ type Options struct {
 //	POST /v1beta/models/{model}:streamGenerateContent?alt=sse
 //	POST /v1beta/models/{model}:batchEmbedContents   Gemini embeddings (also :embedContent)
 //	POST /v1beta/models/{model}:countTokens          Gemini token counting
+//	POST /v1/files, GET /v1/files/{id}/content       OpenAI files (batch input and output)
+//	POST /v1/batches, GET /v1/batches/{id}           OpenAI Batch API (see BatchBehaviour)
 //
 // Every response carries X-Copydesk-Simulated: true. Behaviours are taken
 // from a FIFO queue (Enqueue), then from Options.Default, with Options.ErrorRate
@@ -183,6 +190,8 @@ type Server struct {
 	requests []Request
 	counts   []Request // token counting calls
 	seq      int
+
+	batch batchState
 }
 
 // NewServer returns a fake provider server configured by opts. Serve it with
@@ -209,6 +218,7 @@ func NewServer(opts Options) *Server {
 		def:      opts.Default,
 		rng:      rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
 		byPrompt: make(map[string]int),
+		batch:    batchState{b: opts.Batch, files: map[string][]byte{}, batches: map[string]*simBatch{}, ids: map[string]int{}},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.serveOpenAI)
@@ -217,6 +227,12 @@ func NewServer(opts Options) *Server {
 	mux.HandleFunc("POST /v1/embeddings", s.serveOpenAIEmbeddings)
 	mux.HandleFunc("POST /embeddings", s.serveOpenAIEmbeddings)
 	mux.HandleFunc("POST /openai/v1/embeddings", s.serveOpenAIEmbeddings)
+	for _, prefix := range []string{"/v1", "/openai/v1"} {
+		mux.HandleFunc("POST "+prefix+"/files", s.serveFileUpload)
+		mux.HandleFunc("GET "+prefix+"/files/{id}/content", s.serveFileContent)
+		mux.HandleFunc("POST "+prefix+"/batches", s.serveBatchCreate)
+		mux.HandleFunc("GET "+prefix+"/batches/{id}", s.serveBatchGet)
+	}
 	mux.HandleFunc("POST /v1/messages", s.serveAnthropic)
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.serveAnthropicCount)
 	mux.HandleFunc("POST /v1beta/models/{call}", s.serveGemini)

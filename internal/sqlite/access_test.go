@@ -64,3 +64,9 @@ func TestLedgerImmutable(t *testing.T) {
 		t.Errorf("ledger after the attempts: got %v, %v, want the row unchanged", rows, err)
 	}
 }
+
+func TestCostStore(t *testing.T) {
+	storetest.TestCostStore(t, func(t *testing.T, clock copydesk.Clock) storetest.CostLedgerStore {
+		return MustOpen(t, clock)
+	})
+}

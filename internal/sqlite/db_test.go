@@ -56,7 +56,7 @@ func TestTranslationStore(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_translation", "0010_ledger_calls", "0011_cache_write_indexes", "0020_api_key_models", "0040_cache_owner", "0041_key_budgets", "0042_job_key"}
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_translation", "0010_ledger_calls", "0011_cache_write_indexes", "0020_api_key_models", "0040_cache_owner", "0041_key_budgets", "0042_job_key", "0060_batch_tier"}
 
 func TestOpen(t *testing.T) {
 	t.Parallel()
@@ -237,4 +237,10 @@ func TestCancelledContext(t *testing.T) {
 	if _, _, err := db.GetCache(ctx, "k"); !errors.Is(err, context.Canceled) {
 		t.Errorf("GetCache: got %v, want context.Canceled", err)
 	}
+}
+
+func TestBatchStore(t *testing.T) {
+	storetest.TestBatchStore(t, func(t *testing.T, clock copydesk.Clock) copydesk.BatchStore {
+		return MustOpen(t, clock)
+	})
 }

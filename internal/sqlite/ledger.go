@@ -29,7 +29,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
-		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls
+		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls, tier
 		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
 		ORDER BY at, id`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
 	if err != nil {
@@ -42,7 +42,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 		var latency, at int64
 		if err := rows.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
 			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
-			&e.ReservationID, &at, &e.Count); err != nil {
+			&e.ReservationID, &at, &e.Count, &e.Tier); err != nil {
 			return nil, translate(err)
 		}
 		e.Latency, e.At = time.Duration(latency), decodeTime(at)
@@ -95,4 +95,50 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 		}
 		return nil
 	})
+}
+
+var _ copydesk.CostStore = (*DB)(nil)
+
+// topKindSQL is a ledger row's kind up to its first dot.
+const topKindSQL = `CASE WHEN instr(kind, '.') > 0 THEN substr(kind, 1, instr(kind, '.') - 1) ELSE kind END`
+
+// CostByTier sums the ledger by kind and tier. See copydesk.CostStore.
+func (db *DB) CostByTier(ctx context.Context, f copydesk.UsageFilter) (*copydesk.CostTiers, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	args := []any{encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID}
+	const where = `at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)`
+	rows, err := db.read.QueryContext(ctx, `SELECT `+topKindSQL+` AS k, CASE WHEN cache_hit THEN 'cached' ELSE tier END AS t,
+		SUM(calls), SUM(cost), SUM(saved) FROM ledger WHERE `+where+` GROUP BY k, t ORDER BY k, t`, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := &copydesk.CostTiers{Rows: []copydesk.CostTierRow{}, Pages: map[string]int64{}}
+	for rows.Next() {
+		var r copydesk.CostTierRow
+		if err := rows.Scan(&r.Kind, &r.Tier, &r.Calls, &r.Cost, &r.Saved); err != nil {
+			return nil, translate(err)
+		}
+		out.Rows = append(out.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	pages, err := db.read.QueryContext(ctx, `SELECT `+topKindSQL+` AS k, COUNT(DISTINCT job_id) FROM ledger
+		WHERE `+where+` AND job_id <> '' GROUP BY k`, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer pages.Close()
+	for pages.Next() {
+		var k string
+		var n int64
+		if err := pages.Scan(&k, &n); err != nil {
+			return nil, translate(err)
+		}
+		out.Pages[k] = n
+	}
+	return out, translate(pages.Err())
 }

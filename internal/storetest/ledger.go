@@ -25,7 +25,7 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 		s, clock := setup(t)
 		e := &copydesk.LedgerEntry{CustomerID: "cus_a", UserID: "usr_a", Kind: "translation", JobID: "job_1",
 			Provider: "anthropic", Model: "claude", InputTokens: 10, OutputTokens: 20, CachedTokens: 5,
-			Cost: 123, Latency: 42 * time.Millisecond}
+			Cost: 123, Latency: 42 * time.Millisecond, Tier: copydesk.TierBatch}
 		if err := s.AppendLedger(ctx, e); err != nil {
 			t.Fatalf("AppendLedger: %v", err)
 		}
@@ -178,4 +178,57 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 			t.Errorf("reversed range: got %v, want EINVALID", err)
 		}
 	})
+}
+
+// CostLedgerStore is a ledger that also sums itself by tier.
+type CostLedgerStore interface {
+	copydesk.LedgerStore
+	copydesk.CostStore
+}
+
+// TestCostStore runs the conformance suite of copydesk.CostStore.
+func TestCostStore(t *testing.T, newStore func(t *testing.T, clock copydesk.Clock) CostLedgerStore) {
+	setup := func(t *testing.T) (CostLedgerStore, *Clock) {
+		t.Helper()
+		t.Parallel()
+		clock := NewClock(Epoch())
+		return newStore(t, clock), clock
+	}
+	ctx := context.Background()
+	t.Run("CostByTier", func(t *testing.T) {
+		s, clock := setup(t)
+		at := clock.Now()
+		entries := []*copydesk.LedgerEntry{
+			{CustomerID: "cus_a", Kind: "translation", JobID: "job_1", Cost: 100, At: at},
+			{CustomerID: "cus_a", Kind: "translation", JobID: "job_1", Cost: 50, Tier: copydesk.TierBatch, At: at},
+			{CustomerID: "cus_a", Kind: "translation", JobID: "job_2", Cost: 30, Tier: copydesk.TierBatch, At: at},
+			{CustomerID: "cus_a", Kind: "translation", CacheHit: true, Saved: 70, Count: 4, At: at},
+			{CustomerID: "cus_a", Kind: "analysis.grammar", JobID: "job_3", Cost: 7, At: at},
+			{CustomerID: "cus_a", Kind: "analysis.tone", JobID: "job_3", Cost: 3, At: at},
+			{CustomerID: "cus_b", Kind: "translation", JobID: "job_9", Cost: 1000, At: at},
+		}
+		if err := s.AppendLedgers(ctx, entries); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.CostByTier(ctx, copydesk.UsageFilter{CustomerID: "cus_a", From: Epoch(), To: Epoch().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &copydesk.CostTiers{
+			Rows: []copydesk.CostTierRow{
+				{Kind: "analysis", Tier: "live", Calls: 2, Cost: 10},
+				{Kind: "translation", Tier: "batch", Calls: 2, Cost: 80},
+				{Kind: "translation", Tier: "cached", Calls: 4, Saved: 70},
+				{Kind: "translation", Tier: "live", Calls: 1, Cost: 100},
+			},
+			Pages: map[string]int64{"analysis": 1, "translation": 2},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("CostByTier (-want +got):\n%s", diff)
+		}
+		if _, err := s.CostByTier(ctx, copydesk.UsageFilter{From: Epoch(), To: Epoch()}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("empty range: got %v, want EINVALID", err)
+		}
+	})
+
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/analyze"
@@ -145,6 +146,9 @@ func (s *Service) Translate(ctx context.Context, req *Request, customerID, userI
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
+		return nil, err
+	}
 	e, err := s.engine()
 	if err != nil {
 		return nil, err
@@ -210,6 +214,9 @@ func (s *Service) Validate(req *Request) error {
 		return err
 	}
 	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
 		return err
 	}
 	doc, err := segmentDoc(req.Format, req.Content, dntTerms(req.Glossary))
