@@ -330,10 +330,10 @@ type BatchAccepted struct {
 
 // BatchStatus is a page of a batch's progress.
 type BatchStatus struct {
-	Kind   string       `json:"kind"`
-	Counts BatchCounts  `json:"counts"`
-	Offset int          `json:"offset"`
-	Limit  int          `json:"limit"`
+	Kind   string      `json:"kind"`
+	Counts BatchCounts `json:"counts"`
+	Offset int         `json:"offset"`
+	Limit  int         `json:"limit"`
 	Items  []*BulkItem `json:"items"`
 }
 

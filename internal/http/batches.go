@@ -51,8 +51,8 @@ type batchView struct {
 	Counts     copydesk.BatchCounts `json:"counts"`
 	// Offset, Limit and Items are the page of results asked for (not on
 	// DELETE's answer).
-	Offset *int                  `json:"offset,omitempty"`
-	Limit  *int                  `json:"limit,omitempty"`
+	Offset *int                 `json:"offset,omitempty"`
+	Limit  *int                 `json:"limit,omitempty"`
 	Items  []*copydesk.BulkItem `json:"items,omitempty"`
 }
 
