@@ -28,10 +28,10 @@ import (
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
 	"github.com/copydesk/copydesk/internal/ledger"
-	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/lograte"
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/river"
@@ -128,7 +128,7 @@ type startup struct {
 	ln       net.Listener
 	// shared holds the provider limits of all instances (Redis), nil for
 	// this instance's own.
-	shared limit.Shared
+	shared providerlimit.Shared
 	// calls and blocks are the model services behind the budget, the cache
 	// and the ledger: nil without a provider.
 	calls, blocks copydesk.ModelService
