@@ -11,7 +11,7 @@ import (
 	openaisdk "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/providertest"
 )
 
@@ -32,8 +32,8 @@ func BenchmarkGatewayAPIs(b *testing.B) {
 	// The benchmark sends far more than the default 500 calls a minute; it
 	// names models outside the default routing, whose endpoints are made
 	// from the catalogue with these limits.
-	unlimited := limit.Config{RequestsPerMinute: -1, Concurrency: 10_000}
-	cfg.Routing.CatalogLimits = map[string]limit.Config{"openai": unlimited, "anthropic": unlimited}
+	unlimited := providerlimit.Config{RequestsPerMinute: -1, Concurrency: 10_000}
+	cfg.Routing.CatalogLimits = map[string]providerlimit.Config{"openai": unlimited, "anthropic": unlimited}
 	svc, stop, err := buildModels(&cfg)
 	if err != nil {
 		b.Fatal(err)

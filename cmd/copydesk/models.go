@@ -12,9 +12,9 @@ import (
 	"github.com/copydesk/copydesk/internal/anthropic"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/gemini"
-	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/openai"
 	"github.com/copydesk/copydesk/internal/pricing"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/router"
 	"github.com/copydesk/copydesk/internal/simulator"
 )
@@ -134,7 +134,7 @@ func buildModels(cfg *Config) (svc *router.Service, close func() error, err erro
 
 // buildSharedModels is buildModels whose endpoints' limits hold across the
 // instances sharing shared (nil: per instance).
-func buildSharedModels(cfg *Config, shared limit.Shared) (svc *router.Service, close func() error, err error) {
+func buildSharedModels(cfg *Config, shared providerlimit.Shared) (svc *router.Service, close func() error, err error) {
 	providers := slices.Clone(cfg.Providers)
 	routing := cfg.Routing
 	prices := cfg.Pricing

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/pgtest"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/redistest"
 	"github.com/copydesk/copydesk/internal/router"
@@ -33,7 +33,7 @@ func TestProviderLimitsSharedAcrossInstances(t *testing.T) {
 		m.redisPrefix = prefix
 		m.Config.Providers = []ProviderConfig{{Name: "fake", Type: ProviderOpenAICompatible, BaseURL: fake.URL + "/v1/", APIKeys: []string{"test-key"}}}
 		m.Config.Routing = router.Config{
-			Endpoints: map[string]router.EndpointConfig{"fake-mini": {Provider: "fake", Model: "gpt-4o-mini", Limits: limit.Config{RequestsPerMinute: 5}}},
+			Endpoints: map[string]router.EndpointConfig{"fake-mini": {Provider: "fake", Model: "gpt-4o-mini", Limits: providerlimit.Config{RequestsPerMinute: 5}}},
 			Classes:   map[string][]string{"quality": {"fake-mini"}, "fast": {"fake-mini"}, "budget": {"fake-mini"}},
 		}
 	}

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/pgtest"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/redis"
@@ -198,7 +198,7 @@ func testRedisOutage(t *testing.T, outage, recovery func(*tcpProxy)) {
 		// provider limits are shared in Redis too.
 		m.Config.Providers = []ProviderConfig{{Name: "fake", Type: ProviderOpenAICompatible, BaseURL: fake.URL + "/v1/", APIKeys: []string{"test-key"}}}
 		m.Config.Routing = router.Config{
-			Endpoints: map[string]router.EndpointConfig{"fake-mini": {Provider: "fake", Model: "gpt-4o-mini", Limits: limit.Config{RequestsPerMinute: 100_000}}},
+			Endpoints: map[string]router.EndpointConfig{"fake-mini": {Provider: "fake", Model: "gpt-4o-mini", Limits: providerlimit.Config{RequestsPerMinute: 100_000}}},
 			Classes:   map[string][]string{"quality": {"fake-mini"}, "fast": {"fake-mini"}, "budget": {"fake-mini"}},
 		}
 		m.Config.DatabaseURL = dsn

@@ -29,10 +29,10 @@ import (
 	cdhttp "github.com/copydesk/copydesk/internal/http"
 	"github.com/copydesk/copydesk/internal/jobs"
 	"github.com/copydesk/copydesk/internal/ledger"
-	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/lograte"
 	"github.com/copydesk/copydesk/internal/metrics"
 	"github.com/copydesk/copydesk/internal/postgres"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/ratelimit"
 	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/river"
@@ -127,8 +127,54 @@ func NewMain() *Main {
 	return &Main{Config: DefaultConfig(), Clock: copydesk.SystemClock{}}
 }
 
+// startup carries what one step of Run hands to the later ones.
+type startup struct {
+	reporter *sentry.Reporter
+	ln       net.Listener
+	// shared holds the provider limits of all instances (Redis), nil for
+	// this instance's own.
+	shared providerlimit.Shared
+	// calls and blocks are the model services behind the budget, the cache
+	// and the ledger: nil without a provider.
+	calls, blocks copydesk.ModelService
+	directory     copydesk.ModelDirectory
+	tokens        copydesk.TokenCounter
+	content       *contentServices
+}
+
+// startStep is one named step of Run.
+type startStep struct {
+	name string
+	run  func(ctx context.Context, s *startup) error
+}
+
+// startSteps are the steps of Run in the order they run. Each step uses
+// only what the steps before it set up (in Main or in startup).
+func (m *Main) startSteps() []startStep {
+	return []startStep{
+		{"tracing and error reporting", m.openReporting},
+		{"debug server", func(context.Context, *startup) error { return m.openDebug() }},
+		// Listen before anything starts, so that a taken port is one clear
+		// error and not a store, a queue and a failure.
+		{"listen", m.listen},
+		{"store", func(ctx context.Context, _ *startup) error { return m.openStore(ctx) }},
+		{"access", func(ctx context.Context, _ *startup) error { return m.openAccess(ctx) }},
+		{"jobs", m.newJobs},
+		{"redis", m.openRedis},
+		{"model router", m.openModels},
+		{"cache and rate limits", m.openCache},
+		{"model-call chain", m.openChain},
+		{"content services", m.openContent},
+		{"queue and observability", m.openQueueAndMetrics},
+		{"http server", m.newHTTPServer},
+		{"start", m.start},
+	}
+}
+
 // Run opens the store and the queue, starts the workers and the HTTP
-// server, and returns once it serves. Close stops everything.
+// server, and returns once it serves. Close stops everything. The work is
+// done in the steps of startSteps, in their order; on an error what was
+// opened is closed.
 func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.Config.Validate(); err != nil {
 		return err
@@ -144,10 +190,24 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.closeResources()
 		}
 	}()
+	s := &startup{}
+	for _, step := range m.startSteps() {
+		if err := step.run(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openReporting sets up tracing (unless a test gave its own) and the Sentry
+// reporter.
+func (m *Main) openReporting(ctx context.Context, s *startup) error {
 	if m.Tracing == nil {
-		if m.Tracing, err = trace.Setup(ctx, trace.Config{Version: version}); err != nil {
+		t, err := trace.Setup(ctx, trace.Config{Version: version})
+		if err != nil {
 			return &ConfigError{Field: "OTEL_*", Message: copydesk.ErrorMessage(err)}
 		}
+		m.Tracing = t
 	}
 	m.closers = append(m.closers, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -159,50 +219,65 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return &ConfigError{Field: "SENTRY_DSN", Message: copydesk.ErrorMessage(err)}
 	}
 	m.closers = append(m.closers, func() error { reporter.Flush(2 * time.Second); return nil })
-	if err := m.openDebug(); err != nil {
-		return err
-	}
-	// Listen before anything starts, so that a taken port is one clear
-	// error and not a store, a queue and a failure.
+	s.reporter = reporter
+	return nil
+}
+
+// listen takes the configured address.
+func (m *Main) listen(_ context.Context, s *startup) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return listenError(m.Config.Addr, err)
 	}
 	m.closers = append(m.closers, func() error { _ = ln.Close(); return nil })
-	if err := m.openStore(ctx); err != nil {
-		return err
-	}
-	if err := m.openAccess(ctx); err != nil {
-		return err
-	}
+	s.ln = ln
+	return nil
+}
 
+// newJobs builds the job service on the store (its queue and observer
+// come with the queue step).
+func (m *Main) newJobs(_ context.Context, s *startup) error {
 	m.Jobs = &jobs.Service{
 		Store: m.Store, Broker: jobs.NewBroker(), Clock: m.Clock,
 		Logger: m.Logger, MaxAttempts: m.Config.Queue.MaxAttempts,
-		OnPanic: reporter.ReportPanic,
+		OnPanic: s.reporter.ReportPanic,
 	}
-	// With redis_url, Redis holds the shared L2, the cache claims, the
-	// rate limits and the provider limits of the instances.
-	var shared limit.Shared
-	if m.Config.RedisURL != "" {
-		// A Redis that does not answer at start does not stop the start:
-		// the instance serves degraded, as in an outage, until it answers.
-		rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix, StartDown: true})
-		if rc == nil {
-			return fmt.Errorf("open redis cache: %w", err)
-		}
-		if err != nil {
-			m.Logger.Warn("redis does not answer: serving degraded (cache misses, limits per instance) until it does", "err", copydesk.ErrorMessage(err))
-		}
-		m.closers = append(m.closers, rc.Close)
-		m.redis = rc
-		m.providerLimits = redis.NewProviderLimits(rc, redis.ProviderLimitsOptions{Logger: m.Logger.With("component", "provider_limits")})
-		m.closers = append(m.closers, func() error { m.providerLimits.Stop(); return nil })
-		shared = m.providerLimits
+	if m.Tracing.Enabled() {
+		m.Jobs.Tracer = m.Tracing
 	}
+	return nil
+}
+
+// openRedis connects to redis_url, if set: Redis then holds the shared L2,
+// the cache claims, the rate limits and the provider limits of the
+// instances.
+func (m *Main) openRedis(ctx context.Context, s *startup) error {
+	if m.Config.RedisURL == "" {
+		return nil
+	}
+	// A Redis that does not answer at start does not stop the start:
+	// the instance serves degraded, as in an outage, until it answers.
+	rc, err := redis.Open(ctx, m.Config.RedisURL, redis.Options{Clock: m.Clock, Prefix: m.redisPrefix, StartDown: true})
+	if rc == nil {
+		return fmt.Errorf("open redis cache: %w", err)
+	}
+	if err != nil {
+		m.Logger.Warn("redis does not answer: serving degraded (cache misses, limits per instance) until it does", "err", copydesk.ErrorMessage(err))
+	}
+	m.closers = append(m.closers, rc.Close)
+	m.redis = rc
+	m.providerLimits = redis.NewProviderLimits(rc, redis.ProviderLimitsOptions{Logger: m.Logger.With("component", "provider_limits")})
+	m.closers = append(m.closers, func() error { m.providerLimits.Stop(); return nil })
+	s.shared = m.providerLimits
+	return nil
+}
+
+// openModels builds the routed model service from the configuration,
+// unless a test gave one (Routed).
+func (m *Main) openModels(_ context.Context, s *startup) error {
 	m.routed = m.Routed
 	if m.routed == nil {
-		svc, stop, err := buildSharedModels(&m.Config, shared)
+		svc, stop, err := buildSharedModels(&m.Config, s.shared)
 		if err != nil {
 			return err
 		}
@@ -212,6 +287,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Logger.Warn("simulated model provider in use: model results are simulated, not real")
 		}
 	}
+	return nil
+}
+
+// openCache builds the result cache (L1 in memory, L2 in the store or
+// Redis) and, with Redis, the shared rate limits.
+func (m *Main) openCache(context.Context, *startup) error {
 	l1 := cache.NewMemoryStore(cache.MemoryOptions{MaxBytes: uint64(m.Config.CacheMemory), Clock: m.Clock})
 	m.closers = append(m.closers, func() error { l1.Close(); return nil })
 	tiers := cache.DefaultTiers()
@@ -249,7 +330,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.redis != nil {
 		durable, durableKinds = m.Store, []string{analysis.ReportKind}
 	}
-	m.Cache, err = cache.New(cache.Config{
+	c, err := cache.New(cache.Config{
 		L1: l1, L2: l2, Tiers: tiers, TTLs: cache.TTLs(m.Config.CacheTTLs), MemoryOnly: memOnly,
 		Claims: claims, Clock: m.Clock, Logger: m.Logger.With("component", "cache"),
 		Durable: durable, DurableKinds: durableKinds,
@@ -257,48 +338,64 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
 	}
+	m.Cache = c
+	return nil
+}
+
+// openChain builds the model-call chain (budget, cache, ledger) around the
+// routed model service, and the ledger reader. Without a model service
+// calls stay nil.
+func (m *Main) openChain(ctx context.Context, s *startup) error {
 	// The router names the models (GET /v1/models, per-key model lists)
 	// and counts tokens (POST /v1/messages/count_tokens).
-	var directory copydesk.ModelDirectory
-	var tokens copydesk.TokenCounter
 	if m.routed != nil {
-		directory, tokens = m.routed.Router, m.routed.Router
+		s.directory, s.tokens = m.routed.Router, m.routed.Router
 		m.routed.BudgetLeft = m.Budget.BudgetLeft
 		if m.Tracing.Enabled() {
 			m.routed.Tracer = m.Tracing
 		}
 	}
-	if m.Tracing.Enabled() {
-		m.Jobs.Tracer = m.Tracing
-	}
 	m.ledger = &ledger.Reader{Store: m.Store, Costs: m.Store, Pending: []ledger.Flusher{m.Budget}, Logger: m.Logger.With("component", "ledger")}
-	var calls, blocks copydesk.ModelService
-	if m.routed != nil {
-		m.hits = &ledger.Hits{Store: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "ledger")}
-		m.ledger.Pending = append(m.ledger.Pending, m.hits)
-		if err := m.hits.Start(context.WithoutCancel(ctx)); err != nil {
-			return err
-		}
-		m.closers = append(m.closers, func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			return m.hits.Stop(ctx)
-		})
-		bt := m.batchTier()
-		ch, err := chain.New(chain.Config{
-			Next: m.routed, Budget: m.Budget, OnBudgetEvents: m.publishBudgetEvents, OnSettled: m.budgetSettled,
-			Cache: m.Cache, ModelSet: m.modelSet(), Hits: m.hits, Logger: m.Logger.With("component", "budget"),
-			Batch: bt,
-		})
-		if err != nil {
-			return err
-		}
-		calls, blocks = ch.Calls, ch.Blocks
+	if m.routed == nil {
+		return nil
 	}
-	content, err := m.registerContent(calls, blocks)
+	m.hits = &ledger.Hits{Store: m.Store, Clock: m.Clock, Logger: m.Logger.With("component", "ledger")}
+	m.ledger.Pending = append(m.ledger.Pending, m.hits)
+	if err := m.hits.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return m.hits.Stop(ctx)
+	})
+	ch, err := chain.New(chain.Config{
+		Next: m.routed, Budget: m.Budget, OnBudgetEvents: m.publishBudgetEvents, OnSettled: m.budgetSettled,
+		Cache: m.Cache, ModelSet: m.modelSet(), Hits: m.hits, Logger: m.Logger.With("component", "budget"),
+		Batch: m.batchTier(),
+	})
 	if err != nil {
 		return err
 	}
+	s.calls, s.blocks = ch.Calls, ch.Blocks
+	return nil
+}
+
+// openContent registers the content services (analysis, generation,
+// translation, suggestions, batches) on the chain.
+func (m *Main) openContent(_ context.Context, s *startup) error {
+	content, err := m.registerContent(s.calls, s.blocks)
+	if err != nil {
+		return err
+	}
+	s.content = content
+	return nil
+}
+
+// openQueueAndMetrics opens the queue (its workers run the content
+// services' jobs), hands it to the job service and sets up metrics and
+// alerts, which read its depth.
+func (m *Main) openQueueAndMetrics(ctx context.Context, _ *startup) error {
 	if err := m.openQueue(ctx); err != nil {
 		return err
 	}
@@ -308,7 +405,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Jobs.Observer = m.Metrics
+	return nil
+}
 
+// newHTTPServer builds the HTTP server on the listener over everything
+// opened before.
+func (m *Main) newHTTPServer(_ context.Context, s *startup) error {
 	// Streams wake on the broker when this process writes events. Only the
 	// PostgreSQL mode has other processes writing them, so only there does a
 	// stream poll the store often; in the embedded mode the poll is a rare
@@ -320,17 +422,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else {
 		m.watchEvents()
 	}
+	content := s.content
 	m.HTTP = &cdhttp.Server{
 		StreamPoll:     streamPoll,
 		Addr:           m.Config.Addr,
-		Listener:       ln,
+		Listener:       s.ln,
 		BodyLimit:      m.Config.BodyLimit,
 		Logger:         m.Logger,
 		Version:        version,
 		Jobs:           m.Jobs,
-		Models:         calls,
-		Directory:      directory,
-		Tokens:         tokens,
+		Models:         s.calls,
+		Directory:      s.directory,
+		Tokens:         s.tokens,
 		Analysis:       content.analysis,
 		Generation:     content.generation,
 		Translation:    content.translation,
@@ -339,7 +442,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		BatchBodyLimit: m.Config.Batches.BodyLimit,
 		Observer:       m.Metrics,
 		Tracer:         m.Tracing,
-		OnPanic:        reporter.ReportPanic,
+		OnPanic:        s.reporter.ReportPanic,
 		MetricsHandler: m.Metrics.Handler(),
 		Currency:       m.Config.Pricing.Currency,
 		JobList:        m.Store.FindJobs,
@@ -368,6 +471,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// rate limits are decided per instance, reports come from the store.
 		m.HTTP.Degradable = []cdhttp.Dependency{{Name: "redis", Check: m.redis.Ping}}
 	}
+	return nil
+}
+
+// start checks every open job against the queue, then starts the queue,
+// the HTTP server and the leader's work.
+func (m *Main) start(ctx context.Context, s *startup) error {
 	// Every open job must have its queue row: check them before working.
 	if n, err := m.Jobs.Reconcile(ctx); err != nil {
 		return fmt.Errorf("reconcile open jobs with the queue: %w", err)
@@ -382,7 +491,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.startLeaderWork()
 	m.Logger.Info("copydesk serving", "url", m.HTTP.URL(), "version", version,
-		"store", m.storeName(), "model_provider", calls != nil)
+		"store", m.storeName(), "model_provider", s.calls != nil)
 	return nil
 }
 

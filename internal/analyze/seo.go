@@ -152,15 +152,86 @@ func exactAt(p phrase, words []Word) int {
 // its label agrees with Yoast's.
 const seoAssessments = 17
 
-// analyzeSEO scores keyphrase use, lengths, links and images.
-func analyzeSEO(d *Doc) Result {
-	a := newAssessment()
-	lang := d.Language
-	l := d.loc
-	words := wordCount(d)
-	a.figures["words"] = float64(words)
+// seoRun is one page's SEO analysis in progress: what every rule reads
+// and the assessment they add to.
+type seoRun struct {
+	a     *assessment
+	d     *Doc
+	l     locale
+	words int // words of the page (wordCount)
+	// kp is the keyphrase and phrases it with its synonyms (set before the
+	// keyphrase rules run).
+	kp      phrase
+	phrases []phrase
+	// scratch is reused to tokenize titles, slugs, alt and link texts.
+	scratch []Word
+}
 
-	// Text length.
+// seoRule is one SEO assessment: check adds its result (or nothing).
+type seoRule struct {
+	name string
+	// markup is set for a rule of Markdown and HTML only: plain text
+	// cannot hold links or images.
+	markup bool
+	check  func(s *seoRun)
+}
+
+// seoPageRules assess the page whatever its keyphrase, in the order of
+// the report.
+var seoPageRules = []seoRule{
+	{name: "text length", check: (*seoRun).textLength},
+	{name: "title width", check: (*seoRun).titleWidth},
+	{name: "meta description length", check: (*seoRun).metaDescriptionLength},
+	{name: "single h1", check: (*seoRun).singleH1},
+	{name: "links", check: (*seoRun).linkFigures},
+	{name: "internal links", markup: true, check: (*seoRun).internalLinks},
+	{name: "outbound links", markup: true, check: (*seoRun).outboundLinks},
+	{name: "images", markup: true, check: (*seoRun).imageCount},
+}
+
+// seoKeyphraseRules assess the use of a keyphrase with content words, in
+// the order of the report.
+var seoKeyphraseRules = []seoRule{
+	{name: "keyphrase density", check: (*seoRun).keyphraseDensity},
+	{name: "keyphrase in introduction", check: (*seoRun).keyphraseInIntroduction},
+	{name: "keyphrase in title", check: (*seoRun).keyphraseInTitle},
+	{name: "keyphrase in meta description", check: (*seoRun).keyphraseInMeta},
+	{name: "keyphrase in subheadings", check: (*seoRun).keyphraseInSubheadings},
+	{name: "keyphrase in slug", check: (*seoRun).keyphraseInSlug},
+	{name: "keyphrase in image alt", check: (*seoRun).keyphraseInImageAlt},
+	{name: "competing links", check: (*seoRun).competingLinks},
+}
+
+// run runs the rules that apply to d's format.
+func (s *seoRun) run(rules []seoRule) {
+	for _, r := range rules {
+		if r.markup && s.d.Format == FormatText {
+			continue
+		}
+		r.check(s)
+	}
+}
+
+// analyzeSEO scores keyphrase use, lengths, links and images: the page
+// rules, then the keyphrase's length and, for a keyphrase with content
+// words, the keyphrase rules.
+func analyzeSEO(d *Doc) Result {
+	s := &seoRun{a: newAssessment(), d: d, l: d.loc, words: wordCount(d), scratch: make([]Word, 0, 32)}
+	s.a.figures["words"] = float64(s.words)
+	s.run(seoPageRules)
+	if !s.keyphraseLength() {
+		return s.a.result(TypeSEO)
+	}
+	s.run(seoKeyphraseRules)
+	if d.Format != FormatText {
+		s.a.n = max(s.a.n, seoAssessments)
+	}
+	return s.a.result(TypeSEO)
+}
+
+// textLength assesses the number of words.
+func (s *seoRun) textLength() {
+	a, l, words := s.a, s.l, s.words
 	w, rec := itoa(words), itoa(textLengthGood)
 	switch {
 	case words >= textLengthGood:
@@ -174,16 +245,26 @@ func analyzeSEO(d *Doc) Result {
 	default:
 		a.add("seo.text_length", -20, l.msg(mSeoTextLengthVeryFar, w, rec), nil)
 	}
+}
 
-	// Title width and meta description length.
-	if d.Title != "" {
-		a.figures["title_width_px"] = float64(titleWidth(d.Title))
+// titleWidth assesses the SEO title's width in pixels.
+func (s *seoRun) titleWidth() {
+	if s.d.Title != "" {
+		s.a.figures["title_width_px"] = float64(titleWidth(s.d.Title))
 	}
-	a.addCheck(checkTitleWidth(l, d.Title))
-	a.figures["meta_description_chars"] = float64(utf8.RuneCountInString(d.MetaDescription))
-	a.addCheck(checkMetaDescriptionLength(l, d.MetaDescription))
+	s.a.addCheck(checkTitleWidth(s.l, s.d.Title))
+}
 
-	// Single H1.
+// metaDescriptionLength assesses the meta description's length.
+func (s *seoRun) metaDescriptionLength() {
+	s.a.figures["meta_description_chars"] = float64(utf8.RuneCountInString(s.d.MetaDescription))
+	s.a.addCheck(checkMetaDescriptionLength(s.l, s.d.MetaDescription))
+}
+
+// singleH1 assesses the number of H1 headings, pointing at each when there
+// are several.
+func (s *seoRun) singleH1() {
+	d := s.d
 	var h1Spans []Span
 	if d.H1Count > 1 {
 		for bi := range d.Blocks {
@@ -192,11 +273,13 @@ func analyzeSEO(d *Doc) Result {
 			}
 		}
 	}
-	c := checkSingleH1(l, d.H1Count)
-	a.add(c.Finding.Rule, c.Points, c.Finding.Message, h1Spans)
+	c := checkSingleH1(s.l, d.H1Count)
+	s.a.add(c.Finding.Rule, c.Points, c.Finding.Message, h1Spans)
+}
 
-	// Links.
-	internal, internalFollow, outbound, outboundFollow := 0, 0, 0, 0
+// linkCounts counts d's internal and outbound links, and those of each
+// without rel=nofollow.
+func linkCounts(d *Doc) (internal, internalFollow, outbound, outboundFollow int) {
 	for _, lk := range d.Links {
 		follow := !hasToken(lk.Rel, "nofollow")
 		if lk.Internal {
@@ -211,61 +294,81 @@ func analyzeSEO(d *Doc) Result {
 			}
 		}
 	}
-	a.figures["internal_links"] = float64(internal)
-	a.figures["outbound_links"] = float64(outbound)
-	// Plain text cannot hold links or images: those checks apply to
-	// Markdown and HTML only.
-	if d.Format != FormatText {
-		switch {
-		case internal == 0:
-			a.add("seo.internal_links", 3, l.msg(mSeoInternalNone), nil)
-		case internalFollow == 0:
-			a.add("seo.internal_links", 7, l.msg(mSeoInternalNofollow, itoa(internal)), linkSpans(d, true))
-		case internalFollow < internal:
-			a.add("seo.internal_links", 8, l.msg(mSeoInternalSome, itoa(internal)), nil)
-		default:
-			a.add("seo.internal_links", 9, l.msg(mSeoInternalGood, itoa(internal)), nil)
-		}
-		switch {
-		case outbound == 0:
-			a.add("seo.outbound_links", 3, l.msg(mSeoOutboundNone), nil)
-		case outboundFollow == 0:
-			a.add("seo.outbound_links", 7, l.msg(mSeoOutboundNofollow, itoa(outbound)), linkSpans(d, false))
-		case outboundFollow < outbound:
-			a.add("seo.outbound_links", 8, l.msg(mSeoOutboundSome, itoa(outbound)), nil)
-		default:
-			a.add("seo.outbound_links", 9, l.msg(mSeoOutboundGood, itoa(outbound)), nil)
-		}
+	return internal, internalFollow, outbound, outboundFollow
+}
 
-		// Images.
-		a.figures["images"] = float64(len(d.Images))
-		if len(d.Images) == 0 {
-			a.add("seo.images", 3, l.msg(mSeoImagesNone), nil)
-		} else {
-			a.add("seo.images", 9, l.msg(mSeoImagesGood, itoa(len(d.Images))), nil)
-		}
+// linkFigures records the numbers of links, in every format.
+func (s *seoRun) linkFigures() {
+	internal, _, outbound, _ := linkCounts(s.d)
+	s.a.figures["internal_links"] = float64(internal)
+	s.a.figures["outbound_links"] = float64(outbound)
+}
+
+// internalLinks assesses the links to the site itself.
+func (s *seoRun) internalLinks() {
+	a, l := s.a, s.l
+	internal, internalFollow, _, _ := linkCounts(s.d)
+	switch {
+	case internal == 0:
+		a.add("seo.internal_links", 3, l.msg(mSeoInternalNone), nil)
+	case internalFollow == 0:
+		a.add("seo.internal_links", 7, l.msg(mSeoInternalNofollow, itoa(internal)), linkSpans(s.d, true))
+	case internalFollow < internal:
+		a.add("seo.internal_links", 8, l.msg(mSeoInternalSome, itoa(internal)), nil)
+	default:
+		a.add("seo.internal_links", 9, l.msg(mSeoInternalGood, itoa(internal)), nil)
 	}
+}
 
+// outboundLinks assesses the links to other sites.
+func (s *seoRun) outboundLinks() {
+	a, l := s.a, s.l
+	_, _, outbound, outboundFollow := linkCounts(s.d)
+	switch {
+	case outbound == 0:
+		a.add("seo.outbound_links", 3, l.msg(mSeoOutboundNone), nil)
+	case outboundFollow == 0:
+		a.add("seo.outbound_links", 7, l.msg(mSeoOutboundNofollow, itoa(outbound)), linkSpans(s.d, false))
+	case outboundFollow < outbound:
+		a.add("seo.outbound_links", 8, l.msg(mSeoOutboundSome, itoa(outbound)), nil)
+	default:
+		a.add("seo.outbound_links", 9, l.msg(mSeoOutboundGood, itoa(outbound)), nil)
+	}
+}
+
+// imageCount assesses whether the page has images.
+func (s *seoRun) imageCount() {
+	d := s.d
+	s.a.figures["images"] = float64(len(d.Images))
+	if len(d.Images) == 0 {
+		s.a.add("seo.images", 3, s.l.msg(mSeoImagesNone), nil)
+	} else {
+		s.a.add("seo.images", 9, s.l.msg(mSeoImagesGood, itoa(len(d.Images))), nil)
+	}
+}
+
+// keyphraseLength prepares the keyphrase and its synonyms and assesses
+// its length in content words. It reports whether the keyphrase rules
+// apply: not without a keyphrase or with one of no words.
+func (s *seoRun) keyphraseLength() bool {
+	a, d, l := s.a, s.d, s.l
 	if d.Keyphrase == "" {
 		a.add("seo.keyphrase_length", 0, l.msg(mSeoKeyphraseNone), nil)
-		return a.result(TypeSEO)
+		return false
 	}
-	kp := newPhrase(lang, d.Keyphrase)
-	scratch := make([]Word, 0, 32) // reused to tokenize titles, alt and link texts
-	phrases := []phrase{kp}
-	for _, s := range d.Synonyms {
-		if p := newPhrase(lang, s); len(p.words) > 0 {
-			phrases = append(phrases, p)
+	s.kp = newPhrase(d.Language, d.Keyphrase)
+	s.phrases = []phrase{s.kp}
+	for _, syn := range d.Synonyms {
+		if p := newPhrase(d.Language, syn); len(p.words) > 0 {
+			s.phrases = append(s.phrases, p)
 		}
 	}
-
-	// Keyphrase length in content words.
-	n := len(kp.content)
+	n := len(s.kp.content)
 	a.figures["keyphrase_words"] = float64(n)
 	switch {
 	case n == 0:
 		a.add("seo.keyphrase_length", 0, l.msg(mSeoKeyphraseNoWords), nil)
-		return a.result(TypeSEO)
+		return false
 	case n <= keyphraseMaxGood:
 		a.add("seo.keyphrase_length", 9, l.msg(mSeoKeyphraseGood, itoa(n)), nil)
 	case n <= keyphraseMaxOK:
@@ -276,12 +379,17 @@ func analyzeSEO(d *Doc) Result {
 	// Yoast's function-word check: scored (0 points, a grey bullet there)
 	// when the keyphrase has only function words, silent otherwise, and
 	// counted in the SEO score either way.
-	if kp.onlyFunctionWords {
+	if s.kp.onlyFunctionWords {
 		a.info("seo.keyphrase_function_words", l.msg(mSeoKeyphraseFunctionWords), nil)
 	}
 	a.silent()
+	return true
+}
 
-	// Density over body text and headings.
+// keyphraseDensity assesses how often the keyphrase occurs in body text
+// and headings.
+func (s *seoRun) keyphraseDensity() {
+	a, d, l, words, kp := s.a, s.d, s.l, s.words, s.kp
 	count := 0
 	var matches []Span
 	for bi := range d.Blocks {
@@ -329,8 +437,12 @@ func analyzeSEO(d *Doc) Result {
 			a.add("seo.keyphrase_density", -50, l.msg(mSeoDensityTooHigh, itoa(count), itoa(maxCount)), matches)
 		}
 	}
+}
 
-	// Keyphrase in the introduction: the first paragraph.
+// keyphraseInIntroduction assesses the keyphrase (or a synonym) in the
+// first paragraph: in one sentence, or spread over it.
+func (s *seoRun) keyphraseInIntroduction() {
+	a, d, l := s.a, s.d, s.l
 	var intro *Block
 	for bi := range d.Blocks {
 		if b := &d.Blocks[bi]; b.Kind == BlockParagraph || b.Kind == BlockListItem || b.Kind == BlockQuote {
@@ -338,49 +450,60 @@ func analyzeSEO(d *Doc) Result {
 			break
 		}
 	}
-	if intro != nil {
-		inSentence, inParagraph := false, false
-		var spans []Span
-		for _, p := range phrases {
-			all := make([]Word, 0, 64)
-			for si := range intro.Sentences {
-				s := &intro.Sentences[si]
-				all = append(all, s.Words...)
-				if c, sp := occurrences(p, s.Words, nil); c > 0 {
-					inSentence = true
-					spans = append(spans, sp...)
-				}
-			}
-			if c, _ := occurrences(p, all, nil); c > 0 {
-				inParagraph = true
+	if intro == nil {
+		return
+	}
+	inSentence, inParagraph := false, false
+	var spans []Span
+	for _, p := range s.phrases {
+		all := make([]Word, 0, 64)
+		for si := range intro.Sentences {
+			sn := &intro.Sentences[si]
+			all = append(all, sn.Words...)
+			if c, sp := occurrences(p, sn.Words, nil); c > 0 {
+				inSentence = true
+				spans = append(spans, sp...)
 			}
 		}
-		switch {
-		case inSentence:
-			a.add("seo.keyphrase_in_introduction", 9, l.msg(mSeoIntroSentence), spans)
-		case inParagraph:
-			a.add("seo.keyphrase_in_introduction", 6, l.msg(mSeoIntroParagraph), []Span{{intro.Start, intro.End}})
-		default:
-			a.add("seo.keyphrase_in_introduction", 3, l.msg(mSeoIntroNone), []Span{{intro.Start, intro.End}})
+		if c, _ := occurrences(p, all, nil); c > 0 {
+			inParagraph = true
 		}
 	}
+	switch {
+	case inSentence:
+		a.add("seo.keyphrase_in_introduction", 9, l.msg(mSeoIntroSentence), spans)
+	case inParagraph:
+		a.add("seo.keyphrase_in_introduction", 6, l.msg(mSeoIntroParagraph), []Span{{intro.Start, intro.End}})
+	default:
+		a.add("seo.keyphrase_in_introduction", 3, l.msg(mSeoIntroNone), []Span{{intro.Start, intro.End}})
+	}
+}
 
-	// Keyphrase in the SEO title and the meta description.
-	if d.Title == "" {
-		a.add("seo.keyphrase_in_title", 2, l.msg(mSeoTitleKeyNoTitle), nil)
-	} else {
-		c, _ := checkKeyphraseInTitle(l, d.Title, kp, lang)
-		a.addCheck(c)
+// keyphraseInTitle assesses the keyphrase in the SEO title.
+func (s *seoRun) keyphraseInTitle() {
+	if s.d.Title == "" {
+		s.a.add("seo.keyphrase_in_title", 2, s.l.msg(mSeoTitleKeyNoTitle), nil)
+		return
 	}
+	c, _ := checkKeyphraseInTitle(s.l, s.d.Title, s.kp, s.d.Language)
+	s.a.addCheck(c)
+}
+
+// keyphraseInMeta assesses the keyphrase in the meta description.
+func (s *seoRun) keyphraseInMeta() {
+	d := s.d
 	if d.MetaDescription == "" {
-		a.add("seo.keyphrase_in_meta_description", 3, l.msg(mSeoMetaKeyNoMeta), nil)
-	} else {
-		a.addCheck(checkKeyphraseInMeta(l, KeyphraseCount(d.MetaDescription, d.Keyphrase, d.Synonyms, lang)))
+		s.a.add("seo.keyphrase_in_meta_description", 3, s.l.msg(mSeoMetaKeyNoMeta), nil)
+		return
 	}
+	s.a.addCheck(checkKeyphraseInMeta(s.l, KeyphraseCount(d.MetaDescription, d.Keyphrase, d.Synonyms, d.Language)))
+}
 
-	// Keyphrase in subheadings (H2 and H3): a subheading reflects the topic
-	// when it holds more than half of the content words of the keyphrase or
-	// of a synonym.
+// keyphraseInSubheadings assesses the keyphrase in subheadings (H2 and
+// H3): a subheading reflects the topic when it holds more than half of
+// the content words of the keyphrase or of a synonym.
+func (s *seoRun) keyphraseInSubheadings() {
+	a, d, l := s.a, s.d, s.l
 	subs, withKey := 0, 0
 	var keySubs []Span
 	for bi := range d.Blocks {
@@ -389,12 +512,12 @@ func analyzeSEO(d *Doc) Result {
 			continue
 		}
 		subs++
-		hw := scratch[:0]
+		hw := s.scratch[:0]
 		for si := range b.Sentences {
 			hw = append(hw, b.Sentences[si].Words...)
 		}
-		scratch = hw
-		for _, p := range phrases {
+		s.scratch = hw
+		for _, p := range s.phrases {
 			if 2*contentWordsFound(p, hw) > len(p.content) {
 				withKey++
 				keySubs = append(keySubs, Span{b.Start, b.End})
@@ -407,7 +530,7 @@ func analyzeSEO(d *Doc) Result {
 	}
 	lo, hi := (3*subs+9)/10, subs*3/4 // ceil(30 %), floor(75 %)
 	switch {
-	case subs == 0 && words >= sectionOrange:
+	case subs == 0 && s.words >= sectionOrange:
 		a.add("seo.keyphrase_in_subheadings", 2, l.msg(mSeoSubheadLongNone), nil)
 	case subs == 0:
 		a.add("seo.keyphrase_in_subheadings", 9, l.msg(mSeoSubheadShortNone), nil)
@@ -420,10 +543,13 @@ func analyzeSEO(d *Doc) Result {
 	default:
 		a.add("seo.keyphrase_in_subheadings", 3, l.msg(mSeoSubheadNone), nil)
 	}
+}
 
-	// Keyphrase in the slug (from the canonical URL if no slug is given):
-	// keyphrases of one or two content words need all of them, longer ones
-	// more than half.
+// keyphraseInSlug assesses the keyphrase in the slug (from the canonical
+// URL if no slug is given): keyphrases of one or two content words need
+// all of them, longer ones more than half.
+func (s *seoRun) keyphraseInSlug() {
+	a, d, l, kp := s.a, s.d, s.l, s.kp
 	slug := d.Slug
 	if slug == "" && d.Canonical != "" {
 		if u, err := url.Parse(d.Canonical); err == nil {
@@ -433,34 +559,37 @@ func analyzeSEO(d *Doc) Result {
 	}
 	if slug == "" {
 		a.add("seo.keyphrase_in_slug", 3, l.msg(mSeoSlugNone), nil)
-	} else {
-		scratch = wordsOf(strings.Map(func(r rune) rune {
-			switch r {
-			case '-', '_', '/', '.':
-				return ' '
-			}
-			return r
-		}, slug), scratch)
-		found := 0
-		for _, kw := range kp.content {
-			for _, w := range scratch {
-				if slugWordMatches(w.Lower, kw) {
-					found++
-					break
-				}
-			}
+		return
+	}
+	s.scratch = wordsOf(strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '/', '.':
+			return ' '
 		}
-		all := found == len(kp.content)
-		if all || len(kp.content) >= 3 && 2*found > len(kp.content) {
-			a.add("seo.keyphrase_in_slug", 9, l.msg(mSeoSlugGood), nil)
-		} else {
-			a.add("seo.keyphrase_in_slug", 6, l.msg(mSeoSlugPart), nil)
+		return r
+	}, slug), s.scratch)
+	found := 0
+	for _, kw := range kp.content {
+		for _, w := range s.scratch {
+			if slugWordMatches(w.Lower, kw) {
+				found++
+				break
+			}
 		}
 	}
+	all := found == len(kp.content)
+	if all || len(kp.content) >= 3 && 2*found > len(kp.content) {
+		a.add("seo.keyphrase_in_slug", 9, l.msg(mSeoSlugGood), nil)
+	} else {
+		a.add("seo.keyphrase_in_slug", 6, l.msg(mSeoSlugPart), nil)
+	}
+}
 
-	// Keyphrase in image alt text: an alt text reflects the topic when it
-	// holds at least half of the content words of the keyphrase or of a
-	// synonym.
+// keyphraseInImageAlt assesses the keyphrase in image alt texts: an alt
+// text reflects the topic when it holds at least half of the content
+// words of the keyphrase or of a synonym.
+func (s *seoRun) keyphraseInImageAlt() {
+	a, d, l := s.a, s.d, s.l
 	withAlt, withKeyAlt := 0, 0
 	var noAlt []Span
 	for _, im := range d.Images {
@@ -469,9 +598,9 @@ func analyzeSEO(d *Doc) Result {
 			continue
 		}
 		withAlt++
-		scratch = wordsOf(im.Alt, scratch)
-		for _, p := range phrases {
-			if 2*contentWordsFound(p, scratch) >= len(p.content) {
+		s.scratch = wordsOf(im.Alt, s.scratch)
+		for _, p := range s.phrases {
+			if 2*contentWordsFound(p, s.scratch) >= len(p.content) {
 				withKeyAlt++
 				break
 			}
@@ -497,28 +626,26 @@ func analyzeSEO(d *Doc) Result {
 	default:
 		a.add("seo.image_alt", 6, l.msg(mSeoAltNoAlt), noAlt)
 	}
+}
 
-	// Links whose text is the keyphrase (all of its content words, and no
-	// other content word) compete with this page.
+// competingLinks assesses links whose text is the keyphrase (all of its
+// content words, and no other content word): they compete with this page.
+func (s *seoRun) competingLinks() {
 	var competing []Span
-	for _, lk := range d.Links {
-		scratch = wordsOf(lk.Text, scratch)
-		for _, p := range phrases {
-			if anchorIsTopic(lang, p, scratch) {
+	for _, lk := range s.d.Links {
+		s.scratch = wordsOf(lk.Text, s.scratch)
+		for _, p := range s.phrases {
+			if anchorIsTopic(s.d.Language, p, s.scratch) {
 				competing = append(competing, lk.Span)
 				break
 			}
 		}
 	}
 	if len(competing) > 0 {
-		a.add("seo.competing_links", 2, l.msg(mSeoCompetingBad, itoa(len(competing))), competing)
+		s.a.add("seo.competing_links", 2, s.l.msg(mSeoCompetingBad, itoa(len(competing))), competing)
 	} else {
-		a.add("seo.competing_links", 8, l.msg(mSeoCompetingGood), nil)
+		s.a.add("seo.competing_links", 8, s.l.msg(mSeoCompetingGood), nil)
 	}
-	if d.Format != FormatText {
-		a.n = max(a.n, seoAssessments)
-	}
-	return a.result(TypeSEO)
 }
 
 // contentWordsFound counts the content words of p that occur in words.

@@ -13,7 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 // LeaseDefault is how long a shared concurrency slot lives unrenewed: the
@@ -36,7 +36,7 @@ type ProviderLimitsOptions struct {
 
 // ProviderLimits is the provider limits (requests and tokens per minute,
 // calls at once) of every endpoint, shared in Redis by the instances: a
-// limit.Shared. Each limit.Limiter admits a call on its own limits first
+// providerlimit.Shared. Each providerlimit.Limiter admits a call on its own limits first
 // (priority order, its own queue), then takes it here, so that N instances
 // allow the configured limits in total, not N times them.
 //
@@ -78,7 +78,7 @@ type ProviderLimits struct {
 	done     chan struct{}
 }
 
-var _ limit.Shared = (*ProviderLimits)(nil)
+var _ providerlimit.Shared = (*ProviderLimits)(nil)
 
 // NewProviderLimits returns the shared provider limits on c's Redis
 // database and key prefix, renewing the leases it hands out until Stop.
@@ -119,9 +119,9 @@ func (p *ProviderLimits) key(name, part string) string {
 }
 
 // Take takes one call of tokens from the endpoint's shared limits. Returns
-// a *limit.RejectedError when a limit refuses (RetryAfter when a rate frees
+// a *providerlimit.RejectedError when a limit refuses (RetryAfter when a rate frees
 // up; 0 for the concurrency cap), EUNAVAILABLE when Redis fails.
-func (p *ProviderLimits) Take(ctx context.Context, name string, cfg limit.Config, tokens int) (limit.Release, error) {
+func (p *ProviderLimits) Take(ctx context.Context, name string, cfg providerlimit.Config, tokens int) (providerlimit.Release, error) {
 	b := make([]byte, 9)
 	_, _ = rand.Read(b)
 	id := hex.EncodeToString(b)
@@ -137,8 +137,8 @@ func (p *ProviderLimits) Take(ctx context.Context, name string, cfg limit.Config
 		return nil, translate(err)
 	}
 	if res[0] == 0 {
-		reason := map[int64]string{1: limit.ReasonConcurrency, 2: limit.ReasonRequestsPerMinute, 3: limit.ReasonTokensPerMinute}[res[1]]
-		return nil, &limit.RejectedError{Reason: reason, RetryAfter: time.Duration(res[2]) * time.Millisecond}
+		reason := map[int64]string{1: providerlimit.ReasonConcurrency, 2: providerlimit.ReasonRequestsPerMinute, 3: providerlimit.ReasonTokensPerMinute}[res[1]]
+		return nil, &providerlimit.RejectedError{Reason: reason, RetryAfter: time.Duration(res[2]) * time.Millisecond}
 	}
 	charged := res[1]
 	p.mu.Lock()

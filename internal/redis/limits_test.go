@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/redistest"
 )
@@ -15,15 +15,15 @@ import (
 // mustLimitInstances returns n instances' provider limits on one Redis prefix
 // (each with its own client, as separate processes have), and their
 // limiters for the endpoint "openai/gpt-6.1-sol" with cfg.
-func mustLimitInstances(t *testing.T, n int, cfg limit.Config, opts redis.ProviderLimitsOptions) ([]*redis.ProviderLimits, []*limit.Limiter) {
+func mustLimitInstances(t *testing.T, n int, cfg providerlimit.Config, opts redis.ProviderLimitsOptions) ([]*redis.ProviderLimits, []*providerlimit.Limiter) {
 	t.Helper()
 	url, prefix := redistest.MustPrefix(t)
 	var pls []*redis.ProviderLimits
-	var lims []*limit.Limiter
+	var lims []*providerlimit.Limiter
 	for range n {
 		pl := redis.NewProviderLimits(MustOpenPrefix(t, url, prefix, nil), opts)
 		t.Cleanup(pl.Stop)
-		l, err := limit.NewShared(cfg, nil, "openai/gpt-6.1-sol", pl)
+		l, err := providerlimit.NewShared(cfg, nil, "openai/gpt-6.1-sol", pl)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,15 +38,15 @@ func mustLimitInstances(t *testing.T, n int, cfg limit.Config, opts redis.Provid
 // most the 10 s a request takes to refill.
 func TestProviderLimitsRequestsPerMinuteInTotal(t *testing.T) {
 	t.Parallel()
-	pls, lims := mustLimitInstances(t, 3, limit.Config{RequestsPerMinute: 6, Concurrency: 100}, redis.ProviderLimitsOptions{})
+	pls, lims := mustLimitInstances(t, 3, providerlimit.Config{RequestsPerMinute: 6, Concurrency: 100}, redis.ProviderLimitsOptions{})
 	start := time.Now()
 	admitted := 0
-	var lastRej *limit.RejectedError
+	var lastRej *providerlimit.RejectedError
 	for i := range 18 {
 		rel, err := lims[i%3].TryAcquire(copydesk.PriorityHigh, 10)
 		if err != nil {
 			if !errors.As(err, &lastRej) {
-				t.Fatalf("attempt %d: %v, want a *limit.RejectedError", i, err)
+				t.Fatalf("attempt %d: %v, want a *providerlimit.RejectedError", i, err)
 			}
 			continue
 		}
@@ -57,7 +57,7 @@ func TestProviderLimitsRequestsPerMinuteInTotal(t *testing.T) {
 	if want := 6 + int(time.Since(start)/(10*time.Second)); admitted != want {
 		t.Errorf("admitted across three instances: got %d, want %d (the limit in total)", admitted, want)
 	}
-	if lastRej == nil || lastRej.Reason != limit.ReasonRequestsPerMinute || lastRej.RetryAfter <= 0 || lastRej.RetryAfter > 10*time.Second {
+	if lastRej == nil || lastRej.Reason != providerlimit.ReasonRequestsPerMinute || lastRej.RetryAfter <= 0 || lastRej.RetryAfter > 10*time.Second {
 		t.Errorf("refusal: got %+v, want requests_per_minute with Retry-After in (0, 10s]", lastRej)
 	}
 	for i, pl := range pls {
@@ -72,14 +72,14 @@ func TestProviderLimitsRequestsPerMinuteInTotal(t *testing.T) {
 // ends; a waiting Acquire gets the slot when it frees.
 func TestProviderLimitsConcurrencyInTotal(t *testing.T) {
 	t.Parallel()
-	pls, lims := mustLimitInstances(t, 3, limit.Config{RequestsPerMinute: -1, Concurrency: 2}, redis.ProviderLimitsOptions{})
+	pls, lims := mustLimitInstances(t, 3, providerlimit.Config{RequestsPerMinute: -1, Concurrency: 2}, redis.ProviderLimitsOptions{})
 	r0, err0 := lims[0].TryAcquire(copydesk.PriorityHigh, 1)
 	r1, err1 := lims[1].TryAcquire(copydesk.PriorityHigh, 1)
 	if err0 != nil || err1 != nil {
 		t.Fatalf("two calls: %v, %v, want both admitted", err0, err1)
 	}
-	var rej *limit.RejectedError
-	if _, err := lims[2].TryAcquire(copydesk.PriorityHigh, 1); !errors.As(err, &rej) || rej.Reason != limit.ReasonConcurrency {
+	var rej *providerlimit.RejectedError
+	if _, err := lims[2].TryAcquire(copydesk.PriorityHigh, 1); !errors.As(err, &rej) || rej.Reason != providerlimit.ReasonConcurrency {
 		t.Fatalf("a third call on the third instance: got %v, want refused for concurrency", err)
 	}
 	if pls[0].Held()+pls[1].Held() != 2 || pls[2].Held() != 0 {
@@ -107,13 +107,13 @@ func TestProviderLimitsConcurrencyInTotal(t *testing.T) {
 // instance's large call fits again at once.
 func TestProviderLimitsTokensCorrected(t *testing.T) {
 	t.Parallel()
-	_, lims := mustLimitInstances(t, 3, limit.Config{RequestsPerMinute: -1, TokensPerMinute: 1000, Concurrency: 10}, redis.ProviderLimitsOptions{})
+	_, lims := mustLimitInstances(t, 3, providerlimit.Config{RequestsPerMinute: -1, TokensPerMinute: 1000, Concurrency: 10}, redis.ProviderLimitsOptions{})
 	rel, err := lims[0].TryAcquire(copydesk.PriorityHigh, 600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rej *limit.RejectedError
-	if _, err := lims[1].TryAcquire(copydesk.PriorityHigh, 600); !errors.As(err, &rej) || rej.Reason != limit.ReasonTokensPerMinute {
+	var rej *providerlimit.RejectedError
+	if _, err := lims[1].TryAcquire(copydesk.PriorityHigh, 600); !errors.As(err, &rej) || rej.Reason != providerlimit.ReasonTokensPerMinute {
 		t.Fatalf("600 more tokens on another instance: got %v, want refused for tokens_per_minute", err)
 	}
 	rel(100) // used 100 of the 600 estimated
@@ -122,7 +122,7 @@ func TestProviderLimitsTokensCorrected(t *testing.T) {
 		t.Fatalf("600 tokens on a third instance after 500 were given back: %v", err)
 	}
 	r(600)
-	if _, err := lims[2].TryAcquire(copydesk.PriorityHigh, 400); !errors.As(err, &rej) || rej.Reason != limit.ReasonTokensPerMinute {
+	if _, err := lims[2].TryAcquire(copydesk.PriorityHigh, 400); !errors.As(err, &rej) || rej.Reason != providerlimit.ReasonTokensPerMinute {
 		t.Errorf("400 more (700 used of 1000; a token refills every 60 ms): got %v, want refused for tokens_per_minute", err)
 	}
 }
@@ -132,12 +132,12 @@ func TestProviderLimitsTokensCorrected(t *testing.T) {
 func TestProviderLeaseOfDeadInstance(t *testing.T) {
 	t.Parallel()
 	const lease = 2 * time.Second
-	pls, lims := mustLimitInstances(t, 2, limit.Config{RequestsPerMinute: -1, Concurrency: 1}, redis.ProviderLimitsOptions{Lease: lease})
+	pls, lims := mustLimitInstances(t, 2, providerlimit.Config{RequestsPerMinute: -1, Concurrency: 1}, redis.ProviderLimitsOptions{Lease: lease})
 	if _, err := lims[0].TryAcquire(copydesk.PriorityHigh, 1); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(lease + lease/2) // renewed at least twice meanwhile
-	if _, err := lims[1].TryAcquire(copydesk.PriorityHigh, 1); !errors.Is(err, limit.ErrLimited) {
+	if _, err := lims[1].TryAcquire(copydesk.PriorityHigh, 1); !errors.Is(err, providerlimit.ErrLimited) {
 		t.Fatalf("after more than a lease of a running call: got %v, want refused (the lease renewed)", err)
 	}
 	pls[0].Stop() // the instance dies with its call running
@@ -165,7 +165,7 @@ func TestProviderLimitsFallback(t *testing.T) {
 		pl := redis.NewProviderLimits(c, redis.ProviderLimitsOptions{})
 		t.Cleanup(pl.Stop)
 		_ = c.Close() // Redis is gone for this instance
-		l, err := limit.NewShared(limit.Config{RequestsPerMinute: 4}, nil, "e", pl)
+		l, err := providerlimit.NewShared(providerlimit.Config{RequestsPerMinute: 4}, nil, "e", pl)
 		if err != nil {
 			t.Fatal(err)
 		}

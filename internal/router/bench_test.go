@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 // sink keeps benchmark results alive so the compiler cannot drop the
@@ -35,8 +35,8 @@ func benchRouter(b *testing.B) *Router {
 		Endpoints: map[string]EndpointConfig{
 			// No rate limits: a benchmark makes far more than 500 calls a
 			// minute. The concurrency cap and the limiter's bookkeeping stay.
-			"a": {Provider: "zero", Model: "gpt-4.1-mini", Limits: limit.Config{Concurrency: 1000, RequestsPerMinute: -1}},
-			"b": {Provider: "zero", Model: "claude-haiku-4-5", Limits: limit.Config{RequestsPerMinute: -1}},
+			"a": {Provider: "zero", Model: "gpt-4.1-mini", Limits: providerlimit.Config{Concurrency: 1000, RequestsPerMinute: -1}},
+			"b": {Provider: "zero", Model: "claude-haiku-4-5", Limits: providerlimit.Config{RequestsPerMinute: -1}},
 		},
 		Classes: map[string][]string{ClassQuality: {"a", "b"}, ClassFast: {"a", "b"}, ClassBudget: {"a", "b"}},
 	}, Options{

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 // The model classes of the plan's model-selection matrix.
@@ -48,7 +48,7 @@ type Config struct {
 	// catalogued models a caller names directly, by provider name; each such
 	// endpoint ("provider/model") gets its own limiter with these limits.
 	// Default: limit's defaults (50 at once, 500 a minute).
-	CatalogLimits map[string]limit.Config `yaml:"catalog_limits" json:"catalog_limits"`
+	CatalogLimits map[string]providerlimit.Config `yaml:"catalog_limits" json:"catalog_limits"`
 	// Aliases map names callers send to a class, an endpoint, a model or a
 	// provider/model, e.g. {"gpt-4o": "quality", "smart": "anthropic/claude-opus-5-5"}.
 	// An alias cannot name another alias, nor shadow a class or endpoint.
@@ -85,7 +85,7 @@ type EndpointConfig struct {
 	// Timeout bounds each call. Default 2 minutes.
 	Timeout time.Duration `yaml:"timeout" json:"timeout"`
 	// Limits are Copydesk's own limits for this endpoint.
-	Limits limit.Config `yaml:"limits" json:"limits"`
+	Limits providerlimit.Config `yaml:"limits" json:"limits"`
 }
 
 // Rule maps calls to a class. Empty fields match anything.

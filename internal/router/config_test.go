@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 func TestConfigYAML(t *testing.T) {
@@ -53,9 +53,9 @@ dead_key_recheck: 30m
 	want := Config{
 		Endpoints: map[string]EndpointConfig{
 			"oa-quality": {Provider: "openai", Model: "gpt-4.1", Timeout: 90 * time.Second,
-				Limits: limit.Config{Concurrency: 20, RequestsPerMinute: 300, TokensPerMinute: 200_000, MaxQueue: limit.DefaultMaxQueue}},
+				Limits: providerlimit.Config{Concurrency: 20, RequestsPerMinute: 300, TokensPerMinute: 200_000, MaxQueue: providerlimit.DefaultMaxQueue}},
 			"an-fast": {Provider: "anthropic", Model: "claude-haiku-4-5", Timeout: DefaultTimeout,
-				Limits: limit.Config{Concurrency: 50, RequestsPerMinute: 500, MaxQueue: limit.DefaultMaxQueue}},
+				Limits: providerlimit.Config{Concurrency: 50, RequestsPerMinute: 500, MaxQueue: providerlimit.DefaultMaxQueue}},
 		},
 		Classes:      map[string][]string{"quality": {"oa-quality", "an-fast"}, "fast": {"an-fast"}, "budget": {"an-fast"}},
 		Rules:        []Rule{{Priority: "critical", Class: "quality"}, {Kind: "translation", Class: "fast"}},

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 // Catalog tells which models a provider instance serves by their own names
@@ -172,7 +172,7 @@ func (r *Router) catalogEndpoint(provider, model string) (*endpoint, error) {
 	}
 	clients := r.clients[provider]
 	cfg := EndpointConfig{Provider: provider, Model: model, Timeout: DefaultTimeout, Limits: r.cfg.CatalogLimits[provider].WithDefaults()}
-	lim, err := limit.NewShared(cfg.Limits, r.clock, name, r.shared)
+	lim, err := providerlimit.NewShared(cfg.Limits, r.clock, name, r.shared)
 	if err != nil {
 		return nil, err
 	}

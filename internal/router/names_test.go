@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/pricing"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 // fakeCatalog serves models by provider instance name.
@@ -180,7 +180,7 @@ func TestCatalogNames(t *testing.T) {
 func TestCatalogLimits(t *testing.T) {
 	t.Parallel()
 	f := MustCatalogFixture(t, func(c *Config) {
-		c.CatalogLimits = map[string]limit.Config{"anthropic": {Concurrency: 3, RequestsPerMinute: -1}}
+		c.CatalogLimits = map[string]providerlimit.Config{"anthropic": {Concurrency: 3, RequestsPerMinute: -1}}
 	})
 	for _, m := range []string{"claude-opus-5-5", "gpt-6-luna"} {
 		if _, err := f.r.Complete(context.Background(), chatCall(m)); err != nil {
@@ -196,13 +196,13 @@ func TestCatalogLimits(t *testing.T) {
 				t.Errorf("%s: got limits %+v, want the configured ones", st.Name, got)
 			}
 		case "openai/gpt-6-luna":
-			if got != (limit.Config{}).WithDefaults() {
+			if got != (providerlimit.Config{}).WithDefaults() {
 				t.Errorf("%s: got limits %+v, want the defaults", st.Name, got)
 			}
 		}
 	}
 	cfg := testConfig()
-	cfg.CatalogLimits = map[string]limit.Config{"openai": {Concurrency: -2}}
+	cfg.CatalogLimits = map[string]providerlimit.Config{"openai": {Concurrency: -2}}
 	if err := cfg.Validate(); !strings.Contains(copydesk.ErrorMessage(err), "catalog_limits.openai") {
 		t.Errorf("bad catalog limits: got %v", err)
 	}

@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
 	"github.com/copydesk/copydesk/internal/pricing"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 // Decision records why a call went where it went.
@@ -71,7 +71,7 @@ type Error struct {
 	// Decision records the class chosen and every attempt.
 	Decision Decision
 	// Err is the last underlying error: a *copydesk.ProviderError, a
-	// *limit.RejectedError, a context error or the receiver's error.
+	// *providerlimit.RejectedError, a context error or the receiver's error.
 	Err error
 
 	domain *copydesk.Error
@@ -109,7 +109,7 @@ type Options struct {
 	// Shared, when set, is the provider capacity the instances share
 	// (redis.ProviderLimits): every endpoint's limits hold across them, in
 	// total. Nil: each instance's own limits.
-	Shared limit.Shared
+	Shared providerlimit.Shared
 }
 
 // Router routes model calls. It is safe for concurrent use.
@@ -125,7 +125,7 @@ type Router struct {
 	keys    map[string][]*keyHealth // guarded by mu after New
 
 	catalog   Catalog
-	shared    limit.Shared
+	shared    providerlimit.Shared
 	clients   map[string][]copydesk.Provider
 	providers []string   // provider names, sorted
 	mu        sync.Mutex // serializes making implicit endpoints
@@ -145,7 +145,7 @@ type endpoint struct {
 	health  []*keyHealth   // shared by every endpoint of the provider
 	breaker []*breaker     // per key, this endpoint only
 	cooling []atomic.Int64 // per key: unix nanoseconds until which a 429's Retry-After runs
-	limiter *limit.Limiter
+	limiter *providerlimit.Limiter
 	next    atomic.Uint32
 }
 
@@ -201,7 +201,7 @@ func New(cfg Config, opts Options) (*Router, error) {
 		if _, err := r.prices.Lookup(ec.Model, now); err != nil {
 			return nil, copydesk.Errorf(copydesk.EINVALID, "router: endpoints.%s.model: %s", name, copydesk.ErrorMessage(err))
 		}
-		lim, err := limit.NewShared(ec.Limits, r.clock, name, r.shared)
+		lim, err := providerlimit.NewShared(ec.Limits, r.clock, name, r.shared)
 		if err != nil {
 			return nil, copydesk.Errorf(copydesk.EINVALID, "router: endpoints.%s: %s", name, copydesk.ErrorMessage(err))
 		}
@@ -494,7 +494,7 @@ func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration)
 		if n > 1 {
 			first = int((ep.next.Add(1) - 1) % uint32(n))
 		}
-		var release limit.Release
+		var release providerlimit.Release
 	keys:
 		for i := range n {
 			if ru.calls >= ru.r.cfg.Retry.MaxAttempts {
@@ -531,7 +531,7 @@ func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration)
 				if err != nil {
 					ep.breaker[k].cancel()
 					ru.skip(ep, k, copydesk.OutcomeLimited)
-					var rej *limit.RejectedError
+					var rej *providerlimit.RejectedError
 					if ru.lastErr == nil || errors.As(ru.lastErr, &rej) {
 						ru.lastErr = err
 					}
@@ -566,7 +566,7 @@ func (ru *run) round(ctx context.Context, chain []*endpoint, wait time.Duration)
 
 // retryAfterOf returns when a limiter rejection frees up (0: unknown, soon).
 func retryAfterOf(err error) time.Duration {
-	var rej *limit.RejectedError
+	var rej *providerlimit.RejectedError
 	if errors.As(err, &rej) {
 		return rej.RetryAfter
 	}
@@ -629,7 +629,7 @@ func (ru *run) skip(ep *endpoint, k int, outcome string) {
 // attempt makes one provider call on ep with key k; release is the
 // endpoint's limiter slot, which attempt gives back. It returns the result
 // on success, otherwise what to do next and the provider's Retry-After.
-func (ru *run) attempt(ctx context.Context, ep *endpoint, k int, release limit.Release, wait time.Duration) (*Result, outcome, time.Duration) {
+func (ru *run) attempt(ctx context.Context, ep *endpoint, k int, release providerlimit.Release, wait time.Duration) (*Result, outcome, time.Duration) {
 	r := ru.r
 	ru.calls++
 	req := ru.call.Request
@@ -764,7 +764,7 @@ func (ru *run) fail() error {
 	e := &Error{Decision: ru.dec, Err: ru.lastErr}
 	var (
 		pe  *copydesk.ProviderError
-		rej *limit.RejectedError
+		rej *providerlimit.RejectedError
 	)
 	switch {
 	case ru.lastErr == nil:

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -130,7 +130,7 @@ func TestLoadRule(t *testing.T) {
 	t.Parallel()
 	f := MustFixture(t, func(c *Config) {
 		ep := c.Endpoints["oa-quality"]
-		ep.Limits = limit.Config{Concurrency: 10}
+		ep.Limits = providerlimit.Config{Concurrency: 10}
 		c.Endpoints["oa-quality"] = ep
 	})
 	lim := f.r.eps["oa-quality"].limiter
@@ -671,7 +671,7 @@ func TestOwnLimiterFailsOver(t *testing.T) {
 	t.Parallel()
 	f := MustFixture(t, func(c *Config) {
 		ep := c.Endpoints["oa-quality"]
-		ep.Limits = limit.Config{Concurrency: 1}
+		ep.Limits = providerlimit.Config{Concurrency: 1}
 		c.Endpoints["oa-quality"] = ep
 		c.LoadThreshold = -1 // test the limiter, not the load rule
 	})
@@ -695,7 +695,7 @@ func TestSaturatedPriorities(t *testing.T) {
 	f := MustFixture(t, func(c *Config) {
 		for _, name := range []string{"oa-quality", "an-quality"} {
 			ep := c.Endpoints[name]
-			ep.Limits = limit.Config{Concurrency: 1, RequestsPerMinute: -1}
+			ep.Limits = providerlimit.Config{Concurrency: 1, RequestsPerMinute: -1}
 			c.Endpoints[name] = ep
 		}
 		c.LoadThreshold = -1
@@ -816,7 +816,7 @@ func TestConfigValidate(t *testing.T) {
 			c.Endpoints["x"] = EndpointConfig{Provider: "openai", Model: "gpt-4.1", Timeout: -1}
 		}, "endpoints.x.timeout"},
 		{"bad limits", func(c *Config) {
-			c.Endpoints["x"] = EndpointConfig{Provider: "openai", Model: "gpt-4.1", Limits: limit.Config{Concurrency: -3}}
+			c.Endpoints["x"] = EndpointConfig{Provider: "openai", Model: "gpt-4.1", Limits: providerlimit.Config{Concurrency: -3}}
 		}, "endpoints.x.concurrency"},
 		{"empty chain", func(c *Config) { c.Classes["fast"] = nil }, "classes.fast: the failover chain is empty"},
 		{"unknown endpoint", func(c *Config) { c.Classes["fast"] = []string{"an-fast", "nope"} }, `classes.fast[1]: endpoint "nope" is not defined`},

@@ -460,10 +460,12 @@ func (e *engine) compute(ctx, job context.Context, w *work, lang string, items [
 		defer mu.Unlock()
 		return firstErr != nil
 	}
+	run := &langRun{w: w, lang: lang, items: items, missing: missing, onDelta: onDelta, report: report, st: st,
+		values: values, costs: costs, jobErr: job.Err}
 	sem := make(chan struct{}, BatchParallel)
 	var wg sync.WaitGroup
 	stopped := false
-	for n, batch := range batches(rest, func(j int) int { return len(items[missing[j]].seg.Source) }) {
+	for n, pos := range batches(rest, func(j int) int { return len(items[missing[j]].seg.Source) }) {
 		acquired := false
 		select {
 		case sem <- struct{}{}:
@@ -481,7 +483,7 @@ func (e *engine) compute(ctx, job context.Context, w *work, lang string, items [
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := e.runBatch(ctx, job, w, lang, items, missing, batch, n+1, onDelta, report, st, values, costs); err != nil {
+			if err := e.runBatch(ctx, run, batch{n: n + 1, pos: pos}); err != nil {
 				fail(err)
 			}
 		}()
@@ -496,57 +498,86 @@ func (e *engine) compute(ctx, job context.Context, w *work, lang string, items [
 	return values, costs, nil
 }
 
-// runBatch translates one batch (positions in missing), fills its values
-// and costs, writes it to the memory and reports it.
-func (e *engine) runBatch(ctx, job context.Context, w *work, lang string, items []item, missing, batch []int, n int, onDelta func(int, string) error, report func([]int, []segValue) error, st *runStats, values [][]byte, costs []copydesk.Micros) error {
-	sources := make([]string, len(batch))
+// langRun is what the batches of one language's compute share. Each
+// batch writes values and costs only at its own positions.
+type langRun struct {
+	w       *work
+	lang    string
+	items   []item
+	missing []int // positions in items of the segments to translate
+	// onDelta receives the model's output as it streams, with the batch
+	// number (nil: not streamed).
+	onDelta func(int, string) error
+	// report receives each batch's items (indexes in items) and values
+	// once the batch is done.
+	report func([]int, []segValue) error
+	st     *runStats
+	values [][]byte          // by position in missing
+	costs  []copydesk.Micros // by position in missing
+	// jobErr is the job's end: once it returns an error, an invalid answer
+	// is not asked again.
+	jobErr func() error
+}
+
+// batch is one model call's segments: positions in langRun.missing,
+// numbered from 1 in the order the batches were cut.
+type batch struct {
+	n   int
+	pos []int
+}
+
+// runBatch translates one batch, fills its values and costs, writes it to
+// the memory and reports it.
+func (e *engine) runBatch(ctx context.Context, r *langRun, b batch) error {
+	w, lang := r.w, r.lang
+	sources := make([]string, len(b.pos))
 	total := 0
-	for k, j := range batch {
-		sources[k] = items[missing[j]].seg.Source
+	for k, j := range b.pos {
+		sources[k] = r.items[r.missing[j]].seg.Source
 		total += len(sources[k])
 	}
 	var delta func(string) error
-	if onDelta != nil {
-		delta = func(d string) error { return onDelta(n, d) }
+	if r.onDelta != nil {
+		delta = func(d string) error { return r.onDelta(b.n, d) }
 	}
-	texts, res, err := e.callBatch(ctx, job, w, lang, sources, delta)
+	texts, res, err := e.callBatch(ctx, r, sources, delta)
 	if err != nil {
 		return err
 	}
-	st.add(res)
-	entries := make([]copydesk.TMEntry, len(batch))
+	r.st.add(res)
+	entries := make([]copydesk.TMEntry, len(b.pos))
 	var shared copydesk.Micros
-	itemIdx := make([]int, len(batch))
-	vals := make([]segValue, len(batch))
-	for k, j := range batch {
-		it := items[missing[j]]
+	itemIdx := make([]int, len(b.pos))
+	vals := make([]segValue, len(b.pos))
+	for k, j := range b.pos {
+		it := r.items[r.missing[j]]
 		v := segValue{Text: texts[k], From: FromModel, Model: res.Usage.Model, Provider: res.Usage.Provider, Simulated: res.Simulated}
-		b, err := json.Marshal(v)
+		enc, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		values[j] = b // each batch owns its positions
+		r.values[j] = enc // each batch owns its positions
 		if total > 0 {
 			// Each segment's share of the call, by size; the last one
 			// takes the remainder of the division, so the shares add up.
-			costs[j] = res.Usage.Cost * copydesk.Micros(len(sources[k])) / copydesk.Micros(total)
-			shared += costs[j]
-			if k == len(batch)-1 {
-				costs[j] += res.Usage.Cost - shared
+			r.costs[j] = res.Usage.Cost * copydesk.Micros(len(sources[k])) / copydesk.Micros(total)
+			shared += r.costs[j]
+			if k == len(b.pos)-1 {
+				r.costs[j] += res.Usage.Cost - shared
 			}
 		}
 		entries[k] = copydesk.TMEntry{
 			CustomerID: w.customerID, SourceLang: w.source, TargetLang: lang, Source: sources[k], Target: texts[k],
 			Context: it.context, Origin: copydesk.TMOriginModel, Model: res.Usage.Model,
 		}
-		itemIdx[k], vals[k] = missing[j], v
+		itemIdx[k], vals[k] = r.missing[j], v
 	}
 	if e.store != nil && w.customerID != "" {
 		if err := e.store.PutTM(ctx, entries); err != nil {
 			return err
 		}
 	}
-	return report(itemIdx, vals)
+	return r.report(itemIdx, vals)
 }
 
 // batches groups positions into batches of at most BatchSegments whose
@@ -572,8 +603,9 @@ func batches(pos []int, size func(int) int) [][]int {
 
 // callBatch asks the model for one batch. An invalid answer (not the
 // schema, a wrong count, placeholders changed) is asked again once, unless
-// job is done by then.
-func (e *engine) callBatch(ctx, job context.Context, w *work, lang string, sources []string, onDelta func(string) error) ([]string, *copydesk.ModelResult, error) {
+// the job is done by then.
+func (e *engine) callBatch(ctx context.Context, r *langRun, sources []string, onDelta func(string) error) ([]string, *copydesk.ModelResult, error) {
+	w, lang := r.w, r.lang
 	req, err := buildRequest(e.tmpl, w.source, lang, w.glossary, sources)
 	if err != nil {
 		return nil, nil, err
@@ -595,7 +627,7 @@ func (e *engine) callBatch(ctx, job context.Context, w *work, lang string, sourc
 			}
 		}
 		var pe *copydesk.ProviderError
-		if attempt == 0 && !w.rerun && errors.As(err, &pe) && pe.Kind == copydesk.ProviderInvalid && ctx.Err() == nil && job.Err() == nil {
+		if attempt == 0 && !w.rerun && errors.As(err, &pe) && pe.Kind == copydesk.ProviderInvalid && ctx.Err() == nil && r.jobErr() == nil {
 			continue
 		}
 		return nil, nil, err

@@ -1,4 +1,4 @@
-// Package limit guards one provider endpoint (a provider and model) with a
+// Package providerlimit guards one provider endpoint (a provider and model) with a
 // concurrency cap, a requests-per-minute limit and an optional
 // tokens-per-minute limit, and queues waiting callers strictly by priority:
 // a CRITICAL request never waits behind a LOW one, and within a priority
@@ -11,7 +11,7 @@
 // that N instances allow the configured limits in total, not N times
 // them; while the shared capacity cannot be reached each limiter decides
 // alone.
-package limit
+package providerlimit
 
 import (
 	"cmp"

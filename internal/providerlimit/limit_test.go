@@ -1,4 +1,4 @@
-package limit_test
+package providerlimit_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/limit"
+	"github.com/copydesk/copydesk/internal/providerlimit"
 )
 
 // fakeClock is a manual clock whose AfterFunc callbacks run when Advance
@@ -69,26 +69,26 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // MustLimiter returns a limiter or fails the test.
-func MustLimiter(tb testing.TB, cfg limit.Config, clock copydesk.Clock) *limit.Limiter {
+func MustLimiter(tb testing.TB, cfg providerlimit.Config, clock copydesk.Clock) *providerlimit.Limiter {
 	tb.Helper()
-	l, err := limit.New(cfg, clock)
+	l, err := providerlimit.New(cfg, clock)
 	if err != nil {
-		tb.Fatalf("limit.New: %v", err)
+		tb.Fatalf("providerlimit.New: %v", err)
 	}
 	return l
 }
 
-// MustRejected checks that err is a *limit.RejectedError with reason.
+// MustRejected checks that err is a *providerlimit.RejectedError with reason.
 func MustRejected(tb testing.TB, err error, reason string, retryAfter time.Duration) {
 	tb.Helper()
-	var rej *limit.RejectedError
+	var rej *providerlimit.RejectedError
 	if !errors.As(err, &rej) {
-		tb.Fatalf("got error %v, want a *limit.RejectedError", err)
+		tb.Fatalf("got error %v, want a *providerlimit.RejectedError", err)
 	}
 	if rej.Reason != reason || rej.RetryAfter != retryAfter {
 		tb.Fatalf("got rejection (%s, %s), want (%s, %s)", rej.Reason, rej.RetryAfter, reason, retryAfter)
 	}
-	if !errors.Is(err, limit.ErrLimited) {
+	if !errors.Is(err, providerlimit.ErrLimited) {
 		tb.Errorf("errors.Is(err, ErrLimited) = false, want true")
 	}
 	if code := copydesk.ErrorCode(err); code != copydesk.ERATELIMITED {
@@ -97,7 +97,7 @@ func MustRejected(tb testing.TB, err error, reason string, retryAfter time.Durat
 }
 
 // waitQueued polls until n callers are queued; Acquire runs in goroutines.
-func waitQueued(tb testing.TB, l *limit.Limiter, n int) {
+func waitQueued(tb testing.TB, l *providerlimit.Limiter, n int) {
 	tb.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -114,7 +114,7 @@ func waitQueued(tb testing.TB, l *limit.Limiter, n int) {
 
 func TestConcurrencyCap(t *testing.T) {
 	t.Parallel()
-	l := MustLimiter(t, limit.Config{Concurrency: 2, RequestsPerMinute: -1}, newFakeClock())
+	l := MustLimiter(t, providerlimit.Config{Concurrency: 2, RequestsPerMinute: -1}, newFakeClock())
 	r1, err := l.TryAcquire(copydesk.PriorityHigh, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestConcurrencyCap(t *testing.T) {
 		t.Errorf("Load = %v, want 1", got)
 	}
 	_, err = l.TryAcquire(copydesk.PriorityCritical, 0)
-	MustRejected(t, err, limit.ReasonConcurrency, 0)
+	MustRejected(t, err, providerlimit.ReasonConcurrency, 0)
 	r1(0)
 	r1(0) // a second release is ignored
 	if got := l.Load(); got != 0.5 {
@@ -140,17 +140,17 @@ func TestConcurrencyCap(t *testing.T) {
 func TestRequestsPerMinute(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := MustLimiter(t, limit.Config{Concurrency: 1000, RequestsPerMinute: 60}, clock)
+	l := MustLimiter(t, providerlimit.Config{Concurrency: 1000, RequestsPerMinute: 60}, clock)
 	for i := range 60 {
 		if _, err := l.TryAcquire(copydesk.PriorityHigh, 0); err != nil {
 			t.Fatalf("request %d of the burst: %v", i+1, err)
 		}
 	}
 	_, err := l.TryAcquire(copydesk.PriorityHigh, 0)
-	MustRejected(t, err, limit.ReasonRequestsPerMinute, time.Second)
+	MustRejected(t, err, providerlimit.ReasonRequestsPerMinute, time.Second)
 	clock.Advance(999 * time.Millisecond)
 	_, err = l.TryAcquire(copydesk.PriorityHigh, 0)
-	MustRejected(t, err, limit.ReasonRequestsPerMinute, time.Millisecond)
+	MustRejected(t, err, providerlimit.ReasonRequestsPerMinute, time.Millisecond)
 	clock.Advance(time.Millisecond)
 	if _, err := l.TryAcquire(copydesk.PriorityHigh, 0); err != nil {
 		t.Errorf("after one second: got %v, want admission", err)
@@ -160,14 +160,14 @@ func TestRequestsPerMinute(t *testing.T) {
 func TestTokensPerMinute(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := MustLimiter(t, limit.Config{Concurrency: 10, RequestsPerMinute: -1, TokensPerMinute: 6000}, clock)
+	l := MustLimiter(t, providerlimit.Config{Concurrency: 10, RequestsPerMinute: -1, TokensPerMinute: 6000}, clock)
 	rel, err := l.TryAcquire(copydesk.PriorityHigh, 5000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 1,000 left: a 2,000-token call needs 1,000 more, i.e. 10 s of refill.
 	_, err = l.TryAcquire(copydesk.PriorityHigh, 2000)
-	MustRejected(t, err, limit.ReasonTokensPerMinute, 10*time.Second)
+	MustRejected(t, err, providerlimit.ReasonTokensPerMinute, 10*time.Second)
 	// The call used only 1,000 tokens: 4,000 are refunded.
 	rel(1000)
 	if _, err := l.TryAcquire(copydesk.PriorityHigh, 5000); err != nil {
@@ -183,14 +183,14 @@ func TestTokensPerMinute(t *testing.T) {
 func TestTokensUnderestimated(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := MustLimiter(t, limit.Config{RequestsPerMinute: -1, TokensPerMinute: 6000}, clock)
+	l := MustLimiter(t, providerlimit.Config{RequestsPerMinute: -1, TokensPerMinute: 6000}, clock)
 	rel, err := l.TryAcquire(copydesk.PriorityHigh, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rel(6000) // used the whole minute's budget
 	_, err = l.TryAcquire(copydesk.PriorityHigh, 100)
-	MustRejected(t, err, limit.ReasonTokensPerMinute, time.Second)
+	MustRejected(t, err, providerlimit.ReasonTokensPerMinute, time.Second)
 }
 
 // TestPriorityOrder saturates the limiter, queues LOW callers, then a
@@ -198,7 +198,7 @@ func TestTokensUnderestimated(t *testing.T) {
 // ones in arrival order.
 func TestPriorityOrder(t *testing.T) {
 	t.Parallel()
-	l := MustLimiter(t, limit.Config{Concurrency: 1, RequestsPerMinute: -1}, newFakeClock())
+	l := MustLimiter(t, providerlimit.Config{Concurrency: 1, RequestsPerMinute: -1}, newFakeClock())
 	hold, err := l.TryAcquire(copydesk.PriorityLow, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +233,7 @@ func TestPriorityOrder(t *testing.T) {
 	waitQueued(t, l, 5)
 	// A TryAcquire of any priority at or below a waiter's is refused.
 	_, err = l.TryAcquire(copydesk.PriorityLow, 0)
-	MustRejected(t, err, limit.ReasonQueued, 0)
+	MustRejected(t, err, providerlimit.ReasonQueued, 0)
 
 	hold(0)
 	wg.Wait()
@@ -246,7 +246,7 @@ func TestPriorityOrder(t *testing.T) {
 func TestAcquireWaitsForRate(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := MustLimiter(t, limit.Config{RequestsPerMinute: 1}, clock)
+	l := MustLimiter(t, providerlimit.Config{RequestsPerMinute: 1}, clock)
 	if _, err := l.Acquire(context.Background(), copydesk.PriorityHigh, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestAcquireWaitsForRate(t *testing.T) {
 
 func TestAcquireCancelled(t *testing.T) {
 	t.Parallel()
-	l := MustLimiter(t, limit.Config{Concurrency: 1, RequestsPerMinute: -1}, newFakeClock())
+	l := MustLimiter(t, providerlimit.Config{Concurrency: 1, RequestsPerMinute: -1}, newFakeClock())
 	hold, err := l.TryAcquire(copydesk.PriorityHigh, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -307,7 +307,7 @@ func TestAcquireCancelled(t *testing.T) {
 func TestUrgentSmallCallPassesBlockedHead(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	l := MustLimiter(t, limit.Config{RequestsPerMinute: -1, TokensPerMinute: 1000}, clock)
+	l := MustLimiter(t, providerlimit.Config{RequestsPerMinute: -1, TokensPerMinute: 1000}, clock)
 	if _, err := l.TryAcquire(copydesk.PriorityHigh, 900); err != nil {
 		t.Fatal(err)
 	}
@@ -319,12 +319,12 @@ func TestUrgentSmallCallPassesBlockedHead(t *testing.T) {
 		t.Errorf("CRITICAL call that fits: got %v, want admission", err)
 	}
 	_, err := l.TryAcquire(copydesk.PriorityLow, 50)
-	MustRejected(t, err, limit.ReasonQueued, 0)
+	MustRejected(t, err, providerlimit.ReasonQueued, 0)
 }
 
 func TestQueueFull(t *testing.T) {
 	t.Parallel()
-	l := MustLimiter(t, limit.Config{Concurrency: 1, RequestsPerMinute: -1, MaxQueue: 1}, newFakeClock())
+	l := MustLimiter(t, providerlimit.Config{Concurrency: 1, RequestsPerMinute: -1, MaxQueue: 1}, newFakeClock())
 	if _, err := l.TryAcquire(copydesk.PriorityHigh, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -333,28 +333,28 @@ func TestQueueFull(t *testing.T) {
 	go l.Acquire(ctx, copydesk.PriorityHigh, 0)
 	waitQueued(t, l, 1)
 	_, err := l.Acquire(context.Background(), copydesk.PriorityCritical, 0)
-	MustRejected(t, err, limit.ReasonQueueFull, 0)
+	MustRejected(t, err, providerlimit.ReasonQueueFull, 0)
 }
 
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		cfg  limit.Config
+		cfg  providerlimit.Config
 		want string
 	}{
-		{limit.Config{Concurrency: -1}, "concurrency"},
-		{limit.Config{RequestsPerMinute: -2}, "requests_per_minute"},
-		{limit.Config{RequestsPerMinute: 200_000_000}, "requests_per_minute"},
-		{limit.Config{TokensPerMinute: -1}, "tokens_per_minute"},
-		{limit.Config{MaxQueue: -1}, "max_queue"},
+		{providerlimit.Config{Concurrency: -1}, "concurrency"},
+		{providerlimit.Config{RequestsPerMinute: -2}, "requests_per_minute"},
+		{providerlimit.Config{RequestsPerMinute: 200_000_000}, "requests_per_minute"},
+		{providerlimit.Config{TokensPerMinute: -1}, "tokens_per_minute"},
+		{providerlimit.Config{MaxQueue: -1}, "max_queue"},
 	} {
-		_, err := limit.New(tc.cfg, nil)
+		_, err := providerlimit.New(tc.cfg, nil)
 		if copydesk.ErrorCode(err) != copydesk.EINVALID || !strings.Contains(copydesk.ErrorMessage(err), tc.want) {
 			t.Errorf("New(%+v): got %v, want EINVALID naming %s", tc.cfg, err, tc.want)
 		}
 	}
-	l := MustLimiter(t, limit.Config{}, nil)
-	want := limit.Config{Concurrency: 50, RequestsPerMinute: 500, MaxQueue: 10_000}
+	l := MustLimiter(t, providerlimit.Config{}, nil)
+	want := providerlimit.Config{Concurrency: 50, RequestsPerMinute: 500, MaxQueue: 10_000}
 	if got := l.Config(); got != want {
 		t.Errorf("defaults: got %+v, want %+v", got, want)
 	}
@@ -364,11 +364,11 @@ func TestRealTimerWakes(t *testing.T) {
 	t.Parallel()
 	// With the system clock, a waiter on the rate limit is woken by a real
 	// timer: 6,000 requests per minute frees one every 10 ms.
-	l := MustLimiter(t, limit.Config{RequestsPerMinute: 6000}, nil)
+	l := MustLimiter(t, providerlimit.Config{RequestsPerMinute: 6000}, nil)
 	for {
 		rel, err := l.TryAcquire(copydesk.PriorityHigh, 0)
 		if err != nil {
-			if !errors.Is(err, limit.ErrLimited) {
+			if !errors.Is(err, providerlimit.ErrLimited) {
 				t.Fatalf("got %v, want a rejection", err)
 			}
 			break
@@ -383,7 +383,7 @@ func TestRealTimerWakes(t *testing.T) {
 }
 
 func BenchmarkTryAcquire(b *testing.B) {
-	l := MustLimiter(b, limit.Config{Concurrency: 1 << 20, RequestsPerMinute: -1, TokensPerMinute: 100_000_000}, nil)
+	l := MustLimiter(b, providerlimit.Config{Concurrency: 1 << 20, RequestsPerMinute: -1, TokensPerMinute: 100_000_000}, nil)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -406,14 +406,14 @@ type fakeShared struct {
 	taken  []int // tokens of the calls taken, in order
 }
 
-func (s *fakeShared) Take(_ context.Context, name string, cfg limit.Config, tokens int) (limit.Release, error) {
+func (s *fakeShared) Take(_ context.Context, name string, cfg providerlimit.Config, tokens int) (providerlimit.Release, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.broken:
 		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "redis is unreachable")
 	case !s.open:
-		return nil, &limit.RejectedError{Reason: limit.ReasonRequestsPerMinute, RetryAfter: time.Second}
+		return nil, &providerlimit.RejectedError{Reason: providerlimit.ReasonRequestsPerMinute, RetryAfter: time.Second}
 	}
 	s.taken = append(s.taken, tokens)
 	return func(int) {}, nil
@@ -436,12 +436,12 @@ func TestSharedRefusalHoldsCallsInOrder(t *testing.T) {
 	shared := &fakeShared{}
 	// One call at a time, so the order the shared capacity sees is the
 	// order of admission.
-	l, err := limit.NewShared(limit.Config{RequestsPerMinute: 100, Concurrency: 1}, clock, "e", shared)
+	l, err := providerlimit.NewShared(providerlimit.Config{RequestsPerMinute: 100, Concurrency: 1}, clock, "e", shared)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rej *limit.RejectedError
-	if _, err := l.TryAcquire(copydesk.PriorityHigh, 1); !errors.As(err, &rej) || rej.Reason != limit.ReasonRequestsPerMinute || rej.RetryAfter != time.Second {
+	var rej *providerlimit.RejectedError
+	if _, err := l.TryAcquire(copydesk.PriorityHigh, 1); !errors.As(err, &rej) || rej.Reason != providerlimit.ReasonRequestsPerMinute || rej.RetryAfter != time.Second {
 		t.Fatalf("TryAcquire refused by the shared capacity: got %v, want requests_per_minute in 1s", err)
 	}
 	shared.set(true, false)
