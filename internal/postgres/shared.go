@@ -22,6 +22,16 @@ func (dialect) ScanTime(t *time.Time) any      { return (*utcTime)(t) }
 func (dialect) ScanNullTime(t **time.Time) any { return nullUTCTime{t} }
 func (dialect) Truncate(t time.Time) time.Time { return pgTime(t) }
 func (dialect) ForUpdate() string              { return ` FOR UPDATE` }
+func (dialect) SkipLocked() string             { return ` FOR UPDATE SKIP LOCKED` }
+
+func (dialect) OptTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return pgTime(t)
+}
+
+func (dialect) ScanOptTime(t *time.Time) any { return optUTCTime{t} }
 
 func (dialect) AnyOf(column string, values []string) (string, any) {
 	return column + ` = ANY(?::text[])`, values
@@ -43,6 +53,19 @@ func (t *utcTime) Scan(v any) error {
 	}
 	*t = utcTime(tt.UTC())
 	return nil
+}
+
+// optUTCTime scans a nullable timestamptz column into a time.Time, zero
+// for NULL.
+type optUTCTime struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (o optUTCTime) Scan(v any) error {
+	if v == nil {
+		*o.t = time.Time{}
+		return nil
+	}
+	return (*utcTime)(o.t).Scan(v)
 }
 
 // nullUTCTime scans a nullable timestamptz column into a *time.Time.

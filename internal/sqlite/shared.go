@@ -20,6 +20,16 @@ func (dialect) ScanTime(t *time.Time) any      { return (*nanoTime)(t) }
 func (dialect) ScanNullTime(t **time.Time) any { return nullNanoTime{t} }
 func (dialect) Truncate(t time.Time) time.Time { return t }
 func (dialect) ForUpdate() string              { return "" }
+func (dialect) SkipLocked() string             { return "" }
+
+func (dialect) OptTime(t time.Time) any {
+	if t.IsZero() {
+		return int64(0)
+	}
+	return encodeTime(t)
+}
+
+func (dialect) ScanOptTime(t *time.Time) any { return optNanoTime{t} }
 
 func (dialect) AnyOf(column string, values []string) (string, any) {
 	list, _ := json.Marshal(values) // strings always encode
@@ -39,6 +49,18 @@ func (t *nanoTime) Scan(v any) error {
 	}
 	*t = nanoTime(decodeTime(ns))
 	return nil
+}
+
+// optNanoTime scans an optional time column (0 for none) into a time.Time.
+type optNanoTime struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (o optNanoTime) Scan(v any) error {
+	if ns, ok := v.(int64); ok && ns == 0 || v == nil {
+		*o.t = time.Time{}
+		return nil
+	}
+	return (*nanoTime)(o.t).Scan(v)
 }
 
 // nullNanoTime scans a nullable time column into a *time.Time.

@@ -58,12 +58,20 @@ type Dialect interface {
 	ScanTime(t *time.Time) any
 	// ScanNullTime is the same for a nullable column: nil for NULL.
 	ScanNullTime(t **time.Time) any
+	// OptTime is t as an argument of an optional time column, where the
+	// zero time means none (NULL, or 0 on SQLite).
+	OptTime(t time.Time) any
+	// ScanOptTime decodes an optional time column into t (zero for none).
+	ScanOptTime(t *time.Time) any
 	// Truncate rounds t to what a time column keeps (PostgreSQL keeps
 	// microseconds).
 	Truncate(t time.Time) time.Time
 	// ForUpdate is appended to a SELECT whose rows a transaction is about
 	// to change ("" where the single writer makes it needless).
 	ForUpdate() string
+	// SkipLocked ends a sub-SELECT of rows to claim: rows another
+	// transaction is claiming are skipped ("" with a single writer).
+	SkipLocked() string
 	// AnyOf is a condition that column is one of values, and its one
 	// argument (no parameter limit applies).
 	AnyOf(column string, values []string) (cond string, arg any)
