@@ -381,6 +381,7 @@ type LedgerEntry struct {
 	ID           string `json:"id"`
 	CustomerID   string `json:"customer_id"`
 	UserID       string `json:"user_id,omitempty"`
+	KeyID        string `json:"key_id,omitempty"` // the API key the call was made with; "" for a session or internal call
 	Kind         string `json:"kind"` // task kind
 	JobID        string `json:"job_id,omitempty"`
 	Provider     string `json:"provider"`
@@ -498,6 +499,9 @@ func (c *Charge) Prepare(now time.Time) error {
 	if c.Entry.CustomerID == "" {
 		c.Entry.CustomerID, c.Entry.UserID = c.CustomerID, c.UserID
 	}
+	if c.Entry.KeyID == "" {
+		c.Entry.KeyID = c.KeyID
+	}
 	if c.Entry.CustomerID != c.CustomerID {
 		return Errorf(EINVALID, "ledger entry customer %q differs from the charge's %q", c.Entry.CustomerID, c.CustomerID)
 	}
@@ -550,11 +554,12 @@ type UsageFilter struct {
 }
 
 // UsageRow is the sum of the ledger rows of one group: day, customer, user,
-// model and task kind.
+// API key, model and task kind.
 type UsageRow struct {
 	Day          string `json:"day"` // "2006-01-02" in UTC
 	CustomerID   string `json:"customer_id"`
 	UserID       string `json:"user_id"`
+	KeyID        string `json:"key_id"` // "" for calls made without an API key
 	Model        string `json:"model"`
 	Kind         string `json:"kind"`
 	Calls        int64  `json:"calls"`
@@ -567,7 +572,7 @@ type UsageRow struct {
 }
 
 // UsageReport is the usage in a date range: one row per group, ordered by
-// day, customer, user, model and kind, and the totals over all rows.
+// day, customer, user, key, model and kind, and the totals over all rows.
 type UsageReport struct {
 	From   time.Time  `json:"from"`
 	To     time.Time  `json:"to"`
@@ -590,7 +595,7 @@ type LedgerStore interface {
 	// FindLedger returns the rows matching filter in time order.
 	FindLedger(ctx context.Context, filter UsageFilter) ([]*LedgerEntry, error)
 	// UsageReport sums the rows matching filter by day, customer, user,
-	// model and kind. Returns EINVALID if To is not after From.
+	// API key, model and kind. Returns EINVALID if To is not after From.
 	UsageReport(ctx context.Context, filter UsageFilter) (*UsageReport, error)
 }
 
@@ -802,7 +807,7 @@ func (e *LedgerEntry) Prepare(now time.Time) error {
 	if err := checkLen("customer id", e.CustomerID, MaxIDLen, true); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"user id", e.UserID}, {"kind", e.Kind}, {"job id", e.JobID}, {"provider", e.Provider}, {"model", e.Model}} {
+	for _, f := range []struct{ name, v string }{{"user id", e.UserID}, {"key id", e.KeyID}, {"kind", e.Kind}, {"job id", e.JobID}, {"provider", e.Provider}, {"model", e.Model}} {
 		if err := checkLen(f.name, f.v, MaxNameLen, false); err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ type Hits struct {
 }
 
 type hitKey struct {
-	customer, user, kind, provider, model string
+	customer, user, key, kind, provider, model string
 	minute                                int64
 }
 
@@ -72,7 +72,7 @@ type hitKey struct {
 func (h *Hits) Record(call copydesk.ModelCall, u copydesk.UsageRecord) {
 	now := h.clock().Now().UTC()
 	minute := now.Truncate(time.Minute)
-	k := hitKey{call.CustomerID, call.UserID, call.Kind, u.Provider, u.Model, minute.Unix()}
+	k := hitKey{call.CustomerID, call.UserID, call.KeyID, call.Kind, u.Provider, u.Model, minute.Unix()}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.pending == nil {
@@ -80,7 +80,7 @@ func (h *Hits) Record(call copydesk.ModelCall, u copydesk.UsageRecord) {
 	}
 	e := h.pending[k]
 	if e == nil {
-		e = &copydesk.LedgerEntry{CustomerID: call.CustomerID, UserID: call.UserID, Kind: call.Kind,
+		e = &copydesk.LedgerEntry{CustomerID: call.CustomerID, UserID: call.UserID, KeyID: call.KeyID, Kind: call.Kind,
 			Provider: u.Provider, Model: u.Model, CacheHit: true, At: minute}
 		h.pending[k] = e
 	}
