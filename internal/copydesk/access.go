@@ -382,7 +382,7 @@ type LedgerEntry struct {
 	CustomerID   string `json:"customer_id"`
 	UserID       string `json:"user_id,omitempty"`
 	KeyID        string `json:"key_id,omitempty"` // the API key the call was made with; "" for a session or internal call
-	Kind         string `json:"kind"` // task kind
+	Kind         string `json:"kind"`             // task kind
 	JobID        string `json:"job_id,omitempty"`
 	Provider     string `json:"provider"`
 	Model        string `json:"model"`

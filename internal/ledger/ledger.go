@@ -65,7 +65,7 @@ type Hits struct {
 
 type hitKey struct {
 	customer, user, key, kind, provider, model string
-	minute                                int64
+	minute                                     int64
 }
 
 // Record adds one cache hit of call, whose original call is described by u.
