@@ -1,14 +1,17 @@
 // admin.js: the operator's pages over the management API, for ADMIN (any
 // customer) and CLIENT (its own customer): customers, users (create with a
 // role and a password, disable and enable, set a new password), API keys
-// (create — the secret is shown once, with a copy button — and revoke),
-// the customer's monthly budget and per-user budgets, and cache purge.
+// (create with scopes, models, expiry and a budget of its own — the secret
+// is shown once, with a copy button — and revoke), the customer's monthly
+// budget and per-user budgets, cache purge, and (adminextra.js) usage with
+// CSV, the glossary and the translation memory.
 // Names and e-mails are shown as text only.
 
 import { h, fill, clear, errorBox, skeleton, badge, select, field, checkboxes } from "./dom.js";
 import { get, post, put, request } from "./api.js";
 import { copyButton } from "./export.js";
 import { moneyIn } from "./dashboard.js";
+import { showUsage, showGlossary, showTM } from "./adminextra.js";
 
 const SCOPES = ["analyses:write", "chat:write", "jobs:read", "jobs:write", "usage:read", "manage", "metrics:read"];
 const q = encodeURIComponent;
@@ -56,7 +59,10 @@ export function render(main, { session }) {
     const keys = h("section", { class: "card", id: "adm-keys" }, h("h2", { text: "API keys" }), skeleton(2));
     const budget = h("section", { class: "card", id: "adm-budget" }, h("h2", { text: "Budget" }), skeleton(2));
     const cache = h("section", { class: "card", id: "adm-cache" }, h("h2", { text: "Cache" }));
-    fill(body, users, keys, budget, cache);
+    const usage = h("section", { class: "card", id: "adm-usage" }, h("h2", { text: "Usage this month" }), skeleton(2));
+    const glossary = h("section", { class: "card", id: "adm-gl" }, h("h2", { text: "Glossary" }), skeleton(2));
+    const tm = h("section", { class: "card", id: "adm-tm" }, h("h2", { text: "Translation memory" }));
+    fill(body, users, keys, budget, usage, glossary, tm, cache);
     let userList = [];
     try {
       userList = (await get("/v1/users?customer_id=" + q(current))).body.users || [];
@@ -65,6 +71,9 @@ export function render(main, { session }) {
     showKeys(keys, userList);
     showBudget(budget, userList);
     showCache(cache);
+    showUsage(usage, current, currency, userList);
+    showGlossary(glossary, current);
+    showTM(tm, current);
   }
 
   function showUsers(sec, list) {
@@ -124,11 +133,13 @@ export function render(main, { session }) {
       ["Name", h("input", { type: "text", id: "adm-key-name", required: true })],
       ["Models", h("input", { type: "text", id: "adm-key-models", placeholder: "gpt-4o-mini, claude-3-5-haiku" }), "Comma-separated; empty: every model."],
       ["Expires", h("input", { type: "date", id: "adm-key-expires" }), "Empty: never."],
+      ["Monthly budget (" + currency + ")", h("input", { type: "number", id: "adm-key-budget", min: "0", step: "0.01" }), "Empty: only the customer's and user's budgets apply."],
     ], "Create key", async (f) => {
       const b = { user_id: f["adm-key-user"].value, name: f["adm-key-name"].value.trim() };
       const models = f["adm-key-models"].value.split(",").map((s) => s.trim()).filter(Boolean);
       if (models.length) b.models = models;
       if (scopes.values().length) b.scopes = scopes.values();
+      if (f["adm-key-budget"].value !== "") b.budget = { limit: Math.round(Number(f["adm-key-budget"].value) * 1e6) };
       if (f["adm-key-expires"].value) b.expires_at = new Date(f["adm-key-expires"].value + "T23:59:59Z").toISOString();
       const { body: res } = await post("/v1/keys", b);
       await showKeys(sec, users);
