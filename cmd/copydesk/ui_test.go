@@ -946,6 +946,16 @@ func TestWebUI(t *testing.T) {
 		if !strings.Contains(exported, "<tmx") || !strings.Contains(exported, "Our bakery opens at seven.") || !strings.Contains(exported, "Onze bakkerij &lt;b&gt;opent") {
 			t.Errorf("exported TMX lacks the imported pair: %.600s", exported)
 		}
+		// The usage, glossary and memory cards, below the first screen.
+		var cards []byte
+		MustRunUI(t, browser, "screenshot the usage, glossary and memory",
+			// The sticky header would cover the cards in a capture past the first screen.
+			evalInto(new(bool), `(document.querySelector("header.top").hidden = true, true)`),
+			into(&cards, chromedp.Screenshot(chromedp.CSS("#adm-body"))),
+			evalInto(new(bool), `(document.querySelector("header.top").hidden = false, true)`))
+		if err := os.WriteFile(filepath.Join(shots, "admin-usage.png"), cards, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		var purged, budgetMsg string
 		MustRunUI(t, browser, "set a budget and purge the cache",
 			chromedp.WaitVisible(chromedp.CSS("#adm-budget-form")),

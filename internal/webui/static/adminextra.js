@@ -51,7 +51,7 @@ export async function showUsage(sec, customer, currency, users) {
       : h("p", { class: "muted", text: "Nothing this month." });
     const t = byUser.body.totals || {};
     fill(sec, title,
-      h("p", { id: "adm-usage-total", text: "Total " + money(t.cost || 0) + " in " + (t.calls || 0) + " calls (" + (t.cache_hits || 0) + " from the cache, " + money(t.saved || 0) + " saved)." }),
+      h("p", { id: "adm-usage-total", text: "Total " + money(t.cost || 0) + " in " + (t.calls || 0) + ((t.calls || 0) === 1 ? " call (" : " calls (") + (t.cache_hits || 0) + " from the cache, " + money(t.saved || 0) + " saved)." }),
       h("div", { class: "actions" }, csv), msg,
       h("h3", { text: "By user" }), table("adm-usage-users", "User", byUser.body, (r) => email[r.user_id] || r.user_id || "–"),
       h("h3", { text: "By API key" }), table("adm-usage-keys", "Key", byKey.body, (r) => (r.key_id ? keyName[r.key_id] || r.key_id : "browser session")),
