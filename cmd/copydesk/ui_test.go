@@ -950,9 +950,9 @@ func TestWebUI(t *testing.T) {
 		var cards []byte
 		MustRunUI(t, browser, "screenshot the usage, glossary and memory",
 			// The sticky header would cover the cards in a capture past the first screen.
-			evalInto(new(bool), `(document.querySelector("header.top").hidden = true, true)`),
+			evalInto(new(bool), `(document.querySelector("header.top").style.display = "none", true)`),
 			into(&cards, chromedp.Screenshot(chromedp.CSS("#adm-body"))),
-			evalInto(new(bool), `(document.querySelector("header.top").hidden = false, true)`))
+			evalInto(new(bool), `(document.querySelector("header.top").style.display = "", true)`))
 		if err := os.WriteFile(filepath.Join(shots, "admin-usage.png"), cards, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -98,7 +98,7 @@ export async function showGlossary(sec, customer) {
     save.disabled = true;
     try {
       const { body } = await put("/v1/glossary?customer_id=" + q(customer), { terms: out });
-      fill(msg, h("p", { class: "ok", text: "Saved " + (body.terms || []).length + " terms." }));
+      fill(msg, h("p", { class: "ok", text: "Saved " + (body.terms || []).length + ((body.terms || []).length === 1 ? " term." : " terms.") }));
     } catch (e) { fill(msg, errorBox(e)); } finally { save.disabled = false; }
   } } });
   fill(sec, title,
