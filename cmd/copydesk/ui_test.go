@@ -801,16 +801,22 @@ func TestWebUI(t *testing.T) {
 		// ledger (the analyze tests above made model calls).
 		var provider []string
 		var models int
+		var keys []string
 		MustRunUI(t, browser, "providers and spend",
 			chromedp.WaitVisible(chromedp.CSS("#dash-providers-table")),
 			chromedp.WaitVisible(chromedp.CSS("#dash-spend-models")),
 			evalInto(&provider, `[...document.querySelectorAll("#dash-providers-table tbody tr td")].map((td) => td.textContent)`),
-			evalInto(&models, `document.querySelectorAll("#dash-spend-models tbody tr").length`))
+			evalInto(&models, `document.querySelectorAll("#dash-spend-models tbody tr").length`),
+			evalInto(&keys, `[...document.querySelectorAll("#dash-spend-keys tbody tr td:first-child")].map((td) => td.textContent)`))
 		if len(provider) < 8 || provider[2] != "up" || provider[4] == "0" || !strings.Contains(provider[6], "/") {
 			t.Errorf("providers row %q, want an endpoint up with its calls and latency percentiles", provider)
 		}
 		if models < 1 {
 			t.Error("spend by model lists no model although calls were made")
+		}
+		// So far every call came from the browser session: no API key.
+		if len(keys) < 1 || !strings.HasPrefix(keys[0], "session (cus_") {
+			t.Errorf("spend by API key %q, want the session's calls as a row of their own", keys)
 		}
 		mustNotBePwned(t, browser, "dashboard")
 		screenshot(t, browser, shots, "dashboard")
