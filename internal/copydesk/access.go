@@ -191,6 +191,11 @@ type AccessStore interface {
 	// user's sessions in the same transaction. Returns ENOTFOUND if the
 	// user does not exist.
 	SetUserDisabled(ctx context.Context, userID string, disabled bool) error
+	// SetUserRole changes a user's role and, in the same transaction,
+	// deletes the user's sessions, so that no session keeps the old role.
+	// The user's API keys act with the new role. Returns EINVALID for an
+	// unknown role and ENOTFOUND if the user does not exist.
+	SetUserRole(ctx context.Context, userID string, role Role) error
 	// CountUsers returns the number of users (0 on a fresh store: bootstrap).
 	CountUsers(ctx context.Context) (int, error)
 

@@ -128,6 +128,15 @@ func (db *DB) SetUserDisabled(ctx context.Context, userID string, disabled bool)
 	return db.updateUser(ctx, userID, `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, disabled)
 }
 
+// SetUserRole changes a user's role and deletes its sessions. Returns
+// EINVALID for an unknown role and ENOTFOUND if the user does not exist.
+func (db *DB) SetUserRole(ctx context.Context, userID string, role copydesk.Role) error {
+	if !role.Valid() {
+		return copydesk.Errorf(copydesk.EINVALID, "role %q is not one of ADMIN, CLIENT, USER", role)
+	}
+	return db.updateUser(ctx, userID, `UPDATE users SET role = $1 WHERE id = $2`, string(role), true)
+}
+
 // updateUser runs query (with v and userID) and, when endSessions, deletes
 // the user's sessions in the same transaction.
 func (db *DB) updateUser(ctx context.Context, userID, query string, v any, endSessions bool) error {

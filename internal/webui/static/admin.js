@@ -1,6 +1,7 @@
 // admin.js: the operator's pages over the management API, for ADMIN (any
 // customer) and CLIENT (its own customer): customers, users (create with a
-// role and a password, disable and enable, set a new password), API keys
+// role and a password, change the role, disable and enable, set a new
+// password), API keys
 // (create with scopes, models, expiry and a budget of its own — the secret
 // is shown once, with a copy button — and revoke), the customer's monthly
 // budget and per-user budgets, cache purge, and (adminextra.js) usage with
@@ -83,7 +84,11 @@ export function render(main, { session }) {
       const msg = h("span", { class: "small" });
       return h("tr", { "data-user": u.id },
         h("td", {}, h("div", { text: u.email }), h("small", { class: "muted", text: u.name || "" })),
-        h("td", {}, badge(u.role, "")), h("td", { text: u.disabled ? "disabled" : "active", class: u.disabled ? "warn" : "ok" }),
+        h("td", {}, u.id === session.userId || (!admin && u.role === "ADMIN") ? badge(u.role, "")
+          : h("select", { class: "adm-role", "aria-label": "Role of " + u.email, on: { change: async (ev) => {
+            try { await request("PATCH", "/v1/users/" + q(u.id), { role: ev.target.value }); loadCustomer(); } catch (e) { ev.target.value = u.role; fill(msg, errorBox(e)); }
+          } } }, roles.map((r) => h("option", { value: r, selected: r === u.role, text: r })))),
+        h("td", { text: u.disabled ? "disabled" : "active", class: u.disabled ? "warn" : "ok" }),
         h("td", { class: "row-actions" },
           h("button", { type: "button", class: "ghost small-btn adm-toggle", text: u.disabled ? "Enable" : "Disable", on: { click: async () => {
             try { await request("PATCH", "/v1/users/" + q(u.id), { disabled: !u.disabled }); loadCustomer(); } catch (e) { fill(msg, errorBox(e)); }
