@@ -565,7 +565,9 @@ func TestWebUI(t *testing.T) {
 			Frame, Edited, Note             string
 		}
 		MustRunUI(t, browser, "edit the hero",
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+` iframe').dataset.loaded === "yes"`)),
 			chromedp.Click(chromedp.CSS(hero+" .edit-block")),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').classList.contains("editing")`)),
 			evalInto(&editable, `(() => {
 				const f = document.querySelector('`+hero+` iframe'), d = f.contentDocument, h1 = d.querySelector("h1");
 				const r = d.createRange(); r.selectNodeContents(h1);
@@ -982,6 +984,24 @@ func TestWebUI(t *testing.T) {
 		}
 		if !strings.HasPrefix(purged, "Purged ") || strings.HasPrefix(purged, "Purged 0 ") {
 			t.Errorf("purge said %q, want the customer's cached report purged", purged)
+		}
+		// Change the user's role from the page: CLIENT to USER.
+		MustRunUI(t, browser, "change a role",
+			evalInto(new(bool), `(() => { const s = document.querySelector("#adm-users-table .adm-role"); s.dataset.old = "yes"; s.value = "USER"; s.dispatchEvent(new Event("change")); return true; })()`),
+			// The table is drawn again from the API once the change is stored.
+			into(new(bool), chromedp.Poll[bool](`(() => { const s = document.querySelector("#adm-users-table .adm-role"); return !!s && !s.dataset.old && s.value === "USER"; })()`)))
+		var edited struct{ Email, Role string }
+		var listed struct {
+			Users []struct{ Email, Role string } `json:"users"`
+		}
+		call(t, base, "GET", "/v1/users?customer_id="+customerID, admin, nil).json(t, &listed)
+		for _, u := range listed.Users {
+			if u.Email == "editor@acme.example" {
+				edited = u
+			}
+		}
+		if edited.Role != "USER" {
+			t.Errorf("role after the page's change: got %q, want USER", edited.Role)
 		}
 		// Revoke the key and disable the user from the page.
 		MustRunUI(t, browser, "revoke and disable",

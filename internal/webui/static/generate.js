@@ -42,6 +42,7 @@ function blockFrame(title, html) {
     if (doc && doc.documentElement) frame.style.height = Math.max(40, doc.documentElement.scrollHeight) + "px";
   };
   frame.addEventListener("load", () => {
+    frame.dataset.loaded = "yes";
     fit();
     if (window.ResizeObserver && frame.contentDocument) new ResizeObserver(fit).observe(frame.contentDocument.documentElement);
   });
@@ -198,7 +199,10 @@ export function render(main) {
         toggle.setAttribute("aria-pressed", "false");
         cancel.hidden = true;
       };
-      toggle.addEventListener("click", () => {
+      toggle.addEventListener("click", async () => {
+        // The block's document must be loaded before it is made editable
+        // (an earlier about:blank would be replaced under the editor).
+        if (b.frame && b.frame.dataset.loaded !== "yes") await new Promise((r) => b.frame.addEventListener("load", r, { once: true }));
         const d = doc();
         if (!d || !d.body) return;
         if (!b.card.classList.contains("editing")) {
@@ -220,11 +224,13 @@ export function render(main) {
         b.edited = true;
         b.card.dataset.edited = "yes";
         // The frame shows the cleaned block, exactly what will be exported.
+        b.frame.dataset.loaded = "";
         b.frame.srcdoc = blockDocument(b.html);
         note.textContent = "Edited: copy and download use your text.";
       });
       cancel.addEventListener("click", () => {
         stop();
+        b.frame.dataset.loaded = "";
         b.frame.srcdoc = blockDocument(b.html);
         note.textContent = "";
       });
