@@ -605,7 +605,7 @@ func MustLedgerAddsUp(tb testing.TB, m *Main, base, adminKey, customerID string)
 	r = call(tb, base, "GET", "/v1/usage.csv"+q+"&group=model", adminKey, nil)
 	MustStatus(tb, r, 200, "usage csv")
 	if lines := strings.Split(strings.TrimSpace(string(r.Body)), "\n"); !strings.HasPrefix(lines[len(lines)-1], "total,") ||
-		!strings.HasSuffix(lines[len(lines)-1], ","+strconv.FormatInt(int64(sum.Cost), 10)+","+strconv.FormatInt(int64(sum.Saved), 10)) {
+		!strings.HasSuffix(lines[len(lines)-1], ","+strconv.FormatInt(int64(sum.Cost), 10)+","+strconv.FormatInt(int64(sum.Saved), 10)+",") {
 		tb.Errorf("usage CSV's last line %q, want the totals (cost %d)", lines[len(lines)-1], sum.Cost)
 	}
 	return rows

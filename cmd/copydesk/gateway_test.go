@@ -417,6 +417,14 @@ func TestGatewayEmbeddings(t *testing.T) {
 	if !found {
 		t.Errorf("no embedding row in usage: %s", r.Body)
 	}
+	// The calls were made with an API key: grouped by key, they are its row.
+	r = call(t, base, "GET", "/v1/usage?group=key", key, nil)
+	MustStatus(t, r, 200, "usage by key")
+	usage.Rows = nil
+	r.json(t, &usage)
+	if len(usage.Rows) != 1 || !strings.HasPrefix(usage.Rows[0].KeyID, copydesk.APIKeyIDPrefix) || usage.Rows[0].Cost <= 0 || usage.Rows[0].Model != "" {
+		t.Errorf("usage by key: %s, want one row naming the caller's key, with its cost", r.Body)
+	}
 }
 
 // TestGatewayKeyModelLists limits a key to some models: the list shows only

@@ -556,6 +556,97 @@ func TestWebUI(t *testing.T) {
 		if !regen.Done || regen.Cached || fmt.Sprint(regen.Others) != "[hero:2 features:1 cta:1]" {
 			t.Errorf("after regenerating the hero: %+v; want it done again, not cached, the other blocks untouched", regen)
 		}
+		// Edit the hero's headline in its frame by typing, with something
+		// hostile pasted in as well; saved, every export carries the edit
+		// and none of the markup.
+		var editable string
+		var edit struct {
+			PageHTML, PageMD, BlockMD, DLMD string
+			Frame, Edited, Note             string
+		}
+		MustRunUI(t, browser, "edit the hero",
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+` iframe').dataset.loaded === "yes"`)),
+			chromedp.Click(chromedp.CSS(hero+" .edit-block")),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').classList.contains("editing")`)),
+			evalInto(&editable, `(() => {
+				const f = document.querySelector('`+hero+` iframe'), d = f.contentDocument, h1 = d.querySelector("h1");
+				const r = d.createRange(); r.selectNodeContents(h1);
+				const sel = d.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+				// What a paste brings: wrappers and attributes the export drops.
+				const u = d.createElement("u"); u.setAttribute("data-x", "1"); u.textContent = " *Really*";
+				const p = d.querySelector("p"); p.setAttribute("title", "pasted"); p.append(u);
+				return d.body.contentEditable; })()`),
+			chromedp.KeyEvent("Warm loaves <b>daily</b>"),
+			chromedp.Click(chromedp.CSS(hero+" .edit-block")),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').dataset.edited === "yes"`)),
+			evalInto(&edit, `(async () => {
+				const copied = [];
+				navigator.clipboard.writeText = async (t) => { copied.push(t); };
+				let blob = null;
+				const orig = URL.createObjectURL;
+				URL.createObjectURL = (b) => { blob = b; return orig.call(URL, b); };
+				document.getElementById("gen-copy-html").click();
+				document.getElementById("gen-copy-md").click();
+				document.querySelector('`+hero+` .copy-md').click();
+				document.getElementById("gen-download-md").click();
+				URL.createObjectURL = orig;
+				await new Promise((r) => setTimeout(r, 0));
+				const c = document.querySelector('`+hero+`');
+				return { PageHTML: copied[0] || "", PageMD: copied[1] || "", BlockMD: copied[2] || "", DLMD: blob ? await blob.text() : "",
+					Frame: c.querySelector("iframe").srcdoc, Edited: c.dataset.edited, Note: c.querySelector(".edit-note").textContent }; })()`))
+		if editable != "true" {
+			t.Errorf("hero frame body contentEditable %q after Edit text, want true", editable)
+		}
+		if edit.Edited != "yes" || !strings.HasPrefix(edit.Note, "Edited") {
+			t.Errorf("hero card after saving: edited %q, note %q", edit.Edited, edit.Note)
+		}
+		const typed = "Warm loaves &lt;b&gt;daily&lt;/b&gt;"
+		if !strings.Contains(edit.PageHTML, "<h1>"+typed+"</h1>") || !strings.Contains(edit.Frame, "<h1>"+typed+"</h1>") {
+			t.Errorf("page HTML after the edit lacks the typed headline as text: %.400s", edit.PageHTML)
+		}
+		for _, md := range []string{edit.PageMD, edit.BlockMD, edit.DLMD} {
+			if !strings.Contains(md, `# Warm loaves \<b\>daily\</b\>`) || !strings.Contains(md, `\*Really\*`) {
+				t.Errorf("Markdown export after the edit: %.400q, want the typed headline and text, Markdown escaped", md)
+			}
+		}
+		for name, s := range map[string]string{"page HTML": edit.PageHTML, "frame": edit.Frame} {
+			if strings.Contains(s, "<u>") || strings.Contains(s, "<u ") || strings.Contains(s, "data-x") || strings.Contains(s, `title="pasted"`) {
+				t.Errorf("%s keeps the pasted markup: %.500s", name, s)
+			}
+		}
+		// Hostile markup an editor could paste, parsed inert (a template's
+		// content: no script runs, nothing loads), through the same cleaner.
+		var cleaned struct{ HTML, Markdown string }
+		MustRunUI(t, browser, "clean pasted markup", evalInto(&cleaned, `(async () => {
+			const { cleanBlock } = await import(document.body.dataset.assets + "/blockedit.js");
+			// Built in a document without a window. Event handler and style
+			// attributes are left out only because Chromium reports them as
+			// CSP violations even there (the console must stay clean): the
+			// cleaner copies no attribute but class and href, which title,
+			// data-* and a javascript: link show.
+			const doc = document.implementation.createHTMLDocument("");
+			const el = (tag, attrs, ...kids) => { const e = doc.createElement(tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); e.append(...kids); return e; };
+			doc.body.append(el("section", { class: "cd-block cd-hero evil", "data-bind": "x()" },
+				el("h1", { title: "color:red" }, "Title", el("script", {}, "parent.__pwned=1")),
+				el("p", {}, "Text ", el("img", { src: "x", alt: "parent.__pwned=1" }), el("a", { href: "javascript:parent.__pwned=1", title: "y()" }, "more"), " ", el("a", { href: "https://example.com/a" }, "ok")),
+				el("noscript", {}, "display:none"), el("iframe", { src: "https://evil.example" }), el("object", { data: "https://evil.example/x.swf" }),
+				el("p", {}, el("b", {}, "bold"), " ", el("i", {}, "it"))));
+			const out = cleanBlock(doc.body);
+			return { HTML: out.html, Markdown: out.markdown }; })()`))
+		for _, bad := range []string{"<img", "data-bind", "title=", "x()", "y()", "<script", "__pwned", "<noscript", "display:none", "color:red", "javascript:", "<iframe", "<object", "evil"} {
+			if strings.Contains(cleaned.HTML, bad) || strings.Contains(cleaned.Markdown, bad) {
+				t.Errorf("cleaned block keeps %q: %s / %q", bad, cleaned.HTML, cleaned.Markdown)
+			}
+		}
+		if want := `<section><h1>Title</h1><p>Text <a href="#">more</a> <a href="https://example.com/a">ok</a></p><p><strong>bold</strong> <em>it</em></p></section>`; cleaned.HTML != want {
+			t.Errorf("cleaned HTML:\n got %s\nwant %s", cleaned.HTML, want)
+		}
+		if want := "# Title\n\nText [more](<#>) [ok](<https://example.com/a>)\n\n**bold** _it_\n"; cleaned.Markdown != want {
+			t.Errorf("cleaned Markdown: got %q, want %q", cleaned.Markdown, want)
+		}
+		if !strings.Contains(edit.PageHTML, `class="cd-block cd-hero"`) || strings.Contains(edit.PageMD, "Fresh bread") {
+			t.Errorf("edited page: want the hero's section class kept and the old headline gone: %.400s / %.300q", edit.PageHTML, edit.PageMD)
+		}
 		mustNotBePwned(t, browser, "generate")
 		screenshot(t, browser, shots, "generate")
 		mustBeAccessible(t, browser, "generate")
@@ -712,16 +803,22 @@ func TestWebUI(t *testing.T) {
 		// ledger (the analyze tests above made model calls).
 		var provider []string
 		var models int
+		var keys []string
 		MustRunUI(t, browser, "providers and spend",
 			chromedp.WaitVisible(chromedp.CSS("#dash-providers-table")),
 			chromedp.WaitVisible(chromedp.CSS("#dash-spend-models")),
 			evalInto(&provider, `[...document.querySelectorAll("#dash-providers-table tbody tr td")].map((td) => td.textContent)`),
-			evalInto(&models, `document.querySelectorAll("#dash-spend-models tbody tr").length`))
+			evalInto(&models, `document.querySelectorAll("#dash-spend-models tbody tr").length`),
+			evalInto(&keys, `[...document.querySelectorAll("#dash-spend-keys tbody tr td:first-child")].map((td) => td.textContent)`))
 		if len(provider) < 8 || provider[2] != "up" || provider[4] == "0" || !strings.Contains(provider[6], "/") {
 			t.Errorf("providers row %q, want an endpoint up with its calls and latency percentiles", provider)
 		}
 		if models < 1 {
 			t.Error("spend by model lists no model although calls were made")
+		}
+		// So far every call came from the browser session: no API key.
+		if len(keys) < 1 || !strings.HasPrefix(keys[0], "session (cus_") {
+			t.Errorf("spend by API key %q, want the session's calls as a row of their own", keys)
 		}
 		mustNotBePwned(t, browser, "dashboard")
 		screenshot(t, browser, shots, "dashboard")
@@ -752,6 +849,7 @@ func TestWebUI(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#adm-users-table")),
 			chromedp.WaitVisible(chromedp.CSS("#adm-new-key")),
 			chromedp.SendKeys(chromedp.CSS("#adm-key-name"), "ci key"),
+			chromedp.SendKeys(chromedp.CSS("#adm-key-budget"), "3"),
 			chromedp.Click(chromedp.CSS("#adm-new-key-submit")),
 			chromedp.WaitVisible(chromedp.CSS("#adm-key-secret")),
 			into(&secret, chromedp.Text(chromedp.CSS("#adm-key-secret"))),
@@ -765,6 +863,106 @@ func TestWebUI(t *testing.T) {
 		r := call(t, base, "POST", "/v1/analyses", secret, map[string]any{"content": dutchText, "language": "nl"})
 		if r.Status != 200 {
 			t.Fatalf("analysis with the created key: status %d: %s", r.Status, r.Body)
+		}
+		// A model call with the key is paid from the key's own budget and
+		// is a row of its own in the ledger.
+		chat := call(t, base, "POST", "/v1/chat/completions", secret, map[string]any{"model": "auto", "max_tokens": 16,
+			"messages": []any{map[string]any{"role": "user", "content": "Say hi to the admin page"}}})
+		if chat.Status != 200 {
+			t.Fatalf("chat with the created key: status %d: %s", chat.Status, chat.Body)
+		}
+		var keys struct {
+			Keys []struct {
+				ID, Name string
+			} `json:"keys"`
+		}
+		call(t, base, "GET", "/v1/keys?customer_id="+customerID, MustAdminKey(t, m), nil).json(t, &keys)
+		if len(keys.Keys) != 1 {
+			t.Fatalf("keys of the new customer: %+v, want the one created", keys)
+		}
+		keyID := keys.Keys[0].ID
+		var kb struct {
+			Limit int64 `json:"limit"`
+			Spent int64 `json:"spent"`
+		}
+		call(t, base, "GET", "/v1/budgets?customer_id="+customerID+"&key_id="+keyID, MustAdminKey(t, m), nil).json(t, &kb)
+		if kb.Limit != 3_000_000 || kb.Spent <= 0 {
+			t.Errorf("key budget %+v, want the 3.00 limit set on the page (3000000 micros) and the chat's cost spent", kb)
+		}
+		// Usage this month, by key, from the page; the CSV downloads.
+		var usage struct{ Keys, CSV string }
+		MustRunUI(t, browser, "usage by key and its CSV",
+			chromedp.Click(chromedp.CSS("#adm-customers button.active")),
+			into(new(bool), chromedp.Poll[bool](`!!document.querySelector("#adm-usage-keys") && document.querySelector("#adm-usage-keys").textContent.includes("ci key")`)),
+			evalInto(&usage, `(async () => {
+				let blob = null;
+				const orig = URL.createObjectURL;
+				URL.createObjectURL = (b) => { blob = b; return orig.call(URL, b); };
+				document.getElementById("adm-usage-csv").click();
+				for (let i = 0; i < 200 && !blob; i++) await new Promise((r) => setTimeout(r, 25));
+				URL.createObjectURL = orig;
+				return { Keys: document.querySelector("#adm-usage-keys").textContent, CSV: blob ? await blob.text() : "" }; })()`))
+		if !strings.Contains(usage.Keys, "ci key") {
+			t.Errorf("usage by key: %q, want the key's row", usage.Keys)
+		}
+		if lines := strings.Split(strings.TrimSpace(usage.CSV), "\n"); len(lines) < 3 || !strings.HasSuffix(lines[0], ",key_id") || !strings.Contains(usage.CSV, ","+keyID) {
+			t.Errorf("usage CSV: %q, want a header with key_id, the key's row and a total", usage.CSV)
+		}
+		// The customer's glossary, with a hostile term kept as text.
+		hostileTerm := "Acme" + hostileImg
+		MustRunUI(t, browser, "customer glossary",
+			chromedp.WaitVisible(chromedp.CSS("#adm-gl-add")),
+			chromedp.Click(chromedp.CSS("#adm-gl-add")),
+			chromedp.SendKeys(chromedp.CSS("#adm-glossary tbody tr:last-child .gl-term"), hostileTerm),
+			chromedp.SendKeys(chromedp.CSS("#adm-glossary tbody tr:last-child .gl-translations"), "nl=Akme, de=Akme GmbH"),
+			chromedp.Click(chromedp.CSS("#adm-gl-save")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-gl .ok")))
+		var gl struct {
+			Terms []struct {
+				Term         string            `json:"term"`
+				Translations map[string]string `json:"translations"`
+			} `json:"terms"`
+		}
+		call(t, base, "GET", "/v1/glossary?customer_id="+customerID, MustAdminKey(t, m), nil).json(t, &gl)
+		if len(gl.Terms) != 1 || gl.Terms[0].Term != hostileTerm || gl.Terms[0].Translations["de"] != "Akme GmbH" {
+			t.Errorf("stored glossary %+v, want the term saved from the admin page", gl)
+		}
+		// Translation memory: import a TMX file, export it again.
+		tmx := filepath.Join(t.TempDir(), "memory.tmx")
+		if err := os.WriteFile(tmx, []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="test" creationtoolversion="1" segtype="sentence" o-tmf="test" adminlang="en" srclang="en" datatype="plaintext"/>
+<body><tu><tuv xml:lang="en"><seg>Our bakery opens at seven.</seg></tuv><tuv xml:lang="nl"><seg>Onze bakkerij &lt;b&gt;opent om zeven uur.</seg></tuv></tu></body></tmx>`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var imported, exported string
+		MustRunUI(t, browser, "import and export the translation memory",
+			chromedp.SetUploadFiles(chromedp.CSS("#adm-tm-file"), []string{tmx}),
+			chromedp.Click(chromedp.CSS("#adm-tm-import")),
+			chromedp.WaitVisible(chromedp.CSS("#adm-tm-result .ok")),
+			into(&imported, chromedp.Text(chromedp.CSS("#adm-tm-result .ok"))),
+			evalInto(&exported, `(async () => {
+				let blob = null;
+				const orig = URL.createObjectURL;
+				URL.createObjectURL = (b) => { blob = b; return orig.call(URL, b); };
+				document.getElementById("adm-tm-export").click();
+				for (let i = 0; i < 200 && !blob; i++) await new Promise((r) => setTimeout(r, 25));
+				URL.createObjectURL = orig;
+				return blob ? await blob.text() : ""; })()`))
+		if !strings.HasPrefix(imported, "Imported 1 pairs") {
+			t.Errorf("import said %q, want 1 pair imported", imported)
+		}
+		if !strings.Contains(exported, "<tmx") || !strings.Contains(exported, "Our bakery opens at seven.") || !strings.Contains(exported, "Onze bakkerij &lt;b&gt;opent") {
+			t.Errorf("exported TMX lacks the imported pair: %.600s", exported)
+		}
+		// The usage, glossary and memory cards, below the first screen.
+		var cards []byte
+		MustRunUI(t, browser, "screenshot the usage, glossary and memory",
+			// The sticky header would cover the cards in a capture past the first screen.
+			evalInto(new(bool), `(document.querySelector("header.top").style.display = "none", true)`),
+			into(&cards, chromedp.Screenshot(chromedp.CSS("#adm-body"))),
+			evalInto(new(bool), `(document.querySelector("header.top").style.display = "", true)`))
+		if err := os.WriteFile(filepath.Join(shots, "admin-usage.png"), cards, 0o644); err != nil {
+			t.Fatal(err)
 		}
 		var purged, budgetMsg string
 		MustRunUI(t, browser, "set a budget and purge the cache",
@@ -786,6 +984,24 @@ func TestWebUI(t *testing.T) {
 		}
 		if !strings.HasPrefix(purged, "Purged ") || strings.HasPrefix(purged, "Purged 0 ") {
 			t.Errorf("purge said %q, want the customer's cached report purged", purged)
+		}
+		// Change the user's role from the page: CLIENT to USER.
+		MustRunUI(t, browser, "change a role",
+			evalInto(new(bool), `(() => { const s = document.querySelector("#adm-users-table .adm-role"); s.dataset.old = "yes"; s.value = "USER"; s.dispatchEvent(new Event("change")); return true; })()`),
+			// The table is drawn again from the API once the change is stored.
+			into(new(bool), chromedp.Poll[bool](`(() => { const s = document.querySelector("#adm-users-table .adm-role"); return !!s && !s.dataset.old && s.value === "USER"; })()`)))
+		var edited struct{ Email, Role string }
+		var listed struct {
+			Users []struct{ Email, Role string } `json:"users"`
+		}
+		call(t, base, "GET", "/v1/users?customer_id="+customerID, admin, nil).json(t, &listed)
+		for _, u := range listed.Users {
+			if u.Email == "editor@acme.example" {
+				edited = u
+			}
+		}
+		if edited.Role != "USER" {
+			t.Errorf("role after the page's change: got %q, want USER", edited.Role)
 		}
 		// Revoke the key and disable the user from the page.
 		MustRunUI(t, browser, "revoke and disable",

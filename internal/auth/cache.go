@@ -177,6 +177,12 @@ func (s *CachingStore) SetUserDisabled(ctx context.Context, userID string, disab
 	return err
 }
 
+// SetUserRole implements copydesk.AccessStore and forgets the cache.
+func (s *CachingStore) SetUserRole(ctx context.Context, userID string, role copydesk.Role) error {
+	_, err := changed(s, 0, s.AccessStore.SetUserRole(ctx, userID, role))
+	return err
+}
+
 // CreateAPIKey implements copydesk.AccessStore and forgets the cache.
 func (s *CachingStore) CreateAPIKey(ctx context.Context, k *copydesk.APIKey) error {
 	_, err := changed(s, 0, s.AccessStore.CreateAPIKey(ctx, k))

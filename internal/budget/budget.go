@@ -380,6 +380,9 @@ func (s *Service) Settle(ctx context.Context, r copydesk.Reservation, actual cop
 	if entry.CustomerID == "" {
 		entry.CustomerID, entry.UserID = r.CustomerID, r.UserID
 	}
+	if entry.KeyID == "" {
+		entry.KeyID = r.KeyID
+	}
 	if r.ID == "" {
 		// No budget guarded the call: its ledger row (and the spent of a
 		// budget set meanwhile) through the journal.

@@ -84,7 +84,7 @@ func (g *Guard) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fun
 	}
 	u := res.Usage
 	entry := &copydesk.LedgerEntry{
-		CustomerID: call.CustomerID, UserID: call.UserID, Kind: call.Kind, JobID: call.JobID,
+		CustomerID: call.CustomerID, UserID: call.UserID, KeyID: call.KeyID, Kind: call.Kind, JobID: call.JobID,
 		Provider: u.Provider, Model: u.Model, InputTokens: u.InputTokens, OutputTokens: u.OutputTokens,
 		CachedTokens: u.CachedTokens, Latency: u.Latency, At: u.At,
 	}

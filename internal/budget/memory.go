@@ -323,6 +323,7 @@ func (m *Memory) Settle(ctx context.Context, reservationID string, actual copyde
 	r := mr.r
 	entry.CustomerID = cmp.Or(entry.CustomerID, r.CustomerID)
 	entry.UserID = cmp.Or(entry.UserID, r.UserID)
+	entry.KeyID = cmp.Or(entry.KeyID, r.KeyID)
 	if entry.CustomerID != r.CustomerID {
 		m.res[reservationID] = mr
 		m.mu.Unlock()

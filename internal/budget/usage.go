@@ -11,7 +11,7 @@ import (
 
 // usageHeader is the first line of WriteUsageCSV's output.
 var usageHeader = []string{"day", "customer_id", "user_id", "model", "kind", "calls", "cache_hits",
-	"input_tokens", "output_tokens", "cached_tokens", "cost_micros", "saved_micros"}
+	"input_tokens", "output_tokens", "cached_tokens", "cost_micros", "saved_micros", "key_id"}
 
 // WriteUsageCSV writes report as CSV: a header, one line per row, and a last
 // line "total" with the totals. Money is in integer micro-units of the
@@ -26,7 +26,7 @@ func WriteUsageCSV(w io.Writer, report *copydesk.UsageReport) error {
 	line := func(r copydesk.UsageRow) []string {
 		return []string{cell(r.Day), cell(r.CustomerID), cell(r.UserID), cell(r.Model), cell(r.Kind),
 			itoa(r.Calls), itoa(r.CacheHits), itoa(r.InputTokens), itoa(r.OutputTokens), itoa(r.CachedTokens),
-			itoa(int64(r.Cost)), itoa(int64(r.Saved))}
+			itoa(int64(r.Cost)), itoa(int64(r.Saved)), cell(r.KeyID)}
 	}
 	if report != nil {
 		for _, r := range report.Rows {

@@ -18,7 +18,7 @@ func TestWriteUsageCSV(t *testing.T) {
 	_, db, clock, c := MustService(t, 0)
 	for i, e := range []*copydesk.LedgerEntry{
 		{CustomerID: c.ID, UserID: "usr_1", Kind: "analysis", Model: "gpt", InputTokens: 10, OutputTokens: 5, Cost: 1500},
-		{CustomerID: c.ID, UserID: "usr_1", Kind: "analysis", Model: "gpt", InputTokens: 20, Cost: 2500},
+		{CustomerID: c.ID, UserID: "usr_1", KeyID: "key_1", Kind: "analysis", Model: "gpt", InputTokens: 20, Cost: 2500},
 		{CustomerID: c.ID, UserID: "=HYPERLINK(\"x\")", Kind: "translation", Model: "claude", Saved: 900, CacheHit: true},
 	} {
 		e.At = clock.Now().Add(time.Duration(i) * time.Hour)
@@ -41,8 +41,20 @@ func TestWriteUsageCSV(t *testing.T) {
 	if got, want := len(lines), 1+len(rep.Rows)+1; got != want {
 		t.Fatalf("lines: got %d, want %d (header, rows, total)", got, want)
 	}
-	if lines[0][10] != "cost_micros" {
-		t.Errorf("header: got %v, want cost_micros in column 11", lines[0])
+	if lines[0][10] != "cost_micros" || lines[0][12] != "key_id" {
+		t.Errorf("header: got %v, want cost_micros in column 11 and key_id in column 13", lines[0])
+	}
+	keys := 0
+	for _, l := range lines[1 : len(lines)-1] {
+		if l[12] == "key_1" {
+			keys++
+			if l[10] != "2500" {
+				t.Errorf("key_1's row: got cost %s, want 2500", l[10])
+			}
+		}
+	}
+	if keys != 1 {
+		t.Errorf("rows of key_1: got %d, want 1 (a key's calls are a row of their own)", keys)
 	}
 	var sum int64
 	for _, l := range lines[1 : len(lines)-1] {

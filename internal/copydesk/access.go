@@ -191,6 +191,11 @@ type AccessStore interface {
 	// user's sessions in the same transaction. Returns ENOTFOUND if the
 	// user does not exist.
 	SetUserDisabled(ctx context.Context, userID string, disabled bool) error
+	// SetUserRole changes a user's role and, in the same transaction,
+	// deletes the user's sessions, so that no session keeps the old role.
+	// The user's API keys act with the new role. Returns EINVALID for an
+	// unknown role and ENOTFOUND if the user does not exist.
+	SetUserRole(ctx context.Context, userID string, role Role) error
 	// CountUsers returns the number of users (0 on a fresh store: bootstrap).
 	CountUsers(ctx context.Context) (int, error)
 
@@ -381,7 +386,8 @@ type LedgerEntry struct {
 	ID           string `json:"id"`
 	CustomerID   string `json:"customer_id"`
 	UserID       string `json:"user_id,omitempty"`
-	Kind         string `json:"kind"` // task kind
+	KeyID        string `json:"key_id,omitempty"` // the API key the call was made with; "" for a session or internal call
+	Kind         string `json:"kind"`             // task kind
 	JobID        string `json:"job_id,omitempty"`
 	Provider     string `json:"provider"`
 	Model        string `json:"model"`
@@ -501,6 +507,9 @@ func (c *Charge) Prepare(now time.Time) error {
 	if c.Entry.CustomerID == "" {
 		c.Entry.CustomerID, c.Entry.UserID = c.CustomerID, c.UserID
 	}
+	if c.Entry.KeyID == "" {
+		c.Entry.KeyID = c.KeyID
+	}
 	if c.Entry.CustomerID != c.CustomerID {
 		return Errorf(EINVALID, "ledger entry customer %q differs from the charge's %q", c.Entry.CustomerID, c.CustomerID)
 	}
@@ -553,11 +562,12 @@ type UsageFilter struct {
 }
 
 // UsageRow is the sum of the ledger rows of one group: day, customer, user,
-// model and task kind.
+// API key, model and task kind.
 type UsageRow struct {
 	Day          string `json:"day"` // "2006-01-02" in UTC
 	CustomerID   string `json:"customer_id"`
 	UserID       string `json:"user_id"`
+	KeyID        string `json:"key_id"` // "" for calls made without an API key
 	Model        string `json:"model"`
 	Kind         string `json:"kind"`
 	Calls        int64  `json:"calls"`
@@ -570,7 +580,7 @@ type UsageRow struct {
 }
 
 // UsageReport is the usage in a date range: one row per group, ordered by
-// day, customer, user, model and kind, and the totals over all rows.
+// day, customer, user, key, model and kind, and the totals over all rows.
 type UsageReport struct {
 	From   time.Time  `json:"from"`
 	To     time.Time  `json:"to"`
@@ -593,7 +603,7 @@ type LedgerStore interface {
 	// FindLedger returns the rows matching filter in time order.
 	FindLedger(ctx context.Context, filter UsageFilter) ([]*LedgerEntry, error)
 	// UsageReport sums the rows matching filter by day, customer, user,
-	// model and kind. Returns EINVALID if To is not after From.
+	// API key, model and kind. Returns EINVALID if To is not after From.
 	UsageReport(ctx context.Context, filter UsageFilter) (*UsageReport, error)
 }
 
@@ -805,7 +815,7 @@ func (e *LedgerEntry) Prepare(now time.Time) error {
 	if err := checkLen("customer id", e.CustomerID, MaxIDLen, true); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"user id", e.UserID}, {"kind", e.Kind}, {"job id", e.JobID}, {"provider", e.Provider}, {"model", e.Model}} {
+	for _, f := range []struct{ name, v string }{{"user id", e.UserID}, {"key id", e.KeyID}, {"kind", e.Kind}, {"job id", e.JobID}, {"provider", e.Provider}, {"model", e.Model}} {
 		if err := checkLen(f.name, f.v, MaxNameLen, false); err != nil {
 			return err
 		}

@@ -218,12 +218,14 @@ func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
 }
 
 type updateUserRequest struct {
-	Disabled *bool   `json:"disabled"`
-	Password *string `json:"password"`
+	Disabled *bool          `json:"disabled"`
+	Password *string        `json:"password"`
+	Role     *copydesk.Role `json:"role"`
 }
 
-// handleUpdateUser disables or enables a user or sets its password. A
-// CLIENT may not change an ADMIN, nor disable itself.
+// handleUpdateUser disables or enables a user, sets its password or
+// changes its role. A CLIENT may not change an ADMIN nor make one; nobody
+// disables themselves or changes their own role.
 func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 	p, st, err := s.callerAndStore(r)
 	if err != nil {
@@ -240,8 +242,8 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.Disabled == nil && req.Password == nil {
-		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "nothing to change: send disabled or password"))
+	if req.Disabled == nil && req.Password == nil && req.Role == nil {
+		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "nothing to change: send disabled, password or role"))
 		return
 	}
 	if u.Role == copydesk.RoleAdmin && p.Role != copydesk.RoleAdmin {
@@ -250,6 +252,10 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Disabled != nil && *req.Disabled && u.ID == p.UserID {
 		s.writeError(w, r, copydesk.Errorf(copydesk.EINVALID, "you cannot disable your own account"))
+		return
+	}
+	if err := checkRoleChange(p, u, req.Role); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if req.Password != nil {
@@ -265,6 +271,12 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Disabled != nil {
 		if err := st.SetUserDisabled(r.Context(), u.ID, *req.Disabled); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if req.Role != nil && *req.Role != u.Role {
+		if err := st.SetUserRole(r.Context(), u.ID, *req.Role); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -156,7 +156,7 @@ func (s *Server) handlePutUserBudget(w http.ResponseWriter, r *http.Request) {
 }
 
 // usageGroups are the dimensions a usage report may be grouped by.
-var usageGroups = []string{"day", "customer", "user", "model", "kind"}
+var usageGroups = []string{"day", "customer", "user", "key", "model", "kind"}
 
 // usageQuery reads a usage request: from and to (dates 2006-01-02, to
 // inclusive, or RFC 3339 times, to exclusive; default the current calendar
@@ -226,7 +226,7 @@ func regroup(rows []copydesk.UsageRow, groups []string) []copydesk.UsageRow {
 	if len(groups) == 0 {
 		return rows
 	}
-	type key [5]string
+	type key [6]string
 	idx := map[key]int{}
 	var out []copydesk.UsageRow
 	for _, row := range rows {
@@ -240,10 +240,12 @@ func regroup(rows []copydesk.UsageRow, groups []string) []copydesk.UsageRow {
 				k[1], g.CustomerID = row.CustomerID, row.CustomerID
 			case "user":
 				k[2], g.UserID = row.UserID, row.UserID
+			case "key":
+				k[3], g.KeyID = row.KeyID, row.KeyID
 			case "model":
-				k[3], g.Model = row.Model, row.Model
+				k[4], g.Model = row.Model, row.Model
 			case "kind":
-				k[4], g.Kind = row.Kind, row.Kind
+				k[5], g.Kind = row.Kind, row.Kind
 			}
 		}
 		i, ok := idx[k]

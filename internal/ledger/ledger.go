@@ -64,15 +64,15 @@ type Hits struct {
 }
 
 type hitKey struct {
-	customer, user, kind, provider, model string
-	minute                                int64
+	customer, user, key, kind, provider, model string
+	minute                                     int64
 }
 
 // Record adds one cache hit of call, whose original call is described by u.
 func (h *Hits) Record(call copydesk.ModelCall, u copydesk.UsageRecord) {
 	now := h.clock().Now().UTC()
 	minute := now.Truncate(time.Minute)
-	k := hitKey{call.CustomerID, call.UserID, call.Kind, u.Provider, u.Model, minute.Unix()}
+	k := hitKey{call.CustomerID, call.UserID, call.KeyID, call.Kind, u.Provider, u.Model, minute.Unix()}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.pending == nil {
@@ -80,7 +80,7 @@ func (h *Hits) Record(call copydesk.ModelCall, u copydesk.UsageRecord) {
 	}
 	e := h.pending[k]
 	if e == nil {
-		e = &copydesk.LedgerEntry{CustomerID: call.CustomerID, UserID: call.UserID, Kind: call.Kind,
+		e = &copydesk.LedgerEntry{CustomerID: call.CustomerID, UserID: call.UserID, KeyID: call.KeyID, Kind: call.Kind,
 			Provider: u.Provider, Model: u.Model, CacheHit: true, At: minute}
 		h.pending[k] = e
 	}

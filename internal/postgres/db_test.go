@@ -111,7 +111,7 @@ func TestTranslationStore(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_cache_claims", "0005_translation", "0010_ledger_calls", "0012_cache_claim_owner", "0013_instance_samples", "0020_api_key_models", "0040_cache_owner", "0041_key_budgets", "0042_job_key", "0060_batch_tier"}
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_cache_claims", "0005_translation", "0010_ledger_calls", "0012_cache_claim_owner", "0013_instance_samples", "0020_api_key_models", "0030_ledger_key", "0040_cache_owner", "0041_key_budgets", "0042_job_key", "0060_batch_tier"}
 
 func TestOpen(t *testing.T) {
 	dsn := MustDSN(t)

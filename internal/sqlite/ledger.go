@@ -28,7 +28,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, kind, job_id, provider, model,
+	rows, err := db.read.QueryContext(ctx, `SELECT id, customer_id, user_id, key_id, kind, job_id, provider, model,
 		input_tokens, output_tokens, cached_tokens, cost, saved, cache_hit, latency_ns, reservation_id, at, calls, tier
 		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
 		ORDER BY at, id`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
@@ -40,7 +40,7 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 	for rows.Next() {
 		var e copydesk.LedgerEntry
 		var latency, at int64
-		if err := rows.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
+		if err := rows.Scan(&e.ID, &e.CustomerID, &e.UserID, &e.KeyID, &e.Kind, &e.JobID, &e.Provider, &e.Model,
 			&e.InputTokens, &e.OutputTokens, &e.CachedTokens, &e.Cost, &e.Saved, &e.CacheHit, &latency,
 			&e.ReservationID, &at, &e.Count, &e.Tier); err != nil {
 			return nil, translate(err)
@@ -51,17 +51,17 @@ func (db *DB) FindLedger(ctx context.Context, f copydesk.UsageFilter) ([]*copyde
 	return out, translate(rows.Err())
 }
 
-// UsageReport sums the ledger by day (UTC), customer, user, model and kind.
+// UsageReport sums the ledger by day (UTC), customer, user, API key, model and kind.
 func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydesk.UsageReport, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT strftime('%Y-%m-%d', at / 1000000000, 'unixepoch') AS day,
-		customer_id, user_id, model, kind, SUM(calls), SUM(cache_hit * calls), SUM(input_tokens), SUM(output_tokens),
+		customer_id, user_id, key_id, model, kind, SUM(calls), SUM(cache_hit * calls), SUM(input_tokens), SUM(output_tokens),
 		SUM(cached_tokens), SUM(cost), SUM(saved)
 		FROM ledger WHERE at >= ?1 AND at < ?2 AND (?3 = '' OR customer_id = ?3) AND (?4 = '' OR user_id = ?4)
-		GROUP BY day, customer_id, user_id, model, kind
-		ORDER BY day, customer_id, user_id, model, kind`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
+		GROUP BY day, customer_id, user_id, key_id, model, kind
+		ORDER BY day, customer_id, user_id, key_id, model, kind`, encodeTime(f.From), encodeTime(f.To), f.CustomerID, f.UserID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -69,7 +69,7 @@ func (db *DB) UsageReport(ctx context.Context, f copydesk.UsageFilter) (*copydes
 	rep := &copydesk.UsageReport{From: f.From.UTC(), To: f.To.UTC(), Rows: []copydesk.UsageRow{}}
 	for rows.Next() {
 		var r copydesk.UsageRow
-		if err := rows.Scan(&r.Day, &r.CustomerID, &r.UserID, &r.Model, &r.Kind, &r.Calls, &r.CacheHits,
+		if err := rows.Scan(&r.Day, &r.CustomerID, &r.UserID, &r.KeyID, &r.Model, &r.Kind, &r.Calls, &r.CacheHits,
 			&r.InputTokens, &r.OutputTokens, &r.CachedTokens, &r.Cost, &r.Saved); err != nil {
 			return nil, translate(err)
 		}

@@ -129,6 +129,15 @@ func (s *Store) SetUserDisabled(ctx context.Context, userID string, disabled boo
 	return s.updateUser(ctx, userID, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, disabled)
 }
 
+// SetUserRole changes a user's role and deletes its sessions. Returns
+// EINVALID for an unknown role and ENOTFOUND if the user does not exist.
+func (s *Store) SetUserRole(ctx context.Context, userID string, role copydesk.Role) error {
+	if !role.Valid() {
+		return copydesk.Errorf(copydesk.EINVALID, "role %q is not one of ADMIN, CLIENT, USER", role)
+	}
+	return s.updateUser(ctx, userID, `UPDATE users SET role = ? WHERE id = ?`, string(role), true)
+}
+
 // updateUser runs query (with v and userID) and, when endSessions, deletes
 // the user's sessions in the same transaction.
 func (s *Store) updateUser(ctx context.Context, userID, query string, v any, endSessions bool) error {

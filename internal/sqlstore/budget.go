@@ -199,6 +199,7 @@ func (s *Store) Settle(ctx context.Context, reservationID string, actual copydes
 		}
 		entry.CustomerID = cmp.Or(entry.CustomerID, r.CustomerID)
 		entry.UserID = cmp.Or(entry.UserID, r.UserID)
+		entry.KeyID = cmp.Or(entry.KeyID, r.KeyID)
 		if entry.CustomerID != r.CustomerID {
 			return copydesk.Errorf(copydesk.EINVALID, "ledger entry customer %q differs from the reservation's %q", entry.CustomerID, r.CustomerID)
 		}

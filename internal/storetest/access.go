@@ -108,6 +108,29 @@ func TestAccessStore(t *testing.T, newStore NewAccessStore) {
 		if err := s.SetUserDisabled(ctx, "usr_absent", true); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
 			t.Errorf("SetUserDisabled absent: got %v, want ENOTFOUND", err)
 		}
+		// A role change ends the user's sessions, like a password change.
+		sess := &copydesk.Session{UserID: u.ID, CustomerID: c.ID, Hash: hash("role-tok"), CSRFToken: "csrf", ExpiresAt: Epoch().Add(time.Hour)}
+		if err := s.CreateSession(ctx, sess); err != nil {
+			t.Fatalf("CreateSession: %v", err)
+		}
+		if err := s.SetUserRole(ctx, u.ID, copydesk.RoleAdmin); err != nil {
+			t.Fatalf("SetUserRole: %v", err)
+		}
+		if got, _ := s.FindUserByID(ctx, u.ID); got.Role != copydesk.RoleAdmin {
+			t.Errorf("role after SetUserRole: got %s, want ADMIN", got.Role)
+		}
+		if _, err := s.FindSessionByHash(ctx, hash("role-tok")); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("session after a role change: got %v, want ENOTFOUND", err)
+		}
+		if err := s.SetUserRole(ctx, u.ID, "ROOT"); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("SetUserRole ROOT: got %v, want EINVALID", err)
+		}
+		if err := s.SetUserRole(ctx, "usr_absent", copydesk.RoleUser); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("SetUserRole absent: got %v, want ENOTFOUND", err)
+		}
+		if err := s.SetUserRole(ctx, u.ID, copydesk.RoleClient); err != nil {
+			t.Fatalf("SetUserRole back: %v", err)
+		}
 		v := MustCreateUser(t, s, c.ID, "v@example.com", copydesk.RoleUser)
 		other := MustCreateCustomer(t, s, "Other")
 		MustCreateUser(t, s, other.ID, "w@example.com", copydesk.RoleUser)

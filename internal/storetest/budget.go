@@ -233,7 +233,14 @@ func TestBudgetStore(t *testing.T, newStore NewMoneyStore) {
 		if b := MustFindBudget(t, s, c.ID, k.ID); b.Reserved != 200 {
 			t.Errorf("key reserved: got %d, want 200 (the user's other call does not count)", b.Reserved)
 		}
-		MustSettle(t, s, r.ID, 150, &copydesk.LedgerEntry{Model: "m"})
+		settled := &copydesk.LedgerEntry{Model: "m"}
+		MustSettle(t, s, r.ID, 150, settled)
+		if settled.KeyID != k.ID {
+			t.Errorf("settled ledger row: got key %q, want the reservation's %q", settled.KeyID, k.ID)
+		}
+		if rows, err := s.FindLedger(ctx, copydesk.UsageFilter{From: settled.At, To: settled.At.Add(time.Second)}); err != nil || len(rows) != 1 || rows[0].KeyID != k.ID {
+			t.Errorf("ledger after settling: got %v, %v, want one row of key %s", rows, err, k.ID)
+		}
 		if b := MustFindBudget(t, s, c.ID, k.ID); b.Spent != 150 || b.Reserved != 0 {
 			t.Errorf("key budget after settling: got spent %d reserved %d, want 150 0", b.Spent, b.Reserved)
 		}

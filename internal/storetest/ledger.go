@@ -23,7 +23,7 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 
 	t.Run("AppendFind", func(t *testing.T) {
 		s, clock := setup(t)
-		e := &copydesk.LedgerEntry{CustomerID: "cus_a", UserID: "usr_a", Kind: "translation", JobID: "job_1",
+		e := &copydesk.LedgerEntry{CustomerID: "cus_a", UserID: "usr_a", KeyID: "key_a", Kind: "translation", JobID: "job_1",
 			Provider: "anthropic", Model: "claude", InputTokens: 10, OutputTokens: 20, CachedTokens: 5,
 			Cost: 123, Latency: 42 * time.Millisecond, Tier: copydesk.TierBatch}
 		if err := s.AppendLedger(ctx, e); err != nil {
@@ -117,11 +117,11 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 		day := func(d, h int) time.Time { return time.Date(2026, time.March, d, h, 0, 0, 0, time.UTC) }
 		entries := []*copydesk.LedgerEntry{
 			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "gpt", InputTokens: 100, OutputTokens: 10, Cost: 1000, At: day(1, 1)},
-			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "gpt", InputTokens: 200, OutputTokens: 20, CachedTokens: 50, Cost: 2000, At: day(1, 23)},
+			{CustomerID: "cus_a", UserID: "usr_1", KeyID: "key_1", Kind: "analysis", Model: "gpt", InputTokens: 200, OutputTokens: 20, CachedTokens: 50, Cost: 2000, At: day(1, 23)}, // with an API key: a row of its own
 			{CustomerID: "cus_a", UserID: "usr_2", Kind: "translation", Model: "gpt", InputTokens: 5, Cost: 7, At: day(1, 5)},
 			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "claude", Cost: 0, Saved: 500, CacheHit: true, At: day(2, 0)},
 			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "claude", Cost: 0, Saved: 2000, CacheHit: true, Count: 4, At: day(2, 1)}, // 4 hits summed
-			{CustomerID: "cus_b", UserID: "usr_9", Kind: "generation", Model: "gemini", InputTokens: 1, OutputTokens: 1000, Cost: 30000, At: day(2, 12)},
+			{CustomerID: "cus_b", UserID: "usr_9", KeyID: "key_9", Kind: "generation", Model: "gemini", InputTokens: 1, OutputTokens: 1000, Cost: 30000, At: day(2, 12)},
 			{CustomerID: "cus_a", UserID: "usr_1", Kind: "analysis", Model: "gpt", Cost: 1, At: day(3, 0)}, // outside the range
 		}
 		for _, e := range entries[:3] {
@@ -138,10 +138,11 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 			t.Fatalf("UsageReport: %v", err)
 		}
 		want := []copydesk.UsageRow{
-			{Day: "2026-03-01", CustomerID: "cus_a", UserID: "usr_1", Model: "gpt", Kind: "analysis", Calls: 2, InputTokens: 300, OutputTokens: 30, CachedTokens: 50, Cost: 3000},
+			{Day: "2026-03-01", CustomerID: "cus_a", UserID: "usr_1", Model: "gpt", Kind: "analysis", Calls: 1, InputTokens: 100, OutputTokens: 10, Cost: 1000},
+			{Day: "2026-03-01", CustomerID: "cus_a", UserID: "usr_1", KeyID: "key_1", Model: "gpt", Kind: "analysis", Calls: 1, InputTokens: 200, OutputTokens: 20, CachedTokens: 50, Cost: 2000},
 			{Day: "2026-03-01", CustomerID: "cus_a", UserID: "usr_2", Model: "gpt", Kind: "translation", Calls: 1, InputTokens: 5, Cost: 7},
 			{Day: "2026-03-02", CustomerID: "cus_a", UserID: "usr_1", Model: "claude", Kind: "analysis", Calls: 5, CacheHits: 5, Saved: 2500},
-			{Day: "2026-03-02", CustomerID: "cus_b", UserID: "usr_9", Model: "gemini", Kind: "generation", Calls: 1, InputTokens: 1, OutputTokens: 1000, Cost: 30000},
+			{Day: "2026-03-02", CustomerID: "cus_b", UserID: "usr_9", KeyID: "key_9", Model: "gemini", Kind: "generation", Calls: 1, InputTokens: 1, OutputTokens: 1000, Cost: 30000},
 		}
 		if diff := cmp.Diff(want, rep.Rows); diff != "" {
 			t.Errorf("rows (-want +got):\n%s", diff)

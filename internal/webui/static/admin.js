@@ -1,14 +1,18 @@
 // admin.js: the operator's pages over the management API, for ADMIN (any
 // customer) and CLIENT (its own customer): customers, users (create with a
-// role and a password, disable and enable, set a new password), API keys
-// (create — the secret is shown once, with a copy button — and revoke),
-// the customer's monthly budget and per-user budgets, and cache purge.
+// role and a password, change the role, disable and enable, set a new
+// password), API keys
+// (create with scopes, models, expiry and a budget of its own — the secret
+// is shown once, with a copy button — and revoke), the customer's monthly
+// budget and per-user budgets, cache purge, and (adminextra.js) usage with
+// CSV, the glossary and the translation memory.
 // Names and e-mails are shown as text only.
 
 import { h, fill, clear, errorBox, skeleton, badge, select, field, checkboxes } from "./dom.js";
 import { get, post, put, request } from "./api.js";
 import { copyButton } from "./export.js";
 import { moneyIn } from "./dashboard.js";
+import { showUsage, showGlossary, showTM } from "./adminextra.js";
 
 const SCOPES = ["analyses:write", "chat:write", "jobs:read", "jobs:write", "usage:read", "manage", "metrics:read"];
 const q = encodeURIComponent;
@@ -56,7 +60,10 @@ export function render(main, { session }) {
     const keys = h("section", { class: "card", id: "adm-keys" }, h("h2", { text: "API keys" }), skeleton(2));
     const budget = h("section", { class: "card", id: "adm-budget" }, h("h2", { text: "Budget" }), skeleton(2));
     const cache = h("section", { class: "card", id: "adm-cache" }, h("h2", { text: "Cache" }));
-    fill(body, users, keys, budget, cache);
+    const usage = h("section", { class: "card", id: "adm-usage" }, h("h2", { text: "Usage this month" }), skeleton(2));
+    const glossary = h("section", { class: "card", id: "adm-gl" }, h("h2", { text: "Glossary" }), skeleton(2));
+    const tm = h("section", { class: "card", id: "adm-tm" }, h("h2", { text: "Translation memory" }));
+    fill(body, users, keys, budget, usage, glossary, tm, cache);
     let userList = [];
     try {
       userList = (await get("/v1/users?customer_id=" + q(current))).body.users || [];
@@ -65,6 +72,9 @@ export function render(main, { session }) {
     showKeys(keys, userList);
     showBudget(budget, userList);
     showCache(cache);
+    showUsage(usage, current, currency, userList);
+    showGlossary(glossary, current);
+    showTM(tm, current);
   }
 
   function showUsers(sec, list) {
@@ -74,7 +84,11 @@ export function render(main, { session }) {
       const msg = h("span", { class: "small" });
       return h("tr", { "data-user": u.id },
         h("td", {}, h("div", { text: u.email }), h("small", { class: "muted", text: u.name || "" })),
-        h("td", {}, badge(u.role, "")), h("td", { text: u.disabled ? "disabled" : "active", class: u.disabled ? "warn" : "ok" }),
+        h("td", {}, u.id === session.userId || (!admin && u.role === "ADMIN") ? badge(u.role, "")
+          : h("select", { class: "adm-role", "aria-label": "Role of " + u.email, on: { change: async (ev) => {
+            try { await request("PATCH", "/v1/users/" + q(u.id), { role: ev.target.value }); loadCustomer(); } catch (e) { ev.target.value = u.role; fill(msg, errorBox(e)); }
+          } } }, roles.map((r) => h("option", { value: r, selected: r === u.role, text: r })))),
+        h("td", { text: u.disabled ? "disabled" : "active", class: u.disabled ? "warn" : "ok" }),
         h("td", { class: "row-actions" },
           h("button", { type: "button", class: "ghost small-btn adm-toggle", text: u.disabled ? "Enable" : "Disable", on: { click: async () => {
             try { await request("PATCH", "/v1/users/" + q(u.id), { disabled: !u.disabled }); loadCustomer(); } catch (e) { fill(msg, errorBox(e)); }
@@ -124,11 +138,13 @@ export function render(main, { session }) {
       ["Name", h("input", { type: "text", id: "adm-key-name", required: true })],
       ["Models", h("input", { type: "text", id: "adm-key-models", placeholder: "gpt-4o-mini, claude-3-5-haiku" }), "Comma-separated; empty: every model."],
       ["Expires", h("input", { type: "date", id: "adm-key-expires" }), "Empty: never."],
+      ["Monthly budget (" + currency + ")", h("input", { type: "number", id: "adm-key-budget", min: "0", step: "0.01" }), "Empty: only the customer's and user's budgets apply."],
     ], "Create key", async (f) => {
       const b = { user_id: f["adm-key-user"].value, name: f["adm-key-name"].value.trim() };
       const models = f["adm-key-models"].value.split(",").map((s) => s.trim()).filter(Boolean);
       if (models.length) b.models = models;
       if (scopes.values().length) b.scopes = scopes.values();
+      if (f["adm-key-budget"].value !== "") b.budget = { limit: Math.round(Number(f["adm-key-budget"].value) * 1e6) };
       if (f["adm-key-expires"].value) b.expires_at = new Date(f["adm-key-expires"].value + "T23:59:59Z").toISOString();
       const { body: res } = await post("/v1/keys", b);
       await showKeys(sec, users);

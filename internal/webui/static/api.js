@@ -29,15 +29,17 @@ function csrfToken() {
 
 // request sends a JSON request and returns {status, body, headers}; an
 // error status throws ApiError with the API's code and message.
-export async function request(method, path, body, { text = false } = {}) {
+// With opts.type, body is sent as it is (a File, Blob or string) with that
+// Content-Type instead of as JSON.
+export async function request(method, path, body, { text = false, type = "" } = {}) {
   const headers = { Accept: text ? "text/plain" : "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type || "application/json";
   if (!["GET", "HEAD"].includes(method)) headers["X-CSRF-Token"] = csrfToken();
   let resp;
   try {
     resp = await fetch(path, {
       method, headers, credentials: "same-origin", cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : type ? body : JSON.stringify(body),
     });
   } catch (e) {
     throw new ApiError(0, "network", "the server cannot be reached (" + e.message + ")", "");

@@ -117,17 +117,18 @@ export function render(main) {
       part(spend, async () => {
         const now = new Date(), first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
         const q = "/v1/usage?from=" + day(first) + "&to=" + day(now);
-        const [byCustomer, byModel] = await Promise.all([get(q + "&group=customer"), get(q + "&group=model")]);
+        const [byCustomer, byModel, byKey] = await Promise.all([get(q + "&group=customer"), get(q + "&group=model"), get(q + "&group=customer,key")]);
         const money = moneyIn(byCustomer.body.currency || "USD");
         const rows = (body, key) => (body.rows || []).slice().sort((a, b) => (b.cost || 0) - (a.cost || 0)).slice(0, 10)
-          .map((r) => h("tr", {}, h("td", { text: r[key] || "–" }), h("td", { class: "num", text: money(r.cost || 0) }),
+          .map((r) => h("tr", {}, h("td", { text: key === "key_id" ? (r.key_id || "session (" + r.customer_id + ")") : r[key] || "–" }), h("td", { class: "num", text: money(r.cost || 0) }),
             h("td", { class: "num", text: String(r.calls || 0) }), h("td", { class: "num", text: String((r.input_tokens || 0) + (r.output_tokens || 0)) })));
         const table = (title, id, body, key) => [h("h4", { text: title }),
           (body.rows || []).length ? h("table", { class: "readings", id },
             h("thead", {}, h("tr", {}, [key, "cost", "calls", "tokens"].map((t) => h("th", { text: t })))),
             h("tbody", {}, rows(body, key))) : h("p", { class: "muted", text: "No spending this month." })];
         return h("div", {}, ...table("By customer (top 10)", "dash-spend-customers", byCustomer.body, "customer_id"),
-          ...table("By model (top 10)", "dash-spend-models", byModel.body, "model"));
+          ...table("By model (top 10)", "dash-spend-models", byModel.body, "model"),
+          ...table("By API key (top 10)", "dash-spend-keys", byKey.body, "key_id"));
       }),
       part(cache, async () => {
         const { body } = await get("/v1/cache/stats");

@@ -4,12 +4,16 @@
 // streamed); a failure shows on its card. A finished block is shown in a
 // sandboxed frame as tall as its content, and each block and the whole
 // page can be copied as HTML or Markdown or downloaded; a block can be
-// written again (with instructions) once the page is done.
+// written again (with instructions) once the page is done. Edit text makes
+// a finished block's frame editable; Save keeps the edit (cleaned, see
+// blockedit.js) as the block's HTML and Markdown, which every copy and
+// download then exports.
 
 import { h, fill, clear, errorBox, skeleton, badge, checkboxes, select, field } from "./dom.js";
 import { post, stream } from "./api.js";
 import { copyButton, download, slugName } from "./export.js";
 import { LANGUAGES, LANGUAGE_NAMES } from "./languages.js";
+import { cleanBlock } from "./blockedit.js";
 
 const BLOCK_TITLES = { hero: "Hero", features: "Features", about: "About", services: "Services", testimonials: "Testimonials", faq: "FAQ", cta: "Call to action", pricing: "Pricing", contact: "Contact" };
 const BLOCKS = ["hero", "features", "about", "services", "testimonials", "faq", "cta", "pricing", "contact"];
@@ -38,6 +42,7 @@ function blockFrame(title, html) {
     if (doc && doc.documentElement) frame.style.height = Math.max(40, doc.documentElement.scrollHeight) + "px";
   };
   frame.addEventListener("load", () => {
+    frame.dataset.loaded = "yes";
     fit();
     if (window.ResizeObserver && frame.contentDocument) new ResizeObserver(fit).observe(frame.contentDocument.documentElement);
   });
@@ -153,10 +158,11 @@ export function render(main) {
         b.markdown = d.markdown || "";
         b.version = (b.version || 0) + 1;
         b.card.dataset.version = String(b.version);
-        fill(b.bodyEl, blockFrame(d.type + " block", b.html));
+        b.frame = blockFrame(d.type + " block", b.html);
+        fill(b.bodyEl, b.frame);
         fill(b.meta, badge(d.model || "model", "model"), d.simulated ? badge("simulated", "simulated") : null, d.cached ? badge("cached", "") : null);
         fill(b.actions, copyButton("Copy HTML", () => b.html, { class: "ghost small-btn copy-html" }), copyButton("Copy Markdown", () => b.markdown, { class: "ghost small-btn copy-md" }),
-          regenerate(b));
+          editor(b), regenerate(b));
         b.actions.hidden = false;
         pageActions.hidden = false;
       },
@@ -175,6 +181,61 @@ export function render(main) {
       done: (d) => { busy = false; onDone(d); },
       error: (e) => { busy = false; status.append(errorBox(e)); },
     });
+
+    // editor lets the editor change a finished block's text in its frame:
+    // Edit text makes the frame's body editable (the frame still runs no
+    // script), Save keeps the cleaned edit as the block's HTML and
+    // Markdown, Cancel restores the block as it was.
+    const editor = (b) => {
+      const note = h("span", { class: "small muted edit-note", role: "status" });
+      const cancel = h("button", { type: "button", class: "ghost small-btn edit-cancel", text: "Cancel", hidden: true });
+      const toggle = h("button", { type: "button", class: "ghost small-btn edit-block", text: "Edit text", "aria-pressed": "false" });
+      const doc = () => b.frame && b.frame.contentDocument;
+      const stop = () => {
+        const d = doc();
+        if (d && d.body) d.body.contentEditable = "false";
+        b.card.classList.remove("editing");
+        toggle.textContent = "Edit text";
+        toggle.setAttribute("aria-pressed", "false");
+        cancel.hidden = true;
+      };
+      toggle.addEventListener("click", async () => {
+        // The block's document must be loaded before it is made editable
+        // (an earlier about:blank would be replaced under the editor).
+        if (b.frame && b.frame.dataset.loaded !== "yes") await new Promise((r) => b.frame.addEventListener("load", r, { once: true }));
+        const d = doc();
+        if (!d || !d.body) return;
+        if (!b.card.classList.contains("editing")) {
+          d.body.contentEditable = "true";
+          d.body.setAttribute("aria-label", "Text of the " + b.type + " block");
+          b.card.classList.add("editing");
+          toggle.textContent = "Save edits";
+          toggle.setAttribute("aria-pressed", "true");
+          cancel.hidden = false;
+          note.textContent = "Type in the block; Save keeps the text for copy and download.";
+          b.frame.focus();
+          d.body.focus();
+          return;
+        }
+        const out = cleanBlock(d.body);
+        stop();
+        b.html = out.html;
+        b.markdown = out.markdown;
+        b.edited = true;
+        b.card.dataset.edited = "yes";
+        // The frame shows the cleaned block, exactly what will be exported.
+        b.frame.dataset.loaded = "";
+        b.frame.srcdoc = blockDocument(b.html);
+        note.textContent = "Edited: copy and download use your text.";
+      });
+      cancel.addEventListener("click", () => {
+        stop();
+        b.frame.dataset.loaded = "";
+        b.frame.srcdoc = blockDocument(b.html);
+        note.textContent = "";
+      });
+      return h("span", { class: "edit-row" }, toggle, cancel, note);
+    };
 
     // regenerate writes one block again (a new job of that block alone):
     // the editor's instructions, or a request for another version, make
