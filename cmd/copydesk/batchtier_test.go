@@ -120,8 +120,13 @@ func TestBatchTierTranslatesASite(t *testing.T) {
 	m2 := MustRunMain(t, configure)
 	base = m2.HTTP.URL()
 	time.Sleep(time.Second) // the re-run jobs find their items and wait
-	if n, b := fake.BatchRequests(); n != submitted || b != batches || fake.BatchDuplicates() != 0 {
-		t.Fatalf("after the restart: %d requests in %d batches (%d twice), want still %d in %d (nothing twice)", n, b, fake.BatchDuplicates(), submitted, batches)
+	// Nothing submitted before the restart goes out again. A job that had
+	// not yet run when the count looked stable (a loaded machine) may add
+	// a request of its own after it: new, never a second copy.
+	if n, b := fake.BatchRequests(); n < submitted || b < batches || fake.BatchDuplicates() != 0 {
+		t.Fatalf("after the restart: %d requests in %d batches (%d twice), want at least %d in %d and nothing twice", n, b, fake.BatchDuplicates(), submitted, batches)
+	} else if n != submitted {
+		t.Logf("after the restart: %d new requests in %d new batches (jobs that asked late), none twice", n-submitted, b-batches)
 	}
 	fake.SetBatch(providertest.BatchBehaviour{}) // the provider finishes the batches
 	for _, id := range jobs {
