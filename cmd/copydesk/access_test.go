@@ -220,6 +220,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		{"GET /v1/usage", "/v1/usage?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 		{"GET /v1/usage.csv", "/v1/usage.csv?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
 		{"GET /v1/reports/cost-per-page", "/v1/reports/cost-per-page?customer_id=" + clientA.CustomerID, nil, want{"nobody": ok(401), "clientB": ok(404), "userB": ok(404), "*": ok(200)}},
+		{"GET /v1/prices", "/v1/prices", nil, want{"nobody": ok(401), "admin": ok(200), "clientA": ok(200), "clientB": ok(200), "*": ok(403)}},
 	}
 	covered := map[string]bool{}
 	for _, tc := range cases {

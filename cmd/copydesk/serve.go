@@ -447,8 +447,10 @@ func (m *Main) newHTTPServer(_ context.Context, s *startup) error {
 		Currency:       m.Config.Pricing.Currency,
 		JobList:        m.Store.FindJobs,
 		Alerts: func() any {
-			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50), "readings": m.Alerts.Readings()}
+			return map[string]any{"active": m.Alerts.Active(), "recent": m.Alerts.Recent(50), "readings": m.Alerts.Readings(),
+				"rules": m.Alerts.Rules(), "notifiers": m.Alerts.Notifiers()}
 		},
+		Prices:      m.priceList,
 		DailyReport: func(ctx context.Context) (any, error) { return m.Alerts.DailyReport(ctx) },
 		UI:          webui.New(),
 		Cache: cdhttp.CacheOps{

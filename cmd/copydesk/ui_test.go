@@ -816,6 +816,13 @@ func TestWebUI(t *testing.T) {
 		if models < 1 {
 			t.Error("spend by model lists no model although calls were made")
 		}
+		var plan string
+		MustRunUI(t, browser, "cost per page",
+			chromedp.WaitVisible(chromedp.CSS("#dash-pages-plan")),
+			into(&plan, chromedp.Text(chromedp.CSS("#dash-pages-plan"))))
+		if !strings.Contains(plan, "per 1,000 pages") || !strings.Contains(plan, "€214.00 baseline") || !strings.Contains(plan, "€3.42 target") {
+			t.Errorf("cost per page line %q, want the plan's €214 baseline and €3.42 target", plan)
+		}
 		// So far every call came from the browser session: no API key.
 		if len(keys) < 1 || !strings.HasPrefix(keys[0], "session (cus_") {
 			t.Errorf("spend by API key %q, want the session's calls as a row of their own", keys)
@@ -838,6 +845,19 @@ func TestWebUI(t *testing.T) {
 			evalInto(&customerID, `document.querySelector("#adm-customers button.active").dataset.customer`))
 		if shownName != name || customerID == "" {
 			t.Fatalf("selected customer %q (%s), want %q shown as text", shownName, customerID, name)
+		}
+		// The server-wide cards: the price table and the alert rules.
+		var prices, rules int
+		var notifiers string
+		MustRunUI(t, browser, "prices and alert rules",
+			into(new(bool), chromedp.Poll[bool](`document.querySelectorAll("#adm-prices tbody tr").length > 0 && document.querySelectorAll("#adm-rules tbody tr").length > 0`)),
+			evalInto(&prices, `document.querySelectorAll("#adm-prices tbody tr").length`),
+			evalInto(&rules, `document.querySelectorAll("#adm-rules tbody tr").length`),
+			into(&notifiers, chromedp.Text(chromedp.CSS("#adm-notifiers"))),
+			chromedp.SendKeys(chromedp.CSS("#adm-prices-filter"), "gpt-6.1-sol"),
+			into(new(bool), chromedp.Poll[bool](`[...document.querySelectorAll("#adm-prices tbody tr")].every((tr) => tr.dataset.model.includes("gpt-6.1-sol"))`)))
+		if prices < 10 || rules < 5 || notifiers == "" {
+			t.Errorf("admin page shows %d prices, %d rules and notifiers %q; want the catalogue's prices, every rule and where alerts go", prices, rules, notifiers)
 		}
 		var secret, copied string
 		MustRunUI(t, browser, "create a user and a key",

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -656,4 +657,45 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// RuleView is a rule as the operator pages show it: its thresholds, with
+// the window in seconds.
+type RuleView struct {
+	Rule
+	WindowSeconds float64 `json:"window_seconds"`
+}
+
+// Rules returns the rules the engine evaluates, in order.
+func (e *Engine) Rules() []RuleView {
+	out := make([]RuleView, len(e.cfg.Rules))
+	for i, r := range e.cfg.Rules {
+		out[i] = RuleView{Rule: r, WindowSeconds: r.Window.Seconds()}
+		out[i].Window = 0 // shown in seconds
+	}
+	return out
+}
+
+// NotifierView is a notifier as the operator pages show it: a webhook's
+// name, format and host, never its URL (a secret: Slack's holds a token).
+type NotifierView struct {
+	Name   string `json:"name"`
+	Format string `json:"format"`
+	Host   string `json:"host,omitempty"`
+}
+
+// Notifiers describes where alerts and digests go.
+func (e *Engine) Notifiers() []NotifierView {
+	out := []NotifierView{}
+	for _, n := range e.cfg.Notifiers {
+		v := NotifierView{Name: fmt.Sprintf("%T", n)}
+		if w, ok := n.(*Webhook); ok {
+			v = NotifierView{Name: cmp.Or(w.Name, "webhook"), Format: cmp.Or(w.Format, FormatJSON)}
+			if u, err := url.Parse(w.URL); err == nil {
+				v.Host = u.Hostname()
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }

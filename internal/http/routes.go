@@ -121,6 +121,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/v1/usage", anyRole(auth.ScopeUsageRead), s.handleUsage)
 	s.handle("GET", "/v1/usage.csv", anyRole(auth.ScopeUsageRead), s.handleUsageCSV)
 	s.handle("GET", "/v1/reports/cost-per-page", anyRole(auth.ScopeUsageRead), s.handleCostPerPage)
+	if s.Prices != nil {
+		s.handle("GET", "/v1/prices", owners(auth.ScopeUsageRead), s.handlePrices)
+	}
 
 	// Operations; each is left out when its dependency is not set.
 	if s.MetricsHandler != nil {

@@ -110,6 +110,9 @@ type Server struct {
 	// Alerts lists recent and active alerts for GET /v1/alerts; nil leaves
 	// the route out.
 	Alerts func() any
+	// Prices lists the model prices (GET /v1/prices); nil leaves the route
+	// out.
+	Prices PriceList
 	// Cache serves the cache operations routes; nil Stats leaves them out.
 	Cache CacheOps
 	// DailyReport builds the daily digest for GET /v1/reports/daily; nil

@@ -13,6 +13,7 @@ import { get, post, put, request } from "./api.js";
 import { copyButton } from "./export.js";
 import { moneyIn } from "./dashboard.js";
 import { showUsage, showGlossary, showTM } from "./adminextra.js";
+import { showPrices, showAlerting } from "./adminserver.js";
 
 const SCOPES = ["analyses:write", "chat:write", "jobs:read", "jobs:write", "usage:read", "manage", "metrics:read"];
 const q = encodeURIComponent;
@@ -23,8 +24,13 @@ export function render(main, { session }) {
   const status = h("div", { class: "status", id: "admin-status" });
   const customers = h("section", { class: "card", id: "adm-customers" }, h("h2", { text: "Customers" }), skeleton(2));
   const body = h("div", { class: "admin-body", id: "adm-body" });
+  const prices = h("section", { class: "card", id: "adm-prices-card" }, h("h2", { text: "Prices" }));
+  const alerting = admin ? h("section", { class: "card", id: "adm-alerting" }, h("h2", { text: "Alert rules and webhooks" })) : null;
   main.append(h("section", { class: "page" }, h("div", { class: "title-row" }, h("h1", { text: "Admin" })), status,
-    h("div", { class: "admin-grid" }, customers, body)));
+    h("div", { class: "admin-grid" }, customers, body),
+    h("div", { class: "admin-server", id: "adm-server" }, h("h2", { text: "This server" }), alerting, prices)));
+  showPrices(prices);
+  if (alerting) showAlerting(alerting);
 
   let current = admin ? "" : session.customerId;
   let currency = "USD";

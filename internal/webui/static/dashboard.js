@@ -1,7 +1,9 @@
 // dashboard.js: the operator's figures (ADMIN) from the API — cache hit
 // rate per tier, cost per day, queue and latency from /metrics, alerts,
 // provider health (breakers, error rate, latency percentiles, tokens) and
-// this month's spend per customer and model — refreshed every 15 s.
+// this month's spend per customer, model and API key, and the cost per
+// 1,000 pages by kind and tier next to the plan's figures — refreshed
+// every 15 s.
 
 import { h, fill, clear, errorBox, skeleton, badge } from "./dom.js";
 import { get } from "./api.js";
@@ -79,6 +81,27 @@ function providersTable(m) {
     h("tbody", {}, rows));
 }
 
+// costPerPage shows GET /v1/reports/cost-per-page: per kind the pages,
+// the cost per 1,000 pages and the calls per tier (live, batch, cached),
+// next to the plan's baseline and target (in the plan's currency; only
+// comparable when the ledger's currency is the same).
+function costPerPage(r) {
+  const money = moneyIn(r.currency || "USD"), plan = moneyIn(r.plan_currency || "EUR");
+  const kinds = r.kinds || [];
+  const tiers = (k) => (k.tiers || []).map((t) => t.tier + " " + (t.calls || 0)).join(" · ") || "–";
+  const total = r.total || {};
+  return h("div", {},
+    kinds.length ? h("table", { class: "readings", id: "dash-pages-table" },
+      h("thead", {}, h("tr", {}, ["kind", "pages", "per 1,000 pages", "calls by tier"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, kinds.map((k) => h("tr", {}, h("td", { text: k.kind }), h("td", { class: "num", text: String(k.pages || 0) }),
+        h("td", { class: "num", text: money(k.cost_per_1000_pages || 0) }), h("td", { text: tiers(k) })))))
+      : h("p", { class: "muted", text: "No pages this month." }),
+    h("p", { class: "small", id: "dash-pages-plan", text: "All kinds: " + money(total.cost_per_1000_pages || 0) + " per 1,000 pages · plan: " +
+      plan(r.baseline_per_1000_pages || 0) + " baseline, " + plan(r.target_per_1000_pages || 0) + " target" +
+      (r.currency && r.plan_currency && r.currency !== r.plan_currency ? " (" + r.plan_currency + "; this ledger counts " + r.currency + ")" : "") }),
+    h("p", { class: "muted small", text: "A page is a job with a ledger row; pages answered wholly from a cache without a job are not counted, so these are upper bounds." }));
+}
+
 function section(id, title) {
   const body = h("div", { class: "body" }, skeleton(4));
   const el = h("article", { class: "card dash", id }, h("h3", { text: title }), body);
@@ -93,10 +116,11 @@ export function render(main) {
   const alerts = section("dash-alerts", "Alerts");
   const providers = section("dash-providers", "Providers");
   const spend = section("dash-spend", "Spend this month");
+  const pages = section("dash-pages", "Cost per 1,000 pages (this month)");
   providers.el.classList.add("wide");
   main.append(h("section", { class: "page" },
     h("div", { class: "title-row" }, h("h1", { text: "Dashboard" }), updated),
-    h("div", { class: "grid dash-grid" }, cache.el, cost.el, queue.el, alerts.el, spend.el, providers.el)));
+    h("div", { class: "grid dash-grid" }, cache.el, cost.el, queue.el, alerts.el, spend.el, pages.el, providers.el)));
 
   async function part(sec, load) {
     try {
@@ -129,6 +153,11 @@ export function render(main) {
         return h("div", {}, ...table("By customer (top 10)", "dash-spend-customers", byCustomer.body, "customer_id"),
           ...table("By model (top 10)", "dash-spend-models", byModel.body, "model"),
           ...table("By API key (top 10)", "dash-spend-keys", byKey.body, "key_id"));
+      }),
+      part(pages, async () => {
+        const now = new Date(), first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+        const { body } = await get("/v1/reports/cost-per-page?from=" + day(first) + "&to=" + day(now));
+        return costPerPage(body);
       }),
       part(cache, async () => {
         const { body } = await get("/v1/cache/stats");
