@@ -217,3 +217,24 @@ func TestCacheOps(t *testing.T) {
 		t.Errorf("warm error: got %s", w.Body.String())
 	}
 }
+
+func TestPrices(t *testing.T) {
+	t.Parallel()
+	fail := false
+	ts := MustServer(t, func(s *Server) {
+		s.Prices = func(context.Context) (any, error) {
+			if fail {
+				return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "no price table")
+			}
+			return map[string]any{"currency": "EUR", "prices": []any{map[string]any{"model": "m", "source": "config"}}}, nil
+		}
+	})
+	w := ts.do(t, "GET", "/v1/prices", "client", nil)
+	MustStatus(t, w, 200, "")
+	if m := decode(t, w); m["currency"] != "EUR" || len(m["prices"].([]any)) != 1 || w.Header().Get("Cache-Control") != "private, no-cache" {
+		t.Errorf("prices: got %v, Cache-Control %q", m, w.Header().Get("Cache-Control"))
+	}
+	MustStatus(t, ts.do(t, "GET", "/v1/prices", "user", nil), 403, "forbidden")
+	fail = true
+	MustStatus(t, ts.do(t, "GET", "/v1/prices", "admin", nil), 503, "unavailable")
+}

@@ -23,7 +23,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("openapi version %q, want 3.1.x", doc.OpenAPI)
 	}
 	s := &Server{mux: http.NewServeMux(), MetricsHandler: http.NotFoundHandler(), Alerts: func() any { return nil }, DailyReport: func(context.Context) (any, error) { return nil, nil },
-		Cache: CacheOps{Stats: func(context.Context) any { return nil }}}
+		Prices: func(context.Context) (any, error) { return nil, nil }, Cache: CacheOps{Stats: func(context.Context) any { return nil }}}
 	s.registerRoutes()
 	registered := map[string]bool{}
 	for _, r := range s.Routes() {
