@@ -549,7 +549,7 @@ func TestWebUI(t *testing.T) {
 		MustRunUI(t, browser, "regenerate the hero",
 			chromedp.SendKeys(chromedp.CSS(hero+" .regen-note"), "shorter"),
 			chromedp.Click(chromedp.CSS(hero+" .regen")),
-			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').dataset.version === "2" && document.querySelector('`+hero+`').classList.contains("done")`)),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`')?.dataset.version === "2" && document.querySelector('`+hero+`')?.classList.contains("done")`)),
 			evalInto(&regen, `(() => { const c = document.querySelector('`+hero+`');
 				return { Done: c.classList.contains("done"), Cached: c.querySelector(".meta").textContent.includes("cached"), Version: c.dataset.version,
 					Others: [...document.querySelectorAll("#gen-cards article.block")].map((b) => b.dataset.type + ":" + b.dataset.version) }; })()`))
@@ -565,7 +565,7 @@ func TestWebUI(t *testing.T) {
 			Frame, Edited, Note             string
 		}
 		MustRunUI(t, browser, "edit the hero",
-			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+` iframe').dataset.loaded === "yes"`)),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+` iframe')?.dataset.loaded === "yes"`)),
 			chromedp.Click(chromedp.CSS(hero+" .edit-block")),
 			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').classList.contains("editing")`)),
 			evalInto(&editable, `(() => {
@@ -578,7 +578,7 @@ func TestWebUI(t *testing.T) {
 				return d.body.contentEditable; })()`),
 			chromedp.KeyEvent("Warm loaves <b>daily</b>"),
 			chromedp.Click(chromedp.CSS(hero+" .edit-block")),
-			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`').dataset.edited === "yes"`)),
+			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`')?.dataset.edited === "yes"`)),
 			evalInto(&edit, `(async () => {
 				const copied = [];
 				navigator.clipboard.writeText = async (t) => { copied.push(t); };
