@@ -21,19 +21,27 @@ type fakeBatches struct {
 	mu        sync.Mutex
 	batches   map[string][]copydesk.BatchRequest
 	submitted map[string]int // custom id → times submitted
+	labels    map[string]string // label → batch id
 	done      bool
 	fail      map[string]bool
 }
 
-func (f *fakeBatches) SubmitBatch(_ context.Context, model string, reqs []copydesk.BatchRequest) (string, error) {
+func (f *fakeBatches) SubmitBatch(_ context.Context, label, model string, reqs []copydesk.BatchRequest) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := fmt.Sprintf("batch_%d", len(f.batches))
 	f.batches[id] = reqs
+	f.labels[label] = id
 	for _, r := range reqs {
 		f.submitted[r.CustomID]++
 	}
 	return id, nil
+}
+
+func (f *fakeBatches) FindBatch(_ context.Context, label string, _ time.Time) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.labels[label], nil
 }
 
 func (f *fakeBatches) PollBatch(_ context.Context, id string) (*copydesk.BatchState, error) {
@@ -90,7 +98,7 @@ func setup(t *testing.T) (*batchtier.Service, *batchtier.Poller, *fakeBatches, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb := &fakeBatches{batches: map[string][]copydesk.BatchRequest{}, submitted: map[string]int{}, fail: map[string]bool{}}
+	fb := &fakeBatches{batches: map[string][]copydesk.BatchRequest{}, submitted: map[string]int{}, fail: map[string]bool{}, labels: map[string]string{}}
 	lv := &live{}
 	providers := map[string]copydesk.BatchProvider{"openai": fb}
 	svc := &batchtier.Service{Next: lv, Store: db, Directory: directory{}, Providers: providers, Prices: prices, Clock: clock}
@@ -205,5 +213,45 @@ func TestBatchTierDeadline(t *testing.T) {
 	c2.Tier = ""
 	if res, err := svc.Stream(ctx, c2, nil); err != nil || res.Response.Text != "live" {
 		t.Errorf("live call: got %v, %v", res, err)
+	}
+}
+
+// TestBatchTierRecoversASubmission: a submitter that dies after the
+// provider created the batch but before its id was recorded leaves a
+// submission "submitting"; once stale, the poller finds the batch by its
+// label and polls it instead of submitting the items again.
+func TestBatchTierRecoversASubmission(t *testing.T) {
+	ctx := context.Background()
+	svc, poller, fb, _, clock := setup(t)
+	if _, err := svc.Stream(ctx, call("a"), nil); err == nil {
+		t.Fatal("got an answer, want a wait")
+	}
+	store := poller.Store
+	// The crash: the provider holds the batch, the store never learns its
+	// id, and the abandon that follows a failed call does not happen.
+	sub := &copydesk.BatchSubmission{ID: "bsub_crashed", Provider: "openai", Model: "m"}
+	items, err := store.ClaimBatchItems(ctx, sub, 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("claim: %d items, %v", len(items), err)
+	}
+	reqs := []copydesk.BatchRequest{{CustomID: items[0].Key, Request: call("a").Request}}
+	if _, err := fb.SubmitBatch(ctx, sub.ID, "m", reqs); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(batchtier.StaleSubmitDefault + time.Minute)
+	fb.mu.Lock()
+	fb.done = true
+	fb.mu.Unlock()
+	for range 2 { // recover, then collect
+		if err := poller.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := svc.Stream(ctx, call("a"), nil)
+	if err != nil || res.Response.Text != "answer to a" {
+		t.Fatalf("after recovery: got %v, %v; want the batch's answer", res, err)
+	}
+	if len(fb.batches) != 1 || fb.submitted[items[0].Key] != 1 {
+		t.Errorf("got %d batches, request submitted %d times; want 1 and once", len(fb.batches), fb.submitted[items[0].Key])
 	}
 }

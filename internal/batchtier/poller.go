@@ -136,7 +136,7 @@ func (p *Poller) submit(ctx context.Context) error {
 			}
 			reqs = append(reqs, copydesk.BatchRequest{CustomID: it.Key, Request: req})
 		}
-		id, err := bp.SubmitBatch(ctx, g[1], reqs)
+		id, err := bp.SubmitBatch(ctx, sub.ID, g[1], reqs)
 		if err != nil {
 			p.logger().Warn("batch tier: submit failed; items stay pending", "provider", g[0], "model", g[1], "items", len(items), "err", err)
 			if aerr := p.Store.AbandonBatchSubmission(context.WithoutCancel(ctx), sub.ID); aerr != nil {
@@ -163,10 +163,7 @@ func (p *Poller) poll(ctx context.Context) error {
 	var first error
 	for _, sub := range due {
 		if sub.State == copydesk.BatchSubmitting {
-			// Its submitter died between claiming and recording the
-			// provider's id: the items go out again.
-			p.logger().Warn("batch tier: stale submission; its items go back to pending", "submission", sub.ID)
-			if err := p.Store.AbandonBatchSubmission(ctx, sub.ID); err != nil && copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			if err := p.recover(ctx, sub); err != nil {
 				first = cmp.Or(first, err)
 			}
 			continue
@@ -177,6 +174,39 @@ func (p *Poller) poll(ctx context.Context) error {
 	}
 	return first
 }
+
+// recover handles a submission whose submitter died between claiming its
+// items and recording the provider's id. If the provider can find the
+// batch by its label, the submission is opened on it and nothing goes out
+// twice; otherwise (no batch was created, or the provider cannot tell) the
+// items go back to pending and out again.
+func (p *Poller) recover(ctx context.Context, sub *copydesk.BatchSubmission) error {
+	if f, ok := p.Providers[sub.Provider].(copydesk.BatchFinder); ok {
+		// The provider's clock may run behind ours: look a little earlier.
+		id, err := f.FindBatch(ctx, sub.ID, sub.CreatedAt.Add(-findSlack))
+		if err != nil {
+			// Unknown: resubmitting could pay twice; try at the next tick.
+			return err
+		}
+		if id != "" {
+			p.logger().Warn("batch tier: stale submission found at the provider; polling it", "submission", sub.ID, "provider_batch", id)
+			err := p.Store.OpenBatchSubmission(ctx, sub.ID, id, p.now())
+			if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+				return nil // another poller was first
+			}
+			return err
+		}
+	}
+	p.logger().Warn("batch tier: stale submission; its items go back to pending", "submission", sub.ID)
+	if err := p.Store.AbandonBatchSubmission(ctx, sub.ID); err != nil && copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+		return err
+	}
+	return nil
+}
+
+// findSlack is how much earlier than a submission's creation a provider's
+// batch may say it was created and still be found as the submission's.
+const findSlack = 10 * time.Minute
 
 func (p *Poller) backoff(polls int) time.Duration {
 	d := cmp.Or(p.Tick, TickDefault)

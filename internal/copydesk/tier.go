@@ -86,10 +86,22 @@ type BatchState struct {
 // errors are *ProviderError.
 type BatchProvider interface {
 	// SubmitBatch creates one provider batch of requests to model and
-	// returns the provider's batch id.
-	SubmitBatch(ctx context.Context, model string, reqs []BatchRequest) (string, error)
+	// returns the provider's batch id. label is Copydesk's submission id;
+	// a provider that can carry it with the batch (metadata, a display
+	// name) does, so that BatchFinder can find the batch again.
+	SubmitBatch(ctx context.Context, label, model string, reqs []BatchRequest) (string, error)
 	// PollBatch returns the state of a batch, with its results once done.
 	PollBatch(ctx context.Context, id string) (*BatchState, error)
+}
+
+// BatchFinder is a BatchProvider that can find a batch again by the label
+// it was submitted with. The poller asks it before it submits again the
+// items of a submission whose submitter died between creating the
+// provider's batch and recording its id, so that nothing goes out twice.
+type BatchFinder interface {
+	// FindBatch returns the id of the batch submitted with label and
+	// created at or after since, or "" if there is none.
+	FindBatch(ctx context.Context, label string, since time.Time) (string, error)
 }
 
 // States of a BatchItem.

@@ -7,14 +7,19 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/shared"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
-var _ copydesk.BatchProvider = (*Client)(nil)
+var (
+	_ copydesk.BatchProvider = (*Client)(nil)
+	_ copydesk.BatchFinder   = (*Client)(nil)
+)
 
 // maxBatchOutput caps the output and error files read back (OpenAI's own
 // input limit is 200 MB).
@@ -41,10 +46,13 @@ type batchOutput struct {
 	} `json:"error"`
 }
 
+// labelKey is the batch metadata key that carries Copydesk's submission id.
+const labelKey = "copydesk_submission"
+
 // SubmitBatch uploads the requests as a JSONL file (purpose "batch") and
-// creates a batch over it for /v1/chat/completions with the 24-hour window.
-// Errors are *copydesk.ProviderError.
-func (c *Client) SubmitBatch(ctx context.Context, model string, reqs []copydesk.BatchRequest) (string, error) {
+// creates a batch over it for /v1/chat/completions with the 24-hour window,
+// labelled in its metadata. Errors are *copydesk.ProviderError.
+func (c *Client) SubmitBatch(ctx context.Context, label, model string, reqs []copydesk.BatchRequest) (string, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range reqs {
@@ -64,11 +72,34 @@ func (c *Client) SubmitBatch(ctx context.Context, model string, reqs []copydesk.
 		return "", c.classify(ctx, err)
 	}
 	b, err := c.sdk.Batches.New(ctx, openai.BatchNewParams{InputFileID: f.ID,
-		Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h})
+		Endpoint: openai.BatchNewParamsEndpointV1ChatCompletions, CompletionWindow: openai.BatchNewParamsCompletionWindow24h,
+		Metadata: shared.Metadata{labelKey: label}})
 	if err != nil {
 		return "", c.classify(ctx, err)
 	}
 	return b.ID, nil
+}
+
+// FindBatch lists the batches, newest first, back to since, and returns the
+// id of the one whose metadata carries label ("" if none). Errors are
+// *copydesk.ProviderError.
+func (c *Client) FindBatch(ctx context.Context, label string, since time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	pages := c.sdk.Batches.ListAutoPaging(ctx, openai.BatchListParams{Limit: openai.Int(100)})
+	for pages.Next() {
+		b := pages.Current()
+		if b.CreatedAt < since.Unix() {
+			break
+		}
+		if b.Metadata[labelKey] == label {
+			return b.ID, nil
+		}
+	}
+	if err := pages.Err(); err != nil {
+		return "", c.classify(ctx, err)
+	}
+	return "", nil
 }
 
 // PollBatch reads a batch; once it ended (completed, expired, cancelled or

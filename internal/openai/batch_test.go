@@ -40,9 +40,15 @@ func TestBatchAgainstTheFake(t *testing.T) {
 			b.Delay = time.Hour
 			srv.SetBatch(b)
 			c := MustNew(t, openai.Config{Name: "oa", APIKey: "k", BaseURL: srv.URL + "/v1/"})
-			id, err := c.SubmitBatch(ctx, "gpt-sim", batchReqs(4))
+			id, err := c.SubmitBatch(ctx, "bsub_"+tt.status, "gpt-sim", batchReqs(4))
 			if err != nil {
 				t.Fatalf("SubmitBatch: %v", err)
+			}
+			if found, err := c.FindBatch(ctx, "bsub_"+tt.status, time.Now().Add(-time.Minute)); err != nil || found != id {
+				t.Fatalf("FindBatch by label: got %q, %v; want %s", found, err, id)
+			}
+			if found, err := c.FindBatch(ctx, "bsub_other", time.Now().Add(-time.Minute)); err != nil || found != "" {
+				t.Fatalf("FindBatch of another label: got %q, %v; want none", found, err)
 			}
 			st, err := c.PollBatch(ctx, id)
 			if err != nil || st.Done || st.Status != "in_progress" {

@@ -34,6 +34,7 @@ type batchState struct {
 	b        BatchBehaviour
 	files    map[string][]byte
 	batches  map[string]*simBatch
+	order    []string // batch ids, oldest first
 	seq      int
 	requests int            // requests received in batch input files
 	ids      map[string]int // custom id → times received
@@ -43,6 +44,7 @@ type batchState struct {
 // are among the files, named by output and errors.
 type simBatch struct {
 	id, input, output, errors string
+	metadata                  map[string]string
 	created                   time.Time
 	total, failed             int
 	expire                    bool
@@ -132,9 +134,10 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		InputFileID      string `json:"input_file_id"`
-		Endpoint         string `json:"endpoint"`
-		CompletionWindow string `json:"completion_window"`
+		InputFileID      string            `json:"input_file_id"`
+		Endpoint         string            `json:"endpoint"`
+		CompletionWindow string            `json:"completion_window"`
+		Metadata         map[string]string `json:"metadata"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(&in); err != nil || in.Endpoint != "/v1/chat/completions" || in.CompletionWindow != "24h" {
 		writeJSON(w, http.StatusBadRequest, oaiError{oaiErrorBody{Message: "[simulated] input_file_id, endpoint /v1/chat/completions and completion_window 24h are required", Type: "invalid_request_error"}})
@@ -148,7 +151,7 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, oaiError{oaiErrorBody{Message: "[simulated] no such input file", Type: "invalid_request_error"}})
 		return
 	}
-	sb := &simBatch{input: in.InputFileID, created: time.Now(), expire: b.Expire}
+	sb := &simBatch{input: in.InputFileID, metadata: in.Metadata, created: time.Now(), expire: b.Expire}
 	var out, errs bytes.Buffer
 	sc := bufio.NewScanner(bytes.NewReader(input))
 	sc.Buffer(make([]byte, 0, 64<<10), maxBody)
@@ -209,6 +212,7 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 		s.batch.files[sb.errors] = errs.Bytes()
 	}
 	s.batch.batches[sb.id] = sb
+	s.batch.order = append(s.batch.order, sb.id)
 	s.batch.mu.Unlock()
 	writeJSON(w, http.StatusOK, sb.object(time.Now(), b.Delay))
 }
@@ -220,7 +224,8 @@ func (s *Server) serveBatchCreate(w http.ResponseWriter, r *http.Request) {
 func (sb *simBatch) object(now time.Time, delay time.Duration) map[string]any {
 	o := map[string]any{"id": sb.id, "object": "batch", "endpoint": "/v1/chat/completions", "input_file_id": sb.input,
 		"completion_window": "24h", "created_at": sb.created.Unix(), "expires_at": sb.created.Add(24 * time.Hour).Unix(),
-		"request_counts": map[string]int{"total": sb.total, "completed": 0, "failed": 0}, "status": "in_progress"}
+		"request_counts": map[string]int{"total": sb.total, "completed": 0, "failed": 0}, "status": "in_progress",
+		"metadata": sb.metadata}
 	if now.Sub(sb.created) < delay {
 		return o
 	}
@@ -251,4 +256,41 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, sb.object(time.Now(), delay))
+}
+
+// serveBatchList is GET /v1/batches: the batches newest first, limit
+// (default 20, at most 100) at a time, after the id given as after.
+func (s *Server) serveBatchList(w http.ResponseWriter, r *http.Request) {
+	if !s.allowed(cmpOrString(bearer(r), r.Header.Get("api-key"))) {
+		writeJSON(w, http.StatusUnauthorized, oaiErrorFor(http.StatusUnauthorized))
+		return
+	}
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit < 1 || limit > 100 {
+		limit = 20
+	}
+	after := r.URL.Query().Get("after")
+	now := time.Now()
+	s.batch.mu.Lock()
+	delay := s.batch.b.Delay
+	data := []map[string]any{}
+	more, started := false, after == ""
+	for i := len(s.batch.order) - 1; i >= 0; i-- {
+		id := s.batch.order[i]
+		if !started {
+			started = id == after
+			continue
+		}
+		if len(data) == limit {
+			more = true
+			break
+		}
+		data = append(data, s.batch.batches[id].object(now, delay))
+	}
+	s.batch.mu.Unlock()
+	page := map[string]any{"object": "list", "data": data, "has_more": more}
+	if len(data) > 0 {
+		page["first_id"], page["last_id"] = data[0]["id"], data[len(data)-1]["id"]
+	}
+	writeJSON(w, http.StatusOK, page)
 }

@@ -232,6 +232,7 @@ func NewServer(opts Options) *Server {
 		mux.HandleFunc("GET "+prefix+"/files/{id}/content", s.serveFileContent)
 		mux.HandleFunc("POST "+prefix+"/batches", s.serveBatchCreate)
 		mux.HandleFunc("GET "+prefix+"/batches/{id}", s.serveBatchGet)
+		mux.HandleFunc("GET "+prefix+"/batches", s.serveBatchList)
 	}
 	mux.HandleFunc("POST /v1/messages", s.serveAnthropic)
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.serveAnthropicCount)
