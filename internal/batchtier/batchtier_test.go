@@ -20,7 +20,7 @@ import (
 type fakeBatches struct {
 	mu        sync.Mutex
 	batches   map[string][]copydesk.BatchRequest
-	submitted map[string]int // custom id → times submitted
+	submitted map[string]int    // custom id → times submitted
 	labels    map[string]string // label → batch id
 	done      bool
 	fail      map[string]bool
