@@ -146,6 +146,9 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
+		return nil, err
+	}
 	report, key, cached, err := s.localReport(ctx, req, customerID, userID)
 	if err != nil {
 		return nil, err
@@ -243,6 +246,9 @@ func (s *Service) Validate(req *Request) error {
 		return err
 	}
 	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
 		return err
 	}
 	if len(req.Deep) > 0 && s.Models == nil {
@@ -464,8 +470,10 @@ func (h *DeepHandler) deepen(ctx context.Context, job *copydesk.Job, emit copyde
 		}
 		return findings, emit(ctx, copydesk.EventTaskResult, data)
 	}
-	if ctx.Err() != nil {
-		return nil, err // interrupted (cancel or shutdown), not failed
+	if _, waiting := copydesk.IsWait(err); waiting || ctx.Err() != nil {
+		// Interrupted (cancel or shutdown), or waiting for a provider
+		// batch (the job says job.waiting): not failed.
+		return nil, err
 	}
 	_ = emit(context.WithoutCancel(ctx), copydesk.EventTaskFailed, map[string]any{
 		"task": task, "code": copydesk.FailureCode(err), "message": copydesk.FailureMessage(err),

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -65,10 +66,14 @@ type Request = copydesk.BulkRequest
 // input is the parent job's stored input. Kind and Total come first so
 // that Header reads them without decoding the items.
 type input struct {
-	Kind     string            `json:"kind"`
-	Total    int               `json:"total"`
-	Priority string            `json:"priority"`
-	Items    []json.RawMessage `json:"items"`
+	Kind     string `json:"kind"`
+	Total    int    `json:"total"`
+	Priority string `json:"priority"`
+	// TierRequest is the batch's service tier, read by the job service
+	// (a job's tier is its input's top-level "service_tier" and
+	// "complete_by"), which every item's model calls then ask for.
+	copydesk.TierRequest
+	Items []json.RawMessage `json:"items"`
 }
 
 // Counts sum a batch's items (copydesk.BatchCounts).
@@ -125,6 +130,9 @@ func (s *Service) Submit(ctx context.Context, req *Request, customerID, userID s
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
+		return nil, err
+	}
 	max := cmp.Or(s.MaxItems, MaxItemsDefault)
 	switch {
 	case len(req.Items) == 0:
@@ -144,7 +152,7 @@ func (s *Service) Submit(ctx context.Context, req *Request, customerID, userID s
 		}
 		items[i] = norm
 	}
-	in, err := json.Marshal(input{Kind: req.Kind, Total: len(items), Priority: strings.ToLower(prio.String()), Items: items})
+	in, err := json.Marshal(input{Kind: req.Kind, Total: len(items), Priority: strings.ToLower(prio.String()), TierRequest: req.TierRequest, Items: items})
 	if err != nil {
 		return nil, fmt.Errorf("encode batch input: %w", err)
 	}
@@ -227,6 +235,11 @@ func decodeItem(raw json.RawMessage, v any) error {
 	}
 	if _, ok := fields["priority"]; ok {
 		return copydesk.Errorf(copydesk.EINVALID, "priority: set the batch's priority, not an item's")
+	}
+	for _, f := range []string{"service_tier", "complete_by"} {
+		if _, ok := fields[f]; ok {
+			return copydesk.Errorf(copydesk.EINVALID, "%s: set the batch's %s, not an item's", f, f)
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -458,6 +471,8 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	var mu sync.Mutex
 	var errs []error
 	var recordErr error
+	var wait *copydesk.WaitError
+	waiting := 0
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(cmp.Or(h.Concurrency, ConcurrencyDefault), max(len(todo), 1)) {
@@ -465,9 +480,20 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				it := h.runItem(ctx, job, in.Kind, i, in.Items[i])
+				it, we := h.runItem(ctx, job, in.Kind, i, in.Items[i])
 				if ctx.Err() != nil {
 					continue // interrupted or cancelled: the item runs again, or never
+				}
+				if we != nil {
+					// Its model work is in a provider batch: the item
+					// stays pending (no event) and the job waits.
+					mu.Lock()
+					if wait == nil || we.After < wait.After {
+						wait = we
+					}
+					waiting++
+					mu.Unlock()
+					continue
 				}
 				h.record(ctx, emit, &mu, &c, it, func(err error) {
 					if err != nil {
@@ -497,6 +523,12 @@ feed:
 		return nil, "", copydesk.Errorf(copydesk.EUNAVAILABLE, "recording an item's result failed: %v", recordErr)
 	}
 
+	if wait != nil {
+		// Run again once the provider batches may be back; the items
+		// finished now are recorded and skipped then.
+		return nil, "", &copydesk.WaitError{After: wait.After,
+			Message: fmt.Sprintf("%d of %d items wait for provider batches (%s)", waiting, in.Total, wait.Message)}
+	}
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode batch counts: %w", err)
@@ -547,10 +579,15 @@ func itemError(it *ItemResult) error {
 // runItem runs one item: through its kind's service, which answers it
 // inline (cached or remembered) or hands over the job it would have
 // submitted, which then runs here through the handler of its kind.
-func (h *Handler) runItem(ctx context.Context, parent *copydesk.Job, kind string, index int, raw json.RawMessage) *ItemResult {
+// An item whose model work waits in a provider batch (the batch tier)
+// returns its *copydesk.WaitError instead of a result.
+func (h *Handler) runItem(ctx context.Context, parent *copydesk.Job, kind string, index int, raw json.RawMessage) (*ItemResult, *copydesk.WaitError) {
 	meter := &copydesk.Meter{}
 	ctx = copydesk.WithMeter(ctx, meter)
 	result, partial, err := h.run(ctx, parent, kind, raw)
+	if we, ok := copydesk.IsWait(err); ok {
+		return nil, we
+	}
 	r := meter.Read()
 	it := &ItemResult{Index: index, Status: "succeeded", Cached: r.Calls == r.Cached, Cost: r.Cost, Result: result}
 	switch {
@@ -561,7 +598,7 @@ func (h *Handler) runItem(ctx context.Context, parent *copydesk.Job, kind string
 	case partial:
 		it.Status = "partial"
 	}
-	return it
+	return it, nil
 }
 
 // capture is the submitter the services get inside a batch: it keeps the

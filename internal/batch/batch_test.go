@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/analysis"
 	"github.com/copydesk/copydesk/internal/batch"
@@ -20,7 +21,9 @@ import (
 type models struct {
 	mu      sync.Mutex
 	failing bool
+	waiting bool // calls about "WAIT" wait for a provider batch
 	calls   []string
+	tiers   []string // the tier each call asked for
 }
 
 func (m *models) Stream(ctx context.Context, call copydesk.ModelCall, _ func(string) error) (*copydesk.ModelResult, error) {
@@ -31,7 +34,11 @@ func (m *models) Stream(ctx context.Context, call copydesk.ModelCall, _ func(str
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls = append(m.calls, prompt.String())
+	tier, _ := copydesk.TierFrom(ctx)
+	m.tiers = append(m.tiers, tier)
 	switch {
+	case m.waiting && strings.Contains(prompt.String(), "WAIT"):
+		return nil, &copydesk.WaitError{After: time.Minute, Message: "in provider batch bsub_1"}
 	case strings.Contains(prompt.String(), "BAD"):
 		return nil, &copydesk.ProviderError{Kind: copydesk.ProviderBadRequest, Provider: "fake", Message: "bad request"}
 	case m.failing && strings.Contains(prompt.String(), "FAIL"):
@@ -185,6 +192,74 @@ func TestRerunSkipsFinishedItems(t *testing.T) {
 	}
 	if n := m.count() - 8; n != 0 {
 		t.Errorf("third run made %d calls, want none", n)
+	}
+}
+
+// TestBatchTierItemsWait runs a batch at the batch tier whose item 2
+// waits for a provider batch: the run records the other items, emits
+// nothing for the waiting one and returns a *WaitError (the job service
+// snoozes the job without spending an attempt); the next run runs only
+// the waiting item. Items cannot ask for a tier of their own.
+func TestBatchTierItemsWait(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m, log := &models{waiting: true}, &events{}
+	svc, h, sub := fixture(m, log)
+	items := []json.RawMessage{page("The first page is here."), page("WAIT for the second page."), page("A third page.")}
+	req := &batch.Request{Kind: batch.KindAnalysis, Items: items, TierRequest: copydesk.TierRequest{ServiceTier: "batch"}}
+	if _, err := svc.Submit(ctx, req, "cust_1", "user_1"); err != nil {
+		t.Fatal(err)
+	}
+	var stored struct {
+		ServiceTier string `json:"service_tier"`
+	}
+	if err := json.Unmarshal(sub.job.Input, &stored); err != nil || stored.ServiceTier != "batch" {
+		t.Fatalf("stored input %s: want service_tier batch at its top level (the job service reads it there)", sub.job.Input)
+	}
+	job := sub.job
+	job.Attempts = 1
+	_, _, err := h.RunJob(copydesk.WithTier(ctx, copydesk.TierBatch, time.Time{}), job, log.emit)
+	we, ok := copydesk.IsWait(err)
+	if !ok || we.After != time.Minute || !strings.Contains(we.Message, "1 of 3 items") {
+		t.Fatalf("first run: got %v, want a wait of a minute for 1 of 3 items", err)
+	}
+	for _, ev := range log.evs {
+		if ev.Type == batch.EventItemFailed {
+			t.Errorf("a waiting item was reported failed: %s", ev.Data)
+		}
+	}
+	for i, tier := range m.tiers {
+		if tier != copydesk.TierBatch {
+			t.Errorf("call %d asked for tier %q, want batch", i, tier)
+		}
+	}
+	m.mu.Lock()
+	m.waiting = false
+	m.mu.Unlock()
+	raw, status, err := h.RunJob(ctx, job, log.emit)
+	if err != nil || status != copydesk.JobSucceeded {
+		t.Fatalf("second run: %s, %v; want succeeded", status, err)
+	}
+	var c batch.Counts
+	if err := json.Unmarshal(raw, &c); err != nil || c.Done != 3 || m.count() != 4 {
+		t.Errorf("got counts %+v after %d calls, want 3 done after 4 calls (the waiting item once more)", c, m.count())
+	}
+
+	for _, bad := range []struct {
+		item json.RawMessage
+		want string
+	}{
+		{json.RawMessage(`{"content":"x","deep":["grammar"],"service_tier":"batch"}`), "items[0]: service_tier: set the batch's service_tier"},
+		{json.RawMessage(`{"content":"x","deep":["grammar"],"complete_by":"2030-01-01T00:00:00Z"}`), "items[0]: complete_by: set the batch's complete_by"},
+	} {
+		_, err := svc.Submit(ctx, &batch.Request{Kind: batch.KindAnalysis, Items: []json.RawMessage{bad.item}}, "cust_1", "user_1")
+		if copydesk.ErrorCode(err) != copydesk.EINVALID || !strings.HasPrefix(copydesk.ErrorMessage(err), bad.want) {
+			t.Errorf("item %s: got %v, want EINVALID %q", bad.item, err, bad.want)
+		}
+	}
+	_, err = svc.Submit(ctx, &batch.Request{Kind: batch.KindAnalysis, Items: items, TierRequest: copydesk.TierRequest{ServiceTier: "cheap"}}, "cust_1", "user_1")
+	if copydesk.ErrorCode(err) != copydesk.EINVALID || !strings.Contains(copydesk.ErrorMessage(err), "service_tier") {
+		t.Errorf("tier cheap: got %v, want EINVALID naming service_tier", err)
 	}
 }
 

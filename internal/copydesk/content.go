@@ -36,6 +36,8 @@ type AnalysisRequest struct {
 	Types           []AnalysisType `json:"types,omitempty"`
 	Deep            []AnalysisType `json:"deep,omitempty"`
 	Priority        string         `json:"priority,omitempty"`
+	// TierRequest asks for the batch tier for the deep (model) analyses.
+	TierRequest
 	// Locale is the language of the report's messages and label texts
 	// (a supported language, region subtags accepted); empty or
 	// unsupported gives English.
@@ -99,6 +101,8 @@ type GenerationRequest struct {
 	Blocks       []string `json:"blocks,omitempty"`
 	Instructions string   `json:"instructions,omitempty"`
 	Priority     string   `json:"priority,omitempty"` // critical|high|medium|low (ParsePriority)
+	// TierRequest asks for the batch tier for the blocks' model calls.
+	TierRequest
 }
 
 // GenerationResponse answers a GenerationRequest: the page is generated
@@ -128,6 +132,8 @@ type SuggestionRequest struct {
 	Slug            string        `json:"slug,omitempty"`
 	Count           int           `json:"count,omitempty"` // suggestions per kind, default 3, max 10
 	Priority        string        `json:"priority,omitempty"`
+	// TierRequest asks for the batch tier for the model call.
+	TierRequest
 }
 
 // SuggestionResponse accepts a SuggestionRequest: the suggestions are made
@@ -272,8 +278,11 @@ type BulkRequest struct {
 	// Priority of the parent job and of every item's model calls; default
 	// low (batch work yields to interactive requests).
 	Priority string `json:"priority,omitempty"`
+	// TierRequest asks for the batch tier for every item's model calls
+	// (items cannot ask for a tier of their own).
+	TierRequest
 	// Items are the single-item requests, each as its endpoint takes it
-	// (without a priority of its own).
+	// (without a priority or service tier of their own).
 	Items []json.RawMessage `json:"items"`
 	// AcceptLanguage is the request's Accept-Language header: the locale
 	// of analyses that name none, as for a single analysis. Never stored.

@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -118,6 +119,9 @@ func (s *Service) Generate(ctx context.Context, req *Request, customerID, userID
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
+		return nil, err
+	}
 	set := s.Prompts
 	if set == nil {
 		set = builtin()
@@ -156,6 +160,9 @@ func (s *Service) Validate(req *Request) error {
 		return err
 	}
 	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
 		return err
 	}
 	if s.Models == nil {

@@ -203,8 +203,10 @@ func (h *Handler) block(ctx context.Context, job *copydesk.Job, emit copydesk.Em
 			return out, res.Simulated, nil
 		}
 	}
-	if ctx.Err() != nil {
-		return out, false, err // interrupted (cancel or shutdown), not failed
+	if _, waiting := copydesk.IsWait(err); waiting || ctx.Err() != nil {
+		// Interrupted (cancel or shutdown), or waiting for a provider
+		// batch (the job says job.waiting): not failed.
+		return out, false, err
 	}
 	out.Error = &copydesk.JobError{Code: copydesk.FailureCode(err), Message: copydesk.FailureMessage(err)}
 	_ = emit(context.WithoutCancel(ctx), copydesk.EventTaskFailed, map[string]any{

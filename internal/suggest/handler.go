@@ -95,8 +95,10 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	}
 	res, err := h.suggest(ctx, job, emit, &req, doc, tmpl.Version, mreq)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, "", err // interrupted (cancel or shutdown), not failed
+		if _, waiting := copydesk.IsWait(err); waiting || ctx.Err() != nil {
+			// Interrupted (cancel or shutdown), or waiting for a provider
+			// batch (the job says job.waiting): not failed.
+			return nil, "", err
 		}
 		_ = emit(context.WithoutCancel(ctx), copydesk.EventTaskFailed, map[string]any{
 			"task": JobKind, "code": copydesk.FailureCode(err), "message": copydesk.FailureMessage(err),

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/analyze"
@@ -111,6 +112,9 @@ func (s *Service) Suggest(ctx context.Context, req *Request, customerID, userID 
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
+		return nil, err
+	}
 	report, err := analyze.Analyze(input(req))
 	if err != nil {
 		return nil, err
@@ -148,6 +152,9 @@ func (s *Service) Validate(req *Request) error {
 		return err
 	}
 	if _, err := copydesk.ParsePriority(req.Priority); err != nil {
+		return err
+	}
+	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
 		return err
 	}
 	if s.Models == nil {

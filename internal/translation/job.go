@@ -142,8 +142,10 @@ func (h *Handler) language(ctx context.Context, e *engine, w *work, emit copydes
 			"cached": calls == 0, "simulated": r.Simulated,
 		})
 	}
-	if ctx.Err() != nil {
-		return nil, err // interrupted (cancel or shutdown), not failed
+	if _, waiting := copydesk.IsWait(err); waiting || ctx.Err() != nil {
+		// Interrupted (cancel or shutdown), or waiting for a provider
+		// batch (the job says job.waiting): not failed.
+		return nil, err
 	}
 	_ = emit(context.WithoutCancel(ctx), copydesk.EventTaskFailed, map[string]any{
 		"task": task, "language": lang, "code": copydesk.FailureCode(err), "message": copydesk.FailureMessage(err),
