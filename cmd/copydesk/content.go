@@ -69,7 +69,7 @@ func (m *Main) registerContent(cached, blocks copydesk.ModelService) (*contentSe
 	// registered above, inside one parent job.
 	items := batch.Services{Analysis: cs.analysis, Translation: cs.translation, Generation: cs.generation, Suggestions: cs.suggestions}
 	m.Jobs.Register(batch.JobKind, &batch.Handler{Services: items, Handlers: m.Jobs.Handler, Events: m.Jobs,
-		Concurrency: m.Config.Batches.Concurrency})
+		Concurrency: m.Config.Batches.Concurrency, Logger: m.Logger})
 	cs.batches = &batch.Service{Jobs: m.Jobs, Events: m.Jobs, Services: items, MaxItems: m.Config.Batches.MaxItems}
 	return cs, nil
 }

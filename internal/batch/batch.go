@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -58,6 +59,10 @@ const (
 	EventItemResult = "item.result"
 	// EventItemFailed carries one failed item: an ItemResult with Error.
 	EventItemFailed = "item.failed"
+	// EventShared carries, for a translation batch, what the pass over
+	// the segments two or more pages share did before the pages ran
+	// (translation.SharedResult): each of them is paid once.
+	EventShared = "batch.shared"
 )
 
 // Request asks for a batch (copydesk.BulkRequest).
@@ -440,6 +445,15 @@ type Handler struct {
 	// Concurrency is how many items run at a time. Default
 	// ConcurrencyDefault.
 	Concurrency int
+	// Logger. Default: discard.
+	Logger *slog.Logger
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return h.Logger
 }
 
 var _ copydesk.JobHandler = (*Handler)(nil)
@@ -467,6 +481,9 @@ func (h *Handler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.E
 		}
 	}
 	c := count(in.Total, done)
+	if err := h.shared(ctx, job, emit, &in, todo); err != nil {
+		return nil, "", err
+	}
 
 	var mu sync.Mutex
 	var errs []error
@@ -543,6 +560,35 @@ feed:
 		return raw, "", copydesk.Errorf(copydesk.EUNPROCESSABLE, "every item of the batch failed")
 	}
 	return raw, copydesk.JobPartial, copydesk.PartialFailure(errs)
+}
+
+// shared translates, for a translation batch with pages left to run, the
+// segments two or more of them share, ahead of the pages (which then find
+// them remembered), so that each is paid once. It returns only a wait
+// (the shared segments are in a provider batch: the pages run after
+// them) or ctx's error; any other failure leaves the shared segments to
+// the pages themselves.
+func (h *Handler) shared(ctx context.Context, job *copydesk.Job, emit copydesk.Emit, in *input, todo []int) error {
+	if in.Kind != KindTranslation || h.Services.Translation == nil || len(todo) < 2 {
+		return nil
+	}
+	pages := make([]json.RawMessage, len(todo))
+	for k, i := range todo {
+		pages[k] = in.Items[i]
+	}
+	res, err := h.Services.Translation.Shared(ctx, job, pages)
+	if _, waiting := copydesk.IsWait(err); waiting || ctx.Err() != nil {
+		return cmp.Or(ctx.Err(), err)
+	}
+	if err != nil {
+		h.logger().Warn("batch: translating the shared segments failed; each page translates its own", "job_id", job.ID, "err", err)
+	}
+	if res != nil && res.Segments > 0 {
+		if err := emit(ctx, EventShared, res); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // record emits a finished item's event with the batch's counts after it.
