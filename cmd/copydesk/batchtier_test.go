@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,81 +78,95 @@ func TestBatchTierTranslatesASite(t *testing.T) {
 	m1 := MustRunMain(t, configure)
 	base, key := m1.HTTP.URL(), MustAdminKey(t, m1)
 
-	const pages, distinct = 24, 18 // pages 18-23 repeat pages 0-5
+	// 200 pages: a product paragraph each (180 distinct: pages 180-199
+	// repeat pages 0-19) and a boilerplate paragraph every page shares.
+	const pages, distinct = 200, 180
 	boilerplate := "Our shop is open every day from eight to six, and delivery is free within the city."
 	page := func(i int) string {
 		return fmt.Sprintf("Page %d tells the story of product number %d and why people love it.\n\n%s", i%distinct, i%distinct, boilerplate)
 	}
-	var jobs []string
-	for i := range pages {
-		r := call(t, base, "POST", "/v1/translations", key, map[string]any{"content": page(i), "source_language": "en",
-			"target_languages": []string{"nl", "de", "fr"}, "service_tier": "batch"})
-		MustStatus(t, r, 202, fmt.Sprintf("page %d", i))
-		var acc accepted
-		r.json(t, &acc)
-		jobs = append(jobs, acc.JobID)
+	langs := []string{"nl", "de", "fr"}
+	items := make([]map[string]any, pages)
+	for i := range items {
+		items[i] = map[string]any{"content": page(i), "source_language": "en", "target_languages": langs}
 	}
-	// Every job asks once, the poller submits what they asked.
-	last, stable := -1, 0
-	waitFor(t, 60*time.Second, "the batch submissions to settle", func() bool {
-		n, _ := fake.BatchRequests()
-		if n > 0 && n == last {
-			stable++
-		} else {
-			stable = 0
-		}
-		last = n
-		return stable >= 60
-	})
-	submitted, batches := fake.BatchRequests()
-	if liveCalls(fake) != 0 {
-		t.Fatalf("%d live calls before any deadline, want 0", liveCalls(fake))
+	acc := MustBatch(t, base, key, map[string]any{"kind": "translation", "service_tier": "batch", "items": items})
+	// settled waits until the requests sent to the fake's batch API stop
+	// growing and returns their number.
+	settled := func(what string) int {
+		last, stable := -1, 0
+		waitFor(t, 90*time.Second, what, func() bool {
+			n, _ := fake.BatchRequests()
+			if n > 0 && n == last {
+				stable++
+			} else {
+				stable = 0
+			}
+			last = n
+			return stable >= 40
+		})
+		return last
 	}
-	for _, id := range jobs {
-		if s := MustJob(t, base, key, id, nil); s != "queued" && s != "running" {
-			t.Fatalf("job %s is %s while its batch runs, want waiting (queued)", id, s)
+	boilerplateRequests := func() int {
+		n := 0
+		for _, r := range fake.Requests() {
+			if r.Batch && strings.Contains(r.Prompt, "Our shop is open") {
+				n++
+			}
 		}
+		return n
+	}
+	// First the segments pages share (the boilerplate, and the product
+	// paragraphs of the 20 pages that appear twice): one request per
+	// language.
+	if n := settled("the shared segments' batch"); n != len(langs) {
+		t.Fatalf("%d requests before the pages ran, want %d (the shared segments into each language)", n, len(langs))
+	}
+	if s := MustJob(t, base, key, acc.ID, nil); s != "queued" && s != "running" {
+		t.Fatalf("batch is %s while its provider batch runs, want waiting (queued)", s)
 	}
 
-	// Restart mid-batch: the open batches are in the store; the new
-	// process polls them and submits nothing again.
-	if err := m1.Close(); err != nil {
-		t.Fatal(err)
-	}
-	m2 := MustRunMain(t, configure)
-	base = m2.HTTP.URL()
-	time.Sleep(time.Second) // the re-run jobs find their items and wait
-	// Nothing submitted before the restart goes out again. A job that had
-	// not yet run when the count looked stable (a loaded machine) may add
-	// a request of its own after it: new, never a second copy.
-	if n, b := fake.BatchRequests(); n < submitted || b < batches || fake.BatchDuplicates() != 0 {
-		t.Fatalf("after the restart: %d requests in %d batches (%d twice), want at least %d in %d and nothing twice", n, b, fake.BatchDuplicates(), submitted, batches)
-	} else if n != submitted {
-		t.Logf("after the restart: %d new requests in %d new batches (jobs that asked late), none twice", n-submitted, b-batches)
-	}
-	fake.SetBatch(providertest.BatchBehaviour{}) // the provider finishes the batches
-	for _, id := range jobs {
-		waitFor(t, 90*time.Second, "job "+id+" to finish", func() bool {
-			s := MustJob(t, base, key, id, nil)
-			return s != "queued" && s != "running"
-		})
-		if s := MustJob(t, base, key, id, nil); s != "succeeded" {
-			t.Fatalf("job %s: %s, want succeeded", id, s)
+	// Restart while the provider holds the batch: the new process polls
+	// it and submits nothing again.
+	restart := func(m *Main) *Main {
+		t.Helper()
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
 		}
+		m2 := MustRunMain(t, configure)
+		base = m2.HTTP.URL()
+		return m2
 	}
-	// Jobs that ran again after the answers came in may ask for what is
-	// still missing in a new combination (a new request, a new batch);
-	// no request goes out twice.
-	submitted, batches = fake.BatchRequests()
+	m2 := restart(m1)
+	fake.SetBatch(providertest.BatchBehaviour{}) // the provider finishes it
+	// Then each page's own paragraph, into each language: one request
+	// per page seen once and language, none holding a shared segment.
+	n := settled("the pages' batches")
+	if once := distinct - (pages - distinct); n != len(langs)+once*len(langs) {
+		t.Fatalf("%d batch requests, want %d: the shared segments once per language and each page seen once, once per language", n, len(langs)+once*len(langs))
+	}
+	if b := boilerplateRequests(); b != len(langs) {
+		t.Errorf("the boilerplate went out in %d requests, want %d (once per language)", b, len(langs))
+	}
+	waitFor(t, 120*time.Second, "the batch to finish", func() bool {
+		s := MustJob(t, base, key, acc.ID, nil)
+		return s != "queued" && s != "running"
+	})
+	var view batchView
+	r := call(t, base, "GET", "/v1/batches/"+acc.ID, key, nil)
+	MustStatus(t, r, 200, "batch status")
+	r.json(t, &view)
+	if view.Status != "succeeded" || view.Counts.Done != pages || view.Counts.Failed != 0 {
+		t.Fatalf("batch %s with counts %+v, want succeeded with %d done", view.Status, view.Counts, pages)
+	}
+	submitted, batches := fake.BatchRequests()
 	if d := fake.BatchDuplicates(); d != 0 || liveCalls(fake) != 0 {
-		t.Fatalf("after collection: %d requests submitted twice and %d live calls, want 0 and 0", d, liveCalls(fake))
+		t.Fatalf("%d requests submitted twice and %d live calls, want 0 and 0", d, liveCalls(fake))
 	}
 	// Every ledger row is a batch answer at the batch price, one per
-	// request submitted: identical requests were paid once.
+	// request submitted: what pages share was paid once.
 	ctx := context.Background()
 	all := copydesk.UsageFilter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)}
-	// A batch still open when the last job finished (its request was
-	// re-composed and no longer needed) is collected and paid all the same.
 	var rows []*copydesk.LedgerEntry
 	waitFor(t, 30*time.Second, "every batch request to be paid", func() bool {
 		var err error
@@ -163,7 +179,6 @@ func TestBatchTierTranslatesASite(t *testing.T) {
 				n++
 			}
 		}
-		submitted, batches = fake.BatchRequests()
 		return n == submitted
 	})
 	var paid int
@@ -184,29 +199,29 @@ func TestBatchTierTranslatesASite(t *testing.T) {
 	if paid != submitted || total <= 0 {
 		t.Errorf("got %d paid ledger rows costing %d, want one per batch request (%d)", paid, total, submitted)
 	}
-	t.Logf("%d pages (%d distinct) x 3 languages: %d batch requests in %d batches, %s", pages, distinct, submitted, batches, euros(total))
+	t.Logf("%d pages (%d distinct, one shared paragraph) x %d languages: %d batch requests in %d batches, %s", pages, distinct, len(langs), submitted, batches, euros(total))
 
 	// A second pass over the site costs nothing: every segment is in the
-	// translation memory.
-	for i := range pages {
+	// translation memory, and each page is answered at once.
+	for _, i := range []int{0, 57, 199} {
 		r := call(t, base, "POST", "/v1/translations", key, map[string]any{"content": page(i), "source_language": "en",
-			"target_languages": []string{"nl", "de", "fr"}, "service_tier": "batch"})
+			"target_languages": langs, "service_tier": "batch"})
 		MustStatus(t, r, 200, fmt.Sprintf("second pass, page %d", i))
 	}
 
 	// The deadline comes before the batch: the work runs live.
 	fake.SetBatch(providertest.BatchBehaviour{Delay: time.Hour})
-	r := call(t, base, "POST", "/v1/translations", key, map[string]any{"content": "A page nobody asked for before, due very soon.",
+	r = call(t, base, "POST", "/v1/translations", key, map[string]any{"content": "A page nobody asked for before, due very soon.",
 		"source_language": "en", "target_languages": []string{"nl"}, "service_tier": "batch",
 		"complete_by": time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339Nano)})
 	MustStatus(t, r, 202, "deadline page")
-	var acc accepted
-	r.json(t, &acc)
+	var late accepted
+	r.json(t, &late)
 	waitFor(t, 60*time.Second, "the deadline job", func() bool {
-		s := MustJob(t, base, key, acc.JobID, nil)
+		s := MustJob(t, base, key, late.JobID, nil)
 		return s != "queued" && s != "running"
 	})
-	if s := MustJob(t, base, key, acc.JobID, nil); s != "succeeded" || liveCalls(fake) == 0 {
+	if s := MustJob(t, base, key, late.JobID, nil); s != "succeeded" || liveCalls(fake) == 0 {
 		t.Fatalf("deadline job: %s after %d live calls, want succeeded live", s, liveCalls(fake))
 	}
 
@@ -259,5 +274,72 @@ func TestServiceTierValidation(t *testing.T) {
 		}
 		r := call(t, base, "POST", "/v1/translations", key, body)
 		MustStatus(t, r, 400, tc.name)
+	}
+}
+
+// TestBatchTierEveryKind asks a generation, a deep analysis and SEO
+// suggestions for the batch tier: their model calls go out as provider
+// batch requests (no live call), the jobs wait, and they finish with every
+// model call paid at the batch price.
+func TestBatchTierEveryKind(t *testing.T) {
+	t.Parallel()
+	models, fake, _ := mustBatchModels(t)
+	fake.SetBatch(providertest.BatchBehaviour{Delay: time.Hour})
+	m := MustRunMain(t, func(m *Main) {
+		m.Routed = models
+		m.Config.BatchTier = BatchTierConfig{Tick: 100 * time.Millisecond, Recheck: 200 * time.Millisecond, LiveMargin: 2 * time.Second}
+	})
+	base, key := m.HTTP.URL(), MustAdminKey(t, m)
+	bodies := []struct{ path, what string }{
+		{"/v1/generations", `{"business":{"name":"Bakkerij Jansen","language":"nl"},"blocks":["hero"],"service_tier":"batch"}`},
+		{"/v1/analyses", `{"content":"Vers brood elke ochtend, gebakken in onze eigen bakkerij aan de markt.","language":"nl","deep":["grammar"],"service_tier":"batch"}`},
+		{"/v1/seo/suggestions", `{"content":"Vers brood elke ochtend, gebakken in onze bakkerij.","language":"nl","keyphrase":"vers brood","priority":"low","complete_by":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`},
+	}
+	var jobs []string
+	for _, b := range bodies {
+		r := call(t, base, "POST", b.path, key, json.RawMessage(b.what))
+		MustStatus(t, r, 202, b.path)
+		var acc accepted
+		r.json(t, &acc)
+		jobs = append(jobs, acc.JobID)
+	}
+	waitFor(t, 60*time.Second, "one batch request per kind", func() bool {
+		n, _ := fake.BatchRequests()
+		return n >= len(bodies)
+	})
+	if n := liveCalls(fake); n != 0 {
+		t.Fatalf("%d live calls, want none", n)
+	}
+	for _, id := range jobs {
+		if s := MustJob(t, base, key, id, nil); s != "queued" && s != "running" {
+			t.Fatalf("job %s is %s while its batch runs, want waiting", id, s)
+		}
+	}
+	fake.SetBatch(providertest.BatchBehaviour{})
+	for _, id := range jobs {
+		waitFor(t, 60*time.Second, "job "+id, func() bool {
+			s := MustJob(t, base, key, id, nil)
+			return s != "queued" && s != "running"
+		})
+		if s := MustJob(t, base, key, id, nil); s != "succeeded" {
+			t.Errorf("job %s: %s, want succeeded", id, s)
+		}
+	}
+	rows, err := m.Store.FindLedger(context.Background(), copydesk.UsageFilter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, e := range rows {
+		if e.CacheHit {
+			continue
+		}
+		if e.Tier != copydesk.TierBatch {
+			t.Errorf("ledger row %s (%s): tier %q, want batch", e.ID, e.Kind, e.Tier)
+		}
+		kinds[e.Kind] = true
+	}
+	if len(kinds) < len(bodies) || liveCalls(fake) != 0 {
+		t.Errorf("paid kinds %v after %d live calls, want one per request and no live call", kinds, liveCalls(fake))
 	}
 }
