@@ -73,6 +73,7 @@ func MustPricedModels(tb testing.TB, opts providertest.Options) (*router.Service
 	// last list price keeps this workload's figures comparable.
 	cfg.Pricing = pricing.Config{Currency: "EUR", PerUSD: "0.92", Prices: []pricing.Price{{
 		Model: "gpt-4.1-nano", InputPerMTok: 100_000, CachedInputPerMTok: 25_000, OutputPerMTok: 400_000,
+		BatchInputPerMTok: 50_000, BatchOutputPerMTok: 200_000,
 		Effective: time.Date(2025, 4, 14, 0, 0, 0, 0, time.UTC), Source: "https://platform.openai.com/docs/pricing (before retirement)",
 	}}}
 	svc, stop, err := buildModels(&cfg)
@@ -82,6 +83,14 @@ func MustPricedModels(tb testing.TB, opts providertest.Options) (*router.Service
 	tb.Cleanup(func() { _ = stop() })
 	return svc, fake
 }
+
+// The month's page mix of the per-1,000-pages figure: of 1,000 pages, 600
+// are new, 150 are re-runs with one paragraph edited and 250 identical
+// re-runs (an agency re-checking and re-translating a site it manages).
+const (
+	PageMixNew    = 600
+	PageMixEdited = 150
+)
 
 // pageRun is what one run of the page workload cost.
 type pageRun struct {
@@ -102,19 +111,25 @@ type pageRun struct {
 func TestPageCost(t *testing.T) {
 	t.Parallel()
 	models, fake := MustPricedModels(t, providertest.Options{Responder: realisticResponder})
-	m := MustRunMain(t, func(m *Main) { m.Routed = models })
+	m := MustRunMain(t, func(m *Main) {
+		m.Routed = models
+		m.Config.BatchTier = BatchTierConfig{Tick: 100 * time.Millisecond, Recheck: 200 * time.Millisecond}
+	})
 	base, key := m.HTTP.URL(), MustAdminKey(t, m)
 
-	gen := map[string]any{
-		"business": map[string]any{"name": "Bakkerij Jansen", "industry": "bakery", "audience": "families in Utrecht",
+	business := func(name string) map[string]any {
+		return map[string]any{"business": map[string]any{"name": name, "industry": "bakery", "audience": "families in Utrecht",
 			"tone": "friendly", "language": "en", "keywords": []string{"fresh bread", "sourdough"}},
-		"blocks": []string{"hero", "features", "testimonials", "faq", "cta"},
+			"blocks": []string{"hero", "features", "testimonials", "faq", "cta"}}
 	}
+	gen := business("Bakkerij Jansen")
 	var page string
+	tier := "live"
 	run := func(name string, edit func(string) string) pageRun {
 		t.Helper()
-		calls := fake.Calls()
+		calls := fake.Calls() // batch requests included
 		before := MustUsageTotals(t, base, key)
+		gen["service_tier"] = tier
 		r := call(t, base, "POST", "/v1/generations", key, gen)
 		MustStatus(t, r, 202, name+": generation")
 		var acc accepted
@@ -138,6 +153,7 @@ func TestPageCost(t *testing.T) {
 			{"/v1/seo/suggestions", map[string]any{"content": page, "format": "html", "language": "en", "keyphrase": "fresh bread"}},
 			{"/v1/translations", map[string]any{"content": page, "format": "html", "source_language": "en", "target_languages": []string{"nl", "de", "fr"}}},
 		} {
+			req.body["service_tier"] = tier
 			r := call(t, base, "POST", req.path, key, req.body)
 			if r.Status == 200 {
 				continue // answered from memory or cache
@@ -163,11 +179,35 @@ func TestPageCost(t *testing.T) {
 		}
 		return p[:i+3] + "Now also open on Sundays. " + p[i+3:]
 	})
+	// A page of another business, and its edit, at the batch tier. (The
+	// fake writes the same prose for any business: a word changed in
+	// every paragraph makes the page new.)
+	tier, gen = "batch", business("Bakkerij de Vries")
+	other := func(p string) string { return strings.ReplaceAll(p, "honest", "simple") }
+	firstBatch := run("first, batch tier", other)
+	editedBatch := run("edited, batch tier", func(p string) string {
+		p = other(p)
+		i := strings.Index(p, "<p>")
+		if i < 0 {
+			t.Fatalf("generated page has no paragraph: %.300s", p)
+		}
+		return p[:i+3] + "Now also open on Sundays. " + p[i+3:]
+	})
 	t.Logf("%-22s %6s %8s %8s %12s", "run", "calls", "in tok", "out tok", "cost EUR")
-	for _, r := range []pageRun{first, repeat, edited} {
+	for _, r := range []pageRun{first, repeat, edited, firstBatch, editedBatch} {
 		t.Logf("%-22s %6d %8d %8d %12s", r.name, r.calls, r.inputTokens, r.outputTokens, euros(r.cost))
 	}
 	t.Logf("plan's baseline: EUR 0.214 per page; first run is %.1f%% of it", 100*float64(first.cost)/214_000)
+	// Per 1,000 pages of a month's mix: PageMixNew new pages, PageMixEdited
+	// pages with one paragraph edited, the rest identical repeats (free).
+	per1000 := func(newPage, editedPage pageRun) copydesk.Micros {
+		return copydesk.Micros(PageMixNew)*newPage.cost + copydesk.Micros(PageMixEdited)*editedPage.cost
+	}
+	t.Logf("per 1,000 pages (%d new, %d edited, %d repeats): live EUR %s, batch tier EUR %s; plan: EUR 214 baseline, EUR 3.42 target",
+		PageMixNew, PageMixEdited, 1000-PageMixNew-PageMixEdited, euros(per1000(first, edited)), euros(per1000(firstBatch, editedBatch)))
+	if firstBatch.calls == 0 || firstBatch.cost <= 0 || firstBatch.cost >= first.cost {
+		t.Errorf("batch tier: %d calls costing %s, want some calls costing less than the live run's %s", firstBatch.calls, euros(firstBatch.cost), euros(first.cost))
+	}
 	if first.calls == 0 || first.cost <= 0 {
 		t.Fatalf("first run made %d calls costing %d: the workload did not reach the provider", first.calls, first.cost)
 	}
