@@ -144,7 +144,26 @@ func cmpOr(a, b string) string {
 // API key. It is safe for concurrent use.
 type Client struct {
 	cfg Config
-	sdk openai.Client
+	sdk services
+}
+
+// services are the SDK's services Copydesk calls. They are built one by
+// one, as openai.NewClient builds them, instead of through a whole
+// openai.Client: a Client holds every API of the SDK (responses, realtime,
+// audio, fine-tuning…), and linking them all cost the binary about 9 MB.
+type services struct {
+	Chat       openai.ChatService
+	Embeddings openai.EmbeddingService
+	Files      openai.FileService
+	Batches    openai.BatchService
+}
+
+// newServices builds the services with the SDK's defaults (those of
+// openai.NewClient: its base URL and environment) under opts.
+func newServices(opts ...option.RequestOption) services {
+	opts = append(openai.DefaultClientOptions(), opts...)
+	return services{Chat: openai.NewChatService(opts...), Embeddings: openai.NewEmbeddingService(opts...),
+		Files: openai.NewFileService(opts...), Batches: openai.NewBatchService(opts...)}
 }
 
 var _ copydesk.Provider = (*Client)(nil)
@@ -177,7 +196,7 @@ func New(cfg Config) (*Client, error) {
 		opts = append(opts, option.WithQuery(k, v))
 	}
 	opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
-	return &Client{cfg: cfg, sdk: openai.NewClient(opts...)}, nil
+	return &Client{cfg: cfg, sdk: newServices(opts...)}, nil
 }
 
 // Name returns the configured provider name.
