@@ -41,7 +41,9 @@ type Config struct {
 	// BaseURL is the API root, without the version. Default
 	// "https://generativelanguage.googleapis.com/".
 	BaseURL string
-	// APIVersion is the path version. Default: the SDK's ("v1beta").
+	// APIVersion is the path version. Default: the SDK's ("v1" in
+	// google.golang.org/genai v1.79.1) for live calls, "v1beta" (where
+	// Gemini batch mode is documented) for batch calls.
 	APIVersion string
 	// Headers are added to every request.
 	Headers map[string]string
@@ -140,14 +142,21 @@ func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copy
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}
+	return c.answer(r, req.Model)
+}
+
+// answer reads a whole generateContent answer (a live call's, or one
+// request's of a batch): the first candidate's text, its finish reason and
+// the usage. model is the model asked for, used when the answer names none.
+func (c *Client) answer(r *genai.GenerateContentResponse, model string) (*copydesk.ModelResponse, error) {
 	if err := c.blocked(r); err != nil {
 		return nil, err
 	}
-	if len(r.Candidates) == 0 {
+	if len(r.Candidates) == 0 || r.Candidates[0] == nil {
 		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the answer has no candidates")
 	}
 	resp := &copydesk.ModelResponse{
-		Model:        cmpOr(r.ModelVersion, req.Model),
+		Model:        cmpOr(r.ModelVersion, model),
 		FinishReason: string(r.Candidates[0].FinishReason),
 		Usage:        usage(r.UsageMetadata),
 	}

@@ -155,6 +155,22 @@ func (c *call) gemUsage(output int) gemUsage {
 	return gemUsage{PromptTokenCount: c.inTok, CandidatesTokenCount: output, TotalTokenCount: c.inTok + output, CachedContentTokenCount: c.cached}
 }
 
+// gemFinish is the finishReason of the call's whole answer.
+func (c *call) gemFinish() string {
+	if c.limited {
+		return "MAX_TOKENS"
+	}
+	return "STOP"
+}
+
+// gemResponse is a generateContent answer (or stream chunk) of text.
+func (c *call) gemResponse(text, finish string, u gemUsage) gemResponse {
+	return gemResponse{
+		Candidates:    []gemCandidate{{Content: gemContent{Role: "model", Parts: []gemPart{{Text: text}}}, FinishReason: finish}},
+		UsageMetadata: u, ModelVersion: c.req.Model, ResponseID: c.id,
+	}
+}
+
 func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
 	switch _, method, _ := strings.Cut(r.PathValue("call"), ":"); method {
 	case "batchEmbedContents", "embedContent":
@@ -162,6 +178,9 @@ func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
 		return
 	case "countTokens":
 		s.serveGeminiCount(w, r)
+		return
+	case "batchGenerateContent":
+		s.serveGeminiBatchCreate(w, r)
 		return
 	}
 	req, _, err := parseGemini(r)
@@ -181,16 +200,8 @@ func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, st, gemErrorFor(st, c.b))
 		return
 	}
-	finish := "STOP"
-	if c.limited {
-		finish = "MAX_TOKENS"
-	}
-	resp := func(text, finish string, u gemUsage) gemResponse {
-		return gemResponse{
-			Candidates:    []gemCandidate{{Content: gemContent{Role: "model", Parts: []gemPart{{Text: text}}}, FinishReason: finish}},
-			UsageMetadata: u, ModelVersion: req.Model, ResponseID: c.id,
-		}
-	}
+	finish := c.gemFinish()
+	resp := c.gemResponse
 	if !req.Stream {
 		if !sleep(ctx, c.latency) {
 			return
