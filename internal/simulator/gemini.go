@@ -90,11 +90,35 @@ func parseGemini(r *http.Request) (Request, string, error) {
 		} else if len(gc.ResponseSchema) > 0 && string(gc.ResponseSchema) != "null" {
 			req.Schema = gc.ResponseSchema
 		}
+		if isTranslationSchema(req.Schema) {
+			req.SchemaName = TranslationSchemaName
+		}
 	}
 	if req.Stream && r.URL.Query().Get("alt") != "sse" {
 		return Request{}, "", errors.New("streamGenerateContent without alt=sse is not supported by the fake")
 	}
 	return req, method, nil
+}
+
+// isTranslationSchema reports whether schema asks for what a translation
+// call asks ({"translations": [{"n", "text"}…]}): Gemini's wire format names
+// no schema, so a translation call is known by its schema's shape.
+func isTranslationSchema(schema json.RawMessage) bool {
+	var s struct {
+		Properties map[string]struct {
+			Type  string `json:"type"`
+			Items struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"items"`
+		} `json:"properties"`
+	}
+	if len(schema) == 0 || json.Unmarshal(schema, &s) != nil || len(s.Properties) != 1 {
+		return false
+	}
+	t, ok := s.Properties["translations"]
+	_, hasN := t.Items.Properties["n"]
+	_, hasText := t.Items.Properties["text"]
+	return ok && strings.EqualFold(t.Type, "array") && hasN && hasText
 }
 
 type gemError struct {

@@ -174,3 +174,32 @@ func TestGeminiBatchRejects(t *testing.T) {
 		t.Errorf("got %d requests in %d batches, want none", n, batches)
 	}
 }
+
+// Gemini's wire format names no schema: a translation call (live or in a
+// batch) is known by its schema's shape and answered by TranslateResponder.
+func TestGeminiTranslationCall(t *testing.T) {
+	schema := `{"type":"object","additionalProperties":false,"required":["translations"],"properties":{"translations":{"type":"array",` +
+		`"items":{"type":"object","required":["n","text"],"properties":{"n":{"type":"integer"},"text":{"type":"string"}}}}}}`
+	prompt, _ := json.Marshal(translationPrompt)
+	body := `{"contents":[{"role":"user","parts":[{"text":` + string(prompt) + `}]}],` +
+		`"generationConfig":{"responseMimeType":"application/json","responseJsonSchema":` + schema + `}}`
+	s := NewServer(Options{})
+	w := post(s.Handler(), "/v1beta/models/gemini-sim:generateContent", body)
+	var resp gemResponse
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil || len(resp.Candidates) != 1 {
+		t.Fatalf("got %d %s, want one candidate", w.Code, w.Body)
+	}
+	var out struct {
+		Translations []struct {
+			N    int    `json:"n"`
+			Text string `json:"text"`
+		} `json:"translations"`
+	}
+	text := resp.Candidates[0].Content.Parts[0].Text
+	if err := json.Unmarshal([]byte(text), &out); err != nil || len(out.Translations) != 2 || out.Translations[1].Text != "[simulated nl] It costs 19.99 for {name}." {
+		t.Errorf("got answer %s, want the simulated translation of both segments", text)
+	}
+	if isTranslationSchema(json.RawMessage(`{"type":"object","properties":{"translations":{"type":"string"}}}`)) {
+		t.Error("a schema whose translations are not a list of n and text was taken for a translation schema")
+	}
+}
