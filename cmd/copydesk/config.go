@@ -124,7 +124,7 @@ type BatchTierConfig struct {
 	LiveMargin time.Duration `yaml:"live_margin"`
 	// MaxPoll caps the time between two polls of one provider batch. Default 5m.
 	MaxPoll time.Duration `yaml:"max_poll"`
-	// MaxItems caps the requests of one provider batch (Gemini also caps a batch's inlined requests at 20 MB). Default 10000.
+	// MaxItems caps the requests of one provider batch (Gemini takes 20 MB of inlined requests a batch: the adapter splits a bigger submission into several). Default 10000.
 	MaxItems int `yaml:"max_items"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,10 +30,12 @@ const (
 	// been seen out of order (googleapis/python-genai#1909), and a wrong
 	// match would hand one request's answer to another.
 	customIDKey = "key"
-	// maxInlineBytes is the Gemini API's limit of a batch's inlined
-	// requests (20 MB; bigger batches need an uploaded input file, which
-	// this adapter does not do).
-	maxInlineBytes = 20 << 20
+	// partSep joins the names of the Gemini batches of one submission
+	// that was split (see Config.BatchMaxBytes) into one id.
+	partSep = ","
+	// partMark follows the label in the display name of one part of a
+	// split submission: label#2/3.
+	partMark = "#"
 	// listPageSize is the batches listed per page by FindBatch.
 	listPageSize = 100
 	// batchAPIVersion is the API version of the batch calls when
@@ -47,17 +50,22 @@ func (c *Client) batchHTTP() *genai.HTTPOptions {
 	return &genai.HTTPOptions{APIVersion: cmpOr(c.cfg.APIVersion, batchAPIVersion)}
 }
 
-// SubmitBatch creates one Gemini batch of reqs to model with the requests
+// SubmitBatch creates a Gemini batch of reqs to model with the requests
 // inlined, each built as the live call builds it (system instruction,
 // generation config, max tokens) and carrying its custom id in its metadata
-// ("key"). The batch's display name is label. It returns the batch's name
-// ("batches/…"). Errors are *copydesk.ProviderError: ProviderBadRequest for
-// a request that cannot be sent or a batch above the 20 MB inline limit.
+// ("key"). The batch's display name is label, and the id returned its name
+// ("batches/…"). Requests beyond Config.BatchMaxBytes (the API's 20 MB
+// inline limit) go out as several batches, named label#1/n … label#n/n,
+// whose names joined by "," are the id; if a part after the first cannot
+// be created, the id names the parts created and the other requests are
+// lost to the submission (never sent twice). Errors are
+// *copydesk.ProviderError: ProviderBadRequest for a request that cannot be
+// sent (or alone passes the limit).
 func (c *Client) SubmitBatch(ctx context.Context, label, model string, reqs []copydesk.BatchRequest) (string, error) {
 	if len(reqs) == 0 {
 		return "", c.errorf(copydesk.ProviderBadRequest, nil, "a batch needs at least one request")
 	}
-	src := &genai.BatchJobSource{InlinedRequests: make([]*genai.InlinedRequest, 0, len(reqs))}
+	var parts [][]*genai.InlinedRequest
 	size := 0
 	for _, r := range reqs {
 		r.Request.Model = model
@@ -70,31 +78,51 @@ func (c *Client) SubmitBatch(ctx context.Context, label, model string, reqs []co
 		if err != nil {
 			return "", c.errorf(copydesk.ProviderBadRequest, err, "encode batch request %s: %v", r.CustomID, err)
 		}
-		if size += len(b); size > maxInlineBytes {
-			return "", c.errorf(copydesk.ProviderBadRequest, nil, "the batch's %d requests pass Gemini's inline limit of %d MB; submit fewer at a time", len(reqs), maxInlineBytes>>20)
+		if len(b) > c.cfg.BatchMaxBytes {
+			return "", c.errorf(copydesk.ProviderBadRequest, nil, "batch request %s has %d bytes, above the %d a Gemini batch takes inline", r.CustomID, len(b), c.cfg.BatchMaxBytes)
 		}
-		src.InlinedRequests = append(src.InlinedRequests, ir)
+		if len(parts) == 0 || size+len(b) > c.cfg.BatchMaxBytes {
+			parts, size = append(parts, nil), 0
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], ir)
+		size += len(b)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	var b *genai.BatchJob
-	err := c.guard(ctx, func() (err error) {
-		b, err = c.sdk.Batches.Create(ctx, model, src, &genai.CreateBatchJobConfig{DisplayName: label, HTTPOptions: c.batchHTTP()})
-		return err
-	})
-	if err != nil {
-		return "", err
+	names := make([]string, 0, len(parts))
+	for i, part := range parts {
+		name := label
+		if len(parts) > 1 {
+			name = fmt.Sprintf("%s%s%d/%d", label, partMark, i+1, len(parts))
+		}
+		var b *genai.BatchJob
+		err := c.guard(ctx, func() (err error) {
+			b, err = c.sdk.Batches.Create(ctx, model, &genai.BatchJobSource{InlinedRequests: part},
+				&genai.CreateBatchJobConfig{DisplayName: name, HTTPOptions: c.batchHTTP()})
+			return err
+		})
+		if err == nil && !strings.HasPrefix(b.Name, "batches/") {
+			err = c.errorf(copydesk.ProviderInvalid, nil, "the created batch has name %q, want batches/…", b.Name)
+		}
+		if err != nil && len(names) == 0 {
+			return "", err
+		}
+		if err != nil {
+			// The parts created hold their requests: failing the
+			// submission would send them again. The others are lost to
+			// it (failed as expired; they run live).
+			break
+		}
+		names = append(names, b.Name)
 	}
-	if !strings.HasPrefix(b.Name, "batches/") {
-		return "", c.errorf(copydesk.ProviderInvalid, nil, "the created batch has name %q, want batches/…", b.Name)
-	}
-	return b.Name, nil
+	return strings.Join(names, partSep), nil
 }
 
-// FindBatch lists the batches, newest first, and returns the name of the
-// one created at or after since whose display name is label ("" if none).
-// It stops at the first page whose batches are all older than since.
-// Errors are *copydesk.ProviderError.
+// FindBatch lists the batches, newest first, and returns the id of the
+// submission labelled label created at or after since: the name of the
+// batch whose display name is label, or the names of the parts (label#i/n)
+// found, joined by "," ("" if none). It stops at the first page whose
+// batches are all older than since. Errors are *copydesk.ProviderError.
 func (c *Client) FindBatch(ctx context.Context, label string, since time.Time) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -103,6 +131,7 @@ func (c *Client) FindBatch(ctx context.Context, label string, since time.Time) (
 		page, err = c.sdk.Batches.List(ctx, &genai.ListBatchJobsConfig{PageSize: listPageSize, HTTPOptions: c.batchHTTP()})
 		return err
 	})
+	parts := map[int]string{}
 	for {
 		if err != nil {
 			return "", err
@@ -115,62 +144,97 @@ func (c *Client) FindBatch(ctx context.Context, label string, since time.Time) (
 				older++
 			case b.DisplayName == label:
 				return b.Name, nil
+			case strings.HasPrefix(b.DisplayName, label+partMark):
+				var i, n int
+				if _, err := fmt.Sscanf(b.DisplayName[len(label+partMark):], "%d/%d", &i, &n); err == nil && i >= 1 && i <= n {
+					parts[i] = b.Name
+				}
 			}
 		}
 		if page.NextPageToken == "" || (len(page.Items) > 0 && older == len(page.Items)) {
-			return "", nil
+			break
 		}
 		err = c.guard(ctx, func() (err error) {
 			page, err = page.Next(ctx)
 			return err
 		})
 	}
+	// Parts not found were never created: their requests are lost to the
+	// submission (the poller fails them as expired, and they run live).
+	idx := make([]int, 0, len(parts))
+	for i := range parts {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	names := make([]string, 0, len(idx))
+	for _, i := range idx {
+		names = append(names, parts[i])
+	}
+	return strings.Join(names, partSep), nil
 }
 
-// PollBatch reads a batch; once it ended (JOB_STATE_SUCCEEDED, _FAILED,
-// _CANCELLED, _EXPIRED or _PARTIALLY_SUCCEEDED) its inlined responses are
-// the results, matched to custom ids by their metadata. A response without
-// that key is left out (its request is then lost, as expired) and counted
-// in Status. Errors are *copydesk.ProviderError.
+// PollBatch reads the batch (or each part of a split submission); once
+// every one ended (JOB_STATE_SUCCEEDED, _FAILED, _CANCELLED, _EXPIRED or
+// _PARTIALLY_SUCCEEDED) their inlined responses are the results, matched to
+// custom ids by their metadata. A response without that key is left out
+// (its request is then lost, as expired) and counted in Status. Status is
+// the state ("JOB_STATE_…"), or the parts' states joined by ",". Errors are
+// *copydesk.ProviderError.
 func (c *Client) PollBatch(ctx context.Context, id string) (*copydesk.BatchState, error) {
-	if !strings.HasPrefix(id, "batches/") {
-		return nil, c.errorf(copydesk.ProviderBadRequest, nil, "%q is not a Gemini batch name (batches/…)", id)
+	names := strings.Split(id, partSep)
+	for _, name := range names {
+		if !strings.HasPrefix(name, "batches/") {
+			return nil, c.errorf(copydesk.ProviderBadRequest, nil, "%q is not a Gemini batch name (batches/…)", name)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	var b *genai.BatchJob
-	err := c.guard(ctx, func() (err error) {
-		b, err = c.sdk.Batches.Get(ctx, id, &genai.GetBatchJobConfig{HTTPOptions: c.batchHTTP()})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	st := &copydesk.BatchState{Status: string(b.State)}
-	switch b.State {
-	case genai.JobStateSucceeded, genai.JobStateFailed, genai.JobStateCancelled, genai.JobStateExpired, genai.JobStatePartiallySucceeded:
-	default:
-		return st, nil
-	}
-	st.Done = true
-	if b.Dest == nil {
-		return st, nil
-	}
-	if b.Dest.FileName != "" && len(b.Dest.InlinedResponses) == 0 {
-		st.Status += fmt.Sprintf(" (results in %s, not read: Copydesk submits inline and reads inline responses)", b.Dest.FileName)
-		return st, nil
-	}
-	model := strings.TrimPrefix(b.Model, "models/")
-	unmatched := 0
-	for _, ir := range b.Dest.InlinedResponses {
-		if ir == nil || ir.Metadata[customIDKey] == "" {
-			unmatched++
+	st := &copydesk.BatchState{Done: true}
+	states := make([]string, 0, len(names))
+	var notes []string
+	for _, name := range names {
+		var b *genai.BatchJob
+		err := c.guard(ctx, func() (err error) {
+			b, err = c.sdk.Batches.Get(ctx, name, &genai.GetBatchJobConfig{HTTPOptions: c.batchHTTP()})
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		states = append(states, string(b.State))
+		switch b.State {
+		case genai.JobStateSucceeded, genai.JobStateFailed, genai.JobStateCancelled, genai.JobStateExpired, genai.JobStatePartiallySucceeded:
+		default:
+			st.Done = false
 			continue
 		}
-		st.Results = append(st.Results, c.batchResult(ir, model, b.State))
+		if !st.Done || b.Dest == nil {
+			continue
+		}
+		if b.Dest.FileName != "" && len(b.Dest.InlinedResponses) == 0 {
+			notes = append(notes, fmt.Sprintf("results of %s in %s, not read: Copydesk submits inline and reads inline responses", name, b.Dest.FileName))
+			continue
+		}
+		model := strings.TrimPrefix(b.Model, "models/")
+		unmatched := 0
+		for _, ir := range b.Dest.InlinedResponses {
+			if ir == nil || ir.Metadata[customIDKey] == "" {
+				unmatched++
+				continue
+			}
+			st.Results = append(st.Results, c.batchResult(ir, model, b.State))
+		}
+		if unmatched > 0 {
+			notes = append(notes, fmt.Sprintf("%d of %d responses without metadata %q: not matched", unmatched, len(b.Dest.InlinedResponses), customIDKey))
+		}
 	}
-	if unmatched > 0 {
-		st.Status += fmt.Sprintf(" (%d of %d responses without metadata %q: not matched)", unmatched, len(b.Dest.InlinedResponses), customIDKey)
+	st.Status = strings.Join(states, partSep)
+	if !st.Done {
+		st.Results = nil
+		return st, nil
+	}
+	if len(notes) > 0 {
+		st.Status += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return st, nil
 }

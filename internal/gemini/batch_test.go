@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,5 +261,96 @@ func TestSubmitBatchErrors(t *testing.T) {
 	}
 	if n, _ := srv.BatchRequests(); n != 0 {
 		t.Errorf("fake got %d batch requests, want 0", n)
+	}
+}
+
+// A submission above BatchMaxBytes goes out as several Gemini batches
+// under one id; polling and finding treat them as one.
+func TestBatchSplitsAboveTheInlineLimit(t *testing.T) {
+	ctx := context.Background()
+	srv := providertest.NewTestServer(t, providertest.Options{})
+	srv.SetBatch(providertest.BatchBehaviour{Delay: time.Hour})
+	// One request of batchReqs is 180 bytes as JSON: two fit in 400.
+	c := MustNew(t, gemini.Config{Name: "gm", APIKey: "test-key", BaseURL: srv.URL, BatchMaxBytes: 400})
+	id, err := c.SubmitBatch(ctx, "bsub_big", "gemini-sim", batchReqs(5))
+	if err != nil {
+		t.Fatalf("SubmitBatch: %v", err)
+	}
+	if parts := strings.Split(id, ","); len(parts) != 3 {
+		t.Fatalf("got id %q, want the names of 3 batches joined by commas", id)
+	}
+	if n, batches := srv.BatchRequests(); n != 5 || batches != 3 {
+		t.Errorf("fake got %d requests in %d batches, want 5 in 3", n, batches)
+	}
+	if _, err := c.SubmitBatch(ctx, "bsub_small", "gemini-sim", batchReqs(1)); err != nil {
+		t.Fatalf("SubmitBatch: %v", err)
+	}
+	if found, err := c.FindBatch(ctx, "bsub_big", time.Now().Add(-time.Minute)); err != nil || found != id {
+		t.Fatalf("FindBatch: got %q, %v; want %s", found, err, id)
+	}
+	st, err := c.PollBatch(ctx, id)
+	if err != nil || st.Done || len(st.Results) != 0 || st.Status != "JOB_STATE_RUNNING,JOB_STATE_RUNNING,JOB_STATE_RUNNING" {
+		t.Fatalf("PollBatch while running: got %+v, %v; want not done", st, err)
+	}
+	srv.SetBatch(providertest.BatchBehaviour{})
+	st, err = c.PollBatch(ctx, id)
+	if err != nil || !st.Done || len(st.Results) != 5 || st.Status != "JOB_STATE_SUCCEEDED,JOB_STATE_SUCCEEDED,JOB_STATE_SUCCEEDED" {
+		t.Fatalf("PollBatch: got %+v, %v; want done with 5 results", st, err)
+	}
+	seen := map[string]bool{}
+	for _, r := range st.Results {
+		if r.Response == nil || seen[r.CustomID] {
+			t.Errorf("%s: got %+v (seen before: %v), want one answer", r.CustomID, r, seen[r.CustomID])
+		}
+		seen[r.CustomID] = true
+	}
+
+	one := MustNew(t, gemini.Config{Name: "gm", APIKey: "test-key", BaseURL: srv.URL, BatchMaxBytes: 100})
+	var pe *copydesk.ProviderError
+	if _, err := one.SubmitBatch(ctx, "bsub_huge", "gemini-sim", batchReqs(1)); !errors.As(err, &pe) || pe.Kind != copydesk.ProviderBadRequest {
+		t.Errorf("SubmitBatch of a request above the limit: got %v, want bad_request", err)
+	}
+	if _, err := gemini.New(gemini.Config{APIKey: "k", BatchMaxBytes: gemini.DefaultBatchMaxBytes + 1}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+		t.Errorf("New with BatchMaxBytes above the API's limit: got %v, want EINVALID", err)
+	}
+}
+
+// A part that cannot be created does not fail the parts created before
+// it: their requests must not go out again.
+func TestBatchSplitPartFails(t *testing.T) {
+	ctx := context.Background()
+	fake := providertest.NewTestServer(t, providertest.Options{})
+	var creates atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ":batchGenerateContent") {
+			if creates.Add(1) == 2 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				_, _ = w.Write([]byte(`{"error":{"code":429,"message":"[simulated] quota","status":"RESOURCE_EXHAUSTED"}}`))
+				return
+			}
+		}
+		fake.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := MustNew(t, gemini.Config{Name: "gm", APIKey: "test-key", BaseURL: srv.URL, BatchMaxBytes: 400})
+	id, err := c.SubmitBatch(ctx, "bsub_part", "gemini-sim", batchReqs(4))
+	if err != nil || strings.Contains(id, ",") || !strings.HasPrefix(id, "batches/") {
+		t.Fatalf("SubmitBatch: got %q, %v; want the first part's name alone", id, err)
+	}
+	st, err := c.PollBatch(ctx, id)
+	if err != nil || !st.Done || len(st.Results) != 2 {
+		t.Fatalf("PollBatch: got %+v, %v; want the first part's 2 answers", st, err)
+	}
+	if found, err := c.FindBatch(ctx, "bsub_part", time.Now().Add(-time.Minute)); err != nil || found != id {
+		t.Fatalf("FindBatch: got %q, %v; want the part created, %s", found, err, id)
+	}
+	if _, err := c.SubmitBatch(ctx, "bsub_first", "gemini-sim", batchReqs(1)); err != nil {
+		t.Fatalf("SubmitBatch: %v", err)
+	}
+	creates.Store(1) // the next create fails: the first part of a submission
+	var pe *copydesk.ProviderError
+	if _, err := c.SubmitBatch(ctx, "bsub_none", "gemini-sim", batchReqs(4)); !errors.As(err, &pe) || pe.Kind != copydesk.ProviderRateLimited {
+		t.Errorf("SubmitBatch whose first part fails: got %v, want rate_limited", err)
 	}
 }

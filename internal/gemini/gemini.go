@@ -27,6 +27,10 @@ const (
 	DefaultName    = "gemini"
 	DefaultBaseURL = "https://generativelanguage.googleapis.com/"
 	DefaultTimeout = 2 * time.Minute
+	// DefaultBatchMaxBytes is the default and the most of
+	// Config.BatchMaxBytes: the Gemini API takes 20 MB of inlined batch
+	// requests; the margin covers the envelope and the SDK's field names.
+	DefaultBatchMaxBytes = 19 << 20
 )
 
 // Config configures one Client: one API key at one base URL.
@@ -49,6 +53,10 @@ type Config struct {
 	Headers map[string]string
 	// Timeout bounds one call, a whole stream included. Default 2 minutes.
 	Timeout time.Duration
+	// BatchMaxBytes caps the inlined requests of one Gemini batch; a
+	// bigger submission goes out as several batches. Default (and most)
+	// 19 MB, under the API's 20 MB limit of a batch's request body.
+	BatchMaxBytes int
 	// HTTPClient sends the requests. Default: a client of its own with a
 	// connection pool sized for many concurrent calls (256 idle connections
 	// per host) and no client timeout (Timeout applies).
@@ -66,6 +74,11 @@ func (cfg *Config) validate() error {
 		return copydesk.Errorf(copydesk.EINVALID, "provider %s: BaseURL %q must start with http:// or https://", cfg.Name, cfg.BaseURL)
 	case cfg.Timeout < 0:
 		return copydesk.Errorf(copydesk.EINVALID, "provider %s: Timeout cannot be negative", cfg.Name)
+	case cfg.BatchMaxBytes < 0 || cfg.BatchMaxBytes > DefaultBatchMaxBytes:
+		return copydesk.Errorf(copydesk.EINVALID, "provider %s: BatchMaxBytes must be between 0 (default) and %d", cfg.Name, DefaultBatchMaxBytes)
+	}
+	if cfg.BatchMaxBytes == 0 {
+		cfg.BatchMaxBytes = DefaultBatchMaxBytes
 	}
 	if !strings.HasSuffix(cfg.BaseURL, "/") {
 		cfg.BaseURL += "/"
