@@ -113,7 +113,8 @@ type BatchConfig struct {
 }
 
 // BatchTierConfig tunes the batch service tier: model work grouped into
-// provider batch submissions (OpenAI Batch API) at the batch price.
+// provider batch submissions (OpenAI Batch API, Gemini batch mode) at the
+// batch price.
 type BatchTierConfig struct {
 	// Tick is how often pending batch items are submitted and open provider batches polled; a batch's polls start at Tick and double up to MaxPoll. Default 5s.
 	Tick time.Duration `yaml:"tick"`
@@ -123,7 +124,7 @@ type BatchTierConfig struct {
 	LiveMargin time.Duration `yaml:"live_margin"`
 	// MaxPoll caps the time between two polls of one provider batch. Default 5m.
 	MaxPoll time.Duration `yaml:"max_poll"`
-	// MaxItems caps the requests of one provider batch. Default 10000.
+	// MaxItems caps the requests of one provider batch (Gemini takes 20 MB of inlined requests a batch: the adapter splits a bigger submission into several). Default 10000.
 	MaxItems int `yaml:"max_items"`
 }
 

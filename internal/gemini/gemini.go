@@ -27,6 +27,10 @@ const (
 	DefaultName    = "gemini"
 	DefaultBaseURL = "https://generativelanguage.googleapis.com/"
 	DefaultTimeout = 2 * time.Minute
+	// DefaultBatchMaxBytes is the default and the most of
+	// Config.BatchMaxBytes: the Gemini API takes 20 MB of inlined batch
+	// requests; the margin covers the envelope and the SDK's field names.
+	DefaultBatchMaxBytes = 19 << 20
 )
 
 // Config configures one Client: one API key at one base URL.
@@ -41,12 +45,18 @@ type Config struct {
 	// BaseURL is the API root, without the version. Default
 	// "https://generativelanguage.googleapis.com/".
 	BaseURL string
-	// APIVersion is the path version. Default: the SDK's ("v1beta").
+	// APIVersion is the path version. Default: the SDK's ("v1" in
+	// google.golang.org/genai v1.79.1) for live calls, "v1beta" (where
+	// Gemini batch mode is documented) for batch calls.
 	APIVersion string
 	// Headers are added to every request.
 	Headers map[string]string
 	// Timeout bounds one call, a whole stream included. Default 2 minutes.
 	Timeout time.Duration
+	// BatchMaxBytes caps the inlined requests of one Gemini batch; a
+	// bigger submission goes out as several batches. Default (and most)
+	// 19 MB, under the API's 20 MB limit of a batch's request body.
+	BatchMaxBytes int
 	// HTTPClient sends the requests. Default: a client of its own with a
 	// connection pool sized for many concurrent calls (256 idle connections
 	// per host) and no client timeout (Timeout applies).
@@ -64,6 +74,11 @@ func (cfg *Config) validate() error {
 		return copydesk.Errorf(copydesk.EINVALID, "provider %s: BaseURL %q must start with http:// or https://", cfg.Name, cfg.BaseURL)
 	case cfg.Timeout < 0:
 		return copydesk.Errorf(copydesk.EINVALID, "provider %s: Timeout cannot be negative", cfg.Name)
+	case cfg.BatchMaxBytes < 0 || cfg.BatchMaxBytes > DefaultBatchMaxBytes:
+		return copydesk.Errorf(copydesk.EINVALID, "provider %s: BatchMaxBytes must be between 0 (default) and %d", cfg.Name, DefaultBatchMaxBytes)
+	}
+	if cfg.BatchMaxBytes == 0 {
+		cfg.BatchMaxBytes = DefaultBatchMaxBytes
 	}
 	if !strings.HasSuffix(cfg.BaseURL, "/") {
 		cfg.BaseURL += "/"
@@ -140,14 +155,21 @@ func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copy
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}
+	return c.answer(r, req.Model)
+}
+
+// answer reads a whole generateContent answer (a live call's, or one
+// request's of a batch): the first candidate's text, its finish reason and
+// the usage. model is the model asked for, used when the answer names none.
+func (c *Client) answer(r *genai.GenerateContentResponse, model string) (*copydesk.ModelResponse, error) {
 	if err := c.blocked(r); err != nil {
 		return nil, err
 	}
-	if len(r.Candidates) == 0 {
+	if len(r.Candidates) == 0 || r.Candidates[0] == nil {
 		return nil, c.errorf(copydesk.ProviderInvalid, nil, "the answer has no candidates")
 	}
 	resp := &copydesk.ModelResponse{
-		Model:        cmpOr(r.ModelVersion, req.Model),
+		Model:        cmpOr(r.ModelVersion, model),
 		FinishReason: string(r.Candidates[0].FinishReason),
 		Usage:        usage(r.UsageMetadata),
 	}

@@ -38,6 +38,7 @@ type batchState struct {
 	seq      int
 	requests int            // requests received in batch input files
 	ids      map[string]int // custom id → times received
+	gemini   []string       // Gemini batch names, oldest first (gemini_batch.go)
 }
 
 // simBatch is one batch; its output and error files (made at creation)
@@ -48,6 +49,7 @@ type simBatch struct {
 	created                   time.Time
 	total, failed             int
 	expire                    bool
+	gemini                    *gemBatch // a Gemini batch's own part (gemini_batch.go)
 }
 
 // SetBatch sets how batches behave from now on.

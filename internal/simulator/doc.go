@@ -7,7 +7,10 @@
 // and SSE with a usage chunk and [DONE]), Anthropic (/v1/messages, JSON and
 // the SSE sequence message_start … message_stop with running usage totals)
 // and Gemini (/v1beta/models/{model}:generateContent and
-// :streamGenerateContent?alt=sse with single-line data: events), on one mux.
+// :streamGenerateContent?alt=sse with single-line data: events), on one mux,
+// with the batch APIs of OpenAI (/v1/files, /v1/batches) and Gemini
+// (:batchGenerateContent with inlined requests, /v1beta/batches) scripted
+// by BatchBehaviour.
 // It accepts keys as Authorization: Bearer, x-api-key, api-key,
 // x-goog-api-key or ?key=.
 //

@@ -90,11 +90,35 @@ func parseGemini(r *http.Request) (Request, string, error) {
 		} else if len(gc.ResponseSchema) > 0 && string(gc.ResponseSchema) != "null" {
 			req.Schema = gc.ResponseSchema
 		}
+		if isTranslationSchema(req.Schema) {
+			req.SchemaName = TranslationSchemaName
+		}
 	}
 	if req.Stream && r.URL.Query().Get("alt") != "sse" {
 		return Request{}, "", errors.New("streamGenerateContent without alt=sse is not supported by the fake")
 	}
 	return req, method, nil
+}
+
+// isTranslationSchema reports whether schema asks for what a translation
+// call asks ({"translations": [{"n", "text"}…]}): Gemini's wire format names
+// no schema, so a translation call is known by its schema's shape.
+func isTranslationSchema(schema json.RawMessage) bool {
+	var s struct {
+		Properties map[string]struct {
+			Type  string `json:"type"`
+			Items struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"items"`
+		} `json:"properties"`
+	}
+	if len(schema) == 0 || json.Unmarshal(schema, &s) != nil || len(s.Properties) != 1 {
+		return false
+	}
+	t, ok := s.Properties["translations"]
+	_, hasN := t.Items.Properties["n"]
+	_, hasText := t.Items.Properties["text"]
+	return ok && strings.EqualFold(t.Type, "array") && hasN && hasText
 }
 
 type gemError struct {
@@ -155,6 +179,22 @@ func (c *call) gemUsage(output int) gemUsage {
 	return gemUsage{PromptTokenCount: c.inTok, CandidatesTokenCount: output, TotalTokenCount: c.inTok + output, CachedContentTokenCount: c.cached}
 }
 
+// gemFinish is the finishReason of the call's whole answer.
+func (c *call) gemFinish() string {
+	if c.limited {
+		return "MAX_TOKENS"
+	}
+	return "STOP"
+}
+
+// gemResponse is a generateContent answer (or stream chunk) of text.
+func (c *call) gemResponse(text, finish string, u gemUsage) gemResponse {
+	return gemResponse{
+		Candidates:    []gemCandidate{{Content: gemContent{Role: "model", Parts: []gemPart{{Text: text}}}, FinishReason: finish}},
+		UsageMetadata: u, ModelVersion: c.req.Model, ResponseID: c.id,
+	}
+}
+
 func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
 	switch _, method, _ := strings.Cut(r.PathValue("call"), ":"); method {
 	case "batchEmbedContents", "embedContent":
@@ -162,6 +202,9 @@ func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
 		return
 	case "countTokens":
 		s.serveGeminiCount(w, r)
+		return
+	case "batchGenerateContent":
+		s.serveGeminiBatchCreate(w, r)
 		return
 	}
 	req, _, err := parseGemini(r)
@@ -181,16 +224,8 @@ func (s *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, st, gemErrorFor(st, c.b))
 		return
 	}
-	finish := "STOP"
-	if c.limited {
-		finish = "MAX_TOKENS"
-	}
-	resp := func(text, finish string, u gemUsage) gemResponse {
-		return gemResponse{
-			Candidates:    []gemCandidate{{Content: gemContent{Role: "model", Parts: []gemPart{{Text: text}}}, FinishReason: finish}},
-			UsageMetadata: u, ModelVersion: req.Model, ResponseID: c.id,
-		}
-	}
+	finish := c.gemFinish()
+	resp := c.gemResponse
 	if !req.Stream {
 		if !sleep(ctx, c.latency) {
 			return

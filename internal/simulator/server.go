@@ -170,6 +170,7 @@ type Options struct {
 //	POST /v1beta/models/{model}:countTokens          Gemini token counting
 //	POST /v1/files, GET /v1/files/{id}/content       OpenAI files (batch input and output)
 //	POST /v1/batches, GET /v1/batches/{id}           OpenAI Batch API (see BatchBehaviour)
+//	POST /v1beta/models/{model}:batchGenerateContent Gemini batch mode, inline (also GET /v1beta/batches[/{id}])
 //
 // Every response carries X-Copydesk-Simulated: true. Behaviours are taken
 // from a FIFO queue (Enqueue), then from Options.Default, with Options.ErrorRate
@@ -238,6 +239,8 @@ func NewServer(opts Options) *Server {
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.serveAnthropicCount)
 	mux.HandleFunc("POST /v1beta/models/{call}", s.serveGemini)
 	mux.HandleFunc("POST /v1/models/{call}", s.serveGemini)
+	mux.HandleFunc("GET /v1beta/batches/{id}", s.serveGeminiBatchGet)
+	mux.HandleFunc("GET /v1beta/batches", s.serveGeminiBatchList)
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(SimulatedHeader, "true")
 		mux.ServeHTTP(w, r)
