@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
@@ -20,8 +21,12 @@ import (
 var _ copydesk.BatchProvider = (*Client)(nil)
 
 // maxBatchRequests is the Message Batches API's limit of requests in one
-// batch (it also limits a batch to 256 MB).
+// batch.
 const maxBatchRequests = 100_000
+
+// maxBatchBytes is the Message Batches API's limit of the size of one batch
+// creation (256 MB); a variable for tests.
+var maxBatchBytes = 256 << 20
 
 // customIDRe is the form the Message Batches API requires of a custom_id.
 var customIDRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
@@ -31,9 +36,9 @@ var customIDRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 // prompt, max_tokens, temperature, structured output), named by its custom
 // id. label is not sent: a message batch has nowhere to carry it. A request
 // that cannot be built, a custom id the API would refuse (not 1 to 64
-// letters, digits, _ or -, or used twice) and more than 100,000 requests
-// are a ProviderError of kind bad_request before anything is sent. Errors
-// are *copydesk.ProviderError.
+// letters, digits, _ or -, or used twice), more than 100,000 requests and
+// more than 256 MB are a ProviderError of kind bad_request before anything
+// is sent. Errors are *copydesk.ProviderError.
 func (c *Client) SubmitBatch(ctx context.Context, label, model string, reqs []copydesk.BatchRequest) (string, error) {
 	if len(reqs) == 0 || len(reqs) > maxBatchRequests {
 		return "", c.errorf(copydesk.ProviderBadRequest, nil, "a message batch holds 1 to %d requests, got %d", maxBatchRequests, len(reqs))
@@ -55,9 +60,19 @@ func (c *Client) SubmitBatch(ctx context.Context, label, model string, reqs []co
 		}
 		requests = append(requests, anthropic.MessageBatchNewParamsRequest{CustomID: r.CustomID, Params: params})
 	}
+	params := anthropic.MessageBatchNewParams{Requests: requests}
+	// Measured here, so that a batch the API would refuse as too large is
+	// not uploaded first.
+	body, err := json.Marshal(params)
+	if err != nil {
+		return "", c.errorf(copydesk.ProviderBadRequest, err, "encode the message batch: %v", err)
+	}
+	if len(body) > maxBatchBytes {
+		return "", c.errorf(copydesk.ProviderBadRequest, nil, "the message batch of %d requests is %d bytes, above the API's limit of %d: send fewer requests per batch", len(reqs), len(body), maxBatchBytes)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	b, err := c.sdk.Messages.Batches.New(ctx, anthropic.MessageBatchNewParams{Requests: requests})
+	b, err := c.sdk.Messages.Batches.New(ctx, params)
 	if err != nil {
 		return "", c.classify(ctx, err)
 	}
