@@ -165,8 +165,17 @@ func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copy
 	if err != nil {
 		return nil, c.classify(ctx, err)
 	}
+	return c.response(msg, tool, req.Model)
+}
+
+// response turns a Messages API answer into a ModelResponse: the text of its
+// text blocks, or, when tool names the forced structured-output tool, the
+// input of that tool's tool_use block. model names the answer when the
+// message does not. An answer without such a block is a ProviderError of
+// kind invalid, unless it stopped at max_tokens.
+func (c *Client) response(msg *anthropic.Message, tool, model string) (*copydesk.ModelResponse, error) {
 	resp := &copydesk.ModelResponse{
-		Model:        cmpOr(string(msg.Model), req.Model),
+		Model:        cmpOr(string(msg.Model), model),
 		FinishReason: string(msg.StopReason),
 		Usage:        usage(msg.Usage.InputTokens, msg.Usage.OutputTokens, msg.Usage.CacheReadInputTokens, msg.Usage.CacheCreationInputTokens),
 	}

@@ -134,6 +134,11 @@ func (p *Poller) submit(ctx context.Context) error {
 				first = cmp.Or(first, err)
 				continue
 			}
+			if string(req.JSONSchema) == "null" {
+				// No schema is stored as JSON null, which decodes as a
+				// RawMessage "null": a schema to adapters.
+				req.JSONSchema = nil
+			}
 			reqs = append(reqs, copydesk.BatchRequest{CustomID: it.Key, Request: req})
 		}
 		id, err := bp.SubmitBatch(ctx, sub.ID, g[1], reqs)

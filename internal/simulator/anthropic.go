@@ -174,6 +174,40 @@ func (c *call) antUsage(output int) antUsage {
 	return antUsage{InputTokens: c.inTok - c.cached, OutputTokens: output, CacheReadInputTokens: c.cached}
 }
 
+// antStop is the stop reason of an answer: max_tokens when it was cut,
+// tool_use when it calls the forced tool, else end_turn.
+func (c *call) antStop(tool string) string {
+	switch {
+	case c.limited:
+		return "max_tokens"
+	case tool != "":
+		return "tool_use"
+	}
+	return "end_turn"
+}
+
+// antAnswer is the message a non-streaming call is answered with: one text
+// block, or one tool_use block of the forced tool whose input is the answer.
+// A message batch answers its requests with it too.
+func (c *call) antAnswer(tool string) antMessage {
+	var block antBlock
+	if tool != "" {
+		input := json.RawMessage(c.text)
+		if !json.Valid(input) {
+			input = json.RawMessage("{}")
+		}
+		block = antBlock{Type: "tool_use", ID: "toolu_" + c.id, Name: tool, Input: &input}
+	} else {
+		text := c.text
+		block = antBlock{Type: "text", Text: &text}
+	}
+	stop := c.antStop(tool)
+	return antMessage{
+		ID: "msg_" + c.id, Type: "message", Role: "assistant", Model: c.req.Model,
+		Content: []antBlock{block}, StopReason: &stop, Usage: c.antUsage(c.outTok),
+	}
+}
+
 func (s *Server) serveAnthropic(w http.ResponseWriter, r *http.Request) {
 	req, tool, err := parseAnthropic(r)
 	if err != nil {
@@ -197,33 +231,13 @@ func (s *Server) serveAnthropic(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, st, antErrorFor(st, requestID))
 		return
 	}
-	stop := "end_turn"
-	if tool != "" {
-		stop = "tool_use"
-	}
-	if c.limited {
-		stop = "max_tokens"
-	}
+	stop := c.antStop(tool)
 	id := "msg_" + c.id
 	if !req.Stream {
 		if !sleep(ctx, c.latency) {
 			return
 		}
-		var block antBlock
-		if tool != "" {
-			input := json.RawMessage(c.text)
-			if !json.Valid(input) {
-				input = json.RawMessage("{}")
-			}
-			block = antBlock{Type: "tool_use", ID: "toolu_" + c.id, Name: tool, Input: &input}
-		} else {
-			text := c.text
-			block = antBlock{Type: "text", Text: &text}
-		}
-		writeJSON(w, http.StatusOK, antMessage{
-			ID: id, Type: "message", Role: "assistant", Model: req.Model,
-			Content: []antBlock{block}, StopReason: &stop, Usage: c.antUsage(c.outTok),
-		})
+		writeJSON(w, http.StatusOK, c.antAnswer(tool))
 		return
 	}
 	ev := startSSE(w)

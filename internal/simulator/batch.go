@@ -12,8 +12,11 @@ import (
 )
 
 // BatchBehaviour scripts the provider batch APIs (OpenAI Batch: files and
-// /v1/batches). The zero value completes every batch at once with every
-// request answered.
+// /v1/batches; Gemini batch mode: :batchGenerateContent and batches/…;
+// Anthropic Message Batches: /v1/messages/batches, where a
+// failure is an errored result of type api_error and an expired request a
+// result of type expired). The zero value completes every batch at once
+// with every request answered.
 type BatchBehaviour struct {
 	// Delay is how long a batch stays in progress after it is created
 	// (read when the batch is polled: lowering it finishes batches
@@ -30,15 +33,16 @@ type BatchBehaviour struct {
 
 // batchState is the simulator's record of its files and batches.
 type batchState struct {
-	mu       sync.Mutex
-	b        BatchBehaviour
-	files    map[string][]byte
-	batches  map[string]*simBatch
-	order    []string // batch ids, oldest first
-	seq      int
-	requests int            // requests received in batch input files
-	ids      map[string]int // custom id → times received
-	gemini   []string       // Gemini batch names, oldest first (gemini_batch.go)
+	mu        sync.Mutex
+	b         BatchBehaviour
+	files     map[string][]byte
+	batches   map[string]*simBatch
+	order     []string // batch ids, oldest first
+	seq       int
+	requests  int                  // requests received in batch input files
+	ids       map[string]int       // custom id → times received
+	gemini    []string             // Gemini batch names, oldest first (gemini_batch.go)
+	anthropic map[string]*antBatch // Anthropic message batches by id (anthropic_batch.go)
 }
 
 // simBatch is one batch; its output and error files (made at creation)
@@ -71,12 +75,12 @@ func (s *Server) BatchDuplicates() int {
 	return n
 }
 
-// BatchRequests returns how many requests batch input files carried, and
-// how many batches were created.
+// BatchRequests returns how many requests batch input files (and
+// Anthropic message batches) carried, and how many batches were created.
 func (s *Server) BatchRequests() (requests, batches int) {
 	s.batch.mu.Lock()
 	defer s.batch.mu.Unlock()
-	return s.batch.requests, len(s.batch.batches)
+	return s.batch.requests, len(s.batch.batches) + len(s.batch.anthropic)
 }
 
 func (s *Server) batchID(prefix string) string {

@@ -12,7 +12,10 @@
 // (:batchGenerateContent with inlined requests, /v1beta/batches) scripted
 // by BatchBehaviour.
 // It accepts keys as Authorization: Bearer, x-api-key, api-key,
-// x-goog-api-key or ?key=.
+// x-goog-api-key or ?key=. It also speaks the batch APIs of OpenAI (files
+// and /v1/batches) and Anthropic (Message Batches: /v1/messages/batches,
+// results as JSONL at the batch's results_url), scripted alike for every
+// format by BatchBehaviour and answered as the live endpoints answer.
 //
 // Every call takes the next Behaviour from a queue (Server.Enqueue), or the
 // default (Options.Default, Server.SetDefault), with Options.ErrorRate
