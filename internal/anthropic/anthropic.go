@@ -121,7 +121,16 @@ func cmpOr(a, b string) string {
 // for concurrent use.
 type Client struct {
 	cfg Config
-	sdk anthropic.Client
+	sdk services
+}
+
+// services are the SDK's services Copydesk calls: only messages (with
+// token counting and message batches). They are built directly, not
+// through anthropic.NewClient, whose Client holds every API of the SDK
+// (beta, files, skills, models…): linking them all cost the binary about
+// 6 MB. The SDK supports service constructors given options directly.
+type services struct {
+	Messages anthropic.MessageService
 }
 
 var _ copydesk.Provider = (*Client)(nil)
@@ -134,8 +143,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	opts := []option.RequestOption{
 		// Configuration comes only from cfg: no ANTHROPIC_* variables,
-		// profiles or federation picked up by the SDK.
-		option.WithoutEnvironmentDefaults(),
+		// profiles or federation picked up by the SDK (a service
+		// constructor reads none; this is what anthropic.NewClient
+		// starts from when told WithoutEnvironmentDefaults).
+		option.WithEnvironmentProduction(),
 		option.WithAPIKey(cfg.APIKey),
 		option.WithBaseURL(cfg.BaseURL),
 		option.WithMaxRetries(0),
@@ -144,7 +155,7 @@ func New(cfg Config) (*Client, error) {
 		opts = append(opts, option.WithHeader(k, v))
 	}
 	opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
-	return &Client{cfg: cfg, sdk: anthropic.NewClient(opts...)}, nil
+	return &Client{cfg: cfg, sdk: services{Messages: anthropic.NewMessageService(opts...)}}, nil
 }
 
 // Name returns the configured provider name.
