@@ -59,6 +59,7 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 		cfg.Redis = func(ctx context.Context) metrics.RedisState {
 			return metrics.RedisState{Up: m.redis.Ping(ctx) == nil, Fallbacks: map[string]uint64{
 				"ratelimit": m.sharedLimiter.Fallbacks(), "provider_limits": m.providerLimits.Fallbacks(),
+				"cache": m.sharedCache.Fallbacks(),
 			}}
 		}
 	}

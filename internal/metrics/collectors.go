@@ -179,7 +179,7 @@ func newRedisCollector(state func(ctx context.Context) RedisState) *redisCollect
 	return &redisCollector{
 		state:     state,
 		up:        desc("redis_up", "1 while Redis (shared cache, claims, rate and provider limits) answers this instance, 0 while it serves without it (degraded)."),
-		fallbacks: desc("redis_fallbacks_total", "Decisions this instance made alone because Redis failed, by component (ratelimit, provider_limits).", "component"),
+		fallbacks: desc("redis_fallbacks_total", "Decisions this instance made alone because Redis failed, by component (ratelimit, provider_limits, cache: reads that missed and writes skipped).", "component"),
 	}
 }
 
