@@ -50,6 +50,10 @@ type FallbackOptions struct {
 // error of a request cut short by its own cancellation. PurgeCache always
 // asks the primary and returns its error: a purge is never skipped in
 // silence. CacheUsage reports the primary's usage when it reports any.
+//
+// Since an outage reads as a miss, Cache.Owner cannot tell it from an
+// absent entry: give the Cache a Durable store for the kinds whose absence
+// matters (reports fetched by key), as cmd/copydesk does with Redis.
 type FallbackStore struct {
 	primary  copydesk.CacheStore
 	clock    copydesk.Clock
