@@ -4,7 +4,8 @@
 // the rate-limit buckets (a ratelimit.BucketStore) and the provider limits
 // (a providerlimit.Shared). Its calls return domain errors (EUNAVAILABLE
 // while Redis does not answer); what to do meanwhile is decided outside it
-// (cache.FallbackStore, ratelimit.Fallback, providerlimit.Limiter).
+// (cache.FallbackStore, ratelimit.Fallback, providerlimit.Limiter), though
+// ProviderLimits still counts and warns of its own failures.
 //
 // Every key starts with Options.Prefix (default "copydesk:"):
 //
