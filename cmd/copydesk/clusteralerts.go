@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/alert"
+	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/postgres"
 )
 
@@ -28,11 +29,11 @@ const (
 // never go backwards; its budgets and endpoint states no longer count.
 type clusterSamples struct {
 	db     *postgres.DB
-	local  func(ctx context.Context) (alert.Sample, error)
+	local  func(ctx context.Context) (copydesk.HealthSample, error)
 	logger *slog.Logger
 
 	mu   sync.Mutex
-	seen map[string]alert.Sample // every other instance's latest sample
+	seen map[string]copydesk.HealthSample // every other instance's latest sample
 }
 
 // publish writes this instance's sample every SamplePublishInterval until
@@ -58,7 +59,7 @@ func (c *clusterSamples) publish(ctx context.Context) {
 
 // Sample is the engine's source on the leader: this instance's sample
 // combined with the other instances' latest.
-func (c *clusterSamples) Sample(ctx context.Context) (alert.Sample, error) {
+func (c *clusterSamples) Sample(ctx context.Context) (copydesk.HealthSample, error) {
 	own, err := c.local(ctx)
 	if err != nil {
 		return own, err
@@ -70,14 +71,14 @@ func (c *clusterSamples) Sample(ctx context.Context) (alert.Sample, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.seen == nil {
-		c.seen = map[string]alert.Sample{}
+		c.seen = map[string]copydesk.HealthSample{}
 	}
-	live := []alert.Sample{own}
+	live := []copydesk.HealthSample{own}
 	for _, r := range rows {
 		if r.Instance == c.db.Instance() {
 			continue
 		}
-		var s alert.Sample
+		var s copydesk.HealthSample
 		if json.Unmarshal(r.Sample, &s) != nil {
 			continue
 		}
@@ -86,7 +87,7 @@ func (c *clusterSamples) Sample(ctx context.Context) (alert.Sample, error) {
 			live = append(live, s)
 		}
 	}
-	all := []alert.Sample{own}
+	all := []copydesk.HealthSample{own}
 	for _, s := range c.seen {
 		all = append(all, s)
 	}

@@ -58,7 +58,8 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 	if m.redis != nil {
 		cfg.Redis = func(ctx context.Context) metrics.RedisState {
 			return metrics.RedisState{Up: m.redis.Ping(ctx) == nil, Fallbacks: map[string]uint64{
-				"ratelimit": m.redisLimiter.Fallbacks(), "provider_limits": m.providerLimits.Fallbacks(),
+				"ratelimit": m.sharedLimiter.Fallbacks(), "provider_limits": m.providerLimits.Fallbacks(),
+				"cache": m.sharedCache.Fallbacks(),
 			}}
 		}
 	}

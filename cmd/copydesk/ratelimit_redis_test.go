@@ -8,7 +8,6 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/pgtest"
 	"github.com/copydesk/copydesk/internal/ratelimit"
-	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/redistest"
 )
 
@@ -32,8 +31,8 @@ func TestRateLimitSharedAcrossInstances(t *testing.T) {
 	a := MustRunMain(t, configure)
 	b := MustRunMain(t, configure)
 	for i, m := range []*Main{a, b} {
-		if _, ok := m.Limiter.(*redis.RateLimiter); !ok {
-			t.Fatalf("instance %d: limiter %T, want *redis.RateLimiter", i, m.Limiter)
+		if m.sharedLimiter == nil || m.Limiter != ratelimit.Service(m.sharedLimiter) {
+			t.Fatalf("instance %d: limiter %T, want the shared limiter", i, m.Limiter)
 		}
 	}
 	u := MustTenant(t, a.HTTP.URL(), MustAdminKey(t, a), "", copydesk.RoleUser, "shared-limit@d.example")
@@ -61,7 +60,7 @@ func TestRateLimitSharedAcrossInstances(t *testing.T) {
 		t.Errorf("RateLimit-Remaining: got %v, want %v (one bucket)", remaining, want)
 	}
 	for i, m := range []*Main{a, b} {
-		if n := m.Limiter.(*redis.RateLimiter).Fallbacks(); n != 0 {
+		if n := m.sharedLimiter.Fallbacks(); n != 0 {
 			t.Errorf("instance %d: fallbacks %d, want 0", i, n)
 		}
 	}

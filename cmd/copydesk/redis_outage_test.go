@@ -19,7 +19,6 @@ import (
 	"github.com/copydesk/copydesk/internal/providerlimit"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/ratelimit"
-	"github.com/copydesk/copydesk/internal/redis"
 	"github.com/copydesk/copydesk/internal/redistest"
 	"github.com/copydesk/copydesk/internal/router"
 )
@@ -406,7 +405,7 @@ func testRedisOutage(t *testing.T, outage, recovery func(*tcpProxy)) {
 		t.Errorf("provider limits decided without Redis: 0, want some")
 	}
 	for i, m := range instances {
-		if n := m.Limiter.(*redis.RateLimiter).Fallbacks(); n == 0 {
+		if n := m.sharedLimiter.Fallbacks(); n == 0 {
 			t.Errorf("instance %d: rate limits decided without Redis: 0, want some", i)
 		}
 	}

@@ -113,10 +113,12 @@ type Main struct {
 	closers  []func() error
 	unlockFn func()
 	redis    *redis.Cache // the L2 and claims when redis_url is set
-	// providerLimits and redisLimiter are the provider limits and the
-	// rate limits shared in Redis when redis_url is set.
+	// providerLimits, sharedLimiter and sharedCache are the provider
+	// limits, the rate limits and the L2 shared in Redis when redis_url is
+	// set.
 	providerLimits *redis.ProviderLimits
-	redisLimiter   *redis.RateLimiter
+	sharedLimiter  *ratelimit.Fallback
+	sharedCache    *cache.FallbackStore
 	// redisPrefix starts Redis keys; tests set a fresh one. Default
 	// redis.DefaultPrefix.
 	redisPrefix string
@@ -305,15 +307,17 @@ func (m *Main) openCache(context.Context, *startup) error {
 	var l2 copydesk.CacheStore = m.Store
 	claims, _ := m.Store.(cache.Claimer)
 	if rc := m.redis; rc != nil {
-		l2, claims = rc, rc
+		// While Redis is out the L2 misses and skips writes.
+		m.sharedCache = cache.NewFallbackStore(rc, cache.FallbackOptions{Logger: m.Logger.With("component", "cache")})
+		l2, claims = m.sharedCache, rc
 		// The rate limits too are shared: buckets in Redis, on its clock;
 		// this instance's own buckets decide while Redis fails.
-		fallback, err := ratelimit.New(m.Config.Access.RateLimits, m.Clock)
+		local, err := ratelimit.New(m.Config.Access.RateLimits, m.Clock)
 		if err != nil {
 			return &ConfigError{Field: "access.rate_limits", Message: copydesk.ErrorMessage(err)}
 		}
-		m.redisLimiter = redis.NewRateLimiter(rc, fallback, redis.RateLimiterOptions{Logger: m.Logger.With("component", "ratelimit")})
-		m.Limiter = m.redisLimiter
+		m.sharedLimiter = ratelimit.NewShared(redis.NewRateBuckets(rc, nil), local, ratelimit.FallbackOptions{Logger: m.Logger.With("component", "ratelimit")})
+		m.Limiter = m.sharedLimiter
 	}
 	// In the embedded mode the realtime tier (live chat and suggestions,
 	// minutes of life) stays in memory: no instance shares it, and a

@@ -14,12 +14,12 @@ import (
 func BenchmarkObserve(b *testing.B) {
 	clock := NewClock(t0)
 	e := MustEngine(b, alert.Config{Clock: clock})
-	s := alert.Sample{QueueDepth: 10}
+	s := copydesk.HealthSample{QueueDepth: 10}
 	for i := range 1000 {
-		s.Budgets = append(s.Budgets, alert.Budget{CustomerID: fmt.Sprint("c", i), Spent: copydesk.Micros(i), Limit: 10_000})
+		s.Budgets = append(s.Budgets, copydesk.BudgetUse{CustomerID: fmt.Sprint("c", i), Spent: copydesk.Micros(i), Limit: 10_000})
 	}
 	for i := range 10 {
-		s.Endpoints = append(s.Endpoints, alert.Endpoint{Name: fmt.Sprint("ep", i)})
+		s.Endpoints = append(s.Endpoints, copydesk.EndpointHealth{Name: fmt.Sprint("ep", i)})
 	}
 	b.ReportAllocs()
 	for b.Loop() {

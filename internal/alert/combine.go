@@ -3,6 +3,8 @@ package alert
 import (
 	"cmp"
 	"slices"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
 // Combine adds up the samples of the instances of one cluster into the
@@ -13,10 +15,10 @@ import (
 // most spent any instance read; an endpoint is down only where every
 // instance that uses it finds it down. At is left zero (the engine's
 // clock).
-func Combine(samples ...Sample) Sample {
-	var out Sample
+func Combine(samples ...copydesk.HealthSample) copydesk.HealthSample {
+	var out copydesk.HealthSample
 	out.QueueDepth = -1
-	budgets := map[string]Budget{}
+	budgets := map[string]copydesk.BudgetUse{}
 	type ep struct {
 		down        bool
 		rateLimited int64
@@ -48,10 +50,10 @@ func Combine(samples ...Sample) Sample {
 	for _, b := range budgets {
 		out.Budgets = append(out.Budgets, b)
 	}
-	slices.SortFunc(out.Budgets, func(a, b Budget) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
+	slices.SortFunc(out.Budgets, func(a, b copydesk.BudgetUse) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
 	for name, e := range endpoints {
-		out.Endpoints = append(out.Endpoints, Endpoint{Name: name, Down: e.down, RateLimited: e.rateLimited})
+		out.Endpoints = append(out.Endpoints, copydesk.EndpointHealth{Name: name, Down: e.down, RateLimited: e.rateLimited})
 	}
-	slices.SortFunc(out.Endpoints, func(a, b Endpoint) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(out.Endpoints, func(a, b copydesk.EndpointHealth) int { return cmp.Compare(a.Name, b.Name) })
 	return out
 }

@@ -225,10 +225,10 @@ func Summarize(from, to time.Time, recs []copydesk.UsageRecord) *Digest {
 // e.mu held.
 func (e *Engine) cacheReport(from, to time.Time, providerShare float64) CacheReport {
 	rep := CacheReport{ProviderCachedShare: providerShare}
-	var first, last *Sample
+	var first, last *copydesk.HealthSample
 	switch {
 	case !e.started.Before(from):
-		first = &Sample{}
+		first = &copydesk.HealthSample{}
 	case e.digestBase != nil && !e.digestBase.At.After(from) && e.digestBase.At.After(from.Add(-time.Hour)):
 		first = e.digestBase
 	}

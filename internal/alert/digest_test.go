@@ -59,12 +59,12 @@ func TestScheduledDigest(t *testing.T) {
 	url, bodies, _ := MustReceiver(t)
 	from := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	to := from.Add(24 * time.Hour)
-	var samples alert.Sample
+	var samples copydesk.HealthSample
 	e := MustEngine(t, alert.Config{
 		Clock:      clock,
 		Ledger:     &ledger{recs: day(from)},
 		DigestHour: 8,
-		Source: func(context.Context) (alert.Sample, error) {
+		Source: func(context.Context) (copydesk.HealthSample, error) {
 			samples.CacheSaved += 45
 			samples.CacheComputed += 5
 			samples.QueueDepth = -1

@@ -81,7 +81,7 @@ type Config struct {
 	CoolDown time.Duration
 	// Source reads a sample on each tick of Start's loop (e.g.
 	// metrics.(*Metrics).AlertSample). Nil: only Observe feeds the engine.
-	Source func(ctx context.Context) (Sample, error)
+	Source func(ctx context.Context) (copydesk.HealthSample, error)
 	// Interval is how often Start's loop ticks. Default 15 s.
 	Interval time.Duration
 	// Ledger supplies usage records for the daily digest. Nil: no digest.
@@ -174,14 +174,14 @@ type Engine struct {
 	cfg Config
 
 	mu         sync.Mutex
-	samples    []Sample
+	samples    []copydesk.HealthSample
 	states     map[string]map[string]*ruleState // rule name → subject → state
 	recent     []Alert                          // ring, oldest first
 	digest     *Digest                          // the last scheduled digest
 	nextDigest time.Time
-	digestBase *Sample   // the sample taken at the last digest
-	started    time.Time // when New ran
-	readings   []Reading // of the last sample, in rule order
+	digestBase *copydesk.HealthSample // the sample taken at the last digest
+	started    time.Time              // when New ran
+	readings   []Reading              // of the last sample, in rule order
 
 	deliverCtx context.Context
 	cancel     context.CancelFunc
@@ -308,7 +308,7 @@ func (e *Engine) Tick(ctx context.Context) {
 // Observe evaluates the rules with a new sample and announces every change
 // of level: escalations at once, easing and resolution once the cool-down
 // since the last announcement has passed.
-func (e *Engine) Observe(s Sample) {
+func (e *Engine) Observe(s copydesk.HealthSample) {
 	now := e.cfg.Clock.Now()
 	if s.At.IsZero() {
 		s.At = now
@@ -465,7 +465,7 @@ func (e *Engine) Readings() []Reading {
 // values computes the rule's signal per subject and, for a rate or mean,
 // the number of events in its window (-1 for the other signals). ok is
 // false when the window holds too few events to judge.
-func (e *Engine) values(r Rule, cur Sample) (map[string]float64, int64, bool) {
+func (e *Engine) values(r Rule, cur copydesk.HealthSample) (map[string]float64, int64, bool) {
 	switch r.Signal {
 	case SignalQueueDepth:
 		if cur.QueueDepth < 0 {
@@ -542,7 +542,7 @@ func increase(base, cur int64) int64 {
 // base returns the baseline of a window starting at from: the newest
 // sample taken at or before from, or the oldest kept when the history is
 // shorter than the window. Called with e.mu held and samples non-empty.
-func (e *Engine) base(from time.Time) Sample {
+func (e *Engine) base(from time.Time) copydesk.HealthSample {
 	b := e.samples[0]
 	for _, s := range e.samples {
 		if s.At.After(from) {

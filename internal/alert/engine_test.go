@@ -55,10 +55,10 @@ const (
 // workload keeps cumulative counters and builds samples where exactly one
 // signal is at the level asked for and every other is healthy.
 type workload struct {
-	s alert.Sample
+	s copydesk.HealthSample
 }
 
-func (w *workload) sample(sig alert.Signal, l level) alert.Sample {
+func (w *workload) sample(sig alert.Signal, l level) copydesk.HealthSample {
 	pick := func(s alert.Signal, g, wv, c float64) float64 {
 		if s != sig {
 			return g
@@ -74,15 +74,15 @@ func (w *workload) sample(sig alert.Signal, l level) alert.Sample {
 	w.s.Requests += 100
 	w.s.RequestSeconds += 100 * pick(alert.SignalMeanResponse, 0.1, 0.7, 2)
 	w.s.QueueDepth = int(pick(alert.SignalQueueDepth, 10, 700, 1500))
-	w.s.Budgets = []alert.Budget{{CustomerID: "acme", Limit: 1_000_000, Spent: copydesk.Micros(pick(alert.SignalBudgetUse, 500_000, 950_000, 1_000_000))}}
+	w.s.Budgets = []copydesk.BudgetUse{{CustomerID: "acme", Limit: 1_000_000, Spent: copydesk.Micros(pick(alert.SignalBudgetUse, 500_000, 950_000, 1_000_000))}}
 	rl := int64(0)
 	if len(w.s.Endpoints) > 0 {
 		rl = w.s.Endpoints[0].RateLimited
 	}
-	w.s.Endpoints = []alert.Endpoint{{Name: "openai-main", Down: pick(alert.SignalEndpointDown, 0, 0, 1) == 1, RateLimited: rl + int64(pick(alert.SignalEndpointRateLimited, 0, 0, 3))}}
+	w.s.Endpoints = []copydesk.EndpointHealth{{Name: "openai-main", Down: pick(alert.SignalEndpointDown, 0, 0, 1) == 1, RateLimited: rl + int64(pick(alert.SignalEndpointRateLimited, 0, 0, 3))}}
 	s := w.s
-	s.Budgets = append([]alert.Budget(nil), s.Budgets...)
-	s.Endpoints = append([]alert.Endpoint(nil), s.Endpoints...)
+	s.Budgets = append([]copydesk.BudgetUse(nil), s.Budgets...)
+	s.Endpoints = append([]copydesk.EndpointHealth(nil), s.Endpoints...)
 	return s
 }
 
@@ -153,7 +153,7 @@ func TestHysteresis(t *testing.T) {
 	clock := NewClock(t0)
 	rule := alert.Rule{Name: "hits", Signal: alert.SignalCacheHitRate, Below: true, Critical: alert.Threshold(0.80), Warning: alert.Threshold(0.90), Hysteresis: 0.02, Window: time.Minute}
 	e := MustEngine(t, alert.Config{Clock: clock, Rules: []alert.Rule{rule}, CoolDown: time.Minute})
-	var s alert.Sample
+	var s copydesk.HealthSample
 	e.Observe(s) // the baseline: a rate needs two samples
 	feed := func(saved int64) {
 		clock.Add(time.Hour) // past window and cool-down
@@ -189,20 +189,20 @@ func TestMinEventsKeepsState(t *testing.T) {
 	clock := NewClock(t0)
 	rule := alert.Rule{Name: "errors", Signal: alert.SignalProviderErrorRate, Critical: alert.Threshold(0.05), MinEvents: 20, Window: time.Minute}
 	e := MustEngine(t, alert.Config{Clock: clock, Rules: []alert.Rule{rule}})
-	e.Observe(alert.Sample{})
+	e.Observe(copydesk.HealthSample{})
 	clock.Add(time.Minute)
-	e.Observe(alert.Sample{ProviderAttempts: 10, ProviderErrors: 5}) // 50 % of 10: too few to judge
+	e.Observe(copydesk.HealthSample{ProviderAttempts: 10, ProviderErrors: 5}) // 50 % of 10: too few to judge
 	if n := len(e.Recent(0)); n != 0 {
 		t.Fatalf("with 10 attempts: got %d alerts, want 0", n)
 	}
 	clock.Add(time.Minute)
-	e.Observe(alert.Sample{ProviderAttempts: 40, ProviderErrors: 10})
+	e.Observe(copydesk.HealthSample{ProviderAttempts: 40, ProviderErrors: 10})
 	if n := len(e.Recent(0)); n != 1 {
 		t.Fatalf("with 30 attempts, 5 failed: got %d alerts, want 1", n)
 	}
 	// A restart resets the counters: the increase is the new value.
 	clock.Add(time.Hour)
-	e.Observe(alert.Sample{ProviderAttempts: 100, ProviderErrors: 0})
+	e.Observe(copydesk.HealthSample{ProviderAttempts: 100, ProviderErrors: 0})
 	if a := e.Recent(1)[0]; a.State != alert.StateResolved {
 		t.Errorf("after a counter reset with no errors: got %s, want resolved", a.State)
 	}
@@ -212,7 +212,7 @@ func TestSubjects(t *testing.T) {
 	t.Parallel()
 	clock := NewClock(t0)
 	e := MustEngine(t, alert.Config{Clock: clock, CoolDown: time.Minute})
-	e.Observe(alert.Sample{QueueDepth: -1, Budgets: []alert.Budget{
+	e.Observe(copydesk.HealthSample{QueueDepth: -1, Budgets: []copydesk.BudgetUse{
 		{CustomerID: "a", Spent: 95, Limit: 100},
 		{CustomerID: "b", Spent: 120, Limit: 100},
 		{CustomerID: "c", Spent: 10, Limit: 100},
@@ -224,7 +224,7 @@ func TestSubjects(t *testing.T) {
 	}
 	// A customer that disappears from the samples resolves after the cool-down.
 	clock.Add(time.Hour)
-	e.Observe(alert.Sample{QueueDepth: -1, Budgets: []alert.Budget{{CustomerID: "a", Spent: 95, Limit: 100}}})
+	e.Observe(copydesk.HealthSample{QueueDepth: -1, Budgets: []copydesk.BudgetUse{{CustomerID: "a", Spent: 95, Limit: 100}}})
 	if act := e.Active(); len(act) != 1 || act[0].Subject != "a" {
 		t.Errorf("Active after b left: got %+v, want only a", act)
 	}

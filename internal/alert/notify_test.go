@@ -84,7 +84,7 @@ func TestWebhookPayloads(t *testing.T) {
 		&alert.Webhook{Name: "ops", URL: jsonURL},
 		alert.LogNotifier{Logger: slog.New(slog.NewJSONHandler(&logs, nil))},
 	}})
-	e.Observe(alert.Sample{QueueDepth: 1500})
+	e.Observe(copydesk.HealthSample{QueueDepth: 1500})
 
 	s := receive(t, slack)
 	text, _ := s["text"].(string)
@@ -181,7 +181,7 @@ func TestDeliveryNeverBlocks(t *testing.T) {
 	// dropped, and the UI list has them all.
 	for _, q := range []int{1500, 10, 1500, 10} {
 		clock.Add(time.Hour)
-		e.Observe(alert.Sample{QueueDepth: q})
+		e.Observe(copydesk.HealthSample{QueueDepth: q})
 	}
 	if n := len(e.Recent(0)); n != 4 {
 		t.Errorf("Recent: got %d, want 4", n)
@@ -193,7 +193,7 @@ func TestDeliveryNeverBlocks(t *testing.T) {
 	}
 	// After Stop nothing is delivered.
 	clock.Add(time.Hour)
-	e.Observe(alert.Sample{QueueDepth: 1500})
+	e.Observe(copydesk.HealthSample{QueueDepth: 1500})
 	if n := bn.calls.Load(); n != 1 {
 		t.Errorf("deliveries after Stop: got %d, want 1", n)
 	}
@@ -205,7 +205,7 @@ func TestRecentKeepsNewest(t *testing.T) {
 	e := MustEngine(t, alert.Config{Clock: clock, Keep: 3, CoolDown: time.Minute})
 	for i := range 5 {
 		clock.Add(time.Hour)
-		e.Observe(alert.Sample{QueueDepth: []int{1500, 10}[i%2]})
+		e.Observe(copydesk.HealthSample{QueueDepth: []int{1500, 10}[i%2]})
 	}
 	got := e.Recent(0)
 	if len(got) != 3 || got[0].State != alert.StateFiring || !got[0].At.Equal(t0.Add(5*time.Hour)) {
@@ -230,8 +230,10 @@ func TestStartLoop(t *testing.T) {
 	t.Parallel()
 	url, bodies, _ := MustReceiver(t)
 	e := MustEngine(t, alert.Config{
-		Interval:  time.Millisecond,
-		Source:    func(context.Context) (alert.Sample, error) { return alert.Sample{QueueDepth: 2000}, nil },
+		Interval: time.Millisecond,
+		Source: func(context.Context) (copydesk.HealthSample, error) {
+			return copydesk.HealthSample{QueueDepth: 2000}, nil
+		},
 		Notifiers: []alert.Notifier{&alert.Webhook{URL: url}},
 	})
 	ctx, cancel := context.WithCancel(context.Background())

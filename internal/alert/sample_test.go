@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/copydesk/copydesk/internal/alert"
+	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
 // TestMinimumSample: a fresh install's light use (a cold cache, few work
@@ -25,7 +26,7 @@ func TestMinimumSample(t *testing.T) {
 			t.Parallel()
 			clock := NewClock(t0)
 			e := MustEngine(t, alert.Config{Clock: clock})
-			var s alert.Sample
+			var s copydesk.HealthSample
 			for range 20 { // minutes
 				for range 4 { // a sample every 15 s
 					clock.Add(15 * time.Second)

@@ -40,9 +40,17 @@
 //
 // # Figures
 //
-// [Cache.Stats] returns a [Snapshot] per tier and layer: hits, misses, hit
-// rate, entries, bytes, evictions, provider calls, calls saved and cost saved.
-// It is a plain struct for the metrics code to read.
+// [Cache.Stats] returns a copydesk.CacheStats per tier and layer: hits,
+// misses, hit rate, entries, bytes, evictions, provider calls, calls saved
+// and cost saved. It is a plain domain struct, so that the metrics code
+// reads it without importing this package.
+//
+// # Outages of a shared L2
+//
+// A [FallbackStore] in front of a shared L2 (Redis) makes an outage of it a
+// miss: reads miss and writes are skipped for a cooldown, counted and
+// warned about once a minute, while L1, the durable store and the provider
+// serve on.
 //
 // Values handed out by the cache are shared between callers and must be
 // treated as read-only.

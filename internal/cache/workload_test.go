@@ -181,7 +181,7 @@ func (m *ideal) see(key string, now time.Time, ttl time.Duration) {
 }
 
 type workloadResult struct {
-	stats     cache.Snapshot
+	stats     copydesk.CacheStats
 	provider  *wlProvider
 	unique    int64
 	requested int64 // tokens asked for without any cache

@@ -43,11 +43,11 @@ func BenchmarkObserveProviderCall(b *testing.B) {
 
 // BenchmarkScrape is one GET /metrics after a varied workload.
 func BenchmarkScrape(b *testing.B) {
-	snap := cache.Snapshot{}
+	snap := copydesk.CacheStats{}
 	for _, t := range cache.Tiers {
-		snap.Tiers = append(snap.Tiers, cache.TierStats{Tier: t, L1: cache.LayerStats{Hits: 5, Misses: 5}})
+		snap.Tiers = append(snap.Tiers, copydesk.CacheTierStats{Tier: t, L1: copydesk.CacheLayerStats{Hits: 5, Misses: 5}})
 	}
-	m := MustNew(b, metrics.Config{CacheStats: func(context.Context) cache.Snapshot { return snap }})
+	m := MustNew(b, metrics.Config{CacheStats: func(context.Context) copydesk.CacheStats { return snap }})
 	for i, route := range []string{"POST /v1/analyses", "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/events", "POST /v1/generations"} {
 		for s := range 5 {
 			m.ObserveHTTP(route, 100*(s+1), time.Duration(i+1)*time.Millisecond)

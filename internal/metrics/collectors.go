@@ -4,8 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/cache"
-	"github.com/copydesk/copydesk/internal/router"
+	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -22,15 +21,15 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName(Namespace, "", name), help, labels, nil)
 }
 
-// cacheCollector turns a cache.Snapshot into figures on each scrape.
+// cacheCollector turns a copydesk.CacheStats into figures on each scrape.
 type cacheCollector struct {
-	stats                                  func(ctx context.Context) cache.Snapshot
+	stats                                  func(ctx context.Context) copydesk.CacheStats
 	lookups, requests, calls               *prometheus.Desc
 	entries, bytes, evictions, expirations *prometheus.Desc
 	saved, spent                           *prometheus.Desc
 }
 
-func newCacheCollector(stats func(ctx context.Context) cache.Snapshot) *cacheCollector {
+func newCacheCollector(stats func(ctx context.Context) copydesk.CacheStats) *cacheCollector {
 	return &cacheCollector{
 		stats:       stats,
 		lookups:     desc("cache_lookups_total", "Cache layer lookups by tier, layer (l1, l2) and result (hit, miss).", "tier", "layer", "result"),
@@ -64,7 +63,7 @@ func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
 		tier := string(ts.Tier)
 		for _, l := range []struct {
 			name  string
-			stats cache.LayerStats
+			stats copydesk.CacheLayerStats
 		}{{"l1", ts.L1}, {"l2", ts.L2}} {
 			counter(c.lookups, l.stats.Hits, tier, l.name, "hit")
 			counter(c.lookups, l.stats.Misses, tier, l.name, "miss")
@@ -133,7 +132,7 @@ var (
 
 // routerCollector reports the router's endpoints.
 type routerCollector struct {
-	stats func() []router.EndpointStats
+	stats func() []copydesk.EndpointStats
 }
 
 // Describe implements prometheus.Collector.
@@ -152,11 +151,11 @@ func (c *routerCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(inflightDesc, float64(ep.InFlight), ep.Name, ep.Provider, ep.Model)
 		gauge(queuedDesc, float64(ep.Queued), ep.Name, ep.Provider, ep.Model)
 		gauge(loadDesc, ep.Load, ep.Name, ep.Provider, ep.Model)
-		states := map[string]int{router.BreakerClosed: 0, router.BreakerOpen: 0, router.BreakerHalfOpen: 0, "dead": len(ep.DeadKeys)}
+		states := map[string]int{copydesk.BreakerClosed: 0, copydesk.BreakerOpen: 0, copydesk.BreakerHalfOpen: 0, "dead": len(ep.DeadKeys)}
 		for _, b := range ep.Breakers {
 			states[b]++
 		}
-		for _, st := range []string{router.BreakerClosed, router.BreakerOpen, router.BreakerHalfOpen, "dead"} {
+		for _, st := range []string{copydesk.BreakerClosed, copydesk.BreakerOpen, copydesk.BreakerHalfOpen, "dead"} {
 			gauge(keysDesc, float64(states[st]), ep.Name, st)
 		}
 		up := 1.0
@@ -179,7 +178,7 @@ func newRedisCollector(state func(ctx context.Context) RedisState) *redisCollect
 	return &redisCollector{
 		state:     state,
 		up:        desc("redis_up", "1 while Redis (shared cache, claims, rate and provider limits) answers this instance, 0 while it serves without it (degraded)."),
-		fallbacks: desc("redis_fallbacks_total", "Decisions this instance made alone because Redis failed, by component (ratelimit, provider_limits).", "component"),
+		fallbacks: desc("redis_fallbacks_total", "Decisions this instance made alone because Redis failed, by component (ratelimit, provider_limits, cache: reads that missed and writes skipped).", "component"),
 	}
 }
 

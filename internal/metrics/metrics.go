@@ -20,10 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/alert"
-	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
-	"github.com/copydesk/copydesk/internal/router"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -60,13 +57,13 @@ type Config struct {
 	// other customers are counted as "other". At most MaxCustomers.
 	Customers []string
 	// CacheStats returns the cache's figures; called on each scrape.
-	CacheStats func(ctx context.Context) cache.Snapshot
+	CacheStats func(ctx context.Context) copydesk.CacheStats
 	// QueueDepth returns the open jobs by priority and state; called on
 	// each scrape and for AlertSample. An error is counted in
 	// copydesk_scrape_errors_total and the depth left out.
 	QueueDepth func(ctx context.Context) ([]QueueDepth, error)
 	// RouterStats returns the endpoints' state (router.(*Router).Stats).
-	RouterStats func() []router.EndpointStats
+	RouterStats func() []copydesk.EndpointStats
 	// StreamRoutes lists the route patterns of long-lived streams (SSE,
 	// e.g. "GET /v1/jobs/{id}/events"). ObserveHTTP records their
 	// durations in copydesk_sse_stream_duration_seconds instead of the
@@ -155,7 +152,7 @@ type Metrics struct {
 	attemptErrors atomic.Int64
 	mu            sync.Mutex
 	rateLimited   map[string]int64 // by endpoint
-	budgets       map[string]alert.Budget
+	budgets       map[string]copydesk.BudgetUse
 }
 
 // New returns Metrics registered on a new registry.
@@ -169,7 +166,7 @@ func New(cfg Config) (*Metrics, error) {
 		reg:         prometheus.NewRegistry(),
 		customers:   make(map[string]bool, len(cfg.Customers)),
 		rateLimited: make(map[string]int64),
-		budgets:     make(map[string]alert.Budget),
+		budgets:     make(map[string]copydesk.BudgetUse),
 	}
 	for _, id := range cfg.Customers {
 		m.customers[id] = true
@@ -236,9 +233,9 @@ func New(cfg Config) (*Metrics, error) {
 // their family name (without _bucket, _sum, _count).
 func Names() []string {
 	m, _ := New(Config{
-		CacheStats:  func(context.Context) cache.Snapshot { return cache.Snapshot{} },
+		CacheStats:  func(context.Context) copydesk.CacheStats { return copydesk.CacheStats{} },
 		QueueDepth:  func(context.Context) ([]QueueDepth, error) { return nil, nil },
-		RouterStats: func() []router.EndpointStats { return nil },
+		RouterStats: func() []copydesk.EndpointStats { return nil },
 		Redis:       func(context.Context) RedisState { return RedisState{} },
 	})
 	return slices.Clone(m.names)
@@ -450,7 +447,7 @@ func (m *Metrics) ObserveDone(kind string, status copydesk.JobStatus, d time.Dur
 func (m *Metrics) SetBudget(customerID string, spent, limit copydesk.Micros) {
 	m.mu.Lock()
 	if limit > 0 {
-		m.budgets[customerID] = alert.Budget{CustomerID: customerID, Spent: spent, Limit: limit}
+		m.budgets[customerID] = copydesk.BudgetUse{CustomerID: customerID, Spent: spent, Limit: limit}
 	} else {
 		delete(m.budgets, customerID)
 	}
@@ -470,8 +467,8 @@ func (m *Metrics) SetBudget(customerID string, spent, limit copydesk.Micros) {
 // AlertSample reads the figures the alert rules watch: the HTTP, provider
 // and cache tallies since start, the queue depth now, every customer's
 // budget and every endpoint's health. It is the Source of an alert.Engine.
-func (m *Metrics) AlertSample(ctx context.Context) (alert.Sample, error) {
-	s := alert.Sample{
+func (m *Metrics) AlertSample(ctx context.Context) (copydesk.HealthSample, error) {
+	s := copydesk.HealthSample{
 		Requests:         m.requests.Load(),
 		RequestSeconds:   time.Duration(m.requestNanos.Load()).Seconds(),
 		ProviderAttempts: m.attempts.Load(),
@@ -499,21 +496,21 @@ func (m *Metrics) AlertSample(ctx context.Context) (alert.Sample, error) {
 		rl[k] = v
 	}
 	m.mu.Unlock()
-	slices.SortFunc(s.Budgets, func(a, b alert.Budget) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
+	slices.SortFunc(s.Budgets, func(a, b copydesk.BudgetUse) int { return cmp.Compare(a.CustomerID, b.CustomerID) })
 	if m.cfg.RouterStats != nil {
 		for _, ep := range m.cfg.RouterStats() {
-			s.Endpoints = append(s.Endpoints, alert.Endpoint{Name: ep.Name, Down: endpointDown(ep), RateLimited: rl[ep.Name]})
+			s.Endpoints = append(s.Endpoints, copydesk.EndpointHealth{Name: ep.Name, Down: endpointDown(ep), RateLimited: rl[ep.Name]})
 			delete(rl, ep.Name)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(rl)) {
-		s.Endpoints = append(s.Endpoints, alert.Endpoint{Name: name, RateLimited: rl[name]})
+		s.Endpoints = append(s.Endpoints, copydesk.EndpointHealth{Name: name, RateLimited: rl[name]})
 	}
 	return s, nil
 }
 
 // endpointDown reports whether no key of the endpoint can take a call.
-func endpointDown(ep router.EndpointStats) bool {
+func endpointDown(ep copydesk.EndpointStats) bool {
 	if len(ep.Breakers) == 0 {
 		return false
 	}
@@ -522,7 +519,7 @@ func endpointDown(ep router.EndpointStats) bool {
 		dead[k] = true
 	}
 	for k, b := range ep.Breakers {
-		if b != router.BreakerOpen && !dead[k] {
+		if b != copydesk.BreakerOpen && !dead[k] {
 			return false
 		}
 	}

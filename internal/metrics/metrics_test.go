@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/metrics"
-	"github.com/copydesk/copydesk/internal/router"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -90,13 +88,13 @@ func MustNew(tb testing.TB, cfg metrics.Config) *metrics.Metrics {
 
 func TestScriptedWorkload(t *testing.T) {
 	t.Parallel()
-	snap := cache.Snapshot{Tiers: []cache.TierStats{
+	snap := copydesk.CacheStats{Tiers: []copydesk.CacheTierStats{
 		{Tier: copydesk.TierPermanent, Requests: 10, Computed: 3, ProviderCalls: 3, CostSaved: 7000, CostSpent: 3000,
-			L1: cache.LayerStats{Hits: 5, Misses: 5, UsageKnown: true, Entries: 8, Bytes: 4096},
-			L2: cache.LayerStats{Hits: 2, Misses: 3}},
-		{Tier: copydesk.TierRealtime, Requests: 1, Failures: 1, L1: cache.LayerStats{Misses: 1}},
+			L1: copydesk.CacheLayerStats{Hits: 5, Misses: 5, UsageKnown: true, Entries: 8, Bytes: 4096},
+			L2: copydesk.CacheLayerStats{Hits: 2, Misses: 3}},
+		{Tier: copydesk.TierRealtime, Requests: 1, Failures: 1, L1: copydesk.CacheLayerStats{Misses: 1}},
 	}}
-	snap.Total = cache.TierStats{CallsSaved: 7, Computed: 3}
+	snap.Total = copydesk.CacheTierStats{CallsSaved: 7, Computed: 3}
 	queue := []metrics.QueueDepth{
 		{Priority: copydesk.PriorityCritical, State: "available", Count: 4},
 		{Priority: copydesk.PriorityLow, State: "running", Count: 2},
@@ -105,10 +103,10 @@ func TestScriptedWorkload(t *testing.T) {
 	m := MustNew(t, metrics.Config{
 		Customers:    []string{"acme"},
 		StreamRoutes: []string{"GET /v1/jobs/{id}/events"},
-		CacheStats:   func(context.Context) cache.Snapshot { return snap },
+		CacheStats:   func(context.Context) copydesk.CacheStats { return snap },
 		QueueDepth:   func(context.Context) ([]metrics.QueueDepth, error) { return queue, nil },
-		RouterStats: func() []router.EndpointStats {
-			return []router.EndpointStats{
+		RouterStats: func() []copydesk.EndpointStats {
+			return []copydesk.EndpointStats{
 				{Name: "oa", Provider: "openai", Model: "gpt", InFlight: 2, Load: 0.5, Breakers: []string{"closed", "open"}},
 				{Name: "an", Provider: "anthropic", Model: "claude", Breakers: []string{"open"}},
 			}

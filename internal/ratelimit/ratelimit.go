@@ -14,10 +14,11 @@
 // RateLimit-Remaining, RateLimit-Reset); the http package sets them.
 //
 // Service is what the http package asks. The Limiter keeps its buckets in
-// the process (the embedded mode); in the scale-out mode redis.RateLimiter
-// keeps them in Redis, shared by every instance, and uses a Limiter for its
-// rates (BucketsFor, LoginBucket, Need, Decide) and as its fallback when
-// Redis fails.
+// the process (the embedded mode). In the scale-out mode NewShared builds
+// the chain: Shared decides on buckets kept in a BucketStore
+// (redis.RateBuckets), shared by every instance, at a Limiter's rates
+// (BucketsFor, LoginBucket, Need, Decide); a Fallback lets this instance's
+// own Limiter decide while the store fails.
 package ratelimit
 
 import (
@@ -132,10 +133,10 @@ func (c Config) validate() error {
 const Unit = int64(time.Minute)
 
 // Service admits or refuses requests: the rate limiter the http package
-// asks. *Limiter keeps its buckets in this process (the embedded mode);
-// redis.RateLimiter shares them across instances (the scale-out mode). Both
-// answer the same Decision for the same state, so the headers and errors
-// are identical.
+// asks. *Limiter keeps its buckets in this process (the embedded mode); the
+// Fallback that NewShared builds shares them across instances (the
+// scale-out mode). Both answer the same Decision for the same state, so the
+// headers and errors are identical.
 type Service interface {
 	// Allow takes a token from p's buckets (its API key's when the key has
 	// a rate limit of its own, its user's and its customer's) if the
@@ -151,9 +152,8 @@ type Service interface {
 
 var _ Service = (*Limiter)(nil)
 
-// Bucket names one token bucket a decision checks, for implementations of
-// Service that keep buckets elsewhere (Redis): see BucketsFor, LoginBucket
-// and Decide.
+// Bucket names one token bucket a decision checks, for a BucketStore that
+// keeps buckets elsewhere (Redis): see BucketsFor, LoginBucket and Decide.
 type Bucket struct {
 	Scope string // "key", "user", "customer" or "login"
 	Key   string // the API key's ID, the user ID, the customer ID or the login key

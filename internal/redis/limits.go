@@ -21,6 +21,10 @@ import (
 // the slots of an instance that died are free again within a lease.
 const LeaseDefault = 30 * time.Second
 
+// WarnIntervalDefault is the default least time between two warnings of
+// failures (ProviderLimitsOptions.WarnInterval).
+const WarnIntervalDefault = time.Minute
+
 // ProviderLimitsOptions configures ProviderLimits.
 type ProviderLimitsOptions struct {
 	// Logger receives the warnings when Redis fails and each instance

@@ -1,13 +1,7 @@
 package redis
 
 import (
-	"cmp"
 	"context"
-	"errors"
-	"log/slog"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -15,42 +9,15 @@ import (
 	"github.com/copydesk/copydesk/internal/ratelimit"
 )
 
-// Defaults of RateLimiterOptions.
-const (
-	FallbackCooldownDefault = time.Second
-	WarnIntervalDefault     = time.Minute
-)
-
-// RateLimiterOptions configures a RateLimiter.
-type RateLimiterOptions struct {
-	// Clock, when set, is the time of the buckets, sent with each decision:
-	// for tests, which move time by hand. Default nil: the Redis server's
-	// TIME, read inside the script, so that every instance refills the
-	// buckets by one clock whatever its own clock says.
-	Clock copydesk.Clock
-	// Logger receives the warnings when Redis fails and the fallback
-	// decides. Default: discard.
-	Logger *slog.Logger
-	// FallbackCooldown is how long after a failure of Redis the decisions
-	// go straight to the fallback without trying Redis, so that an outage
-	// costs one timeout per cooldown, not one per request. Default
-	// FallbackCooldownDefault.
-	FallbackCooldown time.Duration
-	// WarnInterval is the least time between two warnings of failures;
-	// the ones in between are counted in the next. Default
-	// WarnIntervalDefault.
-	WarnInterval time.Duration
-}
-
-// RateLimiter is a ratelimit.Service whose buckets live in Redis, shared by
-// every instance on the database: N instances allow the configured rate in
-// total, not N times it. Its rates and the decisions' fields come from a
-// ratelimit.Limiter (BucketsFor, Need, Decide), so that its answers, headers
-// and errors are those of the in-process limiter for the same state.
+// RateBuckets is a ratelimit.BucketStore whose buckets live in Redis,
+// shared by every instance on the database: N instances allow the
+// configured rate in total, not N times it. It only keeps the levels: the
+// rates and decisions are ratelimit.Shared's, and what to do while Redis
+// fails is ratelimit.Fallback's (ratelimit.NewShared builds both).
 //
-// Each decision is one Lua script: both of a request's buckets (user and
+// Each take is one Lua script: all of a request's buckets (key, user and
 // customer) are refilled, checked and taken atomically, so that a refusal by
-// one takes nothing from the other. Levels are integers: tokens and a
+// one takes nothing from the others. Levels are integers: tokens and a
 // remainder below one token in ratelimit.Unit (Lua numbers are doubles,
 // exact only below 2^53), and time as seconds and nanoseconds. A bucket's
 // key expires when it would be full again, so that idle buckets vanish:
@@ -63,156 +30,68 @@ type RateLimiterOptions struct {
 // each a hash of t (tokens), f (remainder in units), s and n (when it was
 // refilled: Unix seconds and nanoseconds), r and b (the rate it was refilled
 // at: per minute and burst).
-//
-// When Redis fails (unreachable, closed, a script error), the decision falls
-// back to the in-process limiter of this instance: an outage of the cache
-// does not become an outage of the API, and each instance then limits on
-// its own (N instances allow up to N times the rate until Redis is back).
-// Each fallback is counted (Fallbacks), and a warning is logged at most
-// once per WarnInterval.
-type RateLimiter struct {
-	client   *goredis.Client
-	prefix   string
-	fallback *ratelimit.Limiter
-	clock    copydesk.Clock // nil: Redis TIME
-	logger   *slog.Logger
-	cooldown time.Duration
-	warnGap  time.Duration
-
-	fallbacks atomic.Uint64
-	downUntil atomic.Int64 // Unix ns, by the system clock: skip Redis until then
-
-	mu         sync.Mutex
-	lastWarn   time.Time
-	unreported uint64
+type RateBuckets struct {
+	client *goredis.Client
+	prefix string
+	clock  copydesk.Clock // nil: Redis TIME
 }
 
-var _ ratelimit.Service = (*RateLimiter)(nil)
+var _ ratelimit.BucketStore = (*RateBuckets)(nil)
 
-// NewRateLimiter returns a RateLimiter on c's Redis database and key prefix,
-// with the rates of fallback, which also decides when Redis fails.
-func NewRateLimiter(c *Cache, fallback *ratelimit.Limiter, opts RateLimiterOptions) *RateLimiter {
-	return &RateLimiter{
-		client:   c.client,
-		prefix:   c.prefix,
-		fallback: fallback,
-		clock:    opts.Clock,
-		logger:   cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
-		cooldown: cmp.Or(opts.FallbackCooldown, FallbackCooldownDefault),
-		warnGap:  cmp.Or(opts.WarnInterval, WarnIntervalDefault),
-	}
+// NewRateBuckets returns the rate-limit buckets on c's Redis database and
+// key prefix. clock, when set, is the time of the buckets, sent with each
+// take: for tests, which move time by hand. With a nil clock the buckets
+// run on the Redis server's TIME, read inside the script, so that every
+// instance refills them by one clock whatever its own clock says.
+func NewRateBuckets(c *Cache, clock copydesk.Clock) *RateBuckets {
+	return &RateBuckets{client: c.client, prefix: c.prefix, clock: clock}
 }
 
-// Allow takes a token from p's user and customer buckets in Redis if the
-// request, at priority prio, fits both, and says so. When Redis fails, the
-// in-process fallback decides.
-func (l *RateLimiter) Allow(ctx context.Context, p copydesk.Principal, prio copydesk.Priority) ratelimit.Decision {
-	bs := l.fallback.BucketsFor(p)
-	if len(bs) == 0 {
-		return ratelimit.Decision{Allowed: true}
-	}
-	d, err := l.take(ctx, bs, prio)
-	if err != nil {
-		l.failed(ctx, err)
-		return l.fallback.Allow(ctx, p, prio)
-	}
-	return d
-}
-
-// AllowLogin takes a token from the login bucket of key in Redis and says
-// whether the attempt may go ahead. When Redis fails, the in-process
-// fallback decides.
-func (l *RateLimiter) AllowLogin(ctx context.Context, key string) ratelimit.Decision {
-	b, ok := l.fallback.LoginBucket(key)
-	if !ok {
-		return ratelimit.Decision{Allowed: true}
-	}
-	d, err := l.take(ctx, []ratelimit.Bucket{b}, copydesk.PriorityHigh)
-	if err != nil {
-		l.failed(ctx, err)
-		return l.fallback.AllowLogin(ctx, key)
-	}
-	return d
-}
-
-// Fallbacks returns how many decisions the in-process fallback made because
-// Redis failed (a counter for metrics).
-func (l *RateLimiter) Fallbacks() uint64 { return l.fallbacks.Load() }
-
-// errSkipped says Redis was not tried: a failure is recent.
-var errSkipped = copydesk.Errorf(copydesk.EUNAVAILABLE, "redis failed less than the fallback cooldown ago")
-
-func (l *RateLimiter) key(b ratelimit.Bucket) string {
+func (r *RateBuckets) key(b ratelimit.Bucket) string {
 	switch b.Scope {
 	case "key":
-		return l.prefix + "rl:k:" + b.Key
+		return r.prefix + "rl:k:" + b.Key
 	case "customer":
-		return l.prefix + "rl:c:" + b.Key
+		return r.prefix + "rl:c:" + b.Key
 	case "login":
-		return l.prefix + "rl:l:" + b.Key
+		return r.prefix + "rl:l:" + b.Key
 	}
-	return l.prefix + "rl:u:" + b.Key
+	return r.prefix + "rl:u:" + b.Key
 }
 
-// take runs the script for bs and decides from the levels it returns.
-func (l *RateLimiter) take(ctx context.Context, bs []ratelimit.Bucket, prio copydesk.Priority) (ratelimit.Decision, error) {
-	if time.Now().UnixNano() < l.downUntil.Load() {
-		return ratelimit.Decision{}, errSkipped
+// TakeBuckets refills bs in Redis, sets their Units to the levels before
+// the take, and takes a token from each if every one holds its need, in one
+// script. Returns EUNAVAILABLE if Redis cannot be reached, EINTERNAL for an
+// answer of the wrong shape.
+func (r *RateBuckets) TakeBuckets(ctx context.Context, bs []ratelimit.Bucket, needs []int64) (bool, error) {
+	if len(needs) != len(bs) {
+		return false, copydesk.Errorf(copydesk.EINTERNAL, "redis rate limit: %d needs for %d buckets", len(needs), len(bs))
 	}
 	keys := make([]string, len(bs))
 	args := make([]any, 2, 2+5*len(bs))
 	args[0], args[1] = "", ""
-	if l.clock != nil {
-		now := l.clock.Now()
+	if r.clock != nil {
+		now := r.clock.Now()
 		args[0], args[1] = now.Unix(), now.Nanosecond()
 	}
 	for i, b := range bs {
-		keys[i] = l.key(b)
-		need := l.fallback.Need(b, prio)
+		keys[i] = r.key(b)
 		// The key lives until the bucket is full again after this take:
 		// Burst tokens at PerMinute, rounded up, plus a second.
 		ttl := (int64(b.Rate.Burst)*60_000+int64(b.Rate.PerMinute)-1)/int64(b.Rate.PerMinute) + 1000
-		args = append(args, b.Rate.Burst, b.Rate.PerMinute, need/ratelimit.Unit, need%ratelimit.Unit, ttl)
+		args = append(args, b.Rate.Burst, b.Rate.PerMinute, needs[i]/ratelimit.Unit, needs[i]%ratelimit.Unit, ttl)
 	}
-	res, err := takeScript.Run(ctx, l.client, keys, args...).Int64Slice()
+	res, err := takeScript.Run(ctx, r.client, keys, args...).Int64Slice()
 	if err != nil {
-		return ratelimit.Decision{}, translate(err)
+		return false, translate(err)
 	}
 	if len(res) != 1+2*len(bs) {
-		return ratelimit.Decision{}, copydesk.Errorf(copydesk.EINTERNAL, "redis rate limit script: got %d values, want %d", len(res), 1+2*len(bs))
+		return false, copydesk.Errorf(copydesk.EINTERNAL, "redis rate limit script: got %d values, want %d", len(res), 1+2*len(bs))
 	}
 	for i := range bs {
 		bs[i].Units = res[1+2*i]*ratelimit.Unit + res[2+2*i]
 	}
-	d := l.fallback.Decide(bs, prio)
-	if d.Allowed != (res[0] == 1) { // the script and Decide check the same integers
-		return ratelimit.Decision{}, copydesk.Errorf(copydesk.EINTERNAL, "redis rate limit script: allowed %d but the levels say %t", res[0], d.Allowed)
-	}
-	return d, nil
-}
-
-// failed counts a fallback, starts the cooldown and warns, at most once per
-// WarnInterval. A decision cut short by its own request's cancellation (a
-// client that went away) says nothing about Redis: it starts no cooldown.
-func (l *RateLimiter) failed(ctx context.Context, err error) {
-	l.fallbacks.Add(1)
-	if err == errSkipped || errors.Is(err, errBroken) || ctx.Err() != nil {
-		return
-	}
-	now := time.Now()
-	l.downUntil.Store(now.Add(l.cooldown).UnixNano())
-	l.mu.Lock()
-	l.unreported++
-	if now.Sub(l.lastWarn) < l.warnGap {
-		l.mu.Unlock()
-		return
-	}
-	n := l.unreported
-	l.lastWarn, l.unreported = now, 0
-	l.mu.Unlock()
-	l.logger.Warn("redis rate limiter failed; this instance limits on its own until Redis answers",
-		"error", copydesk.ErrorMessage(err), "code", copydesk.ErrorCode(err),
-		"failures_since_last_warning", n, "fallbacks_total", l.fallbacks.Load())
+	return res[0] == 1, nil
 }
 
 // takeScript refills, checks and takes the buckets of one decision.

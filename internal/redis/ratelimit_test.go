@@ -20,15 +20,16 @@ import (
 	"github.com/copydesk/copydesk/internal/storetest"
 )
 
-// MustRateLimiter returns a RateLimiter for cfg on c, with an in-process
-// fallback on clock; a nil clock uses Redis's TIME.
-func MustRateLimiter(tb testing.TB, c *redis.Cache, cfg ratelimit.Config, clock copydesk.Clock, logger *slog.Logger) *redis.RateLimiter {
+// MustRateLimiter returns the scale-out mode's rate limiter for cfg: its
+// buckets in Redis on c, with an in-process fallback on clock; a nil clock
+// uses Redis's TIME.
+func MustRateLimiter(tb testing.TB, c *redis.Cache, cfg ratelimit.Config, clock copydesk.Clock, logger *slog.Logger) *ratelimit.Fallback {
 	tb.Helper()
-	fb, err := ratelimit.New(cfg, clock)
+	local, err := ratelimit.New(cfg, clock)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return redis.NewRateLimiter(c, fb, redis.RateLimiterOptions{Clock: clock, Logger: logger})
+	return ratelimit.NewShared(redis.NewRateBuckets(c, clock), local, ratelimit.FallbackOptions{Logger: logger})
 }
 
 // TestRateLimiter runs the shared semantics suite against Redis; no

@@ -1,6 +1,11 @@
 // Package redis is the Redis adapter of the scale-out mode: a
-// copydesk.CacheStore that instances share as their L2 cache layer, and a
-// cache.Claimer that lets one instance compute a key while the others wait.
+// copydesk.CacheStore that instances share as their L2 cache layer, a
+// cache.Claimer that lets one instance compute a key while the others wait,
+// the rate-limit buckets (a ratelimit.BucketStore) and the provider limits
+// (a providerlimit.Shared). Its calls return domain errors (EUNAVAILABLE
+// while Redis does not answer); what to do meanwhile is decided outside it
+// (cache.FallbackStore, ratelimit.Fallback, providerlimit.Limiter), though
+// ProviderLimits still counts and warns of its own failures.
 //
 // Every key starts with Options.Prefix (default "copydesk:"):
 //

@@ -3,13 +3,8 @@ package router
 import (
 	"sync"
 	"time"
-)
 
-// Breaker states, as reported by Router.BreakerState.
-const (
-	BreakerClosed   = "closed"
-	BreakerOpen     = "open"
-	BreakerHalfOpen = "half_open"
+	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
 // breaker is a circuit breaker for one endpoint and key. Closed, it lets
@@ -32,7 +27,7 @@ type breaker struct {
 }
 
 func newBreaker(cfg BreakerConfig) *breaker {
-	return &breaker{cfg: cfg, state: BreakerClosed}
+	return &breaker{cfg: cfg, state: copydesk.BreakerClosed}
 }
 
 // allow reports whether a call may go through now. In the half-open state
@@ -41,13 +36,13 @@ func (b *breaker) allow(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch b.state {
-	case BreakerOpen:
+	case copydesk.BreakerOpen:
 		if now.Sub(b.openedAt) < b.cfg.Cooldown {
 			return false
 		}
-		b.state, b.probing = BreakerHalfOpen, true
+		b.state, b.probing = copydesk.BreakerHalfOpen, true
 		return true
-	case BreakerHalfOpen:
+	case copydesk.BreakerHalfOpen:
 		if b.probing {
 			return false
 		}
@@ -69,15 +64,15 @@ func (b *breaker) record(now time.Time, failed bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch b.state {
-	case BreakerHalfOpen:
+	case copydesk.BreakerHalfOpen:
 		b.probing = false
 		if failed {
-			b.state, b.openedAt = BreakerOpen, now
+			b.state, b.openedAt = copydesk.BreakerOpen, now
 		} else {
 			b.close(now)
 		}
 		return
-	case BreakerOpen:
+	case copydesk.BreakerOpen:
 		return // a call that started before the breaker opened
 	}
 	if now.Sub(b.windowStart) >= b.cfg.Window {
@@ -92,7 +87,7 @@ func (b *breaker) record(now time.Time, failed bool) {
 	b.consecutive++
 	if b.consecutive >= b.cfg.Consecutive ||
 		b.total >= b.cfg.MinRequests && float64(b.failures) >= b.cfg.FailureRate*float64(b.total) {
-		b.state, b.openedAt = BreakerOpen, now
+		b.state, b.openedAt = copydesk.BreakerOpen, now
 	}
 }
 
@@ -100,13 +95,13 @@ func (b *breaker) record(now time.Time, failed bool) {
 func (b *breaker) cancel() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.state == BreakerHalfOpen {
+	if b.state == copydesk.BreakerHalfOpen {
 		b.probing = false
 	}
 }
 
 func (b *breaker) close(now time.Time) {
-	b.state, b.consecutive = BreakerClosed, 0
+	b.state, b.consecutive = copydesk.BreakerClosed, 0
 	b.windowStart, b.total, b.failures = now, 0, 0
 }
 
@@ -115,8 +110,8 @@ func (b *breaker) close(now time.Time) {
 func (b *breaker) State(now time.Time) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.state == BreakerOpen && now.Sub(b.openedAt) >= b.cfg.Cooldown {
-		return BreakerHalfOpen
+	if b.state == copydesk.BreakerOpen && now.Sub(b.openedAt) >= b.cfg.Cooldown {
+		return copydesk.BreakerHalfOpen
 	}
 	return b.state
 }

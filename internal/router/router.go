@@ -313,7 +313,8 @@ func kindMatches(kind, prefix string) bool {
 }
 
 // BreakerState returns the state of the circuit breaker of an endpoint's
-// key: closed, open or half_open; "" if there is no such endpoint or key.
+// key (copydesk.BreakerClosed, BreakerOpen or BreakerHalfOpen); "" if there
+// is no such endpoint or key.
 func (r *Router) BreakerState(endpoint string, key int) string {
 	ep, ok := r.endpoint(endpoint)
 	if !ok || key < 0 || key >= len(ep.breaker) {
@@ -332,26 +333,14 @@ func (r *Router) Load(endpoint string) (float64, bool) {
 	return ep.limiter.Load(), true
 }
 
-// EndpointStats is the state of one endpoint, for metrics and dashboards.
-type EndpointStats struct {
-	Name     string   // endpoint name
-	Provider string   // provider instance
-	Model    string   // model name
-	InFlight int      // calls running now
-	Queued   int      // calls waiting in the limiter's queue
-	Load     float64  // InFlight / concurrency cap
-	Breakers []string // per key: closed, open or half_open
-	DeadKeys []int    // indexes of keys skipped after an auth failure
-}
-
 // Stats returns the state of every endpoint, sorted by name.
-func (r *Router) Stats() []EndpointStats {
+func (r *Router) Stats() []copydesk.EndpointStats {
 	now := r.clock.Now()
-	out := make([]EndpointStats, 0, len(r.eps))
+	out := make([]copydesk.EndpointStats, 0, len(r.eps))
 	for _, ep := range r.allEndpoints() {
 		name := ep.name
 		inflight, queued := ep.limiter.Stats()
-		st := EndpointStats{
+		st := copydesk.EndpointStats{
 			Name: name, Provider: ep.cfg.Provider, Model: ep.cfg.Model,
 			InFlight: inflight, Queued: queued, Load: float64(inflight) / float64(ep.limiter.Config().Concurrency),
 		}
@@ -612,7 +601,7 @@ func (ru *run) anyUsable(chain []*endpoint) bool {
 			if until := ep.health[k].deadUntil.Load(); until != 0 && now.UnixNano() < until {
 				continue
 			}
-			if ep.breaker[k].State(now) != BreakerOpen {
+			if ep.breaker[k].State(now) != copydesk.BreakerOpen {
 				return true
 			}
 		}

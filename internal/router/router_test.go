@@ -150,13 +150,13 @@ func TestLoadRule(t *testing.T) {
 			t.Errorf("with %d of 10 in flight: got chain %v, want %v", i, chain, wantChain)
 		}
 	}
-	var st EndpointStats
+	var st copydesk.EndpointStats
 	for _, s := range f.r.Stats() {
 		if s.Name == "oa-quality" {
 			st = s
 		}
 	}
-	want := EndpointStats{Name: "oa-quality", Provider: "openai", Model: "gpt-4.1", InFlight: 9, Load: 0.9, Breakers: []string{"closed", "closed"}}
+	want := copydesk.EndpointStats{Name: "oa-quality", Provider: "openai", Model: "gpt-4.1", InFlight: 9, Load: 0.9, Breakers: []string{"closed", "closed"}}
 	if diff := cmp.Diff(want, st); diff != "" {
 		t.Errorf("stats (-want +got):\n%s", diff)
 	}
@@ -498,12 +498,12 @@ func TestBreaker(t *testing.T) {
 
 	f.oa[0].steps = []step{{kind: copydesk.ProviderServer}, {kind: copydesk.ProviderServer}, {kind: copydesk.ProviderServer}}
 	for i := range 3 {
-		if got := state(); got != BreakerClosed {
+		if got := state(); got != copydesk.BreakerClosed {
 			t.Fatalf("after %d failures: got %s, want closed", i, got)
 		}
 		f.r.Complete(context.Background(), call)
 	}
-	if got := state(); got != BreakerOpen {
+	if got := state(); got != copydesk.BreakerOpen {
 		t.Fatalf("after 3 failures: got %s, want open", got)
 	}
 	res, err := f.r.Complete(context.Background(), call)
@@ -516,12 +516,12 @@ func TestBreaker(t *testing.T) {
 
 	// After the cooldown one probe goes through; it fails: open again.
 	f.clock.Advance(30 * time.Second)
-	if got := state(); got != BreakerHalfOpen {
+	if got := state(); got != copydesk.BreakerHalfOpen {
 		t.Fatalf("after cooldown: got %s, want half_open", got)
 	}
 	f.oa[0].steps = []step{{kind: copydesk.ProviderServer}}
 	f.r.Complete(context.Background(), call)
-	if got := state(); got != BreakerOpen {
+	if got := state(); got != copydesk.BreakerOpen {
 		t.Fatalf("after a failed probe: got %s, want open", got)
 	}
 	// Only one probe at a time in half-open.
@@ -539,7 +539,7 @@ func TestBreaker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := state(); got != BreakerClosed {
+	if got := state(); got != copydesk.BreakerClosed {
 		t.Errorf("after a successful probe: got %s, want closed", got)
 	}
 	if want := []string{"oa-fast/1:key_dead", "oa-fast/0:ok"}; !slices.Equal(trail(res.Decision), want) {
@@ -554,19 +554,19 @@ func TestBreakerFailureRate(t *testing.T) {
 	for i, failed := range []bool{true, false, true} {
 		b.record(now.Add(time.Duration(i)*time.Second), failed)
 	}
-	if got := b.State(now); got != BreakerClosed {
+	if got := b.State(now); got != copydesk.BreakerClosed {
 		t.Fatalf("2 of 3 failed, below MinRequests: got %s, want closed", got)
 	}
 	// A new window forgets the old calls.
 	later := now.Add(2 * time.Minute)
 	b.record(later, false)
-	if got := b.State(later); got != BreakerClosed {
+	if got := b.State(later); got != copydesk.BreakerClosed {
 		t.Fatalf("new window: got %s, want closed", got)
 	}
 	for _, failed := range []bool{true, false, true} {
 		b.record(later, failed)
 	}
-	if got := b.State(later); got != BreakerOpen {
+	if got := b.State(later); got != copydesk.BreakerOpen {
 		t.Errorf("2 of 4 failed in the window: got %s, want open", got)
 	}
 }
@@ -660,7 +660,7 @@ func TestStream(t *testing.T) {
 		if f.an.Calls()+f.oa[1].Calls() != 0 {
 			t.Error("the stream was retried after the receiver stopped")
 		}
-		if got := f.r.BreakerState("oa-quality", 0); got != BreakerClosed {
+		if got := f.r.BreakerState("oa-quality", 0); got != copydesk.BreakerClosed {
 			t.Errorf("got breaker %s, want closed: the provider did nothing wrong", got)
 		}
 	})

@@ -1,9 +1,9 @@
 // Package ratelimittest is the one semantics suite every ratelimit.Service
-// runs: the in-process ratelimit.Limiter and the Redis-backed
-// redis.RateLimiter pass the same cases (burst, refill over time, per-role
-// and per-customer rates, the customer's bucket shared by its users, the
-// LOW-priority reserve, Retry-After and the RateLimit header fields, login
-// buckets).
+// runs: the in-process ratelimit.Limiter and the scale-out mode's
+// ratelimit.Shared (on buckets in memory and on redis.RateBuckets) pass the
+// same cases (burst, refill over time, per-role and per-customer rates, the
+// customer's bucket shared by its users, the LOW-priority reserve,
+// Retry-After and the RateLimit header fields, login buckets).
 //
 // Every case builds a fresh limiter through a factory that receives the
 // case's configuration and clock; the limiter must read time only from that

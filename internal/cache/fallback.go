@@ -1,0 +1,166 @@
+package cache
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// Defaults of FallbackOptions.
+const (
+	FallbackCooldownDefault     = time.Second
+	FallbackWarnIntervalDefault = time.Minute
+)
+
+// FallbackOptions configures a FallbackStore.
+type FallbackOptions struct {
+	// Clock times the cooldown and the warnings. Default
+	// copydesk.SystemClock. It is not the entries' clock: a test clock
+	// that stands still would keep the primary skipped for ever.
+	Clock copydesk.Clock
+	// Logger receives the warnings when the primary fails. Default:
+	// discard.
+	Logger *slog.Logger
+	// Cooldown is how long after an outage of the primary reads and writes
+	// skip it without trying, so that an outage costs one timeout per
+	// cooldown, not one per request. Default FallbackCooldownDefault.
+	Cooldown time.Duration
+	// WarnInterval is the least time between two warnings; the failures
+	// in between are counted in the next. Default
+	// FallbackWarnIntervalDefault.
+	WarnInterval time.Duration
+}
+
+// FallbackStore is a copydesk.CacheStore in front of a shared layer that
+// may be out (Redis as the L2): while the primary is out, a read misses and
+// a write is skipped, so that the cache serves on from L1, the durable
+// store and the provider, and an outage of the shared layer does not become
+// an outage of the API.
+//
+// An outage is an EUNAVAILABLE error of the primary. After one, the primary
+// is skipped for Cooldown; every read and write it skips or fails is
+// counted (Fallbacks), and a warning is logged at most once per
+// WarnInterval. Other errors (an invalid or too large entry, an internal
+// error) are returned as they are and start no cooldown, and so is the
+// error of a request cut short by its own cancellation. PurgeCache always
+// asks the primary and returns its error: a purge is never skipped in
+// silence. CacheUsage reports the primary's usage when it reports any.
+//
+// Since an outage reads as a miss, Cache.Owner cannot tell it from an
+// absent entry: give the Cache a Durable store for the kinds whose absence
+// matters (reports fetched by key), as cmd/copydesk does with Redis.
+type FallbackStore struct {
+	primary  copydesk.CacheStore
+	clock    copydesk.Clock
+	logger   *slog.Logger
+	cooldown time.Duration
+	warnGap  time.Duration
+
+	fallbacks atomic.Uint64
+	downUntil atomic.Int64 // Unix ns by clock: skip the primary until then
+
+	mu         sync.Mutex
+	lastWarn   time.Time
+	unreported uint64
+}
+
+var (
+	_ copydesk.CacheStore = (*FallbackStore)(nil)
+	_ UsageReporter       = (*FallbackStore)(nil)
+)
+
+// NewFallbackStore returns a FallbackStore in front of primary.
+func NewFallbackStore(primary copydesk.CacheStore, opts FallbackOptions) *FallbackStore {
+	return &FallbackStore{
+		primary:  primary,
+		clock:    cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
+		logger:   cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		cooldown: cmp.Or(opts.Cooldown, FallbackCooldownDefault),
+		warnGap:  cmp.Or(opts.WarnInterval, FallbackWarnIntervalDefault),
+	}
+}
+
+// GetCache returns the primary's entry; while the primary is out, a miss.
+// Returns the primary's errors other than EUNAVAILABLE.
+func (f *FallbackStore) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, bool, error) {
+	if !f.up() {
+		f.fallbacks.Add(1)
+		return nil, false, nil
+	}
+	e, ok, err := f.primary.GetCache(ctx, key)
+	if err != nil && f.out(ctx, err) {
+		return nil, false, nil
+	}
+	return e, ok, err
+}
+
+// SetCache stores the entry in the primary; while the primary is out, it
+// does nothing. Returns the primary's errors other than EUNAVAILABLE.
+func (f *FallbackStore) SetCache(ctx context.Context, e *copydesk.CacheEntry) error {
+	if !f.up() {
+		f.fallbacks.Add(1)
+		return nil
+	}
+	if err := f.primary.SetCache(ctx, e); err != nil && !f.out(ctx, err) {
+		return err
+	}
+	return nil
+}
+
+// PurgeCache deletes the matching entries of the primary, even while it is
+// out, and returns its answer.
+func (f *FallbackStore) PurgeCache(ctx context.Context, filter copydesk.CacheFilter) (int, error) {
+	return f.primary.PurgeCache(ctx, filter)
+}
+
+// CacheUsage returns the primary's contents per tier if it reports them
+// (UsageReporter), nil otherwise. Returns EUNAVAILABLE while the primary is
+// out.
+func (f *FallbackStore) CacheUsage(ctx context.Context) (map[copydesk.Tier]Usage, error) {
+	r, ok := f.primary.(UsageReporter)
+	if !ok {
+		return nil, nil
+	}
+	if !f.up() {
+		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "the shared cache failed less than the fallback cooldown ago")
+	}
+	return r.CacheUsage(ctx)
+}
+
+// Fallbacks returns how many reads and writes missed or skipped the primary
+// because it was out (a counter for metrics).
+func (f *FallbackStore) Fallbacks() uint64 { return f.fallbacks.Load() }
+
+// up reports whether the primary may be asked: no cooldown runs.
+func (f *FallbackStore) up() bool { return f.clock.Now().UnixNano() >= f.downUntil.Load() }
+
+// out reports whether err of the primary is an outage to fall back from: if
+// so it counts the fallback, starts the cooldown and warns, at most once
+// per WarnInterval. An error of a request cut short by its own cancellation
+// is not an outage.
+func (f *FallbackStore) out(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || copydesk.ErrorCode(err) != copydesk.EUNAVAILABLE {
+		return false
+	}
+	n := f.fallbacks.Add(1)
+	now := f.clock.Now()
+	f.downUntil.Store(now.Add(f.cooldown).UnixNano())
+	f.mu.Lock()
+	f.unreported++
+	if !f.lastWarn.IsZero() && now.Sub(f.lastWarn) < f.warnGap {
+		f.mu.Unlock()
+		return true
+	}
+	failures := f.unreported
+	f.lastWarn, f.unreported = now, 0
+	f.mu.Unlock()
+	f.logger.Warn("shared cache failed; reads miss and writes are skipped until it answers",
+		"error", copydesk.ErrorMessage(err), "code", copydesk.ErrorCode(err),
+		"failures_since_last_warning", failures, "fallbacks_total", n)
+	return true
+}
