@@ -1,20 +1,18 @@
 package cache
 
 import (
-	"cmp"
 	"context"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/outage"
 )
 
 // Defaults of FallbackOptions.
 const (
-	FallbackCooldownDefault     = time.Second
-	FallbackWarnIntervalDefault = time.Minute
+	FallbackCooldownDefault     = outage.CooldownDefault
+	FallbackWarnIntervalDefault = outage.WarnIntervalDefault
 )
 
 // FallbackOptions configures a FallbackStore.
@@ -55,18 +53,8 @@ type FallbackOptions struct {
 // absent entry: give the Cache a Durable store for the kinds whose absence
 // matters (reports fetched by key), as cmd/copydesk does with Redis.
 type FallbackStore struct {
-	primary  copydesk.CacheStore
-	clock    copydesk.Clock
-	logger   *slog.Logger
-	cooldown time.Duration
-	warnGap  time.Duration
-
-	fallbacks atomic.Uint64
-	downUntil atomic.Int64 // Unix ns by clock: skip the primary until then
-
-	mu         sync.Mutex
-	lastWarn   time.Time
-	unreported uint64
+	primary copydesk.CacheStore
+	guard   *outage.Guard
 }
 
 var (
@@ -76,20 +64,17 @@ var (
 
 // NewFallbackStore returns a FallbackStore in front of primary.
 func NewFallbackStore(primary copydesk.CacheStore, opts FallbackOptions) *FallbackStore {
-	return &FallbackStore{
-		primary:  primary,
-		clock:    cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
-		logger:   cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
-		cooldown: cmp.Or(opts.Cooldown, FallbackCooldownDefault),
-		warnGap:  cmp.Or(opts.WarnInterval, FallbackWarnIntervalDefault),
-	}
+	return &FallbackStore{primary: primary, guard: outage.New(outage.Options{
+		Clock: opts.Clock, Logger: opts.Logger, Cooldown: opts.Cooldown, WarnInterval: opts.WarnInterval,
+		Warning: "shared cache failed; reads miss and writes are skipped until it answers",
+	})}
 }
 
 // GetCache returns the primary's entry; while the primary is out, a miss.
 // Returns the primary's errors other than EUNAVAILABLE.
 func (f *FallbackStore) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, bool, error) {
-	if !f.up() {
-		f.fallbacks.Add(1)
+	if !f.guard.Up() {
+		f.guard.Skip()
 		return nil, false, nil
 	}
 	e, ok, err := f.primary.GetCache(ctx, key)
@@ -102,8 +87,8 @@ func (f *FallbackStore) GetCache(ctx context.Context, key string) (*copydesk.Cac
 // SetCache stores the entry in the primary; while the primary is out, it
 // does nothing. Returns the primary's errors other than EUNAVAILABLE.
 func (f *FallbackStore) SetCache(ctx context.Context, e *copydesk.CacheEntry) error {
-	if !f.up() {
-		f.fallbacks.Add(1)
+	if !f.guard.Up() {
+		f.guard.Skip()
 		return nil
 	}
 	if err := f.primary.SetCache(ctx, e); err != nil && !f.out(ctx, err) {
@@ -126,7 +111,7 @@ func (f *FallbackStore) CacheUsage(ctx context.Context) (map[copydesk.Tier]Usage
 	if !ok {
 		return nil, nil
 	}
-	if !f.up() {
+	if !f.guard.Up() {
 		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "the shared cache failed less than the fallback cooldown ago")
 	}
 	return r.CacheUsage(ctx)
@@ -134,33 +119,15 @@ func (f *FallbackStore) CacheUsage(ctx context.Context) (map[copydesk.Tier]Usage
 
 // Fallbacks returns how many reads and writes missed or skipped the primary
 // because it was out (a counter for metrics).
-func (f *FallbackStore) Fallbacks() uint64 { return f.fallbacks.Load() }
+func (f *FallbackStore) Fallbacks() uint64 { return f.guard.Fallbacks() }
 
-// up reports whether the primary may be asked: no cooldown runs.
-func (f *FallbackStore) up() bool { return f.clock.Now().UnixNano() >= f.downUntil.Load() }
-
-// out reports whether err of the primary is an outage to fall back from: if
-// so it counts the fallback, starts the cooldown and warns, at most once
-// per WarnInterval. An error of a request cut short by its own cancellation
-// is not an outage.
+// out reports whether err of the primary is an outage to fall back from
+// (EUNAVAILABLE, not of a request cut short by its own cancellation): if
+// so the guard counts it, starts the cooldown and warns.
 func (f *FallbackStore) out(ctx context.Context, err error) bool {
-	if ctx.Err() != nil || copydesk.ErrorCode(err) != copydesk.EUNAVAILABLE {
+	if copydesk.ErrorCode(err) != copydesk.EUNAVAILABLE || !f.guard.Failed(ctx, err) {
 		return false
 	}
-	n := f.fallbacks.Add(1)
-	now := f.clock.Now()
-	f.downUntil.Store(now.Add(f.cooldown).UnixNano())
-	f.mu.Lock()
-	f.unreported++
-	if !f.lastWarn.IsZero() && now.Sub(f.lastWarn) < f.warnGap {
-		f.mu.Unlock()
-		return true
-	}
-	failures := f.unreported
-	f.lastWarn, f.unreported = now, 0
-	f.mu.Unlock()
-	f.logger.Warn("shared cache failed; reads miss and writes are skipped until it answers",
-		"error", copydesk.ErrorMessage(err), "code", copydesk.ErrorCode(err),
-		"failures_since_last_warning", failures, "fallbacks_total", n)
+	f.guard.Skip()
 	return true
 }

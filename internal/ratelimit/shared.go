@@ -1,14 +1,12 @@
 package ratelimit
 
 import (
-	"cmp"
 	"context"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/outage"
 )
 
 // BucketStore keeps token buckets outside the process, shared by every
@@ -94,8 +92,8 @@ func (s *Shared) take(ctx context.Context, bs []Bucket, prio copydesk.Priority) 
 
 // Defaults of FallbackOptions.
 const (
-	FallbackCooldownDefault     = time.Second
-	FallbackWarnIntervalDefault = time.Minute
+	FallbackCooldownDefault     = outage.CooldownDefault
+	FallbackWarnIntervalDefault = outage.WarnIntervalDefault
 )
 
 // FallbackOptions configures a Fallback.
@@ -132,17 +130,7 @@ type FallbackOptions struct {
 type Fallback struct {
 	primary   Fallible
 	secondary Service
-	clock     copydesk.Clock
-	logger    *slog.Logger
-	cooldown  time.Duration
-	warnGap   time.Duration
-
-	fallbacks atomic.Uint64
-	downUntil atomic.Int64 // Unix ns by clock: skip the primary until then
-
-	mu         sync.Mutex
-	lastWarn   time.Time
-	unreported uint64
+	guard     *outage.Guard
 }
 
 var _ Service = (*Fallback)(nil)
@@ -150,14 +138,10 @@ var _ Service = (*Fallback)(nil)
 // NewFallback returns a Fallback that asks primary, and secondary when
 // primary fails.
 func NewFallback(primary Fallible, secondary Service, opts FallbackOptions) *Fallback {
-	return &Fallback{
-		primary:   primary,
-		secondary: secondary,
-		clock:     cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
-		logger:    cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
-		cooldown:  cmp.Or(opts.Cooldown, FallbackCooldownDefault),
-		warnGap:   cmp.Or(opts.WarnInterval, FallbackWarnIntervalDefault),
-	}
+	return &Fallback{primary: primary, secondary: secondary, guard: outage.New(outage.Options{
+		Clock: opts.Clock, Logger: opts.Logger, Cooldown: opts.Cooldown, WarnInterval: opts.WarnInterval,
+		Warning: "shared rate limiter failed; this instance limits on its own until it answers",
+	})}
 }
 
 // NewShared returns the rate limiter of the scale-out mode, built in this
@@ -169,55 +153,30 @@ func NewShared(store BucketStore, local *Limiter, opts FallbackOptions) *Fallbac
 
 // Allow asks the primary, or the secondary while the primary fails.
 func (f *Fallback) Allow(ctx context.Context, p copydesk.Principal, prio copydesk.Priority) Decision {
-	if f.up() {
+	if f.guard.Up() {
 		d, err := f.primary.Allow(ctx, p, prio)
 		if err == nil {
 			return d
 		}
-		f.failed(ctx, err)
+		f.guard.Failed(ctx, err)
 	}
-	f.fallbacks.Add(1)
+	f.guard.Skip()
 	return f.secondary.Allow(ctx, p, prio)
 }
 
 // AllowLogin asks the primary, or the secondary while the primary fails.
 func (f *Fallback) AllowLogin(ctx context.Context, key string) Decision {
-	if f.up() {
+	if f.guard.Up() {
 		d, err := f.primary.AllowLogin(ctx, key)
 		if err == nil {
 			return d
 		}
-		f.failed(ctx, err)
+		f.guard.Failed(ctx, err)
 	}
-	f.fallbacks.Add(1)
+	f.guard.Skip()
 	return f.secondary.AllowLogin(ctx, key)
 }
 
 // Fallbacks returns how many decisions the secondary made because the
 // primary failed or was in its cooldown (a counter for metrics).
-func (f *Fallback) Fallbacks() uint64 { return f.fallbacks.Load() }
-
-// up reports whether the primary may be asked: no cooldown runs.
-func (f *Fallback) up() bool { return f.clock.Now().UnixNano() >= f.downUntil.Load() }
-
-// failed starts the cooldown and warns, at most once per WarnInterval,
-// unless the request's own cancellation cut the decision short.
-func (f *Fallback) failed(ctx context.Context, err error) {
-	if ctx.Err() != nil {
-		return
-	}
-	now := f.clock.Now()
-	f.downUntil.Store(now.Add(f.cooldown).UnixNano())
-	f.mu.Lock()
-	f.unreported++
-	if !f.lastWarn.IsZero() && now.Sub(f.lastWarn) < f.warnGap {
-		f.mu.Unlock()
-		return
-	}
-	n := f.unreported
-	f.lastWarn, f.unreported = now, 0
-	f.mu.Unlock()
-	f.logger.Warn("shared rate limiter failed; this instance limits on its own until it answers",
-		"error", copydesk.ErrorMessage(err), "code", copydesk.ErrorCode(err),
-		"failures_since_last_warning", n, "fallbacks_total", f.fallbacks.Load()+1)
-}
+func (f *Fallback) Fallbacks() uint64 { return f.guard.Fallbacks() }
