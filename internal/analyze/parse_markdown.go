@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -18,6 +19,26 @@ import (
 var markdownParser = sync.OnceValue(func() parser.Parser {
 	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify)).Parser()
 })
+
+// MarkdownParser returns the goldmark parser every reader of Markdown in
+// Copydesk uses (analysis here, segmentation in translation), so that they
+// agree on block boundaries: CommonMark with GFM tables, strikethrough and
+// bare URLs. It is shared and safe for concurrent use. Check content with
+// CheckMarkdown before parsing it.
+func MarkdownParser() parser.Parser { return markdownParser() }
+
+// CheckMarkdown returns EUNPROCESSABLE for Markdown on which goldmark's
+// time grows quadratically: lists or quotes nested more than 32 levels on
+// one line, or more than 64 "[" or "(" unclosed in one paragraph.
+func CheckMarkdown(content string) error {
+	if depth := markdownNesting(content); depth > maxMarkdownNesting {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown nests lists or quotes %d levels deep; at most %d are supported", depth, maxMarkdownNesting)
+	}
+	if open := markdownBrackets(content); open > maxMarkdownBrackets {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown has %d unclosed \"[\" or \"(\" in one paragraph; at most %d are supported", open, maxMarkdownBrackets)
+	}
+	return nil
+}
 
 // parseMarkdown parses CommonMark (with GFM tables, strikethrough and bare
 // URLs) with goldmark and builds blocks from the AST, taking the offsets of
