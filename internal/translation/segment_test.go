@@ -118,6 +118,23 @@ func TestSegment(t *testing.T) {
 	}
 }
 
+// TestSegmentMarkdownRefuses checks that Markdown on which goldmark would
+// take quadratic time is refused before it is parsed, as analysis refuses
+// it.
+func TestSegmentMarkdownRefuses(t *testing.T) {
+	for name, input := range map[string]string{
+		"nesting":     strings.Repeat("> ", 33) + "deep",
+		"brackets":    strings.Repeat("[a](", 65),
+		"definitions": strings.Repeat("[a]: /x\n", 2001) + "Text.",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := segmentDoc(FormatMarkdown, input, nil); copydesk.ErrorCode(err) != copydesk.EUNPROCESSABLE {
+				t.Errorf("got error %v, want %s", err, copydesk.EUNPROCESSABLE)
+			}
+		})
+	}
+}
+
 func TestSegmentUnknownFormat(t *testing.T) {
 	if _, err := segmentDoc("docx", "x", nil); err == nil {
 		t.Fatal("got no error for format docx")
@@ -183,7 +200,9 @@ func FuzzSegmentText(f *testing.F) {
 
 func FuzzSegmentMarkdown(f *testing.F) {
 	fuzzSegment(f, "markdown", "# T\n\npara [a](b) `c`\n> q\n> r\n\n- x\n- y\n\n| a | b |\n|---|---|\n| c | d |\n",
-		"---\nx: 1\n---\n```\ncode\n```\n", "[[a](b)](c) ![i](j) <a href=x>y</a> <http://z>", "\\[not] *a* **b**", "    code\n\ntext\n  more")
+		"---\nx: 1\n---\n```\ncode\n```\n", "[[a](b)](c) ![i](j) <a href=x>y</a> <http://z>", "\\[not] *a* **b**", "    code\n\ntext\n  more",
+		"+++\r\na = 1\r\n+++\r\nText", "| a `|` b | c \\| d |\n|---|:-:|\n| e |\n", "Head\nline\n---\n", "1. a\n   - b\n\n     > c\n     d\n\t- e\n",
+		"- [x] done\n- [ ]\tnot\n", "<!-- c -->\n# T\n", "> - a\n>\n>     b\n> ```\n> c\n")
 }
 
 func FuzzSegmentHTML(f *testing.F) {
