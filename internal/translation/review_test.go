@@ -140,6 +140,7 @@ func TestMarkdownEscapesTranslation(t *testing.T) {
 	}{
 		{"html", "A paragraph.\n", "Titel <img src=x onerror=alert(1)>", "Titel \\<img src=x onerror=alert(1)>\n"},
 		{"link", "A paragraph.\n", "[hier](javascript:alert(1)) <script>x</script>", "[hier\\](javascript:alert(1)) \\<script>x\\</script>\n"},
+		{"link reference definition", "A paragraph.\n\nSee [x].\n", "[x]: javascript:alert(1)", "[x\\]: javascript:alert(1)\n\n[x\\]: javascript:alert(1)\n"},
 		{"table cell", "| a | b |\n|---|---|\n| c | d |\n", "Cel | extra", "| Cel \\| extra | Cel \\| extra |\n|---|---|\n| Cel \\| extra | Cel \\| extra |\n"},
 		{"heading marker", "Text here.\n", "# Kop", "\\# Kop\n"},
 		{"list marker", "Text here.\n", "- punt", "\\- punt\n"},

@@ -379,7 +379,7 @@ var mdLeadRE = regexp.MustCompile(`^(?:#{1,6}(?:[ \t]|$)|>|[-+*](?:[ \t]|$)|[0-9
 
 // escapeMarkdown escapes a run of translated text for Markdown: < (HTML,
 // autolinks), a ] before ( or [ or at the end of the run (a link's
-// destination), | in a table cell, a backslash that would escape what
+// destination) or before : (a link reference definition), | in a table cell, a backslash that would escape what
 // follows the run, and at the start of a segment (lead) a block marker.
 // Backslash escapes the text already holds are kept; line breaks become
 // spaces (a segment's text is one line).
@@ -435,7 +435,7 @@ func escapeMarkdown(t string, cell, lead bool) string {
 			b.WriteString(`\<`)
 			continue
 		case ']':
-			if i+1 == len(t) || t[i+1] == '(' || t[i+1] == '[' {
+			if i+1 == len(t) || t[i+1] == '(' || t[i+1] == '[' || t[i+1] == ':' {
 				b.WriteString(`\]`)
 				continue
 			}
