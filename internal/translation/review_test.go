@@ -143,6 +143,8 @@ func TestMarkdownEscapesTranslation(t *testing.T) {
 		{"link reference definition", "A paragraph.\n\nSee [x].\n", "[x]: javascript:alert(1)", "[x\\]: javascript:alert(1)\n\n[x\\]: javascript:alert(1)\n"},
 		{"table cell", "| a | b |\n|---|---|\n| c | d |\n", "Cel | extra", "| Cel \\| extra | Cel \\| extra |\n|---|---|\n| Cel \\| extra | Cel \\| extra |\n"},
 		{"heading marker", "Text here.\n", "# Kop", "\\# Kop\n"},
+		{"indented heading marker", "Text here.\n", "  # Kop", "\\# Kop\n"},
+		{"indented code", "Text here.\n", "    code", "code\n"},
 		{"list marker", "Text here.\n", "- punt", "\\- punt\n"},
 		{"ordered list marker", "Text here.\n", "1. punt", "1\\. punt\n"},
 		{"fence", "Text here.\n", "```go", "\\```go\n"},
@@ -466,6 +468,36 @@ func FuzzRenderMarkdown(f *testing.F) {
 			t.Fatal(err)
 		}
 		out := d.render(upperTexts(d))
+		if analyze.CheckMarkdown(out) != nil {
+			return
+		}
+		if got, want := markdownBlocks(out), markdownBlocks(input); !slices.Equal(got, want) {
+			t.Fatalf("blocks of the translation:\ngot  %q\nwant %q\noutput %q", got, want, out)
+		}
+	})
+}
+
+// FuzzHostileMarkdown translates every segment to the same hostile text
+// (followed by the segment's placeholders): whatever the text, goldmark
+// reads the same blocks in the output as in the input.
+func FuzzHostileMarkdown(f *testing.F) {
+	for _, s := range [][2]string{{"# T\n\npara\n> q\n\n- x\n\n| a | b |\n|---|---|\n| c | d |\n", "[x]: /y"},
+		{"a\n\nb\n", "# h"}, {"a\n\nb\n", "---"}, {"a\nb\n", "<div>"}, {"0\n0A", " #"}, {"a\n\nb", "    code"}, {"| a |\n|---|\n| b |", "c | d"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, input, text string) {
+		if !utf8.ValidString(input) || !utf8.ValidString(text) || strings.TrimSpace(text) == "" || analyze.CheckMarkdown(input) != nil {
+			return // a translation that is only space is refused before it is rendered
+		}
+		d, err := segmentDoc(FormatMarkdown, input, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := make([]string, len(d.segs))
+		for i, s := range d.segs {
+			texts[i] = text + strings.Join(placeholders(s.Source), "")
+		}
+		out := d.render(texts)
 		if analyze.CheckMarkdown(out) != nil {
 			return
 		}

@@ -379,12 +379,18 @@ var mdLeadRE = regexp.MustCompile(`^(?:#{1,6}(?:[ \t]|$)|>|[-+*](?:[ \t]|$)|[0-9
 
 // escapeMarkdown escapes a run of translated text for Markdown: < (HTML,
 // autolinks), a ] before ( or [ or at the end of the run (a link's
-// destination) or before : (a link reference definition), | in a table cell, a backslash that would escape what
-// follows the run, and at the start of a segment (lead) a block marker.
-// Backslash escapes the text already holds are kept; line breaks become
-// spaces (a segment's text is one line).
+// destination) or before : (a link reference definition), | in a table
+// cell, a backslash that would escape what follows the run, and at the
+// start of a segment (lead) a block marker, after dropping the run's
+// leading space. Backslash escapes the text already holds are kept; line
+// breaks become spaces (a segment's text is one line).
 func escapeMarkdown(t string, cell, lead bool) string {
 	t = foldLines(t)
+	if lead {
+		// The segment's own indentation is literal; more would open a
+		// block (" # x" is a heading, "    x" code).
+		t = strings.TrimLeft(t, " \t")
+	}
 	need := lead && mdLeadRE.MatchString(t)
 	if !need {
 		for i := 0; i < len(t); i++ {
