@@ -145,6 +145,7 @@ func TestMarkdownEscapesTranslation(t *testing.T) {
 		{"heading marker", "Text here.\n", "# Kop", "\\# Kop\n"},
 		{"indented heading marker", "Text here.\n", "  # Kop", "\\# Kop\n"},
 		{"indented code", "Text here.\n", "    code", "code\n"},
+		{"thematic break with the list marker", "* Text here.\n", "**", "* \\**\n"},
 		{"list marker", "Text here.\n", "- punt", "\\- punt\n"},
 		{"ordered list marker", "Text here.\n", "1. punt", "1\\. punt\n"},
 		{"fence", "Text here.\n", "```go", "\\```go\n"},

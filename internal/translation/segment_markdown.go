@@ -374,8 +374,9 @@ func isASCIIPunct(c byte) bool {
 }
 
 // mdLeadRE matches text that would open a block at the start of a line: a
-// heading, a blockquote, a list item, a fence, a thematic break.
-var mdLeadRE = regexp.MustCompile(`^(?:#{1,6}(?:[ \t]|$)|>|[-+*](?:[ \t]|$)|[0-9]{1,9}[.)](?:[ \t]|$)|` + "```|~~~" + `|(?:[-*_][ \t]*){3,}$)`)
+// heading, a blockquote, a list item, a fence, a thematic break (with the
+// literal before the segment too: "* " and "**" make "* **").
+var mdLeadRE = regexp.MustCompile(`^(?:#{1,6}(?:[ \t]|$)|>|[-+*](?:[ \t]|$)|[0-9]{1,9}[.)](?:[ \t]|$)|` + "```|~~~" + `|[-*_][-*_ \t]*$)`)
 
 // escapeMarkdown escapes a run of translated text for Markdown: < (HTML,
 // autolinks), a ] before ( or [ or at the end of the run (a link's
