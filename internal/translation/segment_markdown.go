@@ -58,12 +58,14 @@ func segmentMarkdown(content string, dnt []string) (*document, error) {
 			return ast.WalkContinue, nil
 		}
 		start, end, breaks, ok := blockRange(body, n)
-		// A block goldmark places before the end of the previous one
-		// (never seen) stays literal, so that the parts stay in order.
+		// A safeguard: a block whose lines are out of order, or that
+		// starts before the end of the previous one, stays literal, so
+		// that the parts keep the order of the input.
 		if !ok || start < at {
 			return ast.WalkSkipChildren, nil
 		}
-		if n.Parent() != nil && n.Parent().Kind() == ast.KindListItem && n.Parent().FirstChild() == n {
+		// A task list item's check box, "- [x] ", is not text.
+		if _, heading := n.(*ast.Heading); !heading && n.Parent() != nil && n.Parent().Kind() == ast.KindListItem && n.Parent().FirstChild() == n {
 			if m := mdTaskRE.FindString(body[start:end]); m != "" {
 				start += len(m)
 			}

@@ -87,6 +87,7 @@ func TestSegment(t *testing.T) {
 		{"markdown lazy quote", "markdown", "> quoted\nlazy line\n", []string{"quoted lazy line"}},
 		{"markdown link reference in paragraph", "markdown", "[a]: /url\n[b]: /url2 \"T\"\nText [a][] and [b].\n", []string{"Text <x1>a</x1> and [b]."}},
 		{"markdown reference link and task", "markdown", "- [x] Done [here][ref]\n\n[ref]: https://x.io", []string{"Done <x1>here</x1>"}},
+		{"markdown task items", "markdown", "- [ ] Open\n- [X]\tClosed\n- [x]not a box\n- # [ ] Heading\n\n  [x] later\n", []string{"Open", "Closed", "[x]not a box", "[ ] Heading", "[x] later"}},
 		{"markdown setext", "markdown", "Heading\n=======\n\nBody\n", []string{"Heading", "Body"}},
 		{"html blocks and inline", "html", `<h1>Hello <em>big</em> world</h1><p>Read <a href="https://x.io/?a=1&amp;b=2" class="c">our <strong>new</strong> guide</a>.<br>Now!</p>`,
 			[]string{"Hello <x1>big</x1> world", "Read <x1>our <x2>new</x2> guide</x1>.<x3/>Now!"}},
@@ -156,6 +157,8 @@ func TestRenderTranslation(t *testing.T) {
 			func(string) string { return `Een "kat"` }, `<img alt="Een &quot;kat&quot;" src="c.png">`},
 		{"markdown", "markdown", "- See [docs](https://x.io)\n  for more.\n",
 			func(string) string { return "Zie <x1>documentatie</x1> voor meer." }, "- Zie [documentatie](https://x.io) voor meer.\n"},
+		{"markdown setext and table", "markdown", "Title\r\nline\r\n===\r\n\r\n> | a | b \\| c |\r\n> |---|---|\r\n", strings.ToUpper,
+			"TITLE LINE\r\n===\r\n\r\n> | A | B \\| C |\r\n> |---|---|\r\n"},
 		{"text", "text", "Hello {name}\nbye", func(string) string { return "Hallo <x1/><x2/>dag" }, "Hallo {name}\ndag"},
 	}
 	for _, tt := range tests {
