@@ -120,7 +120,7 @@ func fuzzParse(f *testing.F, format Format, seeds []string) {
 			return
 		}
 		if err != nil {
-			if format == FormatMarkdown && (markdownNesting(s) > maxMarkdownNesting || markdownBrackets(s) > maxMarkdownBrackets) {
+			if format == FormatMarkdown && CheckMarkdown(s) != nil {
 				return
 			}
 			t.Fatalf("Parse: %v", err)

@@ -46,11 +46,8 @@ func Parse(in Input) (*Doc, error) {
 		return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "content is not valid UTF-8 at byte %d: send UTF-8 text", invalidUTF8At(in.Content))
 	}
 	if format == FormatMarkdown {
-		if depth := markdownNesting(in.Content); depth > maxMarkdownNesting {
-			return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown nests lists or quotes %d levels deep; at most %d are supported", depth, maxMarkdownNesting)
-		}
-		if open := markdownBrackets(in.Content); open > maxMarkdownBrackets {
-			return nil, copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown has %d unclosed \"[\" or \"(\" in one paragraph; at most %d are supported", open, maxMarkdownBrackets)
+		if err := CheckMarkdown(in.Content); err != nil {
+			return nil, err
 		}
 	}
 	for _, s := range []string{in.Keyphrase, in.Title, in.MetaDescription, in.Slug} {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -18,6 +19,29 @@ import (
 var markdownParser = sync.OnceValue(func() parser.Parser {
 	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify)).Parser()
 })
+
+// MarkdownParser returns the goldmark parser every reader of Markdown in
+// Copydesk uses (analysis here, segmentation in translation), so that they
+// agree on block boundaries: CommonMark with GFM tables, strikethrough and
+// bare URLs. It is shared and safe for concurrent use. Check content with
+// CheckMarkdown before parsing it.
+func MarkdownParser() parser.Parser { return markdownParser() }
+
+// CheckMarkdown returns EUNPROCESSABLE for Markdown on which goldmark's
+// time grows quadratically: lists or quotes nested more than 32 levels on
+// one line, or more than 64 "[" or "(" unclosed in one paragraph.
+func CheckMarkdown(content string) error {
+	if depth := markdownNesting(content); depth > maxMarkdownNesting {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown nests lists or quotes %d levels deep; at most %d are supported", depth, maxMarkdownNesting)
+	}
+	if open := markdownBrackets(content); open > maxMarkdownBrackets {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown has %d unclosed \"[\" or \"(\" in one paragraph; at most %d are supported", open, maxMarkdownBrackets)
+	}
+	if refs := markdownRefLines(content); refs > maxMarkdownRefLines {
+		return copydesk.Errorf(copydesk.EUNPROCESSABLE, "markdown has %d lines starting with \"[\" in one paragraph; at most %d are supported: put a blank line between link reference definitions", refs, maxMarkdownRefLines)
+	}
+	return nil
+}
 
 // parseMarkdown parses CommonMark (with GFM tables, strikethrough and bare
 // URLs) with goldmark and builds blocks from the AST, taking the offsets of
@@ -291,6 +315,38 @@ func markdownBrackets(s string) int {
 		}
 	}
 	return deepest
+}
+
+// maxMarkdownRefLines bounds the lines that start with "[" in one
+// paragraph. goldmark removes each link reference definition from its
+// paragraph by copying the lines after it, which is quadratic in the
+// definitions of one paragraph (75,000 in a row take seconds; 4,000 take
+// 20 ms).
+const maxMarkdownRefLines = 2000
+
+// markdownRefLines returns the largest number of lines of one paragraph
+// (text between blank lines) of s whose text, after indentation and
+// blockquote markers, starts with "[": every link reference definition
+// does.
+func markdownRefLines(s string) int {
+	most, n := 0, 0
+	for len(s) > 0 {
+		line := s
+		if nl := strings.IndexByte(s, '\n'); nl >= 0 {
+			line, s = s[:nl], s[nl+1:]
+		} else {
+			s = ""
+		}
+		line = strings.TrimLeft(line, " \t>")
+		switch {
+		case strings.TrimSpace(line) == "":
+			n = 0
+		case line[0] == '[':
+			n++
+			most = max(most, n)
+		}
+	}
+	return most
 }
 
 // imageAlt returns the plain text of an image's description.

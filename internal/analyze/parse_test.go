@@ -89,6 +89,28 @@ func TestMarkdownNesting(t *testing.T) {
 	}
 	// Many paragraphs with a few unclosed parentheses each are fine.
 	MustParse(t, Input{Content: strings.Repeat("I am sad :(\n\n", 200), Format: FormatMarkdown})
+
+	refs := []struct {
+		in   string
+		want int
+	}{
+		{"no references", 0},
+		{"[a]: /x\n[b]: /y\ntext", 2},
+		{"[a]:\n/x\n[b]:\n/y\n\n[c]: /z", 2},
+		{"> [a]: /x\n>  [b]: /y\n>\n> [c]: /z", 2},
+	}
+	for _, tt := range refs {
+		if got := markdownRefLines(tt.in); got != tt.want {
+			t.Errorf("markdownRefLines(%q): got %d, want %d", tt.in, got, tt.want)
+		}
+	}
+	// Many definitions separated by blank lines are fine; too many in one
+	// paragraph are refused.
+	MustParse(t, Input{Content: strings.Repeat("[a]: /x\n\n", 3000) + "Text.", Format: FormatMarkdown})
+	_, err := Parse(Input{Content: strings.Repeat("[a]: /x\n", maxMarkdownRefLines+1) + "Text.", Format: FormatMarkdown})
+	if copydesk.ErrorCode(err) != copydesk.EUNPROCESSABLE {
+		t.Errorf("%d definitions in one paragraph: got error %v, want %s", maxMarkdownRefLines+1, err, copydesk.EUNPROCESSABLE)
+	}
 }
 
 func TestParseLanguage(t *testing.T) {

@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/copydesk/copydesk/internal/analyze"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/providertest"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 	"golang.org/x/net/html"
 )
 
@@ -136,8 +140,12 @@ func TestMarkdownEscapesTranslation(t *testing.T) {
 	}{
 		{"html", "A paragraph.\n", "Titel <img src=x onerror=alert(1)>", "Titel \\<img src=x onerror=alert(1)>\n"},
 		{"link", "A paragraph.\n", "[hier](javascript:alert(1)) <script>x</script>", "[hier\\](javascript:alert(1)) \\<script>x\\</script>\n"},
+		{"link reference definition", "A paragraph.\n\nSee [x].\n", "[x]: javascript:alert(1)", "[x\\]: javascript:alert(1)\n\n[x\\]: javascript:alert(1)\n"},
 		{"table cell", "| a | b |\n|---|---|\n| c | d |\n", "Cel | extra", "| Cel \\| extra | Cel \\| extra |\n|---|---|\n| Cel \\| extra | Cel \\| extra |\n"},
 		{"heading marker", "Text here.\n", "# Kop", "\\# Kop\n"},
+		{"indented heading marker", "Text here.\n", "  # Kop", "\\# Kop\n"},
+		{"indented code", "Text here.\n", "    code", "code\n"},
+		{"thematic break with the list marker", "* Text here.\n", "**", "* \\**\n"},
 		{"list marker", "Text here.\n", "- punt", "\\- punt\n"},
 		{"ordered list marker", "Text here.\n", "1. punt", "1\\. punt\n"},
 		{"fence", "Text here.\n", "```go", "\\```go\n"},
@@ -401,6 +409,101 @@ func FuzzRenderHTML(f *testing.F) {
 		out := d.render(texts)
 		if got, want := tagSequence(out), tagSequence(input); !slices.Equal(got, want) {
 			t.Fatalf("tags of the translation:\ngot  %q\nwant %q\noutput %q", got, want, out)
+		}
+	})
+}
+
+// upperTexts returns a translation of every segment of d that upper-cases
+// its text and keeps its placeholders.
+func upperTexts(d *document) []string {
+	texts := make([]string, len(d.segs))
+	for i, s := range d.segs {
+		var b strings.Builder
+		for _, tk := range splitPlaceholders(s.Source) {
+			if tk.code {
+				b.WriteString(tk.text)
+			} else {
+				b.WriteString(strings.ToUpper(tk.text))
+			}
+		}
+		texts[i] = b.String()
+	}
+	return texts
+}
+
+// markdownBlocks returns the blocks goldmark reads in s (front matter
+// cut), by kind, with each heading's level.
+func markdownBlocks(s string) []string {
+	s = s[frontMatterEnd(s):]
+	root := analyze.MarkdownParser().Parse(text.NewReader([]byte(s)))
+	var out []string
+	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering || n.Type() != ast.TypeBlock {
+			return ast.WalkContinue, nil
+		}
+		k := n.Kind().String()
+		if h, ok := n.(*ast.Heading); ok {
+			k += strconv.Itoa(h.Level)
+		}
+		out = append(out, k)
+		return ast.WalkContinue, nil
+	})
+	return out
+}
+
+// FuzzRenderMarkdown renders a translation that upper-cases every letter
+// of every segment: goldmark reads the same blocks in the output as in the
+// input.
+func FuzzRenderMarkdown(f *testing.F) {
+	for _, s := range []string{"# T\n\npara [a](b) `c`\n> q\n> r\n\n- x\n- y\n\n| a | b |\n|---|---|\n| c | d |\n",
+		"---\nx: 1\n---\n```\ncode\n```\n", "Head\nline\n---\n", "1. a\n   - b\n\n     > c\n     d\n", "| a `|` b | c \\| d |\n|---|:-:|\n| e |\n",
+		"<!-- c -->\n# T\n", "text\n2. two\n", "- [x] done\n", "a\\\nb", "# a \\#\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		if !utf8.ValidString(input) || analyze.CheckMarkdown(input) != nil {
+			return
+		}
+		d, err := segmentDoc(FormatMarkdown, input, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := d.render(upperTexts(d))
+		if analyze.CheckMarkdown(out) != nil {
+			return
+		}
+		if got, want := markdownBlocks(out), markdownBlocks(input); !slices.Equal(got, want) {
+			t.Fatalf("blocks of the translation:\ngot  %q\nwant %q\noutput %q", got, want, out)
+		}
+	})
+}
+
+// FuzzHostileMarkdown translates every segment to the same hostile text
+// (followed by the segment's placeholders): whatever the text, goldmark
+// reads the same blocks in the output as in the input.
+func FuzzHostileMarkdown(f *testing.F) {
+	for _, s := range [][2]string{{"# T\n\npara\n> q\n\n- x\n\n| a | b |\n|---|---|\n| c | d |\n", "[x]: /y"},
+		{"a\n\nb\n", "# h"}, {"a\n\nb\n", "---"}, {"a\nb\n", "<div>"}, {"0\n0A", " #"}, {"a\n\nb", "    code"}, {"| a |\n|---|\n| b |", "c | d"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, input, text string) {
+		if !utf8.ValidString(input) || !utf8.ValidString(text) || strings.TrimSpace(text) == "" || analyze.CheckMarkdown(input) != nil {
+			return // a translation that is only space is refused before it is rendered
+		}
+		d, err := segmentDoc(FormatMarkdown, input, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := make([]string, len(d.segs))
+		for i, s := range d.segs {
+			texts[i] = text + strings.Join(placeholders(s.Source), "")
+		}
+		out := d.render(texts)
+		if analyze.CheckMarkdown(out) != nil {
+			return
+		}
+		if got, want := markdownBlocks(out), markdownBlocks(input); !slices.Equal(got, want) {
+			t.Fatalf("blocks of the translation:\ngot  %q\nwant %q\noutput %q", got, want, out)
 		}
 	})
 }

@@ -2,294 +2,180 @@ package translation
 
 import (
 	"regexp"
+	"slices"
 	"strings"
-	"sync"
+
+	"github.com/copydesk/copydesk/internal/analyze"
+	"github.com/yuin/goldmark/ast"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
 )
 
-// Markdown is segmented block by block: each heading, paragraph, list item,
-// blockquote paragraph and table cell is one segment. Front matter, fenced
-// and indented code, HTML blocks, thematic breaks and table delimiter rows
-// stay literal; inside a segment, inline code, link and image destinations,
-// autolinks and inline HTML become placeholders (a link's text and an
-// image's alt text are translated). A soft line break inside a paragraph is
-// a space to the model, so a translated paragraph comes back on one line.
+// Markdown is segmented block by block, as goldmark parses it (with the
+// extensions analysis uses: analyze.MarkdownParser): each heading,
+// paragraph (in a list item or a blockquote too) and table cell is one
+// segment. Front matter (YAML or TOML), fenced and indented code, HTML
+// blocks, link reference definitions, thematic breaks, container markers
+// and table pipes and delimiter rows stay literal; inside a segment, inline
+// code, link and image destinations, autolinks and inline HTML become
+// placeholders (a link's text and an image's alt text are translated). A
+// soft line break inside a paragraph is a space to the model, so a
+// translated paragraph comes back on one line.
 //
 // A translation is written back with what would be Markdown syntax of its
 // own escaped (escapeMarkdown), so that neither a model nor an imported
 // memory entry can add HTML, a link, a table cell or a block.
 
-// mdLine is one input line: start and end of its text (without the line
-// ending) in the input, and the end including the line ending.
-type mdLine struct {
-	start, end, next int
-}
-
-func splitLines(s string) []mdLine {
-	var out []mdLine
-	for at := 0; at < len(s); {
-		i := strings.IndexByte(s[at:], '\n')
-		next := len(s)
-		end := len(s)
-		if i >= 0 {
-			end = at + i
-			next = end + 1
-		}
-		if end > at && s[end-1] == '\r' {
-			end--
-		}
-		out = append(out, mdLine{start: at, end: end, next: next})
-		at = next
+// segmentMarkdown cuts Markdown into segments (see above). The blocks
+// come from goldmark's AST, parsed as analyze.MarkdownParser parses them
+// for analysis: each paragraph, heading and table cell covers the source
+// its Lines() name, and the source between them (container markers,
+// indentation, fences, code, HTML blocks, link reference definitions,
+// thematic breaks, pipes) is copied as a literal. Inline markup is read by
+// scanInline. Returns EUNPROCESSABLE for Markdown that goldmark cannot
+// parse in linear time (analyze.CheckMarkdown).
+func segmentMarkdown(content string, dnt []string) (*document, error) {
+	if err := analyze.CheckMarkdown(content); err != nil {
+		return nil, err
 	}
-	return out
+	d := &document{}
+	fm := frontMatterEnd(content)
+	d.lit(content[:fm])
+	body := content[fm:]
+	root := analyze.MarkdownParser().Parse(text.NewReader([]byte(body)))
+	b := &builder{md: mdBlock}
+	at := 0 // body[:at] is in d
+	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n.(type) {
+		case *ast.Paragraph, *ast.TextBlock, *ast.Heading:
+			b.md = mdBlock
+		case *east.TableCell:
+			b.md = mdCell
+		default:
+			return ast.WalkContinue, nil
+		}
+		start, end, breaks, ok := blockRange(body, n)
+		// A safeguard: a block whose lines are out of order, or that
+		// starts before the end of the previous one, stays literal, so
+		// that the parts keep the order of the input.
+		if !ok || start < at {
+			return ast.WalkSkipChildren, nil
+		}
+		// A task list item's check box, "- [x] ", is not text.
+		if _, heading := n.(*ast.Heading); !heading && n.Parent() != nil && n.Parent().Kind() == ast.KindListItem && n.Parent().FirstChild() == n {
+			if m := mdTaskRE.FindString(body[start:end]); m != "" {
+				start += len(m)
+			}
+		}
+		d.lit(body[at:start])
+		scanInline(b, body, start, end, breaks, dnt)
+		b.flush(d)
+		at = end
+		return ast.WalkSkipChildren, nil
+	})
+	d.lit(body[at:])
+	return d.finish(), nil
 }
 
+// mdTaskRE matches the check box that opens a task list item.
+var mdTaskRE = regexp.MustCompile(`^\[[ xX]\][ \t]+`)
+
+// blockRange returns the source range of the text of a paragraph, heading
+// or table cell: from the start of its first line to the end of its last,
+// and the soft line breaks between its lines (from the end of one line's
+// text to the start of the next line's, container markers included). ok is
+// false for a block without text or with lines out of order.
+func blockRange(s string, n ast.Node) (start, end int, breaks [][2]int, ok bool) {
+	lines := n.Lines()
+	if lines.Len() == 0 {
+		return 0, 0, nil, false
+	}
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		from := seg.Start
+		if from < end || from > len(s) || seg.Stop > len(s) {
+			return 0, 0, nil, false
+		}
+		// A line's text runs to its line ending; goldmark's segment of
+		// the last line ends where the block does (before a closing
+		// sequence, a pipe, trailing space).
+		to := lineEnd(s, from)
+		if i == lines.Len()-1 {
+			to = min(to, max(seg.Stop, from))
+		}
+		if i == 0 {
+			start = from
+		} else {
+			breaks = append(breaks, [2]int{end, from})
+		}
+		end = to
+	}
+	return start, end, breaks, true
+}
+
+// lineEnd returns the end of the line of s holding s[i], before its line
+// ending ("\n" or "\r\n").
+func lineEnd(s string, i int) int {
+	k := strings.IndexByte(s[i:], '\n')
+	if k < 0 {
+		return len(s)
+	}
+	k += i
+	if k > i && s[k-1] == '\r' {
+		k--
+	}
+	return k
+}
+
+// frontMatterEnd returns the length of the front matter that opens s: YAML
+// from a first line "---" to the next line "---" or "...", or TOML from
+// "+++" to "+++", with the closing line's ending; 0 if s has none. Front
+// matter is not Markdown: it is cut before parsing and kept as it is.
+func frontMatterEnd(s string) int {
+	first := s[:lineEnd(s, 0)]
+	var closers []string
+	switch strings.TrimRight(first, " \t") {
+	case "---":
+		closers = []string{"---", "..."}
+	case "+++":
+		closers = []string{"+++"}
+	default:
+		return 0
+	}
+	for at := len(first); at < len(s); {
+		// Skip the line ending of the previous line.
+		if s[at] == '\r' {
+			at++
+		}
+		if at < len(s) && s[at] == '\n' {
+			at++
+		}
+		e := lineEnd(s, at)
+		if slices.Contains(closers, strings.TrimRight(s[at:e], " \t")) {
+			if e < len(s) && s[e] == '\r' {
+				e++
+			}
+			if e < len(s) && s[e] == '\n' {
+				e++
+			}
+			return e
+		}
+		if e == len(s) {
+			return 0
+		}
+		at = e
+	}
+	return 0
+}
+
+// mdAutoRE matches an autolink, mdInlineRE a raw HTML tag or comment.
 var (
-	mdFenceRE    = regexp.MustCompile("^(```+|~~~+)")
-	mdHeadingRE  = regexp.MustCompile(`^#{1,6}(?:[ \t]+|$)`)
-	mdClosingRE  = regexp.MustCompile(`(?:^|[ \t]+)#+[ \t]*$`)
-	mdBreakRE    = regexp.MustCompile(`^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*)$`)
-	mdListRE     = regexp.MustCompile(`^(?:[-*+]|[0-9]{1,9}[.)])(?:[ \t]+(?:\[[ xX]\][ \t]+)?|$)`)
-	mdDelimRE    = regexp.MustCompile(`^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$`)
-	mdHTMLOpenRE = regexp.MustCompile(`^<(?:/?(?:address|article|aside|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|section|source|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul|script|pre|style|textarea)(?:[ \t/>]|$)|!--|\?|![A-Za-z]|!\[CDATA\[)`)
-	mdHTMLTagRE  = regexp.MustCompile(`^(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][A-Za-z0-9_.:-]*(?:[ \t]*=[ \t]*(?:"[^"]*"|'[^']*'|[^ \t"'=<>` + "`" + `]+))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*$`)
-	// mdRefDefRE is compiled on first use: {1,999} makes a large program.
-	mdRefDefRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[[^\]]{1,999}\]:[ \t]*\S`) })
 	mdAutoRE   = regexp.MustCompile(`^<(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>`)
 	mdInlineRE = regexp.MustCompile(`^(?:</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--[\s\S]*?-->)`)
 )
-
-// container strips the container markers of a line body: up to three
-// spaces of indentation and blockquote markers. It returns the length of
-// the prefix and the quote depth.
-func container(s string) (n, depth int) {
-	for {
-		i := n
-		sp := 0
-		for i < len(s) && s[i] == ' ' && sp < 3 {
-			i++
-			sp++
-		}
-		if i < len(s) && s[i] == '>' {
-			i++
-			if i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-				i++
-			}
-			n = i
-			depth++
-			continue
-		}
-		return n, depth
-	}
-}
-
-// indentWidth is the indentation of s in columns (a tab counts 4).
-func indentWidth(s string) int {
-	w := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ':
-			w++
-		case '\t':
-			w += 4
-		default:
-			return w
-		}
-	}
-	return w
-}
-
-func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
-
-// segmentMarkdown cuts Markdown into segments (see above).
-func segmentMarkdown(content string, dnt []string) *document {
-	d := &document{}
-	b := &builder{md: mdBlock}
-	lines := splitLines(content)
-	lineText := func(l mdLine) string { return content[l.start:l.end] }
-	i := 0
-	// Front matter: a first line "---" up to the next "---" or "...".
-	if len(lines) > 0 && strings.TrimRight(lineText(lines[0]), " \t") == "---" {
-		for j := 1; j < len(lines); j++ {
-			if t := strings.TrimRight(lineText(lines[j]), " \t"); t == "---" || t == "..." {
-				d.lit(content[:lines[j].next])
-				i = j + 1
-				break
-			}
-		}
-	}
-	literalLine := func(l mdLine) { d.lit(content[l.start:l.next]) }
-	for i < len(lines) {
-		l := lines[i]
-		text := lineText(l)
-		pn, depth := container(text)
-		body := text[pn:]
-		switch {
-		case isBlank(body):
-			literalLine(l)
-			i++
-			continue
-		case indentWidth(body) >= 4 && !mdListRE.MatchString(strings.TrimLeft(body, " \t")):
-			// Indented code, up to a line indented less.
-			for i < len(lines) {
-				t := lineText(lines[i])
-				cn, _ := container(t)
-				if !isBlank(t[cn:]) && indentWidth(t[cn:]) < 4 {
-					break
-				}
-				literalLine(lines[i])
-				i++
-			}
-			continue
-		}
-		body = strings.TrimLeft(body, " \t")
-		pn = len(text) - len(body)
-		if m := mdFenceRE.FindString(body); m != "" {
-			literalLine(l)
-			i++
-			for i < len(lines) {
-				t := lineText(lines[i])
-				cn, _ := container(t)
-				inner := strings.TrimLeft(t[cn:], " \t")
-				literalLine(lines[i])
-				i++
-				if strings.HasPrefix(inner, m) && strings.Trim(inner, m[:1]+" \t") == "" {
-					break
-				}
-			}
-			continue
-		}
-		if mdBreakRE.MatchString(body) {
-			literalLine(l)
-			i++
-			continue
-		}
-		if mdRefDefRE().MatchString(body) {
-			literalLine(l)
-			i++
-			continue
-		}
-		if mdHTMLOpenRE.MatchString(body) || mdHTMLTagRE.MatchString(body) {
-			for i < len(lines) && !isBlank(lineText(lines[i])) {
-				literalLine(lines[i])
-				i++
-			}
-			continue
-		}
-		if m := mdHeadingRE.FindString(body); m != "" {
-			inner := body[len(m):]
-			closing := mdClosingRE.FindString(inner)
-			if closing == inner {
-				literalLine(l)
-				i++
-				continue
-			}
-			d.lit(text[:pn+len(m)])
-			start := l.start + pn + len(m)
-			scanInline(b, content, start, l.end-len(closing), nil, dnt)
-			b.flush(d)
-			d.lit(content[l.end-len(closing) : l.next])
-			i++
-			continue
-		}
-		if strings.Contains(body, "|") && i+1 < len(lines) {
-			nt := lineText(lines[i+1])
-			cn, _ := container(nt)
-			if mdDelimRE.MatchString(nt[cn:]) && strings.Contains(nt[cn:], "-") {
-				i = segmentTable(d, b, content, lines, i, dnt)
-				continue
-			}
-		}
-		// A paragraph or list item, with its continuation lines.
-		if m := mdListRE.FindString(body); m != "" {
-			pn += len(m)
-		}
-		d.lit(text[:pn])
-		start := l.start + pn
-		end := l.end
-		var breaks [][2]int
-		j := i + 1
-		for ; j < len(lines); j++ {
-			t := lineText(lines[j])
-			cn, cdepth := container(t)
-			inner := t[cn:]
-			if isBlank(inner) || cdepth > depth {
-				break
-			}
-			trimmed := strings.TrimLeft(inner, " \t")
-			if mdFenceRE.MatchString(trimmed) || mdBreakRE.MatchString(trimmed) || mdHeadingRE.MatchString(trimmed) ||
-				mdListRE.MatchString(trimmed) || mdHTMLOpenRE.MatchString(trimmed) {
-				break
-			}
-			prefix := cn + len(inner) - len(trimmed)
-			breaks = append(breaks, [2]int{end, lines[j].start + prefix})
-			end = lines[j].end
-		}
-		scanInline(b, content, start, end, breaks, dnt)
-		b.flush(d)
-		d.lit(content[end:lines[j-1].next])
-		i = j
-	}
-	return d.finish()
-}
-
-// segmentTable segments the table starting at lines[i] (its header row,
-// followed by the delimiter row): every cell is a segment, pipes and the
-// delimiter row are literal. It returns the index of the first line after
-// the table.
-func segmentTable(d *document, b *builder, content string, lines []mdLine, i int, dnt []string) int {
-	b.md = mdCell
-	defer func() { b.md = mdBlock }()
-	row := func(l mdLine) {
-		t := content[l.start:l.end]
-		cn, _ := container(t)
-		d.lit(t[:cn])
-		at := l.start + cn
-		for _, c := range splitCells(content, at, l.end) {
-			d.lit(content[at:c[0]])
-			scanInline(b, content, c[0], c[1], nil, dnt)
-			b.flush(d)
-			at = c[1]
-		}
-		d.lit(content[at:l.next])
-	}
-	row(lines[i])
-	d.lit(content[lines[i+1].start:lines[i+1].next])
-	j := i + 2
-	for ; j < len(lines); j++ {
-		t := content[lines[j].start:lines[j].end]
-		cn, _ := container(t)
-		if isBlank(t[cn:]) || !strings.Contains(t[cn:], "|") {
-			break
-		}
-		row(lines[j])
-	}
-	return j
-}
-
-// splitCells returns the cell ranges of the table row s[start:end]: the
-// text between unescaped pipes outside code spans.
-func splitCells(s string, start, end int) [][2]int {
-	var cells [][2]int
-	at := start
-	for k := start; k < end; k++ {
-		switch s[k] {
-		case '\\':
-			k++
-		case '`':
-			n := runLen(s, k, end, '`')
-			if close := findRun(s, k+n, end, n); close >= 0 {
-				k = close + n - 1
-			} else {
-				k += n - 1
-			}
-		case '|':
-			cells = append(cells, [2]int{at, k})
-			at = k + 1
-		}
-	}
-	cells = append(cells, [2]int{at, end})
-	return cells
-}
 
 // runLen is the length of the run of c starting at s[i].
 func runLen(s string, i, end int, c byte) int {
@@ -490,17 +376,24 @@ func isASCIIPunct(c byte) bool {
 }
 
 // mdLeadRE matches text that would open a block at the start of a line: a
-// heading, a blockquote, a list item, a fence, a thematic break.
-var mdLeadRE = regexp.MustCompile(`^(?:#{1,6}(?:[ \t]|$)|>|[-+*](?:[ \t]|$)|[0-9]{1,9}[.)](?:[ \t]|$)|` + "```|~~~" + `|(?:[-*_][ \t]*){3,}$)`)
+// heading, a blockquote, a list item, a fence, a thematic break (with the
+// literal before the segment too: "* " and "**" make "* **").
+var mdLeadRE = regexp.MustCompile(`^(?:#{1,6}(?:[ \t]|$)|>|[-+*](?:[ \t]|$)|[0-9]{1,9}[.)](?:[ \t]|$)|` + "```|~~~" + `|[-*_][-*_ \t]*$)`)
 
 // escapeMarkdown escapes a run of translated text for Markdown: < (HTML,
 // autolinks), a ] before ( or [ or at the end of the run (a link's
-// destination), | in a table cell, a backslash that would escape what
-// follows the run, and at the start of a segment (lead) a block marker.
-// Backslash escapes the text already holds are kept; line breaks become
-// spaces (a segment's text is one line).
+// destination) or before : (a link reference definition), | in a table
+// cell, a backslash that would escape what follows the run, and at the
+// start of a segment (lead) a block marker, after dropping the run's
+// leading space. Backslash escapes the text already holds are kept; line
+// breaks become spaces (a segment's text is one line).
 func escapeMarkdown(t string, cell, lead bool) string {
 	t = foldLines(t)
+	if lead {
+		// The segment's own indentation is literal; more would open a
+		// block (" # x" is a heading, "    x" code).
+		t = strings.TrimLeft(t, " \t")
+	}
 	need := lead && mdLeadRE.MatchString(t)
 	if !need {
 		for i := 0; i < len(t); i++ {
@@ -551,7 +444,7 @@ func escapeMarkdown(t string, cell, lead bool) string {
 			b.WriteString(`\<`)
 			continue
 		case ']':
-			if i+1 == len(t) || t[i+1] == '(' || t[i+1] == '[' {
+			if i+1 == len(t) || t[i+1] == '(' || t[i+1] == '[' || t[i+1] == ':' {
 				b.WriteString(`\]`)
 				continue
 			}

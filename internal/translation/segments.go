@@ -16,7 +16,7 @@ func segmentDoc(format, content string, dnt []string) (*document, error) {
 	case "", FormatText:
 		return segmentText(content, dnt), nil
 	case FormatMarkdown:
-		return segmentMarkdown(content, dnt), nil
+		return segmentMarkdown(content, dnt)
 	case FormatHTML:
 		return segmentHTML(content, dnt), nil
 	}
