@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -50,6 +51,14 @@ func CheckMarkdown(content string) error {
 func parseMarkdown(b *builder) {
 	d := b.d
 	src := []byte(d.Source)
+	// Front matter is not Markdown: goldmark would read a YAML block as a
+	// thematic break and a setext heading. It is read as blank lines, so
+	// that every offset still points into d.Source.
+	for i := range FrontMatterEnd(d.Source) {
+		if src[i] != '\n' && src[i] != '\r' {
+			src[i] = ' '
+		}
+	}
 	root := markdownParser().Parse(text.NewReader(src))
 	lists, quotes := 0, 0
 	inImage := 0
@@ -403,4 +412,60 @@ func markdownInlineEnd(src string, n ast.Node, start int) int {
 		end = len(src)
 	}
 	return end
+}
+
+// FrontMatterEnd returns the length of the front matter that opens s: YAML
+// from a first line "---" to the next line "---" or "...", or TOML from
+// "+++" to "+++", with the closing line's ending; 0 if s has none. Front
+// matter is not Markdown: translation keeps it as it is, and analysis
+// reads it as blank lines.
+func FrontMatterEnd(s string) int {
+	first := s[:lineEnd(s, 0)]
+	var closers []string
+	switch strings.TrimRight(first, " \t") {
+	case "---":
+		closers = []string{"---", "..."}
+	case "+++":
+		closers = []string{"+++"}
+	default:
+		return 0
+	}
+	for at := len(first); at < len(s); {
+		// Skip the line ending of the previous line.
+		if s[at] == '\r' {
+			at++
+		}
+		if at < len(s) && s[at] == '\n' {
+			at++
+		}
+		e := lineEnd(s, at)
+		if slices.Contains(closers, strings.TrimRight(s[at:e], " \t")) {
+			if e < len(s) && s[e] == '\r' {
+				e++
+			}
+			if e < len(s) && s[e] == '\n' {
+				e++
+			}
+			return e
+		}
+		if e == len(s) {
+			return 0
+		}
+		at = e
+	}
+	return 0
+}
+
+// lineEnd returns the end of the line that starts at i in s, before its
+// "\n" or "\r\n" (len(s) on the last line).
+func lineEnd(s string, i int) int {
+	k := strings.IndexByte(s[i:], '\n')
+	if k < 0 {
+		return len(s)
+	}
+	k += i
+	if k > i && s[k-1] == '\r' {
+		k--
+	}
+	return k
 }

@@ -338,3 +338,27 @@ func TestParseMarkdownWithHTML(t *testing.T) {
 		t.Errorf("got images %+v", d.Images)
 	}
 }
+
+// TestParseMarkdownFrontMatter: YAML and TOML front matter is not read as
+// text (goldmark alone would make a YAML block a thematic break and a
+// setext heading), and the offsets of what follows still point into the
+// input.
+func TestParseMarkdownFrontMatter(t *testing.T) {
+	for _, fm := range []string{"---\ntitle: Fresh bread\ntags: [bakery]\n---\n", "+++\ntitle = \"Fresh bread\"\n+++\r\n", "---\ntitle: x\n...\n"} {
+		in := fm + "# Our bakery\n\nWe bake every morning."
+		d := MustParse(t, Input{Content: in, Format: FormatMarkdown})
+		if len(d.Blocks) != 2 || d.Blocks[0].Kind != BlockHeading || d.Blocks[0].Text != "Our bakery" || d.Blocks[1].Text != "We bake every morning." {
+			t.Errorf("%q: got blocks %+v, want the heading and the paragraph only", fm, d.Blocks)
+			continue
+		}
+		if b := d.Blocks[0]; in[b.Start:b.End] != "Our bakery" {
+			t.Errorf("%q: heading offsets %d-%d point at %q", fm, b.Start, b.End, in[b.Start:b.End])
+		}
+	}
+	// Not front matter: a rule that does not open the input, or no closer.
+	for _, in := range []string{"Intro.\n\n---\ntitle: x\n---\n", "---\ntitle: never closed\n"} {
+		if got := FrontMatterEnd(in); got != 0 {
+			t.Errorf("FrontMatterEnd(%q) = %d, want 0", in, got)
+		}
+	}
+}

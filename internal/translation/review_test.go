@@ -434,7 +434,7 @@ func upperTexts(d *document) []string {
 // markdownBlocks returns the blocks goldmark reads in s (front matter
 // cut), by kind, with each heading's level.
 func markdownBlocks(s string) []string {
-	s = s[frontMatterEnd(s):]
+	s = s[analyze.FrontMatterEnd(s):]
 	root := analyze.MarkdownParser().Parse(text.NewReader([]byte(s)))
 	var out []string
 	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -2,7 +2,6 @@ package translation
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/copydesk/copydesk/internal/analyze"
@@ -39,7 +38,7 @@ func segmentMarkdown(content string, dnt []string) (*document, error) {
 		return nil, err
 	}
 	d := &document{}
-	fm := frontMatterEnd(content)
+	fm := analyze.FrontMatterEnd(content)
 	d.lit(content[:fm])
 	body := content[fm:]
 	root := analyze.MarkdownParser().Parse(text.NewReader([]byte(body)))
@@ -128,47 +127,6 @@ func lineEnd(s string, i int) int {
 		k--
 	}
 	return k
-}
-
-// frontMatterEnd returns the length of the front matter that opens s: YAML
-// from a first line "---" to the next line "---" or "...", or TOML from
-// "+++" to "+++", with the closing line's ending; 0 if s has none. Front
-// matter is not Markdown: it is cut before parsing and kept as it is.
-func frontMatterEnd(s string) int {
-	first := s[:lineEnd(s, 0)]
-	var closers []string
-	switch strings.TrimRight(first, " \t") {
-	case "---":
-		closers = []string{"---", "..."}
-	case "+++":
-		closers = []string{"+++"}
-	default:
-		return 0
-	}
-	for at := len(first); at < len(s); {
-		// Skip the line ending of the previous line.
-		if s[at] == '\r' {
-			at++
-		}
-		if at < len(s) && s[at] == '\n' {
-			at++
-		}
-		e := lineEnd(s, at)
-		if slices.Contains(closers, strings.TrimRight(s[at:e], " \t")) {
-			if e < len(s) && s[e] == '\r' {
-				e++
-			}
-			if e < len(s) && s[e] == '\n' {
-				e++
-			}
-			return e
-		}
-		if e == len(s) {
-			return 0
-		}
-		at = e
-	}
-	return 0
 }
 
 // mdAutoRE matches an autolink, mdInlineRE a raw HTML tag or comment.
