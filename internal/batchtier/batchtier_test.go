@@ -22,6 +22,7 @@ type fakeBatches struct {
 	batches   map[string][]copydesk.BatchRequest
 	submitted map[string]int    // custom id → times submitted
 	labels    map[string]string // label → batch id
+	refused   bool              // SubmitBatch refuses every batch as a bad request
 	done      bool
 	fail      map[string]bool
 }
@@ -29,6 +30,9 @@ type fakeBatches struct {
 func (f *fakeBatches) SubmitBatch(_ context.Context, label, model string, reqs []copydesk.BatchRequest) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.refused {
+		return "", &copydesk.ProviderError{Kind: copydesk.ProviderBadRequest, Message: "invalid request in line 1"}
+	}
 	id := fmt.Sprintf("batch_%d", len(f.batches))
 	f.batches[id] = reqs
 	f.labels[label] = id
@@ -253,5 +257,31 @@ func TestBatchTierRecoversASubmission(t *testing.T) {
 	}
 	if len(fb.batches) != 1 || fb.submitted[items[0].Key] != 1 {
 		t.Errorf("got %d batches, request submitted %d times; want 1 and once", len(fb.batches), fb.submitted[items[0].Key])
+	}
+}
+
+// TestBatchTierRefusedBatch: a batch the provider refuses as a bad request
+// is not submitted again tick after tick (the group would stall): its
+// items fail, and their calls run live.
+func TestBatchTierRefusedBatch(t *testing.T) {
+	ctx := context.Background()
+	svc, poller, fb, lv, _ := setup(t)
+	fb.refused = true
+	if _, err := svc.Stream(ctx, call("a"), nil); err == nil {
+		t.Fatal("got an answer, want a wait")
+	}
+	if err := poller.Once(ctx); err != nil {
+		t.Fatalf("a refused batch is the items' failure, not the poller's: %v", err)
+	}
+	if err := poller.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	it, err := poller.Store.FindBatchItem(ctx, mustKey(t, "a"))
+	if err != nil || it.State != copydesk.BatchItemFailed || it.ErrorKind != copydesk.ProviderBadRequest {
+		t.Fatalf("item: %+v, %v; want failed as a bad request", it, err)
+	}
+	res, err := svc.Stream(ctx, call("a"), nil)
+	if err != nil || res.Response.Text != "live" || lv.calls != 1 {
+		t.Errorf("after the refusal: got %v, %v after %d live calls; want one live answer", res, err, lv.calls)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -142,6 +143,14 @@ func (p *Poller) submit(ctx context.Context) error {
 			reqs = append(reqs, copydesk.BatchRequest{CustomID: it.Key, Request: req})
 		}
 		id, err := bp.SubmitBatch(ctx, sub.ID, g[1], reqs)
+		if pe, ok := errors.AsType[*copydesk.ProviderError](err); ok && pe.Kind == copydesk.ProviderBadRequest {
+			// Refused as it is: submitted again it would be refused
+			// again, and the group would stall. Its requests run live,
+			// each answered or refused on its own.
+			p.logger().Warn("batch tier: the provider refused the batch; its requests run live", "provider", g[0], "model", g[1], "items", len(items), "err", err)
+			first = cmp.Or(first, p.refuse(context.WithoutCancel(ctx), sub.ID, items, pe))
+			continue
+		}
 		if err != nil {
 			p.logger().Warn("batch tier: submit failed; items stay pending", "provider", g[0], "model", g[1], "items", len(items), "err", err)
 			if aerr := p.Store.AbandonBatchSubmission(context.WithoutCancel(ctx), sub.ID); aerr != nil {
@@ -157,6 +166,24 @@ func (p *Poller) submit(ctx context.Context) error {
 		p.logger().Info("batch tier: submitted", "provider", g[0], "model", g[1], "items", len(reqs), "submission", sub.ID, "provider_batch", id)
 	}
 	return first
+}
+
+// refuse fails the items of a submission the provider refused, releases
+// their reservations and ends the submission.
+func (p *Poller) refuse(ctx context.Context, subID string, items []*copydesk.BatchItem, pe *copydesk.ProviderError) error {
+	for _, it := range items {
+		out := *it
+		out.State, out.ErrorKind, out.Error = copydesk.BatchItemFailed, pe.Kind, "the provider refused the batch: "+pe.Message
+		changed, err := p.Store.FinishBatchItem(ctx, &out)
+		if err != nil {
+			return err
+		}
+		if changed {
+			p.release(ctx, it)
+		}
+	}
+	_, err := p.Store.EndBatchSubmission(ctx, subID)
+	return err
 }
 
 func (p *Poller) poll(ctx context.Context) error {
