@@ -2,8 +2,6 @@ package cache
 
 import (
 	"context"
-	"log/slog"
-	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/outage"
@@ -15,24 +13,11 @@ const (
 	FallbackWarnIntervalDefault = outage.WarnIntervalDefault
 )
 
-// FallbackOptions configures a FallbackStore.
-type FallbackOptions struct {
-	// Clock times the cooldown and the warnings. Default
-	// copydesk.SystemClock. It is not the entries' clock: a test clock
-	// that stands still would keep the primary skipped for ever.
-	Clock copydesk.Clock
-	// Logger receives the warnings when the primary fails. Default:
-	// discard.
-	Logger *slog.Logger
-	// Cooldown is how long after an outage of the primary reads and writes
-	// skip it without trying, so that an outage costs one timeout per
-	// cooldown, not one per request. Default FallbackCooldownDefault.
-	Cooldown time.Duration
-	// WarnInterval is the least time between two warnings; the failures
-	// in between are counted in the next. Default
-	// FallbackWarnIntervalDefault.
-	WarnInterval time.Duration
-}
+// FallbackOptions configures a FallbackStore: its clock (not the clock of what
+// the primary holds: a test clock that stands still would keep the primary
+// skipped for ever), logger, cooldown and warning interval
+// (outage.Options; Warning has a default of its own).
+type FallbackOptions = outage.Options
 
 // FallbackStore is a copydesk.CacheStore in front of a shared layer that
 // may be out (Redis as the L2): while the primary is out, a read misses and
@@ -64,10 +49,7 @@ var (
 
 // NewFallbackStore returns a FallbackStore in front of primary.
 func NewFallbackStore(primary copydesk.CacheStore, opts FallbackOptions) *FallbackStore {
-	return &FallbackStore{primary: primary, guard: outage.New(outage.Options{
-		Clock: opts.Clock, Logger: opts.Logger, Cooldown: opts.Cooldown, WarnInterval: opts.WarnInterval,
-		Warning: "shared cache failed; reads miss and writes are skipped until it answers",
-	})}
+	return &FallbackStore{primary: primary, guard: outage.New(opts.WithWarning("shared cache failed; reads miss and writes are skipped until it answers"))}
 }
 
 // GetCache returns the primary's entry; while the primary is out, a miss.

@@ -43,6 +43,12 @@ type Options struct {
 	Warning string
 }
 
+// WithWarning returns o with warning as its Warning, unless it has one.
+func (o Options) WithWarning(warning string) Options {
+	o.Warning = cmp.Or(o.Warning, warning)
+	return o
+}
+
 // Guard keeps the state of one fallback: whether the store may be tried,
 // and the counts. It is safe for concurrent use.
 type Guard struct {

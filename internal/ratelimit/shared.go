@@ -2,8 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"log/slog"
-	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/outage"
@@ -96,25 +94,11 @@ const (
 	FallbackWarnIntervalDefault = outage.WarnIntervalDefault
 )
 
-// FallbackOptions configures a Fallback.
-type FallbackOptions struct {
-	// Clock times the cooldown and the warnings. Default
-	// copydesk.SystemClock. It is not the buckets' clock: a test clock
-	// that stands still would keep the primary skipped for ever.
-	Clock copydesk.Clock
-	// Logger receives the warnings when the primary fails. Default:
-	// discard.
-	Logger *slog.Logger
-	// Cooldown is how long after a failure of the primary the decisions
-	// go straight to the secondary without trying the primary, so that an
-	// outage costs one timeout per cooldown, not one per request. Default
-	// FallbackCooldownDefault.
-	Cooldown time.Duration
-	// WarnInterval is the least time between two warnings; the failures
-	// in between are counted in the next. Default
-	// FallbackWarnIntervalDefault.
-	WarnInterval time.Duration
-}
+// FallbackOptions configures a Fallback: its clock (not the clock of what
+// the primary holds: a test clock that stands still would keep the primary
+// skipped for ever), logger, cooldown and warning interval
+// (outage.Options; Warning has a default of its own).
+type FallbackOptions = outage.Options
 
 // Fallback is a Service that asks its primary (the buckets shared by the
 // instances) and, when the primary fails, its secondary (this instance's
@@ -138,10 +122,7 @@ var _ Service = (*Fallback)(nil)
 // NewFallback returns a Fallback that asks primary, and secondary when
 // primary fails.
 func NewFallback(primary Fallible, secondary Service, opts FallbackOptions) *Fallback {
-	return &Fallback{primary: primary, secondary: secondary, guard: outage.New(outage.Options{
-		Clock: opts.Clock, Logger: opts.Logger, Cooldown: opts.Cooldown, WarnInterval: opts.WarnInterval,
-		Warning: "shared rate limiter failed; this instance limits on its own until it answers",
-	})}
+	return &Fallback{primary: primary, secondary: secondary, guard: outage.New(opts.WithWarning("shared rate limiter failed; this instance limits on its own until it answers"))}
 }
 
 // NewShared returns the rate limiter of the scale-out mode, built in this
