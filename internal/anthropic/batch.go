@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 
@@ -13,12 +14,80 @@ import (
 	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
-// A Client runs batches through Anthropic's Message Batches API. It does not
-// implement copydesk.BatchFinder: a message batch carries no metadata or
-// name that could hold Copydesk's submission label, so a batch cannot be
-// found again by it. A submitter that dies between creating a batch and
-// recording its id therefore leaves the poller to submit those items again.
-var _ copydesk.BatchProvider = (*Client)(nil)
+// A Client runs batches through Anthropic's Message Batches API. A message
+// batch carries no metadata or name that could hold Copydesk's submission
+// label, so it is not a copydesk.BatchFinder; it is a BatchMatcher: a
+// batch is found again by its requests' custom ids, once it has ended.
+var (
+	_ copydesk.BatchProvider = (*Client)(nil)
+	_ copydesk.BatchMatcher  = (*Client)(nil)
+)
+
+// matchRecheck is how long the poller is told to wait when a batch that
+// may be the one asked for has not ended yet.
+const matchRecheck = time.Minute
+
+// MatchBatch lists the message batches, newest first, back to since, and
+// returns the id of the one whose requests are keys. A batch of another
+// size is not it; one of the same size is read once it has ended (its
+// results name their custom ids). While one of the same size is still in
+// progress the answer is a *copydesk.WaitError. Errors are
+// *copydesk.ProviderError.
+func (c *Client) MatchBatch(ctx context.Context, keys []string, since time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	undecided := false
+	pages := c.sdk.Messages.Batches.ListAutoPaging(ctx, anthropic.MessageBatchListParams{Limit: anthropic.Int(100)})
+	for pages.Next() {
+		b := pages.Current()
+		if b.CreatedAt.Before(since) {
+			break
+		}
+		n := b.RequestCounts
+		if int(n.Processing+n.Succeeded+n.Errored+n.Canceled+n.Expired) != len(keys) {
+			continue
+		}
+		if b.ProcessingStatus != anthropic.MessageBatchProcessingStatusEnded {
+			undecided = true
+			continue
+		}
+		ours, err := c.holds(ctx, b.ID, want)
+		if err != nil {
+			return "", err
+		}
+		if ours {
+			return b.ID, nil
+		}
+	}
+	if err := pages.Err(); err != nil {
+		return "", c.classify(ctx, err)
+	}
+	if undecided {
+		return "", &copydesk.WaitError{After: matchRecheck, Message: "a message batch of the same size created since has not ended"}
+	}
+	return "", nil
+}
+
+// holds reports whether the results of the ended batch id name a custom id
+// of want.
+func (c *Client) holds(ctx context.Context, id string, want map[string]bool) (bool, error) {
+	stream := c.sdk.Messages.Batches.ResultsStreaming(ctx, id, anthropic.MessageBatchResultsParams{})
+	defer stream.Close()
+	line := 1
+	for ; stream.Next(); line++ {
+		if want[stream.Current().CustomID] {
+			return true, nil
+		}
+	}
+	if err := stream.Err(); err != nil {
+		return false, c.resultsError(ctx, err, id, line)
+	}
+	return false, nil
+}
 
 // maxBatchRequests is the Message Batches API's limit of requests in one
 // batch.

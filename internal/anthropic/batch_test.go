@@ -392,3 +392,47 @@ func TestPollBatchOfAnUnknownBatch(t *testing.T) {
 		t.Errorf("got status %d, want 404", pe.Status)
 	}
 }
+
+// TestMatchBatch finds a message batch again by its requests' custom ids:
+// not while a batch of the same size is in progress (a wait), then the
+// batch that holds them; keys no batch holds, or of another size, find
+// nothing. The list is read across pages.
+func TestMatchBatch(t *testing.T) {
+	ctx := context.Background()
+	srv := providertest.NewTestServer(t, providertest.Options{})
+	srv.SetBatch(providertest.BatchBehaviour{Delay: time.Hour})
+	c := MustNew(t, anthropic.Config{Name: "an", APIKey: "k", BaseURL: srv.URL})
+	since := time.Now().Add(-time.Minute)
+	reqs := batchReqs(3)
+	id, err := c.SubmitBatch(ctx, "bsub_1", "claude-sim", reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 120 more batches of one request each: the list has two pages.
+	for i := range 120 {
+		one := batchReqs(4)[3:]
+		one[0].CustomID = fmt.Sprintf("cdother%041d", i)
+		if _, err := c.SubmitBatch(ctx, "bsub_other", "claude-sim", one); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := []string{reqs[0].CustomID, reqs[1].CustomID, reqs[2].CustomID}
+	if got, err := c.MatchBatch(ctx, keys, since); got != "" {
+		t.Fatalf("while in progress: got %q, %v; want no batch and a wait", got, err)
+	} else if _, ok := copydesk.IsWait(err); !ok {
+		t.Fatalf("while in progress: got %v, want a *copydesk.WaitError", err)
+	}
+	if got, err := c.MatchBatch(ctx, []string{"cdnone1", "cdnone2"}, since); err != nil || got != "" {
+		t.Errorf("keys of a size no batch has: got %q, %v; want none, no wait", got, err)
+	}
+	srv.SetBatch(providertest.BatchBehaviour{}) // every batch ends
+	if got, err := c.MatchBatch(ctx, keys, since); err != nil || got != id {
+		t.Errorf("after the end: got %q, %v; want %s", got, err, id)
+	}
+	if got, err := c.MatchBatch(ctx, []string{"cdnone1", "cdnone2", "cdnone3"}, since); err != nil || got != "" {
+		t.Errorf("keys no batch holds: got %q, %v; want none", got, err)
+	}
+	if got, err := c.MatchBatch(ctx, keys, time.Now().Add(time.Minute)); err != nil || got != "" {
+		t.Errorf("since after every batch: got %q, %v; want none", got, err)
+	}
+}

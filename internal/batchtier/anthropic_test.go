@@ -2,6 +2,7 @@ package batchtier_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -93,38 +94,66 @@ func TestBatchTierThroughAnthropic(t *testing.T) {
 	}
 }
 
-// TestBatchTierAnthropicStaleSubmission shows the limit of a provider
-// without copydesk.BatchFinder: a submission whose submitter died after
-// Anthropic created its batch cannot be found again, so its items go out
-// a second time.
+// TestBatchTierAnthropicStaleSubmission: a submission whose submitter died
+// after Anthropic created its batch is found again by its requests' custom
+// ids (copydesk.BatchMatcher) once the batch has ended; until then it
+// waits, and nothing goes out twice. A stale submission whose batch was
+// never created goes out again.
 func TestBatchTierAnthropicStaleSubmission(t *testing.T) {
 	ctx := context.Background()
-	svc, poller, sim, _, clock := setupAnthropic(t, providertest.BatchBehaviour{})
+	svc, poller, sim, _, clock := setupAnthropic(t, providertest.BatchBehaviour{Delay: time.Hour})
 	if _, ok := poller.Providers["anthropic"].(copydesk.BatchFinder); ok {
 		t.Fatal("the Anthropic adapter claims copydesk.BatchFinder; a message batch has no label to find it by")
 	}
-	if _, err := svc.Stream(ctx, call("a"), nil); err == nil {
-		t.Fatal("got an answer, want a wait")
+	for _, text := range []string{"a", "b"} {
+		if _, err := svc.Stream(ctx, call(text), nil); err == nil {
+			t.Fatalf("%s: got an answer, want a wait", text)
+		}
 	}
-	sub := &copydesk.BatchSubmission{ID: "bsub_crashed", Provider: "anthropic", Model: "claude-sim"}
-	items, err := poller.Store.ClaimBatchItems(ctx, sub, 10)
-	if err != nil || len(items) != 1 {
-		t.Fatalf("claim: %d items, %v", len(items), err)
+	// Two crashes: a's batch was created at Anthropic, b's was not.
+	claim := func(id string) []*copydesk.BatchItem {
+		items, err := poller.Store.ClaimBatchItems(ctx, &copydesk.BatchSubmission{ID: id, Provider: "anthropic", Model: "claude-sim"}, 1)
+		if err != nil || len(items) != 1 {
+			t.Fatalf("claim %s: %d items, %v", id, len(items), err)
+		}
+		return items
 	}
-	if _, err := poller.Providers["anthropic"].SubmitBatch(ctx, sub.ID, "claude-sim", []copydesk.BatchRequest{{CustomID: items[0].Key, Request: call("a").Request}}); err != nil {
+	a := claim("bsub_crashed_a")
+	var req copydesk.ModelRequest
+	if err := json.Unmarshal(a[0].Request, &req); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := poller.Providers["anthropic"].SubmitBatch(ctx, "bsub_crashed_a", "claude-sim", []copydesk.BatchRequest{{CustomID: a[0].Key, Request: req}}); err != nil {
+		t.Fatal(err)
+	}
+	b := claim("bsub_crashed_b")
 	clock.Add(batchtier.StaleSubmitDefault + time.Minute)
-	for range 3 { // abandon, submit again, collect
+
+	// a's batch is still in progress, and it may be either's (it has
+	// their size): both wait, nothing goes out again.
+	for range 2 {
 		if err := poller.Once(ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n, _ := sim.BatchRequests(); n != 1 {
+		t.Fatalf("while a's batch runs: %d requests, want 1 (a's only)", n)
+	}
+	sim.SetBatch(providertest.BatchBehaviour{}) // every batch ends
+	// Match a and put b back; submit b and collect a; collect b.
+	for range 4 {
 		clock.Add(2 * time.Second)
+		if err := poller.Once(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if res, err := svc.Stream(ctx, call("a"), nil); err != nil || res.Usage.Tier != copydesk.TierBatch {
-		t.Fatalf("after recovery: got %v, %v; want the batch's answer", res, err)
+	for _, it := range append(a, b...) {
+		got, err := poller.Store.FindBatchItem(ctx, it.Key)
+		if err != nil || got.State != copydesk.BatchItemDone {
+			t.Errorf("item %s: %+v, %v; want done", it.Key, got, err)
+		}
 	}
-	if n, batches := sim.BatchRequests(); n != 2 || batches != 2 || sim.BatchDuplicates() != 1 {
-		t.Errorf("got %d requests in %d batches, %d twice; want 2 in 2, 1 twice", n, batches, sim.BatchDuplicates())
+	if n, batches := sim.BatchRequests(); n != 2 || batches != 2 || sim.BatchDuplicates() != 0 {
+		t.Errorf("got %d requests in %d batches, %d twice; want 2 in 2, none twice", n, batches, sim.BatchDuplicates())
 	}
 }

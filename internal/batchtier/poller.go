@@ -209,31 +209,55 @@ func (p *Poller) poll(ctx context.Context) error {
 
 // recover handles a submission whose submitter died between claiming its
 // items and recording the provider's id. If the provider can find the
-// batch by its label, the submission is opened on it and nothing goes out
-// twice; otherwise (no batch was created, or the provider cannot tell) the
-// items go back to pending and out again.
+// batch (by its label or its requests), the submission is opened on it and
+// nothing goes out twice; while it cannot tell yet, the submission waits;
+// otherwise (no batch was created, or the provider cannot look) the items
+// go back to pending and out again.
 func (p *Poller) recover(ctx context.Context, sub *copydesk.BatchSubmission) error {
-	if f, ok := p.Providers[sub.Provider].(copydesk.BatchFinder); ok {
-		// The provider's clock may run behind ours: look a little earlier.
-		id, err := f.FindBatch(ctx, sub.ID, sub.CreatedAt.Add(-findSlack))
-		if err != nil {
-			// Unknown: resubmitting could pay twice; try at the next tick.
-			return err
+	id, err := p.find(ctx, sub)
+	if _, waiting := copydesk.IsWait(err); waiting {
+		return nil // the provider cannot tell yet: ask at a later tick
+	}
+	if err != nil {
+		// Unknown: resubmitting could pay twice; try at the next tick.
+		return err
+	}
+	if id != "" {
+		p.logger().Warn("batch tier: stale submission found at the provider; polling it", "submission", sub.ID, "provider_batch", id)
+		err := p.Store.OpenBatchSubmission(ctx, sub.ID, id, p.now())
+		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+			return nil // another poller was first
 		}
-		if id != "" {
-			p.logger().Warn("batch tier: stale submission found at the provider; polling it", "submission", sub.ID, "provider_batch", id)
-			err := p.Store.OpenBatchSubmission(ctx, sub.ID, id, p.now())
-			if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
-				return nil // another poller was first
-			}
-			return err
-		}
+		return err
 	}
 	p.logger().Warn("batch tier: stale submission; its items go back to pending", "submission", sub.ID)
 	if err := p.Store.AbandonBatchSubmission(ctx, sub.ID); err != nil && copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
 		return err
 	}
 	return nil
+}
+
+// find asks the provider for the batch of a stale submission: by its
+// label (BatchFinder) or by its requests' custom ids (BatchMatcher); ""
+// when the provider has none or cannot look.
+func (p *Poller) find(ctx context.Context, sub *copydesk.BatchSubmission) (string, error) {
+	// The provider's clock may run behind ours: look a little earlier.
+	since := sub.CreatedAt.Add(-findSlack)
+	switch bp := p.Providers[sub.Provider].(type) {
+	case copydesk.BatchFinder:
+		return bp.FindBatch(ctx, sub.ID, since)
+	case copydesk.BatchMatcher:
+		items, err := p.Store.BatchSubmissionItems(ctx, sub.ID)
+		if err != nil || len(items) == 0 {
+			return "", err
+		}
+		keys := make([]string, len(items))
+		for i, it := range items {
+			keys[i] = it.Key
+		}
+		return bp.MatchBatch(ctx, keys, since)
+	}
+	return "", nil
 }
 
 // findSlack is how much earlier than a submission's creation a provider's

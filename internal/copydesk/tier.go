@@ -104,6 +104,17 @@ type BatchFinder interface {
 	FindBatch(ctx context.Context, label string, since time.Time) (string, error)
 }
 
+// BatchMatcher is a BatchProvider whose batches carry no label but whose
+// results name their requests' custom ids: the poller asks it, as it
+// asks a BatchFinder, before it submits a dead submitter's items again.
+type BatchMatcher interface {
+	// MatchBatch returns the id of a batch created at or after since whose
+	// requests are keys (custom ids), or "" if there is none. A *WaitError
+	// means the provider cannot tell yet (a batch that may be it has not
+	// ended): ask again later, and submit nothing meanwhile.
+	MatchBatch(ctx context.Context, keys []string, since time.Time) (string, error)
+}
+
 // States of a BatchItem.
 const (
 	BatchItemPending   = "pending"   // waiting to be submitted

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -176,6 +177,7 @@ func (s *Server) serveAnthropicBatchCreate(w http.ResponseWriter, r *http.Reques
 		s.batch.anthropic = map[string]*antBatch{}
 	}
 	s.batch.anthropic[ab.id] = ab
+	s.batch.antOrder = append(s.batch.antOrder, ab.id)
 	o := ab.object(time.Now(), b.Delay, baseURL(r))
 	s.batch.mu.Unlock()
 	writeJSON(w, http.StatusOK, o)
@@ -245,4 +247,51 @@ func (s *Server) serveAnthropicBatchResults(w http.ResponseWriter, r *http.Reque
 	}
 	w.Header().Set("Content-Type", "application/x-jsonl")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// serveAnthropicBatchList is GET /v1/messages/batches: the batches newest
+// first, limit (default 20, 1 to 1000) at a time, after the id given as
+// after_id (or before before_id, towards the newest).
+func (s *Server) serveAnthropicBatchList(w http.ResponseWriter, r *http.Request) {
+	if !s.allowed(cmpOrString(r.Header.Get("x-api-key"), bearer(r))) {
+		writeJSON(w, http.StatusUnauthorized, antErrorFor(http.StatusUnauthorized, ""))
+		return
+	}
+	q := r.URL.Query()
+	limit := 20
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			antInvalid(w, "limit: must be 1 to 1000")
+			return
+		}
+		limit = n
+	}
+	now := time.Now()
+	s.batch.mu.Lock()
+	defer s.batch.mu.Unlock()
+	newest := make([]string, len(s.batch.antOrder))
+	for i, id := range s.batch.antOrder {
+		newest[len(newest)-1-i] = id
+	}
+	from, to := 0, len(newest)
+	if after := q.Get("after_id"); after != "" {
+		from = slices.Index(newest, after) + 1
+	}
+	if before := q.Get("before_id"); before != "" {
+		if to = slices.Index(newest, before); to < 0 {
+			to = 0
+		}
+		from = max(0, to-limit)
+	}
+	page := newest[from:min(to, from+limit)]
+	data := make([]map[string]any, len(page))
+	for i, id := range page {
+		data[i] = s.batch.anthropic[id].object(now, s.batch.b.Delay, baseURL(r))
+	}
+	out := map[string]any{"data": data, "has_more": from+len(page) < to, "first_id": nil, "last_id": nil}
+	if len(page) > 0 {
+		out["first_id"], out["last_id"] = page[0], page[len(page)-1]
+	}
+	writeJSON(w, http.StatusOK, out)
 }

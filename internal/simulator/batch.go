@@ -43,6 +43,7 @@ type batchState struct {
 	ids       map[string]int       // custom id → times received
 	gemini    []string             // Gemini batch names, oldest first (gemini_batch.go)
 	anthropic map[string]*antBatch // Anthropic message batches by id (anthropic_batch.go)
+	antOrder  []string             // their ids, oldest first
 }
 
 // simBatch is one batch; its output and error files (made at creation)

@@ -171,7 +171,7 @@ type Options struct {
 //	POST /v1/files, GET /v1/files/{id}/content       OpenAI files (batch input and output)
 //	POST /v1/batches, GET /v1/batches/{id}           OpenAI Batch API (see BatchBehaviour)
 //	POST /v1beta/models/{model}:batchGenerateContent Gemini batch mode, inline (also GET /v1beta/batches[/{id}])
-//	POST /v1/messages/batches, GET …/{id}, GET …/{id}/results, POST …/{id}/cancel
+//	POST /v1/messages/batches, GET …[/{id}], GET …/{id}/results, POST …/{id}/cancel
 //	                                                 Anthropic Message Batches (see BatchBehaviour)
 //
 // Every response carries X-Copydesk-Simulated: true. Behaviours are taken
@@ -240,6 +240,7 @@ func NewServer(opts Options) *Server {
 	mux.HandleFunc("POST /v1/messages", s.serveAnthropic)
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.serveAnthropicCount)
 	mux.HandleFunc("POST /v1/messages/batches", s.serveAnthropicBatchCreate)
+	mux.HandleFunc("GET /v1/messages/batches", s.serveAnthropicBatchList)
 	mux.HandleFunc("GET /v1/messages/batches/{id}", s.serveAnthropicBatchGet)
 	mux.HandleFunc("POST /v1/messages/batches/{id}/cancel", s.serveAnthropicBatchCancel)
 	mux.HandleFunc("GET /v1/messages/batches/{id}/results", s.serveAnthropicBatchResults)
