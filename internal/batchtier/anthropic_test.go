@@ -140,7 +140,9 @@ func TestBatchTierAnthropicStaleSubmission(t *testing.T) {
 		t.Fatalf("while a's batch runs: %d requests, want 1 (a's only)", n)
 	}
 	sim.SetBatch(providertest.BatchBehaviour{}) // every batch ends
-	// Match a and put b back; submit b and collect a; collect b.
+	// A waiting submission is asked about again once stale again.
+	// Then: match a and put b back; submit b and collect a; collect b.
+	clock.Add(batchtier.StaleSubmitDefault)
 	for range 4 {
 		clock.Add(2 * time.Second)
 		if err := poller.Once(ctx); err != nil {

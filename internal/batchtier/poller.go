@@ -216,7 +216,9 @@ func (p *Poller) poll(ctx context.Context) error {
 func (p *Poller) recover(ctx context.Context, sub *copydesk.BatchSubmission) error {
 	id, err := p.find(ctx, sub)
 	if _, waiting := copydesk.IsWait(err); waiting {
-		return nil // the provider cannot tell yet: ask at a later tick
+		// The provider cannot tell yet: ask again once the submission is
+		// stale again (the postponement renews it), not at every tick.
+		return p.Store.PostponeBatchSubmission(ctx, sub.ID, p.now())
 	}
 	if err != nil {
 		// Unknown: resubmitting could pay twice; try at the next tick.
