@@ -1,11 +1,16 @@
 package gemini_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -352,5 +357,63 @@ func TestBatchSplitPartFails(t *testing.T) {
 	var pe *copydesk.ProviderError
 	if _, err := c.SubmitBatch(ctx, "bsub_none", "gemini-sim", batchReqs(4)); !errors.As(err, &pe) || pe.Kind != copydesk.ProviderRateLimited {
 		t.Errorf("SubmitBatch whose first part fails: got %v, want rate_limited", err)
+	}
+}
+
+// TestBatchErrorDetails: the real API's per-request errors are
+// google.rpc.Status objects whose details are objects, which the SDK's
+// JobError declares strings. A proxy in front of the fake adds such
+// details to every failed request; the batch is still read, and the
+// failures classified.
+func TestBatchErrorDetails(t *testing.T) {
+	ctx := context.Background()
+	srv := providertest.NewTestServer(t, providertest.Options{})
+	srv.SetBatch(providertest.BatchBehaviour{FailEvery: 2})
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	details := []byte(`"error":{"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"OVERLOADED","metadata":{"n":"1"}}],`)
+	var rewritten atomic.Int32
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Method != http.MethodGet || !strings.Contains(resp.Request.URL.Path, "/batches/") {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if n := bytes.Count(body, []byte(`"error":{`)); n > 0 {
+			rewritten.Add(int32(n))
+			body = bytes.ReplaceAll(body, []byte(`"error":{`), details)
+		}
+		resp.Body, resp.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		return nil
+	}
+	front := httptest.NewServer(proxy)
+	t.Cleanup(front.Close)
+	c := MustNew(t, gemini.Config{Name: "gm", APIKey: "test-key", BaseURL: front.URL})
+	id, err := c.SubmitBatch(ctx, "bsub_details", "gemini-sim", batchReqs(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.PollBatch(ctx, id)
+	if err != nil || !st.Done || rewritten.Load() == 0 {
+		t.Fatalf("PollBatch: got %+v, %v after %d errors given details; want the batch read", st, err, rewritten.Load())
+	}
+	var ok, failed int
+	for _, r := range st.Results {
+		switch {
+		case r.Err != nil && r.Err.Kind == copydesk.ProviderServer:
+			failed++
+		case r.Response != nil:
+			ok++
+		}
+	}
+	if ok != 2 || failed != 2 {
+		t.Errorf("got %d answers and %d server failures, want 2 and 2", ok, failed)
 	}
 }

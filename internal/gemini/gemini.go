@@ -117,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 	cc := &genai.ClientConfig{
 		APIKey:     cfg.APIKey,
 		Backend:    genai.BackendGeminiAPI,
-		HTTPClient: cfg.HTTPClient,
+		HTTPClient: withBatchDetails(cfg.HTTPClient),
 		HTTPOptions: genai.HTTPOptions{
 			BaseURL:    cfg.BaseURL,
 			APIVersion: cfg.APIVersion,
