@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/batch"
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/ledger"
 	"github.com/copydesk/copydesk/internal/pricing"
 	"github.com/copydesk/copydesk/internal/providertest"
 	"github.com/copydesk/copydesk/internal/router"
+	"github.com/copydesk/copydesk/internal/translation"
 )
 
 // batchModel is priced at $2/$8 per million tokens live and $1/$4 in a
@@ -155,6 +157,18 @@ func TestBatchTierTranslatesASite(t *testing.T) {
 	r.json(t, &view)
 	if view.Status != "succeeded" || view.Counts.Done != pages || view.Counts.Failed != 0 {
 		t.Fatalf("batch %s with counts %+v, want succeeded with %d done", view.Status, view.Counts, pages)
+	}
+	// The stream says once what the shared pass did, however often the
+	// batch ran while it waited.
+	var shared []sseEvent
+	for _, ev := range MustReadToDoneAs(t, base+acc.StreamURL, key) {
+		if ev.Type == batch.EventShared {
+			shared = append(shared, ev)
+		}
+	}
+	var pass translation.SharedResult
+	if len(shared) != 1 || json.Unmarshal([]byte(shared[0].Data), &pass) != nil || pass.Translated != len(langs)*(1+pages-distinct) || pass.Cost <= 0 {
+		t.Errorf("batch.shared events %+v, want one: the boilerplate and the %d repeated pages into %d languages, at a cost", shared, pages-distinct, len(langs))
 	}
 	submitted, batches := fake.BatchRequests()
 	if d := fake.BatchDuplicates(); d != 0 || liveCalls(fake) != 0 {

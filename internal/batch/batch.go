@@ -583,7 +583,9 @@ func (h *Handler) shared(ctx context.Context, job *copydesk.Job, emit copydesk.E
 	if err != nil {
 		h.logger().Warn("batch: translating the shared segments failed; each page translates its own", "job_id", job.ID, "err", err)
 	}
-	if res != nil && res.Segments > 0 {
+	// Said once: a later run (a retry, or a wait for provider batches)
+	// finds the shared segments remembered and translates none.
+	if res != nil && res.Translated > 0 {
 		if err := emit(ctx, EventShared, res); err != nil {
 			return err
 		}
