@@ -420,9 +420,9 @@ func markdownInlineEnd(src string, n ast.Node, start int) int {
 // matter is not Markdown: translation keeps it as it is, and analysis
 // reads it as blank lines.
 func FrontMatterEnd(s string) int {
-	first := s[:lineEnd(s, 0)]
+	first, _, _ := strings.Cut(s, "\n")
 	var closers []string
-	switch strings.TrimRight(first, " \t") {
+	switch strings.TrimRight(first, " \t\r") {
 	case "---":
 		closers = []string{"---", "..."}
 	case "+++":
@@ -430,42 +430,16 @@ func FrontMatterEnd(s string) int {
 	default:
 		return 0
 	}
-	for at := len(first); at < len(s); {
-		// Skip the line ending of the previous line.
-		if s[at] == '\r' {
-			at++
+	for at := len(first) + 1; at < len(s); {
+		line, _, more := strings.Cut(s[at:], "\n")
+		next := at + len(line) + 1 // past the line's "\n"
+		if slices.Contains(closers, strings.TrimRight(line, " \t\r")) {
+			return min(next, len(s))
 		}
-		if at < len(s) && s[at] == '\n' {
-			at++
-		}
-		e := lineEnd(s, at)
-		if slices.Contains(closers, strings.TrimRight(s[at:e], " \t")) {
-			if e < len(s) && s[e] == '\r' {
-				e++
-			}
-			if e < len(s) && s[e] == '\n' {
-				e++
-			}
-			return e
-		}
-		if e == len(s) {
+		if !more {
 			return 0
 		}
-		at = e
+		at = next
 	}
 	return 0
-}
-
-// lineEnd returns the end of the line that starts at i in s, before its
-// "\n" or "\r\n" (len(s) on the last line).
-func lineEnd(s string, i int) int {
-	k := strings.IndexByte(s[i:], '\n')
-	if k < 0 {
-		return len(s)
-	}
-	k += i
-	if k > i && s[k-1] == '\r' {
-		k--
-	}
-	return k
 }
