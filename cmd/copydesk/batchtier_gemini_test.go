@@ -81,7 +81,7 @@ func TestBatchTierThroughGemini(t *testing.T) {
 	all := copydesk.UsageFilter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)}
 	var rows []*copydesk.LedgerEntry
 	waitFor(t, 30*time.Second, "every batch request to be paid", func() bool {
-		if rows, err = m.Store.FindLedger(ctx, all); err != nil {
+		if rows, err = m.ledger.FindLedger(ctx, all); err != nil {
 			t.Fatal(err)
 		}
 		n := 0

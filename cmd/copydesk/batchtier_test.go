@@ -181,7 +181,7 @@ func TestBatchTierTranslatesASite(t *testing.T) {
 	var rows []*copydesk.LedgerEntry
 	waitFor(t, 30*time.Second, "every batch request to be paid", func() bool {
 		var err error
-		if rows, err = m2.Store.FindLedger(ctx, all); err != nil {
+		if rows, err = m2.ledger.FindLedger(ctx, all); err != nil {
 			t.Fatal(err)
 		}
 		n := 0
@@ -336,7 +336,7 @@ func TestBatchTierEveryKind(t *testing.T) {
 			t.Errorf("job %s: %s, want succeeded", id, s)
 		}
 	}
-	rows, err := m.Store.FindLedger(context.Background(), copydesk.UsageFilter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)})
+	rows, err := m.ledger.FindLedger(context.Background(), copydesk.UsageFilter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
