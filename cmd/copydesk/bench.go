@@ -28,8 +28,8 @@ var benchRows = []string{"chat", "latency", "hit", "jobs", "pickup", "deephit", 
 
 // benchRowHelp says what each row measures, for -h.
 const benchRowHelp = `rows:
-  chat     POST /v1/chat/completions with unique prompts (uncached) at --concurrency, against calling the instant upstream directly (the floor) and --peer-url
-  latency  the same one request at a time: Copydesk's and the peer's added latency over the upstream (p50/p99 difference)
+  chat     POST /v1/chat/completions with unique prompts (uncached) at --concurrency, against calling the instant upstream directly (the floor), a bare Go reverse proxy to it (--go-proxy) and --peer-url
+  latency  the same one request at a time: Copydesk's, the Go proxy's and the peer's added latency over the upstream (p50/p99 difference)
   hit      an identical chat request (a cache hit) at --concurrency, against a bare net/http server answering the same JSON (the floor)
   jobs     --jobs deep analyses (202, simulated model at 0 ms) at --concurrency, each followed to done (--follow): accepted/s, completed/s, 202 p50/p99, CPU per job
   pickup   idle queue: from the 202 to the job.started event, --pickups times with pauses of 20-120 ms
@@ -60,6 +60,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.IntVar(&cfg.DBPID, "db-pid", 0, "process id of the database server (PostgreSQL's postmaster): its CPU time and its children's is reported per operation too")
 	fs.StringVar(&cfg.PeerURL, "peer-url", "", "base URL of a peer gateway measured on the chat and latency rows (e.g. Portkey's gateway, http://127.0.0.1:8787)")
 	fs.StringVar(&cfg.StreamURL, "stream-url", "", "open every SSE stream on this instance of the same cluster instead of --url (cross-instance delivery: jobs run where they are submitted or on any instance, streams read elsewhere)")
+	fs.BoolVar(&cfg.GoProxy, "go-proxy", true, "measure on the chat and latency rows a bare Go reverse proxy to the instant upstream (net/http/httputil, nothing done per call), started as a child process of this binary: the least any Go gateway spends per call here")
 	fs.IntVar(&cfg.PeerPID, "peer-pid", 0, "process id of the peer gateway, for its CPU time per call")
 	fs.Var(&peerHeaders, "peer-header", `header sent to the peer, "Name: value", repeatable; {upstream} is replaced by the instant upstream's base URL (default: Portkey's "x-portkey-provider: openai" and "x-portkey-custom-host: {upstream}/v1")`)
 	fs.StringVar(&cfg.UpstreamAddr, "upstream-addr", "127.0.0.1:0", "listen address of the instant upstream (fix the port to point a server at it with --print-config)")
@@ -147,6 +148,7 @@ type benchConfig struct {
 	DBPID          int
 	PeerURL        string
 	PeerPID        int
+	GoProxy        bool // start and measure the Go proxy floor
 	PeerHeaders    []string
 	UpstreamAddr   string
 	PrintConfig    bool
@@ -340,6 +342,15 @@ func bench(ctx context.Context, cfg benchConfig, log io.Writer) (*benchReport, e
 	if cfg.PeerURL != "" {
 		report.Server.Peer = cfg.PeerURL
 	}
+	if cfg.GoProxy && (cfg.has("chat") || cfg.has("latency")) {
+		p, err := startBenchProxy(ctx, e.upstreamURL, log)
+		if err != nil {
+			return nil, err
+		}
+		defer p.close()
+		e.proxyURL, e.proxyPID = p.url, p.pid
+		report.Server.GoProxy, report.Server.GoProxyPID = p.url, p.pid
+	}
 	e.init()
 	defer e.close()
 
@@ -407,6 +418,9 @@ type benchServerInfo struct {
 	Redis  bool   `json:"redis,omitempty"`
 	Dir    string `json:"dir,omitempty"`
 	Peer   string `json:"peer,omitempty"`
+	// GoProxy is the Go proxy floor's URL and PID.
+	GoProxy    string `json:"go_proxy,omitempty"`
+	GoProxyPID int    `json:"go_proxy_pid,omitempty"`
 }
 
 type benchSettings struct {

@@ -20,6 +20,19 @@ import (
 	"github.com/copydesk/copydesk/internal/pgtest"
 )
 
+// TestMain lets this package's test binary stand in for copydesk as the Go
+// proxy floor the bench starts: os.Executable is the test binary here.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == benchProxyCommand {
+		if err := runBenchProxy(context.Background(), os.Args[2:], os.Stderr); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
 // tinyBench are flags that make every row as small as it can usefully be.
 var tinyBench = []string{
 	"--duration", "300ms", "--rounds", "1", "--warmup", "50ms", "--concurrency", "4",
@@ -221,7 +234,7 @@ func TestBenchSmoke(t *testing.T) {
 				t.Fatalf("got %d rows, want %d", got, len(benchRows))
 			}
 			wantTargets := map[string][]string{
-				"chat": {"copydesk", "upstream"}, "latency": {"copydesk", "upstream"}, "hit": {"copydesk", "bare"},
+				"chat": {"copydesk", "upstream", "goproxy"}, "latency": {"copydesk", "upstream", "goproxy"}, "hit": {"copydesk", "bare"},
 				"jobs": {"copydesk"}, "pickup": {"copydesk"}, "deephit": {"copydesk"}, "fanout": {"copydesk"},
 				"batches": {"copydesk"},
 			}
@@ -257,6 +270,12 @@ func TestBenchSmoke(t *testing.T) {
 			}
 			if chat := mustRow(t, &rep, "chat"); chat.result("copydesk").Ratio == nil {
 				t.Errorf("chat: no ratio to the floor")
+			}
+			if gp := mustRow(t, &rep, "chat").result("goproxy"); gp == nil || gp.ServerCPU == nil || rep.Server.GoProxyPID == 0 {
+				t.Errorf("chat: the Go proxy floor %+v has no CPU per call (server %+v)", gp, rep.Server)
+			}
+			if figure(mustRow(t, &rep, "latency"), "goproxy added p50") == -1 {
+				t.Errorf("latency: no added latency of the Go proxy floor")
 			}
 			if store != nil && rep.Server.Schema == "" {
 				t.Errorf("postgres: no schema in %+v", rep.Server)

@@ -36,12 +36,15 @@ type benchEnv struct {
 	serverURL, apiKey    string
 	streamURL            string // where SSE streams are opened: serverURL, or another instance
 	serverPID            int
+	proxyURL             string // the Go proxy floor; "": not measured
+	proxyPID             int
 
 	seq     atomic.Int64 // numbers unique prompts and jobs
 	client  *http.Client // requests to the server
 	streams *http.Client // SSE streams from the server
 	local   *http.Client // the upstream and the bare server
 	peer    *http.Client
+	proxy   *http.Client // the Go proxy floor
 	bufs    sync.Pool
 }
 
@@ -51,11 +54,12 @@ func (e *benchEnv) init() {
 	e.streams = benchHTTPClient(e.cfg.Streams + e.cfg.Jobs)
 	e.local = benchHTTPClient(conns)
 	e.peer = benchHTTPClient(conns)
+	e.proxy = benchHTTPClient(conns)
 	e.bufs.New = func() any { return new(bytes.Buffer) }
 }
 
 func (e *benchEnv) close() {
-	for _, c := range []*http.Client{e.client, e.streams, e.local, e.peer} {
+	for _, c := range []*http.Client{e.client, e.streams, e.local, e.peer, e.proxy} {
 		c.CloseIdleConnections()
 	}
 }
@@ -254,6 +258,17 @@ func (e *benchEnv) bareTarget(body func() []byte) *benchTarget {
 	}
 }
 
+// proxyTarget returns the Go proxy floor's target, or nil without one.
+func (e *benchEnv) proxyTarget(body func() []byte) *benchTarget {
+	if e.proxyURL == "" {
+		return nil
+	}
+	return &benchTarget{
+		name: "goproxy", url: e.proxyURL + "/v1/chat/completions", client: e.proxy, body: body, pid: e.proxyPID,
+		header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer bench"}},
+	}
+}
+
 // peerTarget returns the peer gateway's target, or nil without one.
 func (e *benchEnv) peerTarget(body func() []byte) *benchTarget {
 	if e.cfg.PeerURL == "" {
@@ -349,6 +364,9 @@ func (e *benchEnv) interleave(ctx context.Context, row *benchRow, targets []*ben
 func (e *benchEnv) chatTargets() []*benchTarget {
 	unique := e.uniqueChat()
 	ts := []*benchTarget{e.copydeskChat(unique, "miss"), e.upstreamTarget(unique)}
+	if p := e.proxyTarget(unique); p != nil {
+		ts = append(ts, p)
+	}
 	if p := e.peerTarget(unique); p != nil {
 		ts = append(ts, p)
 	}
@@ -367,6 +385,12 @@ func (e *benchEnv) rowChat(ctx context.Context) *benchRow {
 	if cd, peer := row.result("copydesk"), row.result("peer"); cd != nil && peer != nil && *peer.PerSecond > 0 {
 		row.figure("copydesk over peer", round(*cd.PerSecond / *peer.PerSecond, 3), "x")
 	}
+	if cd, gp := row.result("copydesk"), row.result("goproxy"); cd != nil && gp != nil && *gp.PerSecond > 0 {
+		row.figure("copydesk over goproxy", round(*cd.PerSecond / *gp.PerSecond, 3), "x")
+		if cd.ServerCPU != nil && gp.ServerCPU != nil && *gp.ServerCPU > 0 {
+			row.figure("copydesk CPU per call over goproxy's", round(*cd.ServerCPU / *gp.ServerCPU, 2), "x")
+		}
+	}
 	return row
 }
 
@@ -379,7 +403,7 @@ func (e *benchEnv) rowLatency(ctx context.Context) *benchRow {
 	}
 	ratios(row)
 	if up := row.result("upstream"); up != nil && up.OK > 0 {
-		for _, name := range []string{"copydesk", "peer"} {
+		for _, name := range []string{"copydesk", "goproxy", "peer"} {
 			if r := row.result(name); r != nil && r.OK > 0 {
 				row.figure(name+" added p50", round(r.P50-up.P50, 3), "Δms")
 				row.figure(name+" added p99", round(r.P99-up.P99, 3), "Δms")

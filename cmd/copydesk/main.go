@@ -103,6 +103,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBench(ctx, args[1:], stdout, stderr, getenv)
 	case "fake-provider":
 		return runFakeProvider(ctx, args[1:], stderr)
+	case benchProxyCommand: // started by copydesk bench; not listed
+		return runBenchProxy(ctx, args[1:], stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
