@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/loadtest"
 )
 
@@ -80,6 +82,13 @@ type benchTarget struct {
 
 	sample        loadtest.Sample
 	cpu, db, self time.Duration
+
+	// store says to read the server's store counts around each phase
+	// (copydesk_store_statements_total and _transactions_total on its
+	// /metrics); stored is false once a read failed (a server without
+	// them), and the figures are then left out.
+	store, stored bool
+	stmts, txs    int64
 }
 
 // meter reads CPU times at the start of a phase.
@@ -139,8 +148,10 @@ func (e *benchEnv) measure(ctx context.Context, t *benchTarget, load loadtest.Lo
 	if err != nil {
 		return err
 	}
+	counted := e.countStore(ctx, t)
 	s, runErr := loadtest.Run(ctx, load, op)
 	cpu, db, self, err := m.read()
+	counted()
 	if s != nil {
 		t.sample.Add(s)
 	}
@@ -240,7 +251,7 @@ func cacheCheck(want string) func(*http.Response) string {
 func (e *benchEnv) copydeskChat(body func() []byte, cache string) *benchTarget {
 	return &benchTarget{
 		name: "copydesk", url: e.serverURL + "/v1/chat/completions", header: e.authHeader(), client: e.client,
-		body: body, check: cacheCheck(cache), pid: e.serverPID, dbPID: e.cfg.DBPID,
+		body: body, check: cacheCheck(cache), pid: e.serverPID, dbPID: e.cfg.DBPID, store: true, stored: true,
 	}
 }
 
@@ -382,6 +393,7 @@ func (e *benchEnv) rowChat(ctx context.Context) *benchRow {
 		row.Results = append(row.Results, t.result("req", true))
 	}
 	ratios(row)
+	storeFigures(row, targets[0], "call")
 	if cd, peer := row.result("copydesk"), row.result("peer"); cd != nil && peer != nil && *peer.PerSecond > 0 {
 		row.figure("copydesk over peer", round(*cd.PerSecond / *peer.PerSecond, 3), "x")
 	}
@@ -402,6 +414,7 @@ func (e *benchEnv) rowLatency(ctx context.Context) *benchRow {
 		row.Results = append(row.Results, t.result("req", true))
 	}
 	ratios(row)
+	storeFigures(row, targets[0], "call")
 	if up := row.result("upstream"); up != nil && up.OK > 0 {
 		for _, name := range []string{"copydesk", "goproxy", "peer"} {
 			if r := row.result(name); r != nil && r.OK > 0 {
@@ -431,6 +444,7 @@ func (e *benchEnv) rowHit(ctx context.Context) *benchRow {
 		row.Results = append(row.Results, t.result("req", true))
 	}
 	ratios(row)
+	storeFigures(row, cd, "hit")
 	return row
 }
 
@@ -640,7 +654,7 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 		how = "polled to done one after the other"
 	}
 	row := &benchRow{Name: "jobs", Title: fmt.Sprintf("POST /v1/analyses, deep %s, simulated model at 0 ms: %d jobs at c=%d, %s", benchJobDeep, n, c, how)}
-	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID}
+	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID, store: true, stored: true}
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	var (
@@ -695,6 +709,7 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 		row.fail("%v", err)
 		return row
 	}
+	counted := e.countStore(ctx, t)
 	start := time.Now()
 	s, runErr := loadtest.Run(ctx, loadtest.Load{Concurrency: c, Count: n}, func(ctx context.Context, _ int) error {
 		acc, err := e.submitJob(ctx, e.uniqueJob(benchJobDeep))
@@ -717,6 +732,7 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 	// The CPU time counts until every accepted job is done.
 	followers.Wait()
 	cpu, db, self, err := m.read()
+	counted()
 	if s != nil {
 		t.sample.Add(s)
 	}
@@ -733,6 +749,7 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 		row.fail("%d of %d followed jobs failed: %v", failed, t.sample.OK, firstErr)
 	}
 	row.Results = append(row.Results, t.result("job", true))
+	storeFigures(row, t, "job")
 	if len(toDone) > 0 {
 		sum := loadtest.Summarize(toDone)
 		row.figure("completed", float64(len(toDone)), "")
@@ -811,7 +828,7 @@ func (e *benchEnv) rowPickup(ctx context.Context) *benchRow {
 func (e *benchEnv) rowDeepHit(ctx context.Context) *benchRow {
 	n := e.cfg.DeepHits
 	row := &benchRow{Name: "deephit", Title: fmt.Sprintf("POST /v1/analyses, deep %s, every block cached: request to result, %d requests one at a time", benchJobDeep, n)}
-	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID}
+	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID, store: true, stored: true}
 	body := analysisBody(fmt.Sprintf("%s Cached page %s.", benchJobText, e.nonce), benchJobDeep)
 	var answered200, answered202 atomic.Int64
 	op := func(ctx context.Context, _ int) error {
@@ -849,6 +866,7 @@ func (e *benchEnv) rowDeepHit(ctx context.Context) *benchRow {
 		row.fail("%s", t.sample.FirstError)
 	}
 	row.Results = append(row.Results, t.result("req", true))
+	storeFigures(row, t, "request")
 	row.figure("answered 200 (inline)", float64(answered200.Load()), "")
 	row.figure("answered 202, then done on the stream", float64(answered202.Load()), "")
 	return row
@@ -1184,4 +1202,83 @@ func (e *benchEnv) rowBatches(ctx context.Context) *benchRow {
 		}
 	}
 	return row
+}
+
+// countStore reads the server's store counts for t, and returns the func
+// that reads them again at the end of the phase and adds the difference to
+// t. Each read is a scrape of /metrics, whose own few statements (the
+// queue depth) count too: noise against the thousands of operations of a
+// phase.
+func (e *benchEnv) countStore(ctx context.Context, t *benchTarget) (done func()) {
+	if !t.store || !t.stored {
+		return func() {}
+	}
+	before, ok := e.storeCounts(ctx)
+	if !ok {
+		t.stored = false
+		return func() {}
+	}
+	return func() {
+		after, ok := e.storeCounts(ctx)
+		if !ok {
+			t.stored = false
+			return
+		}
+		t.stmts += after.Statements - before.Statements
+		t.txs += after.Transactions - before.Transactions
+	}
+}
+
+// storeCounts reads copydesk_store_statements_total and
+// copydesk_store_transactions_total from the server's /metrics; ok is
+// false when they cannot be read.
+func (e *benchEnv) storeCounts(ctx context.Context) (s copydesk.StoreStats, ok bool) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.serverURL+"/metrics", nil)
+	if err != nil {
+		return s, false
+	}
+	req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return s, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return s, false
+	}
+	var seen int
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		name, value, found := strings.Cut(sc.Text(), " ")
+		var dst *int64
+		switch name {
+		case "copydesk_store_statements_total":
+			dst = &s.Statements
+		case "copydesk_store_transactions_total":
+			dst = &s.Transactions
+		}
+		if !found || dst == nil {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return s, false
+		}
+		*dst = int64(f)
+		seen++
+	}
+	return s, sc.Err() == nil && seen == 2
+}
+
+// storeFigures adds the store's statements and transactions per operation
+// of t to row, when they could be read.
+func storeFigures(row *benchRow, t *benchTarget, unit string) {
+	if !t.store || !t.stored || t.sample.OK == 0 {
+		return
+	}
+	n := float64(t.sample.OK)
+	row.figure("store statements per "+unit, round(float64(t.stmts)/n, 2), "")
+	row.figure("store transactions per "+unit, round(float64(t.txs)/n, 2), "")
 }

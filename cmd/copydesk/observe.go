@@ -38,6 +38,7 @@ func (m *Main) openObservability(queueDepth func(ctx context.Context) ([]river.D
 	cfg := metrics.Config{
 		Customers:    oc.MetricsCustomers,
 		CacheStats:   m.Cache.Stats,
+		StoreStats:   m.Store.StoreStats,
 		StreamRoutes: []string{"GET /v1/jobs/{id}/events"},
 		Process:      true,
 		QueueDepth: func(ctx context.Context) ([]metrics.QueueDepth, error) {

@@ -56,6 +56,7 @@ type store interface {
 	copydesk.CostStore
 	Ping(ctx context.Context) error
 	DeleteExpiredCache(ctx context.Context) (int, error)
+	StoreStats() copydesk.StoreStats
 }
 
 // queue is what Main needs of the job queue.

@@ -141,3 +141,14 @@ type EndpointHealth struct {
 	// RateLimited counts the provider's 429 answers, cumulative.
 	RateLimited int64
 }
+
+// StoreStats counts the work a store sent to its database since it was
+// opened, cumulative: divided over the requests or jobs of a period, it
+// gives the statements and transactions each one cost.
+type StoreStats struct {
+	// Statements counts the SQL statements run, the queue's included;
+	// BEGIN, COMMIT and ROLLBACK are not counted.
+	Statements int64
+	// Transactions counts the transactions begun, read-only ones included.
+	Transactions int64
+}

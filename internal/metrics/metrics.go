@@ -70,6 +70,9 @@ type Config struct {
 	// request histogram, so an open stream never counts as a slow answer
 	// (nor in the mean-response alert).
 	StreamRoutes []string
+	// StoreStats returns the store's statements and transactions run;
+	// called on each scrape. Nil: no store figures.
+	StoreStats func() copydesk.StoreStats
 	// Process adds the Go runtime and process collectors. Default false.
 	Process bool
 	// Redis returns the state of the scale-out mode's Redis; called on
@@ -221,6 +224,15 @@ func New(cfg Config) (*Metrics, error) {
 	if cfg.Redis != nil {
 		m.register(newRedisCollector(cfg.Redis), redisNames...)
 	}
+	if cfg.StoreStats != nil {
+		stats := cfg.StoreStats
+		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "store_statements_total",
+			Help: "SQL statements the store ran on its database (the job queue's included; BEGIN, COMMIT and ROLLBACK not counted)."},
+			func() float64 { return float64(stats().Statements) }), "store_statements_total")
+		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "store_transactions_total",
+			Help: "Transactions the store began on its database (the job queue's and read-only ones included)."},
+			func() float64 { return float64(stats().Transactions) }), "store_transactions_total")
+	}
 	if cfg.Process {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
@@ -237,6 +249,7 @@ func Names() []string {
 		QueueDepth:  func(context.Context) ([]QueueDepth, error) { return nil, nil },
 		RouterStats: func() []copydesk.EndpointStats { return nil },
 		Redis:       func(context.Context) RedisState { return RedisState{} },
+		StoreStats:  func() copydesk.StoreStats { return copydesk.StoreStats{} },
 	})
 	return slices.Clone(m.names)
 }

@@ -73,3 +73,9 @@ func TestCostStore(t *testing.T) {
 		return MustOpen(t, clock)
 	})
 }
+
+func TestStoreStats(t *testing.T) {
+	storetest.TestStoreStats(t, func(t *testing.T, clock copydesk.Clock) storetest.StatsStore {
+		return MustOpen(t, clock)
+	})
+}

@@ -63,6 +63,8 @@ type DB struct {
 	instance string                      // names this process in event notifications
 	batch    groupcommit.Writer[*pgOp]   // group commit of the hot writes
 	accepts  groupcommit.Writer[*accept] // group commit of accepted jobs
+
+	counts *counter // statements and transactions run, for StoreStats
 }
 
 // Compile-time checks that DB implements the domain interfaces.
@@ -104,6 +106,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		cfg.MaxConns = MaxConnsDefault
 	}
 	db := &DB{
+		counts:   &counter{},
 		schema:   opts.Schema,
 		clock:    cmp.Or[copydesk.Clock](opts.Clock, copydesk.SystemClock{}),
 		logger:   opts.Logger,
@@ -114,6 +117,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if db.logger == nil {
 		db.logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.ConnConfig.Tracer = db.counts
 	where := fmt.Sprintf("%s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
 	if db.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return nil, copydesk.Errorf(copydesk.EUNAVAILABLE, "postgres: cannot create a pool for %s: %s", where, safeReason(err))

@@ -76,6 +76,14 @@ type DB struct {
 	getCacheStmt *sql.Stmt            // on the read pool
 	writeStmts   map[string]*sql.Stmt // hot statements prepared on the write pool, by SQL text
 	readStmts    map[string]*sql.Stmt // the same on the read pool
+
+	counts *counts // statements and transactions run, for StoreStats
+}
+
+// StoreStats returns the statements and transactions run on the database
+// since it was opened, the queue's and the migrations' included.
+func (db *DB) StoreStats() copydesk.StoreStats {
+	return copydesk.StoreStats{Statements: db.counts.statements.Load(), Transactions: db.counts.transactions.Load()}
 }
 
 // Compile-time checks that DB implements the domain interfaces.
@@ -119,7 +127,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		sync = "FULL"
 	}
 	drv := &sqlite.Driver{}
-	db.write = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=synchronous(" + sync + ")&_txlock=immediate", drv: drv})
+	db.counts = &counts{}
+	db.write = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=synchronous(" + sync + ")&_txlock=immediate", drv: drv, counts: db.counts})
 	db.write.SetMaxOpenConns(1)
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxIdleTime(0)
@@ -131,7 +140,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 
-	db.read = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)&_pragma=mmap_size(268435456)&_txlock=deferred", drv: drv})
+	db.read = sql.OpenDB(&connector{dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)&_pragma=mmap_size(268435456)&_txlock=deferred", drv: drv, counts: db.counts})
 	n := cmp.Or(opts.ReadConns, max(ReadConnsDefault, runtime.NumCPU()))
 	db.read.SetMaxOpenConns(n)
 	db.read.SetMaxIdleConns(n)

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"reflect"
 	"strings"
+	"sync/atomic"
 
 	"modernc.org/sqlite"
 )
@@ -23,8 +24,14 @@ const stmtSeenSize = 1024
 // sixth of the CPU of a job, most of it River's queries, which its driver
 // runs as text.
 type connector struct {
-	dsn string
-	drv *sqlite.Driver
+	dsn    string
+	drv    *sqlite.Driver
+	counts *counts // shared by the connectors of one DB
+}
+
+// counts are the statements and transactions run on a DB's connections.
+type counts struct {
+	statements, transactions atomic.Int64
 }
 
 // Connect implements driver.Connector.
@@ -33,7 +40,7 @@ func (c *connector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}, seen: map[string]struct{}{}}, nil
+	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}, seen: map[string]struct{}{}, counts: c.counts}, nil
 }
 
 // Driver implements driver.Connector.
@@ -57,6 +64,8 @@ type cachingConn struct {
 	conn  driver.Conn
 	stmts map[string]*cachedStmt
 	seen  map[string]struct{} // SQL run once, uncached
+
+	counts *counts
 }
 
 // cachedStmt is a prepared statement; busy while rows it returned are open
@@ -148,6 +157,7 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 
 // QueryContext implements driver.QueryerContext through the cache.
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.counts.statements.Add(1)
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -166,6 +176,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 
 // ExecContext implements driver.ExecerContext through the cache.
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.counts.statements.Add(1)
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -177,20 +188,28 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 // Prepare implements driver.Conn (uncached: the caller owns the statement).
-func (c *cachingConn) Prepare(query string) (driver.Stmt, error) { return c.conn.Prepare(query) }
+func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
 
-// PrepareContext implements driver.ConnPrepareContext (uncached).
+// PrepareContext implements driver.ConnPrepareContext (uncached: the
+// caller owns the statement, counted at each run).
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.inner().PrepareContext(ctx, query)
+	st, err := c.inner().PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &countedStmt{stmt: st.(stmt), counts: c.counts}, nil
 }
 
 // Begin implements driver.Conn.
 func (c *cachingConn) Begin() (driver.Tx, error) {
-	return c.inner().BeginTx(context.Background(), driver.TxOptions{})
+	return c.BeginTx(context.Background(), driver.TxOptions{})
 }
 
 // BeginTx implements driver.ConnBeginTx.
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.counts.transactions.Add(1)
 	return c.inner().BeginTx(ctx, opts)
 }
 
@@ -248,4 +267,42 @@ func (r *cachedRows) ColumnTypePrecisionScale(i int) (int64, int64, bool) {
 
 func (r *cachedRows) ColumnTypeScanType(i int) reflect.Type {
 	return r.rows.(driver.RowsColumnTypeScanType).ColumnTypeScanType(i)
+}
+
+// stmt is what countedStmt needs of a modernc statement.
+type stmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
+// countedStmt is a statement prepared by its caller (the store's hot
+// statements), counted at each run.
+type countedStmt struct {
+	stmt
+	counts *counts
+}
+
+// Exec implements driver.Stmt.
+func (s *countedStmt) Exec(args []driver.Value) (driver.Result, error) {
+	s.counts.statements.Add(1)
+	return s.stmt.Exec(args) // database/sql calls ExecContext; this is the interface's fallback
+}
+
+// Query implements driver.Stmt.
+func (s *countedStmt) Query(args []driver.Value) (driver.Rows, error) {
+	s.counts.statements.Add(1)
+	return s.stmt.Query(args) // as Exec
+}
+
+// ExecContext implements driver.StmtExecContext.
+func (s *countedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.counts.statements.Add(1)
+	return s.stmt.ExecContext(ctx, args)
+}
+
+// QueryContext implements driver.StmtQueryContext.
+func (s *countedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.counts.statements.Add(1)
+	return s.stmt.QueryContext(ctx, args)
 }
