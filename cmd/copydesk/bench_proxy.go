@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 )
 
@@ -58,6 +60,7 @@ type benchProxy struct {
 	url    string
 	pid    int
 	cmd    *exec.Cmd
+	out    bytes.Buffer // its output; read only once it exited
 	exited chan struct{}
 }
 
@@ -74,7 +77,7 @@ func startBenchProxy(ctx context.Context, upstreamURL string, log io.Writer) (*b
 	}
 	p := &benchProxy{url: "http://" + addr, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, benchProxyCommand, "--addr", addr, "--upstream", upstreamURL)
-	p.cmd.Stdout, p.cmd.Stderr = log, log
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	p.cmd.SysProcAttr = benchSysProcAttr()
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("bench: start the Go proxy: %w", err)
@@ -89,7 +92,7 @@ func startBenchProxy(ctx context.Context, upstreamURL string, log io.Writer) (*b
 	for {
 		select {
 		case <-p.exited:
-			return nil, fmt.Errorf("bench: the Go proxy %s exited before it was ready (or give --go-proxy=false)", bin)
+			return nil, fmt.Errorf("bench: the Go proxy %s exited before it was ready (or give --go-proxy=false): %s", bin, strings.TrimSpace(p.out.String()))
 		case <-ctx.Done():
 			p.close()
 			return nil, ctx.Err()

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,69 @@ func TestPragmas(t *testing.T) {
 		if _, err := db.read.Exec(`DELETE FROM jobs`); err == nil {
 			t.Errorf("SyncFull=%v: write on the read pool: got nil error, want one", full)
 		}
+	}
+}
+
+// TestWriteBatch checks the group commit's batch: without a failing op it
+// runs no savepoint (only the ops' own statements, in one transaction);
+// with one, that op alone is rolled back and fails, and the others commit,
+// whatever they wrote before the failure.
+func TestWriteBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.write.Exec(`CREATE TABLE t (k TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(k string) txOp {
+		return func(ctx context.Context, tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO t (k) VALUES (?)`, k)
+			return err
+		}
+	}
+	keys := func() []string {
+		rows, err := db.write.Query(`SELECT k FROM t ORDER BY k`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ks []string
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			ks = append(ks, k)
+		}
+		return ks
+	}
+
+	before := db.StoreStats()
+	errs, err := db.writeBatch(ctx, []txOp{insert("a"), insert("b"), insert("c")})
+	if err != nil || len(errs) > 0 && (errs[0] != nil || errs[1] != nil || errs[2] != nil) {
+		t.Fatalf("batch of good ops: errs %v, err %v", errs, err)
+	}
+	after := db.StoreStats()
+	if n, tx := after.Statements-before.Statements, after.Transactions-before.Transactions; n != 3 || tx != 1 {
+		t.Errorf("a batch of 3 one-statement ops ran %d statements in %d transactions, want 3 in 1 (no savepoints)", n, tx)
+	}
+
+	// The middle op writes, then fails: its write is undone, the others stay.
+	fails := func(ctx context.Context, tx *Tx) error {
+		if err := insert("e")(ctx, tx); err != nil {
+			return err
+		}
+		return insert("a")(ctx, tx) // a duplicate key
+	}
+	errs, err = db.writeBatch(ctx, []txOp{insert("d"), fails, insert("f")})
+	if err != nil || len(errs) != 3 || errs[0] != nil || errs[1] == nil || errs[2] != nil {
+		t.Fatalf("batch with a failing op: errs %v, err %v; want only the second to fail", errs, err)
+	}
+	if got := strings.Join(keys(), ","); got != "a,b,c,d,f" {
+		t.Errorf("rows %s, want a,b,c,d,f (the failing op's e rolled back)", got)
 	}
 }

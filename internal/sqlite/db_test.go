@@ -56,7 +56,7 @@ func TestTranslationStore(t *testing.T) {
 	})
 }
 
-var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_translation", "0010_ledger_calls", "0011_cache_write_indexes", "0020_api_key_models", "0030_ledger_key", "0040_cache_owner", "0041_key_budgets", "0042_job_key", "0060_batch_tier"}
+var wantMigrations = []string{"0001_jobs", "0002_cache", "0003_access", "0004_translation", "0010_ledger_calls", "0011_cache_write_indexes", "0020_api_key_models", "0030_ledger_key", "0040_cache_owner", "0041_key_budgets", "0042_job_key", "0060_batch_tier", "0061_drop_last_seq"}
 
 func TestOpen(t *testing.T) {
 	t.Parallel()

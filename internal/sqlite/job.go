@@ -18,8 +18,14 @@ const (
 		INSERT INTO jobs (id, kind, customer_id, user_id, priority, status, input, result,
 			error_code, error_message, attempts, created_at, updated_at, finished_at, key_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	bumpSeqSQL     = `UPDATE jobs SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`
-	insertEventSQL = `INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)`
+	// insertEventSQL numbers the event after the job's last one (the end
+	// of the job_events primary key), in one statement: the single writer
+	// runs it, so no other append comes between. No row: the job does not
+	// exist.
+	insertEventSQL = `INSERT INTO job_events (job_id, seq, type, data, at)
+		SELECT id, (SELECT coalesce(max(seq), 0) FROM job_events WHERE job_id = ?1) + 1, ?2, ?3, ?4
+		FROM jobs WHERE id = ?1
+		RETURNING seq`
 	findEventsSQL  = `SELECT seq, type, data, at FROM job_events
 		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	updateJobSQL = `
@@ -210,9 +216,10 @@ func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, n
 }
 
 // AppendEvent stores ev with the next sequence number of its job and sets
-// ev.Seq and ev.At. The job's last_seq is bumped and the event inserted in one
-// transaction, so concurrent appends (also from other processes) get 1..n
-// without gaps or duplicates. Empty Data is stored as JSON null. Returns
+// ev.Seq and ev.At. The number is read and the event inserted in one
+// statement of a write transaction, which SQLite runs one at a time (also
+// those of other processes), so concurrent appends get 1..n without gaps or
+// duplicates. Empty Data is stored as JSON null. Returns
 // ENOTFOUND if the job does not exist and EINVALID for a missing type or
 // invalid JSON data.
 func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
@@ -224,14 +231,10 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 
 func appendEvent(ctx context.Context, tx *Tx, ev *copydesk.Event, now time.Time) error {
 	var seq int64
-	err := tx.queryRow(ctx, bumpSeqSQL, ev.JobID).Scan(&seq)
+	err := tx.queryRow(ctx, insertEventSQL, ev.JobID, ev.Type, []byte(ev.Data), encodeTime(now)).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", ev.JobID)
 	} else if err != nil {
-		return translate(err)
-	}
-	if _, err := tx.exec(ctx, insertEventSQL,
-		ev.JobID, seq, ev.Type, []byte(ev.Data), encodeTime(now)); err != nil {
 		return translate(err)
 	}
 	ev.Seq, ev.At = seq, now

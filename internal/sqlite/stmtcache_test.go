@@ -12,7 +12,7 @@ import (
 
 func MustCachingDB(tb testing.TB) (*sql.DB, *cachingConn) {
 	tb.Helper()
-	db := sql.OpenDB(&connector{dsn: "file:" + filepath.Join(tb.TempDir(), "s.db"), drv: &sqlite.Driver{}})
+	db := sql.OpenDB(&connector{dsn: "file:" + filepath.Join(tb.TempDir(), "s.db"), drv: &sqlite.Driver{}, counts: &counts{}})
 	db.SetMaxOpenConns(1)
 	tb.Cleanup(func() { db.Close() })
 	c, err := db.Conn(context.Background())
