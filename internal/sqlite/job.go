@@ -26,7 +26,7 @@ const (
 		SELECT id, (SELECT coalesce(max(seq), 0) FROM job_events WHERE job_id = ?1) + 1, ?2, ?3, ?4
 		FROM jobs WHERE id = ?1
 		RETURNING seq`
-	findEventsSQL  = `SELECT seq, type, data, at FROM job_events
+	findEventsSQL = `SELECT seq, type, data, at FROM job_events
 		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	updateJobSQL = `
 		UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, attempts = ?,
