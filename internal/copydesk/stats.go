@@ -149,6 +149,8 @@ type StoreStats struct {
 	// Statements counts the SQL statements run, the queue's included;
 	// BEGIN, COMMIT and ROLLBACK are not counted.
 	Statements int64
-	// Transactions counts the transactions begun, read-only ones included.
+	// Transactions counts the explicit transactions begun (BEGIN),
+	// read-only ones included. On PostgreSQL a statement outside one is a
+	// transaction of its own, which this does not count.
 	Transactions int64
 }

@@ -230,7 +230,7 @@ func New(cfg Config) (*Metrics, error) {
 			Help: "SQL statements the store ran on its database (the job queue's included; BEGIN, COMMIT and ROLLBACK not counted)."},
 			func() float64 { return float64(stats().Statements) }), "store_statements_total")
 		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "store_transactions_total",
-			Help: "Transactions the store began on its database (the job queue's and read-only ones included)."},
+			Help: "Explicit transactions the store began on its database (the job queue's and read-only ones included; on PostgreSQL a statement outside one is a transaction of its own, not counted here)."},
 			func() float64 { return float64(stats().Transactions) }), "store_transactions_total")
 	}
 	if cfg.Process {
