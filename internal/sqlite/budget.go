@@ -13,15 +13,17 @@ var _ copydesk.BudgetStore = (*DB)(nil)
 
 var _ copydesk.BudgetJournal = (*DB)(nil)
 
-// chargeSQL adds a settled cost to one budget's spent amount, rolling the
-// period over first. It changes no row if the budget does not exist.
+// chargeSQL adds a settled cost to the spent amounts of the budgets of a
+// charge's scopes (the customer's, its key's, its user's: one statement, not
+// one per scope), rolling the period over first. A scope without a budget
+// changes no row.
 const chargeSQL = `
 	UPDATE budgets SET
 		spent = (CASE WHEN period = ?1 THEN spent ELSE 0 END) + ?2,
 		raised = CASE WHEN period = ?1 THEN raised ELSE 0 END,
 		period = ?1,
 		updated_at = ?3
-	WHERE customer_id = ?4 AND user_id = ?5`
+	WHERE customer_id = ?4 AND user_id IN (?5, ?6, ?7)`
 
 // ChargeBudgets applies charges in one transaction. See
 // copydesk.BudgetJournal.
@@ -34,10 +36,13 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 	}
 	return db.batched(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, c := range charges {
-			for _, uid := range copydesk.ChargeScopes(c.UserID, c.KeyID) {
-				if _, err := tx.exec(ctx, chargeSQL, c.Period, c.Amount, encodeTime(now), c.CustomerID, uid); err != nil {
-					return translate(err)
-				}
+			// The customer's, the key's and the user's budgets in one
+			// statement ("" stands for a scope the charge does not have:
+			// the customer's own, already in the list).
+			var scopes [3]string
+			copy(scopes[:], copydesk.ChargeScopes(c.UserID, c.KeyID))
+			if _, err := tx.exec(ctx, chargeSQL, c.Period, c.Amount, encodeTime(now), c.CustomerID, scopes[0], scopes[1], scopes[2]); err != nil {
+				return translate(err)
 			}
 			if err := insertLedger(ctx, tx, c.Entry); err != nil {
 				return err
