@@ -81,22 +81,18 @@ func createJob(ctx context.Context, tx *Tx, job *copydesk.Job) error {
 
 // FindJobByID returns the job. Returns ENOTFOUND if it does not exist.
 func (db *DB) FindJobByID(ctx context.Context, id string) (*copydesk.Job, error) {
-	var job *copydesk.Job
-	err := db.readTx(ctx, func(tx *Tx) (err error) {
-		job, err = findJobByID(ctx, tx, id)
-		return err
-	})
-	return job, err
+	return findJobByID(ctx, pool{db}, id)
 }
 
-func findJobByID(ctx context.Context, tx *Tx, id string) (*copydesk.Job, error) {
-	jobs, _, err := findJobs(ctx, tx, copydesk.JobFilter{ID: &id, Limit: 1}, false)
-	if err != nil {
-		return nil, err
-	} else if len(jobs) == 0 {
+// findJobByIDSQL reads one job by its primary key.
+const findJobByIDSQL = `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`
+
+func findJobByID(ctx context.Context, q querier, id string) (*copydesk.Job, error) {
+	job, err := scanJob(q.queryRow(ctx, findJobByIDSQL, id))
+	if copydesk.ErrorCode(err) == copydesk.ENOTFOUND { // no row
 		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
 	}
-	return jobs[0], nil
+	return job, err
 }
 
 // FindJobs returns the jobs matching filter, newest first, and the number of
@@ -248,20 +244,22 @@ func (db *DB) FindEvents(ctx context.Context, jobID string, afterSeq int64, limi
 	if limit < 0 {
 		return nil, copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", limit)
 	}
-	var events []*copydesk.Event
-	err := db.readTx(ctx, func(tx *Tx) (err error) {
-		events, err = findEvents(ctx, tx, jobID, afterSeq, limit)
-		return err
-	})
-	return events, err
+	return findEvents(ctx, pool{db}, jobID, afterSeq, limit)
 }
 
-func findEvents(ctx context.Context, tx *Tx, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
+// jobExistsSQL counts the jobs of an id: 1 or 0.
+const jobExistsSQL = `SELECT COUNT(*) FROM jobs WHERE id = ?`
+
+// findEvents reads the events and, when there are none, whether the job
+// exists: two statements, which need not see one snapshot (a job is never
+// deleted while it has events to read, and a job deleted in between is
+// gone either way).
+func findEvents(ctx context.Context, q querier, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
 	l := int64(limit)
 	if l == 0 {
 		l = -1
 	}
-	rows, err := tx.query(ctx, findEventsSQL, jobID, afterSeq, l)
+	rows, err := q.query(ctx, findEventsSQL, jobID, afterSeq, l)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -283,7 +281,7 @@ func findEvents(ctx context.Context, tx *Tx, jobID string, afterSeq int64, limit
 	if len(events) == 0 {
 		// Tell an unknown job from one with no new events.
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, jobID).Scan(&n); err != nil {
+		if err := q.queryRow(ctx, jobExistsSQL, jobID).Scan(&n); err != nil {
 			return nil, translate(err)
 		} else if n == 0 {
 			return nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", jobID)

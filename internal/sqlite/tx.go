@@ -104,8 +104,8 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 // Statements prepared once at Open: parsing them again on every call would
 // cost about a quarter of an AppendEvent or a cache hit.
 var (
-	preparedWrite = []string{insertJobSQL, insertEventSQL, setCacheSQL, sqlstore.InsertLedgerSQL, chargeSQL, updateJobSQL, savepointSQL, rollbackToSQL, releaseSQL}
-	preparedRead  = []string{findEventsSQL, getCacheSQL}
+	preparedWrite = []string{insertJobSQL, insertEventSQL, setCacheSQL, sqlstore.InsertLedgerSQL, chargeSQL, updateJobSQL, findJobByIDSQL, savepointSQL, rollbackToSQL, releaseSQL}
+	preparedRead  = []string{findEventsSQL, getCacheSQL, findJobByIDSQL, jobExistsSQL}
 )
 
 // Tx is a transaction that runs the DB's prepared statements by their SQL.
@@ -135,6 +135,33 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 		return s.QueryContext(ctx, args...)
 	}
 	return tx.QueryContext(ctx, query, args...)
+}
+
+// querier runs statements: a transaction (*Tx), or the read pool outside
+// one (pool).
+type querier interface {
+	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// pool runs single reads on the read pool outside an explicit transaction:
+// one statement reads one snapshot by itself, and the BEGIN and ROLLBACK
+// around it were a fifth of the cost of looking up a job. Reads of several
+// statements that must agree use readTx.
+type pool struct{ db *DB }
+
+func (p pool) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := p.db.readStmts[query]; s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return p.db.read.QueryContext(ctx, query, args...)
+}
+
+func (p pool) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := p.db.readStmts[query]; s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return p.db.read.QueryRowContext(ctx, query, args...)
 }
 
 // queryRow runs query, prepared if it is one of the prepared statements.
