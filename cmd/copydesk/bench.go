@@ -31,7 +31,7 @@ const benchRowHelp = `rows:
   chat     POST /v1/chat/completions with unique prompts (uncached) at --concurrency, against calling the instant upstream directly (the floor), a bare Go reverse proxy to it (--go-proxy) and --peer-url
   latency  the same one request at a time: Copydesk's, the Go proxy's and the peer's added latency over the upstream (p50/p99 difference)
   hit      an identical chat request (a cache hit) at --concurrency, against a bare net/http server answering the same JSON (the floor)
-  jobs     --jobs deep analyses (202, simulated model at 0 ms) at --concurrency, each followed to done (--follow): accepted/s, completed/s, 202 p50/p99, CPU per job
+  jobs     --jobs deep analyses (202, the instant upstream as the model) at --concurrency, each followed to done (--follow): accepted/s, completed/s, 202 p50/p99, CPU per job
   pickup   idle queue: from the 202 to the job.started event, --pickups times with pauses of 20-120 ms
   deephit  a deep analysis whose blocks are all cached, --deep-hits times one at a time: request to result (a 200, or a 202 followed to done)
   fanout   --streams SSE streams on --stream-jobs running jobs whose model streams --stream-deltas stamped deltas: delivery lag p50/p99, server RSS during and after
@@ -60,6 +60,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.IntVar(&cfg.DBPID, "db-pid", 0, "process id of the database server (PostgreSQL's postmaster): its CPU time and its children's is reported per operation too")
 	fs.StringVar(&cfg.PeerURL, "peer-url", "", "base URL of a peer gateway measured on the chat and latency rows (e.g. Portkey's gateway, http://127.0.0.1:8787)")
 	fs.StringVar(&cfg.StreamURL, "stream-url", "", "open every SSE stream on this instance of the same cluster instead of --url (cross-instance delivery: jobs run where they are submitted or on any instance, streams read elsewhere)")
+	fs.BoolVar(&cfg.SimulatedJobs, "simulated-jobs", false, "run the deep analyses of the jobs, pickup, deephit and batches rows on the server's built-in simulated provider at 0 ms instead of the instant upstream: the simulator runs inside the server, so its work (an HTTP server and its streams) then counts in the server's CPU per job")
 	fs.BoolVar(&cfg.GoProxy, "go-proxy", true, "measure on the chat and latency rows a bare Go reverse proxy to the instant upstream (net/http/httputil, nothing done per call), started as a child process of this binary: the least any Go gateway spends per call here")
 	fs.IntVar(&cfg.PeerPID, "peer-pid", 0, "process id of the peer gateway, for its CPU time per call")
 	fs.Var(&peerHeaders, "peer-header", `header sent to the peer, "Name: value", repeatable; {upstream} is replaced by the instant upstream's base URL (default: Portkey's "x-portkey-provider: openai" and "x-portkey-custom-host: {upstream}/v1")`)
@@ -98,7 +99,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	if cfg.PrintConfig {
-		b, err := benchServerConfig("http://" + cfg.UpstreamAddr)
+		b, err := benchServerConfig("http://"+cfg.UpstreamAddr, cfg.SimulatedJobs)
 		if err != nil {
 			return err
 		}
@@ -149,6 +150,7 @@ type benchConfig struct {
 	PeerURL        string
 	PeerPID        int
 	GoProxy        bool // start and measure the Go proxy floor
+	SimulatedJobs  bool // the jobs' model calls on the server's simulator
 	PeerHeaders    []string
 	UpstreamAddr   string
 	PrintConfig    bool

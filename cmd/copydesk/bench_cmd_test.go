@@ -81,7 +81,8 @@ func TestBenchUsageErrors(t *testing.T) {
 
 // TestBenchPrintConfig: the printed configuration is one the server
 // accepts, and routes as the rows need it: chat's gpt-4o-mini to the
-// upstream, deep tone analyses to the upstream, everything else to the
+// upstream, deep tone and grammar analyses to the upstream (grammar to the
+// simulated provider with --simulated-jobs), everything else to the
 // simulated provider.
 func TestBenchPrintConfig(t *testing.T) {
 	t.Parallel()
@@ -110,8 +111,23 @@ func TestBenchPrintConfig(t *testing.T) {
 	if r.Endpoints[benchUpstreamEP].Model != loadtest.DefaultModel || r.Endpoints[benchSimulatedEP].Model == loadtest.DefaultModel {
 		t.Errorf("endpoints %+v", r.Endpoints)
 	}
-	if len(r.Rules) != 1 || r.Rules[0].Kind != "analysis."+benchFanoutDeep || r.Classes[r.Rules[0].Class][0] != benchUpstreamEP {
+	if len(r.Rules) != 2 || r.Rules[0].Kind != "analysis."+benchFanoutDeep || r.Rules[1].Kind != "analysis."+benchJobDeep ||
+		r.Classes[r.Rules[0].Class][0] != benchUpstreamEP || r.Classes[r.Rules[1].Class][0] != benchUpstreamEP {
 		t.Errorf("rules %+v, classes %+v", r.Rules, r.Classes)
+	}
+	out.Reset()
+	if err := runBench(context.Background(), []string{"--print-config", "--simulated-jobs", "--upstream-addr", "127.0.0.1:18081"}, &out, &errOut, noEnv); err != nil {
+		t.Fatalf("%v: %s", err, errOut.String())
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim := DefaultConfig()
+	if err := sim.loadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if rules := sim.Routing.Rules; len(rules) != 1 || rules[0].Kind != "analysis."+benchFanoutDeep {
+		t.Errorf("--simulated-jobs: rules %+v, want only the fan-out's tone on the upstream", rules)
 	}
 	for _, class := range []string{"quality", "fast", "budget", r.DefaultClass} {
 		if got := r.Classes[class]; len(got) != 1 || got[0] != benchSimulatedEP {

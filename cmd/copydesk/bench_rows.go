@@ -653,7 +653,7 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 	if e.cfg.Follow == "poll" {
 		how = "polled to done one after the other"
 	}
-	row := &benchRow{Name: "jobs", Title: fmt.Sprintf("POST /v1/analyses, deep %s, simulated model at 0 ms: %d jobs at c=%d, %s", benchJobDeep, n, c, how)}
+	row := &benchRow{Name: "jobs", Title: fmt.Sprintf("POST /v1/analyses, deep %s, %s: %d jobs at c=%d, %s", benchJobDeep, e.jobModel(), n, c, how)}
 	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID, store: true, stored: true}
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -1147,7 +1147,7 @@ func (e *benchEnv) batchCounts(ctx context.Context, url string) (total, done, fa
 
 func (e *benchEnv) rowBatches(ctx context.Context) *benchRow {
 	k, n := e.cfg.Batches, e.cfg.BatchItems
-	row := &benchRow{Name: "batches", Title: fmt.Sprintf("POST /v1/batches: %d bulk jobs of %d unique deep analyses (%s, simulated model at 0 ms), one after the other, each followed to done", k, n, benchJobDeep)}
+	row := &benchRow{Name: "batches", Title: fmt.Sprintf("POST /v1/batches: %d bulk jobs of %d unique deep analyses (%s, %s), one after the other, each followed to done", k, n, benchJobDeep, e.jobModel())}
 	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID}
 	bodies := make([][]byte, k)
 	for i := range bodies {
@@ -1281,4 +1281,12 @@ func storeFigures(row *benchRow, t *benchTarget, unit string) {
 	n := float64(t.sample.OK)
 	row.figure("store statements per "+unit, round(float64(t.stmts)/n, 2), "")
 	row.figure("store transactions per "+unit, round(float64(t.txs)/n, 2), "")
+}
+
+// jobModel names what answers the jobs' deep analyses, for the rows' titles.
+func (e *benchEnv) jobModel() string {
+	if e.cfg.SimulatedJobs {
+		return "simulated model at 0 ms inside the server"
+	}
+	return "the instant upstream as the model"
 }

@@ -26,20 +26,26 @@ import (
 const (
 	benchProvider      = "bench-upstream"  // the instant upstream
 	benchUpstreamEP    = "bench-upstream"  // its endpoint (chat and the fan-out jobs)
-	benchSimulatedEP   = "bench-simulated" // the simulated provider's endpoint (the other jobs)
-	benchStreamClass   = "bench-stream"    // the class of the fan-out jobs' deep analysis
+	benchSimulatedEP   = "bench-simulated" // the simulated provider's endpoint (every other model call)
+	benchStreamClass   = "bench-stream"    // the class of the deep analyses routed to the upstream
 	benchFanoutDeep    = "tone"            // the deep analysis of the fan-out jobs, routed to the upstream
-	benchJobDeep       = "grammar"         // the deep analysis of the other jobs, routed to the simulator
+	benchJobDeep       = "grammar"         // the deep analysis of the other jobs, routed to the upstream (to the simulator with --simulated-jobs)
 	benchServerTimeout = time.Minute       // for the server to become ready
 )
 
 // benchServerConfig returns the configuration of the server under test: the
 // instant upstream at upstreamURL as an OpenAI-compatible provider serving
-// gpt-4o-mini (the chat rows name that model), the simulated provider at 0
-// ms for the jobs (every class), except deep tone analyses, which go to the
-// upstream so that the fan-out row can hold and stamp their streams; limits
-// and rate limits high enough never to refuse.
-func benchServerConfig(upstreamURL string) ([]byte, error) {
+// gpt-4o-mini (the chat rows name that model) and the jobs' deep analyses
+// (tone, which the fan-out row holds and stamps, and grammar); the
+// simulated provider at 0 ms for every other model call (every class), and
+// for grammar too with simulatedJobs: the simulator runs inside the server,
+// so its work then counts as the server's; limits and rate limits high
+// enough never to refuse.
+func benchServerConfig(upstreamURL string, simulatedJobs bool) ([]byte, error) {
+	rules := []any{map[string]any{"kind": "analysis." + benchFanoutDeep, "class": benchStreamClass}}
+	if !simulatedJobs {
+		rules = append(rules, map[string]any{"kind": "analysis." + benchJobDeep, "class": benchStreamClass})
+	}
 	limits := map[string]any{"concurrency": 10000, "requests_per_minute": -1, "max_queue": 100000}
 	rate := map[string]any{"per_minute": 1_000_000, "burst": 1_000_000}
 	cfg := map[string]any{
@@ -58,7 +64,7 @@ func benchServerConfig(upstreamURL string) ([]byte, error) {
 				"quality": []string{benchSimulatedEP}, "fast": []string{benchSimulatedEP}, "budget": []string{benchSimulatedEP},
 				benchStreamClass: []string{benchUpstreamEP},
 			},
-			"rules":         []any{map[string]any{"kind": "analysis." + benchFanoutDeep, "class": benchStreamClass}},
+			"rules":         rules,
 			"default_class": "quality",
 		},
 		"access": map[string]any{"rate_limits": map[string]any{
@@ -112,7 +118,7 @@ func startBenchServer(ctx context.Context, cfg benchConfig, upstreamURL, nonce s
 			s.close(log)
 		}
 	}()
-	conf, err := benchServerConfig(upstreamURL)
+	conf, err := benchServerConfig(upstreamURL, cfg.SimulatedJobs)
 	if err != nil {
 		return nil, err
 	}
