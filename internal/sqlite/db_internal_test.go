@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
 // TestPragmas checks that the DSN's pragmas took effect on both pools: the
@@ -115,5 +118,57 @@ func TestWriteBatch(t *testing.T) {
 	}
 	if got := strings.Join(keys(), ","); got != "a,b,c,d,f" {
 		t.Errorf("rows %s, want a,b,c,d,f (the failing op's e rolled back)", got)
+	}
+}
+
+// fakeQueue records the jobs of each EnqueueTx call and refuses any call
+// holding the job named bad.
+type fakeQueue struct {
+	calls [][]string
+	bad   string
+}
+
+func (q *fakeQueue) EnqueueTx(_ context.Context, _ copydesk.StoreTx, jobs ...*copydesk.Job) error {
+	var ids []string
+	for _, j := range jobs {
+		if j.ID == q.bad {
+			return copydesk.Errorf(copydesk.ECONFLICT, "job %s is queued already", j.ID)
+		}
+		ids = append(ids, j.ID)
+	}
+	q.calls = append(q.calls, ids)
+	return nil
+}
+
+// TestWriteBatchEnqueue: a batch inserts its jobs' queue rows in one call
+// at its end; when that call fails, the batch runs op by op and only the
+// op whose row was refused fails.
+func TestWriteBatchEnqueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q := &fakeQueue{}
+	accept := func(id string) txOp {
+		return func(ctx context.Context, tx *Tx) error { return tx.enqueue(ctx, q, &copydesk.Job{ID: id}) }
+	}
+	errs, err := db.writeBatch(ctx, []txOp{accept("a"), accept("b"), accept("c")})
+	if err != nil || errs != nil {
+		t.Fatalf("errs %v, err %v", errs, err)
+	}
+	if got := fmt.Sprint(q.calls); got != "[[a b c]]" {
+		t.Errorf("EnqueueTx calls %s, want one with a, b and c", got)
+	}
+
+	q.calls, q.bad = nil, "e"
+	errs, err = db.writeBatch(ctx, []txOp{accept("d"), accept("e"), accept("f")})
+	if err != nil || len(errs) != 3 || errs[0] != nil || copydesk.ErrorCode(errs[1]) != copydesk.ECONFLICT || errs[2] != nil {
+		t.Fatalf("errs %v, err %v; want only e's op to fail", errs, err)
+	}
+	if got := fmt.Sprint(q.calls); got != "[[d] [f]]" {
+		t.Errorf("EnqueueTx calls after the refused batch %s, want d and f one by one", got)
 	}
 }

@@ -61,7 +61,7 @@ func (db *DB) AcceptJob(ctx context.Context, job *copydesk.Job, first *copydesk.
 			return err
 		}
 		if queue != nil {
-			return queue.EnqueueTx(ctx, tx.Tx, job)
+			return tx.enqueue(ctx, queue, job)
 		}
 		return nil
 	})

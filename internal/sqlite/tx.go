@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/sqlstore"
 )
 
@@ -47,11 +48,17 @@ func (db *DB) writeBatch(ctx context.Context, ops []txOp) ([]error, error) {
 	}
 	opFailed := false
 	err := db.writeTx(ctx, func(tx *Tx) error {
+		tx.deferEnqueue = true
 		for _, op := range ops {
 			if err := op(ctx, tx); err != nil {
 				opFailed = true
 				return err
 			}
+		}
+		// The accepted jobs' queue rows, one insert for the batch.
+		if err := tx.flushEnqueue(ctx); err != nil {
+			opFailed = true // one of them: find it, op by op
+			return err
 		}
 		return nil
 	})
@@ -112,6 +119,49 @@ var (
 type Tx struct {
 	*sql.Tx
 	prepared map[string]*sql.Stmt
+
+	// deferEnqueue makes enqueue hold the queue rows for flushEnqueue, so
+	// that a batch of accepted jobs inserts them at once (River's insert
+	// has a cost per call besides its cost per row); pending holds them.
+	deferEnqueue bool
+	pending      []pendingEnqueue
+}
+
+// pendingEnqueue is a job whose queue row waits for flushEnqueue.
+type pendingEnqueue struct {
+	queue copydesk.TxQueue
+	job   *copydesk.Job
+}
+
+// enqueue inserts job's queue row in tx now, or at flushEnqueue when the
+// batch defers them.
+func (tx *Tx) enqueue(ctx context.Context, queue copydesk.TxQueue, job *copydesk.Job) error {
+	if tx.deferEnqueue {
+		tx.pending = append(tx.pending, pendingEnqueue{queue, job})
+		return nil
+	}
+	return queue.EnqueueTx(ctx, tx.Tx, job)
+}
+
+// flushEnqueue inserts the deferred queue rows, one call per queue.
+func (tx *Tx) flushEnqueue(ctx context.Context) error {
+	for len(tx.pending) > 0 {
+		q := tx.pending[0].queue
+		var jobs []*copydesk.Job
+		rest := tx.pending[:0]
+		for _, p := range tx.pending {
+			if p.queue == q {
+				jobs = append(jobs, p.job)
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		tx.pending = rest
+		if err := q.EnqueueTx(ctx, tx.Tx, jobs...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
