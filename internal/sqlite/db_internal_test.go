@@ -172,3 +172,49 @@ func TestWriteBatchEnqueue(t *testing.T) {
 		t.Errorf("EnqueueTx calls after the refused batch %s, want d and f one by one", got)
 	}
 }
+
+// funcQueue is a TxQueue of a type that cannot be compared.
+type funcQueue func(jobs ...*copydesk.Job) error
+
+func (f funcQueue) EnqueueTx(_ context.Context, _ copydesk.StoreTx, jobs ...*copydesk.Job) error {
+	return f(jobs...)
+}
+
+// TestWriteBatchEnqueueQueues: queues of a type that cannot be compared
+// (a func) each get their own call, a comparable one one call for all its
+// jobs, and nothing panics.
+func TestWriteBatchEnqueueQueues(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var calls []string
+	record := func(name string) funcQueue {
+		return func(jobs ...*copydesk.Job) error {
+			var ids []string
+			for _, j := range jobs {
+				ids = append(ids, j.ID)
+			}
+			calls = append(calls, name+":"+strings.Join(ids, ","))
+			return nil
+		}
+	}
+	q := &fakeQueue{}
+	f1, f2 := record("f1"), record("f2")
+	accept := func(queue copydesk.TxQueue, id string) txOp {
+		return func(ctx context.Context, tx *Tx) error { return tx.enqueue(ctx, queue, &copydesk.Job{ID: id}) }
+	}
+	errs, err := db.writeBatch(ctx, []txOp{accept(f1, "a"), accept(q, "b"), accept(f2, "c"), accept(q, "d"), accept(f1, "e")})
+	if err != nil || errs != nil {
+		t.Fatalf("errs %v, err %v", errs, err)
+	}
+	if got := fmt.Sprint(q.calls); got != "[[b d]]" {
+		t.Errorf("comparable queue: calls %s, want one with b and d", got)
+	}
+	if got := strings.Join(calls, " "); got != "f1:a f2:c f1:e" {
+		t.Errorf("func queues: calls %q, want one per job: f1:a f2:c f1:e", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/sqlstore"
@@ -143,14 +144,22 @@ func (tx *Tx) enqueue(ctx context.Context, queue copydesk.TxQueue, job *copydesk
 	return queue.EnqueueTx(ctx, tx.Tx, job)
 }
 
+// sameQueue reports whether a and b are the same queue. A queue of a type
+// that cannot be compared (a func) is only the same as itself by position:
+// comparing it would panic.
+func sameQueue(a, b copydesk.TxQueue) bool {
+	t := reflect.TypeOf(a)
+	return t == reflect.TypeOf(b) && t.Comparable() && a == b
+}
+
 // flushEnqueue inserts the deferred queue rows, one call per queue.
 func (tx *Tx) flushEnqueue(ctx context.Context) error {
 	for len(tx.pending) > 0 {
 		q := tx.pending[0].queue
 		var jobs []*copydesk.Job
 		rest := tx.pending[:0]
-		for _, p := range tx.pending {
-			if p.queue == q {
+		for i, p := range tx.pending {
+			if i == 0 || sameQueue(p.queue, q) {
 				jobs = append(jobs, p.job)
 			} else {
 				rest = append(rest, p)
