@@ -57,6 +57,18 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
+// mustOpenInternal opens a fresh database in t's directory, closed when t
+// ends.
+func mustOpenInternal(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // TestWriteBatch checks the group commit's batch: without a failing op it
 // runs no savepoint (only the ops' own statements, in one transaction);
 // with one, that op alone is rolled back and fails, and the others commit,
@@ -64,11 +76,7 @@ func TestPragmas(t *testing.T) {
 func TestWriteBatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenInternal(t)
 	if _, err := db.write.Exec(`CREATE TABLE t (k TEXT PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +154,7 @@ func (q *fakeQueue) EnqueueTx(_ context.Context, _ copydesk.StoreTx, jobs ...*co
 func TestWriteBatchEnqueue(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenInternal(t)
 	q := &fakeQueue{}
 	accept := func(id string) txOp {
 		return func(ctx context.Context, tx *Tx) error { return tx.enqueue(ctx, q, &copydesk.Job{ID: id}) }
@@ -186,11 +190,7 @@ func (f funcQueue) EnqueueTx(_ context.Context, _ copydesk.StoreTx, jobs ...*cop
 func TestWriteBatchEnqueueQueues(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenInternal(t)
 	var calls []string
 	record := func(name string) funcQueue {
 		return func(jobs ...*copydesk.Job) error {
