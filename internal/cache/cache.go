@@ -202,6 +202,19 @@ type flight struct {
 	err  error
 }
 
+// expired reports whether f has landed with an answer whose life is over. A
+// landed flight stays registered until L2 holds its answer; a caller that
+// comes after the answer expired (a short TTL, a slow L2 write) must not be
+// handed it, but start a flight of its own.
+func (f *flight) expired(clock copydesk.Clock) bool {
+	select {
+	case <-f.done:
+		return f.err == nil && !clock.Now().Before(f.out.ExpiresAt)
+	default:
+		return false
+	}
+}
+
 // New returns a Cache. Returns EINVALID naming the bad field of cfg.
 func New(cfg Config) (*Cache, error) {
 	if err := cfg.validate(); err != nil {
@@ -536,7 +549,7 @@ func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
 func (c *Cache) join(key string) (f *flight, leader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f, ok := c.flights[key]; ok {
+	if f, ok := c.flights[key]; ok && !f.expired(c.clock) {
 		return f, false
 	}
 	f = &flight{done: make(chan struct{})}

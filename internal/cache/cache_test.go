@@ -637,3 +637,49 @@ func TestOwner(t *testing.T) {
 		t.Error("an absent key: got ok")
 	}
 }
+
+// heldStore is a CacheStore whose writes wait until release is closed, as a
+// slow L2 does.
+type heldStore struct {
+	*cache.MemoryStore
+	release chan struct{}
+}
+
+func (s *heldStore) SetCache(ctx context.Context, e *copydesk.CacheEntry) error {
+	<-s.release
+	return s.MemoryStore.SetCache(ctx, e)
+}
+
+// TestDoExpiredFlightNotJoined: a flight stays registered after its caller
+// has the answer until L2 holds it too. A caller that comes after that
+// answer expired gets a fresh one from the provider, not the expired one
+// (CI hit this: TestTTLPerTier saw "shared" at expiry while L2 was slow).
+func TestDoExpiredFlightNotJoined(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	l2 := &heldStore{MemoryStore: MustMemoryStore(t, clock, 1<<20), release: make(chan struct{})}
+	c := MustNew(t, clock, l2)
+	var calls int
+	var mu sync.Mutex
+	fn := constFn(&calls, &mu, "answer", 5)
+	r := req("seo", "some content")
+	_, o, err := c.Do(context.Background(), r, fn)
+	if err != nil || o.Source != cache.SourceMiss {
+		t.Fatalf("first call: got source %q, error %v; want a miss", o.Source, err)
+	}
+	clock.Add(o.ExpiresAt.Sub(clock.Now()))
+	// The first call's L2 write is still held: its flight is registered.
+	_, o, err = c.Do(context.Background(), r, fn)
+	if err != nil || o.Source != cache.SourceMiss {
+		t.Errorf("at expiry: got source %q, error %v; want a miss", o.Source, err)
+	}
+	if !o.ExpiresAt.After(clock.Now()) {
+		t.Errorf("at expiry: got an answer expiring at %s, want one after %s", o.ExpiresAt, clock.Now())
+	}
+	close(l2.release)
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 2 {
+		t.Errorf("got %d provider calls, want 2", calls)
+	}
+}
