@@ -200,16 +200,20 @@ type flight struct {
 	val  []byte
 	out  Outcome // Source is L1, L2 or Miss: where the leader got it
 	err  error
+	// purges is Cache.purges when the flight began.
+	purges uint64
 }
 
-// expired reports whether f has landed with an answer whose life is over. A
-// landed flight stays registered until L2 holds its answer; a caller that
-// comes after the answer expired (a short TTL, a slow L2 write) must not be
-// handed it, but start a flight of its own.
-func (f *flight) expired(clock copydesk.Clock) bool {
+// stale reports whether f has landed with an answer whose life is over or
+// that a purge since its start deleted. A landed flight stays registered
+// until L2 holds its answer; a caller that comes after the answer expired
+// (a short TTL, a slow L2 write) or was purged must not be handed it, but
+// start a flight of its own. A flight still running is joined across a
+// purge: its answer is returned to its callers, not stored.
+func (c *Cache) stale(f *flight) bool {
 	select {
 	case <-f.done:
-		return f.err == nil && !clock.Now().Before(f.out.ExpiresAt)
+		return f.err == nil && (f.purges != c.purges.Load() || !c.clock.Now().Before(f.out.ExpiresAt))
 	default:
 		return false
 	}
@@ -549,10 +553,10 @@ func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
 func (c *Cache) join(key string) (f *flight, leader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f, ok := c.flights[key]; ok && !f.expired(c.clock) {
+	if f, ok := c.flights[key]; ok && !c.stale(f) {
 		return f, false
 	}
-	f = &flight{done: make(chan struct{})}
+	f = &flight{done: make(chan struct{}), purges: c.purges.Load()}
 	c.flights[key] = f
 	return f, true
 }

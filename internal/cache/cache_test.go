@@ -478,6 +478,35 @@ func TestPurgeDuringCall(t *testing.T) {
 	}
 }
 
+// TestPurgeAfterAnswer: a purge that comes after a caller has its answer but
+// before L2 holds it (the flight is still registered) is not undone for the
+// next caller: it gets a fresh answer.
+func TestPurgeAfterAnswer(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	l2 := &heldStore{MemoryStore: MustMemoryStore(t, clock, 1<<20), release: make(chan struct{})}
+	t.Cleanup(func() { close(l2.release) })
+	c := MustNew(t, clock, l2)
+	var calls int
+	var mu sync.Mutex
+	fn := constFn(&calls, &mu, "answer", 5)
+	r := req("analysis", "purged after its answer")
+	if _, o, err := c.Do(context.Background(), r, fn); err != nil || o.Source != cache.SourceMiss {
+		t.Fatalf("first call: got source %q, error %v; want a miss", o.Source, err)
+	}
+	if _, err := c.Purge(context.Background(), copydesk.CacheFilter{Kind: "analysis"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, o, err := c.Do(context.Background(), r, fn); err != nil || o.Source != cache.SourceMiss {
+		t.Errorf("after the purge: got source %q, error %v; want a miss", o.Source, err)
+	}
+	mu.Lock()
+	if calls != 2 {
+		t.Errorf("got %d provider calls, want 2", calls)
+	}
+	mu.Unlock()
+}
+
 // TestStatsAddUp runs a known sequence and checks every figure.
 func TestStatsAddUp(t *testing.T) {
 	t.Parallel()
