@@ -214,36 +214,34 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		setRouteHeaders(w, res)
-		writeJSON(w, http.StatusOK, &chatCompletion{
+		buf := getBuf()
+		defer putBuf(buf)
+		*buf = (&chatCompletion{
 			ID: id, Object: "chat.completion", Created: created, Model: res.Usage.Model,
 			Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: res.Response.Text},
 				FinishReason: finishReason(res.Response.FinishReason)}},
 			Usage: usageOf(res.Response.Usage),
-		})
+		}).appendJSON(*buf)
+		*buf = append(*buf, '\n')
+		writeJSONBytes(w, http.StatusOK, *buf)
 		return
 	}
 
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{})
 	started := false
-	chunk := func(delta map[string]any, finish any, usage *chatUsage) error {
-		c := map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model}
-		if usage != nil {
-			c["choices"] = []any{}
-			c["usage"] = usage
-		} else {
-			c["choices"] = []any{map[string]any{"index": 0, "delta": delta, "logprobs": nil, "finish_reason": finish}}
-		}
-		var b bytes.Buffer
-		b.WriteString("data: ")
-		if err := json.NewEncoder(&b).Encode(c); err != nil {
-			return err
-		}
-		b.WriteString("\n")
-		if _, err := w.Write(b.Bytes()); err != nil {
+	head := chunkHead{id: id, created: created, model: model}
+	buf := getBuf()
+	defer putBuf(buf)
+	send := func(b []byte) error {
+		*buf = b[:0]
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
 		return rc.Flush()
+	}
+	chunk := func(delta int, content, finish string) error {
+		return send(head.appendChunk(*buf, delta, content, finish))
 	}
 	begin := func() error {
 		h := w.Header()
@@ -252,7 +250,7 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Accel-Buffering", "no")
 		w.WriteHeader(http.StatusOK)
 		started = true
-		return chunk(map[string]any{"role": "assistant", "content": ""}, nil, nil)
+		return chunk(deltaRole, "", "")
 	}
 	res, err := s.Models.Stream(r.Context(), call, func(d string) error {
 		if !started {
@@ -260,7 +258,7 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return chunk(map[string]any{"content": d}, nil, nil)
+		return chunk(deltaContent, d, "")
 	})
 	if err != nil {
 		if !started {
@@ -282,11 +280,11 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := chunk(map[string]any{}, finishReason(res.Response.FinishReason), nil); err != nil {
+	if err := chunk(deltaEnd, "", finishReason(res.Response.FinishReason)); err != nil {
 		return
 	}
 	if body.StreamOptions != nil && body.StreamOptions.IncludeUsage {
-		if err := chunk(nil, nil, usageOf(res.Response.Usage)); err != nil {
+		if err := send(head.appendUsageChunk(*buf, usageOf(res.Response.Usage))); err != nil {
 			return
 		}
 	}

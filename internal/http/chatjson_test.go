@@ -1,0 +1,120 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
+
+// hostileStrings are the strings every escaping test runs on: each kind of
+// character encoding/json escapes, alone and between plain text.
+var hostileStrings = []string{
+	"", "plain", `quote " and \ backslash`, "<script>alert(1)</script> & more",
+	"tab\there\nnew line\r\x00\x01\x1f\b\f", "line\u2028para\u2029end", "bad \xff utf8 \xc3",
+	"naïve café 日本語 🙂", "\x7f delete", "\xed\xa0\x80 surrogate half", "ends in \\",
+}
+
+// encodingJSON is what writeJSON writes for v.
+func encodingJSON(t testing.TB, v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range hostileStrings {
+		want := encodingJSON(t, s)
+		if got := append(appendJSONString(nil, s), '\n'); !bytes.Equal(got, want) {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range hostileStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := encodingJSON(t, s)
+		if got := append(appendJSONString(nil, s), '\n'); !bytes.Equal(got, want) {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// TestChatCompletionJSON: the hand-appended answer is byte for byte what
+// encoding/json writes for the same value.
+func TestChatCompletionJSON(t *testing.T) {
+	refusal := "no <thanks>"
+	for _, s := range hostileStrings {
+		for _, c := range []*chatCompletion{
+			{ID: "chatcmpl-" + s, Object: "chat.completion", Created: 1765000000, Model: s,
+				Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: s}, FinishReason: finishReason("stop")}},
+				Usage:   usageOf(copydesk.Usage{InputTokens: 3, OutputTokens: 5, CachedTokens: 2})},
+			{ID: s, Created: -1, Choices: []chatChoice{
+				{Index: 1, Message: chatAnswer{Content: s, Refusal: &refusal}, Logprobs: &struct{}{}, FinishReason: s},
+				{Index: 2},
+			}},
+			{Choices: []chatChoice{}},
+		} {
+			want := encodingJSON(t, c)
+			if got := append(c.appendJSON(nil), '\n'); !bytes.Equal(got, want) {
+				t.Errorf("appendJSON:\n got %s\nwant %s", got, want)
+			}
+		}
+	}
+}
+
+// TestChatChunkJSON: each stream chunk is one SSE data line whose JSON
+// holds what OpenAI's chunks hold.
+func TestChatChunkJSON(t *testing.T) {
+	h := chunkHead{id: "chatcmpl-1", created: 1765000000, model: "gpt-4o-mini <b>"}
+	head := map[string]any{"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1765000000.0, "model": "gpt-4o-mini <b>"}
+	with := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for k, v := range head {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	choice := func(delta map[string]any, finish any) []any {
+		return []any{map[string]any{"index": 0.0, "delta": delta, "logprobs": nil, "finish_reason": finish}}
+	}
+	tests := []struct {
+		name string
+		got  []byte
+		want map[string]any
+	}{
+		{"role", h.appendChunk(nil, deltaRole, "", ""), with("choices", choice(map[string]any{"role": "assistant", "content": ""}, nil))},
+		{"content", h.appendChunk(nil, deltaContent, "a \"<tag>\"\n", ""), with("choices", choice(map[string]any{"content": "a \"<tag>\"\n"}, nil))},
+		{"end", h.appendChunk(nil, deltaEnd, "", "length"), with("choices", choice(map[string]any{}, "length"))},
+		{"usage", h.appendUsageChunk(nil, usageOf(copydesk.Usage{InputTokens: 3, OutputTokens: 5, CachedTokens: 1})), with("choices", []any{}, "usage", map[string]any{
+			"prompt_tokens": 3.0, "completion_tokens": 5.0, "total_tokens": 8.0, "prompt_tokens_details": map[string]any{"cached_tokens": 1.0}})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, ok := strings.CutPrefix(string(tt.got), "data: ")
+			if !ok || !strings.HasSuffix(line, "}\n\n") || strings.Count(line, "\n") != 2 {
+				t.Fatalf("got %q, want one SSE data line ending in a blank line", tt.got)
+			}
+			var got map[string]any
+			if err := json.Unmarshal([]byte(line), &got); err != nil {
+				t.Fatalf("chunk is not JSON: %v: %s", err, line)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}
