@@ -1,14 +1,13 @@
 package http
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -200,12 +199,11 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil {
-		return
-	}
-	_ = rc.Flush()
 
+	// The reconnection delay goes out with the first events caught up, in
+	// one write (or alone when there are none).
 	st := &eventStream{w: w, rc: rc, last: last}
+	st.buf.WriteString("retry: 2000\n\n")
 	// catchUp writes the stored events after last; done reports the done
 	// event was written.
 	catchUp := func() (done bool, ok bool) {
@@ -214,15 +212,17 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				if ctx.Err() == nil {
 					s.logger(r).Error("read job events", "job_id", id, "err", err)
-					st.buf.Reset()
 					writeSSE(&st.buf, 0, "error", `{"code":"internal","message":"the stream failed; reconnect to resume"}`)
 					st.flush()
 				}
 				return false, false
 			}
-			done, ok := st.write(evs)
-			if done || !ok || len(evs) < eventBatch {
-				return done, ok
+			done := st.add(evs)
+			if done || len(evs) < eventBatch {
+				return done, st.flush()
+			}
+			if !st.flush() {
+				return false, false
 			}
 		}
 	}
@@ -246,14 +246,15 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		case <-s.closing:
-			st.buf.Reset()
 			writeSSE(&st.buf, 0, "shutdown", `{"message":"the server is restarting; reconnect with Last-Event-ID to resume"}`)
 			st.flush()
 			return
 		case <-feed.Ready():
 			evs, gap := feed.Take()
-			// Carried events in order: write them; a gap (events this stream
-			// missed or has not seen yet) is read from the store.
+			// Carried events in order: write them, in one write; a gap
+			// (events this stream missed or has not seen yet) is read from
+			// the store.
+			done := false
 			for i, ev := range evs {
 				if ev.Seq <= st.last {
 					continue
@@ -262,10 +263,12 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 					gap = true
 					break
 				}
-				done, ok := st.write(evs[i : i+1])
-				if done || !ok {
-					return
+				if done = st.add(evs[i : i+1]); done {
+					break
 				}
+			}
+			if !st.flush() || done {
+				return
 			}
 			if gap {
 				if done, ok := catchUp(); done || !ok {
@@ -291,39 +294,39 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 type eventStream struct {
 	w    http.ResponseWriter
 	rc   *http.ResponseController
-	buf  strings.Builder
+	buf  bytes.Buffer
 	last int64 // the last event written
 }
 
-// write writes evs (in order, after last) and flushes. It reports whether
-// the done event was among them and whether the client is still there.
-func (st *eventStream) write(evs []*copydesk.Event) (done, ok bool) {
-	if len(evs) == 0 {
-		return false, true
-	}
-	st.buf.Reset()
+// add adds evs (in order, after last) to what the next flush writes. It
+// reports whether the done event was among them.
+func (st *eventStream) add(evs []*copydesk.Event) (done bool) {
 	for _, ev := range evs {
 		writeSSE(&st.buf, ev.Seq, ev.Type, string(ev.Data))
 		st.last = ev.Seq
 		done = done || ev.Type == copydesk.EventDone
 	}
-	return done, st.flush()
+	return done
 }
 
+// flush writes what was added since the last flush, if anything, and
+// reports whether the client is still there.
 func (st *eventStream) flush() bool {
-	if _, err := io.WriteString(st.w, st.buf.String()); err != nil {
-		return false
+	if st.buf.Len() == 0 {
+		return true
 	}
-	return st.rc.Flush() == nil
+	_, err := st.w.Write(st.buf.Bytes())
+	st.buf.Reset()
+	return err == nil && st.rc.Flush() == nil
 }
 
 // writeSSE appends one event in the SSE wire format. data must be one line
 // (JSON encoding guarantees it). seq 0 writes no id, so the client's resume
 // position is not moved by control events.
-func writeSSE(b *strings.Builder, seq int64, typ, data string) {
+func writeSSE(b *bytes.Buffer, seq int64, typ, data string) {
 	if seq > 0 {
 		b.WriteString("id: ")
-		b.WriteString(strconv.FormatInt(seq, 10))
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), seq, 10))
 		b.WriteByte('\n')
 	}
 	b.WriteString("event: ")
