@@ -214,16 +214,12 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		setRouteHeaders(w, res)
-		buf := getBuf()
-		defer putBuf(buf)
-		*buf = (&chatCompletion{
+		writeJSON(w, http.StatusOK, &chatCompletion{
 			ID: id, Object: "chat.completion", Created: created, Model: res.Usage.Model,
 			Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: res.Response.Text},
 				FinishReason: finishReason(res.Response.FinishReason)}},
 			Usage: usageOf(res.Response.Usage),
-		}).appendJSON(*buf)
-		*buf = append(*buf, '\n')
-		writeJSONBytes(w, http.StatusOK, *buf)
+		})
 		return
 	}
 
@@ -231,17 +227,16 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetWriteDeadline(time.Time{})
 	started := false
 	head := chunkHead{id: id, created: created, model: model}
-	buf := getBuf()
-	defer putBuf(buf)
+	var buf []byte // kept from chunk to chunk
 	send := func(b []byte) error {
-		*buf = b[:0]
+		buf = b[:0]
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
 		return rc.Flush()
 	}
 	chunk := func(delta int, content, finish string) error {
-		return send(head.appendChunk(*buf, delta, content, finish))
+		return send(head.appendChunk(buf, delta, content, finish))
 	}
 	begin := func() error {
 		h := w.Header()
@@ -284,7 +279,7 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.StreamOptions != nil && body.StreamOptions.IncludeUsage {
-		if err := send(head.appendUsageChunk(*buf, usageOf(res.Response.Usage))); err != nil {
+		if err := send(head.appendUsageChunk(buf, usageOf(res.Response.Usage))); err != nil {
 			return
 		}
 	}

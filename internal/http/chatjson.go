@@ -2,15 +2,14 @@ package http
 
 import (
 	"strconv"
-	"sync"
 	"unicode/utf8"
 )
 
-// The chat completions endpoint answers every call, a cache hit included,
-// in OpenAI's envelope with a fresh id. Its answers and stream chunks are
-// appended by hand instead of by encoding/json's reflection: the bytes are
-// the same (TestChatCompletionJSON and FuzzAppendJSONString compare them),
-// a hit spends less.
+// A streamed chat completion sends a chunk per delta of the model's answer.
+// The chunks are appended by hand: encoding/json of the map each used to be
+// took 2.5 µs and 37 allocations per delta, the append 0.1 µs and none
+// (BenchmarkChatChunk). Strings are escaped as encoding/json escapes them
+// (FuzzAppendJSONString compares the two).
 
 // appendJSONString appends s as a JSON string escaped as encoding/json
 // escapes it with HTML escaping on: the quote, the backslash and control
@@ -68,50 +67,6 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendJSON appends c as encoding/json writes it, without the newline.
-func (c *chatCompletion) appendJSON(b []byte) []byte {
-	b = append(b, `{"id":`...)
-	b = appendJSONString(b, c.ID)
-	b = append(b, `,"object":`...)
-	b = appendJSONString(b, c.Object)
-	b = append(b, `,"created":`...)
-	b = strconv.AppendInt(b, c.Created, 10)
-	b = append(b, `,"model":`...)
-	b = appendJSONString(b, c.Model)
-	b = append(b, `,"choices":`...)
-	if c.Choices == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, ch := range c.Choices {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"index":`...)
-			b = strconv.AppendInt(b, int64(ch.Index), 10)
-			b = append(b, `,"message":{"role":`...)
-			b = appendJSONString(b, ch.Message.Role)
-			b = append(b, `,"content":`...)
-			b = appendJSONString(b, ch.Message.Content)
-			b = append(b, `,"refusal":`...)
-			b = appendOptString(b, ch.Message.Refusal)
-			b = append(b, `},"logprobs":`...)
-			if ch.Logprobs != nil {
-				b = append(b, "{}"...)
-			} else {
-				b = append(b, "null"...)
-			}
-			b = append(b, `,"finish_reason":`...)
-			b = appendJSONString(b, ch.FinishReason)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	b = append(b, `,"usage":`...)
-	b = c.Usage.appendJSON(b)
-	return append(b, '}')
-}
-
 // appendJSON appends u as encoding/json writes it ("null" for nil).
 func (u *chatUsage) appendJSON(b []byte) []byte {
 	if u == nil {
@@ -126,13 +81,6 @@ func (u *chatUsage) appendJSON(b []byte) []byte {
 	b = append(b, `,"prompt_tokens_details":{"cached_tokens":`...)
 	b = strconv.AppendInt(b, int64(u.PromptTokensDetails.CachedTokens), 10)
 	return append(b, "}}"...)
-}
-
-func appendOptString(b []byte, s *string) []byte {
-	if s == nil {
-		return append(b, "null"...)
-	}
-	return appendJSONString(b, *s)
 }
 
 // chunkHead is what every chunk of one streamed answer begins with.
@@ -190,18 +138,4 @@ func (h chunkHead) appendHead(b []byte) []byte {
 	b = strconv.AppendInt(b, h.created, 10)
 	b = append(b, `,"model":`...)
 	return appendJSONString(b, h.model)
-}
-
-// bufPool holds the buffers answers are appended into; one larger than
-// 64 KiB is not kept.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
-
-func putBuf(b *[]byte) {
-	if cap(*b) > 64<<10 {
-		return
-	}
-	*b = (*b)[:0]
-	bufPool.Put(b)
 }

@@ -50,29 +50,6 @@ func FuzzAppendJSONString(f *testing.F) {
 	})
 }
 
-// TestChatCompletionJSON: the hand-appended answer is byte for byte what
-// encoding/json writes for the same value.
-func TestChatCompletionJSON(t *testing.T) {
-	refusal := "no <thanks>"
-	for _, s := range hostileStrings {
-		for _, c := range []*chatCompletion{
-			{ID: "chatcmpl-" + s, Object: "chat.completion", Created: 1765000000, Model: s,
-				Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: s}, FinishReason: finishReason("stop")}},
-				Usage:   usageOf(copydesk.Usage{InputTokens: 3, OutputTokens: 5, CachedTokens: 2})},
-			{ID: s, Created: -1, Choices: []chatChoice{
-				{Index: 1, Message: chatAnswer{Content: s, Refusal: &refusal}, Logprobs: &struct{}{}, FinishReason: s},
-				{Index: 2},
-			}},
-			{Choices: []chatChoice{}},
-		} {
-			want := encodingJSON(t, c)
-			if got := append(c.appendJSON(nil), '\n'); !bytes.Equal(got, want) {
-				t.Errorf("appendJSON:\n got %s\nwant %s", got, want)
-			}
-		}
-	}
-}
-
 // TestChatChunkJSON: each stream chunk is one SSE data line whose JSON
 // holds what OpenAI's chunks hold.
 func TestChatChunkJSON(t *testing.T) {
@@ -117,4 +94,30 @@ func TestChatChunkJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkChatChunk compares a chunk appended by hand with encoding/json
+// of the map a chunk used to be.
+func BenchmarkChatChunk(b *testing.B) {
+	h := chunkHead{id: newChatID(), created: 1765000000, model: "gpt-4o-mini"}
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf = h.appendChunk(buf[:0], deltaContent, "a delta of a few words ", "")
+		}
+	})
+	b.Run("encoding-json-map", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c := map[string]any{"id": h.id, "object": "chat.completion.chunk", "created": h.created, "model": h.model,
+				"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": "a delta of a few words "}, "logprobs": nil, "finish_reason": nil}}}
+			var buf bytes.Buffer
+			buf.WriteString("data: ")
+			if err := json.NewEncoder(&buf).Encode(c); err != nil {
+				b.Fatal(err)
+			}
+			buf.WriteString("\n")
+		}
+	})
 }

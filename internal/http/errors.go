@@ -93,26 +93,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // writeJSON writes v as JSON with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	jsonHeader(w, status)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true) // hostile content stays inert if a browser renders the JSON
 	if err := enc.Encode(v); err != nil {
 		slog.Default().Debug("write response", "err", err)
 	}
-}
-
-// writeJSONBytes writes b, JSON escaped as writeJSON escapes it, with the
-// given status.
-func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
-	jsonHeader(w, status)
-	if _, err := w.Write(b); err != nil {
-		slog.Default().Debug("write response", "err", err)
-	}
-}
-
-func jsonHeader(w http.ResponseWriter, status int) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
 }
