@@ -212,7 +212,7 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				if ctx.Err() == nil {
 					s.logger(r).Error("read job events", "job_id", id, "err", err)
-					writeSSE(&st.buf, 0, "error", `{"code":"internal","message":"the stream failed; reconnect to resume"}`)
+					writeSSE(&st.buf, 0, "error", []byte(`{"code":"internal","message":"the stream failed; reconnect to resume"}`))
 					st.flush()
 				}
 				return false, false
@@ -246,7 +246,7 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		case <-s.closing:
-			writeSSE(&st.buf, 0, "shutdown", `{"message":"the server is restarting; reconnect with Last-Event-ID to resume"}`)
+			writeSSE(&st.buf, 0, "shutdown", []byte(`{"message":"the server is restarting; reconnect with Last-Event-ID to resume"}`))
 			st.flush()
 			return
 		case <-feed.Ready():
@@ -302,7 +302,7 @@ type eventStream struct {
 // reports whether the done event was among them.
 func (st *eventStream) add(evs []*copydesk.Event) (done bool) {
 	for _, ev := range evs {
-		writeSSE(&st.buf, ev.Seq, ev.Type, string(ev.Data))
+		writeSSE(&st.buf, ev.Seq, ev.Type, ev.Data) // no copy: one event goes to every stream of its job
 		st.last = ev.Seq
 		done = done || ev.Type == copydesk.EventDone
 	}
@@ -323,7 +323,7 @@ func (st *eventStream) flush() bool {
 // writeSSE appends one event in the SSE wire format. data must be one line
 // (JSON encoding guarantees it). seq 0 writes no id, so the client's resume
 // position is not moved by control events.
-func writeSSE(b *bytes.Buffer, seq int64, typ, data string) {
+func writeSSE(b *bytes.Buffer, seq int64, typ string, data []byte) {
 	if seq > 0 {
 		b.WriteString("id: ")
 		b.Write(strconv.AppendInt(b.AvailableBuffer(), seq, 10))
@@ -332,7 +332,7 @@ func writeSSE(b *bytes.Buffer, seq int64, typ, data string) {
 	b.WriteString("event: ")
 	b.WriteString(typ)
 	b.WriteString("\ndata: ")
-	b.WriteString(data)
+	b.Write(data)
 	b.WriteString("\n\n")
 }
 
