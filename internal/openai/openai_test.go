@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -168,3 +169,51 @@ func BenchmarkComplete(b *testing.B) { providertest.BenchComplete(b, harness) }
 func BenchmarkStream(b *testing.B) { providertest.BenchStream(b, harness) }
 
 func BenchmarkCompleteParallel(b *testing.B) { providertest.BenchCompleteParallel(b, harness) }
+
+// TestCompleteAnswerShapes: Complete reads the answer's body itself (not
+// through the SDK's type). Each shape a provider or compatible server sends
+// is read as the SDK read it, with two differences: a body cut inside its
+// JSON was a network failure and is an unreadable answer (kind server; a
+// connection that closes early is still a network failure), and a content
+// of the wrong type is an unreadable answer where the SDK's type read it as
+// an empty one, which was then cached and billed.
+func TestCompleteAnswerShapes(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		want                    copydesk.ModelResponse
+		kind                    copydesk.ProviderErrorKind // set: the call fails with it
+	}{
+		{"full", "application/json", `{"id":"x","object":"chat.completion","created":1,"model":"gpt-4o-2024","system_fingerprint":"fp","choices":[{"index":0,"message":{"role":"assistant","content":"hi <b>","refusal":null,"tool_calls":[]},"logprobs":null,"finish_reason":"length"}],"usage":{"prompt_tokens":30,"completion_tokens":7,"total_tokens":37,"prompt_tokens_details":{"cached_tokens":16,"audio_tokens":0}}}`,
+			copydesk.ModelResponse{Text: "hi <b>", Model: "gpt-4o-2024", FinishReason: "length", Usage: copydesk.Usage{InputTokens: 30, OutputTokens: 7, CachedTokens: 16}}, ""},
+		{"counts as floats, no model, no details", "application/json; charset=utf-8", `{"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3.0,"completion_tokens":2e0,"prompt_tokens_details":null}}`,
+			copydesk.ModelResponse{Text: "ok", Model: "m", FinishReason: "stop", Usage: copydesk.Usage{InputTokens: 3, OutputTokens: 2}}, ""},
+		{"no usage", "application/json", `{"model":"m2","choices":[{"message":{"content":"ok"},"finish_reason":"stop"}]}`,
+			copydesk.ModelResponse{Text: "ok", Model: "m2", FinishReason: "stop"}, ""},
+		{"refusal", "application/json", `{"choices":[{"message":{"content":null,"refusal":"I can't"},"finish_reason":"stop"}]}`, copydesk.ModelResponse{}, copydesk.ProviderInvalid},
+		{"no choices", "application/json", `{"choices":[],"usage":{"prompt_tokens":1}}`, copydesk.ModelResponse{}, copydesk.ProviderInvalid},
+		{"truncated", "application/json", `{"choices":[{"message":{"content":"o`, copydesk.ModelResponse{}, copydesk.ProviderServer},
+		{"html", "text/html", `<html>bad gateway</html>`, copydesk.ModelResponse{}, copydesk.ProviderServer},
+		{"wrong types", "application/json", `{"choices":[{"message":{"content":["a"]}}]}`, copydesk.ModelResponse{}, copydesk.ProviderServer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			defer ts.Close()
+			c := MustNew(t, openai.Config{APIKey: "k", BaseURL: ts.URL + "/v1/"})
+			resp, err := c.Complete(context.Background(), copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}})
+			if tt.kind != "" {
+				providertest.MustProviderError(t, c, err, tt.kind)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*resp, tt.want) {
+				t.Errorf("got %+v, want %+v", *resp, tt.want)
+			}
+		})
+	}
+}
