@@ -254,6 +254,20 @@ type completion struct {
 	Usage completionUsage `json:"usage"`
 }
 
+// completionChunk is the part of a chat completion chunk that Stream reads.
+type completionChunk struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		Index int `json:"index"`
+		Delta struct {
+			Content string `json:"content"`
+			Refusal string `json:"refusal"`
+		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *completionUsage `json:"usage"` // nil when absent or null
+}
+
 type completionUsage struct {
 	PromptTokens        float64 `json:"prompt_tokens"`
 	CompletionTokens    float64 `json:"completion_tokens"`
@@ -283,7 +297,11 @@ func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta 
 	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	stream := c.sdk.Chat.Completions.NewStreaming(ctx, params)
+	// As NewStreaming, with the chunks decoded into the fields read here
+	// (see completion).
+	var raw *http.Response
+	_, err = c.sdk.Chat.Completions.New(ctx, params, option.WithJSONSet("stream", true), option.WithResponseBodyInto(&raw))
+	stream := ssestream.NewStream[completionChunk](ssestream.NewDecoder(raw), err)
 	defer stream.Close()
 
 	var text, refusal strings.Builder
@@ -294,8 +312,8 @@ func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta 
 		if chunk.Model != "" {
 			resp.Model = chunk.Model
 		}
-		if chunk.JSON.Usage.Valid() {
-			resp.Usage = usage(chunk.Usage)
+		if chunk.Usage != nil {
+			resp.Usage = chunk.Usage.usage()
 			usageSeen = true
 		}
 		for i := range chunk.Choices {

@@ -217,3 +217,65 @@ func TestCompleteAnswerShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamChunkShapes: Stream reads the chunks itself (not through the
+// SDK's type): usage null in every chunk but the last, an error event, a
+// 429 before the stream, and a chunk of the wrong shape, which is an
+// unreadable answer (the SDK's type turned a number into text).
+func TestStreamChunkShapes(t *testing.T) {
+	chunk := func(s string) string { return "data: " + s + "\n\n" }
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   copydesk.ModelResponse
+		deltas []string
+		kind   copydesk.ProviderErrorKind
+	}{
+		{"usage null until the last chunk", 200,
+			chunk(`{"model":"m-1","choices":[{"index":0,"delta":{"role":"assistant","content":"he"},"finish_reason":null}],"usage":null}`) +
+				chunk(`{"model":"m-1","choices":[{"index":1,"delta":{"content":"other choice"}}],"usage":null}`) +
+				chunk(`{"model":"m-1","choices":[{"index":0,"delta":{"content":"llo"},"finish_reason":"stop"}],"usage":null}`) +
+				chunk(`{"model":"m-1","choices":[],"usage":{"prompt_tokens":4,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1}}}`) + "data: [DONE]\n\n",
+			copydesk.ModelResponse{Text: "hello", Model: "m-1", FinishReason: "stop", Usage: copydesk.Usage{InputTokens: 4, OutputTokens: 2, CachedTokens: 1}}, []string{"he", "llo"}, ""},
+		{"refusal", 200,
+			chunk(`{"choices":[{"index":0,"delta":{"refusal":"no"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}`) + "data: [DONE]\n\n",
+			copydesk.ModelResponse{}, nil, copydesk.ProviderInvalid},
+		{"error event", 200,
+			chunk(`{"choices":[{"index":0,"delta":{"content":"a"}}]}`) + chunk(`{"error":{"type":"rate_limit_exceeded","message":"slow down"}}`),
+			copydesk.ModelResponse{}, []string{"a"}, copydesk.ProviderRateLimited},
+		{"429 before the stream", 429, `{"error":{"message":"too many","type":"requests"}}`, copydesk.ModelResponse{}, nil, copydesk.ProviderRateLimited},
+		{"wrong shape", 200, chunk(`{"choices":[{"index":0,"delta":{"content":7}}]}`), copydesk.ModelResponse{}, nil, copydesk.ProviderServer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.status != 200 {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(tt.status)
+				} else {
+					w.Header().Set("Content-Type", "text/event-stream")
+				}
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			defer ts.Close()
+			c := MustNew(t, openai.Config{APIKey: "k", BaseURL: ts.URL + "/v1/"})
+			var deltas []string
+			resp, err := c.Stream(context.Background(), copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}},
+				func(d string) error { deltas = append(deltas, d); return nil })
+			if !reflect.DeepEqual(deltas, tt.deltas) {
+				t.Errorf("got deltas %q, want %q", deltas, tt.deltas)
+			}
+			if tt.kind != "" {
+				providertest.MustProviderError(t, c, err, tt.kind)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*resp, tt.want) {
+				t.Errorf("got %+v, want %+v", *resp, tt.want)
+			}
+		})
+	}
+}
