@@ -604,6 +604,7 @@ func ctxError(ctx context.Context) error {
 // is landed whatever happens, also when fn panics. ctx carries the first
 // caller's values but none of its cancellation.
 func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, fn BlockFunc) {
+	_ = growStack()
 	landed := make([]bool, len(fs))
 	defer func() {
 		if p := recover(); p != nil {
