@@ -56,14 +56,10 @@ func (c *Cache) DoBlocks(ctx context.Context, reqs []Request, fn BlockFunc) ([][
 	c.mu.Lock()
 	for _, key := range order {
 		w := byKey[key]
-		if f, ok := c.flights[key]; ok {
-			w.f = f
-			continue
+		if w.f, w.leader = c.joinLocked(key); w.leader {
+			lead = append(lead, w.first)
+			leadFlights = append(leadFlights, w.f)
 		}
-		w.f, w.leader = &flight{done: make(chan struct{})}, true
-		c.flights[key] = w.f
-		lead = append(lead, w.first)
-		leadFlights = append(leadFlights, w.f)
 	}
 	c.mu.Unlock()
 	if len(lead) > 0 {

@@ -266,3 +266,47 @@ func TestDoBlocksFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestDoBlocksStaleFlightNotJoined: as TestDoExpiredFlightNotJoined and
+// TestPurgeAfterAnswer, for blocks: while the first page's L2 writes are
+// held (its flights still registered), a purge and then the blocks' expiry
+// each send the page to the provider again instead of handing out what was
+// purged or has expired.
+func TestDoBlocksStaleFlightNotJoined(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	l2 := &heldStore{MemoryStore: MustMemoryStore(t, clock, 1<<20), release: make(chan struct{})}
+	t.Cleanup(func() { close(l2.release) })
+	c := MustNew(t, clock, l2)
+	p := &fakeBlockProvider{}
+	ctx := context.Background()
+	paras := page(3)
+	_, outs, err := c.DoBlocks(ctx, blockReqs(paras), p.fn(paras))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Purge(ctx, copydesk.CacheFilter{Kind: "translation.draft"}); err != nil {
+		t.Fatal(err)
+	}
+	_, after, err := c.DoBlocks(ctx, blockReqs(paras), p.fn(paras))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(after[0].ExpiresAt.Sub(clock.Now()))
+	_, expired, err := c.DoBlocks(ctx, blockReqs(paras), p.fn(paras))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range paras {
+		for _, o := range []cache.Outcome{outs[i], after[i], expired[i]} {
+			if o.Source != cache.SourceMiss {
+				t.Errorf("block %d: got source %q, want a miss each time", i, o.Source)
+			}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.calls != 3 {
+		t.Errorf("got %d provider calls, want 3", p.calls)
+	}
+}

@@ -553,6 +553,11 @@ func (c *Cache) setL2(ctx context.Context, e *copydesk.CacheEntry) {
 func (c *Cache) join(key string) (f *flight, leader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.joinLocked(key)
+}
+
+// joinLocked is join with c.mu held.
+func (c *Cache) joinLocked(key string) (f *flight, leader bool) {
 	if f, ok := c.flights[key]; ok && !c.stale(f) {
 		return f, false
 	}
