@@ -197,23 +197,9 @@ func TestCompleteAnswerShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", tt.contentType)
-				_, _ = w.Write([]byte(tt.body))
-			}))
-			defer ts.Close()
-			c := MustNew(t, openai.Config{APIKey: "k", BaseURL: ts.URL + "/v1/"})
-			resp, err := c.Complete(context.Background(), copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}})
-			if tt.kind != "" {
-				providertest.MustProviderError(t, c, err, tt.kind)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(*resp, tt.want) {
-				t.Errorf("got %+v, want %+v", *resp, tt.want)
-			}
+			c := answering(t, http.StatusOK, tt.contentType, tt.body)
+			resp, err := c.Complete(context.Background(), hiRequest)
+			mustAnswer(t, c, resp, err, tt.kind, tt.want)
 		})
 	}
 }
@@ -249,33 +235,48 @@ func TestStreamChunkShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if tt.status != 200 {
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(tt.status)
-				} else {
-					w.Header().Set("Content-Type", "text/event-stream")
-				}
-				_, _ = w.Write([]byte(tt.body))
-			}))
-			defer ts.Close()
-			c := MustNew(t, openai.Config{APIKey: "k", BaseURL: ts.URL + "/v1/"})
+			contentType := "text/event-stream"
+			if tt.status != http.StatusOK {
+				contentType = "application/json"
+			}
+			c := answering(t, tt.status, contentType, tt.body)
 			var deltas []string
-			resp, err := c.Stream(context.Background(), copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}},
-				func(d string) error { deltas = append(deltas, d); return nil })
+			resp, err := c.Stream(context.Background(), hiRequest, func(d string) error { deltas = append(deltas, d); return nil })
 			if !reflect.DeepEqual(deltas, tt.deltas) {
 				t.Errorf("got deltas %q, want %q", deltas, tt.deltas)
 			}
-			if tt.kind != "" {
-				providertest.MustProviderError(t, c, err, tt.kind)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(*resp, tt.want) {
-				t.Errorf("got %+v, want %+v", *resp, tt.want)
-			}
+			mustAnswer(t, c, resp, err, tt.kind, tt.want)
 		})
+	}
+}
+
+var hiRequest = copydesk.ModelRequest{Model: "m", Messages: []copydesk.Message{{Role: "user", Content: "hi"}}}
+
+// answering returns a Client of a server that answers every request with
+// status, contentType and body.
+func answering(t *testing.T, status int, contentType, body string) *openai.Client {
+	t.Helper()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(ts.Close)
+	return MustNew(t, openai.Config{APIKey: "k", BaseURL: ts.URL + "/v1/"})
+}
+
+// mustAnswer checks a call's outcome: a provider error of kind when kind is
+// set, else no error and the response want.
+func mustAnswer(t *testing.T, c *openai.Client, resp *copydesk.ModelResponse, err error, kind copydesk.ProviderErrorKind, want copydesk.ModelResponse) {
+	t.Helper()
+	if kind != "" {
+		providertest.MustProviderError(t, c, err, kind)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(*resp, want) {
+		t.Errorf("got %+v, want %+v", *resp, want)
 	}
 }
