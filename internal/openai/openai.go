@@ -278,10 +278,26 @@ type completionUsage struct {
 
 func (u completionUsage) usage() copydesk.Usage {
 	return copydesk.Usage{
-		InputTokens:  int(u.PromptTokens),
-		OutputTokens: int(u.CompletionTokens),
-		CachedTokens: int(u.PromptTokensDetails.CachedTokens),
+		InputTokens:  tokenCount(u.PromptTokens),
+		OutputTokens: tokenCount(u.CompletionTokens),
+		CachedTokens: tokenCount(u.PromptTokensDetails.CachedTokens),
 	}
+}
+
+// maxTokenCount bounds a reported token count: no answer holds more, and
+// a larger number is not converted to an int of no defined value.
+const maxTokenCount = 1 << 40
+
+// tokenCount is a reported count as an int: a negative one (which would
+// credit the customer) is 0, one beyond maxTokenCount is maxTokenCount.
+func tokenCount(f float64) int {
+	switch {
+	case !(f > 0):
+		return 0
+	case f > maxTokenCount:
+		return maxTokenCount
+	}
+	return int(f)
 }
 
 // Stream runs a streaming chat completion with stream_options.include_usage,
