@@ -286,10 +286,10 @@ func (u completionUsage) usage() copydesk.Usage {
 
 // maxTokenCount bounds a reported token count: no answer holds more, and
 // a larger number is not converted to an int of no defined value.
-const maxTokenCount = 1 << 40
+const maxTokenCount = 1 << 30
 
 // tokenCount is a reported count as an int: a negative one (which would
-// credit the customer) is 0, one beyond maxTokenCount is maxTokenCount.
+// credit the customer) is 0, one beyond maxTokenCount (a billion) is maxTokenCount.
 func tokenCount(f float64) int {
 	switch {
 	case !(f > 0):

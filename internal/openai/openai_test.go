@@ -188,7 +188,7 @@ func TestCompleteAnswerShapes(t *testing.T) {
 		{"counts as floats, no model, no details", "application/json; charset=utf-8", `{"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3.0,"completion_tokens":2e0,"prompt_tokens_details":null}}`,
 			copydesk.ModelResponse{Text: "ok", Model: "m", FinishReason: "stop", Usage: copydesk.Usage{InputTokens: 3, OutputTokens: 2}}, ""},
 		{"counts out of range", "application/json", `{"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":-5,"completion_tokens":1e300,"prompt_tokens_details":{"cached_tokens":-1}}}`,
-			copydesk.ModelResponse{Text: "ok", Model: "m", FinishReason: "stop", Usage: copydesk.Usage{OutputTokens: 1 << 40}}, ""},
+			copydesk.ModelResponse{Text: "ok", Model: "m", FinishReason: "stop", Usage: copydesk.Usage{OutputTokens: 1 << 30}}, ""},
 		{"no usage", "application/json", `{"model":"m2","choices":[{"message":{"content":"ok"},"finish_reason":"stop"}]}`,
 			copydesk.ModelResponse{Text: "ok", Model: "m2", FinishReason: "stop"}, ""},
 		{"refusal", "application/json", `{"choices":[{"message":{"content":null,"refusal":"I can't"},"finish_reason":"stop"}]}`, copydesk.ModelResponse{}, copydesk.ProviderInvalid},
