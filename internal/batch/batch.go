@@ -61,7 +61,10 @@ const (
 	EventItemFailed = "item.failed"
 	// EventShared carries, for a translation batch, what the pass over
 	// the segments two or more pages share did before the pages ran
-	// (translation.SharedResult): each of them is paid once.
+	// (translation.SharedResult): each of them is paid once. A batch that
+	// waits for provider batches may say it in several events, one per
+	// run that collected answers; their translated counts and costs add
+	// up.
 	EventShared = "batch.shared"
 )
 
@@ -577,18 +580,23 @@ func (h *Handler) shared(ctx context.Context, job *copydesk.Job, emit copydesk.E
 		pages[k] = in.Items[i]
 	}
 	res, err := h.Services.Translation.Shared(ctx, job, pages)
-	if _, waiting := copydesk.IsWait(err); waiting || ctx.Err() != nil {
-		return cmp.Or(ctx.Err(), err)
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	if err != nil {
-		h.logger().Warn("batch: translating the shared segments failed; each page translates its own", "job_id", job.ID, "err", err)
-	}
-	// Said once: a later run (a retry, or a wait for provider batches)
-	// finds the shared segments remembered and translates none.
+	// Said by each run that translated some: what it translated is
+	// remembered, and a later run (a retry, or the run after a wait for
+	// provider batches, which may collect them a language at a time)
+	// finds it so and counts only the rest. The events add up.
 	if res != nil && res.Translated > 0 {
 		if err := emit(ctx, EventShared, res); err != nil {
 			return err
 		}
+	}
+	if _, waiting := copydesk.IsWait(err); waiting {
+		return err
+	}
+	if err != nil {
+		h.logger().Warn("batch: translating the shared segments failed; each page translates its own", "job_id", job.ID, "err", err)
 	}
 	return nil
 }
