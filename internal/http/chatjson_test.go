@@ -10,46 +10,6 @@ import (
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
-// hostileStrings are the strings every escaping test runs on: each kind of
-// character encoding/json escapes, alone and between plain text.
-var hostileStrings = []string{
-	"", "plain", `quote " and \ backslash`, "<script>alert(1)</script> & more",
-	"tab\there\nnew line\r\x00\x01\x1f\b\f", "line\u2028para\u2029end", "bad \xff utf8 \xc3",
-	"naïve café 日本語 🙂", "\x7f delete", "\xed\xa0\x80 surrogate half", "ends in \\",
-}
-
-// encodingJSON is what writeJSON writes for v.
-func encodingJSON(t testing.TB, v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(true)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range hostileStrings {
-		want := encodingJSON(t, s)
-		if got := append(appendJSONString(nil, s), '\n'); !bytes.Equal(got, want) {
-			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
-		}
-	}
-}
-
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range hostileStrings {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want := encodingJSON(t, s)
-		if got := append(appendJSONString(nil, s), '\n'); !bytes.Equal(got, want) {
-			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
-		}
-	})
-}
-
 // TestChatChunkJSON: each stream chunk is one SSE data line whose JSON
 // holds what OpenAI's chunks hold.
 func TestChatChunkJSON(t *testing.T) {
