@@ -9,7 +9,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -290,20 +289,20 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 // setRouteHeaders tells the client where its answer came from.
 func setRouteHeaders(w http.ResponseWriter, res *copydesk.ModelResult) {
 	h := w.Header()
-	h.Set("X-Copydesk-Provider", res.Usage.Provider)
-	h.Set("X-Copydesk-Model", res.Usage.Model)
+	h[hdrCopydeskProvider] = []string{res.Usage.Provider}
+	h[hdrCopydeskModel] = []string{res.Usage.Model}
 	if res.Cached {
-		h.Set("X-Copydesk-Cache", "hit")
+		h[hdrCopydeskCache] = valHit
 	} else {
-		h.Set("X-Copydesk-Cache", "miss")
+		h[hdrCopydeskCache] = valMiss
 	}
 	if res.Simulated {
-		h.Set("X-Copydesk-Simulated", "true")
+		h[hdrCopydeskSim] = valTrue
 	}
 	if res.ClampedMaxTokens > 0 {
 		// The budget paid for this many output tokens, not the cap asked
 		// for: the answer may stop there (finish_reason "length").
-		h.Set("X-Copydesk-Budget-Clamped", strconv.Itoa(res.ClampedMaxTokens))
+		setInt(h, hdrCopydeskClamped, res.ClampedMaxTokens)
 	}
 }
 

@@ -3,7 +3,6 @@ package http
 import (
 	"crypto/subtle"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/auth"
@@ -73,11 +72,11 @@ func setRateLimitHeaders(h http.Header, d ratelimit.Decision) {
 	if d.Scope == "" {
 		return // unlimited
 	}
-	h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
+	setInt(h, hdrRateLimitLimit, d.Limit)
+	setInt(h, hdrRateLimitRemain, d.Remaining)
+	setInt(h, hdrRateLimitReset, ceilSeconds(d.Reset))
 	if !d.Allowed {
-		h.Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(d.RetryAfter))))
+		setInt(h, hdrRetryAfter, max(1, ceilSeconds(d.RetryAfter)))
 	}
 }
 

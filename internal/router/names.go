@@ -61,19 +61,14 @@ func (r *Router) resolveName(m string) (resolution, error) {
 		res.chain, res.reason = []*endpoint{ep}, "requested endpoint "+m
 		return res, nil
 	}
-	var chain []*endpoint
-	for _, name := range sortedKeys(r.eps) {
-		if ep := r.eps[name]; ep.cfg.Model == m {
-			chain = append(chain, ep)
-		}
-	}
-	if len(chain) > 0 {
+	if chain := r.byModel[m]; len(chain) > 0 {
 		res := r.modelResolution(m, chain[0].cfg.Provider, m)
 		res.chain, res.reason = chain, "requested model "+m
 		return res, nil
 	}
 	if provider, model, ok := strings.Cut(m, "/"); ok && len(r.clients[provider]) > 0 {
-		for _, name := range sortedKeys(r.eps) {
+		var chain []*endpoint
+		for _, name := range r.epNames {
 			if ep := r.eps[name]; ep.cfg.Provider == provider && ep.cfg.Model == model {
 				chain = append(chain, ep)
 			}
@@ -89,6 +84,7 @@ func (r *Router) resolveName(m string) (resolution, error) {
 		res.chain, res.reason = chain, "requested model "+model+" of provider "+provider
 		return res, nil
 	}
+	var chain []*endpoint
 	for _, provider := range r.providers {
 		if r.catalog == nil {
 			break

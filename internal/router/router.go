@@ -120,6 +120,8 @@ type Router struct {
 	rand    func(int64) int64
 	prices  *pricing.Table
 	eps     map[string]*endpoint
+	epNames []string               // the keys of eps, sorted
+	byModel map[string][]*endpoint // the endpoints serving each model, in epNames order
 	classes map[string][]*endpoint
 	rules   []rule
 	keys    map[string][]*keyHealth // guarded by mu after New
@@ -219,6 +221,12 @@ func New(cfg Config, opts Options) (*Router, error) {
 		}
 		ep.cooling = make([]atomic.Int64, len(clients))
 		r.eps[name] = ep
+	}
+	r.epNames = sortedKeys(r.eps)
+	r.byModel = make(map[string][]*endpoint)
+	for _, name := range r.epNames {
+		ep := r.eps[name]
+		r.byModel[ep.cfg.Model] = append(r.byModel[ep.cfg.Model], ep)
 	}
 	for class, chain := range cfg.Classes {
 		for _, name := range chain {
