@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
 
@@ -68,6 +70,7 @@ type Service struct {
 	knownTTL time.Duration
 	durable  bool
 
+	reads singleflight.Group // store reads of whether a budget exists, by key
 	mu    sync.Mutex
 	gen   uint64 // bumped by every budget change made through the service
 	known map[budgetKey]knownBudget
@@ -129,7 +132,18 @@ func (s *Service) exists(ctx context.Context, key budgetKey) bool {
 	if ok && now.Sub(k.at) < s.knownTTL {
 		return k.exists
 	}
-	_, err := s.store.FindBudget(ctx, key.customer, key.user)
+	// Concurrent callers share one read; it outlives a caller that gives up.
+	ch := s.reads.DoChan(key.customer+"\x00"+key.user, func() (any, error) {
+		_, err := s.store.FindBudget(context.WithoutCancel(ctx), key.customer, key.user)
+		return nil, err
+	})
+	var err error
+	select {
+	case r := <-ch:
+		err = r.Err
+	case <-ctx.Done():
+		return true // unknown: let the store decide
+	}
 	switch copydesk.ErrorCode(err) {
 	case "":
 		k = knownBudget{exists: true, at: now}

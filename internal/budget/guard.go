@@ -31,7 +31,8 @@ type Guard struct {
 	// OnEvents receives the thresholds crossed (log, metrics, webhooks);
 	// nil drops them.
 	OnEvents func(events []Event)
-	// OnSettled is told that a customer's spending changed; optional.
+	// OnSettled is told that a customer's spending on a budget changed
+	// (after each call a budget guarded); optional.
 	OnSettled func(ctx context.Context, customerID string)
 	// Logger receives settlement failures. Default: discard.
 	Logger *slog.Logger
@@ -93,7 +94,9 @@ func (g *Guard) Stream(ctx context.Context, call copydesk.ModelCall, onDelta fun
 	if err != nil {
 		g.logger().Error("budget: settle", "reservation_id", r.ID, "customer_id", call.CustomerID, "err", err)
 	}
-	if g.OnSettled != nil {
+	if g.OnSettled != nil && r.ID != "" {
+		// A call no budget guarded changed no budget's standing: telling
+		// would cost a listener's budget read per call for nothing.
 		g.OnSettled(bg, call.CustomerID)
 	}
 	if clamped > 0 {

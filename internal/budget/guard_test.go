@@ -78,6 +78,21 @@ func TestGuard(t *testing.T) {
 		}
 	})
 
+	t.Run("does not tell of a call no budget guarded", func(t *testing.T) {
+		t.Parallel()
+		svc, db, _, _ := MustService(t, 1000)
+		other := storetest.MustCreateCustomer(t, db, "No budget")
+		var settled []string
+		g := &budget.Guard{Next: &pricedModels{cost: 300}, Budget: svc, Estimator: fixedEstimate(500),
+			OnSettled: func(_ context.Context, id string) { settled = append(settled, id) }}
+		if _, err := g.Stream(ctx, copydesk.ModelCall{Kind: "chat", CustomerID: other.ID}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(settled) != 0 {
+			t.Errorf("OnSettled got %v for a customer without a budget, want nothing", settled)
+		}
+	})
+
 	t.Run("refuses a call the budget cannot hold", func(t *testing.T) {
 		t.Parallel()
 		svc, _, _, c := MustService(t, 1000)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/groupcommit"
 )
@@ -78,6 +80,8 @@ type Memory struct {
 	refresh time.Duration
 	logger  *slog.Logger
 
+	reads singleflight.Group // store reads of stale budgets, by key
+
 	mu      sync.Mutex
 	budgets map[budgetKey]*memBudget
 	res     map[string]*memReservation
@@ -133,28 +137,46 @@ func NewMemory(store MemoryStore, opts MemoryOptions) *Memory {
 }
 
 // entry returns the budget of key, reading the store when it is unknown or
-// older than Refresh. The caller holds no lock; the returned entry's
-// fields may be read and changed only under m.mu.
+// older than Refresh. Concurrent callers that find it stale share one read
+// (each used to read it: every call in flight when the refresh came due).
+// The caller holds no lock; the returned entry's fields may be read and
+// changed only under m.mu.
 func (m *Memory) entry(ctx context.Context, key budgetKey) (*memBudget, error) {
-	now := m.clock.Now()
 	m.mu.Lock()
 	e := m.budgets[key]
-	fresh := e != nil && now.Sub(e.readAt) < m.refresh
+	fresh := e != nil && m.clock.Now().Sub(e.readAt) < m.refresh
 	m.mu.Unlock()
 	if fresh {
 		return e, nil
 	}
-	got, err := m.store.FindBudget(ctx, key.customer, key.user)
-	notFound := copydesk.ErrorCode(err) == copydesk.ENOTFOUND
-	if err != nil && !notFound {
-		if e != nil {
-			return e, nil // the store failed: go on with what is known
+	// The read outlives a caller that gives up: the others wait on it.
+	ch := m.reads.DoChan(key.customer+"\x00"+key.user, func() (any, error) {
+		return m.read(context.WithoutCancel(ctx), key)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			if e != nil {
+				return e, nil // the store failed: go on with what is known
+			}
+			return nil, r.Err
 		}
+		return r.Val.(*memBudget), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// read reads key's budget from the store into its entry.
+func (m *Memory) read(ctx context.Context, key budgetKey) (*memBudget, error) {
+	now := m.clock.Now()
+	got, err := m.store.FindBudget(ctx, key.customer, key.user)
+	if err != nil && copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e = m.budgets[key]
+	e := m.budgets[key]
 	if e == nil {
 		e = &memBudget{}
 		m.budgets[key] = e

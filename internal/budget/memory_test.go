@@ -2,6 +2,9 @@ package budget_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,5 +114,121 @@ func TestMemorySettleIsDurable(t *testing.T) {
 	again := budget.NewMemory(db, budget.MemoryOptions{Clock: clock})
 	if _, err := again.Reserve(ctx, &copydesk.Reservation{CustomerID: c.ID, Amount: 400}); err != nil {
 		t.Errorf("after a crash with a reservation open: got %v, want it released", err)
+	}
+}
+
+// countingStore counts FindBudget calls and holds them until release is
+// closed.
+type countingStore struct {
+	budget.MemoryStore
+	reads   atomic.Int64
+	release chan struct{}
+}
+
+func (s *countingStore) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
+	s.reads.Add(1)
+	<-s.release
+	return s.MemoryStore.FindBudget(ctx, customerID, userID)
+}
+
+// TestMemoryStaleReadShared: the calls that find a budget due for its
+// refresh at the same moment read the store once between them.
+func TestMemoryStaleReadShared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.Epoch())
+	db := openSQLite(t, clock).(*sqlite.DB)
+	c := storetest.MustCreateCustomer(t, db, "Acme")
+	storetest.MustSetBudget(t, db, &copydesk.Budget{CustomerID: c.ID, Limit: 1_000_000})
+	store := &countingStore{MemoryStore: db, release: make(chan struct{})}
+	m := budget.NewMemory(store, budget.MemoryOptions{Clock: clock, Refresh: time.Second})
+
+	const callers = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			b, err := m.FindBudget(ctx, c.ID, "")
+			if err == nil && b.Limit != 1_000_000 {
+				err = fmt.Errorf("limit %d, want 1000000", b.Limit)
+			}
+			errs <- err
+		})
+	}
+	// Hold the first read until every caller reads too, or long enough for
+	// them to have joined it: either way the count below is the verdict.
+	for i := 0; i < 200 && store.reads.Load() < callers; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	close(store.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := store.reads.Load(); n != 1 {
+		t.Errorf("%d concurrent calls read the store %d times, want once", callers, n)
+	}
+	clock.Add(2 * time.Second) // due again: one more read
+	if _, err := m.FindBudget(ctx, c.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.reads.Load(); n != 2 {
+		t.Errorf("after the refresh came due: %d reads, want 2", n)
+	}
+}
+
+// gatedDB is a SQLite store whose FindBudget is counted and held until
+// release is closed.
+type gatedDB struct {
+	*sqlite.DB
+	reads   atomic.Int64
+	release chan struct{}
+}
+
+func (s *gatedDB) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
+	s.reads.Add(1)
+	<-s.release
+	return s.DB.FindBudget(ctx, customerID, userID)
+}
+
+// TestServiceAbsenceReadShared: calls of a customer without a budget that
+// come in together ask the store once whether one exists.
+func TestServiceAbsenceReadShared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storetest.NewClock(storetest.Epoch())
+	db := openSQLite(t, clock).(*sqlite.DB)
+	c := storetest.MustCreateCustomer(t, db, "Acme")
+	store := &gatedDB{DB: db, release: make(chan struct{})}
+	s := budget.New(store, budget.Options{Clock: clock})
+
+	const callers = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			r, _, err := s.ReserveFor(ctx, budget.Payer{CustomerID: c.ID}, 100)
+			if err == nil && r.ID != "" {
+				err = fmt.Errorf("reservation %q without a budget", r.ID)
+			}
+			errs <- err
+		})
+	}
+	for i := 0; i < 200 && store.reads.Load() < callers; i++ {
+		time.Sleep(time.Millisecond)
+	}
+	close(store.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := store.reads.Load(); n != 1 {
+		t.Errorf("%d concurrent calls asked the store %d times whether a budget exists, want once", callers, n)
 	}
 }

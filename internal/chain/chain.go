@@ -47,7 +47,8 @@ type Config struct {
 	Budget *budget.Service
 	// OnBudgetEvents receives the budget thresholds crossed; optional.
 	OnBudgetEvents func([]copydesk.BudgetEvent)
-	// OnSettled is told that a customer's spending changed; optional.
+	// OnSettled is told that a customer's spending on a budget changed
+	// (after each call a budget guarded); optional.
 	OnSettled func(ctx context.Context, customerID string)
 	// Cache answers identical calls once. Required.
 	Cache *cache.Cache
