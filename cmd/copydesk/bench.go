@@ -643,6 +643,8 @@ func fmtFigure(f benchFigure) string {
 		return strconv.FormatFloat(f.Value, 'g', 3, 64) + "x"
 	case "/s":
 		return groupDigits(f.Value) + "/s"
+	case "B":
+		return groupDigits(f.Value) + " B"
 	case "":
 		return strconv.FormatFloat(f.Value, 'f', -1, 64)
 	}

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/copydesk/copydesk/internal/copydesk"
 	"github.com/copydesk/copydesk/internal/loadtest"
 )
 
@@ -83,12 +82,13 @@ type benchTarget struct {
 	sample        loadtest.Sample
 	cpu, db, self time.Duration
 
-	// store says to read the server's store counts around each phase
-	// (copydesk_store_statements_total and _transactions_total on its
-	// /metrics); stored is false once a read failed (a server without
-	// them), and the figures are then left out.
+	// store says to read the server's counters around each phase
+	// (copydesk_store_statements_total and _transactions_total,
+	// go_memstats_mallocs_total and _alloc_bytes_total on its /metrics);
+	// stored is false once a read failed (a server without them), and the
+	// figures are then left out.
 	store, stored bool
-	stmts, txs    int64
+	counts        serverCounts // summed over the phases
 }
 
 // meter reads CPU times at the start of a phase.
@@ -1224,15 +1224,27 @@ func (e *benchEnv) countStore(ctx context.Context, t *benchTarget) (done func())
 			t.stored = false
 			return
 		}
-		t.stmts += after.Statements - before.Statements
-		t.txs += after.Transactions - before.Transactions
+		t.counts.Statements += after.Statements - before.Statements
+		t.counts.Transactions += after.Transactions - before.Transactions
+		t.counts.RoundTrips += after.RoundTrips - before.RoundTrips
+		t.counts.Mallocs += after.Mallocs - before.Mallocs
+		t.counts.AllocBytes += after.AllocBytes - before.AllocBytes
 	}
 }
 
-// storeCounts reads copydesk_store_statements_total and
-// copydesk_store_transactions_total from the server's /metrics; ok is
-// false when they cannot be read.
-func (e *benchEnv) storeCounts(ctx context.Context) (s copydesk.StoreStats, ok bool) {
+// serverCounts are counters the server exposes on /metrics.
+type serverCounts struct {
+	Statements, Transactions int64 // SQL statements and explicit transactions
+	RoundTrips               int64 // requests to a database server; 0 on SQLite
+	Mallocs, AllocBytes      int64 // heap objects and bytes allocated; 0 without the Go collector
+}
+
+// storeCounts reads copydesk_store_statements_total,
+// copydesk_store_transactions_total and, when present,
+// copydesk_store_round_trips_total and the Go runtime's
+// go_memstats_mallocs_total and go_memstats_alloc_bytes_total from the
+// server's /metrics; ok is false when the store counts cannot be read.
+func (e *benchEnv) storeCounts(ctx context.Context) (s serverCounts, ok bool) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.serverURL+"/metrics", nil)
 	if err != nil {
 		return s, false
@@ -1258,6 +1270,12 @@ func (e *benchEnv) storeCounts(ctx context.Context) (s copydesk.StoreStats, ok b
 			dst = &s.Statements
 		case "copydesk_store_transactions_total":
 			dst = &s.Transactions
+		case "copydesk_store_round_trips_total":
+			dst = &s.RoundTrips
+		case "go_memstats_mallocs_total":
+			dst = &s.Mallocs
+		case "go_memstats_alloc_bytes_total":
+			dst = &s.AllocBytes
 		}
 		if !found || dst == nil {
 			continue
@@ -1267,7 +1285,9 @@ func (e *benchEnv) storeCounts(ctx context.Context) (s copydesk.StoreStats, ok b
 			return s, false
 		}
 		*dst = int64(f)
-		seen++
+		if name == "copydesk_store_statements_total" || name == "copydesk_store_transactions_total" {
+			seen++
+		}
 	}
 	return s, sc.Err() == nil && seen == 2
 }
@@ -1279,8 +1299,15 @@ func storeFigures(row *benchRow, t *benchTarget, unit string) {
 		return
 	}
 	n := float64(t.sample.OK)
-	row.figure("store statements per "+unit, round(float64(t.stmts)/n, 2), "")
-	row.figure("store transactions per "+unit, round(float64(t.txs)/n, 2), "")
+	row.figure("store statements per "+unit, round(float64(t.counts.Statements)/n, 2), "")
+	row.figure("store transactions per "+unit, round(float64(t.counts.Transactions)/n, 2), "")
+	if t.counts.RoundTrips > 0 {
+		row.figure("store round trips per "+unit, round(float64(t.counts.RoundTrips)/n, 2), "")
+	}
+	if t.counts.Mallocs > 0 {
+		row.figure("server heap allocations per "+unit, round(float64(t.counts.Mallocs)/n, 1), "")
+		row.figure("server bytes allocated per "+unit, round(float64(t.counts.AllocBytes)/n, 0), "B")
+	}
 }
 
 // jobModel names what answers the jobs' deep analyses, for the rows' titles.

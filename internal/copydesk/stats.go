@@ -153,4 +153,8 @@ type StoreStats struct {
 	// read-only ones included. On PostgreSQL a statement outside one is a
 	// transaction of its own, which this does not count.
 	Transactions int64
+	// RoundTrips counts the requests sent to a database server and waited
+	// for: each statement, BEGIN and COMMIT sent alone, and each pipelined
+	// batch once. Zero for an embedded database (SQLite), which has none.
+	RoundTrips int64
 }

@@ -232,6 +232,9 @@ func New(cfg Config) (*Metrics, error) {
 		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "store_transactions_total",
 			Help: "Explicit transactions the store began on its database (the job queue's and read-only ones included; on PostgreSQL a statement outside one is a transaction of its own, not counted here)."},
 			func() float64 { return float64(stats().Transactions) }), "store_transactions_total")
+		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "store_round_trips_total",
+			Help: "Requests the store sent to its database server and waited for (each statement, BEGIN and COMMIT sent alone, a pipelined batch once; the job queue's included). Always 0 on SQLite, which runs in the process."},
+			func() float64 { return float64(stats().RoundTrips) }), "store_round_trips_total")
 	}
 	if cfg.Process {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

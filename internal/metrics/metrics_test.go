@@ -114,7 +114,9 @@ func TestScriptedWorkload(t *testing.T) {
 		Redis: func(context.Context) metrics.RedisState {
 			return metrics.RedisState{Up: true, Fallbacks: map[string]uint64{"ratelimit": 3, "provider_limits": 1}}
 		},
-		StoreStats: func() copydesk.StoreStats { return copydesk.StoreStats{Statements: 41, Transactions: 9} },
+		StoreStats: func() copydesk.StoreStats {
+			return copydesk.StoreStats{Statements: 41, Transactions: 9, RoundTrips: 47}
+		},
 	})
 
 	// HTTP: three 2xx, one 4xx, one 5xx.
@@ -215,6 +217,7 @@ func TestScriptedWorkload(t *testing.T) {
 		{"copydesk_redis_fallbacks_total", []string{"component=provider_limits"}, 1},
 		{"copydesk_store_statements_total", nil, 41},
 		{"copydesk_store_transactions_total", nil, 9},
+		{"copydesk_store_round_trips_total", nil, 47},
 	}
 	for _, tt := range tests {
 		if got := value(t, fams, tt.name, tt.labels...); got != tt.want {

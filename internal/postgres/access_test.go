@@ -75,7 +75,7 @@ func TestCostStore(t *testing.T) {
 }
 
 func TestStoreStats(t *testing.T) {
-	storetest.TestStoreStats(t, func(t *testing.T, clock copydesk.Clock) storetest.StatsStore {
+	storetest.TestStoreStats(t, true, func(t *testing.T, clock copydesk.Clock) storetest.StatsStore {
 		return MustOpen(t, clock)
 	})
 }

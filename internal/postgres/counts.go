@@ -13,9 +13,11 @@ import (
 // counter counts the statements and transactions run on the pool, the
 // queue's included, as a pgx tracer: every Query, QueryRow and Exec, and
 // every statement of a batch. pgx begins, commits and rolls back with Exec;
-// those are counted as a transaction begun, or not at all.
+// those are counted as a transaction begun, or not at all. Round trips
+// count every Query, QueryRow and Exec (BEGIN and COMMIT included), and a
+// batch, which pgx sends pipelined, once.
 type counter struct {
-	statements, transactions atomic.Int64
+	statements, transactions, roundTrips atomic.Int64
 }
 
 var (
@@ -37,6 +39,7 @@ func (c *counter) count(sql string) {
 
 // TraceQueryStart implements pgx.QueryTracer.
 func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	c.roundTrips.Add(1)
 	c.count(data.SQL)
 	return ctx
 }
@@ -45,7 +48,8 @@ func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Tra
 func (*counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // TraceBatchStart implements pgx.BatchTracer.
-func (*counter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+func (c *counter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.roundTrips.Add(1)
 	return ctx
 }
 
@@ -57,8 +61,10 @@ func (c *counter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, data pgx.Trace
 // TraceBatchEnd implements pgx.BatchTracer.
 func (*counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
-// StoreStats returns the statements and transactions run on the pool since
-// the store was opened, the queue's and the migrations' included.
+// StoreStats returns the statements, transactions and round trips run on
+// the pool since the store was opened, the queue's and the migrations'
+// included.
 func (db *DB) StoreStats() copydesk.StoreStats {
-	return copydesk.StoreStats{Statements: db.counts.statements.Load(), Transactions: db.counts.transactions.Load()}
+	return copydesk.StoreStats{Statements: db.counts.statements.Load(), Transactions: db.counts.transactions.Load(),
+		RoundTrips: db.counts.roundTrips.Load()}
 }

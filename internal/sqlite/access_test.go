@@ -72,7 +72,7 @@ func TestCostStore(t *testing.T) {
 }
 
 func TestStoreStats(t *testing.T) {
-	storetest.TestStoreStats(t, func(t *testing.T, clock copydesk.Clock) storetest.StatsStore {
+	storetest.TestStoreStats(t, false, func(t *testing.T, clock copydesk.Clock) storetest.StatsStore {
 		return MustOpen(t, clock)
 	})
 }

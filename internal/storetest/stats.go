@@ -17,8 +17,9 @@ type StatsStore interface {
 
 // TestStoreStats checks that a read counts a statement and a write counts a
 // statement and a transaction, through the store's prepared statements and
-// its group commit alike, and that the counts only grow.
-func TestStoreStats(t *testing.T, newStore func(t *testing.T, clock copydesk.Clock) StatsStore) {
+// its group commit alike, and that the counts only grow. remote says the
+// database is a server, whose round trips are counted too.
+func TestStoreStats(t *testing.T, remote bool, newStore func(t *testing.T, clock copydesk.Clock) StatsStore) {
 	t.Parallel()
 	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	s := newStore(t, clock)
@@ -46,5 +47,11 @@ func TestStoreStats(t *testing.T, newStore func(t *testing.T, clock copydesk.Clo
 	}
 	if wrote.Transactions > wrote.Statements {
 		t.Errorf("%+v: more transactions than statements", wrote)
+	}
+	if remote && (read.RoundTrips <= opened.RoundTrips || wrote.RoundTrips <= read.RoundTrips) {
+		t.Errorf("a read and a write on a database server: round trips %d, %d, %d; want them counted", opened.RoundTrips, read.RoundTrips, wrote.RoundTrips)
+	}
+	if !remote && wrote.RoundTrips != 0 {
+		t.Errorf("an embedded database counted %d round trips", wrote.RoundTrips)
 	}
 }
