@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -34,7 +35,14 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, stri
 			return copydesk.Errorf(copydesk.EUNSUPPORTED, "send the body as JSON with Content-Type: application/json (got %q)", ct)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	bp := bodyBufs.Get().(*[]byte)
+	body, err := readAll((*bp)[:0], http.MaxBytesReader(w, r.Body, limit))
+	defer func() {
+		if cap(body) <= maxPooledBody { // do not keep huge buffers alive
+			*bp = body[:0]
+			bodyBufs.Put(bp)
+		}
+	}()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -54,17 +62,55 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, stri
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); trimmed[0] != '{' {
 		return copydesk.Errorf(copydesk.EINVALID, "the request body must be a JSON object, not %s", jsonValueKind(trimmed))
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if strict {
-		dec.DisallowUnknownFields()
+	if !strict {
+		// Unmarshal decodes from the buffer itself (a Decoder copies it
+		// into its own); encoding/json copies what it keeps, so the buffer
+		// goes back to the pool.
+		if err := json.Unmarshal(body, v); err != nil {
+			return jsonError(err)
+		}
+		return nil
 	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if dec.More() {
-		return copydesk.Errorf(copydesk.EINVALID, "the request body has data after the JSON object")
+		return errTrailingData()
 	}
 	return nil
+}
+
+func errTrailingData() error {
+	return copydesk.Errorf(copydesk.EINVALID, "the request body has data after the JSON object")
+}
+
+// Request bodies are read into pooled buffers: one allocation less per
+// request, and none growing it for a body over 512 bytes.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooledBody = 1 << 20
+
+// readAll is io.ReadAll into b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				return b, nil
+			}
+			return b, err
+		}
+	}
+}
+
+func errBodyEndsEarly() error {
+	return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: the body ends too early")
 }
 
 // jsonError turns a decoding error into a message that names the problem.
@@ -72,6 +118,10 @@ func jsonError(err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &se) && strings.HasSuffix(se.Error(), "after top-level value"):
+		return errTrailingData() // json.Unmarshal's word for it
+	case errors.As(err, &se) && se.Error() == "unexpected end of JSON input":
+		return errBodyEndsEarly() // json.Unmarshal's word for it
 	case errors.As(err, &se):
 		return copydesk.Errorf(copydesk.EINVALID, "malformed JSON at byte %d: %v", se.Offset, se)
 	case errors.As(err, &te):
@@ -83,7 +133,7 @@ func jsonError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return copydesk.Errorf(copydesk.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: the body ends too early")
+		return errBodyEndsEarly()
 	}
 	return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: %v", err)
 }
