@@ -218,3 +218,17 @@ func TestWriteBatchEnqueueQueues(t *testing.T) {
 		t.Errorf("func queues: calls %q, want one per job: f1:a f2:c f1:e", got)
 	}
 }
+
+// TestFinalStatuses: the SQL list of final statuses is the domain's.
+func TestFinalStatuses(t *testing.T) {
+	var want []string
+	for _, s := range []copydesk.JobStatus{copydesk.JobQueued, copydesk.JobRunning, copydesk.JobSucceeded,
+		copydesk.JobPartial, copydesk.JobFailed, copydesk.JobCancelled} {
+		if s.Final() {
+			want = append(want, "'"+string(s)+"'")
+		}
+	}
+	if got := strings.Join(want, ", "); got != finalStatuses {
+		t.Errorf("finalStatuses = %s, want %s", finalStatuses, got)
+	}
+}

@@ -28,11 +28,25 @@ const (
 		RETURNING seq`
 	findEventsSQL = `SELECT seq, type, data, at FROM job_events
 		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	// updateJobSQL applies a copydesk.JobUpdate in one statement, as
+	// copydesk.Job.Apply does in memory: a final job refuses any status
+	// (no row), a final status sets finished_at.
 	updateJobSQL = `
-		UPDATE jobs SET status = ?, result = ?, error_code = ?, error_message = ?, attempts = ?,
-			updated_at = ?, finished_at = ?
-		WHERE id = ?`
+		UPDATE jobs SET
+			status = COALESCE(?2, status),
+			result = CASE WHEN ?3 THEN ?4 ELSE result END,
+			error_code = CASE WHEN ?5 THEN ?6 ELSE error_code END,
+			error_message = CASE WHEN ?5 THEN ?7 ELSE error_message END,
+			attempts = COALESCE(?8, attempts),
+			updated_at = ?9,
+			finished_at = CASE WHEN ?2 IN (` + finalStatuses + `) THEN ?9 ELSE finished_at END
+		WHERE id = ?1 AND (?2 IS NULL OR status NOT IN (` + finalStatuses + `))
+		RETURNING ` + jobColumns
 )
+
+// finalStatuses lists the final job statuses as SQL (TestFinalStatuses
+// checks it against copydesk.JobStatus.Final).
+const finalStatuses = `'succeeded', 'partial', 'failed', 'cancelled'`
 
 // CreateJob stores a new job. An empty job.ID gets a new ID from
 // copydesk.NewJobID; a caller-chosen ID is kept. A zero Priority becomes
@@ -195,20 +209,25 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 }
 
 func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
-	job, err := findJobByID(ctx, tx, id)
+	var status, attempts any
+	if upd.Status != nil {
+		status = string(*upd.Status)
+	}
+	if upd.Attempts != nil {
+		attempts = *upd.Attempts
+	}
+	errCode, errMsg := splitJobError(upd.Error)
+	job, err := scanJob(tx.queryRow(ctx, updateJobSQL, id, status, upd.Result != nil, nullBytes(upd.Result),
+		upd.Error != nil, errCode, errMsg, attempts, encodeTime(now)))
+	if copydesk.ErrorCode(err) != copydesk.ENOTFOUND { // no row
+		return job, err
+	}
+	// Nothing changed: the job is missing, or final and asked for a status.
+	cur, err := findJobByID(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := job.Apply(upd, now); err != nil {
-		return nil, err
-	}
-	errCode, errMsg := splitJobError(job.Error)
-	if _, err := tx.exec(ctx, updateJobSQL,
-		string(job.Status), nullBytes(job.Result), errCode, errMsg, job.Attempts,
-		encodeTime(job.UpdatedAt), nullTime(job.FinishedAt), id); err != nil {
-		return nil, translate(err)
-	}
-	return job, nil
+	return nil, copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", id, cur.Status, *upd.Status)
 }
 
 // AppendEvent stores ev with the next sequence number of its job and sets
