@@ -117,17 +117,50 @@ func TestMemorySettleIsDurable(t *testing.T) {
 	}
 }
 
-// countingStore counts FindBudget calls and holds them until release is
-// closed.
-type countingStore struct {
-	budget.MemoryStore
+// heldReads counts a store's FindBudget calls and holds each until release
+// is closed.
+type heldReads struct {
 	reads   atomic.Int64
 	release chan struct{}
 }
 
+func (h *heldReads) hold() {
+	h.reads.Add(1)
+	<-h.release
+}
+
+// callTogether runs call from n goroutines at once while the store's reads
+// are held: until all n read, or long enough for them to have joined the
+// first read (either way the read count is the verdict). It fails on any
+// call's error.
+func callTogether(t *testing.T, n int, h *heldReads, call func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() { errs <- call() })
+	}
+	for i := 0; i < 200 && h.reads.Load() < int64(n); i++ {
+		time.Sleep(time.Millisecond)
+	}
+	close(h.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// countingStore is a MemoryStore whose budget reads are held.
+type countingStore struct {
+	budget.MemoryStore
+	*heldReads
+}
+
 func (s *countingStore) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
-	s.reads.Add(1)
-	<-s.release
+	s.hold()
 	return s.MemoryStore.FindBudget(ctx, customerID, userID)
 }
 
@@ -140,34 +173,17 @@ func TestMemoryStaleReadShared(t *testing.T) {
 	db := openSQLite(t, clock).(*sqlite.DB)
 	c := storetest.MustCreateCustomer(t, db, "Acme")
 	storetest.MustSetBudget(t, db, &copydesk.Budget{CustomerID: c.ID, Limit: 1_000_000})
-	store := &countingStore{MemoryStore: db, release: make(chan struct{})}
+	store := &countingStore{MemoryStore: db, heldReads: &heldReads{release: make(chan struct{})}}
 	m := budget.NewMemory(store, budget.MemoryOptions{Clock: clock, Refresh: time.Second})
 
 	const callers = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Go(func() {
-			b, err := m.FindBudget(ctx, c.ID, "")
-			if err == nil && b.Limit != 1_000_000 {
-				err = fmt.Errorf("limit %d, want 1000000", b.Limit)
-			}
-			errs <- err
-		})
-	}
-	// Hold the first read until every caller reads too, or long enough for
-	// them to have joined it: either way the count below is the verdict.
-	for i := 0; i < 200 && store.reads.Load() < callers; i++ {
-		time.Sleep(time.Millisecond)
-	}
-	close(store.release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	callTogether(t, callers, store.heldReads, func() error {
+		b, err := m.FindBudget(ctx, c.ID, "")
+		if err == nil && b.Limit != 1_000_000 {
+			err = fmt.Errorf("limit %d, want 1000000", b.Limit)
 		}
-	}
+		return err
+	})
 	if n := store.reads.Load(); n != 1 {
 		t.Errorf("%d concurrent calls read the store %d times, want once", callers, n)
 	}
@@ -180,17 +196,14 @@ func TestMemoryStaleReadShared(t *testing.T) {
 	}
 }
 
-// gatedDB is a SQLite store whose FindBudget is counted and held until
-// release is closed.
-type gatedDB struct {
+// heldDB is a SQLite store whose budget reads are held.
+type heldDB struct {
 	*sqlite.DB
-	reads   atomic.Int64
-	release chan struct{}
+	*heldReads
 }
 
-func (s *gatedDB) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
-	s.reads.Add(1)
-	<-s.release
+func (s *heldDB) FindBudget(ctx context.Context, customerID, userID string) (*copydesk.Budget, error) {
+	s.hold()
 	return s.DB.FindBudget(ctx, customerID, userID)
 }
 
@@ -202,32 +215,17 @@ func TestServiceAbsenceReadShared(t *testing.T) {
 	clock := storetest.NewClock(storetest.Epoch())
 	db := openSQLite(t, clock).(*sqlite.DB)
 	c := storetest.MustCreateCustomer(t, db, "Acme")
-	store := &gatedDB{DB: db, release: make(chan struct{})}
+	store := &heldDB{DB: db, heldReads: &heldReads{release: make(chan struct{})}}
 	s := budget.New(store, budget.Options{Clock: clock})
 
 	const callers = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Go(func() {
-			r, _, err := s.ReserveFor(ctx, budget.Payer{CustomerID: c.ID}, 100)
-			if err == nil && r.ID != "" {
-				err = fmt.Errorf("reservation %q without a budget", r.ID)
-			}
-			errs <- err
-		})
-	}
-	for i := 0; i < 200 && store.reads.Load() < callers; i++ {
-		time.Sleep(time.Millisecond)
-	}
-	close(store.release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	callTogether(t, callers, store.heldReads, func() error {
+		r, _, err := s.ReserveFor(ctx, budget.Payer{CustomerID: c.ID}, 100)
+		if err == nil && r.ID != "" {
+			err = fmt.Errorf("reservation %q without a budget", r.ID)
 		}
-	}
+		return err
+	})
 	if n := store.reads.Load(); n != 1 {
 		t.Errorf("%d concurrent calls asked the store %d times whether a budget exists, want once", callers, n)
 	}
