@@ -86,6 +86,10 @@ func errTrailingData() error {
 	return copydesk.Errorf(copydesk.EINVALID, "the request body has data after the JSON object")
 }
 
+func errBodyEndsEarly() error {
+	return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: the body ends too early")
+}
+
 // Request bodies are read into pooled buffers: one allocation less per
 // request, and none growing it for a body over 512 bytes.
 var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
@@ -107,10 +111,6 @@ func readAll(b []byte, r io.Reader) ([]byte, error) {
 			return b, err
 		}
 	}
-}
-
-func errBodyEndsEarly() error {
-	return copydesk.Errorf(copydesk.EINVALID, "malformed JSON: the body ends too early")
 }
 
 // jsonError turns a decoding error into a message that names the problem.
