@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +19,12 @@ import (
 // by one.
 type pgOp struct {
 	queue func(b *pgx.Batch, res *opResult)
+	// claim is the cache key whose claim row the op takes or releases, ""
+	// for other ops. A batch runs these first, in key order: two
+	// instances' batches then lock claim rows in the same order and cannot
+	// deadlock on them (each waits for the other's commit at most), and a
+	// batch holds no other lock while it waits for one.
+	claim string
 }
 
 // opResult is the outcome of one op, filled by its callbacks.
@@ -31,6 +39,31 @@ func (db *DB) batched(ctx context.Context, queue func(b *pgx.Batch, res *opResul
 	return db.batch.Add(ctx, &pgOp{queue: queue})
 }
 
+// batchedClaim is batched for an op on the claim row of a cache key.
+func (db *DB) batchedClaim(ctx context.Context, key string, queue func(b *pgx.Batch, res *opResult)) error {
+	return db.batch.Add(ctx, &pgOp{queue: queue, claim: key})
+}
+
+// queueOrder returns the positions of ops in the order to queue them: the
+// claim ops first, by key, then the others as they came.
+func queueOrder(ops []*pgOp) []int {
+	order := make([]int, len(ops))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ka, kb := ops[a].claim, ops[b].claim
+		if (ka == "") != (kb == "") {
+			if ka == "" {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(ka, kb) // two other ops: 0, as they came
+	})
+	return order
+}
+
 // writeOps sends a batch of ops in one pipelined transaction.
 func (db *DB) writeOps(ctx context.Context, ops []*pgOp) ([]error, error) {
 	conn, err := db.pool.Acquire(ctx)
@@ -41,8 +74,8 @@ func (db *DB) writeOps(ctx context.Context, ops []*pgOp) ([]error, error) {
 	results := make([]opResult, len(ops))
 	var b pgx.Batch
 	b.Queue(`BEGIN`)
-	for i, op := range ops {
-		op.queue(&b, &results[i])
+	for _, i := range queueOrder(ops) {
+		ops[i].queue(&b, &results[i])
 	}
 	b.Queue(`COMMIT`)
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {

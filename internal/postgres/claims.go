@@ -17,8 +17,9 @@ func (db *DB) ClaimCache(ctx context.Context, key string, ttl time.Duration) (bo
 	now := db.now()
 	won := false
 	// Shares the transaction and round trip of concurrent writes, as
-	// ReleaseCache does.
-	err := db.batched(ctx, func(b *pgx.Batch, _ *opResult) {
+	// ReleaseCache does; batchedClaim orders the claim rows so that two
+	// instances' batches cannot deadlock on them.
+	err := db.batchedClaim(ctx, key, func(b *pgx.Batch, _ *opResult) {
 		b.Queue(`
 			INSERT INTO cache_claims (key, expires_at, owner) VALUES ($1, $2, $4)
 			ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at, owner = EXCLUDED.owner
@@ -57,7 +58,7 @@ func (db *DB) ReleaseCache(ctx context.Context, key string) error {
 	// Shares the transaction and round trip of concurrent writes (other
 	// answers' entries and releases, job events): about one round trip
 	// less per computed key under load.
-	return db.batched(ctx, func(b *pgx.Batch, _ *opResult) {
+	return db.batchedClaim(ctx, key, func(b *pgx.Batch, _ *opResult) {
 		b.Queue(`DELETE FROM cache_claims WHERE key = $1 AND owner = $2`, key, db.instance).
 			Exec(func(pgconn.CommandTag) error { return nil })
 	})
