@@ -625,6 +625,11 @@ func (c *countingJobs) Events(ctx context.Context, id string, afterSeq int64, li
 	return c.JobService.Events(ctx, id, afterSeq, limit)
 }
 
+func (c *countingJobs) GetWithEvents(ctx context.Context, id string, afterSeq int64, limit int) (*copydesk.Job, []*copydesk.Event, error) {
+	c.reads.Add(1)
+	return c.JobService.GetWithEvents(ctx, id, afterSeq, limit)
+}
+
 // followStream reads an SSE stream until its done event. It returns how
 // many events (with an id) it carried and, for events whose data holds
 // "sent":<unix nanoseconds>, the time from sending to reading.

@@ -187,6 +187,16 @@ type JobStore interface {
 	FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*Event, error)
 }
 
+// JobWithEventsFinder is a JobStore that reads a job and its events in one
+// request to its database server: FindJobByID and FindEvents together, for
+// a stream that connects. Optional.
+type JobWithEventsFinder interface {
+	// FindJobWithEvents returns the job and its events with Seq > afterSeq
+	// in order, at most limit of them (0: all). Returns ENOTFOUND if the
+	// job does not exist and EINVALID for a negative limit.
+	FindJobWithEvents(ctx context.Context, id string, afterSeq int64, limit int) (*Job, []*Event, error)
+}
+
 // TxQueue enqueues jobs inside a transaction of the store the queue shares
 // its database with (Queue.EnqueueTx).
 type TxQueue interface {
@@ -217,6 +227,9 @@ type JobService interface {
 	Cancel(ctx context.Context, id string) (*Job, error)
 	// Events returns up to limit (0: all) events with Seq > afterSeq.
 	Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*Event, error)
+	// GetWithEvents is Get and Events together, for a stream that
+	// connects: in one round trip where the store can.
+	GetWithEvents(ctx context.Context, id string, afterSeq int64, limit int) (*Job, []*Event, error)
 	// Subscribe returns a feed of the job's events stored from now on by
 	// this process (and, in the scale-out mode, by others); Close it when
 	// done.

@@ -260,6 +260,15 @@ func (f *fakeJobs) Events(_ context.Context, id string, after int64, limit int) 
 	return out, nil
 }
 
+func (f *fakeJobs) GetWithEvents(ctx context.Context, id string, after int64, limit int) (*copydesk.Job, []*copydesk.Event, error) {
+	j, err := f.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	evs, err := f.Events(ctx, id, after, limit)
+	return j, evs, err
+}
+
 func (f *fakeJobs) Subscribe(string) copydesk.EventFeed { return idleFeed{} }
 
 // idleFeed never delivers: streams read what the store holds.

@@ -173,11 +173,23 @@ const eventBatch = 500
 func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	if _, err := s.visibleJob(r, id); err != nil {
+	p, err := principal(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	last, err := lastEventID(r)
+	last, lastErr := lastEventID(r)
+	// Subscribe before reading so no event between read and wait is lost;
+	// the job and its first events come in one store round trip.
+	feed := s.Jobs.Subscribe(id)
+	defer feed.Close()
+	job, first, err := s.Jobs.GetWithEvents(ctx, id, last, eventBatch)
+	if err == nil && !p.CanSeeUser(job.CustomerID, job.UserID) {
+		err = copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
+	}
+	if err == nil {
+		err = lastErr
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -187,9 +199,6 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	s.streams.opened()
 	defer s.streams.closed()
-	// Subscribe before reading so no event between read and wait is lost.
-	feed := s.Jobs.Subscribe(id)
-	defer feed.Close()
 
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // no server write timeout cuts a stream
@@ -206,9 +215,16 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	st.buf.WriteString("retry: 2000\n\n")
 	// catchUp writes the stored events after last; done reports the done
 	// event was written.
+	pending := true // first is the first read, not written yet
 	catchUp := func() (done bool, ok bool) {
 		for {
-			evs, err := s.Jobs.Events(ctx, id, st.last, eventBatch)
+			var evs []*copydesk.Event
+			var err error
+			if pending {
+				evs, pending = first, false
+			} else {
+				evs, err = s.Jobs.Events(ctx, id, st.last, eventBatch)
+			}
 			if err != nil {
 				if ctx.Err() == nil {
 					s.logger(r).Error("read job events", "job_id", id, "err", err)
@@ -229,12 +245,11 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	if done, ok := catchUp(); done || !ok {
 		return
 	}
-	if last > 0 && st.last == last {
-		// A client that resumed and has nothing new: if the job is final,
-		// its done event (written with the final status) is behind it.
-		if job, err := s.Jobs.Get(ctx, id); err == nil && job.Status.Final() {
-			return
-		}
+	if last > 0 && st.last == last && job.Status.Final() {
+		// A client that resumed and has nothing new from a job final when
+		// it connected: its done event (written with the final status) is
+		// behind it.
+		return
 	}
 
 	heartbeat := time.NewTicker(s.Heartbeat)

@@ -229,6 +229,23 @@ func (s *Service) Get(ctx context.Context, id string) (*copydesk.Job, error) {
 	return s.Store.FindJobByID(ctx, id)
 }
 
+// GetWithEvents returns a job and its events after seq, at most limit of
+// them: in one round trip when the store can (copydesk.JobWithEventsFinder).
+func (s *Service) GetWithEvents(ctx context.Context, id string, afterSeq int64, limit int) (*copydesk.Job, []*copydesk.Event, error) {
+	if f, ok := s.Store.(copydesk.JobWithEventsFinder); ok {
+		return f.FindJobWithEvents(ctx, id, afterSeq, limit)
+	}
+	job, err := s.Store.FindJobByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	evs, err := s.Store.FindEvents(ctx, id, afterSeq, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	return job, evs, nil
+}
+
 // Events returns the job's events after seq.
 func (s *Service) Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
 	return s.Store.FindEvents(ctx, id, afterSeq, limit)

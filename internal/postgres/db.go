@@ -69,8 +69,9 @@ type DB struct {
 
 // Compile-time checks that DB implements the domain interfaces.
 var (
-	_ copydesk.JobStore   = (*DB)(nil)
-	_ copydesk.CacheStore = (*DB)(nil)
+	_ copydesk.JobStore            = (*DB)(nil)
+	_ copydesk.JobWithEventsFinder = (*DB)(nil)
+	_ copydesk.CacheStore          = (*DB)(nil)
 )
 
 var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)

@@ -268,3 +268,43 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("GetCache: got %v, want context.Canceled", err)
 	}
 }
+
+// TestFindJobWithEvents: a connecting stream reads the job and its first
+// events in one round trip, with FindJobByID's and FindEvents' answers.
+func TestFindJobWithEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := MustOpen(t, storetest.NewClock(storetest.Epoch()))
+	job := &copydesk.Job{Kind: "analysis", Input: json.RawMessage(`{"a":1}`)}
+	storetest.MustCreateJob(t, db, job)
+	for _, typ := range []string{"a", "b", "c"} {
+		storetest.MustAppendEvent(t, db, &copydesk.Event{JobID: job.ID, Type: typ, Data: json.RawMessage(`{}`)})
+	}
+	before := db.StoreStats().RoundTrips
+	got, evs, err := db.FindJobWithEvents(ctx, job.ID, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := db.StoreStats().RoundTrips - before; n != 1 {
+		t.Errorf("%d round trips, want 1", n)
+	}
+	if diff := cmp.Diff(storetest.MustFindJob(t, db, job.ID), got); diff != "" {
+		t.Errorf("job (-FindJobByID +FindJobWithEvents):\n%s", diff)
+	}
+	want, err := db.FindEvents(ctx, job.ID, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, evs); diff != "" || len(evs) != 1 || evs[0].Seq != 2 {
+		t.Errorf("events after 1, at most 1 (-FindEvents +FindJobWithEvents):\n%s", diff)
+	}
+	if _, evs, err := db.FindJobWithEvents(ctx, job.ID, 3, 0); err != nil || evs == nil || len(evs) != 0 {
+		t.Errorf("none after the last: %v, %v; want an empty list", evs, err)
+	}
+	if _, _, err := db.FindJobWithEvents(ctx, "job_missing", 0, 0); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+		t.Errorf("a missing job: %v, want ENOTFOUND", err)
+	}
+	if _, _, err := db.FindJobWithEvents(ctx, job.ID, 0, -1); copydesk.ErrorCode(err) != copydesk.EINVALID {
+		t.Errorf("a negative limit: %v, want EINVALID", err)
+	}
+}

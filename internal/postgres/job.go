@@ -380,22 +380,13 @@ const appendEventSQL = `
 	SELECT id, last_seq, $2, $3, $4 FROM bumped
 	RETURNING seq`
 
-// FindEvents returns the job's events with Seq > afterSeq in order, at most
-// limit of them (0: all). Returns ENOTFOUND if the job does not exist and
-// EINVALID for a negative limit.
-func (db *DB) FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
-	if limit < 0 {
-		return nil, copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", limit)
-	}
-	var l *int
-	if limit > 0 {
-		l = &limit
-	}
-	rows, err := db.pool.Query(ctx, `SELECT seq, type, data, at FROM job_events
-		WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, jobID, afterSeq, l)
-	if err != nil {
-		return nil, translate(err)
-	}
+// findEventsSQL reads a job's events after a sequence number, at most a
+// limit of them (NULL: all).
+const findEventsSQL = `SELECT seq, type, data, at FROM job_events
+	WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`
+
+// scanEvents reads the rows of findEventsSQL and closes them.
+func scanEvents(rows pgx.Rows, jobID string) ([]*copydesk.Event, error) {
 	defer rows.Close()
 	events := []*copydesk.Event{}
 	for rows.Next() {
@@ -409,6 +400,65 @@ func (db *DB) FindEvents(ctx context.Context, jobID string, afterSeq int64, limi
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translate(err)
+	}
+	return events, nil
+}
+
+// FindJobWithEvents reads the job and its events after afterSeq in one
+// round trip (two statements pipelined). See
+// copydesk.JobWithEventsFinder.
+func (db *DB) FindJobWithEvents(ctx context.Context, id string, afterSeq int64, limit int) (*copydesk.Job, []*copydesk.Event, error) {
+	if limit < 0 {
+		return nil, nil, copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", limit)
+	}
+	var l *int
+	if limit > 0 {
+		l = &limit
+	}
+	var (
+		b      pgx.Batch
+		job    *copydesk.Job
+		events []*copydesk.Event
+	)
+	b.Queue(`SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id).QueryRow(func(row pgx.Row) error {
+		j, err := scanJob(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // job stays nil
+		}
+		job = j
+		return err
+	})
+	b.Queue(findEventsSQL, id, afterSeq, l).Query(func(rows pgx.Rows) (err error) {
+		events, err = scanEvents(rows, id)
+		return err
+	})
+	if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, nil, translate(err)
+	}
+	if job == nil {
+		return nil, nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
+	}
+	return job, events, nil
+}
+
+// FindEvents returns the job's events with Seq > afterSeq in order, at most
+// limit of them (0: all). Returns ENOTFOUND if the job does not exist and
+// EINVALID for a negative limit.
+func (db *DB) FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*copydesk.Event, error) {
+	if limit < 0 {
+		return nil, copydesk.Errorf(copydesk.EINVALID, "limit cannot be negative (got %d)", limit)
+	}
+	var l *int
+	if limit > 0 {
+		l = &limit
+	}
+	rows, err := db.pool.Query(ctx, findEventsSQL, jobID, afterSeq, l)
+	if err != nil {
+		return nil, translate(err)
+	}
+	events, err := scanEvents(rows, jobID)
+	if err != nil {
+		return nil, err
 	}
 	if len(events) == 0 {
 		// Tell an unknown job from one with no new events.
