@@ -29,7 +29,7 @@ var _ copydesk.ModelService = (*Models)(nil)
 // callKeyInput is the canonical encoding of what decides a model's answer:
 // encoding/json's of this type. appendCallKey writes the same bytes by hand
 // (TestCallKeyEncoding and FuzzCallKeyEncoding compare the two): the
-// reflective encoder was a tenth of a cache hit's CPU.
+// reflective encoder was about 2.5 % of a cache hit's CPU in a profile.
 type callKeyInput struct {
 	Model       string             `json:"model"`
 	System      string             `json:"system"`
@@ -105,12 +105,10 @@ func appendCallKey(b []byte, r copydesk.ModelRequest) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-var callKeyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
-
 // CallRequest returns the cache request of a model call answered by the
 // given set of models.
 func CallRequest(call copydesk.ModelCall, modelSet string) (Request, error) {
-	bp := callKeyPool.Get().(*[]byte)
+	bp := keyBufPool.Get().(*[]byte) // Key takes a second one meanwhile
 	input, err := appendCallKey((*bp)[:0], call.Request)
 	var req Request
 	if err == nil {
@@ -121,7 +119,7 @@ func CallRequest(call copydesk.ModelCall, modelSet string) (Request, error) {
 	}
 	if cap(input) <= 1<<20 { // do not keep huge buffers alive
 		*bp = input[:0]
-		callKeyPool.Put(bp)
+		keyBufPool.Put(bp)
 	}
 	return req, err
 }
