@@ -79,3 +79,18 @@ func constFn(calls *int, mu *sync.Mutex, value string, cost copydesk.Micros) cac
 		return []byte(value), cost, nil
 	}
 }
+
+// mustReachL2 waits until key is in l2: the cache writes L2 after its
+// callers have the answer. It fails after 10 s, a bound for a write that
+// never happens, not a measure of speed.
+func mustReachL2(tb testing.TB, l2 copydesk.CacheStore, key string) {
+	tb.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, ok, err := l2.GetCache(context.Background(), key); err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the entry %s never reached the L2", key)
+		}
+	}
+}
