@@ -155,10 +155,19 @@ func (s *Server) visibleJob(r *http.Request, id string) (*copydesk.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.CanSeeUser(job.CustomerID, job.UserID) {
-		return nil, copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
+	if err := visibleTo(p, job); err != nil {
+		return nil, err
 	}
 	return job, nil
+}
+
+// visibleTo answers ENOTFOUND, as for a job that does not exist, when p may
+// not see job.
+func visibleTo(p copydesk.Principal, job *copydesk.Job) error {
+	if !p.CanSeeUser(job.CustomerID, job.UserID) {
+		return copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", job.ID)
+	}
+	return nil
 }
 
 // eventBatch is how many stored events a stream reads at a time.
@@ -184,8 +193,8 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	feed := s.Jobs.Subscribe(id)
 	defer feed.Close()
 	job, first, err := s.Jobs.GetWithEvents(ctx, id, last, eventBatch)
-	if err == nil && !p.CanSeeUser(job.CustomerID, job.UserID) {
-		err = copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
+	if err == nil {
+		err = visibleTo(p, job)
 	}
 	if err == nil {
 		err = lastErr
