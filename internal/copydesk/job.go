@@ -152,6 +152,11 @@ type JobUpdate struct {
 	Result   json.RawMessage
 	Error    *JobError
 	Attempts *int
+	// IfAttempts, when set, makes the update apply only while the job's
+	// attempts equal it (ECONFLICT otherwise), so that a run can start a
+	// job from what it knows of it, without reading it first, and still
+	// not count an attempt twice.
+	IfAttempts *int
 	// Event, when set, is appended to the job's stream in the same
 	// transaction, only if the update applies: a status change and its
 	// event are one write. Its JobID, Seq and At are set.
@@ -177,7 +182,8 @@ type JobStore interface {
 	AcceptJob(ctx context.Context, job *Job, first *Event, queue TxQueue) error
 	// UpdateJob changes a job and appends upd.Event with it. Returns
 	// ENOTFOUND if it does not exist and ECONFLICT if the job is already
-	// final and upd changes its status.
+	// final and upd changes its status, or its attempts differ from
+	// upd.IfAttempts.
 	UpdateJob(ctx context.Context, id string, upd JobUpdate) (*Job, error)
 	// AppendEvent stores ev with the next sequence number of its job and sets
 	// ev.Seq and ev.At. Returns ENOTFOUND if the job does not exist.

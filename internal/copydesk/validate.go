@@ -88,6 +88,9 @@ func (upd JobUpdate) Validate() error {
 	if upd.Attempts != nil && *upd.Attempts < 0 {
 		return Errorf(EINVALID, "job attempts cannot be negative (got %d)", *upd.Attempts)
 	}
+	if upd.IfAttempts != nil && *upd.IfAttempts < 0 {
+		return Errorf(EINVALID, "job attempts cannot be negative (got %d as the condition)", *upd.IfAttempts)
+	}
 	return validJSON("job result", upd.Result)
 }
 
@@ -164,38 +167,6 @@ func (e *CacheEntry) Prepare(now time.Time) error {
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = now
 	}
-	return nil
-}
-
-// Apply applies upd to job in memory under the status rules: a final job
-// refuses any status, the same one too (of two racing finishes or cancels
-// exactly one succeeds); a final status sets FinishedAt. Returns ECONFLICT
-// for a status change of a final job.
-func (job *Job) Apply(upd JobUpdate, now time.Time) error {
-	if s := upd.Status; s != nil {
-		// Any status on a final job is refused, the same one too: of two
-		// racing finishes or cancels exactly one succeeds (and writes the
-		// done event).
-		if job.Status.Final() {
-			return Errorf(ECONFLICT, "job %q is already %s and cannot become %s", job.ID, job.Status, *s)
-		}
-		job.Status = *s
-		if s.Final() {
-			t := now
-			job.FinishedAt = &t
-		}
-	}
-	if upd.Result != nil {
-		job.Result = upd.Result
-	}
-	if upd.Error != nil {
-		e := *upd.Error
-		job.Error = &e
-	}
-	if upd.Attempts != nil {
-		job.Attempts = *upd.Attempts
-	}
-	job.UpdatedAt = now
 	return nil
 }
 

@@ -52,6 +52,7 @@ type Service struct {
 	mu       sync.Mutex
 	handlers map[string]copydesk.JobHandler
 	running  map[string]context.CancelCauseFunc
+	fresh    freshJobs
 
 	waitMu      sync.Mutex
 	waitCount   int
@@ -189,6 +190,7 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 		s.Logger.Error("accepting a job failed", "job_id", job.ID, "err", err)
 		return copydesk.Errorf(copydesk.EUNAVAILABLE, "the job queue is unavailable; try again shortly")
 	}
+	s.fresh.add(job.ID, job.Kind)
 	s.Queue.Wake()
 	s.Broker.Publish(first)
 	return nil
@@ -276,6 +278,68 @@ func (s *Service) Cancel(ctx context.Context, id string) (*copydesk.Job, error) 
 	return job, nil
 }
 
+// start marks the job running with its next attempt and appends its
+// job.started event, and returns the job as stored and its handler. A job
+// this process accepted and has not started yet is started without
+// reading it first: the update applies only while its attempts are still
+// 0, and returns the row. Any other job, or one that update does not
+// apply to (cancelled meanwhile, run elsewhere), is read first. A nil job
+// means there is nothing to run, and err is what Run returns: nil for a
+// job that is gone or final, or has no handler (it is failed).
+func (s *Service) start(ctx context.Context, jobID string) (*copydesk.Job, copydesk.JobHandler, error) {
+	if kind, ok := s.fresh.take(jobID); ok {
+		if h := s.handler(kind); h != nil {
+			zero := 0
+			job, err := s.markRunning(ctx, jobID, 1, &zero)
+			switch copydesk.ErrorCode(err) {
+			case "":
+				return job, h, nil
+			case copydesk.ECONFLICT, copydesk.ENOTFOUND:
+			default:
+				return nil, nil, err
+			}
+		}
+	}
+	job, err := s.Store.FindJobByID(ctx, jobID)
+	if err != nil {
+		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
+			s.Logger.Error("queued job not in store; dropping", "job_id", jobID)
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	if job.Status.Final() {
+		return nil, nil, s.ensureDone(ctx, job)
+	}
+	h := s.handler(job.Kind)
+	if h == nil {
+		_, err := s.finish(ctx, jobID, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
+		return nil, nil, err
+	}
+	job, err = s.markRunning(ctx, jobID, job.Attempts+1, nil)
+	if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
+		return nil, nil, nil // cancelled between load and start
+	}
+	return job, h, err
+}
+
+// markRunning sets the job running with attempt as its attempts (only
+// while they equal *ifAttempts, when set) and its job.started event, and
+// publishes the event.
+func (s *Service) markRunning(ctx context.Context, jobID string, attempt int, ifAttempts *int) (*copydesk.Job, error) {
+	running := copydesk.JobRunning
+	started, err := newEvent(jobID, "job.started", map[string]any{"attempt": attempt})
+	if err != nil {
+		return nil, err
+	}
+	job, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &running, Attempts: &attempt, IfAttempts: ifAttempts, Event: started})
+	if err != nil {
+		return nil, err
+	}
+	s.Broker.Publish(started)
+	return job, nil
+}
+
 // Run executes the next attempt of the job. Attempts are counted in the
 // store, so a snoozed run (Retry-After) or one cut by a crash counts too and
 // a job that keeps failing ends after MaxAttempts. It returns nil
@@ -283,24 +347,6 @@ func (s *Service) Cancel(ctx context.Context, id string) (*copydesk.Job, error) 
 // the queue should run it again, and another error only when the store
 // failed (the queue retries those too).
 func (s *Service) Run(ctx context.Context, jobID string) error {
-	job, err := s.Store.FindJobByID(ctx, jobID)
-	if err != nil {
-		if copydesk.ErrorCode(err) == copydesk.ENOTFOUND {
-			s.Logger.Error("queued job not in store; dropping", "job_id", jobID)
-			return nil
-		}
-		return err
-	}
-	if job.Status.Final() {
-		return s.ensureDone(ctx, job)
-	}
-	attempt := job.Attempts + 1
-	h := s.handler(job.Kind)
-	if h == nil {
-		_, err := s.finish(ctx, jobID, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
-		return err
-	}
-
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s.mu.Lock()
@@ -314,21 +360,13 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		delete(s.running, jobID)
 		s.mu.Unlock()
 	}()
-	go s.watchCancel(runCtx, jobID, cancel)
 
-	running := copydesk.JobRunning
-	started, err := newEvent(jobID, "job.started", map[string]any{"attempt": attempt})
-	if err != nil {
+	job, h, err := s.start(ctx, jobID)
+	if job == nil {
 		return err
 	}
-	if _, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &running, Attempts: &attempt, Event: started}); err != nil {
-		if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
-			return nil // cancelled between load and start
-		}
-		return err
-	}
-	s.Broker.Publish(started)
-	job.Attempts = attempt
+	go s.watchCancel(runCtx, jobID, cancel)
+	attempt := job.Attempts
 	obs := s.observer()
 	startedAt := s.Clock.Now()
 	obs.JobStarted(job.Priority, startedAt.Sub(job.CreatedAt))

@@ -276,8 +276,13 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 		if upd.Event != nil {
 			evType, evData = upd.Event.Type, upd.Event.Data
 		}
+		var ifAttempts *int32
+		if upd.IfAttempts != nil {
+			a := int32(*upd.IfAttempts)
+			ifAttempts = &a
+		}
 		b.Queue(updateJobSQL, id, status, upd.Result != nil, nullBytes(upd.Result), upd.Error != nil, errCode, errMsg,
-			attempts, now, upd.Event != nil, evType, evData).QueryRow(func(row pgx.Row) error {
+			attempts, now, upd.Event != nil, evType, evData, ifAttempts).QueryRow(func(row pgx.Row) error {
 			var seq int64
 			j, err := scanJobWith(row, &seq)
 			switch {
@@ -298,13 +303,14 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 		}
 	})
 	if errors.Is(err, errNoRow) {
-		// Nothing changed: the job is missing, or final and asked for a
-		// status (a racing cancel or finish won).
+		// Nothing changed: the job is missing, final and asked for a
+		// status (a racing cancel or finish won), or has other attempts
+		// than the update's condition.
 		cur, ferr := db.FindJobByID(ctx, id)
 		if ferr != nil {
 			return nil, ferr
 		}
-		return nil, copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", id, cur.Status, *upd.Status)
+		return nil, sqlstore.UpdateConflict(cur, upd)
 	}
 	if err != nil {
 		return nil, err
@@ -313,7 +319,8 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 }
 
 // updateJobSQL changes a job and appends its event in one statement. A
-// final job refuses any status (zero rows); a final status sets
+// final job refuses any status, and a job whose attempts differ from $13
+// (when set) refuses any update (zero rows); a final status sets
 // finished_at.
 const updateJobSQL = `
 	WITH upd AS (
@@ -327,6 +334,7 @@ const updateJobSQL = `
 			finished_at = CASE WHEN $2::text IN ('succeeded', 'partial', 'failed', 'cancelled') THEN $9 ELSE finished_at END,
 			last_seq = last_seq + CASE WHEN $10::boolean THEN 1 ELSE 0 END
 		WHERE id = $1 AND ($2::text IS NULL OR status NOT IN ('succeeded', 'partial', 'failed', 'cancelled'))
+			AND ($13::integer IS NULL OR attempts = $13)
 		RETURNING ` + jobColumns + `, last_seq
 	), ins AS (
 		INSERT INTO job_events (job_id, seq, type, data, at)

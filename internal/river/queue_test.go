@@ -6,7 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,6 +178,86 @@ func TestJobStartsWithoutPoll(t *testing.T) {
 			for range 5 {
 				job := h.submit(t, "quick", copydesk.PriorityHigh, `{}`)
 				h.MustFinal(t, job.ID, 20*time.Second)
+			}
+		})
+	}
+}
+
+// jobReads counts the job rows a Service reads.
+type jobReads struct {
+	copydesk.JobStore
+	n atomic.Int64
+}
+
+func (r *jobReads) FindJobByID(ctx context.Context, id string) (*copydesk.Job, error) {
+	r.n.Add(1)
+	return r.JobStore.FindJobByID(ctx, id)
+}
+
+// TestFirstRunReadsNoJobRow: a job this process accepted starts without a
+// read of its row, with attempt 1; a job cancelled before it starts does
+// not run; a job another process already ran once (its attempts in the
+// store) is read and starts with attempt 2, not 1 again.
+func TestFirstRunReadsNoJobRow(t *testing.T) {
+	for name, open := range map[string]opener{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := open(t, 2)
+			reads := &jobReads{JobStore: h.store}
+			h.jobs.Store = reads
+			var ran sync.Map
+			h.jobs.Register("quick", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				ran.Store(job.ID, job.Attempts)
+				return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+			}))
+			fresh := h.submit(t, "quick", copydesk.PriorityHigh, `{}`)
+			cancelled := h.submit(t, "quick", copydesk.PriorityHigh, `{}`)
+			if _, err := h.jobs.Cancel(ctx, cancelled.ID); err != nil {
+				t.Fatal(err)
+			}
+			ranElsewhere := h.submit(t, "quick", copydesk.PriorityHigh, `{}`)
+			one := 1
+			if _, err := h.store.UpdateJob(ctx, ranElsewhere.ID, copydesk.JobUpdate{Attempts: &one}); err != nil {
+				t.Fatal(err)
+			}
+			before := reads.n.Load()
+			h.start(t)
+			h.MustFinal(t, fresh.ID, 20*time.Second)
+			h.MustFinal(t, ranElsewhere.ID, 20*time.Second)
+			// The cancelled job's turn: it reads its row and stops.
+			for deadline := time.Now().Add(20 * time.Second); reads.n.Load()-before < 2 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+
+			if n, _ := ran.Load(fresh.ID); n != 1 {
+				t.Errorf("the fresh job ran with %v attempts, want 1", n)
+			}
+			if n, _ := ran.Load(ranElsewhere.ID); n != 2 {
+				t.Errorf("the job run elsewhere ran with %v attempts, want 2", n)
+			}
+			if _, ok := ran.Load(cancelled.ID); ok {
+				t.Error("the cancelled job ran")
+			}
+			// The cancelled job and the one run elsewhere are read once
+			// each (their conditional start did not apply); the fresh one
+			// not at all.
+			if got := reads.n.Load() - before; got != 2 {
+				t.Errorf("the runs read %d job rows, want 2", got)
+			}
+			if got, want := h.eventTypes(t, fresh.ID), []string{"job.queued", "job.started", copydesk.EventDone}; !slices.Equal(got, want) {
+				t.Errorf("fresh job's events: got %v, want %v", got, want)
+			}
+			if got, want := h.eventTypes(t, cancelled.ID), []string{"job.queued", copydesk.EventDone}; !slices.Equal(got, want) {
+				t.Errorf("cancelled job's events: got %v, want %v", got, want)
+			}
+			evs, err := h.store.FindEvents(ctx, ranElsewhere.ID, 1, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) != 1 || evs[0].Type != "job.started" || string(evs[0].Data) != `{"attempt":2}` {
+				t.Errorf("the job run elsewhere started with %+v, want job.started of attempt 2", evs)
 			}
 		})
 	}

@@ -28,9 +28,10 @@ const (
 		RETURNING seq`
 	findEventsSQL = `SELECT seq, type, data, at FROM job_events
 		WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`
-	// updateJobSQL applies a copydesk.JobUpdate in one statement, as
-	// copydesk.Job.Apply does in memory: a final job refuses any status
-	// (no row), a final status sets finished_at.
+	// updateJobSQL applies a copydesk.JobUpdate in one statement: a final
+	// job refuses any status, and a job whose attempts differ from ?10
+	// (when set) refuses any update (no row); a final status sets
+	// finished_at.
 	updateJobSQL = `
 		UPDATE jobs SET
 			status = COALESCE(?2, status),
@@ -41,6 +42,7 @@ const (
 			updated_at = ?9,
 			finished_at = CASE WHEN ?2 IN (` + finalStatuses + `) THEN ?9 ELSE finished_at END
 		WHERE id = ?1 AND (?2 IS NULL OR status NOT IN (` + finalStatuses + `))
+			AND (?10 IS NULL OR attempts = ?10)
 		RETURNING ` + jobColumns
 )
 
@@ -209,25 +211,29 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 }
 
 func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, now time.Time) (*copydesk.Job, error) {
-	var status, attempts any
+	var status, attempts, ifAttempts any
 	if upd.Status != nil {
 		status = string(*upd.Status)
 	}
 	if upd.Attempts != nil {
 		attempts = *upd.Attempts
 	}
+	if upd.IfAttempts != nil {
+		ifAttempts = *upd.IfAttempts
+	}
 	errCode, errMsg := splitJobError(upd.Error)
 	job, err := scanJob(tx.queryRow(ctx, updateJobSQL, id, status, upd.Result != nil, nullBytes(upd.Result),
-		upd.Error != nil, errCode, errMsg, attempts, encodeTime(now)))
+		upd.Error != nil, errCode, errMsg, attempts, encodeTime(now), ifAttempts))
 	if copydesk.ErrorCode(err) != copydesk.ENOTFOUND { // no row
 		return job, err
 	}
-	// Nothing changed: the job is missing, or final and asked for a status.
+	// Nothing changed: the job is missing, final and asked for a status,
+	// or has other attempts than the update's condition.
 	cur, err := findJobByID(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
-	return nil, copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", id, cur.Status, *upd.Status)
+	return nil, sqlstore.UpdateConflict(cur, upd)
 }
 
 // AppendEvent stores ev with the next sequence number of its job and sets

@@ -46,3 +46,17 @@ func ScanJob(d Dialect, row Row, extra ...any) (*copydesk.Job, error) {
 	}
 	return &job, nil
 }
+
+// UpdateConflict is UpdateJob's error when its update changed no row of
+// an existing job: cur, read after, is either final while upd sets a
+// status, or has other attempts than upd.IfAttempts.
+func UpdateConflict(cur *copydesk.Job, upd copydesk.JobUpdate) error {
+	if upd.IfAttempts != nil && cur.Attempts != *upd.IfAttempts {
+		return copydesk.Errorf(copydesk.ECONFLICT, "job %q has %d attempts, not %d", cur.ID, cur.Attempts, *upd.IfAttempts)
+	}
+	want := "changed"
+	if upd.Status != nil {
+		want = string(*upd.Status)
+	}
+	return copydesk.Errorf(copydesk.ECONFLICT, "job %q is already %s and cannot become %s", cur.ID, cur.Status, want)
+}

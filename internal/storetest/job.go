@@ -357,6 +357,7 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 			{"NotFound", "job_missing", copydesk.JobUpdate{Status: &running}, copydesk.ENOTFOUND},
 			{"UnknownStatus", job.ID, copydesk.JobUpdate{Status: &bad}, copydesk.EINVALID},
 			{"NegativeAttempts", job.ID, copydesk.JobUpdate{Attempts: &neg}, copydesk.EINVALID},
+			{"NegativeIfAttempts", job.ID, copydesk.JobUpdate{IfAttempts: &neg}, copydesk.EINVALID},
 			{"ResultNotJSON", job.ID, copydesk.JobUpdate{Result: json.RawMessage(`{`)}, copydesk.EINVALID},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
@@ -515,6 +516,57 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		}
 		if _, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Event: &copydesk.Event{Type: ""}}); copydesk.ErrorCode(err) != copydesk.EINVALID {
 			t.Errorf("an event without a type: got %v, want EINVALID", err)
+		}
+	})
+
+	t.Run("UpdateJobIfAttempts", func(t *testing.T) {
+		s, _ := setup(t)
+		ctx := context.Background()
+		job := &copydesk.Job{Kind: "analysis"}
+		MustCreateJob(t, s, job)
+		running := copydesk.JobRunning
+		zero, one := 0, 1
+		start := func() copydesk.JobUpdate {
+			return copydesk.JobUpdate{Status: &running, Attempts: &one, IfAttempts: &zero,
+				Event: &copydesk.Event{Type: "job.started", Data: json.RawMessage(`{"attempt":1}`)}}
+		}
+		got, err := s.UpdateJob(ctx, job.ID, start())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The row comes back as stored, so a run needs no read of its own.
+		if got.ID != job.ID || got.Kind != "analysis" || got.Status != running || got.Attempts != 1 {
+			t.Errorf("got %+v, want the job running with 1 attempt", got)
+		}
+		// The same start again finds 1 attempt: it conflicts and writes
+		// nothing, its event neither.
+		if _, err := s.UpdateJob(ctx, job.ID, start()); copydesk.ErrorCode(err) != copydesk.ECONFLICT ||
+			!strings.Contains(err.Error(), "has 1 attempts, not 0") {
+			t.Errorf("second start: got %v, want ECONFLICT naming the attempts", err)
+		}
+		if diff := cmp.Diff(got, MustFindJob(t, s, job.ID)); diff != "" {
+			t.Errorf("after the refused start (-want +got):\n%s", diff)
+		}
+		evs, err := s.FindEvents(ctx, job.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 {
+			t.Errorf("got %d events, want the first start's only", len(evs))
+		}
+		// A matching condition without a status applies.
+		if got := MustUpdateJob(t, s, job.ID, copydesk.JobUpdate{IfAttempts: &one, Result: json.RawMessage(`{"n":1}`)}); string(got.Result) != `{"n":1}` {
+			t.Errorf("got result %s, want the update's", got.Result)
+		}
+		// A final job refuses a status even when the attempts match.
+		done := copydesk.JobSucceeded
+		MustUpdateJob(t, s, job.ID, copydesk.JobUpdate{Status: &done})
+		if _, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &running, IfAttempts: &one}); copydesk.ErrorCode(err) != copydesk.ECONFLICT ||
+			!strings.Contains(err.Error(), "already succeeded") {
+			t.Errorf("final job: got %v, want ECONFLICT naming its status", err)
+		}
+		if _, err := s.UpdateJob(ctx, "job_missing", start()); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("missing job: got %v, want ENOTFOUND", err)
 		}
 	})
 
