@@ -87,14 +87,27 @@ func TestCoalescerWindowFlushes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Wait for the window's own flush (a condition, not a duration).
+	// Wait for the window's own flush (a condition, not a duration). The
+	// first delta goes out at once; the others are gathered, in one event
+	// when they came within the window, in more when the machine was slow
+	// between them (a busy machine: seen with -race), never lost.
+	rest := func() (string, int) {
+		evs := rec.Events()
+		if len(evs) == 0 || evs[0].Data["text"] != "one " {
+			return "", 0
+		}
+		var text strings.Builder
+		for _, ev := range evs[1:] {
+			text.WriteString(ev.Data["text"].(string))
+		}
+		return text.String(), len(evs) - 1
+	}
 	deadline := time.Now().Add(10 * time.Second)
-	for len(rec.Events()) < 2 && time.Now().Before(deadline) {
+	for text, _ := rest(); text != "two three" && time.Now().Before(deadline); text, _ = rest() {
 		time.Sleep(time.Millisecond)
 	}
-	evs := rec.Events()
-	if len(evs) != 2 || evs[1].Data["text"] != "two three" {
-		t.Fatalf("after the window: got %v, want the first delta and then \"two three\"", evs)
+	if text, n := rest(); text != "two three" || n < 1 || n > 2 {
+		t.Fatalf("after the window: got %v, want \"one \" and then \"two three\" in one or two events", rec.Events())
 	}
 }
 
