@@ -234,7 +234,9 @@ type JobService interface {
 	// Events returns up to limit (0: all) events with Seq > afterSeq.
 	Events(ctx context.Context, id string, afterSeq int64, limit int) ([]*Event, error)
 	// GetWithEvents is Get and Events together, for a stream that
-	// connects: in one round trip where the store can.
+	// connects: in one round trip where the store can, without one when
+	// this process carried every event of the job (then the job has only
+	// its identity, owners, kind, priority and status).
 	GetWithEvents(ctx context.Context, id string, afterSeq int64, limit int) (*Job, []*Event, error)
 	// Subscribe returns a feed of the job's events stored from now on by
 	// this process (and, in the scale-out mode, by others); Close it when

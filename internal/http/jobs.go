@@ -175,9 +175,10 @@ const eventBatch = 500
 
 // handleJobEvents streams a job's events as Server-Sent Events. A stream
 // reads the store when it connects (after Last-Event-ID, or ?last_event_id=,
-// so that a client that reconnects receives exactly the events it missed)
-// and when it falls behind; otherwise the job service's feed carries each
-// stored event to it at once. The stream ends after the done event, and at
+// so that a client that reconnects receives exactly the events it missed;
+// for a running job this process accepted, the job service answers from
+// its broker instead) and when it falls behind; otherwise the job
+// service's feed carries each stored event to it at once. The stream ends after the done event, and at
 // once for a client that resumed a finished job after its last event.
 func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()

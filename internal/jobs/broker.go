@@ -26,6 +26,11 @@ type Broker struct {
 
 	mu   sync.Mutex
 	subs map[string]map[*feed]struct{}
+	// The recorded jobs' histories (replay.go), and their ids in the
+	// order recorded: ring[next] is the oldest.
+	hist map[string]*history
+	ring []string
+	next int
 }
 
 // NewBroker returns an empty broker. The zero Broker is usable too.
@@ -75,6 +80,7 @@ func (b *Broker) Publish(events ...*copydesk.Event) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.remember(events)
 	for f := range b.subs[events[0].JobID] {
 		f.push(events, max)
 	}
@@ -85,6 +91,7 @@ func (b *Broker) Publish(events ...*copydesk.Event) {
 func (b *Broker) Wake(jobID string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	delete(b.hist, jobID) // its history misses those events
 	for f := range b.subs[jobID] {
 		f.mu.Lock()
 		f.gap = true
@@ -98,6 +105,7 @@ func (b *Broker) Wake(jobID string) {
 func (b *Broker) WakeAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	clear(b.hist)
 	for _, m := range b.subs {
 		for f := range m {
 			f.mu.Lock()

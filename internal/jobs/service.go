@@ -174,11 +174,20 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 	if job.KeyID == "" {
 		job.KeyID = copydesk.APIKeyFrom(ctx) // the key's own budget counts the job's calls
 	}
+	if job.ID == "" {
+		job.ID = copydesk.NewJobID(s.Clock.Now())
+	}
 	first, err := newEvent(job.ID, "job.queued", map[string]any{"priority": job.Priority.String()})
 	if err != nil {
 		return err
 	}
+	// Its stream's first read comes from the broker: recorded before the
+	// job is stored, so the history misses none of its events.
+	s.Broker.Record(job)
 	err = s.Store.AcceptJob(ctx, job, first, s.Queue)
+	if err != nil {
+		s.Broker.Forget(job.ID)
+	}
 	switch copydesk.ErrorCode(err) {
 	case "":
 	case copydesk.EINVALID, copydesk.ECONFLICT, copydesk.ECANCELLED, copydesk.ERATELIMITED:
@@ -232,8 +241,14 @@ func (s *Service) Get(ctx context.Context, id string) (*copydesk.Job, error) {
 }
 
 // GetWithEvents returns a job and its events after seq, at most limit of
-// them: in one round trip when the store can (copydesk.JobWithEventsFinder).
+// them. A job this process accepted and whose every event its broker
+// carried comes from the broker (Broker.Replay), without a store read: then
+// the job has no Input, Result, Error or times. Otherwise the store is
+// read, in one round trip when it can (copydesk.JobWithEventsFinder).
 func (s *Service) GetWithEvents(ctx context.Context, id string, afterSeq int64, limit int) (*copydesk.Job, []*copydesk.Event, error) {
+	if job, evs, ok := s.Broker.Replay(id, afterSeq, limit); ok {
+		return job, evs, nil
+	}
 	if f, ok := s.Store.(copydesk.JobWithEventsFinder); ok {
 		return f.FindJobWithEvents(ctx, id, afterSeq, limit)
 	}

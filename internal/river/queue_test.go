@@ -194,6 +194,85 @@ func (r *jobReads) FindJobByID(ctx context.Context, id string) (*copydesk.Job, e
 	return r.JobStore.FindJobByID(ctx, id)
 }
 
+// eventReads counts the reads of job rows and events.
+type eventReads struct {
+	jobReads
+	events atomic.Int64
+}
+
+func (r *eventReads) FindEvents(ctx context.Context, id string, after int64, limit int) ([]*copydesk.Event, error) {
+	r.events.Add(1)
+	return r.JobStore.FindEvents(ctx, id, after, limit)
+}
+
+// TestStreamConnectFromBroker: a stream that connects to a job this
+// process accepted gets the job and its events from the broker, the same
+// events the store holds, without reading the store; once the job is
+// done it reads the store.
+func TestStreamConnectFromBroker(t *testing.T) {
+	for name, open := range map[string]opener{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := open(t, 2)
+			reads := &eventReads{jobReads: jobReads{JobStore: h.store}}
+			h.jobs.Store = reads
+			release := make(chan struct{})
+			h.jobs.Register("held", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				if err := emit(ctx, "task.started", map[string]any{"task": "t"}); err != nil {
+					return nil, "", err
+				}
+				<-release
+				return json.RawMessage(`{"ok":true}`), copydesk.JobSucceeded, nil
+			}))
+			h.start(t)
+			job := &copydesk.Job{Kind: "held", CustomerID: "cus_x", UserID: "usr_x", Input: json.RawMessage(`{}`)}
+			if err := h.jobs.Submit(ctx, job); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(20 * time.Second); len(h.eventTypes(t, job.ID)) < 3 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			stored, err := h.store.FindEvents(ctx, job.ID, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			jobReads, eventReads := reads.n.Load(), reads.events.Load()
+			got, evs, err := h.jobs.GetWithEvents(ctx, job.ID, 0, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, m := reads.n.Load()-jobReads, reads.events.Load()-eventReads; n != 0 || m != 0 {
+				t.Errorf("the connect read %d job rows and %d event pages, want none", n, m)
+			}
+			if got.ID != job.ID || got.CustomerID != "cus_x" || got.UserID != "usr_x" {
+				t.Errorf("got job %+v, want its id and owners", got)
+			}
+			if len(evs) != len(stored) {
+				t.Fatalf("got %d events, the store has %d", len(evs), len(stored))
+			}
+			for i := range evs {
+				if evs[i].Seq != stored[i].Seq || evs[i].Type != stored[i].Type || string(evs[i].Data) != string(stored[i].Data) {
+					t.Errorf("event %d: got %d %s %s, stored %d %s %s", i, evs[i].Seq, evs[i].Type, evs[i].Data,
+						stored[i].Seq, stored[i].Type, stored[i].Data)
+				}
+			}
+			_, after, err := h.jobs.GetWithEvents(ctx, job.ID, 2, 500)
+			if err != nil || len(after) != 1 || after[0].Seq != 3 {
+				t.Errorf("after 2: got %d events, %v; want event 3", len(after), err)
+			}
+			close(release)
+			h.MustFinal(t, job.ID, 20*time.Second)
+			if _, evs, err := h.jobs.GetWithEvents(ctx, job.ID, 0, 500); err != nil || len(evs) == 0 || evs[len(evs)-1].Type != copydesk.EventDone {
+				t.Errorf("after done: got %d events, %v; want them all, done last", len(evs), err)
+			}
+			if reads.n.Load() == jobReads {
+				t.Error("the connect after done did not read the store")
+			}
+		})
+	}
+}
+
 // TestFirstRunReadsNoJobRow: a job this process accepted starts without a
 // read of its row, with attempt 1; a job cancelled before it starts does
 // not run; a job another process already ran once (its attempts in the
