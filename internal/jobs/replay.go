@@ -31,11 +31,16 @@ type history struct {
 // so that none of its events is published before. A history ends with
 // the job's done event, a Wake for the job (events another process
 // stored), or after ReplayEvents events or ReplayJobs newer histories.
-func (b *Broker) Record(job *copydesk.Job) {
+// It reports false, and changes nothing, when the job has a history
+// already (an id used twice).
+func (b *Broker) Record(job *copydesk.Job) bool {
 	snap := *job
 	snap.Input, snap.Result, snap.Error = nil, nil, nil
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if _, ok := b.hist[job.ID]; ok {
+		return false
+	}
 	if b.hist == nil {
 		b.hist = make(map[string]*history)
 		b.ring = make([]string, ReplayJobs)
@@ -46,6 +51,7 @@ func (b *Broker) Record(job *copydesk.Job) {
 	b.ring[b.next] = job.ID
 	b.next = (b.next + 1) % len(b.ring)
 	b.hist[job.ID] = &history{job: snap}
+	return true
 }
 
 // Forget ends the history of jobID (its job was not stored after all).

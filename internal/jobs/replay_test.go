@@ -29,6 +29,16 @@ func TestBrokerReplay(t *testing.T) {
 		t.Fatal("a job never recorded replayed")
 	}
 	recorded(b, "job_a")
+	b.Publish(ev("job_a", 1))
+	// An id recorded twice keeps its first history.
+	if b.Record(&copydesk.Job{ID: "job_a", CustomerID: "cus_2"}) {
+		t.Error("a second Record of job_a reported true")
+	}
+	if job, evs, ok := b.Replay("job_a", 0, 0); !ok || len(evs) != 1 || job.CustomerID != "cus_1" {
+		t.Errorf("after a second Record: got %+v, %v, %v; want the first history", job, seqs(evs), ok)
+	}
+	b.Forget("job_a")
+	recorded(b, "job_a")
 	job, evs, ok := b.Replay("job_a", 0, 0)
 	if !ok || len(evs) != 0 || job.ID != "job_a" || job.CustomerID != "cus_1" || job.UserID != "usr_1" || job.Input != nil {
 		t.Fatalf("before any event: got %+v, %v, %v; want the job without its input and no events", job, seqs(evs), ok)

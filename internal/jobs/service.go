@@ -183,9 +183,9 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 	}
 	// Its stream's first read comes from the broker: recorded before the
 	// job is stored, so the history misses none of its events.
-	s.Broker.Record(job)
+	recorded := s.Broker.Record(job)
 	err = s.Store.AcceptJob(ctx, job, first, s.Queue)
-	if err != nil {
+	if err != nil && recorded {
 		s.Broker.Forget(job.ID)
 	}
 	switch copydesk.ErrorCode(err) {
