@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
@@ -30,6 +31,10 @@ type pgOp struct {
 // opResult is the outcome of one op, filled by its callbacks.
 type opResult struct {
 	err error
+	// notify is the job whose events the op stores, "" for none: the
+	// batch tells the other instances of all its jobs in one notification
+	// (queueNotify).
+	notify string
 }
 
 // batched runs op in a transaction shared with the writes of concurrent
@@ -77,6 +82,7 @@ func (db *DB) writeOps(ctx context.Context, ops []*pgOp) ([]error, error) {
 	for _, i := range queueOrder(ops) {
 		ops[i].queue(&b, &results[i])
 	}
+	db.queueNotify(&b, results)
 	b.Queue(`COMMIT`)
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		// The transaction is aborted: end it before the connection
@@ -97,9 +103,50 @@ func (db *DB) writeOps(ctx context.Context, ops []*pgOp) ([]error, error) {
 	return errs, nil
 }
 
-// notifyChannel carries "<instance>:<job id>" for every job whose events a
-// write of this store committed, to the other instances' streams.
+// notifyChannel carries "<instance>:<job id>,<job id>…" for the jobs whose
+// events a transaction of this store committed, to the other instances'
+// streams.
 const notifyChannel = "copydesk_events"
+
+// notifyPayloadMax keeps a notification's payload under PostgreSQL's
+// limit (8,000 bytes); more jobs take more notifications.
+const notifyPayloadMax = 7000
+
+// queueNotify queues, before the batch's COMMIT, the notifications of
+// the jobs its ops stored events of: one per transaction for up to
+// notifyPayloadMax bytes of ids, where it was one per event. An id with a
+// comma (never one of copydesk.NewJobID's) is told as "" (every job),
+// which the listeners take as "read every stream's job".
+func (db *DB) queueNotify(b *pgx.Batch, results []opResult) {
+	var ids []string
+	for _, r := range results {
+		if r.notify != "" && !slices.Contains(ids, r.notify) {
+			ids = append(ids, r.notify)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	send := func(jobs string) {
+		b.Queue(`SELECT pg_notify($1, $2)`, db.notifyChannel(), db.instance+":"+jobs).Exec(func(pgconn.CommandTag) error { return nil })
+	}
+	if slices.ContainsFunc(ids, func(id string) bool { return strings.Contains(id, ",") }) {
+		send("")
+		return
+	}
+	var jobs strings.Builder
+	for _, id := range ids {
+		if jobs.Len() > 0 && jobs.Len()+1+len(id) > notifyPayloadMax {
+			send(jobs.String())
+			jobs.Reset()
+		}
+		if jobs.Len() > 0 {
+			jobs.WriteByte(',')
+		}
+		jobs.WriteString(id)
+	}
+	send(jobs.String())
+}
 
 // errNoRow is what a callback notes when its statement found no row; the
 // caller turns it into the domain error it means.

@@ -299,7 +299,7 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 			return nil
 		})
 		if upd.Event != nil {
-			db.queueNotify(b, id)
+			res.notify = id
 		}
 	})
 	if errors.Is(err, errNoRow) {
@@ -342,13 +342,6 @@ const updateJobSQL = `
 	)
 	SELECT ` + jobColumns + `, last_seq FROM upd`
 
-// queueNotify tells the other instances that events of jobID are stored,
-// when the batch commits (PostgreSQL sends a notification once per
-// transaction and payload).
-func (db *DB) queueNotify(b *pgx.Batch, jobID string) {
-	b.Queue(`SELECT pg_notify($1, $2)`, db.notifyChannel(), db.instance+":"+jobID).Exec(func(pgconn.CommandTag) error { return nil })
-}
-
 // AppendEvent stores ev with the next sequence number of its job and sets
 // ev.Seq and ev.At. The job row's last_seq is bumped (and so locked) and the
 // event inserted in one statement, so one transaction, and concurrent
@@ -373,7 +366,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 			}
 			return nil
 		})
-		db.queueNotify(b, ev.JobID)
+		res.notify = ev.JobID
 	})
 	return orNotFound(err, "job "+strconv.Quote(ev.JobID))
 }

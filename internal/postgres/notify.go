@@ -51,7 +51,15 @@ func (db *DB) watchOnce(ctx context.Context, onJob func(jobID string)) error {
 		if strings.HasPrefix(n.Payload, prefix) {
 			continue // this instance's own write
 		}
-		if _, job, ok := strings.Cut(n.Payload, ":"); ok {
+		_, jobs, ok := strings.Cut(n.Payload, ":")
+		if !ok {
+			continue
+		}
+		if jobs == "" {
+			onJob("") // every job
+			continue
+		}
+		for job := range strings.SplitSeq(jobs, ",") {
 			onJob(job)
 		}
 	}

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +66,32 @@ func TestWatchEvents(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no notification of the done event within 20 s")
+	}
+	// Concurrent appends share transactions, whose notifications name
+	// several jobs: each is heard.
+	want := map[string]bool{}
+	var jobs []*copydesk.Job
+	for range 8 {
+		j := &copydesk.Job{Kind: "analysis"}
+		storetest.MustCreateJob(t, a, j)
+		jobs, want[j.ID] = append(jobs, j), true
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() {
+			if err := a.AppendEvent(ctx, &copydesk.Event{JobID: j.ID, Type: "delta", Data: json.RawMessage(`{}`)}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for timeout := time.After(20 * time.Second); len(want) > 0; {
+		select {
+		case got := <-heard:
+			delete(want, got)
+		case <-timeout:
+			t.Fatalf("not heard of %d of 8 jobs within 20 s", len(want))
+		}
 	}
 	cancel()
 	<-done
