@@ -71,6 +71,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured load per target before a row (0: none)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 32, "requests in flight on the chat, hit and jobs rows")
 	fs.IntVar(&cfg.Jobs, "jobs", 2000, "jobs of the jobs row")
+	fs.IntVar(&cfg.JobBlocks, "job-blocks", 1, "paragraphs (model blocks) of each job's text on the jobs row, each new")
 	fs.StringVar(&cfg.Follow, "follow", "stream", "how the jobs row follows each job to done: stream (its SSE stream, opened after the 202, as a client does) or poll (GET /v1/jobs/{id}, one job after the other; 202 to done from the job's created_at and finished_at)")
 	fs.IntVar(&cfg.Pickups, "pickups", 100, "jobs of the pickup row")
 	fs.IntVar(&cfg.DeepHits, "deep-hits", 200, "requests of the deephit row")
@@ -159,6 +160,7 @@ type benchConfig struct {
 	Warmup         time.Duration
 	Concurrency    int
 	Jobs           int
+	JobBlocks      int
 	Follow         string
 	Pickups        int
 	DeepHits       int
@@ -247,6 +249,7 @@ func (c *benchConfig) validate() error {
 		{"--rounds", c.Rounds, 1, 100},
 		{"--concurrency", c.Concurrency, 1, 10000},
 		{"--jobs", c.Jobs, 1, 1_000_000},
+		{"--job-blocks", c.JobBlocks, 1, 200},
 		{"--pickups", c.Pickups, 1, 100_000},
 		{"--deep-hits", c.DeepHits, 1, 1_000_000},
 		{"--batches", c.Batches, 1, 1000},
@@ -318,7 +321,7 @@ func bench(ctx context.Context, cfg benchConfig, log io.Writer) (*benchReport, e
 		Machine: benchMachine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), LoadBefore: loadAverage()},
 		Settings: benchSettings{
 			Rows: cfg.Rows, Duration: cfg.Duration.String(), Rounds: cfg.Rounds, Warmup: cfg.Warmup.String(),
-			Concurrency: cfg.Concurrency, Jobs: cfg.Jobs, Follow: cfg.Follow, Pickups: cfg.Pickups, DeepHits: cfg.DeepHits, Batches: cfg.Batches, BatchItems: cfg.BatchItems,
+			Concurrency: cfg.Concurrency, Jobs: cfg.Jobs, JobBlocks: cfg.JobBlocks, Follow: cfg.Follow, Pickups: cfg.Pickups, DeepHits: cfg.DeepHits, Batches: cfg.Batches, BatchItems: cfg.BatchItems,
 			Streams: cfg.Streams, StreamJobs: cfg.StreamJobs, StreamDeltas: cfg.StreamDeltas,
 			StreamInterval: cfg.StreamInterval.String(), Settle: cfg.Settle.String(),
 		},
@@ -432,6 +435,7 @@ type benchSettings struct {
 	Warmup         string   `json:"warmup"`
 	Concurrency    int      `json:"concurrency"`
 	Jobs           int      `json:"jobs"`
+	JobBlocks      int      `json:"job_blocks"`
 	Follow         string   `json:"follow"`
 	Pickups        int      `json:"pickups"`
 	DeepHits       int      `json:"deep_hits"`

@@ -466,6 +466,18 @@ func (e *benchEnv) uniqueJob(deep string) []byte {
 	return analysisBody(fmt.Sprintf("%s Order %s-%d ships tomorrow.", benchJobText, e.nonce, e.seq.Add(1)), deep)
 }
 
+// uniquePage is uniqueJob of a text of blocks paragraphs, each new.
+func (e *benchEnv) uniquePage(deep string, blocks int) []byte {
+	if blocks <= 1 {
+		return e.uniqueJob(deep)
+	}
+	paras := make([]string, blocks)
+	for i := range paras {
+		paras[i] = fmt.Sprintf("%s Order %s-%d ships tomorrow.", benchJobText, e.nonce, e.seq.Add(1))
+	}
+	return analysisBody(strings.Join(paras, "\n\n"), deep)
+}
+
 // postAnalysis posts body to /v1/analyses and returns the status, the
 // decoded answer of a 200 or 202, and the start of the body.
 func (e *benchEnv) postAnalysis(ctx context.Context, body []byte) (int, analysisAnswer, string, error) {
@@ -653,7 +665,11 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 	if e.cfg.Follow == "poll" {
 		how = "polled to done one after the other"
 	}
-	row := &benchRow{Name: "jobs", Title: fmt.Sprintf("POST /v1/analyses, deep %s, %s: %d jobs at c=%d, %s", benchJobDeep, e.jobModel(), n, c, how)}
+	what := "deep " + benchJobDeep
+	if e.cfg.JobBlocks > 1 {
+		what += fmt.Sprintf(" of %d paragraphs", e.cfg.JobBlocks)
+	}
+	row := &benchRow{Name: "jobs", Title: fmt.Sprintf("POST /v1/analyses, %s, %s: %d jobs at c=%d, %s", what, e.jobModel(), n, c, how)}
 	t := &benchTarget{name: "copydesk", pid: e.serverPID, dbPID: e.cfg.DBPID, store: true, stored: true}
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -712,7 +728,7 @@ func (e *benchEnv) rowJobs(ctx context.Context) *benchRow {
 	counted := e.countStore(ctx, t)
 	start := time.Now()
 	s, runErr := loadtest.Run(ctx, loadtest.Load{Concurrency: c, Count: n}, func(ctx context.Context, _ int) error {
-		acc, err := e.submitJob(ctx, e.uniqueJob(benchJobDeep))
+		acc, err := e.submitJob(ctx, e.uniquePage(benchJobDeep, e.cfg.JobBlocks))
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/cache"
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -308,5 +309,68 @@ func TestDoBlocksStaleFlightNotJoined(t *testing.T) {
 	defer p.mu.Unlock()
 	if p.calls != 3 {
 		t.Errorf("got %d provider calls, want 3", p.calls)
+	}
+}
+
+// batchL2 is an L2 that reads many keys at once, counting its reads.
+type batchL2 struct {
+	*cache.MemoryStore
+	mu          sync.Mutex
+	gets, multi int
+	keys        []int // keys per GetCaches
+}
+
+func (s *batchL2) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, bool, error) {
+	s.mu.Lock()
+	s.gets++
+	s.mu.Unlock()
+	return s.MemoryStore.GetCache(ctx, key)
+}
+
+func (s *batchL2) GetCaches(ctx context.Context, keys []string) ([]*copydesk.CacheEntry, error) {
+	s.mu.Lock()
+	s.multi++
+	s.keys = append(s.keys, len(keys))
+	s.mu.Unlock()
+	out := make([]*copydesk.CacheEntry, len(keys))
+	for i, k := range keys {
+		out[i], _, _ = s.MemoryStore.GetCache(ctx, k)
+	}
+	return out, nil
+}
+
+// TestDoBlocksReadsL2Once: the blocks of a page that L1 lacks are read
+// from an L2 that reads many keys at once in one read, not one per block;
+// those it holds are answered from it, the others computed.
+func TestDoBlocksReadsL2Once(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	l2 := &batchL2{MemoryStore: MustMemoryStore(t, clock, 8<<20)}
+	c := MustNew(t, clock, l2)
+	ctx := context.Background()
+	paras := page(8)
+	reqs := blockReqs(paras)
+	for _, i := range []int{2, 5} {
+		if err := l2.SetCache(ctx, &copydesk.CacheEntry{Key: reqs[i].Key, CustomerID: "acme", Kind: "translation.draft",
+			Tier: copydesk.TierDynamic, Value: []byte(strings.ToUpper(paras[i])), ExpiresAt: clock.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &fakeBlockProvider{}
+	vals, outs, err := c.DoBlocks(ctx, reqs, p.fn(paras))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBlocks(t, paras, vals)
+	if l2.multi != 1 || l2.gets != 0 || !slices.Equal(l2.keys, []int{8}) {
+		t.Errorf("L2 reads: %d GetCaches of %v keys and %d GetCache, want one of 8 and none", l2.multi, l2.keys, l2.gets)
+	}
+	if len(p.blocks) != 1 || !slices.Equal(p.blocks[0], []int{0, 1, 3, 4, 6, 7}) {
+		t.Errorf("computed %v, want the 6 blocks L2 lacks in one call", p.blocks)
+	}
+	for _, i := range []int{2, 5} {
+		if outs[i].Source != cache.SourceL2 {
+			t.Errorf("block %d: got %q, want from L2", i, outs[i].Source)
+		}
 	}
 }

@@ -501,6 +501,47 @@ func (c *Cache) getL2(ctx context.Context, key string, tier copydesk.Tier) (*cop
 	return e, true
 }
 
+// getL2Many is getL2 for the requests at idx, in one round trip when L2
+// reads many keys at once (copydesk.CacheBatchGetter): a page's blocks
+// cost one read, not one per block. It returns the entries in idx's
+// order, nil for a miss.
+func (c *Cache) getL2Many(ctx context.Context, reqs []Request, tiers []copydesk.Tier, idx []int) []*copydesk.CacheEntry {
+	out := make([]*copydesk.CacheEntry, len(idx))
+	bg, batch := c.l2.(copydesk.CacheBatchGetter)
+	if c.l2 == nil || !batch || len(idx) < 2 {
+		for j, i := range idx {
+			out[j], _ = c.getL2(ctx, reqs[i].Key, tiers[i])
+		}
+		return out
+	}
+	var keys []string
+	var at []int // positions in out of keys
+	for j, i := range idx {
+		if !c.memOnly[tierIndex(tiers[i])] {
+			keys, at = append(keys, reqs[i].Key), append(at, j)
+		}
+	}
+	if len(keys) == 0 {
+		return out
+	}
+	es, err := bg.GetCaches(ctx, keys)
+	if err != nil {
+		c.logger.WarnContext(ctx, "cache L2 read failed", "keys", len(keys), "error", err)
+		return out
+	}
+	now := c.clock.Now()
+	for n, e := range es {
+		if e == nil || !now.Before(e.ExpiresAt) {
+			continue
+		}
+		if err := c.l1.SetCache(ctx, e); err != nil {
+			c.logger.WarnContext(ctx, "cache L1 write failed", "key", e.Key, "error", err)
+		}
+		out[at[n]] = e
+	}
+	return out
+}
+
 // getDurable reads the durable store for an entry of a durable kind that
 // L2 could not give, copies it into L1, and into L2 too (which may have
 // lost it). A failing durable store is logged and read as a miss.
@@ -627,15 +668,22 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		c.land(reqs[i].Key, fs[i])
 	}
 
-	var missing []int // positions in reqs
+	var inL2 []int // positions in reqs
 	for i, req := range reqs {
 		if e, ok := c.getL1(ctx, req.Key); ok {
 			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL1)
 			finish(i)
-		} else if e, ok := c.getL2(ctx, req.Key, tiers[i]); ok {
-			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL2)
-			finish(i)
-		} else if e, ok := c.getDurable(ctx, req.Key, req.Kind); ok {
+		} else {
+			inL2 = append(inL2, i)
+		}
+	}
+	var missing []int
+	for j, e := range c.getL2Many(ctx, reqs, tiers, inL2) {
+		i := inL2[j]
+		if e == nil {
+			e, _ = c.getDurable(ctx, reqs[i].Key, reqs[i].Kind)
+		}
+		if e != nil {
 			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceL2)
 			finish(i)
 		} else {
@@ -656,9 +704,7 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 		stopRenew := c.renewClaims(ctx, release)
 		defer func() {
 			stopRenew()
-			for _, key := range release {
-				c.releaseClaim(ctx, key)
-			}
+			c.eachAtOnce(len(release), func(j int) { c.releaseClaim(ctx, release[j]) })
 		}()
 		// Another process may have stored a key and released its claim
 		// between this process's L2 miss and its claim: look again.
@@ -781,8 +827,9 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 // L2 meanwhile and returns the rest.
 func (c *Cache) sharedSince(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, idx []int, finish func(int)) []int {
 	rest := idx[:0:0]
-	for _, i := range idx {
-		if e, ok := c.getL2(ctx, reqs[i].Key, tiers[i]); ok {
+	for j, e := range c.getL2Many(ctx, reqs, tiers, idx) {
+		i := idx[j]
+		if e != nil {
 			fs[i].val, fs[i].out = e.Value, outcomeOf(e, SourceShared)
 			finish(i)
 			continue
@@ -811,18 +858,34 @@ func (c *Cache) unstore(ctx context.Context, key string) {
 // this process computes, those another process holds, and the claims to
 // release when done.
 func (c *Cache) claimKeys(ctx context.Context, reqs []Request, missing []int) (compute, waiting []int, release []string) {
-	for _, i := range missing {
-		won, rel := c.claimOne(ctx, reqs[i].Key)
-		if rel {
+	won, held := make([]bool, len(missing)), make([]bool, len(missing))
+	// At once, so that a store that commits concurrent writes together
+	// takes a page's claims in one transaction.
+	c.eachAtOnce(len(missing), func(j int) { won[j], held[j] = c.claimOne(ctx, reqs[missing[j]].Key) })
+	for j, i := range missing {
+		if held[j] {
 			release = append(release, reqs[i].Key)
 		}
-		if won {
+		if won[j] {
 			compute = append(compute, i)
 		} else {
 			waiting = append(waiting, i)
 		}
 	}
 	return compute, waiting, release
+}
+
+// eachAtOnce runs f(0) … f(n-1) concurrently and returns when all have.
+func (c *Cache) eachAtOnce(n int, f func(j int)) {
+	if n == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for j := range n {
+		wg.Go(func() { f(j) })
+	}
+	wg.Wait()
 }
 
 // claimOne tries to claim key. won says whether to compute it here; held

@@ -43,8 +43,9 @@ type FallbackStore struct {
 }
 
 var (
-	_ copydesk.CacheStore = (*FallbackStore)(nil)
-	_ UsageReporter       = (*FallbackStore)(nil)
+	_ copydesk.CacheStore       = (*FallbackStore)(nil)
+	_ copydesk.CacheBatchGetter = (*FallbackStore)(nil)
+	_ UsageReporter             = (*FallbackStore)(nil)
 )
 
 // NewFallbackStore returns a FallbackStore in front of primary.
@@ -64,6 +65,36 @@ func (f *FallbackStore) GetCache(ctx context.Context, key string) (*copydesk.Cac
 		return nil, false, nil
 	}
 	return e, ok, err
+}
+
+// GetCaches returns the primary's entries of keys, in one round trip when
+// it reads many at once (copydesk.CacheBatchGetter); while the primary is
+// out, misses. Returns the primary's errors other than EUNAVAILABLE.
+func (f *FallbackStore) GetCaches(ctx context.Context, keys []string) ([]*copydesk.CacheEntry, error) {
+	out := make([]*copydesk.CacheEntry, len(keys))
+	bg, ok := f.primary.(copydesk.CacheBatchGetter)
+	if !ok {
+		for i, key := range keys {
+			e, _, err := f.GetCache(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = e
+		}
+		return out, nil
+	}
+	if !f.guard.Up() {
+		f.guard.Skip()
+		return out, nil
+	}
+	es, err := bg.GetCaches(ctx, keys)
+	if err != nil {
+		if f.out(ctx, err) {
+			return out, nil
+		}
+		return nil, err
+	}
+	return es, nil
 }
 
 // SetCache stores the entry in the primary; while the primary is out, it

@@ -305,3 +305,54 @@ func TestFallbackStoreInCache(t *testing.T) {
 		t.Errorf("L2 entries after recovery: got %d, want 1 (the answer computed after the outage)", u[copydesk.TierPermanent].Entries)
 	}
 }
+
+// batchStore is a flakyStore that reads many keys in one call.
+type batchStore struct{ *flakyStore }
+
+func (s batchStore) GetCaches(ctx context.Context, keys []string) ([]*copydesk.CacheEntry, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	out := make([]*copydesk.CacheEntry, len(keys))
+	for i, k := range keys {
+		out[i], _, _ = s.MemoryStore.GetCache(ctx, k)
+	}
+	return out, nil
+}
+
+// TestFallbackStoreGetCaches: many keys are read from a primary that reads
+// them at once in one call; while it is out they miss without an error,
+// and in the cooldown the primary is not asked.
+func TestFallbackStoreGetCaches(t *testing.T) {
+	t.Parallel()
+	clock := storetest.NewClock(storetest.Epoch())
+	primary := batchStore{&flakyStore{MemoryStore: MustMemoryStore(t, clock, cache.DefaultMemoryBytes)}}
+	f := cache.NewFallbackStore(primary, cache.FallbackOptions{Clock: clock, Cooldown: 2 * time.Second})
+	ctx := t.Context()
+	for _, k := range []string{"a", "b"} {
+		if err := f.SetCache(ctx, fallbackEntry(clock, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := primary.Calls()
+	es, err := f.GetCaches(ctx, []string{"a", "missing", "b"})
+	if err != nil || len(es) != 3 || es[0] == nil || es[1] != nil || es[2] == nil || string(es[2].Value) != "v:b" {
+		t.Fatalf("while up: got %v, %v; want a, a miss, b", es, err)
+	}
+	if got := primary.Calls() - calls; got != 1 {
+		t.Errorf("while up: %d calls to the primary, want 1 for the three keys", got)
+	}
+	primary.fail(errOut)
+	for range 2 { // the failing read, then one in the cooldown
+		es, err := f.GetCaches(ctx, []string{"a", "b"})
+		if err != nil || len(es) != 2 || es[0] != nil || es[1] != nil {
+			t.Errorf("in the outage: got %v, %v; want two misses without an error", es, err)
+		}
+	}
+	if got := primary.Calls() - calls; got != 2 {
+		t.Errorf("primary asked %d times, want 2 (none in the cooldown)", got)
+	}
+	if got := f.Fallbacks(); got != 2 {
+		t.Errorf("fallbacks: got %d, want 2", got)
+	}
+}

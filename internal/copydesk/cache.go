@@ -62,3 +62,10 @@ type CacheStore interface {
 	// PurgeCache deletes the matching entries and returns how many.
 	PurgeCache(ctx context.Context, filter CacheFilter) (int, error)
 }
+
+// CacheBatchGetter is a CacheStore that reads many keys in one round trip.
+type CacheBatchGetter interface {
+	// GetCaches returns the entries of keys, in their order: nil for a
+	// key that is absent or expired.
+	GetCaches(ctx context.Context, keys []string) ([]*CacheEntry, error)
+}

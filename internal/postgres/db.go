@@ -72,6 +72,7 @@ var (
 	_ copydesk.JobStore            = (*DB)(nil)
 	_ copydesk.JobWithEventsFinder = (*DB)(nil)
 	_ copydesk.CacheStore          = (*DB)(nil)
+	_ copydesk.CacheBatchGetter    = (*DB)(nil)
 )
 
 var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)

@@ -92,18 +92,51 @@ func (c *Cache) tierSet(tier copydesk.Tier) string { return c.prefix + "i:t:" + 
 // GetCache returns the entry, or ok=false if it is absent or expired by the
 // injected clock. Returns EUNAVAILABLE if Redis cannot be reached.
 func (c *Cache) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry, bool, error) {
-	vals, err := c.client.HMGet(ctx, c.entryKey(key), "v", "c", "k", "t", "x", "cr", "m", "u").Result()
+	vals, err := c.client.HMGet(ctx, c.entryKey(key), entryFields...).Result()
 	if err != nil {
 		return nil, false, translate(err)
 	}
+	e, err := c.entry(key, vals)
+	return e, e != nil, err
+}
+
+// GetCaches returns the entries of keys in one round trip (a pipeline),
+// in the keys' order: nil for a key absent or expired. See
+// copydesk.CacheBatchGetter.
+func (c *Cache) GetCaches(ctx context.Context, keys []string) ([]*copydesk.CacheEntry, error) {
+	cmds := make([]*goredis.SliceCmd, len(keys))
+	_, err := c.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = p.HMGet(ctx, c.entryKey(key), entryFields...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]*copydesk.CacheEntry, len(keys))
+	for i, cmd := range cmds {
+		if out[i], err = c.entry(keys[i], cmd.Val()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// entryFields are the hash fields of an entry, in entry's order.
+var entryFields = []string{"v", "c", "k", "t", "x", "cr", "m", "u"}
+
+// entry decodes the HMGET of key's entryFields: nil for an absent or
+// expired entry, EINTERNAL for a malformed one.
+func (c *Cache) entry(key string, vals []any) (*copydesk.CacheEntry, error) {
 	if len(vals) != 8 || vals[0] == nil {
-		return nil, false, nil
+		return nil, nil
 	}
 	var s [8]string
 	for i, v := range vals {
 		str, ok := v.(string)
 		if !ok && !(i == 7 && v == nil) { // entries written before owners have no "u"
-			return nil, false, copydesk.Errorf(copydesk.EINTERNAL, "redis: cache entry %s is malformed", key)
+			return nil, copydesk.Errorf(copydesk.EINTERNAL, "redis: cache entry %s is malformed", key)
 		}
 		s[i] = str
 	}
@@ -111,7 +144,7 @@ func (c *Cache) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry,
 	created, err2 := strconv.ParseInt(s[5], 10, 64)
 	cost, err3 := strconv.ParseInt(s[6], 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return nil, false, copydesk.Errorf(copydesk.EINTERNAL, "redis: cache entry %s is malformed", key)
+		return nil, copydesk.Errorf(copydesk.EINTERNAL, "redis: cache entry %s is malformed", key)
 	}
 	e := &copydesk.CacheEntry{
 		Key:        key,
@@ -125,9 +158,9 @@ func (c *Cache) GetCache(ctx context.Context, key string) (*copydesk.CacheEntry,
 		CostMicros: copydesk.Micros(cost),
 	}
 	if !e.ExpiresAt.After(c.clock.Now()) {
-		return nil, false, nil
+		return nil, nil
 	}
-	return e, true, nil
+	return e, nil
 }
 
 // SetCache stores the entry, replacing any with the same key, with a Redis

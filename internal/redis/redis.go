@@ -86,8 +86,9 @@ type Cache struct {
 }
 
 var (
-	_ copydesk.CacheStore = (*Cache)(nil)
-	_ cache.Claimer       = (*Cache)(nil)
+	_ copydesk.CacheStore       = (*Cache)(nil)
+	_ copydesk.CacheBatchGetter = (*Cache)(nil)
+	_ cache.Claimer             = (*Cache)(nil)
 )
 
 // Default timeouts of a Redis connection (see Open).

@@ -84,6 +84,36 @@ func TestCacheStore(t *testing.T, newStore NewCacheStore) {
 		}
 	})
 
+	// A store that reads many keys at once gives what GetCache gives, key
+	// by key, in the keys' order.
+	t.Run("GetCaches", func(t *testing.T) {
+		s, clock := setup(t)
+		bg, ok := s.(copydesk.CacheBatchGetter)
+		if !ok {
+			t.Skip("the store reads one key at a time")
+		}
+		a := entry(clock, "a", "cus_1", "analysis", copydesk.TierPermanent)
+		a.UserID = "usr_1"
+		b := entry(clock, "b", "", "translation", copydesk.TierStable)
+		short := entry(clock, "short", "", "generation", copydesk.TierRealtime)
+		short.ExpiresAt = clock.Now().Add(time.Second)
+		for _, e := range []*copydesk.CacheEntry{a, b, short} {
+			MustSetCache(t, s, e)
+		}
+		clock.Add(time.Second) // short expires
+		got, err := bg.GetCaches(context.Background(), []string{b.Key, Key("absent"), a.Key, short.Key, b.Key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []*copydesk.CacheEntry{b, nil, a, nil, b}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("GetCaches (-want +got):\n%s", diff)
+		}
+		if got, err := bg.GetCaches(context.Background(), nil); err != nil || len(got) != 0 {
+			t.Errorf("no keys: got %v, %v; want none", got, err)
+		}
+	})
+
 	t.Run("GetAbsent", func(t *testing.T) {
 		s, _ := setup(t)
 		got, ok, err := s.GetCache(context.Background(), Key("absent"))
