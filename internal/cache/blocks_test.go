@@ -332,11 +332,7 @@ func (s *batchL2) GetCaches(ctx context.Context, keys []string) ([]*copydesk.Cac
 	s.multi++
 	s.keys = append(s.keys, len(keys))
 	s.mu.Unlock()
-	out := make([]*copydesk.CacheEntry, len(keys))
-	for i, k := range keys {
-		out[i], _, _ = s.MemoryStore.GetCache(ctx, k)
-	}
-	return out, nil
+	return getEach(ctx, s.MemoryStore, keys), nil
 }
 
 // TestDoBlocksReadsL2Once: the blocks of a page that L1 lacks are read

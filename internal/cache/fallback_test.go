@@ -313,11 +313,7 @@ func (s batchStore) GetCaches(ctx context.Context, keys []string) ([]*copydesk.C
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
-	out := make([]*copydesk.CacheEntry, len(keys))
-	for i, k := range keys {
-		out[i], _, _ = s.MemoryStore.GetCache(ctx, k)
-	}
-	return out, nil
+	return getEach(ctx, s.MemoryStore, keys), nil
 }
 
 // TestFallbackStoreGetCaches: many keys are read from a primary that reads

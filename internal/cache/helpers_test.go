@@ -94,3 +94,13 @@ func mustReachL2(tb testing.TB, l2 copydesk.CacheStore, key string) {
 		}
 	}
 }
+
+// getEach reads keys from s one by one, as a CacheBatchGetter answers:
+// nil for a miss.
+func getEach(ctx context.Context, s *cache.MemoryStore, keys []string) []*copydesk.CacheEntry {
+	out := make([]*copydesk.CacheEntry, len(keys))
+	for i, k := range keys {
+		out[i], _, _ = s.GetCache(ctx, k)
+	}
+	return out
+}
