@@ -26,11 +26,8 @@ type Broker struct {
 
 	mu   sync.Mutex
 	subs map[string]map[*feed]struct{}
-	// The recorded jobs' histories (replay.go), and their ids in the
-	// order recorded: ring[next] is the oldest.
-	hist map[string]*history
-	ring []string
-	next int
+	// The recorded jobs' histories (replay.go).
+	hist recent[*history]
 }
 
 // NewBroker returns an empty broker. The zero Broker is usable too.
@@ -91,7 +88,7 @@ func (b *Broker) Publish(events ...*copydesk.Event) {
 func (b *Broker) Wake(jobID string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.hist, jobID) // its history misses those events
+	b.hist.delete(jobID) // its history misses those events
 	for f := range b.subs[jobID] {
 		f.mu.Lock()
 		f.gap = true
@@ -105,7 +102,7 @@ func (b *Broker) Wake(jobID string) {
 func (b *Broker) WakeAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	clear(b.hist)
+	b.hist.clear()
 	for _, m := range b.subs {
 		for f := range m {
 			f.mu.Lock()

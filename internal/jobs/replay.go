@@ -38,19 +38,10 @@ func (b *Broker) Record(job *copydesk.Job) bool {
 	snap.Input, snap.Result, snap.Error = nil, nil, nil
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.hist[job.ID]; ok {
+	if _, ok := b.hist.get(job.ID); ok {
 		return false
 	}
-	if b.hist == nil {
-		b.hist = make(map[string]*history)
-		b.ring = make([]string, ReplayJobs)
-	}
-	if old := b.ring[b.next]; old != "" {
-		delete(b.hist, old) // a no-op when it ended already
-	}
-	b.ring[b.next] = job.ID
-	b.next = (b.next + 1) % len(b.ring)
-	b.hist[job.ID] = &history{job: snap}
+	b.hist.put(job.ID, &history{job: snap}, ReplayJobs)
 	return true
 }
 
@@ -58,7 +49,7 @@ func (b *Broker) Record(job *copydesk.Job) bool {
 func (b *Broker) Forget(jobID string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.hist, jobID)
+	b.hist.delete(jobID)
 }
 
 // Replay returns the recorded job and its events after afterSeq, at most
@@ -70,7 +61,7 @@ func (b *Broker) Forget(jobID string) {
 func (b *Broker) Replay(jobID string, afterSeq int64, limit int) (*copydesk.Job, []*copydesk.Event, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	h := b.hist[jobID]
+	h, _ := b.hist.get(jobID)
 	if h == nil || afterSeq < 0 || afterSeq > int64(len(h.events)) {
 		return nil, nil, false
 	}
@@ -90,13 +81,13 @@ func (b *Broker) Replay(jobID string, afterSeq int64, limit int) (*copydesk.Job,
 // remember adds events of one job to its history, if it has one; b.mu is
 // held.
 func (b *Broker) remember(events []*copydesk.Event) {
-	h := b.hist[events[0].JobID]
+	h, _ := b.hist.get(events[0].JobID)
 	if h == nil {
 		return
 	}
 	for _, ev := range events {
 		if ev.Type == copydesk.EventDone || len(h.events) >= ReplayEvents {
-			delete(b.hist, ev.JobID)
+			b.hist.delete(ev.JobID)
 			return
 		}
 		i, found := slices.BinarySearchFunc(h.events, ev.Seq, func(e *copydesk.Event, seq int64) int {

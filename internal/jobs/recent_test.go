@@ -17,8 +17,8 @@ func TestFreshJobs(t *testing.T) {
 	if _, ok := f.take("job_0"); ok {
 		t.Error("the oldest job is still remembered past freshCap")
 	}
-	if len(f.kinds) != freshCap {
-		t.Errorf("remembers %d jobs, want %d", len(f.kinds), freshCap)
+	if f.kinds.len() != freshCap {
+		t.Errorf("remembers %d jobs, want %d", f.kinds.len(), freshCap)
 	}
 	if kind, ok := f.take("job_5"); !ok || kind != "kind2" {
 		t.Errorf("take(job_5): got %q, %v; want kind2, true", kind, ok)
@@ -38,7 +38,7 @@ func TestFreshJobs(t *testing.T) {
 	if _, ok := f.take("job_6"); !ok {
 		t.Error("job_6 forgotten too early")
 	}
-	if len(f.kinds) != freshCap-1 { // job_1..4 forgotten, job_5 and job_6 taken, five new
-		t.Errorf("remembers %d jobs, want %d", len(f.kinds), freshCap-1)
+	if f.kinds.len() != freshCap-1 { // job_1..4 forgotten, job_5 and job_6 taken, five new
+		t.Errorf("remembers %d jobs, want %d", f.kinds.len(), freshCap-1)
 	}
 }
