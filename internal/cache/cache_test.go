@@ -545,6 +545,9 @@ func TestStatsAddUp(t *testing.T) {
 			t.Fatalf("step %d: got %q, %v, want %q", i, o.Source, err, st.want)
 		}
 	}
+	// The computed answers reach L2 after their callers have them.
+	mustReachL2(t, l2, req("analysis", "a").Key)
+	mustReachL2(t, l2, req("generation.live", "g").Key)
 	s := c.Stats(ctx)
 	perm, dyn, rt := s.Tier(copydesk.TierPermanent), s.Tier(copydesk.TierDynamic), s.Tier(copydesk.TierRealtime)
 	checks := []struct {

@@ -301,6 +301,7 @@ func TestFallbackStoreInCache(t *testing.T) {
 	if _, _, err := c.Do(t.Context(), req("analysis", "page two"), constFn(&calls, &mu, "second", 10)); err != nil {
 		t.Fatal(err)
 	}
+	mustReachL2(t, primary.MemoryStore, req("analysis", "page two").Key) // written after the caller has it
 	if u, _ := primary.MemoryStore.CacheUsage(t.Context()); u[copydesk.TierPermanent].Entries != 1 {
 		t.Errorf("L2 entries after recovery: got %d, want 1 (the answer computed after the outage)", u[copydesk.TierPermanent].Entries)
 	}
