@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copydesk/copydesk/internal/providertest"
 )
@@ -56,7 +57,6 @@ func TestMetricsAfterWorkload(t *testing.T) {
 	r.json(t, &acc)
 	MustReadToDone(t, m.HTTP.URL()+acc.StreamURL, 0)
 
-	got := scrape(t, m.HTTP.URL())
 	want := map[string]float64{
 		`copydesk_http_request_duration_seconds_count{code="2xx",route="POST /v1/analyses"}`: 4, // 3 × 200 and one 202
 		`copydesk_http_request_duration_seconds_count{code="4xx",route="POST /v1/analyses"}`: 1,
@@ -65,6 +65,20 @@ func TestMetricsAfterWorkload(t *testing.T) {
 		`copydesk_request_first_result_seconds_count{kind="analysis.deep"}`:                  1,
 		`copydesk_job_duration_seconds_count{kind="analysis.deep",status="succeeded"}`:       1,
 		`copydesk_sse_stream_duration_seconds_count{route="GET /v1/jobs/{id}/events"}`:       1,
+	}
+	// A stream's duration is recorded when its handler returns, after
+	// the client has read done: scrape until the figures are in (10 s
+	// bound), then check them all.
+	got := scrape(t, m.HTTP.URL())
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); got = scrape(t, m.HTTP.URL()) {
+		missing := false
+		for name, v := range want {
+			missing = missing || got[name] < v
+		}
+		if !missing {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	for name, v := range want {
 		if got[name] != v {

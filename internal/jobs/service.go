@@ -562,8 +562,10 @@ func (s *Service) finish(ctx context.Context, id string, status copydesk.JobStat
 	if err != nil {
 		return nil, err
 	}
-	s.Broker.Publish(done)
+	// Counted before any stream is told, so that a client that read done
+	// finds the job in the metrics.
 	s.observer().ObserveDone(job.Kind, status, s.Clock.Now().Sub(job.CreatedAt))
+	s.Broker.Publish(done)
 	return job, nil
 }
 
