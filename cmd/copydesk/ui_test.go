@@ -148,6 +148,24 @@ func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// settledFrame is a JavaScript expression that waits (at most about a
+// second) until the frame selected by sel has its content's height, the
+// same in two animation frames running: a click aimed at what follows it
+// then lands where it is meant to.
+func settledFrame(sel string) string {
+	return `(async () => {
+		const f = document.querySelector('` + sel + `');
+		let last = -1;
+		for (let i = 0; i < 60; i++) {
+			await new Promise((r) => requestAnimationFrame(r));
+			const d = f && f.contentDocument, h = d && d.documentElement ? Math.max(40, d.documentElement.scrollHeight) : -1;
+			const now = f ? f.getBoundingClientRect().height : -2;
+			if (Math.abs(now - h) <= 1 && now === last) return true;
+			last = now;
+		}
+		return false; })()`
+}
+
 // evalInto evaluates a JavaScript expression (awaiting a promise) into dst.
 func evalInto[T any](dst *T, expr string) chromedp.Action[chromedp.Void] {
 	return into(dst, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
@@ -577,6 +595,10 @@ func TestWebUI(t *testing.T) {
 				const p = d.querySelector("p"); p.setAttribute("title", "pasted"); p.append(u);
 				return d.body.contentEditable; })()`),
 			chromedp.KeyEvent("Warm loaves <b>daily</b>"),
+			// The typing grows the frame a frame later (its resize
+			// observer), which moves Save down; a click aimed before
+			// that lands where Save was (CI of 171f99f).
+			evalInto(new(bool), settledFrame(hero+" iframe")),
 			chromedp.Click(chromedp.CSS(hero+" .edit-block")),
 			into(new(bool), chromedp.Poll[bool](`document.querySelector('`+hero+`')?.dataset.edited === "yes"`)),
 			evalInto(&edit, `(async () => {
