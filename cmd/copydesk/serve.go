@@ -344,6 +344,13 @@ func (m *Main) openCache(context.Context, *startup) error {
 		return &ConfigError{Field: "cache_tiers / cache_ttls", Message: copydesk.ErrorMessage(err)}
 	}
 	m.Cache = c
+	// Closers run last first: the answers still being stored reach L2
+	// before the store (or Redis) closes.
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return c.Wait(ctx)
+	})
 	return nil
 }
 

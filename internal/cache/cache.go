@@ -182,6 +182,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+	runs    sync.WaitGroup // the flights' runs, until they have stored their answers (Wait)
 
 	purges     atomic.Uint64 // bumped by each Purge: in-flight results then are not stored
 	stats      [4]counters
@@ -330,7 +331,7 @@ func (c *Cache) Do(ctx context.Context, req Request, fn Func) ([]byte, Outcome, 
 	}
 	f, leader := c.join(req.Key)
 	if leader {
-		go c.run(context.WithoutCancel(ctx), []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
+		c.start(ctx, []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
 			v, cost, err := fn(ctx)
 			if err != nil {
 				return nil, nil, err // a *NoStore too: run unwraps it
@@ -643,6 +644,32 @@ func ctxError(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.EUNAVAILABLE, "the answer was not ready before the request's deadline; try again later"), ctx.Err())
 	}
 	return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.ECANCELLED, "the request was cancelled while waiting for the answer"), ctx.Err())
+}
+
+// start runs the flights fs in a goroutine of their own (see run), which
+// Wait waits for.
+func (c *Cache) start(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, fn BlockFunc) {
+	ctx = context.WithoutCancel(ctx)
+	c.runs.Go(func() { c.run(ctx, reqs, tiers, fs, fn) })
+}
+
+// Wait waits until every computation started so far has landed and
+// stored its answer in the layers, or until ctx ends (then it returns
+// ctx's error). Callers get an answer before it is stored; a process that
+// shuts down calls Wait before it closes the L2's store, so that the last
+// answers it paid for are still there after a restart.
+func (c *Cache) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		c.runs.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("cache: answers still being stored: %w", ctx.Err())
+	}
 }
 
 // run resolves the flights fs (one per request, this caller leads all of

@@ -713,3 +713,30 @@ func TestDoExpiredFlightNotJoined(t *testing.T) {
 		t.Errorf("got %d provider calls, want 2", calls)
 	}
 }
+
+// TestWaitForStoredAnswers: Wait returns once the answers callers already
+// have are in L2, and gives up with ctx's error while a write is held.
+func TestWaitForStoredAnswers(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	l2 := &heldStore{MemoryStore: MustMemoryStore(t, clock, 1<<20), release: make(chan struct{})}
+	c := MustNew(t, clock, l2)
+	var calls int
+	var mu sync.Mutex
+	r := req("seo", "some content")
+	if _, o, err := c.Do(context.Background(), r, constFn(&calls, &mu, "answer", 5)); err != nil || o.Source != cache.SourceMiss {
+		t.Fatalf("got source %q, error %v; want a miss", o.Source, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := c.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait while the L2 write is held: got %v, want the deadline", err)
+	}
+	close(l2.release)
+	if err := c.Wait(context.Background()); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if _, ok, err := l2.MemoryStore.GetCache(context.Background(), r.Key); err != nil || !ok {
+		t.Errorf("after Wait the answer is not in L2: ok %v, error %v", ok, err)
+	}
+}
