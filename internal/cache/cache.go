@@ -182,7 +182,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
-	runs    sync.WaitGroup // the flights' runs, until they have stored their answers (Wait)
+	storing atomic.Int64 // computations storing their answers (Wait)
 
 	purges     atomic.Uint64 // bumped by each Purge: in-flight results then are not stored
 	stats      [4]counters
@@ -331,7 +331,7 @@ func (c *Cache) Do(ctx context.Context, req Request, fn Func) ([]byte, Outcome, 
 	}
 	f, leader := c.join(req.Key)
 	if leader {
-		c.start(ctx, []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
+		go c.run(context.WithoutCancel(ctx), []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
 			v, cost, err := fn(ctx)
 			if err != nil {
 				return nil, nil, err // a *NoStore too: run unwraps it
@@ -646,30 +646,23 @@ func ctxError(ctx context.Context) error {
 	return fmt.Errorf("%w: %w", copydesk.Errorf(copydesk.ECANCELLED, "the request was cancelled while waiting for the answer"), ctx.Err())
 }
 
-// start runs the flights fs in a goroutine of their own (see run), which
-// Wait waits for.
-func (c *Cache) start(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, fn BlockFunc) {
-	ctx = context.WithoutCancel(ctx)
-	c.runs.Go(func() { c.run(ctx, reqs, tiers, fs, fn) })
-}
-
-// Wait waits until every computation started so far has landed and
-// stored its answer in the layers, or until ctx ends (then it returns
-// ctx's error). Callers get an answer before it is stored; a process that
-// shuts down calls Wait before it closes the L2's store, so that the last
-// answers it paid for are still there after a restart.
+// Wait waits until every answer computed so far is stored in the layers,
+// or until ctx ends (then it returns ctx's error). Callers get an answer
+// before L2 has it; a process that shuts down calls Wait before it closes
+// the L2's store, so that the last answers it paid for are still there
+// after a restart. A computation still waiting for its provider is not
+// waited for: it may take as long as its call timeout.
 func (c *Cache) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		c.runs.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("cache: answers still being stored: %w", ctx.Err())
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for c.storing.Load() > 0 {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return fmt.Errorf("cache: answers still being stored: %w", ctx.Err())
+		}
 	}
+	return nil
 }
 
 // run resolves the flights fs (one per request, this caller leads all of
@@ -765,6 +758,8 @@ func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, 
 			return
 		}
 
+		c.storing.Add(1) // before any caller has the answer
+		defer c.storing.Add(-1)
 		var stored []*copydesk.CacheEntry
 		for j, i := range missing {
 			f := fs[i]

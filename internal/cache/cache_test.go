@@ -739,4 +739,19 @@ func TestWaitForStoredAnswers(t *testing.T) {
 	if _, ok, err := l2.MemoryStore.GetCache(context.Background(), r.Key); err != nil || !ok {
 		t.Errorf("after Wait the answer is not in L2: ok %v, error %v", ok, err)
 	}
+	// A computation still waiting for its provider (a batch may take
+	// hours) does not hold a shutdown up.
+	started, unblock := make(chan struct{}), make(chan struct{})
+	go func() {
+		_, _, _ = c.Do(context.Background(), req("seo", "other content"), func(context.Context) ([]byte, copydesk.Micros, error) {
+			close(started)
+			<-unblock
+			return []byte("late"), 1, nil
+		})
+	}()
+	<-started
+	defer close(unblock)
+	if err := c.Wait(ctx); err != nil {
+		t.Errorf("Wait while a provider call runs: %v, want nil at once", err)
+	}
 }
