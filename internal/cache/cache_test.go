@@ -320,6 +320,7 @@ func TestDoL2PromotesToL1(t *testing.T) {
 	if _, o, err := first.Do(context.Background(), r, fn); err != nil || o.Source != cache.SourceMiss {
 		t.Fatalf("first process: got %+v, %v, want a miss", o, err)
 	}
+	mustStore(t, first)
 	// After a "restart" (a fresh L1), L2 answers and L1 is filled.
 	second := MustNew(t, clock, l2)
 	for i, want := range []cache.Source{cache.SourceL2, cache.SourceL1} {
@@ -655,6 +656,7 @@ func TestOwner(t *testing.T) {
 	if mine.Key == r.Key {
 		t.Fatal("a user's own entry has the customer's key")
 	}
+	mustStore(t, c)
 	for name, cc := range map[string]*cache.Cache{"L1": c, "L2": MustNew(t, clock, l2)} { // a new cache has an empty L1
 		if who, user, ok, err := cc.Owner(ctx, r.Key); err != nil || !ok || who != "acme" || user != "" {
 			t.Errorf("%s: got %q %q %v %v, want acme, no user", name, who, user, ok, err)

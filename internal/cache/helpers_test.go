@@ -95,6 +95,18 @@ func mustReachL2(tb testing.TB, l2 copydesk.CacheStore, key string) {
 	}
 }
 
+// mustStore waits until the answers c computed are in its L2, as a
+// process does before it stops: a second cache on the same L2 (another
+// process, or this one restarted) then finds them.
+func mustStore(tb testing.TB, c *cache.Cache) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Wait(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // getEach reads keys from s one by one, as a CacheBatchGetter answers:
 // nil for a miss.
 func getEach(ctx context.Context, s *cache.MemoryStore, keys []string) []*copydesk.CacheEntry {
