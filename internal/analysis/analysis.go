@@ -102,7 +102,7 @@ func (s *Service) localReport(ctx context.Context, req *Request, customerID, use
 		if err != nil {
 			return nil, 0, err
 		}
-		b, err := json.Marshal(r)
+		b, err := r.MarshalJSON()
 		return b, 0, err
 	}
 	if s.Cache == nil {
@@ -229,7 +229,7 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 	for _, t := range req.Deep {
 		r.MergeModelFindings(t, found[t])
 	}
-	merged, err := json.Marshal(&r)
+	merged, err := r.MarshalJSON()
 	if err != nil {
 		return nil, false
 	}
@@ -381,7 +381,7 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 		// A retryable failure runs the job again; only permanent ones end it.
 		return nil, "", cmp.Or(copydesk.PartialFailure(errs), lastErr)
 	}
-	raw, err := json.Marshal(report)
+	raw, err := report.MarshalJSON()
 	if err != nil {
 		return nil, "", fmt.Errorf("encode report: %w", err)
 	}

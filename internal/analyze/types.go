@@ -106,13 +106,20 @@ func (f Figures) MarshalJSON() ([]byte, error) {
 	if f == nil {
 		return []byte("null"), nil
 	}
+	return f.appendJSON(make([]byte, 0, 2+len(f)*24))
+}
+
+// appendJSON appends f's JSON object, keys sorted, to dst.
+func (f Figures) appendJSON(b []byte) ([]byte, error) {
+	if f == nil {
+		return append(b, "null"...), nil
+	}
 	var small [16]string
 	keys := small[:0]
 	for k := range f {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	b := make([]byte, 0, 2+len(f)*24)
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
