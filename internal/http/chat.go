@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -137,6 +138,9 @@ func (c *chatRequest) modelRequest() (copydesk.ModelRequest, error) {
 	return req, nil
 }
 
+// chatBufs hold the encoded non-streamed answers while they are written.
+var chatBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 // chatCompletion is OpenAI's non-streaming answer.
 type chatCompletion struct {
 	ID      string       `json:"id"`
@@ -213,12 +217,20 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		setRouteHeaders(w, res)
-		writeJSON(w, http.StatusOK, &chatCompletion{
+		c := chatCompletion{
 			ID: id, Object: "chat.completion", Created: created, Model: res.Usage.Model,
 			Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: res.Response.Text},
 				FinishReason: finishReason(res.Response.FinishReason)}},
 			Usage: usageOf(res.Response.Usage),
-		})
+		}
+		buf := chatBufs.Get().(*[]byte)
+		*buf = c.appendJSON((*buf)[:0])
+		setJSONHeaders(w.Header())
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(*buf)
+		if cap(*buf) <= 64<<10 {
+			chatBufs.Put(buf)
+		}
 		return
 	}
 

@@ -84,3 +84,54 @@ func (h chunkHead) appendHead(b []byte) []byte {
 	b = append(b, `,"model":`...)
 	return jsonappend.String(b, h.model)
 }
+
+// appendJSON appends the completion as encoding/json's Encoder writes it,
+// byte for byte and with its newline (TestChatCompletionJSON): the
+// non-streamed answer, a cache hit's included, is encoded without
+// reflection.
+func (c *chatCompletion) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonappend.String(b, c.ID)
+	b = append(b, `,"object":`...)
+	b = jsonappend.String(b, c.Object)
+	b = append(b, `,"created":`...)
+	b = strconv.AppendInt(b, c.Created, 10)
+	b = append(b, `,"model":`...)
+	b = jsonappend.String(b, c.Model)
+	b = append(b, `,"choices":`...)
+	if c.Choices == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, ch := range c.Choices {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"index":`...)
+			b = strconv.AppendInt(b, int64(ch.Index), 10)
+			b = append(b, `,"message":{"role":`...)
+			b = jsonappend.String(b, ch.Message.Role)
+			b = append(b, `,"content":`...)
+			b = jsonappend.String(b, ch.Message.Content)
+			b = append(b, `,"refusal":`...)
+			if ch.Message.Refusal == nil {
+				b = append(b, "null"...)
+			} else {
+				b = jsonappend.String(b, *ch.Message.Refusal)
+			}
+			b = append(b, `},"logprobs":`...)
+			if ch.Logprobs == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, "{}"...)
+			}
+			b = append(b, `,"finish_reason":`...)
+			b = jsonappend.String(b, ch.FinishReason)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"usage":`...)
+	b = c.Usage.appendJSON(b)
+	return append(b, "}\n"...)
+}

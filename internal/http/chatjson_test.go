@@ -81,3 +81,46 @@ func BenchmarkChatChunk(b *testing.B) {
 		}
 	})
 }
+
+// TestChatCompletionJSON: the non-streamed answer is byte for byte what
+// encoding/json's Encoder wrote for it (HTML escaping on, a newline last).
+func TestChatCompletionJSON(t *testing.T) {
+	refusal := "no <way>"
+	cases := []*chatCompletion{
+		{},
+		{Choices: []chatChoice{}},
+		{ID: "chatcmpl-1", Object: "chat.completion", Created: -5, Model: "gpt-4o-mini",
+			Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: "Hello"}, FinishReason: "stop"}},
+			Usage:   usageOf(copydesk.Usage{InputTokens: 3, OutputTokens: 5, CachedTokens: 1})},
+		{Choices: []chatChoice{{Index: 2, Logprobs: &struct{}{}, Message: chatAnswer{Refusal: &refusal}}, {Index: 3}}},
+	}
+	for _, s := range []string{"<script>alert(1)</script> & more", "quote\" back\\ \u2028\u2029\x00\x1f", "\xff\xfe invalid", "日本語 é"} {
+		cases = append(cases, &chatCompletion{ID: s, Object: s, Model: s, Choices: []chatChoice{{Message: chatAnswer{Role: s, Content: s, Refusal: &s}, FinishReason: s}}})
+	}
+	for i, c := range cases {
+		checkChatCompletionJSON(t, i, c)
+	}
+}
+
+func checkChatCompletionJSON(t *testing.T, i int, c *chatCompletion) {
+	t.Helper()
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(c); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.appendJSON([]byte("x")); !bytes.Equal(got, append([]byte("x"), want.Bytes()...)) {
+		t.Fatalf("case %d:\ngot  %q\nwant %q", i, got[1:], want.Bytes())
+	}
+}
+
+func FuzzChatCompletionJSON(f *testing.F) {
+	f.Add("chatcmpl-1", "gpt-4o-mini", "Hello <b>world</b>", "stop", int64(1765000000), 3, 5)
+	f.Add("", "\xff", "\u2028", "", int64(-1), -1, 0)
+	f.Fuzz(func(t *testing.T, id, model, content, finish string, created int64, in, out int) {
+		checkChatCompletionJSON(t, 0, &chatCompletion{ID: id, Object: "chat.completion", Created: created, Model: model,
+			Choices: []chatChoice{{Message: chatAnswer{Role: "assistant", Content: content}, FinishReason: finish}},
+			Usage:   usageOf(copydesk.Usage{InputTokens: in, OutputTokens: out})})
+	})
+}
