@@ -1245,6 +1245,7 @@ func (e *benchEnv) countStore(ctx context.Context, t *benchTarget) (done func())
 		t.counts.RoundTrips += after.RoundTrips - before.RoundTrips
 		t.counts.Mallocs += after.Mallocs - before.Mallocs
 		t.counts.AllocBytes += after.AllocBytes - before.AllocBytes
+		t.counts.LedgerRows += after.LedgerRows - before.LedgerRows
 	}
 }
 
@@ -1253,6 +1254,7 @@ type serverCounts struct {
 	Statements, Transactions int64 // SQL statements and explicit transactions
 	RoundTrips               int64 // requests to a database server; 0 on SQLite
 	Mallocs, AllocBytes      int64 // heap objects and bytes allocated; 0 without the Go collector
+	LedgerRows               int64 // cost-ledger rows committed; 0 on a server without the counter
 }
 
 // storeCounts reads copydesk_store_statements_total,
@@ -1292,6 +1294,8 @@ func (e *benchEnv) storeCounts(ctx context.Context) (s serverCounts, ok bool) {
 			dst = &s.Mallocs
 		case "go_memstats_alloc_bytes_total":
 			dst = &s.AllocBytes
+		case "copydesk_ledger_rows_written_total":
+			dst = &s.LedgerRows
 		}
 		if !found || dst == nil {
 			continue
@@ -1320,6 +1324,9 @@ func storeFigures(row *benchRow, t *benchTarget, unit string) {
 	if t.counts.RoundTrips > 0 {
 		row.figure("store round trips per "+unit, round(float64(t.counts.RoundTrips)/n, 2), "")
 	}
+	// Rows of calls without a budget are committed within 100 ms of the
+	// call, so up to that much of a phase's end falls outside it.
+	row.figure("ledger rows written per "+unit, round(float64(t.counts.LedgerRows)/n, 3), "")
 	if t.counts.Mallocs > 0 {
 		row.figure("server heap allocations per "+unit, round(float64(t.counts.Mallocs)/n, 1), "")
 		row.figure("server bytes allocated per "+unit, round(float64(t.counts.AllocBytes)/n, 0), "B")

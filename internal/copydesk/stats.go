@@ -157,4 +157,8 @@ type StoreStats struct {
 	// for: each statement, BEGIN and COMMIT sent alone, and each pipelined
 	// batch once. Zero for an embedded database (SQLite), which has none.
 	RoundTrips int64
+	// LedgerRows counts the ledger rows written (committed): a call's
+	// cost row, a settled reservation's, a minute's summed cache hits.
+	// The ledger grows by this many rows.
+	LedgerRows int64
 }

@@ -235,6 +235,9 @@ func New(cfg Config) (*Metrics, error) {
 		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "store_round_trips_total",
 			Help: "Requests the store sent to its database server and waited for (each statement, BEGIN and COMMIT sent alone, a pipelined batch once; the job queue's included). Always 0 on SQLite, which runs in the process."},
 			func() float64 { return float64(stats().RoundTrips) }), "store_round_trips_total")
+		m.register(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "ledger_rows_written_total",
+			Help: "Cost-ledger rows the store committed (a call's cost, a settled reservation, a minute's summed cache hits): how the ledger grows."},
+			func() float64 { return float64(stats().LedgerRows) }), "ledger_rows_written_total")
 	}
 	if cfg.Process {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

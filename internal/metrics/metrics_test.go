@@ -115,7 +115,7 @@ func TestScriptedWorkload(t *testing.T) {
 			return metrics.RedisState{Up: true, Fallbacks: map[string]uint64{"ratelimit": 3, "provider_limits": 1}}
 		},
 		StoreStats: func() copydesk.StoreStats {
-			return copydesk.StoreStats{Statements: 41, Transactions: 9, RoundTrips: 47}
+			return copydesk.StoreStats{Statements: 41, Transactions: 9, RoundTrips: 47, LedgerRows: 5}
 		},
 	})
 
@@ -218,6 +218,7 @@ func TestScriptedWorkload(t *testing.T) {
 		{"copydesk_store_statements_total", nil, 41},
 		{"copydesk_store_transactions_total", nil, 9},
 		{"copydesk_store_round_trips_total", nil, 47},
+		{"copydesk_ledger_rows_written_total", nil, 5},
 	}
 	for _, tt := range tests {
 		if got := value(t, fams, tt.name, tt.labels...); got != tt.want {

@@ -57,11 +57,11 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 	if len(charges) == 0 {
 		return nil
 	}
-	return db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+	return db.countLedger(len(entries), db.batched(ctx, func(b *pgx.Batch, res *opResult) {
 		for _, k := range keys {
 			b.Queue(chargeSQL, k.period, sums[k], now, k.customer, k.user).Exec(func(pgconn.CommandTag) error { return nil })
 		}
 		sql, args := insertLedgersSQL(entries)
 		b.Queue(sql, args...).Exec(func(pgconn.CommandTag) error { return nil })
-	})
+	}))
 }

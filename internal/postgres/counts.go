@@ -18,6 +18,7 @@ import (
 // batch, which pgx sends pipelined, once.
 type counter struct {
 	statements, transactions, roundTrips atomic.Int64
+	ledgerRows                           atomic.Int64 // committed ledger rows
 }
 
 var (
@@ -66,5 +67,5 @@ func (*counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)
 // included.
 func (db *DB) StoreStats() copydesk.StoreStats {
 	return copydesk.StoreStats{Statements: db.counts.statements.Load(), Transactions: db.counts.transactions.Load(),
-		RoundTrips: db.counts.roundTrips.Load()}
+		RoundTrips: db.counts.roundTrips.Load(), LedgerRows: db.counts.ledgerRows.Load()}
 }

@@ -20,7 +20,15 @@ func (db *DB) AppendLedger(ctx context.Context, e *copydesk.LedgerEntry) error {
 		return err
 	}
 	e.At = pgTime(e.At)
-	return db.writeTx(ctx, func(tx pgx.Tx) error { return sqlstore.InsertLedger(ctx, sharedQ{tx}, dialect{}, e) })
+	return db.countLedger(1, db.writeTx(ctx, func(tx pgx.Tx) error { return sqlstore.InsertLedger(ctx, sharedQ{tx}, dialect{}, e) }))
+}
+
+// countLedger counts n ledger rows written when err is nil, and returns err.
+func (db *DB) countLedger(n int, err error) error {
+	if err == nil {
+		db.counts.ledgerRows.Add(int64(n))
+	}
+	return err
 }
 
 // FindLedger returns the rows matching filter in time order.
@@ -94,10 +102,10 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 	if len(entries) == 0 {
 		return nil
 	}
-	return db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+	return db.countLedger(len(entries), db.batched(ctx, func(b *pgx.Batch, res *opResult) {
 		sql, args := insertLedgersSQL(entries)
 		b.Queue(sql, args...).Exec(func(pgconn.CommandTag) error { return nil })
-	})
+	}))
 }
 
 // insertLedgersSQL is the multi-row INSERT of entries and its arguments.

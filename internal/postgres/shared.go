@@ -87,9 +87,11 @@ func (n nullUTCTime) Scan(v any) error {
 
 // shared returns the store logic shared with SQLite, over this DB.
 func (db *DB) shared() *sqlstore.Store {
-	return sqlstore.New(dialect{}, db.clock.Now, sharedQ{db.pool}, func(ctx context.Context, fn func(q sqlstore.Querier) error) error {
+	s := sqlstore.New(dialect{}, db.clock.Now, sharedQ{db.pool}, func(ctx context.Context, fn func(q sqlstore.Querier) error) error {
 		return db.writeTx(ctx, func(tx pgx.Tx) error { return fn(sharedQ{tx}) })
 	})
+	s.LedgerRows = &db.counts.ledgerRows
+	return s
 }
 
 // pgQueryer is what pgx.Tx and the pool have in common.

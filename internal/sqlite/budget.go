@@ -34,7 +34,7 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 			return err
 		}
 	}
-	return db.batched(ctx, func(ctx context.Context, tx *Tx) error {
+	return db.countLedger(len(charges), db.batched(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, c := range charges {
 			// The customer's, the key's and the user's budgets in one
 			// statement ("" stands for a scope the charge does not have:
@@ -49,5 +49,5 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 			}
 		}
 		return nil
-	})
+	}))
 }

@@ -83,7 +83,8 @@ type DB struct {
 // StoreStats returns the statements and transactions run on the database
 // since it was opened, the queue's and the migrations' included.
 func (db *DB) StoreStats() copydesk.StoreStats {
-	return copydesk.StoreStats{Statements: db.counts.statements.Load(), Transactions: db.counts.transactions.Load()}
+	return copydesk.StoreStats{Statements: db.counts.statements.Load(), Transactions: db.counts.transactions.Load(),
+		LedgerRows: db.counts.ledgerRows.Load()}
 }
 
 // Compile-time checks that DB implements the domain interfaces.

@@ -82,9 +82,11 @@ func (n nullNanoTime) Scan(v any) error {
 
 // shared returns the store logic shared with PostgreSQL, over this DB.
 func (db *DB) shared() *sqlstore.Store {
-	return sqlstore.New(dialect{}, db.clock.Now, poolQuerier{db.read}, func(ctx context.Context, fn func(q sqlstore.Querier) error) error {
+	s := sqlstore.New(dialect{}, db.clock.Now, poolQuerier{db.read}, func(ctx context.Context, fn func(q sqlstore.Querier) error) error {
 		return db.writeTx(ctx, func(tx *Tx) error { return fn(txQuerier{tx}) })
 	})
+	s.LedgerRows = &db.counts.ledgerRows
+	return s
 }
 
 // txQuerier runs sqlstore's queries in a transaction, prepared where they

@@ -32,6 +32,7 @@ type connector struct {
 // counts are the statements and transactions run on a DB's connections.
 type counts struct {
 	statements, transactions atomic.Int64
+	ledgerRows               atomic.Int64 // committed ledger rows
 }
 
 // Connect implements driver.Connector.

@@ -230,6 +230,9 @@ func (s *Store) Settle(ctx context.Context, reservationID string, actual copydes
 	if err != nil {
 		return nil, err
 	}
+	if s.LedgerRows != nil {
+		s.LedgerRows.Add(1)
+	}
 	return out, nil
 }
 

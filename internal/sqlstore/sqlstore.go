@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -87,6 +88,8 @@ type Store struct {
 	now     func() time.Time
 	read    Querier
 	write   func(ctx context.Context, fn func(q Querier) error) error
+	// LedgerRows, when set, counts the ledger rows Settle wrote.
+	LedgerRows *atomic.Int64
 }
 
 // New returns the shared logic of a store: read runs queries outside a

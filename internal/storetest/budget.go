@@ -560,6 +560,7 @@ func BenchmarkReserveSettle(b *testing.B, s MoneyStore) {
 type JournalStore interface {
 	MoneyStore
 	copydesk.BudgetJournal
+	StoreStats() copydesk.StoreStats
 }
 
 // TestBudgetJournal runs the copydesk.BudgetJournal conformance suite:
@@ -581,8 +582,13 @@ func TestBudgetJournal(t *testing.T, newStore func(t *testing.T, clock copydesk.
 		{CustomerID: c.ID, UserID: other.ID, Period: period, Amount: 30, Entry: &copydesk.LedgerEntry{Kind: "chat", Model: "m"}}, // the user has no budget
 		{CustomerID: c.ID, Period: period, Amount: 7, Entry: &copydesk.LedgerEntry{Kind: "chat", Model: "m"}},
 	}
+	ledgerRows := func() int64 { return s.StoreStats().LedgerRows }
+	rowsBefore := ledgerRows()
 	if err := s.ChargeBudgets(ctx, charges); err != nil {
 		t.Fatalf("ChargeBudgets: %v", err)
+	}
+	if n := ledgerRows() - rowsBefore; n != 3 {
+		t.Errorf("StoreStats counted %d ledger rows for 3 charges, want 3", n)
 	}
 	cb, _ := s.FindBudget(ctx, c.ID, "")
 	ub, _ := s.FindBudget(ctx, c.ID, u.ID)
@@ -617,6 +623,28 @@ func TestBudgetJournal(t *testing.T, newStore func(t *testing.T, clock copydesk.
 	}
 	if cb, _ := s.FindBudget(ctx, c.ID, ""); cb.Spent != 137 {
 		t.Errorf("got spent %d after refused batches, want 137", cb.Spent)
+	}
+	// Every committed ledger row is counted, whatever wrote it; a refused
+	// write counts none.
+	rowsBefore = ledgerRows()
+	if err := s.AppendLedger(ctx, &copydesk.LedgerEntry{CustomerID: c.ID, Kind: "chat", Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendLedgers(ctx, []*copydesk.LedgerEntry{{CustomerID: c.ID, Kind: "chat"}, {CustomerID: c.ID, Kind: "chat", CacheHit: true, Count: 40}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendLedger(ctx, &copydesk.LedgerEntry{CustomerID: c.ID, Kind: "chat", Cost: -1}); err == nil {
+		t.Error("a ledger row with a negative cost: appended")
+	}
+	r := &copydesk.Reservation{CustomerID: c.ID, UserID: u.ID, Amount: 10}
+	if _, err := s.Reserve(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Settle(ctx, r.ID, 4, &copydesk.LedgerEntry{Kind: "chat", Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := ledgerRows() - rowsBefore; n != 4 {
+		t.Errorf("StoreStats counted %d ledger rows for one appended, two appended at once, one refused and one settled, want 4", n)
 	}
 
 	// A new month starts from zero.
