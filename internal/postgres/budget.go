@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 )
 
 // The budget rules (reserve, settle, release, thresholds) are sqlstore's,
@@ -57,7 +58,7 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 	if len(charges) == 0 {
 		return nil
 	}
-	return db.countLedger(len(entries), db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+	return sqlstore.CountRows(&db.counts.ledgerRows, len(entries), db.batched(ctx, func(b *pgx.Batch, res *opResult) {
 		for _, k := range keys {
 			b.Queue(chargeSQL, k.period, sums[k], now, k.customer, k.user).Exec(func(pgconn.CommandTag) error { return nil })
 		}

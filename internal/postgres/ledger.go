@@ -20,15 +20,7 @@ func (db *DB) AppendLedger(ctx context.Context, e *copydesk.LedgerEntry) error {
 		return err
 	}
 	e.At = pgTime(e.At)
-	return db.countLedger(1, db.writeTx(ctx, func(tx pgx.Tx) error { return sqlstore.InsertLedger(ctx, sharedQ{tx}, dialect{}, e) }))
-}
-
-// countLedger counts n ledger rows written when err is nil, and returns err.
-func (db *DB) countLedger(n int, err error) error {
-	if err == nil {
-		db.counts.ledgerRows.Add(int64(n))
-	}
-	return err
+	return sqlstore.CountRows(&db.counts.ledgerRows, 1, db.writeTx(ctx, func(tx pgx.Tx) error { return sqlstore.InsertLedger(ctx, sharedQ{tx}, dialect{}, e) }))
 }
 
 // FindLedger returns the rows matching filter in time order.
@@ -102,7 +94,7 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 	if len(entries) == 0 {
 		return nil
 	}
-	return db.countLedger(len(entries), db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+	return sqlstore.CountRows(&db.counts.ledgerRows, len(entries), db.batched(ctx, func(b *pgx.Batch, res *opResult) {
 		sql, args := insertLedgersSQL(entries)
 		b.Queue(sql, args...).Exec(func(pgconn.CommandTag) error { return nil })
 	}))

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/sqlstore"
 )
 
 // The budget rules (reserve, settle, release, thresholds) are sqlstore's,
@@ -34,7 +35,7 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 			return err
 		}
 	}
-	return db.countLedger(len(charges), db.batched(ctx, func(ctx context.Context, tx *Tx) error {
+	return sqlstore.CountRows(&db.counts.ledgerRows, len(charges), db.batched(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, c := range charges {
 			// The customer's, the key's and the user's budgets in one
 			// statement ("" stands for a scope the charge does not have:

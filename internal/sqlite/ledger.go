@@ -20,15 +20,7 @@ func (db *DB) AppendLedger(ctx context.Context, e *copydesk.LedgerEntry) error {
 	if err := e.Prepare(db.clock.Now()); err != nil {
 		return err
 	}
-	return db.countLedger(1, db.batched(ctx, func(ctx context.Context, tx *Tx) error { return insertLedger(ctx, tx, e) }))
-}
-
-// countLedger counts n ledger rows written when err is nil, and returns err.
-func (db *DB) countLedger(n int, err error) error {
-	if err == nil {
-		db.counts.ledgerRows.Add(int64(n))
-	}
-	return err
+	return sqlstore.CountRows(&db.counts.ledgerRows, 1, db.batched(ctx, func(ctx context.Context, tx *Tx) error { return insertLedger(ctx, tx, e) }))
 }
 
 // FindLedger returns the rows matching filter in time order.
@@ -95,7 +87,7 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 			return err
 		}
 	}
-	return db.countLedger(len(entries), db.batched(ctx, func(ctx context.Context, tx *Tx) error {
+	return sqlstore.CountRows(&db.counts.ledgerRows, len(entries), db.batched(ctx, func(ctx context.Context, tx *Tx) error {
 		for _, e := range entries {
 			if err := insertLedger(ctx, tx, e); err != nil {
 				return err

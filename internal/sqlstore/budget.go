@@ -230,10 +230,7 @@ func (s *Store) Settle(ctx context.Context, reservationID string, actual copydes
 	if err != nil {
 		return nil, err
 	}
-	if s.LedgerRows != nil {
-		s.LedgerRows.Add(1)
-	}
-	return out, nil
+	return out, CountRows(s.LedgerRows, 1, nil)
 }
 
 // held says which of a reservation's budgets count its amount in their

@@ -92,6 +92,15 @@ type Store struct {
 	LedgerRows *atomic.Int64
 }
 
+// CountRows adds n to c (when set) if err is nil, and returns err: a
+// store counts the rows a write committed, none of a failed one.
+func CountRows(c *atomic.Int64, n int, err error) error {
+	if err == nil && c != nil {
+		c.Add(int64(n))
+	}
+	return err
+}
+
 // New returns the shared logic of a store: read runs queries outside a
 // transaction, write runs fn in a write transaction (committed if fn
 // returns nil), and now is the store's clock.
