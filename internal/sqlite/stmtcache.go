@@ -147,7 +147,7 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 			}
 		}
 	}
-	st, err := c.inner().PrepareContext(ctx, query)
+	st, err := c.inner().PrepareContext(ctx, castLimits(query))
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
 // PrepareContext implements driver.ConnPrepareContext (uncached: the
 // caller owns the statement, counted at each run).
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	st, err := c.inner().PrepareContext(ctx, query)
+	st, err := c.inner().PrepareContext(ctx, castLimits(query))
 	if err != nil {
 		return nil, err
 	}
