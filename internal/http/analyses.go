@@ -1,12 +1,14 @@
 package http
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/jsonappend"
 )
 
 // handleCreateAnalysis runs the local analyses inline: 200 with every
@@ -50,12 +52,14 @@ func (s *Server) handleCreateAnalysis(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Location", answer.ResultURL)
 		w.Header().Set("ETag", `"`+resp.ResultKey+`"`)
 	}
+	status := http.StatusOK
 	if resp.JobID != "" {
 		w.Header().Set("Location", answer.JobURL)
-		writeJSON(w, http.StatusAccepted, answer)
-		return
+		status = http.StatusAccepted
 	}
-	writeJSON(w, http.StatusOK, answer)
+	if err := writeAppended(w, status, answer.appendJSON); err != nil {
+		s.writeError(w, r, fmt.Errorf("encode the analysis answer: %w", err))
+	}
 }
 
 // analysisAnswer answers POST /v1/analyses: the service's answer with the
@@ -64,6 +68,59 @@ type analysisAnswer struct {
 	*copydesk.AnalysisResponse
 	ResultURL string `json:"result_url,omitempty"`
 	optionalJobLinks
+}
+
+// appendJSON appends the answer and a newline, byte for byte what
+// writeJSON's encoding/json Encoder writes (TestAnalysisAnswerJSON). The
+// report, up to a few hundred KB for a long page, is compacted and checked
+// in one pass (jsonappend.Raw), where encoding/json's state machine took
+// as long as writing the report in the first place.
+func (a analysisAnswer) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	if r := a.AnalysisResponse; r != nil {
+		b = append(b, `"status":`...)
+		b = jsonappend.String(b, r.Status)
+		b = append(b, `,"report":`...)
+		var err error
+		if b, err = jsonappend.Raw(b, r.Report); err != nil {
+			return b, fmt.Errorf("the report: %w", err)
+		}
+		if r.ResultKey != "" {
+			b = append(b, `,"result_key":`...)
+			b = jsonappend.String(b, r.ResultKey)
+		}
+		b = append(b, `,"cached":`...)
+		b = strconv.AppendBool(b, r.Cached)
+		if r.DeepCached {
+			b = append(b, `,"deep_cached":true`...)
+		}
+		if len(r.Pending) > 0 {
+			b = append(b, `,"pending":[`...)
+			for i, p := range r.Pending {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = jsonappend.String(b, p)
+			}
+			b = append(b, ']')
+		}
+		if r.JobID != "" {
+			b = append(b, `,"job_id":`...)
+			b = jsonappend.String(b, r.JobID)
+		}
+		b = append(b, ',')
+	}
+	for _, f := range [...]struct{ key, val string }{{`"result_url":`, a.ResultURL}, {`"job_url":`, a.JobURL}, {`"stream_url":`, a.StreamURL}} {
+		if f.val != "" {
+			b = append(b, f.key...)
+			b = jsonappend.String(b, f.val)
+			b = append(b, ',')
+		}
+	}
+	if b[len(b)-1] == ',' {
+		b = b[:len(b)-1]
+	}
+	return append(b, "}\n"...), nil
 }
 
 // handleGetAnalysis serves a finished local report by its content address:

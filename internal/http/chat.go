@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
@@ -138,9 +137,6 @@ func (c *chatRequest) modelRequest() (copydesk.ModelRequest, error) {
 	return req, nil
 }
 
-// chatBufs hold the encoded non-streamed answers while they are written.
-var chatBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
 // chatCompletion is OpenAI's non-streaming answer.
 type chatCompletion struct {
 	ID      string       `json:"id"`
@@ -223,14 +219,7 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 				FinishReason: finishReason(res.Response.FinishReason)}},
 			Usage: usageOf(res.Response.Usage),
 		}
-		buf := chatBufs.Get().(*[]byte)
-		*buf = c.appendJSON((*buf)[:0])
-		setJSONHeaders(w.Header())
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(*buf)
-		if cap(*buf) <= 64<<10 {
-			chatBufs.Put(buf)
-		}
+		_ = writeAppended(w, http.StatusOK, func(b []byte) ([]byte, error) { return c.appendJSON(b), nil })
 		return
 	}
 

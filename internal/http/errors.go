@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
@@ -92,6 +93,30 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // writeJSON writes v as JSON with the given status.
+// jsonBufs hold the answers encoded by hand while they are written.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// writeAppended writes the answer appendJSON appends (the JSON and its
+// final newline, as writeJSON writes them), with writeJSON's headers. If
+// appendJSON fails, nothing is written and its error is returned.
+func writeAppended(w http.ResponseWriter, status int, appendJSON func([]byte) ([]byte, error)) error {
+	buf := jsonBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 64<<10 { // do not keep huge buffers alive
+			jsonBufs.Put(buf)
+		}
+	}()
+	b, err := appendJSON((*buf)[:0])
+	*buf = b
+	if err != nil {
+		return err
+	}
+	setJSONHeaders(w.Header())
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return nil
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	setJSONHeaders(w.Header())
 	w.WriteHeader(status)

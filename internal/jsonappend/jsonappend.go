@@ -5,7 +5,6 @@
 package jsonappend
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -92,11 +91,11 @@ func Float(dst []byte, f float64) ([]byte, bool) {
 
 // Raw appends raw, a JSON value, as encoding/json writes a
 // json.RawMessage: compacted, with <, >, &, U+2028 and U+2029 in its
-// strings escaped. An invalid value returns encoding/json's error.
+// strings escaped, and a nil raw as null. An invalid value appends
+// nothing and returns a *SyntaxError.
 func Raw(dst []byte, raw []byte) ([]byte, error) {
-	b, err := json.Marshal(json.RawMessage(raw))
-	if err != nil {
-		return dst, err
+	if raw == nil {
+		return append(dst, "null"...), nil
 	}
-	return append(dst, b...), nil
+	return Compact(dst, raw)
 }

@@ -81,6 +81,9 @@ func TestRaw(t *testing.T) {
 			t.Errorf("Raw(%q) = %s, want %s", raw, got, want)
 		}
 	}
+	if got, err := Raw([]byte("x"), nil); err != nil || string(got) != "xnull" {
+		t.Errorf("Raw(nil) = %q, %v; want null as json.RawMessage(nil) is written", got, err)
+	}
 	for _, bad := range []string{`{`, `{"a":}`, ``, `1 2`} {
 		if got, err := Raw([]byte("x"), []byte(bad)); err == nil || string(got) != "x" {
 			t.Errorf("Raw(%q) = %q, %v; want an error and nothing appended", bad, got, err)
