@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
 )
@@ -51,6 +52,12 @@ type chatMessage struct {
 
 // text returns the message content: a string, or the text parts of an array.
 func (m chatMessage) text() (string, error) {
+	// A string without escapes is its bytes (Content is valid JSON: the
+	// body was decoded), as json.Unmarshal would give them: 1.2 % of a
+	// cache hit's CPU went to decoding it again.
+	if c := m.Content; len(c) >= 2 && c[0] == '"' && bytes.IndexByte(c, '\\') < 0 && utf8.Valid(c) {
+		return string(c[1 : len(c)-1]), nil
+	}
 	var s string
 	if err := json.Unmarshal(m.Content, &s); err == nil {
 		return s, nil

@@ -124,3 +124,33 @@ func FuzzChatCompletionJSON(f *testing.F) {
 			Usage:   usageOf(copydesk.Usage{InputTokens: in, OutputTokens: out})})
 	})
 }
+
+// TestChatMessageText checks the content of a message read without a
+// second decoding against json.Unmarshal.
+func TestChatMessageText(t *testing.T) {
+	for _, s := range []string{"hello", "", "<b> & \u2028 日本語", "\xff\xfe invalid", "quote\" back\\ tab\t nul\x00", "\u00e9"} {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, content := range []string{string(raw), `"` + s + `"`} {
+			if !json.Valid([]byte(content)) {
+				continue // not a body that decodes
+			}
+			var want string
+			if err := json.Unmarshal([]byte(content), &want); err != nil {
+				t.Fatal(err)
+			}
+			got, err := chatMessage{Content: json.RawMessage(content)}.text()
+			if err != nil || got != want {
+				t.Errorf("text(%q) = %q, %v; want %q", content, got, err, want)
+			}
+		}
+	}
+	if got, err := (chatMessage{Content: json.RawMessage(`[{"type":"text","text":"a"},{"type":"text","text":"b"}]`)}).text(); err != nil || got != "ab" {
+		t.Errorf("text parts = %q, %v", got, err)
+	}
+	if got, err := (chatMessage{Content: json.RawMessage(`null`)}).text(); err != nil || got != "" {
+		t.Errorf("null content = %q, %v", got, err)
+	}
+}
