@@ -63,6 +63,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, stri
 		return copydesk.Errorf(copydesk.EINVALID, "the request body must be a JSON object, not %s", jsonValueKind(trimmed))
 	}
 	if !strict {
+		if fd, ok := v.(fastDecoder); ok && fd.decodeFast(body) {
+			return nil
+		}
 		// Unmarshal decodes from the buffer itself (a Decoder copies it
 		// into its own); encoding/json copies what it keeps, so the buffer
 		// goes back to the pool.
