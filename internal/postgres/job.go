@@ -154,6 +154,9 @@ type querier interface {
 
 const jobColumns = sqlstore.JobColumns
 
+// updatedJobColumns are UpdateJob's: the result it sets is not read back.
+const updatedJobColumns = sqlstore.JobColumnsBeforeResult + `CASE WHEN $3::boolean THEN NULL ELSE result END` + sqlstore.JobColumnsAfterResult
+
 func findJobByID(ctx context.Context, q querier, id string, forUpdate bool) (*copydesk.Job, error) {
 	query := `SELECT ` + jobColumns + ` FROM jobs WHERE id = $1`
 	if forUpdate {
@@ -291,6 +294,7 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 			case err != nil:
 				return err
 			default:
+				sqlstore.SetResult(j, upd)
 				job, res.err = j, nil
 				if upd.Event != nil {
 					upd.Event.Seq, upd.Event.At = seq, now
@@ -340,7 +344,7 @@ const updateJobSQL = `
 		INSERT INTO job_events (job_id, seq, type, data, at)
 		SELECT id, last_seq, $11, $12, $9 FROM upd WHERE $10::boolean
 	)
-	SELECT ` + jobColumns + `, last_seq FROM upd`
+	SELECT ` + updatedJobColumns + `, last_seq FROM upd`
 
 // AppendEvent stores ev with the next sequence number of its job and sets
 // ev.Seq and ev.At. The job row's last_seq is bumped (and so locked) and the

@@ -43,7 +43,7 @@ const (
 			finished_at = CASE WHEN ?2 IN (` + finalStatuses + `) THEN ?9 ELSE finished_at END
 		WHERE id = ?1 AND (?2 IS NULL OR status NOT IN (` + finalStatuses + `))
 			AND (?10 IS NULL OR attempts = ?10)
-		RETURNING ` + jobColumns
+		RETURNING ` + updatedJobColumns
 )
 
 // finalStatuses lists the final job statuses as SQL (TestFinalStatuses
@@ -128,6 +128,9 @@ func (db *DB) FindJobs(ctx context.Context, filter copydesk.JobFilter) ([]*copyd
 }
 
 const jobColumns = sqlstore.JobColumns
+
+// updatedJobColumns are UpdateJob's: the result it sets is not read back.
+const updatedJobColumns = sqlstore.JobColumnsBeforeResult + `CASE WHEN ?3 THEN NULL ELSE result END` + sqlstore.JobColumnsAfterResult
 
 func findJobs(ctx context.Context, tx *Tx, filter copydesk.JobFilter, count bool) ([]*copydesk.Job, int, error) {
 	where, args := []string{"1 = 1"}, []any{}
@@ -225,6 +228,9 @@ func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, n
 	job, err := scanJob(tx.queryRow(ctx, updateJobSQL, id, status, upd.Result != nil, nullBytes(upd.Result),
 		upd.Error != nil, errCode, errMsg, attempts, encodeTime(now), ifAttempts))
 	if copydesk.ErrorCode(err) != copydesk.ENOTFOUND { // no row
+		if job != nil {
+			sqlstore.SetResult(job, upd)
+		}
 		return job, err
 	}
 	// Nothing changed: the job is missing, final and asked for a status,

@@ -8,8 +8,29 @@ import (
 )
 
 // JobColumns are a job row's columns, in ScanJob's order.
-const JobColumns = `id, kind, customer_id, user_id, priority, status, input, result,
+const JobColumns = JobColumnsBeforeResult + `result` + JobColumnsAfterResult
+
+// The job row's columns before and after the result: an update that may
+// set the result returns its row with the result read back only when the
+// update did not set it (CASE WHEN <it did> THEN NULL ELSE result END in
+// between; SetResult then gives the job the result the caller sent). A
+// finished job's result, a page's whole report, came back from the update
+// that wrote it and was copied twice on its way in (the driver's copy and
+// database/sql's).
+const (
+	JobColumnsBeforeResult = `id, kind, customer_id, user_id, priority, status, input, `
+	JobColumnsAfterResult  = `,
 	error_code, error_message, attempts, created_at, updated_at, finished_at, key_id`
+)
+
+// SetResult gives job, returned by an update that did not read back the
+// result it set, the result upd set, as it was stored (an empty result is
+// stored as NULL).
+func SetResult(job *copydesk.Job, upd copydesk.JobUpdate) {
+	if len(upd.Result) > 0 {
+		job.Result = upd.Result
+	}
+}
 
 // ScanJob scans a job row (JobColumns) followed by extra columns. Errors
 // are the driver's, untranslated.
