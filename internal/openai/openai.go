@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/openai/openai-go/v3/shared"
 
 	"github.com/copydesk/copydesk/internal/copydesk"
+	"github.com/copydesk/copydesk/internal/jsonappend"
 	"github.com/copydesk/copydesk/internal/providerhttp"
 )
 
@@ -206,16 +208,17 @@ func (c *Client) Name() string { return c.cfg.Name }
 // *copydesk.ProviderError, except a cancelled ctx, which returns an error
 // wrapping context.Canceled.
 func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copydesk.ModelResponse, error) {
-	params, err := c.params(req)
+	reqBody, err := c.body(req, false)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	// The SDK builds and sends the request and turns an error answer into
-	// its error type; the answer's body is decoded here (see completion).
+	// The SDK sends the request (body's JSON: the empty parameters are
+	// replaced by it) and turns an error answer into its error type; the
+	// answer's body is decoded here (see completion).
 	var body []byte
-	if _, err := c.sdk.Chat.Completions.New(ctx, params, option.WithResponseBodyInto(&body)); err != nil {
+	if _, err := c.sdk.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{}, withBody(reqBody), option.WithResponseBodyInto(&body)); err != nil {
 		return nil, c.classify(ctx, err)
 	}
 	var cc completion
@@ -306,17 +309,16 @@ func tokenCount(f float64) int {
 // returns a ProviderError of kind truncated; an error from onDelta is
 // returned as is.
 func (c *Client) Stream(ctx context.Context, req copydesk.ModelRequest, onDelta func(string) error) (*copydesk.ModelResponse, error) {
-	params, err := c.params(req)
+	reqBody, err := c.body(req, true)
 	if err != nil {
 		return nil, err
 	}
-	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	// As NewStreaming, with the chunks decoded into the fields read here
 	// (see completion).
 	var raw *http.Response
-	_, err = c.sdk.Chat.Completions.New(ctx, params, option.WithJSONSet("stream", true), option.WithResponseBodyInto(&raw))
+	_, err = c.sdk.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{}, withBody(reqBody), option.WithResponseBodyInto(&raw))
 	stream := ssestream.NewStream[completionChunk](ssestream.NewDecoder(raw), err)
 	defer stream.Close()
 
@@ -378,24 +380,58 @@ func usage(u openai.CompletionUsage) copydesk.Usage {
 
 var schemaNameRe = regexp.MustCompile(`[^a-zA-Z0-9_-]`)
 
-// params translates a ModelRequest into SDK parameters.
-func (c *Client) params(req copydesk.ModelRequest) (openai.ChatCompletionNewParams, error) {
-	var p openai.ChatCompletionNewParams
+// withBody has the SDK send body (JSON) in place of the parameters it
+// encoded.
+func withBody(body []byte) option.RequestOption {
+	return option.WithRequestBody("application/json", body)
+}
+
+// check checks req as every request to the provider needs it and returns
+// the name its JSON schema goes by ("" without a schema).
+func (c *Client) check(req copydesk.ModelRequest) (schemaName string, err error) {
 	if req.Model == "" {
-		return p, c.errorf(copydesk.ProviderBadRequest, nil, "the request names no model")
+		return "", c.errorf(copydesk.ProviderBadRequest, nil, "the request names no model")
 	}
 	if len(req.Messages) == 0 {
-		return p, c.errorf(copydesk.ProviderBadRequest, nil, "the request has no messages")
+		return "", c.errorf(copydesk.ProviderBadRequest, nil, "the request has no messages")
 	}
 	if req.MaxTokens < 0 {
-		return p, c.errorf(copydesk.ProviderBadRequest, nil, "MaxTokens %d is negative", req.MaxTokens)
+		return "", c.errorf(copydesk.ProviderBadRequest, nil, "MaxTokens %d is negative", req.MaxTokens)
+	}
+	for i, m := range req.Messages {
+		switch m.Role {
+		case "user", "assistant", "system":
+		default:
+			return "", c.errorf(copydesk.ProviderBadRequest, nil, "message %d has role %q, want user, assistant or system", i, m.Role)
+		}
+	}
+	if len(req.JSONSchema) == 0 {
+		return "", nil
+	}
+	if !jsonappend.Valid(req.JSONSchema) {
+		return "", c.errorf(copydesk.ProviderBadRequest, nil, "JSONSchema is not valid JSON")
+	}
+	name := schemaNameRe.ReplaceAllString(cmpOr(req.SchemaName, "response"), "_")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name, nil
+}
+
+// params translates a ModelRequest into SDK parameters (the batch API's
+// lines; Complete and Stream send body's).
+func (c *Client) params(req copydesk.ModelRequest) (openai.ChatCompletionNewParams, error) {
+	var p openai.ChatCompletionNewParams
+	name, err := c.check(req)
+	if err != nil {
+		return p, err
 	}
 	p.Model = req.Model
 	p.Messages = make([]openai.ChatCompletionMessageParamUnion, 0, len(req.Messages)+1)
 	if req.System != "" {
 		p.Messages = append(p.Messages, openai.SystemMessage(req.System))
 	}
-	for i, m := range req.Messages {
+	for _, m := range req.Messages {
 		switch m.Role {
 		case "user":
 			p.Messages = append(p.Messages, openai.UserMessage(m.Content))
@@ -403,8 +439,6 @@ func (c *Client) params(req copydesk.ModelRequest) (openai.ChatCompletionNewPara
 			p.Messages = append(p.Messages, openai.AssistantMessage(m.Content))
 		case "system":
 			p.Messages = append(p.Messages, openai.SystemMessage(m.Content))
-		default:
-			return p, c.errorf(copydesk.ProviderBadRequest, nil, "message %d has role %q, want user, assistant or system", i, m.Role)
 		}
 	}
 	if req.MaxTokens > 0 {
@@ -417,14 +451,7 @@ func (c *Client) params(req copydesk.ModelRequest) (openai.ChatCompletionNewPara
 	if req.Temperature != nil {
 		p.Temperature = openai.Float(*req.Temperature)
 	}
-	if len(req.JSONSchema) > 0 {
-		if !json.Valid(req.JSONSchema) {
-			return p, c.errorf(copydesk.ProviderBadRequest, nil, "JSONSchema is not valid JSON")
-		}
-		name := schemaNameRe.ReplaceAllString(cmpOr(req.SchemaName, "response"), "_")
-		if len(name) > 64 {
-			name = name[:64]
-		}
+	if name != "" {
 		js := shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: name, Schema: req.JSONSchema}
 		if c.cfg.StrictSchema {
 			js.Strict = openai.Bool(true)
@@ -434,6 +461,69 @@ func (c *Client) params(req copydesk.ModelRequest) (openai.ChatCompletionNewPara
 		}
 	}
 	return p, nil
+}
+
+// body is the JSON of the chat completion request for req, what the SDK
+// writes for params(req) (TestBodyAsSDK compares the two), with
+// "stream":true and the usage chunk asked for when stream is set. The SDK
+// sends it as it is: its parameter types encode through its reflective
+// encoder (8 KB of garbage for a deep analysis's request with its schema)
+// and a streamed request was encoded a second time to set "stream".
+func (c *Client) body(req copydesk.ModelRequest, stream bool) ([]byte, error) {
+	name, err := c.check(req)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 256+len(req.System)+len(req.JSONSchema)+64*len(req.Messages))
+	b = append(b, `{"model":`...)
+	b = jsonappend.String(b, req.Model)
+	b = append(b, `,"messages":[`...)
+	message := func(role, content string) {
+		if b[len(b)-1] != '[' {
+			b = append(b, ',')
+		}
+		b = append(b, `{"content":`...)
+		b = jsonappend.String(b, content)
+		b = append(b, `,"role":"`...)
+		b = append(b, role...)
+		b = append(b, `"}`...)
+	}
+	if req.System != "" {
+		message("system", req.System)
+	}
+	for _, m := range req.Messages {
+		message(m.Role, m.Content)
+	}
+	b = append(b, ']')
+	if req.MaxTokens > 0 {
+		b = append(b, `,"`...)
+		b = append(b, cmpOr(c.cfg.MaxTokensParam, MaxTokens)...)
+		b = append(b, `":`...)
+		b = strconv.AppendInt(b, int64(req.MaxTokens), 10)
+	}
+	if req.Temperature != nil {
+		var ok bool
+		b = append(b, `,"temperature":`...)
+		if b, ok = jsonappend.Float(b, *req.Temperature); !ok {
+			return nil, c.errorf(copydesk.ProviderBadRequest, nil, "the temperature %v is not a number", *req.Temperature)
+		}
+	}
+	if name != "" {
+		b = append(b, `,"response_format":{"json_schema":{"name":`...)
+		b = jsonappend.String(b, name)
+		b = append(b, `,"schema":`...)
+		if b, err = jsonappend.Raw(b, req.JSONSchema); err != nil {
+			return nil, c.errorf(copydesk.ProviderBadRequest, nil, "JSONSchema is not valid JSON")
+		}
+		if c.cfg.StrictSchema {
+			b = append(b, `,"strict":true`...)
+		}
+		b = append(b, `},"type":"json_schema"}`...)
+	}
+	if stream {
+		b = append(b, `,"stream":true,"stream_options":{"include_usage":true}`...)
+	}
+	return append(b, '}'), nil
 }
 
 // errorf returns a ProviderError from this client.
