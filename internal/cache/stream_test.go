@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -101,4 +102,43 @@ func FuzzDecodeStream(f *testing.F) {
 			t.Fatalf("round trip: got %+v, %v, want %+v", r2, err, r)
 		}
 	})
+}
+
+// TestEncodeStreamAsEncoder compares EncodeStream with what encoding/json's
+// Encoder writes for the record after the magic line: the same bytes
+// (compaction of the final answer and HTML escaping included).
+func TestEncodeStreamAsEncoder(t *testing.T) {
+	for _, r := range []cache.StreamRecord{
+		{Final: json.RawMessage(`{"text": "hi",  "usage": {"input_tokens": 3}}`)},
+		{Deltas: []string{}, Final: json.RawMessage(`"x"`)},
+		{Deltas: []string{"Hello", " <b>world</b> & \u2028", "", "quote\" back\\ \x01"}, Final: json.RawMessage(" [1, \"<&>\", null] ")},
+	} {
+		got, err := cache.EncodeStream(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Deltas == nil {
+			r.Deltas = []string{}
+		}
+		var want bytes.Buffer
+		want.WriteString("cdstream1\n") // the magic line
+		if err := json.NewEncoder(&want).Encode(r); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("\ngot  %q\nwant %q", got, want.Bytes())
+		}
+		back, err := cache.DecodeStream(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Deltas) != len(r.Deltas) {
+			t.Errorf("decoded %d deltas, want %d", len(back.Deltas), len(r.Deltas))
+		}
+	}
+	for _, final := range []string{"", "  ", `{"a":`, "nul"} {
+		if _, err := cache.EncodeStream(cache.StreamRecord{Final: json.RawMessage(final)}); copydesk.ErrorCode(err) != copydesk.EINVALID {
+			t.Errorf("final %q: %v, want EINVALID", final, err)
+		}
+	}
 }
