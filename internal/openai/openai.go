@@ -10,7 +10,6 @@ package openai
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -222,7 +221,7 @@ func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copy
 		return nil, c.classify(ctx, err)
 	}
 	var cc completion
-	if err := json.Unmarshal(body, &cc); err != nil {
+	if err := decodeCompletion(body, &cc); err != nil {
 		return nil, c.errorf(copydesk.ProviderServer, err, "unreadable answer: %v", err)
 	}
 	if len(cc.Choices) == 0 {
@@ -246,29 +245,33 @@ func (c *Client) Complete(ctx context.Context, req copydesk.ModelRequest) (*copy
 // on an uncached call at c=32 (BENCHMARKS.md, session 7). Token counts are
 // read as numbers of any form, as the SDK reads them; a null is a zero.
 type completion struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Message struct {
-			Content string `json:"content"`
-			Refusal string `json:"refusal"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage completionUsage `json:"usage"`
+	Model   string             `json:"model"`
+	Choices []completionChoice `json:"choices"`
+	Usage   completionUsage    `json:"usage"`
+}
+
+type completionChoice struct {
+	Message struct {
+		Content string `json:"content"`
+		Refusal string `json:"refusal"`
+	} `json:"message"`
+	FinishReason string `json:"finish_reason"`
 }
 
 // completionChunk is the part of a chat completion chunk that Stream reads.
 type completionChunk struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Index int `json:"index"`
-		Delta struct {
-			Content string `json:"content"`
-			Refusal string `json:"refusal"`
-		} `json:"delta"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *completionUsage `json:"usage"` // nil when absent or null
+	Model   string           `json:"model"`
+	Choices []chunkChoice    `json:"choices"`
+	Usage   *completionUsage `json:"usage"` // nil when absent or null
+}
+
+type chunkChoice struct {
+	Index int `json:"index"`
+	Delta struct {
+		Content string `json:"content"`
+		Refusal string `json:"refusal"`
+	} `json:"delta"`
+	FinishReason string `json:"finish_reason"`
 }
 
 type completionUsage struct {
