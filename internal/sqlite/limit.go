@@ -6,8 +6,8 @@ import "strings"
 // parameter (LIMIT ?, LIMIT ?5) written as LIMIT CAST(? AS INTEGER), for
 // statements kept prepared.
 //
-// SQLite reads an integer bound to a bare LIMIT parameter while it plans
-// the statement (sqlite3ExprIsInteger), and marks the statement to be
+// SQLite (3.54.1, modernc's) reads an integer bound to a bare LIMIT
+// parameter while it plans the statement, and marks the statement to be
 // compiled again whenever that parameter's value changes: a prepared
 // statement run with another limit each time is parsed and planned on
 // every run, as if it had never been prepared. River's fetch query is one
