@@ -89,14 +89,8 @@ func appendCallKey(b []byte, r copydesk.ModelRequest) ([]byte, error) {
 	b = append(b, `,"schema_name":`...)
 	b = jsonappend.String(b, r.SchemaName)
 	if len(r.Input) > 0 {
-		b = append(b, `,"input":[`...)
-		for i, in := range r.Input {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonappend.String(b, in)
-		}
-		b = append(b, ']')
+		b = append(b, `,"input":`...)
+		b = jsonappend.Strings(b, r.Input)
 	}
 	if r.Dimensions != 0 {
 		b = append(b, `,"dimensions":`...)

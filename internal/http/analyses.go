@@ -95,14 +95,8 @@ func (a analysisAnswer) appendJSON(b []byte) ([]byte, error) {
 			b = append(b, `,"deep_cached":true`...)
 		}
 		if len(r.Pending) > 0 {
-			b = append(b, `,"pending":[`...)
-			for i, p := range r.Pending {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = jsonappend.String(b, p)
-			}
-			b = append(b, ']')
+			b = append(b, `,"pending":`...)
+			b = jsonappend.Strings(b, r.Pending)
 		}
 		if r.JobID != "" {
 			b = append(b, `,"job_id":`...)

@@ -37,16 +37,10 @@ func (c *chatRequest) decodeFast(body []byte) bool {
 }
 
 func (c *chatRequest) decode(r *jsonread.Reader) bool {
-	var seen [len(chatFields)]bool
-	return r.Object(func(key []byte) bool {
-		f := jsonread.Field(key, chatFields[:]...)
-		if f < 0 {
-			return f == -1 && r.Skip()
-		}
-		if seen[f] || r.Null() {
+	return r.Fields(chatFields[:], func(f int) bool {
+		if r.Null() {
 			return false
 		}
-		seen[f] = true
 		switch chatFields[f] {
 		case "model":
 			return r.String(&c.Model)
@@ -58,19 +52,8 @@ func (c *chatRequest) decode(r *jsonread.Reader) bool {
 			c.StreamOptions = &struct {
 				IncludeUsage bool `json:"include_usage"`
 			}{}
-			done := false
-			return r.Object(func(key []byte) bool {
-				switch jsonread.Field(key, "include_usage") {
-				case -1:
-					return r.Skip()
-				case 0:
-					if done || r.Null() {
-						return false
-					}
-					done = true
-					return r.Bool(&c.StreamOptions.IncludeUsage)
-				}
-				return false
+			return r.Fields([]string{"include_usage"}, func(int) bool {
+				return !r.Null() && r.Bool(&c.StreamOptions.IncludeUsage)
 			})
 		case "max_tokens":
 			return intPtr(r, &c.MaxTokens)
@@ -104,30 +87,13 @@ func intPtr(r *jsonread.Reader, dst **int) bool {
 func (c *chatRequest) decodeMessages(r *jsonread.Reader) bool {
 	c.Messages = make([]chatMessage, 0, 4)
 	return r.Array(func() bool {
-		var m chatMessage
-		var role, content bool
-		if !r.Object(func(key []byte) bool {
-			switch jsonread.Field(key, "role", "content") {
-			case -1:
-				return r.Skip()
-			case 0:
-				if role || r.Null() {
-					return false
-				}
-				role = true
-				return r.String(&m.Role)
-			case 1:
-				if content {
-					return false
-				}
-				content = true
-				return r.Raw(&m.Content)
+		c.Messages = append(c.Messages, chatMessage{})
+		m := &c.Messages[len(c.Messages)-1]
+		return r.Fields([]string{"role", "content"}, func(f int) bool {
+			if f == 0 {
+				return !r.Null() && r.String(&m.Role)
 			}
-			return false
-		}) {
-			return false
-		}
-		c.Messages = append(c.Messages, m)
-		return true
+			return r.Raw(&m.Content)
+		})
 	})
 }

@@ -147,6 +147,19 @@ func scan(dst, src []byte, emit bool) ([]byte, error) {
 			}
 		}
 	}
+	// key passes an object's key and its colon, and says what is wrong.
+	key := func() string {
+		if i >= len(src) || src[i] != '"' || !str() {
+			return "looking for the beginning of an object key string"
+		}
+		skip()
+		if i >= len(src) || src[i] != ':' {
+			return "after object key"
+		}
+		i++
+		skip()
+		return ""
+	}
 	digits := func() bool {
 		j := i
 		for i < len(src) && src[i] >= '0' && src[i] <= '9' {
@@ -173,15 +186,9 @@ func scan(dst, src []byte, emit bool) ([]byte, error) {
 				stack = stack[:len(stack)-1]
 				i++
 			} else if c == '{' {
-				if i >= len(src) || src[i] != '"' || !str() {
-					return fail("looking for the beginning of an object key string")
+				if msg := key(); msg != "" {
+					return fail(msg)
 				}
-				skip()
-				if i >= len(src) || src[i] != ':' {
-					return fail("after object key")
-				}
-				i++
-				skip()
 				continue
 			} else {
 				continue
@@ -259,15 +266,9 @@ func scan(dst, src []byte, emit bool) ([]byte, error) {
 			i++
 			skip()
 			if top == '{' {
-				if i >= len(src) || src[i] != '"' || !str() {
-					return fail("looking for the beginning of an object key string")
+				if msg := key(); msg != "" {
+					return fail(msg)
 				}
-				skip()
-				if i >= len(src) || src[i] != ':' {
-					return fail("after object key")
-				}
-				i++
-				skip()
 			}
 			break
 		}

@@ -66,6 +66,19 @@ func String(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// Strings appends ss as a JSON array of strings (each as String writes
+// it); nil as [] too, so callers that omit an empty array check first.
+func Strings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = String(dst, s)
+	}
+	return append(dst, ']')
+}
+
 // Float appends f as encoding/json writes a float64: the shortest
 // representation, in exponent form below 1e-6 and from 1e21. NaN and the
 // infinities are not JSON: Float reports false for them and appends

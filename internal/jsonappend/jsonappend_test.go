@@ -90,3 +90,11 @@ func TestRaw(t *testing.T) {
 		}
 	}
 }
+
+func TestStrings(t *testing.T) {
+	for _, ss := range [][]string{{}, {"a"}, {"<b>", "\u2028", "\xff", `"q"`}} {
+		if got, want := Strings([]byte("x"), ss), append([]byte("x"), marshal(t, ss)...); !bytes.Equal(got, want) {
+			t.Errorf("Strings(%q) = %s, want %s", ss, got, want)
+		}
+	}
+}

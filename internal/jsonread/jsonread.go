@@ -100,6 +100,26 @@ func (r *Reader) Object(member func(key []byte) bool) bool {
 	}
 }
 
+// Fields reads an object whose keys of interest are names (at most 64),
+// calling read with a key's index in names when its value comes next.
+// Other keys are skipped, their values checked; a key given twice, or one
+// that matches a name only without regard to case, is not taken (see
+// Field).
+func (r *Reader) Fields(names []string, read func(i int) bool) bool {
+	var seen uint64
+	return r.Object(func(key []byte) bool {
+		f := Field(key, names...)
+		if f < 0 {
+			return f == -1 && r.Skip()
+		}
+		if seen&(1<<f) != 0 {
+			return false
+		}
+		seen |= 1 << f
+		return read(f)
+	})
+}
+
 // Array reads an array, calling elem when each element comes next.
 func (r *Reader) Array(elem func() bool) bool {
 	r.WS()

@@ -24,103 +24,14 @@ func decodeCompletion(b []byte, cc *completion) error {
 }
 
 func (cc *completion) read(r *jsonread.Reader) bool {
-	var seen [3]bool
-	return r.Object(func(key []byte) bool {
-		f := jsonread.Field(key, "model", "choices", "usage")
-		if f < 0 {
-			return f == -1 && r.Skip()
-		}
-		if seen[f] {
-			return false
-		}
-		seen[f] = true
-		switch f {
-		case 0:
-			return r.String(&cc.Model)
-		case 1:
-			if r.Null() {
-				cc.Choices = nil
-				return true
+	return readAnswer(r, &cc.Model, &cc.Choices, func(ch *completionChoice) bool {
+		return r.Fields([]string{"message", "finish_reason"}, func(f int) bool {
+			if f == 1 {
+				return r.String(&ch.FinishReason)
 			}
-			cc.Choices = make([]completionChoice, 0, 1)
-			return r.Array(func() bool {
-				cc.Choices = append(cc.Choices, completionChoice{})
-				ch := &cc.Choices[len(cc.Choices)-1]
-				var seen [2]bool
-				return r.Object(func(key []byte) bool {
-					f := jsonread.Field(key, "message", "finish_reason")
-					if f < 0 {
-						return f == -1 && r.Skip()
-					}
-					if seen[f] {
-						return false
-					}
-					seen[f] = true
-					if f == 1 {
-						return r.String(&ch.FinishReason)
-					}
-					return r.Null() || readText(r, &ch.Message.Content, &ch.Message.Refusal)
-				})
-			})
-		}
-		return r.Null() || cc.Usage.read(r)
-	})
-}
-
-// readText reads an object's content and refusal (a message or a delta).
-func readText(r *jsonread.Reader, content, refusal *string) bool {
-	var seen [2]bool
-	return r.Object(func(key []byte) bool {
-		f := jsonread.Field(key, "content", "refusal")
-		if f < 0 {
-			return f == -1 && r.Skip()
-		}
-		if seen[f] {
-			return false
-		}
-		seen[f] = true
-		if f == 0 {
-			return r.String(content)
-		}
-		return r.String(refusal)
-	})
-}
-
-func (u *completionUsage) read(r *jsonread.Reader) bool {
-	var seen [3]bool
-	return r.Object(func(key []byte) bool {
-		f := jsonread.Field(key, "prompt_tokens", "completion_tokens", "prompt_tokens_details")
-		if f < 0 {
-			return f == -1 && r.Skip()
-		}
-		if seen[f] {
-			return false
-		}
-		seen[f] = true
-		switch f {
-		case 0:
-			return r.Float(&u.PromptTokens)
-		case 1:
-			return r.Float(&u.CompletionTokens)
-		}
-		if r.Null() {
-			return true
-		}
-		done := false
-		return r.Object(func(key []byte) bool {
-			switch jsonread.Field(key, "cached_tokens") {
-			case -1:
-				return r.Skip()
-			case 0:
-				if done {
-					return false
-				}
-				done = true
-				return r.Float(&u.PromptTokensDetails.CachedTokens)
-			}
-			return false
+			return r.Null() || readText(r, &ch.Message.Content, &ch.Message.Refusal)
 		})
-	})
+	}, func() bool { return r.Null() || cc.Usage.read(r) })
 }
 
 // UnmarshalJSON decodes a stream chunk (the SDK's stream decodes each
@@ -136,53 +47,68 @@ func (ch *completionChunk) UnmarshalJSON(b []byte) error {
 }
 
 func (ch *completionChunk) read(r *jsonread.Reader) bool {
-	var seen [3]bool
-	return r.Object(func(key []byte) bool {
-		f := jsonread.Field(key, "model", "choices", "usage")
-		if f < 0 {
-			return f == -1 && r.Skip()
-		}
-		if seen[f] {
-			return false
-		}
-		seen[f] = true
-		switch f {
-		case 0:
-			return r.String(&ch.Model)
-		case 1:
-			if r.Null() {
-				ch.Choices = nil
-				return true
+	return readAnswer(r, &ch.Model, &ch.Choices, func(c *chunkChoice) bool {
+		return r.Fields([]string{"index", "delta", "finish_reason"}, func(f int) bool {
+			switch f {
+			case 0:
+				return r.Null() || r.Int(&c.Index)
+			case 1:
+				return r.Null() || readText(r, &c.Delta.Content, &c.Delta.Refusal)
 			}
-			ch.Choices = make([]chunkChoice, 0, 1)
-			return r.Array(func() bool {
-				ch.Choices = append(ch.Choices, chunkChoice{})
-				c := &ch.Choices[len(ch.Choices)-1]
-				var seen [3]bool
-				return r.Object(func(key []byte) bool {
-					f := jsonread.Field(key, "index", "delta", "finish_reason")
-					if f < 0 {
-						return f == -1 && r.Skip()
-					}
-					if seen[f] {
-						return false
-					}
-					seen[f] = true
-					switch f {
-					case 0:
-						return r.Null() || r.Int(&c.Index)
-					case 1:
-						return r.Null() || readText(r, &c.Delta.Content, &c.Delta.Refusal)
-					}
-					return r.String(&c.FinishReason)
-				})
-			})
-		}
+			return r.String(&c.FinishReason)
+		})
+	}, func() bool {
 		if r.Null() {
 			ch.Usage = nil
 			return true
 		}
 		ch.Usage = &completionUsage{}
 		return ch.Usage.read(r)
+	})
+}
+
+// readAnswer reads what an answer and a chunk share: the model, the
+// choices (each read by choice) and the usage (read by usage).
+func readAnswer[C any](r *jsonread.Reader, model *string, choices *[]C, choice func(*C) bool, usage func() bool) bool {
+	return r.Fields([]string{"model", "choices", "usage"}, func(f int) bool {
+		switch f {
+		case 0:
+			return r.String(model)
+		case 1:
+			if r.Null() {
+				*choices = nil
+				return true
+			}
+			*choices = make([]C, 0, 1)
+			return r.Array(func() bool {
+				*choices = append(*choices, *new(C))
+				return choice(&(*choices)[len(*choices)-1])
+			})
+		}
+		return usage()
+	})
+}
+
+// readText reads an object's content and refusal (a message or a delta).
+func readText(r *jsonread.Reader, content, refusal *string) bool {
+	return r.Fields([]string{"content", "refusal"}, func(f int) bool {
+		if f == 0 {
+			return r.String(content)
+		}
+		return r.String(refusal)
+	})
+}
+
+func (u *completionUsage) read(r *jsonread.Reader) bool {
+	return r.Fields([]string{"prompt_tokens", "completion_tokens", "prompt_tokens_details"}, func(f int) bool {
+		switch f {
+		case 0:
+			return r.Float(&u.PromptTokens)
+		case 1:
+			return r.Float(&u.CompletionTokens)
+		}
+		return r.Null() || r.Fields([]string{"cached_tokens"}, func(int) bool {
+			return r.Float(&u.PromptTokensDetails.CachedTokens)
+		})
 	})
 }

@@ -25,32 +25,11 @@ func castLimits(query string) string {
 	var b strings.Builder
 	last := 0 // query[:last] is in b
 	for i := 0; i < len(query); i++ {
+		if next, _, _ := skipLexeme(query, i); next > i {
+			i = next - 1
+			continue
+		}
 		switch c := query[i]; {
-		case c == '-' && i+1 < len(query) && query[i+1] == '-':
-			j := strings.IndexByte(query[i:], '\n')
-			if j < 0 {
-				i = len(query)
-				continue
-			}
-			i += j
-		case c == '/' && i+1 < len(query) && query[i+1] == '*':
-			j := strings.Index(query[i+2:], "*/")
-			if j < 0 {
-				i = len(query)
-				continue
-			}
-			i += j + 3
-		case c == '\'' || c == '"' || c == '`' || c == '[':
-			closing := c
-			if c == '[' {
-				closing = ']'
-			}
-			j := strings.IndexByte(query[i+1:], closing)
-			if j < 0 {
-				i = len(query)
-				continue
-			}
-			i += j + 1
 		case (c == 'L' || c == 'l') && (i == 0 || !identByte(query[i-1])) &&
 			i+5 <= len(query) && strings.EqualFold(query[i:i+5], "LIMIT"):
 			start, end, ok := limitParam(query, i+5)

@@ -85,37 +85,54 @@ func (c *cachingConn) inner() conn { return c.conn.(conn) }
 func cacheable(query string) bool {
 	end := false // a statement ended; only blanks and comments may follow
 	for i := 0; i < len(query); i++ {
+		if next, closed, quoted := skipLexeme(query, i); next > i {
+			switch {
+			case quoted && (end || !closed):
+				return false // more SQL after the statement, or not SQL
+			case !closed:
+				return true // the rest is a comment
+			}
+			i = next - 1 // a doubled quote is two literals in a row: same result
+			continue
+		}
 		switch c := query[i]; {
-		case c == '-' && i+1 < len(query) && query[i+1] == '-':
-			j := strings.IndexByte(query[i:], '\n')
-			if j < 0 {
-				return true
-			}
-			i += j
-		case c == '/' && i+1 < len(query) && query[i+1] == '*':
-			j := strings.Index(query[i+2:], "*/")
-			if j < 0 {
-				return true
-			}
-			i += j + 3
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 		case end:
 			return false
 		case c == ';':
 			end = true
-		case c == '\'' || c == '"' || c == '`' || c == '[':
-			closing := c
-			if c == '[' {
-				closing = ']'
-			}
-			j := strings.IndexByte(query[i+1:], closing)
-			if j < 0 {
-				return false
-			}
-			i += j + 1 // a doubled quote is two literals in a row: same result
 		}
 	}
 	return true
+}
+
+// skipLexeme returns the index just after the comment, string literal or
+// quoted name that starts at query[i] (i when none does; the query's
+// length, with closed false, when it is not closed), and whether it is a
+// literal or a quoted name rather than a comment.
+func skipLexeme(query string, i int) (next int, closed, quoted bool) {
+	end := ""
+	switch c := query[i]; {
+	case c == '-' && i+1 < len(query) && query[i+1] == '-':
+		end = "\n"
+	case c == '/' && i+1 < len(query) && query[i+1] == '*':
+		end = "*/"
+	case c == '\'' || c == '"' || c == '`':
+		end, quoted = string(c), true
+	case c == '[':
+		end, quoted = "]", true
+	default:
+		return i, true, false
+	}
+	from := i + 1
+	if !quoted {
+		from = i + 2
+	}
+	j := strings.Index(query[from:], end)
+	if j < 0 {
+		return len(query), false, quoted
+	}
+	return from + j + len(end), true, quoted
 }
 
 // stmt returns the prepared statement of query, preparing it if needed,

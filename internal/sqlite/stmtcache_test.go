@@ -126,6 +126,9 @@ func TestCacheable(t *testing.T) {
 		{"SELECT 'it''s; fine'", true},
 		{"SELECT 'open", false},
 		{"UPDATE t SET x = 1 -- trailing comment without newline", true},
+		{"SELECT 1; 'x'", false},
+		{"SELECT 1; /* open comment", true},
+		{"SELECT 1 /* open; comment", true},
 	} {
 		if got := cacheable(tc.query); got != tc.want {
 			t.Errorf("cacheable(%q) = %v, want %v", tc.query, got, tc.want)
