@@ -120,6 +120,7 @@ var (
 type Tx struct {
 	*sql.Tx
 	prepared map[string]*sql.Stmt
+	bound    map[*sql.Stmt]*sql.Stmt // prepared statements of this transaction
 
 	// deferEnqueue makes enqueue hold the queue rows for flushEnqueue, so
 	// that a batch of accepted jobs inserts them at once (River's insert
@@ -173,11 +174,25 @@ func (tx *Tx) flushEnqueue(ctx context.Context) error {
 	return nil
 }
 
+// stmt returns query's prepared statement for this transaction, or nil
+// when query is not one of the prepared statements. A batch runs the same
+// few statements for every op; database/sql gives each call a new
+// transaction-bound statement (on the same driver statement), so the
+// transaction keeps the first.
 func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
-	if s := tx.prepared[query]; s != nil {
-		return tx.StmtContext(ctx, s)
+	s := tx.prepared[query]
+	if s == nil {
+		return nil
 	}
-	return nil
+	if b := tx.bound[s]; b != nil {
+		return b
+	}
+	b := tx.StmtContext(ctx, s)
+	if tx.bound == nil {
+		tx.bound = make(map[*sql.Stmt]*sql.Stmt, 4)
+	}
+	tx.bound[s] = b
+	return b
 }
 
 // exec runs query, prepared if it is one of the prepared statements.
