@@ -105,7 +105,7 @@ func (s JobStatus) Validate() error {
 }
 
 func validJSON(what string, b json.RawMessage) error {
-	if len(b) > 0 && !json.Valid(b) {
+	if len(b) > 0 && !ValidJSON(b) {
 		return Errorf(EINVALID, "%s is not valid JSON", what)
 	}
 	return nil

@@ -105,7 +105,7 @@ func Float(dst []byte, f float64) ([]byte, bool) {
 // Raw appends raw, a JSON value, as encoding/json writes a
 // json.RawMessage: compacted, with <, >, &, U+2028 and U+2029 in its
 // strings escaped, and a nil raw as null. An invalid value appends
-// nothing and returns a *SyntaxError.
+// nothing and returns a *copydesk.JSONSyntaxError.
 func Raw(dst []byte, raw []byte) ([]byte, error) {
 	if raw == nil {
 		return append(dst, "null"...), nil

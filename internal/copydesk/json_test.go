@@ -1,4 +1,4 @@
-package jsonappend
+package copydesk
 
 import (
 	"bytes"
@@ -7,35 +7,35 @@ import (
 	"testing"
 )
 
-// checkCompact compares Compact and Valid with encoding/json on src: the
+// checkCompact compares CompactJSON and ValidJSON with encoding/json on src: the
 // same verdict, and for a valid value the bytes json.Marshal writes for
 // it as a json.RawMessage.
 func checkCompact(t *testing.T, src []byte) {
 	t.Helper()
 	valid := json.Valid(src)
-	if got := Valid(src); got != valid {
-		t.Fatalf("Valid(%q) = %v, json.Valid %v", src, got, valid)
+	if got := ValidJSON(src); got != valid {
+		t.Fatalf("ValidJSON(%q) = %v, json.Valid %v", src, got, valid)
 	}
-	got, err := Compact([]byte("x"), src)
+	got, err := CompactJSON([]byte("x"), src)
 	if !valid {
 		if err == nil || string(got) != "x" {
-			t.Fatalf("Compact(%q) = %q, %v; want an error and nothing appended", src, got, err)
+			t.Fatalf("CompactJSON(%q) = %q, %v; want an error and nothing appended", src, got, err)
 		}
 		return
 	}
 	if err != nil {
-		t.Fatalf("Compact(%q): %v", src, err)
+		t.Fatalf("CompactJSON(%q): %v", src, err)
 	}
 	want, err := json.Marshal(json.RawMessage(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got[1:], want) {
-		t.Fatalf("Compact(%q) = %q, want %q", src, got[1:], want)
+		t.Fatalf("CompactJSON(%q) = %q, want %q", src, got[1:], want)
 	}
 }
 
-func TestCompact(t *testing.T) {
+func TestCompactJSON(t *testing.T) {
 	for _, s := range []string{
 		`{"a": [1, 2,  3], "b": "<x> & \u2028 ` + "\u2028\u2029\xe2\x80\xaa" + `"}`,
 		" true ", "\t\r\n null \n", `false`, `"x"`, `""`, `{}`, `[]`, `[ ]`, `{ }`,
@@ -48,26 +48,26 @@ func TestCompact(t *testing.T) {
 		`1 2`, `01`, `-`, `1.`, `.5`, `1e`, `1e+`, `+1`, `tru`, `nul`, `falsey`, `nan`,
 		`"unterminated`, `"bad \x escape"`, `"\u12"`, `"\u12g4"`, "\"ctl \x01\"", "\"tab \t\"",
 		`{"a":1}}`, `[1]]`, `[}`, `{]`, `{"a":1 "b":2}`, "\xef\xbb\xbf{}", `"\`,
-		strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth),
-		strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1),
-		strings.Repeat(`{"a":`, maxDepth) + "1" + strings.Repeat("}", maxDepth),
-		strings.Repeat(`{"a":`, maxDepth+1) + "1" + strings.Repeat("}", maxDepth+1),
+		strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth),
+		strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1),
+		strings.Repeat(`{"a":`, maxJSONDepth) + "1" + strings.Repeat("}", maxJSONDepth),
+		strings.Repeat(`{"a":`, maxJSONDepth+1) + "1" + strings.Repeat("}", maxJSONDepth+1),
 	} {
 		checkCompact(t, []byte(s))
 	}
-	if _, err := Compact(nil, []byte(`{"a":1,}`)); err == nil || !strings.Contains(err.Error(), "offset 7") {
+	if _, err := CompactJSON(nil, []byte(`{"a":1,}`)); err == nil || !strings.Contains(err.Error(), "offset 7") {
 		t.Errorf("the error %v does not give the offset 7", err)
 	}
 }
 
-func FuzzCompact(f *testing.F) {
+func FuzzCompactJSON(f *testing.F) {
 	for _, s := range []string{`{"a": [1, -2.5e3, "<&>"], "b": {"c": null}}`, " [true, false] ", `"\u2028"`, "\"\xe2\x80\xa9\"", `{"a":}`, `[1,]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(checkCompact)
 }
 
-func BenchmarkCompact(b *testing.B) {
+func BenchmarkCompactJSON(b *testing.B) {
 	var report bytes.Buffer
 	report.WriteString(`{"findings":[`)
 	for i := range 60 {
@@ -78,12 +78,12 @@ func BenchmarkCompact(b *testing.B) {
 	}
 	report.WriteString(`],"figures":{"words":1000,"flesch":61.2}}`)
 	src := report.Bytes()
-	b.Run("jsonappend", func(b *testing.B) {
+	b.Run("copydesk", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		var dst []byte
 		for b.Loop() {
 			var err error
-			if dst, err = Compact(dst[:0], src); err != nil {
+			if dst, err = CompactJSON(dst[:0], src); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -96,10 +96,10 @@ func BenchmarkCompact(b *testing.B) {
 			}
 		}
 	})
-	b.Run("valid/jsonappend", func(b *testing.B) {
+	b.Run("valid/copydesk", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		for b.Loop() {
-			if !Valid(src) {
+			if !ValidJSON(src) {
 				b.Fatal("invalid")
 			}
 		}
