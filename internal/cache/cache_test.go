@@ -682,15 +682,22 @@ func (s *heldStore) SetCache(ctx context.Context, e *copydesk.CacheEntry) error 
 	return s.MemoryStore.SetCache(ctx, e)
 }
 
+// newHeldCache returns a cache whose L2 holds every write until
+// l2.release is closed.
+func newHeldCache(t *testing.T) (*fakeClock, *heldStore, *cache.Cache) {
+	t.Helper()
+	clock := newFakeClock()
+	l2 := &heldStore{MemoryStore: MustMemoryStore(t, clock, 1<<20), release: make(chan struct{})}
+	return clock, l2, MustNew(t, clock, l2)
+}
+
 // TestDoExpiredFlightNotJoined: a flight stays registered after its caller
 // has the answer until L2 holds it too. A caller that comes after that
 // answer expired gets a fresh one from the provider, not the expired one
 // (CI hit this: TestTTLPerTier saw "shared" at expiry while L2 was slow).
 func TestDoExpiredFlightNotJoined(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	l2 := &heldStore{MemoryStore: MustMemoryStore(t, clock, 1<<20), release: make(chan struct{})}
-	c := MustNew(t, clock, l2)
+	clock, l2, c := newHeldCache(t)
 	var calls int
 	var mu sync.Mutex
 	fn := constFn(&calls, &mu, "answer", 5)
@@ -720,9 +727,7 @@ func TestDoExpiredFlightNotJoined(t *testing.T) {
 // have are in L2, and gives up with ctx's error while a write is held.
 func TestWaitForStoredAnswers(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
-	l2 := &heldStore{MemoryStore: MustMemoryStore(t, clock, 1<<20), release: make(chan struct{})}
-	c := MustNew(t, clock, l2)
+	_, l2, c := newHeldCache(t)
 	var calls int
 	var mu sync.Mutex
 	r := req("seo", "some content")
