@@ -53,10 +53,9 @@ func Errorf(code string, format string, args ...any) *Error {
 // ErrorCode returns the code of the root *Error in err's chain, EINTERNAL for
 // any other non-nil error and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	} else if e, ok := errors.AsType[*Error](err); ok {
 		return e.Code
 	}
 	return EINTERNAL
@@ -65,10 +64,9 @@ func ErrorCode(err error) string {
 // ErrorMessage returns the message of the *Error in err's chain, or
 // "internal error" for any other non-nil error, so that internals never leak.
 func ErrorMessage(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	} else if e, ok := errors.AsType[*Error](err); ok {
 		return e.Message
 	}
 	return "internal error"

@@ -170,8 +170,7 @@ type TokenCounter interface {
 // FailureCode is the stable code shown for a failed task or job:
 // "provider_<kind>" for a provider failure, else the error's code.
 func FailureCode(err error) string {
-	var pe *ProviderError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*ProviderError](err); ok {
 		return "provider_" + string(pe.Kind)
 	}
 	return ErrorCode(err)
@@ -180,8 +179,7 @@ func FailureCode(err error) string {
 // FailureMessage is the message shown for a failed task or job. It never
 // includes credentials: adapters keep them out of ProviderError messages.
 func FailureMessage(err error) string {
-	var pe *ProviderError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*ProviderError](err); ok {
 		return pe.Error()
 	}
 	return ErrorMessage(err)

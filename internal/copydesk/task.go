@@ -29,8 +29,7 @@ type JobHandler interface {
 // again: a provider failure of a retryable kind, ERATELIMITED or
 // EUNAVAILABLE, or a deadline that ran out (a timeout).
 func Retryable(err error) bool {
-	var pe *ProviderError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*ProviderError](err); ok {
 		return pe.Kind.Retryable()
 	}
 	if _, ok := IsWait(err); ok {

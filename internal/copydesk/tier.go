@@ -49,9 +49,7 @@ func (e *WaitError) Error() string { return "waiting: " + e.Message }
 
 // IsWait reports whether err is (or wraps) a *WaitError, and returns it.
 func IsWait(err error) (*WaitError, bool) {
-	var we *WaitError
-	ok := errors.As(err, &we)
-	return we, ok
+	return errors.AsType[*WaitError](err)
 }
 
 // BatchRequest is one model request in a provider batch submission,

@@ -318,12 +318,10 @@ func setRouteHeaders(w http.ResponseWriter, res *copydesk.ModelResult) {
 // failure is 502-like "unavailable" with its kind in the message; domain
 // errors keep their code.
 func modelError(err error) error {
-	var e *copydesk.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*copydesk.Error](err); ok {
 		return e
 	}
-	var pe *copydesk.ProviderError
-	if errors.As(err, &pe) {
+	if _, ok := errors.AsType[*copydesk.ProviderError](err); ok {
 		return copydesk.Errorf(copydesk.EUNAVAILABLE, "the model provider failed: %s", copydesk.FailureCode(err))
 	}
 	return err

@@ -60,15 +60,13 @@ func Outcome(err error) string {
 	if err == nil {
 		return OutcomeOK
 	}
-	var pe *copydesk.ProviderError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*copydesk.ProviderError](err); ok {
 		if o := "provider_" + string(pe.Kind); ValidOutcome(o) {
 			return o
 		}
 		return OutcomeProviderServer
 	}
-	var de *copydesk.Error
-	if errors.As(err, &de) {
+	if de, ok := errors.AsType[*copydesk.Error](err); ok {
 		return OutcomeOfCode(de.Code)
 	}
 	switch {

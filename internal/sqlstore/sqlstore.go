@@ -181,6 +181,9 @@ var rebound sync.Map // query → rebound query
 // Translated reports whether err needs no translation by a store: nil, a
 // domain error, or the context's cancellation or deadline.
 func Translated(err error) bool {
-	var de *copydesk.Error
-	return err == nil || errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	if err == nil {
+		return true
+	}
+	_, domain := errors.AsType[*copydesk.Error](err)
+	return domain || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
