@@ -340,10 +340,7 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 	if err != nil {
 		return nil, "", err
 	}
-	report, err := analyze.Analyze(in)
-	if err != nil {
-		return nil, "", err
-	}
+	report := analyze.AnalyzeDoc(in, doc)
 	if len(req.Deep) == 0 {
 		return nil, "", copydesk.Errorf(copydesk.EINVALID, "stored job asks for no model-backed analysis")
 	}

@@ -38,6 +38,13 @@ func Analyze(in Input) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	return AnalyzeDoc(in, d), nil
+}
+
+// AnalyzeDoc is Analyze on d, the document Parse returned for in: for a
+// caller that needs the parsed document too and should not parse twice.
+// It only reads d.
+func AnalyzeDoc(in Input, d *Doc) *Report {
 	types := in.Types
 	if len(types) == 0 {
 		types = AllTypes
@@ -60,7 +67,7 @@ func Analyze(in Input) (*Report, error) {
 	}
 	r.Score, r.Label = Overall(r.Results)
 	r.LabelText = d.loc.labelText(r.Label)
-	return r, nil
+	return r
 }
 
 // Run runs one analysis on a parsed document. An unknown type gives a
