@@ -54,7 +54,8 @@ type item[T any] struct {
 	ctx   context.Context
 	err   error
 	done  chan struct{}
-	later bool // added with AddLater: nobody waits, errors go to OnLaterError
+	later bool        // added with AddLater: nobody waits, errors go to OnLaterError
+	then  func(error) // added with AddAsync: told the outcome
 }
 
 // Add writes v, in a batch with the items of concurrent callers, and
@@ -77,6 +78,25 @@ func (w *Writer[T]) Add(ctx context.Context, v T) error {
 	w.drain(it)
 	<-it.done
 	return it.err
+}
+
+// AddAsync queues v like Add, in order with every other item, and returns
+// at once; done (called on the writing goroutine, in the order the items
+// were added, before any later item is settled) receives its outcome. A
+// lone item is written at once by a new goroutine: no timer, no added
+// latency. For writes whose caller need not wait but whose order with the
+// writes after them matters.
+func (w *Writer[T]) AddAsync(ctx context.Context, v T, done func(error)) {
+	it := &item[T]{v: v, ctx: ctx, done: make(chan struct{}), then: done}
+	w.mu.Lock()
+	w.pending = append(w.pending, it)
+	if w.writing {
+		w.mu.Unlock()
+		return
+	}
+	w.writing = true
+	w.mu.Unlock()
+	go w.drain(nil)
 }
 
 // AddLater queues v to be written within Linger, in a batch with the items
@@ -170,20 +190,27 @@ func (w *Writer[T]) drain(own *item[T]) {
 	}
 }
 
-// write writes one batch and settles its items.
+// write writes one batch and settles its items, in the order they were
+// added (an item whose ctx ended before the batch is not written).
 func (w *Writer[T]) write(batch []*item[T]) {
 	live := batch[:0:0]
 	for _, it := range batch {
 		if err := it.ctx.Err(); err != nil {
 			it.err = err
-			close(it.done)
 			continue
 		}
 		live = append(live, it)
 	}
-	if len(live) == 0 {
-		return
+	if len(live) > 0 {
+		w.writeLive(live)
 	}
+	for _, it := range batch {
+		w.settle(it)
+	}
+}
+
+// writeLive writes items and sets their errors.
+func (w *Writer[T]) writeLive(live []*item[T]) {
 	vals := make([]T, len(live))
 	for i, it := range live {
 		vals[i] = it.v
@@ -199,7 +226,6 @@ func (w *Writer[T]) write(batch []*item[T]) {
 			if err == nil && errs != nil {
 				it.err = errs[0]
 			}
-			w.settle(it)
 		}
 		return
 	}
@@ -208,7 +234,6 @@ func (w *Writer[T]) write(batch []*item[T]) {
 		if err == nil && errs != nil {
 			it.err = errs[i]
 		}
-		w.settle(it)
 	}
 }
 
@@ -216,6 +241,9 @@ func (w *Writer[T]) write(batch []*item[T]) {
 func (w *Writer[T]) settle(it *item[T]) {
 	if it.later && it.err != nil && w.OnLaterError != nil {
 		w.OnLaterError(it.v, it.err)
+	}
+	if it.then != nil {
+		it.then(it.err)
 	}
 	close(it.done)
 }

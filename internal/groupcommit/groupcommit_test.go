@@ -237,3 +237,75 @@ func TestAddLater(t *testing.T) {
 		t.Error("an AddLater item was not written with the next Add")
 	}
 }
+
+func TestAddAsync(t *testing.T) {
+	t.Parallel()
+	s := &sink{bad: 3, gate: make(chan struct{})}
+	w := &groupcommit.Writer[int]{Write: s.write}
+	// The outcomes in the order the callbacks ran; an Add's return is
+	// recorded as its value + 100.
+	var mu sync.Mutex
+	var got []int
+	errs := map[int]error{}
+	record := func(v int) func(error) {
+		return func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, v)
+			errs[v] = err
+		}
+	}
+	// A lone item: AddAsync returns before it is written (the first write
+	// waits on the gate), and a new goroutine writes it.
+	w.AddAsync(context.Background(), 0, record(0))
+	for !groupcommit.Writing(w) {
+		runtime.Gosched()
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	w.AddAsync(context.Background(), 1, record(1))
+	w.AddAsync(cancelled, 2, record(2))
+	w.AddAsync(context.Background(), 3, record(3)) // fails its batch: written again alone
+	done := make(chan error)
+	go func() { done <- w.Add(context.Background(), 4) }()
+	for groupcommit.PendingLen(w) < 4 {
+		runtime.Gosched()
+	}
+	w.AddAsync(context.Background(), 5, record(5)) // after the Add: settled after it
+	close(s.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	got = append(got, 104) // the Add has returned
+	mu.Unlock()
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// 5 may be settled before or after the Add's caller runs again, but
+	// never before 0–3.
+	if len(got) != 6 || got[0] != 0 || got[1] != 1 || got[2] != 2 || got[3] != 3 {
+		t.Fatalf("callbacks ran in the order %v, want 0, 1, 2, 3 first, then 104 and 5", got)
+	}
+	if errs[0] != nil || errs[1] != nil || errs[5] != nil {
+		t.Errorf("got errors %v, want none for 0, 1 and 5", errs)
+	}
+	if !errors.Is(errs[2], context.Canceled) {
+		t.Errorf("item 2 (cancelled before its batch): got %v, want context.Canceled", errs[2])
+	}
+	if errs[3] == nil {
+		t.Error("item 3 (bad): got no error")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range []int{0, 1, 4, 5} {
+		if s.written[v] != 1 {
+			t.Errorf("item %d written %d times, want once", v, s.written[v])
+		}
+	}
+	if s.written[2] != 0 || s.written[3] != 0 {
+		t.Errorf("items 2 and 3 written %d and %d times, want never", s.written[2], s.written[3])
+	}
+}

@@ -494,6 +494,9 @@ func (s *Service) safeRun(ctx context.Context, h copydesk.JobHandler, job *copyd
 	}()
 	var first sync.Once
 	write := func(ctx context.Context, typ string, data any) error { return s.emit(ctx, job.ID, typ, data) }
+	if a, ok := s.Store.(asyncAppender); ok {
+		write = s.emitAsync(a, job.ID)
+	}
 	if window := cmp.Or(s.DeltaWindow, DeltaWindowDefault); window > 0 {
 		co := newCoalescer(window, write)
 		write = co.emit
@@ -622,6 +625,49 @@ func (s *Service) emit(ctx context.Context, jobID, typ string, data any) error {
 	return nil
 }
 
+// asyncAppender is a JobStore that stores an event without making its
+// caller wait (sqlite.DB, postgres.DB).
+type asyncAppender interface {
+	AppendEventAsync(ctx context.Context, ev *copydesk.Event, done func(error))
+}
+
+// emitAsync returns the emit of a run whose events are stored without the
+// handler waiting for each: an event is published once stored, in order
+// with the job's other writes (its final status and done event come
+// after it in the store's queue), so streams still see only stored events
+// and in order. A failed append is logged and returned by the handler's
+// next emit, as a synchronous one would have been by its own.
+func (s *Service) emitAsync(a asyncAppender, jobID string) func(ctx context.Context, typ string, data any) error {
+	var mu sync.Mutex
+	var failed error
+	return func(ctx context.Context, typ string, data any) error {
+		mu.Lock()
+		err := failed
+		failed = nil
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		ev, err := newEvent(jobID, typ, data)
+		if err != nil {
+			return err
+		}
+		a.AppendEventAsync(ctx, ev, func(err error) {
+			if err == nil {
+				s.Broker.Publish(ev)
+				return
+			}
+			if ctx.Err() == nil {
+				s.Logger.Warn("storing a job event failed", "job_id", jobID, "type", typ, "err", err)
+			}
+			mu.Lock()
+			failed = cmp.Or(failed, err)
+			mu.Unlock()
+		})
+		return nil
+	}
+}
+
 // newEvent encodes data into an event of jobID.
 func newEvent(jobID, typ string, data any) (*copydesk.Event, error) {
 	raw, err := json.Marshal(data)
@@ -634,12 +680,10 @@ func newEvent(jobID, typ string, data any) (*copydesk.Event, error) {
 func retryable(err error) bool { return copydesk.Retryable(err) }
 
 func retryAfter(err error) time.Duration {
-	var pe *copydesk.ProviderError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*copydesk.ProviderError](err); ok {
 		return pe.RetryAfter
 	}
-	var e *copydesk.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*copydesk.Error](err); ok {
 		return e.RetryAfter
 	}
 	return 0

@@ -356,8 +356,26 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 	if err := ev.Prepare(); err != nil {
 		return err
 	}
+	return orNotFound(db.batched(ctx, db.appendEventOp(ev)), "job "+strconv.Quote(ev.JobID))
+}
+
+// AppendEventAsync is AppendEvent without waiting: done receives the
+// outcome once ev is committed (ev.Seq and ev.At set) or failed, in order
+// with the store's other writes.
+func (db *DB) AppendEventAsync(ctx context.Context, ev *copydesk.Event, done func(error)) {
+	if err := ev.Prepare(); err != nil {
+		done(err)
+		return
+	}
+	db.batch.AddAsync(ctx, &pgOp{queue: db.appendEventOp(ev)}, func(err error) {
+		done(orNotFound(err, "job "+strconv.Quote(ev.JobID)))
+	})
+}
+
+// appendEventOp queues the insert of ev and sets its Seq and At.
+func (db *DB) appendEventOp(ev *copydesk.Event) func(b *pgx.Batch, res *opResult) {
 	now := db.now()
-	err := db.batched(ctx, func(b *pgx.Batch, res *opResult) {
+	return func(b *pgx.Batch, res *opResult) {
 		b.Queue(appendEventSQL, ev.JobID, ev.Type, []byte(ev.Data), now).QueryRow(func(row pgx.Row) error {
 			var seq int64
 			switch err := row.Scan(&seq); {
@@ -371,8 +389,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 			return nil
 		})
 		res.notify = ev.JobID
-	})
-	return orNotFound(err, "job "+strconv.Quote(ev.JobID))
+	}
 }
 
 // appendEventSQL bumps the job's last_seq (locking its row until the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -389,6 +390,98 @@ func TestJobTimeoutIsAFailedAttempt(t *testing.T) {
 				if typ == copydesk.EventTaskRestarted && (i+1 >= len(types) || types[i+1] != copydesk.EventTaskStarted) {
 					t.Errorf("events %v: task.restarted must come right before the task's task.started", types)
 				}
+			}
+		})
+	}
+}
+
+// TestEmitWithoutWaiting: the events a handler emits are stored without it
+// waiting for each (the stores' AppendEventAsync), yet in the order
+// emitted, before the job's done event, and a stream carried by the broker
+// gets exactly what the store holds; an emit that failed to store is
+// returned by the handler's next one.
+func TestEmitWithoutWaiting(t *testing.T) {
+	for name, open := range map[string]opener{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := open(t, 2)
+			subscribed := make(chan struct{})
+			const steps = 40
+			h.jobs.Register("steps", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				<-subscribed
+				for i := range steps {
+					if err := emit(ctx, "step", map[string]any{"i": i}); err != nil {
+						return nil, "", err
+					}
+				}
+				return json.RawMessage(`{"ok":true}`), copydesk.JobSucceeded, nil
+			}))
+			nextErr := make(chan error, 1)
+			h.jobs.Register("bad", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
+				if err := emit(ctx, " ", nil); err != nil { // no type: the store refuses it
+					return nil, "", fmt.Errorf("the failing emit itself returned %w", err)
+				}
+				nextErr <- emit(ctx, "step", map[string]any{"i": 0})
+				return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
+			}))
+			h.start(t)
+			job := &copydesk.Job{Kind: "steps", Input: json.RawMessage(`{}`)}
+			if err := h.jobs.Submit(ctx, job); err != nil {
+				t.Fatal(err)
+			}
+			feed := h.jobs.Subscribe(job.ID)
+			defer feed.Close()
+			close(subscribed)
+			var carried []*copydesk.Event
+			for done := false; !done; {
+				select {
+				case <-feed.Ready():
+				case <-time.After(20 * time.Second):
+					t.Fatalf("the feed carried %d events, then nothing for 20 s", len(carried))
+				}
+				evs, gap := feed.Take()
+				if gap {
+					t.Fatal("the feed reported a gap")
+				}
+				for _, ev := range evs {
+					carried = append(carried, ev)
+					done = done || ev.Type == copydesk.EventDone
+				}
+			}
+			stored, err := h.store.FindEvents(ctx, job.ID, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			types := h.eventTypes(t, job.ID) // checks seq 1, 2, 3…
+			if len(types) != steps+3 || types[0] != "job.queued" || types[1] != "job.started" || types[len(types)-1] != copydesk.EventDone {
+				t.Fatalf("stored events %v: want job.queued, job.started, %d steps, done", types, steps)
+			}
+			for i := range steps {
+				var d struct{ I int }
+				if err := json.Unmarshal(stored[2+i].Data, &d); err != nil || d.I != i {
+					t.Fatalf("stored event %d is %s, want step %d: the steps out of order", 3+i, stored[2+i].Data, i)
+				}
+			}
+			// The feed subscribed after job.queued, maybe after job.started.
+			first := stored[len(stored)-len(carried)]
+			if len(carried) < steps+1 || carried[0].Seq != first.Seq {
+				t.Fatalf("carried %d events from seq %d, want the last %d stored ones", len(carried), carried[0].Seq, len(carried))
+			}
+			for i, ev := range carried {
+				want := stored[len(stored)-len(carried)+i]
+				if ev.Seq != want.Seq || ev.Type != want.Type || string(ev.Data) != string(want.Data) {
+					t.Errorf("carried event %d: %d %s %s, stored %d %s %s", i, ev.Seq, ev.Type, ev.Data, want.Seq, want.Type, want.Data)
+				}
+			}
+
+			bad := h.submit(t, "bad", copydesk.PriorityHigh, `{}`)
+			final := h.MustFinal(t, bad.ID, 20*time.Second)
+			if err := <-nextErr; copydesk.ErrorCode(err) != copydesk.EINVALID {
+				t.Errorf("the emit after a failed one returned %v, want its EINVALID", err)
+			}
+			if final.Status != copydesk.JobSucceeded {
+				t.Errorf("bad job: %s, want succeeded (its handler ignored the error)", final.Status)
 			}
 		})
 	}

@@ -256,6 +256,17 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 	return db.batched(ctx, func(ctx context.Context, tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
 }
 
+// AppendEventAsync is AppendEvent without waiting: done receives the
+// outcome once ev is committed (ev.Seq and ev.At set) or failed, in order
+// with the store's other writes.
+func (db *DB) AppendEventAsync(ctx context.Context, ev *copydesk.Event, done func(error)) {
+	if err := ev.Prepare(); err != nil {
+		done(err)
+		return
+	}
+	db.batch.AddAsync(ctx, func(ctx context.Context, tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) }, done)
+}
+
 func appendEvent(ctx context.Context, tx *Tx, ev *copydesk.Event, now time.Time) error {
 	var seq int64
 	err := tx.queryRow(ctx, insertEventSQL, ev.JobID, ev.Type, []byte(ev.Data), encodeTime(now)).Scan(&seq)
