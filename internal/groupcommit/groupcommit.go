@@ -6,7 +6,8 @@
 // failed), so a write promised before an answer is still made before it.
 //
 // There is no background goroutine: the first caller to find no batch in
-// progress writes, and keeps writing what arrived meanwhile.
+// progress writes, and keeps writing what arrived meanwhile (for AddAsync,
+// whose caller does not wait, a goroutine started for it does).
 package groupcommit
 
 import (
