@@ -232,3 +232,49 @@ func TestFinalStatuses(t *testing.T) {
 		t.Errorf("finalStatuses = %s, want %s", finalStatuses, got)
 	}
 }
+
+// TestChargeWithoutBudgets: charges update no budget while none exists (one
+// read per batch instead of an update per charge), and do once one does.
+func TestChargeWithoutBudgets(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "copydesk.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := &copydesk.Customer{Name: "c"}
+	if err := db.CreateCustomer(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	charges := func(n int) []*copydesk.Charge {
+		out := make([]*copydesk.Charge, n)
+		for i := range out {
+			out[i] = &copydesk.Charge{CustomerID: c.ID, Amount: 10, Entry: &copydesk.LedgerEntry{Kind: "chat", Model: "m"}}
+		}
+		return out
+	}
+	charge := func(n int) int64 {
+		t.Helper()
+		before := db.StoreStats()
+		if err := db.ChargeBudgets(ctx, charges(n)); err != nil {
+			t.Fatal(err)
+		}
+		return db.StoreStats().Statements - before.Statements
+	}
+	if got := charge(10); got != 11 {
+		t.Errorf("10 charges without a budget ran %d statements, want 11 (a read, 10 ledger rows)", got)
+	}
+	if err := db.SetBudget(ctx, &copydesk.Budget{CustomerID: c.ID, Limit: 1_000_000}); err != nil {
+		t.Fatal(err)
+	}
+	if got := charge(10); got != 21 {
+		t.Errorf("10 charges with a budget ran %d statements, want 21 (a read, 10 updates, 10 ledger rows)", got)
+	}
+	b, err := db.FindBudget(ctx, c.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Spent != 100 {
+		t.Errorf("budget spent %d, want 100: the 10 charges after it was set", b.Spent)
+	}
+}
