@@ -15,7 +15,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -315,8 +314,10 @@ func StatusClass(status int) string {
 	case status < 100 || status > 599:
 		return "other"
 	}
-	return strconv.Itoa(status/100) + "xx"
+	return statusClasses[status/100-1]
 }
+
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
 
 // ObserveHTTP records one answered HTTP request. route is the mux pattern
 // that matched (r.Pattern, e.g. "POST /v1/analyses") or "unmatched" —
