@@ -161,6 +161,10 @@ type JobUpdate struct {
 	// transaction, only if the update applies: a status change and its
 	// event are one write. Its JobID, Seq and At are set.
 	Event *Event
+	// NoJob asks for no job back: on success UpdateJob returns a nil job
+	// and the store reads none of its columns back (a run finishing a
+	// job it already knows).
+	NoJob bool
 }
 
 // JobStore persists jobs and their events.

@@ -329,8 +329,7 @@ func (s *Service) start(ctx context.Context, jobID string) (*copydesk.Job, copyd
 	}
 	h := s.handler(job.Kind)
 	if h == nil {
-		_, err := s.finish(ctx, jobID, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
-		return nil, nil, err
+		return nil, nil, s.finishRun(ctx, job, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
 	}
 	job, err = s.markRunning(ctx, jobID, job.Attempts+1, nil)
 	if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
@@ -405,8 +404,7 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 			status = copydesk.JobSucceeded
 		}
 		attempted(status)
-		_, err := s.finish(context.WithoutCancel(ctx), jobID, status, result, nil)
-		return err
+		return s.finishRun(context.WithoutCancel(ctx), job, status, result, nil)
 	}
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		attempted(copydesk.JobQueued)
@@ -470,15 +468,13 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		// Some tasks failed on every attempt; the others' results stand.
 		attempted(copydesk.JobPartial)
 		s.Logger.Warn("job partial after its last attempt", "job_id", jobID, "attempt", attempt, "err", runErr)
-		_, err = s.finish(context.WithoutCancel(ctx), jobID, copydesk.JobPartial, result,
+		return s.finishRun(context.WithoutCancel(ctx), job, copydesk.JobPartial, result,
 			&copydesk.JobError{Code: copydesk.FailureCode(runErr), Message: copydesk.FailureMessage(runErr)})
-		return err
 	}
 	attempted(copydesk.JobFailed)
 	s.Logger.Warn("job failed", "job_id", jobID, "attempt", attempt, "err", runErr)
-	_, err = s.finish(context.WithoutCancel(ctx), jobID, copydesk.JobFailed, result,
+	return s.finishRun(context.WithoutCancel(ctx), job, copydesk.JobFailed, result,
 		&copydesk.JobError{Code: copydesk.FailureCode(runErr), Message: copydesk.FailureMessage(runErr)})
-	return err
 }
 
 // safeRun calls the handler and turns a panic into a failed run.
@@ -549,6 +545,19 @@ func (s *Service) watchCancel(ctx context.Context, jobID string, cancel context.
 // already final (a race with Cancel), it returns ECONFLICT and writes
 // nothing.
 func (s *Service) finish(ctx context.Context, id string, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) (*copydesk.Job, error) {
+	return s.finishKnown(ctx, id, nil, status, result, jerr)
+}
+
+// finishRun is finish for a run that knows its job (its kind and creation
+// time): the store reads nothing back.
+func (s *Service) finishRun(ctx context.Context, job *copydesk.Job, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) error {
+	_, err := s.finishKnown(ctx, job.ID, job, status, result, jerr)
+	return err
+}
+
+// finishKnown is finish; with known set, it returns known and the store
+// reads nothing back.
+func (s *Service) finishKnown(ctx context.Context, id string, known *copydesk.Job, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) (*copydesk.Job, error) {
 	// The done event carries the job's final state: the status, error
 	// and result this update sets.
 	data, err := doneData(status, result, jerr)
@@ -556,9 +565,12 @@ func (s *Service) finish(ctx context.Context, id string, status copydesk.JobStat
 		return nil, err
 	}
 	done := &copydesk.Event{JobID: id, Type: copydesk.EventDone, Data: data}
-	job, err := s.Store.UpdateJob(ctx, id, copydesk.JobUpdate{Status: &status, Result: result, Error: jerr, Event: done})
+	job, err := s.Store.UpdateJob(ctx, id, copydesk.JobUpdate{Status: &status, Result: result, Error: jerr, Event: done, NoJob: known != nil})
 	if err != nil {
 		return nil, err
+	}
+	if known != nil {
+		job = known
 	}
 	// Counted before any stream is told, so that a client that read done
 	// finds the job in the metrics.

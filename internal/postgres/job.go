@@ -284,17 +284,29 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 			a := int32(*upd.IfAttempts)
 			ifAttempts = &a
 		}
-		b.Queue(updateJobSQL, id, status, upd.Result != nil, nullBytes(upd.Result), upd.Error != nil, errCode, errMsg,
+		query := updateJobSQL
+		if upd.NoJob {
+			query = updateJobQuietSQL
+		}
+		b.Queue(query, id, status, upd.Result != nil, nullBytes(upd.Result), upd.Error != nil, errCode, errMsg,
 			attempts, now, upd.Event != nil, evType, evData, ifAttempts).QueryRow(func(row pgx.Row) error {
 			var seq int64
-			j, err := scanJobWith(row, &seq)
+			var j *copydesk.Job
+			var err error
+			if upd.NoJob {
+				err = row.Scan(&seq)
+			} else {
+				j, err = scanJobWith(row, &seq)
+			}
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				res.err = errNoRow
 			case err != nil:
 				return err
 			default:
-				sqlstore.SetResult(j, upd)
+				if j != nil {
+					sqlstore.SetResult(j, upd)
+				}
 				job, res.err = j, nil
 				if upd.Event != nil {
 					upd.Event.Seq, upd.Event.At = seq, now
@@ -326,7 +338,16 @@ func (db *DB) UpdateJob(ctx context.Context, id string, upd copydesk.JobUpdate) 
 // final job refuses any status, and a job whose attempts differ from $13
 // (when set) refuses any update (zero rows); a final status sets
 // finished_at.
-const updateJobSQL = `
+const updateJobSQL = updateJobApplySQL + `
+	SELECT ` + updatedJobColumns + `, last_seq FROM upd`
+
+// updateJobQuietSQL is updateJobSQL for a JobUpdate with NoJob: only the
+// event's seq comes back.
+const updateJobQuietSQL = updateJobApplySQL + `
+	SELECT last_seq FROM upd`
+
+// updateJobApplySQL is the change and the event insert of updateJobSQL.
+const updateJobApplySQL = `
 	WITH upd AS (
 		UPDATE jobs SET
 			status = COALESCE($2::text, status),
@@ -343,8 +364,7 @@ const updateJobSQL = `
 	), ins AS (
 		INSERT INTO job_events (job_id, seq, type, data, at)
 		SELECT id, last_seq, $11, $12, $9 FROM upd WHERE $10::boolean
-	)
-	SELECT ` + updatedJobColumns + `, last_seq FROM upd`
+	)`
 
 // AppendEvent stores ev with the next sequence number of its job and sets
 // ev.Seq and ev.At. The job row's last_seq is bumped (and so locked) and the

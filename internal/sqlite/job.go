@@ -32,7 +32,9 @@ const (
 	// job refuses any status, and a job whose attempts differ from ?10
 	// (when set) refuses any update (no row); a final status sets
 	// finished_at.
-	updateJobSQL = `
+	updateJobSQL = updateJobApplySQL + `
+		RETURNING ` + updatedJobColumns
+	updateJobApplySQL = `
 		UPDATE jobs SET
 			status = COALESCE(?2, status),
 			result = CASE WHEN ?3 THEN ?4 ELSE result END,
@@ -42,8 +44,10 @@ const (
 			updated_at = ?9,
 			finished_at = CASE WHEN ?2 IN (` + finalStatuses + `) THEN ?9 ELSE finished_at END
 		WHERE id = ?1 AND (?2 IS NULL OR status NOT IN (` + finalStatuses + `))
-			AND (?10 IS NULL OR attempts = ?10)
-		RETURNING ` + updatedJobColumns
+			AND (?10 IS NULL OR attempts = ?10)`
+	// updateJobQuietSQL is updateJobSQL for a JobUpdate with NoJob.
+	updateJobQuietSQL = updateJobApplySQL + `
+		RETURNING 1`
 )
 
 // finalStatuses lists the final job statuses as SQL (TestFinalStatuses
@@ -225,8 +229,22 @@ func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, n
 		ifAttempts = *upd.IfAttempts
 	}
 	errCode, errMsg := splitJobError(upd.Error)
-	job, err := scanJob(tx.queryRow(ctx, updateJobSQL, id, status, upd.Result != nil, nullBytes(upd.Result),
-		upd.Error != nil, errCode, errMsg, attempts, encodeTime(now), ifAttempts))
+	args := []any{id, status, upd.Result != nil, nullBytes(upd.Result), upd.Error != nil, errCode, errMsg, attempts, encodeTime(now), ifAttempts}
+	var job *copydesk.Job
+	var err error
+	if upd.NoJob {
+		var one int
+		switch err = tx.queryRow(ctx, updateJobQuietSQL, args...).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
+			err = copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
+		case err != nil:
+			return nil, translate(err)
+		default:
+			return nil, nil
+		}
+	} else {
+		job, err = scanJob(tx.queryRow(ctx, updateJobSQL, args...))
+	}
 	if copydesk.ErrorCode(err) != copydesk.ENOTFOUND { // no row
 		if job != nil {
 			sqlstore.SetResult(job, upd)

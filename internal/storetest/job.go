@@ -519,6 +519,38 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		}
 	})
 
+	t.Run("UpdateJobNoJob", func(t *testing.T) {
+		s, _ := setup(t)
+		ctx := context.Background()
+		job := &copydesk.Job{Kind: "analysis"}
+		MustCreateJob(t, s, job)
+		done := copydesk.JobSucceeded
+		ev := &copydesk.Event{Type: copydesk.EventDone, Data: json.RawMessage(`{"status":"succeeded"}`)}
+		got, err := s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &done, Result: json.RawMessage(`{"ok":true}`),
+			Error: &copydesk.JobError{Code: "x", Message: "y"}, Event: ev, NoJob: true})
+		if err != nil || got != nil {
+			t.Fatalf("got %+v, %v; want no job and no error", got, err)
+		}
+		if ev.JobID != job.ID || ev.Seq != 1 || ev.At.IsZero() {
+			t.Errorf("got event of %q seq %d at %v, want the job's seq 1 and a time", ev.JobID, ev.Seq, ev.At)
+		}
+		stored := MustFindJob(t, s, job.ID)
+		if stored.Status != done || string(stored.Result) != `{"ok":true}` || stored.Error == nil || stored.Error.Code != "x" || stored.FinishedAt == nil {
+			t.Errorf("stored %+v, want the update applied", stored)
+		}
+		// The refusals are those of any update, and write no event.
+		_, err = s.UpdateJob(ctx, job.ID, copydesk.JobUpdate{Status: &done, Event: &copydesk.Event{Type: copydesk.EventDone}, NoJob: true})
+		if copydesk.ErrorCode(err) != copydesk.ECONFLICT || !strings.Contains(err.Error(), "already succeeded") {
+			t.Errorf("final job: got %v, want ECONFLICT naming its status", err)
+		}
+		if _, err := s.UpdateJob(ctx, "job_missing", copydesk.JobUpdate{Status: &done, NoJob: true}); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+			t.Errorf("missing job: got %v, want ENOTFOUND", err)
+		}
+		if evs, err := s.FindEvents(ctx, job.ID, 0, 0); err != nil || len(evs) != 1 {
+			t.Errorf("got %d events, %v; want the one done", len(evs), err)
+		}
+	})
+
 	t.Run("UpdateJobIfAttempts", func(t *testing.T) {
 		s, _ := setup(t)
 		ctx := context.Background()
