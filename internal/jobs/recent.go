@@ -1,6 +1,10 @@
 package jobs
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/copydesk/copydesk/internal/copydesk"
+)
 
 // recent is a map of at most max keys that forgets the key added first
 // when a new one comes past max. It does not lock; the zero value is
@@ -11,18 +15,22 @@ type recent[V any] struct {
 	next int
 }
 
-// put adds key with v, forgetting the oldest key past max.
-func (r *recent[V]) put(key string, v V, max int) {
+// put adds key with v, forgetting the oldest key past max, and returns
+// the value forgotten (ok false when there was none: none was past max,
+// or it was deleted already).
+func (r *recent[V]) put(key string, v V, max int) (forgot V, ok bool) {
 	if r.m == nil {
 		r.m = make(map[string]V)
 		r.ring = make([]string, max)
 	}
 	if old := r.ring[r.next]; old != "" {
+		forgot, ok = r.m[old]
 		delete(r.m, old) // a no-op when it is gone already
 	}
 	r.ring[r.next] = key
 	r.m[key] = v
 	r.next = (r.next + 1) % len(r.ring)
+	return forgot, ok
 }
 
 func (r *recent[V]) get(key string) (V, bool) {
@@ -41,29 +49,59 @@ func (r *recent[V]) len() int { return len(r.m) }
 // remembers; the oldest is forgotten first (and then read as any other).
 const freshCap = 4096
 
+// freshInputBytes bounds the inputs of the jobs freshJobs keeps whole;
+// past it a job is remembered by its kind only, and its first run reads
+// its row back when it starts it.
+const freshInputBytes = 8 << 20
+
 // freshJobs remembers the jobs this process accepted and has not started,
-// with their kinds, so that a job's first run need not read its row
-// before starting it (Service.start). An entry is taken once: a second
-// run, a retry or a job accepted elsewhere reads the store.
+// as accepted, so that a job's first run need neither read its row before
+// starting it nor read it back when it does (Service.start). An entry is
+// taken once: a second run, a retry or a job accepted elsewhere reads the
+// store.
 type freshJobs struct {
 	mu    sync.Mutex
-	kinds recent[string]
+	jobs  recent[freshJob]
+	bytes int // the inputs of the jobs kept whole
 }
 
-// add remembers a new job, forgetting the oldest past freshCap.
-func (f *freshJobs) add(id, kind string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.kinds.put(id, kind, freshCap)
+// freshJob is a remembered job: its kind, and a copy of it as accepted
+// unless that would pass freshInputBytes.
+type freshJob struct {
+	kind string
+	job  *copydesk.Job
 }
 
-// take returns the kind of a remembered job and forgets it.
-func (f *freshJobs) take(id string) (kind string, ok bool) {
+// add remembers a new job (stored: its ID, times and defaults set),
+// forgetting the oldest past freshCap.
+func (f *freshJobs) add(job *copydesk.Job) {
+	fj := freshJob{kind: job.Kind}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	kind, ok = f.kinds.get(id)
-	if ok {
-		f.kinds.delete(id)
+	if f.bytes+len(job.Input) <= freshInputBytes {
+		cp := *job
+		fj.job = &cp
+		f.bytes += len(job.Input)
 	}
-	return kind, ok
+	if old, ok := f.jobs.put(job.ID, fj, freshCap); ok {
+		f.forget(old)
+	}
+}
+
+// take returns a remembered job and forgets it.
+func (f *freshJobs) take(id string) (freshJob, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fj, ok := f.jobs.get(id)
+	if ok {
+		f.jobs.delete(id)
+		f.forget(fj)
+	}
+	return fj, ok
+}
+
+func (f *freshJobs) forget(fj freshJob) {
+	if fj.job != nil {
+		f.bytes -= len(fj.job.Input)
+	}
 }

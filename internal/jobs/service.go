@@ -200,7 +200,7 @@ func (s *Service) Submit(ctx context.Context, job *copydesk.Job) error {
 		s.Logger.Error("accepting a job failed", "job_id", job.ID, "err", err)
 		return copydesk.Errorf(copydesk.EUNAVAILABLE, "the job queue is unavailable; try again shortly")
 	}
-	s.fresh.add(job.ID, job.Kind)
+	s.fresh.add(job)
 	s.Queue.Wake()
 	s.Broker.Publish(first)
 	return nil
@@ -303,10 +303,10 @@ func (s *Service) Cancel(ctx context.Context, id string) (*copydesk.Job, error) 
 // means there is nothing to run, and err is what Run returns: nil for a
 // job that is gone or final, or has no handler (it is failed).
 func (s *Service) start(ctx context.Context, jobID string) (*copydesk.Job, copydesk.JobHandler, error) {
-	if kind, ok := s.fresh.take(jobID); ok {
-		if h := s.handler(kind); h != nil {
+	if fj, ok := s.fresh.take(jobID); ok {
+		if h := s.handler(fj.kind); h != nil {
 			zero := 0
-			job, err := s.markRunning(ctx, jobID, 1, &zero)
+			job, err := s.markRunning(ctx, jobID, 1, &zero, fj.job)
 			switch copydesk.ErrorCode(err) {
 			case "":
 				return job, h, nil
@@ -331,7 +331,7 @@ func (s *Service) start(ctx context.Context, jobID string) (*copydesk.Job, copyd
 	if h == nil {
 		return nil, nil, s.finishRun(ctx, job, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
 	}
-	job, err = s.markRunning(ctx, jobID, job.Attempts+1, nil)
+	job, err = s.markRunning(ctx, jobID, job.Attempts+1, nil, nil)
 	if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
 		return nil, nil, nil // cancelled between load and start
 	}
@@ -340,16 +340,22 @@ func (s *Service) start(ctx context.Context, jobID string) (*copydesk.Job, copyd
 
 // markRunning sets the job running with attempt as its attempts (only
 // while they equal *ifAttempts, when set) and its job.started event, and
-// publishes the event.
-func (s *Service) markRunning(ctx context.Context, jobID string, attempt int, ifAttempts *int) (*copydesk.Job, error) {
+// publishes the event. It returns the job as stored; with known (the job
+// as this process accepted it) the store reads nothing back and known,
+// updated the same way, is returned.
+func (s *Service) markRunning(ctx context.Context, jobID string, attempt int, ifAttempts *int, known *copydesk.Job) (*copydesk.Job, error) {
 	running := copydesk.JobRunning
 	started, err := newEvent(jobID, "job.started", map[string]any{"attempt": attempt})
 	if err != nil {
 		return nil, err
 	}
-	job, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &running, Attempts: &attempt, IfAttempts: ifAttempts, Event: started})
+	job, err := s.Store.UpdateJob(ctx, jobID, copydesk.JobUpdate{Status: &running, Attempts: &attempt, IfAttempts: ifAttempts, Event: started, NoJob: known != nil})
 	if err != nil {
 		return nil, err
+	}
+	if known != nil {
+		job = known
+		job.Status, job.Attempts, job.UpdatedAt = running, attempt, started.At
 	}
 	s.Broker.Publish(started)
 	return job, nil

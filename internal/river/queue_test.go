@@ -300,11 +300,23 @@ func TestFirstRunReadsNoJobRow(t *testing.T) {
 			reads := &jobReads{JobStore: h.store}
 			h.jobs.Store = reads
 			var ran sync.Map
+			var mismatch sync.Map // job id → how the job a run got differs from its row
 			h.jobs.Register("quick", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
 				ran.Store(job.ID, job.Attempts)
+				// The job a run gets is its row as stored (read here
+				// from the store itself, not counted).
+				row, err := h.store.FindJobByID(ctx, job.ID)
+				switch {
+				case err != nil:
+					mismatch.Store(job.ID, err.Error())
+				case job.Kind != row.Kind || job.CustomerID != row.CustomerID || job.UserID != row.UserID || job.KeyID != row.KeyID ||
+					job.Priority != row.Priority || job.Status != row.Status || job.Attempts != row.Attempts ||
+					string(job.Input) != string(row.Input) || !job.CreatedAt.Equal(row.CreatedAt) || !job.UpdatedAt.Equal(row.UpdatedAt):
+					mismatch.Store(job.ID, fmt.Sprintf("got %+v, stored %+v", job, row))
+				}
 				return json.RawMessage(`{}`), copydesk.JobSucceeded, nil
 			}))
-			fresh := h.submit(t, "quick", copydesk.PriorityHigh, `{}`)
+			fresh := h.submit(t, "quick", copydesk.PriorityHigh, `{"text":"a fresh job"}`)
 			cancelled := h.submit(t, "quick", copydesk.PriorityHigh, `{}`)
 			if _, err := h.jobs.Cancel(ctx, cancelled.ID); err != nil {
 				t.Fatal(err)
@@ -333,6 +345,10 @@ func TestFirstRunReadsNoJobRow(t *testing.T) {
 			if _, ok := ran.Load(cancelled.ID); ok {
 				t.Error("the cancelled job ran")
 			}
+			mismatch.Range(func(id, diff any) bool {
+				t.Errorf("job %s: the run's job is not its row: %s", id, diff)
+				return true
+			})
 			// The cancelled job and the one run elsewhere are read once
 			// each (their conditional start did not apply); the fresh one
 			// not at all.
