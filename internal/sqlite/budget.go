@@ -46,11 +46,10 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 		if err := tx.queryRow(ctx, anyBudgetSQL).Scan(&budgets); err != nil {
 			return translate(err)
 		}
-		for _, c := range charges {
+		entries := make([]*copydesk.LedgerEntry, len(charges))
+		for i, c := range charges {
+			entries[i] = c.Entry
 			if !budgets {
-				if err := insertLedger(ctx, tx, c.Entry); err != nil {
-					return err
-				}
 				continue
 			}
 			// The customer's, the key's and the user's budgets in one
@@ -61,10 +60,7 @@ func (db *DB) ChargeBudgets(ctx context.Context, charges []*copydesk.Charge) err
 			if _, err := tx.exec(ctx, chargeSQL, c.Period, c.Amount, encodeTime(now), c.CustomerID, scopes[0], scopes[1], scopes[2]); err != nil {
 				return translate(err)
 			}
-			if err := insertLedger(ctx, tx, c.Entry); err != nil {
-				return err
-			}
 		}
-		return nil
+		return sqlstore.InsertLedgers(ctx, txQuerier{tx}, dialect{}, entries)
 	}))
 }

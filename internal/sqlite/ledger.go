@@ -88,12 +88,7 @@ func (db *DB) AppendLedgers(ctx context.Context, entries []*copydesk.LedgerEntry
 		}
 	}
 	return sqlstore.CountRows(&db.counts.ledgerRows, len(entries), db.batched(ctx, func(ctx context.Context, tx *Tx) error {
-		for _, e := range entries {
-			if err := insertLedger(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
+		return sqlstore.InsertLedgers(ctx, txQuerier{tx}, dialect{}, entries)
 	}))
 }
 

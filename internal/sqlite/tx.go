@@ -112,8 +112,9 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *Tx) error) error {
 // Statements prepared once at Open: parsing them again on every call would
 // cost about a quarter of an AppendEvent or a cache hit.
 var (
-	preparedWrite = []string{insertJobSQL, insertEventSQL, setCacheSQL, sqlstore.InsertLedgerSQL, chargeSQL, anyBudgetSQL, updateJobSQL, updateJobQuietSQL, findJobByIDSQL, savepointSQL, rollbackToSQL, releaseSQL}
-	preparedRead  = []string{findEventsSQL, getCacheSQL, findJobByIDSQL, jobExistsSQL}
+	preparedWrite = append([]string{insertJobSQL, insertEventSQL, setCacheSQL, sqlstore.InsertLedgerSQL, chargeSQL, anyBudgetSQL, updateJobSQL, updateJobQuietSQL, findJobByIDSQL, savepointSQL, rollbackToSQL, releaseSQL},
+		sqlstore.InsertLedgerRowsSQL()...)
+	preparedRead = []string{findEventsSQL, getCacheSQL, findJobByIDSQL, jobExistsSQL}
 )
 
 // Tx is a transaction that runs the DB's prepared statements by their SQL.

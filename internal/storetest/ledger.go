@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -109,6 +110,41 @@ func TestLedgerStore(t *testing.T, newStore NewMoneyStore) {
 		}
 		if got, _ := s.FindLedger(ctx, all); len(got) != 2 {
 			t.Errorf("got %d rows after a conflicting batch, want 2: all or nothing", len(got))
+		}
+	})
+
+	t.Run("AppendLedgersMany", func(t *testing.T) {
+		// Enough rows for statements of several sizes (64 + 64 + 16 + 4 +
+		// 2 + 1), each row's values in its own place.
+		s, _ := setup(t)
+		all := copydesk.UsageFilter{From: Epoch(), To: Epoch().Add(time.Hour)}
+		const n = 151
+		entries := make([]*copydesk.LedgerEntry, n)
+		for i := range entries {
+			entries[i] = &copydesk.LedgerEntry{CustomerID: "cus_a", UserID: fmt.Sprintf("usr_%d", i), KeyID: "key_1", Kind: "chat",
+				JobID: fmt.Sprintf("job_%d", i), Provider: "p", Model: "m", InputTokens: i, OutputTokens: 2 * i, CachedTokens: i / 2,
+				Cost: copydesk.Micros(3 * i), Latency: time.Duration(i) * time.Millisecond, Tier: "batch", Count: 1}
+		}
+		if err := s.AppendLedgers(ctx, entries); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.FindLedger(ctx, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != n {
+			t.Fatalf("got %d rows, want %d", len(got), n)
+		}
+		for _, e := range got {
+			var i int
+			if _, err := fmt.Sscanf(e.UserID, "usr_%d", &i); err != nil {
+				t.Fatalf("row %+v: %v", e, err)
+			}
+			if e.JobID != fmt.Sprintf("job_%d", i) || e.InputTokens != i || e.OutputTokens != 2*i || e.CachedTokens != i/2 ||
+				e.Cost != copydesk.Micros(3*i) || e.Latency != time.Duration(i)*time.Millisecond || e.KeyID != "key_1" ||
+				e.Provider != "p" || e.Tier != "batch" || e.Count != 1 || e.ID != entries[i].ID {
+				t.Errorf("row %d stored as %+v, want %+v", i, e, entries[i])
+			}
 		}
 	})
 
