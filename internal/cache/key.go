@@ -128,7 +128,7 @@ func NormalizeInput(s string, fold bool) string {
 // AppendNormalized appends NormalizeInput(s, fold) to b and returns the
 // extended buffer.
 func AppendNormalized(b []byte, s string, fold bool) []byte {
-	if !norm.NFC.IsNormalString(s) {
+	if !isASCII(s) && !norm.NFC.IsNormalString(s) { // ASCII is always NFC; the check allocates
 		s = norm.NFC.String(s)
 	}
 	s = strings.TrimFunc(s, unicode.IsSpace)
@@ -178,3 +178,12 @@ func AppendNormalized(b []byte, s string, fold bool) []byte {
 }
 
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
