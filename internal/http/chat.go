@@ -297,8 +297,9 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 // setRouteHeaders tells the client where its answer came from.
 func setRouteHeaders(w http.ResponseWriter, res *copydesk.ModelResult) {
 	h := w.Header()
-	h[hdrCopydeskProvider] = []string{res.Usage.Provider}
-	h[hdrCopydeskModel] = []string{res.Usage.Model}
+	vals := []string{res.Usage.Provider, res.Usage.Model} // one allocation for both
+	h[hdrCopydeskProvider] = vals[0:1:1]
+	h[hdrCopydeskModel] = vals[1:2:2]
 	if res.Cached {
 		h[hdrCopydeskCache] = valHit
 	} else {
