@@ -655,6 +655,14 @@ type asyncAppender interface {
 // after it in the store's queue), so streams still see only stored events
 // and in order. A failed append is logged and returned by the handler's
 // next emit, as a synchronous one would have been by its own.
+//
+// Deltas (the streamed text) are still stored and published one by one,
+// each by its run: stored without waiting, they were published by the
+// store's writing goroutine, which then carried every delta to every
+// stream of every job, and the fan-out row's delivery p99 went from
+// 53-87 ms to 85-226 ms (BENCHMARKS.md, session 12). A synchronous emit
+// is safe among asynchronous ones: it returns after the events queued
+// before it were stored and published.
 func (s *Service) emitAsync(a asyncAppender, jobID string) func(ctx context.Context, typ string, data any) error {
 	var mu sync.Mutex
 	var failed error
@@ -665,6 +673,9 @@ func (s *Service) emitAsync(a asyncAppender, jobID string) func(ctx context.Cont
 		mu.Unlock()
 		if err != nil {
 			return err
+		}
+		if typ == copydesk.EventDelta {
+			return s.emit(ctx, jobID, typ, data)
 		}
 		ev, err := newEvent(jobID, typ, data)
 		if err != nil {

@@ -427,6 +427,13 @@ func TestEmitWithoutWaiting(t *testing.T) {
 			h.jobs.Register("steps", handlerFunc(func(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
 				<-subscribed
 				for i := range steps {
+					if i == steps/2 {
+						// A delta is stored by the run itself, between
+						// the steps queued before and after it.
+						if err := emit(ctx, copydesk.EventDelta, map[string]any{"task": "t", "text": "half"}); err != nil {
+							return nil, "", err
+						}
+					}
 					if err := emit(ctx, "step", map[string]any{"i": i}); err != nil {
 						return nil, "", err
 					}
@@ -470,18 +477,25 @@ func TestEmitWithoutWaiting(t *testing.T) {
 				t.Fatal(err)
 			}
 			types := h.eventTypes(t, job.ID) // checks seq 1, 2, 3…
-			if len(types) != steps+3 || types[0] != "job.queued" || types[1] != "job.started" || types[len(types)-1] != copydesk.EventDone {
-				t.Fatalf("stored events %v: want job.queued, job.started, %d steps, done", types, steps)
+			if len(types) != steps+4 || types[0] != "job.queued" || types[1] != "job.started" || types[len(types)-1] != copydesk.EventDone {
+				t.Fatalf("stored events %v: want job.queued, job.started, %d steps and a delta, done", types, steps)
 			}
 			for i := range steps {
-				var d struct{ I int }
-				if err := json.Unmarshal(stored[2+i].Data, &d); err != nil || d.I != i {
-					t.Fatalf("stored event %d is %s, want step %d: the steps out of order", 3+i, stored[2+i].Data, i)
+				k := 2 + i
+				if i >= steps/2 {
+					k++ // after the delta
 				}
+				var d struct{ I int }
+				if err := json.Unmarshal(stored[k].Data, &d); err != nil || d.I != i || stored[k].Type != "step" {
+					t.Fatalf("stored event %d is %s %s, want step %d: the steps out of order", k+1, stored[k].Type, stored[k].Data, i)
+				}
+			}
+			if d := stored[2+steps/2]; d.Type != copydesk.EventDelta {
+				t.Fatalf("stored event %d is %s, want the delta between steps %d and %d", 3+steps/2, d.Type, steps/2-1, steps/2)
 			}
 			// The feed subscribed after job.queued, maybe after job.started.
 			first := stored[len(stored)-len(carried)]
-			if len(carried) < steps+1 || carried[0].Seq != first.Seq {
+			if len(carried) < steps+2 || carried[0].Seq != first.Seq {
 				t.Fatalf("carried %d events from seq %d, want the last %d stored ones", len(carried), carried[0].Seq, len(carried))
 			}
 			for i, ev := range carried {
