@@ -281,7 +281,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (*copydesk.Job, error) 
 	if job.Status.Final() {
 		return nil, copydesk.Errorf(copydesk.ECONFLICT, "job %s is already %s", id, job.Status)
 	}
-	job, err = s.finish(ctx, id, copydesk.JobCancelled, nil, &copydesk.JobError{Code: copydesk.ECANCELLED, Message: "cancelled by request"})
+	job, err = s.finish(ctx, id, nil, copydesk.JobCancelled, nil, &copydesk.JobError{Code: copydesk.ECANCELLED, Message: "cancelled by request"})
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,8 @@ func (s *Service) start(ctx context.Context, jobID string) (*copydesk.Job, copyd
 	}
 	h := s.handler(job.Kind)
 	if h == nil {
-		return nil, nil, s.finishRun(ctx, job, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
+		_, err := s.finish(ctx, jobID, job, copydesk.JobFailed, nil, &copydesk.JobError{Code: copydesk.EINTERNAL, Message: "no handler for job kind " + job.Kind})
+		return nil, nil, err
 	}
 	job, err = s.markRunning(ctx, jobID, job.Attempts+1, nil, nil)
 	if copydesk.ErrorCode(err) == copydesk.ECONFLICT {
@@ -410,7 +411,8 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 			status = copydesk.JobSucceeded
 		}
 		attempted(status)
-		return s.finishRun(context.WithoutCancel(ctx), job, status, result, nil)
+		_, err := s.finish(context.WithoutCancel(ctx), jobID, job, status, result, nil)
+		return err
 	}
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		attempted(copydesk.JobQueued)
@@ -474,13 +476,15 @@ func (s *Service) Run(ctx context.Context, jobID string) error {
 		// Some tasks failed on every attempt; the others' results stand.
 		attempted(copydesk.JobPartial)
 		s.Logger.Warn("job partial after its last attempt", "job_id", jobID, "attempt", attempt, "err", runErr)
-		return s.finishRun(context.WithoutCancel(ctx), job, copydesk.JobPartial, result,
+		_, err = s.finish(context.WithoutCancel(ctx), jobID, job, copydesk.JobPartial, result,
 			&copydesk.JobError{Code: copydesk.FailureCode(runErr), Message: copydesk.FailureMessage(runErr)})
+		return err
 	}
 	attempted(copydesk.JobFailed)
 	s.Logger.Warn("job failed", "job_id", jobID, "attempt", attempt, "err", runErr)
-	return s.finishRun(context.WithoutCancel(ctx), job, copydesk.JobFailed, result,
+	_, err = s.finish(context.WithoutCancel(ctx), jobID, job, copydesk.JobFailed, result,
 		&copydesk.JobError{Code: copydesk.FailureCode(runErr), Message: copydesk.FailureMessage(runErr)})
+	return err
 }
 
 // safeRun calls the handler and turns a panic into a failed run.
@@ -550,20 +554,10 @@ func (s *Service) watchCancel(ctx context.Context, jobID string, cancel context.
 // write, so that a final job always has its done event. If the job was
 // already final (a race with Cancel), it returns ECONFLICT and writes
 // nothing.
-func (s *Service) finish(ctx context.Context, id string, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) (*copydesk.Job, error) {
-	return s.finishKnown(ctx, id, nil, status, result, jerr)
-}
-
-// finishRun is finish for a run that knows its job (its kind and creation
-// time): the store reads nothing back.
-func (s *Service) finishRun(ctx context.Context, job *copydesk.Job, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) error {
-	_, err := s.finishKnown(ctx, job.ID, job, status, result, jerr)
-	return err
-}
-
-// finishKnown is finish; with known set, it returns known and the store
-// reads nothing back.
-func (s *Service) finishKnown(ctx context.Context, id string, known *copydesk.Job, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) (*copydesk.Job, error) {
+//
+// With known (a run's job: its kind and creation time are all finish
+// needs of it), the store reads nothing back and known is returned.
+func (s *Service) finish(ctx context.Context, id string, known *copydesk.Job, status copydesk.JobStatus, result json.RawMessage, jerr *copydesk.JobError) (*copydesk.Job, error) {
 	// The done event carries the job's final state: the status, error
 	// and result this update sets.
 	data, err := doneData(status, result, jerr)
