@@ -230,26 +230,21 @@ func updateJob(ctx context.Context, tx *Tx, id string, upd copydesk.JobUpdate, n
 	}
 	errCode, errMsg := splitJobError(upd.Error)
 	args := []any{id, status, upd.Result != nil, nullBytes(upd.Result), upd.Error != nil, errCode, errMsg, attempts, encodeTime(now), ifAttempts}
-	var job *copydesk.Job
-	var err error
 	if upd.NoJob {
 		var one int
-		switch err = tx.queryRow(ctx, updateJobQuietSQL, args...).Scan(&one); {
-		case errors.Is(err, sql.ErrNoRows):
-			err = copydesk.Errorf(copydesk.ENOTFOUND, "job %q not found", id)
-		case err != nil:
-			return nil, translate(err)
-		default:
+		if err := tx.queryRow(ctx, updateJobQuietSQL, args...).Scan(&one); err == nil {
 			return nil, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, translate(err)
 		}
 	} else {
-		job, err = scanJob(tx.queryRow(ctx, updateJobSQL, args...))
-	}
-	if copydesk.ErrorCode(err) != copydesk.ENOTFOUND { // no row
-		if job != nil {
-			sqlstore.SetResult(job, upd)
+		job, err := scanJob(tx.queryRow(ctx, updateJobSQL, args...))
+		if copydesk.ErrorCode(err) != copydesk.ENOTFOUND { // no row
+			if job != nil {
+				sqlstore.SetResult(job, upd)
+			}
+			return job, err
 		}
-		return job, err
 	}
 	// Nothing changed: the job is missing, final and asked for a status,
 	// or has other attempts than the update's condition.
@@ -271,7 +266,7 @@ func (db *DB) AppendEvent(ctx context.Context, ev *copydesk.Event) error {
 	if err := ev.Prepare(); err != nil {
 		return err
 	}
-	return db.batched(ctx, func(ctx context.Context, tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) })
+	return db.batched(ctx, db.appendEventOp(ev))
 }
 
 // AppendEventAsync is AppendEvent without waiting: done receives the
@@ -282,7 +277,12 @@ func (db *DB) AppendEventAsync(ctx context.Context, ev *copydesk.Event, done fun
 		done(err)
 		return
 	}
-	db.batch.AddAsync(ctx, func(ctx context.Context, tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) }, done)
+	db.batch.AddAsync(ctx, db.appendEventOp(ev), done)
+}
+
+// appendEventOp is the write of AppendEvent and AppendEventAsync.
+func (db *DB) appendEventOp(ev *copydesk.Event) txOp {
+	return func(ctx context.Context, tx *Tx) error { return appendEvent(ctx, tx, ev, db.clock.Now().UTC()) }
 }
 
 func appendEvent(ctx context.Context, tx *Tx, ev *copydesk.Event, now time.Time) error {
