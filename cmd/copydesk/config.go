@@ -54,6 +54,10 @@ type Config struct {
 	SimulateTTFT time.Duration `yaml:"simulate_ttft"`
 	// CacheMemory bounds the in-process cache (L1) in bytes; the store is the durable L2. Default 67108864 (64 MiB). Env COPYDESK_CACHE_MEMORY.
 	CacheMemory int64 `yaml:"cache_memory"`
+	// GCPercent is the garbage collector's target (Go's GOGC): the heap may grow by this percentage of the live data before the next collection; -1: no collections but at memory_limit. Default 400: a gateway call or a job allocates tens of kilobytes and keeps almost none of them, so collections are mostly overhead, and 400 spends about a tenth less CPU per call than Go's 100 (BENCHMARKS.md), for more heap between collections, bounded by memory_limit. The environment variable GOGC, when set, wins. Env COPYDESK_GC_PERCENT.
+	GCPercent int `yaml:"gc_percent"`
+	// MemoryLimit is the Go runtime's soft memory limit in bytes (Go's GOMEMLIMIT): near it the collector runs as often as it must, whatever gc_percent says. Default 0: 90 % of the container's memory limit (cgroup), or of the machine's memory where there is none; -1: no limit. The environment variable GOMEMLIMIT, when set, wins. Env COPYDESK_MEMORY_LIMIT.
+	MemoryLimit int64 `yaml:"memory_limit"`
 	// CacheTiers sets the cache tier (permanent, stable, dynamic, realtime) of task kinds, e.g. {"translation": "permanent"}; a kind falls back to its dotted prefix. Added to the plan's defaults.
 	CacheTiers map[string]copydesk.Tier `yaml:"cache_tiers"`
 	// CacheTTLs overrides tier TTLs, e.g. {"realtime": "5m"}; realtime must stay within 5-15 min. Default: 90d, 7d, 1h, 10m.
@@ -154,6 +158,7 @@ func DefaultConfig() Config {
 		LogLevel:      "info",
 		ShutdownGrace: 20 * time.Second,
 		CacheMemory:   64 << 20,
+		GCPercent:     400,
 		Queue: QueueConfig{
 			Workers:     50,
 			JobTimeout:  10 * time.Minute,
@@ -240,6 +245,14 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.CacheMemory = n
 	}
+	integer("COPYDESK_GC_PERCENT", &c.GCPercent)
+	if v := getenv("COPYDESK_MEMORY_LIMIT"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, &ConfigError{Field: "COPYDESK_MEMORY_LIMIT", Message: fmt.Sprintf("%q is not a whole number of bytes", v)})
+		}
+		c.MemoryLimit = n
+	}
 	duration("COPYDESK_SHUTDOWN_GRACE", &c.ShutdownGrace)
 	duration("COPYDESK_LOG_REPEAT_INTERVAL", &c.LogRepeatInterval)
 	boolean := func(name string, dst *bool) {
@@ -306,6 +319,15 @@ func (c *Config) Validate() error {
 	}
 	if c.CacheMemory < 1<<20 {
 		return &ConfigError{Field: "cache_memory", Message: fmt.Sprintf("%d is below 1048576 bytes (1 MiB)", c.CacheMemory)}
+	}
+	if c.GCPercent != -1 && (c.GCPercent < 10 || c.GCPercent > 100000) {
+		return &ConfigError{Field: "gc_percent", Message: fmt.Sprintf("%d is outside 10 … 100000 (-1: collect only at memory_limit)", c.GCPercent)}
+	}
+	if c.MemoryLimit != 0 && c.MemoryLimit != -1 && c.MemoryLimit < 64<<20 {
+		return &ConfigError{Field: "memory_limit", Message: fmt.Sprintf("%d is below 67108864 bytes (64 MiB); 0: automatic, -1: none", c.MemoryLimit)}
+	}
+	if c.GCPercent == -1 && c.MemoryLimit == -1 {
+		return &ConfigError{Field: "gc_percent", Message: "-1 (collect only at memory_limit) needs a memory limit, but memory_limit is -1 (none): the heap would grow without bound"}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

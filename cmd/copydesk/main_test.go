@@ -651,6 +651,10 @@ func TestConfigValidation(t *testing.T) {
 		{"bad body limit", map[string]string{"COPYDESK_BODY_LIMIT": "12"}, "body_limit"},
 		{"bad workers", map[string]string{"COPYDESK_QUEUE_WORKERS": "0"}, "queue.workers"},
 		{"unparsable duration", map[string]string{"COPYDESK_SHUTDOWN_GRACE": "soon"}, "COPYDESK_SHUTDOWN_GRACE"},
+		{"gc percent too low", map[string]string{"COPYDESK_GC_PERCENT": "5"}, "gc_percent"},
+		{"memory limit too low", map[string]string{"COPYDESK_MEMORY_LIMIT": "1000"}, "memory_limit"},
+		{"unparsable memory limit", map[string]string{"COPYDESK_MEMORY_LIMIT": "1GiB"}, "COPYDESK_MEMORY_LIMIT"},
+		{"no collections and no limit", map[string]string{"COPYDESK_GC_PERCENT": "-1", "COPYDESK_MEMORY_LIMIT": "-1"}, "gc_percent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

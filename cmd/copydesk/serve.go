@@ -826,6 +826,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	defer logs.Close()
 	m.Logger = newLogger(logs, cfg)
 	setProcessLoggers(m.Logger)
+	m.Logger.Info("garbage collector", "gc", tuneGC(cfg, getenv, hostMemory).logValue())
 	if err := m.Run(ctx); err != nil {
 		m.Logger.Error("start failed", "err", err)
 		return err
