@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/copydesk/copydesk/internal/analyze"
@@ -96,8 +97,18 @@ func reportRequest(req *Request, customerID, userID string) cache.Request {
 
 // localReport runs the local analyses, through the cache when there is
 // one, and returns the report's JSON.
-func (s *Service) localReport(ctx context.Context, req *Request, customerID, userID string) (json.RawMessage, string, bool, error) {
+// With prep (its doc parsed already), the report is computed from
+// prep.doc and, when this call computed it, kept in prep.report.
+func (s *Service) localReport(ctx context.Context, req *Request, customerID, userID string, prep *prepared) (json.RawMessage, string, bool, error) {
 	compute := func(context.Context) ([]byte, copydesk.Micros, error) {
+		if prep != nil {
+			r := analyze.AnalyzeDoc(input(req), prep.doc)
+			b, err := r.MarshalJSON()
+			if err == nil {
+				prep.report.Store(r)
+			}
+			return b, 0, err
+		}
 		r, err := analyze.Analyze(input(req))
 		if err != nil {
 			return nil, 0, err
@@ -149,31 +160,43 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 	if _, _, err := req.Resolve(req.Priority, time.Now()); err != nil {
 		return nil, err
 	}
-	report, key, cached, err := s.localReport(ctx, req, customerID, userID)
-	if err != nil {
-		return nil, err
-	}
 	if len(req.Deep) == 0 {
+		report, key, cached, err := s.localReport(ctx, req, customerID, userID, nil)
+		if err != nil {
+			return nil, err
+		}
 		return &Response{Status: "complete", Report: report, ResultKey: key, Cached: cached}, nil
 	}
 	if s.Models == nil {
 		return nil, copydesk.NoProvider("model-backed analysis")
 	}
-	var lang struct {
-		Language string `json:"language"`
+	// The text is parsed once, here, for the local report, the cached
+	// findings and the job's first run.
+	doc, err := analyze.Parse(input(req))
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(report, &lang); err != nil {
-		return nil, fmt.Errorf("read report language: %w", err)
+	prep := &prepared{doc: doc}
+	report, key, cached, err := s.localReport(ctx, req, customerID, userID, prep)
+	if err != nil {
+		return nil, err
 	}
-	req.Language = lang.Language // the job analyzes in the language detected now
-	if merged, ok := s.cachedDeep(ctx, req, report, customerID); ok {
+	detected := analyze.AutoLanguage(req.Language)
+	req.Language = doc.Language // the job analyzes in the language detected now
+	if merged, ok := s.cachedDeep(ctx, req, doc, report, prep.report.Load(), customerID); ok {
 		return &Response{Status: "complete", Report: merged, ResultKey: key, Cached: cached, DeepCached: true}, nil
 	}
-	input, err := json.Marshal(req)
+	input, err := json.Marshal(jobInput{Request: *req, LanguageDetected: detected})
 	if err != nil {
 		return nil, fmt.Errorf("encode job input: %w", err)
 	}
 	job := &copydesk.Job{Kind: JobKind, CustomerID: customerID, UserID: userID, Priority: prio, Input: input}
+	if prep.report.Load() != nil {
+		stored := *req
+		stored.AcceptLanguage = "" // as the input stores it (Locale holds it)
+		prep.req = &stored
+		job.Prepared = prep
+	}
 	if err := s.Jobs.Submit(ctx, job); err != nil {
 		return nil, err
 	}
@@ -190,14 +213,11 @@ func (s *Service) Analyze(ctx context.Context, req *Request, customerID, userID 
 // cachedDeep returns the report with every deep analysis's findings merged
 // in, when the cache holds them for every block; ok false otherwise (the
 // work then runs as a job). It never calls a model.
-func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawMessage, customerID string) (json.RawMessage, bool) {
+// doc is req's text parsed; parsed, when not nil, is report decoded, and
+// the findings are merged into it.
+func (s *Service) cachedDeep(ctx context.Context, req *Request, doc *analyze.Doc, report json.RawMessage, parsed *analyze.Report, customerID string) (json.RawMessage, bool) {
 	h := s.Deep
 	if h == nil || h.Cache == nil {
-		return nil, false
-	}
-	in := input(req)
-	doc, err := analyze.Parse(in)
-	if err != nil {
 		return nil, false
 	}
 	blocks := deepBlocks(doc)
@@ -222,9 +242,12 @@ func (s *Service) cachedDeep(ctx context.Context, req *Request, report json.RawM
 		}
 		found[t] = findings
 	}
-	var r analyze.Report
-	if err := json.Unmarshal(report, &r); err != nil {
-		return nil, false
+	r := parsed
+	if r == nil {
+		r = new(analyze.Report)
+		if err := json.Unmarshal(report, r); err != nil {
+			return nil, false
+		}
 	}
 	for _, t := range req.Deep {
 		r.MergeModelFindings(t, found[t])
@@ -331,16 +354,10 @@ type DeepHandler struct {
 // asks the model for each deep analysis in parallel, streams the deltas and
 // each task's findings, and returns the merged report.
 func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copydesk.Emit) (json.RawMessage, copydesk.JobStatus, error) {
-	var req Request
-	if err := json.Unmarshal(job.Input, &req); err != nil {
-		return nil, "", copydesk.Errorf(copydesk.EINVALID, "stored job input is malformed")
-	}
-	in := input(&req)
-	doc, err := analyze.Parse(in)
+	req, doc, report, err := prepare(job)
 	if err != nil {
 		return nil, "", err
 	}
-	report := analyze.AnalyzeDoc(in, doc)
 	if len(req.Deep) == 0 {
 		return nil, "", copydesk.Errorf(copydesk.EINVALID, "stored job asks for no model-backed analysis")
 	}
@@ -388,6 +405,49 @@ func (h *DeepHandler) RunJob(ctx context.Context, job *copydesk.Job, emit copyde
 		return raw, copydesk.JobPartial, copydesk.PartialFailure(errs)
 	}
 	return raw, copydesk.JobSucceeded, nil
+}
+
+// prepared is what Analyze computed of a deep analysis before its job was
+// submitted: the job's first run in this process starts from it
+// (copydesk.Job.Prepared) instead of parsing and analysing the text again.
+type prepared struct {
+	req *Request // as stored in the job's input
+	doc *analyze.Doc
+	// report is the local report, when this accept computed it (not when
+	// the cache answered); the first run merges its findings into it.
+	report atomic.Pointer[analyze.Report]
+}
+
+// jobInput is a deep analysis job's stored input: the request, its
+// Language the one detected at accept when it was to be detected.
+type jobInput struct {
+	Request
+	// LanguageDetected keeps the report's language_detected of the accept
+	// (jobs stored before it have none: false).
+	LanguageDetected bool `json:"language_detected,omitempty"`
+}
+
+// prepare returns the job's request, parsed text and local report: the
+// ones its accept prepared, once, or else made from its input.
+func prepare(job *copydesk.Job) (*Request, *analyze.Doc, *analyze.Report, error) {
+	if p, ok := job.Prepared.(*prepared); ok {
+		job.Prepared = nil // a later run starts from the input
+		if r := p.report.Swap(nil); r != nil {
+			return p.req, p.doc, r, nil
+		}
+	}
+	var in jobInput
+	if err := json.Unmarshal(job.Input, &in); err != nil {
+		return nil, nil, nil, copydesk.Errorf(copydesk.EINVALID, "stored job input is malformed")
+	}
+	ain := input(&in.Request)
+	doc, err := analyze.Parse(ain)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := analyze.AnalyzeDoc(ain, doc)
+	r.LanguageDetected = r.LanguageDetected || in.LanguageDetected
+	return &in.Request, doc, r, nil
 }
 
 // deepen runs one model-backed analysis as a task of the job, block by

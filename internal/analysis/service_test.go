@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -397,5 +398,61 @@ func TestSeverityOf(t *testing.T) {
 		if got := severityOf(in); got != want {
 			t.Errorf("severityOf(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// TestPreparedRun: a deep job's first run starts from what its accept
+// prepared (the parsed text and local report, once) and gives the report
+// a run from the stored input gives, language_detected included.
+func TestPreparedRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	answer := `{"findings":[{"block":1,"quote":"Hij vind","message":"d/t-fout","suggestion":"Hij vindt","severity":"problem"}]}`
+	jobs := &fakeJobs{}
+	svc := &Service{Jobs: jobs, Models: &fakeModels{answer: answer}, Cache: MustCache(t)}
+	resp, err := svc.Analyze(ctx, &Request{Content: dutch, Deep: []analyze.Type{analyze.TypeGrammar}}, "cus_1", "usr_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(resp.Report), `"language_detected":true`) {
+		t.Fatalf("the 202's report does not say the language was detected: %s", resp.Report)
+	}
+	job := jobs.submitted()[0]
+	p, ok := job.Prepared.(*prepared)
+	if !ok {
+		t.Fatalf("the job carries %T, want what its accept prepared", job.Prepared)
+	}
+	var in jobInput
+	if err := json.Unmarshal(job.Input, &in); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(*p.req, in.Request) || !in.LanguageDetected {
+		t.Errorf("prepared request %+v, want the stored input's %+v with language_detected", *p.req, in)
+	}
+	fromInput := *job
+	fromInput.Prepared = nil
+
+	run := func(job *copydesk.Job) string {
+		t.Helper()
+		h := &DeepHandler{Models: &fakeModels{answer: answer}, Cache: MustCache(t), ModelSet: "test"}
+		raw, status, err := h.RunJob(ctx, job, (&events{}).emit)
+		if err != nil || status != copydesk.JobSucceeded {
+			t.Fatalf("RunJob: %s, %v", status, err)
+		}
+		return string(raw)
+	}
+	prepared, stored := run(job), run(&fromInput)
+	if job.Prepared != nil {
+		t.Error("the run left Prepared on the job: a retry would reuse a report it merged into")
+	}
+	if prepared != stored {
+		t.Errorf("the prepared run's report differs from the stored input's:\n%s\n%s", prepared, stored)
+	}
+	if !strings.Contains(prepared, `"language_detected":true`) || !strings.Contains(prepared, "d/t-fout") {
+		t.Errorf("the job's report lacks the detected language or the finding: %s", prepared)
+	}
+	// A second run of the same job (a retry) starts from the input.
+	if again := run(job); again != stored {
+		t.Errorf("a retry's report differs:\n%s\n%s", again, stored)
 	}
 }

@@ -51,7 +51,7 @@ func AnalyzeDoc(in Input, d *Doc) *Report {
 	}
 	r := &Report{
 		Language:         d.Language,
-		LanguageDetected: isAutoLanguage(in.Language),
+		LanguageDetected: AutoLanguage(in.Language),
 		Words:            wordCount(d),
 		Version:          Version,
 		Locale:           d.Locale,

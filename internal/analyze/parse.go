@@ -112,7 +112,7 @@ func knownType(t Type) bool {
 // normalizeLanguage turns "NL", "nl-BE" or "nl_NL" into "nl" and reports
 // whether detection was asked for.
 func normalizeLanguage(s string) (lang string, detect bool, err error) {
-	if isAutoLanguage(s) {
+	if AutoLanguage(s) {
 		return "", true, nil
 	}
 	s = strings.TrimSpace(s)
@@ -129,8 +129,8 @@ func normalizeLanguage(s string) (lang string, detect bool, err error) {
 	return "", false, copydesk.Errorf(copydesk.EINVALID, "unsupported language %q: use one of %s, or \"auto\" to detect", truncate(s, 20), strings.Join(SupportedLanguages, ", "))
 }
 
-// isAutoLanguage reports whether the language is to be detected.
-func isAutoLanguage(s string) bool {
+// AutoLanguage reports whether the language is to be detected.
+func AutoLanguage(s string) bool {
 	s = strings.TrimSpace(s)
 	return s == "" || strings.EqualFold(s, "auto")
 }

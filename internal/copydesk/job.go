@@ -86,6 +86,12 @@ type Job struct {
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
 	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	// Prepared is what the submitter computed that the job's handler
+	// would compute again from Input (a deep analysis's parsed text and
+	// local report). It is never stored: only the job's first run in the
+	// process that accepted it may see it, and a handler must do without.
+	// The handler may change it; nothing else reads it after the submit.
+	Prepared any `json:"-"`
 }
 
 // apiKeyKey is the context key of the API key a request acts with.

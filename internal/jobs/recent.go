@@ -54,15 +54,22 @@ const freshCap = 4096
 // its row back when it starts it.
 const freshInputBytes = 8 << 20
 
+// freshPreparedBytes bounds the inputs of the jobs freshJobs keeps with
+// what their submitter prepared (copydesk.Job.Prepared: a parsed text and
+// a report, several times the input's size); past it the first run does
+// that work again.
+const freshPreparedBytes = 2 << 20
+
 // freshJobs remembers the jobs this process accepted and has not started,
 // as accepted, so that a job's first run need neither read its row before
 // starting it nor read it back when it does (Service.start). An entry is
 // taken once: a second run, a retry or a job accepted elsewhere reads the
 // store.
 type freshJobs struct {
-	mu    sync.Mutex
-	jobs  recent[freshJob]
-	bytes int // the inputs of the jobs kept whole
+	mu       sync.Mutex
+	jobs     recent[freshJob]
+	bytes    int // the inputs of the jobs kept whole
+	prepared int // the inputs of the jobs kept with Prepared
 }
 
 // freshJob is a remembered job: its kind, and a copy of it as accepted
@@ -80,6 +87,13 @@ func (f *freshJobs) add(job *copydesk.Job) {
 	defer f.mu.Unlock()
 	if f.bytes+len(job.Input) <= freshInputBytes {
 		cp := *job
+		if cp.Prepared != nil {
+			if f.prepared+len(job.Input) <= freshPreparedBytes {
+				f.prepared += len(job.Input)
+			} else {
+				cp.Prepared = nil
+			}
+		}
 		fj.job = &cp
 		f.bytes += len(job.Input)
 	}
@@ -103,5 +117,8 @@ func (f *freshJobs) take(id string) (freshJob, bool) {
 func (f *freshJobs) forget(fj freshJob) {
 	if fj.job != nil {
 		f.bytes -= len(fj.job.Input)
+		if fj.job.Prepared != nil {
+			f.prepared -= len(fj.job.Input)
+		}
 	}
 }

@@ -82,3 +82,34 @@ func TestFreshJobsInputBound(t *testing.T) {
 		t.Errorf("counts %d input bytes after b was forgotten, want 0", f.bytes)
 	}
 }
+
+// TestFreshJobsPreparedBound: what a submitter prepared is kept with at
+// most freshPreparedBytes of inputs, given back when the job is taken or
+// forgotten, and dropped (not the job) past the bound.
+func TestFreshJobsPreparedBound(t *testing.T) {
+	var f freshJobs
+	in := json.RawMessage(`"` + strings.Repeat("x", freshPreparedBytes/2-2) + `"`)
+	prep := new(int)
+	for _, id := range []string{"a", "b", "c"} {
+		f.add(&copydesk.Job{ID: id, Kind: "k", Input: in, Prepared: prep})
+	}
+	if fj, _ := f.take("c"); fj.job == nil || fj.job.Prepared != nil {
+		t.Errorf("the job past the bound: got %+v, want it whole without Prepared", fj.job)
+	}
+	if fj, _ := f.take("a"); fj.job == nil || fj.job.Prepared != prep {
+		t.Error("a job within the bound lost Prepared")
+	}
+	f.add(&copydesk.Job{ID: "d", Kind: "k", Input: in, Prepared: prep})
+	if fj, _ := f.take("d"); fj.job.Prepared != prep {
+		t.Error("a taken job's input still counts against the bound")
+	}
+	if f.prepared != len(in) {
+		t.Errorf("counts %d prepared bytes, want %d (b only)", f.prepared, len(in))
+	}
+	for i := range freshCap {
+		f.add(&copydesk.Job{ID: "n" + strconv.Itoa(i), Kind: "k"})
+	}
+	if f.prepared != 0 {
+		t.Errorf("counts %d prepared bytes after b was forgotten, want 0", f.prepared)
+	}
+}
