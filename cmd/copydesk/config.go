@@ -146,6 +146,8 @@ type QueueConfig struct {
 	PollInterval time.Duration `yaml:"poll_interval"`
 	// MaxWaiting answers 429 (Retry-After) to new model work while this many jobs wait for a worker, instead of queueing minutes of work behind a burst; 0: no limit. Default 5000. Env COPYDESK_QUEUE_MAX_WAITING.
 	MaxWaiting int `yaml:"max_waiting"`
+	// Retention is how long a finished job and its events are kept, counted from the job's creation; the sweep (every 10 minutes, by one instance) deletes older ones, after which the job answers 404. An open job is never deleted. Default 720h (30 days); 0: kept for ever. Env COPYDESK_QUEUE_RETENTION.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // DefaultConfig returns the defaults.
@@ -168,6 +170,7 @@ func DefaultConfig() Config {
 			// little idle CPU.
 			PollInterval: time.Second,
 			MaxWaiting:   5000,
+			Retention:    30 * 24 * time.Hour,
 		},
 	}
 }
@@ -275,6 +278,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	integer("COPYDESK_QUEUE_MAX_ATTEMPTS", &c.Queue.MaxAttempts)
 	duration("COPYDESK_QUEUE_POLL_INTERVAL", &c.Queue.PollInterval)
 	integer("COPYDESK_QUEUE_MAX_WAITING", &c.Queue.MaxWaiting)
+	duration("COPYDESK_QUEUE_RETENTION", &c.Queue.Retention)
 	str("COPYDESK_ADMIN_EMAIL", &c.Access.AdminEmail)
 	str("COPYDESK_PROMPTS_DIR", &c.PromptsDir)
 	if v := getenv("COPYDESK_LANGUAGES"); v != "" {
@@ -377,6 +381,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Queue.MaxWaiting < 0 {
 		return &ConfigError{Field: "queue.max_waiting", Message: "must not be negative (0: no limit)"}
+	}
+	if c.Queue.Retention != 0 && c.Queue.Retention < time.Hour {
+		return &ConfigError{Field: "queue.retention", Message: fmt.Sprintf("%s is below 1h (0: finished jobs are kept for ever)", c.Queue.Retention)}
 	}
 	if len(c.Languages) > 50 {
 		return &ConfigError{Field: "languages", Message: fmt.Sprintf("%d languages; at most 50", len(c.Languages))}

@@ -651,6 +651,7 @@ func TestConfigValidation(t *testing.T) {
 		{"bad body limit", map[string]string{"COPYDESK_BODY_LIMIT": "12"}, "body_limit"},
 		{"bad workers", map[string]string{"COPYDESK_QUEUE_WORKERS": "0"}, "queue.workers"},
 		{"unparsable duration", map[string]string{"COPYDESK_SHUTDOWN_GRACE": "soon"}, "COPYDESK_SHUTDOWN_GRACE"},
+		{"retention too short", map[string]string{"COPYDESK_QUEUE_RETENTION": "5m"}, "queue.retention"},
 		{"gc percent too low", map[string]string{"COPYDESK_GC_PERCENT": "5"}, "gc_percent"},
 		{"memory limit too low", map[string]string{"COPYDESK_MEMORY_LIMIT": "1000"}, "memory_limit"},
 		{"unparsable memory limit", map[string]string{"COPYDESK_MEMORY_LIMIT": "1GiB"}, "COPYDESK_MEMORY_LIMIT"},

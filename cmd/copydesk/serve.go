@@ -556,8 +556,7 @@ func (m *Main) startLeaderWork() {
 	})
 }
 
-// sweep deletes expired cache entries and sessions every SweepInterval
-// until ctx ends.
+// sweep runs sweepOnce every SweepInterval until ctx ends.
 func (m *Main) sweep(ctx context.Context) {
 	t := time.NewTicker(SweepInterval)
 	defer t.Stop()
@@ -566,16 +565,33 @@ func (m *Main) sweep(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			sctx, cancel := context.WithTimeout(ctx, time.Minute)
-			if n, err := m.Store.DeleteExpiredCache(sctx); err != nil {
-				m.Logger.Warn("cache sweep failed", "err", err)
-			} else if n > 0 {
-				m.Logger.Debug("cache sweep", "deleted", n)
-			}
-			if _, err := m.access.DeleteExpiredSessions(sctx); err != nil {
-				m.Logger.Warn("session sweep failed", "err", err)
-			}
-			cancel()
+			m.sweepOnce(ctx)
+		}
+	}
+}
+
+// sweepOnce deletes expired cache entries and sessions, and the finished
+// jobs past queue.retention. Each sweep has a minute; what one leaves
+// (a large backlog) the next one continues.
+func (m *Main) sweepOnce(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(ctx, time.Minute)
+	if n, err := m.Store.DeleteExpiredCache(sctx); err != nil {
+		m.Logger.Warn("cache sweep failed", "err", err)
+	} else if n > 0 {
+		m.Logger.Debug("cache sweep", "deleted", n)
+	}
+	if _, err := m.access.DeleteExpiredSessions(sctx); err != nil {
+		m.Logger.Warn("session sweep failed", "err", err)
+	}
+	cancel()
+	if r := m.Config.Queue.Retention; r > 0 {
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		before := m.Clock.Now().Add(-r)
+		if n, err := m.Store.DeleteFinishedJobs(sctx, before); err != nil {
+			m.Logger.Warn("job retention sweep failed", "deleted", n, "err", err)
+		} else if n > 0 {
+			m.Logger.Info("deleted finished jobs past retention", "deleted", n, "created_before", before.UTC().Format(time.RFC3339))
 		}
 	}
 }
@@ -631,8 +647,8 @@ func (m *Main) watchEvents() {
 	m.closers = append(m.closers, func() error { cancel(); <-done; return nil })
 }
 
-// SweepInterval is how often expired cache entries and sessions are
-// deleted from the store.
+// SweepInterval is how often expired cache entries and sessions, and
+// finished jobs past queue.retention, are deleted from the store.
 const SweepInterval = 10 * time.Minute
 
 func (m *Main) storeName() string {

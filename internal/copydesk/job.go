@@ -201,6 +201,11 @@ type JobStore interface {
 	// FindEvents returns the job's events with Seq > afterSeq in order, at most
 	// limit of them (0: all).
 	FindEvents(ctx context.Context, jobID string, afterSeq int64, limit int) ([]*Event, error)
+	// DeleteFinishedJobs deletes the jobs in a final status created before
+	// before, with their events, and returns how many; an open job is kept
+	// whatever its age. It deletes in short transactions, so that it can
+	// run beside live traffic (the retention sweep).
+	DeleteFinishedJobs(ctx context.Context, before time.Time) (int, error)
 }
 
 // JobWithEventsFinder is a JobStore that reads a job and its events in one

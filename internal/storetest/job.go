@@ -669,6 +669,57 @@ func TestJobStore(t *testing.T, newStore NewJobStore) {
 		})
 	})
 
+	t.Run("DeleteFinishedJobs", func(t *testing.T) {
+		s, clock := setup(t)
+		ctx := context.Background()
+		create := func(status copydesk.JobStatus, events int) string {
+			t.Helper()
+			job := &copydesk.Job{Kind: "analysis", Status: status}
+			MustCreateJob(t, s, job)
+			for range events {
+				MustAppendEvent(t, s, &copydesk.Event{JobID: job.ID, Type: copydesk.EventDone})
+			}
+			return job.ID
+		}
+		// Old enough: finished jobs of every final status, more than one
+		// batch of them, two with events; and open ones of the same age.
+		var gone []string
+		for i := range 450 {
+			status := []copydesk.JobStatus{copydesk.JobSucceeded, copydesk.JobPartial, copydesk.JobFailed, copydesk.JobCancelled}[i%4]
+			gone = append(gone, create(status, 0))
+		}
+		gone = append(gone, create(copydesk.JobSucceeded, 3), create(copydesk.JobFailed, 1))
+		kept := []string{create(copydesk.JobQueued, 1), create(copydesk.JobRunning, 2)}
+		clock.Add(48 * time.Hour)
+		kept = append(kept, create(copydesk.JobSucceeded, 2))
+
+		n, err := s.DeleteFinishedJobs(ctx, Epoch().Add(24*time.Hour))
+		if err != nil || n != len(gone) {
+			t.Fatalf("DeleteFinishedJobs: got %d, %v, want %d, nil", n, err, len(gone))
+		}
+		for _, id := range gone {
+			if _, err := s.FindJobByID(ctx, id); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+				t.Fatalf("deleted job %s: FindJobByID got %v, want ENOTFOUND", id, err)
+			}
+		}
+		// Events left behind would be found: the job's absence is only
+		// reported when it has none.
+		for _, id := range gone[len(gone)-2:] {
+			if evs, err := s.FindEvents(ctx, id, 0, 0); copydesk.ErrorCode(err) != copydesk.ENOTFOUND {
+				t.Errorf("deleted job %s: FindEvents got %d events, %v, want ENOTFOUND", id, len(evs), err)
+			}
+		}
+		for i, id := range kept {
+			MustFindJob(t, s, id)
+			if evs, err := s.FindEvents(ctx, id, 0, 0); err != nil || len(evs) != []int{1, 2, 2}[i] {
+				t.Errorf("kept job %s: got %d events, %v, want %d", id, len(evs), err, []int{1, 2, 2}[i])
+			}
+		}
+		if n, err := s.DeleteFinishedJobs(ctx, Epoch().Add(24*time.Hour)); err != nil || n != 0 {
+			t.Errorf("DeleteFinishedJobs again: got %d, %v, want 0, nil", n, err)
+		}
+	})
+
 	t.Run("EventsOfUnknownJob", func(t *testing.T) {
 		s, _ := setup(t)
 		ctx := context.Background()
