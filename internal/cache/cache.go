@@ -193,6 +193,8 @@ type Cache struct {
 
 	durable      copydesk.CacheStore // Config.Durable
 	durableKinds map[string]bool     // Config.DurableKinds
+
+	workers *workers // the goroutines of detached calls (run)
 }
 
 // flight is one in-progress lookup-or-compute of a key that callers wait on.
@@ -254,6 +256,7 @@ func New(cfg Config) (*Cache, error) {
 	}
 	return &Cache{
 		durable:      cfg.Durable,
+		workers:      newWorkers(),
 		durableKinds: durableKinds,
 		l1:           l1,
 		l2:           cfg.L2,
@@ -331,12 +334,15 @@ func (c *Cache) Do(ctx context.Context, req Request, fn Func) ([]byte, Outcome, 
 	}
 	f, leader := c.join(req.Key)
 	if leader {
-		go c.run(context.WithoutCancel(ctx), []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
-			v, cost, err := fn(ctx)
-			if err != nil {
-				return nil, nil, err // a *NoStore too: run unwraps it
-			}
-			return [][]byte{v}, []copydesk.Micros{cost}, nil
+		detached := context.WithoutCancel(ctx)
+		c.workers.run(func() {
+			c.run(detached, []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
+				v, cost, err := fn(ctx)
+				if err != nil {
+					return nil, nil, err // a *NoStore too: run unwraps it
+				}
+				return [][]byte{v}, []copydesk.Micros{cost}, nil
+			})
 		})
 	}
 	val, o, err := c.wait(ctx, f, leader)
@@ -670,7 +676,6 @@ func (c *Cache) Wait(ctx context.Context) error {
 // is landed whatever happens, also when fn panics. ctx carries the first
 // caller's values but none of its cancellation.
 func (c *Cache) run(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, fn BlockFunc) {
-	_ = growStack()
 	landed := make([]bool, len(fs))
 	defer func() {
 		if p := recover(); p != nil {
