@@ -216,6 +216,16 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 			*dst = n
 		}
 	}
+	byteCount := func(name string, dst *int64) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, &ConfigError{Field: name, Message: fmt.Sprintf("%q is not a whole number of bytes", v)})
+				return
+			}
+			*dst = n
+		}
+	}
 	duration := func(name string, dst *time.Duration) {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -233,29 +243,11 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	str("COPYDESK_REDIS_URL", &c.RedisURL)
 	str("COPYDESK_LOG_LEVEL", &c.LogLevel)
 	str("COPYDESK_DEBUG_ADDR", &c.DebugAddr)
-	if v := getenv("COPYDESK_BODY_LIMIT"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			errs = append(errs, &ConfigError{Field: "COPYDESK_BODY_LIMIT", Message: fmt.Sprintf("%q is not a whole number of bytes", v)})
-		}
-		c.BodyLimit = n
-	}
+	byteCount("COPYDESK_BODY_LIMIT", &c.BodyLimit)
 	integer("COPYDESK_MAX_CONTENT", &c.MaxContent)
-	if v := getenv("COPYDESK_CACHE_MEMORY"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			errs = append(errs, &ConfigError{Field: "COPYDESK_CACHE_MEMORY", Message: fmt.Sprintf("%q is not a whole number of bytes", v)})
-		}
-		c.CacheMemory = n
-	}
+	byteCount("COPYDESK_CACHE_MEMORY", &c.CacheMemory)
 	integer("COPYDESK_GC_PERCENT", &c.GCPercent)
-	if v := getenv("COPYDESK_MEMORY_LIMIT"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			errs = append(errs, &ConfigError{Field: "COPYDESK_MEMORY_LIMIT", Message: fmt.Sprintf("%q is not a whole number of bytes", v)})
-		}
-		c.MemoryLimit = n
-	}
+	byteCount("COPYDESK_MEMORY_LIMIT", &c.MemoryLimit)
 	duration("COPYDESK_SHUTDOWN_GRACE", &c.ShutdownGrace)
 	duration("COPYDESK_LOG_REPEAT_INTERVAL", &c.LogRepeatInterval)
 	boolean := func(name string, dst *bool) {

@@ -127,17 +127,24 @@ func (db *DB) PurgeCache(ctx context.Context, f copydesk.CacheFilter) (int, erro
 // returns how many, in batches of a thousand so that it can run periodically
 // beside live traffic. Instances sweeping at once skip each other's rows.
 func (db *DB) DeleteExpiredCache(ctx context.Context) (int, error) {
-	now := db.now()
+	return db.deleteBatches(ctx, `DELETE FROM cache_entries WHERE key IN (
+		SELECT key FROM cache_entries WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, sweepBatch, db.now())
+}
+
+// deleteBatches runs query, a DELETE whose last parameter is its batch
+// size, until a run deletes fewer than batch rows, and returns how many
+// rows it deleted.
+func (db *DB) deleteBatches(ctx context.Context, query string, batch int, args ...any) (int, error) {
+	args = append(args, batch)
 	total := 0
 	for {
-		tag, err := db.pool.Exec(ctx, `DELETE FROM cache_entries WHERE key IN (
-			SELECT key FROM cache_entries WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, now, sweepBatch)
+		tag, err := db.pool.Exec(ctx, query, args...)
 		if err != nil {
 			return total, translate(err)
 		}
 		n := int(tag.RowsAffected())
 		total += n
-		if n < sweepBatch {
+		if n < batch {
 			return total, nil
 		}
 	}

@@ -548,18 +548,7 @@ const jobSweepBatch = 200
 // their events (ON DELETE CASCADE), jobSweepBatch per statement; instances
 // sweeping at once skip each other's rows. See copydesk.JobStore.
 func (db *DB) DeleteFinishedJobs(ctx context.Context, before time.Time) (int, error) {
-	total := 0
-	for {
-		tag, err := db.pool.Exec(ctx, `DELETE FROM jobs WHERE id IN (
-			SELECT id FROM jobs WHERE created_at < $1 AND status IN ('succeeded', 'partial', 'failed', 'cancelled')
-			LIMIT $2 FOR UPDATE SKIP LOCKED)`, pgTime(before), jobSweepBatch)
-		if err != nil {
-			return total, translate(err)
-		}
-		n := int(tag.RowsAffected())
-		total += n
-		if n < jobSweepBatch {
-			return total, nil
-		}
-	}
+	return db.deleteBatches(ctx, `DELETE FROM jobs WHERE id IN (
+		SELECT id FROM jobs WHERE created_at < $1 AND status IN ('succeeded', 'partial', 'failed', 'cancelled')
+		LIMIT $2 FOR UPDATE SKIP LOCKED)`, jobSweepBatch, pgTime(before))
 }

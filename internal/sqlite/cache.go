@@ -155,13 +155,20 @@ func purgeCache(ctx context.Context, tx *Tx, f copydesk.CacheFilter) (int, error
 // returns how many. It deletes in batches of a thousand, one short write
 // transaction each, so it can run periodically beside live traffic.
 func (db *DB) DeleteExpiredCache(ctx context.Context) (int, error) {
-	now := encodeTime(db.clock.Now())
+	return db.deleteBatches(ctx, `DELETE FROM cache_entries WHERE key IN (
+		SELECT key FROM cache_entries WHERE expires_at <= ? LIMIT ?)`, sweepBatch, encodeTime(db.clock.Now()))
+}
+
+// deleteBatches runs query, a DELETE whose last parameter is its batch
+// size, once per write transaction until a run deletes fewer than batch
+// rows, and returns how many rows it deleted.
+func (db *DB) deleteBatches(ctx context.Context, query string, batch int, args ...any) (int, error) {
+	args = append(args, batch)
 	total := 0
 	for {
 		var n int
 		err := db.writeTx(ctx, func(tx *Tx) error {
-			res, err := tx.exec(ctx, `DELETE FROM cache_entries WHERE key IN (
-				SELECT key FROM cache_entries WHERE expires_at <= ? LIMIT ?)`, now, sweepBatch)
+			res, err := tx.exec(ctx, query, args...)
 			if err != nil {
 				return translate(err)
 			}
@@ -170,11 +177,8 @@ func (db *DB) DeleteExpiredCache(ctx context.Context) (int, error) {
 			return translate(err)
 		})
 		total += n
-		if err != nil {
+		if err != nil || n < batch {
 			return total, err
-		}
-		if n < sweepBatch {
-			return total, nil
 		}
 	}
 }

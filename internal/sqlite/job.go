@@ -378,7 +378,7 @@ func nullTime(t *time.Time) any {
 const jobSweepBatch = 200
 
 // deleteFinishedJobsSQL deletes a batch of old final jobs; their events go
-// with them (ON DELETE CASCADE). jobs_created_at_idx finds them.
+// with them (ON DELETE CASCADE). jobs_status_idx finds them.
 const deleteFinishedJobsSQL = `DELETE FROM jobs WHERE id IN (
 	SELECT id FROM jobs WHERE created_at < ? AND status IN (` + finalStatuses + `) LIMIT ?)`
 
@@ -386,21 +386,5 @@ const deleteFinishedJobsSQL = `DELETE FROM jobs WHERE id IN (
 // their events, jobSweepBatch per write transaction. See
 // copydesk.JobStore.
 func (db *DB) DeleteFinishedJobs(ctx context.Context, before time.Time) (int, error) {
-	total := 0
-	for {
-		var n int
-		err := db.writeTx(ctx, func(tx *Tx) error {
-			res, err := tx.exec(ctx, deleteFinishedJobsSQL, encodeTime(before), jobSweepBatch)
-			if err != nil {
-				return translate(err)
-			}
-			m, err := res.RowsAffected()
-			n = int(m)
-			return translate(err)
-		})
-		total += n
-		if err != nil || n < jobSweepBatch {
-			return total, err
-		}
-	}
+	return db.deleteBatches(ctx, deleteFinishedJobsSQL, jobSweepBatch, encodeTime(before))
 }
