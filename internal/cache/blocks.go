@@ -68,16 +68,13 @@ func (c *Cache) DoBlocks(ctx context.Context, reqs []Request, fn BlockFunc) ([][
 		for j, i := range lead {
 			leadReqs[j], leadTiers[j] = reqs[i], tiers[i]
 		}
-		detached := context.WithoutCancel(ctx)
-		c.workers.run(func() {
-			c.run(detached, leadReqs, leadTiers, leadFlights, func(ctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {
-				// missing holds positions in lead; fn wants indexes into reqs.
-				idx := make([]int, len(missing))
-				for j, m := range missing {
-					idx[j] = lead[m]
-				}
-				return fn(ctx, idx)
-			})
+		c.runDetached(ctx, leadReqs, leadTiers, leadFlights, func(ctx context.Context, missing []int) ([][]byte, []copydesk.Micros, error) {
+			// missing holds positions in lead; fn wants indexes into reqs.
+			idx := make([]int, len(missing))
+			for j, m := range missing {
+				idx[j] = lead[m]
+			}
+			return fn(ctx, idx)
 		})
 	}
 

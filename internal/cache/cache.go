@@ -334,15 +334,12 @@ func (c *Cache) Do(ctx context.Context, req Request, fn Func) ([]byte, Outcome, 
 	}
 	f, leader := c.join(req.Key)
 	if leader {
-		detached := context.WithoutCancel(ctx)
-		c.workers.run(func() {
-			c.run(detached, []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
-				v, cost, err := fn(ctx)
-				if err != nil {
-					return nil, nil, err // a *NoStore too: run unwraps it
-				}
-				return [][]byte{v}, []copydesk.Micros{cost}, nil
-			})
+		c.runDetached(ctx, []Request{req}, []copydesk.Tier{tier}, []*flight{f}, func(ctx context.Context, _ []int) ([][]byte, []copydesk.Micros, error) {
+			v, cost, err := fn(ctx)
+			if err != nil {
+				return nil, nil, err // a *NoStore too: run unwraps it
+			}
+			return [][]byte{v}, []copydesk.Micros{cost}, nil
 		})
 	}
 	val, o, err := c.wait(ctx, f, leader)
@@ -669,6 +666,13 @@ func (c *Cache) Wait(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// runDetached runs run on a worker, with ctx's values but none of its
+// cancellation.
+func (c *Cache) runDetached(ctx context.Context, reqs []Request, tiers []copydesk.Tier, fs []*flight, fn BlockFunc) {
+	detached := context.WithoutCancel(ctx)
+	c.workers.run(func() { c.run(detached, reqs, tiers, fs, fn) })
 }
 
 // run resolves the flights fs (one per request, this caller leads all of
